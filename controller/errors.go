@@ -1,0 +1,13 @@
+package controller
+
+import "errors"
+
+// Errors drivers wrap so callers can branch on them.
+var (
+	// ErrNoSuchLeg: the switch does not know the leg (already gone).
+	ErrNoSuchLeg = errors.New("no such leg")
+	// ErrNotConnected: the control connection is down.
+	ErrNotConnected = errors.New("switch not connected")
+	// ErrRejected: the switch refused the command (its reply is in the message).
+	ErrRejected = errors.New("switch rejected command")
+)
