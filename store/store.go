@@ -1,0 +1,192 @@
+// Package store is ipcc's SQL access: one schema, embedded migrations, and the
+// typed queries every other package uses. SQLite (modernc.org/sqlite, pure Go)
+// is the embedded default; PostgreSQL (lib/pq) is for production and for
+// several controllers sharing one database. Every table carries tenant_id and
+// every query takes the tenant.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect names the SQL flavour behind a Store.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Errors callers branch on.
+var (
+	// ErrNotFound: no row for that id in that tenant.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique key is already taken.
+	ErrConflict = errors.New("already exists")
+)
+
+// Store is a handle on the database. It is safe for concurrent use.
+type Store struct {
+	db      *sqlx.DB
+	dialect Dialect
+}
+
+// Options tune the connection pool.
+type Options struct {
+	MaxOpenConns int
+}
+
+// ParseURL tells the dialect and driver DSN of a database URL:
+// "postgres://..." / "postgresql://..." select PostgreSQL; "sqlite:PATH",
+// "file:PATH" or a bare path select SQLite.
+func ParseURL(url string) (Dialect, string, error) {
+	switch {
+	case url == "":
+		return "", "", errors.New("empty database url")
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return Postgres, url, nil
+	case strings.Contains(url, "://") && !strings.HasPrefix(url, "sqlite://"):
+		return "", "", fmt.Errorf("unsupported database url scheme in %q (use postgres://... or sqlite:PATH)", redact(url))
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" {
+		return "", "", fmt.Errorf("sqlite url %q has no path", url)
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
+	return SQLite, dsn, nil
+}
+
+// redact hides a password in a URL for error messages.
+func redact(url string) string {
+	at := strings.LastIndexByte(url, '@')
+	scheme := strings.Index(url, "://")
+	if at < 0 || scheme < 0 {
+		return url
+	}
+	userinfo := url[scheme+3 : at]
+	if i := strings.IndexByte(userinfo, ':'); i >= 0 {
+		return url[:scheme+3] + userinfo[:i] + ":xxxxx" + url[at:]
+	}
+	return url
+}
+
+// Open connects to the database named by url (see ParseURL). A SQLite file's
+// directory is created when missing.
+func Open(ctx context.Context, url string, opt Options) (*Store, error) {
+	dialect, dsn, err := ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	var db *sqlx.DB
+	switch dialect {
+	case SQLite:
+		path := strings.TrimPrefix(dsn, "file:")
+		path = path[:strings.IndexByte(path, '?')]
+		if path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+				return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
+			}
+		}
+		db, err = sqlx.Open("sqlite", dsn)
+		if err == nil && opt.MaxOpenConns == 0 {
+			opt.MaxOpenConns = 8
+		}
+	case Postgres:
+		db, err = sqlx.Open("postgres", dsn)
+		if err == nil && opt.MaxOpenConns == 0 {
+			opt.MaxOpenConns = 20
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", redact(url), err)
+	}
+	db.SetMaxOpenConns(opt.MaxOpenConns)
+	db.SetMaxIdleConns(opt.MaxOpenConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), err)
+	}
+	return &Store{db: db, dialect: dialect}, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect tells which database is behind the store.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB exposes the pool for packages that own their own tables (reports, acd).
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Ping checks the database is reachable (readiness).
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Rebind turns ?-placeholders into the dialect's form.
+func (s *Store) Rebind(q string) string { return s.db.Rebind(q) }
+
+// now is the store's notion of the current time: UTC, so that SQLite's text
+// timestamps sort correctly.
+func now() time.Time { return time.Now().UTC() }
+
+// mapErr turns driver errors into ErrNotFound / ErrConflict.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return fmt.Errorf("%w: %s", ErrConflict, pqErr.Detail)
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		switch sqErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %s", ErrConflict, sqErr.Error())
+		}
+	}
+	return err
+}
+
+// IsNotFound reports whether err means "no such row".
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// IsConflict reports whether err means a unique key clash.
+func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
+
+// InTx runs f in a transaction, committing when it returns nil.
+func (s *Store) InTx(ctx context.Context, f func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := f(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", mapErr(err))
+	}
+	return nil
+}
