@@ -1,0 +1,319 @@
+// Package config is ipcc's typed configuration: a YAML file (--config, else
+// ./ipcc.yaml, else /etc/ipcc/ipcc.yaml) with every key overridable by an
+// IPCC_* environment variable (http.addr → IPCC_HTTP_ADDR). Unknown keys and
+// bad values stop start-up with a message naming the key. No other package
+// reads configuration.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	HTTP     HTTP     `mapstructure:"http"`
+	Database Database `mapstructure:"database"`
+	Auth     Auth     `mapstructure:"auth"`
+	Log      Log      `mapstructure:"log"`
+	Switches []Switch `mapstructure:"switches"`
+
+	// File is the config file that was read ("" when none).
+	File string `mapstructure:"-"`
+}
+
+// HTTP configures the API server.
+type HTTP struct {
+	Addr            string        `mapstructure:"addr"`
+	ReadTimeout     time.Duration `mapstructure:"read_timeout"`
+	WriteTimeout    time.Duration `mapstructure:"write_timeout"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	BodyLimit       string        `mapstructure:"body_limit"`
+}
+
+// Database configures storage.
+type Database struct {
+	URL          string `mapstructure:"url"`
+	MaxOpenConns int    `mapstructure:"max_open_conns"`
+	AutoMigrate  bool   `mapstructure:"auto_migrate"`
+}
+
+// Auth configures tokens and passwords.
+type Auth struct {
+	JWTSecret  string        `mapstructure:"jwt_secret"`
+	TokenTTL   time.Duration `mapstructure:"token_ttl"`
+	BcryptCost int           `mapstructure:"bcrypt_cost"`
+}
+
+// Log configures logging.
+type Log struct {
+	Format string `mapstructure:"format"`
+	Level  string `mapstructure:"level"`
+}
+
+// Switch is one media server ipcc controls.
+type Switch struct {
+	Name string `mapstructure:"name"`
+	Kind string `mapstructure:"kind"` // freeswitch | asterisk
+	// FreeSWITCH event socket.
+	ESLAddr     string `mapstructure:"esl_addr"`
+	ESLPassword string `mapstructure:"esl_password"`
+	// Asterisk REST interface.
+	ARIURL      string `mapstructure:"ari_url"`
+	ARIUser     string `mapstructure:"ari_user"`
+	ARIPassword string `mapstructure:"ari_password"`
+	ARIApp      string `mapstructure:"ari_app"`
+}
+
+// defaults is every key with its default; viper only maps IPCC_* variables
+// onto keys it knows, so every scalar key must be here.
+var defaults = map[string]any{
+	"http.addr":               ":8080",
+	"http.read_timeout":       "15s",
+	"http.write_timeout":      "60s",
+	"http.shutdown_timeout":   "15s",
+	"http.body_limit":         "1MB",
+	"database.url":            "sqlite:./data/ipcc.db",
+	"database.max_open_conns": 0,
+	"database.auto_migrate":   true,
+	"auth.jwt_secret":         "",
+	"auth.token_ttl":          "1h",
+	"auth.bcrypt_cost":        10,
+	"log.format":              "json",
+	"log.level":               "info",
+}
+
+// SearchPaths are tried in order when no --config is given.
+var SearchPaths = []string{"./ipcc.yaml", "/etc/ipcc/ipcc.yaml"}
+
+// Load reads the file (path, or the first of SearchPaths that exists; none
+// is fine), applies IPCC_* overrides from env (nil = the process
+// environment), and validates. Errors name the key.
+func Load(path string, env []string) (*Config, error) {
+	if env == nil {
+		env = os.Environ()
+	}
+	v := viper.New()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+	}
+	v.SetConfigType("yaml")
+	file := path
+	if file == "" {
+		for _, p := range SearchPaths {
+			if _, err := os.Stat(p); err == nil {
+				file = p
+				break
+			}
+		}
+	}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("config: open %s: %w", file, err)
+		}
+		err = v.ReadConfig(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("config: parse %s: %w", file, err)
+		}
+	}
+	envMap := map[string]string{}
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "IPCC_") {
+			envMap[k] = val
+		}
+	}
+	for k := range defaults {
+		name := "IPCC_" + strings.ToUpper(strings.ReplaceAll(k, ".", "_"))
+		if val, ok := envMap[name]; ok {
+			v.Set(k, val)
+		}
+	}
+	if raw, ok := envMap["IPCC_SWITCHES"]; ok {
+		var sw []map[string]any
+		if err := json.Unmarshal([]byte(raw), &sw); err != nil {
+			return nil, fmt.Errorf("config: IPCC_SWITCHES must be a JSON array of switch objects: %w", err)
+		}
+		v.Set("switches", sw)
+	}
+
+	var cfg Config
+	var md mapstructure.Metadata
+	err := v.Unmarshal(&cfg, func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = true
+		dc.Metadata = &md
+		dc.WeaklyTypedInput = true
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+		)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config%s: %w", where(file), cleanDecodeErr(err))
+	}
+	cfg.File = file
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config%s: %w", where(file), err)
+	}
+	return &cfg, nil
+}
+
+func where(file string) string {
+	if file == "" {
+		return ""
+	}
+	return " " + file
+}
+
+// cleanDecodeErr turns mapstructure's messages into one line per problem.
+func cleanDecodeErr(err error) error {
+	msg := err.Error()
+	msg = strings.ReplaceAll(msg, "decoding failed due to the following error(s):\n\n", "")
+	lines := strings.Split(msg, "\n")
+	var out []string
+	for _, l := range lines {
+		l = strings.TrimPrefix(strings.TrimSpace(l), "* ")
+		if l == "" {
+			continue
+		}
+		if m := invalidKeysRe.FindStringSubmatch(l); m != nil {
+			for _, k := range strings.Split(m[2], ",") {
+				k = strings.TrimSpace(k)
+				if m[1] != "" {
+					k = m[1] + "." + k
+				}
+				out = append(out, "unknown key "+k)
+			}
+			continue
+		}
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return errors.New(strings.Join(out, "; "))
+}
+
+var invalidKeysRe = regexp.MustCompile(`^'([^']*)' has invalid keys: (.*)$`)
+
+var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+
+// Validate checks values; each problem names its key.
+func (c *Config) Validate() error {
+	var errs []string
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Sprintf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr", "%q is not host:port (e.g. \":8080\")", c.HTTP.Addr)
+	}
+	for key, d := range map[string]time.Duration{"http.read_timeout": c.HTTP.ReadTimeout, "http.write_timeout": c.HTTP.WriteTimeout, "http.shutdown_timeout": c.HTTP.ShutdownTimeout} {
+		if d <= 0 {
+			bad(key, "must be a positive duration such as 15s")
+		}
+	}
+	if _, err := ParseSize(c.HTTP.BodyLimit); err != nil {
+		bad("http.body_limit", "%v", err)
+	}
+	if c.Database.URL == "" {
+		bad("database.url", "must be set (sqlite:PATH or postgres://...)")
+	} else if !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") &&
+		strings.Contains(c.Database.URL, "://") && !strings.HasPrefix(c.Database.URL, "sqlite://") {
+		bad("database.url", "unsupported scheme (use sqlite:PATH or postgres://...)")
+	}
+	if c.Database.MaxOpenConns < 0 {
+		bad("database.max_open_conns", "must not be negative")
+	}
+	if c.Auth.TokenTTL < time.Minute || c.Auth.TokenTTL > 24*time.Hour {
+		bad("auth.token_ttl", "must be between 1m and 24h, got %s", c.Auth.TokenTTL)
+	}
+	if c.Auth.JWTSecret != "" && len(c.Auth.JWTSecret) < 32 {
+		bad("auth.jwt_secret", "must be at least 32 characters (or empty to generate one)")
+	}
+	if c.Auth.BcryptCost < 4 || c.Auth.BcryptCost > 16 {
+		bad("auth.bcrypt_cost", "must be between 4 and 16")
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		bad("log.format", "must be json or text, got %q", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	names := map[string]bool{}
+	for i, s := range c.Switches {
+		key := fmt.Sprintf("switches[%d]", i)
+		if !nameRe.MatchString(s.Name) {
+			bad(key+".name", "must be 1-63 letters, digits, '-', '_' or '.', got %q", s.Name)
+		} else if names[s.Name] {
+			bad(key+".name", "%q is used by another switch", s.Name)
+		}
+		names[s.Name] = true
+		switch s.Kind {
+		case "freeswitch":
+			if _, _, err := net.SplitHostPort(s.ESLAddr); err != nil {
+				bad(key+".esl_addr", "must be host:port of the event socket (e.g. 127.0.0.1:8021), got %q", s.ESLAddr)
+			}
+			if s.ESLPassword == "" {
+				bad(key+".esl_password", "must be set")
+			}
+		case "asterisk":
+			if !strings.HasPrefix(s.ARIURL, "http://") && !strings.HasPrefix(s.ARIURL, "https://") {
+				bad(key+".ari_url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", s.ARIURL)
+			}
+			if s.ARIUser == "" {
+				bad(key+".ari_user", "must be set")
+			}
+		default:
+			bad(key+".kind", "must be freeswitch or asterisk, got %q", s.Kind)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	for i := range c.Switches {
+		if c.Switches[i].Kind == "asterisk" && c.Switches[i].ARIApp == "" {
+			c.Switches[i].ARIApp = "ipcc"
+		}
+	}
+	return nil
+}
+
+// ParseSize parses "512KB", "1MB", "2M", "1048576" into bytes.
+func ParseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.m
+			break
+		}
+	}
+	var n int64
+	if _, err := fmt.Sscanf(t, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != t {
+		return 0, fmt.Errorf("%q is not a size such as 1MB or 512KB", s)
+	}
+	return n * mult, nil
+}
+
+// Keys lists every scalar configuration key (for docs and tests).
+func Keys() []string {
+	ks := make([]string, 0, len(defaults))
+	for k := range defaults {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,140 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ipcc.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultsWithoutFile(t *testing.T) {
+	old := SearchPaths
+	SearchPaths = []string{filepath.Join(t.TempDir(), "none.yaml")}
+	defer func() { SearchPaths = old }()
+	c, err := Load("", []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != ":8080" || c.Database.URL != "sqlite:./data/ipcc.db" || !c.Database.AutoMigrate || c.Auth.TokenTTL != time.Hour || c.Log.Format != "json" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestEnvOverridesFile(t *testing.T) {
+	p := writeFile(t, "http:\n  addr: \":9000\"\ndatabase:\n  url: sqlite:/tmp/a.db\n")
+	c, err := Load(p, []string{"IPCC_HTTP_ADDR=127.0.0.1:7000", "IPCC_DATABASE_URL=postgres://x@h/db", "IPCC_AUTH_TOKEN_TTL=2h", "IPCC_DATABASE_AUTO_MIGRATE=false", "OTHER=1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != "127.0.0.1:7000" || c.Database.URL != "postgres://x@h/db" || c.Auth.TokenTTL != 2*time.Hour || c.Database.AutoMigrate {
+		t.Fatalf("overrides not applied: %+v", c)
+	}
+	if c.File != p {
+		t.Fatalf("file = %q", c.File)
+	}
+}
+
+func TestSwitchesFromEnvJSON(t *testing.T) {
+	c, err := Load(writeFile(t, ""), []string{`IPCC_SWITCHES=[{"name":"fs1","kind":"freeswitch","esl_addr":"127.0.0.1:8021","esl_password":"ClueCon"},{"name":"a1","kind":"asterisk","ari_url":"http://127.0.0.1:8088","ari_user":"ari","ari_password":"ari"}]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Switches) != 2 || c.Switches[1].ARIApp != "ipcc" {
+		t.Fatalf("switches: %+v", c.Switches)
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		env  []string
+		want []string
+	}{
+		{"unknown top-level key", "htp:\n  addr: x\n", nil, []string{"htp"}},
+		{"unknown nested key", "http:\n  adr: \":80\"\n", nil, []string{"http.adr"}},
+		{"bad duration", "http:\n  read_timeout: soon\n", nil, []string{"read_timeout"}},
+		{"bad addr", "http:\n  addr: nope\n", nil, []string{"http.addr"}},
+		{"bad env value", "", []string{"IPCC_AUTH_TOKEN_TTL=forever"}, []string{"token_ttl"}},
+		{"ttl out of range", "auth:\n  token_ttl: 48h\n", nil, []string{"auth.token_ttl"}},
+		{"short secret", "auth:\n  jwt_secret: abc\n", nil, []string{"auth.jwt_secret"}},
+		{"bad log format", "log:\n  format: xml\n", nil, []string{"log.format"}},
+		{"bad body limit", "http:\n  body_limit: lots\n", nil, []string{"http.body_limit"}},
+		{"bad db scheme", "database:\n  url: mysql://x\n", nil, []string{"database.url"}},
+		{"bad switch kind", "switches:\n  - name: x\n    kind: pbx\n", nil, []string{"switches[0].kind"}},
+		{"switch missing addr", "switches:\n  - name: fs\n    kind: freeswitch\n", nil, []string{"switches[0].esl_addr", "switches[0].esl_password"}},
+		{"duplicate switch", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u}\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u}\n", nil, []string{"switches[1].name"}},
+		{"unknown switch key", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, colour: red}\n", nil, []string{"colour"}},
+		{"bad switches env", "", []string{"IPCC_SWITCHES={"}, []string{"IPCC_SWITCHES"}},
+		{"bad yaml", "http: [\n", nil, []string{"parse"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := tt.env
+			if env == nil {
+				env = []string{}
+			}
+			_, err := Load(writeFile(t, tt.file), env)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestMissingExplicitFile(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), []string{}); err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// The example file documents every key and loads cleanly.
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	c, err := Load("ipcc.example.yaml", []string{})
+	if err != nil {
+		t.Fatalf("example does not load: %v", err)
+	}
+	_ = c
+	b, _ := os.ReadFile("ipcc.example.yaml")
+	text := string(b)
+	for _, k := range Keys() {
+		section, leaf, _ := strings.Cut(k, ".")
+		if !strings.Contains(text, section+":") || !regexp.MustCompile(`(?m)^\s+`+regexp.QuoteMeta(leaf)+`:`).MatchString(text) {
+			t.Errorf("example does not document %s", k)
+		}
+	}
+	for _, k := range []string{"name", "kind", "esl_addr", "esl_password", "ari_url", "ari_user", "ari_password", "ari_app"} {
+		if !strings.Contains(text, k+":") {
+			t.Errorf("example does not document switches[].%s", k)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1MB": 1 << 20, "512KB": 512 << 10, "2M": 2 << 20, "100": 100, "1 GB": 1 << 30} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "MB", "-1MB", "1.5MB", "abc"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) accepted", in)
+		}
+	}
+}
