@@ -1,0 +1,194 @@
+package tts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// CacheOptions tune a Cache.
+type CacheOptions struct {
+	// SwitchDir is the cache directory as the media server sees it (a shared
+	// mount may have another path there); "" means the same path.
+	SwitchDir string
+	// RenderTimeout bounds one synthesis; 0 means 60s. A render runs detached
+	// from the request that started it, so a caller hanging up does not waste
+	// the work for the others waiting on the same text.
+	RenderTimeout time.Duration
+}
+
+// Cache is a Renderer that keeps rendered prompts as content-addressed WAV
+// files in a directory: the name is the sha256 of engine kind, lang, voice
+// and text, so a restart finds earlier renders and a changed text or voice
+// never reuses a stale file. Concurrent requests for one text render once.
+// Every file carries its text in a RIFF INFO ICMT chunk.
+type Cache struct {
+	dir       string
+	switchDir string
+	engine    Engine
+	timeout   time.Duration
+
+	mu       sync.Mutex
+	inflight map[string]*flight
+}
+
+type flight struct {
+	done chan struct{}
+	err  error
+}
+
+// NewCache creates dir if needed and returns a cache rendering with engine.
+func NewCache(dir string, engine Engine, opts CacheOptions) (*Cache, error) {
+	if engine == nil {
+		return nil, errors.New("tts: cache: no engine")
+	}
+	if dir == "" {
+		return nil, errors.New("tts: cache: no directory")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("tts: cache: %w", err)
+	}
+	c := &Cache{
+		dir:       dir,
+		switchDir: opts.SwitchDir,
+		engine:    engine,
+		timeout:   opts.RenderTimeout,
+		inflight:  map[string]*flight{},
+	}
+	if c.switchDir == "" {
+		c.switchDir = dir
+	}
+	if c.timeout <= 0 {
+		c.timeout = 60 * time.Second
+	}
+	c.removeStaleTemps()
+	return c, nil
+}
+
+// Key is the content address of req for this cache's engine.
+func (c *Cache) Key(req Request) string {
+	h := sha256.New()
+	for _, s := range []string{c.engine.Kind(), req.Lang, req.Voice, req.Text} {
+		h.Write([]byte(s))
+		h.Write([]byte{0}) // separator: ("ab","c") and ("a","bc") differ
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// LocalPath is where the WAV for req lives (or will live) on this host.
+func (c *Cache) LocalPath(req Request) string {
+	return filepath.Join(c.dir, c.Key(req)+".wav")
+}
+
+// Render returns the switch-side path of the WAV for req, synthesising it
+// first unless a previous render (in this process or an earlier one) left it.
+func (c *Cache) Render(ctx context.Context, req Request) (string, error) {
+	if strings.TrimSpace(req.Text) == "" {
+		return "", wrapErr(c.engine.Kind(), req, ErrEmptyText)
+	}
+	key := c.Key(req)
+	final := filepath.Join(c.dir, key+".wav")
+	switchPath := filepath.Join(c.switchDir, key+".wav")
+	if st, err := os.Stat(final); err == nil && st.Size() > 0 {
+		return switchPath, nil
+	}
+
+	c.mu.Lock()
+	f, ok := c.inflight[key]
+	if !ok {
+		f = &flight{done: make(chan struct{})}
+		c.inflight[key] = f
+		go c.render(f, key, final, req)
+	}
+	c.mu.Unlock()
+
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return "", f.err
+		}
+		return switchPath, nil
+	case <-ctx.Done():
+		return "", wrapErr(c.engine.Kind(), req, ctx.Err())
+	}
+}
+
+func (c *Cache) render(f *flight, key, final string, req Request) {
+	defer func() {
+		c.mu.Lock()
+		delete(c.inflight, key)
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	// Another process sharing the directory may have finished meanwhile.
+	if st, err := os.Stat(final); err == nil && st.Size() > 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	tmp := filepath.Join(c.dir, "."+key+".tmp-"+randomSuffix()+".wav")
+	defer os.Remove(tmp) // no-op after the rename
+	if err := c.engine.Synthesize(ctx, req, tmp); err != nil {
+		f.err = wrapErr(c.engine.Kind(), req, err)
+		return
+	}
+	data, err := os.ReadFile(tmp)
+	if err != nil {
+		f.err = wrapErr(c.engine.Kind(), req, err)
+		return
+	}
+	stamped, err := SetComment(data, req.Text)
+	if err != nil {
+		f.err = wrapErr(c.engine.Kind(), req, fmt.Errorf("stamping text: %w", err))
+		return
+	}
+	if err := writeFileSync(tmp, stamped); err != nil {
+		f.err = wrapErr(c.engine.Kind(), req, err)
+		return
+	}
+	// Rename is atomic: readers see no file or the whole file.
+	if err := os.Rename(tmp, final); err != nil {
+		f.err = wrapErr(c.engine.Kind(), req, err)
+	}
+}
+
+func writeFileSync(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// removeStaleTemps deletes temporary files a crashed render left behind.
+// Only old ones: another process may be rendering into this directory now.
+func (c *Cache) removeStaleTemps() {
+	matches, _ := filepath.Glob(filepath.Join(c.dir, ".*.tmp-*"))
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil && time.Since(st.ModTime()) > time.Hour {
+			os.Remove(m)
+		}
+	}
+}
+
+func randomSuffix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
