@@ -1,0 +1,351 @@
+package asterisk
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/controller/asterisk/ari"
+)
+
+// ready refuses commands while the event socket is down: ARI would accept
+// them, but their events would be lost (an originate into the app during an
+// outage returns 200 and the channel dies unseen).
+func (d *Driver) ready(op, leg string) error {
+	if d.wsUp.Load() {
+		return nil
+	}
+	return fmt.Errorf("asterisk %s: %s: %w", d.cfg.Name, where(op, leg), controller.ErrNotConnected)
+}
+
+func where(op, leg string) string {
+	if leg == "" {
+		return op
+	}
+	return op + " on " + leg
+}
+
+// fail wraps an ARI error with context and the controller sentinel callers
+// branch on: 404 (and addChannel's 400 "Channel not found") -> ErrNoSuchLeg,
+// other ARI refusals (400, 401, 409, 422, 500) -> ErrRejected with Asterisk's
+// message, transport failures -> ErrNotConnected.
+func (d *Driver) fail(op, leg string, err error) error {
+	var sentinel error
+	var ae *ari.Error
+	var te *ari.TransportError
+	switch {
+	case errors.As(err, &ae):
+		if ae.Status == http.StatusNotFound || ae.Status == http.StatusBadRequest && strings.HasSuffix(ae.Message, "not found") {
+			sentinel = controller.ErrNoSuchLeg
+		} else {
+			sentinel = controller.ErrRejected
+		}
+	case errors.As(err, &te) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
+		sentinel = controller.ErrNotConnected
+	}
+	if sentinel == nil {
+		return fmt.Errorf("asterisk %s: %s: %w", d.cfg.Name, where(op, leg), err)
+	}
+	return fmt.Errorf("asterisk %s: %s: %w: %w", d.cfg.Name, where(op, leg), sentinel, err)
+}
+
+func (d *Driver) invalid(op, leg, format string, args ...any) error {
+	return fmt.Errorf("asterisk %s: %s: %w: %s", d.cfg.Name, where(op, leg), controller.ErrRejected, fmt.Sprintf(format, args...))
+}
+
+func newID(prefix string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// Answer answers the leg (POST /channels/{id}/answer); Answered follows.
+func (d *Driver) Answer(ctx context.Context, leg string) error {
+	if err := d.ready("answer", leg); err != nil {
+		return err
+	}
+	if err := d.cl.Answer(ctx, leg); err != nil {
+		return d.fail("answer", leg, err)
+	}
+	return nil
+}
+
+// Hangup hangs the leg up (DELETE /channels/{id}) with reason=<name> for the
+// causes ARI names (busy, congestion, no_answer, normal, ...) or
+// reason_code=<Q.850> otherwise. The HungUp event says HangupController and
+// carries cause.
+func (d *Driver) Hangup(ctx context.Context, leg string, cause controller.Cause) error {
+	if err := d.ready("hangup", leg); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	l := d.st.live(leg)
+	var prevDeleting bool
+	var prevCause controller.Cause
+	if l != nil {
+		prevDeleting, prevCause = l.deleting, l.ourCause
+		l.deleting, l.ourCause = true, cause
+	}
+	d.mu.Unlock()
+	reason, code := hangupParams(cause)
+	if err := d.cl.Hangup(ctx, leg, reason, code); err != nil {
+		if l != nil && ari.StatusOf(err) != http.StatusNotFound {
+			d.mu.Lock()
+			l.deleting, l.ourCause = prevDeleting, prevCause
+			d.mu.Unlock()
+		}
+		return d.fail("hangup", leg, err)
+	}
+	d.log.Debug("hangup sent", "leg", leg, "cause", cause)
+	return nil
+}
+
+// Play starts p on the leg (POST /channels/{id}/play?playbackId=p.ID&media=...).
+func (d *Driver) Play(ctx context.Context, leg string, p controller.Playback) error {
+	if err := d.ready("play", leg); err != nil {
+		return err
+	}
+	uris, lang, err := d.mediaURIs(p.Media)
+	if err != nil {
+		return d.invalid("play", leg, "%v", err)
+	}
+	if p.ID == "" {
+		return d.invalid("play", leg, "playback id is required")
+	}
+	d.mu.Lock()
+	if old := d.st.playbacks[p.ID]; old != nil && !old.finished {
+		d.mu.Unlock()
+		return d.invalid("play", leg, "playback id %q is in use", p.ID)
+	}
+	d.st.playbacks[p.ID] = &playback{id: p.ID, leg: leg, at: d.st.now()}
+	d.mu.Unlock()
+	if _, err := d.cl.Play(ctx, leg, ari.PlayParams{Media: uris, Lang: lang, PlaybackID: p.ID}); err != nil {
+		d.mu.Lock()
+		if pb := d.st.playbacks[p.ID]; pb != nil && !pb.started {
+			delete(d.st.playbacks, p.ID)
+		}
+		d.mu.Unlock()
+		return d.fail("play", leg, err)
+	}
+	return nil
+}
+
+// StopPlayback stops a playback (DELETE /playbacks/{id}); one that already
+// ended is not an error.
+func (d *Driver) StopPlayback(ctx context.Context, leg, playbackID string) error {
+	if err := d.ready("stop playback", leg); err != nil {
+		return err
+	}
+	if err := d.cl.StopPlayback(ctx, playbackID); err != nil && ari.StatusOf(err) != http.StatusNotFound {
+		return d.fail("stop playback "+playbackID, leg, err)
+	}
+	return nil
+}
+
+// Record starts recording the leg (POST /channels/{id}/record). The ARI
+// recording name is r.Path relative to RecordingDir without its extension
+// (the extension is the format); paths elsewhere keep only their file name,
+// because ARI writes only under its spool. Stereo is not available on ARI
+// channel recordings and is ignored.
+func (d *Driver) Record(ctx context.Context, leg string, r controller.Recording) error {
+	if err := d.ready("record", leg); err != nil {
+		return err
+	}
+	name, format, err := d.cfg.recordingName(r.Path)
+	if err != nil {
+		return d.invalid("record", leg, "%v", err)
+	}
+	id := r.ID
+	if id == "" {
+		id = name
+	}
+	d.mu.Lock()
+	if old := d.st.recs[name]; old != nil && !old.finished {
+		d.mu.Unlock()
+		return d.invalid("record", leg, "recording %q is in progress", name)
+	}
+	d.st.recs[name] = &recording{id: id, name: name, leg: leg, path: d.cfg.recordingPath(name, format), at: d.st.now()}
+	d.mu.Unlock()
+	p := ari.RecordParams{
+		Name: name, Format: format, IfExists: d.cfg.RecordIfExists, Beep: r.Beep, TerminateOn: "none",
+		MaxDurationSeconds: int((r.MaxDuration + time.Second - 1) / time.Second),
+	}
+	if _, err := d.cl.Record(ctx, leg, p); err != nil {
+		d.mu.Lock()
+		if rec := d.st.recs[name]; rec != nil && !rec.started {
+			delete(d.st.recs, name)
+		}
+		d.mu.Unlock()
+		return d.fail("record", leg, err)
+	}
+	return nil
+}
+
+// recName finds the ARI name of a recording id.
+func (d *Driver) recName(id string) (name string, finished bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range d.st.recs {
+		if r.id == id {
+			return r.name, r.finished
+		}
+	}
+	return id, false
+}
+
+// StopRecord stops and stores a recording (POST /recordings/live/{name}/stop).
+func (d *Driver) StopRecord(ctx context.Context, leg, recordingID string) error {
+	if err := d.ready("stop record", leg); err != nil {
+		return err
+	}
+	name, finished := d.recName(recordingID)
+	if err := d.cl.StopRecording(ctx, name); err != nil {
+		if finished && ari.StatusOf(err) == http.StatusNotFound {
+			return nil
+		}
+		return d.fail("stop record "+recordingID, leg, err)
+	}
+	return nil
+}
+
+// PauseRecord pauses (POST) or resumes (DELETE) /recordings/live/{name}/pause.
+// Asterisk leaves paused stretches out of the file rather than writing silence.
+func (d *Driver) PauseRecord(ctx context.Context, leg, recordingID string, pause bool) error {
+	if err := d.ready("pause record", leg); err != nil {
+		return err
+	}
+	name, _ := d.recName(recordingID)
+	if err := d.cl.PauseRecording(ctx, name, pause); err != nil {
+		return d.fail("pause record "+recordingID, leg, err)
+	}
+	return nil
+}
+
+// leaveOtherBridge takes leg out of any bridge other than keep.
+func (d *Driver) leaveOtherBridge(ctx context.Context, leg, keep string) error {
+	d.mu.Lock()
+	var cur string
+	if l := d.st.live(leg); l != nil {
+		cur = l.bridge
+	}
+	d.mu.Unlock()
+	if cur == "" || cur == keep {
+		return nil
+	}
+	err := d.cl.RemoveChannel(ctx, cur, leg)
+	if s := ari.StatusOf(err); err != nil && s != http.StatusNotFound && s != http.StatusUnprocessableEntity {
+		return err
+	}
+	return nil
+}
+
+// createBridge creates bridge id (a 409 "already exists" is fine).
+func (d *Driver) createBridge(ctx context.Context, br *bridge, name string) error {
+	d.mu.Lock()
+	if d.st.bridges[br.id] == nil {
+		d.st.bridges[br.id] = br
+	}
+	d.mu.Unlock()
+	if _, err := d.cl.CreateBridge(ctx, br.id, "mixing", name); err != nil && ari.StatusOf(err) != http.StatusConflict {
+		return err
+	}
+	return nil
+}
+
+// Bridge joins two legs in a mixing bridge with an id of ours
+// (POST /bridges?bridgeId=ipcc-br-...&type=mixing, then addChannel with both).
+// A leg already in one of our two-party bridges brings the other one in.
+func (d *Driver) Bridge(ctx context.Context, legA, legB string) error {
+	op := "bridge with " + legB
+	if err := d.ready(op, legA); err != nil {
+		return err
+	}
+	if legA == legB {
+		return d.invalid(op, legA, "cannot bridge a leg with itself")
+	}
+	d.mu.Lock()
+	var ba, bb string
+	if l := d.st.live(legA); l != nil {
+		ba = l.bridge
+	}
+	if l := d.st.live(legB); l != nil {
+		bb = l.bridge
+	}
+	reusable := func(id string) bool {
+		b := d.st.bridges[id]
+		return id != "" && b != nil && b.ours && b.kind == bridgePair
+	}
+	var target string
+	add := []string{legA, legB}
+	switch {
+	case ba != "" && ba == bb:
+		d.mu.Unlock()
+		return nil
+	case reusable(ba):
+		target, add = ba, []string{legB}
+	case reusable(bb):
+		target, add = bb, []string{legA}
+	}
+	d.mu.Unlock()
+	created := false
+	if target == "" {
+		target = newID(pairBridgePrefix)
+		if err := d.createBridge(ctx, &bridge{id: target, kind: bridgePair, ours: true}, "ipcc"); err != nil {
+			return d.fail(op, legA, err)
+		}
+		created = true
+	}
+	for _, l := range add {
+		if err := d.leaveOtherBridge(ctx, l, target); err != nil {
+			return d.fail(op, legA, err)
+		}
+	}
+	if err := d.cl.AddChannel(ctx, target, add, ari.AddChannelParams{}); err != nil {
+		if created {
+			_ = d.cl.DestroyBridge(context.WithoutCancel(ctx), target)
+		}
+		return d.fail(op, legA, err)
+	}
+	return nil
+}
+
+// Unbridge takes the leg out of its bridge (removeChannel); it stays in our
+// Stasis app. Bridges of ours that empty are destroyed when the event says so.
+func (d *Driver) Unbridge(ctx context.Context, leg string) error {
+	if err := d.ready("unbridge", leg); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	var cur string
+	if l := d.st.live(leg); l != nil {
+		cur = l.bridge
+	}
+	d.mu.Unlock()
+	if cur == "" {
+		bridges, err := d.cl.Bridges(ctx)
+		if err != nil {
+			return d.fail("unbridge", leg, err)
+		}
+		for _, b := range bridges {
+			if contains(b.Channels, leg) {
+				cur = b.ID
+			}
+		}
+		if cur == "" {
+			return nil
+		}
+	}
+	if err := d.cl.RemoveChannel(ctx, cur, leg); err != nil {
+		if ari.StatusOf(err) == http.StatusUnprocessableEntity {
+			return nil // "Channel not in this bridge": already out
+		}
+		return d.fail("unbridge", leg, err)
+	}
+	return nil
+}

@@ -1,0 +1,290 @@
+package asterisk
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/controller/asterisk/ari"
+)
+
+// Bridge ids encode what a bridge is for, so a restarted controller can
+// recover the kind (and the room) from GET /bridges.
+const (
+	pairBridgePrefix = "ipcc-br-"
+	confBridgePrefix = "ipcc-conf-"
+	spyBridgePrefix  = "ipcc-spy-"
+)
+
+func bridgeKindOf(id string) (kind bridgeKind, room string, ours bool) {
+	switch {
+	case strings.HasPrefix(id, confBridgePrefix):
+		return bridgeConf, strings.TrimPrefix(id, confBridgePrefix), true
+	case strings.HasPrefix(id, spyBridgePrefix):
+		return bridgeSpy, "", true
+	case strings.HasPrefix(id, pairBridgePrefix):
+		return bridgePair, "", true
+	}
+	return bridgePair, "", false
+}
+
+// reconcile brings the model in line with the switch after (re)connecting:
+// events sent while no socket was open are lost and never replayed, so live
+// channels in our app are re-announced (CallArrived) for the controller to
+// re-adopt, legs we knew that are gone get HungUp, bridge membership and
+// answer state are refreshed, and playbacks/recordings that ended in the
+// gap get their Finished events.
+func (d *Driver) reconcile(ctx context.Context) error {
+	rctx, cancel := context.WithTimeout(ctx, 2*d.cfg.RequestTimeout)
+	defer cancel()
+	if _, err := d.cl.Application(rctx, d.cfg.App); err != nil {
+		return err
+	}
+	snapshot := time.Now()
+	chans, err := d.cl.Channels(rctx)
+	if err != nil {
+		return err
+	}
+	bridges, err := d.cl.Bridges(rctx)
+	if err != nil {
+		return err
+	}
+	// Frames read before the replies are older than the snapshot: apply
+	// them first so the diff does not undo what they said.
+	if err := d.waitProcessed(rctx); err != nil {
+		return err
+	}
+
+	d.mu.Lock()
+	pb, recs := d.st.reconcile(chans, bridges, snapshot)
+	cleanups := d.st.cleanups
+	d.st.cleanups = nil
+	d.mu.Unlock()
+	for _, c := range cleanups {
+		d.runCleanup(c)
+	}
+
+	for _, id := range pb {
+		_, err := d.cl.Playback(rctx, id)
+		if ari.StatusOf(err) == http.StatusNotFound {
+			d.mu.Lock()
+			if p := d.st.playbacks[id]; p != nil && !p.finished {
+				p.finished = true
+				d.st.send(controller.Event{Type: controller.EventPlaybackFinished, Leg: p.leg, PlaybackID: id}, time.Time{})
+			}
+			d.mu.Unlock()
+		} else if err != nil {
+			return err
+		}
+	}
+	for _, name := range recs {
+		r, err := d.cl.LiveRecording(rctx, name)
+		if err != nil && ari.StatusOf(err) != http.StatusNotFound {
+			return err
+		}
+		if err == nil && r.State != "done" && r.State != "failed" && r.State != "canceled" {
+			continue
+		}
+		d.mu.Lock()
+		if rec := d.st.recs[name]; rec != nil && !rec.finished {
+			rec.finished = true
+			ev := controller.Event{Type: controller.EventRecordingFinished, Leg: rec.leg, RecordingID: rec.id, Path: rec.path}
+			if r != nil && r.Duration != nil {
+				ev.Duration = time.Duration(*r.Duration) * time.Second
+			}
+			d.st.send(ev, time.Time{})
+		}
+		d.mu.Unlock()
+	}
+	return nil
+}
+
+// reconcile applies a REST snapshot; it returns the playbacks and recordings
+// still running in the model, to be checked over REST.
+func (s *state) reconcile(chans []ari.Channel, bridges []ari.Bridge, snapshot time.Time) (pbs, recs []string) {
+	live := map[string]*ari.Channel{}
+	for i := range chans {
+		ch := &chans[i]
+		live[ch.ID] = ch
+		app, args, inStasis := ch.StasisApp()
+		ours := inStasis && app == s.app
+		l := s.legs[ch.ID]
+		switch {
+		case l == nil && ours && len(args) > 0 && args[0] == s.cfg.SnoopArg:
+			// A snoop left over from before a restart: nobody listens to it.
+			s.legs[ch.ID] = &leg{id: ch.ID, kind: kindSnoop, inStasis: true, confirmed: s.now()}
+			s.cleanups = append(s.cleanups, cleanup{op: "hangup", id: ch.ID})
+		case l == nil && ours:
+			l = s.adopt(ch, args)
+			l.inStasis = true
+			s.send(s.arrived(l), time.Time{})
+			s.stateChange(l, ch.State, time.Time{})
+		case l != nil && !l.ended && l.kind != kindSnoop && !l.transferred:
+			if ours {
+				l.inStasis = true
+			}
+			s.stateChange(l, ch.State, time.Time{})
+		}
+	}
+	for _, l := range s.legs {
+		if l.ended || live[l.id] != nil {
+			continue
+		}
+		if l.confirmed.IsZero() || !l.confirmed.Before(snapshot) {
+			continue // created after the snapshot was taken
+		}
+		if l.kind == kindSnoop || l.transferred {
+			s.forget(l)
+			continue
+		}
+		s.markEnded(l)
+		s.send(controller.Event{Type: controller.EventHungUp, Leg: l.id, Cause: controller.CauseNormalUnspecified, HangupBy: controller.HangupUnknown}, time.Time{})
+	}
+	s.reconcileBridges(bridges)
+	for id, p := range s.playbacks {
+		if !p.finished {
+			pbs = append(pbs, id)
+		}
+	}
+	for name, r := range s.recs {
+		if !r.finished {
+			recs = append(recs, name)
+		}
+	}
+	return pbs, recs
+}
+
+func (s *state) reconcileBridges(bridges []ari.Bridge) {
+	type peerSet struct{ before, after []string }
+	peers := map[string]*peerSet{}
+	memberOf := map[string]*bridge{}
+	for _, br := range s.bridges {
+		for _, m := range br.members {
+			if l := s.live(m); l != nil && l.kind != kindSnoop {
+				peers[m] = &peerSet{before: s.peersOf(m, br.members)}
+				memberOf[m] = br
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i := range bridges {
+		b := &bridges[i]
+		seen[b.ID] = true
+		br := s.bridges[b.ID]
+		if br == nil {
+			kind, room, ours := bridgeKindOf(b.ID)
+			br = &bridge{id: b.ID, kind: kind, room: room, ours: ours}
+			s.bridges[b.ID] = br
+		}
+		br.members = append([]string(nil), b.Channels...)
+		for _, m := range br.members {
+			l := s.live(m)
+			if l == nil || l.kind == kindSnoop {
+				continue
+			}
+			l.bridge = br.id
+			ps := peers[m]
+			if ps == nil {
+				ps = &peerSet{}
+				peers[m] = ps
+			}
+			ps.after = s.peersOf(m, br.members)
+			if old := memberOf[m]; old == nil && br.kind == bridgeConf {
+				s.send(controller.Event{Type: controller.EventConferenceJoined, Leg: m, Room: br.room}, time.Time{})
+			}
+			memberOf[m] = br
+		}
+		if len(br.members) == 0 && br.ours {
+			s.cleanups = append(s.cleanups, cleanup{op: "destroy-bridge", id: br.id})
+		}
+	}
+	for id := range s.bridges {
+		if !seen[id] {
+			delete(s.bridges, id)
+		}
+	}
+	for m, ps := range peers {
+		l := s.live(m)
+		if l == nil {
+			continue
+		}
+		br := memberOf[m]
+		if br != nil && !seen[br.id] || br != nil && !contains(br.members, m) {
+			l.bridge = ""
+			if br.kind == bridgeConf {
+				s.send(controller.Event{Type: controller.EventConferenceLeft, Leg: m, Room: br.room}, time.Time{})
+				continue
+			}
+		}
+		switch {
+		case len(ps.before) > 0 && len(ps.after) == 0:
+			s.send(controller.Event{Type: controller.EventUnbridged, Leg: m, OtherLeg: ps.before[0]}, time.Time{})
+		case len(ps.before) == 0 && len(ps.after) > 0:
+			s.send(controller.Event{Type: controller.EventBridged, Leg: m, OtherLeg: ps.after[0]}, time.Time{})
+		}
+	}
+}
+
+// Legs lists live channels: GET /channels and GET /bridges. Owned legs are
+// in our Stasis app; snoop channels of ours are left out.
+func (d *Driver) Legs(ctx context.Context) ([]controller.LegInfo, error) {
+	if err := d.ready("list legs", ""); err != nil {
+		return nil, err
+	}
+	chans, err := d.cl.Channels(ctx)
+	if err != nil {
+		return nil, d.fail("list legs", "", err)
+	}
+	bridges, err := d.cl.Bridges(ctx)
+	if err != nil {
+		return nil, d.fail("list legs", "", err)
+	}
+	peer := map[string]string{}
+	for _, b := range bridges {
+		for _, m := range b.Channels {
+			for _, o := range b.Channels {
+				if o != m && peer[m] == "" {
+					peer[m] = o
+				}
+			}
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []controller.LegInfo
+	for i := range chans {
+		ch := &chans[i]
+		app, args, inStasis := ch.StasisApp()
+		ours := inStasis && app == d.cfg.App
+		l := d.st.legs[ch.ID]
+		if l != nil && l.kind == kindSnoop || ours && len(args) > 0 && args[0] == d.cfg.SnoopArg {
+			continue
+		}
+		li := controller.LegInfo{
+			Leg: ch.ID, ANI: ch.Caller.Number, DNIS: ch.Dialplan.Exten, Owned: ours,
+			State: controller.LegRinging, Inbound: true, Created: ari.ParseTime(ch.CreationTime),
+		}
+		if ch.State == "Up" {
+			li.State = controller.LegAnswered
+		}
+		if p := peer[ch.ID]; p != "" {
+			li.Bridged = d.st.visible(p)
+			if li.Bridged == "" {
+				li.Bridged = p
+			}
+		}
+		if l != nil && l.kind == kindOriginated || ours && len(args) > 0 && args[0] == d.cfg.OriginateArg {
+			li.Inbound = false
+		}
+		if ours && li.Inbound && len(args) > 0 {
+			tmp := &ari.Channel{ID: ch.ID, Dialplan: ch.Dialplan, ChannelVars: ch.ChannelVars}
+			s := newState(&d.cfg, func(controller.Event) {})
+			al := s.adopt(tmp, args)
+			li.DNIS, li.Vars = al.dnis, al.vars
+		}
+		out = append(out, li)
+	}
+	return out, nil
+}
