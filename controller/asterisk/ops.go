@@ -85,19 +85,13 @@ func (d *Driver) Hangup(ctx context.Context, leg string, cause controller.Cause)
 		return err
 	}
 	d.mu.Lock()
-	l := d.st.live(leg)
-	var prevDeleting bool
-	var prevCause controller.Cause
-	if l != nil {
-		prevDeleting, prevCause = l.deleting, l.ourCause
-		l.deleting, l.ourCause = true, cause
-	}
+	undo := d.st.markHangup(leg, cause)
 	d.mu.Unlock()
 	reason, code := hangupParams(cause)
 	if err := d.cl.Hangup(ctx, leg, reason, code); err != nil {
-		if l != nil && ari.StatusOf(err) != http.StatusNotFound {
+		if ari.StatusOf(err) != http.StatusNotFound {
 			d.mu.Lock()
-			l.deleting, l.ourCause = prevDeleting, prevCause
+			undo()
 			d.mu.Unlock()
 		}
 		return d.fail("hangup", leg, err)
@@ -119,12 +113,11 @@ func (d *Driver) Play(ctx context.Context, leg string, p controller.Playback) er
 		return d.invalid("play", leg, "playback id is required")
 	}
 	d.mu.Lock()
-	if old := d.st.playbacks[p.ID]; old != nil && !old.finished {
-		d.mu.Unlock()
+	ok := d.st.reservePlayback(p.ID, leg)
+	d.mu.Unlock()
+	if !ok {
 		return d.invalid("play", leg, "playback id %q is in use", p.ID)
 	}
-	d.st.playbacks[p.ID] = &playback{id: p.ID, leg: leg, at: d.st.now()}
-	d.mu.Unlock()
 	if _, err := d.cl.Play(ctx, leg, ari.PlayParams{Media: uris, Lang: lang, PlaybackID: p.ID}); err != nil {
 		d.mu.Lock()
 		if pb := d.st.playbacks[p.ID]; pb != nil && !pb.started {
@@ -166,12 +159,11 @@ func (d *Driver) Record(ctx context.Context, leg string, r controller.Recording)
 		id = name
 	}
 	d.mu.Lock()
-	if old := d.st.recs[name]; old != nil && !old.finished {
-		d.mu.Unlock()
+	ok := d.st.reserveRecording(id, name, leg, d.cfg.recordingPath(name, format))
+	d.mu.Unlock()
+	if !ok {
 		return d.invalid("record", leg, "recording %q is in progress", name)
 	}
-	d.st.recs[name] = &recording{id: id, name: name, leg: leg, path: d.cfg.recordingPath(name, format), at: d.st.now()}
-	d.mu.Unlock()
 	p := ari.RecordParams{
 		Name: name, Format: format, IfExists: d.cfg.RecordIfExists, Beep: r.Beep, TerminateOn: "none",
 		MaxDurationSeconds: int((r.MaxDuration + time.Second - 1) / time.Second),

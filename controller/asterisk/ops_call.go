@@ -54,29 +54,23 @@ func (d *Driver) Originate(ctx context.Context, o controller.Originate) error {
 		callerID = `"` + strings.ReplaceAll(o.CallerIDName, `"`, "") + `" <` + o.CallerIDNum + ">"
 	}
 	d.mu.Lock()
-	if l := d.st.legs[o.LegID]; l != nil {
-		d.mu.Unlock()
+	l, ok := d.st.reserveOriginate(o.LegID, o.CallerIDNum, o.Endpoint.Number)
+	d.mu.Unlock()
+	if !ok {
 		return d.invalid("originate", o.LegID, "leg id already used")
 	}
-	l := &leg{id: o.LegID, kind: kindOriginated, ani: o.CallerIDNum, dnis: o.Endpoint.Number}
-	d.st.legs[o.LegID] = l
-	d.mu.Unlock()
 	p := ari.OriginateParams{
 		Endpoint: ep, App: d.cfg.App, AppArgs: d.cfg.OriginateArg, CallerID: callerID,
 		Timeout: int((o.Timeout + time.Second - 1) / time.Second), ChannelID: o.LegID, Variables: o.Vars,
 	}
 	if _, err := d.cl.Originate(ctx, p); err != nil {
 		d.mu.Lock()
-		if cur := d.st.legs[o.LegID]; cur == l && !l.ended && !l.inStasis {
-			delete(d.st.legs, o.LegID)
-		}
+		d.st.dropReservation(l)
 		d.mu.Unlock()
 		return d.fail("originate", o.LegID, err)
 	}
 	d.mu.Lock()
-	if l.confirmed.IsZero() {
-		l.confirmed = d.st.now()
-	}
+	d.st.confirm(o.LegID)
 	d.mu.Unlock()
 	d.log.Debug("originated", "leg", o.LegID, "endpoint", ep)
 	return nil
@@ -97,19 +91,12 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 		dpContext = d.cfg.TransferContext
 	}
 	d.mu.Lock()
-	l := d.st.live(leg)
-	if l != nil {
-		l.transferred = true
-	}
+	undo := d.st.markTransfer(leg)
 	d.mu.Unlock()
 	if err := d.cl.Continue(ctx, leg, dpContext, t.Extension, 1); err != nil {
-		if l != nil {
-			d.mu.Lock()
-			if !l.ended {
-				l.transferred = false
-			}
-			d.mu.Unlock()
-		}
+		d.mu.Lock()
+		undo()
+		d.mu.Unlock()
 		return d.fail("transfer", leg, err)
 	}
 	return nil
@@ -247,8 +234,7 @@ func (d *Driver) Eavesdrop(ctx context.Context, spyLeg, targetLeg string, mode c
 			old = append(old, l.id)
 		}
 	}
-	snoop := &leg{id: snoopID, kind: kindSnoop, target: targetLeg, spy: spyLeg}
-	d.st.legs[snoopID] = snoop
+	snoop := d.st.reserveSnoop(snoopID, targetLeg, spyLeg)
 	d.st.waitStasis(snoopID, started)
 	d.mu.Unlock()
 
@@ -256,8 +242,7 @@ func (d *Driver) Eavesdrop(ctx context.Context, spyLeg, targetLeg string, mode c
 		Spy: "both", Whisper: whisper, App: d.cfg.App, AppArgs: d.cfg.SnoopArg, SnoopID: snoopID,
 	}); err != nil {
 		d.mu.Lock()
-		d.st.forget(snoop)
-		delete(d.st.waiters, snoopID)
+		d.st.dropReservation(snoop)
 		d.mu.Unlock()
 		// 404 "Provided channel was not found": the target is gone.
 		return d.fail(op, spyLeg, err)
