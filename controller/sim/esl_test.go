@@ -1,0 +1,231 @@
+package sim
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// eslMsg is one message read from the server.
+type eslMsg struct {
+	headers map[string]string
+	order   []string
+	body    string
+}
+
+func (m *eslMsg) ct() string { return m.headers["Content-Type"] }
+
+// event parses a text/event-plain body into decoded headers.
+func (m *eslMsg) event() map[string]string {
+	out := map[string]string{}
+	head, body, _ := strings.Cut(m.body, "\n\n")
+	for _, l := range strings.Split(head, "\n") {
+		k, v, ok := strings.Cut(l, ": ")
+		if ok {
+			dv, err := url.PathUnescape(v)
+			if err != nil {
+				dv = v
+			}
+			out[k] = dv
+		}
+	}
+	out["_body"] = body
+	return out
+}
+
+type eslClient struct {
+	t    *testing.T
+	c    net.Conn
+	r    *bufio.Reader
+	msgs chan *eslMsg
+}
+
+func readESL(r *bufio.Reader) (*eslMsg, error) {
+	m := &eslMsg{headers: map[string]string{}}
+	for {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		l = strings.TrimRight(l, "\n")
+		if l == "" {
+			if len(m.order) == 0 {
+				continue
+			}
+			break
+		}
+		k, v, _ := strings.Cut(l, ": ")
+		m.headers[k] = v
+		m.order = append(m.order, k)
+	}
+	if cl := m.headers["Content-Length"]; cl != "" {
+		n, _ := strconv.Atoi(cl)
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, err
+		}
+		m.body = string(b)
+	}
+	return m, nil
+}
+
+func dialESL(t *testing.T, addr string) *eslClient {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &eslClient{t: t, c: c, r: bufio.NewReader(c), msgs: make(chan *eslMsg, 10000)}
+	go func() {
+		defer close(cl.msgs)
+		for {
+			m, err := readESL(cl.r)
+			if err != nil {
+				return
+			}
+			cl.msgs <- m
+		}
+	}()
+	t.Cleanup(func() { c.Close() })
+	if m := cl.next(); m.ct() != "auth/request" {
+		t.Fatalf("first message %q", m.ct())
+	}
+	return cl
+}
+
+func (c *eslClient) next() *eslMsg {
+	c.t.Helper()
+	select {
+	case m, ok := <-c.msgs:
+		if !ok {
+			c.t.Fatal("connection closed")
+		}
+		return m
+	case <-time.After(5 * time.Second):
+		c.t.Fatal("timeout waiting for ESL message")
+	}
+	return nil
+}
+
+func (c *eslClient) send(cmd string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.c, strings.ReplaceAll(cmd, "\n", "\r\n")+"\r\n\r\n"); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// cmd sends a command and returns the next reply, keeping events seen.
+func (c *eslClient) cmd(cmd string, events *[]map[string]string) *eslMsg {
+	c.t.Helper()
+	c.send(cmd)
+	for {
+		m := c.next()
+		if strings.HasPrefix(m.ct(), "text/event") {
+			if events != nil {
+				*events = append(*events, m.event())
+			}
+			continue
+		}
+		return m
+	}
+}
+
+// waitEvent waits for an event matching name (and Unique-ID if set).
+func (c *eslClient) waitEvent(name, uuid string) map[string]string {
+	c.t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case m, ok := <-c.msgs:
+			if !ok {
+				c.t.Fatalf("closed waiting for %s", name)
+			}
+			if m.ct() != "text/event-plain" {
+				continue
+			}
+			e := m.event()
+			if e["Event-Name"] == name && (uuid == "" || e["Unique-ID"] == uuid) {
+				return e
+			}
+		case <-deadline:
+			c.t.Fatalf("timeout waiting for %s %s", name, uuid)
+		}
+	}
+}
+
+func startSim(t *testing.T, o Options) *Sim {
+	t.Helper()
+	if o.RecordingDir == "" {
+		o.RecordingDir = t.TempDir()
+	}
+	if o.MediaDuration == 0 {
+		o.MediaDuration = 20 * time.Millisecond
+	}
+	s := New(o)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func authed(t *testing.T, s *Sim) *eslClient {
+	c := dialESL(t, s.ESLAddr())
+	if r := c.cmd("auth ClueCon", nil); r.headers["Reply-Text"] != "+OK accepted" {
+		t.Fatalf("auth: %v", r.headers)
+	}
+	return c
+}
+
+func TestESLInboundBridgeHangup(t *testing.T) {
+	s := startSim(t, Options{})
+	if err := s.DefineEndpoint(EndpointSpec{Number: "1001", AnswerAfter: 10 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	c := authed(t, s)
+	if r := c.cmd("event plain ALL", nil); r.headers["Reply-Text"] != "+OK event listener enabled plain" {
+		t.Fatalf("event: %v", r.headers)
+	}
+	id, err := s.PlaceCall(CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	park := c.waitEvent("CHANNEL_PARK", id)
+	if park["variable_ipcc_did"] != "4000" || park["Caller-Caller-ID-Number"] != "15551230001" {
+		t.Fatalf("park event: %v", park)
+	}
+	if r := c.cmd("api uuid_answer "+id, nil); r.body != "+OK\n" {
+		t.Fatalf("answer: %q", r.body)
+	}
+	agent := "a0000000-0000-4000-8000-000000000001"
+	r := c.cmd("api originate {origination_uuid="+agent+",origination_caller_id_number=4000}user/1001 &park()", nil)
+	if r.body != "+OK "+agent+"\n" {
+		t.Fatalf("originate: %q", r.body)
+	}
+	if r := c.cmd("api uuid_bridge "+id+" "+agent, nil); r.body != "+OK "+agent+"\n" {
+		t.Fatalf("bridge: %q", r.body)
+	}
+	c.waitEvent("CHANNEL_BRIDGE", id)
+	if !s.Hears(id, agent) || !s.Hears(agent, id) {
+		t.Fatal("bridged legs must hear each other")
+	}
+	s.HangupCall(id)
+	hc := c.waitEvent("CHANNEL_HANGUP_COMPLETE", agent)
+	if hc["variable_bridge_hangup_cause"] != "NORMAL_CLEARING" || hc["Hangup-Cause"] != "NORMAL_CLEARING" {
+		t.Fatalf("peer hangup: %v", hc)
+	}
+	info, err := s.Call(id)
+	if err != nil || info.HangupBy != "remote" || info.Vars["sip_hangup_disposition"] != "recv_bye" {
+		t.Fatalf("call info %+v %v", info, err)
+	}
+	if !s.EverHeard(agent, id) || s.Hears(agent, id) {
+		t.Fatal("history must keep the bridge, now gone")
+	}
+	fmt.Sprint()
+}

@@ -1,0 +1,229 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Endpoint behaviours.
+const (
+	BehaviorAnswer = "answer" // answer after AnswerAfter
+	BehaviorRing   = "ring"   // ring until the originate times out
+	BehaviorBusy   = "busy"   // USER_BUSY after AnswerAfter
+	BehaviorReject = "reject" // CALL_REJECTED after AnswerAfter
+	BehaviorAbsent = "absent" // not registered: SUBSCRIBER_ABSENT at once
+)
+
+// EndpointSpec scripts a phone: an extension ("1001") or an external
+// number reached through a gateway/trunk.
+type EndpointSpec struct {
+	Number      string        `json:"number"`
+	Behavior    string        `json:"behavior,omitempty"` // answer (default), ring, busy, reject, absent
+	AnswerAfter time.Duration `json:"answer_after,omitempty"`
+	HangupAfter time.Duration `json:"hangup_after,omitempty"` // after answer; 0 = stays
+	Press       []Press       `json:"press,omitempty"`        // after answer
+}
+
+// Press is a scripted key press: Digits are sent After the party was
+// connected (answered).
+type Press struct {
+	After  time.Duration `json:"after"`
+	Digits string        `json:"digits"`
+}
+
+// origReq is a protocol-neutral originate.
+type origReq struct {
+	ID, OtherID     string
+	Front           Front
+	Name            string
+	Kind            string // user, external, loopback, local
+	Number, Context string
+	CIDNum, CIDName string
+	Timeout         time.Duration
+	Vars            [][2]string
+	onAnswer        func(c *Channel)
+	done            func(c *Channel, cause string)
+}
+
+// dialStatus maps a cause to the Asterisk Dial dialstatus.
+func dialStatus(cause string) string {
+	switch cause {
+	case "USER_BUSY":
+		return "BUSY"
+	case "NO_ANSWER", "NO_USER_RESPONSE":
+		return "NOANSWER"
+	case "NORMAL_CIRCUIT_CONGESTION":
+		return "CONGESTION"
+	case "CALL_REJECTED":
+		return "BUSY"
+	}
+	return "CHANUNAVAIL"
+}
+
+// originate creates an outbound leg and plays its endpoint's script. It
+// returns the failure cause when the endpoint cannot be reached at all.
+func (m *Model) originate(r origReq) (*Channel, string) {
+	spec, ok := m.phones[r.Number]
+	switch {
+	case !ok && r.Kind == "user":
+		return nil, "SUBSCRIBER_ABSENT"
+	case !ok:
+		spec = EndpointSpec{Number: r.Number, AnswerAfter: m.opts.AutoAnswer}
+	}
+	if spec.Behavior == BehaviorAbsent {
+		return nil, "SUBSCRIBER_ABSENT"
+	}
+	if r.ID != "" && m.chans[r.ID] != nil {
+		return nil, "DUPLICATE"
+	}
+	c := m.newChannel(r.ID, r.Front, false, r.Name)
+	c.ANI, c.ANIName, c.DNIS, c.Context = r.CIDNum, r.CIDName, r.Number, r.Context
+	c.Endpoint = r.Number
+	for _, kv := range r.Vars {
+		c.Vars.set(kv[0], kv[1])
+	}
+	var far *Channel
+	if r.Kind == "loopback" || r.Kind == "local" {
+		far = m.newChannel(r.OtherID, r.Front, true, strings.TrimSuffix(r.Name, "-a")+"-b")
+		if r.Kind == "local" {
+			far.Name = strings.TrimSuffix(r.Name, ";1") + ";2"
+		}
+		far.ANI, far.ANIName, far.DNIS, far.Context = r.CIDNum, r.CIDName, r.Number, r.Context
+		far.Link, c.Link = c.ID, far.ID
+		far.Endpoint = r.Number
+		c.Vars.set("other_loopback_leg_uuid", far.ID)
+		far.Vars.set("other_loopback_leg_uuid", c.ID)
+		far.Vars.set("loopback_leg", "B")
+		c.Vars.set("loopback_leg", "A")
+	}
+	m.emit(m.ev(evCreate, c))
+	if far != nil {
+		m.emit(m.ev(evCreate, far))
+	}
+	m.emit(&mEvent{Kind: evDial, At: time.Now(), Ch: c})
+	c.State = StateRinging
+	m.emit(m.ev(evRinging, c))
+	c.phone = &phoneRun{press: spec.Press, hangup: spec.HangupAfter}
+	fail := func(cause string) {
+		if !c.alive() {
+			return
+		}
+		e := &mEvent{Kind: evDial, At: time.Now(), Ch: c, DialStatus: dialStatus(cause)}
+		m.emit(e)
+		m.hangup(c, cause, "remote")
+		if r.done != nil {
+			r.done(nil, cause)
+		}
+	}
+	connect := func() {
+		if !c.alive() || c.State == StateUp {
+			return
+		}
+		m.answer(c)
+		m.emit(&mEvent{Kind: evDial, At: time.Now(), Ch: c, DialStatus: "ANSWER"})
+		if far != nil && far.Front == FrontFreeSWITCH {
+			m.park(far)
+		}
+		if r.onAnswer != nil {
+			r.onAnswer(c)
+		}
+		if r.done != nil {
+			r.done(c, "")
+		}
+		if spec.HangupAfter > 0 {
+			m.schedule(c, spec.HangupAfter, func() {
+				target := c
+				if far != nil {
+					target = far
+				}
+				m.hangup(target, "NORMAL_CLEARING", "remote")
+			})
+		}
+	}
+	switch spec.Behavior {
+	case BehaviorBusy:
+		m.schedule(c, spec.AnswerAfter, func() { fail("USER_BUSY") })
+	case BehaviorReject:
+		m.schedule(c, spec.AnswerAfter, func() { fail("CALL_REJECTED") })
+	case BehaviorRing:
+	default:
+		if spec.AnswerAfter <= 0 {
+			connect()
+		} else {
+			m.schedule(c, spec.AnswerAfter, connect)
+		}
+	}
+	if r.Timeout > 0 && c.State != StateUp && c.alive() {
+		m.schedule(c, r.Timeout, func() {
+			if c.State != StateUp {
+				fail("NO_ANSWER")
+			}
+		})
+	}
+	return c, ""
+}
+
+// CallSpec scripts an inbound call from a caller to a DID.
+type CallSpec struct {
+	ID          string            `json:"id,omitempty"` // leg id; generated when empty
+	Front       Front             `json:"front"`        // freeswitch (default) or asterisk
+	From        string            `json:"from"`         // ANI
+	FromName    string            `json:"from_name,omitempty"`
+	To          string            `json:"to"` // DID
+	Press       []Press           `json:"press,omitempty"`
+	HangupAfter time.Duration     `json:"hangup_after,omitempty"` // after the call started; 0 = stays
+	Vars        map[string]string `json:"vars,omitempty"`
+}
+
+// placeCall creates an inbound channel handed to ipcc: parked with
+// variable_ipcc_did on FreeSWITCH, StasisStart with args [did] on Asterisk.
+func (m *Model) placeCall(s CallSpec) (*Channel, error) {
+	if s.To == "" {
+		return nil, fmt.Errorf("sim: place call: %w", errField("to", "missing DID"))
+	}
+	if s.ID != "" && m.chans[s.ID] != nil {
+		return nil, fmt.Errorf("sim: place call: %w", errField("id", "leg id already exists"))
+	}
+	if s.From == "" {
+		s.From = "anonymous"
+	}
+	var c *Channel
+	switch s.Front {
+	case FrontAsterisk:
+		c = m.newChannel(s.ID, FrontAsterisk, true, "")
+		c.Name = fmt.Sprintf("PJSIP/%s-%08x", s.From, c.seq)
+		c.Context = "from-external"
+	case FrontFreeSWITCH, "":
+		c = m.newChannel(s.ID, FrontFreeSWITCH, true, "sofia/external/"+s.From+"@"+m.opts.Hostname)
+		c.Context = "public"
+	default:
+		return nil, fmt.Errorf("sim: place call: %w", errField("front", "must be freeswitch or asterisk"))
+	}
+	c.ANI, c.ANIName, c.DNIS = s.From, s.FromName, s.To
+	c.phone = &phoneRun{press: s.Press, hangup: s.HangupAfter}
+	if c.Front == FrontFreeSWITCH {
+		c.Vars.set("direction", "inbound")
+		c.Vars.set("uuid", c.ID)
+		c.Vars.set("session_id", fmt.Sprint(c.seq))
+		c.Vars.set("sip_from_user", s.From)
+		c.Vars.set("sip_to_user", s.To)
+		c.Vars.set("ipcc_did", s.To)
+	}
+	for _, k := range sortedKeys(s.Vars) {
+		c.Vars.set(k, s.Vars[k])
+	}
+	c.State = StateRinging
+	m.emit(m.ev(evCreate, c))
+	if c.Front == FrontFreeSWITCH {
+		m.setApp(c, "park", "")
+	} else {
+		c.App = m.opts.ARIApp
+		c.AppArgs = []string{s.To}
+		m.emit(m.ev(evStasisStart, c))
+	}
+	if s.HangupAfter > 0 {
+		m.schedule(c, s.HangupAfter, func() { m.hangup(c, "NORMAL_CLEARING", "remote") })
+	}
+	return c, nil
+}
