@@ -1,0 +1,309 @@
+package freeswitch
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/textproto"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/percipia/eslgo"
+
+	"github.com/ipcc/ipcc/controller"
+)
+
+// session is one authenticated ESL connection.
+type session struct {
+	d    *Driver
+	conn *eslgo.Conn
+	sem  chan struct{} // one command in flight
+
+	dead     chan struct{}
+	deadOnce sync.Once
+	why      atomic.Value // string: why the session died
+
+	lastEvent atomic.Int64 // unix nanoseconds of the last event or reply
+}
+
+func newSession(d *Driver) *session {
+	s := &session{d: d, sem: make(chan struct{}, 1), dead: make(chan struct{})}
+	s.lastEvent.Store(time.Now().UnixNano())
+	return s
+}
+
+// kill marks the session dead; serve closes the socket.
+func (s *session) kill(why string) {
+	s.deadOnce.Do(func() {
+		s.why.Store(why)
+		close(s.dead)
+	})
+}
+
+func (s *session) reason() string {
+	if w, ok := s.why.Load().(string); ok {
+		return w
+	}
+	return ""
+}
+
+// rawCmd is a command written as is; eslgo appends the blank line.
+type rawCmd string
+
+func (c rawCmd) BuildMessage() string { return string(c) }
+
+// send writes one command and waits for its reply, holding the connection's
+// only in-flight slot. ctx bounds the wait for the slot; once written, the
+// command runs to its own deadline so its reply is always consumed by it. A
+// missed deadline kills the session: the late reply would otherwise be
+// handed to the next command.
+func (s *session) send(ctx context.Context, cmd string) (string, error) {
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-s.dead:
+		return "", controller.ErrNotConnected
+	}
+	defer func() { <-s.sem }()
+	select {
+	case <-s.dead:
+		return "", controller.ErrNotConnected
+	default:
+	}
+	s.d.commands.Add(1)
+	cctx, cancel := context.WithTimeout(context.Background(), s.d.cfg.CommandTimeout)
+	defer cancel()
+	resp, err := s.conn.SendCommand(cctx, rawCmd(cmd))
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			s.d.cmdTimeouts.Add(1)
+			s.kill("command deadline exceeded")
+			return "", fmt.Errorf("no reply within %s: %w", s.d.cfg.CommandTimeout, controller.ErrNotConnected)
+		}
+		s.kill("send: " + err.Error())
+		return "", fmt.Errorf("%v: %w", err, controller.ErrNotConnected)
+	}
+	s.lastEvent.Store(time.Now().UnixNano())
+	return resp.GetReply(), nil
+}
+
+// onEvent is eslgo's listener: it runs in a goroutine of its own per event,
+// so it only stamps liveness and hands the event to the reorder buffer.
+func (s *session) onEvent(ev *eslgo.Event) {
+	now := time.Now()
+	s.lastEvent.Store(now.UnixNano())
+	s.d.eventsIn.Add(1)
+	s.d.ro.push(newFSEvent(ev.Headers, ev.Body, now))
+}
+
+// current returns the live session or nil.
+func (d *Driver) current() *session {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sess
+}
+
+// run sends cmd on the current connection and classifies the reply: replies
+// meaning "no such channel" wrap ErrNoSuchLeg, other -ERR/-USAGE replies wrap
+// ErrRejected, a missing connection wraps ErrNotConnected.
+func (d *Driver) run(ctx context.Context, op, legs, cmd string) (string, error) {
+	s := d.current()
+	if s == nil {
+		return "", fmt.Errorf("freeswitch %s: %s %s: %w", d.cfg.Name, op, legs, controller.ErrNotConnected)
+	}
+	reply, err := s.send(ctx, cmd)
+	if err != nil {
+		return "", fmt.Errorf("freeswitch %s: %s %s: %w", d.cfg.Name, op, legs, err)
+	}
+	if err := replyError(reply); err != nil {
+		return reply, fmt.Errorf("freeswitch %s: %s %s: %w", d.cfg.Name, op, legs, err)
+	}
+	return reply, nil
+}
+
+// replyError maps FreeSWITCH's error replies (see esl-errors.txt).
+func replyError(reply string) error {
+	r := strings.TrimSpace(reply)
+	switch {
+	case strings.HasPrefix(r, "-ERR No such channel"),
+		strings.HasPrefix(r, "-ERR Invalid uuid"),
+		strings.HasPrefix(r, "-ERR invalid uuid"),
+		strings.HasPrefix(r, "-ERR Cannot locate session"),
+		strings.HasPrefix(r, "-ERR invalid session id"),
+		r == "-ERROR":
+		return fmt.Errorf("%q: %w", r, controller.ErrNoSuchLeg)
+	case strings.HasPrefix(r, "-"):
+		return fmt.Errorf("%q: %w", r, controller.ErrRejected)
+	}
+	return nil
+}
+
+// probe opens a throw-away connection and checks that the server greets with
+// auth/request. eslgo's Dial waits for that greeting forever (a server that
+// closes first, or sends text/rude-rejection, would hang it), so Dial is only
+// called on a server that just greeted properly.
+func probe(ctx context.Context, addr string) error {
+	var nd net.Dialer
+	c, err := nd.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetReadDeadline(dl)
+	}
+	h, err := textproto.NewReader(bufio.NewReader(c)).ReadMIMEHeader()
+	if err != nil {
+		return fmt.Errorf("waiting for auth/request: %w", err)
+	}
+	if ct := h.Get("Content-Type"); ct != "auth/request" {
+		return fmt.Errorf("server greeted with %q, not auth/request", ct)
+	}
+	return nil
+}
+
+// dial connects and authenticates within DialTimeout.
+func (d *Driver) dial(ctx context.Context, s *session) (*eslgo.Conn, error) {
+	dctx, cancel := context.WithTimeout(ctx, d.cfg.DialTimeout)
+	defer cancel()
+	if err := probe(dctx, d.cfg.Addr); err != nil {
+		return nil, fmt.Errorf("freeswitch %s: probe %s: %w", d.cfg.Name, d.cfg.Addr, err)
+	}
+	opts := eslgo.InboundOptions{
+		Options: eslgo.Options{
+			Context:     context.Background(),
+			Logger:      eslLogger{d.log},
+			ExitTimeout: time.Second,
+		},
+		Network:      "tcp",
+		Password:     d.cfg.Password,
+		OnDisconnect: func() { s.kill("switch closed the connection") },
+		AuthTimeout:  d.cfg.DialTimeout,
+	}
+	type result struct {
+		c   *eslgo.Conn
+		err error
+	}
+	var abandoned atomic.Bool
+	ch := make(chan result, 1)
+	go func() {
+		c, err := opts.Dial(d.cfg.Addr)
+		if c != nil && abandoned.Load() {
+			c.Close() // nobody waits for it any more
+		}
+		ch <- result{c, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, fmt.Errorf("freeswitch %s: connect %s: %w", d.cfg.Name, d.cfg.Addr, r.err)
+		}
+		return r.c, nil
+	case <-dctx.Done():
+		abandoned.Store(true)
+		select { // it may have finished in between
+		case r := <-ch:
+			if r.c != nil {
+				r.c.Close()
+			}
+		default:
+			d.abandoned.Add(1)
+		}
+		return nil, fmt.Errorf("freeswitch %s: connect %s: no authentication within %s: %w",
+			d.cfg.Name, d.cfg.Addr, d.cfg.DialTimeout, dctx.Err())
+	}
+}
+
+// session runs one connection: dial, subscribe, resync, then watch it until
+// it dies or ctx ends.
+func (d *Driver) session(ctx context.Context) error {
+	s := newSession(d)
+	conn, err := d.dial(ctx, s)
+	if err != nil {
+		return err
+	}
+	s.conn = conn
+	d.ro.reset()
+	conn.RegisterEventListener(eslgo.EventListenAll, s.onEvent)
+	defer func() {
+		if ctx.Err() != nil {
+			conn.ExitAndClose()
+		} else {
+			conn.Close()
+		}
+	}()
+
+	if reply, err := s.send(ctx, renderSubscribe()); err != nil || !strings.HasPrefix(reply, "+OK") {
+		return fmt.Errorf("freeswitch %s: subscribe: reply %q: %v", d.cfg.Name, reply, err)
+	}
+	d.mu.Lock()
+	d.sess = s
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.sess = nil
+		d.mu.Unlock()
+	}()
+
+	if err := d.resync(ctx); err != nil {
+		s.kill("resync failed")
+		return err
+	}
+	d.connected.Store(true)
+	d.emitSwitch(controller.EventSwitchConnected, "")
+	d.log.Info("freeswitch connected", "addr", d.cfg.Addr)
+	err = d.watch(ctx, s)
+	d.connected.Store(false)
+	d.emitSwitch(controller.EventSwitchDisconnected, s.reason())
+	return err
+}
+
+// watch waits for the session to die, for ctx, or for the heartbeat to stop.
+func (d *Driver) watch(ctx context.Context, s *session) error {
+	limit := d.cfg.HeartbeatInterval * 5 / 2
+	tick := time.NewTicker(max(d.cfg.HeartbeatInterval/4, 5*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.kill("shutting down")
+			return ctx.Err()
+		case <-s.dead:
+			return errors.New(s.reason())
+		case <-tick.C:
+			if since := time.Since(time.Unix(0, s.lastEvent.Load())); since > limit {
+				s.kill(fmt.Sprintf("no event or heartbeat for %s", since.Round(time.Millisecond)))
+			}
+		}
+	}
+}
+
+func (d *Driver) emitSwitch(typ controller.EventType, why string) {
+	ev := controller.Event{Type: typ, Switch: d.cfg.Name, Time: time.Now(), Err: why}
+	d.tr.mu.Lock()
+	d.q.push([]controller.Event{ev})
+	d.tr.mu.Unlock()
+}
+
+// eslLogger routes eslgo's messages to slog at debug level (its warnings are
+// about conditions this driver handles itself).
+type eslLogger struct{ l *slog.Logger }
+
+func (e eslLogger) Debug(f string, a ...any) {
+	e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (e eslLogger) Info(f string, a ...any) {
+	e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (e eslLogger) Warn(f string, a ...any) {
+	e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (e eslLogger) Error(f string, a ...any) {
+	e.l.Warn("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}

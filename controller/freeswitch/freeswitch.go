@@ -1,0 +1,300 @@
+// Package freeswitch is the FreeSWITCH driver of ipcc: it implements
+// controller.Switch over one inbound event-socket (ESL) connection per switch,
+// using github.com/percipia/eslgo v1.5.0 for framing, and translates ESL
+// events into neutral controller events. No ESL header name leaves this
+// package.
+//
+// eslgo v1.5.0 needs guarding, and this driver does it:
+//   - replies are not matched to commands: exactly one command is in flight
+//     per connection, slow work (originate) goes through bgapi, and a command
+//     that misses its deadline kills the connection (its late reply would be
+//     taken by the next command);
+//   - listeners run as separate goroutines: events are put back in
+//     Event-Sequence order by a reorder buffer with a bounded wait;
+//   - a read error other than EOF (or an unknown Content-Type such as log/data)
+//     ends eslgo's receive loop without OnDisconnect: every command has a
+//     deadline and missing HEARTBEAT events mark the connection dead; "log" is
+//     never sent;
+//   - there is no reconnect: Run reconnects with jittered backoff,
+//     re-authenticates, re-subscribes, re-synchronises live legs and
+//     re-announces the legs ipcc owned;
+//   - Dial waits for auth/request without a timeout: a probe connection checks
+//     that the server greets with auth/request first, and Dial runs under a
+//     deadline;
+//   - Linger is not used.
+package freeswitch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ipcc/ipcc/controller"
+)
+
+// Config configures one FreeSWITCH switch.
+type Config struct {
+	Name     string // unique switch name within ipcc
+	Addr     string // event socket address, host:port (FreeSWITCH default :8021)
+	Password string // event socket password
+
+	DialTimeout    time.Duration // TCP connect + auth (default 5s)
+	CommandTimeout time.Duration // deadline of every api/bgapi/sendmsg reply (default 5s)
+	// HeartbeatInterval is how often the switch sends HEARTBEAT (20s on real
+	// servers). The connection is declared dead after 2.5 intervals without
+	// any event. Default 20s.
+	HeartbeatInterval time.Duration
+	// ReorderWindow is the longest an event waits for a missing lower
+	// Event-Sequence before it is released anyway. Default 25ms.
+	ReorderWindow time.Duration
+	ReconnectMin  time.Duration // first reconnect delay (default 500ms), doubled up to ReconnectMax
+	ReconnectMax  time.Duration // default 30s
+
+	// DIDVariable is the channel variable the ipcc dialplan sets before
+	// park; a parked leg carrying it is handed to ipcc. Default "ipcc_did".
+	DIDVariable string
+	// VarPrefixes selects the channel variables copied into CallArrived.Vars
+	// (default "ipcc_").
+	VarPrefixes []string
+	// DefaultLanguage for numbers and digits without Media.Lang (default "en").
+	DefaultLanguage string
+	// ExtensionDialString renders EndpointExtension (default "user/%s").
+	ExtensionDialString string
+	// GatewayDialString renders EndpointExternal from trunk and number
+	// (default "sofia/gateway/%s/%s").
+	GatewayDialString string
+	// ConferenceProfile is the mod_conference profile (default "default").
+	ConferenceProfile string
+	// HangupAfterBridge keeps FreeSWITCH's default of hanging up the
+	// survivor of a bridge. When false (the default) ipcc legs get
+	// park_after_bridge=true, so the survivor stays parked under ipcc control,
+	// as on Asterisk where a channel outlives its bridge.
+	HangupAfterBridge bool
+	// EventBuffer is the capacity of the Events channel (default 256); the
+	// queue in front of it is unbounded.
+	EventBuffer int
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.DialTimeout, 5*time.Second)
+	def(&c.CommandTimeout, 5*time.Second)
+	def(&c.HeartbeatInterval, 20*time.Second)
+	def(&c.ReorderWindow, 25*time.Millisecond)
+	def(&c.ReconnectMin, 500*time.Millisecond)
+	def(&c.ReconnectMax, 30*time.Second)
+	if c.DIDVariable == "" {
+		c.DIDVariable = "ipcc_did"
+	}
+	if c.VarPrefixes == nil {
+		c.VarPrefixes = []string{"ipcc_"}
+	}
+	if c.DefaultLanguage == "" {
+		c.DefaultLanguage = "en"
+	}
+	if c.ExtensionDialString == "" {
+		c.ExtensionDialString = "user/%s"
+	}
+	if c.GatewayDialString == "" {
+		c.GatewayDialString = "sofia/gateway/%s/%s"
+	}
+	if c.ConferenceProfile == "" {
+		c.ConferenceProfile = "default"
+	}
+	if c.EventBuffer <= 0 {
+		c.EventBuffer = 256
+	}
+	return c
+}
+
+// Stats are the driver's counters, for metrics.
+type Stats struct {
+	QueueDepth      int    // neutral events waiting for the consumer
+	HeldEvents      int    // events waiting in the reorder buffer
+	EventsIn        uint64 // ESL events received
+	EventsOut       uint64 // neutral events produced
+	Reordered       uint64 // events released after waiting for a gap
+	Late            uint64 // events that arrived after a higher sequence was released
+	Commands        uint64 // commands sent
+	CommandTimeouts uint64
+	Reconnects      uint64
+	AbandonedDials  uint64 // eslgo Dial calls left behind after their deadline
+}
+
+// Driver is a FreeSWITCH switch. It implements controller.Switch.
+type Driver struct {
+	cfg Config
+	log *slog.Logger
+	q   *outQueue
+	tr  *translator
+	ro  *reorderer
+
+	mu        sync.Mutex
+	sess      *session
+	connected atomic.Bool
+	started   atomic.Bool
+
+	side   chan string // legs to mark as ipcc-owned on the switch
+	sideMu sync.Mutex
+	sideQ  []string
+
+	eventsIn, commands, cmdTimeouts, reconnects, abandoned atomic.Uint64
+}
+
+var _ controller.Switch = (*Driver)(nil)
+
+// New returns a driver for cfg; nothing happens until Run. A nil logger
+// means slog.Default().
+func New(cfg Config, logger *slog.Logger) *Driver {
+	cfg = cfg.withDefaults()
+	if logger == nil {
+		logger = slog.Default()
+	}
+	d := &Driver{
+		cfg:  cfg,
+		log:  logger.With("switch", cfg.Name, "kind", "freeswitch"),
+		q:    newOutQueue(cfg.EventBuffer),
+		side: make(chan string, 1),
+	}
+	d.tr = newTranslator(cfg.Name, cfg.DIDVariable, cfg.VarPrefixes, d.q.push)
+	d.tr.onAdopt = d.queueAdopt
+	d.ro = newReorderer(cfg.ReorderWindow, d.tr.handle)
+	return d
+}
+
+// Name is the configured switch name.
+func (d *Driver) Name() string { return d.cfg.Name }
+
+// Kind is "freeswitch".
+func (d *Driver) Kind() string { return "freeswitch" }
+
+// Events is the ordered stream of neutral events. It is closed when Run returns.
+func (d *Driver) Events() <-chan controller.Event { return d.q.ch }
+
+// Connected reports whether the connection is up and re-synchronised.
+func (d *Driver) Connected() bool { return d.connected.Load() }
+
+// Stats returns the driver's counters.
+func (d *Driver) Stats() Stats {
+	late, held := d.ro.counters()
+	d.q.mu.Lock()
+	out := d.q.pushed
+	d.q.mu.Unlock()
+	return Stats{
+		QueueDepth:      d.q.depth(),
+		HeldEvents:      d.ro.depth(),
+		EventsIn:        d.eventsIn.Load(),
+		EventsOut:       out,
+		Reordered:       held,
+		Late:            late,
+		Commands:        d.commands.Load(),
+		CommandTimeouts: d.cmdTimeouts.Load(),
+		Reconnects:      d.reconnects.Load(),
+		AbandonedDials:  d.abandoned.Load(),
+	}
+}
+
+// Run connects and keeps the connection alive until ctx ends, then stops
+// every goroutine it started, closes Events and returns ctx.Err().
+func (d *Driver) Run(ctx context.Context) error {
+	if !d.started.CompareAndSwap(false, true) {
+		return errors.New("freeswitch " + d.cfg.Name + ": Run called twice")
+	}
+	stop := ctx.Done()
+	var wg sync.WaitGroup
+	wg.Go(func() { d.ro.run(stop) })
+	wg.Go(func() { d.q.run(stop) })
+	wg.Go(func() { d.sideWorker(ctx) })
+	wg.Go(func() { d.pruneLoop(ctx) })
+
+	backoff := d.cfg.ReconnectMin
+	for ctx.Err() == nil {
+		began := time.Now()
+		err := d.session(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		if time.Since(began) > 2*d.cfg.ReconnectMax {
+			backoff = d.cfg.ReconnectMin
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		d.log.Warn("freeswitch connection down, reconnecting", "err", err, "in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		backoff = min(backoff*2, d.cfg.ReconnectMax)
+		d.reconnects.Add(1)
+	}
+	wg.Wait()
+	close(d.q.ch)
+	return ctx.Err()
+}
+
+func (d *Driver) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.tr.prune(10 * time.Minute)
+		}
+	}
+}
+
+// queueAdopt is called by the translator (under its lock) for a newly parked
+// leg; the worker marks it ipcc_owned on the switch so a reconnect or a
+// restarted controller can find it again.
+func (d *Driver) queueAdopt(leg string) {
+	d.sideMu.Lock()
+	d.sideQ = append(d.sideQ, leg)
+	d.sideMu.Unlock()
+	select {
+	case d.side <- leg:
+	default:
+	}
+}
+
+func (d *Driver) ownedVars() map[string]string {
+	v := map[string]string{"ipcc_owned": "true"}
+	if !d.cfg.HangupAfterBridge {
+		v["park_after_bridge"] = "true"
+	}
+	return v
+}
+
+func (d *Driver) sideWorker(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.side:
+		}
+		for {
+			d.sideMu.Lock()
+			if len(d.sideQ) == 0 {
+				d.sideMu.Unlock()
+				break
+			}
+			leg := d.sideQ[0]
+			d.sideQ = d.sideQ[1:]
+			d.sideMu.Unlock()
+			_, err := d.run(ctx, "uuid_setvar_multi", leg, renderSetVarMulti(leg, d.ownedVars()))
+			if err != nil && !errors.Is(err, controller.ErrNoSuchLeg) {
+				d.log.Warn("could not mark leg as ipcc-owned", "leg", leg, "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,267 @@
+package freeswitch
+
+import (
+	"fmt"
+	"net/textproto"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcc/ipcc/controller"
+)
+
+// replay feeds a reference transcript through a translator, in the order
+// FreeSWITCH wrote the events, doing for each client command what the driver
+// does before sending it:
+//   - originate {origination_uuid=X}: X is a leg ipcc originated (its
+//     Job-UUID, from the reply, is registered too);
+//   - uuid_kill X: ipcc hung X up;
+//   - sendmsg X execute playback with Event-UUID U: a one-item playback with
+//     id "pb-" + U[:8];
+//   - uuid_record X start P: recording "rec-" + basename.
+//
+// None of the captures ran the ipcc dialplan, so the harness stands in for
+// it: a CHANNEL_PARK of an inbound leg gets variable_ipcc_did set to its
+// destination number (and variable_ipcc_queue=sales as a sample ipcc_ var).
+func replay(t *testing.T, name string) string {
+	recs := readTranscript(t, name)
+	var lines []string
+	var cur int
+	tr := newTranslator("fs1", "ipcc_did", []string{"ipcc_"}, func(evs []controller.Event) {
+		for _, ev := range evs {
+			lines = append(lines, fmt.Sprintf("L%d %s", cur, formatEvent(ev)))
+		}
+	})
+	tr.now = func() time.Time { return time.Unix(0, 0) }
+	var adopted []string
+	tr.onAdopt = func(leg string) { adopted = append(adopted, leg) }
+	origRe := regexp.MustCompile(`^(?:bg)?api originate \{origination_uuid=([^,}]+)`)
+	var pendingJobLeg string
+	for i, r := range recs {
+		cur = r.line
+		switch r.dir {
+		case ">>>":
+			cmd := r.command()
+			pendingJobLeg = ""
+			if m := origRe.FindStringSubmatch(cmd); m != nil {
+				tr.registerOriginate(m[1])
+				if strings.HasPrefix(cmd, "bgapi") {
+					pendingJobLeg = m[1]
+				}
+			}
+			if f := strings.Fields(cmd); len(f) >= 3 && f[0] == "api" && f[1] == "uuid_kill" {
+				tr.markKilled(f[2], controller.Cause("x"))
+			}
+			if f := strings.Fields(cmd); len(f) >= 5 && f[1] == "uuid_record" && f[3] == "start" {
+				tr.registerRec(f[2], f[4], "rec-"+f[4][strings.LastIndex(f[4], "/")+1:])
+			}
+			if strings.HasPrefix(cmd, "sendmsg ") {
+				h := sendmsgHeaders(recs[i].text)
+				if h.Get("Execute-App-Name") == "playback" && h.Get("Event-Uuid") != "" {
+					u := h.Get("Event-Uuid")
+					leg := strings.TrimPrefix(cmd, "sendmsg ")
+					if err := tr.registerPlay(leg, "pb-"+u[:8], []string{u}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		case "<<<":
+			if pendingJobLeg != "" && strings.Contains(r.head, "command/reply") {
+				h, _ := r.outer()
+				if job := h.Get("Job-UUID"); job != "" {
+					tr.registerJob(job, pendingJobLeg)
+				}
+				pendingJobLeg = ""
+			}
+			e := r.event()
+			if e == nil {
+				continue
+			}
+			if e.name() == "CHANNEL_PARK" && e.get("Call-Direction") == "inbound" {
+				e.h.Set("Variable_ipcc_did", e.h.Get("Caller-Destination-Number"))
+				e.h.Set("Variable_ipcc_queue", "sales")
+			}
+			tr.handle(e)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# neutral events translated from %s (Lnnn = line of the source event)\n", name)
+	fmt.Fprintf(&b, "# adopted (ipcc_owned set): %s\n", strings.Join(adopted, " "))
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
+func sendmsgHeaders(text []byte) textproto.MIMEHeader {
+	h := textproto.MIMEHeader{}
+	for i, ln := range strings.Split(string(text), "\n") {
+		if i == 0 {
+			continue
+		}
+		if k, v, ok := strings.Cut(ln, ": "); ok {
+			h.Add(k, v)
+		}
+	}
+	return h
+}
+
+func TestTranslateGolden(t *testing.T) {
+	for _, name := range []string{
+		"esl-transcript.txt", "esl-sendmsg.txt", "esl-sipp-transcript.txt",
+		"esl-resync.txt", "esl-errors.txt", "esl-sipp-dtmf.txt",
+	} {
+		t.Run(name, func(t *testing.T) {
+			golden(t, strings.TrimSuffix(name, ".txt")+".events", replay(t, name))
+		})
+	}
+}
+
+// ev builds an event from "Header: value" lines (values URL-encoded as on
+// the wire).
+func ev(lines ...string) *fsEvent {
+	h := textproto.MIMEHeader{}
+	for _, l := range lines {
+		k, v, _ := strings.Cut(l, ": ")
+		h.Add(k, v)
+	}
+	return newFSEvent(h, nil, time.Unix(1, 0))
+}
+
+func collect(tr *translator) *[]controller.Event {
+	var got []controller.Event
+	tr.emit = func(evs []controller.Event) { got = append(got, evs...) }
+	return &got
+}
+
+func TestTranslateRules(t *testing.T) {
+	t.Run("a park without the DID variable is not ipcc's", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.handle(ev("Event-Name: CHANNEL_PARK", "Unique-ID: a"))
+		tr.handle(ev("Event-Name: DTMF", "Unique-ID: a", "DTMF-Digit: 1"))
+		if len(*got) != 0 {
+			t.Fatalf("got %v", *got)
+		}
+	})
+	t.Run("an ipcc_owned leg is followed without a park", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.handle(ev("Event-Name: DTMF", "Unique-ID: a", "DTMF-Digit: %23", "variable_ipcc_owned: true"))
+		if len(*got) != 1 || (*got)[0].Digit != "#" {
+			t.Fatalf("got %v", *got)
+		}
+	})
+	t.Run("a failed originate job hangs the leg up once", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.registerOriginate("leg1")
+		job := ev("Event-Name: BACKGROUND_JOB", "Job-UUID: j1", "Job-Command: originate",
+			"Job-Command-Arg: %7Borigination_uuid%3Dleg1%2Cipcc_owned%3Dtrue%7Duser/1001%20%26park()")
+		job.body = []byte("-ERR USER_BUSY\n")
+		tr.handle(job)
+		tr.handle(ev("Event-Name: CHANNEL_HANGUP_COMPLETE", "Unique-ID: leg1", "Hangup-Cause: USER_BUSY"))
+		if len(*got) != 1 || (*got)[0].Cause != controller.CauseUserBusy || (*got)[0].HangupBy != controller.HangupRemote {
+			t.Fatalf("got %+v", *got)
+		}
+	})
+	t.Run("a successful originate job says nothing", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.registerOriginate("leg1")
+		tr.registerJob("j1", "leg1")
+		job := ev("Event-Name: BACKGROUND_JOB", "Job-UUID: j1")
+		job.body = []byte("+OK leg1\n")
+		tr.handle(job)
+		if len(*got) != 0 {
+			t.Fatalf("got %+v", *got)
+		}
+	})
+	t.Run("injected eavesdrop digits are not reported", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.registerOriginate("spy")
+		tr.registerSpy("spy", "agent", controller.EavesdropListen, "app1")
+		tr.expectDTMF("spy", "2", controller.EavesdropWhisper)
+		tr.handle(ev("Event-Name: DTMF", "Unique-ID: spy", "DTMF-Digit: 2"))
+		tr.handle(ev("Event-Name: DTMF", "Unique-ID: spy", "DTMF-Digit: 2"))
+		if len(*got) != 1 {
+			t.Fatalf("got %+v", *got)
+		}
+	})
+	t.Run("a multi-item playback finishes after its last item, and at hangup", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.registerOriginate("a")
+		if err := tr.registerPlay("a", "p1", []string{"u1", "u2"}); err != nil {
+			t.Fatal(err)
+		}
+		tr.handle(ev("Event-Name: PLAYBACK_START", "Unique-ID: a", "ipcc_playback_id: p1", "ipcc_playback_item: 0"))
+		tr.handle(ev("Event-Name: PLAYBACK_STOP", "Unique-ID: a", "ipcc_playback_id: p1", "ipcc_playback_item: 0"))
+		tr.handle(ev("Event-Name: CHANNEL_EXECUTE_COMPLETE", "Unique-ID: a", "Application-UUID: u1", "Application-Response: FILE%20PLAYED"))
+		tr.handle(ev("Event-Name: CHANNEL_EXECUTE", "Unique-ID: a", "Application-UUID: u2"))
+		tr.handle(ev("Event-Name: PLAYBACK_STOP", "Unique-ID: a", "ipcc_playback_id: p1", "ipcc_playback_item: 1"))
+		tr.handle(ev("Event-Name: CHANNEL_EXECUTE_COMPLETE", "Unique-ID: a", "Application-UUID: u2"))
+		want := "playback_started playback_finished"
+		if g := types(*got); g != want {
+			t.Fatalf("got %s, want %s", g, want)
+		}
+		*got = nil
+		if err := tr.registerPlay("a", "p2", []string{"u3", "u4"}); err != nil {
+			t.Fatal(err)
+		}
+		tr.handle(ev("Event-Name: CHANNEL_HANGUP_COMPLETE", "Unique-ID: a", "Hangup-Cause: NORMAL_CLEARING", "variable_sip_hangup_disposition: recv_bye"))
+		if g := types(*got); g != "playback_started playback_finished hung_up" || (*got)[2].HangupBy != controller.HangupRemote {
+			t.Fatalf("got %+v", *got)
+		}
+	})
+	t.Run("resync hangs up vanished legs and re-announces owned ones", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", []string{"ipcc_"}, nil)
+		got := collect(tr)
+		tr.registerOriginate("old")
+		dump := ev("Unique-ID: b", "Caller-Caller-ID-Number: 100", "variable_ipcc_did: 800", "variable_ipcc_owned: true")
+		tr.resync([]snapshot{
+			{info: controller.LegInfo{Leg: "b", Owned: true, State: controller.LegAnswered, Bridged: "c"}, dump: dump},
+			{info: controller.LegInfo{Leg: "x"}, dump: ev("Unique-ID: x")},
+		})
+		if g := types(*got); g != "hung_up call_arrived answered bridged" {
+			t.Fatalf("got %s", g)
+		}
+		if a := (*got)[1]; a.DNIS != "800" || a.ANI != "100" || a.Vars["ipcc_owned"] != "true" {
+			t.Fatalf("arrival %+v", a)
+		}
+	})
+}
+
+func types(evs []controller.Event) string {
+	s := make([]string, len(evs))
+	for i, e := range evs {
+		s[i] = e.Type.String()
+	}
+	return strings.Join(s, " ")
+}
+
+func TestHangupSide(t *testing.T) {
+	cases := []struct {
+		killed bool
+		disp   string
+		cause  controller.Cause
+		peer   bool
+		want   controller.HangupSide
+	}{
+		{true, "send_bye", "NORMAL_CLEARING", false, controller.HangupController},
+		{false, "recv_bye", "NORMAL_CLEARING", false, controller.HangupRemote},
+		{false, "recv_cancel", "ORIGINATOR_CANCEL", false, controller.HangupRemote},
+		{false, "send_bye", "NORMAL_CLEARING", false, controller.HangupSwitch},
+		{false, "", "NORMAL_CLEARING", true, controller.HangupSwitch},
+		{false, "", "USER_BUSY", false, controller.HangupRemote},
+		{false, "", "NO_ROUTE_DESTINATION", false, controller.HangupSwitch},
+		{false, "", "NORMAL_CLEARING", false, controller.HangupUnknown},
+	}
+	for _, c := range cases {
+		if got := hangupSide(c.killed, c.disp, c.cause, c.peer); got != c.want {
+			t.Errorf("hangupSide(%v,%q,%s,%v) = %s, want %s", c.killed, c.disp, c.cause, c.peer, got, c.want)
+		}
+	}
+}
