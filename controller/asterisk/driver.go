@@ -305,6 +305,13 @@ func (d *Driver) runCleanup(c cleanup) {
 		switch c.op {
 		case "destroy-bridge":
 			err = d.cl.DestroyBridge(rctx, c.id)
+			if err == nil || ari.StatusOf(err) == http.StatusNotFound {
+				d.mu.Lock()
+				if b := d.st.bridges[c.id]; b != nil && len(b.members) == 0 {
+					delete(d.st.bridges, c.id)
+				}
+				d.mu.Unlock()
+			}
 		case "hangup":
 			d.mu.Lock()
 			if l := d.st.legs[c.id]; l != nil {

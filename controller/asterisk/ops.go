@@ -219,6 +219,16 @@ func (d *Driver) PauseRecord(ctx context.Context, leg, recordingID string, pause
 	return nil
 }
 
+// noteBridge records, once a request succeeded, which bridge leg is in
+// (from is the bridge it left, "" = any); the events confirm it later.
+func (d *Driver) noteBridge(leg, to, from string) {
+	d.mu.Lock()
+	if l := d.st.live(leg); l != nil && (from == "" || l.bridge == from) {
+		l.bridge = to
+	}
+	d.mu.Unlock()
+}
+
 // leaveOtherBridge takes leg out of any bridge other than keep.
 func (d *Driver) leaveOtherBridge(ctx context.Context, leg, keep string) error {
 	d.mu.Lock()
@@ -234,6 +244,7 @@ func (d *Driver) leaveOtherBridge(ctx context.Context, leg, keep string) error {
 	if s := ari.StatusOf(err); err != nil && s != http.StatusNotFound && s != http.StatusUnprocessableEntity {
 		return err
 	}
+	d.noteBridge(leg, "", cur)
 	return nil
 }
 
@@ -304,6 +315,9 @@ func (d *Driver) Bridge(ctx context.Context, legA, legB string) error {
 		}
 		return d.fail(op, legA, err)
 	}
+	for _, l := range add {
+		d.noteBridge(l, target, "")
+	}
 	return nil
 }
 
@@ -335,9 +349,11 @@ func (d *Driver) Unbridge(ctx context.Context, leg string) error {
 	}
 	if err := d.cl.RemoveChannel(ctx, cur, leg); err != nil {
 		if ari.StatusOf(err) == http.StatusUnprocessableEntity {
+			d.noteBridge(leg, "", cur)
 			return nil // "Channel not in this bridge": already out
 		}
 		return d.fail("unbridge", leg, err)
 	}
+	d.noteBridge(leg, "", cur)
 	return nil
 }

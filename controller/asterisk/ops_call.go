@@ -171,6 +171,7 @@ func (d *Driver) JoinConference(ctx context.Context, leg, room string, opts cont
 	if err := d.cl.AddChannel(ctx, id, []string{leg}, ari.AddChannelParams{Role: role}); err != nil {
 		return d.fail(op, leg, err)
 	}
+	d.noteBridge(leg, id, "")
 	return nil
 }
 
@@ -184,6 +185,7 @@ func (d *Driver) LeaveConference(ctx context.Context, leg, room string) error {
 	if err := d.cl.RemoveChannel(ctx, confBridgePrefix+room, leg); err != nil {
 		return d.fail(op, leg, err)
 	}
+	d.noteBridge(leg, "", confBridgePrefix+room)
 	return nil
 }
 
@@ -280,15 +282,18 @@ func (d *Driver) Eavesdrop(ctx context.Context, spyLeg, targetLeg string, mode c
 		undo()
 		return d.fail(op, spyLeg, err)
 	}
+	d.noteBridge(spyLeg, bridgeID, "")
 	for _, id := range old {
+		err := d.cl.Hangup(ctx, id, "", 0)
+		if err != nil && ari.StatusOf(err) != http.StatusNotFound {
+			d.log.Warn("could not hang up replaced snoop", "leg", spyLeg, "snoop", id, "err", err)
+			continue
+		}
 		d.mu.Lock()
 		if l := d.st.legs[id]; l != nil {
-			l.deleting = true
+			d.st.forget(l)
 		}
 		d.mu.Unlock()
-		if err := d.cl.Hangup(ctx, id, "", 0); err != nil && ari.StatusOf(err) != http.StatusNotFound {
-			d.log.Warn("could not hang up replaced snoop", "leg", spyLeg, "snoop", id, "err", err)
-		}
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func (c *Client) CreateBridge(ctx context.Context, id, typ, name string) (*Bridg
 
 // DestroyBridge shuts a bridge down (DELETE /bridges/{bridgeId}).
 func (c *Client) DestroyBridge(ctx context.Context, id string) error {
-	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/bridges/" + id}, nil)
+	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/bridges/" + esc(id)}, nil)
 }
 
 // AddChannelParams are the optional parameters of addChannel.
@@ -41,23 +41,23 @@ func (c *Client) AddChannel(ctx context.Context, bridgeID string, channels []str
 	if p.Mute {
 		q.Set("mute", "true")
 	}
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/bridges/" + bridgeID + "/addChannel", Query: q}, nil)
+	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/bridges/" + esc(bridgeID) + "/addChannel", Query: q}, nil)
 }
 
 // RemoveChannel removes a channel from a bridge (POST /bridges/{bridgeId}/removeChannel).
 func (c *Client) RemoveChannel(ctx context.Context, bridgeID, channel string) error {
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/bridges/" + bridgeID + "/removeChannel", Query: query("channel", channel)}, nil)
+	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/bridges/" + esc(bridgeID) + "/removeChannel", Query: query("channel", channel)}, nil)
 }
 
 // StopPlayback stops a playback (DELETE /playbacks/{playbackId}).
 func (c *Client) StopPlayback(ctx context.Context, id string) error {
-	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/playbacks/" + id}, nil)
+	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/playbacks/" + esc(id)}, nil)
 }
 
 // Playback gets a playback (GET /playbacks/{playbackId}).
 func (c *Client) Playback(ctx context.Context, id string) (*Playback, error) {
 	var out Playback
-	if err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/playbacks/" + id}, &out); err != nil {
+	if err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/playbacks/" + esc(id)}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -65,7 +65,7 @@ func (c *Client) Playback(ctx context.Context, id string) (*Playback, error) {
 
 // StopRecording stops and stores a live recording (POST /recordings/live/{recordingName}/stop).
 func (c *Client) StopRecording(ctx context.Context, name string) error {
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/recordings/live/" + name + "/stop"}, nil)
+	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/recordings/live/" + esc(name) + "/stop"}, nil)
 }
 
 // PauseRecording pauses (POST) or unpauses (DELETE) /recordings/live/{recordingName}/pause.
@@ -74,13 +74,13 @@ func (c *Client) PauseRecording(ctx context.Context, name string, pause bool) er
 	if !pause {
 		method = http.MethodDelete
 	}
-	return c.Do(ctx, Request{Method: method, Path: "/recordings/live/" + name + "/pause"}, nil)
+	return c.Do(ctx, Request{Method: method, Path: "/recordings/live/" + esc(name) + "/pause"}, nil)
 }
 
 // LiveRecording gets a live recording (GET /recordings/live/{recordingName}).
 func (c *Client) LiveRecording(ctx context.Context, name string) (*LiveRecording, error) {
 	var out LiveRecording
-	if err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/recordings/live/" + name}, &out); err != nil {
+	if err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/recordings/live/" + esc(name)}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -89,7 +89,7 @@ func (c *Client) LiveRecording(ctx context.Context, name string) (*LiveRecording
 // Application gets one Stasis application (GET /applications/{applicationName}).
 func (c *Client) Application(ctx context.Context, name string) (*Application, error) {
 	var out Application
-	if err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/applications/" + name}, &out); err != nil {
+	if err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/applications/" + esc(name)}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

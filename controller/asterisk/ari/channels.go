@@ -29,7 +29,7 @@ func (c *Client) Channels(ctx context.Context) ([]Channel, error) {
 // Channel gets one channel (GET /channels/{channelId}).
 func (c *Client) Channel(ctx context.Context, id string) (*Channel, error) {
 	var out Channel
-	if err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/channels/" + id}, &out); err != nil {
+	if err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/channels/" + esc(id)}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -78,12 +78,12 @@ func (c *Client) Hangup(ctx context.Context, id, reason string, reasonCode int) 
 	if reason == "" && reasonCode > 0 {
 		q.Set("reason_code", strconv.Itoa(reasonCode))
 	}
-	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/channels/" + id, Query: q}, nil)
+	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/channels/" + esc(id), Query: q}, nil)
 }
 
 // Answer answers a channel (POST /channels/{channelId}/answer).
 func (c *Client) Answer(ctx context.Context, id string) error {
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + id + "/answer"}, nil)
+	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + esc(id) + "/answer"}, nil)
 }
 
 // Continue returns a channel to the dialplan (POST /channels/{channelId}/continue).
@@ -92,7 +92,7 @@ func (c *Client) Continue(ctx context.Context, id, context_, extension string, p
 	if priority > 0 {
 		q.Set("priority", strconv.Itoa(priority))
 	}
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + id + "/continue", Query: q}, nil)
+	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + esc(id) + "/continue", Query: q}, nil)
 }
 
 // PlayParams are the parameters of POST /channels/{channelId}/play.
@@ -106,7 +106,7 @@ type PlayParams struct {
 func (c *Client) Play(ctx context.Context, channelID string, p PlayParams) (*Playback, error) {
 	q := query("media", strings.Join(p.Media, ","), "lang", p.Lang, "playbackId", p.PlaybackID)
 	var out Playback
-	if err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + channelID + "/play", Query: q}, &out); err != nil {
+	if err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + esc(channelID) + "/play", Query: q}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -134,7 +134,7 @@ func (c *Client) Record(ctx context.Context, channelID string, p RecordParams) (
 	}
 	q.Set("beep", strconv.FormatBool(p.Beep))
 	var out LiveRecording
-	if err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + channelID + "/record", Query: q}, &out); err != nil {
+	if err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + esc(channelID) + "/record", Query: q}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -142,12 +142,12 @@ func (c *Client) Record(ctx context.Context, channelID string, p RecordParams) (
 
 // StartMOH plays music on hold to a channel (POST /channels/{channelId}/moh).
 func (c *Client) StartMOH(ctx context.Context, id, class string) error {
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + id + "/moh", Query: query("mohClass", class)}, nil)
+	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + esc(id) + "/moh", Query: query("mohClass", class)}, nil)
 }
 
 // StopMOH stops music on hold (DELETE /channels/{channelId}/moh).
 func (c *Client) StopMOH(ctx context.Context, id string) error {
-	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/channels/" + id + "/moh"}, nil)
+	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/channels/" + esc(id) + "/moh"}, nil)
 }
 
 // Mute mutes (on) or unmutes a channel in direction both|in|out
@@ -157,7 +157,7 @@ func (c *Client) Mute(ctx context.Context, id, direction string, on bool) error 
 	if !on {
 		method = http.MethodDelete
 	}
-	return c.Do(ctx, Request{Method: method, Path: "/channels/" + id + "/mute", Query: query("direction", direction)}, nil)
+	return c.Do(ctx, Request{Method: method, Path: "/channels/" + esc(id) + "/mute", Query: query("direction", direction)}, nil)
 }
 
 // SnoopParams are the parameters of POST /channels/{channelId}/snoop.
@@ -173,7 +173,7 @@ type SnoopParams struct {
 func (c *Client) Snoop(ctx context.Context, channelID string, p SnoopParams) (*Channel, error) {
 	q := query("spy", p.Spy, "whisper", p.Whisper, "app", p.App, "appArgs", p.AppArgs, "snoopId", p.SnoopID)
 	var out Channel
-	if err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + channelID + "/snoop", Query: q}, &out); err != nil {
+	if err := c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + esc(channelID) + "/snoop", Query: q}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -189,18 +189,18 @@ func (c *Client) SendDTMF(ctx context.Context, id, dtmf string, between, duratio
 	if duration > 0 {
 		q.Set("duration", strconv.Itoa(duration))
 	}
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + id + "/dtmf", Query: q}, nil)
+	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + esc(id) + "/dtmf", Query: q}, nil)
 }
 
 // SetVar sets a channel variable (POST /channels/{channelId}/variable).
 func (c *Client) SetVar(ctx context.Context, id, name, value string) error {
 	q := url.Values{"variable": {name}, "value": {value}}
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + id + "/variable", Query: q}, nil)
+	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/channels/" + esc(id) + "/variable", Query: q}, nil)
 }
 
 // GetVar reads a channel variable (GET /channels/{channelId}/variable).
 func (c *Client) GetVar(ctx context.Context, id, name string) (string, error) {
 	var out Variable
-	err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/channels/" + id + "/variable", Query: query("variable", name)}, &out)
+	err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/channels/" + esc(id) + "/variable", Query: query("variable", name)}, &out)
 	return out.Value, err
 }

@@ -83,8 +83,8 @@ func (e *TransportError) Error() string {
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// Request is one rendered ARI call: method, path under /ari, query and an
-// optional JSON body. It is what tests compare against the Swagger.
+// Request is one rendered ARI call: method, escaped path under /ari, query
+// and an optional JSON body.
 type Request struct {
 	Method string
 	Path   string
@@ -96,9 +96,14 @@ type Request struct {
 // reply has a body). Non-2xx replies return *Error.
 func (c *Client) Do(ctx context.Context, req Request, out any) error {
 	u := *c.base
-	u.Path = c.base.Path + req.Path
-	// Keep ids with reserved characters intact in the path.
-	u.RawPath = c.base.EscapedPath() + escapePath(req.Path)
+	// req.Path is escaped (ids go through esc), so an id such as a
+	// recording name "calls/2026/r1" stays one path segment.
+	plain, err := url.PathUnescape(req.Path)
+	if err != nil {
+		return fmt.Errorf("ari: %s %s: %w", req.Method, req.Path, err)
+	}
+	u.Path = c.base.Path + plain
+	u.RawPath = c.base.EscapedPath() + req.Path
 	if len(req.Query) > 0 {
 		u.RawQuery = req.Query.Encode()
 	}
@@ -161,11 +166,5 @@ func errorMessage(data []byte, status string) string {
 	return status
 }
 
-// escapePath escapes each segment of an ARI path (ids may contain ';', '@').
-func escapePath(p string) string {
-	parts := strings.Split(p, "/")
-	for i, s := range parts {
-		parts[i] = url.PathEscape(s)
-	}
-	return strings.Join(parts, "/")
-}
+// esc escapes an id as one path segment.
+func esc(id string) string { return url.PathEscape(id) }
