@@ -62,7 +62,7 @@ type fakeARI struct {
 	reqs     []recorded
 	ws       *websocket.Conn
 	wsCount  int
-	channels []map[string]any // GET /channels
+	channels []map[string]any    // GET /channels
 	bridges  map[string][]string // bridge id -> members (emulated)
 	handler  func(r recorded) *reply
 	wsReady  chan struct{}
