@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -227,5 +226,4 @@ func TestESLInboundBridgeHangup(t *testing.T) {
 	if !s.EverHeard(agent, id) || s.Hears(agent, id) {
 		t.Fatal("history must keep the bridge, now gone")
 	}
-	fmt.Sprint()
 }

@@ -95,8 +95,8 @@ type Channel struct {
 	Conference  string
 	Held        bool
 	MOH         bool
-	MuteIn      bool // the party's voice is not passed on
-	MuteOut     bool // the party hears nothing
+	MuteIn      bool   // the party's voice is not passed on
+	MuteOut     bool   // the party hears nothing
 	App         string // Asterisk: Stasis application ("" = not in Stasis)
 	AppArgs     []string
 	CurrentApp  string // FreeSWITCH: running dialplan application
@@ -158,7 +158,7 @@ type confMember struct {
 
 // HearingChange is one snapshot of who hears whom, taken whenever it changed.
 type HearingChange struct {
-	At    time.Time `json:"at"`
+	At    time.Time   `json:"at"`
 	Pairs [][2]string `json:"pairs"` // [listener, speaker]
 }
 

@@ -104,6 +104,7 @@ func (m *Model) hangup(c *Channel, cause, by string) {
 		m.emit(e)
 		if c.App != "" {
 			m.emit(m.ev(evStasisEnd, c))
+			c.App = ""
 		}
 	}
 	for _, p := range m.plays {

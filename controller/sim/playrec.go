@@ -323,16 +323,16 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 
 // pagd is a running play_and_get_digits.
 type pagd struct {
-	it                  *execItem
-	min, max, tries     int
-	timeout, digitTO    time.Duration
-	term                string
+	it                   *execItem
+	min, max, tries      int
+	timeout, digitTO     time.Duration
+	term                 string
 	file, invalid, vname string
-	re                  *regexp.Regexp
-	digits              string
-	try                 int
-	timer               *time.Timer
-	prompt              *Playback
+	re                   *regexp.Regexp
+	digits               string
+	try                  int
+	timer                *time.Timer
+	prompt               *Playback
 }
 
 func (m *Model) startPagd(c *Channel, it *execItem) {
