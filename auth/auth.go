@@ -77,6 +77,9 @@ type Service struct {
 	ttl        time.Duration
 	bcryptCost int
 	now        func() time.Time
+	// dummyHash keeps the time of a login for an unknown user close to a
+	// real one, so response times do not reveal which usernames exist.
+	dummyHash []byte
 }
 
 // Options configure a Service.
@@ -101,7 +104,11 @@ func New(s *store.Store, o Options) (*Service, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{store: s, secret: o.Secret, ttl: o.TokenTTL, bcryptCost: o.BcryptCost, now: o.Now}, nil
+	dummy, err := bcrypt.GenerateFromPassword([]byte("not-a-real-password"), o.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("auth: bcrypt cost %d: %w", o.BcryptCost, err)
+	}
+	return &Service{store: s, secret: o.Secret, ttl: o.TokenTTL, bcryptCost: o.BcryptCost, now: o.Now, dummyHash: dummy}, nil
 }
 
 // Secret returns the configured secret, or the one kept in the database,
@@ -145,17 +152,13 @@ func CheckPasswordStrength(pw string) error {
 	return nil
 }
 
-// dummyHash keeps the time of a login for an unknown user close to a real
-// one, so response times do not reveal which usernames exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bcrypt.DefaultCost)
-
 // Login checks a username and password in a tenant ("" for superadmins) and
 // returns the user and a signed token.
 func (a *Service) Login(ctx context.Context, tenant, username, password string) (*store.User, string, time.Time, error) {
 	u, err := a.store.GetUserByName(ctx, tenant, username)
 	if err != nil {
 		if store.IsNotFound(err) {
-			_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+			_ = bcrypt.CompareHashAndPassword(a.dummyHash, []byte(password))
 			return nil, "", time.Time{}, ErrBadCredentials
 		}
 		return nil, "", time.Time{}, fmt.Errorf("auth: login: %w", err)

@@ -1,0 +1,130 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/store"
+)
+
+// Error is the one JSON error shape of the API:
+// {"error":{"code":"...","message":"...","field":"..."}}.
+type Error struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (field %s)", e.Code, e.Message, e.Field)
+	}
+	return e.Code + ": " + e.Message
+}
+
+type errorBody struct {
+	Error *Error `json:"error"`
+}
+
+func errInvalid(field, format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+func errNotFound(what string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: "not_found", Message: what + " not found"}
+}
+
+var (
+	errUnauthenticated = &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "missing or invalid credentials: send Authorization: Bearer <token> or X-API-Key"}
+	errForbidden       = &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "your role may not do this"}
+)
+
+// toAPIError maps any error a handler returned to the API shape.
+func toAPIError(err error) *Error {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		msg := fmt.Sprint(he.Message)
+		code := strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_"))
+		switch he.Code {
+		case http.StatusRequestEntityTooLarge:
+			msg = "request body too large"
+		case http.StatusNotFound:
+			msg = "no such route"
+		case http.StatusMethodNotAllowed:
+			msg = "method not allowed on this route"
+		}
+		return &Error{Status: he.Code, Code: code, Message: msg}
+	}
+	switch {
+	case store.IsNotFound(err):
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
+	case store.IsConflict(err):
+		return &Error{Status: http.StatusConflict, Code: "conflict", Message: conflictMessage(err)}
+	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrBadToken), errors.Is(err, auth.ErrBadAPIKey):
+		return &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: err.Error()}
+	case errors.Is(err, auth.ErrDisabled):
+		return &Error{Status: http.StatusForbidden, Code: "disabled", Message: err.Error()}
+	}
+	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+}
+
+func conflictMessage(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, store.ErrConflict.Error()); i >= 0 {
+		return msg[i:]
+	}
+	return "already exists"
+}
+
+// decodeJSON reads a JSON body strictly: unknown fields, wrong types, trailing
+// data and syntax errors give a 400 naming the field or position.
+func decodeJSON(c echo.Context, dst any) error {
+	body := c.Request().Body
+	if body == nil {
+		return errInvalid("", "request body required")
+	}
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return errInvalid("", "request body has data after the JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errInvalid("", "request body has data after the JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "request_entity_too_large", Message: "request body too large"}
+	case errors.Is(err, io.EOF):
+		return errInvalid("", "request body required")
+	case errors.As(err, &syn):
+		return errInvalid("", "malformed JSON at byte %d: %v", syn.Offset, syn)
+	case errors.As(err, &typ):
+		return errInvalid(typ.Field, "field %q must be %s, got %s", typ.Field, typ.Type, typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errInvalid(f, "unknown field %q", f)
+	}
+	return errInvalid("", "malformed JSON: %v", err)
+}

@@ -1,0 +1,382 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/store"
+)
+
+var tenantIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+type tenantRequest struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Timezone string `json:"timezone"`
+}
+
+type tenantPatch struct {
+	Name     *string `json:"name,omitempty"`
+	Timezone *string `json:"timezone,omitempty"`
+	Disabled *bool   `json:"disabled,omitempty"`
+}
+
+func (s *Server) addTenantRoutes() {
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/tenants", Summary: "List tenants", Tag: "tenants", Roles: rolesSuper, Platform: true, Response: []store.Tenant{}, Handler: s.listTenants})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/tenants", Summary: "Create a tenant", Tag: "tenants", Roles: rolesSuper, Platform: true, Request: tenantRequest{}, Response: store.Tenant{}, Status: http.StatusCreated, ObjectType: "tenant", Handler: s.createTenant})
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/tenants/:id", Summary: "Get a tenant", Tag: "tenants", Roles: rolesSuper, Platform: true, Response: store.Tenant{}, Handler: s.getTenant})
+	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/tenants/:id", Summary: "Change a tenant's name, time zone or disabled flag", Tag: "tenants", Roles: rolesSuper, Platform: true, Request: tenantPatch{}, Response: store.Tenant{}, ObjectType: "tenant", Handler: s.patchTenant})
+	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/tenants/:id", Summary: "Delete a tenant that has no users or API keys left", Tag: "tenants", Roles: rolesSuper, Platform: true, Status: http.StatusNoContent, ObjectType: "tenant", Handler: s.deleteTenant})
+}
+
+func validTimezone(tz string) error {
+	if tz == "" || tz == "Local" {
+		return errInvalid("timezone", "timezone must be an IANA name such as Asia/Shanghai")
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return errInvalid("timezone", "unknown timezone %q (use an IANA name such as Asia/Shanghai)", tz)
+	}
+	return nil
+}
+
+func (s *Server) listTenants(c echo.Context) error {
+	ts, err := s.opt.Store.ListTenants(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ts)
+}
+
+func (s *Server) createTenant(c echo.Context) error {
+	var req tenantRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if !tenantIDRe.MatchString(req.ID) {
+		return errInvalid("id", "id must be 1-63 lower-case letters, digits or '-', starting with a letter or digit")
+	}
+	if strings.TrimSpace(req.Name) == "" {
+		return errInvalid("name", "name is required")
+	}
+	if req.Timezone == "" {
+		req.Timezone = "UTC"
+	}
+	if err := validTimezone(req.Timezone); err != nil {
+		return err
+	}
+	t := &store.Tenant{ID: req.ID, Name: strings.TrimSpace(req.Name), Timezone: req.Timezone}
+	setAudit(c, req.ID, map[string]any{"name": t.Name, "timezone": t.Timezone})
+	if err := s.opt.Store.CreateTenant(c.Request().Context(), t); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, t)
+}
+
+func (s *Server) getTenant(c echo.Context) error {
+	t, err := s.opt.Store.GetTenant(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+func (s *Server) patchTenant(c echo.Context) error {
+	var req tenantPatch
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	t, err := s.opt.Store.GetTenant(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if req.Name != nil {
+		if strings.TrimSpace(*req.Name) == "" {
+			return errInvalid("name", "name must not be empty")
+		}
+		t.Name = strings.TrimSpace(*req.Name)
+	}
+	if req.Timezone != nil {
+		if err := validTimezone(*req.Timezone); err != nil {
+			return err
+		}
+		t.Timezone = *req.Timezone
+	}
+	if req.Disabled != nil {
+		t.Disabled = *req.Disabled
+	}
+	setAudit(c, t.ID, map[string]any{"name": t.Name, "timezone": t.Timezone, "disabled": t.Disabled})
+	if err := s.opt.Store.UpdateTenant(c.Request().Context(), t); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+func (s *Server) deleteTenant(c echo.Context) error {
+	if err := s.opt.Store.DeleteTenant(c.Request().Context(), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type userRequest struct {
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role"`
+	Password    string `json:"password"`
+}
+
+type userPatch struct {
+	DisplayName *string `json:"display_name,omitempty"`
+	Role        *string `json:"role,omitempty"`
+	Password    *string `json:"password,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+}
+
+func (s *Server) addUserRoutes() {
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/users", Summary: "List the tenant's users", Tag: "users", Roles: rolesSupervisor, Response: []userView{}, Handler: s.listUsers})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/users", Summary: "Create a user (admin, supervisor, qa or agent)", Tag: "users", Roles: rolesAdmin, Request: userRequest{}, Response: userView{}, Status: http.StatusCreated, ObjectType: "user", Handler: s.createUser})
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/users/:id", Summary: "Get a user", Tag: "users", Roles: rolesSupervisor, Response: userView{}, Handler: s.getUser})
+	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/users/:id", Summary: "Change a user's display name, role, password or disabled flag", Tag: "users", Roles: rolesAdmin, Request: userPatch{}, Response: userView{}, ObjectType: "user", Handler: s.patchUser})
+	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/users/:id", Summary: "Delete a user", Tag: "users", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "user", Handler: s.deleteUser})
+}
+
+// tenantRequired refuses platform context on tenant routes.
+func tenantRequired(c echo.Context) (string, error) {
+	t := tenantOf(c)
+	if t == "" {
+		return "", errInvalid(TenantHeader, "name the tenant with the %s header", TenantHeader)
+	}
+	return t, nil
+}
+
+func (s *Server) listUsers(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	us, err := s.opt.Store.ListUsers(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
+	out := make([]*userView, 0, len(us))
+	for i := range us {
+		out = append(out, viewUser(&us[i]))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) createUser(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var req userRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := auth.ValidUsername(req.Username); err != nil {
+		return errInvalid("username", "%v", err)
+	}
+	role, err := auth.ParseTenantRole(req.Role)
+	if err != nil {
+		return errInvalid("role", "%v", err)
+	}
+	if err := auth.CheckPasswordStrength(req.Password); err != nil {
+		return errInvalid("password", "%v", err)
+	}
+	setAudit(c, "", map[string]any{"username": req.Username, "role": req.Role})
+	u, err := s.opt.Auth.CreateUser(c.Request().Context(), tenant, req.Username, strings.TrimSpace(req.DisplayName), role, req.Password)
+	if err != nil {
+		if store.IsConflict(err) {
+			return &Error{Status: http.StatusConflict, Code: "conflict", Message: "username " + req.Username + " is taken in this tenant", Field: "username"}
+		}
+		return err
+	}
+	setAudit(c, u.ID, map[string]any{"username": u.Username, "role": u.Role})
+	return c.JSON(http.StatusCreated, viewUser(u))
+}
+
+func (s *Server) getUser(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.opt.Store.GetUser(c.Request().Context(), tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewUser(u))
+}
+
+func (s *Server) patchUser(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var req userPatch
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	u, err := s.opt.Store.GetUser(ctx, tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	changed := map[string]any{}
+	if req.DisplayName != nil {
+		u.DisplayName = strings.TrimSpace(*req.DisplayName)
+		changed["display_name"] = u.DisplayName
+	}
+	if req.Role != nil {
+		role, err := auth.ParseTenantRole(*req.Role)
+		if err != nil {
+			return errInvalid("role", "%v", err)
+		}
+		u.Role = string(role)
+		changed["role"] = u.Role
+	}
+	if req.Disabled != nil {
+		u.Disabled = *req.Disabled
+		changed["disabled"] = u.Disabled
+	}
+	if p := principalOf(c); p.ID == u.ID && (u.Disabled || u.Role != string(auth.RoleAdmin)) {
+		return &Error{Status: http.StatusConflict, Code: "conflict", Message: "you may not disable or demote yourself", Field: "role"}
+	}
+	if req.Password != nil {
+		if err := auth.CheckPasswordStrength(*req.Password); err != nil {
+			return errInvalid("password", "%v", err)
+		}
+		changed["password"] = "changed"
+	}
+	setAudit(c, u.ID, changed)
+	if req.Password != nil {
+		if err := s.opt.Auth.SetPassword(ctx, u, *req.Password); err != nil {
+			return err
+		}
+	} else if err := s.opt.Store.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewUser(u))
+}
+
+func (s *Server) deleteUser(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	if principalOf(c).ID == c.Param("id") {
+		return &Error{Status: http.StatusConflict, Code: "conflict", Message: "you may not delete yourself"}
+	}
+	if err := s.opt.Store.DeleteUser(c.Request().Context(), tenant, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type apiKeyRequest struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+type apiKeyCreated struct {
+	store.APIKey
+	// Key is the full secret, shown only in this response.
+	Key string `json:"key"`
+}
+
+func (s *Server) addAPIKeyRoutes() {
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/apikeys", Summary: "List the tenant's API keys (never their secrets)", Tag: "apikeys", Roles: rolesAdmin, Response: []store.APIKey{}, Handler: s.listKeys})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/apikeys", Summary: "Create an API key; the key is shown once in the response", Tag: "apikeys", Roles: rolesAdmin, Request: apiKeyRequest{}, Response: apiKeyCreated{}, Status: http.StatusCreated, ObjectType: "api_key", Handler: s.createKey})
+	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/apikeys/:id", Summary: "Revoke an API key", Tag: "apikeys", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "api_key", Handler: s.revokeKey})
+}
+
+func (s *Server) listKeys(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	ks, err := s.opt.Store.ListAPIKeys(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ks)
+}
+
+func (s *Server) createKey(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var req apiKeyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	if req.Name == "" || len(req.Name) > 100 {
+		return errInvalid("name", "name must be 1-100 characters")
+	}
+	role, err := auth.ParseTenantRole(req.Role)
+	if err != nil {
+		return errInvalid("role", "%v", err)
+	}
+	k, key, err := s.opt.Auth.NewAPIKey(c.Request().Context(), tenant, req.Name, role, principalOf(c).ID)
+	if err != nil {
+		return err
+	}
+	setAudit(c, k.ID, map[string]any{"name": k.Name, "role": k.Role, "prefix": k.Prefix})
+	return c.JSON(http.StatusCreated, apiKeyCreated{APIKey: *k, Key: key})
+}
+
+func (s *Server) revokeKey(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	if err := s.opt.Store.RevokeAPIKey(c.Request().Context(), tenant, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) addAuditRoutes() {
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/audit", Summary: "List audit-log entries, newest first (query: since, until, actor_id, object_type, before_id, limit)", Tag: "audit", Roles: append([]auth.Role{auth.RoleSuperadmin}, rolesAdmin...), Response: []store.AuditEntry{}, Handler: s.listAudit})
+}
+
+func (s *Server) listAudit(c echo.Context) error {
+	f := store.AuditFilter{ActorID: c.QueryParam("actor_id"), ObjectType: c.QueryParam("object_type")}
+	for _, q := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if v := c.QueryParam(q.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return errInvalid(q.name, "%s must be an RFC 3339 time such as 2026-11-22T08:00:00+08:00", q.name)
+			}
+			*q.dst = t
+		}
+	}
+	for _, q := range []struct {
+		name string
+		set  func(int64)
+	}{{"before_id", func(v int64) { f.BeforeID = v }}, {"limit", func(v int64) { f.Limit = int(v) }}} {
+		if v := c.QueryParam(q.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return errInvalid(q.name, "%s must be a positive integer", q.name)
+			}
+			q.set(n)
+		}
+	}
+	es, err := s.opt.Store.ListAudit(c.Request().Context(), tenantOf(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, es)
+}

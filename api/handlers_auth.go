@@ -1,0 +1,105 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/store"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Tenant   string `json:"tenant,omitempty"`
+}
+
+type tokenResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      *userView `json:"user"`
+}
+
+type userView struct {
+	ID          string    `json:"id"`
+	Tenant      string    `json:"tenant"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Role        string    `json:"role"`
+	Disabled    bool      `json:"disabled"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func viewUser(u *store.User) *userView {
+	return &userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+func (s *Server) addAuthRoutes() {
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/auth/login", Summary: "Log in with username and password; tenant may be omitted for the superadmin", Tag: "auth",
+		Request: loginRequest{}, Response: tokenResponse{}, ObjectType: "session", Handler: s.login})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/auth/refresh", Summary: "Exchange a valid token for a fresh one", Tag: "auth",
+		Roles: append([]auth.Role{auth.RoleSuperadmin}, rolesAnyone...), Response: tokenResponse{}, ObjectType: "session", Handler: s.refresh})
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/me", Summary: "Who the caller is", Tag: "auth",
+		Roles: append([]auth.Role{auth.RoleSuperadmin}, rolesAnyone...), Response: principalView{}, Handler: s.me})
+}
+
+func (s *Server) login(c echo.Context) error {
+	var req loginRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	req.Username, req.Tenant = strings.TrimSpace(req.Username), strings.TrimSpace(req.Tenant)
+	if req.Username == "" {
+		return errInvalid("username", "username is required")
+	}
+	if req.Password == "" {
+		return errInvalid("password", "password is required")
+	}
+	c.Set(ctxTenant, req.Tenant)
+	setAudit(c, req.Username, map[string]any{"username": req.Username})
+	u, tok, exp, err := s.opt.Auth.Login(c.Request().Context(), req.Tenant, req.Username, req.Password)
+	if err != nil {
+		if errors.Is(err, auth.ErrBadCredentials) {
+			return &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "invalid username, password or tenant"}
+		}
+		return err
+	}
+	c.Set(ctxPrincipal, &auth.Principal{Kind: "user", ID: u.ID, Name: u.Username, TenantID: u.TenantID, Role: auth.Role(u.Role)})
+	setAudit(c, u.ID, map[string]any{"username": u.Username})
+	return c.JSON(http.StatusOK, tokenResponse{Token: tok, ExpiresAt: exp, User: viewUser(u)})
+}
+
+func (s *Server) refresh(c echo.Context) error {
+	p := principalOf(c)
+	if p.Kind != "user" {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: "API keys do not need refreshing"}
+	}
+	u, err := s.opt.Store.GetUser(c.Request().Context(), p.TenantID, p.ID)
+	if err != nil {
+		return err
+	}
+	tok, exp, err := s.opt.Auth.IssueToken(u)
+	if err != nil {
+		return err
+	}
+	setAudit(c, u.ID, nil)
+	return c.JSON(http.StatusOK, tokenResponse{Token: tok, ExpiresAt: exp, User: viewUser(u)})
+}
+
+type principalView struct {
+	Kind   string `json:"kind"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Tenant string `json:"tenant"`
+	Role   string `json:"role"`
+}
+
+func (s *Server) me(c echo.Context) error {
+	p := principalOf(c)
+	return c.JSON(http.StatusOK, principalView{Kind: p.Kind, ID: p.ID, Name: p.Name, Tenant: p.TenantID, Role: string(p.Role)})
+}

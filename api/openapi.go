@@ -1,0 +1,176 @@
+package api
+
+import (
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The OpenAPI 3 document is generated from the route table, so a route that
+// is served is documented with its roles and body shapes. Routes added to
+// echo directly (not through Server.Add) are caught by a test.
+
+func (s *Server) openAPI(c echo.Context) error {
+	return c.JSON(http.StatusOK, s.OpenAPI())
+}
+
+// OpenAPI builds the document.
+func (s *Server) OpenAPI() map[string]any {
+	paths := map[string]any{}
+	schemas := map[string]any{}
+	for _, r := range s.routes {
+		p := openAPIPath(r.Path)
+		item, _ := paths[p].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[p] = item
+		}
+		op := map[string]any{
+			"summary":     r.Summary,
+			"operationId": operationID(r),
+			"tags":        []string{r.Tag},
+		}
+		var params []any
+		for _, seg := range strings.Split(r.Path, "/") {
+			if strings.HasPrefix(seg, ":") {
+				params = append(params, map[string]any{"name": seg[1:], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			}
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if r.Roles == nil {
+			op["security"] = []any{}
+		} else {
+			roles := make([]string, len(r.Roles))
+			for i, ro := range r.Roles {
+				roles[i] = string(ro)
+			}
+			op["x-roles"] = roles
+		}
+		if r.Request != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Request), schemas)}}}
+		}
+		status := r.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		resp := map[string]any{"description": http.StatusText(status)}
+		if r.Response != nil {
+			resp["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Response), schemas)}}
+		}
+		responses := map[string]any{itoa(status): resp, "default": map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}}
+		op["responses"] = responses
+		item[strings.ToLower(r.Method)] = op
+	}
+	schemas["Error"] = map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "object", "properties": map[string]any{
+		"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}, "field": map[string]any{"type": "string"}}}}}
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		paths[p] = map[string]any{"get": map[string]any{"summary": map[string]string{"/healthz": "Liveness", "/readyz": "Readiness: database and switches reachable", "/metrics": "Prometheus metrics"}[p], "security": []any{}, "responses": map[string]any{"200": map[string]any{"description": "OK"}}}}
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]any{"title": "ipcc API", "version": s.opt.Version, "description": "IP contact-center controller. Authenticate with POST /api/v1/auth/login and send Authorization: Bearer <token>, or send X-API-Key. A superadmin acts inside a tenant with the X-IPCC-Tenant header."},
+		"paths":   paths,
+		"components": map[string]any{
+			"schemas": schemas,
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
+			},
+		},
+		"security": []any{map[string]any{"bearer": []any{}}, map[string]any{"apiKey": []any{}}},
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func openAPIPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, ":") {
+			segs[i] = "{" + s[1:] + "}"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+func operationID(r *Route) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(r.Method))
+	for _, s := range strings.Split(strings.TrimPrefix(r.Path, "/api/v1/"), "/") {
+		s = strings.TrimPrefix(s, ":")
+		for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+// schemaOf renders a JSON schema for t, naming struct types in components.
+func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t.Kind() == reflect.Struct:
+		name := t.Name()
+		if name == "" {
+			return structSchema(t, schemas)
+		}
+		if _, ok := schemas[name]; !ok {
+			schemas[name] = map[string]any{} // break recursion
+			schemas[name] = structSchema(t, schemas)
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), schemas)}
+	case t.Kind() == reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), schemas)}
+	case t.Kind() == reflect.String:
+		return map[string]any{"type": "string"}
+	case t.Kind() == reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return map[string]any{"type": "number"}
+	}
+	return map[string]any{}
+}
+
+func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
+	props := map[string]any{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			if sub, ok := structSchema(f.Type, schemas)["properties"].(map[string]any); ok {
+				for k, v := range sub {
+					props[k] = v
+				}
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = schemaOf(f.Type, schemas)
+	}
+	return map[string]any{"type": "object", "properties": props}
+}

@@ -1,0 +1,229 @@
+// Package api is ipcc's HTTP face: REST under /api/v1, the OpenAPI document,
+// health and metrics, authentication, role checks, tenant scoping and the
+// audit trail. It holds no business rules: handlers decode, check, call the
+// owning package and encode.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/store"
+)
+
+// Options wire a Server.
+type Options struct {
+	Addr            string
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	ShutdownTimeout time.Duration
+	BodyLimit       int64 // bytes
+	Store           *store.Store
+	Auth            *auth.Service
+	Logger          *slog.Logger
+	// Registry receives the API's metrics and is served at /metrics; nil
+	// makes a fresh one with Go and process collectors.
+	Registry *prometheus.Registry
+	// ReadyChecks are run by /readyz besides the database ping (e.g. switch
+	// connections); a failing one makes /readyz answer 503 naming it.
+	ReadyChecks map[string]func(context.Context) error
+	// Version is reported by /api/v1/version.
+	Version string
+}
+
+// Server is the HTTP API.
+type Server struct {
+	opt     Options
+	e       *echo.Echo
+	log     *slog.Logger
+	routes  []*Route
+	reqs    *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+	httpSrv *http.Server
+}
+
+// New builds the server and registers every route.
+func New(opt Options) (*Server, error) {
+	if opt.Store == nil || opt.Auth == nil {
+		return nil, errors.New("api: store and auth are required")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.BodyLimit <= 0 {
+		opt.BodyLimit = 1 << 20
+	}
+	if opt.ShutdownTimeout <= 0 {
+		opt.ShutdownTimeout = 15 * time.Second
+	}
+	if opt.Registry == nil {
+		opt.Registry = prometheus.NewRegistry()
+		opt.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{opt: opt, log: opt.Logger}
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipcc_http_requests_total", Help: "HTTP requests by method, route and status."}, []string{"method", "route", "status"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ipcc_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"method", "route"})
+	if err := opt.Registry.Register(s.reqs); err != nil {
+		return nil, fmt.Errorf("api: register metrics: %w", err)
+	}
+	if err := opt.Registry.Register(s.latency); err != nil {
+		return nil, fmt.Errorf("api: register metrics: %w", err)
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
+	e.Use(s.observe)
+	e.Use(middleware.BodyLimit(strconv.FormatInt(opt.BodyLimit, 10) + "B"))
+	e.Use(s.recoverPanics)
+	s.e = e
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{})))
+	s.registerRoutes()
+	return s, nil
+}
+
+// Echo exposes the router so later packages (and tests) can mount more
+// routes through Add.
+func (s *Server) Echo() *echo.Echo { return s.e }
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Run serves on opt.Addr until ctx is cancelled, then shuts down gracefully:
+// in-flight requests get ShutdownTimeout to finish.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.opt.Addr)
+	if err != nil {
+		return fmt.Errorf("api: listen on %s: %w", s.opt.Addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on an existing listener.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.httpSrv = &http.Server{
+		Handler:           s.e,
+		ReadTimeout:       s.opt.ReadTimeout,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      s.opt.WriteTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	s.log.Info("http listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- s.httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("api: serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("http shutting down", "grace", s.opt.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), s.opt.ShutdownTimeout)
+	defer cancel()
+	if err := s.httpSrv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("api: shutdown: %w", err)
+	}
+	<-errc
+	return nil
+}
+
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	ae := toAPIError(err)
+	if ae.Status >= 500 {
+		s.log.Error("request failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "path", c.Path())
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(ae.Status)
+		return
+	}
+	_ = c.JSON(ae.Status, errorBody{Error: ae})
+}
+
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("panic in handler", "panic", fmt.Sprint(r), "path", c.Path())
+				err = &Error{Status: 500, Code: "internal", Message: "internal error"}
+			}
+		}()
+		return next(c)
+	}
+}
+
+// observe logs each request (never bodies) and counts it.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		s.reqs.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
+		s.latency.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
+		attrs := []any{"method", c.Request().Method, "route", route, "status", status,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "remote", c.RealIP()}
+		if p := principalOf(c); p != nil {
+			attrs = append(attrs, "tenant", p.TenantID, "actor", p.Name)
+		}
+		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
+			s.log.Debug("http request", attrs...)
+		} else {
+			s.log.Info("http request", attrs...)
+		}
+		return nil
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	ok := true
+	if err := s.opt.Store.Ping(ctx); err != nil {
+		checks["database"], ok = err.Error(), false
+	} else {
+		checks["database"] = "ok"
+	}
+	for name, f := range s.opt.ReadyChecks {
+		if err := f(ctx); err != nil {
+			checks[name], ok = err.Error(), false
+		} else {
+			checks[name] = "ok"
+		}
+	}
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	return c.JSON(status, map[string]any{"ready": ok, "checks": checks})
+}
