@@ -154,9 +154,15 @@ func (f *fakeARI) serveWS(w http.ResponseWriter, r *http.Request) {
 
 // send writes one event frame on the current WebSocket.
 func (f *fakeARI) send(frame string) {
-	f.mu.Lock()
-	ws := f.ws
-	f.mu.Unlock()
+	var ws *websocket.Conn
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		f.mu.Lock()
+		ws = f.ws
+		f.mu.Unlock()
+		if ws != nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	if ws == nil {
 		f.t.Logf("fake ARI: no socket for %s", frame)
 		return
@@ -355,6 +361,8 @@ type harness struct {
 	cancel context.CancelFunc
 	done   chan error
 	events chan controller.Event
+
+	stopOnce sync.Once
 }
 
 func startHarness(t testing.TB, f *fakeARI, mod func(*Config)) *harness {
@@ -385,12 +393,14 @@ func startHarness(t testing.TB, f *fakeARI, mod func(*Config)) *harness {
 }
 
 func (h *harness) stop() {
-	h.cancel()
-	select {
-	case <-h.done:
-	case <-time.After(10 * time.Second):
-		h.t.Error("Run did not return after cancel")
-	}
+	h.stopOnce.Do(func() {
+		h.cancel()
+		select {
+		case <-h.done:
+		case <-time.After(10 * time.Second):
+			h.t.Error("Run did not return after cancel")
+		}
+	})
 }
 
 // next waits for the next event of type typ (others are returned in skipped).
