@@ -139,10 +139,16 @@ func (c *eslConn) myevents(rest string) string {
 		// Seen on the wire: "myevents plain <uuid>" on an inbound socket.
 		return "-ERR invalid uuid"
 	}
-	c.qmu.Lock()
-	c.myUUID = f[0]
-	c.format = "plain"
-	c.qmu.Unlock()
+	// An unknown uuid is accepted but controls nothing (linger then fails).
+	c.s.m.mu.Lock()
+	known := c.s.fsChan(f[0]) != nil
+	c.s.m.mu.Unlock()
+	if known {
+		c.qmu.Lock()
+		c.myUUID = f[0]
+		c.format = "plain"
+		c.qmu.Unlock()
+	}
 	return "+OK Events Enabled"
 }
 

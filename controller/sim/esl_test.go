@@ -127,7 +127,7 @@ func (c *eslClient) cmd(cmd string, events *[]map[string]string) *eslMsg {
 		m := c.next()
 		if strings.HasPrefix(m.ct(), "text/event") {
 			if events != nil {
-				*events = append(*events, m.event())
+				*events = append(*events, rawEvent(m))
 			}
 			continue
 		}

@@ -18,18 +18,18 @@ const (
 // EndpointSpec scripts a phone: an extension ("1001") or an external
 // number reached through a gateway/trunk.
 type EndpointSpec struct {
-	Number      string        `json:"number"`
-	Behavior    string        `json:"behavior,omitempty"` // answer (default), ring, busy, reject, absent
-	AnswerAfter time.Duration `json:"answer_after,omitempty"`
-	HangupAfter time.Duration `json:"hangup_after,omitempty"` // after answer; 0 = stays
-	Press       []Press       `json:"press,omitempty"`        // after answer
+	Number      string
+	Behavior    string // answer (default), ring, busy, reject, absent
+	AnswerAfter time.Duration
+	HangupAfter time.Duration // after answer; 0 = stays
+	Press       []Press       // after answer
 }
 
 // Press is a scripted key press: Digits are sent After the party was
 // connected (answered).
 type Press struct {
-	After  time.Duration `json:"after"`
-	Digits string        `json:"digits"`
+	After  time.Duration
+	Digits string
 }
 
 // origReq is a protocol-neutral originate.
@@ -166,14 +166,14 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 
 // CallSpec scripts an inbound call from a caller to a DID.
 type CallSpec struct {
-	ID          string            `json:"id,omitempty"` // leg id; generated when empty
-	Front       Front             `json:"front"`        // freeswitch (default) or asterisk
-	From        string            `json:"from"`         // ANI
-	FromName    string            `json:"from_name,omitempty"`
-	To          string            `json:"to"` // DID
-	Press       []Press           `json:"press,omitempty"`
-	HangupAfter time.Duration     `json:"hangup_after,omitempty"` // after the call started; 0 = stays
-	Vars        map[string]string `json:"vars,omitempty"`
+	ID          string // leg id; generated when empty
+	Front       Front  // freeswitch (default) or asterisk
+	From        string // ANI
+	FromName    string
+	To          string // DID
+	Press       []Press
+	HangupAfter time.Duration // after the call started; 0 = stays
+	Vars        map[string]string
 }
 
 // placeCall creates an inbound channel handed to ipcc: parked with
