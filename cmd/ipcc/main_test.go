@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/store/storetest"
+)
+
+// run executes the CLI in-process with the given env and stdin.
+func run(t *testing.T, ctx context.Context, env []string, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	g := &globals{stdout: &out, stderr: &errb, stdin: strings.NewReader(stdin), env: env}
+	root := newRoot(g)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), errb.String(), err
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestVersion(t *testing.T) {
+	out, _, err := run(t, context.Background(), []string{}, "", "version")
+	if err != nil || !strings.HasPrefix(out, "ipcc ") {
+		t.Fatalf("%q %v", out, err)
+	}
+}
+
+func TestConfigErrorStopsStart(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "ipcc.yaml")
+	os.WriteFile(p, []byte("http:\n  adress: x\n"), 0o600)
+	_, _, err := run(t, context.Background(), []string{}, "", "serve", "--config", p)
+	if err == nil || !strings.Contains(err.Error(), "http.adress") {
+		t.Fatalf("err = %v", err)
+	}
+	_, _, err = run(t, context.Background(), []string{"IPCC_LOG_LEVEL=loud"}, "", "version", "--config", p)
+	if err != nil {
+		t.Fatalf("version must not need a valid config: %v", err)
+	}
+	_, _, err = run(t, context.Background(), []string{"IPCC_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "x.db")}, "", "serve", "--log-format", "xml")
+	if err == nil || !strings.Contains(err.Error(), "log.format") {
+		t.Fatalf("bad --log-format: %v", err)
+	}
+}
+
+func TestMigrateAndUserCommands(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			env := []string{"IPCC_DATABASE_URL=" + storetest.URL(t, d), "IPCC_AUTH_BCRYPT_COST=4", "IPCC_ADMIN_PASSWORD=first-admin-pw"}
+			out, _, err := run(t, ctx, env, "", "migrate", "status")
+			if err != nil || !strings.Contains(out, "pending") {
+				t.Fatalf("status before: %q %v", out, err)
+			}
+			out, _, err = run(t, ctx, env, "", "migrate", "up")
+			if err != nil || !strings.Contains(out, "applied migrations") {
+				t.Fatalf("up: %q %v", out, err)
+			}
+			out, _, _ = run(t, ctx, env, "", "migrate", "status")
+			if strings.Contains(out, "pending") || !strings.Contains(out, "0001_foundation.sql") {
+				t.Fatalf("status after: %q", out)
+			}
+			if _, _, err := run(t, ctx, env, "", "user", "create", "--username", "alice", "--role", "supervisor"); err == nil || !strings.Contains(err.Error(), "stdin") {
+				t.Fatalf("create without password: %v", err)
+			}
+			if _, _, err := run(t, ctx, env, "pw\n", "user", "create", "--username", "alice", "--role", "boss"); err == nil || !strings.Contains(err.Error(), "--role") {
+				t.Fatalf("bad role: %v", err)
+			}
+			out, _, err = run(t, ctx, env, "alice-password\n", "user", "create", "--username", "alice", "--role", "supervisor")
+			if err != nil || !strings.Contains(out, "created supervisor") {
+				t.Fatalf("create: %q %v", out, err)
+			}
+			out, _, err = run(t, ctx, env, "alice-password-2\n", "user", "passwd", "--username", "alice")
+			if err != nil || !strings.Contains(out, "changed") {
+				t.Fatalf("passwd: %q %v", out, err)
+			}
+			if _, _, err := run(t, ctx, env, "x-password\n", "user", "passwd", "--username", "nobody"); err == nil {
+				t.Fatal("passwd of a missing user succeeded")
+			}
+			out, _, err = run(t, ctx, env, "new-admin-pw\n", "user", "passwd", "--superadmin", "--username", "admin")
+			if err != nil {
+				t.Fatalf("superadmin passwd: %q %v", out, err)
+			}
+		})
+	}
+}
+
+// serve starts on the embedded default, answers, and stops cleanly when its
+// context ends (what SIGINT/SIGTERM do).
+func TestServeStartsAndStops(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	env := []string{"IPCC_HTTP_ADDR=" + addr, "IPCC_DATABASE_URL=sqlite:" + filepath.Join(dir, "data", "ipcc.db"), "IPCC_AUTH_BCRYPT_COST=4"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var errb bytes.Buffer
+	go func() {
+		g := &globals{stdout: &bytes.Buffer{}, stderr: &errb, stdin: strings.NewReader(""), env: env}
+		root := newRoot(g)
+		root.SetArgs([]string{"serve", "--log-format", "text"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve never became ready: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "ipcc.db")); err != nil {
+		t.Fatalf("database file not created: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	// The first start generated and printed a superadmin password, once.
+	logs := errb.String()
+	i := strings.Index(logs, "with password: ")
+	if i < 0 {
+		t.Fatalf("no generated password printed:\n%s", logs)
+	}
+	pw := strings.Fields(logs[i+len("with password: "):])[0]
+	if strings.Count(logs, pw) != 1 {
+		t.Fatal("the generated password appears more than once in the output")
+	}
+	if !strings.Contains(logs, "database closed") {
+		t.Fatalf("database not closed on shutdown:\n%s", logs)
+	}
+
+	// A second start on the same database keeps the password and prints none.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	var errb2 bytes.Buffer
+	done2 := make(chan error, 1)
+	go func() {
+		g := &globals{stdout: &bytes.Buffer{}, stderr: &errb2, stdin: strings.NewReader(""), env: env}
+		root := newRoot(g)
+		root.SetArgs([]string{"serve"})
+		done2 <- root.ExecuteContext(ctx2)
+	}()
+	var tok string
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		body := fmt.Sprintf(`{"username":"admin","password":%q}`, pw)
+		res, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+		if err == nil {
+			var tr struct{ Token string }
+			json.NewDecoder(res.Body).Decode(&tr)
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				tok = tr.Token
+				break
+			}
+			t.Fatalf("login with the printed password: %d", res.StatusCode)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second start not serving: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel2()
+	if err := <-done2; err != nil {
+		t.Fatal(err)
+	}
+	if tok == "" || strings.Contains(errb2.String(), "with password") {
+		t.Fatal("second start printed a password")
+	}
+}
+
+func TestServeRefusesOldSchemaWithoutMigrate(t *testing.T) {
+	u := storetest.URL(t, store.SQLite)
+	env := []string{"IPCC_DATABASE_URL=" + u, "IPCC_HTTP_ADDR=" + freeAddr(t)}
+	_, _, err := run(t, context.Background(), env, "", "serve", "--no-migrate")
+	if err == nil || !strings.Contains(err.Error(), "ipcc migrate up") {
+		t.Fatalf("err = %v", err)
+	}
+}

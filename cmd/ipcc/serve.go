@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ipcc/ipcc/api"
+	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/config"
+	"github.com/ipcc/ipcc/store"
+)
+
+func newServeCmd(g *globals) *cobra.Command {
+	var noMigrate bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the controller: API, web UI and switch connections",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			if noMigrate {
+				cfg.Database.AutoMigrate = false
+			}
+			return serve(cmd.Context(), g, cfg)
+		},
+	}
+	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not apply pending migrations on start (refuse to start if any are pending)")
+	return cmd
+}
+
+// openStore opens the database and brings its schema up to date (or checks
+// it is, when migrate is false).
+func openStore(ctx context.Context, cfg *config.Config, migrate bool) (*store.Store, []int64, error) {
+	st, err := store.Open(ctx, cfg.Database.URL, store.Options{MaxOpenConns: cfg.Database.MaxOpenConns})
+	if err != nil {
+		return nil, nil, err
+	}
+	if migrate {
+		applied, err := st.MigrateUp(ctx)
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		return st, applied, nil
+	}
+	states, err := st.MigrationStatus(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	for _, s := range states {
+		if !s.Applied {
+			st.Close()
+			return nil, nil, fmt.Errorf("database schema is behind (migration %s pending): run `ipcc migrate up` or enable database.auto_migrate", s.Name)
+		}
+	}
+	return st, nil, nil
+}
+
+func newAuth(ctx context.Context, cfg *config.Config, st *store.Store) (*auth.Service, error) {
+	secret, err := auth.Secret(ctx, st, cfg.Auth.JWTSecret)
+	if err != nil {
+		return nil, err
+	}
+	return auth.New(st, auth.Options{Secret: secret, TokenTTL: cfg.Auth.TokenTTL, BcryptCost: cfg.Auth.BcryptCost})
+}
+
+func serve(ctx context.Context, g *globals, cfg *config.Config) error {
+	log := g.logger(cfg)
+	dialect, _, _ := store.ParseURL(cfg.Database.URL)
+	log.Info("ipcc starting", "version", version, "config", cfg.File, "database", string(dialect))
+	st, applied, err := openStore(ctx, cfg, cfg.Database.AutoMigrate)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		st.Close()
+		log.Info("database closed")
+	}()
+	if len(applied) > 0 {
+		log.Info("migrations applied", "versions", applied)
+	}
+	a, err := newAuth(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	boot, err := a.Bootstrap(ctx, getenv(g, "IPCC_ADMIN_PASSWORD"))
+	if err != nil {
+		return err
+	}
+	if boot.CreatedTenant {
+		log.Info("created the default tenant", "tenant", auth.DefaultTenant)
+	}
+	if boot.CreatedSuperadmin {
+		if boot.GeneratedPassword != "" {
+			// Shown once, on the terminal, never in the structured log.
+			fmt.Fprintf(g.stderr, "\n  First start: created superadmin %q with password: %s\n  Change it with `ipcc user passwd --superadmin --username %s`; it is not shown again.\n\n",
+				auth.SuperadminName, boot.GeneratedPassword, auth.SuperadminName)
+		} else {
+			log.Info("created the superadmin from IPCC_ADMIN_PASSWORD", "username", auth.SuperadminName)
+		}
+	}
+	srv, err := api.New(api.Options{
+		Addr:            cfg.HTTP.Addr,
+		ReadTimeout:     cfg.HTTP.ReadTimeout,
+		WriteTimeout:    cfg.HTTP.WriteTimeout,
+		ShutdownTimeout: cfg.HTTP.ShutdownTimeout,
+		BodyLimit:       mustSize(cfg.HTTP.BodyLimit),
+		Store:           st,
+		Auth:            a,
+		Logger:          log,
+		Version:         version,
+	})
+	if err != nil {
+		return err
+	}
+	err = srv.Run(ctx)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info("ipcc stopped")
+	return nil
+}
+
+func mustSize(s string) int64 {
+	n, _ := config.ParseSize(s) // validated by config.Load
+	return n
+}
+
+// getenv reads from the injected environment (tests) or the process's.
+func getenv(g *globals, name string) string {
+	if g.env == nil {
+		return os.Getenv(name)
+	}
+	prefix := name + "="
+	for _, kv := range g.env {
+		if len(kv) > len(prefix) && kv[:len(prefix)] == prefix {
+			return kv[len(prefix):]
+		}
+	}
+	return ""
+}
