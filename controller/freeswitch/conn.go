@@ -1,19 +1,14 @@
 package freeswitch
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/textproto"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/percipia/eslgo"
 
 	"github.com/ipcc/ipcc/controller"
 )
@@ -21,7 +16,7 @@ import (
 // session is one authenticated ESL connection.
 type session struct {
 	d    *Driver
-	conn *eslgo.Conn
+	conn *eslConn
 	sem  chan struct{} // one command in flight
 
 	dead     chan struct{}
@@ -52,11 +47,6 @@ func (s *session) reason() string {
 	return ""
 }
 
-// rawCmd is a command written as is; eslgo appends the blank line.
-type rawCmd string
-
-func (c rawCmd) BuildMessage() string { return string(c) }
-
 // send writes one command and waits for its reply, holding the connection's
 // only in-flight slot. ctx bounds the wait for the slot; once written, the
 // command runs to its own deadline so its reply is always consumed by it. A
@@ -79,7 +69,7 @@ func (s *session) send(ctx context.Context, cmd string) (string, error) {
 	s.d.commands.Add(1)
 	cctx, cancel := context.WithTimeout(context.Background(), s.d.cfg.CommandTimeout)
 	defer cancel()
-	resp, err := s.conn.SendCommand(cctx, rawCmd(cmd))
+	reply, err := s.conn.send(cctx, cmd)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			s.d.cmdTimeouts.Add(1)
@@ -90,16 +80,16 @@ func (s *session) send(ctx context.Context, cmd string) (string, error) {
 		return "", fmt.Errorf("%v: %w", err, controller.ErrNotConnected)
 	}
 	s.lastEvent.Store(time.Now().UnixNano())
-	return resp.GetReply(), nil
+	return reply, nil
 }
 
-// onEvent is eslgo's listener: it runs in a goroutine of its own per event,
-// so it only stamps liveness and hands the event to the reorder buffer.
-func (s *session) onEvent(ev *eslgo.Event) {
+// onEvent runs on the socket reader: it only stamps liveness and hands the
+// event to the reorder buffer, so it never blocks reading.
+func (s *session) onEvent(h textproto.MIMEHeader, body []byte) {
 	now := time.Now()
 	s.lastEvent.Store(now.UnixNano())
 	s.d.eventsIn.Add(1)
-	s.d.ro.push(newFSEvent(ev.Headers, ev.Body, now))
+	s.d.ro.push(newFSEvent(h, body, now))
 }
 
 // current returns the live session or nil.
@@ -144,80 +134,15 @@ func replyError(reply string) error {
 	return nil
 }
 
-// probe opens a throw-away connection and checks that the server greets with
-// auth/request. eslgo's Dial waits for that greeting forever (a server that
-// closes first, or sends text/rude-rejection, would hang it), so Dial is only
-// called on a server that just greeted properly.
-func probe(ctx context.Context, addr string) error {
-	var nd net.Dialer
-	c, err := nd.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.SetReadDeadline(dl)
-	}
-	h, err := textproto.NewReader(bufio.NewReader(c)).ReadMIMEHeader()
-	if err != nil {
-		return fmt.Errorf("waiting for auth/request: %w", err)
-	}
-	if ct := h.Get("Content-Type"); ct != "auth/request" {
-		return fmt.Errorf("server greeted with %q, not auth/request", ct)
-	}
-	return nil
-}
-
 // dial connects and authenticates within DialTimeout.
-func (d *Driver) dial(ctx context.Context, s *session) (*eslgo.Conn, error) {
+func (d *Driver) dial(ctx context.Context, s *session) (*eslConn, error) {
 	dctx, cancel := context.WithTimeout(ctx, d.cfg.DialTimeout)
 	defer cancel()
-	if err := probe(dctx, d.cfg.Addr); err != nil {
-		return nil, fmt.Errorf("freeswitch %s: probe %s: %w", d.cfg.Name, d.cfg.Addr, err)
+	c, err := dialESL(dctx, d.cfg.Addr, d.cfg.Password, s.onEvent, s.kill)
+	if err != nil {
+		return nil, fmt.Errorf("freeswitch %s: connect %s: %w", d.cfg.Name, d.cfg.Addr, err)
 	}
-	opts := eslgo.InboundOptions{
-		Options: eslgo.Options{
-			Context:     context.Background(),
-			Logger:      eslLogger{d.log},
-			ExitTimeout: time.Second,
-		},
-		Network:      "tcp",
-		Password:     d.cfg.Password,
-		OnDisconnect: func() { s.kill("switch closed the connection") },
-		AuthTimeout:  d.cfg.DialTimeout,
-	}
-	type result struct {
-		c   *eslgo.Conn
-		err error
-	}
-	var abandoned atomic.Bool
-	ch := make(chan result, 1)
-	go func() {
-		c, err := opts.Dial(d.cfg.Addr)
-		if c != nil && abandoned.Load() {
-			c.Close() // nobody waits for it any more
-		}
-		ch <- result{c, err}
-	}()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			return nil, fmt.Errorf("freeswitch %s: connect %s: %w", d.cfg.Name, d.cfg.Addr, r.err)
-		}
-		return r.c, nil
-	case <-dctx.Done():
-		abandoned.Store(true)
-		select { // it may have finished in between
-		case r := <-ch:
-			if r.c != nil {
-				r.c.Close()
-			}
-		default:
-			d.abandoned.Add(1)
-		}
-		return nil, fmt.Errorf("freeswitch %s: connect %s: no authentication within %s: %w",
-			d.cfg.Name, d.cfg.Addr, d.cfg.DialTimeout, dctx.Err())
-	}
+	return c, nil
 }
 
 // session runs one connection: dial, subscribe, resync, then watch it until
@@ -230,12 +155,11 @@ func (d *Driver) session(ctx context.Context) error {
 	}
 	s.conn = conn
 	d.ro.reset()
-	conn.RegisterEventListener(eslgo.EventListenAll, s.onEvent)
 	defer func() {
 		if ctx.Err() != nil {
-			conn.ExitAndClose()
+			conn.exit(200 * time.Millisecond)
 		} else {
-			conn.Close()
+			conn.shut("session ended")
 		}
 	}()
 
@@ -289,21 +213,4 @@ func (d *Driver) emitSwitch(typ controller.EventType, why string) {
 	d.tr.mu.Lock()
 	d.q.push([]controller.Event{ev})
 	d.tr.mu.Unlock()
-}
-
-// eslLogger routes eslgo's messages to slog at debug level (its warnings are
-// about conditions this driver handles itself).
-type eslLogger struct{ l *slog.Logger }
-
-func (e eslLogger) Debug(f string, a ...any) {
-	e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-func (e eslLogger) Info(f string, a ...any) {
-	e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-func (e eslLogger) Warn(f string, a ...any) {
-	e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-func (e eslLogger) Error(f string, a ...any) {
-	e.l.Warn("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
 }

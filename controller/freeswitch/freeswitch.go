@@ -1,27 +1,35 @@
 // Package freeswitch is the FreeSWITCH driver of ipcc: it implements
-// controller.Switch over one inbound event-socket (ESL) connection per switch,
-// using github.com/percipia/eslgo v1.5.0 for framing, and translates ESL
-// events into neutral controller events. No ESL header name leaves this
-// package.
+// controller.Switch over one inbound event-socket (ESL) connection per switch
+// and translates ESL events into neutral controller events. No ESL header
+// name leaves this package.
 //
-// eslgo v1.5.0 needs guarding, and this driver does it:
+// The design names github.com/percipia/eslgo v1.5.0. Its pitfalls, and what
+// this driver does about each:
 //   - replies are not matched to commands: exactly one command is in flight
-//     per connection, slow work (originate) goes through bgapi, and a command
-//     that misses its deadline kills the connection (its late reply would be
-//     taken by the next command);
+//     per connection, slow work (originate) goes through bgapi with the leg id
+//     as origination_uuid, and a command that misses its deadline kills the
+//     connection (its late reply would be taken by the next command);
 //   - listeners run as separate goroutines: events are put back in
-//     Event-Sequence order by a reorder buffer with a bounded wait;
-//   - a read error other than EOF (or an unknown Content-Type such as log/data)
-//     ends eslgo's receive loop without OnDisconnect: every command has a
-//     deadline and missing HEARTBEAT events mark the connection dead; "log" is
-//     never sent;
-//   - there is no reconnect: Run reconnects with jittered backoff,
-//     re-authenticates, re-subscribes, re-synchronises live legs and
-//     re-announces the legs ipcc owned;
-//   - Dial waits for auth/request without a timeout: a probe connection checks
-//     that the server greets with auth/request first, and Dial runs under a
+//     Event-Sequence order by a reorder buffer with a bounded wait (it also
+//     repairs FreeSWITCH's own cross-thread inversions on the wire);
+//   - a read error other than EOF, or an unknown Content-Type (log/data),
+//     ends its receive loop silently: every command has a deadline, missing
+//     HEARTBEAT events mark the connection dead, "log" is never sent and
+//     unknown content types are skipped;
+//   - no reconnect: Run reconnects with jittered backoff, re-authenticates,
+//     re-subscribes, re-synchronises live legs and re-announces the legs ipcc
+//     owned;
+//   - Dial waits for auth/request without a timeout: dialing runs under a
 //     deadline;
 //   - Linger is not used.
+//
+// One more, found by `go test -race` on the reconnect tests: closing an
+// eslgo Conn (by us, or by eslgo itself after a disconnect notice or EOF)
+// deletes entries of its responseChannels map while its authLoop,
+// disconnectLoop and receiveLoop read that map without the lock, a data race
+// on every reconnect. So the socket is driven by eslConn (esl.go), a small
+// client with the same framing; eslgo remains the baseline of the ingest
+// benchmark (BenchmarkIngest*).
 package freeswitch
 
 import (
@@ -126,7 +134,6 @@ type Stats struct {
 	Commands        uint64 // commands sent
 	CommandTimeouts uint64
 	Reconnects      uint64
-	AbandonedDials  uint64 // eslgo Dial calls left behind after their deadline
 }
 
 // Driver is a FreeSWITCH switch. It implements controller.Switch.
@@ -146,7 +153,7 @@ type Driver struct {
 	sideMu sync.Mutex
 	sideQ  []string
 
-	eventsIn, commands, cmdTimeouts, reconnects, abandoned atomic.Uint64
+	eventsIn, commands, cmdTimeouts, reconnects atomic.Uint64
 }
 
 var _ controller.Switch = (*Driver)(nil)
@@ -198,7 +205,6 @@ func (d *Driver) Stats() Stats {
 		Commands:        d.commands.Load(),
 		CommandTimeouts: d.cmdTimeouts.Load(),
 		Reconnects:      d.reconnects.Load(),
-		AbandonedDials:  d.abandoned.Load(),
 	}
 }
 

@@ -2,6 +2,7 @@ package freeswitch
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/ipcc/ipcc/controller"
 )
@@ -14,6 +15,7 @@ type outQueue struct {
 	items  []controller.Event
 	head   int
 	pushed uint64
+	sent   atomic.Uint64 // events handed to ch
 	signal chan struct{}
 	ch     chan controller.Event
 }
@@ -53,12 +55,16 @@ func (q *outQueue) pop() (controller.Event, bool) {
 	return ev, true
 }
 
-// depth counts events not yet taken by the consumer.
+// depth counts events not yet taken by the consumer (queued, in the hand of
+// the delivering goroutine, or buffered in ch).
 func (q *outQueue) depth() int {
 	q.mu.Lock()
-	n := len(q.items) - q.head
+	pushed := q.pushed
 	q.mu.Unlock()
-	return n + len(q.ch)
+	// sent is bumped just after a send, so for a moment ch may hold one
+	// event not yet counted: clamp.
+	taken := int64(q.sent.Load()) - int64(len(q.ch))
+	return int(max(int64(pushed)-max(taken, 0), 0))
 }
 
 // run delivers queued events to ch in order until stop is closed.
@@ -71,6 +77,7 @@ func (q *outQueue) run(stop <-chan struct{}) {
 			}
 			select {
 			case q.ch <- ev:
+				q.sent.Add(1)
 			case <-stop:
 				return
 			}

@@ -1,0 +1,334 @@
+package freeswitch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ipcc/ipcc/controller"
+)
+
+func testConfig(addr string) Config {
+	return Config{
+		Name: "fs1", Addr: addr, Password: "ClueCon",
+		DialTimeout: time.Second, CommandTimeout: time.Second,
+		HeartbeatInterval: 5 * time.Second, ReorderWindow: 10 * time.Millisecond,
+		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 100 * time.Millisecond,
+	}
+}
+
+// startDriver runs a driver against s until the test ends (or stop).
+func startDriver(t *testing.T, s *testServer, mod func(*Config)) (*Driver, func()) {
+	t.Helper()
+	cfg := testConfig(s.addr())
+	if mod != nil {
+		mod(&cfg)
+	}
+	d := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("Run returned %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("Run did not return after cancel")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return d, stop
+}
+
+// waitFor reads events until one matches.
+func waitFor(t *testing.T, d *Driver, what string, match func(controller.Event) bool) controller.Event {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev, ok := <-d.Events():
+			if !ok {
+				t.Fatalf("events closed while waiting for %s", what)
+			}
+			if match(ev) {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("timeout waiting for %s", what)
+		}
+	}
+}
+
+func isType(typ controller.EventType, leg string) func(controller.Event) bool {
+	return func(ev controller.Event) bool { return ev.Type == typ && (leg == "" || ev.Leg == leg) }
+}
+
+const ownedLeg = "11111111-2222-4333-8444-555555555555"
+
+func ownedChannels(s *testServer) {
+	s.setChannels(
+		`{"row_count":1,"rows":[{"uuid":"`+ownedLeg+`","direction":"inbound","created_epoch":"1795305557","callstate":"ACTIVE","state":"CS_EXECUTE"}]}`,
+		`{"row_count": 0}`,
+		map[string]string{ownedLeg: `{"Event-Name":"CHANNEL_DATA","Unique-ID":"` + ownedLeg + `","Answer-State":"answered",` +
+			`"Caller-Caller-ID-Number":"15551230001","Caller-Caller-ID-Name":"Customer","Caller-Destination-Number":"ringpark",` +
+			`"variable_ipcc_did":"8008","variable_ipcc_owned":"true","variable_ipcc_queue":"sales a%20b"}`})
+}
+
+func TestConnectSubscribeResync(t *testing.T) {
+	s := newTestServer(t)
+	ownedChannels(s)
+	d, _ := startDriver(t, s, nil)
+	a := waitFor(t, d, "re-adopted call", isType(controller.EventCallArrived, ownedLeg))
+	if a.DNIS != "8008" || a.ANI != "15551230001" || a.Vars["ipcc_queue"] != "sales a%20b" {
+		t.Errorf("CallArrived = %+v (uuid_dump json values are not URL-decoded)", a)
+	}
+	waitFor(t, d, "answered", isType(controller.EventAnswered, ownedLeg))
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	if !d.Connected() {
+		t.Error("Connected() = false after SwitchConnected")
+	}
+	cmds := s.commands()
+	want := []string{renderSubscribe(), renderShowChannels, renderShowBridged, "api uuid_dump " + ownedLeg + " json"}
+	if len(cmds) < len(want) {
+		t.Fatalf("commands %q", cmds)
+	}
+	for i, w := range want {
+		if cmds[i] != w {
+			t.Errorf("command %d = %q, want %q", i, cmds[i], w)
+		}
+	}
+	legs, err := d.Legs(context.Background())
+	if err != nil || len(legs) != 1 || !legs[0].Owned || legs[0].State != controller.LegAnswered || !legs[0].Inbound {
+		t.Errorf("Legs = %+v, %v", legs, err)
+	}
+}
+
+func TestOneCommandInFlight(t *testing.T) {
+	s := newTestServer(t)
+	var inflight atomic.Int32
+	s.setHandler(func(c *serverConn, cmd string, _ map[string]string) bool {
+		n, ok := strings.CutPrefix(cmd, "api echo ")
+		if !ok {
+			return false
+		}
+		if inflight.Add(1) != 1 {
+			t.Errorf("a second command arrived before the reply to the first")
+		}
+		go func() {
+			time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+			inflight.Add(-1)
+			c.api("+OK " + n + "\n")
+		}()
+		return true
+	})
+	d, _ := startDriver(t, s, nil)
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			reply, err := d.run(context.Background(), "echo", "", fmt.Sprintf("api echo %d", i))
+			if err != nil || strings.TrimSpace(reply) != fmt.Sprintf("+OK %d", i) {
+				t.Errorf("command %d got reply %q, %v", i, reply, err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestEventsReorderedBySequence(t *testing.T) {
+	s := newTestServer(t)
+	ownedChannels(s)
+	d, _ := startDriver(t, s, func(c *Config) { c.ReorderWindow = 30 * time.Millisecond })
+	c := s.waitConn(t)
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	const n = 300
+	base := uint64(1_000_000)
+	var frames strings.Builder
+	for i := range n {
+		seq := base + uint64(i)
+		if i%7 == 3 {
+			seq++ // gaps: events we did not subscribe to
+			base++
+		}
+		frames.WriteString(eventFrame(seq, "", "Event-Name: DTMF", "Unique-ID: "+ownedLeg,
+			fmt.Sprintf("DTMF-Digit: %d", i%10), "variable_ipcc_owned: true", fmt.Sprintf("Event-Sequence: %d", seq)))
+	}
+	c.write(frames.String())
+	for i := range n {
+		ev := waitFor(t, d, "dtmf", isType(controller.EventDTMF, ownedLeg))
+		if ev.Digit != fmt.Sprint(i%10) {
+			t.Fatalf("dtmf %d: digit %s, want %d (order lost)", i, ev.Digit, i%10)
+		}
+	}
+}
+
+func TestHeartbeatLossReconnectsAndReadopts(t *testing.T) {
+	s := newTestServer(t)
+	ownedChannels(s)
+	d, _ := startDriver(t, s, func(c *Config) { c.HeartbeatInterval = 80 * time.Millisecond })
+	c1 := s.waitConn(t)
+	waitFor(t, d, "first re-adoption", isType(controller.EventCallArrived, ownedLeg))
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	// conn 1 falls silent: no heartbeat, socket still open.
+	down := waitFor(t, d, "disconnected", isType(controller.EventSwitchDisconnected, ""))
+	if !strings.Contains(down.Err, "heartbeat") {
+		t.Errorf("disconnect reason %q", down.Err)
+	}
+	c2 := s.waitConn(t)
+	stopBeat := make(chan struct{})
+	defer close(stopBeat)
+	go func() {
+		for {
+			select {
+			case <-stopBeat:
+				return
+			case <-time.After(20 * time.Millisecond):
+				c2.event("", "Event-Name: HEARTBEAT")
+			}
+		}
+	}()
+	waitFor(t, d, "second re-adoption", isType(controller.EventCallArrived, ownedLeg))
+	waitFor(t, d, "reconnected", isType(controller.EventSwitchConnected, ""))
+	if c1.n != 1 || c2.n != 2 {
+		t.Errorf("connections %d %d", c1.n, c2.n)
+	}
+	subs := 0
+	for _, cmd := range s.commands() {
+		if cmd == renderSubscribe() {
+			subs++
+		}
+	}
+	if subs != 2 {
+		t.Errorf("subscribed %d times, want 2", subs)
+	}
+	// With heartbeats flowing the connection stays up.
+	select {
+	case ev := <-d.Events():
+		if ev.Type == controller.EventSwitchDisconnected {
+			t.Errorf("disconnected although heartbeats flow: %+v", ev)
+		}
+	case <-time.After(300 * time.Millisecond):
+	}
+	if st := d.Stats(); st.Reconnects < 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestCommandDeadlineKillsConnection(t *testing.T) {
+	s := newTestServer(t)
+	s.setHandler(func(c *serverConn, cmd string, _ map[string]string) bool {
+		return strings.HasPrefix(cmd, "api uuid_answer ") && c.n == 1 // never answered on conn 1
+	})
+	d, _ := startDriver(t, s, func(c *Config) { c.CommandTimeout = 150 * time.Millisecond })
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	began := time.Now()
+	err := d.Answer(context.Background(), ownedLeg)
+	if !errors.Is(err, controller.ErrNotConnected) || time.Since(began) > time.Second {
+		t.Fatalf("Answer = %v after %s", err, time.Since(began))
+	}
+	waitFor(t, d, "disconnected", isType(controller.EventSwitchDisconnected, ""))
+	waitFor(t, d, "reconnected", isType(controller.EventSwitchConnected, ""))
+	if err := d.Answer(context.Background(), ownedLeg); err != nil {
+		t.Errorf("Answer on the new connection: %v", err)
+	}
+	if st := d.Stats(); st.CommandTimeouts != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestWrongPasswordRetriesWithoutHanging(t *testing.T) {
+	s := newTestServer(t, func(s *testServer) { s.password = "other" })
+	d, stop := startDriver(t, s, nil)
+	time.Sleep(300 * time.Millisecond)
+	if d.Connected() {
+		t.Fatal("connected with a wrong password")
+	}
+	if st := d.Stats(); st.Reconnects < 2 {
+		t.Errorf("expected repeated attempts, stats %+v", st)
+	}
+	stop()
+}
+
+func TestSilentServerDoesNotHangDial(t *testing.T) {
+	s := newTestServer(t, func(s *testServer) { s.noGreeting = true })
+	d, stop := startDriver(t, s, func(c *Config) { c.DialTimeout = 100 * time.Millisecond })
+	time.Sleep(400 * time.Millisecond)
+	stop()
+	if st := d.Stats(); st.Reconnects < 2 {
+		t.Errorf("expected repeated dial attempts: %+v", st)
+	}
+}
+
+func TestNotConnected(t *testing.T) {
+	d := New(testConfig("127.0.0.1:1"), nil)
+	if err := d.Answer(context.Background(), ownedLeg); !errors.Is(err, controller.ErrNotConnected) {
+		t.Errorf("Answer before Run = %v", err)
+	}
+	if err := d.Answer(context.Background(), "bad leg"); !errors.Is(err, controller.ErrRejected) {
+		t.Errorf("Answer with a bad id = %v", err)
+	}
+}
+
+func TestSlowConsumerNeitherBlocksNorDrops(t *testing.T) {
+	s := newTestServer(t)
+	ownedChannels(s)
+	d, _ := startDriver(t, s, nil)
+	c := s.waitConn(t)
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	const n = 3000
+	var frames strings.Builder
+	for range n {
+		frames.WriteString(eventFrame(testSeq.Add(1), "", "Event-Name: DTMF", "Unique-ID: "+ownedLeg,
+			"DTMF-Digit: 1", "variable_ipcc_owned: true"))
+	}
+	c.write(frames.String())
+	deadline := time.Now().Add(5 * time.Second)
+	for d.Stats().EventsIn < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for d.Stats().QueueDepth < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	st := d.Stats()
+	if st.EventsIn < n || st.QueueDepth < n {
+		t.Fatalf("reader stalled behind a consumer that reads nothing: %+v", st)
+	}
+	for range n {
+		waitFor(t, d, "dtmf", isType(controller.EventDTMF, ownedLeg))
+	}
+}
+
+func TestRunStopsEveryGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s := newTestServer(t)
+	ownedChannels(s)
+	d, stop := startDriver(t, s, nil)
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	stop()
+	for range d.Events() {
+	}
+	s.close()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines before Run, %d after it returned:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
