@@ -96,4 +96,3 @@ func newVersionCmd(g *globals) *cobra.Command {
 		},
 	}
 }
-
