@@ -375,11 +375,9 @@ func (a *ariServer) events(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\r\n<html><head>\r\n<title>400 Bad Request</title>\r\n</head><body>\r\n<h1>Bad Request</h1>\r\n<p>HTTP request is missing param: [app]</p>\r\n<hr />\r\n<address>Asterisk</address>\r\n</body></html>\r\n")
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
-	if err != nil {
-		return
-	}
-	s := &ariSock{conn: conn, done: make(chan struct{})}
+	// Register before the upgrade completes, so no event sent after the
+	// client saw 101 can be missed.
+	s := &ariSock{done: make(chan struct{})}
 	s.cond = sync.NewCond(&s.mu)
 	all := q.Get("subscribeAll") == "true"
 	a.m.mu.Lock() // registration is ordered with event emission
@@ -388,7 +386,7 @@ func (a *ariServer) events(w http.ResponseWriter, r *http.Request) {
 	case <-a.closing:
 		a.mu.Unlock()
 		a.m.mu.Unlock()
-		conn.Close(websocket.StatusGoingAway, "")
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	default:
 	}
@@ -410,6 +408,13 @@ func (a *ariServer) events(w http.ResponseWriter, r *http.Request) {
 	a.mu.Unlock()
 	a.m.mu.Unlock()
 	defer a.wg.Done()
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		a.wg.Done()
+		a.unregister(names, s)
+		return
+	}
+	s.conn = conn
 	go func() {
 		defer a.wg.Done()
 		s.writer()
@@ -431,7 +436,13 @@ func (a *ariServer) events(w http.ResponseWriter, r *http.Request) {
 	cancel()
 	s.stop()
 	<-s.done
+	a.unregister(names, s)
+}
+
+// unregister drops a closed socket; an app without subscriptions goes away.
+func (a *ariServer) unregister(names []string, s *ariSock) {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	for _, n := range names {
 		if app := a.apps[n]; app != nil && app.sock == s {
 			app.sock = nil
@@ -440,7 +451,6 @@ func (a *ariServer) events(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	a.mu.Unlock()
 }
 
 func msg(text string) jobj { return jobj{{"message", text}} }
