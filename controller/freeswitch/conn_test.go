@@ -26,10 +26,10 @@ func testConfig(addr string) Config {
 	}
 }
 
-// startDriver runs a driver against s until the test ends (or stop).
-func startDriver(t *testing.T, s *testServer, mod func(*Config)) (*Driver, func()) {
+// startDriver runs a driver against addr until the test ends (or stop).
+func startDriver(t *testing.T, addr string, mod func(*Config)) (*Driver, func()) {
 	t.Helper()
-	cfg := testConfig(s.addr())
+	cfg := testConfig(addr)
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -92,7 +92,7 @@ func ownedChannels(s *testServer) {
 func TestConnectSubscribeResync(t *testing.T) {
 	s := newTestServer(t)
 	ownedChannels(s)
-	d, _ := startDriver(t, s, nil)
+	d, _ := startDriver(t, s.addr(), nil)
 	a := waitFor(t, d, "re-adopted call", isType(controller.EventCallArrived, ownedLeg))
 	if a.DNIS != "8008" || a.ANI != "15551230001" || a.Vars["ipcc_queue"] != "sales a%20b" {
 		t.Errorf("CallArrived = %+v (uuid_dump json values are not URL-decoded)", a)
@@ -136,7 +136,7 @@ func TestOneCommandInFlight(t *testing.T) {
 		}()
 		return true
 	})
-	d, _ := startDriver(t, s, nil)
+	d, _ := startDriver(t, s.addr(), nil)
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
 	var wg sync.WaitGroup
 	for i := range 40 {
@@ -153,7 +153,7 @@ func TestOneCommandInFlight(t *testing.T) {
 func TestEventsReorderedBySequence(t *testing.T) {
 	s := newTestServer(t)
 	ownedChannels(s)
-	d, _ := startDriver(t, s, func(c *Config) { c.ReorderWindow = 30 * time.Millisecond })
+	d, _ := startDriver(t, s.addr(), func(c *Config) { c.ReorderWindow = 30 * time.Millisecond })
 	c := s.waitConn(t)
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
 	const n = 300
@@ -180,7 +180,7 @@ func TestEventsReorderedBySequence(t *testing.T) {
 func TestHeartbeatLossReconnectsAndReadopts(t *testing.T) {
 	s := newTestServer(t)
 	ownedChannels(s)
-	d, _ := startDriver(t, s, func(c *Config) { c.HeartbeatInterval = 80 * time.Millisecond })
+	d, _ := startDriver(t, s.addr(), func(c *Config) { c.HeartbeatInterval = 80 * time.Millisecond })
 	c1 := s.waitConn(t)
 	waitFor(t, d, "first re-adoption", isType(controller.EventCallArrived, ownedLeg))
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
@@ -234,7 +234,7 @@ func TestCommandDeadlineKillsConnection(t *testing.T) {
 	s.setHandler(func(c *serverConn, cmd string, _ map[string]string) bool {
 		return strings.HasPrefix(cmd, "api uuid_answer ") && c.n == 1 // never answered on conn 1
 	})
-	d, _ := startDriver(t, s, func(c *Config) { c.CommandTimeout = 150 * time.Millisecond })
+	d, _ := startDriver(t, s.addr(), func(c *Config) { c.CommandTimeout = 150 * time.Millisecond })
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
 	began := time.Now()
 	err := d.Answer(context.Background(), ownedLeg)
@@ -253,7 +253,7 @@ func TestCommandDeadlineKillsConnection(t *testing.T) {
 
 func TestWrongPasswordRetriesWithoutHanging(t *testing.T) {
 	s := newTestServer(t, func(s *testServer) { s.password = "other" })
-	d, stop := startDriver(t, s, nil)
+	d, stop := startDriver(t, s.addr(), nil)
 	time.Sleep(300 * time.Millisecond)
 	if d.Connected() {
 		t.Fatal("connected with a wrong password")
@@ -266,7 +266,7 @@ func TestWrongPasswordRetriesWithoutHanging(t *testing.T) {
 
 func TestSilentServerDoesNotHangDial(t *testing.T) {
 	s := newTestServer(t, func(s *testServer) { s.noGreeting = true })
-	d, stop := startDriver(t, s, func(c *Config) { c.DialTimeout = 100 * time.Millisecond })
+	d, stop := startDriver(t, s.addr(), func(c *Config) { c.DialTimeout = 100 * time.Millisecond })
 	time.Sleep(400 * time.Millisecond)
 	stop()
 	if st := d.Stats(); st.Reconnects < 2 {
@@ -287,7 +287,7 @@ func TestNotConnected(t *testing.T) {
 func TestSlowConsumerNeitherBlocksNorDrops(t *testing.T) {
 	s := newTestServer(t)
 	ownedChannels(s)
-	d, _ := startDriver(t, s, nil)
+	d, _ := startDriver(t, s.addr(), nil)
 	c := s.waitConn(t)
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
 	const n = 3000
@@ -317,7 +317,7 @@ func TestRunStopsEveryGoroutine(t *testing.T) {
 	before := runtime.NumGoroutine()
 	s := newTestServer(t)
 	ownedChannels(s)
-	d, stop := startDriver(t, s, nil)
+	d, stop := startDriver(t, s.addr(), nil)
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
 	stop()
 	for range d.Events() {

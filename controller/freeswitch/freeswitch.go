@@ -297,7 +297,7 @@ func (d *Driver) sideWorker(ctx context.Context) {
 			leg := d.sideQ[0]
 			d.sideQ = d.sideQ[1:]
 			d.sideMu.Unlock()
-			_, err := d.run(ctx, "uuid_setvar_multi", leg, renderSetVarMulti(leg, d.ownedVars()))
+			err := d.setVars(ctx, leg, d.ownedVars())
 			if err != nil && !errors.Is(err, controller.ErrNoSuchLeg) {
 				d.log.Warn("could not mark leg as ipcc-owned", "leg", leg, "err", err)
 			}

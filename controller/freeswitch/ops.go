@@ -364,7 +364,7 @@ func (d *Driver) Eavesdrop(ctx context.Context, spyLeg, targetLeg string, mode c
 			return err
 		}
 	}
-	if _, err := d.run(ctx, "uuid_setvar_multi", spyLeg, renderSetVarMulti(spyLeg, eavesdropVars(mode))); err != nil {
+	if err := d.setVars(ctx, spyLeg, eavesdropVars(mode)); err != nil {
 		return err
 	}
 	app := uuid.NewString()
@@ -404,3 +404,13 @@ func (d *Driver) SetVar(ctx context.Context, leg, name, value string) error {
 }
 
 var errPlaybackExists = errors.New("playback id already running")
+
+// setVars sets channel variables one uuid_setvar at a time.
+func (d *Driver) setVars(ctx context.Context, leg string, vars map[string]string) error {
+	for _, cmd := range renderSetVars(leg, vars) {
+		if _, err := d.run(ctx, "uuid_setvar", leg, cmd); err != nil {
+			return err
+		}
+	}
+	return nil
+}

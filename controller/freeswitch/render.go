@@ -199,18 +199,20 @@ func renderSetVar(leg, name, value string) string {
 	return "api uuid_setvar " + leg + " " + name + " " + value
 }
 
-// renderSetVarMulti sets several variables in one round trip (names sorted).
-func renderSetVarMulti(leg string, vars map[string]string) string {
+// renderSetVars sets several variables, one uuid_setvar each (names
+// sorted). uuid_setvar_multi would save round trips, but uuid_setvar is the
+// command the reference transcripts show (and the simulator implements).
+func renderSetVars(leg string, vars map[string]string) []string {
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	parts := make([]string, len(keys))
+	out := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + vars[k]
+		out[i] = renderSetVar(leg, k, vars[k])
 	}
-	return "api uuid_setvar_multi " + leg + " " + strings.Join(parts, ";")
+	return out
 }
 
 func renderSendDTMF(leg, digits string) string { return "api uuid_send_dtmf " + leg + " " + digits }

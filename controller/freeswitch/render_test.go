@@ -81,14 +81,14 @@ func TestRenderGolden(t *testing.T) {
 	line("MuteConference", renderConfMute("cc-3000", "5", true))
 	line("UnmuteConference", renderConfMute("cc-3000", "5", false))
 	for _, m := range []controller.EavesdropMode{controller.EavesdropListen, controller.EavesdropWhisper, controller.EavesdropBarge} {
-		line("Eavesdrop start "+m.String()+" (vars)", renderSetVarMulti(legB, eavesdropVars(m)))
+		line("Eavesdrop start "+m.String()+" (vars)", strings.Join(renderSetVars(legB, eavesdropVars(m)), "\n"))
 		line("Eavesdrop start "+m.String()+" (app)", renderExecute(legB, "eavesdrop", legA, "00000000-0000-4000-8000-0000000000ee", false))
 		line("Eavesdrop switch to "+m.String(), renderRecvDTMF(legB, eavesdropDigit(m)))
 	}
 	line("SendDTMF", renderSendDTMF(legA, "12#"))
 	line("SetVar", renderSetVar(legA, "cc_queue", "sales"))
 	line("SetVar unset", renderSetVar(legA, "cc_queue", ""))
-	line("Adopt (mark owned)", renderSetVarMulti(legA, fixed))
+	line("Adopt (mark owned)", strings.Join(renderSetVars(legA, fixed), "\n"))
 	line("Subscribe", renderSubscribe())
 	line("Resync list", renderShowChannels)
 	line("Resync bridges", renderShowBridged)
