@@ -375,6 +375,12 @@ func startHarness(t testing.TB, f *fakeARI, mod func(*Config)) *harness {
 	if mod != nil {
 		mod(&cfg)
 	}
+	return startHarnessCfg(t, f, cfg)
+}
+
+// startHarnessCfg runs a driver with cfg; f may be nil for other servers.
+func startHarnessCfg(t testing.TB, f *fakeARI, cfg Config) *harness {
+	t.Helper()
 	d, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

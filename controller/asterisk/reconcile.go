@@ -3,6 +3,7 @@ package asterisk
 import (
 	"context"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -104,6 +105,7 @@ func (d *Driver) reconcile(ctx context.Context) error {
 // reconcile applies a REST snapshot; it returns the playbacks and recordings
 // still running in the model, to be checked over REST.
 func (s *state) reconcile(chans []ari.Channel, bridges []ari.Bridge, snapshot time.Time) (pbs, recs []string) {
+	before := s.bridgeView()
 	live := map[string]*ari.Channel{}
 	for i := range chans {
 		ch := &chans[i]
@@ -128,6 +130,7 @@ func (s *state) reconcile(chans []ari.Channel, bridges []ari.Bridge, snapshot ti
 			s.stateChange(l, ch.State, time.Time{})
 		}
 	}
+	var gone []*leg
 	for _, l := range s.legs {
 		if l.ended || live[l.id] != nil {
 			continue
@@ -139,10 +142,14 @@ func (s *state) reconcile(chans []ari.Channel, bridges []ari.Bridge, snapshot ti
 			s.forget(l)
 			continue
 		}
+		gone = append(gone, l)
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i].id < gone[j].id })
+	s.reconcileBridges(bridges, before)
+	for _, l := range gone {
 		s.markEnded(l)
 		s.send(controller.Event{Type: controller.EventHungUp, Leg: l.id, Cause: controller.CauseNormalUnspecified, HangupBy: controller.HangupUnknown}, time.Time{})
 	}
-	s.reconcileBridges(bridges)
 	for id, p := range s.playbacks {
 		if !p.finished {
 			pbs = append(pbs, id)
@@ -156,18 +163,30 @@ func (s *state) reconcile(chans []ari.Channel, bridges []ari.Bridge, snapshot ti
 	return pbs, recs
 }
 
-func (s *state) reconcileBridges(bridges []ari.Bridge) {
-	type peerSet struct{ before, after []string }
-	peers := map[string]*peerSet{}
-	memberOf := map[string]*bridge{}
+// bridgeMembership is which bridge each live leg is in and its peers there.
+type bridgeMembership map[string]struct {
+	br    *bridge
+	peers []string
+}
+
+func (s *state) bridgeView() bridgeMembership {
+	out := bridgeMembership{}
 	for _, br := range s.bridges {
 		for _, m := range br.members {
 			if l := s.live(m); l != nil && l.kind != kindSnoop {
-				peers[m] = &peerSet{before: s.peersOf(m, br.members)}
-				memberOf[m] = br
+				out[m] = struct {
+					br    *bridge
+					peers []string
+				}{br, s.peersOf(m, br.members)}
 			}
 		}
 	}
+	return out
+}
+
+// reconcileBridges replaces bridge membership with the snapshot and emits
+// what changed for each leg: Bridged/Unbridged, ConferenceJoined/Left.
+func (s *state) reconcileBridges(bridges []ari.Bridge, before bridgeMembership) {
 	seen := map[string]bool{}
 	for i := range bridges {
 		b := &bridges[i]
@@ -179,23 +198,6 @@ func (s *state) reconcileBridges(bridges []ari.Bridge) {
 			s.bridges[b.ID] = br
 		}
 		br.members = append([]string(nil), b.Channels...)
-		for _, m := range br.members {
-			l := s.live(m)
-			if l == nil || l.kind == kindSnoop {
-				continue
-			}
-			l.bridge = br.id
-			ps := peers[m]
-			if ps == nil {
-				ps = &peerSet{}
-				peers[m] = ps
-			}
-			ps.after = s.peersOf(m, br.members)
-			if old := memberOf[m]; old == nil && br.kind == bridgeConf {
-				s.send(controller.Event{Type: controller.EventConferenceJoined, Leg: m, Room: br.room}, time.Time{})
-			}
-			memberOf[m] = br
-		}
 		if len(br.members) == 0 && br.ours {
 			s.cleanups = append(s.cleanups, cleanup{op: "destroy-bridge", id: br.id})
 		}
@@ -205,24 +207,41 @@ func (s *state) reconcileBridges(bridges []ari.Bridge) {
 			delete(s.bridges, id)
 		}
 	}
-	for m, ps := range peers {
+	after := s.bridgeView()
+	var legs []string
+	for m := range before {
+		legs = append(legs, m)
+	}
+	for m := range after {
+		if _, ok := before[m]; !ok {
+			legs = append(legs, m)
+		}
+	}
+	sort.Strings(legs)
+	for _, m := range legs {
 		l := s.live(m)
 		if l == nil {
 			continue
 		}
-		br := memberOf[m]
-		if br != nil && !seen[br.id] || br != nil && !contains(br.members, m) {
-			l.bridge = ""
-			if br.kind == bridgeConf {
-				s.send(controller.Event{Type: controller.EventConferenceLeft, Leg: m, Room: br.room}, time.Time{})
-				continue
+		b, a := before[m], after[m]
+		l.bridge = ""
+		if a.br != nil {
+			l.bridge = a.br.id
+		}
+		if b.br != nil && b.br.kind == bridgeConf && (a.br == nil || a.br.id != b.br.id) {
+			s.send(controller.Event{Type: controller.EventConferenceLeft, Leg: m, Room: b.br.room}, time.Time{})
+		}
+		if a.br != nil && a.br.kind == bridgeConf {
+			if b.br == nil || b.br.id != a.br.id {
+				s.send(controller.Event{Type: controller.EventConferenceJoined, Leg: m, Room: a.br.room}, time.Time{})
 			}
+			continue
 		}
 		switch {
-		case len(ps.before) > 0 && len(ps.after) == 0:
-			s.send(controller.Event{Type: controller.EventUnbridged, Leg: m, OtherLeg: ps.before[0]}, time.Time{})
-		case len(ps.before) == 0 && len(ps.after) > 0:
-			s.send(controller.Event{Type: controller.EventBridged, Leg: m, OtherLeg: ps.after[0]}, time.Time{})
+		case len(b.peers) > 0 && len(a.peers) == 0:
+			s.send(controller.Event{Type: controller.EventUnbridged, Leg: m, OtherLeg: b.peers[0]}, time.Time{})
+		case len(b.peers) == 0 && len(a.peers) > 0:
+			s.send(controller.Event{Type: controller.EventBridged, Leg: m, OtherLeg: a.peers[0]}, time.Time{})
 		}
 	}
 }
