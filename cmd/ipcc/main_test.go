@@ -205,3 +205,55 @@ func TestServeRefusesOldSchemaWithoutMigrate(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestSimCommandServesBothProtocolsAndControlAPI(t *testing.T) {
+	esl, ari, ctl := freeAddr(t), freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() {
+		g := &globals{stdout: &out, stderr: &bytes.Buffer{}, stdin: strings.NewReader(""), env: []string{}}
+		root := newRoot(g)
+		root.SetArgs([]string{"sim", "--esl", esl, "--ari", ari, "--control", ctl})
+		done <- root.ExecuteContext(ctx)
+	}()
+	var res *http.Response
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if res, err = http.Post("http://"+ctl+"/sim/v1/calls", "application/json", strings.NewReader(`{"from":"13800000000","to":"4001"}`)); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		t.Fatalf("place call: %d", res.StatusCode)
+	}
+	// The ESL port greets like FreeSWITCH.
+	c, err := net.Dial("tcp", esl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, _ := c.Read(buf)
+	c.Close()
+	if !strings.Contains(string(buf[:n]), "auth/request") {
+		t.Fatalf("ESL greeting %q", buf[:n])
+	}
+	// The ARI port wants credentials like Asterisk.
+	r2, err := http.Get("http://" + ari + "/ari/channels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != 401 {
+		t.Fatalf("ARI without auth: %d", r2.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
