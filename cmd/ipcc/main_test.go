@@ -257,3 +257,32 @@ func TestSimCommandServesBothProtocolsAndControlAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The same binary runs on PostgreSQL when IPCC_DATABASE_URL names one.
+func TestServeOnPostgres(t *testing.T) {
+	addr := freeAddr(t)
+	env := []string{"IPCC_HTTP_ADDR=" + addr, "IPCC_DATABASE_URL=" + storetest.URL(t, store.Postgres), "IPCC_AUTH_BCRYPT_COST=4", "IPCC_ADMIN_PASSWORD=pg-admin-password"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		g := &globals{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, stdin: strings.NewReader(""), env: env}
+		root := newRoot(g)
+		root.SetArgs([]string{"serve"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	ok := false
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !ok; time.Sleep(50 * time.Millisecond) {
+		res, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"pg-admin-password"}`))
+		if err == nil {
+			res.Body.Close()
+			ok = res.StatusCode == 200
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Fatal("serve on PostgreSQL never accepted the superadmin login")
+	}
+}
