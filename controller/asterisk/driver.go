@@ -76,8 +76,17 @@ func New(cfg Config, logger *slog.Logger) (*Driver, error) {
 		out:    newQueue[controller.Event](),
 		events: make(chan controller.Event),
 	}
-	d.st = newState(&d.cfg, d.out.push)
+	d.st = newState(&d.cfg, d.emit)
 	return d, nil
+}
+
+// emit queues a translated event (called with d.mu held).
+func (d *Driver) emit(ev controller.Event) {
+	if d.log.Enabled(context.Background(), slog.LevelDebug) {
+		d.log.Debug("switch event", "leg", ev.Leg, "type", ev.Type.String(), "other", ev.OtherLeg,
+			"playback", ev.PlaybackID, "cause", string(ev.Cause), "by", ev.HangupBy.String())
+	}
+	d.out.push(ev)
 }
 
 // Name is the configured switch name.

@@ -249,7 +249,12 @@ func (d *Driver) Eavesdrop(ctx context.Context, spyLeg, targetLeg string, mode c
 		// 404 "Provided channel was not found": the target is gone.
 		return d.fail(op, spyLeg, err)
 	}
-	undo := func() { _ = d.cl.Hangup(context.WithoutCancel(ctx), snoopID, "", 0) }
+	undo := func() {
+		d.mu.Lock()
+		delete(d.st.waiters, snoopID)
+		d.mu.Unlock()
+		_ = d.cl.Hangup(context.WithoutCancel(ctx), snoopID, "", 0)
+	}
 	// The snoop reply can overtake its StasisStart; addChannel needs it in Stasis.
 	select {
 	case <-started:

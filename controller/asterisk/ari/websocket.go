@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/coder/websocket"
 )
@@ -69,11 +68,10 @@ func (e *EventConn) Read(ctx context.Context) ([]byte, error) {
 // Ping sends a WebSocket ping and waits for the pong (a Read must be running).
 func (e *EventConn) Ping(ctx context.Context) error { return e.ws.Ping(ctx) }
 
-// Close closes the socket with a normal closure, without waiting long.
+// Close closes the socket with a normal closure (waiting briefly for the
+// peer's close frame; a Read must be running to receive it).
 func (e *EventConn) Close() error {
-	err := e.ws.Close(websocket.StatusNormalClosure, "")
-	if err != nil && !strings.Contains(err.Error(), "already") {
-		_ = e.ws.CloseNow()
+	if err := e.ws.Close(websocket.StatusNormalClosure, ""); err != nil {
 		return fmt.Errorf("ari: close events socket: %w", err)
 	}
 	return nil
