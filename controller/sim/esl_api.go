@@ -358,7 +358,8 @@ func (s *eslServer) transferOne(c *Channel, dest, dialplan, ctx string) {
 				s.parkLeg(c)
 			case "conference":
 				room, _, _ := strings.Cut(data, "@")
-				m.joinConference(c, room, false)
+				room, _, _ = strings.Cut(room, "+")
+				m.joinConference(c, room, strings.Contains(data, "flags{mute"))
 			default:
 				m.execute(c, &execItem{App: name, Arg: data})
 			}

@@ -269,7 +269,8 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 		return
 	case "conference":
 		room, _, _ := strings.Cut(it.Arg, "@")
-		m.joinConference(c, room, false)
+		room, _, _ = strings.Cut(room, "+")
+		m.joinConference(c, room, strings.Contains(it.Arg, "flags{mute"))
 		return
 	case "eavesdrop":
 		m.eavesdrop(c, strings.TrimSpace(it.Arg))
