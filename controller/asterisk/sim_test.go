@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -291,4 +293,93 @@ func TestSimWebSocketLossMidCall(t *testing.T) {
 	}
 	must(t, r.d.Hangup(ctx, caller, ""))
 	r.expect(controller.EventHungUp, caller)
+}
+
+func TestSimOriginateOutcomes(t *testing.T) {
+	r := startSim(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		behavior string
+		cause    controller.Cause
+		by       controller.HangupSide
+	}{
+		{sim.BehaviorAnswer, "", 0},
+		{"busy", controller.CauseUserBusy, controller.HangupRemote},
+		{"reject", controller.CauseCallRejected, controller.HangupRemote},
+		{"ring", controller.CauseNoAnswer, controller.HangupRemote},
+		// An unreachable endpoint: the POST /channels itself fails with
+		// 500 "Allocation failed", as real Asterisk does for PJSIP/x.
+		{"absent", "", 0},
+	} {
+		t.Run(tc.behavior, func(t *testing.T) {
+			num := "30" + strconv.Itoa(len(tc.behavior))
+			must(t, r.sim.DefineEndpoint(sim.EndpointSpec{Number: num, Behavior: tc.behavior}))
+			leg := "o-" + tc.behavior
+			err := r.d.Originate(ctx, controller.Originate{LegID: leg, Endpoint: controller.Endpoint{Kind: controller.EndpointExtension, Number: num}, Timeout: time.Second})
+			if tc.behavior == "absent" {
+				if !errors.Is(err, controller.ErrRejected) || !strings.Contains(err.Error(), "Allocation failed") {
+					t.Fatalf("originate to an absent endpoint: %v", err)
+				}
+				return
+			}
+			must(t, err)
+			got := r.collect(func(e controller.Event) bool {
+				return e.Leg == leg && (e.Type == controller.EventHungUp || e.Type == controller.EventAnswered)
+			})
+			last := got[len(got)-1]
+			if tc.cause == "" {
+				if last.Type != controller.EventAnswered {
+					t.Fatalf("got%s", describeAll(got))
+				}
+				must(t, r.d.Hangup(ctx, leg, ""))
+				r.expect(controller.EventHungUp, leg)
+				return
+			}
+			if last.Type != controller.EventHungUp || last.Cause != tc.cause || last.HangupBy != tc.by {
+				t.Fatalf("got%s\nwant hung_up cause=%s by=%s", describeAll(got), tc.cause, tc.by)
+			}
+		})
+	}
+}
+
+func TestSimConferenceHoldTransfer(t *testing.T) {
+	r := startSim(t)
+	ctx := context.Background()
+	var legs []string
+	for i, from := range []string{"15550000001", "15550000002", "15550000003"} {
+		id, err := r.sim.PlaceCall(sim.CallSpec{Front: sim.FrontAsterisk, From: from, To: "5551000"})
+		must(t, err)
+		r.expect(controller.EventCallArrived, id)
+		must(t, r.d.Answer(ctx, id))
+		r.expect(controller.EventAnswered, id)
+		legs = append(legs, id)
+		_ = i
+	}
+	a, b, c := legs[0], legs[1], legs[2]
+	must(t, r.d.JoinConference(ctx, a, "huddle", controller.ConferenceOptions{Moderator: true}))
+	must(t, r.d.JoinConference(ctx, b, "huddle", controller.ConferenceOptions{Muted: true}))
+	if ev := r.expect(controller.EventConferenceJoined, a); ev.Room != "huddle" {
+		t.Fatalf("joined: %s", describe(ev))
+	}
+	r.expect(controller.EventConferenceJoined, b)
+	checkHears(t, r.sim, map[[2]string]bool{{b, a}: true, {a, b}: false})
+	must(t, r.d.MuteConference(ctx, b, "huddle", false))
+	checkHears(t, r.sim, map[[2]string]bool{{a, b}: true})
+	must(t, r.d.LeaveConference(ctx, b, "huddle"))
+	r.expect(controller.EventConferenceLeft, b)
+
+	must(t, r.d.Hold(ctx, c, ""))
+	r.expect(controller.EventHold, c)
+	must(t, r.d.Unhold(ctx, c))
+	r.expect(controller.EventUnhold, c)
+
+	must(t, r.d.Transfer(ctx, c, controller.DialplanTarget{Extension: "200", Context: "from-ipcc"}))
+	// The leg left ipcc control: commands are refused by Asterisk, no events follow.
+	must(t, r.d.Hangup(ctx, a, ""))
+	got := r.collect(func(e controller.Event) bool { return e.Type == controller.EventHungUp && e.Leg == a })
+	for _, e := range got {
+		if e.Leg == c {
+			t.Fatalf("event for the transferred leg: %s", describe(e))
+		}
+	}
 }
