@@ -1,9 +1,3 @@
-// Package asterisk drives Asterisk over ARI as a controller.Switch. Calls
-// reach ipcc through Stasis(<app>,<did>); every channel, snoop, playback,
-// bridge and recording ipcc creates gets an id chosen here before the request
-// is sent, so events that overtake their REST reply are understood. No ARI
-// type leaves this package: the ari subpackage is the wire client and
-// translate.go turns its events into controller.Events.
 package asterisk
 
 import (

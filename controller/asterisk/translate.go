@@ -215,7 +215,12 @@ func (s *state) stasisStart(e *ari.Event, at time.Time) {
 	ch := e.Channel
 	l := s.legs[ch.ID]
 	if l != nil && l.ended {
-		return // a late event for a leg we already reported gone
+		if !l.transferred {
+			return // a late event for a leg we already reported gone
+		}
+		// Transferred to the dialplan, which sent it back to us: a new arrival.
+		delete(s.legs, ch.ID)
+		l = nil
 	}
 	if l == nil {
 		if len(e.Args) > 0 && e.Args[0] == s.cfg.SnoopArg {
