@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/textproto"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,11 +84,10 @@ func (s *session) send(ctx context.Context, cmd string) (string, error) {
 
 // onEvent runs on the socket reader: it only stamps liveness and hands the
 // event to the reorder buffer, so it never blocks reading.
-func (s *session) onEvent(h textproto.MIMEHeader, body []byte) {
-	now := time.Now()
-	s.lastEvent.Store(now.UnixNano())
+func (s *session) onEvent(ev *fsEvent) {
+	s.lastEvent.Store(ev.recv.UnixNano())
 	s.d.eventsIn.Add(1)
-	s.d.ro.push(newFSEvent(h, body, now))
+	s.d.ro.push(ev)
 }
 
 // current returns the live session or nil.

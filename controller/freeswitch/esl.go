@@ -31,7 +31,7 @@ type eslConn struct {
 	c       net.Conn
 	r       *bufio.Reader
 	replies chan eslMsg
-	onEvent func(h textproto.MIMEHeader, body []byte)
+	onEvent func(*fsEvent)
 	onClose func(why string)
 
 	wmu       sync.Mutex
@@ -87,7 +87,7 @@ func readMsg(r *bufio.Reader) (eslMsg, error) {
 
 // dialESL connects, waits for auth/request and authenticates, all before
 // ctx's deadline.
-func dialESL(ctx context.Context, addr, password string, onEvent func(textproto.MIMEHeader, []byte), onClose func(string)) (*eslConn, error) {
+func dialESL(ctx context.Context, addr, password string, onEvent func(*fsEvent), onClose func(string)) (*eslConn, error) {
 	var nd net.Dialer
 	c, err := nd.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -140,9 +140,8 @@ func (e *eslConn) readLoop() {
 		}
 		switch m.h.Get("Content-Type") {
 		case "text/event-plain":
-			eh, body, err := splitEvent(m.body)
-			if err == nil {
-				e.onEvent(eh, body)
+			if ev, err := parsePlainEvent(m.body, time.Now()); err == nil {
+				e.onEvent(ev)
 			}
 		case "command/reply", "api/response":
 			select {
@@ -157,16 +156,6 @@ func (e *eslConn) readLoop() {
 			// to die of. We never ask for them.
 		}
 	}
-}
-
-// splitEvent parses an event-plain body: headers, then an optional body of
-// the event's own Content-Length (BACKGROUND_JOB results).
-func splitEvent(b []byte) (textproto.MIMEHeader, []byte, error) {
-	e, err := parsePlainEvent(b, time.Time{})
-	if err != nil {
-		return nil, nil, err
-	}
-	return e.h, e.body, nil
 }
 
 // send writes one command and waits for its reply until ctx ends. The

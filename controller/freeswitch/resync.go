@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/textproto"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +47,7 @@ func parseDumpJSON(reply string) (*fsEvent, error) {
 	if err := json.Unmarshal([]byte(reply), &m); err != nil {
 		return nil, fmt.Errorf("uuid_dump: %w", err)
 	}
-	h := make(textproto.MIMEHeader, len(m))
+	h := make([]hdrKV, 0, len(m))
 	for k, v := range m {
 		var s string
 		switch v := v.(type) {
@@ -61,13 +60,13 @@ func parseDumpJSON(reply string) (*fsEvent, error) {
 		default:
 			continue
 		}
-		h[textproto.CanonicalMIMEHeaderKey(k)] = []string{s}
-	}
-	if h.Get("Unique-ID") == "" {
-		return nil, errors.New("uuid_dump: no Unique-ID")
+		h = append(h, hdrKV{k, s})
 	}
 	e := newFSEvent(h, nil, time.Now())
 	e.decoded = true
+	if e.raw("Unique-ID") == "" {
+		return nil, errors.New("uuid_dump: no Unique-ID")
+	}
 	return e, nil
 }
 

@@ -79,8 +79,8 @@ func replay(t *testing.T, name string) string {
 				continue
 			}
 			if e.name() == "CHANNEL_PARK" && e.get("Call-Direction") == "inbound" {
-				e.h.Set("Variable_ipcc_did", e.h.Get("Caller-Destination-Number"))
-				e.h.Set("Variable_ipcc_queue", "sales")
+				e.set("variable_ipcc_did", e.raw("Caller-Destination-Number"))
+				e.set("variable_ipcc_queue", "sales")
 			}
 			tr.handle(e)
 		}
@@ -121,10 +121,10 @@ func TestTranslateGolden(t *testing.T) {
 // ev builds an event from "Header: value" lines (values URL-encoded as on
 // the wire).
 func ev(lines ...string) *fsEvent {
-	h := textproto.MIMEHeader{}
+	var h []hdrKV
 	for _, l := range lines {
 		k, v, _ := strings.Cut(l, ": ")
-		h.Add(k, v)
+		h = append(h, hdrKV{k, v})
 	}
 	return newFSEvent(h, nil, time.Unix(1, 0))
 }
