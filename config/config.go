@@ -26,6 +26,7 @@ type Config struct {
 	Database Database `mapstructure:"database"`
 	Auth     Auth     `mapstructure:"auth"`
 	Log      Log      `mapstructure:"log"`
+	TTS      TTS      `mapstructure:"tts"`
 	Switches []Switch `mapstructure:"switches"`
 
 	// File is the config file that was read ("" when none).
@@ -61,6 +62,15 @@ type Log struct {
 	Level  string `mapstructure:"level"`
 }
 
+// TTS configures text-to-speech rendering of prompts.
+type TTS struct {
+	Engine       string `mapstructure:"engine"` // espeak | http | none
+	CacheDir     string `mapstructure:"cache_dir"`
+	SwitchDir    string `mapstructure:"switch_dir"`
+	HTTPURL      string `mapstructure:"http_url"`
+	EspeakBinary string `mapstructure:"espeak_binary"`
+}
+
 // Switch is one media server ipcc controls.
 type Switch struct {
 	Name string `mapstructure:"name"`
@@ -90,6 +100,11 @@ var defaults = map[string]any{
 	"auth.token_ttl":          "1h",
 	"auth.bcrypt_cost":        10,
 	"log.format":              "json",
+	"tts.engine":              "espeak",
+	"tts.cache_dir":           "./data/tts",
+	"tts.switch_dir":          "",
+	"tts.http_url":            "",
+	"tts.espeak_binary":       "",
 	"log.level":               "info",
 }
 
@@ -248,6 +263,18 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.TTS.Engine {
+	case "espeak", "none":
+	case "http":
+		if !strings.HasPrefix(c.TTS.HTTPURL, "http://") && !strings.HasPrefix(c.TTS.HTTPURL, "https://") {
+			bad("tts.http_url", "must be an http(s) URL when tts.engine is http, got %q", c.TTS.HTTPURL)
+		}
+	default:
+		bad("tts.engine", "must be espeak, http or none, got %q", c.TTS.Engine)
+	}
+	if c.TTS.Engine != "none" && c.TTS.CacheDir == "" {
+		bad("tts.cache_dir", "must be set")
 	}
 	names := map[string]bool{}
 	for i, s := range c.Switches {

@@ -78,6 +78,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"unknown switch key", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, colour: red}\n", nil, []string{"colour"}},
 		{"bad switches env", "", []string{"IPCC_SWITCHES={"}, []string{"IPCC_SWITCHES"}},
 		{"bad yaml", "http: [\n", nil, []string{"parse"}},
+		{"bad tts engine", "tts:\n  engine: say\n", nil, []string{"tts.engine"}},
+		{"http tts without url", "tts:\n  engine: http\n", nil, []string{"tts.http_url"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
