@@ -159,6 +159,11 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 			return noSuchChannel
 		}
 		m.stopChannelPlaybacks(c, arg(1) == "all")
+		// Breaking an eavesdrop ends it; the channel goes back to park.
+		if c.CurrentApp == "eavesdrop" {
+			m.stopApp(c)
+			m.runNextOrPark(c)
+		}
 		return "+OK\n"
 	case "uuid_record":
 		return s.uuidRecord(f)
@@ -170,6 +175,7 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		if a == nil || z == nil || a == z {
 			return "-ERR Invalid uuid\n"
 		}
+		a.pending, z.pending = nil, nil
 		m.bridgePair(a, z)
 		return "+OK " + z.ID + "\n"
 	case "uuid_park":
@@ -199,7 +205,7 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		case "toggle":
 			m.hold(c, !c.Held, "")
 		default:
-			m.hold(c, true, "")
+			m.hold(c, true, c.Vars.m["hold_music"])
 		}
 		return "+OK Success\n"
 	case "uuid_send_dtmf", "uuid_recv_dtmf":
@@ -234,6 +240,7 @@ func (s *eslServer) fsChan(id string) *Channel {
 // parkLeg takes a leg out of its bridge into park; the FreeSWITCH peer of a
 // uuid_bridge pair is parked too rather than hung up, so ipcc keeps it.
 func (s *eslServer) parkLeg(c *Channel) {
+	c.pending = nil
 	peers := s.m.peers(c)
 	s.m.stopChannelPlaybacks(c, true)
 	s.m.park(c)
@@ -349,20 +356,29 @@ func (s *eslServer) transfer(f []string) string {
 
 func (s *eslServer) transferOne(c *Channel, dest, dialplan, ctx string) {
 	m := s.m
+	c.pending = nil
 	if strings.EqualFold(dialplan, "inline") {
-		// "park", "conference:room@profile", "eavesdrop:uuid", "playback:file"
+		// "park", "answer,conference:room@profile++flags{mute},park", ...:
+		// applications run in order; the rest waits behind one that keeps
+		// the channel (FreeSWITCH runs them as a tiny dialplan).
+		var items []*execItem
 		for _, app := range strings.Split(dest, ",") {
 			name, data, _ := strings.Cut(app, ":")
-			switch name {
-			case "park":
-				s.parkLeg(c)
-			case "conference":
-				room, _, _ := strings.Cut(data, "@")
-				room, _, _ = strings.Cut(room, "+")
-				m.joinConference(c, room, strings.Contains(data, "flags{mute"))
-			default:
-				m.execute(c, &execItem{App: name, Arg: data})
-			}
+			items = append(items, &execItem{App: name, Arg: data})
+		}
+		peers := m.peers(c)
+		if old := m.bridges[c.Bridge]; old != nil {
+			m.leaveBridge(c, old)
+		}
+		if c.Conference != "" {
+			m.leaveConference(c, "del-member")
+		}
+		m.stopChannelPlaybacks(c, true)
+		m.stopApp(c)
+		c.pending = items
+		m.runPending(c)
+		for _, p := range peers {
+			m.runNextOrPark(p)
 		}
 		return
 	}
@@ -542,6 +558,13 @@ func (s *eslServer) conference(f []string) string {
 		}
 		return fmt.Sprintf("%d;%s;%s;%s;%s;%s;0;0;100\n", mem.ID, c.Name, c.ID, c.ANIName, c.ANI, flags)
 	}
+	if f[0] == "json_list" {
+		var all []*Conference
+		for _, cf := range m.confs {
+			all = append(all, cf)
+		}
+		return confJSON(m, all...)
+	}
 	if f[0] == "list" {
 		var b strings.Builder
 		for _, cf := range m.confs {
@@ -590,13 +613,21 @@ func (s *eslServer) conference(f []string) string {
 			fmt.Fprintf(&b, "+OK %s %d\n", f[1], mem.ID)
 		}
 	case "kick", "hup":
+		// The conference application ends; an inline dialplan continues
+		// (e.g. ",park"), otherwise the channel hangs up.
 		for _, mem := range sel() {
 			fmt.Fprintf(&b, "+OK %s %d\n", f[1], mem.ID)
 			if c := m.ch(mem.Chan); c != nil {
 				m.leaveConference(c, f[1]+"-member")
-				m.hangup(c, "NORMAL_CLEARING", "controller")
+				if len(c.pending) > 0 {
+					m.runPending(c)
+				} else {
+					m.hangup(c, "NORMAL_CLEARING", "controller")
+				}
 			}
 		}
+	case "json_list":
+		return confJSON(m, cf)
 	case "play":
 		if len(f) < 3 {
 			return "-ERR no file specified\n"

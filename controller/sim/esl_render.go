@@ -361,6 +361,10 @@ func (s *eslServer) render(me *mEvent) []*eslEvent {
 		}
 		e.add("Playback-File-Type", typ)
 		e.add("Playback-File-Path", p.URI)
+		// FreeSWITCH merges the {k=v} file parameters into the event.
+		for _, kv := range p.Params {
+			e.add(kv[0], kv[1])
+		}
 		if me.Kind == evPlaybackStop {
 			e.add("Playback-Status", p.Status)
 		}

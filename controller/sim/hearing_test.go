@@ -3,6 +3,8 @@ package sim
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -180,4 +182,77 @@ func TestOriginateBehaviours(t *testing.T) {
 	if info, _ := s.Call(id); info.HangupBy != "remote" {
 		t.Errorf("hangup by %q", info.HangupBy)
 	}
+}
+
+// TestDriverStyleCommands replays the command shapes the FreeSWITCH driver
+// renders: inline conference join/leave, playback with file parameters,
+// say, eavesdrop by sendmsg with Event-UUID and uuid_break.
+func TestDriverStyleCommands(t *testing.T) {
+	s := startSim(t, Options{})
+	c := authed(t, s)
+	c.cmd("event plain CHANNEL_PARK CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE PLAYBACK_START CUSTOM conference::maintenance", nil)
+	caller, agent := fsCallWithAgent(t, s, c)
+	c.send("sendmsg " + caller + "\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: {ipcc_playback_id=pb-7,ipcc_playback_item=0}tone_stream://%(100,0,440)\nevent-lock: true")
+	ps := c.waitEvent("PLAYBACK_START", caller)
+	if ps["ipcc_playback_id"] != "pb-7" || ps["Playback-File-Path"] != "tone_stream://%(100,0,440)" {
+		t.Fatalf("playback params: id=%q path=%q", ps["ipcc_playback_id"], ps["Playback-File-Path"])
+	}
+	c.send("sendmsg " + caller + "\ncall-command: execute\nexecute-app-name: say\nexecute-app-arg: en number iterated 1001\nEvent-UUID: say-1")
+	if e := c.waitEvent("CHANNEL_EXECUTE_COMPLETE", caller); e["Application"] != "playback" {
+		t.Fatalf("first completion %v", e["Application"])
+	}
+	if e := c.waitEvent("CHANNEL_EXECUTE_COMPLETE", caller); e["Application-UUID"] != "say-1" {
+		t.Fatalf("say completion %v", e["Application-UUID"])
+	}
+	for _, leg := range []string{caller, agent} {
+		if r := c.cmd("api uuid_transfer "+leg+" answer,conference:room9@default++flags{mute},park inline", nil); r.body != "+OK\n" {
+			t.Fatalf("join: %q", r.body)
+		}
+	}
+	r := c.cmd("api conference room9 json_list", nil)
+	var confs []struct {
+		Members []struct {
+			ID    int    `json:"id"`
+			UUID  string `json:"uuid"`
+			Flags struct {
+				CanSpeak bool `json:"can_speak"`
+			} `json:"flags"`
+		} `json:"members"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &confs); err != nil || len(confs) != 1 || len(confs[0].Members) != 2 || confs[0].Members[0].Flags.CanSpeak {
+		t.Fatalf("json_list %v %s", err, r.body)
+	}
+	if s.Hears(agent, caller) {
+		t.Fatal("muted join must not be heard")
+	}
+	c.cmd(fmt.Sprintf("api conference room9 unmute %d", confs[0].Members[0].ID), nil)
+	if !s.Hears(agent, caller) {
+		t.Fatal("unmuted caller must be heard")
+	}
+	c.cmd("api uuid_transfer "+caller+" park inline", nil)
+	if e := c.waitEvent("CHANNEL_PARK", caller); e["Unique-ID"] != caller {
+		t.Fatal("leave must park")
+	}
+	// Eavesdrop through sendmsg with our Application-UUID, then break it.
+	s.DefineEndpoint(EndpointSpec{Number: "1009"})
+	sup := newID()
+	c.cmd("api originate {origination_uuid="+sup+"}user/1009 &park()", nil)
+	c.send("sendmsg " + sup + "\ncall-command: execute\nexecute-app-name: eavesdrop\nexecute-app-arg: " + agent + "\nEvent-UUID: ev-1")
+	for {
+		e := c.waitEvent("CHANNEL_EXECUTE", sup)
+		if e["Application"] == "eavesdrop" {
+			if e["Application-UUID"] != "ev-1" {
+				t.Fatalf("eavesdrop uuid %q", e["Application-UUID"])
+			}
+			break
+		}
+	}
+	if !s.Hears(sup, agent) {
+		t.Fatal("spy must hear the agent")
+	}
+	c.cmd("api uuid_break "+sup+" all", nil)
+	if s.Hears(sup, agent) {
+		t.Fatal("break must end the eavesdrop")
+	}
+	c.waitEvent("CHANNEL_PARK", sup)
 }

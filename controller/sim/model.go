@@ -117,6 +117,9 @@ type Channel struct {
 	busy        bool        // FreeSWITCH: an application with event-lock runs
 	phone       *phoneRun
 	hanging     bool
+	curAppUUID  string      // FreeSWITCH: Application-UUID of CurrentApp
+	appUUID     string      // FreeSWITCH: Application-UUID for the next setApp (sendmsg Event-UUID)
+	pending     []*execItem // FreeSWITCH: rest of an inline dialplan after a long-running app
 	bridgedTime time.Time
 }
 

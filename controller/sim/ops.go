@@ -125,9 +125,10 @@ func (m *Model) hangup(c *Channel, cause, by string) {
 	if c.Conference != "" {
 		m.leaveConference(c, "del-member")
 	}
+	c.pending = nil
 	if c.CurrentApp != "" && c.Front == FrontFreeSWITCH {
 		e := m.ev(evExecuteComplete, c)
-		e.App, e.AppData, e.AppResp = c.CurrentApp, c.AppData, "_none_"
+		e.App, e.AppData, e.AppResp, e.AppUUID = c.CurrentApp, c.AppData, "_none_", c.curAppUUID
 		c.CurrentApp = ""
 		m.emit(e)
 	}
@@ -449,8 +450,14 @@ func (m *Model) setApp(c *Channel, app, data string) {
 	if data != "" {
 		c.Vars.set("current_application_data", data)
 	}
+	id := c.appUUID
+	c.appUUID = ""
+	if id == "" {
+		id = newID()
+	}
+	c.curAppUUID = id
 	e := m.ev(evExecute, c)
-	e.App, e.AppData, e.AppUUID = app, data, newID()
+	e.App, e.AppData, e.AppUUID = app, data, id
 	m.emit(e)
 	if app == "park" {
 		m.emit(m.ev(evPark, c))
@@ -468,8 +475,8 @@ func (m *Model) stopApp(c *Channel) {
 		m.emit(m.ev(evUnpark, c))
 	}
 	e := m.ev(evExecuteComplete, c)
-	e.App, e.AppData, e.AppResp = app, c.AppData, "_none_"
-	c.CurrentApp, c.AppData = "", ""
+	e.App, e.AppData, e.AppResp, e.AppUUID = app, c.AppData, "_none_", c.curAppUUID
+	c.CurrentApp, c.AppData, c.curAppUUID = "", "", ""
 	if app == "eavesdrop" {
 		c.Spy = nil
 	}
@@ -493,8 +500,28 @@ func (m *Model) park(c *Channel) {
 // runNextOrPark continues a FreeSWITCH channel after an application ended:
 // ipcc channels wait in park.
 func (m *Model) runNextOrPark(c *Channel) {
-	if c.alive() && c.Front == FrontFreeSWITCH && c.CurrentApp == "" && c.Bridge == "" && c.Conference == "" {
-		m.park(c)
+	if !c.alive() || c.Front != FrontFreeSWITCH || c.CurrentApp != "" || c.Bridge != "" || c.Conference != "" {
+		return
+	}
+	if len(c.pending) > 0 {
+		m.runPending(c)
+		return
+	}
+	m.park(c)
+}
+
+// runPending runs the rest of an inline dialplan (uuid_transfer ... inline)
+// until an application that keeps the channel (park, conference, eavesdrop,
+// playback) takes over; the rest waits until that one ends.
+func (m *Model) runPending(c *Channel) {
+	for len(c.pending) > 0 && c.alive() {
+		it := c.pending[0]
+		c.pending = c.pending[1:]
+		m.runApp(c, it)
+		switch it.App {
+		case "park", "conference", "eavesdrop", "playback", "play_and_get_digits", "sleep", "say":
+			return
+		}
 	}
 }
 

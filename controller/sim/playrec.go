@@ -26,6 +26,7 @@ type Playback struct {
 	remaining time.Duration
 	onDone    func(p *Playback)
 	failed    bool
+	Params    [][2]string // FreeSWITCH {k=v} file parameters, merged into PLAYBACK_* events
 }
 
 // TargetURI is the ARI target_uri.
@@ -263,6 +264,13 @@ func (m *Model) appDone(c *Channel, it *execItem, resp string) {
 }
 
 func (m *Model) runApp(c *Channel, it *execItem) {
+	if it.UUID == "" {
+		it.UUID = newID()
+	}
+	switch it.App {
+	case "park", "conference", "eavesdrop":
+		c.appUUID = it.UUID
+	}
 	switch it.App {
 	case "park":
 		m.park(c)
@@ -288,12 +296,33 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 	case "playback", "broadcast":
 		loops := max(it.Loops, 1)
 		var items []mediaItem
+		params, file := splitFileParams(it.Arg)
 		for range loops {
-			items = append(items, m.mediaFromFS(it.Arg)...)
+			items = append(items, m.mediaFromFS(file)...)
 		}
-		p := &Playback{ID: newID(), Front: FrontFreeSWITCH, Chan: c.ID, URI: it.Arg, items: items}
-		p.onDone = func(p *Playback) { m.appDone(c, it, "FILE PLAYED") }
+		p := &Playback{ID: newID(), Front: FrontFreeSWITCH, Chan: c.ID, URI: file, items: items, Params: params}
+		p.onDone = func(p *Playback) {
+			m.appDone(c, it, "FILE PLAYED")
+			m.continueInline(c)
+		}
 		m.startPlayback(p)
+	case "say":
+		// say <lang> <type> <method> <value>: "iterated" reads digit by digit.
+		f := strings.Fields(it.Arg)
+		kind, val := "number", ""
+		if len(f) > 0 {
+			val = f[len(f)-1]
+		}
+		if len(f) >= 3 && strings.EqualFold(f[2], "iterated") {
+			kind = "digits"
+		}
+		h := m.item(kind, val, "")
+		h.At = time.Now()
+		c.Heard = append(c.Heard, h.Heard)
+		m.after(h.dur, func() {
+			m.appDone(c, it, "_none_")
+			m.continueInline(c)
+		})
 	case "play_and_get_digits":
 		m.startPagd(c, it)
 	case "answer", "pre_answer", "ring_ready":
@@ -442,4 +471,31 @@ func (m *Model) pagdAttempt(c *Channel) {
 	c.Vars.set(g.vname, "")
 	c.Vars.set("read_result", "failure")
 	m.appDone(c, g.it, "_none_")
+}
+
+// splitFileParams separates FreeSWITCH "{k=v,...}file" parameters.
+func splitFileParams(arg string) ([][2]string, string) {
+	arg = strings.TrimSpace(arg)
+	if !strings.HasPrefix(arg, "{") {
+		return nil, arg
+	}
+	end := strings.IndexByte(arg, '}')
+	if end < 0 {
+		return nil, arg
+	}
+	var out [][2]string
+	for _, kv := range splitVars(arg[1:end]) {
+		k, v, _ := strings.Cut(kv, "=")
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	return out, arg[end+1:]
+}
+
+// continueInline resumes an inline dialplan after a sequential application.
+func (m *Model) continueInline(c *Channel) {
+	if c.alive() && len(c.pending) > 0 && c.CurrentApp == "" {
+		m.runPending(c)
+	}
 }
