@@ -108,7 +108,9 @@ func TestDecide(t *testing.T) {
 		{name: "blacklist entry before expiry rejects", in: Inbound{DID: "4001555555", ANI: "13700000000"}, at: monday10,
 			action: ActionReject, trace: []string{"matched exact 13700000000"}},
 		{name: "blacklist wins over whitelist", in: Inbound{DID: "4001555555", ANI: "13911112222"}, at: monday10,
-			mutate: func(c *TenantRouting) { c.Blacklist = append(c.Blacklist, BlacklistEntry{Number: "13911112222", Kind: Exact}) },
+			mutate: func(c *TenantRouting) {
+				c.Blacklist = append(c.Blacklist, BlacklistEntry{Number: "13911112222", Kind: Exact})
+			},
 			action: ActionReject, notTraced: "whitelist"},
 		{name: "VIP exact entry beats prefix and sets priority", in: Inbound{DID: "4001555555", ANI: "0086 139 1111 2222"}, at: monday10,
 			action: ActionRoute, target: "queue sales", priority: 9, trace: []string{"whitelist: 13911112222 matched exact 13911112222 (Mr Wang): priority 9"}},
