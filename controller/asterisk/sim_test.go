@@ -196,6 +196,18 @@ func TestSimInboundCallEndToEnd(t *testing.T) {
 	must(t, r.d.Bridge(ctx, caller, "agent-1"))
 	r.expectSet(controller.EventBridged, caller, "agent-1")
 	checkHears(t, r.sim, map[[2]string]bool{{caller, "agent-1"}: true, {"agent-1", caller}: true})
+	legs, err := r.d.Legs(ctx)
+	must(t, err)
+	byID := map[string]controller.LegInfo{}
+	for _, l := range legs {
+		byID[l.Leg] = l
+	}
+	if l := byID[caller]; !l.Owned || !l.Inbound || l.Bridged != "agent-1" || l.State != controller.LegAnswered || l.DNIS != "5551000" {
+		t.Fatalf("Legs: caller %+v", l)
+	}
+	if l := byID["agent-1"]; !l.Owned || l.Inbound || l.Bridged != caller {
+		t.Fatalf("Legs: agent %+v", l)
+	}
 
 	must(t, r.d.Record(ctx, caller, controller.Recording{ID: "rec-1", Path: "/var/spool/asterisk/recording/rec-1.wav"}))
 	if ev := r.expect(controller.EventRecordingStarted, caller); ev.RecordingID != "rec-1" {
@@ -226,6 +238,15 @@ func TestSimInboundCallEndToEnd(t *testing.T) {
 	got := r.collect(func(e controller.Event) bool { return e.Type == controller.EventHungUp && e.Leg == caller })
 	if ev := got[len(got)-1]; ev.Cause != controller.CauseUserBusy || ev.HangupBy != controller.HangupController {
 		t.Fatalf("hung up: %s", describe(ev))
+	}
+	unbridged := false
+	for _, e := range got {
+		unbridged = unbridged || e.Type == controller.EventUnbridged && e.Leg == "agent-1" && e.OtherLeg == caller
+	}
+	if !unbridged {
+		if ev := r.expect(controller.EventUnbridged, "agent-1"); ev.OtherLeg != caller {
+			t.Fatalf("agent unbridged from %q", ev.OtherLeg)
+		}
 	}
 	must(t, r.sim.HangupCall("agent-1"))
 	got = r.collect(func(e controller.Event) bool { return e.Type == controller.EventHungUp && e.Leg == "agent-1" })

@@ -468,7 +468,9 @@ func (s *state) left(e *ari.Event, at time.Time) {
 		if ml == nil || ml.kind == kindSnoop || s.visible(m) == xv {
 			continue
 		}
-		if len(s.peersOf(m, br.members)) == 0 && len(s.peersOf(m, prev)) > 0 {
+		// x was m's peer (even if x already hung up: some servers send
+		// StasisEnd before ChannelLeftBridge); m is now alone.
+		if len(s.peersOf(m, br.members)) == 0 {
 			s.send(controller.Event{Type: controller.EventUnbridged, Leg: m, OtherLeg: xv}, at)
 		}
 	}
