@@ -211,14 +211,17 @@ func (a *ariServer) render(me *mEvent) *ariEvent {
 		out := ev(typ, jkv{"bridge", bridgeJSON(me.Bridge)})
 		out.bridge = me.Bridge
 		return out
-	case evPlaybackStart, evPlaybackStop:
+	case evPlaybackStart, evPlaybackStop, evPlaybackContinue:
 		p := me.Playback
 		if p.Front != FrontAsterisk {
 			return nil
 		}
 		typ := "PlaybackStarted"
-		if me.Kind == evPlaybackStop {
+		switch me.Kind {
+		case evPlaybackStop:
 			typ = "PlaybackFinished"
+		case evPlaybackContinue:
+			typ = "PlaybackContinuing"
 		}
 		out := ev(typ, jkv{"playback", playbackJSON(p)})
 		if p.Bridge != "" {

@@ -32,6 +32,7 @@ const (
 	evBridgeCreated                     // Bridge
 	evBridgeDestroyed                   // Bridge
 	evDial                              // Asterisk Dial (DialStatus) for Ch
+	evPlaybackContinue                  // Asterisk PlaybackContinuing: next item of a media list
 )
 
 // mEvent is one model event. Ch, Other and Bridge are live pointers: sinks

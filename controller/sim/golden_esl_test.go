@@ -174,6 +174,10 @@ func refEvents(t *testing.T) map[string][][]string {
 // and order with the real events of the same type.
 func TestGoldenESLEvents(t *testing.T) {
 	ref := refEvents(t)
+	frames := map[string]bool{}
+	for _, m := range parseESLTranscript(t, "esl-transcript.txt") {
+		frames[m.ct+" "+strings.Join(m.headers, ",")] = true
+	}
 	s := startSim(t, Options{HeartbeatInterval: 50 * time.Millisecond})
 	s.DefineEndpoint(EndpointSpec{Number: "1001"})
 	c := authed(t, s)
@@ -211,6 +215,9 @@ func TestGoldenESLEvents(t *testing.T) {
 	checked := map[string]bool{}
 	for _, e := range evs {
 		k := eventKey(e)
+		if !frames[e["_frame"]] {
+			t.Errorf("%s: frame headers %q not seen from FreeSWITCH", k, e["_frame"])
+		}
 		names := strings.Split(e["_names"], "\n")
 		refs := ref[k]
 		if len(refs) == 0 {
@@ -260,6 +267,7 @@ func rawEvent(m *eslMsg) map[string]string {
 		}
 	}
 	e["_names"] = strings.Join(names, "\n")
+	e["_frame"] = m.ct() + " " + strings.Join(m.order, ",")
 	return e
 }
 

@@ -19,6 +19,7 @@ type mediaItem struct {
 	Heard
 	dur     time.Duration
 	endless bool
+	uri     string // ARI media URI it came from
 }
 
 // mediaFromFS turns a FreeSWITCH playback argument into items. file_string://
@@ -53,6 +54,12 @@ func (m *Model) mediaFromFS(arg string) []mediaItem {
 // mediaFromARI turns one ARI media URI into an item; ok is false for an
 // unknown scheme (Asterisk accepts it and the playback fails later).
 func (m *Model) mediaFromARI(uri string) (mediaItem, bool) {
+	it, ok := m.mediaFromARIScheme(uri)
+	it.uri = uri
+	return it, ok
+}
+
+func (m *Model) mediaFromARIScheme(uri string) (mediaItem, bool) {
 	scheme, val, found := strings.Cut(uri, ":")
 	if !found {
 		return mediaItem{}, false

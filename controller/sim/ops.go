@@ -151,11 +151,17 @@ func (m *Model) hangup(c *Channel, cause, by string) {
 	if l := m.ch(c.Link); l != nil {
 		m.hangup(l, cause, "switch")
 	}
-	// FreeSWITCH hangs up the other leg of a uuid_bridge and tells it why.
+	// FreeSWITCH hangs up the other leg of a uuid_bridge and tells it why,
+	// unless that leg asked to be parked when its bridge ends
+	// (park_after_bridge=true), as ipcc's legs do.
 	if c.Front == FrontFreeSWITCH {
 		for _, p := range bridgedPeers {
 			p.Vars.set("bridge_hangup_cause", cause)
 			p.Vars.set("last_bridge_hangup_cause", cause)
+			if p.Vars.m["park_after_bridge"] == "true" {
+				m.runNextOrPark(p)
+				continue
+			}
 			m.hangup(p, "NORMAL_CLEARING", "switch")
 		}
 	}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -88,6 +89,13 @@ func (m *Model) nextItem(p *Playback) {
 	}
 	p.timer = nil
 	p.idx++
+	if p.idx < len(p.items) && p.Front == FrontAsterisk {
+		// Asterisk moves media_uri to the item now playing.
+		if u := p.items[p.idx].uri; u != "" {
+			p.URI = u
+		}
+		m.emit(&mEvent{Kind: evPlaybackContinue, At: time.Now(), Ch: m.chans[p.Chan], Playback: p})
+	}
 	m.playItem(p)
 }
 
@@ -213,6 +221,12 @@ func (m *Model) stopRecording(r *Recording, cause string) {
 		m.logger().Warn("sim: recording not written", slog.String("path", r.Path), slog.Any("err", err))
 	}
 	delete(m.recs, r.Name)
+	if c := m.chans[r.Chan]; c != nil && r.Front == FrontFreeSWITCH {
+		// FreeSWITCH reports the length on the channel with RECORD_STOP.
+		c.Vars.set("record_ms", fmt.Sprint(r.Duration.Milliseconds()))
+		c.Vars.set("record_seconds", fmt.Sprint(int(r.Duration.Seconds())))
+		c.Vars.set("record_samples", fmt.Sprint(int(r.Duration.Seconds()*8000)))
+	}
 	if r.Front == FrontAsterisk {
 		m.stored[r.Name] = r
 	}
