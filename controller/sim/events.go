@@ -7,32 +7,32 @@ import "time"
 type evKind int
 
 const (
-	evCreate          evKind = iota + 1 // channel created
-	evRinging                           // far end is ringing (outbound) / progress
-	evAnswer                            // channel answered
-	evExecute                           // FreeSWITCH application started (App, AppData, AppUUID)
-	evExecuteComplete                   // FreeSWITCH application finished (AppResp)
-	evPark                              // FreeSWITCH CHANNEL_PARK
-	evUnpark                            // FreeSWITCH CHANNEL_UNPARK
-	evDTMF                              // Digit, Source received on Ch
-	evPlaybackStart                     // Playback
-	evPlaybackStop                      // Playback
-	evRecordStart                       // Recording
-	evRecordStop                        // Recording
-	evBridge                            // Ch bridged with Other (FreeSWITCH) / entered Bridge (Asterisk)
-	evUnbridge                          // Ch left Other / Bridge
-	evHold                              // Ch held
-	evUnhold                            // Ch unheld
-	evHangupRequest                     // Asterisk ChannelHangupRequest (Cause, Soft)
-	evHangup                            // Ch hung up with Cause
-	evConf                              // conference::maintenance Action on Conf/Member
-	evStasisStart                       // Ch entered App with AppArgs
-	evStasisEnd                         // Ch left its App
-	evVarSet                            // Var = Value on Ch
-	evBridgeCreated                     // Bridge
-	evBridgeDestroyed                   // Bridge
-	evDial                              // Asterisk Dial (DialStatus) for Ch
-	evPlaybackContinue                  // Asterisk PlaybackContinuing: next item of a media list
+	evCreate           evKind = iota + 1 // channel created
+	evRinging                            // far end is ringing (outbound) / progress
+	evAnswer                             // channel answered
+	evExecute                            // FreeSWITCH application started (App, AppData, AppUUID)
+	evExecuteComplete                    // FreeSWITCH application finished (AppResp)
+	evPark                               // FreeSWITCH CHANNEL_PARK
+	evUnpark                             // FreeSWITCH CHANNEL_UNPARK
+	evDTMF                               // Digit, Source received on Ch
+	evPlaybackStart                      // Playback
+	evPlaybackStop                       // Playback
+	evRecordStart                        // Recording
+	evRecordStop                         // Recording
+	evBridge                             // Ch bridged with Other (FreeSWITCH) / entered Bridge (Asterisk)
+	evUnbridge                           // Ch left Other / Bridge
+	evHold                               // Ch held
+	evUnhold                             // Ch unheld
+	evHangupRequest                      // Asterisk ChannelHangupRequest (Cause, Soft)
+	evHangup                             // Ch hung up with Cause
+	evConf                               // conference::maintenance Action on Conf/Member
+	evStasisStart                        // Ch entered App with AppArgs
+	evStasisEnd                          // Ch left its App
+	evVarSet                             // Var = Value on Ch
+	evBridgeCreated                      // Bridge
+	evBridgeDestroyed                    // Bridge
+	evDial                               // Asterisk Dial (DialStatus) for Ch
+	evPlaybackContinue                   // Asterisk PlaybackContinuing: next item of a media list
 )
 
 // mEvent is one model event. Ch, Other and Bridge are live pointers: sinks
