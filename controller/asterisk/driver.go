@@ -38,6 +38,9 @@ type Driver struct {
 	badFrames atomic.Uint64
 	sessions  atomic.Uint64
 
+	replaced chan struct{} // ApplicationReplaced seen (cap 1)
+	lastWarn time.Time     // last slow-consumer warning (session goroutine only)
+
 	bg    sync.WaitGroup  // cleanup goroutines started by events
 	runMu sync.Mutex      // guards runCtx
 	runCx context.Context // Run's context, for background cleanups
@@ -63,12 +66,13 @@ func New(cfg Config, logger *slog.Logger) (*Driver, error) {
 		logger = slog.Default()
 	}
 	d := &Driver{
-		cfg:    cfg,
-		log:    logger.With("switch", cfg.Name, "kind", "asterisk"),
-		cl:     cl,
-		frames: newQueue[[]byte](),
-		out:    newQueue[controller.Event](),
-		events: make(chan controller.Event),
+		cfg:      cfg,
+		log:      logger.With("switch", cfg.Name, "kind", "asterisk"),
+		cl:       cl,
+		frames:   newQueue[[]byte](),
+		out:      newQueue[controller.Event](),
+		events:   make(chan controller.Event),
+		replaced: make(chan struct{}, 1),
 	}
 	d.st = newState(&d.cfg, d.emit)
 	return d, nil
@@ -173,6 +177,10 @@ func (d *Driver) session(ctx context.Context) error {
 		return fmt.Errorf("dial events: %w", err)
 	}
 	d.sessions.Add(1)
+	select {
+	case <-d.replaced: // from the previous socket
+	default:
+	}
 	sctx, scancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	readErr := make(chan error, 1)
@@ -223,17 +231,29 @@ func (d *Driver) session(ctx context.Context) error {
 			return fmt.Errorf("read events: %w", err)
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-d.replaced:
+			// Asterisk sends nothing more on this socket. Reconnecting takes
+			// the app back; two controllers on one app will keep doing so.
+			d.log.Error("another client took over the Stasis app (ApplicationReplaced); reconnecting", "app", d.cfg.App)
+			return errors.New("application replaced")
 		case <-tick.C:
 			d.mu.Lock()
-			replaced := d.st.replaced
-			d.st.replaced = false
 			d.st.prune(10 * time.Minute)
 			d.mu.Unlock()
-			if replaced {
-				d.log.Error("another client took over the Stasis app (ApplicationReplaced); reconnecting", "app", d.cfg.App)
-				return errors.New("application replaced")
-			}
+			d.warnBacklog()
 		}
+	}
+}
+
+// slowConsumer is the backlog at which the Events() consumer is reported.
+const slowConsumer = 5000
+
+// warnBacklog reports a consumer that does not keep up (events are kept).
+func (d *Driver) warnBacklog() {
+	depth := d.frames.len() + d.out.len()
+	if depth >= slowConsumer && time.Since(d.lastWarn) > 10*time.Second {
+		d.lastWarn = time.Now()
+		d.log.Warn("events consumer is slow; backlog kept in memory", "queued", depth)
 	}
 }
 
@@ -285,7 +305,15 @@ func (d *Driver) handleFrame(data []byte) {
 	d.st.translate(ev)
 	cleanups := d.st.cleanups
 	d.st.cleanups = nil
+	replaced := d.st.replaced
+	d.st.replaced = false
 	d.mu.Unlock()
+	if replaced {
+		select {
+		case d.replaced <- struct{}{}:
+		default:
+		}
+	}
 	for _, c := range cleanups {
 		d.runCleanup(c)
 	}

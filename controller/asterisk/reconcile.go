@@ -258,6 +258,13 @@ func (d *Driver) Legs(ctx context.Context) ([]controller.LegInfo, error) {
 	if err != nil {
 		return nil, d.fail("list legs", "", err)
 	}
+	// The app's channel_ids also hold channels it is merely subscribed to
+	// (the other half of a Local pair): ours must also be in Stasis(app).
+	// 404: the app is not registered (no socket ever opened).
+	app, err := d.cl.Application(ctx, d.cfg.App)
+	if err != nil && ari.StatusOf(err) != http.StatusNotFound {
+		return nil, d.fail("list legs", "", err)
+	}
 	peer := map[string]string{}
 	for _, b := range bridges {
 		for _, m := range b.Channels {
@@ -273,8 +280,8 @@ func (d *Driver) Legs(ctx context.Context) ([]controller.LegInfo, error) {
 	var out []controller.LegInfo
 	for i := range chans {
 		ch := &chans[i]
-		app, args, inStasis := ch.StasisApp()
-		ours := inStasis && app == d.cfg.App
+		stasisApp, args, inStasis := ch.StasisApp()
+		ours := inStasis && stasisApp == d.cfg.App && (app == nil || contains(app.ChannelIDs, ch.ID))
 		l := d.st.legs[ch.ID]
 		if l != nil && l.kind == kindSnoop || ours && len(args) > 0 && args[0] == d.cfg.SnoopArg {
 			continue
