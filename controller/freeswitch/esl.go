@@ -77,9 +77,20 @@ func readMsg(r *bufio.Reader) (eslMsg, error) {
 		if err != nil || n < 0 || n > maxBody {
 			return eslMsg{}, fmt.Errorf("bad Content-Length %q", cl)
 		}
-		m.body = make([]byte, n)
-		if _, err := io.ReadFull(r, m.body); err != nil {
-			return eslMsg{}, err
+		if n <= 1<<20 {
+			m.body = make([]byte, n)
+			if _, err := io.ReadFull(r, m.body); err != nil {
+				return eslMsg{}, err
+			}
+		} else { // grow with the data, not with what the header claims
+			b, err := io.ReadAll(io.LimitReader(r, int64(n)))
+			if err != nil {
+				return eslMsg{}, err
+			}
+			if len(b) != n {
+				return eslMsg{}, io.ErrUnexpectedEOF
+			}
+			m.body = b
 		}
 	}
 	return m, nil

@@ -116,7 +116,12 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 	}
 	switch e.name() {
 	case "CHANNEL_PARK":
-		if (l == nil || l.released) && uuid != "" && !t.isEnded(uuid) {
+		// A released leg parked again is a new arrival only when the park
+		// happened after the transfer: a park produced before it (e.g. by
+		// park_after_bridge) still carries ipcc_owned=true, which Transfer
+		// clears before handing the leg back, and is stale.
+		stale := l != nil && l.released && e.get("variable_ipcc_owned") == "true"
+		if (l == nil || l.released) && !stale && uuid != "" && !t.isEnded(uuid) {
 			if did := e.get("variable_" + t.didVar); did != "" {
 				l = &legState{arrived: true, answered: e.get("Answer-State") == "answered"}
 				t.legs[uuid] = l
