@@ -559,13 +559,15 @@ func (s *state) prune(keep time.Duration) {
 			delete(s.legs, id)
 		}
 	}
+	// Media of a leg that is gone may never see its Finished event (a
+	// RecordingFinished can follow the leg's HungUp, so it is kept a while).
 	for id, p := range s.playbacks {
-		if p.finished && p.at.Before(cut) {
+		if (p.finished || s.live(p.leg) == nil) && p.at.Before(cut) {
 			delete(s.playbacks, id)
 		}
 	}
 	for id, r := range s.recs {
-		if r.finished && r.at.Before(cut) {
+		if (r.finished || s.live(r.leg) == nil) && r.at.Before(cut) {
 			delete(s.recs, id)
 		}
 	}
