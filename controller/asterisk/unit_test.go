@@ -225,6 +225,24 @@ func TestTranslateEdgeCases(t *testing.T) {
 			t.Fatalf("got\n  %s\nwant\n  %s", got, want)
 		}
 	})
+	t.Run("a recording that finishes after its leg hung up is reported", func(t *testing.T) {
+		tr := newTranslator(t)
+		tr.feed(event("StasisStart", map[string]any{"channel": ch("a", "Up"), "args": []string{"200"}}))
+		tr.st.reserveRecording("rec-1", "calls/r1", "a", "/var/spool/asterisk/recording/calls/r1.wav")
+		got := tr.feed(
+			event("RecordingStarted", map[string]any{"recording": map[string]any{"name": "calls/r1", "format": "wav", "target_uri": "channel:a", "state": "recording"}}),
+			event("ChannelHangupRequest", map[string]any{"channel": ch("a", "Up"), "cause": 16}),
+			event("StasisEnd", map[string]any{"channel": ch("a", "Up")}),
+			event("RecordingFinished", map[string]any{"recording": map[string]any{"name": "calls/r1", "format": "wav", "target_uri": "channel:a", "state": "done", "duration": 42}}),
+		)
+		want := strings.Join([]string{
+			"recording_started leg=a recording=rec-1 path=/var/spool/asterisk/recording/calls/r1.wav",
+			"hung_up leg=a cause=NORMAL_CLEARING by=remote",
+			"recording_finished leg=a recording=rec-1 path=/var/spool/asterisk/recording/calls/r1.wav duration=42s"}, "\n  ")
+		if got != want {
+			t.Fatalf("got\n  %s\nwant\n  %s", got, want)
+		}
+	})
 	t.Run("a hung-up leg is not revived by late events", func(t *testing.T) {
 		tr := newTranslator(t)
 		tr.feed(event("StasisStart", map[string]any{"channel": ch("a", "Ring"), "args": []string{"200"}}))
