@@ -130,7 +130,12 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		if arg(1) == "" {
 			return "-USAGE: <uuid> <var> [value]\n"
 		}
-		m.setVar(c, arg(1), strings.Join(f[min(2, len(f)):], " "))
+		if len(f) == 2 {
+			// uuid_setvar without a value unsets the variable.
+			c.Vars.del(arg(1))
+			return "+OK\n"
+		}
+		m.setVar(c, arg(1), strings.Join(f[2:], " "))
 		return "+OK\n"
 	case "uuid_dump":
 		return s.dump(arg(0), arg(1))

@@ -288,3 +288,51 @@ func TestGoldenARIErrors(t *testing.T) {
 		t.Errorf("auth: %v %+v", err, resp)
 	}
 }
+
+// TestGoldenARIBodies compares the key order of successful REST bodies
+// (channel, bridge, playback, live recording, ping, application, variable)
+// with Asterisk's.
+func TestGoldenARIBodies(t *testing.T) {
+	ref := loadARIRef(t)
+	s := startSim(t, Options{ARIApp: "callcenter"})
+	dialARI(t, s, "callcenter", true)
+	id, _ := s.PlaceCall(CallSpec{Front: FrontAsterisk, From: "15551230001", FromName: "Customer", To: "4000"})
+	c := &ariClient{t: t, base: s.ARIURL()}
+	rawBody := func(method, path string, q url.Values) []byte {
+		u := s.ARIURL() + path
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		req, _ := http.NewRequest(method, u, nil)
+		req.SetBasicAuth("ari", "ari")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return b
+	}
+	c.do("POST", "/channels/"+id+"/answer", nil, "")
+	c.do("POST", "/channels/"+id+"/variable", url.Values{"variable": {"X"}, "value": {"1"}}, "")
+	for _, q := range []struct {
+		method, path string
+		v            url.Values
+	}{
+		{"GET", "/channels/" + id, nil},
+		{"POST", "/bridges", url.Values{"bridgeId": {"b1"}, "type": {"mixing"}}},
+		{"POST", "/channels/" + id + "/play", url.Values{"media": {"sound:hello-world"}, "playbackId": {"p1"}}},
+		{"GET", "/playbacks/p1", nil},
+		{"POST", "/channels/" + id + "/record", url.Values{"name": {"r1"}, "format": {"wav"}}},
+		{"GET", "/recordings/live/r1", nil},
+		{"GET", "/asterisk/ping", nil},
+		{"GET", "/asterisk/info", nil},
+		{"GET", "/applications/callcenter", nil},
+		{"GET", "/channels/" + id + "/variable", url.Values{"variable": {"X"}}},
+	} {
+		b := rawBody(q.method, q.path, q.v)
+		if sh := shape(b); !ref.restKeys[sh] {
+			t.Errorf("%s %s: body keys %q differ from Asterisk's", q.method, q.path, sh)
+		}
+	}
+}

@@ -197,7 +197,7 @@ func TestDriverStyleCommands(t *testing.T) {
 	if ps["ipcc_playback_id"] != "pb-7" || ps["Playback-File-Path"] != "tone_stream://%(100,0,440)" {
 		t.Fatalf("playback params: id=%q path=%q", ps["ipcc_playback_id"], ps["Playback-File-Path"])
 	}
-	c.send("sendmsg " + caller + "\ncall-command: execute\nexecute-app-name: say\nexecute-app-arg: en number iterated 1001\nEvent-UUID: say-1")
+	c.send("sendmsg " + caller + "\ncall-command: execute\nexecute-app-name: say\nexecute-app-arg: en number iterated 1001\nevent-lock: true\nEvent-UUID: say-1")
 	if e := c.waitEvent("CHANNEL_EXECUTE_COMPLETE", caller); e["Application"] != "playback" {
 		t.Fatalf("first completion %v", e["Application"])
 	}

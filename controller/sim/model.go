@@ -60,6 +60,19 @@ func (v *vars) set(k, val string) {
 
 func (v *vars) get(k string) (string, bool) { s, ok := v.m[k]; return s, ok }
 
+func (v *vars) del(k string) {
+	if _, ok := v.m[k]; !ok {
+		return
+	}
+	delete(v.m, k)
+	for i, key := range v.keys {
+		if key == k {
+			v.keys = append(v.keys[:i:i], v.keys[i+1:]...)
+			break
+		}
+	}
+}
+
 func (v *vars) copyMap() map[string]string {
 	out := make(map[string]string, len(v.m))
 	for k, val := range v.m {
@@ -432,51 +445,54 @@ func (m *Model) edges() map[string]map[string]bool {
 	return e
 }
 
-// hears reports whether listener hears speaker, following audio through
+// reach returns every party that hears speaker, following audio through
 // relay channels (snoops) but not through people.
-func (m *Model) hears(e map[string]map[string]bool, listener, speaker string) bool {
-	if listener == speaker {
-		return false
-	}
+func (m *Model) reach(e map[string]map[string]bool, speaker string) map[string]bool {
+	out := map[string]bool{}
 	seen := map[string]bool{speaker: true}
 	stack := []string{speaker}
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		for d := range e[n] {
-			if d == listener {
-				return true
-			}
 			if seen[d] {
 				continue
 			}
 			seen[d] = true
 			if c := m.chans[d]; c != nil && c.relay {
 				stack = append(stack, d)
+				continue
 			}
+			out[d] = true
 		}
 	}
-	return false
+	delete(out, speaker)
+	return out
+}
+
+// hears reports whether listener hears speaker.
+func (m *Model) hears(e map[string]map[string]bool, listener, speaker string) bool {
+	return listener != speaker && m.reach(e, speaker)[listener]
 }
 
 // pairs lists [listener, speaker] for all live parties, sorted.
 func (m *Model) pairs() [][2]string {
 	e := m.edges()
-	var parties []string
-	for _, c := range m.chans {
-		if c.alive() && !c.relay {
-			parties = append(parties, c.ID)
-		}
-	}
-	sort.Strings(parties)
 	var out [][2]string
-	for _, l := range parties {
-		for _, s := range parties {
-			if m.hears(e, l, s) {
-				out = append(out, [2]string{l, s})
-			}
+	for _, c := range m.chans {
+		if !c.alive() || c.relay {
+			continue
+		}
+		for l := range m.reach(e, c.ID) {
+			out = append(out, [2]string{l, c.ID})
 		}
 	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i][0] != out[j][0] {
+			return out[i][0] < out[j][0]
+		}
+		return out[i][1] < out[j][1]
+	})
 	return out
 }
 
