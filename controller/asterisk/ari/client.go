@@ -97,7 +97,9 @@ type Request struct {
 func (c *Client) Do(ctx context.Context, req Request, out any) error {
 	u := *c.base
 	// req.Path is escaped (ids go through esc), so an id such as a
-	// recording name "calls/2026/r1" stays one path segment.
+	// recording name "calls/2026/r1" stays one path segment: res_ari
+	// splits the raw path on '/' and URI-decodes each segment afterwards,
+	// and Asterisk creates the sub-directories of a recording name.
 	plain, err := url.PathUnescape(req.Path)
 	if err != nil {
 		return fmt.Errorf("ari: %s %s: %w", req.Method, req.Path, err)
