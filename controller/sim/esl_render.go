@@ -130,7 +130,7 @@ func (s *eslServer) base(name, subclass, file, fn string, line int, at time.Time
 	e.add("FreeSWITCH-IPv4", "127.0.0.1")
 	e.add("FreeSWITCH-IPv6", "::1")
 	e.add("Event-Date-Local", at.Format("2006-01-02 15:04:05"))
-	e.add("Event-Date-GMT", at.UTC().Format(time.RFC1123))
+	e.add("Event-Date-GMT", at.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"))
 	e.add("Event-Date-Timestamp", usec(at))
 	e.add("Event-Calling-File", file)
 	e.add("Event-Calling-Function", fn)
