@@ -106,12 +106,14 @@ func (d *Driver) run(ctx context.Context, op, legs, cmd string) (string, error) 
 		return "", fmt.Errorf("freeswitch %s: %s %s: %w", d.cfg.Name, op, legs, controller.ErrNotConnected)
 	}
 	reply, err := s.send(ctx, cmd)
-	if err != nil {
-		return "", fmt.Errorf("freeswitch %s: %s %s: %w", d.cfg.Name, op, legs, err)
+	if err == nil {
+		err = replyError(reply)
 	}
-	if err := replyError(reply); err != nil {
+	if err != nil {
+		d.log.Debug("freeswitch command failed", "op", op, "leg", legs, "err", err)
 		return reply, fmt.Errorf("freeswitch %s: %s %s: %w", d.cfg.Name, op, legs, err)
 	}
+	d.log.Debug("freeswitch command", "op", op, "leg", legs)
 	return reply, nil
 }
 

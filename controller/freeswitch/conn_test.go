@@ -274,6 +274,22 @@ func TestSilentServerDoesNotHangDial(t *testing.T) {
 	}
 }
 
+func TestConfigValidate(t *testing.T) {
+	if err := testConfig("127.0.0.1:8021").Validate(); err != nil {
+		t.Errorf("valid config: %v", err)
+	}
+	bad := Config{Addr: "nohostport", Password: "a\nb", DIDVariable: "bad var"}
+	err := bad.Validate()
+	for _, want := range []string{"name", "addr", "password", "did_variable"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want a message about %s", err, want)
+		}
+	}
+	if err := New(bad, nil).Run(context.Background()); err == nil {
+		t.Error("Run accepted an invalid config")
+	}
+}
+
 func TestNotConnected(t *testing.T) {
 	d := New(testConfig("127.0.0.1:1"), nil)
 	if err := d.Answer(context.Background(), ownedLeg); !errors.Is(err, controller.ErrNotConnected) {

@@ -35,8 +35,11 @@ package freeswitch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,6 +124,27 @@ func (c Config) withDefaults() Config {
 		c.EventBuffer = 256
 	}
 	return c
+}
+
+// Validate reports configuration errors (Run refuses an invalid Config).
+func (c Config) Validate() error {
+	var errs []error
+	if c.Name == "" {
+		errs = append(errs, errors.New("name: empty"))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: want host:port: %w", c.Addr, err))
+	}
+	if strings.ContainsAny(c.Password, "\r\n") {
+		errs = append(errs, errors.New("password: contains a line break"))
+	}
+	if c.DIDVariable != "" && !varNameRe.MatchString(c.DIDVariable) {
+		errs = append(errs, fmt.Errorf("did_variable %q: not a channel variable name", c.DIDVariable))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("freeswitch config: %w", err)
+	}
+	return nil
 }
 
 // Stats are the driver's counters, for metrics.
@@ -209,8 +233,12 @@ func (d *Driver) Stats() Stats {
 }
 
 // Run connects and keeps the connection alive until ctx ends, then stops
-// every goroutine it started, closes Events and returns ctx.Err().
+// every goroutine it started, closes Events and returns ctx.Err(). It
+// returns at once with an error for an invalid Config or a second call.
 func (d *Driver) Run(ctx context.Context) error {
+	if err := d.cfg.Validate(); err != nil {
+		return err
+	}
 	if !d.started.CompareAndSwap(false, true) {
 		return errors.New("freeswitch " + d.cfg.Name + ": Run called twice")
 	}

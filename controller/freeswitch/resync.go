@@ -185,7 +185,11 @@ func (t *translator) resync(snaps []snapshot) {
 	var out []controller.Event
 	gone := make([]string, 0)
 	for leg, l := range t.legs {
-		if !present[leg] && !l.released {
+		switch {
+		case present[leg]:
+		case l.released:
+			t.forget(leg)
+		default:
 			gone = append(gone, leg)
 		}
 	}

@@ -2,6 +2,7 @@ package freeswitch
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -285,4 +286,109 @@ func TestSimDroppedConnectionRecoversCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, d, "caller hung up", isType(controller.EventHungUp, id))
+}
+
+func TestSimConferenceHoldTransfer(t *testing.T) {
+	s := startSim(t)
+	if err := s.DefineEndpoint(sim.EndpointSpec{Number: "1001", AnswerAfter: 20 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	d := simDriver(t, s.ESLAddr())
+	ctx := context.Background()
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	id, err := s.PlaceCall(sim.CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "call arrived", isType(controller.EventCallArrived, id))
+	if err := d.Answer(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	// Numbers and digits through the say application.
+	err = d.Play(ctx, id, controller.Playback{ID: "n1", Media: []controller.Media{
+		{Kind: controller.MediaNumber, Value: "125", Lang: "zh-CN"}, {Kind: controller.MediaDigits, Value: "42"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitFor(t, d, "say finished", isType(controller.EventPlaybackFinished, id)); ev.PlaybackID != "n1" || ev.Err != "" {
+		t.Errorf("say finished %+v", ev)
+	}
+	agent := uuid.NewString()
+	if err := d.Originate(ctx, controller.Originate{LegID: agent,
+		Endpoint: controller.Endpoint{Kind: controller.EndpointExtension, Number: "1001"}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "agent answered", isType(controller.EventAnswered, agent))
+	if err := d.Bridge(ctx, id, agent); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "bridged", isType(controller.EventBridged, id))
+
+	if err := d.Hold(ctx, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "hold", isType(controller.EventHold, id))
+	if err := d.Unhold(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "unhold", isType(controller.EventUnhold, id))
+	if err := d.Hold(ctx, uuid.NewString(), ""); !errors.Is(err, controller.ErrNoSuchLeg) {
+		t.Errorf("Hold of an unknown leg = %v (uuid_hold itself answers +OK)", err)
+	}
+
+	// Unbridge: both legs stay, parked under ipcc control.
+	if err := d.Unbridge(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "unbridged", isType(controller.EventUnbridged, id))
+	for _, leg := range []string{id, agent} {
+		if c, err := s.Call(leg); err != nil || !c.Ended.IsZero() {
+			t.Errorf("leg %s after unbridge: %+v %v", leg, c, err)
+		}
+	}
+
+	// Conference: both join, mute, leave.
+	for _, leg := range []string{id, agent} {
+		if err := d.JoinConference(ctx, leg, "cc-3000", controller.ConferenceOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if ev := waitFor(t, d, "joined", isType(controller.EventConferenceJoined, leg)); ev.Room != "cc-3000" {
+			t.Errorf("joined %+v", ev)
+		}
+	}
+	eventually(t, "conference members hear each other", func() bool { return s.Hears(id, agent) && s.Hears(agent, id) })
+	if err := d.MuteConference(ctx, id, "cc-3000", true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "muted caller is not heard", func() bool { return !s.Hears(agent, id) })
+	if err := d.MuteConference(ctx, id, "cc-3000", false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "unmuted caller is heard", func() bool { return s.Hears(agent, id) })
+	if err := d.LeaveConference(ctx, agent, "cc-3000"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "left", isType(controller.EventConferenceLeft, agent))
+
+	if err := d.SetVar(ctx, id, "ipcc_queue", "sales"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SendDTMF(ctx, id, "12#"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "variable and digits reached the switch", func() bool {
+		c, err := s.Call(id)
+		return err == nil && c.Vars["ipcc_queue"] == "sales" && c.DTMFSent == "12#"
+	})
+	if err := d.Transfer(ctx, id, controller.DialplanTarget{Extension: "5000", Context: "default"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Hangup(ctx, agent, controller.CauseUserBusy); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitFor(t, d, "agent hung up", isType(controller.EventHungUp, agent))
+	if ev.Cause != controller.CauseUserBusy || ev.HangupBy != controller.HangupController {
+		t.Errorf("hangup %+v", ev)
+	}
 }

@@ -110,7 +110,12 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 		t.legs[uuid] = l
 	}
 	if l != nil && l.released {
-		if e.name() != "CHANNEL_PARK" {
+		switch e.name() {
+		case "CHANNEL_PARK": // parked again by the dialplan: may be handed back below
+		case "CHANNEL_HANGUP_COMPLETE": // gone: forget it without a word
+			t.forget(uuid)
+			return out
+		default:
 			return out
 		}
 	}
@@ -337,18 +342,28 @@ func (t *translator) hungUp(at time.Time, leg string, cause controller.Cause, si
 			delete(t.recs, k)
 		}
 	}
-	for k, ref := range t.apps {
-		if ref.leg == leg {
-			delete(t.apps, k)
-		}
-	}
-	delete(t.legs, leg)
-	t.ended[leg] = t.now()
+	t.forget(leg)
 	if cause == "" {
 		cause = controller.CauseNormalUnspecified
 	}
 	ev := controller.Event{Type: controller.EventHungUp, Switch: t.sw, Leg: leg, Time: at, Cause: cause, HangupBy: side, Err: errText}
 	return append(out, ev)
+}
+
+// forget drops every piece of state of a leg that ended.
+func (t *translator) forget(leg string) {
+	for k, ref := range t.apps {
+		if ref.leg == leg {
+			delete(t.apps, k)
+		}
+	}
+	for k, l := range t.jobs {
+		if l == leg {
+			delete(t.jobs, k)
+		}
+	}
+	delete(t.legs, leg)
+	t.ended[leg] = t.now()
 }
 
 func (t *translator) isEnded(leg string) bool {

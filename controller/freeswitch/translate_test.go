@@ -216,6 +216,27 @@ func TestTranslateRules(t *testing.T) {
 			t.Fatalf("got %+v", *got)
 		}
 	})
+	t.Run("a transferred leg says nothing more and is forgotten when it ends", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.registerOriginate("a")
+		tr.release("a")
+		tr.handle(ev("Event-Name: DTMF", "Unique-ID: a", "DTMF-Digit: 1"))
+		tr.handle(ev("Event-Name: CHANNEL_HANGUP_COMPLETE", "Unique-ID: a", "Hangup-Cause: NORMAL_CLEARING"))
+		if len(*got) != 0 || tr.legs["a"] != nil {
+			t.Fatalf("got %+v, state %+v", *got, tr.legs["a"])
+		}
+	})
+	t.Run("a transferred leg parked again with the DID is a new arrival", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.registerOriginate("a")
+		tr.release("a")
+		tr.handle(ev("Event-Name: CHANNEL_PARK", "Unique-ID: a", "variable_ipcc_did: 900"))
+		if types(*got) != "call_arrived" || (*got)[0].DNIS != "900" {
+			t.Fatalf("got %+v", *got)
+		}
+	})
 	t.Run("resync hangs up vanished legs and re-announces owned ones", func(t *testing.T) {
 		tr := newTranslator("fs1", "ipcc_did", []string{"ipcc_"}, nil)
 		got := collect(tr)
