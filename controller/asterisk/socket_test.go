@@ -346,3 +346,41 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+func TestStartupAdoptsLiveCalls(t *testing.T) {
+	f := newFakeARI(t)
+	// A controller restart: calls are already in the app, one originated by
+	// the previous run, plus an orphaned snoop and a channel not in Stasis.
+	f.setChannels(
+		channelJSON("in-7", "Up", "15551230007", "ipcc,5551000,queue=sales"),
+		channelJSON("agent-7", "Up", "7000", "ipcc,ipcc-originate"),
+		channelJSON("ipcc-snoop-old", "Up", "", "ipcc,ipcc-snoop"),
+		channelJSON("pjsip-x", "Up", "", ""),
+	)
+	h := startHarness(t, f, nil)
+	got := h.collect(func(e controller.Event) bool { return e.Type == controller.EventSwitchConnected })
+	want := strings.Join([]string{"",
+		"call_arrived leg=in-7 ani=15551230007 dnis=5551000 var.queue=sales",
+		"answered leg=in-7",
+		"call_arrived leg=agent-7 ani=7000 var.ipcc_direction=outbound",
+		"answered leg=agent-7",
+		"switch_connected",
+	}, "\n  ")
+	if describeAll(got) != want {
+		t.Fatalf("startup:%s\nwant:%s", describeAll(got), want)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		found := false
+		for _, r := range f.requests() {
+			found = found || r.Method == "DELETE" && r.Path == "/channels/ipcc-snoop-old"
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("orphaned snoop not hung up; requests %v", f.requests())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
