@@ -1,0 +1,112 @@
+package ivrflows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+// maxHTTPResponse is the largest response body an http node reads.
+const maxHTTPResponse = 1 << 20
+
+func (r *run) http(n *Node) step {
+	method := n.Method
+	if method == "" {
+		method = http.MethodGet
+		if n.Body != "" {
+			method = http.MethodPost
+		}
+	}
+	target := render(n.URL, r.vars, url.QueryEscape)
+	var body io.Reader
+	if n.Body != "" {
+		body = strings.NewReader(render(n.Body, r.vars, jsonEscape))
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, orDefault(n.Timeout, 5*time.Second))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return r.httpError(n, "bad request: "+err.Error())
+	}
+	if n.Body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "ipcc-ivr")
+	for k, v := range n.Headers {
+		req.Header.Set(k, render(v, r.vars, nil))
+	}
+	resp, err := r.in.opt.HTTP.Do(req)
+	if err != nil {
+		if r.ctx.Err() != nil {
+			return r.end(n.ID, err)
+		}
+		if ctx.Err() != nil {
+			return r.httpError(n, fmt.Sprintf("%s %s: timed out after %s", method, redactURL(req.URL), orDefault(n.Timeout, 5*time.Second)))
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return r.httpError(n, fmt.Sprintf("%s %s: %s", method, redactURL(req.URL), truncate(err.Error(), 200)))
+	}
+	defer resp.Body.Close()
+	r.vars["http_status"] = resp.StatusCode
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPResponse+1))
+	if err != nil {
+		if r.ctx.Err() != nil {
+			return r.end(n.ID, err)
+		}
+		return r.httpError(n, fmt.Sprintf("%s %s: reading response: %s", method, redactURL(req.URL), truncate(err.Error(), 200)))
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return r.httpError(n, fmt.Sprintf("%s %s: status %d", method, redactURL(req.URL), resp.StatusCode))
+	}
+	if len(raw) > maxHTTPResponse {
+		return r.httpError(n, fmt.Sprintf("%s %s: response larger than %d bytes", method, redactURL(req.URL), maxHTTPResponse))
+	}
+	if len(n.Response) == 0 {
+		return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s %s: status %d", method, redactURL(req.URL), resp.StatusCode)}
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return r.httpError(n, fmt.Sprintf("%s %s: response is not JSON: %s", method, redactURL(req.URL), truncate(err.Error(), 100)))
+	}
+	got := map[string]any{}
+	for _, name := range sortedKeys(n.Response) {
+		v, ok := lookupPath(doc, n.Response[name])
+		if !ok {
+			return r.httpError(n, fmt.Sprintf("%s %s: response has no %s", method, redactURL(req.URL), n.Response[name]))
+		}
+		got[name] = v
+	}
+	var parts []string
+	for name, v := range got {
+		r.vars[name] = v
+		parts = append(parts, fmt.Sprintf("%s=%s", name, truncate(formatValue(v), 40)))
+	}
+	sort.Strings(parts)
+	return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s %s: status %d, %s", method, redactURL(req.URL), resp.StatusCode, strings.Join(parts, " "))}
+}
+
+func (r *run) httpError(n *Node, detail string) step {
+	r.vars["http_error"] = detail
+	return step{edge: "error", to: n.Error, detail: detail}
+}
+
+// redactURL drops the query and user info, which may carry secrets or
+// caller data, from trace lines.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.RawQuery = ""
+	c.Fragment = ""
+	return c.String()
+}

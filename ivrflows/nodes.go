@@ -1,0 +1,469 @@
+package ivrflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+
+	"github.com/ipcc/ipcc/controller"
+)
+
+// media turns a prompt into controller media in the call's language.
+func (r *run) media(p Prompt) []controller.Media {
+	out := make([]controller.Media, 0, len(p))
+	def := r.flow.startLanguage()
+	for _, it := range p {
+		m := controller.Media{Lang: r.lang}
+		switch {
+		case it.File != nil:
+			m.Kind, m.Value = controller.MediaFile, render(it.File.Pick(r.lang, def), r.vars, nil)
+		case it.TTS != nil:
+			m.Kind, m.Value = controller.MediaTTS, render(it.TTS.Pick(r.lang, def), r.vars, nil)
+		case it.Number != "":
+			m.Kind, m.Value = controller.MediaNumber, render(it.Number, r.vars, nil)
+		case it.Digits != "":
+			m.Kind, m.Value = controller.MediaDigits, render(it.Digits, r.vars, nil)
+		case it.Tone != "":
+			m.Kind, m.Value = controller.MediaTone, it.Tone
+		case it.Silence > 0:
+			m.Kind, m.Value = controller.MediaSilence, strconv.Itoa(it.Silence)
+		default:
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// playPrompt plays p; a digit that interrupts it is kept for the next
+// input node.
+func (r *run) playPrompt(p Prompt, interruptible bool) (string, error) {
+	m := r.media(p)
+	if len(m) == 0 {
+		return "", nil
+	}
+	d, err := r.call.Play(r.ctx, controller.PlayOptions{Media: m, Interruptible: interruptible})
+	if err != nil && !r.fatal(err) {
+		r.call.Note("flow", "prompt failed: "+truncate(err.Error(), 200))
+	}
+	return d, err
+}
+
+func (r *run) play(n *Node) step {
+	d, err := r.playPrompt(n.Prompt, n.Interruptible)
+	if r.fatal(err) {
+		return r.end(n.ID, err)
+	}
+	detail := ""
+	if d != "" {
+		r.pending = d
+		detail = "interrupted by " + d
+	} else if err != nil {
+		detail = "prompt failed"
+	}
+	return step{edge: "next", to: n.Next, detail: detail}
+}
+
+// gather prompts and collects, first using a digit that interrupted an
+// earlier prompt.
+func (r *run) gather(prompt Prompt, c controller.Collect) (string, error) {
+	if p := r.pending; p != "" {
+		r.pending = ""
+		switch {
+		case c.Terminator != controller.NoDigit && p == string(c.Terminator):
+			return "", controller.ErrCollectTooShort
+		case c.Max == 1:
+			return p, nil
+		}
+		rest, err := r.call.PlayAndCollect(r.ctx, controller.Collect{
+			Min: max(1, c.Min-1), Max: c.Max - 1, Terminator: c.Terminator, Reset: c.Reset,
+			FirstDigitTimeout: c.InterDigitTimeout, InterDigitTimeout: c.InterDigitTimeout,
+		})
+		if errors.Is(err, controller.ErrCollectTimeout) && rest == "" && c.Min <= 1 {
+			return p, nil
+		}
+		return p + rest, err
+	}
+	c.Prompt = r.media(prompt)
+	return r.call.PlayAndCollect(r.ctx, c)
+}
+
+func retries(n *Node) int {
+	if n.Retries > 0 {
+		return n.Retries
+	}
+	return defaultRetries
+}
+
+func orDefault(d Duration, def time.Duration) time.Duration {
+	if d > 0 {
+		return d.D()
+	}
+	return def
+}
+
+// shortcut returns the node a shortcut code leads to.
+func (r *run) shortcut(digits string) (string, bool) {
+	to, ok := r.flow.Shortcuts[digits]
+	return to, ok && digits != ""
+}
+
+// retryPrompt is what to play before the next attempt (and before the
+// fallback) after a timeout or an invalid entry.
+func retryPrompt(n *Node, timedOut bool, prompt Prompt) Prompt {
+	extra := n.InvalidPrompt
+	if timedOut {
+		extra = n.TimeoutPrompt
+	}
+	out := append(Prompt{}, extra...)
+	return append(out, prompt...)
+}
+
+func (r *run) menu(n *Node) step {
+	maxLen := r.flow.longestShortcut()
+	hashKey := false
+	for k := range n.Options {
+		maxLen = max(maxLen, len(k))
+		hashKey = hashKey || strings.Contains(k, "#")
+	}
+	term := '#'
+	if maxLen <= 1 || hashKey {
+		term = controller.NoDigit
+	}
+	c := controller.Collect{Min: 1, Max: max(1, maxLen), Terminator: term, Reset: controller.NoDigit,
+		FirstDigitTimeout: orDefault(n.Timeout, 5*time.Second), InterDigitTimeout: orDefault(n.InterDigitTimeout, 2*time.Second)}
+	prompt := n.Prompt
+	var tried []string
+	timedOut := false
+	for attempt := 1; attempt <= retries(n); attempt++ {
+		if attempt > 1 {
+			prompt = retryPrompt(n, timedOut, n.Prompt)
+		}
+		digits, err := r.gather(prompt, c)
+		if r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+		if to, ok := r.shortcut(digits); ok {
+			return step{edge: "shortcut " + digits, to: to}
+		}
+		if to, ok := n.Options[digits]; ok && err == nil {
+			return step{edge: "options." + digits, to: to, detail: strings.Join(append(tried, digits), ",")}
+		}
+		timedOut = digits == "" && (err == nil || errors.Is(err, controller.ErrCollectTimeout) || errors.Is(err, controller.ErrCollectTooShort))
+		switch {
+		case timedOut:
+			tried = append(tried, "timeout")
+		case err != nil && !errors.Is(err, controller.ErrCollectTimeout) && !errors.Is(err, controller.ErrCollectTooShort):
+			tried = append(tried, "error")
+			r.call.Note("flow", fmt.Sprintf("node %q: %s", n.ID, truncate(err.Error(), 200)))
+		default:
+			tried = append(tried, "invalid "+digits)
+		}
+	}
+	if p := retryPrompt(n, timedOut, nil); len(p) > 0 {
+		if _, err := r.playPrompt(p, false); r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+	}
+	return step{edge: "fallback", to: n.Fallback, detail: strings.Join(tried, ",")}
+}
+
+func (r *run) collect(n *Node) step {
+	maxDigits := n.Max
+	if maxDigits == 0 {
+		maxDigits = 64
+	}
+	c := controller.Collect{Min: max(1, n.Min), Max: maxDigits, Terminator: '#', Reset: '*',
+		FirstDigitTimeout: orDefault(n.Timeout, 5*time.Second), InterDigitTimeout: orDefault(n.InterDigitTimeout, 3*time.Second)}
+	shortcuts := len(r.flow.Shortcuts) > 0
+	if shortcuts {
+		// '*' must reach us to tell a shortcut; a '*' that starts no
+		// shortcut restarts the entry, as the switch would have done.
+		c.Reset = controller.NoDigit
+		c.Min = 1
+		c.Max = max(maxDigits, r.flow.longestShortcut())
+	}
+	var re *regexp.Regexp
+	if n.Pattern != "" {
+		var err error
+		if re, err = regexp.Compile("^(?:" + n.Pattern + ")$"); err != nil {
+			o := Outcome{Kind: OutcomeError, Reason: "bad pattern: " + err.Error()}
+			return step{edge: "error", end: &o}
+		}
+	}
+	prompt := n.Prompt
+	var tried []string
+	timedOut := false
+	for attempt := 1; attempt <= retries(n); attempt++ {
+		if attempt > 1 {
+			prompt = retryPrompt(n, timedOut, n.Prompt)
+		}
+		digits, err := r.gather(prompt, c)
+		if r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+		if to, ok := r.shortcut(digits); ok {
+			return step{edge: "shortcut " + digits, to: to}
+		}
+		if shortcuts {
+			if i := strings.LastIndexByte(digits, '*'); i >= 0 {
+				digits = digits[i+1:]
+			}
+		}
+		timedOut = digits == "" && (err == nil || errors.Is(err, controller.ErrCollectTimeout) || errors.Is(err, controller.ErrCollectTooShort))
+		switch {
+		case timedOut:
+			tried = append(tried, "timeout")
+			continue
+		case err != nil && !errors.Is(err, controller.ErrCollectTimeout) && !errors.Is(err, controller.ErrCollectTooShort):
+			tried = append(tried, "error")
+			r.call.Note("flow", fmt.Sprintf("node %q: %s", n.ID, truncate(err.Error(), 200)))
+			continue
+		}
+		ok := err == nil && len(digits) >= max(1, n.Min) && len(digits) <= maxDigits && (re == nil || re.MatchString(digits))
+		if ok {
+			r.vars[n.Variable] = digits
+			return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s=%q", n.Variable, digits)}
+		}
+		tried = append(tried, "invalid "+digits)
+	}
+	if p := retryPrompt(n, timedOut, nil); len(p) > 0 {
+		if _, err := r.playPrompt(p, false); r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+	}
+	return step{edge: "fallback", to: n.Fallback, detail: strings.Join(tried, ",")}
+}
+
+func (r *run) eval(src string, asBool bool) (any, error) {
+	p, err := r.program(src, asBool)
+	if err != nil {
+		return nil, err
+	}
+	v, err := expr.Run(p, r.vars)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %q: %s", src, firstLine(err.Error()))
+	}
+	return v, nil
+}
+
+func (r *run) set(n *Node) step {
+	var parts []string
+	for _, a := range n.Set {
+		v, err := r.eval(a.Expr, false)
+		if err != nil {
+			r.call.Note("flow", fmt.Sprintf("node %q: %s = \"\": %v", n.ID, a.Var, err))
+			v = ""
+		}
+		r.vars[a.Var] = v
+		parts = append(parts, fmt.Sprintf("%s=%s", a.Var, truncate(formatValue(v), 60)))
+	}
+	return step{edge: "next", to: n.Next, detail: strings.Join(parts, " ")}
+}
+
+func (r *run) branch(n *Node) step {
+	for i, c := range n.Conditions {
+		v, err := r.eval(c.If, true)
+		if err != nil {
+			r.call.Note("flow", fmt.Sprintf("node %q condition %d taken as false: %v", n.ID, i, err))
+			continue
+		}
+		if b, _ := v.(bool); b {
+			return step{edge: fmt.Sprintf("conditions[%d]", i), to: c.Next, detail: c.If}
+		}
+	}
+	return step{edge: "else", to: n.Else}
+}
+
+func (r *run) schedule(n *Node) step {
+	if r.in.opt.Schedules == nil {
+		return step{edge: "branches.closed", to: n.Branches["closed"], detail: "no schedules configured, taken as closed"}
+	}
+	b, err := r.in.opt.Schedules.Evaluate(r.ctx, r.in.opt.Tenant, n.Schedule, r.in.opt.Clock.Now())
+	if r.fatal(err) {
+		return r.end(n.ID, err)
+	}
+	if err != nil {
+		return step{edge: "branches.closed", to: n.Branches["closed"], detail: "schedule error, taken as closed: " + truncate(err.Error(), 200)}
+	}
+	to, ok := n.Branches[b]
+	if !ok {
+		return step{edge: "branches.closed", to: n.Branches["closed"], detail: fmt.Sprintf("unknown schedule branch %q, taken as closed", b)}
+	}
+	return step{edge: "branches." + b, to: to, detail: "schedule " + n.Schedule}
+}
+
+func (r *run) transfer(n *Node) step {
+	if len(n.Prompt) > 0 {
+		if _, err := r.playPrompt(n.Prompt, false); r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+	}
+	target := render(n.Target, r.vars, nil)
+	if n.Kind == TransferFlow && r.in.opt.Flows != nil {
+		if r.hops >= maxFlowHops {
+			o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("more than %d transfers between flows", maxFlowHops)}
+			return step{edge: "error", end: &o}
+		}
+		f, v, err := r.in.opt.Flows.Published(r.ctx, r.in.opt.Tenant, target)
+		if err != nil {
+			if r.fatal(err) {
+				return r.end(n.ID, err)
+			}
+			o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("load flow %q: %s", target, truncate(err.Error(), 200))}
+			return step{edge: "error", end: &o}
+		}
+		r.hops++
+		r.flow, r.version = f, v
+		r.vars["flow_id"] = f.ID
+		r.call.Note("flow", fmt.Sprintf("enter flow %q version %d", f.ID, v))
+		return step{edge: "transfer", to: f.Start, detail: fmt.Sprintf("flow %q version %d", f.ID, v)}
+	}
+	o := Outcome{Kind: OutcomeTransfer, Transfer: &Transfer{Kind: n.Kind, Target: target}}
+	return step{edge: "transfer", end: &o, detail: n.Kind + " " + target}
+}
+
+func (r *run) voicemail(n *Node) step {
+	mailbox := render(n.Mailbox, r.vars, nil)
+	if len(n.Prompt) > 0 {
+		if _, err := r.playPrompt(n.Prompt, false); r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+	}
+	vm := r.in.opt.Voicemail
+	if vm == nil {
+		o := Outcome{Kind: OutcomeVoicemail, Mailbox: mailbox}
+		return step{edge: "voicemail", end: &o, detail: "mailbox " + mailbox + " (handed to the wiring)"}
+	}
+	maxLen := orDefault(n.MaxLength, 2*time.Minute)
+	beep := n.Beep == nil || *n.Beep
+	file := path.Join(r.in.opt.RecordingDir, safeName(r.in.opt.Tenant), safeName(mailbox), safeName(r.call.ID())+"-"+safeName(n.ID)+".wav")
+	clk := r.in.opt.Clock
+	started := clk.Now()
+	id, err := r.call.Record(r.ctx, controller.RecordOptions{Path: file, MaxDuration: maxLen, Beep: beep})
+	if err != nil {
+		if r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+		o := Outcome{Kind: OutcomeError, Reason: "record: " + truncate(err.Error(), 200)}
+		return step{edge: "error", end: &o}
+	}
+	// Any key (or the maximum length, or hanging up) ends the message.
+	_, werr := r.call.PlayAndCollect(r.ctx, controller.Collect{Min: 1, Max: 1, Terminator: controller.NoDigit, Reset: controller.NoDigit,
+		FirstDigitTimeout: maxLen, InterDigitTimeout: maxLen})
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 5*time.Second)
+	defer cancel()
+	gone := r.fatal(werr)
+	if !gone {
+		_ = r.call.StopRecord(cctx, id)
+	}
+	dur := min(clk.Since(started), maxLen)
+	msg := VoicemailMessage{Tenant: r.in.opt.Tenant, Mailbox: mailbox, CallID: r.call.ID(), Caller: r.call.ANI(), Path: file, Duration: dur, Created: clk.Now()}
+	detail := fmt.Sprintf("mailbox %s, %s recorded to %s", mailbox, dur, file)
+	if err := vm.SaveVoicemail(cctx, msg); err != nil {
+		detail += ", not saved: " + truncate(err.Error(), 200)
+	}
+	if gone {
+		o := r.failed(n.ID, werr)
+		if o.Kind == OutcomeCallerHangup {
+			o.Mailbox, o.Recorded = mailbox, true
+		}
+		return step{edge: "end", end: &o, detail: detail}
+	}
+	if n.Next == "" {
+		o := Outcome{Kind: OutcomeVoicemail, Mailbox: mailbox, Recorded: true}
+		if err := r.call.Hangup(r.ctx, controller.CauseNormalClearing); err == nil {
+			o.HungUp = true
+		}
+		return step{edge: "voicemail", end: &o, detail: detail}
+	}
+	return step{edge: "next", to: n.Next, detail: detail}
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
+
+// safeName keeps a path element to safe characters.
+func safeName(s string) string {
+	s = unsafeName.ReplaceAllString(s, "_")
+	if s == "" || s == "." || s == ".." {
+		return "_"
+	}
+	return s
+}
+
+func (r *run) survey(n *Node) step {
+	c := controller.Collect{Min: 1, Max: 1, Terminator: controller.NoDigit, Reset: controller.NoDigit,
+		FirstDigitTimeout: orDefault(n.Timeout, 5*time.Second), InterDigitTimeout: time.Second}
+	prompt := n.Prompt
+	var tried []string
+	timedOut := false
+	for attempt := 1; attempt <= retries(n); attempt++ {
+		if attempt > 1 {
+			prompt = retryPrompt(n, timedOut, n.Prompt)
+		}
+		d, err := r.gather(prompt, c)
+		if r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+		label, ok := n.Choices[d]
+		if !ok || err != nil {
+			timedOut = d == ""
+			tried = append(tried, "invalid "+d)
+			if timedOut {
+				tried[len(tried)-1] = "timeout"
+			}
+			continue
+		}
+		score, _ := strconv.Atoi(d)
+		detail := fmt.Sprintf("score %d (%s)", score, label)
+		agentVar, queueVar := n.AgentVar, n.QueueVar
+		if agentVar == "" {
+			agentVar = "agent_id"
+		}
+		if queueVar == "" {
+			queueVar = "queue"
+		}
+		res := SurveyResult{Tenant: r.in.opt.Tenant, CallID: r.call.ID(), AgentID: formatValue(r.vars[agentVar]),
+			Queue: formatValue(r.vars[queueVar]), Score: score, Created: r.in.opt.Clock.Now()}
+		r.vars["survey_score"] = score
+		if s := r.in.opt.Surveys; s == nil {
+			detail += ", not stored: no survey store configured"
+		} else if err := s.SaveSurvey(context.WithoutCancel(r.ctx), res); err != nil {
+			detail += ", not stored: " + truncate(err.Error(), 200)
+		}
+		if _, err := r.playPrompt(n.ThankYou, false); r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+		return step{edge: "next", to: n.Next, detail: detail}
+	}
+	to, edge := n.Fallback, "fallback"
+	if to == "" {
+		to, edge = n.Next, "next"
+	}
+	return step{edge: edge, to: to, detail: "no rating: " + strings.Join(tried, ",")}
+}
+
+func (r *run) sms(n *Node) step {
+	to := r.call.ANI()
+	if n.To != "" {
+		to = render(n.To, r.vars, nil)
+	}
+	text := render(n.Text, r.vars, nil)
+	if r.in.opt.SMS == nil {
+		return step{edge: "error", to: n.Error, detail: "sms not configured"}
+	}
+	if err := r.in.opt.SMS.SendSMS(r.ctx, r.in.opt.Tenant, to, text); err != nil {
+		if r.fatal(err) {
+			return r.end(n.ID, err)
+		}
+		return step{edge: "error", to: n.Error, detail: "sms to " + to + " failed: " + truncate(err.Error(), 200)}
+	}
+	return step{edge: "next", to: n.Next, detail: fmt.Sprintf("sms to %s: %q", to, truncate(text, 80))}
+}
