@@ -307,15 +307,23 @@ func (a *ariServer) originate(id string, p params) (int, any) {
 			m.emit(m.ev(evStasisStart, c))
 		}
 	}
+	// The app follows the new channel from its creation (Dial, state
+	// changes), so subscribe before anything is emitted.
+	if r.ID == "" {
+		r.ID = newID()
+	}
+	if app != "" {
+		a.subscribeChannel(app, r.ID)
+	}
 	c, cause := m.originate(r)
 	if c == nil {
+		if app != "" {
+			a.unsubscribeChannel(app, r.ID)
+		}
 		if cause == "DUPLICATE" {
 			return http.StatusConflict, msg("Channel with given unique ID already exists")
 		}
 		return http.StatusInternalServerError, jobj{{"error", "Allocation failed"}}
-	}
-	if app != "" {
-		a.subscribeChannel(app, c.ID)
 	}
 	return http.StatusOK, a.channelJSON(c)
 }

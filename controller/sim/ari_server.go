@@ -175,6 +175,14 @@ func (a *ariServer) subscribeChannel(app, id string) {
 	}
 }
 
+func (a *ariServer) unsubscribeChannel(app, id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ap := a.apps[app]; ap != nil {
+		delete(ap.channels, id)
+	}
+}
+
 func (a *ariServer) appConnected(name string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
