@@ -140,6 +140,12 @@ func (d *Driver) legInfo(row map[string]string, dump *fsEvent, peer string) cont
 	if li.DNIS == "" {
 		li.DNIS = dump.get("Caller-Destination-Number")
 	}
+	if li.ANI == "" {
+		li.ANI = row["cid_num"]
+	}
+	if li.DNIS == "" {
+		li.DNIS = row["dest"]
+	}
 	if dump.get("Answer-State") == "answered" || row["callstate"] == "ACTIVE" || row["callstate"] == "HELD" {
 		li.State = controller.LegAnswered
 	}

@@ -1,6 +1,7 @@
 package freeswitch
 
 import (
+	"errors"
 	"fmt"
 	"net/textproto"
 	"regexp"
@@ -285,4 +286,62 @@ func TestHangupSide(t *testing.T) {
 			t.Errorf("hangupSide(%v,%q,%s,%v) = %s, want %s", c.killed, c.disp, c.cause, c.peer, got, c.want)
 		}
 	}
+}
+
+// TestResyncGolden parses the replies of esl-resync.txt the way a resync
+// does: show channels / bridged_calls as json, uuid_dump json, and the empty
+// shapes after hupall.
+func TestResyncGolden(t *testing.T) {
+	recs := readTranscript(t, "esl-resync.txt")
+	replies := map[string][]string{} // command → replies in order
+	var last string
+	for _, r := range recs {
+		switch {
+		case r.dir == ">>>":
+			last = r.command()
+		case r.dir == "<<<" && strings.Contains(r.head, "api/response") && last != "":
+			_, body := r.outer()
+			replies[last] = append(replies[last], string(body))
+			last = ""
+		}
+	}
+	d := New(Config{Name: "fs1", Addr: "127.0.0.1:8021"}, nil)
+	var b strings.Builder
+	b.WriteString("# LegInfo from the resync replies of esl-resync.txt (dump: from uuid_dump json when captured)\n")
+	for i, reply := range replies[renderShowChannels] {
+		rows, err := parseShowJSON(reply)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bridged := map[string]string{}
+		if br := replies[renderShowBridged]; i < len(br) {
+			brows, err := parseShowJSON(br[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range brows {
+				bridged[r["uuid"]], bridged[r["b_uuid"]] = r["b_uuid"], r["uuid"]
+			}
+		}
+		fmt.Fprintf(&b, "## show channels as json #%d: %d rows\n", i+1, len(rows))
+		for _, r := range rows {
+			dump := &fsEvent{decoded: true}
+			src := "row"
+			if dr := replies["api uuid_dump "+r["uuid"]+" json"]; len(dr) > 0 {
+				var err error
+				if dump, err = parseDumpJSON(dr[0]); err != nil {
+					t.Fatal(err)
+				}
+				src = "dump"
+			}
+			li := d.legInfo(r, dump, bridged[r["uuid"]])
+			state := map[controller.LegState]string{controller.LegRinging: "ringing", controller.LegAnswered: "answered"}[li.State]
+			fmt.Fprintf(&b, "%s src=%s inbound=%v state=%s bridged=%s owned=%v ani=%s dnis=%s created=%s\n",
+				li.Leg, src, li.Inbound, state, li.Bridged, li.Owned, li.ANI, li.DNIS, li.Created.Format(time.RFC3339))
+		}
+	}
+	if _, err := parseDumpJSON("-ERR No such channel!\n"); !errors.Is(err, controller.ErrNoSuchLeg) {
+		t.Errorf("uuid_dump of a gone leg: %v", err)
+	}
+	golden(t, "esl-resync.leginfo", b.String())
 }
