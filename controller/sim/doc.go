@@ -45,7 +45,7 @@
 // needs CRLF; the simulator is lenient there).
 //
 // api: status, version, hostname, originate, uuid_answer, uuid_kill [cause],
-// hupall, uuid_exists, uuid_getvar, uuid_setvar, uuid_dump [json],
+// hupall, uuid_exists, uuid_getvar, uuid_setvar, uuid_dump (plain or json),
 // uuid_broadcast <path> [aleg|bleg|both], uuid_break [all], uuid_record
 // start|stop|mask|unmask <path> [limit], uuid_bridge, uuid_park,
 // uuid_transfer [-bleg|-both] <dest> [<dialplan> <context>] (inline
