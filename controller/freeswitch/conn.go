@@ -184,6 +184,7 @@ func (d *Driver) session(ctx context.Context) error {
 	d.log.Info("freeswitch connected", "addr", d.cfg.Addr)
 	err = d.watch(ctx, s)
 	d.connected.Store(false)
+	d.ro.flush() // what this connection delivered goes out before the disconnect
 	d.emitSwitch(controller.EventSwitchDisconnected, s.reason())
 	return err
 }

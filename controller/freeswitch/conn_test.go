@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ipcc/ipcc/controller"
 )
 
@@ -346,5 +348,17 @@ func TestRunStopsEveryGoroutine(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines before Run, %d after it returned:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestCollector(t *testing.T) {
+	d := New(testConfig("127.0.0.1:1"), nil)
+	reg := prometheus.NewPedanticRegistry()
+	if err := reg.Register(d.Collector()); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil || len(mfs) != 10 {
+		t.Fatalf("gathered %d families, %v", len(mfs), err)
 	}
 }

@@ -21,6 +21,7 @@ type reorderer struct {
 	now    func() time.Time
 	out    func(*fsEvent)
 
+	relMu    sync.Mutex // serialises release, so deliveries never interleave
 	mu       sync.Mutex
 	h        seqHeap
 	fifo     []*heldEvent // arrival order, for the oldest deadline
@@ -77,9 +78,33 @@ func (r *reorderer) reset() {
 	r.mu.Unlock()
 }
 
+// flush releases everything held, in order (the connection ended: no gap
+// will be filled any more).
+func (r *reorderer) flush() {
+	r.relMu.Lock()
+	defer r.relMu.Unlock()
+	r.mu.Lock()
+	var ready []*fsEvent
+	for r.h.Len() > 0 {
+		he := heap.Pop(&r.h).(*heldEvent)
+		he.released = true
+		if he.ev.seq > r.last {
+			r.last, r.haveLast = he.ev.seq, true
+		}
+		ready = append(ready, he.ev)
+	}
+	r.trimFifo()
+	r.mu.Unlock()
+	for _, ev := range ready {
+		r.out(ev)
+	}
+}
+
 // release hands every event that may go to out, in order, and returns when
 // the next one will be due (zero when nothing is held).
 func (r *reorderer) release() time.Duration {
+	r.relMu.Lock()
+	defer r.relMu.Unlock()
 	var ready []*fsEvent
 	r.mu.Lock()
 	now := r.now()

@@ -55,4 +55,10 @@ func TestReorderer(t *testing.T) {
 	if next := r.release(); next != 0 {
 		t.Errorf("nothing held, next = %s", next)
 	}
+	r.push(seqEv(9))
+	r.push(seqEv(7))
+	r.flush()
+	if g := strings.Join(got[len(got)-2:], " "); g != "7 9" {
+		t.Errorf("flush released %q, want in order", g)
+	}
 }
