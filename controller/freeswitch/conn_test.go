@@ -362,3 +362,49 @@ func TestCollector(t *testing.T) {
 		t.Fatalf("gathered %d families, %v", len(mfs), err)
 	}
 }
+
+// TestReplayTranscriptOverSocket writes the events of a real capture (the
+// SIPp call) over the socket, byte for byte as FreeSWITCH framed them (the
+// park gets the ipcc_did the ipcc dialplan would set), and expects the same
+// neutral events as the golden translation.
+func TestReplayTranscriptOverSocket(t *testing.T) {
+	s := newTestServer(t)
+	d, _ := startDriver(t, s.addr(), nil)
+	c := s.waitConn(t)
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	var wire strings.Builder
+	for _, r := range readTranscript(t, "esl-sipp-transcript.txt") {
+		e := r.event()
+		if e == nil {
+			continue
+		}
+		_, body := r.outer()
+		if e.name() == "CHANNEL_PARK" {
+			body = []byte(strings.Replace(string(body), "\n\n", "\nvariable_ipcc_did: 9999\nvariable_ipcc_queue: sales\n\n", 1))
+		}
+		fmt.Fprintf(&wire, "Content-Length: %d\nContent-Type: text/event-plain\n\n%s", len(body), body)
+	}
+	c.write(wire.String())
+	var got []string
+	for len(got) < 2 {
+		ev := waitFor(t, d, "replayed events", func(ev controller.Event) bool { return ev.Leg != "" })
+		got = append(got, formatEvent(ev))
+	}
+	want := []string{
+		"call_arrived leg=6e7aa13d-05c6-477d-8a93-1d1b6c4d0b1a ani=sipp ani_name=sipp dnis=9999 var.ipcc_did=9999 var.ipcc_queue=sales",
+		"hung_up leg=6e7aa13d-05c6-477d-8a93-1d1b6c4d0b1a cause=NORMAL_CLEARING by=remote",
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+	eventually(t, "the leg was marked as ipcc's", func() bool {
+		for _, cmd := range s.commands() {
+			if cmd == "api uuid_setvar 6e7aa13d-05c6-477d-8a93-1d1b6c4d0b1a ipcc_owned true" {
+				return true
+			}
+		}
+		return false
+	})
+}
