@@ -1,0 +1,575 @@
+package api
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/schedule"
+	"github.com/ipcc/ipcc/store"
+)
+
+// Number lists of inbound routing: blacklist (with CSV import/export),
+// whitelist (VIP), caller rules and named caller lists, and the tenant's
+// routing settings. Registered by addRoutingRoutes.
+
+type blacklistRequest struct {
+	Number    string             `json:"number"`
+	Kind      dialplan.MatchKind `json:"kind,omitempty"`
+	Reason    string             `json:"reason,omitempty"`
+	ExpiresAt *time.Time         `json:"expires_at,omitempty"`
+}
+
+type whitelistRequest struct {
+	Number    string             `json:"number"`
+	Kind      dialplan.MatchKind `json:"kind,omitempty"`
+	Name      string             `json:"name,omitempty"`
+	Priority  int                `json:"priority"`
+	ExpiresAt *time.Time         `json:"expires_at,omitempty"`
+}
+
+type callerRuleRequest struct {
+	Name     string             `json:"name"`
+	RouteID  string             `json:"route_id,omitempty"`
+	Position int                `json:"position"`
+	Match    dialplan.RuleMatch `json:"match"`
+	Value    string             `json:"value"`
+	Target   dialplan.Target    `json:"target"`
+	Enabled  *bool              `json:"enabled,omitempty"`
+}
+
+type callerListRequest struct {
+	Numbers []string `json:"numbers"`
+}
+
+type callerListView struct {
+	Name    string   `json:"name"`
+	Numbers []string `json:"numbers"`
+}
+
+type importResult struct {
+	Added   int `json:"added"`
+	Updated int `json:"updated"`
+}
+
+// ---- blacklist
+
+func (s *Server) listBlacklist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	es, err := s.opt.Store.ListBlacklist(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, es)
+}
+
+func decodeBlacklist(c echo.Context) (*dialplan.BlacklistEntry, error) {
+	var req blacklistRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return nil, err
+	}
+	e := &dialplan.BlacklistEntry{Number: dialplan.Clean(req.Number), Kind: req.Kind, Reason: strings.TrimSpace(req.Reason), ExpiresAt: req.ExpiresAt}
+	if e.Kind == "" {
+		e.Kind = dialplan.Exact
+	}
+	if err := e.Validate(); err != nil {
+		return nil, invalid(err)
+	}
+	return e, nil
+}
+
+func (s *Server) createBlacklist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	e, err := decodeBlacklist(c)
+	if err != nil {
+		return err
+	}
+	if err := s.opt.Store.AddBlacklist(c.Request().Context(), tenant, e); err != nil {
+		return conflictOn(err, "number", "%s %s is blacklisted already", e.Kind, e.Number)
+	}
+	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "reason": e.Reason})
+	return c.JSON(http.StatusCreated, e)
+}
+
+func (s *Server) getBlacklist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.opt.Store.GetBlacklist(c.Request().Context(), tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, e)
+}
+
+func (s *Server) putBlacklist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	old, err := s.opt.Store.GetBlacklist(ctx, tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	e, err := decodeBlacklist(c)
+	if err != nil {
+		return err
+	}
+	e.ID, e.CreatedAt = old.ID, old.CreatedAt
+	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "reason": e.Reason})
+	if err := s.opt.Store.UpdateBlacklist(ctx, tenant, e); err != nil {
+		return conflictOn(err, "number", "%s %s is blacklisted already", e.Kind, e.Number)
+	}
+	return c.JSON(http.StatusOK, e)
+}
+
+func (s *Server) deleteBlacklist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	if err := s.opt.Store.DeleteBlacklist(c.Request().Context(), tenant, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+var blacklistCSVColumns = []string{"number", "kind", "reason", "expires_at"}
+
+// importBlacklist reads CSV rows number,kind,reason,expires_at (kind,
+// reason and expires_at may be empty; a first row starting "number" is a
+// header). Every row is checked before anything is stored; the first bad
+// row gives a 400 naming its line and column, and nothing is imported.
+// Rows whose number and kind exist already replace that entry's reason and
+// expiry.
+func (s *Server) importBlacklist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")) // Excel's UTF-8 BOM
+	r := csv.NewReader(bytes.NewReader(body))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	var entries []dialplan.BlacklistEntry
+	seen := map[string]int{}
+	for first := true; ; first = false {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return errInvalid("csv", "line %d, column %d: %v", pe.Line, pe.Column, pe.Err)
+			}
+			return errInvalid("csv", "%v", err)
+		}
+		line, _ := r.FieldPos(0)
+		if first && strings.EqualFold(strings.TrimSpace(rec[0]), "number") {
+			continue
+		}
+		e, col, msg := blacklistRow(rec)
+		if msg != "" {
+			return errInvalid(csvColumn(col), "line %d, column %d (%s): %s", line, col, csvColumn(col), msg)
+		}
+		key := string(e.Kind) + " " + e.Number
+		if prev, dup := seen[key]; dup {
+			return errInvalid("number", "line %d, column 1 (number): %s %s repeats line %d", line, e.Kind, e.Number, prev)
+		}
+		seen[key] = line
+		entries = append(entries, e)
+	}
+	if len(entries) == 0 {
+		return errInvalid("csv", "no rows to import (expected number,kind,reason,expires_at)")
+	}
+	added, updated, err := s.opt.Store.ImportBlacklist(c.Request().Context(), tenant, entries)
+	if err != nil {
+		return err
+	}
+	setAudit(c, "", map[string]any{"added": added, "updated": updated})
+	return c.JSON(http.StatusOK, importResult{Added: added, Updated: updated})
+}
+
+func csvColumn(col int) string {
+	if col >= 1 && col <= len(blacklistCSVColumns) {
+		return blacklistCSVColumns[col-1]
+	}
+	return "extra column"
+}
+
+// blacklistRow checks one CSV record; on a problem it returns the 1-based
+// column and a message.
+func blacklistRow(rec []string) (dialplan.BlacklistEntry, int, string) {
+	if len(rec) > len(blacklistCSVColumns) {
+		return dialplan.BlacklistEntry{}, len(blacklistCSVColumns) + 1, fmt.Sprintf("%d columns, expected at most %d (number,kind,reason,expires_at)", len(rec), len(blacklistCSVColumns))
+	}
+	get := func(i int) string {
+		if i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	e := dialplan.BlacklistEntry{Number: dialplan.Clean(get(0)), Kind: dialplan.MatchKind(strings.ToLower(get(1))), Reason: get(2)}
+	if e.Kind == "" {
+		e.Kind = dialplan.Exact
+	}
+	if v := get(3); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return e, 4, fmt.Sprintf("%q is not an RFC 3339 time such as 2026-12-31T23:59:59+08:00", v)
+		}
+		e.ExpiresAt = &t
+	}
+	if err := e.Validate(); err != nil {
+		var es schedule.Errors
+		if errors.As(err, &es) {
+			col := 1
+			for i, name := range blacklistCSVColumns {
+				if name == es[0].Field {
+					col = i + 1
+				}
+			}
+			return e, col, es[0].Message
+		}
+		return e, 1, err.Error()
+	}
+	return e, 0, ""
+}
+
+func (s *Server) exportBlacklist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	es, err := s.opt.Store.ListBlacklist(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(blacklistCSVColumns)
+	for _, e := range es {
+		exp := ""
+		if e.ExpiresAt != nil {
+			exp = e.ExpiresAt.UTC().Format(time.RFC3339)
+		}
+		_ = w.Write([]string{e.Number, string(e.Kind), e.Reason, exp})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("api: export blacklist: %w", err)
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="blacklist.csv"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// ---- whitelist
+
+func (s *Server) listWhitelist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	es, err := s.opt.Store.ListWhitelist(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, es)
+}
+
+func decodeWhitelist(c echo.Context) (*dialplan.WhitelistEntry, error) {
+	var req whitelistRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return nil, err
+	}
+	e := &dialplan.WhitelistEntry{Number: dialplan.Clean(req.Number), Kind: req.Kind, Name: strings.TrimSpace(req.Name), Priority: req.Priority, ExpiresAt: req.ExpiresAt}
+	if e.Kind == "" {
+		e.Kind = dialplan.Exact
+	}
+	if err := e.Validate(); err != nil {
+		return nil, invalid(err)
+	}
+	return e, nil
+}
+
+func (s *Server) createWhitelist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	e, err := decodeWhitelist(c)
+	if err != nil {
+		return err
+	}
+	if err := s.opt.Store.AddWhitelist(c.Request().Context(), tenant, e); err != nil {
+		return conflictOn(err, "number", "%s %s is whitelisted already", e.Kind, e.Number)
+	}
+	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "priority": e.Priority})
+	return c.JSON(http.StatusCreated, e)
+}
+
+func (s *Server) getWhitelist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.opt.Store.GetWhitelist(c.Request().Context(), tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, e)
+}
+
+func (s *Server) putWhitelist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	old, err := s.opt.Store.GetWhitelist(ctx, tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	e, err := decodeWhitelist(c)
+	if err != nil {
+		return err
+	}
+	e.ID, e.CreatedAt = old.ID, old.CreatedAt
+	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "priority": e.Priority})
+	if err := s.opt.Store.UpdateWhitelist(ctx, tenant, e); err != nil {
+		return conflictOn(err, "number", "%s %s is whitelisted already", e.Kind, e.Number)
+	}
+	return c.JSON(http.StatusOK, e)
+}
+
+func (s *Server) deleteWhitelist(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	if err := s.opt.Store.DeleteWhitelist(c.Request().Context(), tenant, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// ---- caller rules and lists
+
+func (s *Server) listCallerRules(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	rs, err := s.opt.Store.ListCallerRules(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rs)
+}
+
+func (s *Server) callerRuleFromRequest(c echo.Context, tenant string) (*dialplan.CallerRule, error) {
+	var req callerRuleRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return nil, err
+	}
+	r := &dialplan.CallerRule{Name: strings.TrimSpace(req.Name), RouteID: req.RouteID, Position: req.Position, Match: req.Match,
+		Value: strings.TrimSpace(req.Value), Target: req.Target, Enabled: req.Enabled == nil || *req.Enabled}
+	if r.Match == dialplan.MatchPrefix {
+		r.Value = dialplan.Clean(r.Value)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, invalid(err)
+	}
+	if r.RouteID != "" {
+		if _, err := s.opt.Store.GetRoute(c.Request().Context(), tenant, r.RouteID); store.IsNotFound(err) {
+			return nil, errInvalid("route_id", "no route %q in this tenant", r.RouteID)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (s *Server) createCallerRule(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.callerRuleFromRequest(c, tenant)
+	if err != nil {
+		return err
+	}
+	if err := s.opt.Store.CreateCallerRule(c.Request().Context(), tenant, r); err != nil {
+		return err
+	}
+	setAudit(c, r.ID, map[string]any{"name": r.Name, "match": r.Match, "value": r.Value})
+	return c.JSON(http.StatusCreated, r)
+}
+
+func (s *Server) getCallerRule(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.opt.Store.GetCallerRule(c.Request().Context(), tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) putCallerRule(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	old, err := s.opt.Store.GetCallerRule(ctx, tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	r, err := s.callerRuleFromRequest(c, tenant)
+	if err != nil {
+		return err
+	}
+	r.ID, r.CreatedAt = old.ID, old.CreatedAt
+	setAudit(c, r.ID, map[string]any{"name": r.Name, "match": r.Match, "value": r.Value, "enabled": r.Enabled})
+	if err := s.opt.Store.UpdateCallerRule(ctx, tenant, r); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) deleteCallerRule(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	if err := s.opt.Store.DeleteCallerRule(c.Request().Context(), tenant, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) listCallerLists(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	ls, err := s.opt.Store.ListCallerLists(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ls)
+}
+
+func (s *Server) getCallerList(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	ns, err := s.opt.Store.GetCallerList(c.Request().Context(), tenant, c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, callerListView{Name: c.Param("name"), Numbers: ns})
+}
+
+func (s *Server) putCallerList(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	name := c.Param("name")
+	if !dialplan.ValidListName(name) {
+		return errInvalid("name", "%q is not a list name (1-64 letters, digits, '-', '_')", name)
+	}
+	var req callerListRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if len(req.Numbers) == 0 {
+		return errInvalid("numbers", "a list needs at least one number (delete the list instead)")
+	}
+	for i, n := range req.Numbers {
+		req.Numbers[i] = dialplan.Clean(n)
+		if !dialplan.ValidNumber(req.Numbers[i]) {
+			return errInvalid(fmt.Sprintf("numbers[%d]", i), "%q is not a phone number (1-32 digits, optional leading +)", n)
+		}
+	}
+	setAudit(c, name, map[string]any{"numbers": len(req.Numbers)})
+	if err := s.opt.Store.PutCallerList(c.Request().Context(), tenant, name, req.Numbers); err != nil {
+		return err
+	}
+	ns, err := s.opt.Store.GetCallerList(c.Request().Context(), tenant, name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, callerListView{Name: name, Numbers: ns})
+}
+
+func (s *Server) deleteCallerList(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	setAudit(c, c.Param("name"), nil)
+	if err := s.opt.Store.DeleteCallerList(c.Request().Context(), tenant, c.Param("name")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// ---- settings
+
+func (s *Server) getRoutingSettings(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	set, err := s.opt.Store.GetRoutingSettings(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, set)
+}
+
+func (s *Server) putRoutingSettings(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var set dialplan.Settings
+	if err := decodeJSON(c, &set); err != nil {
+		return err
+	}
+	if err := set.Validate(); err != nil {
+		return invalid(err)
+	}
+	setAudit(c, tenant, map[string]any{"default_language": set.DefaultLanguage, "country_code": set.CountryCode})
+	if err := s.opt.Store.PutRoutingSettings(c.Request().Context(), tenant, &set); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, &set)
+}
