@@ -1,0 +1,74 @@
+package controller
+
+import "context"
+
+// The methods below act on the call's inbound leg; use the Leg methods for
+// originated legs.
+
+// Answer answers the inbound leg; see Leg.Answer.
+func (c *Call) Answer(ctx context.Context) error { return c.inbound.Answer(ctx) }
+
+// Play plays media to the caller; see Leg.Play.
+func (c *Call) Play(ctx context.Context, o PlayOptions) (string, error) {
+	return c.inbound.Play(ctx, o)
+}
+
+// PlayAndCollect prompts the caller and collects digits; see
+// Leg.PlayAndCollect.
+func (c *Call) PlayAndCollect(ctx context.Context, o Collect) (string, error) {
+	return c.inbound.PlayAndCollect(ctx, o)
+}
+
+// Record records the inbound leg; see Leg.Record.
+func (c *Call) Record(ctx context.Context, o RecordOptions) (string, error) {
+	return c.inbound.Record(ctx, o)
+}
+
+// StopRecord stops a recording of the inbound leg.
+func (c *Call) StopRecord(ctx context.Context, id string) error {
+	return c.inbound.StopRecord(ctx, id)
+}
+
+// PauseRecord pauses or resumes a recording of the inbound leg.
+func (c *Call) PauseRecord(ctx context.Context, id string, pause bool) error {
+	return c.inbound.PauseRecord(ctx, id, pause)
+}
+
+// Bridge bridges the caller with leg; see Leg.Bridge.
+func (c *Call) Bridge(ctx context.Context, leg *Leg) error { return c.inbound.Bridge(ctx, leg) }
+
+// Unbridge takes the caller out of its bridge.
+func (c *Call) Unbridge(ctx context.Context) error { return c.inbound.Unbridge(ctx) }
+
+// Hold puts the caller on hold with music-on-hold class moh.
+func (c *Call) Hold(ctx context.Context, moh string) error { return c.inbound.Hold(ctx, moh) }
+
+// Unhold takes the caller off hold.
+func (c *Call) Unhold(ctx context.Context) error { return c.inbound.Unhold(ctx) }
+
+// Eavesdrop makes the inbound leg (a supervisor who called in) spy on
+// target; see Leg.Eavesdrop.
+func (c *Call) Eavesdrop(ctx context.Context, target string, mode EavesdropMode) error {
+	return c.inbound.Eavesdrop(ctx, target, mode)
+}
+
+// Transfer hands the caller back to the switch dialplan; see Leg.Transfer.
+func (c *Call) Transfer(ctx context.Context, t DialplanTarget) error {
+	return c.inbound.Transfer(ctx, t)
+}
+
+// SendDTMF sends digits to the caller.
+func (c *Call) SendDTMF(ctx context.Context, digits string) error {
+	return c.inbound.SendDTMF(ctx, digits)
+}
+
+// SetVar sets a channel variable on the inbound leg.
+func (c *Call) SetVar(ctx context.Context, name, value string) error {
+	return c.inbound.SetVar(ctx, name, value)
+}
+
+// Hangup hangs up the caller (originated legs stay; hang them up or let the
+// switch clear them when bridged).
+func (c *Call) Hangup(ctx context.Context, cause Cause) error {
+	return c.inbound.Hangup(ctx, cause)
+}

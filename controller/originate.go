@@ -1,0 +1,146 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"time"
+)
+
+// OriginateOptions tune Call.Originate.
+type OriginateOptions struct {
+	CallerIDNum  string
+	CallerIDName string
+	// Timeout is the ring timeout the switch applies (0 = switch default).
+	// The controller gives up on its own Timeout+CommandTimeout later (60s
+	// + CommandTimeout without a Timeout) in case the switch never reports.
+	Timeout time.Duration
+	Vars    map[string]string
+}
+
+// Originate creates an outbound leg owned by the call and waits until it is
+// answered (returning the leg) or fails (returning an *OriginateError with
+// the cause, e.g. USER_BUSY or NO_ANSWER). The leg id is chosen and
+// registered before the command is sent, so no event can race it. If the
+// caller hangs up or ctx ends meanwhile, the new leg is cancelled.
+func (c *Call) Originate(ctx context.Context, ep Endpoint, o OriginateOptions) (*Leg, error) {
+	wrap := func(err error) error {
+		return fmt.Errorf("controller: originate to %q on call %s: %w", ep.Number, c.id, err)
+	}
+	if err := c.beginWait(); err != nil {
+		return nil, wrap(err)
+	}
+	defer c.endWait()
+	if err := c.inbound.goneErr(); err != nil {
+		return nil, wrap(err)
+	}
+
+	leg := newLeg(c, newID(), false)
+	c.mu.Lock()
+	c.legs[leg.id] = leg
+	c.mu.Unlock()
+	c.ctl.registerLeg(c.swName, leg.id, c)
+
+	req := Originate{
+		LegID: leg.id, Endpoint: ep, CallerIDNum: o.CallerIDNum, CallerIDName: o.CallerIDName,
+		Timeout: o.Timeout, Vars: maps.Clone(o.Vars),
+	}
+	err := c.command(ctx, "originate", leg.id, fmt.Sprintf("to %s (timeout %s)", ep.Number, o.Timeout), func(ctx context.Context) error {
+		return c.sw.Originate(ctx, req)
+	})
+	if err != nil {
+		c.mu.Lock()
+		leg.markGoneLocked(CauseNormalTemporaryFailure, HangupController, false)
+		c.mu.Unlock()
+		c.ctl.unregisterLeg(c.swName, leg.id, c)
+		return nil, err
+	}
+	c.mu.Lock()
+	leg.accepted = true
+	c.mu.Unlock()
+
+	guard := o.Timeout
+	if guard <= 0 {
+		guard = 60 * time.Second
+	}
+	timer := c.clock().NewTimer(guard + c.ctl.opts.CommandTimeout)
+	defer timer.Stop()
+	cancelLeg := func(cause Cause) {
+		hctx, cancel := c.cleanupCtx(ctx)
+		defer cancel()
+		_ = leg.Hangup(hctx, cause)
+	}
+	for {
+		ev, timedOut, err := c.next(ctx, timer.C())
+		if err != nil {
+			cancelLeg(CauseOriginatorCancel)
+			return nil, wrap(err)
+		}
+		if timedOut {
+			c.Note("originate", "no answer or failure reported in time; cancelling "+leg.id)
+			cancelLeg(CauseOriginatorCancel)
+			return nil, wrap(&OriginateError{Leg: leg.id, Endpoint: ep, Cause: CauseNoAnswer, By: HangupController})
+		}
+		switch {
+		case ev.Type == EventAnswered && ev.Leg == leg.id:
+			c.log.Info("originated leg answered", "new_leg", leg.id, "to", ep.Number)
+			return leg, nil
+		case ev.Type == EventHungUp && ev.Leg == leg.id:
+			cause := ev.Cause
+			if cause == "" {
+				cause = CauseNormalUnspecified
+			}
+			return nil, wrap(&OriginateError{Leg: leg.id, Endpoint: ep, Cause: cause, By: ev.HangupBy})
+		case ev.Type == EventHungUp && ev.Leg == c.inbound.id:
+			cancelLeg(CauseOriginatorCancel)
+			return nil, wrap(ErrHungUp)
+		}
+	}
+}
+
+// Bridge connects l with other (both on this call's switch) and waits for
+// the switch to report the bridge.
+func (l *Leg) Bridge(ctx context.Context, other *Leg) error {
+	c := l.call
+	if other == nil {
+		return l.wrap("bridge", fmt.Errorf("%w: nil leg", ErrInvalidArgument))
+	}
+	if other.call.swName != c.swName {
+		return l.wrap("bridge", fmt.Errorf("%w: leg %s is on switch %q, not %q", ErrInvalidArgument, other.id, other.call.swName, c.swName))
+	}
+	if err := c.beginWait(); err != nil {
+		return l.wrap("bridge", err)
+	}
+	defer c.endWait()
+	if err := l.goneErr(); err != nil {
+		return l.wrap("bridge", err)
+	}
+	if err := other.goneErr(); err != nil {
+		return l.wrap("bridge", err)
+	}
+	if err := c.command(ctx, "bridge", l.id, "with "+other.id, func(ctx context.Context) error {
+		return c.sw.Bridge(ctx, l.id, other.id)
+	}); err != nil {
+		return err
+	}
+	timer := c.clock().NewTimer(c.ctl.opts.CommandTimeout)
+	defer timer.Stop()
+	for {
+		if l.BridgedWith() == other.id {
+			return nil
+		}
+		ev, timedOut, err := c.next(ctx, timer.C())
+		switch {
+		case err != nil:
+			return l.wrap("bridge", err)
+		case timedOut:
+			return l.wrap("bridge", ErrNoConfirmation)
+		}
+		if err := c.endsWait(ev, l, other); err != nil {
+			return l.wrap("bridge", err)
+		}
+		if ev.Type == EventBridged && (ev.Leg == l.id || ev.Leg == other.id || ev.OtherLeg == l.id || ev.OtherLeg == other.id) {
+			return nil
+		}
+	}
+}
