@@ -129,6 +129,9 @@ type Channel struct {
 	queue       []*execItem // FreeSWITCH: applications waiting (event-lock)
 	busy        bool        // FreeSWITCH: an application with event-lock runs
 	phone       *phoneRun
+	// onLinkAnswer runs when the channel is answered because its
+	// loopback/Local partner was (the originator's application starts then).
+	onLinkAnswer func()
 	hanging     bool
 	curAppUUID  string      // FreeSWITCH: Application-UUID of CurrentApp
 	appUUID     string      // FreeSWITCH: Application-UUID for the next setApp (sendmsg Event-UUID)

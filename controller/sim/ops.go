@@ -65,6 +65,10 @@ func (m *Model) answer(c *Channel) {
 			l.State = StateUp
 			l.Answered = c.Answered
 			m.emit(m.ev(evAnswer, l))
+			if f := l.onLinkAnswer; f != nil {
+				l.onLinkAnswer = nil
+				f()
+			}
 		}
 	}
 	m.startPresses(c)

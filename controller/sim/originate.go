@@ -64,7 +64,13 @@ func dialStatus(cause string) string {
 // originate creates an outbound leg and plays its endpoint's script. It
 // returns the failure cause when the endpoint cannot be reached at all.
 func (m *Model) originate(r origReq) (*Channel, string) {
+	if (r.Kind == "loopback" || r.Kind == "local") && r.Context == TestCallerContext {
+		return m.originateTestCaller(r)
+	}
 	spec, ok := m.phones[r.Number]
+	if (r.Kind == "loopback" || r.Kind == "local") && r.Context == TestPhoneContext {
+		spec, ok = testPhone(r.Number, m.opts.AutoAnswer), true
+	}
 	switch {
 	case !ok && r.Kind == "user":
 		return nil, "SUBSCRIBER_ABSENT"
