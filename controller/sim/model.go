@@ -92,51 +92,51 @@ type Heard struct {
 // Channel is one leg in the model. Fields are guarded by Model.mu; callers
 // outside the package see copies (ChannelInfo).
 type Channel struct {
-	ID, Name    string
-	Front       Front
-	Inbound     bool
-	State       ChanState
-	ANI         string
-	ANIName     string
-	DNIS        string
-	Context     string
-	Vars        *vars
-	Created     time.Time
-	Answered    time.Time
-	Ended       time.Time
-	Bridge      string
-	Conference  string
-	Held        bool
-	MOH         bool
-	MuteIn      bool   // the party's voice is not passed on
-	MuteOut     bool   // the party hears nothing
-	App         string // Asterisk: Stasis application ("" = not in Stasis)
-	AppArgs     []string
-	CurrentApp  string // FreeSWITCH: running dialplan application
-	AppData     string
-	Spy         *spy
-	Link        string // loopback/Local partner
-	Heard       []Heard
-	DTMFIn      string // digits received from the far end
-	DTMFOut     string // digits sent towards the far end
-	Cause       string
-	HangupBy    string
-	Endpoint    string // endpoint number reached by an originate
-	Recordings  []string
-	seq         int
-	relay       bool // snoop channels pass audio on instead of being a party
-	pagd        *pagd
-	queue       []*execItem // FreeSWITCH: applications waiting (event-lock)
-	busy        bool        // FreeSWITCH: an application with event-lock runs
-	phone       *phoneRun
+	ID, Name   string
+	Front      Front
+	Inbound    bool
+	State      ChanState
+	ANI        string
+	ANIName    string
+	DNIS       string
+	Context    string
+	Vars       *vars
+	Created    time.Time
+	Answered   time.Time
+	Ended      time.Time
+	Bridge     string
+	Conference string
+	Held       bool
+	MOH        bool
+	MuteIn     bool   // the party's voice is not passed on
+	MuteOut    bool   // the party hears nothing
+	App        string // Asterisk: Stasis application ("" = not in Stasis)
+	AppArgs    []string
+	CurrentApp string // FreeSWITCH: running dialplan application
+	AppData    string
+	Spy        *spy
+	Link       string // loopback/Local partner
+	Heard      []Heard
+	DTMFIn     string // digits received from the far end
+	DTMFOut    string // digits sent towards the far end
+	Cause      string
+	HangupBy   string
+	Endpoint   string // endpoint number reached by an originate
+	Recordings []string
+	seq        int
+	relay      bool // snoop channels pass audio on instead of being a party
+	pagd       *pagd
+	queue      []*execItem // FreeSWITCH: applications waiting (event-lock)
+	busy       bool        // FreeSWITCH: an application with event-lock runs
+	phone      *phoneRun
 	// onLinkAnswer runs when the channel is answered because its
 	// loopback/Local partner was (the originator's application starts then).
 	onLinkAnswer func()
-	hanging     bool
-	curAppUUID  string      // FreeSWITCH: Application-UUID of CurrentApp
-	appUUID     string      // FreeSWITCH: Application-UUID for the next setApp (sendmsg Event-UUID)
-	pending     []*execItem // FreeSWITCH: rest of an inline dialplan after a long-running app
-	bridgedTime time.Time
+	hanging      bool
+	curAppUUID   string      // FreeSWITCH: Application-UUID of CurrentApp
+	appUUID      string      // FreeSWITCH: Application-UUID for the next setApp (sendmsg Event-UUID)
+	pending      []*execItem // FreeSWITCH: rest of an inline dialplan after a long-running app
+	bridgedTime  time.Time
 }
 
 func (c *Channel) alive() bool { return c.State != StateGone }
