@@ -32,7 +32,9 @@ type Call struct {
 	dnis    string
 	created time.Time
 	log     *slog.Logger
-	inbound *Leg
+	inbound *Leg // the leg the call started with (dialed leg for Dial)
+
+	outbound bool // created by Controller.Dial
 
 	waitMu sync.Mutex // held by the one waiting method
 
@@ -85,8 +87,12 @@ func newCall(ctl *Controller, sw Switch, ev Event) *Call {
 // ID is ipcc's id of the call (not a switch leg id).
 func (c *Call) ID() string { return c.id }
 
-// Leg is the inbound leg.
+// Leg is the leg the call started with: the inbound leg, or for a call
+// placed with Controller.Dial the dialed leg.
 func (c *Call) Leg() *Leg { return c.inbound }
+
+// Outbound reports whether the call was placed with Controller.Dial.
+func (c *Call) Outbound() bool { return c.outbound }
 
 // ANI is the caller number.
 func (c *Call) ANI() string { return c.ani }

@@ -261,12 +261,12 @@ func (l *Leg) SendDTMF(ctx context.Context, digits string) error {
 }
 
 // SetVar sets a channel variable on the leg (and in Call.Vars for the
-// inbound leg).
+// call's first leg).
 func (l *Leg) SetVar(ctx context.Context, name, value string) error {
 	err := l.send(ctx, "set_var", name+"="+value, func(ctx context.Context) error {
 		return l.call.sw.SetVar(ctx, l.id, name, value)
 	})
-	if err == nil && l.inbound {
+	if err == nil && l == l.call.inbound {
 		l.call.mu.Lock()
 		l.call.vars[name] = value
 		l.call.mu.Unlock()

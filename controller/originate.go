@@ -24,23 +24,31 @@ type OriginateOptions struct {
 // registered before the command is sent, so no event can race it. If the
 // caller hangs up or ctx ends meanwhile, the new leg is cancelled.
 func (c *Call) Originate(ctx context.Context, ep Endpoint, o OriginateOptions) (*Leg, error) {
-	wrap := func(err error) error {
-		return fmt.Errorf("controller: originate to %q on call %s: %w", ep.Number, c.id, err)
-	}
 	if err := c.beginWait(); err != nil {
-		return nil, wrap(err)
+		return nil, originateErr(c, ep, err)
 	}
 	defer c.endWait()
 	if err := c.inbound.goneErr(); err != nil {
-		return nil, wrap(err)
+		return nil, originateErr(c, ep, err)
 	}
-
 	leg := newLeg(c, newID(), false)
 	c.mu.Lock()
 	c.legs[leg.id] = leg
 	c.mu.Unlock()
 	c.ctl.registerLeg(c.swName, leg.id, c)
+	if err := c.originateLeg(ctx, leg, ep, o); err != nil {
+		return nil, err
+	}
+	return leg, nil
+}
 
+func originateErr(c *Call, ep Endpoint, err error) error {
+	return fmt.Errorf("controller: originate to %q on call %s: %w", ep.Number, c.id, err)
+}
+
+// originateLeg sends the originate for leg (already registered) and waits
+// for its outcome. The caller holds the wait.
+func (c *Call) originateLeg(ctx context.Context, leg *Leg, ep Endpoint, o OriginateOptions) error {
 	req := Originate{
 		LegID: leg.id, Endpoint: ep, CallerIDNum: o.CallerIDNum, CallerIDName: o.CallerIDName,
 		Timeout: o.Timeout, Vars: maps.Clone(o.Vars),
@@ -53,7 +61,8 @@ func (c *Call) Originate(ctx context.Context, ep Endpoint, o OriginateOptions) (
 		leg.markGoneLocked(CauseNormalTemporaryFailure, HangupController, false)
 		c.mu.Unlock()
 		c.ctl.unregisterLeg(c.swName, leg.id, c)
-		return nil, err
+		c.ctl.maybeForget(c)
+		return err
 	}
 	c.mu.Lock()
 	leg.accepted = true
@@ -74,26 +83,26 @@ func (c *Call) Originate(ctx context.Context, ep Endpoint, o OriginateOptions) (
 		ev, timedOut, err := c.next(ctx, timer.C())
 		if err != nil {
 			cancelLeg(CauseOriginatorCancel)
-			return nil, wrap(err)
+			return originateErr(c, ep, err)
 		}
 		if timedOut {
 			c.Note("originate", "no answer or failure reported in time; cancelling "+leg.id)
 			cancelLeg(CauseOriginatorCancel)
-			return nil, wrap(&OriginateError{Leg: leg.id, Endpoint: ep, Cause: CauseNoAnswer, By: HangupController})
+			return originateErr(c, ep, &OriginateError{Leg: leg.id, Endpoint: ep, Cause: CauseNoAnswer, By: HangupController})
 		}
 		switch {
 		case ev.Type == EventAnswered && ev.Leg == leg.id:
 			c.log.Info("originated leg answered", "new_leg", leg.id, "to", ep.Number)
-			return leg, nil
+			return nil
 		case ev.Type == EventHungUp && ev.Leg == leg.id:
 			cause := ev.Cause
 			if cause == "" {
 				cause = CauseNormalUnspecified
 			}
-			return nil, wrap(&OriginateError{Leg: leg.id, Endpoint: ep, Cause: cause, By: ev.HangupBy})
+			return originateErr(c, ep, &OriginateError{Leg: leg.id, Endpoint: ep, Cause: cause, By: ev.HangupBy})
 		case ev.Type == EventHungUp && ev.Leg == c.inbound.id:
 			cancelLeg(CauseOriginatorCancel)
-			return nil, wrap(ErrHungUp)
+			return originateErr(c, ep, ErrHungUp)
 		}
 	}
 }

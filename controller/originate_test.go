@@ -211,3 +211,47 @@ func TestTransferEndsControl(t *testing.T) {
 		t.Fatal("returning leg reused the transferred call")
 	}
 }
+
+func TestDial(t *testing.T) {
+	h := newHarness(t, nil)
+	h.sw.onOriginate = func(o Originate) {
+		if o.Endpoint.Number == "busy" {
+			h.sw.emit(Event{Type: EventHungUp, Leg: o.LegID, Cause: CauseUserBusy, HangupBy: HangupRemote})
+			return
+		}
+		h.sw.emit(Event{Type: EventAnswered, Leg: o.LegID})
+	}
+	ctx := context.Background()
+	call, err := h.ctl.Dial(ctx, "fs1", Endpoint{Kind: EndpointExternal, Number: "13900139000", Trunk: "gw1"}, OriginateOptions{CallerIDNum: "4001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !call.Outbound() || call.Leg().Inbound() || call.DNIS() != "13900139000" || call.ANI() != "4001" || !call.Leg().Answered() {
+		t.Fatalf("dialed call: outbound %v dnis %s ani %s", call.Outbound(), call.DNIS(), call.ANI())
+	}
+	// The dialer drives it like any call.
+	done := make(chan error, 1)
+	go func() {
+		_, err := call.Play(ctx, PlayOptions{Media: []Media{{Kind: MediaFile, Value: "campaign.wav"}}})
+		done <- err
+	}()
+	h.sw.waitCmd(t, "play "+call.Leg().ID())
+	h.sw.finishPlay(call.Leg().ID(), "")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := call.Hangup(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "dialed call forgotten", func() bool { _, ok := h.ctl.Call(call.ID()); return !ok })
+
+	_, err = h.ctl.Dial(ctx, "fs1", Endpoint{Kind: EndpointExtension, Number: "busy"}, OriginateOptions{})
+	var oe *OriginateError
+	if !errors.As(err, &oe) || oe.Cause != CauseUserBusy {
+		t.Fatalf("busy: %v", err)
+	}
+	waitFor(t, "failed attempt forgotten", func() bool { return len(h.ctl.Calls()) == 0 })
+	if _, err := h.ctl.Dial(ctx, "nope", Endpoint{Number: "1"}, OriginateOptions{}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("unknown switch: %v", err)
+	}
+}
