@@ -1,0 +1,16 @@
+package switchtest_test
+
+import (
+	"testing"
+
+	"github.com/ipcc/ipcc/controller/sim"
+	"github.com/ipcc/ipcc/controller/switchtest"
+)
+
+func TestContractFreeSWITCHOverSimulator(t *testing.T) {
+	switchtest.Run(t, switchtest.NewSimWorld(t, sim.FrontFreeSWITCH))
+}
+
+func TestContractAsteriskOverSimulator(t *testing.T) {
+	switchtest.Run(t, switchtest.NewSimWorld(t, sim.FrontAsterisk))
+}
