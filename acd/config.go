@@ -1,0 +1,374 @@
+package acd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Strategy names how a queue chooses among equally levelled available agents.
+type Strategy string
+
+// Distribution strategies.
+const (
+	RingAll        Strategy = "ring-all"        // offer to every eligible agent at once; first answer wins
+	RoundRobin     Strategy = "round-robin"     // next agent after the one offered last (memory per level)
+	Random         Strategy = "random"          // uniform among eligible agents
+	LongestIdle    Strategy = "longest-idle"    // the agent available the longest
+	FewestCalls    Strategy = "fewest-calls"    // fewest calls answered today
+	LeastTalkTime  Strategy = "least-talk-time" // least talk time today
+	Sequential     Strategy = "sequential"      // fixed member order (position), first available
+	WeightedRandom Strategy = "weighted-random" // random, proportional to the member weight
+)
+
+// Strategies lists every strategy, for validation and documentation.
+var Strategies = []Strategy{RingAll, RoundRobin, Random, LongestIdle, FewestCalls, LeastTalkTime, Sequential, WeightedRandom}
+
+// Valid reports whether s is a known strategy.
+func (s Strategy) Valid() bool {
+	for _, x := range Strategies {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Duration is a time.Duration that reads and writes JSON as "20s" / "1m30s"
+// (a bare number is taken as seconds).
+type Duration time.Duration
+
+// D is the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalJSON writes "1m30s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON accepts "90s", "1m30s" or 90 (seconds).
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		f, ferr := strconv.ParseFloat(string(b), 64)
+		if ferr != nil {
+			return fmt.Errorf("duration must be a string such as \"20s\" or a number of seconds, got %s", b)
+		}
+		*d = Duration(f * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: use a form such as \"20s\" or \"1m30s\"", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// TargetKind names where an overflowing call goes.
+type TargetKind string
+
+// Overflow target kinds.
+const (
+	TargetNone      TargetKind = ""          // no overflow: the rule does not apply
+	TargetQueue     TargetKind = "queue"     // another queue of the tenant (moved by the engine itself)
+	TargetFlow      TargetKind = "flow"      // an IVR flow
+	TargetVoicemail TargetKind = "voicemail" // a voicemail box
+	TargetNumber    TargetKind = "number"    // an external number
+	TargetHangup    TargetKind = "hangup"    // play the prompt, if any, and hang up
+)
+
+// Target is where a call overflows to.
+type Target struct {
+	Kind  TargetKind `json:"kind,omitempty"`
+	Value string     `json:"value,omitempty"` // queue id, flow id, mailbox, number
+}
+
+// Announcements switch each prompt of a queue on or off.
+type Announcements struct {
+	// Lang is "zh-CN" (default) or "en": the language of the texts in the
+	// Announce effects.
+	Lang string `json:"lang,omitempty"`
+	// EntryPrompt is played once when the caller joins ("" = none).
+	EntryPrompt string `json:"entry_prompt,omitempty"`
+	// Position turns on the periodic "you are number N, estimated wait M"
+	// announcement every PositionInterval (default 30s).
+	Position         bool     `json:"position,omitempty"`
+	PositionInterval Duration `json:"position_interval,omitempty"`
+	// AgentWhisper: before connecting, the agent hears the queue name and
+	// how long the caller waited.
+	AgentWhisper bool `json:"agent_whisper,omitempty"`
+	// AgentID: after connecting, the caller hears the agent's ID (工号播报).
+	AgentID bool `json:"agent_id,omitempty"`
+}
+
+// Limits bound a queue.
+type Limits struct {
+	MaxLength int      `json:"max_length,omitempty"` // waiting callers; 0 = unlimited
+	MaxWait   Duration `json:"max_wait,omitempty"`   // 0 = unlimited
+	// WhenNoAgents applies when no member is logged in, WhenAllOnBreak when
+	// every logged-in member is not ready: join (default), refuse entry, or
+	// refuse entry and also send waiting callers to the overflow target.
+	WhenNoAgents   JoinRule `json:"when_no_agents,omitempty"`
+	WhenAllOnBreak JoinRule `json:"when_all_on_break,omitempty"`
+}
+
+// JoinRule says whether callers join a queue in a condition.
+type JoinRule string
+
+// Join rules.
+const (
+	RuleJoin   JoinRule = "join"   // join and wait (default)
+	RuleRefuse JoinRule = "refuse" // do not join: overflow at entry
+	RuleLeave  JoinRule = "leave"  // do not join, and waiting callers leave when it happens
+)
+
+func (r JoinRule) valid() bool { return r == "" || r == RuleJoin || r == RuleRefuse || r == RuleLeave }
+
+// OverflowTargets names the target of each limit rule.
+type OverflowTargets struct {
+	QueueFull  Target `json:"queue_full,omitempty"`
+	MaxWait    Target `json:"max_wait,omitempty"`
+	NoAgents   Target `json:"no_agents,omitempty"`
+	AllOnBreak Target `json:"all_on_break,omitempty"`
+	// Voicemail is where a caller who presses the voicemail key goes.
+	Voicemail Target `json:"voicemail,omitempty"`
+}
+
+// BreakMode says what happens to a break request above the cap.
+type BreakMode string
+
+// Break modes.
+const (
+	BreakWait   BreakMode = "wait"   // queue the request; granted in order when someone returns
+	BreakRefuse BreakMode = "refuse" // refuse it (ErrBreakCap)
+)
+
+// QueueConfig is one queue (skill group). The zero values of optional fields
+// take the defaults described on each field.
+type QueueConfig struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Strategy Strategy `json:"strategy"`
+	// RingTimeout is how long an offer rings before the agent is set
+	// not-ready (no-answer) and the call goes to the next agent (default 20s).
+	RingTimeout Duration `json:"ring_timeout,omitempty"`
+	// WrapUp is the after-call work time (0 = straight back to available).
+	WrapUp Duration `json:"wrap_up,omitempty"`
+	// MaxWrapUpExtension caps the total extension an agent may ask for
+	// (default 10 min).
+	MaxWrapUpExtension Duration `json:"max_wrap_up_extension,omitempty"`
+	// LastAgentFirst offers a call first to the agent who served the caller
+	// last, when that agent is an available member (highest precedence).
+	LastAgentFirst bool `json:"last_agent_first,omitempty"`
+	// ServiceLevel is the answer-time threshold of the service level
+	// (default 20s).
+	ServiceLevel Duration `json:"service_level,omitempty"`
+	// DefaultHandleTime seeds the estimated wait before calls were handled
+	// (default 3m).
+	DefaultHandleTime Duration `json:"default_handle_time,omitempty"`
+	// BreakCap is the most members that may be on a capped break at once
+	// (允许休息最大人数, 0 = no cap); BreakMode says what happens above it.
+	BreakCap      int             `json:"break_cap,omitempty"`
+	BreakMode     BreakMode       `json:"break_mode,omitempty"`
+	Announcements Announcements   `json:"announcements"`
+	Limits        Limits          `json:"limits"`
+	Overflow      OverflowTargets `json:"overflow"`
+}
+
+// Defaults used when a QueueConfig field is zero.
+const (
+	DefaultRingTimeout      = 20 * time.Second
+	DefaultServiceLevel     = 20 * time.Second
+	DefaultHandleTime       = 3 * time.Minute
+	DefaultPositionInterval = 30 * time.Second
+	DefaultMaxWrapExtension = 10 * time.Minute
+)
+
+func (q *QueueConfig) ringTimeout() time.Duration {
+	return orDefault(q.RingTimeout.D(), DefaultRingTimeout)
+}
+func (q *QueueConfig) serviceLevel() time.Duration {
+	return orDefault(q.ServiceLevel.D(), DefaultServiceLevel)
+}
+func (q *QueueConfig) defaultHandle() time.Duration {
+	return orDefault(q.DefaultHandleTime.D(), DefaultHandleTime)
+}
+func (q *QueueConfig) positionInterval() time.Duration {
+	return orDefault(q.Announcements.PositionInterval.D(), DefaultPositionInterval)
+}
+func (q *QueueConfig) maxWrapExtension() time.Duration {
+	return orDefault(q.MaxWrapUpExtension.D(), DefaultMaxWrapExtension)
+}
+func (q *QueueConfig) lang() string {
+	if q.Announcements.Lang == "" {
+		return "zh-CN"
+	}
+	return q.Announcements.Lang
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// FieldError is a validation error naming the offending field (JSON path).
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return "acd: field " + e.Field + ": " + e.Msg }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// IDPattern is what queue ids look like: they are used in flows and routes.
+var IDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// Validate checks the configuration; the error is a *FieldError naming the
+// first bad field.
+func (q *QueueConfig) Validate() error {
+	if !IDPattern.MatchString(q.ID) {
+		return fieldErr("id", "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+	}
+	if strings.TrimSpace(q.Name) == "" {
+		return fieldErr("name", "is required")
+	}
+	if !q.Strategy.Valid() {
+		return fieldErr("strategy", "unknown strategy %q (one of %v)", q.Strategy, Strategies)
+	}
+	durs := []struct {
+		name string
+		d    Duration
+		max  time.Duration
+	}{
+		{"ring_timeout", q.RingTimeout, 10 * time.Minute},
+		{"wrap_up", q.WrapUp, 24 * time.Hour},
+		{"max_wrap_up_extension", q.MaxWrapUpExtension, 24 * time.Hour},
+		{"service_level", q.ServiceLevel, 24 * time.Hour},
+		{"default_handle_time", q.DefaultHandleTime, 24 * time.Hour},
+		{"announcements.position_interval", q.Announcements.PositionInterval, 24 * time.Hour},
+		{"limits.max_wait", q.Limits.MaxWait, 7 * 24 * time.Hour},
+	}
+	for _, x := range durs {
+		if x.d < 0 || x.d.D() > x.max {
+			return fieldErr(x.name, "must be between 0 and %s, got %s", x.max, x.d.D())
+		}
+	}
+	if q.Announcements.Position && q.Announcements.PositionInterval != 0 && q.Announcements.PositionInterval.D() < 5*time.Second {
+		return fieldErr("announcements.position_interval", "must be at least 5s")
+	}
+	switch q.Announcements.Lang {
+	case "", "zh-CN", "en":
+	default:
+		return fieldErr("announcements.lang", "must be zh-CN or en, got %q", q.Announcements.Lang)
+	}
+	if !q.Limits.WhenNoAgents.valid() {
+		return fieldErr("limits.when_no_agents", "must be join, refuse or leave, got %q", q.Limits.WhenNoAgents)
+	}
+	if !q.Limits.WhenAllOnBreak.valid() {
+		return fieldErr("limits.when_all_on_break", "must be join, refuse or leave, got %q", q.Limits.WhenAllOnBreak)
+	}
+	if q.Limits.MaxLength < 0 {
+		return fieldErr("limits.max_length", "must not be negative")
+	}
+	if q.BreakCap < 0 {
+		return fieldErr("break_cap", "must not be negative")
+	}
+	switch q.BreakMode {
+	case "", BreakWait, BreakRefuse:
+	default:
+		return fieldErr("break_mode", "must be wait or refuse, got %q", q.BreakMode)
+	}
+	targets := []struct {
+		name string
+		t    Target
+	}{
+		{"overflow.queue_full", q.Overflow.QueueFull},
+		{"overflow.max_wait", q.Overflow.MaxWait},
+		{"overflow.no_agents", q.Overflow.NoAgents},
+		{"overflow.all_on_break", q.Overflow.AllOnBreak},
+		{"overflow.voicemail", q.Overflow.Voicemail},
+	}
+	for _, x := range targets {
+		if err := x.t.validate(x.name, q.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t Target) validate(field, self string) error {
+	switch t.Kind {
+	case TargetNone:
+		if t.Value != "" {
+			return fieldErr(field+".kind", "is required when value is set")
+		}
+		return nil
+	case TargetHangup:
+		return nil
+	case TargetQueue:
+		if t.Value == self {
+			return fieldErr(field+".value", "must not be the queue itself")
+		}
+		if !IDPattern.MatchString(t.Value) {
+			return fieldErr(field+".value", "must be a queue id")
+		}
+		return nil
+	case TargetFlow, TargetVoicemail, TargetNumber:
+		if strings.TrimSpace(t.Value) == "" {
+			return fieldErr(field+".value", "is required for kind %s", t.Kind)
+		}
+		if t.Kind == TargetNumber && strings.Trim(t.Value, "+0123456789*#") != "" {
+			return fieldErr(field+".value", "must be a dialable number (digits, +, * or #)")
+		}
+		return nil
+	}
+	return fieldErr(field+".kind", "unknown kind %q (queue, flow, voicemail, number or hangup)", t.Kind)
+}
+
+// Member puts an agent in a queue with a level (higher is offered first)
+// and, for weighted-random, a weight; Position orders sequential and
+// round-robin queues (ties by agent id).
+type Member struct {
+	QueueID  string `json:"queue_id"`
+	AgentID  string `json:"agent_id"`
+	Level    int    `json:"level"`
+	Weight   int    `json:"weight,omitempty"`
+	Position int    `json:"position,omitempty"`
+}
+
+// Validate checks a membership.
+func (m *Member) Validate() error {
+	if m.AgentID == "" {
+		return fieldErr("agent_id", "is required")
+	}
+	if m.Level < 0 || m.Level > 100 {
+		return fieldErr("level", "must be between 0 and 100, got %d", m.Level)
+	}
+	if m.Weight < 0 || m.Weight > 1000 {
+		return fieldErr("weight", "must be between 0 and 1000, got %d", m.Weight)
+	}
+	if m.Position < 0 {
+		return fieldErr("position", "must not be negative")
+	}
+	return nil
+}
+
+// Errors callers branch on.
+var (
+	ErrUnknownQueue = errors.New("unknown queue")
+	ErrUnknownAgent = errors.New("agent not logged in")
+	ErrUnknownCall  = errors.New("unknown call")
+	ErrStaleOffer   = errors.New("offer no longer valid")
+	ErrBadState     = errors.New("not allowed in this state")
+	ErrBreakCap     = errors.New("break cap reached")
+	ErrDuplicate    = errors.New("call already queued")
+	ErrClosed       = errors.New("engine closed")
+)

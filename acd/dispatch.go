@@ -1,0 +1,572 @@
+package acd
+
+import (
+	"fmt"
+	"time"
+)
+
+// CallRequest puts a call in a queue.
+type CallRequest struct {
+	CallID  string
+	QueueID string
+	// Priority from routing: higher goes first (VIP); waiting time breaks
+	// ties.
+	Priority int
+	Caller   string
+	// LastAgentID is the agent who served this caller last (sticky agent),
+	// used when the queue has LastAgentFirst.
+	LastAgentID string
+	// Data travels with the call (shown to supervisors, kept across a
+	// restart).
+	Data map[string]string
+}
+
+// EnqueueResult tells whether the call joined. When it did not, Overflow
+// says where it goes instead (the same Overflow is also emitted).
+type EnqueueResult struct {
+	Joined   bool
+	Overflow *Overflow
+	// Position is the 1-based place among waiting callers (0 when the call
+	// is already being offered to an agent).
+	Position int
+	// EstimatedWait for that position (-1 when no agent is staffed).
+	EstimatedWait time.Duration
+}
+
+// maxHops bounds queue-to-queue overflow chains.
+const maxHops = 5
+
+func (c *core) enqueue(req CallRequest) (EnqueueResult, error) {
+	q := c.queues[req.QueueID]
+	if q == nil {
+		return EnqueueResult{}, fmt.Errorf("acd: enqueue call %s in queue %s: %w", req.CallID, req.QueueID, ErrUnknownQueue)
+	}
+	if req.CallID == "" {
+		return EnqueueResult{}, fmt.Errorf("acd: enqueue in queue %s: empty call id", req.QueueID)
+	}
+	if _, dup := c.calls[req.CallID]; dup {
+		return EnqueueResult{}, fmt.Errorf("acd: enqueue call %s in queue %s: %w", req.CallID, req.QueueID, ErrDuplicate)
+	}
+	now := c.now()
+	c.nextSeq++
+	e := &entry{callID: req.CallID, priority: req.Priority, first: now, seq: c.nextSeq, caller: req.Caller,
+		lastAgent: req.LastAgentID, data: req.Data, heapIdx: -1}
+	ov := c.join(e, q)
+	c.settle()
+	res := EnqueueResult{Joined: ov == nil, Overflow: ov}
+	if ov != nil && ov.Moved {
+		res.Joined = true
+	}
+	if cur := c.calls[req.CallID]; cur == e && e.heapIdx >= 0 {
+		res.Position = c.position(e)
+		res.EstimatedWait = c.estimate(e.q, res.Position)
+		if e.q.cfg.Announcements.Position {
+			c.announcePosition(e)
+		}
+	}
+	return res, nil
+}
+
+// join applies q's entry rules and queues e there, or overflows it. It
+// returns the first Overflow emitted, nil when e joined q.
+func (c *core) join(e *entry, q *queue) *Overflow {
+	if reason, target, refuse := c.entryRule(q); refuse {
+		return c.overflow(e, q, reason, target)
+	}
+	now := c.now()
+	e.q, e.enqueued, e.expired = q, now, false
+	c.calls[e.callID] = e
+	q.stats.roll(c, now)
+	q.stats.Entered++
+	q.arrivals.tick(now)
+	if p := q.cfg.Announcements.EntryPrompt; p != "" {
+		c.emit(Announce{Tenant: c.tenant, CallID: e.callID, QueueID: q.cfg.ID, Prompt: Prompt{Kind: PromptEntry, Lang: q.cfg.lang(), Name: p, Text: p}, At: now})
+	}
+	if mw := q.cfg.Limits.MaxWait.D(); mw > 0 {
+		e.waitTimer = c.after(mw, func() { c.maxWait(e) })
+	}
+	if q.cfg.Announcements.Position {
+		c.armAnnounce(e)
+	}
+	c.saveEntry(e)
+	c.requeue(e)
+	return nil
+}
+
+func (c *core) entryRule(q *queue) (OverflowReason, Target, bool) {
+	l := q.cfg.Limits
+	if q.loggedIn == 0 && (l.WhenNoAgents == RuleRefuse || l.WhenNoAgents == RuleLeave) {
+		return OverflowNoAgents, q.cfg.Overflow.NoAgents, true
+	}
+	if q.loggedIn > 0 && q.notReady == q.loggedIn && (l.WhenAllOnBreak == RuleRefuse || l.WhenAllOnBreak == RuleLeave) {
+		return OverflowAllOnBreak, q.cfg.Overflow.AllOnBreak, true
+	}
+	if l.MaxLength > 0 && len(q.waiting)+q.offering >= l.MaxLength {
+		return OverflowQueueFull, q.cfg.Overflow.QueueFull, true
+	}
+	return "", Target{}, false
+}
+
+// applyLeaveRules sends waiting callers to the overflow target when a leave
+// rule's condition holds.
+func (c *core) applyLeaveRules(q *queue) {
+	l := q.cfg.Limits
+	var reason OverflowReason
+	var target Target
+	switch {
+	case q.loggedIn == 0 && l.WhenNoAgents == RuleLeave:
+		reason, target = OverflowNoAgents, q.cfg.Overflow.NoAgents
+	case q.loggedIn > 0 && q.notReady == q.loggedIn && l.WhenAllOnBreak == RuleLeave:
+		reason, target = OverflowAllOnBreak, q.cfg.Overflow.AllOnBreak
+	default:
+		return
+	}
+	waiting := append([]*entry(nil), q.waiting...)
+	for _, e := range waiting {
+		c.removeEntry(e)
+		c.overflow(e, q, reason, target)
+	}
+}
+
+// overflow emits the Overflow of e leaving (or not entering) q; a queue
+// target is joined at once.
+func (c *core) overflow(e *entry, q *queue, reason OverflowReason, target Target) *Overflow {
+	now := c.now()
+	ov := &Overflow{Tenant: c.tenant, CallID: e.callID, QueueID: q.cfg.ID, Reason: reason, Target: target, At: now}
+	if !e.enqueued.IsZero() && e.q == q {
+		ov.Waited = now.Sub(e.enqueued)
+	}
+	q.stats.roll(c, now)
+	q.stats.Overflowed++
+	tq := c.queues[target.Value]
+	if target.Kind == TargetQueue && tq != nil && tq != q && e.hops < maxHops {
+		ov.Moved = true
+		c.emit(*ov)
+		c.log.Info("call overflow", "call", e.callID, "queue", q.cfg.ID, "reason", string(reason), "to_queue", tq.cfg.ID)
+		e.hops++
+		c.join(e, tq)
+		return ov
+	}
+	c.emit(*ov)
+	c.log.Info("call overflow", "call", e.callID, "queue", q.cfg.ID, "reason", string(reason), "target", string(target.Kind), "value", target.Value)
+	return ov
+}
+
+func (c *core) maxWait(e *entry) {
+	if c.calls[e.callID] != e || e.agent != nil {
+		return
+	}
+	if len(e.offers) > 0 {
+		e.expired = true // overflow when the offer comes back unanswered
+		return
+	}
+	c.removeEntry(e)
+	c.overflow(e, e.q, OverflowMaxWait, e.q.cfg.Overflow.MaxWait)
+}
+
+// requeue puts e (back) among q's waiting calls, at its original place.
+func (c *core) requeue(e *entry) {
+	if e.expired {
+		c.removeEntry(e)
+		c.overflow(e, e.q, OverflowMaxWait, e.q.cfg.Overflow.MaxWait)
+		return
+	}
+	e.q.waiting.add(e)
+	if e.lastAgent != "" {
+		set := c.prefer[e.lastAgent]
+		if set == nil {
+			set = map[*entry]struct{}{}
+			c.prefer[e.lastAgent] = set
+		}
+		set[e] = struct{}{}
+	}
+	c.markQueue(e.q)
+}
+
+// unqueue takes e out of the waiting structures.
+func (c *core) unqueue(e *entry) {
+	e.q.waiting.del(e)
+	if set := c.prefer[e.lastAgent]; set != nil {
+		delete(set, e)
+		if len(set) == 0 {
+			delete(c.prefer, e.lastAgent)
+		}
+	}
+}
+
+// removeEntry forgets a call that leaves its queue unanswered.
+func (c *core) removeEntry(e *entry) {
+	c.unqueue(e)
+	e.ringTimer.stop()
+	e.annTimer.stop()
+	e.waitTimer.stop()
+	if c.calls[e.callID] == e {
+		delete(c.calls, e.callID)
+	}
+	if c.store != nil {
+		c.store.dropEntry(e.callID)
+	}
+}
+
+func (c *core) saveEntry(e *entry) {
+	if c.store != nil {
+		c.store.entry(EntryRecord{CallID: e.callID, QueueID: e.q.cfg.ID, Priority: e.priority, EnqueuedAt: e.enqueued, FirstAt: e.first,
+			Seq: e.seq, Caller: e.caller, LastAgent: e.lastAgent, Data: e.data, Hops: e.hops})
+	}
+}
+
+// dispatchQueue offers q's waiting calls, best first, while members are
+// available.
+func (c *core) dispatchQueue(q *queue) {
+	for {
+		e := q.waiting.peek()
+		if e == nil {
+			return
+		}
+		if q.cfg.LastAgentFirst && e.lastAgent != "" {
+			if a := c.agents[e.lastAgent]; a != nil && a.st.State == Available && q.members[a.id] != nil {
+				c.unqueue(e)
+				c.offer(e, []*agent{a}, true)
+				continue
+			}
+		}
+		agents := c.pick(q)
+		if len(agents) == 0 {
+			return
+		}
+		c.unqueue(e)
+		c.offer(e, agents, false)
+	}
+}
+
+// dispatchAgent offers a newly available agent the best call among its
+// queues: a caller it served last first (where the queue says so), then
+// the highest priority, then the longest waiting.
+func (c *core) dispatchAgent(a *agent) {
+	if a.st.State != Available {
+		return
+	}
+	var best *entry
+	last := false
+	for e := range c.prefer[a.id] {
+		if e.q.cfg.LastAgentFirst && e.q.members[a.id] != nil && (best == nil || e.before(best)) {
+			best, last = e, true
+		}
+	}
+	if best == nil {
+		for _, m := range a.members {
+			if h := m.q.waiting.peek(); h != nil && (best == nil || h.before(best)) {
+				best = h
+			}
+		}
+	}
+	if best != nil {
+		c.unqueue(best)
+		c.offer(best, []*agent{a}, last)
+	}
+}
+
+// pick chooses the agents to offer q's next call to: the highest level with
+// an available member, and the strategy among that level.
+func (c *core) pick(q *queue) []*agent {
+	s := q.idx.top()
+	if s == nil {
+		return nil
+	}
+	out := c.pickBuf[:0]
+	switch q.cfg.Strategy {
+	case RingAll:
+		for _, m := range s.items {
+			out = append(out, m.a)
+		}
+	case RoundRobin:
+		m := s.items[0]
+		if s.rrValid {
+			m = s.after(s.rrLast)
+		}
+		s.rrLast, s.rrValid = m.key, true
+		out = append(out, m.a)
+	case Random:
+		out = append(out, s.items[c.rng.IntN(len(s.items))].a)
+	case WeightedRandom:
+		r := c.rng.IntN(s.weight)
+		m := s.items[len(s.items)-1]
+		for _, x := range s.items {
+			if r -= x.weight(); r < 0 {
+				m = x
+				break
+			}
+		}
+		out = append(out, m.a)
+	default: // longest-idle, fewest-calls, least-talk-time, sequential: the smallest key
+		out = append(out, s.items[0].a)
+	}
+	c.pickBuf = out
+	return out
+}
+
+// offer rings agents with e (several only for ring-all).
+func (c *core) offer(e *entry, agents []*agent, last bool) {
+	q := e.q
+	now := c.now()
+	for _, a := range agents {
+		if _, err := c.transition(a, Input{Kind: InOffer}, e.callID, q.cfg.ID, ""); err != nil {
+			c.log.Error("acd: offer to unavailable agent", "agent", a.id, "call", e.callID, "queue", q.cfg.ID, "err", err)
+			continue
+		}
+		c.nextOffer++
+		o := &offer{id: c.nextOffer, e: e, a: a, at: now, last: last}
+		c.offers[o.id] = o
+		a.offer = o
+		e.offers = append(e.offers, o)
+	}
+	if len(e.offers) == 0 {
+		c.requeue(e)
+		return
+	}
+	q.offering++
+	rt := q.cfg.ringTimeout()
+	e.ringTimer = c.after(rt, func() { c.ringTimeout(e) })
+	for _, o := range e.offers {
+		c.emit(Offer{Tenant: c.tenant, OfferID: o.id, CallID: e.callID, QueueID: q.cfg.ID, AgentID: o.a.id, Device: o.a.device,
+			RingTimeout: rt, Group: len(e.offers), LastAgent: last, At: now})
+	}
+}
+
+// endOffers detaches every offer of e; the agents keep their state.
+func (c *core) endOffers(e *entry) []*offer {
+	offers := e.offers
+	if len(offers) == 0 {
+		return nil
+	}
+	e.ringTimer.stop()
+	for _, o := range offers {
+		delete(c.offers, o.id)
+		if o.a.offer == o {
+			o.a.offer = nil
+		}
+	}
+	e.offers = nil
+	e.q.offering--
+	return offers
+}
+
+// cancelOffers withdraws e's offers; the agents become available again.
+func (c *core) cancelOffers(e *entry, reason string) {
+	now := c.now()
+	for _, o := range c.endOffers(e) {
+		c.emit(CancelOffer{Tenant: c.tenant, OfferID: o.id, CallID: e.callID, AgentID: o.a.id, Reason: reason, At: now})
+		if o.a.st.State == Ringing {
+			_, _ = c.transition(o.a, Input{Kind: InOfferCancel}, e.callID, e.q.cfg.ID, "")
+		}
+	}
+}
+
+func (c *core) ringTimeout(e *entry) {
+	now := c.now()
+	for _, o := range c.endOffers(e) {
+		c.emit(CancelOffer{Tenant: c.tenant, OfferID: o.id, CallID: e.callID, AgentID: o.a.id, Reason: "no-answer", At: now})
+		c.noAnswer(o, "timeout")
+	}
+	c.requeue(e)
+}
+
+func (c *core) noAnswer(o *offer, cause string) {
+	e, a := o.e, o.a
+	if a.st.State == Ringing {
+		_, _ = c.transition(a, Input{Kind: InNoAnswer}, e.callID, e.q.cfg.ID, "")
+	}
+	c.emit(NoAnswer{Tenant: c.tenant, AgentID: a.id, CallID: e.callID, QueueID: e.q.cfg.ID, Cause: cause, At: c.now()})
+	c.log.Info("agent did not answer", "agent", a.id, "call", e.callID, "queue", e.q.cfg.ID, "cause", cause)
+}
+
+func (c *core) answered(id uint64) error {
+	o := c.offers[id]
+	if o == nil {
+		return fmt.Errorf("acd: answer offer %d: %w", id, ErrStaleOffer)
+	}
+	e, a, q := o.e, o.a, o.e.q
+	now := c.now()
+	for _, x := range c.endOffers(e) {
+		if x == o {
+			continue
+		}
+		c.emit(CancelOffer{Tenant: c.tenant, OfferID: x.id, CallID: e.callID, AgentID: x.a.id, Reason: "answered-elsewhere", At: now})
+		_, _ = c.transition(x.a, Input{Kind: InOfferCancel}, e.callID, q.cfg.ID, "")
+	}
+	e.annTimer.stop()
+	e.waitTimer.stop()
+	e.agent, e.connected = a, now
+	c.today(a)
+	a.call, a.lastQueue, a.lastCallID, a.connected = e, q, e.callID, now
+	a.callsToday++
+	if _, err := c.transition(a, Input{Kind: InAnswer}, e.callID, q.cfg.ID, ""); err != nil {
+		return fmt.Errorf("acd: answer offer %d of call %s by agent %s: %w", id, e.callID, a.id, err)
+	}
+	waited := now.Sub(e.enqueued)
+	q.stats.roll(c, now)
+	q.stats.Answered++
+	if waited <= q.cfg.serviceLevel() {
+		q.stats.AnsweredInSL++
+	}
+	q.stats.waitSum += waited
+	if c.store != nil {
+		c.store.dropEntry(e.callID)
+	}
+	conn := Connect{Tenant: c.tenant, OfferID: id, CallID: e.callID, QueueID: q.cfg.ID, AgentID: a.id, Waited: waited, At: now}
+	if q.cfg.Announcements.AgentWhisper {
+		conn.AgentPrompt = &Prompt{Kind: PromptWhisper, Lang: q.cfg.lang(), QueueName: q.cfg.Name, Wait: waited}
+		conn.AgentPrompt.Text = conn.AgentPrompt.Render()
+	}
+	if q.cfg.Announcements.AgentID {
+		num := a.workNumber
+		if num == "" {
+			num = a.id
+		}
+		conn.CallerPrompt = &Prompt{Kind: PromptAgentID, Lang: q.cfg.lang(), AgentNumber: num}
+		conn.CallerPrompt.Text = conn.CallerPrompt.Render()
+	}
+	c.emit(conn)
+	return nil
+}
+
+func (c *core) offerFailed(id uint64, cause string) error {
+	o := c.offers[id]
+	if o == nil {
+		return fmt.Errorf("acd: offer %d failed: %w", id, ErrStaleOffer)
+	}
+	e := o.e
+	delete(c.offers, id)
+	o.a.offer = nil
+	for i, x := range e.offers {
+		if x == o {
+			e.offers = append(e.offers[:i], e.offers[i+1:]...)
+			break
+		}
+	}
+	if cause == "" {
+		cause = "failed"
+	}
+	c.noAnswer(o, cause)
+	if len(e.offers) == 0 {
+		e.ringTimer.stop()
+		e.q.offering--
+		c.requeue(e)
+	}
+	return nil
+}
+
+// callEnded handles the end of a call in any state: an answered call's
+// agent goes to wrap-up; an unanswered one is an abandon.
+func (c *core) callEnded(callID string) error {
+	e := c.calls[callID]
+	if e == nil {
+		return fmt.Errorf("acd: end call %s: %w", callID, ErrUnknownCall)
+	}
+	now := c.now()
+	if e.agent == nil && !e.restoredOn {
+		c.cancelOffers(e, "caller-left")
+		c.removeEntry(e)
+		waited := now.Sub(e.enqueued)
+		e.q.stats.roll(c, now)
+		e.q.stats.Abandoned++
+		if waited > e.q.cfg.serviceLevel() {
+			e.q.stats.AbandonedAfterSL++
+		}
+		c.emit(Left{Tenant: c.tenant, CallID: callID, QueueID: e.q.cfg.ID, Waited: waited, At: now})
+		return nil
+	}
+	delete(c.calls, callID)
+	a := e.agent
+	if a == nil || a.call != e {
+		return nil
+	}
+	a.call = nil
+	talk := now.Sub(e.connected)
+	c.today(a)
+	a.talkToday += talk
+	q := a.lastQueue
+	wrap := time.Duration(0)
+	if q != nil {
+		wrap = q.cfg.WrapUp.D()
+	}
+	acts, err := c.transition(a, Input{Kind: InCallEnd, WrapUp: wrap > 0}, callID, e.q.cfg.ID, "")
+	if err != nil {
+		return fmt.Errorf("acd: end call %s of agent %s: %w", callID, a.id, err)
+	}
+	if hasAction(acts, ActStartWrapUp) {
+		c.startWrapUp(a, wrap)
+	} else if q != nil {
+		q.aht.add(talk)
+	}
+	return nil
+}
+
+func hasAction(acts []Action, x Action) bool {
+	for _, a := range acts {
+		if a == x {
+			return true
+		}
+	}
+	return false
+}
+
+// callerRequest: the caller pressed the voicemail or callback key.
+func (c *core) callerRequest(callID string, kind RequestKind, number string) error {
+	e := c.calls[callID]
+	if e == nil || e.agent != nil || e.restoredOn {
+		return fmt.Errorf("acd: caller request on call %s: %w", callID, ErrUnknownCall)
+	}
+	q := e.q
+	now := c.now()
+	switch kind {
+	case RequestVoicemail:
+		c.cancelOffers(e, "caller-left")
+		c.removeEntry(e)
+		t := q.cfg.Overflow.Voicemail
+		if t.Kind == TargetNone {
+			t = Target{Kind: TargetVoicemail, Value: q.cfg.ID}
+		}
+		c.overflow(e, q, OverflowVoicemail, t)
+	case RequestCallback:
+		if number == "" {
+			number = e.caller
+		}
+		if number == "" {
+			return fmt.Errorf("acd: callback for call %s: no number to call back", callID)
+		}
+		c.cancelOffers(e, "caller-left")
+		c.removeEntry(e)
+		cb := Callback{ID: callID, CallID: callID, QueueID: q.cfg.ID, Caller: e.caller, Number: number, Priority: e.priority, RequestedAt: now, Status: "pending"}
+		if c.store != nil {
+			c.store.callback(cb)
+		}
+		q.stats.roll(c, now)
+		q.stats.Callbacks++
+		c.emit(CallbackRequested{Tenant: c.tenant, Callback: cb, At: now})
+	default:
+		return fmt.Errorf("acd: caller request on call %s: unknown kind %d", callID, kind)
+	}
+	return nil
+}
+
+// RequestKind is what a waiting caller asked for with a key press.
+type RequestKind uint8
+
+// Caller requests.
+const (
+	RequestVoicemail RequestKind = iota + 1
+	RequestCallback
+)
+
+// Callback is a stored request to call a caller back.
+type Callback struct {
+	ID          string    `json:"id"`
+	CallID      string    `json:"call_id"`
+	QueueID     string    `json:"queue_id"`
+	Caller      string    `json:"caller"`
+	Number      string    `json:"number"`
+	Priority    int       `json:"priority"`
+	RequestedAt time.Time `json:"requested_at"`
+	Status      string    `json:"status"`
+}

@@ -1,0 +1,283 @@
+package acd
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Store keeps what the engine must not lose over a restart: the queue
+// configuration, agents' logins and states, the state log, waiting callers
+// and callback requests. store.Store implements it through SQLStore.
+// Writes come from one goroutine per engine, in the order of the changes.
+type Store interface {
+	LoadConfig(ctx context.Context, tenant string) ([]QueueConfig, []Member, error)
+	LoadState(ctx context.Context, tenant string) ([]AgentRecord, []EntryRecord, error)
+	SaveAgent(ctx context.Context, tenant string, r AgentRecord) error
+	AppendAgentLog(ctx context.Context, tenant string, sc StateChange) error
+	SaveEntry(ctx context.Context, tenant string, r EntryRecord) error
+	DeleteEntry(ctx context.Context, tenant, callID string) error
+	SaveCallback(ctx context.Context, tenant string, cb Callback) error
+}
+
+// AgentRecord is an agent's durable state.
+type AgentRecord struct {
+	AgentID       string
+	WorkNumber    string
+	Device        string
+	State         string // State.String()
+	Reason        string
+	Pending       string // "", "not-ready", "logout"
+	PendingReason string
+	BreakWait     string // reason of a break request waiting for the cap
+	Since         time.Time
+	CallID        string // call on-call or being wrapped up
+	QueueID       string
+	ConnectedAt   time.Time
+	WrapUpEnd     time.Time
+	CallsToday    int
+	TalkToday     time.Duration
+	Day           int // yyyymmdd the counters belong to
+}
+
+// EntryRecord is a waiting caller's durable place in a queue.
+type EntryRecord struct {
+	CallID     string
+	QueueID    string
+	Priority   int
+	EnqueuedAt time.Time
+	FirstAt    time.Time
+	Seq        uint64
+	Caller     string
+	LastAgent  string
+	Data       map[string]string
+	Hops       int
+}
+
+// persister is the engine's side of the store: it never blocks.
+type persister interface {
+	agent(AgentRecord)
+	log(StateChange)
+	entry(EntryRecord)
+	dropEntry(callID string)
+	callback(Callback)
+}
+
+// writer is a write-behind persister: the engine appends operations, one
+// goroutine writes them in order. Engine.Close and Flush wait for it.
+type writer struct {
+	st     Store
+	tenant string
+	lg     *slog.Logger
+
+	mu      sync.Mutex
+	ops     []func(context.Context) error
+	wake    chan struct{}
+	idle    *sync.Cond
+	busy    bool
+	closed  bool
+	done    chan struct{}
+	Failure int
+}
+
+func newWriter(st Store, tenant string, log *slog.Logger) *writer {
+	w := &writer{st: st, tenant: tenant, lg: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	w.idle = sync.NewCond(&w.mu)
+	go w.run()
+	return w
+}
+
+func (w *writer) push(op func(context.Context) error) {
+	w.mu.Lock()
+	w.ops = append(w.ops, op)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *writer) run() {
+	defer close(w.done)
+	for {
+		w.mu.Lock()
+		for len(w.ops) == 0 {
+			w.busy = false
+			w.idle.Broadcast()
+			if w.closed {
+				w.mu.Unlock()
+				return
+			}
+			w.mu.Unlock()
+			<-w.wake
+			w.mu.Lock()
+		}
+		ops := w.ops
+		w.ops = nil
+		w.busy = true
+		w.mu.Unlock()
+		for _, op := range ops {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := op(ctx); err != nil {
+				w.mu.Lock()
+				w.Failure++
+				w.mu.Unlock()
+				w.lg.Error("acd: store write failed", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// flush waits until every operation pushed so far is written.
+func (w *writer) flush() {
+	w.mu.Lock()
+	for len(w.ops) > 0 || w.busy {
+		w.idle.Wait()
+	}
+	w.mu.Unlock()
+}
+
+func (w *writer) close() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	<-w.done
+}
+
+func (w *writer) agent(r AgentRecord) {
+	w.push(func(ctx context.Context) error { return w.st.SaveAgent(ctx, w.tenant, r) })
+}
+func (w *writer) log(sc StateChange) {
+	w.push(func(ctx context.Context) error { return w.st.AppendAgentLog(ctx, w.tenant, sc) })
+}
+func (w *writer) entry(r EntryRecord) {
+	w.push(func(ctx context.Context) error { return w.st.SaveEntry(ctx, w.tenant, r) })
+}
+func (w *writer) dropEntry(id string) {
+	w.push(func(ctx context.Context) error { return w.st.DeleteEntry(ctx, w.tenant, id) })
+}
+func (w *writer) callback(cb Callback) {
+	w.push(func(ctx context.Context) error { return w.st.SaveCallback(ctx, w.tenant, cb) })
+}
+
+// restore rebuilds queues, agents and waiting callers from the store.
+// Agents come back in their states: one who was ringing is available again
+// (the offer died with the old process); one on a call stays on it until
+// CallEnded; wrap-up resumes with the time left. Waiting callers keep their
+// priority, arrival time and order.
+func (c *core) restore(ctx context.Context, st Store) error {
+	qs, ms, err := st.LoadConfig(ctx, c.tenant)
+	if err != nil {
+		return fmt.Errorf("acd: restore tenant %s: %w", c.tenant, err)
+	}
+	for _, q := range qs {
+		if err := c.setQueue(q); err != nil {
+			c.log.Error("acd: restore: skip invalid queue", "queue", q.ID, "err", err)
+		}
+	}
+	byQueue := map[string][]Member{}
+	for _, m := range ms {
+		byQueue[m.QueueID] = append(byQueue[m.QueueID], m)
+	}
+	for qid, list := range byQueue {
+		if c.queues[qid] == nil {
+			continue
+		}
+		if err := c.setMembers(qid, list); err != nil {
+			c.log.Error("acd: restore: skip members", "queue", qid, "err", err)
+		}
+	}
+	agents, entries, err := st.LoadState(ctx, c.tenant)
+	if err != nil {
+		return fmt.Errorf("acd: restore tenant %s: %w", c.tenant, err)
+	}
+	now := c.now()
+	var waits []*agent
+	for _, r := range agents {
+		s, err := ParseState(r.State)
+		if err != nil || s == LoggedOut {
+			continue
+		}
+		a := c.agent(r.AgentID, true)
+		a.device, a.workNumber, a.since = r.Device, r.WorkNumber, r.Since
+		a.callsToday, a.talkToday, a.day = r.CallsToday, r.TalkToday, r.Day
+		a.lastQueue = c.queues[r.QueueID]
+		a.lastCallID, a.connected = r.CallID, r.ConnectedAt
+		st := Status{State: s, Reason: r.Reason, PendingReason: r.PendingReason}
+		switch r.Pending {
+		case "not-ready":
+			st.Pending = PendingNotReady
+		case "logout":
+			st.Pending = PendingLogout
+		}
+		if s == Ringing {
+			st = Status{State: Available}
+			defer c.saveAgent(a)
+		}
+		a.st = st
+		a.onBreak = c.cappedBreak(st)
+		c.counts(a, +1)
+		switch st.State {
+		case Available:
+			a.idleSince = r.Since
+			c.addToSets(a)
+			c.markAgent(a)
+		case OnCall:
+			e := &entry{callID: r.CallID, q: a.lastQueue, agent: a, connected: r.ConnectedAt, restoredOn: true, heapIdx: -1}
+			if e.q == nil {
+				e.q = &queue{cfg: QueueConfig{ID: r.QueueID}}
+			}
+			a.call = e
+			c.calls[r.CallID] = e
+		case WrapUp:
+			left := r.WrapUpEnd.Sub(now)
+			a.wrapEnd = r.WrapUpEnd
+			a.wrapTimer = c.after(left, func() { _ = c.endWrapUp(a.id, "") })
+		}
+		if r.BreakWait != "" {
+			a.breakWait = r.BreakWait
+			waits = append(waits, a)
+		}
+	}
+	slices.SortFunc(waits, func(x, y *agent) int { return x.since.Compare(y.since) })
+	c.breakWait = waits
+	slices.SortFunc(entries, func(x, y EntryRecord) int {
+		if x.Seq != y.Seq {
+			if x.Seq < y.Seq {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	for _, r := range entries {
+		q := c.queues[r.QueueID]
+		if q == nil {
+			c.log.Warn("acd: restore: waiting call of a removed queue dropped", "call", r.CallID, "queue", r.QueueID)
+			continue
+		}
+		if r.Seq > c.nextSeq {
+			c.nextSeq = r.Seq
+		}
+		e := &entry{callID: r.CallID, q: q, priority: r.Priority, enqueued: r.EnqueuedAt, first: r.FirstAt, seq: r.Seq,
+			caller: r.Caller, lastAgent: r.LastAgent, data: r.Data, hops: r.Hops, heapIdx: -1}
+		c.calls[e.callID] = e
+		if mw := q.cfg.Limits.MaxWait.D(); mw > 0 {
+			e.waitTimer = c.after(e.enqueued.Add(mw).Sub(now), func() { c.maxWait(e) })
+		}
+		if q.cfg.Announcements.Position {
+			c.armAnnounce(e)
+		}
+		c.requeue(e)
+	}
+	c.breakDirty = true
+	return nil
+}

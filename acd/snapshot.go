@@ -1,0 +1,162 @@
+package acd
+
+import (
+	"slices"
+	"time"
+)
+
+// Snapshot is the supervisors' view of a tenant's ACD at one instant.
+type Snapshot struct {
+	Tenant string          `json:"tenant"`
+	At     time.Time       `json:"at"`
+	Queues []QueueSnapshot `json:"queues"`
+	Agents []AgentSnapshot `json:"agents"`
+	// BreakQueue lists agents whose break request waits for the cap, in
+	// order.
+	BreakQueue []string `json:"break_queue"`
+}
+
+// QueueSnapshot is one queue's live figures.
+type QueueSnapshot struct {
+	ID          string        `json:"id"`
+	Name        string        `json:"name"`
+	Strategy    Strategy      `json:"strategy"`
+	Waiting     []WaitingCall `json:"waiting"`
+	LongestWait time.Duration `json:"longest_wait"`
+	// Agents counts members by state name.
+	Agents   map[string]int `json:"agents"`
+	Members  int            `json:"members"`
+	LoggedIn int            `json:"logged_in"`
+	// Today's counters (tenant-local day).
+	Entered    int `json:"entered_today"`
+	Answered   int `json:"answered_today"`
+	Abandoned  int `json:"abandoned_today"`
+	Overflowed int `json:"overflowed_today"`
+	Callbacks  int `json:"callbacks_today"`
+	// ServiceLevel is answered within ServiceLevelThreshold over answered
+	// plus abandoned after it.
+	ServiceLevel          float64       `json:"service_level"`
+	ServiceLevelThreshold time.Duration `json:"service_level_threshold"`
+	AvgSpeedOfAnswer      time.Duration `json:"avg_speed_of_answer"`
+	AvgHandleTime         time.Duration `json:"avg_handle_time"`
+	// EstimatedWait for a caller joining now (-1 unknown).
+	EstimatedWait time.Duration `json:"estimated_wait"`
+}
+
+// WaitingCall is a caller in a queue, waiting or being offered.
+type WaitingCall struct {
+	CallID   string            `json:"call_id"`
+	Caller   string            `json:"caller"`
+	Priority int               `json:"priority"`
+	Position int               `json:"position"` // 0 while being offered
+	Waited   time.Duration     `json:"waited"`
+	Offered  []string          `json:"offered_to,omitempty"`
+	Data     map[string]string `json:"data,omitempty"`
+}
+
+// AgentSnapshot is one agent's live state.
+type AgentSnapshot struct {
+	AgentID       string        `json:"agent_id"`
+	WorkNumber    string        `json:"work_number,omitempty"`
+	Device        string        `json:"device,omitempty"`
+	State         State         `json:"state"`
+	Reason        string        `json:"reason,omitempty"`
+	Since         time.Time     `json:"since"`
+	Pending       string        `json:"pending,omitempty"`
+	BreakWaiting  string        `json:"break_waiting,omitempty"`
+	CallID        string        `json:"call_id,omitempty"`
+	QueueID       string        `json:"queue_id,omitempty"`
+	WrapUpEnd     time.Time     `json:"wrap_up_end,omitzero"`
+	CallsToday    int           `json:"calls_today"`
+	TalkTimeToday time.Duration `json:"talk_time_today"`
+	Queues        []Member      `json:"queues"`
+}
+
+func (c *core) snapshot() Snapshot {
+	now := c.now()
+	s := Snapshot{Tenant: c.tenant, At: now, Queues: []QueueSnapshot{}, Agents: []AgentSnapshot{}, BreakQueue: []string{}}
+	byQueue := map[*queue][]*entry{}
+	for _, e := range c.calls {
+		if e.agent == nil && !e.restoredOn {
+			byQueue[e.q] = append(byQueue[e.q], e)
+		}
+	}
+	for _, q := range c.queues {
+		q.stats.roll(c, now)
+		qs := QueueSnapshot{ID: q.cfg.ID, Name: q.cfg.Name, Strategy: q.cfg.Strategy, Waiting: []WaitingCall{}, Agents: map[string]int{},
+			Members: len(q.members), LoggedIn: q.loggedIn, Entered: q.stats.Entered, Answered: q.stats.Answered,
+			Abandoned: q.stats.Abandoned, Overflowed: q.stats.Overflowed, Callbacks: q.stats.Callbacks,
+			ServiceLevel: q.stats.serviceLevel(), ServiceLevelThreshold: q.cfg.serviceLevel(),
+			AvgHandleTime: q.aht.value(q.cfg.defaultHandle()), EstimatedWait: c.estimate(q, len(q.waiting)+1)}
+		if q.stats.Answered > 0 {
+			qs.AvgSpeedOfAnswer = q.stats.waitSum / time.Duration(q.stats.Answered)
+		}
+		if len(q.idx.sets) > 0 && q.idx.count() > 0 {
+			qs.EstimatedWait = 0
+		}
+		for _, m := range q.members {
+			qs.Agents[m.a.st.State.String()]++
+		}
+		es := byQueue[q]
+		slices.SortFunc(es, func(x, y *entry) int {
+			if (len(x.offers) > 0) != (len(y.offers) > 0) {
+				if len(x.offers) > 0 {
+					return -1
+				}
+				return 1
+			}
+			if x.before(y) {
+				return -1
+			}
+			return 1
+		})
+		pos := 0
+		for _, e := range es {
+			w := WaitingCall{CallID: e.callID, Caller: e.caller, Priority: e.priority, Waited: now.Sub(e.enqueued), Data: e.data}
+			if len(e.offers) > 0 {
+				for _, o := range e.offers {
+					w.Offered = append(w.Offered, o.a.id)
+				}
+			} else {
+				pos++
+				w.Position = pos
+			}
+			if w.Waited > qs.LongestWait {
+				qs.LongestWait = w.Waited
+			}
+			qs.Waiting = append(qs.Waiting, w)
+		}
+		s.Queues = append(s.Queues, qs)
+	}
+	slices.SortFunc(s.Queues, func(x, y QueueSnapshot) int { return cmpString(x.ID, y.ID) })
+	for _, a := range c.agents {
+		if a.st.State == LoggedOut && len(a.members) == 0 {
+			continue
+		}
+		s.Agents = append(s.Agents, c.agentSnapshot(a))
+	}
+	slices.SortFunc(s.Agents, func(x, y AgentSnapshot) int { return cmpString(x.AgentID, y.AgentID) })
+	for _, a := range c.breakWait {
+		s.BreakQueue = append(s.BreakQueue, a.id)
+	}
+	return s
+}
+
+func (c *core) agentSnapshot(a *agent) AgentSnapshot {
+	c.today(a)
+	r := c.agentRecord(a)
+	as := AgentSnapshot{AgentID: a.id, WorkNumber: a.workNumber, Device: a.device, State: a.st.State, Reason: a.st.Reason, Since: a.since,
+		Pending: r.Pending, BreakWaiting: a.breakWait, CallsToday: a.callsToday, TalkTimeToday: a.talkToday, WrapUpEnd: a.wrapEnd,
+		Queues: []Member{}}
+	switch {
+	case a.offer != nil:
+		as.CallID, as.QueueID = a.offer.e.callID, a.offer.e.q.cfg.ID
+	case a.st.State == OnCall || a.st.State == WrapUp:
+		as.CallID, as.QueueID = r.CallID, r.QueueID
+	}
+	for _, m := range a.members {
+		as.Queues = append(as.Queues, m.cfg)
+	}
+	slices.SortFunc(as.Queues, func(x, y Member) int { return cmpString(x.QueueID, y.QueueID) })
+	return as
+}
