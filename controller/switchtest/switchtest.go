@@ -276,7 +276,7 @@ func Run(t *testing.T, w World) {
 			t.Fatalf("originate supervisor: %v", err)
 		}
 		modes := []struct {
-			mode                     controller.EavesdropMode
+			mode                    controller.EavesdropMode
 			agentHears, callerHears bool
 		}{
 			{controller.EavesdropListen, false, false},
@@ -370,4 +370,3 @@ func Run(t *testing.T, w World) {
 		}
 	})
 }
-
