@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -329,14 +330,32 @@ func ParseJSON(data []byte) (*Flow, error) {
 }
 
 func parseJSON(data []byte) (*Flow, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var f Flow
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("ivrflows: parse: %w", describeJSONError(err))
+	// Nodes are decoded one by one so an error can name the node.
+	var doc struct {
+		Flow
+		Nodes []json.RawMessage `json:"nodes"`
 	}
-	if dec.More() {
-		return nil, errors.New("ivrflows: parse: data after the flow document")
+	if err := strictDecode(data, &doc); err != nil {
+		return nil, fmt.Errorf("ivrflows: parse: %w", err)
+	}
+	f := doc.Flow
+	f.Nodes = make([]*Node, 0, len(doc.Nodes))
+	for i, raw := range doc.Nodes {
+		if string(bytes.TrimSpace(raw)) == "null" {
+			return nil, fmt.Errorf("ivrflows: parse: nodes[%d] is null", i)
+		}
+		var n Node
+		if err := strictDecode(raw, &n); err != nil {
+			var id struct {
+				ID any `json:"id"`
+			}
+			_ = json.Unmarshal(raw, &id)
+			if s, ok := id.ID.(string); ok && s != "" {
+				return nil, fmt.Errorf("ivrflows: parse: node %q (nodes[%d]): %w", s, i, err)
+			}
+			return nil, fmt.Errorf("ivrflows: parse: nodes[%d]: %w", i, err)
+		}
+		f.Nodes = append(f.Nodes, &n)
 	}
 	if f.Format == 0 {
 		f.Format = FormatVersion
@@ -344,12 +363,19 @@ func parseJSON(data []byte) (*Flow, error) {
 	if f.Format != FormatVersion {
 		return nil, fmt.Errorf("ivrflows: parse: format %d is not supported (this ipcc reads format %d)", f.Format, FormatVersion)
 	}
-	for i, n := range f.Nodes {
-		if n == nil {
-			return nil, fmt.Errorf("ivrflows: parse: nodes[%d] is null", i)
-		}
-	}
 	return &f, nil
+}
+
+func strictDecode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return describeJSONError(err)
+	}
+	if dec.More() {
+		return errors.New("data after the JSON document")
+	}
+	return nil
 }
 
 func describeJSONError(err error) error {
@@ -360,6 +386,8 @@ func describeJSONError(err error) error {
 		return fmt.Errorf("field %q must be %s, got %s", typ.Field, typ.Type, typ.Value)
 	case errors.As(err, &syn):
 		return fmt.Errorf("malformed JSON at byte %d: %v", syn.Offset, syn)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Errorf("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return err
 }
