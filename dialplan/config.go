@@ -406,4 +406,7 @@ type TenantRouting struct {
 	Whitelist   []WhitelistEntry
 	CallerRules []CallerRule
 	Lists       map[string][]string // named caller lists: name -> numbers
+
+	blIndex, wlIndex *numberIndex // built by Prepare
+	listSets         map[string]map[string]bool
 }

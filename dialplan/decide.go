@@ -101,7 +101,7 @@ func Decide(in Inbound, cfg *TenantRouting, now time.Time) Decision {
 	}
 
 	// 2. blacklist
-	if e, num := matchBlacklist(cfg.Blacklist, callerForms, now); e != nil {
+	if e, num := matchBlacklist(cfg.Blacklist, cfg.blIndex, callerForms, now); e != nil {
 		d.Action, d.Hangup = ActionReject, true
 		d.Prompt = blacklistPrompt(set, d.Language)
 		reason := ""
@@ -114,7 +114,7 @@ func Decide(in Inbound, cfg *TenantRouting, now time.Time) Decision {
 	d.tracef("blacklist: no match for %s", caller)
 
 	// 3. whitelist / VIP
-	if e, num := matchWhitelist(cfg.Whitelist, callerForms, now); e != nil {
+	if e, num := matchWhitelist(cfg.Whitelist, cfg.wlIndex, callerForms, now); e != nil {
 		d.Priority = e.Priority
 		name := ""
 		if e.Name != "" {
@@ -236,10 +236,10 @@ func numberHit(number string, kind MatchKind, expires *time.Time, forms []string
 	return "", -1
 }
 
-func matchBlacklist(es []BlacklistEntry, forms []string, now time.Time) (*BlacklistEntry, string) {
+func matchBlacklist(es []BlacklistEntry, x *numberIndex, forms []string, now time.Time) (*BlacklistEntry, string) {
 	var best *BlacklistEntry
 	bestNum, bestScore := "", -1
-	for i := range es {
+	for _, i := range x.candidates(len(es), forms) {
 		if num, score := numberHit(es[i].Number, es[i].Kind, es[i].ExpiresAt, forms, now); score > bestScore {
 			best, bestNum, bestScore = &es[i], num, score
 		}
@@ -247,10 +247,10 @@ func matchBlacklist(es []BlacklistEntry, forms []string, now time.Time) (*Blackl
 	return best, bestNum
 }
 
-func matchWhitelist(es []WhitelistEntry, forms []string, now time.Time) (*WhitelistEntry, string) {
+func matchWhitelist(es []WhitelistEntry, x *numberIndex, forms []string, now time.Time) (*WhitelistEntry, string) {
 	var best *WhitelistEntry
 	bestNum, bestScore := "", -1
-	for i := range es {
+	for _, i := range x.candidates(len(es), forms) {
 		num, score := numberHit(es[i].Number, es[i].Kind, es[i].ExpiresAt, forms, now)
 		if score > bestScore || (score >= 0 && score == bestScore && es[i].Priority > best.Priority) {
 			best, bestNum, bestScore = &es[i], num, score
@@ -310,12 +310,8 @@ func matchCallerRule(cfg *TenantRouting, routeID string, forms []string, area, a
 				return r, fmt.Sprintf("%s is in area %s (%s)", forms[0], area, areaHow)
 			}
 		case MatchList:
-			for _, n := range cfg.Lists[r.Value] {
-				for _, f := range forms {
-					if n == f {
-						return r, fmt.Sprintf("%s is in list %s", f, r.Value)
-					}
-				}
+			if f, ok := cfg.inList(r.Value, forms); ok {
+				return r, fmt.Sprintf("%s is in list %s", f, r.Value)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package dialplan
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -141,37 +142,42 @@ func TestDecide(t *testing.T) {
 			action: ActionRoute, target: "queue sales", notTraced: "sticky"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			conf := cfg()
-			if c.mutate != nil {
-				c.mutate(conf)
-			}
-			d := Decide(c.in, conf, sh(t, c.at))
-			all := strings.Join(d.Trace, "\n")
-			if d.Action != c.action || (c.target != "" && d.Target.String() != c.target) || d.Priority != c.priority {
-				t.Fatalf("got %s %q priority %d, want %s %q priority %d\n%s", d.Action, d.Target, d.Priority, c.action, c.target, c.priority, all)
-			}
-			if c.action == ActionReject && !d.Hangup {
-				t.Fatalf("a rejection hangs up: %+v", d)
-			}
-			if c.prompt != "" && d.Prompt != c.prompt {
-				t.Fatalf("prompt %q, want %q", d.Prompt, c.prompt)
-			}
-			rest := d.Trace
-			for _, want := range c.trace {
-				found := false
-				for len(rest) > 0 && !found {
-					found = strings.Contains(rest[0], want)
-					rest = rest[1:]
+		for _, prepared := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/prepared=%v", c.name, prepared), func(t *testing.T) {
+				conf := cfg()
+				if c.mutate != nil {
+					c.mutate(conf)
 				}
-				if !found {
-					t.Fatalf("trace lacks %q (in order):\n%s", want, all)
+				if prepared {
+					conf.Prepare()
 				}
-			}
-			if c.notTraced != "" && strings.Contains(all, c.notTraced) {
-				t.Fatalf("trace mentions %q:\n%s", c.notTraced, all)
-			}
-		})
+				d := Decide(c.in, conf, sh(t, c.at))
+				all := strings.Join(d.Trace, "\n")
+				if d.Action != c.action || (c.target != "" && d.Target.String() != c.target) || d.Priority != c.priority {
+					t.Fatalf("got %s %q priority %d, want %s %q priority %d\n%s", d.Action, d.Target, d.Priority, c.action, c.target, c.priority, all)
+				}
+				if c.action == ActionReject && !d.Hangup {
+					t.Fatalf("a rejection hangs up: %+v", d)
+				}
+				if c.prompt != "" && d.Prompt != c.prompt {
+					t.Fatalf("prompt %q, want %q", d.Prompt, c.prompt)
+				}
+				rest := d.Trace
+				for _, want := range c.trace {
+					found := false
+					for len(rest) > 0 && !found {
+						found = strings.Contains(rest[0], want)
+						rest = rest[1:]
+					}
+					if !found {
+						t.Fatalf("trace lacks %q (in order):\n%s", want, all)
+					}
+				}
+				if c.notTraced != "" && strings.Contains(all, c.notTraced) {
+					t.Fatalf("trace mentions %q:\n%s", c.notTraced, all)
+				}
+			})
+		}
 	}
 }
 

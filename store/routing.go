@@ -594,7 +594,8 @@ func (s *Store) DeleteCallerList(ctx context.Context, tenant, name string) error
 // LoadRouting reads everything dialplan.Decide needs for the tenant, table
 // by table (an edit made meanwhile shows up on the next load). Entries
 // already expired are left out; Decide checks expiry again, so a cached
-// TenantRouting stays correct as entries expire.
+// TenantRouting stays correct as entries expire. The result is Prepared
+// (number lists indexed) and may be shared by concurrent calls.
 func (s *Store) LoadRouting(ctx context.Context, tenant string) (*dialplan.TenantRouting, error) {
 	tr := &dialplan.TenantRouting{Tenant: tenant, Schedules: map[string]*schedule.Schedule{}, Lists: map[string][]string{}}
 	set, err := s.GetRoutingSettings(ctx, tenant)
@@ -644,5 +645,6 @@ func (s *Store) LoadRouting(ctx context.Context, tenant string) (*dialplan.Tenan
 	for _, m := range members {
 		tr.Lists[m.List] = append(tr.Lists[m.List], m.Number)
 	}
+	tr.Prepare()
 	return tr, nil
 }
