@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,9 @@ type CacheOptions struct {
 	// from the request that started it, so a caller hanging up does not waste
 	// the work for the others waiting on the same text.
 	RenderTimeout time.Duration
+	// SampleRate, when set, converts every render to 16-bit mono PCM at
+	// this rate (8000 for Asterisk .wav prompts); 0 keeps the engine's.
+	SampleRate int
 }
 
 // Cache is a Renderer that keeps rendered prompts as content-addressed WAV
@@ -35,6 +39,7 @@ type Cache struct {
 	switchDir string
 	engine    Engine
 	timeout   time.Duration
+	rate      int
 
 	mu       sync.Mutex
 	inflight map[string]*flight
@@ -61,6 +66,7 @@ func NewCache(dir string, engine Engine, opts CacheOptions) (*Cache, error) {
 		switchDir: opts.SwitchDir,
 		engine:    engine,
 		timeout:   opts.RenderTimeout,
+		rate:      opts.SampleRate,
 		inflight:  map[string]*flight{},
 	}
 	if c.switchDir == "" {
@@ -73,10 +79,11 @@ func NewCache(dir string, engine Engine, opts CacheOptions) (*Cache, error) {
 	return c, nil
 }
 
-// Key is the content address of req for this cache's engine.
+// Key is the content address of req for this cache's engine and sample
+// rate.
 func (c *Cache) Key(req Request) string {
 	h := sha256.New()
-	for _, s := range []string{c.engine.Kind(), req.Lang, req.Voice, req.Text} {
+	for _, s := range []string{c.engine.Kind(), strconv.Itoa(c.rate), req.Lang, req.Voice, req.Text} {
 		h.Write([]byte(s))
 		h.Write([]byte{0}) // separator: ("ab","c") and ("a","bc") differ
 	}
@@ -144,6 +151,12 @@ func (c *Cache) render(f *flight, key, final string, req Request) {
 	if err != nil {
 		f.err = wrapErr(c.engine.Kind(), req, err)
 		return
+	}
+	if c.rate > 0 {
+		if data, err = Resample(data, c.rate); err != nil {
+			f.err = wrapErr(c.engine.Kind(), req, err)
+			return
+		}
 	}
 	stamped, err := SetComment(data, req.Text)
 	if err != nil {

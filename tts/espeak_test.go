@@ -55,6 +55,20 @@ func TestEspeakRenders(t *testing.T) {
 		}
 	}
 
+	// For Asterisk the cache converts espeak-ng's 22050 Hz to 8 kHz.
+	c8, _ := NewCache(t.TempDir(), e, CacheOptions{SampleRate: 8000})
+	p, err := c8.Render(context.Background(), Request{Text: "请按井号键结束", Lang: "zh-CN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	if rate, frames, _ := zeroCrossings(t, b); rate != 8000 || frames < 4000 {
+		t.Fatalf("8k render: %d Hz, %d frames", rate, frames)
+	}
+	if s, _ := ReadCommentFile(p); s != "请按井号键结束" {
+		t.Fatalf("8k render ICMT %q", s)
+	}
+
 	err = e.Synthesize(context.Background(), Request{Text: "x", Lang: "en", Voice: "nosuchvoice"}, filepath.Join(t.TempDir(), "x.wav"))
 	var te *Error
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), "nosuchvoice") || !strings.Contains(err.Error(), "espeak-ng") {

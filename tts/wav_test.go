@@ -153,8 +153,10 @@ func FuzzReadComment(f *testing.F) {
 	f.Add(buildWAV(fmtChunk(), infoList(chunk{"INAM", []byte("t\x00")}, chunk{"ICMT", []byte("c")}), chunk{id: "data", body: pcm}))
 	f.Add([]byte("RIFF\xff\xff\xff\xffWAVELIST\xff\xff\xff\x7fINFO"))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\xff\xff\xff\xff"))
+	f.Add(pcmWAV(22050, 2, 64, 440))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, _ = Comment(data) // must not panic or hang
+		_, _ = Comment(data)        // must not panic or hang
+		_, _ = Resample(data, 8000) // nor may the converter
 		out, err := SetComment(data, "hello 你好")
 		if err != nil {
 			return
