@@ -321,7 +321,7 @@ func (s *Server) deleteSchedule(c echo.Context) error {
 	}
 	if err := s.opt.Store.DeleteSchedule(c.Request().Context(), tenant, c.Param("id")); err != nil {
 		if store.IsConflict(err) {
-			return &Error{Status: http.StatusConflict, Code: "conflict", Message: "the schedule is in use: " + conflictMessage(err) + "; point those routes elsewhere first"}
+			return &Error{Status: http.StatusConflict, Code: "conflict", Message: "the schedule is in use: " + strings.TrimPrefix(conflictMessage(err), store.ErrConflict.Error()+": ") + "; point those routes elsewhere first"}
 		}
 		return err
 	}

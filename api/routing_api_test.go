@@ -205,8 +205,8 @@ func TestRoutingAPI(t *testing.T) {
 		if len(listB) != 0 {
 			t.Fatalf("tenant b lists a's routes: %v", listB)
 		}
-		if code, _, _ := e.must(409, e.req("DELETE", "/api/v1/schedules/"+schedID, "a/admin", nil)).apiErr(t); code != "conflict" {
-			t.Fatal(code)
+		if code, msg, _ := e.must(409, e.req("DELETE", "/api/v1/schedules/"+schedID, "a/admin", nil)).apiErr(t); code != "conflict" || !strings.HasPrefix(msg, `the schedule is in use: routes ["hotline"] still use it`) {
+			t.Fatal(code, msg)
 		}
 
 		// blacklist, whitelist, rules, lists, settings

@@ -15,7 +15,8 @@ type Inbound struct {
 	Tenant string
 	DID    string // the number dialled
 	ANI    string // the caller's number
-	Switch string // which media server the call is on
+	// Switch names the media server the call is on (informational).
+	Switch string
 	// Vars are the switch's channel variables (informational; no built-in
 	// rule reads them yet).
 	Vars map[string]string
