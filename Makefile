@@ -9,9 +9,11 @@ LDFLAGS  := -X main.version=$(VERSION)
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ipcc
 
-# Runs the controller on :8080 with the embedded SQLite database in ./data.
+# Runs the controller on :8080 with the embedded SQLite database in ./data,
+# plus the simulator in demo mode (a simulated FreeSWITCH and Asterisk with a
+# trickle of simulated calls).
 run: build
-	$(BIN) serve --log-format text
+	$(BIN) serve --demo --log-format text
 
 # Every test, with the race detector. PostgreSQL tests run against
 # 127.0.0.1:5432 when it is reachable (IPCC_TEST_POSTGRES=1 makes them fail

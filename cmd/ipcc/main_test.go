@@ -286,3 +286,46 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatal("serve on PostgreSQL never accepted the superadmin login")
 	}
 }
+
+// serve --demo connects to both simulated switches and reports them ready.
+func TestServeDemoConnectsBothSimulatedSwitches(t *testing.T) {
+	addr := freeAddr(t)
+	env := []string{"IPCC_HTTP_ADDR=" + addr, "IPCC_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "ipcc.db"), "IPCC_AUTH_BCRYPT_COST=4", "IPCC_TTS_ENGINE=none"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		g := &globals{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, stdin: strings.NewReader(""), env: env}
+		root := newRoot(g)
+		root.SetArgs([]string{"serve", "--demo"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	var body map[string]any
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			body = nil
+			json.NewDecoder(res.Body).Decode(&body)
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("demo never ready: %v %v", err, body)
+		}
+	}
+	checks, _ := body["checks"].(map[string]any)
+	if checks["switch:demo-freeswitch"] != "ok" || checks["switch:demo-asterisk"] != "ok" {
+		t.Fatalf("readiness checks: %v", checks)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve --demo did not stop")
+	}
+}

@@ -5,17 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ipcc/ipcc/api"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/config"
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/demo"
 	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/tts"
 )
 
 func newServeCmd(g *globals) *cobra.Command {
-	var noMigrate bool
+	var noMigrate, demoMode bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the controller: API, web UI and switch connections",
@@ -28,10 +35,11 @@ func newServeCmd(g *globals) *cobra.Command {
 			if noMigrate {
 				cfg.Database.AutoMigrate = false
 			}
-			return serve(cmd.Context(), g, cfg)
+			return serve(cmd.Context(), g, cfg, demoMode)
 		},
 	}
 	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not apply pending migrations on start (refuse to start if any are pending)")
+	cmd.Flags().BoolVar(&demoMode, "demo", false, "also run the simulator in this process (one simulated FreeSWITCH, one simulated Asterisk) with a trickle of simulated calls")
 	return cmd
 }
 
@@ -72,7 +80,7 @@ func newAuth(ctx context.Context, cfg *config.Config, st *store.Store) (*auth.Se
 	return auth.New(st, auth.Options{Secret: secret, TokenTTL: cfg.Auth.TokenTTL, BcryptCost: cfg.Auth.BcryptCost})
 }
 
-func serve(ctx context.Context, g *globals, cfg *config.Config) error {
+func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) error {
 	log := g.logger(cfg)
 	dialect, _, _ := store.ParseURL(cfg.Database.URL)
 	log.Info("ipcc starting", "version", version, "config", cfg.File, "database", string(dialect))
@@ -107,6 +115,43 @@ func serve(ctx context.Context, g *globals, cfg *config.Config) error {
 			log.Info("created the superadmin from IPCC_ADMIN_PASSWORD", "username", auth.SuperadminName)
 		}
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	renderer, err := buildTTS(cfg.TTS)
+	if err != nil {
+		return err
+	}
+	if cfg.TTS.Engine == "espeak" {
+		if err := (&tts.Espeak{Binary: cfg.TTS.EspeakBinary}).Available(); err != nil {
+			log.Warn("text-to-speech prompts will fail until espeak-ng is installed (or set tts.engine)", "err", err)
+		}
+	}
+	ctl, err := controller.New(controller.Options{Logger: log, Registerer: reg, TTS: renderer})
+	if err != nil {
+		return err
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	switches := cfg.Switches
+	if demoMode {
+		d, err := demo.Start(demo.Options{Logger: log})
+		if err != nil {
+			return err
+		}
+		switches = append(append([]config.Switch(nil), switches...), d.Switches()...)
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = d.Run(runCtx) }()
+		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL())
+	}
+	checks, err := addSwitches(ctl, switches, log)
+	if err != nil {
+		return err
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = ctl.Run(runCtx) }()
+
 	srv, err := api.New(api.Options{
 		Addr:            cfg.HTTP.Addr,
 		ReadTimeout:     cfg.HTTP.ReadTimeout,
@@ -116,12 +161,17 @@ func serve(ctx context.Context, g *globals, cfg *config.Config) error {
 		Store:           st,
 		Auth:            a,
 		Logger:          log,
+		Registry:        reg,
+		ReadyChecks:     checks,
 		Version:         version,
 	})
 	if err != nil {
 		return err
 	}
 	err = srv.Run(ctx)
+	// The API has drained; now stop the calls and switch connections.
+	cancel()
+	wg.Wait()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

@@ -1,0 +1,159 @@
+// Package demo is the world `ipcc serve --demo` runs in: a simulator
+// speaking FreeSWITCH's and Asterisk's protocols in the same process, one
+// simulated switch of each kind, and a steady trickle of simulated callers,
+// so a newcomer sees calls arrive in the logs, metrics and API without any
+// hardware.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ipcc/ipcc/config"
+	"github.com/ipcc/ipcc/controller/sim"
+)
+
+// Options tune the demo.
+type Options struct {
+	Logger *slog.Logger
+	// Interval between new simulated calls (default 8s).
+	Interval time.Duration
+	// DIDs the callers dial, in turn (default 4001, 4002).
+	DIDs []string
+	// RecordingDir is where the simulated switches write recordings.
+	RecordingDir string
+	// Seed makes the callers' behaviour repeatable (0 = random).
+	Seed uint64
+}
+
+// Demo is a running demo world.
+type Demo struct {
+	opts Options
+	sim  *sim.Sim
+	log  *slog.Logger
+	rng  *rand.Rand
+	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	placed int
+}
+
+// Start starts the simulator on loopback ports. Run places the callers.
+func Start(o Options) (*Demo, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Interval <= 0 {
+		o.Interval = 8 * time.Second
+	}
+	if len(o.DIDs) == 0 {
+		o.DIDs = []string{"4001", "4002"}
+	}
+	if o.RecordingDir == "" {
+		o.RecordingDir = filepath.Join(os.TempDir(), "ipcc-demo-recordings")
+	}
+	seed := o.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	s := sim.New(sim.Options{
+		RecordingDir:  o.RecordingDir,
+		MediaDuration: 2 * time.Second,
+		Logger:        o.Logger.With("component", "sim"),
+	})
+	if err := s.Start(); err != nil {
+		return nil, fmt.Errorf("demo: start simulator: %w", err)
+	}
+	return &Demo{opts: o, sim: s, log: o.Logger.With("component", "demo"), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}, nil
+}
+
+// Sim exposes the simulator (its control API can be mounted for users).
+func (d *Demo) Sim() *sim.Sim { return d.sim }
+
+// Switches are the two simulated switches ipcc should control.
+func (d *Demo) Switches() []config.Switch {
+	return []config.Switch{
+		{Name: "demo-freeswitch", Kind: "freeswitch", ESLAddr: d.sim.ESLAddr(), ESLPassword: "ClueCon"},
+		{Name: "demo-asterisk", Kind: "asterisk", ARIURL: "http://" + trimURL(d.sim.ARIURL()), ARIUser: "ari", ARIPassword: "ari", ARIApp: "ipcc"},
+	}
+}
+
+func trimURL(u string) string {
+	for _, p := range []string{"http://", "https://"} {
+		if len(u) > len(p) && u[:len(p)] == p {
+			u = u[len(p):]
+		}
+	}
+	for i := 0; i < len(u); i++ {
+		if u[i] == '/' {
+			return u[:i]
+		}
+	}
+	return u
+}
+
+// Placed is how many calls the demo has placed.
+func (d *Demo) Placed() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.placed
+}
+
+// Run places a call every Interval until ctx ends, then closes the
+// simulator.
+func (d *Demo) Run(ctx context.Context) error {
+	defer d.sim.Close()
+	t := time.NewTicker(d.opts.Interval)
+	defer t.Stop()
+	// One call right away, so the first one is not a wait.
+	d.placeOne()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			d.placeOne()
+		}
+	}
+}
+
+// callerScripts are what simulated callers do after the call is answered:
+// press menu keys at human pace, sometimes type an account number, and hang
+// up after a while (some give up early).
+var callerScripts = [][]sim.Press{
+	{{After: 4 * time.Second, Digits: "2"}},
+	{{After: 4 * time.Second, Digits: "3"}},
+	{{After: 4 * time.Second, Digits: "1"}, {After: 8 * time.Second, Digits: "123456#"}},
+	{{After: 3 * time.Second, Digits: "9"}, {After: 9 * time.Second, Digits: "0"}},
+	nil, // waits for the menu to time out
+}
+
+func (d *Demo) placeOne() {
+	d.mu.Lock()
+	n := d.placed
+	d.placed++
+	front := sim.FrontFreeSWITCH
+	if n%2 == 1 {
+		front = sim.FrontAsterisk
+	}
+	did := d.opts.DIDs[n%len(d.opts.DIDs)]
+	ani := fmt.Sprintf("138%08d", d.rng.IntN(100000000))
+	script := callerScripts[d.rng.IntN(len(callerScripts))]
+	stay := time.Duration(20+d.rng.IntN(70)) * time.Second
+	d.mu.Unlock()
+	id, err := d.sim.PlaceCall(sim.CallSpec{Front: front, From: ani, To: did, Press: script, HangupAfter: stay})
+	if err != nil {
+		if !errors.Is(err, sim.ErrNotFound) {
+			d.log.Warn("demo call not placed", "err", err)
+		}
+		return
+	}
+	d.log.Info("demo caller dialled", "call_leg", id, "front", string(front), "ani", ani, "did", did, "hangs_up_after", stay.String())
+}
