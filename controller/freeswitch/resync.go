@@ -133,7 +133,11 @@ func (d *Driver) legInfo(row map[string]string, dump *fsEvent, peer string) cont
 		DNIS:    dump.get("variable_" + d.cfg.DIDVariable),
 		State:   controller.LegRinging,
 		Bridged: peer,
-		Owned:   dump.get("variable_ipcc_owned") == "true",
+		// Ours: legs ipcc marked, and calls the ipcc dialplan parked for
+		// ipcc while no controller was connected (they wait in silence
+		// until one takes them over).
+		Owned: dump.get("variable_ipcc_owned") == "true" ||
+			(dump.get("variable_"+d.cfg.DIDVariable) != "" && row["application"] == "park"),
 		Vars:    dump.variables(d.cfg.VarPrefixes),
 		Inbound: row["direction"] == "inbound",
 	}

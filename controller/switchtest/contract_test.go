@@ -14,3 +14,11 @@ func TestContractFreeSWITCHOverSimulator(t *testing.T) {
 func TestContractAsteriskOverSimulator(t *testing.T) {
 	switchtest.Run(t, switchtest.NewSimWorld(t, sim.FrontAsterisk))
 }
+
+func TestArrivedWhileDisconnected(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			switchtest.RunArrivedWhileDisconnected(t, switchtest.NewSimWorld(t, f))
+		})
+	}
+}

@@ -165,6 +165,29 @@ func heardContains(o Observer, leg, want string) bool {
 	return false
 }
 
+// RunArrivedWhileDisconnected checks that a call the switch handed to ipcc
+// while no controller was connected is taken over once one connects.
+func RunArrivedWhileDisconnected(t *testing.T, w World) {
+	leg := w.PlaceCall(t, "13800000009", "4009")
+	time.Sleep(100 * time.Millisecond)
+	e := start(t, w)
+	select {
+	case c := <-e.calls:
+		if c.Leg().ID() != leg || c.DNIS() != "4009" {
+			t.Fatalf("took over leg %s (DNIS %s), want %s", c.Leg().ID(), c.DNIS(), leg)
+		}
+		ctx := ctxT(t)
+		if err := c.Answer(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Hangup(ctx, controller.CauseNormalClearing); err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a call waiting before the controller connected was never taken over")
+	}
+}
+
 // Run runs the contract suite against w.
 func Run(t *testing.T, w World) {
 	e := start(t, w)
