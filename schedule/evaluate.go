@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -86,4 +87,67 @@ func joinSpans(ss []span) string {
 		parts[i] = s.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// hoursOn are the hours that apply on a date: a special working day's, none
+// on a holiday, else the weekday's.
+func (c *compiled) hoursOn(day civil, wd time.Weekday) hours {
+	for _, sd := range c.special {
+		if day >= sd.from && day <= sd.to {
+			return sd.hours
+		}
+	}
+	for _, h := range c.holidays {
+		if day >= h.from && day <= h.to {
+			return hours{}
+		}
+	}
+	return c.week[wd]
+}
+
+// MaxLookahead bounds how far NextOpen searches.
+const MaxLookahead = 400 // days
+
+// NextOpen returns t if the schedule is open at t, else the first later
+// instant it opens (an open span starting, or lunch ending), searching up
+// to MaxLookahead days. False when it never opens in that time or the
+// schedule is invalid. IVR prompts use it for "we open again at ...".
+func (s *Schedule) NextOpen(t time.Time) (time.Time, bool) {
+	c, err := s.compile()
+	if err != nil {
+		return time.Time{}, false
+	}
+	if c.evaluate(t).Branch == Open {
+		return t, true
+	}
+	y, m, d := t.In(c.loc).Date()
+	for i := 0; i <= MaxLookahead; i++ {
+		noon := time.Date(y, m, d+i, 12, 0, 0, 0, c.loc) // a time that exists on every day
+		h := c.hoursOn(civilOf(noon), noon.Weekday())
+		var starts []int
+		for _, sp := range h.open {
+			starts = append(starts, sp.start)
+		}
+		for _, sp := range h.lunch {
+			starts = append(starts, sp.end)
+		}
+		sort.Ints(starts)
+		dy, dm, dd := noon.Date()
+		for _, minute := range starts {
+			ct := time.Date(dy, dm, dd, minute/60, minute%60, 0, 0, c.loc)
+			cands := []time.Time{ct}
+			if ct.Hour()*60+ct.Minute() != minute%(24*60) {
+				// The wall time falls in a daylight-saving gap: it opens
+				// when the clocks jump, at a bound of ct's zone period.
+				start, end := ct.ZoneBounds()
+				cands = []time.Time{start, end}
+			}
+			for _, x := range cands {
+				if !x.IsZero() && x.After(t) && c.evaluate(x).Branch == Open {
+					return x, true
+				}
+			}
+		}
+	}
+	return time.Time{}, false
 }

@@ -16,9 +16,13 @@ func FuzzParseJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r := s.Evaluate(time.Unix(unix%(1<<40), 0))
+		at := time.Unix(unix%(1<<40), 0)
+		r := s.Evaluate(at)
 		if !r.Branch.Valid() || r.Reason == "" {
 			t.Fatalf("evaluate: %+v", r)
+		}
+		if next, ok := s.NextOpen(at); ok && (next.Before(at) || s.Evaluate(next).Branch != Open) {
+			t.Fatalf("NextOpen(%v) = %v, which is not open: %+v", at, next, s.Evaluate(next))
 		}
 	})
 }

@@ -264,3 +264,34 @@ special_working_days:
 		t.Fatalf("invalid JSON document: %v", err)
 	}
 }
+
+func TestNextOpen(t *testing.T) {
+	s := china()
+	cases := []struct{ from, want string }{
+		{"2026-10-12 10:00", "2026-10-12 10:00"}, // open now
+		{"2026-10-12 12:10", "2026-10-12 13:30"}, // lunch ends
+		{"2026-10-12 07:00", "2026-10-12 09:00"},
+		{"2026-10-16 18:00", "2026-10-19 09:00"}, // friday evening -> monday
+		{"2026-10-01 10:00", "2026-10-05 10:00"}, // holiday -> special working day inside it
+		{"2026-10-05 16:00", "2026-10-08 09:00"}, // after the special day -> end of holiday
+		{"2026-10-09 18:30", "2026-10-10 09:00"}, // make-up saturday
+		{"2026-12-30 18:00", "2027-01-04 09:00"}, // across the new year holiday
+	}
+	for _, c := range cases {
+		got, ok := s.NextOpen(at(t, "Asia/Shanghai", c.from))
+		if want := at(t, "Asia/Shanghai", c.want); !ok || !got.Equal(want) {
+			t.Errorf("NextOpen(%s) = %v %v, want %s", c.from, got, ok, c.want)
+		}
+	}
+	never := &Schedule{Name: "never", Timezone: "UTC"}
+	if _, ok := never.NextOpen(time.Now()); ok {
+		t.Fatal("a schedule without hours opened")
+	}
+	// DST: 2026-03-08 02:30 does not exist in New York; the clocks jump
+	// from 02:00 EST to 03:00 EDT (07:00 UTC), and then it is open.
+	ny := &Schedule{Name: "ny", Timezone: "America/New_York", Weekly: map[string][]string{"sunday": {"02:30-05:00"}}}
+	got, ok := ny.NextOpen(time.Date(2026, 3, 8, 5, 0, 0, 0, time.UTC)) // 00:00 EST
+	if !ok || !got.Equal(time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC)) {
+		t.Fatalf("DST next open: %v %v", got, ok)
+	}
+}
