@@ -62,7 +62,7 @@ func (s *Server) addRoutingRoutes() {
 	add(http.MethodGet, "/api/v1/schedules/:id", "Get a schedule", rolesSupervisor, nil, schedule.Schedule{}, 0, "", s.getSchedule)
 	add(http.MethodPut, "/api/v1/schedules/:id", "Replace a schedule", rolesAdmin, schedule.Schedule{}, schedule.Schedule{}, 0, "schedule", s.putSchedule)
 	add(http.MethodDelete, "/api/v1/schedules/:id", "Delete a schedule no route uses", rolesAdmin, nil, nil, http.StatusNoContent, "schedule", s.deleteSchedule)
-	add(http.MethodGet, "/api/v1/schedules/:id/evaluate", "Evaluate a schedule at a time (query: at, RFC 3339; default now)", rolesSupervisor, nil, schedule.Result{}, 0, "", s.evaluateSchedule)
+	add(http.MethodGet, "/api/v1/schedules/:id/evaluate", "Evaluate a schedule at a time (query: at, RFC 3339; default now): branch, reason and when it next opens", rolesSupervisor, nil, scheduleEvaluation{}, 0, "", s.evaluateSchedule)
 
 	add(http.MethodGet, "/api/v1/blacklist", "List blacklist entries", rolesSupervisor, nil, []dialplan.BlacklistEntry{}, 0, "", s.listBlacklist)
 	add(http.MethodPost, "/api/v1/blacklist", "Add a blacklist entry (exact number or prefix)", rolesAdmin, blacklistRequest{}, dialplan.BlacklistEntry{}, http.StatusCreated, "blacklist", s.createBlacklist)
@@ -341,5 +341,16 @@ func (s *Server) evaluateSchedule(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sc.Evaluate(at))
+	out := scheduleEvaluation{Result: sc.Evaluate(at)}
+	if next, ok := sc.NextOpen(at); ok {
+		out.NextOpen = &next
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// scheduleEvaluation is a schedule's branch at a time and when it next opens
+// (absent when it does not open within a year).
+type scheduleEvaluation struct {
+	schedule.Result
+	NextOpen *time.Time `json:"next_open,omitempty"`
 }

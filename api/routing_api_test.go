@@ -170,10 +170,17 @@ func TestRoutingAPI(t *testing.T) {
 		if r := e.req("POST", "/api/v1/schedules", "a/admin", businessHours); r.Status != 409 {
 			t.Fatalf("duplicate schedule name: %d %s", r.Status, r.Body)
 		}
-		var res struct{ Branch, Reason string }
+		var res struct {
+			Branch, Reason string
+			NextOpen       time.Time `json:"next_open"`
+		}
 		e.must(200, e.req("GET", "/api/v1/schedules/"+schedID+"/evaluate?at=2026-10-10T09:30:00%2B08:00", "a/supervisor", nil)).decode(t, &res)
 		if res.Branch != "open" || !strings.Contains(res.Reason, "make-up day") {
 			t.Fatalf("evaluate: %+v", res)
+		}
+		e.must(200, e.req("GET", "/api/v1/schedules/"+schedID+"/evaluate?at=2026-10-02T09:30:00%2B08:00", "a/supervisor", nil)).decode(t, &res)
+		if res.Branch != "holiday" || !res.NextOpen.Equal(time.Date(2026, 10, 10, 1, 0, 0, 0, time.UTC)) { // the make-up saturday
+			t.Fatalf("evaluate on a holiday: %+v", res)
 		}
 		e.invalid(e.req("GET", "/api/v1/schedules/"+schedID+"/evaluate?at=tomorrow", "a/supervisor", nil), "at", "RFC 3339")
 		if r := e.req("GET", "/api/v1/schedules", "a/agent", nil); r.Status != 403 {

@@ -301,7 +301,7 @@ func (r whitelistRow) entry() dialplan.WhitelistEntry {
 	return dialplan.WhitelistEntry{ID: r.ID, Number: r.Number, Kind: dialplan.MatchKind(r.Kind), Name: r.Name, Priority: r.Priority, ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt}
 }
 
-func utcPtr(t *time.Time) *time.Time {
+func routingUTC(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
@@ -312,7 +312,7 @@ func utcPtr(t *time.Time) *time.Time {
 // AddBlacklist stores a new entry and sets its ID; ErrConflict when the
 // same number and kind are listed already.
 func (s *Store) AddBlacklist(ctx context.Context, tenant string, e *dialplan.BlacklistEntry) error {
-	e.ID, e.CreatedAt, e.ExpiresAt = uuid.NewString(), now(), utcPtr(e.ExpiresAt)
+	e.ID, e.CreatedAt, e.ExpiresAt = uuid.NewString(), now(), routingUTC(e.ExpiresAt)
 	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO routing_blacklist (tenant_id, `+blacklistCols+`) VALUES (?,?,?,?,?,?,?)`),
 		tenant, e.ID, e.Number, string(e.Kind), e.Reason, e.ExpiresAt, e.CreatedAt)
 	if err != nil {
@@ -346,7 +346,7 @@ func (s *Store) ListBlacklist(ctx context.Context, tenant string) ([]dialplan.Bl
 
 // UpdateBlacklist saves number, kind, reason and expiry of an entry.
 func (s *Store) UpdateBlacklist(ctx context.Context, tenant string, e *dialplan.BlacklistEntry) error {
-	e.ExpiresAt = utcPtr(e.ExpiresAt)
+	e.ExpiresAt = routingUTC(e.ExpiresAt)
 	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE routing_blacklist SET number = ?, kind = ?, reason = ?, expires_at = ? WHERE tenant_id = ? AND id = ?`),
 		e.Number, string(e.Kind), e.Reason, e.ExpiresAt, tenant, e.ID)
 	if err != nil {
@@ -368,7 +368,7 @@ func (s *Store) ImportBlacklist(ctx context.Context, tenant string, es []dialpla
 		added, updated = 0, 0
 		for i := range es {
 			e := &es[i]
-			e.ExpiresAt = utcPtr(e.ExpiresAt)
+			e.ExpiresAt = routingUTC(e.ExpiresAt)
 			res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE routing_blacklist SET reason = ?, expires_at = ? WHERE tenant_id = ? AND number = ? AND kind = ?`),
 				e.Reason, e.ExpiresAt, tenant, e.Number, string(e.Kind))
 			if err != nil {
@@ -396,7 +396,7 @@ func (s *Store) ImportBlacklist(ctx context.Context, tenant string, es []dialpla
 // AddWhitelist stores a new VIP entry and sets its ID; ErrConflict when
 // the same number and kind are listed already.
 func (s *Store) AddWhitelist(ctx context.Context, tenant string, e *dialplan.WhitelistEntry) error {
-	e.ID, e.CreatedAt, e.ExpiresAt = uuid.NewString(), now(), utcPtr(e.ExpiresAt)
+	e.ID, e.CreatedAt, e.ExpiresAt = uuid.NewString(), now(), routingUTC(e.ExpiresAt)
 	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO routing_whitelist (tenant_id, `+whitelistCols+`) VALUES (?,?,?,?,?,?,?,?)`),
 		tenant, e.ID, e.Number, string(e.Kind), e.Name, e.Priority, e.ExpiresAt, e.CreatedAt)
 	if err != nil {
@@ -430,7 +430,7 @@ func (s *Store) ListWhitelist(ctx context.Context, tenant string) ([]dialplan.Wh
 
 // UpdateWhitelist saves number, kind, name, priority and expiry of an entry.
 func (s *Store) UpdateWhitelist(ctx context.Context, tenant string, e *dialplan.WhitelistEntry) error {
-	e.ExpiresAt = utcPtr(e.ExpiresAt)
+	e.ExpiresAt = routingUTC(e.ExpiresAt)
 	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE routing_whitelist SET number = ?, kind = ?, name = ?, priority = ?, expires_at = ? WHERE tenant_id = ? AND id = ?`),
 		e.Number, string(e.Kind), e.Name, e.Priority, e.ExpiresAt, tenant, e.ID)
 	if err != nil {
