@@ -22,7 +22,7 @@ type session struct {
 	deadOnce sync.Once
 	why      atomic.Value // string: why the session died
 
-	lastEvent atomic.Int64 // unix nanoseconds of the last event or reply
+	lastEvent atomic.Int64 // unix nanoseconds of the last event
 }
 
 func newSession(d *Driver) *session {
@@ -78,7 +78,6 @@ func (s *session) send(ctx context.Context, cmd string) (string, error) {
 		s.kill("send: " + err.Error())
 		return "", fmt.Errorf("%v: %w", err, controller.ErrNotConnected)
 	}
-	s.lastEvent.Store(time.Now().UnixNano())
 	return reply, nil
 }
 
@@ -190,10 +189,17 @@ func (d *Driver) session(ctx context.Context) error {
 }
 
 // watch waits for the session to die, for ctx, or for the heartbeat to stop.
+// After 2.5 heartbeat intervals without any event a ping is sent: no reply
+// means a dead socket. A reply only buys time (a loaded host can delay a
+// HEARTBEAT): after 5 intervals of silence the connection is dropped anyway,
+// since events that stopped flowing leave ipcc blind, and a reconnect
+// re-subscribes and re-synchronises.
 func (d *Driver) watch(ctx context.Context, s *session) error {
-	limit := d.cfg.HeartbeatInterval * 5 / 2
+	soft := d.cfg.HeartbeatInterval * 5 / 2
+	hard := 2 * soft
 	tick := time.NewTicker(max(d.cfg.HeartbeatInterval/4, 5*time.Millisecond))
 	defer tick.Stop()
+	var pinged int64 // lastEvent value already confirmed by a ping
 	for {
 		select {
 		case <-ctx.Done():
@@ -202,8 +208,18 @@ func (d *Driver) watch(ctx context.Context, s *session) error {
 		case <-s.dead:
 			return errors.New(s.reason())
 		case <-tick.C:
-			if since := time.Since(time.Unix(0, s.lastEvent.Load())); since > limit {
+			last := s.lastEvent.Load()
+			since := time.Since(time.Unix(0, last))
+			switch {
+			case since > hard:
 				s.kill(fmt.Sprintf("no event or heartbeat for %s", since.Round(time.Millisecond)))
+			case since > soft && last != pinged:
+				if _, err := s.send(ctx, renderPing); err != nil {
+					s.kill(fmt.Sprintf("no event or heartbeat for %s, and no reply to a ping", since.Round(time.Millisecond)))
+					continue
+				}
+				pinged = last
+				d.log.Warn("freeswitch heartbeat late; the switch still answers", "silent", since.Round(time.Millisecond))
 			}
 		}
 	}

@@ -221,6 +221,7 @@ func renderExists(leg string) string           { return "api uuid_exists " + leg
 func renderDump(leg string) string             { return "api uuid_dump " + leg + " json" }
 
 const (
+	renderPing         = "api version" // liveness check when heartbeats are late
 	renderShowChannels = "api show channels as json"
 	renderShowBridged  = "api show bridged_calls as json"
 )
