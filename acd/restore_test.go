@@ -1,0 +1,125 @@
+package acd
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ipcc/ipcc/clock"
+	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/store/storetest"
+)
+
+func TestRestartFromStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		cfg := QueueConfig{ID: "q", Name: "Queue", Strategy: LongestIdle, WrapUp: Duration(time.Minute)}
+		row, err := QueueRow("t1", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateACDQueue(ctx, row); err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range []string{"a", "b", "c", "d"} {
+			if err := s.PutACDMember(ctx, &store.ACDMember{TenantID: "t1", QueueID: "q", AgentID: a, Level: 1, Position: i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk := clock.NewFake(t0)
+		rec := &recorder{}
+		opt := Options{Tenant: "t1", Clock: clk, Sink: rec, Store: SQLStore{S: s}, Logger: quiet, Seed: 1}
+		e1, err := New(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &harness{t: t, clk: clk, e: e1, rec: rec, ctx: ctx}
+		if err := e1.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []string{"a", "c", "b"} {
+			h.login(a)
+			clk.Advance(time.Second)
+		}
+		if _, err := e1.NotReady(ctx, "b", ReasonLunch); err != nil {
+			t.Fatal(err)
+		}
+		h.enqueue("q", "c1", 0)
+		if o := h.offer(); o.AgentID != "a" {
+			t.Fatalf("c1 offered to %s", o.AgentID)
+		} else {
+			h.answer(o)
+		}
+		h.enqueue("q", "c2", 0)
+		h.answer(h.offer()) // c
+		clk.Advance(30 * time.Second)
+		h.end("c2") // c in wrap-up until +60s
+		clk.Advance(20 * time.Second)
+		h.login("d")
+		if _, err := e1.Enqueue(ctx, CallRequest{CallID: "c3", QueueID: "q", Caller: "555", Data: map[string]string{"account": "42"}}); err != nil {
+			t.Fatal(err)
+		}
+		if o := h.offer(); o.AgentID != "d" {
+			t.Fatalf("c3 offered to %s", o.AgentID)
+		}
+		h.enqueue("q", "c4", 0)
+		clk.Advance(time.Second)
+		h.enqueue("q", "c5", 7)
+		before, _ := e1.Snapshot(ctx)
+		if err := e1.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		// A new process, ten seconds later.
+		clk.Advance(10 * time.Second)
+		rec2 := &recorder{}
+		opt.Sink = rec2
+		e2, err := New(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e2.Close()
+		h2 := &harness{t: t, clk: clk, e: e2, rec: rec2, ctx: ctx}
+		if err := e2.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		h2.wantState("a", OnCall, "")
+		if st := h2.state("a"); st.CallID != "c1" || st.CallsToday != 1 {
+			t.Fatalf("a after restart %+v", st)
+		}
+		h2.wantState("b", NotReady, ReasonLunch)
+		h2.wantState("c", WrapUp, "")
+		// d was ringing: the offer died with the process, d is offered the
+		// best waiting call again (c5, the VIP).
+		o := h2.offer()
+		if o.AgentID != "d" || o.CallID != "c5" {
+			t.Fatalf("after restart: %+v", o)
+		}
+		q := h2.snapshotQueue("q")
+		if len(q.Waiting) != 3 || q.Waiting[1].CallID != "c3" || q.Waiting[2].CallID != "c4" || q.Waiting[1].Data["account"] != "42" {
+			t.Fatalf("waiting after restart %+v", q.Waiting)
+		}
+		var c3Before time.Duration
+		for _, w := range before.Queues[0].Waiting {
+			if w.CallID == "c3" {
+				c3Before = w.Waited
+			}
+		}
+		if q.Waiting[1].Waited != c3Before+10*time.Second {
+			t.Fatalf("c3 waited %v, before the restart %v", q.Waiting[1].Waited, c3Before)
+		}
+		// c's wrap-up resumes with the time left (60s - 20s - 11s = 29s).
+		clk.Advance(28 * time.Second)
+		h2.wantState("c", WrapUp, "")
+		clk.Advance(time.Second)
+		h2.wantState("c", Ringing, "")
+		// The call a was on still ends normally.
+		h2.end("c1")
+		h2.wantState("a", WrapUp, "")
+		e2.Flush()
+		log, err := s.ListACDAgentLog(ctx, "t1", "a", t0, 100)
+		if err != nil || len(log) < 4 {
+			t.Fatalf("log of a: %+v %v", log, err)
+		}
+	})
+}
