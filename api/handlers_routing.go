@@ -93,9 +93,9 @@ func (s *Server) addRoutingRoutes() {
 	add(http.MethodPut, "/api/v1/routing/settings", "Replace routing settings", rolesAdmin, dialplan.Settings{}, dialplan.Settings{}, 0, "routing_settings", s.putRoutingSettings)
 }
 
-// invalid turns dialplan/schedule validation errors into one 400 naming the
+// routingInvalid turns dialplan/schedule validation errors into one 400 naming the
 // first field and listing every problem.
-func invalid(err error) error {
+func routingInvalid(err error) error {
 	var es schedule.Errors
 	if errors.As(err, &es) && len(es) > 0 {
 		return errInvalid(es[0].Field, "%s", es.Error())
@@ -103,7 +103,7 @@ func invalid(err error) error {
 	return errInvalid("", "%v", err)
 }
 
-func conflictOn(err error, field, format string, args ...any) error {
+func routingConflict(err error, field, format string, args ...any) error {
 	if store.IsConflict(err) {
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: fmt.Sprintf(format, args...), Field: field}
 	}
@@ -132,7 +132,7 @@ func (s *Server) routeFromRequest(c echo.Context, tenant string) (*dialplan.Rout
 	r := &dialplan.Route{Name: strings.TrimSpace(req.Name), DID: dialplan.Clean(req.DID), Enabled: req.Enabled == nil || *req.Enabled,
 		ScheduleID: req.ScheduleID, Branches: req.Branches, Default: req.Default, Sticky: req.Sticky, Language: req.Language}
 	if err := r.Validate(); err != nil {
-		return nil, invalid(err)
+		return nil, routingInvalid(err)
 	}
 	if r.ScheduleID != "" {
 		if _, err := s.opt.Store.GetSchedule(c.Request().Context(), tenant, r.ScheduleID); store.IsNotFound(err) {
@@ -154,7 +154,7 @@ func (s *Server) createRoute(c echo.Context) error {
 		return err
 	}
 	if err := s.opt.Store.CreateRoute(c.Request().Context(), tenant, r); err != nil {
-		return conflictOn(err, "did", "another route already has DID pattern %s", r.DID)
+		return routingConflict(err, "did", "another route already has DID pattern %s", r.DID)
 	}
 	setAudit(c, r.ID, map[string]any{"name": r.Name, "did": r.DID})
 	return c.JSON(http.StatusCreated, r)
@@ -189,7 +189,7 @@ func (s *Server) putRoute(c echo.Context) error {
 	r.ID, r.CreatedAt = old.ID, old.CreatedAt
 	setAudit(c, r.ID, map[string]any{"name": r.Name, "did": r.DID, "enabled": r.Enabled})
 	if err := s.opt.Store.UpdateRoute(ctx, tenant, r); err != nil {
-		return conflictOn(err, "did", "another route already has DID pattern %s", r.DID)
+		return routingConflict(err, "did", "another route already has DID pattern %s", r.DID)
 	}
 	return c.JSON(http.StatusOK, r)
 }
@@ -217,7 +217,7 @@ func (s *Server) decideRoute(c echo.Context) error {
 	if strings.TrimSpace(req.DID) == "" {
 		return errInvalid("did", "did is required")
 	}
-	at, err := parseAt(req.At, "at")
+	at, err := parseRoutingTime(req.At, "at")
 	if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (s *Server) decideRoute(c echo.Context) error {
 	return c.JSON(http.StatusOK, dialplan.Decide(in, tr, at))
 }
 
-func parseAt(v, field string) (time.Time, error) {
+func parseRoutingTime(v, field string) (time.Time, error) {
 	if v == "" {
 		return time.Now(), nil
 	}
@@ -264,7 +264,7 @@ func decodeSchedule(c echo.Context) (*schedule.Schedule, error) {
 	}
 	sc.Name = strings.TrimSpace(sc.Name)
 	if err := sc.Validate(); err != nil {
-		return nil, invalid(err)
+		return nil, routingInvalid(err)
 	}
 	return &sc, nil
 }
@@ -279,7 +279,7 @@ func (s *Server) createSchedule(c echo.Context) error {
 		return err
 	}
 	if err := s.opt.Store.CreateSchedule(c.Request().Context(), tenant, sc); err != nil {
-		return conflictOn(err, "name", "a schedule named %q exists already", sc.Name)
+		return routingConflict(err, "name", "a schedule named %q exists already", sc.Name)
 	}
 	setAudit(c, sc.ID, map[string]any{"name": sc.Name, "timezone": sc.Timezone})
 	return c.JSON(http.StatusCreated, sc)
@@ -309,7 +309,7 @@ func (s *Server) putSchedule(c echo.Context) error {
 	sc.ID = c.Param("id")
 	setAudit(c, sc.ID, map[string]any{"name": sc.Name, "timezone": sc.Timezone})
 	if err := s.opt.Store.UpdateSchedule(c.Request().Context(), tenant, sc); err != nil {
-		return conflictOn(err, "name", "a schedule named %q exists already", sc.Name)
+		return routingConflict(err, "name", "a schedule named %q exists already", sc.Name)
 	}
 	return c.JSON(http.StatusOK, sc)
 }
@@ -333,7 +333,7 @@ func (s *Server) evaluateSchedule(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	at, err := parseAt(c.QueryParam("at"), "at")
+	at, err := parseRoutingTime(c.QueryParam("at"), "at")
 	if err != nil {
 		return err
 	}

@@ -84,7 +84,7 @@ func decodeBlacklist(c echo.Context) (*dialplan.BlacklistEntry, error) {
 		e.Kind = dialplan.Exact
 	}
 	if err := e.Validate(); err != nil {
-		return nil, invalid(err)
+		return nil, routingInvalid(err)
 	}
 	return e, nil
 }
@@ -99,7 +99,7 @@ func (s *Server) createBlacklist(c echo.Context) error {
 		return err
 	}
 	if err := s.opt.Store.AddBlacklist(c.Request().Context(), tenant, e); err != nil {
-		return conflictOn(err, "number", "%s %s is blacklisted already", e.Kind, e.Number)
+		return routingConflict(err, "number", "%s %s is blacklisted already", e.Kind, e.Number)
 	}
 	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "reason": e.Reason})
 	return c.JSON(http.StatusCreated, e)
@@ -134,7 +134,7 @@ func (s *Server) putBlacklist(c echo.Context) error {
 	e.ID, e.CreatedAt = old.ID, old.CreatedAt
 	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "reason": e.Reason})
 	if err := s.opt.Store.UpdateBlacklist(ctx, tenant, e); err != nil {
-		return conflictOn(err, "number", "%s %s is blacklisted already", e.Kind, e.Number)
+		return routingConflict(err, "number", "%s %s is blacklisted already", e.Kind, e.Number)
 	}
 	return c.JSON(http.StatusOK, e)
 }
@@ -308,7 +308,7 @@ func decodeWhitelist(c echo.Context) (*dialplan.WhitelistEntry, error) {
 		e.Kind = dialplan.Exact
 	}
 	if err := e.Validate(); err != nil {
-		return nil, invalid(err)
+		return nil, routingInvalid(err)
 	}
 	return e, nil
 }
@@ -323,7 +323,7 @@ func (s *Server) createWhitelist(c echo.Context) error {
 		return err
 	}
 	if err := s.opt.Store.AddWhitelist(c.Request().Context(), tenant, e); err != nil {
-		return conflictOn(err, "number", "%s %s is whitelisted already", e.Kind, e.Number)
+		return routingConflict(err, "number", "%s %s is whitelisted already", e.Kind, e.Number)
 	}
 	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "priority": e.Priority})
 	return c.JSON(http.StatusCreated, e)
@@ -358,7 +358,7 @@ func (s *Server) putWhitelist(c echo.Context) error {
 	e.ID, e.CreatedAt = old.ID, old.CreatedAt
 	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "priority": e.Priority})
 	if err := s.opt.Store.UpdateWhitelist(ctx, tenant, e); err != nil {
-		return conflictOn(err, "number", "%s %s is whitelisted already", e.Kind, e.Number)
+		return routingConflict(err, "number", "%s %s is whitelisted already", e.Kind, e.Number)
 	}
 	return c.JSON(http.StatusOK, e)
 }
@@ -399,7 +399,7 @@ func (s *Server) callerRuleFromRequest(c echo.Context, tenant string) (*dialplan
 		r.Value = dialplan.Clean(r.Value)
 	}
 	if err := r.Validate(); err != nil {
-		return nil, invalid(err)
+		return nil, routingInvalid(err)
 	}
 	if r.RouteID != "" {
 		if _, err := s.opt.Store.GetRoute(c.Request().Context(), tenant, r.RouteID); store.IsNotFound(err) {
@@ -565,7 +565,7 @@ func (s *Server) putRoutingSettings(c echo.Context) error {
 		return err
 	}
 	if err := set.Validate(); err != nil {
-		return invalid(err)
+		return routingInvalid(err)
 	}
 	setAudit(c, tenant, map[string]any{"default_language": set.DefaultLanguage, "country_code": set.CountryCode})
 	if err := s.opt.Store.PutRoutingSettings(c.Request().Context(), tenant, &set); err != nil {

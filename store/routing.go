@@ -76,10 +76,10 @@ func (s *Store) GetSchedule(ctx context.Context, tenant, id string) (*schedule.S
 	if err != nil {
 		return nil, fmt.Errorf("store: get schedule %q in tenant %q: %w", id, tenant, mapErr(err))
 	}
-	return decodeSchedule(id, doc)
+	return decodeScheduleDoc(id, doc)
 }
 
-func decodeSchedule(id, doc string) (*schedule.Schedule, error) {
+func decodeScheduleDoc(id, doc string) (*schedule.Schedule, error) {
 	var sc schedule.Schedule
 	if err := json.Unmarshal([]byte(doc), &sc); err != nil {
 		return nil, fmt.Errorf("store: schedule %q: decode: %w", id, err)
@@ -99,7 +99,7 @@ func (s *Store) ListSchedules(ctx context.Context, tenant string) ([]schedule.Sc
 	}
 	out := make([]schedule.Schedule, 0, len(rows))
 	for _, r := range rows {
-		sc, err := decodeSchedule(r.ID, r.Document)
+		sc, err := decodeScheduleDoc(r.ID, r.Document)
 		if err != nil {
 			return nil, err
 		}
@@ -357,7 +357,7 @@ func (s *Store) UpdateBlacklist(ctx context.Context, tenant string, e *dialplan.
 
 // DeleteBlacklist removes one entry.
 func (s *Store) DeleteBlacklist(ctx context.Context, tenant, id string) error {
-	return s.deleteByID(ctx, "routing_blacklist", "blacklist entry", tenant, id)
+	return s.deleteRoutingRow(ctx, "routing_blacklist", "blacklist entry", tenant, id)
 }
 
 // ImportBlacklist adds or replaces (by number and kind) every entry in one
@@ -441,10 +441,10 @@ func (s *Store) UpdateWhitelist(ctx context.Context, tenant string, e *dialplan.
 
 // DeleteWhitelist removes one entry.
 func (s *Store) DeleteWhitelist(ctx context.Context, tenant, id string) error {
-	return s.deleteByID(ctx, "routing_whitelist", "whitelist entry", tenant, id)
+	return s.deleteRoutingRow(ctx, "routing_whitelist", "whitelist entry", tenant, id)
 }
 
-func (s *Store) deleteByID(ctx context.Context, table, what, tenant, id string) error {
+func (s *Store) deleteRoutingRow(ctx context.Context, table, what, tenant, id string) error {
 	res, err := s.db.ExecContext(ctx, s.Rebind(`DELETE FROM `+table+` WHERE tenant_id = ? AND id = ?`), tenant, id)
 	if err != nil {
 		return fmt.Errorf("store: delete %s %q: %w", what, id, err)
@@ -454,7 +454,7 @@ func (s *Store) deleteByID(ctx context.Context, table, what, tenant, id string) 
 
 // ---- caller rules and lists
 
-type ruleRow struct {
+type callerRuleRow struct {
 	ID         string    `db:"id"`
 	Name       string    `db:"name"`
 	RouteID    string    `db:"route_id"`
@@ -468,9 +468,9 @@ type ruleRow struct {
 	UpdatedAt  time.Time `db:"updated_at"`
 }
 
-const ruleCols = `id, name, route_id, position, match_kind, match_value, target_kind, target_ref, enabled, created_at, updated_at`
+const callerRuleCols = `id, name, route_id, position, match_kind, match_value, target_kind, target_ref, enabled, created_at, updated_at`
 
-func (r ruleRow) rule() dialplan.CallerRule {
+func (r callerRuleRow) rule() dialplan.CallerRule {
 	return dialplan.CallerRule{ID: r.ID, Name: r.Name, RouteID: r.RouteID, Position: r.Position, Match: dialplan.RuleMatch(r.MatchKind), Value: r.MatchValue,
 		Target: dialplan.Target{Kind: dialplan.TargetKind(r.TargetKind), Ref: r.TargetRef}, Enabled: r.Enabled, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
@@ -479,7 +479,7 @@ func (r ruleRow) rule() dialplan.CallerRule {
 func (s *Store) CreateCallerRule(ctx context.Context, tenant string, r *dialplan.CallerRule) error {
 	r.ID = uuid.NewString()
 	r.CreatedAt, r.UpdatedAt = now(), now()
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO routing_caller_rules (tenant_id, `+ruleCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`),
+	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO routing_caller_rules (tenant_id, `+callerRuleCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`),
 		tenant, r.ID, r.Name, r.RouteID, r.Position, string(r.Match), r.Value, string(r.Target.Kind), r.Target.Ref, r.Enabled, r.CreatedAt, r.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("store: create caller rule %q in tenant %q: %w", r.Name, tenant, mapErr(err))
@@ -489,8 +489,8 @@ func (s *Store) CreateCallerRule(ctx context.Context, tenant string, r *dialplan
 
 // GetCallerRule loads one rule.
 func (s *Store) GetCallerRule(ctx context.Context, tenant, id string) (*dialplan.CallerRule, error) {
-	var row ruleRow
-	if err := s.db.GetContext(ctx, &row, s.Rebind(`SELECT `+ruleCols+` FROM routing_caller_rules WHERE tenant_id = ? AND id = ?`), tenant, id); err != nil {
+	var row callerRuleRow
+	if err := s.db.GetContext(ctx, &row, s.Rebind(`SELECT `+callerRuleCols+` FROM routing_caller_rules WHERE tenant_id = ? AND id = ?`), tenant, id); err != nil {
 		return nil, fmt.Errorf("store: get caller rule %q in tenant %q: %w", id, tenant, mapErr(err))
 	}
 	r := row.rule()
@@ -499,8 +499,8 @@ func (s *Store) GetCallerRule(ctx context.Context, tenant, id string) (*dialplan
 
 // ListCallerRules lists the tenant's rules in evaluation order.
 func (s *Store) ListCallerRules(ctx context.Context, tenant string) ([]dialplan.CallerRule, error) {
-	var rows []ruleRow
-	if err := s.db.SelectContext(ctx, &rows, s.Rebind(`SELECT `+ruleCols+` FROM routing_caller_rules WHERE tenant_id = ? ORDER BY position, name, id`), tenant); err != nil {
+	var rows []callerRuleRow
+	if err := s.db.SelectContext(ctx, &rows, s.Rebind(`SELECT `+callerRuleCols+` FROM routing_caller_rules WHERE tenant_id = ? ORDER BY position, name, id`), tenant); err != nil {
 		return nil, fmt.Errorf("store: list caller rules of %q: %w", tenant, err)
 	}
 	out := make([]dialplan.CallerRule, len(rows))
@@ -524,7 +524,7 @@ func (s *Store) UpdateCallerRule(ctx context.Context, tenant string, r *dialplan
 
 // DeleteCallerRule removes one rule.
 func (s *Store) DeleteCallerRule(ctx context.Context, tenant, id string) error {
-	return s.deleteByID(ctx, "routing_caller_rules", "caller rule", tenant, id)
+	return s.deleteRoutingRow(ctx, "routing_caller_rules", "caller rule", tenant, id)
 }
 
 // CallerList is a named list of caller numbers and its size.
