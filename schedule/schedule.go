@@ -77,12 +77,14 @@ type DateRange struct {
 
 // SpecialDay is a working day despite the weekly hours or a holiday. Its
 // hours are those of the weekday named by HoursOf (e.g. "monday", lunch
-// included) or its own Open spans (with Lunch, else the schedule's Lunch).
+// included) or its own Open spans (with Lunch if given, else the schedule's
+// Lunch). NoLunch drops the lunch break either way.
 type SpecialDay struct {
 	DateRange `yaml:",inline"`
 	HoursOf   string   `json:"hours_of,omitempty" yaml:"hours_of,omitempty"`
 	Open      []string `json:"open,omitempty" yaml:"open,omitempty"`
 	Lunch     []string `json:"lunch,omitempty" yaml:"lunch,omitempty"`
+	NoLunch   bool     `json:"no_lunch,omitempty" yaml:"no_lunch,omitempty"`
 }
 
 // Weekdays are the keys of Weekly and WeeklyLunch, Sunday first as in
@@ -342,13 +344,21 @@ func (s *Schedule) compile() (*compiled, error) {
 		case len(sd.Open) > 0:
 			d.hours.open = parseSpans(field+".open", sd.Open, &errs)
 			d.hours.lunch = lunch
-			if sd.Lunch != nil {
+			if len(sd.Lunch) > 0 {
 				d.hours.lunch = parseSpans(field+".lunch", sd.Lunch, &errs)
 			}
 			d.source = "own hours"
 		default:
 			errs = append(errs, FieldError{field, "give the hours: hours_of (a weekday) or open spans"})
 			continue
+		}
+		switch {
+		case len(sd.Lunch) > 0 && sd.HoursOf != "":
+			errs = append(errs, FieldError{field + ".lunch", "a day with hours_of takes that weekday's lunch; give open spans to set its own lunch"})
+		case len(sd.Lunch) > 0 && sd.NoLunch:
+			errs = append(errs, FieldError{field + ".no_lunch", "give either lunch or no_lunch, not both"})
+		case sd.NoLunch:
+			d.hours.lunch = nil
 		}
 		c.special = append(c.special, d)
 	}

@@ -24,7 +24,7 @@ func china() *Schedule {
 		},
 		SpecialWorkingDays: []SpecialDay{
 			{DateRange: DateRange{Name: "National Day make-up", From: "2026-10-10"}, HoursOf: "monday"},
-			{DateRange: DateRange{Name: "Stock-taking", From: "2026-10-05"}, Open: []string{"10:00-16:00"}, Lunch: []string{}},
+			{DateRange: DateRange{Name: "Stock-taking", From: "2026-10-05"}, Open: []string{"10:00-16:00"}, NoLunch: true},
 		},
 	}
 }
@@ -197,6 +197,8 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"special day hours of a closed day", func(s *Schedule) { s.SpecialWorkingDays[0].HoursOf = "sunday" }, `special_working_days[0].hours_of: sunday has no open hours`},
 		{"special day bad span", func(s *Schedule) { s.SpecialWorkingDays[1].Open = []string{"10:00"} }, `special_working_days[1].open[0]: "10:00" is not HH:MM-HH:MM`},
 		{"no name", func(s *Schedule) { s.Name = " " }, `name: name is required`},
+		{"lunch and no_lunch", func(s *Schedule) { s.SpecialWorkingDays[1].Lunch = []string{"12:00-13:00"} }, `special_working_days[1].no_lunch: give either lunch or no_lunch`},
+		{"lunch with hours_of", func(s *Schedule) { s.SpecialWorkingDays[0].Lunch = []string{"12:00-13:00"} }, `special_working_days[0].lunch: a day with hours_of takes`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -234,10 +236,24 @@ func TestEncodings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("yaml round trip: %v\n%s", err, y)
 	}
-	when := at(t, "Asia/Shanghai", "2026-10-10 09:30")
-	for _, x := range []*Schedule{back, fromYAML} {
-		if r := x.Evaluate(when); r.Branch != Open || r.Day != "National Day make-up" {
-			t.Fatalf("decoded schedule: %+v", r)
+	// Every day kind survives both encodings, including "no lunch" on a
+	// special day and an empty per-weekday lunch.
+	s.WeeklyLunch = map[string][]string{"friday": {}}
+	j, _ = json.Marshal(s)
+	back, err = ParseJSON(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, _ = yaml.Marshal(s)
+	if fromYAML, err = ParseYAML(y); err != nil {
+		t.Fatal(err)
+	}
+	for _, local := range []string{"2026-10-10 09:30", "2026-10-10 12:15", "2026-10-05 12:30", "2026-10-16 12:30", "2026-10-01 10:00", "2026-10-12 12:30"} {
+		want := s.Evaluate(at(t, "Asia/Shanghai", local))
+		for name, x := range map[string]*Schedule{"json": back, "yaml": fromYAML} {
+			if got := x.Evaluate(at(t, "Asia/Shanghai", local)); got != want {
+				t.Errorf("%s %s: decoded %+v, original %+v", name, local, got, want)
+			}
 		}
 	}
 	doc := `
