@@ -279,3 +279,26 @@ func TestValidationNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+// One TenantRouting serves concurrent calls: Decide only reads it.
+func TestDecideConcurrently(t *testing.T) {
+	conf := cfg()
+	conf.Prepare()
+	now := sh(t, "2026-10-12 10:00")
+	want := Decide(Inbound{DID: "4001234567", ANI: "13911112222"}, conf, now)
+	done := make(chan Decision)
+	for i := 0; i < 8; i++ {
+		go func() {
+			var d Decision
+			for j := 0; j < 200; j++ {
+				d = Decide(Inbound{DID: "4001234567", ANI: "13911112222"}, conf, now)
+			}
+			done <- d
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if d := <-done; fmt.Sprint(d) != fmt.Sprint(want) {
+			t.Fatalf("%+v != %+v", d, want)
+		}
+	}
+}
