@@ -210,6 +210,9 @@ func (t *translator) resync(snaps []snapshot) {
 	}
 	for _, s := range snaps {
 		leg := s.info.Leg
+		if l := t.legs[leg]; l != nil && !l.released && !s.info.Owned && t.onAdopt != nil {
+			t.onAdopt(leg) // followed, but the ipcc_owned mark was lost (connection dropped before it was set)
+		}
 		if !s.info.Owned || t.isEnded(leg) {
 			continue
 		}

@@ -241,12 +241,19 @@ func TestTranslateRules(t *testing.T) {
 	t.Run("resync hangs up vanished legs and re-announces owned ones", func(t *testing.T) {
 		tr := newTranslator("fs1", "ipcc_did", []string{"ipcc_"}, nil)
 		got := collect(tr)
+		var marked []string
+		tr.onAdopt = func(leg string) { marked = append(marked, leg) }
 		tr.registerOriginate("old")
+		tr.registerOriginate("unmarked")
 		dump := ev("Unique-ID: b", "Caller-Caller-ID-Number: 100", "variable_ipcc_did: 800", "variable_ipcc_owned: true")
 		tr.resync([]snapshot{
 			{info: controller.LegInfo{Leg: "b", Owned: true, State: controller.LegAnswered, Bridged: "c"}, dump: dump},
 			{info: controller.LegInfo{Leg: "x"}, dump: ev("Unique-ID: x")},
+			{info: controller.LegInfo{Leg: "unmarked"}, dump: ev("Unique-ID: unmarked")},
 		})
+		if strings.Join(marked, " ") != "unmarked" {
+			t.Errorf("legs marked again: %v", marked)
+		}
 		if g := types(*got); g != "hung_up call_arrived answered bridged" {
 			t.Fatalf("got %s", g)
 		}
