@@ -122,6 +122,8 @@ func Decide(in Inbound, cfg *TenantRouting, now time.Time) Decision {
 			name = " (" + e.Name + ")"
 		}
 		d.tracef("whitelist: %s matched %s %s%s: priority %d", num, e.Kind, e.Number, name, e.Priority)
+	} else {
+		d.tracef("whitelist: no match")
 	}
 
 	// 4. caller rules
@@ -135,6 +137,11 @@ func Decide(in Inbound, cfg *TenantRouting, now time.Time) Decision {
 		d.Target = r.Target
 		d.tracef("caller rule %q: %s: %s", r.Name, why, r.Target)
 		return d
+	}
+	if area != "" {
+		d.tracef("caller rules: none matched (area %s)", area)
+	} else {
+		d.tracef("caller rules: none matched")
 	}
 
 	if route == nil {
@@ -154,6 +161,8 @@ func Decide(in Inbound, cfg *TenantRouting, now time.Time) Decision {
 			d.Target, d.Sticky = t, true
 			return d
 		}
+	} else {
+		d.tracef("sticky: off on this route")
 	}
 
 	// 6. schedule
@@ -169,6 +178,8 @@ func Decide(in Inbound, cfg *TenantRouting, now time.Time) Decision {
 		} else {
 			d.tracef("schedule %s not found: route default", route.ScheduleID)
 		}
+	} else {
+		d.tracef("no schedule on this route: route default")
 	}
 
 	// 7. target

@@ -79,7 +79,7 @@ func TestDecide(t *testing.T) {
 	}{
 		{name: "exact DID, open hours, flow", in: Inbound{DID: "4001234567", ANI: "13512345678"}, at: monday10,
 			action: ActionRoute, target: "flow main-menu",
-			trace: []string{"route 4001234567 matched 4001234567 (exact)", "blacklist: no match for 13512345678", "sticky: no previous agent", "schedule business-hours: open: monday, within 09:00-12:00", "target: flow main-menu"}},
+			trace: []string{"route 4001234567 matched 4001234567 (exact)", "blacklist: no match for 13512345678", "whitelist: no match", "caller rules: none matched (area mobile)", "sticky: no previous agent", "schedule business-hours: open: monday, within 09:00-12:00", "target: flow main-menu"}},
 		{name: "lunch branch", in: Inbound{DID: "4001234567", ANI: "13512345678"}, at: "2026-10-12 12:10",
 			action: ActionRoute, target: "flow lunch-menu", trace: []string{"schedule business-hours: lunch"}},
 		{name: "holiday branch names the holiday", in: Inbound{DID: "4001234567", ANI: "13512345678"}, at: "2026-10-02 10:00",
@@ -139,7 +139,7 @@ func TestDecide(t *testing.T) {
 		{name: "sticky agent unavailable", in: Inbound{DID: "4001234567", ANI: "13512345678", LastAgent: &LastAgent{AgentID: "1001", ServedAt: sh(t, "2026-10-12 09:00"), Available: false}}, at: monday10,
 			action: ActionRoute, target: "flow main-menu", trace: []string{"sticky: agent 1001 served this caller 1h ago but is not available"}},
 		{name: "sticky off on a route ignores history", in: Inbound{DID: "4001555555", ANI: "13512345678", LastAgent: &LastAgent{AgentID: "1001", ServedAt: sh(t, "2026-10-12 09:00"), Available: true}}, at: monday10,
-			action: ActionRoute, target: "queue sales", notTraced: "sticky"},
+			action: ActionRoute, target: "queue sales", trace: []string{"sticky: off on this route"}, notTraced: "agent 1001"},
 	}
 	for _, c := range cases {
 		for _, prepared := range []bool{false, true} {
