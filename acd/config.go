@@ -80,8 +80,8 @@ const (
 	TargetHangup    TargetKind = "hangup"    // play the prompt, if any, and hang up
 )
 
-// Target is where a call overflows to.
-type Target struct {
+// OverflowTarget is where a call overflows to.
+type OverflowTarget struct {
 	Kind  TargetKind `json:"kind,omitempty"`
 	Value string     `json:"value,omitempty"` // queue id, flow id, mailbox, number
 }
@@ -104,8 +104,8 @@ type Announcements struct {
 	AgentID bool `json:"agent_id,omitempty"`
 }
 
-// Limits bound a queue.
-type Limits struct {
+// QueueLimits bound a queue.
+type QueueLimits struct {
 	MaxLength int      `json:"max_length,omitempty"` // waiting callers; 0 = unlimited
 	MaxWait   Duration `json:"max_wait,omitempty"`   // 0 = unlimited
 	// WhenNoAgents applies when no member is logged in, WhenAllOnBreak when
@@ -129,12 +129,12 @@ func (r JoinRule) valid() bool { return r == "" || r == RuleJoin || r == RuleRef
 
 // OverflowTargets names the target of each limit rule.
 type OverflowTargets struct {
-	QueueFull  Target `json:"queue_full,omitempty"`
-	MaxWait    Target `json:"max_wait,omitempty"`
-	NoAgents   Target `json:"no_agents,omitempty"`
-	AllOnBreak Target `json:"all_on_break,omitempty"`
+	QueueFull  OverflowTarget `json:"queue_full,omitempty"`
+	MaxWait    OverflowTarget `json:"max_wait,omitempty"`
+	NoAgents   OverflowTarget `json:"no_agents,omitempty"`
+	AllOnBreak OverflowTarget `json:"all_on_break,omitempty"`
 	// Voicemail is where a caller who presses the voicemail key goes.
-	Voicemail Target `json:"voicemail,omitempty"`
+	Voicemail OverflowTarget `json:"voicemail,omitempty"`
 }
 
 // BreakMode says what happens to a break request above the cap.
@@ -174,7 +174,7 @@ type QueueConfig struct {
 	BreakCap      int             `json:"break_cap,omitempty"`
 	BreakMode     BreakMode       `json:"break_mode,omitempty"`
 	Announcements Announcements   `json:"announcements"`
-	Limits        Limits          `json:"limits"`
+	Limits        QueueLimits     `json:"limits"`
 	Overflow      OverflowTargets `json:"overflow"`
 }
 
@@ -288,7 +288,7 @@ func (q *QueueConfig) Validate() error {
 	}
 	targets := []struct {
 		name string
-		t    Target
+		t    OverflowTarget
 	}{
 		{"overflow.queue_full", q.Overflow.QueueFull},
 		{"overflow.max_wait", q.Overflow.MaxWait},
@@ -304,7 +304,7 @@ func (q *QueueConfig) Validate() error {
 	return nil
 }
 
-func (t Target) validate(field, self string) error {
+func (t OverflowTarget) validate(field, self string) error {
 	switch t.Kind {
 	case TargetNone:
 		if t.Value != "" {

@@ -93,7 +93,7 @@ func (c *core) join(e *entry, q *queue) *Overflow {
 	return nil
 }
 
-func (c *core) entryRule(q *queue) (OverflowReason, Target, bool) {
+func (c *core) entryRule(q *queue) (OverflowReason, OverflowTarget, bool) {
 	l := q.cfg.Limits
 	if q.loggedIn == 0 && (l.WhenNoAgents == RuleRefuse || l.WhenNoAgents == RuleLeave) {
 		return OverflowNoAgents, q.cfg.Overflow.NoAgents, true
@@ -104,7 +104,7 @@ func (c *core) entryRule(q *queue) (OverflowReason, Target, bool) {
 	if l.MaxLength > 0 && len(q.waiting)+q.offering >= l.MaxLength {
 		return OverflowQueueFull, q.cfg.Overflow.QueueFull, true
 	}
-	return "", Target{}, false
+	return "", OverflowTarget{}, false
 }
 
 // applyLeaveRules sends waiting callers to the overflow target when a leave
@@ -112,7 +112,7 @@ func (c *core) entryRule(q *queue) (OverflowReason, Target, bool) {
 func (c *core) applyLeaveRules(q *queue) {
 	l := q.cfg.Limits
 	var reason OverflowReason
-	var target Target
+	var target OverflowTarget
 	switch {
 	case q.loggedIn == 0 && l.WhenNoAgents == RuleLeave:
 		reason, target = OverflowNoAgents, q.cfg.Overflow.NoAgents
@@ -130,7 +130,7 @@ func (c *core) applyLeaveRules(q *queue) {
 
 // overflow emits the Overflow of e leaving (or not entering) q; a queue
 // target is joined at once.
-func (c *core) overflow(e *entry, q *queue, reason OverflowReason, target Target) *Overflow {
+func (c *core) overflow(e *entry, q *queue, reason OverflowReason, target OverflowTarget) *Overflow {
 	now := c.now()
 	ov := &Overflow{Tenant: c.tenant, CallID: e.callID, QueueID: q.cfg.ID, Reason: reason, Target: target, At: now}
 	if !e.enqueued.IsZero() && e.q == q {
@@ -525,7 +525,7 @@ func (c *core) callerRequest(callID string, kind RequestKind, number string) err
 		c.removeEntry(e)
 		t := q.cfg.Overflow.Voicemail
 		if t.Kind == TargetNone {
-			t = Target{Kind: TargetVoicemail, Value: q.cfg.ID}
+			t = OverflowTarget{Kind: TargetVoicemail, Value: q.cfg.ID}
 		}
 		c.overflow(e, q, OverflowVoicemail, t)
 	case RequestCallback:

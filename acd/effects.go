@@ -124,7 +124,7 @@ type Overflow struct {
 	CallID  string
 	QueueID string
 	Reason  OverflowReason
-	Target  Target
+	Target  OverflowTarget
 	Moved   bool
 	Waited  time.Duration
 	At      time.Time

@@ -8,7 +8,7 @@ import (
 
 func TestOverflowQueueFull(t *testing.T) {
 	h := newHarness(t, Options{})
-	h.queue(QueueConfig{ID: "q", Limits: Limits{MaxLength: 2}, Overflow: OverflowTargets{QueueFull: Target{Kind: TargetNumber, Value: "+8610123"}}}, "a")
+	h.queue(QueueConfig{ID: "q", Limits: QueueLimits{MaxLength: 2}, Overflow: OverflowTargets{QueueFull: OverflowTarget{Kind: TargetNumber, Value: "+8610123"}}}, "a")
 	h.login("a")
 	h.enqueue("q", "c1", 0) // ringing a: counts toward the length
 	h.enqueue("q", "c2", 0)
@@ -27,7 +27,7 @@ func TestOverflowQueueFull(t *testing.T) {
 
 func TestOverflowMaxWaitToAnotherQueue(t *testing.T) {
 	h := newHarness(t, Options{})
-	h.queue(QueueConfig{ID: "q", Limits: Limits{MaxWait: Duration(time.Minute)}, Overflow: OverflowTargets{MaxWait: Target{Kind: TargetQueue, Value: "backup"}}}, "a")
+	h.queue(QueueConfig{ID: "q", Limits: QueueLimits{MaxWait: Duration(time.Minute)}, Overflow: OverflowTargets{MaxWait: OverflowTarget{Kind: TargetQueue, Value: "backup"}}}, "a")
 	h.queue(QueueConfig{ID: "backup"}, "b")
 	h.login("a")
 	h.enqueue("q", "busy", 0)
@@ -53,8 +53,8 @@ func TestOverflowMaxWaitToAnotherQueue(t *testing.T) {
 
 func TestOverflowMaxWaitWhileRingingWaitsForTheOutcome(t *testing.T) {
 	h := newHarness(t, Options{})
-	h.queue(QueueConfig{ID: "q", RingTimeout: Duration(20 * time.Second), Limits: Limits{MaxWait: Duration(10 * time.Second)},
-		Overflow: OverflowTargets{MaxWait: Target{Kind: TargetVoicemail, Value: "box1"}}}, "a")
+	h.queue(QueueConfig{ID: "q", RingTimeout: Duration(20 * time.Second), Limits: QueueLimits{MaxWait: Duration(10 * time.Second)},
+		Overflow: OverflowTargets{MaxWait: OverflowTarget{Kind: TargetVoicemail, Value: "box1"}}}, "a")
 	h.login("a")
 	h.enqueue("q", "c1", 0)
 	h.rec.take()
@@ -70,10 +70,10 @@ func TestOverflowMaxWaitWhileRingingWaitsForTheOutcome(t *testing.T) {
 }
 
 func TestOverflowNoAgentsRules(t *testing.T) {
-	target := Target{Kind: TargetFlow, Value: "after-hours"}
+	target := OverflowTarget{Kind: TargetFlow, Value: "after-hours"}
 	// refuse: nobody logged in, the caller does not join.
 	h := newHarness(t, Options{})
-	h.queue(QueueConfig{ID: "q", Limits: Limits{WhenNoAgents: RuleRefuse}, Overflow: OverflowTargets{NoAgents: target}}, "a")
+	h.queue(QueueConfig{ID: "q", Limits: QueueLimits{WhenNoAgents: RuleRefuse}, Overflow: OverflowTargets{NoAgents: target}}, "a")
 	res := h.enqueue("q", "c1", 0)
 	if res.Joined || res.Overflow.Reason != OverflowNoAgents || res.Overflow.Target != target {
 		t.Fatalf("refuse: %+v", res)
@@ -84,7 +84,7 @@ func TestOverflowNoAgentsRules(t *testing.T) {
 		t.Fatalf("join: %+v", res)
 	}
 	// leave: waiting callers go when the last agent logs out.
-	h.queue(QueueConfig{ID: "l", Limits: Limits{WhenNoAgents: RuleLeave}, Overflow: OverflowTargets{NoAgents: target}}, "b")
+	h.queue(QueueConfig{ID: "l", Limits: QueueLimits{WhenNoAgents: RuleLeave}, Overflow: OverflowTargets{NoAgents: target}}, "b")
 	h.login("b")
 	h.enqueue("l", "x", 0)
 	h.answer(h.offer())
@@ -102,9 +102,9 @@ func TestOverflowNoAgentsRules(t *testing.T) {
 }
 
 func TestOverflowAllOnBreakRules(t *testing.T) {
-	target := Target{Kind: TargetHangup}
+	target := OverflowTarget{Kind: TargetHangup}
 	h := newHarness(t, Options{})
-	h.queue(QueueConfig{ID: "q", Limits: Limits{WhenAllOnBreak: RuleRefuse}, Overflow: OverflowTargets{AllOnBreak: target}}, "a", "b")
+	h.queue(QueueConfig{ID: "q", Limits: QueueLimits{WhenAllOnBreak: RuleRefuse}, Overflow: OverflowTargets{AllOnBreak: target}}, "a", "b")
 	h.login("a", "b")
 	if _, err := h.e.NotReady(h.ctx, "a", ReasonLunch); err != nil {
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func TestOverflowAllOnBreakRules(t *testing.T) {
 		t.Fatalf("all on break: %+v", res)
 	}
 	// leave: the waiting callers go when the last one takes a break.
-	h.queue(QueueConfig{ID: "l", Limits: Limits{WhenAllOnBreak: RuleLeave}, Overflow: OverflowTargets{AllOnBreak: target}}, "x")
+	h.queue(QueueConfig{ID: "l", Limits: QueueLimits{WhenAllOnBreak: RuleLeave}, Overflow: OverflowTargets{AllOnBreak: target}}, "x")
 	h.login("x")
 	h.enqueue("l", "busy", 0)
 	h.answer(h.offer())
@@ -141,9 +141,9 @@ func TestOverflowAllOnBreakRules(t *testing.T) {
 
 func TestOverflowQueueLoopIsBounded(t *testing.T) {
 	h := newHarness(t, Options{})
-	full := Limits{MaxLength: 1}
-	h.queue(QueueConfig{ID: "p", Limits: full, Overflow: OverflowTargets{QueueFull: Target{Kind: TargetQueue, Value: "r"}}})
-	h.queue(QueueConfig{ID: "r", Limits: full, Overflow: OverflowTargets{QueueFull: Target{Kind: TargetQueue, Value: "p"}}})
+	full := QueueLimits{MaxLength: 1}
+	h.queue(QueueConfig{ID: "p", Limits: full, Overflow: OverflowTargets{QueueFull: OverflowTarget{Kind: TargetQueue, Value: "r"}}})
+	h.queue(QueueConfig{ID: "r", Limits: full, Overflow: OverflowTargets{QueueFull: OverflowTarget{Kind: TargetQueue, Value: "p"}}})
 	h.enqueue("p", "c1", 0)
 	h.enqueue("r", "c2", 0)
 	res := h.enqueue("p", "c3", 0)
@@ -155,7 +155,7 @@ func TestOverflowQueueLoopIsBounded(t *testing.T) {
 
 func TestCallerVoicemailAndCallback(t *testing.T) {
 	h := newHarness(t, Options{})
-	h.queue(QueueConfig{ID: "q", Overflow: OverflowTargets{Voicemail: Target{Kind: TargetVoicemail, Value: "sales-box"}}}, "a")
+	h.queue(QueueConfig{ID: "q", Overflow: OverflowTargets{Voicemail: OverflowTarget{Kind: TargetVoicemail, Value: "sales-box"}}}, "a")
 	h.login("a")
 	h.enqueue("q", "busy", 0)
 	h.answer(h.offer())
@@ -230,9 +230,9 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"limits.max_length", func(q *QueueConfig) { q.Limits.MaxLength = -1 }},
 		{"limits.when_no_agents", func(q *QueueConfig) { q.Limits.WhenNoAgents = "maybe" }},
 		{"break_mode", func(q *QueueConfig) { q.BreakMode = "sometimes" }},
-		{"overflow.queue_full.value", func(q *QueueConfig) { q.Overflow.QueueFull = Target{Kind: TargetQueue, Value: "sales"} }},
-		{"overflow.max_wait.value", func(q *QueueConfig) { q.Overflow.MaxWait = Target{Kind: TargetNumber, Value: "call me"} }},
-		{"overflow.no_agents.kind", func(q *QueueConfig) { q.Overflow.NoAgents = Target{Kind: "pigeon"} }},
+		{"overflow.queue_full.value", func(q *QueueConfig) { q.Overflow.QueueFull = OverflowTarget{Kind: TargetQueue, Value: "sales"} }},
+		{"overflow.max_wait.value", func(q *QueueConfig) { q.Overflow.MaxWait = OverflowTarget{Kind: TargetNumber, Value: "call me"} }},
+		{"overflow.no_agents.kind", func(q *QueueConfig) { q.Overflow.NoAgents = OverflowTarget{Kind: "pigeon"} }},
 	} {
 		q := base()
 		tc.mod(&q)

@@ -158,8 +158,8 @@ func randomRun(t *testing.T, seed uint64, ops int) {
 		id := fmt.Sprintf("q%d", qi)
 		cfg := QueueConfig{ID: id, Name: id, Strategy: strategies[qi%len(strategies)], RingTimeout: Duration(time.Duration(5+rng.IntN(20)) * time.Second),
 			WrapUp: Duration(time.Duration(rng.IntN(3)) * 10 * time.Second), LastAgentFirst: qi%2 == 0, BreakCap: 3,
-			Limits:        Limits{MaxLength: 30, MaxWait: Duration(5 * time.Minute)},
-			Overflow:      OverflowTargets{MaxWait: Target{Kind: TargetQueue, Value: fmt.Sprintf("q%d", (qi+1)%6)}, QueueFull: Target{Kind: TargetHangup}},
+			Limits:        QueueLimits{MaxLength: 30, MaxWait: Duration(5 * time.Minute)},
+			Overflow:      OverflowTargets{MaxWait: OverflowTarget{Kind: TargetQueue, Value: fmt.Sprintf("q%d", (qi+1)%6)}, QueueFull: OverflowTarget{Kind: TargetHangup}},
 			Announcements: Announcements{Position: true, PositionInterval: Duration(20 * time.Second)}}
 		if qi == 5 {
 			cfg.Strategy = RingAll

@@ -1,0 +1,140 @@
+package api_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/store/storetest"
+)
+
+func TestQueuesCRUD(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		e := newEnv(t, s)
+		_, tok := e.setup()
+		admin, sup, agent := bearer(tok["a/admin"]), bearer(tok["a/supervisor"]), bearer(tok["a/agent"])
+		queue := map[string]any{
+			"id": "sales", "name": "销售", "strategy": "longest-idle", "ring_timeout": "15s", "wrap_up": 30,
+			"last_agent_first": true, "break_cap": 2, "break_mode": "wait",
+			"announcements": map[string]any{"lang": "zh-CN", "position": true, "position_interval": "30s", "agent_whisper": true, "agent_id": true},
+			"limits":        map[string]any{"max_length": 20, "max_wait": "5m", "when_no_agents": "refuse"},
+			"overflow":      map[string]any{"max_wait": map[string]any{"kind": "voicemail", "value": "sales-box"}, "no_agents": map[string]any{"kind": "number", "value": "+861012345"}},
+		}
+		r := e.do("POST", "/api/v1/queues", queue, admin...)
+		if r.Status != 201 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		var got map[string]any
+		r.json(t, &got)
+		if got["ring_timeout"] != "15s" || got["wrap_up"] != "30s" {
+			t.Fatalf("created %s", r.Body)
+		}
+		if r := e.do("POST", "/api/v1/queues", queue, admin...); r.Status != 409 {
+			t.Fatalf("duplicate: %d %s", r.Status, r.Body)
+		}
+		// Supervisors read, agents do not, only admins write.
+		if r := e.do("GET", "/api/v1/queues/sales", nil, sup...); r.Status != 200 {
+			t.Fatalf("supervisor get: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("GET", "/api/v1/queues", nil, agent...); r.Status != 403 {
+			t.Fatalf("agent list: %d", r.Status)
+		}
+		if r := e.do("POST", "/api/v1/queues", map[string]any{"id": "x", "name": "x", "strategy": "random"}, sup...); r.Status != 403 {
+			t.Fatalf("supervisor create: %d", r.Status)
+		}
+		// Validation errors name the field.
+		for _, tc := range []struct {
+			body  map[string]any
+			field string
+		}{
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "lottery"}, "strategy"},
+			{map[string]any{"id": "q2", "name": "", "strategy": "random"}, "name"},
+			{map[string]any{"id": "q 2", "name": "Q", "strategy": "random"}, "id"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "limits": map[string]any{"max_length": -1}}, "limits.max_length"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "overflow": map[string]any{"queue_full": map[string]any{"kind": "queue", "value": "nope"}}}, "overflow.queue_full.value"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "overflow": map[string]any{"max_wait": map[string]any{"kind": "fax", "value": "1"}}}, "overflow.max_wait.kind"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "colour": "red"}, "colour"},
+		} {
+			r := e.do("POST", "/api/v1/queues", tc.body, admin...)
+			if r.Status != 400 {
+				t.Fatalf("%s: %d %s", tc.field, r.Status, r.Body)
+			}
+			if code, field := r.errCode(t); code != "invalid" || field != tc.field {
+				t.Fatalf("%s: got field %q (%s)", tc.field, field, r.Body)
+			}
+		}
+		// An overflow to an existing queue is fine.
+		backup := map[string]any{"id": "backup", "name": "Backup", "strategy": "ring-all"}
+		if r := e.do("POST", "/api/v1/queues", backup, admin...); r.Status != 201 {
+			t.Fatalf("backup: %d %s", r.Status, r.Body)
+		}
+		queue["overflow"] = map[string]any{"queue_full": map[string]any{"kind": "queue", "value": "backup"}}
+		queue["strategy"] = "ring-all"
+		if r := e.do("PUT", "/api/v1/queues/sales", queue, admin...); r.Status != 200 {
+			t.Fatalf("put: %d %s", r.Status, r.Body)
+		}
+		queue["id"] = "other"
+		if r := e.do("PUT", "/api/v1/queues/sales", queue, admin...); r.Status != 400 {
+			t.Fatalf("rename: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("PUT", "/api/v1/queues/missing", map[string]any{"name": "M", "strategy": "random"}, admin...); r.Status != 404 {
+			t.Fatalf("put missing: %d %s", r.Status, r.Body)
+		}
+
+		// Members: agent user ids with levels.
+		u, err := s.GetUserByName(context.Background(), "a", "agent1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := e.do("PUT", "/api/v1/queues/sales/members/"+u.ID, map[string]any{"level": 3, "weight": 2}, admin...); r.Status != 200 {
+			t.Fatalf("put member: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("PUT", "/api/v1/queues/sales/members/nobody", map[string]any{"level": 3}, admin...); r.Status != 400 {
+			t.Fatalf("unknown agent: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("PUT", "/api/v1/queues/sales/members/"+u.ID, map[string]any{"level": 300}, admin...); r.Status != 400 {
+			t.Fatalf("bad level: %d %s", r.Status, r.Body)
+		} else if _, field := r.errCode(t); field != "level" {
+			t.Fatalf("bad level field %q", field)
+		}
+		r = e.do("GET", "/api/v1/queues/sales/members", nil, sup...)
+		var ms []map[string]any
+		r.json(t, &ms)
+		if r.Status != 200 || len(ms) != 1 || ms[0]["level"] != float64(3) || ms[0]["agent_id"] != u.ID {
+			t.Fatalf("members %d %s", r.Status, r.Body)
+		}
+		r = e.do("GET", "/api/v1/queues", nil, sup...)
+		var qs []map[string]any
+		r.json(t, &qs)
+		if len(qs) != 2 || qs[1]["members"] != float64(1) || qs[1]["strategy"] != "ring-all" {
+			t.Fatalf("list %s", r.Body)
+		}
+		// Tenant b sees none of it.
+		if r := e.do("GET", "/api/v1/queues/sales", nil, bearer(tok["b/admin"])...); r.Status != 404 {
+			t.Fatalf("tenant b: %d", r.Status)
+		}
+		if r := e.do("DELETE", "/api/v1/queues/sales/members/"+u.ID, nil, admin...); r.Status != 204 {
+			t.Fatalf("delete member: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("DELETE", "/api/v1/queues/sales", nil, admin...); r.Status != 204 {
+			t.Fatalf("delete: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("DELETE", "/api/v1/queues/sales", nil, admin...); r.Status != 404 {
+			t.Fatalf("delete again: %d", r.Status)
+		}
+		// Every change is audited.
+		entries, err := s.ListAudit(context.Background(), "a", store.AuditFilter{Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, a := range entries {
+			if a.ObjectType == "queue" || a.ObjectType == "queue_member" {
+				n++
+			}
+		}
+		if n < 8 {
+			t.Fatalf("%d queue audit rows", n)
+		}
+	})
+}
