@@ -184,6 +184,7 @@ func (s *Server) registerRoutes() {
 	s.addUserRoutes()
 	s.addAPIKeyRoutes()
 	s.addAuditRoutes()
+	s.addFlowRoutes()
 	s.addRoutingRoutes()
 	s.addACDRoutes()
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3 document", Tag: "meta", Handler: s.openAPI})
