@@ -1,0 +1,204 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ipcc/ipcc/ivrflows"
+)
+
+func newFlowCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "flow",
+		Short: "Check and dry-run IVR flow files",
+	}
+	cmd.AddCommand(newFlowValidateCmd(), newFlowRunCmd())
+	return cmd
+}
+
+func readFlowFile(path string) (*ivrflows.Flow, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read flow: %w", err)
+	}
+	f, err := ivrflows.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+func newFlowValidateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check flow files (YAML or JSON) and list every problem",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			bad := 0
+			for _, path := range args {
+				f, err := readFlowFile(path)
+				if err != nil {
+					fmt.Fprintln(out, err)
+					bad++
+					continue
+				}
+				errs := ivrflows.Validate(f)
+				if errs == nil {
+					fmt.Fprintf(out, "%s: flow %q is valid (%d nodes)\n", path, f.ID, len(f.Nodes))
+					continue
+				}
+				bad++
+				fmt.Fprintf(out, "%s: %d problems:\n", path, len(errs))
+				for _, e := range errs {
+					fmt.Fprintf(out, "  %s\n", e.Error())
+				}
+			}
+			if bad > 0 {
+				return fmt.Errorf("%d of %d flow files are not valid", bad, len(args))
+			}
+			return nil
+		},
+	}
+}
+
+type flowRunFlags struct {
+	caller, did, dtmf, at, tenant, flowsDir string
+	schedules, vars                         []string
+	sms, asJSON                             bool
+}
+
+func newFlowRunCmd() *cobra.Command {
+	var fl flowRunFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Dry-run a flow with no switch: simulated caller, fake clock, digits fed in order",
+		Long: `Runs a flow on a simulated call and prints each node visited, each prompt
+played and where the call ended. --dtmf gives what the caller types at each
+menu, collect, survey or voicemail in order, groups separated by commas
+("1,2#"); "h" hangs up there. With no digits left the caller stays silent.
+Transfers to another flow load <id>.yaml|.yml|.json from --flows-dir (default:
+the directory of FILE). Schedules are answered by --schedule id=branch
+(open, lunch, holiday, closed); "*" is any other schedule (default *=open).
+HTTP nodes make real requests.`,
+		Example: `  ipcc flow run examples/flows/main.yaml --caller 13800000000 --did 4001 --dtmf "1,2#"
+  ipcc flow run examples/flows/main.yaml --schedule main-hours=closed --dtmf "1,h" --at 2026-10-01T20:30:00+08:00`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runFlow(cmd, args[0], fl)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.caller, "caller", "13800000000", "caller number")
+	f.StringVar(&fl.did, "did", "4001", "dialed number")
+	f.StringVar(&fl.dtmf, "dtmf", "", `digits the caller types, one comma-separated group per input ("1,2#", "h" hangs up)`)
+	f.StringVar(&fl.at, "at", "", "when the call starts, RFC 3339 (default now)")
+	f.StringVar(&fl.tenant, "tenant", "demo", "tenant the flow runs in")
+	f.StringVar(&fl.flowsDir, "flows-dir", "", "directory of the flows a transfer of kind flow may enter (default: the directory of FILE)")
+	f.StringArrayVar(&fl.schedules, "schedule", nil, "schedule branch as id=branch (repeatable; * = any other schedule)")
+	f.StringArrayVar(&fl.vars, "var", nil, "variable as name=value (repeatable)")
+	f.BoolVar(&fl.sms, "sms", false, "pretend an SMS gateway is configured (without it sms nodes take their error edge)")
+	f.BoolVar(&fl.asJSON, "json", false, "print the full result as JSON")
+	return cmd
+}
+
+func runFlow(cmd *cobra.Command, path string, fl flowRunFlags) error {
+	f, err := readFlowFile(path)
+	if err != nil {
+		return err
+	}
+	opt := ivrflows.DryRunOptions{Tenant: fl.tenant, Caller: fl.caller, DID: fl.did, DTMF: fl.dtmf, Vars: map[string]any{}}
+	if fl.at != "" {
+		if opt.At, err = time.Parse(time.RFC3339, fl.at); err != nil {
+			return fmt.Errorf("--at %q: use RFC 3339 such as 2026-10-01T12:30:00+08:00", fl.at)
+		}
+	}
+	sched := ivrflows.StaticSchedules{"*": "open"}
+	for _, s := range fl.schedules {
+		id, b, ok := strings.Cut(s, "=")
+		if !ok || id == "" || !validBranch(b) {
+			return fmt.Errorf("--schedule %q: use id=open|lunch|holiday|closed", s)
+		}
+		sched[id] = b
+	}
+	opt.Schedules = sched
+	for _, v := range fl.vars {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("--var %q: use name=value", v)
+		}
+		opt.Vars[k] = val
+	}
+	dir := fl.flowsDir
+	if dir == "" {
+		dir = filepath.Dir(path)
+	}
+	opt.Flows = ivrflows.DirFlows{Dir: dir}
+	if fl.sms {
+		opt.SMS = &ivrflows.MemoryLog{}
+	}
+	res, err := ivrflows.DryRun(cmd.Context(), f, opt)
+	var verrs ivrflows.ValidationErrors
+	if errors.As(err, &verrs) {
+		for _, e := range verrs {
+			fmt.Fprintf(cmd.OutOrStdout(), "  %s\n", e.Error())
+		}
+		return fmt.Errorf("%s: flow is not valid (%d problems)", path, len(verrs))
+	}
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if fl.asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(out, "flow %q from %s: caller %s dialed %s at %s, dtmf %q\n", f.ID, path, fl.caller, fl.did,
+		res.Result.Started.Format(time.RFC3339), fl.dtmf)
+	for _, l := range res.Lines {
+		fmt.Fprintln(out, l.String())
+	}
+	for _, v := range res.Stored.Voicemails {
+		fmt.Fprintf(out, "stored voicemail: mailbox %s, %s, %s\n", v.Mailbox, v.Duration, v.Path)
+	}
+	for _, s := range res.Stored.Surveys {
+		fmt.Fprintf(out, "stored survey: score %d agent %q queue %q\n", s.Score, s.AgentID, s.Queue)
+	}
+	fmt.Fprintf(out, "ended: %s after %d nodes, %s\n", describeEnd(res.Result.Outcome), len(res.Result.Visits),
+		res.Result.Ended.Sub(res.Result.Started))
+	return nil
+}
+
+func validBranch(b string) bool {
+	for _, x := range ivrflows.ScheduleBranches {
+		if b == x {
+			return true
+		}
+	}
+	return false
+}
+
+func describeEnd(o ivrflows.Outcome) string {
+	s := string(o.Kind)
+	if o.Transfer != nil {
+		s += fmt.Sprintf(" to %s %q", o.Transfer.Kind, o.Transfer.Target)
+	}
+	if o.Mailbox != "" {
+		s += fmt.Sprintf(" mailbox %q", o.Mailbox)
+	}
+	if o.Node != "" {
+		s += fmt.Sprintf(" at node %q", o.Node)
+	}
+	if o.Reason != "" {
+		s += " (" + o.Reason + ")"
+	}
+	return s
+}
