@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runFlowCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	g := &globals{stdout: &out, stderr: &errb, stdin: strings.NewReader("")}
+	root := newRoot(g)
+	root.SetArgs(append([]string{"flow"}, args...))
+	err := root.ExecuteContext(context.Background())
+	return out.String() + errb.String(), err
+}
+
+func TestFlowValidateCommand(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/flows/*.yaml")
+	out, err := runFlowCmd(t, append([]string{"validate"}, files...)...)
+	if err != nil || strings.Count(out, "is valid") != len(files) {
+		t.Fatalf("examples: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("id: x\nstart: a\nnodes:\n  - {id: a, type: menu, options: {\"1\": b}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runFlowCmd(t, "validate", bad)
+	if err == nil || !strings.Contains(out, `node "a" field "options.1": edge to missing node "b"`) || !strings.Contains(out, `node "a" field "prompt": prompt is required`) {
+		t.Fatalf("bad flow: %v\n%s", err, out)
+	}
+}
+
+func TestFlowRunCommand(t *testing.T) {
+	out, err := runFlowCmd(t, "run", "../../examples/flows/main.yaml", "--caller", "13800000000", "--did", "4001",
+		"--dtmf", "9,3", "--at", "2026-10-01T12:30:00+08:00")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{
+		`node "main_menu" (menu) -> options.9 -> "english"`,
+		`play     file ivr/en/transfer_support.wav`,
+		`ended: transfer to queue "support" at node "to_support"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	out, err = runFlowCmd(t, "run", "../../examples/flows/main.yaml", "--schedule", "main-hours=closed", "--dtmf", "1,#")
+	if err != nil || !strings.Contains(out, "stored voicemail: mailbox general") || !strings.Contains(out, `enter flow "after-hours"`) {
+		t.Fatalf("after hours: %v\n%s", err, out)
+	}
+	if _, err := runFlowCmd(t, "run", "../../examples/flows/main.yaml", "--dtmf", "1,x"); err == nil {
+		t.Fatal("bad dtmf accepted")
+	}
+	if _, err := runFlowCmd(t, "run", "../../examples/flows/main.yaml", "--schedule", "main-hours=siesta"); err == nil {
+		t.Fatal("bad schedule branch accepted")
+	}
+}
