@@ -195,18 +195,22 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 		if l != nil {
 			path := e.get("Record-File-Path")
 			ev := t.base(e, controller.EventRecordingStarted, uuid)
-			ev.RecordingID, ev.Path = t.recs[uuid+"\x00"+path].id, path
+			ev.RecordingID, ev.Path = t.recID(uuid, path), path
 			out = append(out, ev)
 		}
 	case "RECORD_STOP":
 		if l != nil {
 			path := e.get("Record-File-Path")
 			ev := t.base(e, controller.EventRecordingFinished, uuid)
-			ev.RecordingID, ev.Path = t.recs[uuid+"\x00"+path].id, path
+			ev.RecordingID, ev.Path = t.recID(uuid, path), path
 			if ms, err := strconv.ParseInt(e.get("variable_record_ms"), 10, 64); err == nil {
 				ev.Duration = time.Duration(ms) * time.Millisecond
 			}
-			delete(t.recs, uuid+"\x00"+path)
+			for k, r := range t.recs {
+				if r.id == ev.RecordingID && strings.HasPrefix(k, uuid+"\x00") {
+					delete(t.recs, k)
+				}
+			}
 			out = append(out, ev)
 		}
 	case "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE":
@@ -263,6 +267,25 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 		out = t.jobDone(e, out)
 	}
 	return out
+}
+
+// recID names the recording of leg written to path; when the switch wrote
+// elsewhere than asked (a relative or unwritable path), the leg's only
+// running recording.
+func (t *translator) recID(leg, path string) string {
+	if r, ok := t.recs[leg+"\x00"+path]; ok {
+		return r.id
+	}
+	id := ""
+	for k, r := range t.recs {
+		if strings.HasPrefix(k, leg+"\x00") {
+			if id != "" {
+				return ""
+			}
+			id = r.id
+		}
+	}
+	return id
 }
 
 // arrival builds CallArrived from a CHANNEL_PARK event or a uuid_dump.

@@ -217,6 +217,20 @@ func TestTranslateRules(t *testing.T) {
 			t.Fatalf("got %+v", *got)
 		}
 	})
+	t.Run("a recording written elsewhere than asked keeps its id", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.registerOriginate("a")
+		tr.registerRec("a", "rec/r1.wav", "r1")
+		tr.handle(ev("Event-Name: RECORD_START", "Unique-ID: a", "Record-File-Path: /var/lib/freeswitch/recordings/rec/r1.wav"))
+		tr.handle(ev("Event-Name: RECORD_STOP", "Unique-ID: a", "Record-File-Path: /var/lib/freeswitch/recordings/rec/r1.wav", "variable_record_ms: 1500"))
+		if len(*got) != 2 || (*got)[0].RecordingID != "r1" || (*got)[1].RecordingID != "r1" || (*got)[1].Duration != 1500*time.Millisecond {
+			t.Fatalf("got %+v", *got)
+		}
+		if len(tr.recs) != 0 {
+			t.Errorf("recording state left: %v", tr.recs)
+		}
+	})
 	t.Run("a transferred leg says nothing more and is forgotten when it ends", func(t *testing.T) {
 		tr := newTranslator("fs1", "ipcc_did", nil, nil)
 		got := collect(tr)
