@@ -182,6 +182,10 @@ func (c *Call) deliver(ev Event) {
 			l.bridgedWith = ev.OtherLeg
 		case EventUnbridged:
 			l.bridgedWith = ""
+		case EventHold:
+			l.held = true
+		case EventUnhold:
+			l.held = false
 		case EventCallArrived:
 			c.log.Info("leg re-adopted after reconnect", "leg", ev.Leg)
 		}

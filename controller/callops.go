@@ -72,3 +72,16 @@ func (c *Call) SetVar(ctx context.Context, name, value string) error {
 func (c *Call) Hangup(ctx context.Context, cause Cause) error {
 	return c.inbound.Hangup(ctx, cause)
 }
+
+// HangupAll hangs up every live leg of the call (caller and originated
+// legs), e.g. when a flow ends a call that has an agent leg parked after an
+// unbridge. It returns the first error but tries every leg.
+func (c *Call) HangupAll(ctx context.Context, cause Cause) error {
+	var first error
+	for _, l := range c.Legs() {
+		if err := l.Hangup(ctx, cause); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

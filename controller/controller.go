@@ -47,6 +47,20 @@ type Options struct {
 
 // Controller holds the switches, pumps their events to per-call actors and
 // starts a Handler for every new inbound call.
+//
+// What it relies on from drivers (beyond the Switch documentation):
+//   - SwitchConnected is emitted on every (re)connection before the
+//     CallArrived events of re-adopted legs; after it the controller lists
+//     Legs and ends, on its side, owned legs the switch no longer has.
+//   - CallArrived may be re-emitted for a leg ipcc already owns (re-adoption,
+//     or an originated leg entering the Stasis app): it never starts a
+//     second handler.
+//   - Answer is confirmed by EventAnswered and Bridge by EventBridged (on
+//     either leg, OtherLeg set) within Options.CommandTimeout.
+//   - Every Play ends with PlaybackFinished carrying the playback id, also
+//     after StopPlayback; Err is set when it could not play.
+//   - HungUp carries Cause and HangupBy, including for originate failures
+//     (USER_BUSY, NO_ANSWER, ...).
 type Controller struct {
 	opts    Options
 	clk     clock.Clock

@@ -109,12 +109,14 @@ func (f *fakeSwitch) Hangup(ctx context.Context, leg string, cause Cause) error 
 }
 
 func (f *fakeSwitch) Play(ctx context.Context, leg string, p Playback) error {
-	if err := f.record("play " + leg + " " + p.ID + " " + describeMedia(p.Media)); err != nil {
-		return err
-	}
+	// Known before the command is visible to the test, so a test that saw
+	// the command can finish this playback.
 	f.mu.Lock()
 	f.plays[leg] = p.ID
 	f.mu.Unlock()
+	if err := f.record("play " + leg + " " + p.ID + " " + describeMedia(p.Media)); err != nil {
+		return err
+	}
 	f.emit(Event{Type: EventPlaybackStarted, Leg: leg, PlaybackID: p.ID})
 	return nil
 }

@@ -23,6 +23,7 @@ type Leg struct {
 	cause       Cause
 	by          HangupSide
 	bridgedWith string
+	held        bool
 }
 
 func newLeg(c *Call, id string, inbound bool) *Leg {
@@ -66,6 +67,13 @@ func (l *Leg) BridgedWith() string {
 	l.call.mu.Lock()
 	defer l.call.mu.Unlock()
 	return l.bridgedWith
+}
+
+// Held reports whether the switch reported the leg on hold.
+func (l *Leg) Held() bool {
+	l.call.mu.Lock()
+	defer l.call.mu.Unlock()
+	return l.held
 }
 
 // HangupCause says how the leg ended; ok is false while it lives. A

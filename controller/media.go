@@ -101,11 +101,13 @@ func (c *Call) resolveMedia(ctx context.Context, media []Media) ([]Media, error)
 	return out, nil
 }
 
+var mediaKindNames = map[MediaKind]string{MediaFile: "file", MediaTone: "tone", MediaNumber: "number",
+	MediaDigits: "digits", MediaTTS: "tts", MediaSilence: "silence"}
+
 func describeMedia(media []Media) string {
 	parts := make([]string, len(media))
 	for i, m := range media {
-		kind := map[MediaKind]string{MediaFile: "file", MediaTone: "tone", MediaNumber: "number",
-			MediaDigits: "digits", MediaTTS: "tts", MediaSilence: "silence"}[m.Kind]
+		kind := mediaKindNames[m.Kind]
 		if kind == "" {
 			kind = "kind" + strconv.Itoa(int(m.Kind))
 		}

@@ -255,3 +255,54 @@ func TestDial(t *testing.T) {
 		t.Fatalf("unknown switch: %v", err)
 	}
 }
+
+func TestLegCommandsPassThroughAndRespectHangup(t *testing.T) {
+	ready := make(chan *Call, 1)
+	h := newHarness(t, func(ctx context.Context, c *Call) {
+		ready <- c
+		<-ctx.Done()
+	})
+	h.arrive("sup")
+	call := <-ready
+	ctx := context.Background()
+	steps := []struct {
+		do   func() error
+		want string
+	}{
+		{func() error { return call.Eavesdrop(ctx, "agent-leg", EavesdropWhisper) }, "eavesdrop sup agent-leg whisper"},
+		{func() error { return call.Leg().JoinConference(ctx, "room1", ConferenceOptions{}) }, "join_conference sup room1"},
+		{func() error { return call.Leg().MuteConference(ctx, "room1", true) }, "mute_conference sup room1 true"},
+		{func() error { return call.Leg().LeaveConference(ctx, "room1") }, "leave_conference sup room1"},
+		{func() error { return call.Unbridge(ctx) }, "unbridge sup"},
+		{func() error { return call.StopRecord(ctx, "r1") }, "stop_record sup r1"},
+		{func() error { return call.SendDTMF(ctx, "12#") }, "send_dtmf sup 12#"},
+		{func() error { return call.Hold(ctx, "moh") }, "hold sup"},
+		{func() error { return call.Unhold(ctx) }, "unhold sup"},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.want, err)
+		}
+		if got := h.sw.waitCmd(t, ""); got != s.want {
+			t.Fatalf("sent %q, want %q", got, s.want)
+		}
+	}
+	h.sw.emit(Event{Type: EventHold, Leg: "sup"})
+	waitFor(t, "held", call.Leg().Held)
+	h.sw.emit(Event{Type: EventUnhold, Leg: "sup"})
+	waitFor(t, "unheld", func() bool { return !call.Leg().Held() })
+
+	if err := call.HangupAll(ctx, CauseNormalClearing); err != nil {
+		t.Fatal(err)
+	}
+	<-call.Done()
+	if err := call.SetVar(ctx, "x", "y"); !errors.Is(err, ErrHungUp) {
+		t.Errorf("SetVar after hangup: %v", err)
+	}
+	if err := call.Hangup(ctx, ""); err != nil {
+		t.Errorf("second Hangup: %v", err)
+	}
+	if _, err := call.Play(ctx, PlayOptions{Media: []Media{{Kind: MediaFile, Value: "x"}}}); !errors.Is(err, ErrHungUp) {
+		t.Errorf("Play after hangup: %v", err)
+	}
+}
