@@ -369,9 +369,21 @@ func Run(t *testing.T, w World) {
 		if err := c.Answer(ctx); err != nil {
 			t.Fatal(err)
 		}
+		// Watch the switch's own events: polling Connected() can miss a
+		// reconnect that takes only a few milliseconds.
+		evs, unsub := e.ctl.Subscribe(controller.EventSwitchDisconnected, controller.EventSwitchConnected)
+		defer unsub()
 		e.w.Drop(t)
-		eventually(t, "the driver noticed the drop", func() bool { return !e.sw.Connected() })
-		e.waitConnected()
+		for _, want := range []controller.EventType{controller.EventSwitchDisconnected, controller.EventSwitchConnected} {
+			select {
+			case ev := <-evs:
+				if ev.Type != want {
+					t.Fatalf("got %s, want %s", ev.Type, want)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatalf("no %s after the connection was cut", want)
+			}
+		}
 		// Same call, same handle: commands work again and no second handler ran.
 		if _, err := c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaFile, Value: "ivr/after-reconnect.wav"}}}); err != nil {
 			t.Fatalf("play after reconnect: %v", err)

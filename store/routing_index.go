@@ -1,0 +1,24 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// RouteDID is one enabled route's DID pattern and its tenant.
+type RouteDID struct {
+	TenantID string `db:"tenant_id"`
+	DID      string `db:"did"`
+}
+
+// ListRouteDIDs lists the DID patterns of every enabled route of every
+// enabled tenant: the index that tells which tenant an incoming call
+// belongs to.
+func (s *Store) ListRouteDIDs(ctx context.Context) ([]RouteDID, error) {
+	var out []RouteDID
+	err := s.db.SelectContext(ctx, &out, s.Rebind(`SELECT r.tenant_id, r.did FROM routing_routes r JOIN tenants t ON t.tenant_id = r.tenant_id WHERE r.enabled = ? AND t.disabled = ? ORDER BY r.tenant_id, r.did`), true, false)
+	if err != nil {
+		return nil, fmt.Errorf("store: list route DIDs: %w", err)
+	}
+	return out, nil
+}
