@@ -1,6 +1,9 @@
 package controller
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The methods below act on the call's inbound leg; use the Leg methods for
 // originated legs.
@@ -84,4 +87,24 @@ func (c *Call) HangupAll(ctx context.Context, cause Cause) error {
 		}
 	}
 	return first
+}
+
+// Sleep waits d on the controller clock (an IVR pause, the gap between
+// queue announcements). It returns ErrHungUp (wrapped) as soon as the
+// caller hangs up, or ctx.Err(). It does not consume the event inbox, so it
+// may be used from any goroutine.
+func (c *Call) Sleep(ctx context.Context, d time.Duration) error {
+	if err := c.inbound.goneErr(); err != nil {
+		return c.inbound.wrap("sleep", err)
+	}
+	t := c.clock().NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return nil
+	case <-c.Done():
+		return c.inbound.wrap("sleep", c.inbound.goneErr())
+	case <-ctx.Done():
+		return c.inbound.wrap("sleep", ctx.Err())
+	}
 }

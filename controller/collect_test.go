@@ -281,3 +281,22 @@ func TestWaitingMethodsAreSingleConsumer(t *testing.T) {
 	}
 	h.sw.finishPlay("leg-a", "")
 }
+
+func TestSleepUsesClockAndEndsOnHangup(t *testing.T) {
+	errc := make(chan error, 2)
+	h := newHarness(t, func(ctx context.Context, c *Call) {
+		errc <- c.Sleep(ctx, 30*time.Second)
+		errc <- c.Sleep(ctx, time.Hour)
+	})
+	h.arrive("leg-a")
+	waitFor(t, "first sleep", func() bool { return h.clk.Waiters() == 1 })
+	h.clk.Advance(30 * time.Second)
+	if err := <-errc; err != nil {
+		t.Fatalf("sleep: %v", err)
+	}
+	waitFor(t, "second sleep", func() bool { return h.clk.Waiters() == 1 })
+	h.sw.emit(Event{Type: EventHungUp, Leg: "leg-a", HangupBy: HangupRemote})
+	if err := <-errc; !errors.Is(err, ErrHungUp) {
+		t.Fatalf("sleep across hangup: %v", err)
+	}
+}
