@@ -175,7 +175,7 @@ func (c *Call) deliver(ev Event) {
 	if l := c.legs[ev.Leg]; l != nil {
 		switch ev.Type {
 		case EventAnswered:
-			l.answered = true
+			l.markAnsweredLocked()
 		case EventHungUp:
 			l.markGoneLocked(ev.Cause, ev.HangupBy, false)
 		case EventBridged:

@@ -14,6 +14,7 @@ type Leg struct {
 	id      string
 	inbound bool
 	done    chan struct{}
+	up      chan struct{} // closed when answered
 
 	// guarded by call.mu
 	accepted    bool // the switch has the leg (inbound, or originate accepted)
@@ -27,7 +28,7 @@ type Leg struct {
 }
 
 func newLeg(c *Call, id string, inbound bool) *Leg {
-	return &Leg{call: c, id: id, inbound: inbound, done: make(chan struct{})}
+	return &Leg{call: c, id: id, inbound: inbound, done: make(chan struct{}), up: make(chan struct{})}
 }
 
 // markGoneLocked records the end of the leg once. call.mu held.
@@ -54,6 +55,18 @@ func (l *Leg) Inbound() bool { return l.inbound }
 
 // Done is closed when the leg hung up or was transferred away.
 func (l *Leg) Done() <-chan struct{} { return l.done }
+
+// markAnsweredLocked records the answer once. call.mu held.
+func (l *Leg) markAnsweredLocked() {
+	if !l.answered {
+		l.answered = true
+		close(l.up)
+	}
+}
+
+// AnsweredC is closed when the leg is answered, for callers that select on
+// several legs (StartOriginate) together with timers and Done channels.
+func (l *Leg) AnsweredC() <-chan struct{} { return l.up }
 
 // Answered reports whether the leg has been answered.
 func (l *Leg) Answered() bool {

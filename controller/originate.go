@@ -42,13 +42,31 @@ func (c *Call) Originate(ctx context.Context, ep Endpoint, o OriginateOptions) (
 	return leg, nil
 }
 
-func originateErr(c *Call, ep Endpoint, err error) error {
-	return fmt.Errorf("controller: originate to %q on call %s: %w", ep.Number, c.id, err)
+// StartOriginate creates an outbound leg owned by the call and returns as
+// soon as the switch accepted the request, without waiting for the outcome
+// and without taking the call's wait slot. It is how the ACD rings agents
+// while the handler keeps playing announcements to the caller, or rings
+// several agents at once: select on leg.AnsweredC(), leg.Done() (cause in
+// leg.HangupCause()), c.Done() and a clock timer, and hang up the legs you
+// no longer want. The controller applies no ring timeout of its own here.
+func (c *Call) StartOriginate(ctx context.Context, ep Endpoint, o OriginateOptions) (*Leg, error) {
+	if err := c.inbound.goneErr(); err != nil {
+		return nil, originateErr(c, ep, err)
+	}
+	leg := newLeg(c, newID(), false)
+	c.mu.Lock()
+	c.legs[leg.id] = leg
+	c.mu.Unlock()
+	c.ctl.registerLeg(c.swName, leg.id, c)
+	if err := c.sendOriginate(ctx, leg, ep, o); err != nil {
+		return nil, err
+	}
+	return leg, nil
 }
 
-// originateLeg sends the originate for leg (already registered) and waits
-// for its outcome. The caller holds the wait.
-func (c *Call) originateLeg(ctx context.Context, leg *Leg, ep Endpoint, o OriginateOptions) error {
+// sendOriginate sends the originate for leg (already registered); on
+// failure the leg is marked gone and unregistered.
+func (c *Call) sendOriginate(ctx context.Context, leg *Leg, ep Endpoint, o OriginateOptions) error {
 	req := Originate{
 		LegID: leg.id, Endpoint: ep, CallerIDNum: o.CallerIDNum, CallerIDName: o.CallerIDName,
 		Timeout: o.Timeout, Vars: maps.Clone(o.Vars),
@@ -67,6 +85,19 @@ func (c *Call) originateLeg(ctx context.Context, leg *Leg, ep Endpoint, o Origin
 	c.mu.Lock()
 	leg.accepted = true
 	c.mu.Unlock()
+	return nil
+}
+
+func originateErr(c *Call, ep Endpoint, err error) error {
+	return fmt.Errorf("controller: originate to %q on call %s: %w", ep.Number, c.id, err)
+}
+
+// originateLeg sends the originate for leg (already registered) and waits
+// for its outcome. The caller holds the wait.
+func (c *Call) originateLeg(ctx context.Context, leg *Leg, ep Endpoint, o OriginateOptions) error {
+	if err := c.sendOriginate(ctx, leg, ep, o); err != nil {
+		return err
+	}
 
 	guard := o.Timeout
 	if guard <= 0 {

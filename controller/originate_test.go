@@ -306,3 +306,52 @@ func TestLegCommandsPassThroughAndRespectHangup(t *testing.T) {
 		t.Errorf("Play after hangup: %v", err)
 	}
 }
+
+// The ACD rings two agents while the caller hears an announcement; the
+// first to answer wins and the other is cancelled.
+func TestStartOriginateRingsSeveralWhilePlaying(t *testing.T) {
+	type res struct {
+		winner string
+		err    error
+	}
+	out := make(chan res, 1)
+	h := newHarness(t, func(ctx context.Context, c *Call) {
+		var legs []*Leg
+		for _, ext := range []string{"1001", "1002"} {
+			l, err := c.StartOriginate(ctx, Endpoint{Kind: EndpointExtension, Number: ext}, OriginateOptions{})
+			if err != nil {
+				out <- res{err: err}
+				return
+			}
+			legs = append(legs, l)
+		}
+		// The wait slot is free: the caller hears a prompt meanwhile.
+		if _, err := c.Play(ctx, PlayOptions{Media: []Media{{Kind: MediaFile, Value: "please-hold.wav"}}}); err != nil {
+			out <- res{err: err}
+			return
+		}
+		select {
+		case <-legs[0].AnsweredC():
+			_ = legs[1].Hangup(ctx, CauseOriginatorCancel)
+			out <- res{winner: legs[0].ID(), err: c.Bridge(ctx, legs[0])}
+		case <-legs[1].AnsweredC():
+			_ = legs[0].Hangup(ctx, CauseOriginatorCancel)
+			out <- res{winner: legs[1].ID(), err: c.Bridge(ctx, legs[1])}
+		case <-c.Done():
+			out <- res{err: ErrHungUp}
+		}
+	})
+	h.arrive("caller")
+	first := strings.Fields(h.sw.waitCmd(t, "originate"))[1]
+	second := strings.Fields(h.sw.waitCmd(t, "originate"))[1]
+	h.sw.waitCmd(t, "play caller")
+	h.sw.emit(Event{Type: EventRinging, Leg: first})
+	h.sw.emit(Event{Type: EventAnswered, Leg: second})
+	h.sw.finishPlay("caller", "")
+	r := <-out
+	if r.err != nil || r.winner != second {
+		t.Fatalf("winner %s err %v, want %s", r.winner, r.err, second)
+	}
+	h.sw.waitCmd(t, "hangup "+first+" ORIGINATOR_CANCEL")
+	h.sw.waitCmd(t, "bridge caller "+second)
+}
