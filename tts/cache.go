@@ -27,6 +27,10 @@ type CacheOptions struct {
 	// SampleRate, when set, converts every render to 16-bit mono PCM at
 	// this rate (8000 for Asterisk .wav prompts); 0 keeps the engine's.
 	SampleRate int
+	// MaxConcurrent bounds simultaneous syntheses (each may be a process or
+	// an HTTP request); 0 means 4. Waiting for a slot counts against
+	// RenderTimeout.
+	MaxConcurrent int
 }
 
 // Cache is a Renderer that keeps rendered prompts as content-addressed WAV
@@ -40,6 +44,7 @@ type Cache struct {
 	engine    Engine
 	timeout   time.Duration
 	rate      int
+	slots     chan struct{}
 
 	mu       sync.Mutex
 	inflight map[string]*flight
@@ -75,6 +80,11 @@ func NewCache(dir string, engine Engine, opts CacheOptions) (*Cache, error) {
 	if c.timeout <= 0 {
 		c.timeout = 60 * time.Second
 	}
+	n := opts.MaxConcurrent
+	if n <= 0 {
+		n = 4
+	}
+	c.slots = make(chan struct{}, n)
 	c.removeStaleTemps()
 	return c, nil
 }
@@ -141,6 +151,13 @@ func (c *Cache) render(f *flight, key, final string, req Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
+	select {
+	case c.slots <- struct{}{}:
+		defer func() { <-c.slots }()
+	case <-ctx.Done():
+		f.err = wrapErr(c.engine.Kind(), req, fmt.Errorf("waiting for a free render slot: %w", ctx.Err()))
+		return
+	}
 	tmp := filepath.Join(c.dir, "."+key+".tmp-"+randomSuffix()+".wav")
 	defer os.Remove(tmp) // no-op after the rename
 	if err := c.engine.Synthesize(ctx, req, tmp); err != nil {

@@ -173,3 +173,31 @@ func TestCacheWaiterCancelDoesNotSpoilRender(t *testing.T) {
 		t.Fatalf("renders %d, want 1", eng.calls.Load())
 	}
 }
+
+func TestCacheBoundsConcurrentRenders(t *testing.T) {
+	eng := &fakeEngine{kind: "fake", gate: make(chan struct{})}
+	c, _ := NewCache(t.TempDir(), eng, CacheOptions{MaxConcurrent: 2})
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Render(context.Background(), Request{Text: strings.Repeat("x", i+1), Lang: "en"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for eng.calls.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // give a third render the chance to (wrongly) start
+	if n := eng.calls.Load(); n != 2 {
+		t.Fatalf("%d renders running, want 2", n)
+	}
+	close(eng.gate)
+	wg.Wait()
+	if n := eng.calls.Load(); n != 5 {
+		t.Fatalf("%d renders in total, want 5", n)
+	}
+}
