@@ -133,6 +133,9 @@ func (l *Leg) startPlayback(ctx context.Context, media []Media) (string, error) 
 // stopPlayback stops playback id, even when ctx is already cancelled.
 func (l *Leg) stopPlayback(ctx context.Context, id string) {
 	c := l.call
+	if _, _, gone := l.HangupCause(); gone {
+		return // the switch ended it with the leg; a command would only fail
+	}
 	sctx, cancel := c.cleanupCtx(ctx)
 	defer cancel()
 	_ = c.command(sctx, "stop_playback", l.id, id, func(ctx context.Context) error {
