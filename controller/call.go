@@ -48,6 +48,7 @@ type Call struct {
 	traceDrops  int
 	handlerDone bool
 	forgotten   bool
+	ended       time.Time
 }
 
 // TraceEntry is one line of a call's trace: a command sent, an event
@@ -108,6 +109,14 @@ func (c *Call) Switch() string { return c.swName }
 
 // Created is when the call arrived (controller clock).
 func (c *Call) Created() time.Time { return c.created }
+
+// Ended is when the controller let go of the call (all legs gone, handler
+// returned); zero while it is live.
+func (c *Call) Ended() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended
+}
 
 // Vars returns a copy of the channel variables the call arrived with,
 // updated by SetVar on the inbound leg.

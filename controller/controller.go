@@ -43,6 +43,11 @@ type Options struct {
 	// MaxTrace bounds a call's trace; older entries are dropped first.
 	// 0 means 2000.
 	MaxTrace int
+	// OnCallEnded, if set, is called once per call after all its legs are
+	// gone and its handler returned (the place to write a CDR from
+	// Created/Ended/HangupCause/Trace). It runs in its own goroutine, which
+	// Run waits for.
+	OnCallEnded func(c *Call)
 }
 
 // Controller holds the switches, pumps their events to per-call actors and
@@ -361,6 +366,7 @@ func (c *Controller) maybeForget(call *Call) {
 		}
 	}
 	call.forgotten = true
+	call.ended = c.clk.Now()
 	ids := make([]string, 0, len(call.legs))
 	for id := range call.legs {
 		ids = append(ids, id)
@@ -375,9 +381,23 @@ func (c *Controller) maybeForget(call *Call) {
 		}
 	}
 	delete(c.calls, call.id)
+	hook := c.opts.OnCallEnded
+	async := hook != nil && !c.stopping
+	if async {
+		c.wg.Add(1) // under c.mu, so never after Run started waiting
+	}
 	c.mu.Unlock()
 	c.metrics.callsActive.WithLabelValues(call.swName).Dec()
 	call.log.Info("call ended")
+	switch {
+	case async:
+		go func() {
+			defer c.wg.Done()
+			hook(call)
+		}()
+	case hook != nil:
+		hook(call)
+	}
 }
 
 // reconcileAfterConnect asks the switch which legs are alive and hangs up,

@@ -330,3 +330,26 @@ func TestTraceIsBounded(t *testing.T) {
 		t.Fatalf("trace %d entries, first %+v", len(tr), tr[0])
 	}
 }
+
+func TestOnCallEndedOncePerCall(t *testing.T) {
+	ended := make(chan *Call, 4)
+	h := newHarness(t, nil, func(o *Options) { o.OnCallEnded = func(c *Call) { ended <- c } })
+	call := h.arrive("leg-a")
+	h.clk.Advance(42 * time.Second)
+	h.sw.emit(Event{Type: EventHungUp, Leg: "leg-a", Cause: CauseNormalClearing, HangupBy: HangupRemote})
+	h.sw.emit(Event{Type: EventHungUp, Leg: "leg-a", Cause: CauseNormalClearing, HangupBy: HangupRemote}) // duplicate
+	select {
+	case got := <-ended:
+		if got != call || got.Ended().Sub(got.Created()) != 42*time.Second {
+			t.Fatalf("ended call %s after %s", got.ID(), got.Ended().Sub(got.Created()))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnCallEnded not called")
+	}
+	h.stop()
+	select {
+	case <-ended:
+		t.Fatal("OnCallEnded called twice")
+	default:
+	}
+}
