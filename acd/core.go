@@ -1,6 +1,7 @@
 package acd
 
 import (
+	"context"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -43,6 +44,7 @@ type core struct {
 	breakDirty  bool
 	out         []Effect
 	pickBuf     []*agent
+	debug       bool // debug logging enabled (checked once: attrs allocate)
 	dayTimer    *ctimer
 }
 
@@ -188,6 +190,7 @@ func newCore(opt *Options) *core {
 		breakMode:    opt.BreakMode,
 		breakReasons: map[string]bool{},
 	}
+	c.debug = c.log.Enabled(context.Background(), slog.LevelDebug)
 	seed := opt.Seed
 	if seed == 0 {
 		seed = uint64(opt.Clock.Now().UnixNano())
@@ -370,7 +373,9 @@ func (c *core) transition(a *agent, in Input, callID, queueID, by string) ([]Act
 		if c.store != nil {
 			c.store.log(sc)
 		}
-		c.log.Debug("agent state", "agent", a.id, "from", old.State.String(), "to", ns.State.String(), "reason", ns.Reason, "call", callID, "queue", queueID)
+		if c.debug {
+			c.log.Debug("agent state", "agent", a.id, "from", old.State.String(), "to", ns.State.String(), "reason", ns.Reason, "call", callID, "queue", queueID)
+		}
 	}
 	if (ns.State == LoggedOut && old.State != LoggedOut) || (ns.State == NotReady && old.State != NotReady) {
 		for _, m := range a.members {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ipcc/ipcc/clock"
@@ -113,19 +114,26 @@ func (e *Engine) loop() {
 	}
 }
 
+var commandPool = sync.Pool{New: func() any { return &command{reply: make(chan error, 1)} }}
+
 // do runs fn on the engine's goroutine and waits for it.
 func (e *Engine) do(fn func(c *core) error) error {
-	cmd := &command{fn: fn, reply: make(chan error, 1)}
+	cmd := commandPool.Get().(*command)
+	cmd.fn = fn
 	select {
 	case e.cmds <- cmd:
 	case <-e.stop:
+		cmd.fn = nil
+		commandPool.Put(cmd)
 		return ErrClosed
 	}
 	select {
 	case err := <-cmd.reply:
+		cmd.fn = nil
+		commandPool.Put(cmd)
 		return err
 	case <-e.done:
-		return ErrClosed
+		return ErrClosed // cmd is not reused: the loop may still hold it
 	}
 }
 
