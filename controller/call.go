@@ -15,8 +15,8 @@ import (
 
 var callSeq atomic.Uint64
 
-// Call is one inbound call under ipcc control: its inbound leg plus every
-// leg it originated. The handler goroutine drives it through the waiting
+// Call is one call under ipcc control: the leg it started with (inbound, or
+// dialed by Controller.Dial) plus every leg it originated. The handler goroutine drives it through the waiting
 // methods (Answer, Play, PlayAndCollect, Originate, Bridge), which consume
 // the call's event inbox; only one of them may wait at a time. Accessors and
 // fire-and-forget commands (Hangup, SetVar, Hold, ...) are safe from any
