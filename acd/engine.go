@@ -176,7 +176,33 @@ func (e *Engine) Restore(ctx context.Context) error {
 		return errors.New("acd: restore needs Options.Store")
 	}
 	st := e.writer.st
-	return e.doCtx(ctx, func(c *core) error { return c.restore(ctx, st) })
+	qs, ms, err := st.LoadConfig(ctx, e.c.tenant)
+	if err != nil {
+		return fmt.Errorf("acd: restore tenant %s: %w", e.c.tenant, err)
+	}
+	agents, entries, err := st.LoadState(ctx, e.c.tenant)
+	if err != nil {
+		return fmt.Errorf("acd: restore tenant %s: %w", e.c.tenant, err)
+	}
+	return e.doCtx(ctx, func(c *core) error {
+		c.applyConfig(qs, ms)
+		c.restore(agents, entries)
+		return nil
+	})
+}
+
+// ReloadConfig re-reads the queues and members from the store and applies
+// them; call it after the configuration API changed them. Agents keep
+// their states and waiting callers their places.
+func (e *Engine) ReloadConfig(ctx context.Context) error {
+	if e.writer == nil {
+		return errors.New("acd: reload needs Options.Store")
+	}
+	qs, ms, err := e.writer.st.LoadConfig(ctx, e.c.tenant)
+	if err != nil {
+		return fmt.Errorf("acd: reload configuration of tenant %s: %w", e.c.tenant, err)
+	}
+	return e.doCtx(ctx, func(c *core) error { c.applyConfig(qs, ms); return nil })
 }
 
 // SetQueue adds or replaces a queue's configuration (validated).

@@ -2,7 +2,6 @@ package acd
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -168,37 +167,46 @@ func (w *writer) callback(cb Callback) {
 	w.push(func(ctx context.Context) error { return w.st.SaveCallback(ctx, w.tenant, cb) })
 }
 
-// restore rebuilds queues, agents and waiting callers from the store.
-// Agents come back in their states: one who was ringing is available again
-// (the offer died with the old process); one on a call stays on it until
-// CallEnded; wrap-up resumes with the time left. Waiting callers keep their
-// priority, arrival time and order.
-func (c *core) restore(ctx context.Context, st Store) error {
-	qs, ms, err := st.LoadConfig(ctx, c.tenant)
-	if err != nil {
-		return fmt.Errorf("acd: restore tenant %s: %w", c.tenant, err)
-	}
+// applyConfig makes the engine's queues and members those given: queues
+// are added or changed, members replaced, queues no longer listed removed
+// (kept, with an error logged, while calls wait in them).
+func (c *core) applyConfig(qs []QueueConfig, ms []Member) {
+	want := map[string]bool{}
 	for _, q := range qs {
 		if err := c.setQueue(q); err != nil {
-			c.log.Error("acd: restore: skip invalid queue", "queue", q.ID, "err", err)
+			c.log.Error("acd: skip invalid queue", "queue", q.ID, "err", err)
+			continue
 		}
+		want[q.ID] = true
 	}
 	byQueue := map[string][]Member{}
 	for _, m := range ms {
 		byQueue[m.QueueID] = append(byQueue[m.QueueID], m)
 	}
-	for qid, list := range byQueue {
-		if c.queues[qid] == nil {
+	ids := make([]string, 0, len(c.queues))
+	for id := range c.queues {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if !want[id] {
+			if err := c.removeQueue(id); err != nil {
+				c.log.Error("acd: queue removed from the configuration still has calls", "queue", id, "err", err)
+			}
 			continue
 		}
-		if err := c.setMembers(qid, list); err != nil {
-			c.log.Error("acd: restore: skip members", "queue", qid, "err", err)
+		if err := c.setMembers(id, byQueue[id]); err != nil {
+			c.log.Error("acd: skip members", "queue", id, "err", err)
 		}
 	}
-	agents, entries, err := st.LoadState(ctx, c.tenant)
-	if err != nil {
-		return fmt.Errorf("acd: restore tenant %s: %w", c.tenant, err)
-	}
+}
+
+// restore rebuilds agents and waiting callers from what the store had.
+// Agents come back in their states: one who was ringing is available again
+// (the offer died with the old process); one on a call stays on it until
+// CallEnded; wrap-up resumes with the time left. Waiting callers keep their
+// priority, arrival time and order.
+func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 	now := c.now()
 	var waits []*agent
 	for _, r := range agents {
@@ -279,5 +287,4 @@ func (c *core) restore(ctx context.Context, st Store) error {
 		c.requeue(e)
 	}
 	c.breakDirty = true
-	return nil
 }

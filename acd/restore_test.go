@@ -116,6 +116,26 @@ func TestRestartFromStore(t *testing.T) {
 		// The call a was on still ends normally.
 		h2.end("c1")
 		h2.wantState("a", WrapUp, "")
+		// A configuration change through the store reaches the running
+		// engine with ReloadConfig; states and waiting calls stay.
+		row2, _ := QueueRow("t1", QueueConfig{ID: "vip", Name: "VIP", Strategy: RingAll})
+		if err := s.CreateACDQueue(ctx, row2); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutACDMember(ctx, &store.ACDMember{TenantID: "t1", QueueID: "vip", AgentID: "b", Level: 9}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteACDMember(ctx, "t1", "q", "d"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e2.ReloadConfig(ctx); err != nil {
+			t.Fatal(err)
+		}
+		snap, _ := e2.Snapshot(ctx)
+		if len(snap.Queues) != 2 || snap.Queues[0].Members != 3 || snap.Queues[1].ID != "vip" || len(snap.Queues[0].Waiting) != 3 {
+			t.Fatalf("after reload %+v", snap.Queues)
+		}
+		h2.wantState("b", NotReady, ReasonLunch)
 		e2.Flush()
 		log, err := s.ListACDAgentLog(ctx, "t1", "a", t0, 100)
 		if err != nil || len(log) < 4 {
