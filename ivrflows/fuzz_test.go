@@ -12,7 +12,8 @@ import (
 
 // FuzzParse feeds arbitrary documents to the parser and validator: they
 // must never panic, and whatever parses must survive a JSON round trip.
-// Valid flows are also dry-run with no input, which must end.
+// Valid flows are also dry-run, which must end, and no input may take
+// more than a few seconds.
 func FuzzParse(f *testing.F) {
 	for _, pattern := range []string{"testdata/*.yaml", "testdata/*.json", "../examples/flows/*.yaml"} {
 		files, _ := filepath.Glob(pattern)
@@ -25,6 +26,12 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"id":"x","start":"a","nodes":[{"id":"a","type":"goto","next":"a"}]}`))
 	f.Add([]byte("id: x\nstart: a\nnodes:\n  - {id: a, type: menu, options: {1: a}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 5*time.Second {
+				t.Fatalf("slow input (%s): %q", d, data)
+			}
+		}()
 		fl, err := Parse(data)
 		if err != nil {
 			return
