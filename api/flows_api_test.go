@@ -150,7 +150,7 @@ func TestFlowLifecycle(t *testing.T) {
 		e.must(403, "GET", "/api/v1/flows", "", nil, agent)
 		var list []flowViewT
 		e.must(200, "GET", "/api/v1/flows", "", nil, sup, &list)
-		if len(list) != 1 || list[0].ID != "account" || list[0].Draft != nil {
+		if len(list) != 1 || list[0].ID != "account" || list[0].Draft != nil || !list[0].Valid {
 			t.Fatalf("list %+v", list)
 		}
 		e.must(404, "GET", "/api/v1/flows/account", "", nil, e.tok["b/admin"])

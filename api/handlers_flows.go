@@ -77,7 +77,7 @@ type flowInvalidBody struct {
 
 func (s *Server) addFlowRoutes() {
 	const tag = "flows"
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/flows", Summary: "List IVR flows (drafts not included)", Tag: tag, Roles: rolesSupervisor, Response: []flowView{}, Handler: s.listFlows})
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/flows", Summary: "List IVR flows with whether each draft is valid (documents not included)", Tag: tag, Roles: rolesSupervisor, Response: []flowView{}, Handler: s.listFlows})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/flows", Summary: "Create a flow from a flow document (the draft may still have validation errors)", Tag: tag, Roles: rolesAdmin, Request: ivrflows.Flow{}, Response: flowView{}, Status: http.StatusCreated, ObjectType: "flow", Handler: s.createFlow})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/flows/:id", Summary: "Get a flow with its draft and the draft's validation errors", Tag: tag, Roles: rolesSupervisor, Response: flowView{}, Handler: s.getFlow})
 	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/flows/:id", Summary: "Replace a flow's draft (the published version is untouched)", Tag: tag, Roles: rolesAdmin, Request: ivrflows.Flow{}, Response: flowView{}, ObjectType: "flow", Handler: s.updateFlow})
@@ -90,15 +90,14 @@ func (s *Server) addFlowRoutes() {
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/flows/:id/simulate", Summary: "Dry-run the draft (version 0) or a version on a simulated call", Tag: tag, Roles: rolesSupervisor, Request: flowSimulateRequest{}, Response: ivrflows.DryRunResult{}, Handler: s.simulateFlow})
 }
 
-// viewFlow builds the API view; withDraft adds the document and its
-// validation.
+// viewFlow builds the API view with the draft's validation; withDraft adds
+// the document itself.
 func viewFlow(f *store.Flow, withDraft bool) flowView {
 	v := flowView{ID: f.ID, Name: f.Name, PublishedVersion: f.PublishedVersion, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt,
-		UpdatedBy: f.UpdatedBy, Errors: []ivrflows.ValidationError{}}
-	if !withDraft {
-		return v
+		UpdatedBy: f.UpdatedBy}
+	if withDraft {
+		v.Draft = json.RawMessage(f.Draft)
 	}
-	v.Draft = json.RawMessage(f.Draft)
 	res := validateDoc(f.Draft)
 	v.Valid, v.Errors = res.Valid, res.Errors
 	return v
