@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/schedule"
 )
 
 func newFlowCmd(g *globals) *cobra.Command {
@@ -71,7 +73,7 @@ func newFlowValidateCmd() *cobra.Command {
 
 type flowRunFlags struct {
 	caller, did, dtmf, at, tenant, flowsDir string
-	schedules, vars                         []string
+	schedules, scheduleFiles, vars          []string
 	sms, asJSON                             bool
 }
 
@@ -85,10 +87,12 @@ played and where the call ended. --dtmf gives what the caller types at each
 menu, collect, survey or voicemail in order, groups separated by commas
 ("1,2#"); "h" hangs up there. With no digits left the caller stays silent.
 Transfers to another flow load <id>.yaml|.yml|.json from --flows-dir (default:
-the directory of FILE). Schedules are answered by --schedule id=branch
+the directory of FILE). Schedules are answered by a calendar file
+(--schedule-file id=FILE, evaluated at --at) or a fixed --schedule id=branch
 (open, lunch, holiday, closed); "*" is any other schedule (default *=open).
 HTTP nodes make real requests.`,
 		Example: `  ipcc flow run examples/flows/main.yaml --caller 13800000000 --did 4001 --dtmf "1,2#"
+  ipcc flow run examples/flows/main.yaml --schedule-file main-hours=examples/flows/schedules/main-hours.yaml --at 2026-10-02T10:00:00+08:00
   ipcc flow run examples/flows/main.yaml --schedule main-hours=closed --dtmf "1,h" --at 2026-10-01T20:30:00+08:00`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -103,6 +107,7 @@ HTTP nodes make real requests.`,
 	f.StringVar(&fl.tenant, "tenant", "demo", "tenant the flow runs in")
 	f.StringVar(&fl.flowsDir, "flows-dir", "", "directory of the flows a transfer of kind flow may enter (default: the directory of FILE)")
 	f.StringArrayVar(&fl.schedules, "schedule", nil, "schedule branch as id=branch (repeatable; * = any other schedule)")
+	f.StringArrayVar(&fl.scheduleFiles, "schedule-file", nil, "schedule calendar as id=FILE (YAML or JSON), evaluated at --at (repeatable)")
 	f.StringArrayVar(&fl.vars, "var", nil, "variable as name=value (repeatable)")
 	f.BoolVar(&fl.sms, "sms", false, "pretend an SMS gateway is configured (without it sms nodes take their error edge)")
 	f.BoolVar(&fl.asJSON, "json", false, "print the full result as JSON")
@@ -128,7 +133,19 @@ func runFlow(cmd *cobra.Command, path string, fl flowRunFlags) error {
 		}
 		sched[id] = b
 	}
-	opt.Schedules = sched
+	files := fileSchedules{fixed: sched, cal: map[string]*schedule.Schedule{}}
+	for _, s := range fl.scheduleFiles {
+		id, path, ok := strings.Cut(s, "=")
+		if !ok || id == "" || path == "" {
+			return fmt.Errorf("--schedule-file %q: use id=FILE", s)
+		}
+		cal, err := readSchedule(path)
+		if err != nil {
+			return fmt.Errorf("--schedule-file %s: %w", id, err)
+		}
+		files.cal[id] = cal
+	}
+	opt.Schedules = files
 	for _, v := range fl.vars {
 		k, val, ok := strings.Cut(v, "=")
 		if !ok || k == "" {
@@ -201,4 +218,35 @@ func describeEnd(o ivrflows.Outcome) string {
 		s += " (" + o.Reason + ")"
 	}
 	return s
+}
+
+func readSchedule(path string) (*schedule.Schedule, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cal *schedule.Schedule
+	if strings.HasSuffix(path, ".json") {
+		cal, err = schedule.ParseJSON(b)
+	} else {
+		cal, err = schedule.ParseYAML(b)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cal, nil
+}
+
+// fileSchedules answers schedule nodes from calendar files, then from the
+// fixed --schedule branches.
+type fileSchedules struct {
+	fixed ivrflows.StaticSchedules
+	cal   map[string]*schedule.Schedule
+}
+
+func (f fileSchedules) Evaluate(ctx context.Context, tenant, id string, t time.Time) (string, error) {
+	if c, ok := f.cal[id]; ok {
+		return string(c.Evaluate(t).Branch), nil
+	}
+	return f.fixed.Evaluate(ctx, tenant, id, t)
 }

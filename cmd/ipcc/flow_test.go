@@ -54,6 +54,19 @@ func TestFlowRunCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, "stored voicemail: mailbox general") || !strings.Contains(out, `enter flow "after-hours"`) {
 		t.Fatalf("after hours: %v\n%s", err, out)
 	}
+	for at, branch := range map[string]string{
+		"2026-10-02T10:00:00+08:00": "holiday", "2026-10-12T12:30:00+08:00": "lunch",
+		"2026-10-12T20:00:00+08:00": "closed", "2026-10-12T10:00:00+08:00": "open",
+	} {
+		out, err = runFlowCmd(t, "run", "../../examples/flows/main.yaml", "--at", at,
+			"--schedule-file", "main-hours=../../examples/flows/schedules/main-hours.yaml")
+		if err != nil || !strings.Contains(out, `node "hours" (schedule) -> branches.`+branch) {
+			t.Errorf("at %s want %s: %v\n%s", at, branch, err, out)
+		}
+	}
+	if _, err := runFlowCmd(t, "run", "../../examples/flows/main.yaml", "--schedule-file", "x=missing.yaml"); err == nil {
+		t.Fatal("missing schedule file accepted")
+	}
 	if _, err := runFlowCmd(t, "run", "../../examples/flows/main.yaml", "--dtmf", "1,x"); err == nil {
 		t.Fatal("bad dtmf accepted")
 	}
