@@ -345,8 +345,10 @@ func (r *run) fatal(err error) bool {
 	if err == nil {
 		return false
 	}
-	return r.ctx.Err() != nil || errors.Is(err, controller.ErrHungUp) || errors.Is(err, controller.ErrTransferred) ||
-		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	// A service's own timeout (an SMS gateway, a schedule lookup) is the
+	// node's failure, not the run's: only the run context and the call
+	// going away end the run.
+	return r.ctx.Err() != nil || errors.Is(err, controller.ErrHungUp) || errors.Is(err, controller.ErrTransferred)
 }
 
 func (r *run) end(node string, err error) step {

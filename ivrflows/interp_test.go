@@ -679,3 +679,22 @@ nodes:
 	r := dry(t, mustFlow(t, fmt.Sprintf(strings.Replace(doc, srv.URL, "http://127.0.0.1:1", 1), "x")), "", DryRunOptions{Vars: vars})
 	expectPath(t, r, "call:error failed:hangup")
 }
+
+type slowSMS struct{}
+
+func (slowSMS) SendSMS(ctx context.Context, _, _, _ string) error {
+	return fmt.Errorf("gateway: %w", context.DeadlineExceeded)
+}
+
+func TestServiceTimeoutTakesTheErrorEdge(t *testing.T) {
+	f := mustFlow(t, `
+id: s
+start: text
+nodes:
+  - {id: text, type: sms, text: "hi", next: sent, error: failed}
+  - {id: sent, type: hangup}
+  - {id: failed, type: hangup}
+`)
+	r := dry(t, f, "", DryRunOptions{SMS: slowSMS{}})
+	expectPath(t, r, "text:error failed:hangup")
+}
