@@ -24,6 +24,7 @@ type SimLine struct {
 	Detail string        `json:"detail"`
 }
 
+// String renders the line as the dry run prints it.
 func (l SimLine) String() string {
 	return fmt.Sprintf("%6.1fs  %-8s %s", l.At.Seconds(), l.Kind, l.Detail)
 }

@@ -20,6 +20,7 @@ type ValidationError struct {
 	Message string `json:"message"`
 }
 
+// Error renders `node "main" field "options.9": message`.
 func (e ValidationError) Error() string {
 	switch {
 	case e.Node != "" && e.Field != "":
@@ -36,6 +37,7 @@ func (e ValidationError) Error() string {
 // message (flow-level problems first).
 type ValidationErrors []ValidationError
 
+// Error lists every problem, one per line.
 func (es ValidationErrors) Error() string {
 	lines := make([]string, len(es))
 	for i, e := range es {

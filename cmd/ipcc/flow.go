@@ -244,6 +244,7 @@ type fileSchedules struct {
 	cal   map[string]*schedule.Schedule
 }
 
+// Evaluate implements ivrflows.Schedules.
 func (f fileSchedules) Evaluate(ctx context.Context, tenant, id string, t time.Time) (string, error) {
 	if c, ok := f.cal[id]; ok {
 		return string(c.Evaluate(t).Branch), nil
