@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -412,7 +413,11 @@ func (s *Server) simulateFlow(c echo.Context) error {
 	if req.SMS {
 		opt.SMS = &ivrflows.MemoryLog{}
 	}
-	res, err := ivrflows.DryRun(ctx, fl, opt)
+	// The simulated clock makes a run fast; the real-time bound covers
+	// slow http nodes.
+	sctx, cancel := context.WithTimeout(ctx, simulateTimeout)
+	defer cancel()
+	res, err := ivrflows.DryRun(sctx, fl, opt)
 	var verrs ivrflows.ValidationErrors
 	if errors.As(err, &verrs) {
 		var body flowInvalidBody
@@ -426,6 +431,9 @@ func (s *Server) simulateFlow(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, res)
 }
+
+// simulateTimeout bounds one simulation in real time.
+const simulateTimeout = 30 * time.Second
 
 func scheduleBranchOK(b string) bool {
 	for _, x := range ivrflows.ScheduleBranches {

@@ -189,8 +189,8 @@ func (v *validator) flowFields() {
 	if f.Language != "" && !slices.Contains(Languages, f.Language) {
 		v.add("", "language", "unknown language %q (use one of %s)", f.Language, strings.Join(Languages, ", "))
 	}
-	if f.Limits.MaxDuration < 0 {
-		v.add("", "limits.max_duration", "must not be negative")
+	if f.Limits.MaxDuration < 0 || f.Limits.MaxDuration.D().Hours() > 4 {
+		v.add("", "limits.max_duration", "must be between 0 (default 30m) and 4h")
 	}
 	if f.Limits.MaxVisits < 0 || f.Limits.MaxVisits > 100000 {
 		v.add("", "limits.max_visits", "must be between 0 (default 500) and 100000")
