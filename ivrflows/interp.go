@@ -192,7 +192,7 @@ type Result struct {
 var (
 	errTimeLimit   = errors.New("flow time limit reached")
 	errCallerGone  = errors.New("caller hung up")
-	maxFlowHops    = 8
+	maxFlowHops    = 8 // transfers between flows with no input in between
 	defaultRetries = 3
 )
 
@@ -322,6 +322,11 @@ func (r *run) loop() Outcome {
 				st.end.Node = n.ID
 			}
 			return *st.end
+		}
+		if waits(n) {
+			// Flow-to-flow transfers are bounded between inputs only, so a
+			// caller may go back and forth between flows as often as they like.
+			r.hops = 0
 		}
 		cur = st.to
 	}

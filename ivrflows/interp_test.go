@@ -698,3 +698,27 @@ nodes:
 	r := dry(t, f, "", DryRunOptions{SMS: slowSMS{}})
 	expectPath(t, r, "text:error failed:hangup")
 }
+
+func TestGoingBackAndForthBetweenFlowsWithInput(t *testing.T) {
+	a := mustFlow(t, `
+id: a
+start: m
+nodes:
+  - {id: m, type: menu, prompt: [{file: a.wav}], options: {"1": go}, fallback: bye}
+  - {id: go, type: transfer, kind: flow, target: b}
+  - {id: bye, type: hangup}
+`)
+	b := mustFlow(t, `
+id: b
+start: m
+nodes:
+  - {id: m, type: menu, prompt: [{file: b.wav}], options: {"1": back}, fallback: bye}
+  - {id: back, type: transfer, kind: flow, target: a}
+  - {id: bye, type: hangup}
+`)
+	dtmf := strings.TrimSuffix(strings.Repeat("1,", 20), ",")
+	r := dry(t, a, dtmf, DryRunOptions{Flows: mapFlows{"a": a, "b": b}})
+	if o := r.Result.Outcome; o.Kind != OutcomeHangup || len(r.Result.Visits) != 42 {
+		t.Fatalf("outcome %+v after %d visits", o, len(r.Result.Visits))
+	}
+}

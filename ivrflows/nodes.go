@@ -309,7 +309,7 @@ func (r *run) transfer(n *Node) step {
 	target := render(n.Target, r.vars, nil)
 	if n.Kind == TransferFlow && r.in.opt.Flows != nil {
 		if r.hops >= maxFlowHops {
-			o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("more than %d transfers between flows", maxFlowHops)}
+			o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("more than %d transfers between flows without caller input", maxFlowHops)}
 			return step{edge: "error", end: &o}
 		}
 		f, v, err := r.in.opt.Flows.Published(r.ctx, r.in.opt.Tenant, target)
