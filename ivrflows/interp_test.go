@@ -455,12 +455,21 @@ nodes:
 	if o := r.Result.Outcome; o.Kind != OutcomeTransfer || o.Transfer.Kind != "flow" || o.Transfer.Target != "b" {
 		t.Fatalf("without a flow source: %+v", o)
 	}
+	// With a prompt in between, the visit limit ends a ping-pong.
 	r = dry(t, a, "", DryRunOptions{Flows: mapFlows{"a": a, "b": b}})
-	if o := r.Result.Outcome; o.Kind != OutcomeLimit && o.Kind != OutcomeError {
+	if o := r.Result.Outcome; o.Kind != OutcomeLimit || !o.HungUp {
 		t.Fatalf("ping-pong between flows: %+v", o)
 	}
-	if !strings.Contains(r.Result.Outcome.Reason, "transfers between flows") {
-		t.Fatalf("reason %q", r.Result.Outcome.Reason)
+	// With nothing in between, the hop limit ends it at once.
+	c := mustFlow(t, `
+id: c
+start: back
+nodes:
+  - {id: back, type: transfer, kind: flow, target: a}
+`)
+	r = dry(t, a, "", DryRunOptions{Flows: mapFlows{"a": a, "b": c}})
+	if o := r.Result.Outcome; o.Kind != OutcomeError || !strings.Contains(o.Reason, "transfers between flows without caller input") || len(r.Result.Visits) != 9 {
+		t.Fatalf("spin between flows: %+v after %d visits", o, len(r.Result.Visits))
 	}
 	r = dry(t, a, "", DryRunOptions{Flows: mapFlows{}})
 	if o := r.Result.Outcome; o.Kind != OutcomeError || !o.HungUp {
