@@ -231,12 +231,12 @@ func (c *core) extendWrapUp(id string, d time.Duration) error {
 	if a.st.State != WrapUp {
 		return fmt.Errorf("acd: extend wrap-up of agent %s: %w: %s", id, ErrBadState, a.st.State)
 	}
-	max := DefaultMaxWrapExtension
+	limit := DefaultMaxWrapExtension
 	if a.lastQueue != nil {
-		max = a.lastQueue.cfg.maxWrapExtension()
+		limit = a.lastQueue.cfg.maxWrapExtension()
 	}
-	if d <= 0 || a.wrapExt+d > max {
-		return fmt.Errorf("acd: extend wrap-up of agent %s by %s: at most %s in all", id, d, max)
+	if d <= 0 || a.wrapExt+d > limit {
+		return fmt.Errorf("acd: extend wrap-up of agent %s by %s: at most %s in all", id, d, limit)
 	}
 	a.wrapExt += d
 	a.wrapEnd = a.wrapEnd.Add(d)

@@ -1,6 +1,7 @@
 package acd
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -42,7 +43,7 @@ func BenchmarkDecisions(b *testing.B) {
 // size of the tenant: the same load on 10× smaller and larger set-ups.
 func BenchmarkDecisionsScaling(b *testing.B) {
 	for _, size := range []struct{ agents, queues, waiting int }{{1000, 100, 100}, {10000, 1000, 1000}, {20000, 1000, 2000}} {
-		b.Run(time.Duration(size.agents).String(), func(b *testing.B) {
+		b.Run(fmt.Sprintf("agents=%d", size.agents), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				rep, err := BenchDecisions(BenchOptions{Agents: size.agents, Queues: size.queues, Waiting: size.waiting, Duration: 20 * time.Second})
 				if err != nil {

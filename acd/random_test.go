@@ -3,6 +3,8 @@ package acd
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -140,11 +142,18 @@ func (m *offerModel) ended(call string) {
 }
 
 func TestRandomizedNoDoubleOffers(t *testing.T) {
-	ops := 8000
+	// IPCC_ACD_RANDOM_OPS=100000 IPCC_ACD_RANDOM_SEEDS=20 for a long run.
+	ops, seeds := 3000, 3
 	if testing.Short() {
-		ops = 1500
+		ops, seeds = 1000, 1
 	}
-	for seed := uint64(1); seed <= 4; seed++ {
+	if n, err := strconv.Atoi(os.Getenv("IPCC_ACD_RANDOM_OPS")); err == nil && n > 0 {
+		ops = n
+	}
+	if n, err := strconv.Atoi(os.Getenv("IPCC_ACD_RANDOM_SEEDS")); err == nil && n > 0 {
+		seeds = n
+	}
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { randomRun(t, seed, ops) })
 	}
 }
