@@ -10,10 +10,10 @@ type Effect interface {
 	EffectName() string
 }
 
-// Sink receives the engine's effects, in order, on the engine's goroutine.
-// Emit must not block for long and must not call the Engine synchronously
-// (hand the effect to another goroutine or queue it); an Engine method
-// called from inside Emit returns ErrReentrant.
+// Sink receives the engine's effects, in order, on the engine's goroutine,
+// after the input that caused them is fully processed. Emit must not block
+// for long and must not call the Engine synchronously — that would
+// deadlock: hand the effect to another goroutine or queue it.
 type Sink interface {
 	Emit(Effect)
 }

@@ -1,0 +1,152 @@
+package acd
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipcc/ipcc/clock"
+)
+
+func TestTenantsKeepOneEngineEach(t *testing.T) {
+	clk := clock.NewFake(t0)
+	ts := &Tenants{Options: func(string) Options { return Options{Clock: clk, Logger: quiet} }}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	got := make([]*Engine, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, err := ts.Get(ctx, "a")
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = e
+		}()
+	}
+	wg.Wait()
+	for _, e := range got[1:] {
+		if e != got[0] {
+			t.Fatal("two engines for one tenant")
+		}
+	}
+	b, _ := ts.Get(ctx, "b")
+	if err := got[0].SetQueue(ctx, QueueConfig{ID: "q", Name: "q", Strategy: Random}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Enqueue(ctx, CallRequest{CallID: "c", QueueID: "q"}); !errors.Is(err, ErrUnknownQueue) {
+		t.Fatalf("tenant b sees tenant a's queue: %v", err)
+	}
+	if l := ts.List(); len(l) != 2 || l[0] != "a" {
+		t.Fatalf("list %v", l)
+	}
+	ts.Close()
+	if _, err := ts.Get(ctx, "a"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("get after close: %v", err)
+	}
+	if err := b.Login(ctx, LoginRequest{AgentID: "x"}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("closed engine accepted input: %v", err)
+	}
+}
+
+func TestSnapshotForSupervisors(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Name: "Sales", Strategy: RoundRobin}, "a", "b", "c")
+	h.login("a", "b", "c")
+	if _, err := h.e.NotReady(h.ctx, "c", ReasonTraining); err != nil {
+		t.Fatal(err)
+	}
+	h.enqueue("q", "c1", 0)
+	h.answer(h.offer())
+	h.enqueue("q", "c2", 0) // rings b
+	h.clk.Advance(5 * time.Second)
+	if err := h.e.ForceNotReady(h.ctx, "b", ReasonBreak, "sup"); err != nil { // the call goes back
+		t.Fatal(err)
+	}
+	h.enqueue("q", "c3", 2)
+	h.clk.Advance(10 * time.Second)
+	s, err := h.e.Snapshot(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := s.Queues[0]
+	if len(q.Waiting) != 2 || q.Waiting[0].CallID != "c3" || q.Waiting[0].Position != 1 || q.Waiting[1].Waited != 15*time.Second {
+		t.Fatalf("waiting %+v", q.Waiting)
+	}
+	if q.LongestWait != 15*time.Second || q.Agents["on-call"] != 1 || q.Agents["not-ready"] != 2 || q.LoggedIn != 3 || q.Answered != 1 {
+		t.Fatalf("queue %+v", q)
+	}
+	// 1 staffed agent, AHT 3m: a third caller would wait 3·3m.
+	if q.EstimatedWait != 9*time.Minute {
+		t.Fatalf("estimated wait %v", q.EstimatedWait)
+	}
+	a := s.Agents[0]
+	if a.AgentID != "a" || a.State != OnCall || a.CallID != "c1" || a.QueueID != "q" || a.CallsToday != 1 || !a.Since.Equal(t0) {
+		t.Fatalf("agent a %+v", a)
+	}
+	if b := s.Agents[1]; b.State != NotReady || b.Reason != ReasonBreak || !b.Since.Equal(t0.Add(5*time.Second)) {
+		t.Fatalf("agent b %+v", b)
+	}
+}
+
+func TestDailyCountersRollOverAtMidnight(t *testing.T) {
+	loc := time.FixedZone("CST", 8*3600)
+	h := newHarness(t, Options{Location: loc})
+	h.queue(QueueConfig{ID: "q", Strategy: FewestCalls}, "a", "b")
+	h.login("a", "b")
+	h.serve("q", 3, constTalk(time.Minute)) // a: 2, b: 1
+	if s := h.state("a"); s.CallsToday != 2 {
+		t.Fatalf("a calls today %d", s.CallsToday)
+	}
+	// t0 is 17:00 in CST; midnight is 7 hours later.
+	h.clk.Advance(7 * time.Hour)
+	if s := h.state("a"); s.CallsToday != 0 || s.TalkTimeToday != 0 {
+		t.Fatalf("a after midnight %+v", s)
+	}
+	if q := h.snapshotQueue("q"); q.Answered != 0 {
+		t.Fatalf("queue counters after midnight: answered %d", q.Answered)
+	}
+	// Both start at zero: the longest idle of equals (b) goes first.
+	if got := h.serve("q", 1, constTalk(time.Minute)); got[0] != "b" {
+		t.Fatalf("after midnight offered %s, want b", got[0])
+	}
+}
+
+func TestInputErrorsSayWhat(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q"}, "a")
+	for _, tc := range []struct {
+		err  error
+		want error
+	}{
+		{h.e.Ready(h.ctx, "ghost"), ErrUnknownAgent},
+		{h.e.Answered(h.ctx, 999), ErrStaleOffer},
+		{h.e.OfferFailed(h.ctx, 999, "busy"), ErrStaleOffer},
+		{h.e.CallEnded(h.ctx, "nope"), ErrUnknownCall},
+		{h.e.SetMembers(h.ctx, "nope", nil), ErrUnknownQueue},
+	} {
+		if !errors.Is(tc.err, tc.want) {
+			t.Errorf("got %v, want %v", tc.err, tc.want)
+		}
+	}
+	h.login("a")
+	if err := h.e.Login(h.ctx, LoginRequest{AgentID: "a"}); !errors.Is(err, ErrBadState) {
+		t.Errorf("double login: %v", err)
+	}
+	if _, err := h.e.NotReady(h.ctx, "a", ""); err == nil {
+		t.Error("not-ready without a reason accepted")
+	}
+	if err := h.e.SetMembers(h.ctx, "q", []Member{{AgentID: "a"}, {AgentID: "a"}}); err == nil {
+		t.Error("duplicate member accepted")
+	}
+	h.enqueue("q", "c1", 0)
+	if _, err := h.e.Enqueue(h.ctx, CallRequest{CallID: "c1", QueueID: "q"}); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("duplicate call: %v", err)
+	}
+	if err := h.e.RemoveQueue(h.ctx, "q"); !errors.Is(err, ErrBadState) {
+		t.Errorf("remove a queue with calls: %v", err)
+	}
+}
