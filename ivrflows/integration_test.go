@@ -17,13 +17,16 @@ import (
 const integrationFlow = `
 id: it
 start: welcome
+shortcuts: {"*0": operator}
 nodes:
+  - {id: operator, type: transfer, kind: queue, target: operator}
   - {id: welcome, type: play, prompt: [{file: {zh-CN: zh/welcome.wav, en: en/welcome.wav}}], next: menu}
   - id: menu
     type: menu
     prompt: [{file: menu.wav}]
     options: {"1": ask, "9": en}
     timeout: 3s
+    inter_digit_timeout: 300ms
     fallback: bye
   - {id: en, type: language, language: en, next: menu}
   - id: ask
@@ -163,5 +166,17 @@ func TestCallerHangsUpDuringAFlowOnARealCall(t *testing.T) {
 	w.HangupParty(t, leg)
 	if r := result(t, s); r.Outcome.Kind != ivrflows.OutcomeCallerHangup || r.Outcome.Node != "menu" {
 		t.Fatalf("outcome %+v", r.Outcome)
+	}
+}
+
+func TestShortcutTypedInOneGoOnARealCall(t *testing.T) {
+	w, calls := flowWorld(t)
+	leg := w.PlaceCall(t, "13800000000", "4001")
+	s := nextCall(t, calls)
+	waitCollects(t, s.call, 1)
+	w.Press(t, leg, "*0")
+	r := result(t, s)
+	if o := r.Outcome; o.Kind != ivrflows.OutcomeTransfer || o.Transfer.Target != "operator" {
+		t.Fatalf("outcome %+v; trace:\n%s", o, traceText(s.call))
 	}
 }

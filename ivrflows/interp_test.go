@@ -127,19 +127,6 @@ func TestMenu(t *testing.T) {
 		r := dry(t, f, "*23", DryRunOptions{})
 		expectPath(t, r, "menu:shortcut *23 secret:transfer")
 	})
-	t.Run("a one-digit choice is taken at once despite longer shortcuts", func(t *testing.T) {
-		r := dry(t, f, "1", DryRunOptions{})
-		if d := r.Result.Ended.Sub(r.Result.Started); d != 2*time.Second {
-			t.Fatalf("took %s (prompt 2s), trace:\n%s", d, linesOf(r, ""))
-		}
-	})
-	t.Run("an unfinished shortcut is an invalid choice", func(t *testing.T) {
-		r := dry(t, f, "*2,1", DryRunOptions{})
-		expectPath(t, r, "menu:options.1 one:transfer")
-		if d := r.Result.Visits[0].Detail; d != "invalid *2,1" {
-			t.Fatalf("detail %q", d)
-		}
-	})
 }
 
 const collectFlow = `

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,16 +127,22 @@ func retryPrompt(n *Node, timedOut bool, prompt Prompt) Prompt {
 }
 
 func (r *run) menu(n *Node) step {
-	keys := make([]string, 0, len(n.Options)+len(r.flow.Shortcuts))
+	maxLen := r.flow.longestShortcut()
+	hashKey := false
 	for k := range n.Options {
-		keys = append(keys, k)
+		maxLen = max(maxLen, len(k))
+		hashKey = hashKey || strings.Contains(k, "#")
 	}
-	for k := range r.flow.Shortcuts {
-		keys = append(keys, k)
+	// One wait for the whole entry: the controller drops digits queued
+	// when a wait ends, so reading digit by digit would lose the rest of a
+	// shortcut typed quickly. A one-digit choice is therefore accepted
+	// after the inter-digit timeout (or '#') when longer keys exist.
+	term := '#'
+	if maxLen <= 1 || hashKey {
+		term = controller.NoDigit
 	}
-	inter := orDefault(n.InterDigitTimeout, 2*time.Second)
-	c := controller.Collect{Min: 1, Max: 1, Terminator: controller.NoDigit, Reset: controller.NoDigit,
-		FirstDigitTimeout: orDefault(n.Timeout, 5*time.Second), InterDigitTimeout: inter}
+	c := controller.Collect{Min: 1, Max: max(1, maxLen), Terminator: term, Reset: controller.NoDigit,
+		FirstDigitTimeout: orDefault(n.Timeout, 5*time.Second), InterDigitTimeout: orDefault(n.InterDigitTimeout, 2*time.Second)}
 	prompt := n.Prompt
 	var tried []string
 	timedOut := false
@@ -145,7 +150,7 @@ func (r *run) menu(n *Node) step {
 		if attempt > 1 {
 			prompt = retryPrompt(n, timedOut, n.Prompt)
 		}
-		digits, err := r.menuEntry(prompt, keys, c)
+		digits, err := r.gather(prompt, c)
 		if r.fatal(err) {
 			return r.end(n.ID, err)
 		}
@@ -172,43 +177,6 @@ func (r *run) menu(n *Node) step {
 		}
 	}
 	return step{edge: "fallback", to: n.Fallback, detail: strings.Join(tried, ",")}
-}
-
-// menuEntry reads one menu choice digit by digit and stops as soon as what
-// was typed starts no longer key (option or shortcut): a one-digit choice
-// is taken at once even when "*23" exists too. "#" or the inter-digit
-// timeout ends a longer entry early.
-func (r *run) menuEntry(prompt Prompt, keys []string, c controller.Collect) (string, error) {
-	got, err := r.gather(prompt, c)
-	if err != nil || got == "" {
-		return got, err
-	}
-	more := controller.Collect{Min: 1, Max: 1, Terminator: controller.NoDigit, Reset: controller.NoDigit,
-		FirstDigitTimeout: c.InterDigitTimeout, InterDigitTimeout: c.InterDigitTimeout}
-	for len(got) < 16 && longerKey(keys, got) {
-		d, err := r.call.PlayAndCollect(r.ctx, more)
-		if r.fatal(err) {
-			return got, err
-		}
-		if err != nil || d == "" {
-			break // the caller stopped typing
-		}
-		if d == "#" && !slices.Contains(keys, got+"#") && !longerKey(keys, got+"#") {
-			break // '#' ends the entry
-		}
-		got += d
-	}
-	return got, nil
-}
-
-// longerKey reports whether a key longer than p starts with p.
-func longerKey(keys []string, p string) bool {
-	for _, k := range keys {
-		if len(k) > len(p) && strings.HasPrefix(k, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *run) collect(n *Node) step {

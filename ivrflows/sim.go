@@ -32,11 +32,8 @@ func (l SimLine) String() string {
 // SimCall is a call with no switch behind it, for dry runs and tests. The
 // caller's digits are given as groups: each group is what the caller types
 // at the next menu, collect, survey or voicemail, in order; the group "h"
-// hangs up there instead. Digits typed past the end of an entry carry over
-// to a following wait that plays nothing (a menu reading "*23" digit by
-// digit) and are dropped by the next prompt. With no groups left the caller
-// stays silent, so inputs time out. Prompts take PromptTime each on the
-// fake clock; the simulated caller never interrupts a prompt.
+// hangs up there instead. With no groups left the caller stays silent, so
+// inputs time out. Prompts take PromptTime each on the fake clock.
 type SimCall struct {
 	id, ani, dnis string
 	clk           *clock.Fake
@@ -46,16 +43,10 @@ type SimCall struct {
 
 	mu     sync.Mutex
 	groups []string
-	// carry holds digits typed past the end of the last entry; they go to
-	// a following wait that plays nothing (the caller still typing).
-	carry string
-	// fresh: a prompt played or a recording started since the last wait,
-	// so the next wait takes the next digit group.
-	fresh bool
-	lines []SimLine
-	done  chan struct{}
-	gone  bool
-	vars  map[string]string
+	lines  []SimLine
+	done   chan struct{}
+	gone   bool
+	vars   map[string]string
 }
 
 // ParseDTMF splits "1,2#,h" into digit groups, checking each digit.
@@ -84,7 +75,7 @@ func ParseDTMF(s string) ([]string, error) {
 // NewSimCall returns a simulated call from caller to did on clk.
 func NewSimCall(id, caller, did string, clk *clock.Fake, groups []string) *SimCall {
 	return &SimCall{id: id, ani: caller, dnis: did, clk: clk, start: clk.Now(), PromptTime: 2 * time.Second,
-		groups: append([]string(nil), groups...), done: make(chan struct{}), vars: map[string]string{}, fresh: true}
+		groups: append([]string(nil), groups...), done: make(chan struct{}), vars: map[string]string{}}
 }
 
 // ID is the call id.
@@ -174,11 +165,6 @@ func DescribeMedia(m controller.Media) string {
 }
 
 func (s *SimCall) playAll(media []controller.Media) {
-	if len(media) > 0 {
-		s.mu.Lock()
-		s.carry, s.fresh = "", true
-		s.mu.Unlock()
-	}
 	for _, m := range media {
 		s.line("play", "%s", DescribeMedia(m))
 		d := s.PromptTime
@@ -202,20 +188,10 @@ func (s *SimCall) Play(ctx context.Context, o controller.PlayOptions) (string, e
 	return "", ctx.Err()
 }
 
-// nextGroup returns what the caller types at this wait: digits carried
-// over from the last entry, else (after a prompt or at the start) the
-// next group.
 func (s *SimCall) nextGroup() (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fresh := s.fresh
-	s.fresh = false
-	if s.carry != "" {
-		g := s.carry
-		s.carry = ""
-		return g, true
-	}
-	if !fresh || len(s.groups) == 0 {
+	if len(s.groups) == 0 {
 		return "", false
 	}
 	g := s.groups[0]
@@ -265,10 +241,9 @@ func (s *SimCall) PlayAndCollect(ctx context.Context, o controller.Collect) (str
 	}
 	s.line("dtmf", "%s", g)
 	digits := ""
-	for i, d := range g {
+	for _, d := range g {
 		switch {
 		case d == term:
-			s.keep(g[i+1:])
 			if len(digits) < min {
 				s.line("collect", "terminator after %q, too short", digits)
 				return digits, fmt.Errorf("sim collect: %w", controller.ErrCollectTooShort)
@@ -280,7 +255,6 @@ func (s *SimCall) PlayAndCollect(ctx context.Context, o controller.Collect) (str
 		default:
 			digits += string(d)
 			if len(digits) >= max {
-				s.keep(g[i+1:])
 				s.line("collect", "got %q", digits)
 				return digits, nil
 			}
@@ -296,13 +270,6 @@ func (s *SimCall) PlayAndCollect(ctx context.Context, o controller.Collect) (str
 	return digits, fmt.Errorf("sim collect: %w", controller.ErrCollectTimeout)
 }
 
-// keep carries digits typed past the end of an entry to the next wait.
-func (s *SimCall) keep(rest string) {
-	s.mu.Lock()
-	s.carry = rest
-	s.mu.Unlock()
-}
-
 // Record starts a simulated recording.
 func (s *SimCall) Record(ctx context.Context, o controller.RecordOptions) (string, error) {
 	if err := s.alive(); err != nil {
@@ -315,9 +282,6 @@ func (s *SimCall) Record(ctx context.Context, o controller.RecordOptions) (strin
 	if o.Beep {
 		beep = " after a beep"
 	}
-	s.mu.Lock()
-	s.carry, s.fresh = "", true
-	s.mu.Unlock()
 	s.line("record", "start %s (max %s)%s", o.Path, o.MaxDuration, beep)
 	return "rec-" + s.id, ctx.Err()
 }
