@@ -371,3 +371,27 @@ func TestErlangC(t *testing.T) {
 		t.Fatal("an overloaded queue always waits")
 	}
 }
+
+func TestBreakAskedDuringACallCountsTowardTheCap(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", BreakCap: 1}, "a", "b")
+	h.login("a", "b")
+	h.enqueue("q", "c1", 0)
+	h.answer(h.offer()) // a
+	if r, err := h.e.NotReady(h.ctx, "a", ReasonBreak); err != nil || !r.Granted {
+		t.Fatalf("a's break during the call: %+v %v", r, err)
+	}
+	h.wantState("a", OnCall, "")
+	// The cap is taken by a's pending break: b waits.
+	if r, err := h.e.NotReady(h.ctx, "b", ReasonBreak); err != nil || r.Queued != 1 {
+		t.Fatalf("b's break: %+v %v", r, err)
+	}
+	h.end("c1")
+	h.wantState("a", NotReady, ReasonBreak)
+	h.wantState("b", Available, "")
+	// a changes its mind (ready): b's break is granted.
+	if err := h.e.Ready(h.ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	h.wantState("b", NotReady, ReasonBreak)
+}

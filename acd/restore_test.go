@@ -65,6 +65,10 @@ func TestRestartFromStore(t *testing.T) {
 		h.enqueue("q", "c4", 0)
 		clk.Advance(time.Second)
 		h.enqueue("q", "c5", 7)
+		h.enqueue("q", "cb", 0)
+		if err := e1.CallerRequest(ctx, "cb", RequestCallback, "13800138000"); err != nil {
+			t.Fatal(err)
+		}
 		before, _ := e1.Snapshot(ctx)
 		if err := e1.Close(); err != nil {
 			t.Fatal(err)
@@ -137,6 +141,9 @@ func TestRestartFromStore(t *testing.T) {
 		}
 		h2.wantState("b", NotReady, ReasonLunch)
 		e2.Flush()
+		if cbs, err := s.ListACDCallbacks(ctx, "t1", "pending"); err != nil || len(cbs) != 1 || cbs[0].Number != "13800138000" || cbs[0].QueueID != "q" {
+			t.Fatalf("stored callbacks %+v %v", cbs, err)
+		}
 		log, err := s.ListACDAgentLog(ctx, "t1", "a", t0, 100)
 		if err != nil || len(log) < 4 {
 			t.Fatalf("log of a: %+v %v", log, err)
