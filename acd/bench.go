@@ -53,6 +53,7 @@ type BenchReport struct {
 	Wall time.Duration
 }
 
+// String is the report as printed by `ipcc bench acd`.
 func (r BenchReport) String() string {
 	o := r.Options
 	var b strings.Builder

@@ -222,6 +222,7 @@ type FieldError struct {
 	Msg   string
 }
 
+// Error names the field and the problem.
 func (e *FieldError) Error() string { return "acd: field " + e.Field + ": " + e.Msg }
 
 func fieldErr(field, format string, args ...any) error {

@@ -69,6 +69,7 @@ func (r ErlangReport) Within() bool {
 	return math.Abs(r.ASAErrorPct) <= 5 && math.Abs(r.SLErrorPoints) <= 0.5
 }
 
+// String is the report as printed by `ipcc bench acd`.
 func (r ErlangReport) String() string {
 	o := r.Options
 	return fmt.Sprintf("acd erlang: λ=%.2f/s AHT=%s N=%d, %d measured calls (%d warm-up) over %s simulated\n"+

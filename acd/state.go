@@ -17,6 +17,7 @@ const (
 
 var stateNames = [...]string{"logged-out", "available", "not-ready", "ringing", "on-call", "wrap-up"}
 
+// String is the state's name ("on-call").
 func (s State) String() string {
 	if int(s) < len(stateNames) {
 		return stateNames[s]
@@ -85,6 +86,7 @@ const (
 
 var inputNames = [...]string{"", "login", "logout", "ready", "not-ready", "offer", "answer", "no-answer", "offer-cancel", "call-end", "wrap-up-end"}
 
+// String is the input's name.
 func (k InputKind) String() string {
 	if int(k) < len(inputNames) {
 		return inputNames[k]
