@@ -150,3 +150,38 @@ func TestInputErrorsSayWhat(t *testing.T) {
 		t.Errorf("remove a queue with calls: %v", err)
 	}
 }
+
+func TestRealClockTimers(t *testing.T) {
+	got := make(chan Effect, 64)
+	e, err := New(Options{Tenant: "t", Clock: clock.Real(), Sink: SinkFunc(func(ef Effect) { got <- ef }), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	if err := e.SetQueue(ctx, QueueConfig{ID: "q", Name: "q", Strategy: Sequential, RingTimeout: Duration(30 * time.Millisecond)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SetMembers(ctx, "q", []Member{{AgentID: "a", Level: 1}, {AgentID: "b", Level: 1, Position: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"a", "b"} {
+		if err := e.Login(ctx, LoginRequest{AgentID: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.Enqueue(ctx, CallRequest{CallID: "c", QueueID: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ef := <-got:
+			if o, ok := ef.(Offer); ok && o.AgentID == "b" {
+				return // a rang out on the real clock, the call moved on
+			}
+		case <-deadline:
+			t.Fatal("the ring timeout never fired on the real clock")
+		}
+	}
+}
