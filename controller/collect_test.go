@@ -46,6 +46,10 @@ func TestPlayAndCollect(t *testing.T) {
 	}{
 		{"max digits ends the entry", Collect{Max: 4},
 			[]collectStep{digit("1"), digit("2"), digit("3"), digit("4")}, "1234", nil},
+		{"complete accepts a final entry at once", Collect{Max: 2, Reset: NoDigit, Complete: func(d string) bool { return d != "*" }},
+			[]collectStep{digit("3")}, "3", nil},
+		{"complete waits while a longer key may follow", Collect{Max: 2, Reset: NoDigit, Complete: func(d string) bool { return d != "*" }},
+			[]collectStep{digit("*"), digit("7")}, "*7", nil},
 		{"terminator ends the entry and is not returned", Collect{Max: 10},
 			[]collectStep{digit("1"), digit("2"), digit("#")}, "12", nil},
 		{"terminator before min is too short", Collect{Min: 3, Max: 6},

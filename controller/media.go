@@ -43,6 +43,10 @@ type Collect struct {
 	// InterDigitTimeout runs between digits; 0 means 3s. When it expires
 	// with at least Min digits the entry is accepted.
 	InterDigitTimeout time.Duration
+	// Complete, when set, is asked after each digit whether the entry is
+	// already final (e.g. a menu choice no longer key starts with), so it
+	// is accepted at once instead of after the inter-digit timeout.
+	Complete func(digits string) bool
 }
 
 const maxCollectDigits = 64
@@ -287,6 +291,10 @@ func (l *Leg) PlayAndCollect(ctx context.Context, o Collect) (string, error) {
 					digits += string(d)
 					if len(digits) >= o.Max {
 						c.Note("collect", fmt.Sprintf("max digits, accepted %q", digits))
+						return digits, nil
+					}
+					if o.Complete != nil && len(digits) >= o.Min && o.Complete(digits) {
+						c.Note("collect", fmt.Sprintf("complete, accepted %q", digits))
 						return digits, nil
 					}
 					arm(o.InterDigitTimeout)

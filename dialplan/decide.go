@@ -44,6 +44,10 @@ const (
 
 // Decision is where a call goes and why.
 type Decision struct {
+	// Blacklisted is set when the caller was rejected by the blacklist
+	// (rather than for want of a route or target).
+	Blacklisted bool
+
 	Action Action `json:"action"`
 	Target Target `json:"target"`
 	// RouteID of the matched route, empty when none matched.
@@ -103,7 +107,7 @@ func Decide(in Inbound, cfg *TenantRouting, now time.Time) Decision {
 
 	// 2. blacklist
 	if e, num := matchBlacklist(cfg.Blacklist, cfg.blIndex, callerForms, now); e != nil {
-		d.Action, d.Hangup = ActionReject, true
+		d.Action, d.Hangup, d.Blacklisted = ActionReject, true, true
 		d.Prompt = blacklistPrompt(set, d.Language)
 		reason := ""
 		if e.Reason != "" {

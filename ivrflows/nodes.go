@@ -142,7 +142,8 @@ func (r *run) menu(n *Node) step {
 		term = controller.NoDigit
 	}
 	c := controller.Collect{Min: 1, Max: max(1, maxLen), Terminator: term, Reset: controller.NoDigit,
-		FirstDigitTimeout: orDefault(n.Timeout, 5*time.Second), InterDigitTimeout: orDefault(n.InterDigitTimeout, 2*time.Second)}
+		FirstDigitTimeout: orDefault(n.Timeout, 5*time.Second), InterDigitTimeout: orDefault(n.InterDigitTimeout, 2*time.Second),
+		Complete: r.menuComplete(n)}
 	prompt := n.Prompt
 	var tried []string
 	timedOut := false
@@ -177,6 +178,25 @@ func (r *run) menu(n *Node) step {
 		}
 	}
 	return step{edge: "fallback", to: n.Fallback, detail: strings.Join(tried, ",")}
+}
+
+// menuComplete says when a menu entry is final: no option or shortcut is
+// longer and starts with it, so waiting for more digits cannot change the
+// choice (a valid one is taken at once, an impossible one is invalid at once).
+func (r *run) menuComplete(n *Node) func(string) bool {
+	return func(digits string) bool {
+		for k := range n.Options {
+			if len(k) > len(digits) && strings.HasPrefix(k, digits) {
+				return false
+			}
+		}
+		for k := range r.flow.Shortcuts {
+			if len(k) > len(digits) && strings.HasPrefix(k, digits) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 func (r *run) collect(n *Node) step {

@@ -258,6 +258,10 @@ func (s *SimCall) PlayAndCollect(ctx context.Context, o controller.Collect) (str
 				s.line("collect", "got %q", digits)
 				return digits, nil
 			}
+			if o.Complete != nil && len(digits) >= min && o.Complete(digits) {
+				s.line("collect", "got %q", digits)
+				return digits, nil
+			}
 		}
 	}
 	if digits != "" && len(digits) >= min {

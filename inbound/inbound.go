@@ -1,0 +1,234 @@
+// Package inbound runs every call a switch hands to ipcc, end to end: it
+// finds the tenant, asks dialplan where the call goes, runs IVR flows, and
+// reaches the target (a queue through the ACD, an agent's or extension's
+// phone, an external number, a voicemail box), keeping a record and a trace
+// of each step. Decisions belong to dialplan, ivrflows and acd; this package
+// only carries them out through the controller's call handle.
+package inbound
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/ipcc/ipcc/clock"
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/store"
+)
+
+// QueueRouter hands a call to a queue and returns when the queue is done
+// with it (the caller hung up, was connected and the conversation ended, or
+// overflowed somewhere that ended the call). The ACD wiring implements it.
+type QueueRouter interface {
+	Enqueue(ctx context.Context, c *controller.Call, q QueueRequest) (QueueResult, error)
+}
+
+// QueueRequest describes a call joining a queue.
+type QueueRequest struct {
+	Tenant   string
+	Queue    string
+	Priority int
+	Vars     map[string]any
+}
+
+// QueueResult says how a queue finished with a call.
+type QueueResult struct {
+	// Agent who answered ("" when nobody did).
+	Agent string
+	// Next, when set, is where the queue sent the call on (overflow).
+	Next *dialplan.Target
+	// Disposition for the call record (answered, abandoned_queue, ...).
+	Disposition string
+}
+
+// Options wire a Handler.
+type Options struct {
+	Store  *store.Store
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Queues reaches the ACD; nil makes queue targets play an apology.
+	Queues QueueRouter
+	// HTTP is the client of flow http nodes (nil: ivrflows' default).
+	HTTP *http.Client
+	// VoicemailDir is where switches write voicemail recordings.
+	VoicemailDir string
+	// DefaultTrunk names the gateway/trunk for external numbers.
+	DefaultTrunk string
+	// RingTimeout for agents, extensions and external numbers (default 30s).
+	RingTimeout time.Duration
+	// CacheTTL bounds how stale routing may be (default 5s).
+	CacheTTL time.Duration
+	// MaxHops bounds chained targets (flow → flow → queue → ...; default 16).
+	MaxHops int
+}
+
+// Handler runs inbound calls; its Handle method is a controller.Handler.
+type Handler struct {
+	opt   Options
+	log   *slog.Logger
+	cache *cache
+	be    ivrflows.StoreBackend
+}
+
+// New returns a Handler.
+func New(o Options) (*Handler, error) {
+	if o.Store == nil {
+		return nil, errors.New("inbound: a store is required")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.RingTimeout <= 0 {
+		o.RingTimeout = 30 * time.Second
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = 5 * time.Second
+	}
+	if o.MaxHops <= 0 {
+		o.MaxHops = 16
+	}
+	return &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}}, nil
+}
+
+// Invalidate makes the next call reload routing (after an edit).
+func (h *Handler) Invalidate() { h.cache.Invalidate() }
+
+// call is the state of one inbound call while it is handled.
+type call struct {
+	c      *controller.Call
+	tenant string
+	rec    store.CallRecord
+	log    *slog.Logger
+	lang   string
+	prio   int
+}
+
+// Handle runs one inbound call; it returns when the call is over.
+func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
+	k := &call{c: c, log: h.log.With("call", c.ID(), "switch", c.Switch(), "ani", c.ANI(), "did", c.DNIS())}
+	k.rec = store.CallRecord{ID: c.ID(), Switch: c.Switch(), Leg: c.Leg().ID(), Direction: "inbound", ANI: c.ANI(), DNIS: c.DNIS(), StartedAt: c.Created()}
+	defer h.finish(k)
+
+	tenant, why, err := h.cache.tenantFor(ctx, c.DNIS(), c.Vars())
+	if err != nil {
+		c.Note("route", err.Error())
+		k.log.Warn("call for no tenant", "err", err)
+		k.rec.Disposition = "no_route"
+		_ = c.Hangup(ctx, controller.CauseUnallocatedNumber)
+		return
+	}
+	c.Note("route", why)
+	k.tenant, k.rec.TenantID = tenant, tenant
+	k.log = k.log.With("tenant", tenant)
+	h.save(k)
+
+	rt, err := h.cache.routingOf(ctx, tenant)
+	if err != nil {
+		k.fail(ctx, "load routing", err)
+		return
+	}
+	dec := dialplan.Decide(dialplan.Inbound{Tenant: tenant, DID: c.DNIS(), ANI: c.ANI(), Switch: c.Switch(), Vars: c.Vars()}, rt, h.opt.Clock.Now())
+	for _, line := range dec.Trace {
+		c.Note("route", line)
+	}
+	k.rec.RouteID, k.lang, k.prio = dec.RouteID, dec.Language, dec.Priority
+	if dec.Action == dialplan.ActionReject {
+		h.reject(ctx, k, dec)
+		return
+	}
+	h.reach(ctx, k, dec.Target, 0)
+}
+
+// reject plays the tenant's prompt to a blacklisted caller and hangs up;
+// a call with nowhere to go is hung up as unallocated.
+func (h *Handler) reject(ctx context.Context, k *call, dec dialplan.Decision) {
+	if !dec.Blacklisted {
+		k.rec.Disposition = "no_route"
+		_ = k.c.Hangup(ctx, controller.CauseUnallocatedNumber)
+		return
+	}
+	k.rec.Disposition = "blacklisted"
+	k.log.Info("blacklisted caller rejected")
+	if dec.Prompt != "" {
+		if err := k.c.Answer(ctx); err == nil {
+			k.markAnswered()
+			if _, err := k.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Value: dec.Prompt, Lang: dec.Language}}}); err != nil {
+				k.c.Note("reject", "prompt not played: "+err.Error())
+			}
+		}
+	}
+	_ = k.c.Hangup(ctx, controller.CauseCallRejected)
+}
+
+func (k *call) markAnswered() {
+	if k.rec.AnsweredAt == nil {
+		t := time.Now().UTC()
+		k.rec.AnsweredAt = &t
+	}
+}
+
+func (k *call) fail(ctx context.Context, what string, err error) {
+	k.c.Note("error", what+": "+err.Error())
+	k.log.Error("inbound call failed", "step", what, "err", err)
+	if k.rec.Disposition == "" {
+		k.rec.Disposition = "failed"
+	}
+	_ = k.c.Hangup(ctx, controller.CauseNormalTemporaryFailure)
+}
+
+// save writes what is known so far (the record survives a restart).
+func (h *Handler) save(k *call) {
+	if k.tenant == "" {
+		return
+	}
+	tr, _ := json.Marshal(k.c.Trace())
+	k.rec.Trace = string(tr)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.opt.Store.SaveCall(ctx, &k.rec); err != nil {
+		k.log.Error("call record not saved", "err", err)
+	}
+}
+
+// finish waits for the caller to be gone and completes the record.
+func (h *Handler) finish(k *call) {
+	select {
+	case <-k.c.Done():
+	case <-time.After(2 * time.Second):
+		// Still up after the handler gave up: make sure it does not linger.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
+		cancel()
+		select {
+		case <-k.c.Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
+	now := time.Now().UTC()
+	k.rec.EndedAt = &now
+	if cause, by, ok := k.c.HangupCause(); ok {
+		k.rec.HangupCause, k.rec.HangupBy = string(cause), by.String()
+	}
+	if k.rec.Disposition == "" {
+		k.rec.Disposition = "ended"
+	}
+	h.save(k)
+	k.log.Info("call ended", "disposition", k.rec.Disposition, "cause", k.rec.HangupCause, "by", k.rec.HangupBy)
+}
+
+// targetString renders a target for the record.
+func targetString(t dialplan.Target) string {
+	if t.Ref == "" {
+		return string(t.Kind)
+	}
+	return fmt.Sprintf("%s:%s", t.Kind, t.Ref)
+}

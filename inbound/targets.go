@@ -1,0 +1,248 @@
+package inbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/store"
+)
+
+// Apologies played when a target cannot be reached.
+var apology = map[string]string{
+	"zh-CN": "抱歉，暂时无法为您接通，请稍后再拨。",
+	"en":    "Sorry, we cannot connect your call right now. Please call again later.",
+}
+
+func (k *call) apologize(ctx context.Context) {
+	lang := k.lang
+	if _, ok := apology[lang]; !ok {
+		lang = "zh-CN"
+	}
+	if err := k.c.Answer(ctx); err == nil {
+		k.markAnswered()
+		_, _ = k.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Value: apology[lang], Lang: lang}}})
+	}
+	_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
+}
+
+// reach takes the call to target t, following where each target sends it
+// next (a flow's transfer, a queue's overflow) up to MaxHops.
+func (h *Handler) reach(ctx context.Context, k *call, t dialplan.Target, hop int) {
+	if hop >= h.opt.MaxHops {
+		k.c.Note("route", fmt.Sprintf("gave up after %d chained targets (loop?)", hop))
+		k.rec.Disposition = "failed"
+		k.apologize(ctx)
+		return
+	}
+	select {
+	case <-k.c.Done():
+		if k.rec.Disposition == "" {
+			k.rec.Disposition = "abandoned"
+		}
+		return
+	default:
+	}
+	k.c.Note("target", targetString(t))
+	k.rec.Target = targetString(t)
+	h.save(k)
+	var next *dialplan.Target
+	switch t.Kind {
+	case dialplan.KindFlow:
+		next = h.runFlow(ctx, k, t.Ref, nil)
+	case dialplan.KindQueue:
+		next = h.queue(ctx, k, t.Ref)
+	case dialplan.KindAgent, dialplan.KindExtension:
+		next = h.dial(ctx, k, controller.Endpoint{Kind: controller.EndpointExtension, Number: t.Ref}, t)
+	case dialplan.KindExternal:
+		if h.opt.DefaultTrunk == "" {
+			k.c.Note("target", "no trunk configured for external numbers (inbound.default_trunk)")
+			k.rec.Disposition = "failed"
+			k.apologize(ctx)
+			return
+		}
+		next = h.dial(ctx, k, controller.Endpoint{Kind: controller.EndpointExternal, Number: t.Ref, Trunk: h.opt.DefaultTrunk}, t)
+	case dialplan.KindVoicemail:
+		next = h.voicemail(ctx, k, t.Ref)
+	case dialplan.KindHangup, "":
+		k.rec.Disposition = "hangup"
+		_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
+	default:
+		k.c.Note("target", "unknown target kind "+string(t.Kind))
+		k.rec.Disposition = "failed"
+		k.apologize(ctx)
+	}
+	if next != nil {
+		h.reach(ctx, k, *next, hop+1)
+	}
+}
+
+// runFlow runs the tenant's published flow and returns where it sends the
+// call (nil when the flow ended it).
+func (h *Handler) runFlow(ctx context.Context, k *call, flowID string, vars map[string]any) *dialplan.Target {
+	f, version, err := h.be.Published(ctx, k.tenant, flowID)
+	if err != nil {
+		k.c.Note("flow", fmt.Sprintf("flow %q has no published version: %v", flowID, err))
+		k.rec.Disposition = "failed"
+		k.apologize(ctx)
+		return nil
+	}
+	k.rec.FlowID = flowID
+	if f.Language != "" && k.lang == "" {
+		k.lang = f.Language
+	}
+	in := ivrflows.New(ivrflows.Options{
+		Tenant: k.tenant, Clock: h.opt.Clock, Schedules: scheduleSource{h.opt.Store},
+		Voicemail: h.be, Surveys: h.be, Flows: h.be, HTTP: h.opt.HTTP, RecordingDir: h.opt.VoicemailDir, Vars: vars,
+	})
+	res := in.Run(ctx, k.c, f, version)
+	if k.c.Leg().Answered() {
+		k.markAnswered()
+	}
+	if res.Language != "" {
+		k.lang = res.Language
+	}
+	out := res.Outcome
+	k.log.Info("flow ended", "flow", flowID, "version", version, "outcome", string(out.Kind), "node", out.Node)
+	switch out.Kind {
+	case ivrflows.OutcomeTransfer:
+		if out.Transfer == nil {
+			return nil
+		}
+		t := dialplan.Target{Kind: dialplan.TargetKind(out.Transfer.Kind), Ref: out.Transfer.Target}
+		return &t
+	case ivrflows.OutcomeVoicemail:
+		if out.Recorded {
+			k.rec.Disposition = "voicemail"
+			_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
+			return nil
+		}
+		return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: out.Mailbox}
+	case ivrflows.OutcomeCallerHangup:
+		k.rec.Disposition = "abandoned_ivr"
+	case ivrflows.OutcomeHangup:
+		if k.rec.Disposition == "" {
+			k.rec.Disposition = "ivr_completed"
+		}
+		if !out.HungUp {
+			_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
+		}
+	default: // limit, error
+		k.rec.Disposition = "failed"
+		k.apologize(ctx)
+	}
+	return nil
+}
+
+// voicemail records a message into mailbox with a generated one-node flow,
+// so greeting, beep, length limit and storage are the voicemail node's.
+func (h *Handler) voicemail(ctx context.Context, k *call, mailbox string) *dialplan.Target {
+	f := &ivrflows.Flow{ID: "voicemail:" + mailbox, Start: "vm", Language: k.lang, Nodes: []*ivrflows.Node{
+		{ID: "vm", Type: ivrflows.TypeVoicemail, Mailbox: mailbox, MaxLength: ivrflows.Duration(2 * time.Minute),
+			Prompt: ivrflows.Prompt{{TTS: &ivrflows.Localized{PerLang: map[string]string{"zh-CN": "请在提示音后留言，按井号键结束。", "en": "Please leave a message after the tone. Press hash when you are done."}}}}, Next: "bye"},
+		{ID: "bye", Type: ivrflows.TypeHangup},
+	}}
+	if k.lang == "" {
+		f.Language = "zh-CN"
+	}
+	in := ivrflows.New(ivrflows.Options{Tenant: k.tenant, Clock: h.opt.Clock, Voicemail: h.be, RecordingDir: h.opt.VoicemailDir})
+	res := in.Run(ctx, k.c, f, 0)
+	if res.Outcome.Recorded || res.Outcome.Kind == ivrflows.OutcomeHangup {
+		k.rec.Disposition = "voicemail"
+	}
+	if res.Outcome.Kind == ivrflows.OutcomeCallerHangup {
+		k.rec.Disposition = "voicemail"
+	}
+	_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
+	return nil
+}
+
+// queue hands the call to the ACD.
+func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Target {
+	k.rec.QueueID = queue
+	if h.opt.Queues == nil {
+		k.c.Note("queue", "no ACD is running; queue "+queue+" cannot take calls")
+		k.rec.Disposition = "failed"
+		k.apologize(ctx)
+		return nil
+	}
+	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio})
+	if err != nil {
+		k.c.Note("queue", "enqueue: "+err.Error())
+		k.rec.Disposition = "failed"
+		k.apologize(ctx)
+		return nil
+	}
+	if res.Agent != "" {
+		k.rec.AgentID = res.Agent
+		k.markAnswered()
+	}
+	if res.Disposition != "" {
+		k.rec.Disposition = res.Disposition
+	}
+	return res.Next
+}
+
+// dial rings an extension, agent phone or external number and connects the
+// caller; when nobody answers, the call goes to the target's voicemail box.
+func (h *Handler) dial(ctx context.Context, k *call, ep controller.Endpoint, t dialplan.Target) *dialplan.Target {
+	leg, err := k.c.Originate(ctx, ep, controller.OriginateOptions{CallerIDNum: k.c.ANI(), Timeout: h.opt.RingTimeout})
+	if err != nil {
+		var oe *controller.OriginateError
+		if errors.As(err, &oe) {
+			k.c.Note("dial", fmt.Sprintf("%s did not answer: %s", targetString(t), oe.Cause))
+			return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: t.Ref}
+		}
+		if errors.Is(err, controller.ErrHungUp) {
+			k.rec.Disposition = "abandoned_ringing"
+			return nil
+		}
+		k.fail(ctx, "dial "+targetString(t), err)
+		return nil
+	}
+	if err := k.c.Answer(ctx); err != nil && !errors.Is(err, controller.ErrHungUp) {
+		_ = leg.Hangup(ctx, controller.CauseNormalClearing)
+		k.fail(ctx, "answer caller", err)
+		return nil
+	}
+	k.markAnswered()
+	if err := k.c.Bridge(ctx, leg); err != nil {
+		_ = leg.Hangup(ctx, controller.CauseNormalClearing)
+		if errors.Is(err, controller.ErrHungUp) {
+			k.rec.Disposition = "abandoned_ringing"
+			return nil
+		}
+		k.fail(ctx, "bridge", err)
+		return nil
+	}
+	if t.Kind == dialplan.KindAgent {
+		k.rec.AgentID = t.Ref
+	}
+	k.rec.Disposition = "answered"
+	h.save(k)
+	// The conversation lasts until either side hangs up; then the other goes.
+	select {
+	case <-k.c.Done():
+		_ = leg.Hangup(context.WithoutCancel(ctx), controller.CauseNormalClearing)
+	case <-leg.Done():
+		_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// scheduleSource lets flows evaluate the tenant's schedules.
+type scheduleSource struct{ st *store.Store }
+
+// Evaluate implements ivrflows.Schedules.
+func (s scheduleSource) Evaluate(ctx context.Context, tenant, id string, t time.Time) (string, error) {
+	sc, err := s.st.GetSchedule(ctx, tenant, id)
+	if err != nil {
+		return "", err
+	}
+	return string(sc.Evaluate(t).Branch), nil
+}

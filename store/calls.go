@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CallRecord is what ipcc keeps of one call.
+type CallRecord struct {
+	TenantID    string     `db:"tenant_id" json:"tenant"`
+	ID          string     `db:"id" json:"id"`
+	Switch      string     `db:"switch" json:"switch"`
+	Leg         string     `db:"leg" json:"leg"`
+	Direction   string     `db:"direction" json:"direction"`
+	ANI         string     `db:"ani" json:"ani"`
+	DNIS        string     `db:"dnis" json:"dnis"`
+	StartedAt   time.Time  `db:"started_at" json:"started_at"`
+	AnsweredAt  *time.Time `db:"answered_at" json:"answered_at,omitempty"`
+	EndedAt     *time.Time `db:"ended_at" json:"ended_at,omitempty"`
+	Disposition string     `db:"disposition" json:"disposition"`
+	RouteID     string     `db:"route_id" json:"route_id"`
+	FlowID      string     `db:"flow_id" json:"flow_id"`
+	QueueID     string     `db:"queue_id" json:"queue_id"`
+	AgentID     string     `db:"agent_id" json:"agent_id"`
+	Target      string     `db:"target" json:"target"`
+	HangupCause string     `db:"hangup_cause" json:"hangup_cause"`
+	HangupBy    string     `db:"hangup_by" json:"hangup_by"`
+	Trace       string     `db:"trace" json:"-"`
+}
+
+const callCols = `tenant_id, id, switch, leg, direction, ani, dnis, started_at, answered_at, ended_at, disposition, route_id, flow_id, queue_id, agent_id, target, hangup_cause, hangup_by, trace`
+
+func utcp(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// SaveCall inserts or replaces the call's record (it is written when the call
+// starts and again as it progresses, so a restart loses nothing known).
+func (s *Store) SaveCall(ctx context.Context, c *CallRecord) error {
+	if c.Trace == "" {
+		c.Trace = "[]"
+	}
+	q := `INSERT INTO calls (` + callCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = excluded.leg, direction = excluded.direction,
+ ani = excluded.ani, dnis = excluded.dnis, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
+ disposition = excluded.disposition, route_id = excluded.route_id, flow_id = excluded.flow_id, queue_id = excluded.queue_id,
+ agent_id = excluded.agent_id, target = excluded.target, hangup_cause = excluded.hangup_cause, hangup_by = excluded.hangup_by, trace = excluded.trace`
+	_, err := s.db.ExecContext(ctx, s.Rebind(q), c.TenantID, c.ID, c.Switch, c.Leg, c.Direction, c.ANI, c.DNIS, c.StartedAt.UTC(),
+		utcp(c.AnsweredAt), utcp(c.EndedAt), c.Disposition, c.RouteID, c.FlowID, c.QueueID, c.AgentID, c.Target, c.HangupCause, c.HangupBy, c.Trace)
+	if err != nil {
+		return fmt.Errorf("store: save call %s: %w", c.ID, mapErr(err))
+	}
+	return nil
+}
+
+// GetCall loads one call of the tenant.
+func (s *Store) GetCall(ctx context.Context, tenant, id string) (*CallRecord, error) {
+	var c CallRecord
+	if err := s.db.GetContext(ctx, &c, s.Rebind(`SELECT `+callCols+` FROM calls WHERE tenant_id = ? AND id = ?`), tenant, id); err != nil {
+		return nil, fmt.Errorf("store: get call %s: %w", id, mapErr(err))
+	}
+	return &c, nil
+}
+
+// CallFilter narrows a call listing.
+type CallFilter struct {
+	Since, Until time.Time
+	Number       string // matches ANI or DNIS containing it
+	Disposition  string
+	Limit        int
+}
+
+// ListCalls lists the tenant's calls, newest first.
+func (s *Store) ListCalls(ctx context.Context, tenant string, f CallFilter) ([]CallRecord, error) {
+	q := `SELECT ` + callCols + ` FROM calls WHERE tenant_id = ?`
+	args := []any{tenant}
+	if !f.Since.IsZero() {
+		q += ` AND started_at >= ?`
+		args = append(args, f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		q += ` AND started_at < ?`
+		args = append(args, f.Until.UTC())
+	}
+	if f.Number != "" {
+		q += ` AND (ani LIKE ? OR dnis LIKE ?)`
+		like := "%" + f.Number + "%"
+		args = append(args, like, like)
+	}
+	if f.Disposition != "" {
+		q += ` AND disposition = ?`
+		args = append(args, f.Disposition)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	q += fmt.Sprintf(` ORDER BY started_at DESC, id LIMIT %d`, f.Limit)
+	out := []CallRecord{}
+	if err := s.db.SelectContext(ctx, &out, s.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("store: list calls: %w", err)
+	}
+	return out, nil
+}
