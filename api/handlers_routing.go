@@ -263,6 +263,9 @@ func decodeSchedule(c echo.Context) (*schedule.Schedule, error) {
 		return nil, err
 	}
 	sc.Name = strings.TrimSpace(sc.Name)
+	if sc.ID != "" && !store.ValidSlug(sc.ID) {
+		return nil, errInvalid("id", "id %q must be 1-63 letters, digits, '-', '_' or '.'", sc.ID)
+	}
 	if err := sc.Validate(); err != nil {
 		return nil, routingInvalid(err)
 	}

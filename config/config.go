@@ -27,6 +27,7 @@ type Config struct {
 	Auth     Auth     `mapstructure:"auth"`
 	Log      Log      `mapstructure:"log"`
 	TTS      TTS      `mapstructure:"tts"`
+	Media    Media    `mapstructure:"media"`
 	Switches []Switch `mapstructure:"switches"`
 
 	// File is the config file that was read ("" when none).
@@ -71,6 +72,14 @@ type TTS struct {
 	EspeakBinary string `mapstructure:"espeak_binary"`
 }
 
+// Media configures where switches keep files and how calls leave.
+type Media struct {
+	// VoicemailDir is where switches write voicemail recordings.
+	VoicemailDir string `mapstructure:"voicemail_dir"`
+	// DefaultTrunk is the gateway/trunk external numbers are dialled through.
+	DefaultTrunk string `mapstructure:"default_trunk"`
+}
+
 // Switch is one media server ipcc controls.
 type Switch struct {
 	Name string `mapstructure:"name"`
@@ -105,6 +114,8 @@ var defaults = map[string]any{
 	"tts.switch_dir":          "",
 	"tts.http_url":            "",
 	"tts.espeak_binary":       "",
+	"media.voicemail_dir":     "/var/lib/ipcc/voicemail",
+	"media.default_trunk":     "",
 	"log.level":               "info",
 }
 

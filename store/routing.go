@@ -55,7 +55,13 @@ func (s *Store) PutRoutingSettings(ctx context.Context, tenant string, set *dial
 // CreateSchedule stores a new schedule and sets its ID; ErrConflict when
 // the name is taken in the tenant.
 func (s *Store) CreateSchedule(ctx context.Context, tenant string, sc *schedule.Schedule) error {
-	sc.ID = uuid.NewString()
+	// A readable id ("main-hours") may be given, so flows can name the
+	// schedule; otherwise one is generated.
+	if sc.ID == "" {
+		sc.ID = uuid.NewString()
+	} else if !ValidSlug(sc.ID) {
+		return fmt.Errorf("store: schedule id %q: must be 1-63 letters, digits, '-', '_' or '.'", sc.ID)
+	}
 	doc, err := json.Marshal(sc)
 	if err != nil {
 		return fmt.Errorf("store: schedule %q: encode: %w", sc.Name, err)
@@ -647,4 +653,19 @@ func (s *Store) LoadRouting(ctx context.Context, tenant string) (*dialplan.Tenan
 	}
 	tr.Prepare()
 	return tr, nil
+}
+
+// ValidSlug reports whether s is a readable id: 1-63 letters, digits, '-',
+// '_' or '.', starting with a letter or digit.
+func ValidSlug(s string) bool {
+	if len(s) == 0 || len(s) > 63 {
+		return false
+	}
+	for i, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || (i > 0 && (r == '-' || r == '_' || r == '.'))
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,8 @@ import (
 	"github.com/ipcc/ipcc/config"
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/demo"
+	"github.com/ipcc/ipcc/examples"
+	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/tts"
 )
@@ -126,7 +129,21 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 			log.Warn("text-to-speech prompts will fail until espeak-ng is installed (or set tts.engine)", "err", err)
 		}
 	}
-	ctl, err := controller.New(controller.Options{Logger: log, Registerer: reg, TTS: renderer})
+	vmDir := cfg.Media.VoicemailDir
+	if demoMode {
+		// The simulated switches run here: keep their files with ours.
+		if vmDir, err = filepath.Abs(filepath.Join("data", "voicemail")); err == nil {
+			err = os.MkdirAll(vmDir, 0o750)
+		}
+		if err != nil {
+			return fmt.Errorf("demo: voicemail directory: %w", err)
+		}
+	}
+	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk})
+	if err != nil {
+		return err
+	}
+	ctl, err := controller.New(controller.Options{Logger: log, Registerer: reg, TTS: renderer, Handler: handler.Handle})
 	if err != nil {
 		return err
 	}
@@ -136,7 +153,10 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	var wg sync.WaitGroup
 	switches := cfg.Switches
 	if demoMode {
-		d, err := demo.Start(demo.Options{Logger: log})
+		if err := examples.Load(ctx, st, auth.DefaultTenant); err != nil {
+			return fmt.Errorf("demo: load the sample call center: %w", err)
+		}
+		d, err := demo.Start(demo.Options{Logger: log, DIDs: examples.DIDs})
 		if err != nil {
 			return err
 		}

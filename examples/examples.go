@@ -1,0 +1,145 @@
+// Package examples is the sample call center that ships with ipcc: the
+// bilingual IVR flows and business hours in examples/flows, plus the routes
+// that send the demo hotlines to them. `ipcc serve --demo` loads it into the
+// default tenant, and `ipcc flow import` loads flow files of your own.
+package examples
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/schedule"
+	"github.com/ipcc/ipcc/store"
+)
+
+//go:embed flows/*.yaml flows/schedules/*.yaml
+var files embed.FS
+
+// DIDs are the demo hotlines the sample routes answer.
+var DIDs = []string{"4001", "4002"}
+
+// Flows returns the sample flows, parsed and validated.
+func Flows() ([]*ivrflows.Flow, error) {
+	entries, err := fs.ReadDir(files, "flows")
+	if err != nil {
+		return nil, err
+	}
+	var out []*ivrflows.Flow
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
+		}
+		b, err := files.ReadFile(path.Join("flows", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		f, err := ivrflows.Parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("examples: %s: %w", e.Name(), err)
+		}
+		if errs := ivrflows.Validate(f); len(errs) > 0 {
+			return nil, fmt.Errorf("examples: %s: %v", e.Name(), errs)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Schedules returns the sample schedules, their ids taken from the file
+// names (main-hours.yaml → "main-hours", as the flows name them).
+func Schedules() ([]*schedule.Schedule, error) {
+	entries, err := fs.ReadDir(files, "flows/schedules")
+	if err != nil {
+		return nil, err
+	}
+	var out []*schedule.Schedule
+	for _, e := range entries {
+		b, err := files.ReadFile(path.Join("flows/schedules", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		sc, err := schedule.ParseYAML(b)
+		if err != nil {
+			return nil, fmt.Errorf("examples: schedule %s: %w", e.Name(), err)
+		}
+		sc.ID = strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// Load puts the sample into tenant: schedules, flows (published) and one
+// route per demo DID to the main flow. What exists already is left alone,
+// so loading twice changes nothing and never overwrites an admin's edits.
+func Load(ctx context.Context, st *store.Store, tenant string) error {
+	scs, err := Schedules()
+	if err != nil {
+		return err
+	}
+	for _, sc := range scs {
+		if _, err := st.GetSchedule(ctx, tenant, sc.ID); err == nil {
+			continue
+		}
+		if err := st.CreateSchedule(ctx, tenant, sc); err != nil && !store.IsConflict(err) {
+			return fmt.Errorf("examples: %w", err)
+		}
+	}
+	flows, err := Flows()
+	if err != nil {
+		return err
+	}
+	for _, f := range flows {
+		if err := ImportFlow(ctx, st, tenant, f, true, "sample"); err != nil && !store.IsConflict(err) {
+			return err
+		}
+	}
+	routes, err := st.ListRoutes(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, r := range routes {
+		have[r.DID] = true
+	}
+	for _, did := range DIDs {
+		if have[did] {
+			continue
+		}
+		r := &dialplan.Route{Name: "Hotline " + did, DID: did, Enabled: true, Default: &dialplan.Target{Kind: dialplan.KindFlow, Ref: "main"}}
+		if err := st.CreateRoute(ctx, tenant, r); err != nil && !store.IsConflict(err) {
+			return fmt.Errorf("examples: route %s: %w", did, err)
+		}
+	}
+	return nil
+}
+
+// ImportFlow stores f in tenant as a new flow (ErrConflict when the id is
+// taken) and, with publish, publishes it as version 1.
+func ImportFlow(ctx context.Context, st *store.Store, tenant string, f *ivrflows.Flow, publish bool, by string) error {
+	if errs := ivrflows.Validate(f); len(errs) > 0 {
+		return fmt.Errorf("flow %q: %v", f.ID, errs)
+	}
+	doc, err := f.Marshal()
+	if err != nil {
+		return fmt.Errorf("flow %q: %w", f.ID, err)
+	}
+	name := f.Name
+	if name == "" {
+		name = f.ID
+	}
+	if err := st.CreateFlow(ctx, &store.Flow{TenantID: tenant, ID: f.ID, Name: name, Draft: string(doc), UpdatedBy: by}); err != nil {
+		return err
+	}
+	if publish {
+		if _, err := st.PublishFlow(ctx, tenant, f.ID, string(doc), by); err != nil {
+			return err
+		}
+	}
+	return nil
+}
