@@ -395,3 +395,45 @@ func TestBreakAskedDuringACallCountsTowardTheCap(t *testing.T) {
 	}
 	h.wantState("b", NotReady, ReasonBreak)
 }
+
+func TestRingAllRingsTheTopLevelAndSurvivesOneFailedLeg(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Strategy: RingAll})
+	h.members("q", Member{AgentID: "s1", Level: 2}, Member{AgentID: "s2", Level: 2}, Member{AgentID: "j", Level: 1})
+	h.login("s1", "s2", "j")
+	h.enqueue("q", "c1", 0)
+	os := offersIn(h.rec.take())
+	if len(os) != 2 || os[0].AgentID == "j" || os[1].AgentID == "j" {
+		t.Fatalf("ring-all offers %+v, want the two level-2 agents", os)
+	}
+	h.wantState("j", Available, "")
+	if err := h.e.OfferFailed(h.ctx, os[0].OfferID, "busy"); err != nil {
+		t.Fatal(err)
+	}
+	h.wantState(os[0].AgentID, NotReady, ReasonNoAnswer)
+	h.wantState(os[1].AgentID, Ringing, "")
+	if es := offersIn(h.rec.take()); len(es) != 0 {
+		t.Fatalf("re-offered while a leg still rings: %+v", es)
+	}
+	h.answer(os[1])
+	if c := ofType[Connect](h.rec.take()); len(c) != 1 || c[0].AgentID != os[1].AgentID {
+		t.Fatalf("connect %+v", c)
+	}
+}
+
+func TestQueueBreakCapRefuse(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", BreakCap: 1, BreakMode: BreakRefuse}, "a", "b")
+	h.queue(QueueConfig{ID: "other"}, "c")
+	h.login("a", "b", "c")
+	if _, err := h.e.NotReady(h.ctx, "a", ReasonLunch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.e.NotReady(h.ctx, "b", ReasonBreak); !errors.Is(err, ErrBreakCap) {
+		t.Fatalf("b over the queue cap: %v", err)
+	}
+	// c is not in q: its cap does not apply.
+	if r, err := h.e.NotReady(h.ctx, "c", ReasonBreak); err != nil || !r.Granted {
+		t.Fatalf("c: %+v %v", r, err)
+	}
+}
