@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"path"
 	"reflect"
 	"strconv"
 	"strings"
@@ -122,10 +123,11 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t.Kind() == reflect.Struct:
-		name := t.Name()
-		if name == "" {
+		if t.Name() == "" {
 			return structSchema(t, schemas)
 		}
+		// Qualified by package: ivrflows.Result and schedule.Result differ.
+		name := path.Base(t.PkgPath()) + "." + t.Name()
 		if _, ok := schemas[name]; !ok {
 			schemas[name] = map[string]any{} // break recursion
 			schemas[name] = structSchema(t, schemas)
