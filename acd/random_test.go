@@ -264,7 +264,7 @@ func randomRun(t *testing.T, seed uint64, ops int) {
 		st[a.State.String()+"/"+a.Reason]++
 	}
 	t.Logf("agents %v, calls %d", st, len(calls))
-	if model.offers < ops/10 || model.ringAll == 0 {
+	if model.offers < ops/20 || model.ringAll == 0 {
 		t.Fatalf("the run made only %d offers (%d ring-all)", model.offers, model.ringAll)
 	}
 	t.Logf("seed %d: %d offers (%d in ring-all groups), %d calls", seed, model.offers, model.ringAll, callN)
