@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,20 +50,24 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // MarshalJSON writes "1m30s".
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-// UnmarshalJSON accepts "90s", "1m30s" or 90 (seconds).
+// UnmarshalJSON accepts "90s", "1m30s" or 90 (seconds). A bad value is a
+// *json.UnmarshalTypeError, so decoders name the field.
 func (d *Duration) UnmarshalJSON(b []byte) error {
+	bad := func() error {
+		return &json.UnmarshalTypeError{Value: string(b) + ` (use a duration such as "20s" or "1m30s", or a number of seconds)`, Type: reflect.TypeFor[Duration]()}
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		f, ferr := strconv.ParseFloat(string(b), 64)
-		if ferr != nil {
-			return fmt.Errorf("duration must be a string such as \"20s\" or a number of seconds, got %s", b)
+		if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e9 {
+			return bad()
 		}
 		*d = Duration(f * float64(time.Second))
 		return nil
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("duration %q: use a form such as \"20s\" or \"1m30s\"", s)
+		return bad()
 	}
 	*d = Duration(v)
 	return nil

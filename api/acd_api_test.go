@@ -54,6 +54,8 @@ func TestQueuesCRUD(t *testing.T) {
 			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "overflow": map[string]any{"queue_full": map[string]any{"kind": "queue", "value": "nope"}}}, "overflow.queue_full.value"},
 			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "overflow": map[string]any{"max_wait": map[string]any{"kind": "fax", "value": "1"}}}, "overflow.max_wait.kind"},
 			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "colour": "red"}, "colour"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "limits": map[string]any{"max_wait": "soon"}}, "limits.max_wait"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "ring_timeout": true}, "ring_timeout"},
 		} {
 			r := e.do("POST", "/api/v1/queues", tc.body, admin...)
 			if r.Status != 400 {
