@@ -66,20 +66,26 @@ type persister interface {
 }
 
 // writer is a write-behind persister: the engine appends operations, one
-// goroutine writes them in order. Engine.Close and Flush wait for it.
+// goroutine writes them in order. A state save waiting to be written is
+// replaced by a newer save of the same agent or call (only the latest
+// state matters), so a slow or absent database costs memory per agent and
+// waiting call, not per change; log rows and callbacks are all kept.
+// Engine.Close and Flush wait for it.
 type writer struct {
 	st     Store
 	tenant string
 	lg     *slog.Logger
 
 	mu      sync.Mutex
-	ops     []func(context.Context) error
+	ops     []writeOp
+	pos     map[string]int // key → index in ops of a pending replaceable op
+	warned  bool
 	wake    chan struct{}
 	idle    *sync.Cond
 	busy    bool
 	closed  bool
 	done    chan struct{}
-	Failure int
+	failures int
 }
 
 func newWriter(st Store, tenant string, log *slog.Logger) *writer {
@@ -89,9 +95,32 @@ func newWriter(st Store, tenant string, log *slog.Logger) *writer {
 	return w
 }
 
-func (w *writer) push(op func(context.Context) error) {
+type writeOp struct {
+	key string // "" = never replaced
+	fn  func(context.Context) error
+}
+
+// backlogWarning is the pending-write count that gets logged once.
+const backlogWarning = 10_000
+
+func (w *writer) push(key string, fn func(context.Context) error) {
 	w.mu.Lock()
-	w.ops = append(w.ops, op)
+	if i, ok := w.pos[key]; ok && key != "" {
+		w.ops[i].fn = fn
+		w.mu.Unlock()
+		return
+	}
+	if key != "" {
+		if w.pos == nil {
+			w.pos = map[string]int{}
+		}
+		w.pos[key] = len(w.ops)
+	}
+	w.ops = append(w.ops, writeOp{key: key, fn: fn})
+	if len(w.ops) >= backlogWarning && !w.warned {
+		w.warned = true
+		w.lg.Warn("acd: store writes are falling behind", "pending", len(w.ops))
+	}
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
@@ -115,14 +144,14 @@ func (w *writer) run() {
 			w.mu.Lock()
 		}
 		ops := w.ops
-		w.ops = nil
+		w.ops, w.pos, w.warned = nil, nil, false
 		w.busy = true
 		w.mu.Unlock()
 		for _, op := range ops {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := op(ctx); err != nil {
+			if err := op.fn(ctx); err != nil {
 				w.mu.Lock()
-				w.Failure++
+				w.failures++
 				w.mu.Unlock()
 				w.lg.Error("acd: store write failed", "err", err)
 			}
@@ -152,19 +181,19 @@ func (w *writer) close() {
 }
 
 func (w *writer) agent(r AgentRecord) {
-	w.push(func(ctx context.Context) error { return w.st.SaveAgent(ctx, w.tenant, r) })
+	w.push("a\x00"+r.AgentID, func(ctx context.Context) error { return w.st.SaveAgent(ctx, w.tenant, r) })
 }
 func (w *writer) log(sc StateChange) {
-	w.push(func(ctx context.Context) error { return w.st.AppendAgentLog(ctx, w.tenant, sc) })
+	w.push("", func(ctx context.Context) error { return w.st.AppendAgentLog(ctx, w.tenant, sc) })
 }
 func (w *writer) entry(r EntryRecord) {
-	w.push(func(ctx context.Context) error { return w.st.SaveEntry(ctx, w.tenant, r) })
+	w.push("e\x00"+r.CallID, func(ctx context.Context) error { return w.st.SaveEntry(ctx, w.tenant, r) })
 }
 func (w *writer) dropEntry(id string) {
-	w.push(func(ctx context.Context) error { return w.st.DeleteEntry(ctx, w.tenant, id) })
+	w.push("e\x00"+id, func(ctx context.Context) error { return w.st.DeleteEntry(ctx, w.tenant, id) })
 }
 func (w *writer) callback(cb Callback) {
-	w.push(func(ctx context.Context) error { return w.st.SaveCallback(ctx, w.tenant, cb) })
+	w.push("", func(ctx context.Context) error { return w.st.SaveCallback(ctx, w.tenant, cb) })
 }
 
 // applyConfig makes the engine's queues and members those given: queues
