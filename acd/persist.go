@@ -76,15 +76,15 @@ type writer struct {
 	tenant string
 	lg     *slog.Logger
 
-	mu      sync.Mutex
-	ops     []writeOp
-	pos     map[string]int // key → index in ops of a pending replaceable op
-	warned  bool
-	wake    chan struct{}
-	idle    *sync.Cond
-	busy    bool
-	closed  bool
-	done    chan struct{}
+	mu       sync.Mutex
+	ops      []writeOp
+	pos      map[string]int // key → index in ops of a pending replaceable op
+	warned   bool
+	wake     chan struct{}
+	idle     *sync.Cond
+	busy     bool
+	closed   bool
+	done     chan struct{}
 	failures int
 }
 
