@@ -174,6 +174,9 @@ func (s *Server) audit(r *Route, next echo.HandlerFunc) echo.HandlerFunc {
 		if aerr := s.opt.Store.AddAudit(context.WithoutCancel(c.Request().Context()), e); aerr != nil {
 			s.log.Error("audit write failed", "err", aerr, "action", e.Action)
 		}
+		if err == nil && status < 400 && s.opt.OnChange != nil && r.ObjectType != "" {
+			s.opt.OnChange(e.TenantID, r.ObjectType)
+		}
 		return err
 	}
 }
@@ -188,6 +191,7 @@ func (s *Server) registerRoutes() {
 	s.addRoutingRoutes()
 	s.addACDRoutes()
 	s.addCallRoutes()
+	s.addAgentRoutes()
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3 document", Tag: "meta", Handler: s.openAPI})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/version", Summary: "Version of this controller", Tag: "meta", Response: map[string]string{"version": ""},
 		Handler: func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"version": s.opt.Version}) }})

@@ -42,6 +42,12 @@ type Options struct {
 	ReadyChecks map[string]func(context.Context) error
 	// Version is reported by /api/v1/version.
 	Version string
+	// ACD runs the tenants' queues (agent and supervisor routes); nil makes
+	// those routes answer 503.
+	ACD ACD
+	// OnChange is told after every successful change through the API
+	// (tenant, object type), so running parts reload what they cache.
+	OnChange func(tenant, objectType string)
 }
 
 // Server is the HTTP API.

@@ -18,6 +18,7 @@ import (
 	"github.com/ipcc/ipcc/config"
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/demo"
+	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/examples"
 	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/store"
@@ -139,7 +140,9 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 			return fmt.Errorf("demo: voicemail directory: %w", err)
 		}
 	}
-	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk})
+	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk})
+	defer disp.Close()
+	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk})
 	if err != nil {
 		return err
 	}
@@ -184,6 +187,17 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		Registry:        reg,
 		ReadyChecks:     checks,
 		Version:         version,
+		ACD:             disp,
+		OnChange: func(tenant, objectType string) {
+			switch objectType {
+			case "queue", "queue_member":
+				if err := disp.Reload(context.Background(), tenant); err != nil {
+					log.Warn("queue configuration not reloaded", "tenant", tenant, "err", err)
+				}
+			default:
+				handler.Invalidate()
+			}
+		},
 	})
 	if err != nil {
 		return err

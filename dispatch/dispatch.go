@@ -1,0 +1,280 @@
+// Package dispatch carries out the ACD's decisions on live calls: it puts an
+// inbound call in a queue, plays the queue's announcements and music on hold,
+// rings the agents the engine offers the call to, reports their answers and
+// failures back, bridges the caller with the agent who answered, and acts on
+// overflow. The acd engine decides; dispatch only does.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/clock"
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/store"
+)
+
+// Options wire a Dispatcher.
+type Options struct {
+	Store  *store.Store
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// MusicOnHold is the class played to waiting callers ("" = default).
+	MusicOnHold string
+	// DefaultTrunk dials agents whose device is an external (mobile) number.
+	DefaultTrunk string
+	// Location gives each tenant's time zone for "today" (nil: the tenant's
+	// configured zone is looked up in the store).
+	Location func(tenant string) *time.Location
+}
+
+// Dispatcher owns one ACD engine per tenant and the calls waiting in them.
+type Dispatcher struct {
+	opt     Options
+	log     *slog.Logger
+	tenants *acd.Tenants
+	effects *effectQueue[acd.Effect]
+	stop    chan struct{}
+	done    chan struct{}
+
+	mu      sync.Mutex
+	waiting map[string]*waiter // tenant + "/" + call id
+	subs    map[int]chan acd.Effect
+	nextSub int
+}
+
+// New starts a dispatcher; Close stops it.
+func New(o Options) *Dispatcher {
+	if o.Clock == nil {
+		o.Clock = clock.Real()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]chan acd.Effect{}}
+	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
+		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
+		if o.Store != nil {
+			opt.Store = acd.SQLStore{S: o.Store}
+		}
+		return opt
+	}}
+	go d.pump()
+	return d
+}
+
+func (d *Dispatcher) location(tenant string) *time.Location {
+	if d.opt.Location != nil {
+		return d.opt.Location(tenant)
+	}
+	if d.opt.Store != nil {
+		if t, err := d.opt.Store.GetTenant(context.Background(), tenant); err == nil {
+			if loc, err := time.LoadLocation(t.Timezone); err == nil {
+				return loc
+			}
+		}
+	}
+	return time.UTC
+}
+
+// Engine returns the tenant's ACD engine (created and restored on first use).
+func (d *Dispatcher) Engine(ctx context.Context, tenant string) (*acd.Engine, error) {
+	return d.tenants.Get(ctx, tenant)
+}
+
+// Reload makes the tenant's engine re-read queues and members from the
+// store (after an edit through the API).
+func (d *Dispatcher) Reload(ctx context.Context, tenant string) error {
+	for _, t := range d.tenants.List() {
+		if t == tenant {
+			e, err := d.tenants.Get(ctx, tenant)
+			if err != nil {
+				return err
+			}
+			return e.ReloadConfig(ctx)
+		}
+	}
+	return nil // not started yet: it loads the configuration when it is
+}
+
+// Subscribe receives every engine effect (state changes, no-answers, ...)
+// for live views; a slow subscriber loses effects rather than stall calls.
+func (d *Dispatcher) Subscribe(buf int) (<-chan acd.Effect, func()) {
+	ch := make(chan acd.Effect, buf)
+	d.mu.Lock()
+	id := d.nextSub
+	d.nextSub++
+	d.subs[id] = ch
+	d.mu.Unlock()
+	return ch, func() {
+		d.mu.Lock()
+		if _, ok := d.subs[id]; ok {
+			delete(d.subs, id)
+			close(ch)
+		}
+		d.mu.Unlock()
+	}
+}
+
+// Close stops the engines and the effect pump.
+func (d *Dispatcher) Close() error {
+	err := d.tenants.Close()
+	close(d.stop)
+	<-d.done
+	return err
+}
+
+// pump hands each effect to the waiting call it concerns and to
+// subscribers.
+func (d *Dispatcher) pump() {
+	defer close(d.done)
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-d.effects.notify:
+		}
+		for _, ef := range d.effects.drain() {
+			d.route(ef)
+		}
+	}
+}
+
+func callOf(ef acd.Effect) (tenant, call string) {
+	switch e := ef.(type) {
+	case acd.Offer:
+		return e.Tenant, e.CallID
+	case acd.CancelOffer:
+		return e.Tenant, e.CallID
+	case acd.Connect:
+		return e.Tenant, e.CallID
+	case acd.Announce:
+		return e.Tenant, e.CallID
+	case acd.Overflow:
+		return e.Tenant, e.CallID
+	case acd.CallbackRequested:
+		return e.Tenant, e.Callback.CallID
+	}
+	return "", ""
+}
+
+func (d *Dispatcher) route(ef acd.Effect) {
+	tenant, call := callOf(ef)
+	d.mu.Lock()
+	w := d.waiting[tenant+"/"+call]
+	subs := make([]chan acd.Effect, 0, len(d.subs))
+	for _, ch := range d.subs {
+		subs = append(subs, ch)
+	}
+	d.mu.Unlock()
+	for _, ch := range subs {
+		select {
+		case ch <- ef:
+		default:
+		}
+	}
+	if call == "" {
+		if nc, ok := ef.(acd.NoAnswer); ok {
+			d.log.Warn("agent did not answer and is now not ready", "tenant", nc.Tenant, "agent", nc.AgentID, "call", nc.CallID, "cause", nc.Cause)
+		}
+		return
+	}
+	if w == nil {
+		// An offer for a call nobody waits for any more (it ended while the
+		// engine decided): report it failed so the agent is freed.
+		if o, ok := ef.(acd.Offer); ok {
+			if e, err := d.tenants.Get(context.Background(), o.Tenant); err == nil {
+				_ = e.OfferFailed(context.Background(), o.OfferID, "call gone")
+			}
+		}
+		return
+	}
+	w.effects.push(ef)
+}
+
+// Enqueue implements inbound.QueueRouter: the call waits in the queue
+// (hearing announcements and music) until an agent takes it, it overflows,
+// or the caller hangs up.
+func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.QueueRequest) (inbound.QueueResult, error) {
+	eng, err := d.tenants.Get(ctx, q.Tenant)
+	if err != nil {
+		return inbound.QueueResult{}, fmt.Errorf("dispatch: engine of tenant %s: %w", q.Tenant, err)
+	}
+	w := &waiter{d: d, eng: eng, c: c, tenant: q.Tenant, queue: q.Queue, effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{},
+		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
+	key := q.Tenant + "/" + c.ID()
+	d.mu.Lock()
+	d.waiting[key] = w
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.waiting, key)
+		d.mu.Unlock()
+	}()
+	data := map[string]string{"ani": c.ANI(), "did": c.DNIS()}
+	for k, v := range q.Vars {
+		data[k] = fmt.Sprint(v)
+	}
+	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: c.ID(), QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), Data: data})
+	if err != nil {
+		return inbound.QueueResult{}, fmt.Errorf("dispatch: enqueue call %s in %s: %w", c.ID(), q.Queue, err)
+	}
+	if !res.Joined {
+		c.Note("queue", fmt.Sprintf("not admitted to %s: %s", q.Queue, overflowText(res.Overflow)))
+		return w.overflowResult(ctx, res.Overflow), nil
+	}
+	c.Note("queue", fmt.Sprintf("joined %s at position %d (estimated wait %s)", q.Queue, res.Position, res.EstimatedWait))
+	return w.run(ctx), nil
+}
+
+func overflowText(o *acd.Overflow) string {
+	if o == nil {
+		return "refused"
+	}
+	return fmt.Sprintf("%s → %s %s", o.Reason, o.Target.Kind, o.Target.Value)
+}
+
+// endpointFor turns an agent's device into something to dial: an
+// extension ("1001", "user/1001"), an external number ("tel:139...",
+// "mobile:139...") or a raw dial string ("raw:loopback/...").
+func (d *Dispatcher) endpointFor(device string) (controller.Endpoint, error) {
+	switch {
+	case device == "":
+		return controller.Endpoint{}, errors.New("agent has no device")
+	case strings.HasPrefix(device, "raw:"):
+		return controller.Endpoint{Kind: controller.EndpointRaw, Number: strings.TrimPrefix(device, "raw:")}, nil
+	case strings.HasPrefix(device, "tel:"), strings.HasPrefix(device, "mobile:"):
+		_, num, _ := strings.Cut(device, ":")
+		if d.opt.DefaultTrunk == "" {
+			return controller.Endpoint{}, fmt.Errorf("agent device %q needs media.default_trunk", device)
+		}
+		return controller.Endpoint{Kind: controller.EndpointExternal, Number: num, Trunk: d.opt.DefaultTrunk}, nil
+	}
+	return controller.Endpoint{Kind: controller.EndpointExtension, Number: strings.TrimPrefix(strings.TrimPrefix(device, "ext:"), "sip:")}, nil
+}
+
+// target turns an ACD overflow target into a routing target.
+func target(t acd.OverflowTarget) *dialplan.Target {
+	switch string(t.Kind) {
+	case "flow":
+		return &dialplan.Target{Kind: dialplan.KindFlow, Ref: t.Value}
+	case "voicemail":
+		return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: t.Value}
+	case "external", "number":
+		return &dialplan.Target{Kind: dialplan.KindExternal, Ref: t.Value}
+	case "queue":
+		return &dialplan.Target{Kind: dialplan.KindQueue, Ref: t.Value}
+	case "hangup", "":
+		return &dialplan.Target{Kind: dialplan.KindHangup}
+	}
+	return &dialplan.Target{Kind: dialplan.KindHangup}
+}

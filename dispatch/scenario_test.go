@@ -1,0 +1,207 @@
+package dispatch_test
+
+import (
+	"context"
+	"encoding/binary"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/controller/sim"
+	"github.com/ipcc/ipcc/controller/switchtest"
+	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/dispatch"
+	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/store/storetest"
+	"github.com/ipcc/ipcc/tts"
+)
+
+const tenant = "acme"
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+type silentEngine struct{}
+
+func (silentEngine) Kind() string { return "silent" }
+func (silentEngine) Synthesize(_ context.Context, _ tts.Request, dst string) error {
+	const samples = 800
+	b := make([]byte, 44+samples*2)
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+samples*2))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1)
+	binary.LittleEndian.PutUint16(b[22:], 1)
+	binary.LittleEndian.PutUint32(b[24:], 8000)
+	binary.LittleEndian.PutUint32(b[28:], 16000)
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], samples*2)
+	return os.WriteFile(dst, b, 0o644)
+}
+
+type world struct {
+	t    *testing.T
+	st   *store.Store
+	sw   *switchtest.SimWorld
+	disp *dispatch.Dispatcher
+	eng  *acd.Engine
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// newWorld: DID 4001 goes straight to queue "support" (longest-idle, ring
+// timeout 1s, position announcements every 300ms, agent whisper and agent
+// ID on); agents "ann" (phone 2001, never answers) and "bob" (phone 2002).
+func newWorld(t *testing.T, front sim.Front) *world {
+	t.Helper()
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	if err := st.CreateTenant(ctx, &store.Tenant{ID: tenant, Name: "Acme", Timezone: "Asia/Shanghai"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateRoute(ctx, tenant, &dialplan.Route{Name: "Support", DID: "4001", Enabled: true, Default: &dialplan.Target{Kind: dialplan.KindQueue, Ref: "support"}}); err != nil {
+		t.Fatal(err)
+	}
+	sw := switchtest.NewSimWorld(t, front)
+	for n, b := range map[string]string{"2001": sim.BehaviorRing, "2002": sim.BehaviorAnswer} {
+		if err := sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: n, Behavior: b, AnswerAfter: 100 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disp := dispatch.New(dispatch.Options{Store: st, Logger: quiet})
+	t.Cleanup(func() { disp.Close() })
+	eng, err := disp.Engine(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(time.Second), WrapUp: acd.Duration(time.Second),
+		Announcements: acd.Announcements{Lang: "en", Position: true, PositionInterval: acd.Duration(5 * time.Second), AgentWhisper: true, AgentID: true}}
+	if err := eng.SetQueue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.SetMembers(ctx, "support", []acd.Member{{QueueID: "support", AgentID: "ann", Level: 1}, {QueueID: "support", AgentID: "bob", Level: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	cache, _ := tts.NewCache(t.TempDir(), silentEngine{}, tts.CacheOptions{})
+	h, err := inbound.New(inbound.Options{Store: st, Logger: quiet, Queues: disp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := controller.New(controller.Options{Logger: quiet, TTS: cache, Handler: h.Handle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw1 := sw.NewSwitch(t, "sw1")
+	ctl.Add(sw1)
+	rctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ctl.Run(rctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, "switch connected", sw1.Connected)
+	return &world{t: t, st: st, sw: sw, disp: disp, eng: eng}
+}
+
+func (w *world) heard(leg, want string) bool {
+	ci, err := w.sw.Sim.Call(leg)
+	if err != nil {
+		return false
+	}
+	for _, h := range ci.Heard {
+		if strings.Contains(h.Text, want) || strings.Contains(h.Value, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// legOf finds the leg that rang phone number.
+func (w *world) legOf(number string) string {
+	for _, c := range w.sw.Sim.Calls() {
+		if c.Endpoint == number && !c.Inbound {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+func TestScenarioQueueToAgent(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			// The caller waits: nobody is available yet.
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "ann", Device: "2001", WorkNumber: "8001", NotReady: "break"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002", WorkNumber: "8002", NotReady: "break"}); err != nil {
+				t.Fatal(err)
+			}
+			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138000", To: "4001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the caller hears their position", func() bool { return w.heard(caller, "number 1") || w.heard(caller, "position") })
+
+			// Ann goes ready first (longest idle), rings, does not answer: she
+			// is set not-ready (no-answer) and the call goes to Bob.
+			if err := w.eng.Ready(ctx, "ann"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "ann's phone rings", func() bool { return w.legOf("2001") != "" })
+			if err := w.eng.Ready(ctx, "bob"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "ann is not ready for no-answer", func() bool {
+				a, err := w.eng.Agent(ctx, "ann")
+				return err == nil && a.Reason == acd.ReasonNoAnswer
+			})
+			waitFor(t, "the caller is connected to bob", func() bool {
+				bob := w.legOf("2002")
+				return bob != "" && w.sw.Sim.Hears(caller, bob) && w.sw.Sim.Hears(bob, caller)
+			})
+			bob := w.legOf("2002")
+			if !w.heard(bob, "Support") {
+				t.Errorf("bob did not hear the queue name: %+v", mustCall(w, bob).Heard)
+			}
+			waitFor(t, "the caller hears bob's work number", func() bool { return w.heard(caller, "8002") })
+			a, _ := w.eng.Agent(ctx, "bob")
+			if a.State.String() != "on-call" && a.State.String() != "on_call" {
+				t.Errorf("bob is %s", a.State)
+			}
+			// They talk, the caller hangs up; bob wraps up.
+			if err := w.sw.Sim.HangupCall(caller); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "bob is in wrap-up or back", func() bool {
+				a, err := w.eng.Agent(ctx, "bob")
+				return err == nil && a.CallID == "" && a.CallsToday == 1
+			})
+			waitFor(t, "the call record names bob", func() bool {
+				calls, _ := w.st.ListCalls(ctx, tenant, store.CallFilter{})
+				return len(calls) == 1 && calls[0].AgentID == "bob" && calls[0].Disposition == "answered" && calls[0].EndedAt != nil
+			})
+		})
+	}
+}
+
+func mustCall(w *world, id string) sim.CallInfo {
+	c, _ := w.sw.Sim.Call(id)
+	return c
+}

@@ -1,0 +1,250 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/inbound"
+)
+
+// waiter is one call in a queue. Its run loop, on the call's handler
+// goroutine, is the only code that waits on the call.
+type waiter struct {
+	d       *Dispatcher
+	eng     *acd.Engine
+	c       *controller.Call
+	tenant  string
+	queue   string
+	log     *slog.Logger
+	effects *effectQueue[acd.Effect]
+	legs    *effectQueue[legEvent]
+	offers  map[uint64]*controller.Leg
+	stop    chan struct{}
+}
+
+// legEvent is an offered agent leg answering or ending.
+type legEvent struct {
+	offer    uint64
+	answered bool
+	cause    string
+}
+
+func (w *waiter) bg() context.Context { return context.WithoutCancel(context.Background()) }
+
+func (w *waiter) run(ctx context.Context) inbound.QueueResult {
+	w.legs = newEffectQueue[legEvent]()
+	w.stop = make(chan struct{})
+	defer close(w.stop)
+	if err := w.c.Answer(ctx); err != nil {
+		return w.abandoned()
+	}
+	w.hold(ctx)
+	for {
+		select {
+		case <-w.c.Done():
+			return w.abandoned()
+		case <-ctx.Done():
+			w.cancelAll("controller stopping")
+			return inbound.QueueResult{Disposition: "failed"}
+		case <-w.legs.notify:
+			for _, ev := range w.legs.drain() {
+				w.legEvent(ev)
+			}
+		case <-w.effects.notify:
+			for _, ef := range w.effects.drain() {
+				if res, done := w.apply(ctx, ef); done {
+					return res
+				}
+			}
+		}
+	}
+}
+
+func (w *waiter) hold(ctx context.Context) {
+	if err := w.c.Hold(ctx, w.d.opt.MusicOnHold); err != nil && !errors.Is(err, controller.ErrHungUp) {
+		w.c.Note("queue", "music on hold: "+err.Error())
+	}
+}
+
+func (w *waiter) unhold(ctx context.Context) {
+	if w.c.Leg().Held() {
+		_ = w.c.Unhold(ctx)
+	}
+}
+
+// abandoned reports a caller who hung up while waiting or ringing.
+func (w *waiter) abandoned() inbound.QueueResult {
+	ringing := len(w.offers) > 0
+	w.cancelAll("caller left")
+	_ = w.eng.CallEnded(w.bg(), w.c.ID())
+	if ringing {
+		return inbound.QueueResult{Disposition: "abandoned_ringing"}
+	}
+	return inbound.QueueResult{Disposition: "abandoned_queue"}
+}
+
+func (w *waiter) cancelAll(why string) {
+	for id, leg := range w.offers {
+		_ = leg.Hangup(w.bg(), controller.CauseOriginatorCancel)
+		delete(w.offers, id)
+	}
+	_ = why
+}
+
+func (w *waiter) legEvent(ev legEvent) {
+	if _, ok := w.offers[ev.offer]; !ok {
+		return // cancelled already
+	}
+	if ev.answered {
+		if err := w.eng.Answered(w.bg(), ev.offer); err != nil {
+			w.log.Warn("report answer", "offer", ev.offer, "err", err)
+		}
+		return
+	}
+	delete(w.offers, ev.offer)
+	if err := w.eng.OfferFailed(w.bg(), ev.offer, ev.cause); err != nil {
+		w.log.Warn("report failed offer", "offer", ev.offer, "err", err)
+	}
+}
+
+// watch reports when an offered leg answers or ends.
+func (w *waiter) watch(offer uint64, leg *controller.Leg) {
+	select {
+	case <-leg.AnsweredC():
+		w.legs.push(legEvent{offer: offer, answered: true})
+	case <-leg.Done():
+		cause, _, _ := leg.HangupCause()
+		w.legs.push(legEvent{offer: offer, cause: string(cause)})
+	case <-w.stop:
+	}
+}
+
+// apply carries out one engine effect; done means the queue is finished
+// with the call.
+func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult, bool) {
+	switch e := ef.(type) {
+	case acd.Announce:
+		w.c.Note("queue", "announce "+string(e.Prompt.Kind)+": "+e.Prompt.Render())
+		w.unhold(ctx)
+		_, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(e.Prompt)}})
+		if errors.Is(err, controller.ErrHungUp) {
+			return w.abandoned(), true
+		}
+		w.hold(ctx)
+	case acd.Offer:
+		w.offer(ctx, e)
+	case acd.CancelOffer:
+		if leg, ok := w.offers[e.OfferID]; ok {
+			delete(w.offers, e.OfferID)
+			w.c.Note("queue", fmt.Sprintf("offer to agent %s withdrawn (%s)", e.AgentID, e.Reason))
+			_ = leg.Hangup(w.bg(), controller.CauseOriginatorCancel)
+		}
+	case acd.Connect:
+		return w.connect(ctx, e), true
+	case acd.Overflow:
+		w.c.Note("queue", "overflow: "+overflowText(&e))
+		if e.Moved {
+			w.queue = e.Target.Value
+			return inbound.QueueResult{}, false
+		}
+		w.cancelAll("overflow")
+		return w.overflowResult(ctx, &e), true
+	case acd.CallbackRequested:
+		w.cancelAll("callback")
+		w.unhold(ctx)
+		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Lang: "zh-CN", Value: "我们已记录您的回电请求，稍后将给您回电。再见。"}}})
+		_ = w.c.Hangup(ctx, controller.CauseNormalClearing)
+		return inbound.QueueResult{Disposition: "callback_requested"}, true
+	}
+	return inbound.QueueResult{}, false
+}
+
+func (w *waiter) offer(ctx context.Context, e acd.Offer) {
+	ep, err := w.d.endpointFor(e.Device)
+	if err == nil {
+		var leg *controller.Leg
+		// The engine times the ring itself and withdraws the offer; the
+		// switch timeout is only a backstop.
+		leg, err = w.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: w.c.ANI(), Timeout: e.RingTimeout + 10*time.Second,
+			Vars: map[string]string{"ipcc_queue": e.QueueID, "ipcc_agent": e.AgentID}})
+		if err == nil {
+			w.offers[e.OfferID] = leg
+			w.c.Note("queue", fmt.Sprintf("ringing agent %s on %s", e.AgentID, e.Device))
+			go w.watch(e.OfferID, leg)
+			return
+		}
+	}
+	w.c.Note("queue", fmt.Sprintf("cannot ring agent %s: %v", e.AgentID, err))
+	_ = w.eng.OfferFailed(w.bg(), e.OfferID, err.Error())
+}
+
+// connect bridges the caller with the agent who answered and waits for the
+// conversation to end.
+func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult {
+	leg, ok := w.offers[e.OfferID]
+	if !ok {
+		_ = w.eng.CallEnded(w.bg(), w.c.ID())
+		return inbound.QueueResult{Disposition: "failed"}
+	}
+	delete(w.offers, e.OfferID)
+	w.cancelAll("answered elsewhere")
+	res := inbound.QueueResult{Agent: e.AgentID, Disposition: "answered"}
+	if e.AgentPrompt != nil {
+		// The agent hears the queue and how long the caller waited.
+		w.c.Note("queue", "to agent: "+e.AgentPrompt.Render())
+		if _, err := leg.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.AgentPrompt)}}); err != nil && errors.Is(err, controller.ErrHungUp) {
+			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
+			_ = w.eng.CallEnded(w.bg(), w.c.ID())
+			return inbound.QueueResult{Disposition: "abandoned_ringing"}
+		}
+	}
+	w.unhold(ctx)
+	if err := w.c.Bridge(ctx, leg); err != nil {
+		w.c.Note("queue", "bridge: "+err.Error())
+		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
+		_ = w.eng.CallEnded(w.bg(), w.c.ID())
+		if errors.Is(err, controller.ErrHungUp) {
+			return inbound.QueueResult{Disposition: "abandoned_ringing"}
+		}
+		return inbound.QueueResult{Disposition: "failed"}
+	}
+	w.c.Note("queue", fmt.Sprintf("connected to agent %s after waiting %s", e.AgentID, e.Waited.Round(time.Second)))
+	if e.CallerPrompt != nil {
+		// 工号播报: the caller hears the agent's number.
+		w.c.Note("queue", "to caller: "+e.CallerPrompt.Render())
+		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.CallerPrompt)}})
+	}
+	select {
+	case <-w.c.Done():
+		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
+	case <-leg.Done():
+		// The agent hung up first; the caller leaves too (a post-call
+		// survey flow, when configured, takes over in the wiring).
+		_ = w.c.Hangup(w.bg(), controller.CauseNormalClearing)
+	case <-ctx.Done():
+	}
+	_ = w.eng.CallEnded(w.bg(), w.c.ID())
+	return res
+}
+
+func (w *waiter) overflowResult(ctx context.Context, o *acd.Overflow) inbound.QueueResult {
+	if o == nil {
+		return inbound.QueueResult{Disposition: "failed"}
+	}
+	t := target(o.Target)
+	return inbound.QueueResult{Next: t, Disposition: "overflow_" + string(o.Reason)}
+}
+
+// promptMedia renders an announcement as TTS in its language.
+func promptMedia(p acd.Prompt) controller.Media {
+	lang := p.Lang
+	if lang == "" {
+		lang = "zh-CN"
+	}
+	return controller.Media{Kind: controller.MediaTTS, Value: p.Render(), Lang: lang}
+}
