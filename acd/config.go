@@ -182,6 +182,9 @@ type QueueConfig struct {
 	Announcements Announcements   `json:"announcements"`
 	Limits        QueueLimits     `json:"limits"`
 	Overflow      OverflowTargets `json:"overflow"`
+	// SurveyFlow is the IVR flow (a survey) a caller is sent to when the
+	// agent hangs up first ("" = none).
+	SurveyFlow string `json:"survey_flow,omitempty"`
 }
 
 // Defaults used when a QueueConfig field is zero.
@@ -267,6 +270,9 @@ func (q *QueueConfig) Validate() error {
 		if x.d < 0 || x.d.D() > x.max {
 			return fieldErr(x.name, "must be between 0 and %s, got %s", x.max, x.d.D())
 		}
+	}
+	if q.SurveyFlow != "" && !IDPattern.MatchString(q.SurveyFlow) {
+		return fieldErr("survey_flow", "must be a flow id: 1-64 letters, digits, '_', '.' or '-'")
 	}
 	if q.Announcements.Position && q.Announcements.PositionInterval != 0 && q.Announcements.PositionInterval.D() < 5*time.Second {
 		return fieldErr("announcements.position_interval", "must be at least 5s")

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/config"
 	"github.com/ipcc/ipcc/controller/sim"
 )
@@ -43,6 +44,8 @@ type Demo struct {
 
 	mu     sync.Mutex
 	placed int
+	agents []agent
+	eng    *acd.Engine
 }
 
 // Start starts the simulator on loopback ports. Run places the callers.
@@ -110,6 +113,9 @@ func (d *Demo) Placed() int {
 // simulator.
 func (d *Demo) Run(ctx context.Context) error {
 	defer d.sim.Close()
+	d.wg.Add(1)
+	go func() { defer d.wg.Done(); d.breaks(ctx) }()
+	defer d.wg.Wait()
 	t := time.NewTicker(d.opts.Interval)
 	defer t.Stop()
 	// One call right away, so the first one is not a wait.

@@ -278,3 +278,19 @@ func target(t acd.OverflowTarget) *dialplan.Target {
 	}
 	return &dialplan.Target{Kind: dialplan.KindHangup}
 }
+
+// surveyFlow is the queue's post-call survey flow ("" when none).
+func (d *Dispatcher) surveyFlow(tenant, queue string) string {
+	if d.opt.Store == nil {
+		return ""
+	}
+	row, err := d.opt.Store.GetACDQueue(context.Background(), tenant, queue)
+	if err != nil {
+		return ""
+	}
+	q, err := acd.QueueFromRow(row)
+	if err != nil {
+		return ""
+	}
+	return q.SurveyFlow
+}

@@ -205,3 +205,60 @@ func mustCall(w *world, id string) sim.CallInfo {
 	c, _ := w.sw.Sim.Call(id)
 	return c
 }
+
+// When the agent hangs up first, the caller is sent to the queue's survey
+// flow and the rating is stored with the call and the agent.
+func TestScenarioSurveyAfterAgentHangsUp(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			doc := `{"id":"rate","start":"s","language":"en","nodes":[
+			 {"id":"s","type":"survey","prompt":[{"tts":"Please rate our service: 1 very satisfied, 2 satisfied, 3 dissatisfied."}],
+			  "choices":{"1":"very satisfied","2":"satisfied","3":"dissatisfied"},"thank_you":[{"tts":"Thank you."}],"next":"bye"},
+			 {"id":"bye","type":"hangup"}]}`
+			if err := w.st.CreateFlow(ctx, &store.Flow{TenantID: tenant, ID: "rate", Name: "Rate", Draft: doc}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.st.PublishFlow(ctx, tenant, "rate", doc, "test"); err != nil {
+				t.Fatal(err)
+			}
+			q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(5 * time.Second), SurveyFlow: "rate"}
+			row, err := acd.QueueRow(tenant, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.st.CreateACDQueue(ctx, row); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.st.PutACDMember(ctx, &store.ACDMember{TenantID: tenant, QueueID: "support", AgentID: "cid", Level: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.ReloadConfig(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// Cid's phone answers and hangs up half a second later.
+			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "2003", Behavior: sim.BehaviorAnswer, AnswerAfter: 100 * time.Millisecond, HangupAfter: 500 * time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "cid", Device: "2003"}); err != nil {
+				t.Fatal(err)
+			}
+			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138009", To: "4001", Press: []sim.Press{{After: 2500 * time.Millisecond, Digits: "1"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the rating is stored", func() bool {
+				rs, _ := w.st.ListSurveyResults(ctx, tenant, time.Time{}, time.Now().Add(time.Hour))
+				return len(rs) == 1 && rs[0].Score == 1 && rs[0].AgentID == "cid" && rs[0].Queue == "support"
+			})
+			if !w.heard(caller, "Please rate our service") || !w.heard(caller, "Thank you") {
+				t.Fatalf("caller heard %+v", mustCall(w, caller).Heard)
+			}
+			waitFor(t, "the record keeps the agent and says answered", func() bool {
+				calls, _ := w.st.ListCalls(ctx, tenant, store.CallFilter{})
+				return len(calls) == 1 && calls[0].AgentID == "cid" && calls[0].Disposition == "answered" && calls[0].EndedAt != nil
+			})
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/inbound"
 )
 
@@ -223,9 +224,18 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 	case <-w.c.Done():
 		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
 	case <-leg.Done():
-		// The agent hung up first; the caller leaves too (a post-call
-		// survey flow, when configured, takes over in the wiring).
+		// The agent hung up first: the caller goes to the queue's survey
+		// flow when it has one, else the call ends.
+		_ = w.eng.CallEnded(w.bg(), w.c.ID())
+		if flow := w.d.surveyFlow(w.tenant, w.queue); flow != "" {
+			_ = w.c.Unbridge(ctx)
+			w.c.Note("queue", "agent hung up first: survey "+flow)
+			res.Next = &dialplan.Target{Kind: dialplan.KindFlow, Ref: flow}
+			res.NextVars = map[string]any{"agent_id": e.AgentID, "queue": w.queue}
+			return res
+		}
 		_ = w.c.Hangup(w.bg(), controller.CauseNormalClearing)
+		return res
 	case <-ctx.Done():
 	}
 	_ = w.eng.CallEnded(w.bg(), w.c.ID())

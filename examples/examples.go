@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/ivrflows"
 	"github.com/ipcc/ipcc/schedule"
@@ -74,8 +75,25 @@ func Schedules() ([]*schedule.Schedule, error) {
 	return out, nil
 }
 
-// Load puts the sample into tenant: schedules, flows (published) and one
-// route per demo DID to the main flow. What exists already is left alone,
+// Queues are the sample's skill groups, the ones its flows transfer to.
+func Queues() []acd.QueueConfig {
+	ann := acd.Announcements{Lang: "zh-CN", EntryPrompt: "您的来电已进入排队，请稍候。", Position: true, PositionInterval: acd.Duration(30e9), AgentWhisper: true, AgentID: true}
+	vm := acd.OverflowTarget{Kind: acd.TargetVoicemail, Value: "after-hours"}
+	mk := func(id, name string, strategy acd.Strategy) acd.QueueConfig {
+		return acd.QueueConfig{ID: id, Name: name, Strategy: strategy, RingTimeout: acd.Duration(15e9), WrapUp: acd.Duration(10e9), Announcements: ann,
+			Limits: acd.QueueLimits{MaxWait: acd.Duration(180e9)}, Overflow: acd.OverflowTargets{MaxWait: vm, NoAgents: vm, Voicemail: vm},
+			SurveyFlow: "survey"}
+	}
+	return []acd.QueueConfig{
+		mk("sales", "销售咨询 Sales", "longest-idle"),
+		mk("support", "技术支持 Support", "round-robin"),
+		mk("operator", "人工服务 Operator", "ring-all"),
+		mk("duty", "值班坐席 Duty team", "fewest-calls"),
+	}
+}
+
+// Load puts the sample into tenant: schedules, flows (published), the
+// queues they use and one route per demo DID to the main flow. What exists already is left alone,
 // so loading twice changes nothing and never overwrites an admin's edits.
 func Load(ctx context.Context, st *store.Store, tenant string) error {
 	scs, err := Schedules()
@@ -97,6 +115,18 @@ func Load(ctx context.Context, st *store.Store, tenant string) error {
 	for _, f := range flows {
 		if err := ImportFlow(ctx, st, tenant, f, true, "sample"); err != nil && !store.IsConflict(err) {
 			return err
+		}
+	}
+	for _, q := range Queues() {
+		if _, err := st.GetACDQueue(ctx, tenant, q.ID); err == nil {
+			continue
+		}
+		row, err := acd.QueueRow(tenant, q)
+		if err != nil {
+			return fmt.Errorf("examples: queue %s: %w", q.ID, err)
+		}
+		if err := st.CreateACDQueue(ctx, row); err != nil && !store.IsConflict(err) {
+			return fmt.Errorf("examples: queue %s: %w", q.ID, err)
 		}
 	}
 	routes, err := st.ListRoutes(ctx, tenant)

@@ -41,8 +41,11 @@ type QueueRequest struct {
 type QueueResult struct {
 	// Agent who answered ("" when nobody did).
 	Agent string
-	// Next, when set, is where the queue sent the call on (overflow).
+	// Next, when set, is where the queue sent the call on (overflow, or the
+	// post-call survey flow when the agent hung up first).
 	Next *dialplan.Target
+	// NextVars are flow variables for Next (agent_id and queue for a survey).
+	NextVars map[string]any
 	// Disposition for the call record (answered, abandoned_queue, ...).
 	Disposition string
 }
@@ -110,6 +113,8 @@ type call struct {
 	log    *slog.Logger
 	lang   string
 	prio   int
+	// vars are handed to the next flow (set by a queue for its survey).
+	vars map[string]any
 }
 
 // Handle runs one inbound call; it returns when the call is over.

@@ -53,7 +53,9 @@ func (h *Handler) reach(ctx context.Context, k *call, t dialplan.Target, hop int
 	var next *dialplan.Target
 	switch t.Kind {
 	case dialplan.KindFlow:
-		next = h.runFlow(ctx, k, t.Ref, nil)
+		vars := k.vars
+		k.vars = nil
+		next = h.runFlow(ctx, k, t.Ref, vars)
 	case dialplan.KindQueue:
 		next = h.queue(ctx, k, t.Ref)
 	case dialplan.KindAgent, dialplan.KindExtension:
@@ -123,7 +125,9 @@ func (h *Handler) runFlow(ctx context.Context, k *call, flowID string, vars map[
 		}
 		return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: out.Mailbox}
 	case ivrflows.OutcomeCallerHangup:
-		k.rec.Disposition = "abandoned_ivr"
+		if k.rec.Disposition != "answered" {
+			k.rec.Disposition = "abandoned_ivr"
+		}
 	case ivrflows.OutcomeHangup:
 		if k.rec.Disposition == "" {
 			k.rec.Disposition = "ivr_completed"
@@ -184,6 +188,7 @@ func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Ta
 	if res.Disposition != "" {
 		k.rec.Disposition = res.Disposition
 	}
+	k.vars = res.NextVars
 	return res.Next
 }
 

@@ -159,8 +159,18 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		if err := examples.Load(ctx, st, auth.DefaultTenant); err != nil {
 			return fmt.Errorf("demo: load the sample call center: %w", err)
 		}
+		if err := demo.OpenAllHours(ctx, st, auth.DefaultTenant); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
 		d, err := demo.Start(demo.Options{Logger: log, DIDs: examples.DIDs})
 		if err != nil {
+			return err
+		}
+		qs := []string{}
+		for _, q := range examples.Queues() {
+			qs = append(qs, q.ID)
+		}
+		if err := d.StaffAgents(ctx, st, a, disp, auth.DefaultTenant, qs); err != nil {
 			return err
 		}
 		switches = append(append([]config.Switch(nil), switches...), d.Switches()...)
