@@ -224,7 +224,7 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	for k, v := range q.Vars {
 		data[k] = fmt.Sprint(v)
 	}
-	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: c.ID(), QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), Data: data})
+	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: c.ID(), QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), LastAgentID: q.LastAgent, Data: data})
 	if err != nil {
 		return inbound.QueueResult{}, fmt.Errorf("dispatch: enqueue call %s in %s: %w", c.ID(), q.Queue, err)
 	}
@@ -293,4 +293,18 @@ func (d *Dispatcher) surveyFlow(tenant, queue string) string {
 		return ""
 	}
 	return q.SurveyFlow
+}
+
+// AgentDevice implements inbound.Agents: the device an agent is logged in
+// on and whether they are available for a call now.
+func (d *Dispatcher) AgentDevice(ctx context.Context, tenant, agentID string) (string, bool, error) {
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return "", false, err
+	}
+	a, err := eng.Agent(ctx, agentID)
+	if err != nil {
+		return "", false, err
+	}
+	return a.Device, a.State == acd.Available, nil
 }

@@ -100,7 +100,7 @@ func newWorld(t *testing.T, front sim.Front) *world {
 		t.Fatal(err)
 	}
 	cache, _ := tts.NewCache(t.TempDir(), silentEngine{}, tts.CacheOptions{})
-	h, err := inbound.New(inbound.Options{Store: st, Logger: quiet, Queues: disp})
+	h, err := inbound.New(inbound.Options{Store: st, Logger: quiet, Queues: disp, Agents: disp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,4 +261,53 @@ func TestScenarioSurveyAfterAgentHangsUp(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A route with sticky routing sends a returning caller straight to the
+// agent who served them last, when that agent is free.
+func TestScenarioStickyAgent(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			routes, _ := w.st.ListRoutes(ctx, tenant)
+			r := routes[0]
+			r.Sticky.Enabled, r.Sticky.Days = true, 7
+			if err := w.st.UpdateRoute(ctx, tenant, &r); err != nil {
+				t.Fatal(err)
+			}
+			// Bob served this caller yesterday.
+			yesterday := time.Now().Add(-24 * time.Hour)
+			ended := yesterday.Add(time.Minute)
+			if err := w.st.SaveCall(ctx, &store.CallRecord{TenantID: tenant, ID: "old-call", ANI: "13800138077", DNIS: "4001", StartedAt: yesterday, EndedAt: &ended, AgentID: "bob", Disposition: "answered"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+				t.Fatal(err)
+			}
+			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138077", To: "4001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the caller is connected straight to bob", func() bool {
+				bob := w.legOf("2002")
+				return bob != "" && w.sw.Sim.Hears(caller, bob)
+			})
+			w.sw.Sim.HangupCall(caller)
+			waitFor(t, "the record shows the sticky route", func() bool {
+				c, err := w.st.GetCall(ctx, tenant, callIDOf(w, caller))
+				return err == nil && c.EndedAt != nil && c.Target == "agent:bob" && strings.Contains(c.Trace, "sticky")
+			})
+		})
+	}
+}
+
+func callIDOf(w *world, leg string) string {
+	calls, _ := w.st.ListCalls(context.Background(), tenant, store.CallFilter{})
+	for _, c := range calls {
+		if c.Leg == leg {
+			return c.ID
+		}
+	}
+	return ""
 }

@@ -29,12 +29,20 @@ type QueueRouter interface {
 	Enqueue(ctx context.Context, c *controller.Call, q QueueRequest) (QueueResult, error)
 }
 
+// Agents tells where an agent can be reached and whether they are free
+// (the ACD knows both).
+type Agents interface {
+	AgentDevice(ctx context.Context, tenant, agentID string) (device string, available bool, err error)
+}
+
 // QueueRequest describes a call joining a queue.
 type QueueRequest struct {
 	Tenant   string
 	Queue    string
 	Priority int
-	Vars     map[string]any
+	// LastAgent served this caller last (for queues that offer to them first).
+	LastAgent string
+	Vars      map[string]any
 }
 
 // QueueResult says how a queue finished with a call.
@@ -57,6 +65,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Queues reaches the ACD; nil makes queue targets play an apology.
 	Queues QueueRouter
+	// Agents resolves agent targets and sticky routing (nil: agent targets
+	// are dialled as extensions and sticky routing is off).
+	Agents Agents
+	// StickyDays is how far back the last agent is looked up when a route
+	// does not say (default 30).
+	StickyDays int
 	// HTTP is the client of flow http nodes (nil: ivrflows' default).
 	HTTP *http.Client
 	// VoicemailDir is where switches write voicemail recordings.
@@ -99,6 +113,9 @@ func New(o Options) (*Handler, error) {
 	if o.MaxHops <= 0 {
 		o.MaxHops = 16
 	}
+	if o.StickyDays <= 0 {
+		o.StickyDays = 30
+	}
 	return &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}}, nil
 }
 
@@ -113,6 +130,7 @@ type call struct {
 	log    *slog.Logger
 	lang   string
 	prio   int
+	last   string // the agent who last served this caller
 	// vars are handed to the next flow (set by a queue for its survey).
 	vars map[string]any
 }
@@ -141,7 +159,10 @@ func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
 		k.fail(ctx, "load routing", err)
 		return
 	}
-	dec := dialplan.Decide(dialplan.Inbound{Tenant: tenant, DID: c.DNIS(), ANI: c.ANI(), Switch: c.Switch(), Vars: c.Vars()}, rt, h.opt.Clock.Now())
+	// Everything the decision needs is looked up first: Decide never waits.
+	in := dialplan.Inbound{Tenant: tenant, DID: c.DNIS(), ANI: c.ANI(), Switch: c.Switch(), Vars: c.Vars()}
+	in.LastAgent = h.lastAgent(ctx, k, rt)
+	dec := dialplan.Decide(in, rt, h.opt.Clock.Now())
 	for _, line := range dec.Trace {
 		c.Note("route", line)
 	}
@@ -151,6 +172,32 @@ func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
 		return
 	}
 	h.reach(ctx, k, dec.Target, 0)
+}
+
+// lastAgent looks up who served this caller last (within the longest
+// sticky window of the tenant's routes) and whether they are free now.
+func (h *Handler) lastAgent(ctx context.Context, k *call, rt *dialplan.TenantRouting) *dialplan.LastAgent {
+	days := 0
+	for _, r := range rt.Routes {
+		if r.Sticky.Enabled && r.Sticky.Days > days {
+			days = r.Sticky.Days
+		}
+	}
+	if days == 0 {
+		days = h.opt.StickyDays // queues may still prefer the last agent
+	}
+	agent, at, err := h.opt.Store.LastAgentFor(ctx, k.tenant, k.c.ANI(), h.opt.Clock.Now().AddDate(0, 0, -days))
+	if err != nil || agent == "" {
+		return nil
+	}
+	k.last = agent
+	la := &dialplan.LastAgent{AgentID: agent, ServedAt: at}
+	if h.opt.Agents != nil {
+		if _, free, err := h.opt.Agents.AgentDevice(ctx, k.tenant, agent); err == nil {
+			la.Available = free
+		}
+	}
+	return la
 }
 
 // reject plays the tenant's prompt to a blacklisted caller and hangs up;

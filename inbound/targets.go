@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ipcc/ipcc/controller"
@@ -58,7 +59,9 @@ func (h *Handler) reach(ctx context.Context, k *call, t dialplan.Target, hop int
 		next = h.runFlow(ctx, k, t.Ref, vars)
 	case dialplan.KindQueue:
 		next = h.queue(ctx, k, t.Ref)
-	case dialplan.KindAgent, dialplan.KindExtension:
+	case dialplan.KindAgent:
+		next = h.agent(ctx, k, t)
+	case dialplan.KindExtension:
 		next = h.dial(ctx, k, controller.Endpoint{Kind: controller.EndpointExtension, Number: t.Ref}, t)
 	case dialplan.KindExternal:
 		if h.opt.DefaultTrunk == "" {
@@ -174,7 +177,7 @@ func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Ta
 		k.apologize(ctx)
 		return nil
 	}
-	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio})
+	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last})
 	if err != nil {
 		k.c.Note("queue", "enqueue: "+err.Error())
 		k.rec.Disposition = "failed"
@@ -190,6 +193,24 @@ func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Ta
 	}
 	k.vars = res.NextVars
 	return res.Next
+}
+
+// agent rings an agent's logged-in device (sticky routing, direct
+// transfers); an agent who is not free gets a voicemail message instead.
+func (h *Handler) agent(ctx context.Context, k *call, t dialplan.Target) *dialplan.Target {
+	if h.opt.Agents == nil {
+		return h.dial(ctx, k, controller.Endpoint{Kind: controller.EndpointExtension, Number: t.Ref}, t)
+	}
+	device, free, err := h.opt.Agents.AgentDevice(ctx, k.tenant, t.Ref)
+	if err != nil || device == "" || !free {
+		k.c.Note("target", fmt.Sprintf("agent %s is not available", t.Ref))
+		return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: "agent-" + t.Ref}
+	}
+	ep := controller.Endpoint{Kind: controller.EndpointExtension, Number: device}
+	if d, ok := strings.CutPrefix(device, "raw:"); ok {
+		ep = controller.Endpoint{Kind: controller.EndpointRaw, Number: d}
+	}
+	return h.dial(ctx, k, ep, t)
 }
 
 // dial rings an extension, agent phone or external number and connects the

@@ -106,3 +106,18 @@ func (s *Store) ListCalls(ctx context.Context, tenant string, f CallFilter) ([]C
 	}
 	return out, nil
 }
+
+// LastAgentFor finds the agent who last answered a call from ani in the
+// tenant since a time (the caller's "last agent" for sticky routing).
+func (s *Store) LastAgentFor(ctx context.Context, tenant, ani string, since time.Time) (agent string, at time.Time, err error) {
+	var row struct {
+		AgentID   string    `db:"agent_id"`
+		StartedAt time.Time `db:"started_at"`
+	}
+	err = s.db.GetContext(ctx, &row, s.Rebind(`SELECT agent_id, started_at FROM calls WHERE tenant_id = ? AND ani = ? AND agent_id <> '' AND started_at >= ? ORDER BY started_at DESC LIMIT 1`),
+		tenant, ani, since.UTC())
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("store: last agent of %s: %w", ani, mapErr(err))
+	}
+	return row.AgentID, row.StartedAt, nil
+}

@@ -142,7 +142,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	}
 	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk})
 	defer disp.Close()
-	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk})
+	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk})
 	if err != nil {
 		return err
 	}
