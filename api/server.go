@@ -45,6 +45,9 @@ type Options struct {
 	// ACD runs the tenants' queues (agent and supervisor routes); nil makes
 	// those routes answer 503.
 	ACD ACD
+	// Supervision performs listen / whisper / barge / hang-up on live calls;
+	// nil makes those routes answer 503.
+	Supervision Supervision
 	// OnChange is told after every successful change through the API
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)

@@ -53,6 +53,7 @@ type world struct {
 	sw   *switchtest.SimWorld
 	disp *dispatch.Dispatcher
 	eng  *acd.Engine
+	ctl  *controller.Controller
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -115,7 +116,7 @@ func newWorld(t *testing.T, front sim.Front) *world {
 	go func() { defer close(done); _ = ctl.Run(rctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	waitFor(t, "switch connected", sw1.Connected)
-	return &world{t: t, st: st, sw: sw, disp: disp, eng: eng}
+	return &world{t: t, st: st, sw: sw, disp: disp, eng: eng, ctl: ctl}
 }
 
 func (w *world) heard(leg, want string) bool {

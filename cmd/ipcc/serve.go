@@ -22,6 +22,7 @@ import (
 	"github.com/ipcc/ipcc/examples"
 	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/supervise"
 	"github.com/ipcc/ipcc/tts"
 )
 
@@ -198,6 +199,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		ReadyChecks:     checks,
 		Version:         version,
 		ACD:             disp,
+		Supervision:     supervise.New(ctl),
 		OnChange: func(tenant, objectType string) {
 			switch objectType {
 			case "queue", "queue_member":
