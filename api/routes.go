@@ -34,6 +34,9 @@ type Route struct {
 	Status int
 	// ObjectType names what a mutating call changes, for the audit log.
 	ObjectType string
+	// QueryToken also accepts the token as ?access_token= (WebSockets from
+	// browsers cannot set headers).
+	QueryToken bool
 	Handler    echo.HandlerFunc
 }
 
@@ -90,6 +93,9 @@ func (s *Server) authenticate(c echo.Context) (*auth.Principal, error) {
 
 func (s *Server) authorize(r *Route, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if tok := c.QueryParam("access_token"); r.QueryToken && tok != "" && c.Request().Header.Get(echo.HeaderAuthorization) == "" {
+			c.Request().Header.Set(echo.HeaderAuthorization, "Bearer "+tok)
+		}
 		p, err := s.authenticate(c)
 		if err != nil {
 			if ae := toAPIError(err); ae.Status >= 500 {
@@ -193,6 +199,7 @@ func (s *Server) registerRoutes() {
 	s.addCallRoutes()
 	s.addAgentRoutes()
 	s.addSuperviseRoutes()
+	s.addWSRoutes()
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3 document", Tag: "meta", Handler: s.openAPI})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/version", Summary: "Version of this controller", Tag: "meta", Response: map[string]string{"version": ""},
 		Handler: func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"version": s.opt.Version}) }})

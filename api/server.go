@@ -48,6 +48,8 @@ type Options struct {
 	// Supervision performs listen / whisper / barge / hang-up on live calls;
 	// nil makes those routes answer 503.
 	Supervision Supervision
+	// Events feeds the /api/v1/ws stream; nil makes it answer 503.
+	Events Events
 	// OnChange is told after every successful change through the API
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)

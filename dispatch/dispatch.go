@@ -47,7 +47,7 @@ type Dispatcher struct {
 
 	mu      sync.Mutex
 	waiting map[string]*waiter // tenant + "/" + call id
-	subs    map[int]chan acd.Effect
+	subs    map[int]chan Event
 	nextSub int
 }
 
@@ -60,7 +60,7 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]chan acd.Effect{}}
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]chan Event{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
 		if o.Store != nil {
@@ -106,10 +106,11 @@ func (d *Dispatcher) Reload(ctx context.Context, tenant string) error {
 	return nil // not started yet: it loads the configuration when it is
 }
 
-// Subscribe receives every engine effect (state changes, no-answers, ...)
-// for live views; a slow subscriber loses effects rather than stall calls.
-func (d *Dispatcher) Subscribe(buf int) (<-chan acd.Effect, func()) {
-	ch := make(chan acd.Effect, buf)
+// Subscribe receives every event of every tenant (offers, answers, state
+// changes, ...) for agent desktops and wallboards; a slow subscriber loses
+// events rather than stall calls.
+func (d *Dispatcher) Subscribe(buf int) (<-chan Event, func()) {
+	ch := make(chan Event, buf)
 	d.mu.Lock()
 	id := d.nextSub
 	d.nextSub++
@@ -171,15 +172,17 @@ func (d *Dispatcher) route(ef acd.Effect) {
 	tenant, call := callOf(ef)
 	d.mu.Lock()
 	w := d.waiting[tenant+"/"+call]
-	subs := make([]chan acd.Effect, 0, len(d.subs))
+	subs := make([]chan Event, 0, len(d.subs))
 	for _, ch := range d.subs {
 		subs = append(subs, ch)
 	}
 	d.mu.Unlock()
-	for _, ch := range subs {
-		select {
-		case ch <- ef:
-		default:
+	if ev, ok := event(ef, w); ok {
+		for _, ch := range subs {
+			select {
+			case ch <- ev:
+			default:
+			}
 		}
 	}
 	if call == "" {
@@ -209,7 +212,7 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	if err != nil {
 		return inbound.QueueResult{}, fmt.Errorf("dispatch: engine of tenant %s: %w", q.Tenant, err)
 	}
-	w := &waiter{d: d, eng: eng, c: c, tenant: q.Tenant, queue: q.Queue, effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{},
+	w := &waiter{d: d, eng: eng, c: c, tenant: q.Tenant, queue: q.Queue, joined: time.Now(), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{},
 		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
 	key := q.Tenant + "/" + c.ID()
 	d.mu.Lock()

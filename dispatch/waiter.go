@@ -21,6 +21,7 @@ type waiter struct {
 	c       *controller.Call
 	tenant  string
 	queue   string
+	joined  time.Time
 	log     *slog.Logger
 	effects *effectQueue[acd.Effect]
 	legs    *effectQueue[legEvent]

@@ -200,6 +200,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		Version:         version,
 		ACD:             disp,
 		Supervision:     supervise.New(ctl),
+		Events:          disp,
 		OnChange: func(tenant, objectType string) {
 			switch objectType {
 			case "queue", "queue_member":

@@ -1,0 +1,69 @@
+package dispatch
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/ipcc/ipcc/acd"
+)
+
+// Event is what agent desktops and wallboards are told, one JSON object per
+// happening. Agent is set for events about one agent (offered, answered,
+// state changes); Queue and Call for events about calls.
+type Event struct {
+	Type   string            `json:"type"` // offered, offer_cancelled, answered, announce, overflow, left, state, no_answer, break_queued, callback
+	Tenant string            `json:"tenant"`
+	Agent  string            `json:"agent,omitempty"`
+	Call   string            `json:"call,omitempty"`
+	Queue  string            `json:"queue,omitempty"`
+	Caller string            `json:"caller,omitempty"`
+	DID    string            `json:"did,omitempty"`
+	Waited float64           `json:"waited_seconds,omitempty"`
+	State  string            `json:"state,omitempty"`
+	From   string            `json:"from,omitempty"`
+	Reason string            `json:"reason,omitempty"`
+	By     string            `json:"by,omitempty"`
+	Target string            `json:"target,omitempty"`
+	Vars   map[string]string `json:"vars,omitempty"`
+	At     time.Time         `json:"at"`
+}
+
+// event describes an engine effect for subscribers; w (may be nil) adds
+// what only the live call knows (caller number, IVR variables).
+func event(ef acd.Effect, w *waiter) (Event, bool) {
+	var ev Event
+	switch e := ef.(type) {
+	case acd.Offer:
+		ev = Event{Type: "offered", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, At: e.At}
+		if w != nil {
+			ev.Caller, ev.DID = w.c.ANI(), w.c.DNIS()
+			ev.Waited = e.At.Sub(w.joined).Seconds()
+			ev.Vars = w.c.Vars()
+		}
+	case acd.CancelOffer:
+		ev = Event{Type: "offer_cancelled", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Reason: e.Reason, At: e.At}
+	case acd.Connect:
+		ev = Event{Type: "answered", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Seconds(), At: e.At}
+		if w != nil {
+			ev.Caller, ev.DID = w.c.ANI(), w.c.DNIS()
+		}
+	case acd.StateChange:
+		ev = Event{Type: "state", Tenant: e.Tenant, Agent: e.AgentID, State: e.To.String(), From: e.From.String(), Reason: e.Reason, Call: e.CallID, Queue: e.QueueID, By: e.By, At: e.At}
+	case acd.NoAnswer:
+		ev = Event{Type: "no_answer", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, Reason: e.Cause, At: e.At}
+	case acd.Overflow:
+		ev = Event{Type: "overflow", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Reason: string(e.Reason), Target: string(e.Target.Kind) + ":" + e.Target.Value, Waited: e.Waited.Seconds(), At: e.At}
+	case acd.Left:
+		ev = Event{Type: "left", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Seconds(), At: e.At}
+	case acd.Announce:
+		ev = Event{Type: "announce", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Reason: string(e.Prompt.Kind), At: e.At}
+	case acd.BreakQueued:
+		ev = Event{Type: "break_queued", Tenant: e.Tenant, Agent: e.AgentID, Reason: e.Reason, At: e.At}
+		ev.Vars = map[string]string{"position": strconv.Itoa(e.Position)}
+	case acd.CallbackRequested:
+		ev = Event{Type: "callback", Tenant: e.Tenant, Call: e.Callback.CallID, At: e.At}
+	default:
+		return Event{}, false
+	}
+	return ev, true
+}
