@@ -50,6 +50,8 @@ type Options struct {
 	Supervision Supervision
 	// Events feeds the /api/v1/ws stream; nil makes it answer 503.
 	Events Events
+	// AgentCalls acts on agents' connected calls (hold, transfer, ...).
+	AgentCalls AgentCalls
 	// OnChange is told after every successful change through the API
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)

@@ -311,3 +311,40 @@ func (d *Dispatcher) AgentDevice(ctx context.Context, tenant, agentID string) (s
 	}
 	return a.Device, a.State == acd.Available, nil
 }
+
+// ErrNoCall: the agent has no call this controller is connecting.
+var ErrNoCall = errors.New("no connected call for this agent")
+
+// Control asks the call an agent is connected to for op: hold, unhold,
+// hangup, or transfer to target (queue, flow, agent, extension, external
+// number; caller data travels with the call).
+func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, target *dialplan.Target) error {
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	a, err := eng.Agent(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	w := d.waiting[tenant+"/"+a.CallID]
+	d.mu.Unlock()
+	if a.CallID == "" || w == nil || w.ctrl == nil {
+		return ErrNoCall
+	}
+	cmd := control{op: op, target: target, reply: make(chan error, 1)}
+	select {
+	case w.ctrl <- cmd:
+	case <-w.c.Done():
+		return ErrNoCall
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-cmd.reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

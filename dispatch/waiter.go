@@ -27,6 +27,14 @@ type waiter struct {
 	legs    *effectQueue[legEvent]
 	offers  map[uint64]*controller.Leg
 	stop    chan struct{}
+	ctrl    chan control
+}
+
+// control is an agent's request on the connected call.
+type control struct {
+	op     string // hold, unhold, hangup, transfer
+	target *dialplan.Target
+	reply  chan error
 }
 
 // legEvent is an offered agent leg answering or ending.
@@ -41,6 +49,7 @@ func (w *waiter) bg() context.Context { return context.WithoutCancel(context.Bac
 func (w *waiter) run(ctx context.Context) inbound.QueueResult {
 	w.legs = newEffectQueue[legEvent]()
 	w.stop = make(chan struct{})
+	w.ctrl = make(chan control)
 	defer close(w.stop)
 	if err := w.c.Answer(ctx); err != nil {
 		return w.abandoned()
@@ -53,6 +62,8 @@ func (w *waiter) run(ctx context.Context) inbound.QueueResult {
 		case <-ctx.Done():
 			w.cancelAll("controller stopping")
 			return inbound.QueueResult{Disposition: "failed"}
+		case cmd := <-w.ctrl:
+			cmd.reply <- errors.New("the call is not connected to the agent yet")
 		case <-w.legs.notify:
 			for _, ev := range w.legs.drain() {
 				w.legEvent(ev)
@@ -221,26 +232,60 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 		w.c.Note("queue", "to caller: "+e.CallerPrompt.Render())
 		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.CallerPrompt)}})
 	}
-	select {
-	case <-w.c.Done():
-		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
-	case <-leg.Done():
-		// The agent hung up first: the caller goes to the queue's survey
-		// flow when it has one, else the call ends.
-		_ = w.eng.CallEnded(w.bg(), w.c.ID())
-		if flow := w.d.surveyFlow(w.tenant, w.queue); flow != "" {
-			_ = w.c.Unbridge(ctx)
-			w.c.Note("queue", "agent hung up first: survey "+flow)
-			res.Next = &dialplan.Target{Kind: dialplan.KindFlow, Ref: flow}
-			res.NextVars = map[string]any{"agent_id": e.AgentID, "queue": w.queue}
+	for {
+		select {
+		case cmd := <-w.ctrl:
+			if next, done := w.control(ctx, cmd, leg); done {
+				_ = w.eng.CallEnded(w.bg(), w.c.ID())
+				res.Next = next
+				return res
+			}
+			continue
+		case <-w.c.Done():
+			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
+		case <-leg.Done():
+			// The agent hung up first: the caller goes to the queue's survey
+			// flow when it has one, else the call ends.
+			_ = w.eng.CallEnded(w.bg(), w.c.ID())
+			if flow := w.d.surveyFlow(w.tenant, w.queue); flow != "" {
+				_ = w.c.Unbridge(ctx)
+				w.c.Note("queue", "agent hung up first: survey "+flow)
+				res.Next = &dialplan.Target{Kind: dialplan.KindFlow, Ref: flow}
+				res.NextVars = map[string]any{"agent_id": e.AgentID, "queue": w.queue}
+				return res
+			}
+			_ = w.c.Hangup(w.bg(), controller.CauseNormalClearing)
 			return res
+		case <-ctx.Done():
 		}
-		_ = w.c.Hangup(w.bg(), controller.CauseNormalClearing)
-		return res
-	case <-ctx.Done():
+		break
 	}
 	_ = w.eng.CallEnded(w.bg(), w.c.ID())
 	return res
+}
+
+// control carries out an agent's request; done with a target means the
+// call leaves the agent for it (blind transfer).
+func (w *waiter) control(ctx context.Context, cmd control, agent *controller.Leg) (*dialplan.Target, bool) {
+	var err error
+	switch cmd.op {
+	case "hold":
+		err = w.c.Hold(ctx, w.d.opt.MusicOnHold)
+	case "unhold":
+		err = w.c.Unhold(ctx)
+	case "hangup":
+		err = w.c.Hangup(ctx, controller.CauseNormalClearing)
+	case "transfer":
+		w.c.Note("queue", "agent transferred the call to "+string(cmd.target.Kind)+":"+cmd.target.Ref)
+		_ = w.c.Unbridge(ctx)
+		_ = agent.Hangup(w.bg(), controller.CauseNormalClearing)
+		cmd.reply <- nil
+		return cmd.target, true
+	default:
+		err = fmt.Errorf("unknown operation %q", cmd.op)
+	}
+	cmd.reply <- err
+	return nil, false
 }
 
 func (w *waiter) overflowResult(ctx context.Context, o *acd.Overflow) inbound.QueueResult {

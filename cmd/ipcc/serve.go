@@ -201,6 +201,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		ACD:             disp,
 		Supervision:     supervise.New(ctl),
 		Events:          disp,
+		AgentCalls:      disp,
 		OnChange: func(tenant, objectType string) {
 			switch objectType {
 			case "queue", "queue_member":

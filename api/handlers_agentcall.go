@@ -1,0 +1,78 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/dispatch"
+)
+
+// AgentCalls acts on the call an agent is connected to.
+type AgentCalls interface {
+	Control(ctx context.Context, tenant, agentID, op string, target *dialplan.Target) error
+}
+
+type transferRequest struct {
+	// Kind is queue, agent, extension, external or flow.
+	Kind   string `json:"kind"`
+	Target string `json:"target"`
+}
+
+func (s *Server) addAgentCallRoutes() {
+	for _, op := range []struct{ op, summary string }{
+		{"hold", "Put the caller on hold (music on hold)"},
+		{"unhold", "Take the caller off hold"},
+		{"hangup", "Hang up the caller"},
+	} {
+		op := op
+		s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/" + op.op, Summary: op.summary, Tag: "agent", Roles: rolesAgents,
+			Status: http.StatusNoContent, ObjectType: "agent_call", Handler: func(c echo.Context) error { return s.agentCall(c, op.op, nil) }})
+	}
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/transfer", Summary: "Blind-transfer the caller to a queue, agent, extension, external number or flow; the call's data travels with it",
+		Tag: "agent", Roles: rolesAgents, Request: transferRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentTransfer})
+}
+
+func (s *Server) agentCall(c echo.Context, op string, target *dialplan.Target) error {
+	if s.opt.AgentCalls == nil {
+		return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "call control is not running in this controller"}
+	}
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	id := principalOf(c).ID
+	setAudit(c, id, map[string]any{"op": op})
+	err = s.opt.AgentCalls.Control(c.Request().Context(), tenant, id, op, target)
+	switch {
+	case errors.Is(err, dispatch.ErrNoCall):
+		return &Error{Status: http.StatusConflict, Code: "no_call", Message: "you are not connected to a call"}
+	case err != nil && strings.Contains(err.Error(), "not connected"):
+		return &Error{Status: http.StatusConflict, Code: "no_call", Message: err.Error()}
+	case err != nil:
+		return acdError(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) agentTransfer(c echo.Context) error {
+	var req transferRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	kind := dialplan.TargetKind(req.Kind)
+	switch kind {
+	case dialplan.KindQueue, dialplan.KindAgent, dialplan.KindExtension, dialplan.KindExternal, dialplan.KindFlow:
+	default:
+		return errInvalid("kind", "kind must be queue, agent, extension, external or flow")
+	}
+	req.Target = strings.TrimSpace(req.Target)
+	if req.Target == "" || len(req.Target) > 100 {
+		return errInvalid("target", "target is required")
+	}
+	return s.agentCall(c, "transfer", &dialplan.Target{Kind: kind, Ref: req.Target})
+}
