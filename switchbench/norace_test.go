@@ -1,0 +1,5 @@
+//go:build !race
+
+package switchbench
+
+const raceEnabled = false
