@@ -33,6 +33,19 @@ func (s *Server) addAgentCallRoutes() {
 		s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/" + op.op, Summary: op.summary, Tag: "agent", Roles: rolesAgents,
 			Status: http.StatusNoContent, ObjectType: "agent_call", Handler: func(c echo.Context) error { return s.agentCall(c, op.op, nil) }})
 	}
+	for _, op := range []struct{ op, path, summary string }{
+		{"consult-cancel", "consult/cancel", "Drop the consulted party and return to the caller"},
+		{"consult-complete", "consult/complete", "Attended transfer: hand the caller to the consulted party and leave"},
+		{"three-way", "three-way", "Join caller, agent and the consulted party in a three-way conference"},
+	} {
+		op := op
+		s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/" + op.path, Summary: op.summary, Tag: "agent", Roles: rolesAgents,
+			Status: http.StatusNoContent, ObjectType: "agent_call", Handler: func(c echo.Context) error { return s.agentCall(c, op.op, nil) }})
+	}
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/consult", Summary: "Put the caller on hold (music) and call a colleague, agent, extension or external number to consult",
+		Tag: "agent", Roles: rolesAgents, Request: transferRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentConsult("consult")})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/help", Summary: "Help request: the caller hears hold music while the agent calls a supervisor (agent id or extension); the caller can then be joined with three-way",
+		Tag: "agent", Roles: rolesAgents, Request: transferRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentConsult("consult")})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/transfer", Summary: "Blind-transfer the caller to a queue, agent, extension, external number or flow; the call's data travels with it",
 		Tag: "agent", Roles: rolesAgents, Request: transferRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentTransfer})
 }
@@ -51,7 +64,7 @@ func (s *Server) agentCall(c echo.Context, op string, target *dialplan.Target) e
 	switch {
 	case errors.Is(err, dispatch.ErrNoCall):
 		return &Error{Status: http.StatusConflict, Code: "no_call", Message: "you are not connected to a call"}
-	case err != nil && strings.Contains(err.Error(), "not connected"):
+	case err != nil && (strings.Contains(err.Error(), "not connected") || strings.Contains(err.Error(), "consult")):
 		return &Error{Status: http.StatusConflict, Code: "no_call", Message: err.Error()}
 	case err != nil:
 		return acdError(err)
@@ -75,4 +88,24 @@ func (s *Server) agentTransfer(c echo.Context) error {
 		return errInvalid("target", "target is required")
 	}
 	return s.agentCall(c, "transfer", &dialplan.Target{Kind: kind, Ref: req.Target})
+}
+
+func (s *Server) agentConsult(op string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req transferRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		kind := dialplan.TargetKind(req.Kind)
+		switch kind {
+		case dialplan.KindAgent, dialplan.KindExtension, dialplan.KindExternal:
+		default:
+			return errInvalid("kind", "kind must be agent, extension or external")
+		}
+		req.Target = strings.TrimSpace(req.Target)
+		if req.Target == "" || len(req.Target) > 100 {
+			return errInvalid("target", "target is required")
+		}
+		return s.agentCall(c, op, &dialplan.Target{Kind: kind, Ref: req.Target})
+	}
 }

@@ -65,3 +65,92 @@ func TestScenarioAgentHoldAndTransfer(t *testing.T) {
 		})
 	}
 }
+
+// The agent consults a colleague while the caller hears hold music, joins
+// all three in a conference, and leaves; caller and colleague go on talking.
+// A second call: consult, then attended transfer.
+func TestScenarioConsultThreeWayAndAttendedTransfer(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			for _, n := range []string{"3001", "3002"} {
+				if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: n, Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+				t.Fatal(err)
+			}
+			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138033", To: "4001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bob string
+			waitFor(t, "caller and bob talk", func() bool {
+				bob = w.legOf("2002")
+				return bob != "" && w.sw.Sim.Hears(caller, bob)
+			})
+			if err := w.disp.Control(ctx, tenant, "bob", "three-way", nil); err == nil {
+				t.Fatal("three-way without a consultation succeeded")
+			}
+			if err := w.disp.Control(ctx, tenant, "bob", "consult", &dialplan.Target{Kind: dialplan.KindExtension, Ref: "3001"}); err != nil {
+				t.Fatal(err)
+			}
+			x := w.legOf("3001")
+			waitFor(t, "bob talks to 3001 while the caller cannot hear them", func() bool {
+				return w.sw.Sim.Hears(bob, x) && w.sw.Sim.Hears(x, bob) && !w.sw.Sim.Hears(caller, bob) && !w.sw.Sim.Hears(caller, x)
+			})
+			if err := w.disp.Control(ctx, tenant, "bob", "three-way", nil); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "all three hear each other", func() bool {
+				return w.sw.Sim.Hears(caller, bob) && w.sw.Sim.Hears(caller, x) && w.sw.Sim.Hears(bob, x) && w.sw.Sim.Hears(x, caller)
+			})
+			if err := w.sw.Sim.HangupCall(bob); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "caller and 3001 go on without bob", func() bool {
+				return w.sw.Sim.Hears(caller, x) && w.sw.Sim.Hears(x, caller) && mustCall(w, bob).State == "gone"
+			})
+			w.sw.Sim.HangupCall(caller)
+
+			// Attended transfer.
+			waitFor(t, "bob is back", func() bool {
+				a, err := w.eng.Agent(ctx, "bob")
+				return err == nil && a.CallID == "" && a.State == acd.Available
+			})
+			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "2002", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			caller2, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138034", To: "4001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bob2 string
+			waitFor(t, "caller 2 and bob talk", func() bool {
+				for _, c := range w.sw.Sim.Calls() {
+					if c.Endpoint == "2002" && c.State == "up" && w.sw.Sim.Hears(caller2, c.ID) {
+						bob2 = c.ID
+						return true
+					}
+				}
+				return false
+			})
+			if err := w.disp.Control(ctx, tenant, "bob", "consult", &dialplan.Target{Kind: dialplan.KindExtension, Ref: "3002"}); err != nil {
+				t.Fatal(err)
+			}
+			y := w.legOf("3002")
+			if err := w.disp.Control(ctx, tenant, "bob", "consult-complete", nil); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "caller 2 talks to 3002 and bob is gone", func() bool {
+				return w.sw.Sim.Hears(caller2, y) && w.sw.Sim.Hears(y, caller2) && mustCall(w, bob2).State == "gone"
+			})
+			waitFor(t, "bob is free", func() bool {
+				a, err := w.eng.Agent(ctx, "bob")
+				return err == nil && a.CallID == ""
+			})
+		})
+	}
+}

@@ -232,60 +232,7 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 		w.c.Note("queue", "to caller: "+e.CallerPrompt.Render())
 		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.CallerPrompt)}})
 	}
-	for {
-		select {
-		case cmd := <-w.ctrl:
-			if next, done := w.control(ctx, cmd, leg); done {
-				_ = w.eng.CallEnded(w.bg(), w.c.ID())
-				res.Next = next
-				return res
-			}
-			continue
-		case <-w.c.Done():
-			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
-		case <-leg.Done():
-			// The agent hung up first: the caller goes to the queue's survey
-			// flow when it has one, else the call ends.
-			_ = w.eng.CallEnded(w.bg(), w.c.ID())
-			if flow := w.d.surveyFlow(w.tenant, w.queue); flow != "" {
-				_ = w.c.Unbridge(ctx)
-				w.c.Note("queue", "agent hung up first: survey "+flow)
-				res.Next = &dialplan.Target{Kind: dialplan.KindFlow, Ref: flow}
-				res.NextVars = map[string]any{"agent_id": e.AgentID, "queue": w.queue}
-				return res
-			}
-			_ = w.c.Hangup(w.bg(), controller.CauseNormalClearing)
-			return res
-		case <-ctx.Done():
-		}
-		break
-	}
-	_ = w.eng.CallEnded(w.bg(), w.c.ID())
-	return res
-}
-
-// control carries out an agent's request; done with a target means the
-// call leaves the agent for it (blind transfer).
-func (w *waiter) control(ctx context.Context, cmd control, agent *controller.Leg) (*dialplan.Target, bool) {
-	var err error
-	switch cmd.op {
-	case "hold":
-		err = w.c.Hold(ctx, w.d.opt.MusicOnHold)
-	case "unhold":
-		err = w.c.Unhold(ctx)
-	case "hangup":
-		err = w.c.Hangup(ctx, controller.CauseNormalClearing)
-	case "transfer":
-		w.c.Note("queue", "agent transferred the call to "+string(cmd.target.Kind)+":"+cmd.target.Ref)
-		_ = w.c.Unbridge(ctx)
-		_ = agent.Hangup(w.bg(), controller.CauseNormalClearing)
-		cmd.reply <- nil
-		return cmd.target, true
-	default:
-		err = fmt.Errorf("unknown operation %q", cmd.op)
-	}
-	cmd.reply <- err
-	return nil, false
+	return w.talk(ctx, e, leg, res)
 }
 
 func (w *waiter) overflowResult(ctx context.Context, o *acd.Overflow) inbound.QueueResult {

@@ -1,0 +1,231 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/inbound"
+)
+
+// conversation is a connected call and what the agent did to it: a
+// consultation with a third party, a three-way conference.
+type conversation struct {
+	w       *waiter
+	e       acd.Connect
+	agent   *controller.Leg // nil once the agent left (consult completed)
+	partner *controller.Leg // who the caller talks to (agent, or consultee after a completed consult)
+	consult *controller.Leg // the third party while consulting or in a three-way
+	room    string          // three-way conference room
+}
+
+// talk waits for the conversation to end, carrying out the agent's
+// controls meanwhile.
+func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg, res inbound.QueueResult) inbound.QueueResult {
+	cv := &conversation{w: w, e: e, agent: agent, partner: agent}
+	agentGone := func() <-chan struct{} {
+		if cv.agent == nil {
+			return nil
+		}
+		return cv.agent.Done()
+	}
+	partnerGone := func() <-chan struct{} {
+		if cv.partner == nil || cv.partner == cv.agent {
+			return nil
+		}
+		return cv.partner.Done()
+	}
+	for {
+		select {
+		case cmd := <-w.ctrl:
+			next, done := cv.control(ctx, cmd)
+			if done {
+				_ = w.eng.CallEnded(w.bg(), w.c.ID())
+				res.Next = next
+				return res
+			}
+		case <-w.c.Done():
+			cv.hangupAll()
+			_ = w.eng.CallEnded(w.bg(), w.c.ID())
+			return res
+		case <-partnerGone():
+			// The consultee the caller was handed to hung up.
+			_ = w.c.Hangup(w.bg(), controller.CauseNormalClearing)
+		case <-agentGone():
+			_ = w.eng.CallEnded(w.bg(), w.c.ID())
+			if cv.room != "" && cv.consult != nil {
+				// A three-way goes on without the agent.
+				cv.agent, cv.partner = nil, cv.consult
+				continue
+			}
+			// The agent hung up first: the caller goes to the queue's survey
+			// flow when it has one, else the call ends.
+			if cv.consult != nil {
+				_ = cv.consult.Hangup(w.bg(), controller.CauseNormalClearing)
+			}
+			if flow := w.d.surveyFlow(w.tenant, w.queue); flow != "" {
+				_ = w.c.Unbridge(ctx)
+				w.c.Note("queue", "agent hung up first: survey "+flow)
+				res.Next = &dialplan.Target{Kind: dialplan.KindFlow, Ref: flow}
+				res.NextVars = map[string]any{"agent_id": e.AgentID, "queue": w.queue}
+				return res
+			}
+			_ = w.c.Hangup(w.bg(), controller.CauseNormalClearing)
+			return res
+		case <-ctx.Done():
+			_ = w.eng.CallEnded(w.bg(), w.c.ID())
+			return res
+		}
+	}
+}
+
+func (cv *conversation) hangupAll() {
+	for _, l := range []*controller.Leg{cv.agent, cv.partner, cv.consult} {
+		if l != nil {
+			_ = l.Hangup(cv.w.bg(), controller.CauseNormalClearing)
+		}
+	}
+}
+
+// endpoint turns a transfer/consult target into something to dial.
+func (cv *conversation) endpoint(ctx context.Context, t *dialplan.Target) (controller.Endpoint, error) {
+	switch t.Kind {
+	case dialplan.KindExtension:
+		return controller.Endpoint{Kind: controller.EndpointExtension, Number: t.Ref}, nil
+	case dialplan.KindExternal:
+		if cv.w.d.opt.DefaultTrunk == "" {
+			return controller.Endpoint{}, errors.New("no trunk configured for external numbers")
+		}
+		return controller.Endpoint{Kind: controller.EndpointExternal, Number: t.Ref, Trunk: cv.w.d.opt.DefaultTrunk}, nil
+	case dialplan.KindAgent:
+		device, _, err := cv.w.d.AgentDevice(ctx, cv.w.tenant, t.Ref)
+		if err != nil || device == "" {
+			return controller.Endpoint{}, fmt.Errorf("agent %s is not logged in", t.Ref)
+		}
+		return cv.w.d.endpointFor(device)
+	}
+	return controller.Endpoint{}, fmt.Errorf("cannot consult a %s", t.Kind)
+}
+
+// control carries out one agent request; done with a target means the call
+// leaves the agent for it (blind transfer).
+func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Target, bool) {
+	w := cv.w
+	var err error
+	switch cmd.op {
+	case "hold":
+		err = w.c.Hold(ctx, w.d.opt.MusicOnHold)
+	case "unhold":
+		err = w.c.Unhold(ctx)
+	case "hangup":
+		err = w.c.Hangup(ctx, controller.CauseNormalClearing)
+	case "transfer":
+		if cv.consult != nil || cv.agent == nil {
+			err = errors.New("finish the consultation first")
+			break
+		}
+		w.c.Note("queue", "agent transferred the call to "+string(cmd.target.Kind)+":"+cmd.target.Ref)
+		_ = w.c.Unbridge(ctx)
+		_ = cv.agent.Hangup(w.bg(), controller.CauseNormalClearing)
+		cmd.reply <- nil
+		return cmd.target, true
+	case "consult":
+		err = cv.startConsult(ctx, cmd.target)
+	case "consult-cancel":
+		err = cv.cancelConsult(ctx)
+	case "consult-complete":
+		err = cv.completeConsult(ctx)
+	case "three-way":
+		err = cv.threeWay(ctx)
+	default:
+		err = fmt.Errorf("unknown operation %q", cmd.op)
+	}
+	cmd.reply <- err
+	return nil, false
+}
+
+// startConsult holds the caller and connects the agent with a third party
+// (a colleague, a supervisor for help, an external number).
+func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) error {
+	w := cv.w
+	if cv.consult != nil || cv.agent == nil || cv.room != "" {
+		return errors.New("a consultation is already going on")
+	}
+	ep, err := cv.endpoint(ctx, t)
+	if err != nil {
+		return err
+	}
+	w.c.Note("queue", "agent consults "+string(t.Kind)+":"+t.Ref+"; caller on hold")
+	if err := w.c.Unbridge(ctx); err != nil {
+		return err
+	}
+	_ = w.c.Hold(ctx, w.d.opt.MusicOnHold)
+	leg, err := w.c.Originate(ctx, ep, controller.OriginateOptions{CallerIDNum: w.c.ANI(), Timeout: 30e9})
+	if err == nil {
+		err = cv.agent.Bridge(ctx, leg)
+		if err != nil {
+			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
+		}
+	}
+	if err != nil {
+		// Back to the caller.
+		_ = w.c.Unhold(ctx)
+		_ = w.c.Bridge(ctx, cv.agent)
+		return fmt.Errorf("consult %s: %w", t.Ref, err)
+	}
+	cv.consult = leg
+	return nil
+}
+
+// cancelConsult drops the third party and reconnects the caller.
+func (cv *conversation) cancelConsult(ctx context.Context) error {
+	w := cv.w
+	if cv.consult == nil || cv.room != "" {
+		return errors.New("no consultation to cancel")
+	}
+	_ = cv.consult.Hangup(w.bg(), controller.CauseNormalClearing)
+	cv.consult = nil
+	_ = w.c.Unhold(ctx)
+	w.c.Note("queue", "consultation cancelled; caller back with the agent")
+	return w.c.Bridge(ctx, cv.agent)
+}
+
+// completeConsult hands the caller to the third party (attended transfer)
+// and frees the agent.
+func (cv *conversation) completeConsult(ctx context.Context) error {
+	w := cv.w
+	if cv.consult == nil || cv.room != "" {
+		return errors.New("no consultation to complete")
+	}
+	_ = w.c.Unhold(ctx)
+	if err := w.c.Bridge(ctx, cv.consult); err != nil {
+		return err
+	}
+	w.c.Note("queue", "attended transfer completed")
+	agent := cv.agent
+	cv.agent, cv.partner, cv.consult = nil, cv.consult, nil
+	_ = agent.Hangup(w.bg(), controller.CauseNormalClearing)
+	_ = w.eng.CallEnded(w.bg(), w.c.ID())
+	return nil
+}
+
+// threeWay puts caller, agent and the consulted party in one conference.
+func (cv *conversation) threeWay(ctx context.Context) error {
+	w := cv.w
+	if cv.consult == nil || cv.room != "" {
+		return errors.New("consult someone first, then join them")
+	}
+	room := "ipcc-" + w.c.ID()
+	_ = w.c.Unhold(ctx)
+	for _, l := range []*controller.Leg{w.c.Leg(), cv.agent, cv.consult} {
+		if err := l.JoinConference(ctx, room, controller.ConferenceOptions{}); err != nil {
+			return fmt.Errorf("three-way: %w", err)
+		}
+	}
+	cv.room = room
+	w.c.Note("queue", "three-way conference "+room)
+	return nil
+}
