@@ -288,3 +288,22 @@ func (s *Store) insertReturningID(ctx context.Context, q string, args ...any) (i
 	}
 	return res.LastInsertId()
 }
+
+// GetVoicemail loads one message of the tenant.
+func (s *Store) GetVoicemail(ctx context.Context, tenant string, id int64) (*VoicemailMessage, error) {
+	var m VoicemailMessage
+	err := s.db.GetContext(ctx, &m, s.Rebind(`SELECT id, tenant_id, mailbox, call_id, caller, path, duration_ms, created_at, heard FROM voicemail_messages WHERE tenant_id = ? AND id = ?`), tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: get voicemail %d: %w", id, mapErr(err))
+	}
+	return &m, nil
+}
+
+// DeleteVoicemail removes a message's row (the caller removes the file).
+func (s *Store) DeleteVoicemail(ctx context.Context, tenant string, id int64) error {
+	res, err := s.db.ExecContext(ctx, s.Rebind(`DELETE FROM voicemail_messages WHERE tenant_id = ? AND id = ?`), tenant, id)
+	if err != nil {
+		return fmt.Errorf("store: delete voicemail %d: %w", id, err)
+	}
+	return affectedOne(res, "voicemail message", fmt.Sprint(id))
+}
