@@ -185,6 +185,9 @@ type QueueConfig struct {
 	// SurveyFlow is the IVR flow (a survey) a caller is sent to when the
 	// agent hangs up first ("" = none).
 	SurveyFlow string `json:"survey_flow,omitempty"`
+	// Record records every answered call of the queue (强制录音); without
+	// it agents start recordings on demand.
+	Record bool `json:"record,omitempty"`
 }
 
 // Defaults used when a QueueConfig field is zero.

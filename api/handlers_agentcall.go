@@ -37,6 +37,10 @@ func (s *Server) addAgentCallRoutes() {
 		{"consult-cancel", "consult/cancel", "Drop the consulted party and return to the caller"},
 		{"consult-complete", "consult/complete", "Attended transfer: hand the caller to the consulted party and leave"},
 		{"three-way", "three-way", "Join caller, agent and the consulted party in a three-way conference"},
+		{"record-start", "record/start", "Start recording the call (on-demand recording)"},
+		{"record-stop", "record/stop", "Stop recording the call"},
+		{"record-pause", "record/pause", "Pause the recording (e.g. while the caller gives a card number); the pause is kept as silence"},
+		{"record-resume", "record/resume", "Resume a paused recording"},
 	} {
 		op := op
 		s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/" + op.path, Summary: op.summary, Tag: "agent", Roles: rolesAgents,
@@ -64,7 +68,7 @@ func (s *Server) agentCall(c echo.Context, op string, target *dialplan.Target) e
 	switch {
 	case errors.Is(err, dispatch.ErrNoCall):
 		return &Error{Status: http.StatusConflict, Code: "no_call", Message: "you are not connected to a call"}
-	case err != nil && (strings.Contains(err.Error(), "not connected") || strings.Contains(err.Error(), "consult")):
+	case err != nil && (strings.Contains(err.Error(), "not connected") || strings.Contains(err.Error(), "consult") || strings.Contains(err.Error(), "record")):
 		return &Error{Status: http.StatusConflict, Code: "no_call", Message: err.Error()}
 	case err != nil:
 		return acdError(err)

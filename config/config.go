@@ -78,6 +78,8 @@ type Media struct {
 	VoicemailDir string `mapstructure:"voicemail_dir"`
 	// DefaultTrunk is the gateway/trunk external numbers are dialled through.
 	DefaultTrunk string `mapstructure:"default_trunk"`
+	// RecordingDir is where switches write call recordings.
+	RecordingDir string `mapstructure:"recording_dir"`
 }
 
 // Switch is one media server ipcc controls.
@@ -116,6 +118,7 @@ var defaults = map[string]any{
 	"tts.espeak_binary":       "",
 	"media.voicemail_dir":     "/var/lib/ipcc/voicemail",
 	"media.default_trunk":     "",
+	"media.recording_dir":     "/var/lib/ipcc/recordings",
 	"log.level":               "info",
 }
 

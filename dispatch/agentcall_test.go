@@ -9,6 +9,7 @@ import (
 	"github.com/ipcc/ipcc/controller/sim"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/dispatch"
+	"github.com/ipcc/ipcc/store"
 )
 
 // The agent puts the caller on hold and back, then blind-transfers them to
@@ -150,6 +151,52 @@ func TestScenarioConsultThreeWayAndAttendedTransfer(t *testing.T) {
 			waitFor(t, "bob is free", func() bool {
 				a, err := w.eng.Agent(ctx, "bob")
 				return err == nil && a.CallID == ""
+			})
+		})
+	}
+}
+
+// A queue that records every call (强制录音): the recording starts when the
+// agent is connected, the agent pauses and resumes it, and its row gets
+// duration, size and checksum when the call ends.
+func TestScenarioQueueRecordsWithPause(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", Record: true}
+			row, _ := acd.QueueRow(tenant, q)
+			if err := w.st.CreateACDQueue(ctx, row); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.st.PutACDMember(ctx, &store.ACDMember{TenantID: tenant, QueueID: "support", AgentID: "bob", Level: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.ReloadConfig(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+				t.Fatal(err)
+			}
+			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138022", To: "4001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the call is being recorded", func() bool {
+				rs, _ := w.st.ListRecordings(ctx, tenant, store.RecordingFilter{})
+				return len(rs) == 1 && w.sw.Sim.Hears(caller, w.legOf("2002"))
+			})
+			if err := w.disp.Control(ctx, tenant, "bob", "record-pause", nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.disp.Control(ctx, tenant, "bob", "record-resume", nil); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond)
+			w.sw.Sim.HangupCall(caller)
+			waitFor(t, "the recording row is complete", func() bool {
+				rs, _ := w.st.ListRecordings(ctx, tenant, store.RecordingFilter{AgentID: "bob"})
+				return len(rs) == 1 && rs[0].EndedAt != nil && rs[0].SizeBytes > 44 && len(rs[0].SHA256) == 64 && rs[0].ANI == "13800138022"
 			})
 		})
 	}

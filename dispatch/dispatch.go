@@ -31,6 +31,9 @@ type Options struct {
 	MusicOnHold string
 	// DefaultTrunk dials agents whose device is an external (mobile) number.
 	DefaultTrunk string
+	// RecordingDir is where switches write call recordings, as a path the
+	// switch understands; files are named <tenant>/<date>/<call id>.wav.
+	RecordingDir string
 	// Location gives each tenant's time zone for "today" (nil: the tenant's
 	// configured zone is looked up in the store).
 	Location func(tenant string) *time.Location
@@ -282,20 +285,28 @@ func target(t acd.OverflowTarget) *dialplan.Target {
 	return &dialplan.Target{Kind: dialplan.KindHangup}
 }
 
-// surveyFlow is the queue's post-call survey flow ("" when none).
-func (d *Dispatcher) surveyFlow(tenant, queue string) string {
+// queueConfig is the stored configuration of a queue (nil when unknown).
+func (d *Dispatcher) queueConfig(tenant, queue string) *acd.QueueConfig {
 	if d.opt.Store == nil {
-		return ""
+		return nil
 	}
 	row, err := d.opt.Store.GetACDQueue(context.Background(), tenant, queue)
 	if err != nil {
-		return ""
+		return nil
 	}
 	q, err := acd.QueueFromRow(row)
 	if err != nil {
-		return ""
+		return nil
 	}
-	return q.SurveyFlow
+	return &q
+}
+
+// surveyFlow is the queue's post-call survey flow ("" when none).
+func (d *Dispatcher) surveyFlow(tenant, queue string) string {
+	if q := d.queueConfig(tenant, queue); q != nil {
+		return q.SurveyFlow
+	}
+	return ""
 }
 
 // AgentDevice implements inbound.Agents: the device an agent is logged in

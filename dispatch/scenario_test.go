@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,7 +87,7 @@ func newWorld(t *testing.T, front sim.Front) *world {
 			t.Fatal(err)
 		}
 	}
-	disp := dispatch.New(dispatch.Options{Store: st, Logger: quiet})
+	disp := dispatch.New(dispatch.Options{Store: st, Logger: quiet, RecordingDir: filepath.Dir(sw.RecordingPath("x"))})
 	t.Cleanup(func() { disp.Close() })
 	eng, err := disp.Engine(ctx, tenant)
 	if err != nil {

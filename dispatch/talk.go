@@ -20,12 +20,23 @@ type conversation struct {
 	partner *controller.Leg // who the caller talks to (agent, or consultee after a completed consult)
 	consult *controller.Leg // the third party while consulting or in a three-way
 	room    string          // three-way conference room
+	rec     *recording      // the running recording
 }
 
 // talk waits for the conversation to end, carrying out the agent's
 // controls meanwhile.
 func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg, res inbound.QueueResult) inbound.QueueResult {
 	cv := &conversation{w: w, e: e, agent: agent, partner: agent}
+	if q := w.d.queueConfig(w.tenant, w.queue); q != nil && q.Record {
+		if err := cv.startRecording(ctx, "queue records every call"); err != nil {
+			w.c.Note("record", "recording not started: "+err.Error())
+		}
+	}
+	defer func() {
+		if cv.rec != nil {
+			_ = cv.stopRecording(w.bg())
+		}
+	}()
 	agentGone := func() <-chan struct{} {
 		if cv.agent == nil {
 			return nil
@@ -140,6 +151,14 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 		err = cv.completeConsult(ctx)
 	case "three-way":
 		err = cv.threeWay(ctx)
+	case "record-start":
+		err = cv.startRecording(ctx, "agent")
+	case "record-stop":
+		err = cv.stopRecording(ctx)
+	case "record-pause":
+		err = cv.pauseRecording(ctx, true)
+	case "record-resume":
+		err = cv.pauseRecording(ctx, false)
 	default:
 		err = fmt.Errorf("unknown operation %q", cmd.op)
 	}

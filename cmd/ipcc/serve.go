@@ -141,7 +141,13 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 			return fmt.Errorf("demo: voicemail directory: %w", err)
 		}
 	}
-	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk})
+	recDir := cfg.Media.RecordingDir
+	if demoMode {
+		if recDir, err = filepath.Abs(filepath.Join("data", "recordings")); err != nil {
+			return err
+		}
+	}
+	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk, RecordingDir: recDir})
 	defer disp.Close()
 	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk})
 	if err != nil {

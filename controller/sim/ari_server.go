@@ -241,12 +241,19 @@ func (a *ariServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, jobj{{"message", "Authentication required"}})
 		return
 	}
-	path, ok := strings.CutPrefix(r.URL.Path, "/ari/")
+	// Split the escaped path, then unescape each segment: a recording name
+	// may contain "/" sent as %2F within one segment, as Asterisk allows.
+	path, ok := strings.CutPrefix(r.URL.EscapedPath(), "/ari/")
 	if !ok {
 		writeJSON(w, http.StatusNotFound, jobj{{"message", "Resource not found"}})
 		return
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
+	for i, seg := range parts {
+		if u, err := url.PathUnescape(seg); err == nil {
+			parts[i] = u
+		}
+	}
 	if parts[0] == "events" && len(parts) == 1 {
 		a.events(w, r)
 		return
