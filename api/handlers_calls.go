@@ -3,8 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,24 +30,11 @@ func (s *Server) listCalls(c echo.Context) error {
 		return err
 	}
 	f := store.CallFilter{Number: c.QueryParam("number"), Disposition: c.QueryParam("disposition")}
-	for _, q := range []struct {
-		name string
-		dst  *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v := c.QueryParam(q.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return errInvalid(q.name, "%s must be an RFC 3339 time such as 2026-11-22T08:00:00+08:00", q.name)
-			}
-			*q.dst = t
-		}
+	if err := timeRange(c, &f.Since, &f.Until); err != nil {
+		return err
 	}
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return errInvalid("limit", "limit must be 1-1000")
-		}
-		f.Limit = n
+	if err := limitParam(c, &f.Limit); err != nil {
+		return err
 	}
 	calls, err := s.opt.Store.ListCalls(c.Request().Context(), tenant, f)
 	if err != nil {

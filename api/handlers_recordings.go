@@ -1,13 +1,7 @@
 package api
 
 import (
-	"errors"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,24 +22,11 @@ func (s *Server) listRecordings(c echo.Context) error {
 		return err
 	}
 	f := store.RecordingFilter{CallID: c.QueryParam("call"), AgentID: c.QueryParam("agent"), QueueID: c.QueryParam("queue"), Number: c.QueryParam("number")}
-	for _, q := range []struct {
-		name string
-		dst  *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v := c.QueryParam(q.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return errInvalid(q.name, "%s must be an RFC 3339 time", q.name)
-			}
-			*q.dst = t
-		}
+	if err := timeRange(c, &f.Since, &f.Until); err != nil {
+		return err
 	}
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return errInvalid("limit", "limit must be 1-1000")
-		}
-		f.Limit = n
+	if err := limitParam(c, &f.Limit); err != nil {
+		return err
 	}
 	if p := principalOf(c); p.Role == auth.RoleAgent {
 		f.AgentID = p.ID // agents: their own calls only
@@ -70,22 +51,5 @@ func (s *Server) recordingAudio(c echo.Context) error {
 	if p.Role == auth.RoleAgent && r.AgentID != p.ID {
 		return errNotFound("recording")
 	}
-	_ = s.opt.Store.AddAudit(c.Request().Context(), &store.AuditEntry{TenantID: tenant, ActorID: p.ID, ActorName: p.Name, ActorKind: p.Kind,
-		Action: "GET /api/v1/recordings/:id/audio", ObjectType: "recording", ObjectID: r.ID, Status: 200,
-		RemoteAddr: c.RealIP(), RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
-	f, err := os.Open(r.Path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "the recording file is not on this controller (share media.recording_dir with the switches)"}
-		}
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentType, "audio/wav")
-	http.ServeContent(c.Response(), c.Request(), filepath.Base(r.Path), st.ModTime(), f)
-	return nil
+	return s.serveAudio(c, tenant, "recording", r.ID, r.Path, "share media.recording_dir with the switches")
 }

@@ -5,9 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -82,27 +80,7 @@ func (s *Server) voicemailAudio(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := principalOf(c)
-	// Listening is audited like a change: who heard which message.
-	_ = s.opt.Store.AddAudit(c.Request().Context(), &store.AuditEntry{TenantID: m.TenantID, ActorID: p.ID, ActorName: p.Name, ActorKind: p.Kind,
-		Action: "GET /api/v1/voicemail/:id/audio", ObjectType: "voicemail", ObjectID: strconv.FormatInt(m.ID, 10), Status: 200,
-		RemoteAddr: c.RealIP(), RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
-	f, err := os.Open(m.Path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "the recording file is not on this controller (share media.voicemail_dir with the switches)"}
-		}
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentType, "audio/wav")
-	c.Response().Header().Set("Content-Disposition", `inline; filename="`+strings.ReplaceAll(filepath.Base(m.Path), `"`, "")+`"`)
-	http.ServeContent(c.Response(), c.Request(), filepath.Base(m.Path), st.ModTime(), f)
-	return nil
+	return s.serveAudio(c, m.TenantID, "voicemail", strconv.FormatInt(m.ID, 10), m.Path, "share media.voicemail_dir with the switches")
 }
 
 func (s *Server) markVoicemail(c echo.Context) error {

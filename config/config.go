@@ -279,13 +279,13 @@ func (c *Config) Validate() error {
 		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
 	}
 	switch c.TTS.Engine {
-	case "espeak", "none":
+	case "espeak", "silent", "none":
 	case "http":
 		if !strings.HasPrefix(c.TTS.HTTPURL, "http://") && !strings.HasPrefix(c.TTS.HTTPURL, "https://") {
 			bad("tts.http_url", "must be an http(s) URL when tts.engine is http, got %q", c.TTS.HTTPURL)
 		}
 	default:
-		bad("tts.engine", "must be espeak, http or none, got %q", c.TTS.Engine)
+		bad("tts.engine", "must be espeak, http, silent or none, got %q", c.TTS.Engine)
 	}
 	if c.TTS.Engine != "none" && c.TTS.CacheDir == "" {
 		bad("tts.cache_dir", "must be set")

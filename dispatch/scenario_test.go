@@ -2,10 +2,8 @@ package dispatch_test
 
 import (
 	"context"
-	"encoding/binary"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,27 +24,6 @@ import (
 const tenant = "acme"
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-type silentEngine struct{}
-
-func (silentEngine) Kind() string { return "silent" }
-func (silentEngine) Synthesize(_ context.Context, _ tts.Request, dst string) error {
-	const samples = 800
-	b := make([]byte, 44+samples*2)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+samples*2))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], 8000)
-	binary.LittleEndian.PutUint32(b[28:], 16000)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], samples*2)
-	return os.WriteFile(dst, b, 0o644)
-}
 
 type world struct {
 	t    *testing.T
@@ -101,7 +78,7 @@ func newWorld(t *testing.T, front sim.Front) *world {
 	if err := eng.SetMembers(ctx, "support", []acd.Member{{QueueID: "support", AgentID: "ann", Level: 1}, {QueueID: "support", AgentID: "bob", Level: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	cache, _ := tts.NewCache(t.TempDir(), silentEngine{}, tts.CacheOptions{})
+	cache, _ := tts.NewCache(t.TempDir(), tts.Silent{}, tts.CacheOptions{})
 	h, err := inbound.New(inbound.Options{Store: st, Logger: quiet, Queues: disp, Agents: disp})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package inbound_test
 
 import (
 	"context"
-	"encoding/binary"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,29 +27,6 @@ import (
 )
 
 const tenant = "acme"
-
-// silentEngine "speaks" by writing a short silent WAV; the cache stamps the
-// text into it, and the simulator reports that text as heard.
-type silentEngine struct{}
-
-func (silentEngine) Kind() string { return "silent" }
-func (silentEngine) Synthesize(_ context.Context, _ tts.Request, dst string) error {
-	const samples = 800
-	b := make([]byte, 44+samples*2)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+samples*2))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], 8000)
-	binary.LittleEndian.PutUint32(b[28:], 16000)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], samples*2)
-	return os.WriteFile(dst, b, 0o644)
-}
 
 // atClock is the real clock with "now" moved to a chosen instant, so
 // schedules see business hours or a holiday while timers run for real.
@@ -144,7 +120,7 @@ func newWorld(t *testing.T, front sim.Front, now time.Time, balanceURL string) *
 			t.Fatal(err)
 		}
 	}
-	cache, err := tts.NewCache(t.TempDir(), silentEngine{}, tts.CacheOptions{})
+	cache, err := tts.NewCache(t.TempDir(), tts.Silent{}, tts.CacheOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,8 @@ func buildTTS(cfg config.TTS) (tts.Renderer, error) {
 		engine = &tts.Espeak{Binary: cfg.EspeakBinary}
 	case "http":
 		engine = &tts.HTTP{URL: cfg.HTTPURL}
+	case "silent":
+		engine = tts.Silent{}
 	default:
 		return nil, fmt.Errorf("tts.engine: unknown engine %q", cfg.Engine)
 	}

@@ -31,6 +31,7 @@ func NewSimWorld(t *testing.T, front sim.Front) *SimWorld {
 	s := sim.New(sim.Options{
 		HeartbeatInterval: 200 * time.Millisecond,
 		MediaDuration:     20 * time.Millisecond,
+		MaxMediaDuration:  100 * time.Millisecond,
 		AutoAnswer:        20 * time.Millisecond,
 		RecordingDir:      dir,
 		Logger:            quietLogger(),

@@ -1,0 +1,70 @@
+package api
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ipcc/ipcc/store"
+)
+
+// timeRange reads the since and until query parameters (RFC 3339).
+func timeRange(c echo.Context, since, until *time.Time) error {
+	for _, q := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", since}, {"until", until}} {
+		if v := c.QueryParam(q.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return errInvalid(q.name, "%s must be an RFC 3339 time such as 2026-11-22T08:00:00+08:00", q.name)
+			}
+			*q.dst = t
+		}
+	}
+	return nil
+}
+
+// limitParam reads the limit query parameter (1-1000).
+func limitParam(c echo.Context, dst *int) error {
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return errInvalid("limit", "limit must be 1-1000")
+		}
+		*dst = n
+	}
+	return nil
+}
+
+// serveAudio audits the access and streams a WAV file with HTTP Range
+// support. hint tells an admin what to share when the file is not here.
+func (s *Server) serveAudio(c echo.Context, tenant, objectType, objectID, path, hint string) error {
+	p := principalOf(c)
+	_ = s.opt.Store.AddAudit(c.Request().Context(), &store.AuditEntry{TenantID: tenant, ActorID: p.ID, ActorName: p.Name, ActorKind: p.Kind,
+		Action: c.Request().Method + " " + c.Path(), ObjectType: objectType, ObjectID: objectID, Status: 200,
+		RemoteAddr: c.RealIP(), RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "the audio file is not on this controller (" + hint + ")"}
+		}
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "audio/wav")
+	c.Response().Header().Set("Content-Disposition", `inline; filename="`+strings.ReplaceAll(filepath.Base(path), `"`, "")+`"`)
+	http.ServeContent(c.Response(), c.Request(), filepath.Base(path), st.ModTime(), f)
+	return nil
+}
