@@ -122,14 +122,22 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	renderer, err := buildTTS(cfg.TTS)
+	ttsCfg := cfg.TTS
+	if ttsCfg.Engine == "espeak" {
+		if err := (&tts.Espeak{Binary: ttsCfg.EspeakBinary}).Available(); err != nil {
+			if demoMode {
+				// The demo must run anywhere: prompts become silence of the
+				// right length, and traces still show their text.
+				log.Warn("espeak-ng not found: the demo plays text prompts as silence", "err", err)
+				ttsCfg.Engine = "silent"
+			} else {
+				log.Warn("text-to-speech prompts will fail until espeak-ng is installed (or set tts.engine)", "err", err)
+			}
+		}
+	}
+	renderer, err := buildTTS(ttsCfg)
 	if err != nil {
 		return err
-	}
-	if cfg.TTS.Engine == "espeak" {
-		if err := (&tts.Espeak{Binary: cfg.TTS.EspeakBinary}).Available(); err != nil {
-			log.Warn("text-to-speech prompts will fail until espeak-ng is installed (or set tts.engine)", "err", err)
-		}
 	}
 	vmDir := cfg.Media.VoicemailDir
 	if demoMode {
