@@ -12,9 +12,15 @@ import (
 	"github.com/ipcc/ipcc/dispatch"
 )
 
-// AgentCalls acts on the call an agent is connected to.
+// AgentCalls acts on the call an agent is connected to, and places agents'
+// own calls.
 type AgentCalls interface {
 	Control(ctx context.Context, tenant, agentID, op string, target *dialplan.Target) error
+	ClickToDial(ctx context.Context, tenant, agentID, number string) (string, error)
+}
+
+type dialRequest struct {
+	Number string `json:"number"`
 }
 
 type transferRequest struct {
@@ -50,6 +56,8 @@ func (s *Server) addAgentCallRoutes() {
 		Tag: "agent", Roles: rolesAgents, Request: transferRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentConsult("consult")})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/help", Summary: "Help request: the caller hears hold music while the agent calls a supervisor (agent id or extension); the caller can then be joined with three-way",
 		Tag: "agent", Roles: rolesAgents, Request: transferRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentConsult("consult")})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/dial", Summary: "Click-to-dial: ring your own phone, then call number and connect; you are not ready (outbound-call) until it ends",
+		Tag: "agent", Roles: rolesAgents, Request: dialRequest{}, Response: map[string]string{"call": ""}, ObjectType: "agent_call", Handler: s.agentDial})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/transfer", Summary: "Blind-transfer the caller to a queue, agent, extension, external number or flow; the call's data travels with it",
 		Tag: "agent", Roles: rolesAgents, Request: transferRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentTransfer})
 }
@@ -112,4 +120,32 @@ func (s *Server) agentConsult(op string) echo.HandlerFunc {
 		}
 		return s.agentCall(c, op, &dialplan.Target{Kind: kind, Ref: req.Target})
 	}
+}
+
+func (s *Server) agentDial(c echo.Context) error {
+	if s.opt.AgentCalls == nil {
+		return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "call control is not running in this controller"}
+	}
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var req dialRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	num := strings.TrimSpace(req.Number)
+	if !dialplan.ValidNumber(dialplan.Clean(num)) {
+		return errInvalid("number", "number %q is not a phone number", req.Number)
+	}
+	id := principalOf(c).ID
+	setAudit(c, id, map[string]any{"number": num})
+	call, err := s.opt.AgentCalls.ClickToDial(c.Request().Context(), tenant, id, dialplan.Clean(num))
+	if err != nil {
+		if ae := acdError(err); ae != err {
+			return ae
+		}
+		return &Error{Status: http.StatusConflict, Code: "dial_failed", Message: err.Error()}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"call": call})
 }

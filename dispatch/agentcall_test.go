@@ -201,3 +201,42 @@ func TestScenarioQueueRecordsWithPause(t *testing.T) {
 		})
 	}
 }
+
+// Click-to-dial: the agent's phone rings, then the customer's; they talk;
+// the agent is not offered queue calls meanwhile and is ready afterwards.
+func TestScenarioClickToDial(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			w.disp.SetDialer(w.ctl, "sw1")
+			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "3005", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005"); err == nil {
+				t.Fatal("dialing without being logged in succeeded")
+			}
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+				t.Fatal(err)
+			}
+			id, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bob, cust string
+			waitFor(t, "bob talks to 3005", func() bool {
+				bob, cust = w.legOf("2002"), w.legOf("3005")
+				return bob != "" && cust != "" && w.sw.Sim.Hears(bob, cust) && w.sw.Sim.Hears(cust, bob)
+			})
+			if a, _ := w.eng.Agent(ctx, "bob"); a.Reason != "outbound-call" {
+				t.Fatalf("bob during the call: %s %s", a.State, a.Reason)
+			}
+			w.sw.Sim.HangupCall(cust)
+			waitFor(t, "bob is ready again and the call recorded", func() bool {
+				a, _ := w.eng.Agent(ctx, "bob")
+				c, err := w.st.GetCall(ctx, tenant, id)
+				return a.State == acd.Available && err == nil && c.Direction == "outbound" && c.Disposition == "answered" && c.EndedAt != nil
+			})
+		})
+	}
+}

@@ -34,6 +34,10 @@ type Options struct {
 	// RecordingDir is where switches write call recordings, as a path the
 	// switch understands; files are named <tenant>/<date>/<call id>.wav.
 	RecordingDir string
+	// Dialer and DialSwitch place agents' click-to-dial calls (also set
+	// later with SetDialer, once the controller exists).
+	Dialer     Dialer
+	DialSwitch string
 	// Location gives each tenant's time zone for "today" (nil: the tenant's
 	// configured zone is looked up in the store).
 	Location func(tenant string) *time.Location
@@ -358,4 +362,11 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// SetDialer sets what places click-to-dial calls and on which switch.
+func (d *Dispatcher) SetDialer(dl Dialer, switchName string) {
+	d.mu.Lock()
+	d.opt.Dialer, d.opt.DialSwitch = dl, switchName
+	d.mu.Unlock()
 }

@@ -197,6 +197,10 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
+	if len(switches) > 0 {
+		// Agents' own calls leave through the first configured switch.
+		disp.SetDialer(ctl, switches[0].Name)
+	}
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = ctl.Run(runCtx) }()
 
