@@ -57,6 +57,7 @@ type CallsResult struct {
 	Gone                                 int           // commands that met a leg the caller had just hung up
 	Left                                 int           // calls still live at the end
 	ProbeP99, ProbeMax                   time.Duration // oversleep of a 1 ms sleeper in this process
+	PlaceLag                             time.Duration // how late the last call was placed (a slow simulator)
 }
 
 // RunCalls measures the command round trip with opts.Calls concurrent calls
@@ -78,6 +79,7 @@ func RunCalls(ctx context.Context, kind string, o CallsOptions) (Section, CallsR
 	}
 	sec.info("calls placed / handled / answered / digit collected", "%d / %d / %d / %d", res.Placed, res.Handled, res.Answered, res.Collected)
 	sec.check("peak concurrent calls", fmt.Sprint(res.Peak), fmt.Sprintf("%d", o.Calls), res.Peak >= o.Calls)
+	sec.info("last call placed", "%s behind the %.0f/s schedule (sim.PlaceCall waiting for the simulator)", fmtDur(res.PlaceLag), o.Rate)
 	sec.info("commands timed", "%d", res.Commands)
 	sec.check("p99 command round trip", fmtDur(res.P99), "< 5 ms", res.Commands > 0 && res.P99 < 5*time.Millisecond)
 	sec.info("p50 / max command round trip", "%s / %s", fmtDur(res.P50), fmtDur(res.Max))
@@ -216,6 +218,7 @@ func runCalls(ctx context.Context, kind string, o CallsOptions) (CallsResult, er
 			break
 		}
 		res.Placed++
+		res.PlaceLag = max(time.Since(at), 0)
 	}
 	// The last calls need a moment to be answered and to finish the prompt.
 	time.Sleep(min(2*time.Second, o.Hold/2))

@@ -19,7 +19,7 @@
 //     simulator (controller/sim, in process), with the command round trip of
 //     every driver call timed.
 //   - Slow consumer: the Events() consumer stalls for seconds while the
-//     sender keeps sending at a steady rate; the sender times its longest
-//     blocked write (the ESL replayer, an ARI WebSocket server of this
-//     package) and the consumer checks that every event arrives afterwards.
+//     sender keeps sending at a steady rate; the sender (the ESL replayer,
+//     or the ARI server the same process runs) times its longest blocked
+//     write and the consumer checks that every event arrives afterwards.
 package switchbench

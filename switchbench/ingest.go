@@ -23,6 +23,9 @@ type IngestOptions struct {
 	LatencyEvents int64   // events of the latency phase (default 150,000)
 	SkipEslgo     bool    // do not measure the eslgo baseline
 	SkipNoGap     bool    // do not measure latency without Event-Sequence gaps
+	// ReorderWindow is passed to the driver's Config (0 = the driver's
+	// default), to measure what the reorder buffer costs.
+	ReorderWindow time.Duration
 	Spawn         Spawner // how to start the replayer process (default DefaultSpawner)
 }
 
@@ -87,6 +90,7 @@ func RunIngest(ctx context.Context, o IngestOptions) (Section, IngestResult) {
 		fmt.Sprintf("latency phase: %d events at %.0f events/s; latency = consumer's clock − Event-Date-Timestamp stamped by the replayer just before its write",
 			o.LatencyEvents, o.LatencyRate),
 		"Event-Sequence skips 0.7 numbers per event on average, as for a client subscribed to some events only (FreeSWITCH numbers every event it fires)",
+		fmt.Sprintf("driver: freeswitch.Config defaults, ReorderWindow %s", reorderText(o.ReorderWindow)),
 	}
 	var res IngestResult
 	p, err := startReplay(ctx, o.Spawn)
@@ -171,8 +175,9 @@ func streamTimeout(events int64, rate float64) time.Duration {
 	return d
 }
 
-func startFS(ctx context.Context, addr string) (*freeswitch.Driver, func(), error) {
-	d := freeswitch.New(freeswitch.Config{Name: "bench-fs", Addr: addr, Password: "ClueCon"}, discardLogger())
+func startFS(ctx context.Context, cfg freeswitch.Config) (*freeswitch.Driver, func(), error) {
+	cfg.Name, cfg.Password = "bench-fs", "ClueCon"
+	d := freeswitch.New(cfg, discardLogger())
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = d.Run(rctx); close(done) }()
@@ -184,7 +189,7 @@ func startFS(ctx context.Context, addr string) (*freeswitch.Driver, func(), erro
 }
 
 func ingestDriver(ctx context.Context, p *replayProc, o IngestOptions, res *IngestResult) error {
-	d, stop, err := startFS(ctx, p.Addr)
+	d, stop, err := startFS(ctx, freeswitch.Config{Addr: p.Addr, ReorderWindow: o.ReorderWindow})
 	if err != nil {
 		return err
 	}
@@ -281,4 +286,11 @@ func ingestLatency(ctx context.Context, p *replayProc, c *consumer, o IngestOpti
 	res.Delivered += total
 	lat := c.latencies()
 	return lat.quantile(0.50), lat.quantile(0.99), lat.max(), ok, nil
+}
+
+func reorderText(d time.Duration) string {
+	if d <= 0 {
+		return "default (5ms)"
+	}
+	return d.String()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/controller/asterisk"
+	"github.com/ipcc/ipcc/controller/freeswitch"
 )
 
 // StallOptions size the slow-consumer measurement.
@@ -132,7 +133,7 @@ func stall(ctx context.Context, kind string, o StallOptions, total int64, res *S
 	arrive, stream := "arrive", "stream"
 	switch kind {
 	case "freeswitch":
-		d, stop, _ := startFS(ctx, p.Addr)
+		d, stop, _ := startFS(ctx, freeswitch.Config{Addr: p.Addr})
 		defer stop()
 		events, connected = d.Events(), d.Connected
 		depth = func() int { s := d.Stats(); return s.QueueDepth + s.HeldEvents }

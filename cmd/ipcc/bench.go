@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +26,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 func newBenchSwitchCmd(g *globals) *cobra.Command {
 	var o switchbench.Options
 	var asJSON, strict bool
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "switch",
 		Short: "Measure the switch drivers: ESL ingest, concurrent calls, slow consumer",
@@ -43,6 +46,17 @@ down with --calls, --rate, --esl-events for a quick run. Run it on a quiet machi
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			progress := func(s switchbench.Section) {
 				if !asJSON {
 					switchbench.WriteSection(out, s)
@@ -79,6 +93,7 @@ down with --calls, --rate, --esl-events for a quick run. Run it on a quiet machi
 	f.IntVar(&o.Ingest.Legs, "esl-legs", 1000, "ingest: calls the events belong to")
 	f.Float64Var(&o.Ingest.LatencyRate, "latency-rate", 30_000, "ingest: events/s of the latency phase")
 	f.Int64Var(&o.Ingest.LatencyEvents, "latency-events", 150_000, "ingest: events of the latency phase")
+	f.DurationVar(&o.Ingest.ReorderWindow, "reorder-window", 0, "ingest: the FreeSWITCH driver's ReorderWindow (default: the driver's default)")
 	f.IntVar(&o.Calls.Calls, "calls", 5000, "calls: concurrent calls to reach")
 	f.Float64Var(&o.Calls.Rate, "rate", 100, "calls: new calls per second")
 	f.DurationVar(&o.Calls.Hold, "hold", 10*time.Second, "calls: how long all calls are held before the callers hang up")
@@ -86,6 +101,7 @@ down with --calls, --rate, --esl-events for a quick run. Run it on a quiet machi
 	f.DurationVar(&o.Stall.Stall, "stall", 5*time.Second, "stall: how long the event consumer sleeps")
 	f.Float64Var(&o.Stall.Rate, "stall-rate", 10_000, "stall: events/s the switch sends meanwhile")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the driver side) to the file")
 	f.BoolVar(&strict, "strict", false, "exit with an error when a target is missed")
 	return cmd
 }
