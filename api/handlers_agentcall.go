@@ -19,6 +19,10 @@ type AgentCalls interface {
 	ClickToDial(ctx context.Context, tenant, agentID, number string) (string, error)
 }
 
+type flowRequest struct {
+	Flow string `json:"flow"`
+}
+
 type dialRequest struct {
 	Number string `json:"number"`
 }
@@ -56,6 +60,8 @@ func (s *Server) addAgentCallRoutes() {
 		Tag: "agent", Roles: rolesAgents, Request: transferRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentConsult("consult")})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/help", Summary: "Help request: the caller hears hold music while the agent calls a supervisor (agent id or extension); the caller can then be joined with three-way",
 		Tag: "agent", Roles: rolesAgents, Request: transferRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentConsult("consult")})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/flow", Summary: "Send the caller into a flow (identity check, payment, survey) and take them back when it ends",
+		Tag: "agent", Roles: rolesAgents, Request: flowRequest{}, Status: http.StatusNoContent, ObjectType: "agent_call", Handler: s.agentFlow})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/dial", Summary: "Click-to-dial: ring your own phone, then call number and connect; you are not ready (outbound-call) until it ends",
 		Tag: "agent", Roles: rolesAgents, Request: dialRequest{}, Response: map[string]string{"call": ""}, ObjectType: "agent_call", Handler: s.agentDial})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/agent/call/transfer", Summary: "Blind-transfer the caller to a queue, agent, extension, external number or flow; the call's data travels with it",
@@ -148,4 +154,16 @@ func (s *Server) agentDial(c echo.Context) error {
 		return &Error{Status: http.StatusConflict, Code: "dial_failed", Message: err.Error()}
 	}
 	return c.JSON(http.StatusOK, map[string]string{"call": call})
+}
+
+func (s *Server) agentFlow(c echo.Context) error {
+	var req flowRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	req.Flow = strings.TrimSpace(req.Flow)
+	if req.Flow == "" || len(req.Flow) > 64 {
+		return errInvalid("flow", "flow id is required")
+	}
+	return s.agentCall(c, "flow", &dialplan.Target{Kind: dialplan.KindFlow, Ref: req.Flow})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ipcc/ipcc/controller/sim"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/dispatch"
+	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -236,6 +237,55 @@ func TestScenarioClickToDial(t *testing.T) {
 				a, _ := w.eng.Agent(ctx, "bob")
 				c, err := w.st.GetCall(ctx, tenant, id)
 				return a.State == acd.Available && err == nil && c.Direction == "outbound" && c.Disposition == "answered" && c.EndedAt != nil
+			})
+		})
+	}
+}
+
+// The agent sends the caller into an identity-check flow; the caller types
+// a PIN and comes back to the agent.
+func TestScenarioSendCallerIntoFlowAndBack(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			h, err := inbound.New(inbound.Options{Store: w.st, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.disp.SetFlowRunner(h)
+			doc := `{"id":"idcheck","start":"ask","language":"en","nodes":[
+			 {"id":"ask","type":"collect","prompt":[{"tts":"Enter your PIN."}],"min":4,"max":4,"variable":"pin","next":"back","fallback":"back"},
+			 {"id":"back","type":"transfer","kind":"agent","target":"${agent_id}","prompt":[{"tts":"Thank you, back to your agent."}]}]}`
+			if err := w.st.CreateFlow(ctx, &store.Flow{TenantID: tenant, ID: "idcheck", Name: "ID", Draft: doc}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.st.PublishFlow(ctx, tenant, "idcheck", doc, "test"); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+				t.Fatal(err)
+			}
+			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138011", To: "4001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bob string
+			waitFor(t, "caller and bob talk", func() bool {
+				bob = w.legOf("2002")
+				return bob != "" && w.sw.Sim.Hears(caller, bob)
+			})
+			if err := w.disp.Control(ctx, tenant, "bob", "flow", &dialplan.Target{Kind: dialplan.KindFlow, Ref: "idcheck"}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the caller hears the PIN prompt, away from bob", func() bool {
+				return w.heard(caller, "Enter your PIN") && !w.sw.Sim.Hears(caller, bob)
+			})
+			if err := w.sw.Sim.Press(caller, "4321"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the caller is back with bob", func() bool {
+				return w.heard(caller, "back to your agent") && w.sw.Sim.Hears(caller, bob) && w.sw.Sim.Hears(bob, caller)
 			})
 		})
 	}

@@ -56,6 +56,7 @@ type Dispatcher struct {
 	waiting map[string]*waiter // tenant + "/" + call id
 	subs    map[int]chan Event
 	nextSub int
+	flows   FlowRunner
 }
 
 // New starts a dispatcher; Close stops it.
@@ -368,5 +369,17 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 func (d *Dispatcher) SetDialer(dl Dialer, switchName string) {
 	d.mu.Lock()
 	d.opt.Dialer, d.opt.DialSwitch = dl, switchName
+	d.mu.Unlock()
+}
+
+// FlowRunner runs an IVR flow on a connected call and hands it back.
+type FlowRunner interface {
+	Consult(ctx context.Context, c *controller.Call, tenant, flowID string, vars map[string]any) (map[string]any, error)
+}
+
+// SetFlowRunner sets what runs flows for agents who send a caller into one.
+func (d *Dispatcher) SetFlowRunner(f FlowRunner) {
+	d.mu.Lock()
+	d.flows = f
 	d.mu.Unlock()
 }

@@ -151,6 +151,11 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 		err = cv.completeConsult(ctx)
 	case "three-way":
 		err = cv.threeWay(ctx)
+	case "flow":
+		// The request is answered as soon as the caller is on the way; the
+		// flow then runs here and the caller comes back to the agent.
+		cv.sendToFlow(ctx, cmd.target.Ref, cmd.reply)
+		return nil, false
 	case "record-start":
 		err = cv.startRecording(ctx, "agent")
 	case "record-stop":
@@ -247,4 +252,40 @@ func (cv *conversation) threeWay(ctx context.Context) error {
 	cv.room = room
 	w.c.Note("queue", "three-way conference "+room)
 	return nil
+}
+
+// sendToFlow takes the caller away from the agent into a flow (identity
+// check, payment, survey) and brings them back when it ends — the flow ends
+// with a transfer to the agent (target ${agent_id}); the agent waits on the
+// line meanwhile and the flow's variables go into the call's trace.
+func (cv *conversation) sendToFlow(ctx context.Context, flowID string, reply chan error) {
+	w := cv.w
+	w.d.mu.Lock()
+	runner := w.d.flows
+	w.d.mu.Unlock()
+	switch {
+	case runner == nil:
+		reply <- errors.New("flows cannot be run from here")
+		return
+	case cv.agent == nil || cv.consult != nil || cv.room != "":
+		reply <- errors.New("finish the consultation first")
+		return
+	}
+	if err := w.c.Unbridge(ctx); err != nil {
+		reply <- err
+		return
+	}
+	reply <- nil
+	w.c.Note("queue", "agent sent the caller into flow "+flowID)
+	vars, err := runner.Consult(ctx, w.c, w.tenant, flowID, map[string]any{"agent_id": cv.e.AgentID, "queue": w.queue})
+	if errors.Is(err, controller.ErrHungUp) {
+		return // the conversation loop sees the caller gone
+	}
+	if err != nil {
+		w.c.Note("queue", "flow "+flowID+": "+err.Error())
+	}
+	w.c.Note("queue", fmt.Sprintf("caller back from flow %s (variables %v)", flowID, vars))
+	if err := w.c.Bridge(ctx, cv.agent); err != nil {
+		w.c.Note("queue", "reconnect after flow: "+err.Error())
+	}
 }

@@ -272,3 +272,26 @@ func (s scheduleSource) Evaluate(ctx context.Context, tenant, id string, t time.
 	}
 	return string(sc.Evaluate(t).Branch), nil
 }
+
+// Consult runs a tenant's published flow on a call that is connected to an
+// agent (identity check, survey, payment) and returns its variables, so
+// the agent can take the caller back; the flow must not transfer or hang
+// up to hand the caller back.
+func (h *Handler) Consult(ctx context.Context, c *controller.Call, tenant, flowID string, vars map[string]any) (map[string]any, error) {
+	f, version, err := h.be.Published(ctx, tenant, flowID)
+	if err != nil {
+		return nil, fmt.Errorf("inbound: flow %q: %w", flowID, err)
+	}
+	in := ivrflows.New(ivrflows.Options{
+		Tenant: tenant, Clock: h.opt.Clock, Schedules: scheduleSource{h.opt.Store},
+		Voicemail: h.be, Surveys: h.be, Flows: h.be, HTTP: h.opt.HTTP, RecordingDir: h.opt.VoicemailDir, Vars: vars,
+	})
+	res := in.Run(ctx, c, f, version)
+	switch res.Outcome.Kind {
+	case ivrflows.OutcomeCallerHangup:
+		return res.Vars, controller.ErrHungUp
+	case ivrflows.OutcomeLimit, ivrflows.OutcomeError:
+		return res.Vars, fmt.Errorf("inbound: flow %q ended with %s: %s", flowID, res.Outcome.Kind, res.Outcome.Reason)
+	}
+	return res.Vars, nil
+}

@@ -161,6 +161,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
+	disp.SetFlowRunner(handler)
 	ctl, err := controller.New(controller.Options{Logger: log, Registerer: reg, TTS: renderer, Handler: handler.Handle})
 	if err != nil {
 		return err
