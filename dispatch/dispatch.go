@@ -220,7 +220,7 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	if err != nil {
 		return inbound.QueueResult{}, fmt.Errorf("dispatch: engine of tenant %s: %w", q.Tenant, err)
 	}
-	w := &waiter{d: d, eng: eng, c: c, tenant: q.Tenant, queue: q.Queue, joined: time.Now(), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{},
+	w := &waiter{d: d, eng: eng, c: c, tenant: q.Tenant, queue: q.Queue, joined: time.Now(), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
 		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
 	key := q.Tenant + "/" + c.ID()
 	d.mu.Lock()

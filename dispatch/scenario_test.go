@@ -176,6 +176,10 @@ func TestScenarioQueueToAgent(t *testing.T) {
 				calls, _ := w.st.ListCalls(ctx, tenant, store.CallFilter{})
 				return len(calls) == 1 && calls[0].AgentID == "bob" && calls[0].Disposition == "answered" && calls[0].EndedAt != nil
 			})
+			calls, _ := w.st.ListCalls(ctx, tenant, store.CallFilter{})
+			if c := calls[0]; c.WaitMS < 1000 || c.RingMS <= 0 || c.TalkMS <= 0 {
+				t.Fatalf("durations: wait %d ms, ring %d ms, talk %d ms", c.WaitMS, c.RingMS, c.TalkMS)
+			}
 		})
 	}
 }

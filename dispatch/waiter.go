@@ -26,8 +26,10 @@ type waiter struct {
 	effects *effectQueue[acd.Effect]
 	legs    *effectQueue[legEvent]
 	offers  map[uint64]*controller.Leg
-	stop    chan struct{}
-	ctrl    chan control
+	// offeredAt is when each offer started ringing (ring time).
+	offeredAt map[uint64]time.Time
+	stop      chan struct{}
+	ctrl      chan control
 }
 
 // control is an agent's request on the connected call.
@@ -96,9 +98,9 @@ func (w *waiter) abandoned() inbound.QueueResult {
 	w.cancelAll("caller left")
 	_ = w.eng.CallEnded(w.bg(), w.c.ID())
 	if ringing {
-		return inbound.QueueResult{Disposition: "abandoned_ringing"}
+		return inbound.QueueResult{Disposition: "abandoned_ringing", Waited: time.Since(w.joined)}
 	}
-	return inbound.QueueResult{Disposition: "abandoned_queue"}
+	return inbound.QueueResult{Disposition: "abandoned_queue", Waited: time.Since(w.joined)}
 }
 
 func (w *waiter) cancelAll(why string) {
@@ -187,6 +189,7 @@ func (w *waiter) offer(ctx context.Context, e acd.Offer) {
 			Vars: map[string]string{"ipcc_queue": e.QueueID, "ipcc_agent": e.AgentID}})
 		if err == nil {
 			w.offers[e.OfferID] = leg
+			w.offeredAt[e.OfferID] = time.Now()
 			w.c.Note("queue", fmt.Sprintf("ringing agent %s on %s", e.AgentID, e.Device))
 			go w.watch(e.OfferID, leg)
 			return
@@ -206,7 +209,10 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 	}
 	delete(w.offers, e.OfferID)
 	w.cancelAll("answered elsewhere")
-	res := inbound.QueueResult{Agent: e.AgentID, Disposition: "answered"}
+	res := inbound.QueueResult{Agent: e.AgentID, Disposition: "answered", Waited: e.Waited}
+	if at, ok := w.offeredAt[e.OfferID]; ok {
+		res.Ringing = time.Since(at)
+	}
 	if e.AgentPrompt != nil {
 		// The agent hears the queue and how long the caller waited.
 		w.c.Note("queue", "to agent: "+e.AgentPrompt.Render())
@@ -226,6 +232,7 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 		}
 		return inbound.QueueResult{Disposition: "failed"}
 	}
+	res.TalkFrom = time.Now()
 	w.c.Note("queue", fmt.Sprintf("connected to agent %s after waiting %s", e.AgentID, e.Waited.Round(time.Second)))
 	if e.CallerPrompt != nil {
 		// 工号播报: the caller hears the agent's number.
@@ -240,7 +247,7 @@ func (w *waiter) overflowResult(ctx context.Context, o *acd.Overflow) inbound.Qu
 		return inbound.QueueResult{Disposition: "failed"}
 	}
 	t := target(o.Target)
-	return inbound.QueueResult{Next: t, Disposition: "overflow_" + string(o.Reason)}
+	return inbound.QueueResult{Next: t, Disposition: "overflow_" + string(o.Reason), Waited: o.Waited}
 }
 
 // promptMedia renders an announcement as TTS in its language.

@@ -56,6 +56,10 @@ type QueueResult struct {
 	NextVars map[string]any
 	// Disposition for the call record (answered, abandoned_queue, ...).
 	Disposition string
+	// Waited in the queue, Ringing the agent who answered, and when the
+	// conversation with a person began (zero when nobody answered).
+	Waited, Ringing time.Duration
+	TalkFrom        time.Time
 }
 
 // Options wire a Handler.
@@ -133,6 +137,8 @@ type call struct {
 	last   string // the agent who last served this caller
 	// vars are handed to the next flow (set by a queue for its survey).
 	vars map[string]any
+	// talkFrom is when a person answered (for the talk time).
+	talkFrom time.Time
 }
 
 // Handle runs one inbound call; it returns when the call is over.
@@ -267,6 +273,12 @@ func (h *Handler) finish(k *call) {
 	}
 	now := time.Now().UTC()
 	k.rec.EndedAt = &now
+	if !k.talkFrom.IsZero() {
+		k.rec.TalkMS = now.Sub(k.talkFrom).Milliseconds()
+	}
+	if k.rec.IVRMS == 0 && k.rec.FlowID != "" && k.rec.QueueID == "" {
+		k.rec.IVRMS = now.Sub(k.rec.StartedAt).Milliseconds()
+	}
 	if cause, by, ok := k.c.HangupCause(); ok {
 		k.rec.HangupCause, k.rec.HangupBy = string(cause), by.String()
 	}

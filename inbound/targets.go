@@ -171,6 +171,9 @@ func (h *Handler) voicemail(ctx context.Context, k *call, mailbox string) *dialp
 // queue hands the call to the ACD.
 func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Target {
 	k.rec.QueueID = queue
+	if k.rec.IVRMS == 0 {
+		k.rec.IVRMS = time.Since(k.rec.StartedAt).Milliseconds()
+	}
 	if h.opt.Queues == nil {
 		k.c.Note("queue", "no ACD is running; queue "+queue+" cannot take calls")
 		k.rec.Disposition = "failed"
@@ -187,6 +190,11 @@ func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Ta
 	if res.Agent != "" {
 		k.rec.AgentID = res.Agent
 		k.markAnswered()
+	}
+	k.rec.WaitMS += res.Waited.Milliseconds()
+	k.rec.RingMS += res.Ringing.Milliseconds()
+	if !res.TalkFrom.IsZero() && k.talkFrom.IsZero() {
+		k.talkFrom = res.TalkFrom
 	}
 	if res.Disposition != "" {
 		k.rec.Disposition = res.Disposition
@@ -249,6 +257,9 @@ func (h *Handler) dial(ctx context.Context, k *call, ep controller.Endpoint, t d
 		k.rec.AgentID = t.Ref
 	}
 	k.rec.Disposition = "answered"
+	if k.talkFrom.IsZero() {
+		k.talkFrom = time.Now()
+	}
 	h.save(k)
 	// The conversation lasts until either side hangs up; then the other goes.
 	select {

@@ -27,9 +27,15 @@ type CallRecord struct {
 	HangupCause string     `db:"hangup_cause" json:"hangup_cause"`
 	HangupBy    string     `db:"hangup_by" json:"hangup_by"`
 	Trace       string     `db:"trace" json:"-"`
+	// Milliseconds in the IVR, waiting in a queue, ringing the agent who
+	// answered, and talking (answer by a person to the end).
+	IVRMS  int64 `db:"ivr_ms" json:"ivr_ms"`
+	WaitMS int64 `db:"wait_ms" json:"wait_ms"`
+	RingMS int64 `db:"ring_ms" json:"ring_ms"`
+	TalkMS int64 `db:"talk_ms" json:"talk_ms"`
 }
 
-const callCols = `tenant_id, id, switch, leg, direction, ani, dnis, started_at, answered_at, ended_at, disposition, route_id, flow_id, queue_id, agent_id, target, hangup_cause, hangup_by, trace`
+const callCols = `tenant_id, id, switch, leg, direction, ani, dnis, started_at, answered_at, ended_at, disposition, route_id, flow_id, queue_id, agent_id, target, hangup_cause, hangup_by, trace, ivr_ms, wait_ms, ring_ms, talk_ms`
 
 func utcp(t *time.Time) *time.Time {
 	if t == nil {
@@ -45,13 +51,15 @@ func (s *Store) SaveCall(ctx context.Context, c *CallRecord) error {
 	if c.Trace == "" {
 		c.Trace = "[]"
 	}
-	q := `INSERT INTO calls (` + callCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	q := `INSERT INTO calls (` + callCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = excluded.leg, direction = excluded.direction,
  ani = excluded.ani, dnis = excluded.dnis, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
  disposition = excluded.disposition, route_id = excluded.route_id, flow_id = excluded.flow_id, queue_id = excluded.queue_id,
- agent_id = excluded.agent_id, target = excluded.target, hangup_cause = excluded.hangup_cause, hangup_by = excluded.hangup_by, trace = excluded.trace`
+ agent_id = excluded.agent_id, target = excluded.target, hangup_cause = excluded.hangup_cause, hangup_by = excluded.hangup_by, trace = excluded.trace,
+ ivr_ms = excluded.ivr_ms, wait_ms = excluded.wait_ms, ring_ms = excluded.ring_ms, talk_ms = excluded.talk_ms`
 	_, err := s.db.ExecContext(ctx, s.Rebind(q), c.TenantID, c.ID, c.Switch, c.Leg, c.Direction, c.ANI, c.DNIS, c.StartedAt.UTC(),
-		utcp(c.AnsweredAt), utcp(c.EndedAt), c.Disposition, c.RouteID, c.FlowID, c.QueueID, c.AgentID, c.Target, c.HangupCause, c.HangupBy, c.Trace)
+		utcp(c.AnsweredAt), utcp(c.EndedAt), c.Disposition, c.RouteID, c.FlowID, c.QueueID, c.AgentID, c.Target, c.HangupCause, c.HangupBy, c.Trace,
+		c.IVRMS, c.WaitMS, c.RingMS, c.TalkMS)
 	if err != nil {
 		return fmt.Errorf("store: save call %s: %w", c.ID, mapErr(err))
 	}
