@@ -62,8 +62,9 @@ type Config struct {
 	// ReorderWindow is the longest an event waits for a missing lower
 	// Event-Sequence before it is released anyway. The driver's own reader
 	// keeps the wire order, so the buffer only repairs FreeSWITCH's
-	// cross-thread inversions and gaps (events not subscribed to) cost at
-	// most this much latency. Default 5ms.
+	// cross-thread inversions (microseconds apart on the wire) and gaps
+	// (events not subscribed to) cost at most this much latency. Default
+	// 300µs.
 	ReorderWindow time.Duration
 	ReconnectMin  time.Duration // first reconnect delay (default 500ms), doubled up to ReconnectMax
 	ReconnectMax  time.Duration // default 30s
@@ -102,7 +103,7 @@ func (c Config) withDefaults() Config {
 	def(&c.DialTimeout, 5*time.Second)
 	def(&c.CommandTimeout, 5*time.Second)
 	def(&c.HeartbeatInterval, 20*time.Second)
-	def(&c.ReorderWindow, 5*time.Millisecond)
+	def(&c.ReorderWindow, 300*time.Microsecond)
 	def(&c.ReconnectMin, 500*time.Millisecond)
 	def(&c.ReconnectMax, 30*time.Second)
 	if c.DIDVariable == "" {

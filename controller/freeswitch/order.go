@@ -134,7 +134,7 @@ loop:
 	if len(r.fifo) > 0 {
 		next = r.fifo[0].arrived.Add(r.window).Sub(now)
 		if next <= 0 {
-			next = time.Millisecond
+			next = 50 * time.Microsecond
 		}
 	}
 	r.mu.Unlock()

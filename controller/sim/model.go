@@ -183,25 +183,29 @@ type HearingChange struct {
 
 // Model is the shared state of all front-ends.
 type Model struct {
-	mu       sync.Mutex
-	opts     Options
-	chans    map[string]*Channel
-	order    []string
-	bridges  map[string]*Bridge
-	confs    map[string]*Conference
-	plays    map[string]*Playback
-	recs     map[string]*Recording
-	stored   map[string]*Recording // Asterisk stored recordings by name
-	phones   map[string]EndpointSpec
-	sinks    []sink
-	history  []HearingChange
-	lastPair string
-	seq      int
-	closed   bool
-	timers   map[*time.Timer]struct{}
-	wg       sync.WaitGroup
-	started  time.Time
-	sessions int
+	mu    sync.Mutex
+	opts  Options
+	chans map[string]*Channel
+	// live holds the channels that have not ended: hearing is computed
+	// over them, not over every channel the simulator ever had.
+	liveChans map[string]*Channel
+	order     []string
+	bridges   map[string]*Bridge
+	confs     map[string]*Conference
+	plays     map[string]*Playback
+	recs      map[string]*Recording
+	stored    map[string]*Recording // Asterisk stored recordings by name
+	phones    map[string]EndpointSpec
+	sinks     []sink
+	history   []HearingChange
+	lastPair  string
+	lastSig   uint64
+	seq       int
+	closed    bool
+	timers    map[*time.Timer]struct{}
+	wg        sync.WaitGroup
+	started   time.Time
+	sessions  int
 }
 
 // sink receives model events while Model.mu is held. It must not block and
@@ -212,16 +216,17 @@ type sink interface {
 
 func newModel(o Options) *Model {
 	return &Model{
-		opts:    o,
-		chans:   map[string]*Channel{},
-		bridges: map[string]*Bridge{},
-		confs:   map[string]*Conference{},
-		plays:   map[string]*Playback{},
-		recs:    map[string]*Recording{},
-		stored:  map[string]*Recording{},
-		phones:  map[string]EndpointSpec{},
-		timers:  map[*time.Timer]struct{}{},
-		started: time.Now(),
+		opts:      o,
+		chans:     map[string]*Channel{},
+		liveChans: map[string]*Channel{},
+		bridges:   map[string]*Bridge{},
+		confs:     map[string]*Conference{},
+		plays:     map[string]*Playback{},
+		recs:      map[string]*Recording{},
+		stored:    map[string]*Recording{},
+		phones:    map[string]EndpointSpec{},
+		timers:    map[*time.Timer]struct{}{},
+		started:   time.Now(),
 	}
 }
 
@@ -300,6 +305,7 @@ func (m *Model) newChannel(id string, f Front, inbound bool, name string) *Chann
 	m.sessions++
 	c := &Channel{ID: id, Name: name, Front: f, Inbound: inbound, Vars: newVars(), Created: time.Now(), seq: m.seq}
 	m.chans[id] = c
+	m.liveChans[id] = c
 	m.order = append(m.order, id)
 	return c
 }
@@ -392,7 +398,7 @@ func (m *Model) edges() map[string]map[string]bool {
 			}
 		}
 	}
-	for _, c := range m.chans {
+	for _, c := range m.liveChans {
 		if !c.alive() {
 			continue
 		}
@@ -482,7 +488,7 @@ func (m *Model) hears(e map[string]map[string]bool, listener, speaker string) bo
 func (m *Model) pairs() [][2]string {
 	e := m.edges()
 	var out [][2]string
-	for _, c := range m.chans {
+	for _, c := range m.liveChans {
 		if !c.alive() || c.relay {
 			continue
 		}
@@ -501,6 +507,15 @@ func (m *Model) pairs() [][2]string {
 
 // recordHearing appends a history entry when who-hears-whom changed.
 func (m *Model) recordHearing() {
+	// Most commands change nothing anyone hears: a cheap order-free
+	// signature of everything hearing depends on skips the full
+	// computation then (it is what limits the simulator at thousands of
+	// calls).
+	sig := m.hearingSignature()
+	if sig == m.lastSig && m.lastPair != "" {
+		return
+	}
+	m.lastSig = sig
 	p := m.pairs()
 	key := fmt.Sprint(p)
 	if key == m.lastPair {
@@ -541,4 +556,46 @@ func causeCode(name string) int {
 		return n
 	}
 	return 16
+}
+
+// hearingSignature hashes, independent of map order, every input of edges:
+// live channels' state, hold, mute, link and spy, bridges and conferences.
+func (m *Model) hearingSignature() uint64 {
+	var sig uint64
+	mix := func(parts ...string) uint64 {
+		h := uint64(14695981039346656037)
+		for _, p := range parts {
+			for i := 0; i < len(p); i++ {
+				h ^= uint64(p[i])
+				h *= 1099511628211
+			}
+			h ^= 0xff
+			h *= 1099511628211
+		}
+		return h
+	}
+	b := func(v bool) string {
+		if v {
+			return "1"
+		}
+		return "0"
+	}
+	for _, c := range m.liveChans {
+		spy := ""
+		if c.Spy != nil {
+			spy = c.Spy.Target + "|" + c.Spy.Mode + "|" + c.Spy.SpyDir + "|" + c.Spy.Whisper
+		}
+		sig += mix("c", c.ID, strconv.Itoa(int(c.State)), b(c.Held), b(c.MOH), b(c.MuteIn), b(c.MuteOut), b(c.relay), c.Link, spy)
+	}
+	for _, br := range m.bridges {
+		for _, ch := range br.Channels {
+			sig += mix("b", br.ID, br.Type, ch)
+		}
+	}
+	for _, cf := range m.confs {
+		for _, mb := range cf.Members {
+			sig += mix("f", cf.Name, mb.Chan, b(mb.Muted))
+		}
+	}
+	return sig
 }

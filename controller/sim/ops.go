@@ -137,6 +137,7 @@ func (m *Model) hangup(c *Channel, cause, by string) {
 		m.emit(e)
 	}
 	c.State = StateGone
+	delete(m.liveChans, c.ID)
 	c.Ended = time.Now()
 	e := m.ev(evHangup, c)
 	e.Cause = cause
