@@ -124,6 +124,10 @@ func (s *Server) agentLogin(c echo.Context) error {
 	if p.Kind != "user" {
 		return errInvalid("", "only a user can log in as an agent")
 	}
+	if strings.HasPrefix(req.Device, "raw:") && p.Role != auth.RoleAdmin && !p.Superadmin() {
+		// A raw dial string reaches anything the switch can dial.
+		return errInvalid("device", "raw: devices are for admins; use an extension or tel:<number>")
+	}
 	setAudit(c, p.ID, map[string]any{"device": req.Device, "not_ready": req.NotReady})
 	if err := e.Login(c.Request().Context(), acd.LoginRequest{AgentID: p.ID, Device: req.Device, WorkNumber: req.WorkNumber, NotReady: req.NotReady}); err != nil {
 		return acdError(err)

@@ -80,14 +80,21 @@ func (s *Server) agentCall(c echo.Context, op string, target *dialplan.Target) e
 	setAudit(c, id, map[string]any{"op": op})
 	err = s.opt.AgentCalls.Control(c.Request().Context(), tenant, id, op, target)
 	switch {
+	case err == nil:
+		return c.NoContent(http.StatusNoContent)
 	case errors.Is(err, dispatch.ErrNoCall):
 		return &Error{Status: http.StatusConflict, Code: "no_call", Message: "you are not connected to a call"}
-	case err != nil && (strings.Contains(err.Error(), "not connected") || strings.Contains(err.Error(), "consult") || strings.Contains(err.Error(), "record")):
-		return &Error{Status: http.StatusConflict, Code: "no_call", Message: err.Error()}
-	case err != nil:
-		return acdError(err)
+	case errors.Is(err, dispatch.ErrBadTarget):
+		return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: err.Error(), Field: "target"}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
 	}
-	return c.NoContent(http.StatusNoContent)
+	if ae := acdError(err); ae != err {
+		return ae
+	}
+	// What remains are refusals in the call's current state (no consultation
+	// to complete, already recording, a switch that refused).
+	return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
 }
 
 func (s *Server) agentTransfer(c echo.Context) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/supervise"
 )
@@ -84,6 +85,9 @@ func (s *Server) monitorCall(c echo.Context) error {
 	mode, err := supervise.ParseMode(req.Mode)
 	if err != nil {
 		return errInvalid("mode", "%v", err)
+	}
+	if p := principalOf(c); strings.HasPrefix(req.Device, "raw:") && p.Role != auth.RoleAdmin && !p.Superadmin() {
+		return errInvalid("device", "raw: devices are for admins; use an extension")
 	}
 	setAudit(c, id, map[string]any{"mode": req.Mode, "device": req.Device})
 	leg, err := s.opt.Supervision.Monitor(c.Request().Context(), id, strings.TrimSpace(req.Device), mode)

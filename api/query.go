@@ -47,10 +47,6 @@ func limitParam(c echo.Context, dst *int) error {
 // serveAudio audits the access and streams a WAV file with HTTP Range
 // support. hint tells an admin what to share when the file is not here.
 func (s *Server) serveAudio(c echo.Context, tenant, objectType, objectID, path, hint string) error {
-	p := principalOf(c)
-	_ = s.opt.Store.AddAudit(c.Request().Context(), &store.AuditEntry{TenantID: tenant, ActorID: p.ID, ActorName: p.Name, ActorKind: p.Kind,
-		Action: c.Request().Method + " " + c.Path(), ObjectType: objectType, ObjectID: objectID, Status: 200,
-		RemoteAddr: c.RealIP(), RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -61,6 +57,13 @@ func (s *Server) serveAudio(c echo.Context, tenant, objectType, objectID, path, 
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
+		return err
+	}
+	// Every access is audited; no audit row, no audio.
+	p := principalOf(c)
+	if err := s.opt.Store.AddAudit(c.Request().Context(), &store.AuditEntry{TenantID: tenant, ActorID: p.ID, ActorName: p.Name, ActorKind: p.Kind,
+		Action: c.Request().Method + " " + c.Path(), ObjectType: objectType, ObjectID: objectID, Status: 200,
+		RemoteAddr: c.RealIP(), RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "audio/wav")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/store"
 )
@@ -56,7 +57,17 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number st
 	if _, err := eng.NotReady(ctx, agentID, "outbound-call"); err != nil {
 		return "", err
 	}
-	restore := func() { _ = eng.Ready(context.Background(), agentID) }
+	// Afterwards the agent gets back the state they had: ready, or their
+	// break/lunch reason.
+	prevState, prevReason := a.State, a.Reason
+	restore := func() {
+		bg := context.Background()
+		if prevState == acd.Available {
+			_ = eng.Ready(bg, agentID)
+		} else if prevReason != "" {
+			_, _ = eng.NotReady(bg, agentID, prevReason)
+		}
+	}
 	call, err := dialer.Dial(ctx, sw, own, controller.OriginateOptions{CallerIDNum: number, Timeout: 30 * time.Second,
 		Vars: map[string]string{"ipcc_agent": agentID}})
 	if err != nil {
@@ -66,7 +77,8 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number st
 	rec := store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(), Direction: "outbound",
 		ANI: a.Device, DNIS: number, StartedAt: time.Now().UTC(), AgentID: agentID, Target: "number:" + number}
 	d.saveCall(&rec)
-	go d.finishDial(call, target, rec, restore)
+	d.dials.Add(1)
+	go func() { defer d.dials.Done(); d.finishDial(call, target, rec, restore) }()
 	return call.ID(), nil
 }
 

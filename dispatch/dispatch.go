@@ -57,6 +57,7 @@ type Dispatcher struct {
 	subs    map[int]chan Event
 	nextSub int
 	flows   FlowRunner
+	dials   sync.WaitGroup // click-to-dial calls in progress
 }
 
 // New starts a dispatcher; Close stops it.
@@ -134,10 +135,12 @@ func (d *Dispatcher) Subscribe(buf int) (<-chan Event, func()) {
 	}
 }
 
-// Close stops the engines and the effect pump.
+// Close ends click-to-dial calls in progress (their records are
+// completed), then stops the engines and the effect pump.
 func (d *Dispatcher) Close() error {
-	err := d.tenants.Close()
 	close(d.stop)
+	d.dials.Wait()
+	err := d.tenants.Close()
 	<-d.done
 	return err
 }
@@ -180,18 +183,18 @@ func (d *Dispatcher) route(ef acd.Effect) {
 	tenant, call := callOf(ef)
 	d.mu.Lock()
 	w := d.waiting[tenant+"/"+call]
-	subs := make([]chan Event, 0, len(d.subs))
-	for _, ch := range d.subs {
-		subs = append(subs, ch)
-	}
 	d.mu.Unlock()
 	if ev, ok := event(ef, w); ok {
-		for _, ch := range subs {
+		// Sent under the lock: an unsubscribe closes its channel under the
+		// same lock, and these sends never block.
+		d.mu.Lock()
+		for _, ch := range d.subs {
 			select {
 			case ch <- ev:
 			default:
 			}
 		}
+		d.mu.Unlock()
 	}
 	if call == "" {
 		if nc, ok := ef.(acd.NoAnswer); ok {
@@ -220,7 +223,8 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	if err != nil {
 		return inbound.QueueResult{}, fmt.Errorf("dispatch: engine of tenant %s: %w", q.Tenant, err)
 	}
-	w := &waiter{d: d, eng: eng, c: c, tenant: q.Tenant, queue: q.Queue, joined: time.Now(), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
+	w := &waiter{d: d, eng: eng, c: c, tenant: q.Tenant, queue: q.Queue, joined: d.opt.Clock.Now(),
+		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
 		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
 	key := q.Tenant + "/" + c.ID()
 	d.mu.Lock()
@@ -346,14 +350,25 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 	d.mu.Lock()
 	w := d.waiting[tenant+"/"+a.CallID]
 	d.mu.Unlock()
-	if a.CallID == "" || w == nil || w.ctrl == nil {
+	if a.CallID == "" || w == nil {
 		return ErrNoCall
 	}
-	cmd := control{op: op, target: target, reply: make(chan error, 1)}
+	if target != nil {
+		if err := d.checkTarget(ctx, tenant, target); err != nil {
+			return err
+		}
+	}
+	cmd := control{op: op, agent: agentID, target: target, reply: make(chan error, 1)}
+	timeout := time.NewTimer(30 * time.Second)
+	defer timeout.Stop()
 	select {
 	case w.ctrl <- cmd:
 	case <-w.c.Done():
 		return ErrNoCall
+	case <-w.stop:
+		return ErrNoCall
+	case <-timeout.C:
+		return errors.New("the call did not take the request in time")
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -363,6 +378,35 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// ErrBadTarget: a transfer, consult or flow target that does not exist or
+// cannot be reached; nothing was done to the call.
+var ErrBadTarget = errors.New("bad target")
+
+// checkTarget refuses targets that would lose the caller.
+func (d *Dispatcher) checkTarget(ctx context.Context, tenant string, t *dialplan.Target) error {
+	switch t.Kind {
+	case dialplan.KindQueue:
+		if d.queueConfig(tenant, t.Ref) == nil {
+			return fmt.Errorf("%w: no queue %q", ErrBadTarget, t.Ref)
+		}
+	case dialplan.KindFlow:
+		if d.opt.Store != nil {
+			if _, err := d.opt.Store.PublishedFlow(ctx, tenant, t.Ref); err != nil {
+				return fmt.Errorf("%w: flow %q has no published version", ErrBadTarget, t.Ref)
+			}
+		}
+	case dialplan.KindExternal:
+		if d.opt.DefaultTrunk == "" {
+			return fmt.Errorf("%w: external numbers need media.default_trunk", ErrBadTarget)
+		}
+	case dialplan.KindAgent:
+		if _, _, err := d.AgentDevice(ctx, tenant, t.Ref); err != nil {
+			return fmt.Errorf("%w: agent %q is not logged in", ErrBadTarget, t.Ref)
+		}
+	}
+	return nil
 }
 
 // SetDialer sets what places click-to-dial calls and on which switch.
@@ -382,4 +426,27 @@ func (d *Dispatcher) SetFlowRunner(f FlowRunner) {
 	d.mu.Lock()
 	d.flows = f
 	d.mu.Unlock()
+}
+
+// Reserve takes a free agent out of distribution for a direct call
+// (sticky routing, a consult, click-to-dial) by making them not ready with
+// reason, so the ACD offers them nothing meanwhile; release puts back the
+// state they had. It returns the device to ring.
+func (d *Dispatcher) Reserve(ctx context.Context, tenant, agentID, reason string) (string, func(), error) {
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return "", nil, err
+	}
+	a, err := eng.Agent(ctx, agentID)
+	if err != nil {
+		return "", nil, err
+	}
+	if a.State != acd.Available || a.CallID != "" || a.Device == "" {
+		return "", nil, fmt.Errorf("agent %s is not free (%s)", agentID, a.State)
+	}
+	if _, err := eng.NotReady(ctx, agentID, reason); err != nil {
+		return "", nil, err
+	}
+	release := func() { _ = eng.Ready(context.Background(), agentID) }
+	return a.Device, release, nil
 }

@@ -32,3 +32,10 @@ func (q *effectQueue[T]) drain() []T {
 	q.items = nil
 	return out
 }
+
+// size is how many items wait.
+func (q *effectQueue[T]) size() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}

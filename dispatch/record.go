@@ -83,6 +83,20 @@ func (cv *conversation) stopRecording(ctx context.Context) error {
 	end := time.Now().UTC()
 	r.row.EndedAt = &end
 	r.row.DurationMS = end.Sub(r.row.StartedAt).Milliseconds()
+	// The switch finishes the file after the stop command: wait (briefly)
+	// until its size settles before measuring it.
+	var last int64 = -1
+	for i := 0; i < 10; i++ {
+		st, serr := os.Stat(r.row.Path)
+		if serr != nil {
+			break
+		}
+		if st.Size() == last {
+			break
+		}
+		last = st.Size()
+		time.Sleep(100 * time.Millisecond)
+	}
 	if f, ferr := os.Open(r.row.Path); ferr == nil {
 		h := sha256.New()
 		if n, cerr := io.Copy(h, f); cerr == nil {

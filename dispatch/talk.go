@@ -21,6 +21,8 @@ type conversation struct {
 	consult *controller.Leg // the third party while consulting or in a three-way
 	room    string          // three-way conference room
 	rec     *recording      // the running recording
+	// release gives back an agent reserved for a consultation.
+	release func()
 }
 
 // talk waits for the conversation to end, carrying out the agent's
@@ -36,6 +38,7 @@ func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg,
 		if cv.rec != nil {
 			_ = cv.stopRecording(w.bg())
 		}
+		cv.releaseConsultee()
 	}()
 	agentGone := func() <-chan struct{} {
 		if cv.agent == nil {
@@ -112,10 +115,12 @@ func (cv *conversation) endpoint(ctx context.Context, t *dialplan.Target) (contr
 		}
 		return controller.Endpoint{Kind: controller.EndpointExternal, Number: t.Ref, Trunk: cv.w.d.opt.DefaultTrunk}, nil
 	case dialplan.KindAgent:
-		device, _, err := cv.w.d.AgentDevice(ctx, cv.w.tenant, t.Ref)
-		if err != nil || device == "" {
-			return controller.Endpoint{}, fmt.Errorf("agent %s is not logged in", t.Ref)
+		// Reserved for the consultation so the ACD offers them nothing else.
+		device, release, err := cv.w.d.Reserve(ctx, cv.w.tenant, t.Ref, "consulted")
+		if err != nil {
+			return controller.Endpoint{}, err
 		}
+		cv.release = release
 		return cv.w.d.endpointFor(device)
 	}
 	return controller.Endpoint{}, fmt.Errorf("cannot consult a %s", t.Kind)
@@ -125,6 +130,12 @@ func (cv *conversation) endpoint(ctx context.Context, t *dialplan.Target) (contr
 // leaves the agent for it (blind transfer).
 func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Target, bool) {
 	w := cv.w
+	if cv.agent == nil || cmd.agent != cv.e.AgentID {
+		// A former agent (after an attended transfer, or who left a
+		// three-way) no longer controls the call.
+		cmd.reply <- ErrNoCall
+		return nil, false
+	}
 	var err error
 	switch cmd.op {
 	case "hold":
@@ -180,6 +191,7 @@ func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) er
 	}
 	ep, err := cv.endpoint(ctx, t)
 	if err != nil {
+		cv.releaseConsultee()
 		return err
 	}
 	w.c.Note("queue", "agent consults "+string(t.Kind)+":"+t.Ref+"; caller on hold")
@@ -195,6 +207,7 @@ func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) er
 		}
 	}
 	if err != nil {
+		cv.releaseConsultee()
 		// Back to the caller.
 		_ = w.c.Unhold(ctx)
 		_ = w.c.Bridge(ctx, cv.agent)
@@ -212,6 +225,7 @@ func (cv *conversation) cancelConsult(ctx context.Context) error {
 	}
 	_ = cv.consult.Hangup(w.bg(), controller.CauseNormalClearing)
 	cv.consult = nil
+	cv.releaseConsultee()
 	_ = w.c.Unhold(ctx)
 	w.c.Note("queue", "consultation cancelled; caller back with the agent")
 	return w.c.Bridge(ctx, cv.agent)
@@ -287,5 +301,12 @@ func (cv *conversation) sendToFlow(ctx context.Context, flowID string, reply cha
 	w.c.Note("queue", fmt.Sprintf("caller back from flow %s (variables %v)", flowID, vars))
 	if err := w.c.Bridge(ctx, cv.agent); err != nil {
 		w.c.Note("queue", "reconnect after flow: "+err.Error())
+	}
+}
+
+func (cv *conversation) releaseConsultee() {
+	if cv.release != nil {
+		cv.release()
+		cv.release = nil
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ipcc/ipcc/acd"
@@ -28,12 +29,17 @@ type waiter struct {
 	offers  map[uint64]*controller.Leg
 	// offeredAt is when each offer started ringing (ring time).
 	offeredAt map[uint64]time.Time
-	stop      chan struct{}
-	ctrl      chan control
+	// playMu guards playCancel, which stops a running announcement when
+	// an offered agent answers (the answer must not wait for it).
+	playMu     sync.Mutex
+	playCancel context.CancelFunc
+	stop       chan struct{}
+	ctrl       chan control
 }
 
 // control is an agent's request on the connected call.
 type control struct {
+	agent  string // who asks: only the connected agent may
 	op     string // hold, unhold, hangup, transfer
 	target *dialplan.Target
 	reply  chan error
@@ -49,9 +55,6 @@ type legEvent struct {
 func (w *waiter) bg() context.Context { return context.WithoutCancel(context.Background()) }
 
 func (w *waiter) run(ctx context.Context) inbound.QueueResult {
-	w.legs = newEffectQueue[legEvent]()
-	w.stop = make(chan struct{})
-	w.ctrl = make(chan control)
 	defer close(w.stop)
 	if err := w.c.Answer(ctx); err != nil {
 		return w.abandoned()
@@ -103,10 +106,21 @@ func (w *waiter) abandoned() inbound.QueueResult {
 	return inbound.QueueResult{Disposition: "abandoned_queue", Waited: time.Since(w.joined)}
 }
 
+// anyAnswered reports whether an offered leg has answered already.
+func (w *waiter) anyAnswered() bool {
+	for _, l := range w.offers {
+		if l.Answered() {
+			return true
+		}
+	}
+	return false
+}
+
 func (w *waiter) cancelAll(why string) {
 	for id, leg := range w.offers {
 		_ = leg.Hangup(w.bg(), controller.CauseOriginatorCancel)
 		delete(w.offers, id)
+		delete(w.offeredAt, id)
 	}
 	_ = why
 }
@@ -132,6 +146,11 @@ func (w *waiter) watch(offer uint64, leg *controller.Leg) {
 	select {
 	case <-leg.AnsweredC():
 		w.legs.push(legEvent{offer: offer, answered: true})
+		w.playMu.Lock()
+		if w.playCancel != nil {
+			w.playCancel()
+		}
+		w.playMu.Unlock()
 	case <-leg.Done():
 		cause, _, _ := leg.HangupCause()
 		w.legs.push(legEvent{offer: offer, cause: string(cause)})
@@ -144,9 +163,20 @@ func (w *waiter) watch(offer uint64, leg *controller.Leg) {
 func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult, bool) {
 	switch e := ef.(type) {
 	case acd.Announce:
+		if w.legs.size() > 0 || w.anyAnswered() {
+			return inbound.QueueResult{}, false // an agent is about to take the call
+		}
 		w.c.Note("queue", "announce "+string(e.Prompt.Kind)+": "+e.Prompt.Render())
 		w.unhold(ctx)
-		_, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(e.Prompt)}})
+		pctx, cancel := context.WithCancel(ctx)
+		w.playMu.Lock()
+		w.playCancel = cancel
+		w.playMu.Unlock()
+		_, err := w.c.Play(pctx, controller.PlayOptions{Media: []controller.Media{promptMedia(e.Prompt)}})
+		w.playMu.Lock()
+		w.playCancel = nil
+		w.playMu.Unlock()
+		cancel()
 		if errors.Is(err, controller.ErrHungUp) {
 			return w.abandoned(), true
 		}
@@ -156,6 +186,7 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 	case acd.CancelOffer:
 		if leg, ok := w.offers[e.OfferID]; ok {
 			delete(w.offers, e.OfferID)
+			delete(w.offeredAt, e.OfferID)
 			w.c.Note("queue", fmt.Sprintf("offer to agent %s withdrawn (%s)", e.AgentID, e.Reason))
 			_ = leg.Hangup(w.bg(), controller.CauseOriginatorCancel)
 		}

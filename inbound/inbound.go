@@ -33,6 +33,9 @@ type QueueRouter interface {
 // (the ACD knows both).
 type Agents interface {
 	AgentDevice(ctx context.Context, tenant, agentID string) (device string, available bool, err error)
+	// Reserve takes a free agent out of distribution for a direct call and
+	// returns their device and how to put them back.
+	Reserve(ctx context.Context, tenant, agentID, reason string) (device string, release func(), err error)
 }
 
 // QueueRequest describes a call joining a queue.

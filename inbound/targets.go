@@ -209,11 +209,13 @@ func (h *Handler) agent(ctx context.Context, k *call, t dialplan.Target) *dialpl
 	if h.opt.Agents == nil {
 		return h.dial(ctx, k, controller.Endpoint{Kind: controller.EndpointExtension, Number: t.Ref}, t)
 	}
-	device, free, err := h.opt.Agents.AgentDevice(ctx, k.tenant, t.Ref)
-	if err != nil || device == "" || !free {
-		k.c.Note("target", fmt.Sprintf("agent %s is not available", t.Ref))
+	// Reserved, so the ACD offers the agent no queue call while this rings.
+	device, release, err := h.opt.Agents.Reserve(ctx, k.tenant, t.Ref, "direct-call")
+	if err != nil {
+		k.c.Note("target", fmt.Sprintf("agent %s is not available: %v", t.Ref, err))
 		return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: "agent-" + t.Ref}
 	}
+	defer release()
 	ep := controller.Endpoint{Kind: controller.EndpointExtension, Number: device}
 	if d, ok := strings.CutPrefix(device, "raw:"); ok {
 		ep = controller.Endpoint{Kind: controller.EndpointRaw, Number: d}

@@ -57,8 +57,15 @@ func ParseMode(s string) (controller.EavesdropMode, error) {
 	return 0, ErrBadMode
 }
 
-// agentLeg is the leg the caller is bridged with.
+// agentLeg is the agent's leg: the one the caller is bridged with, or, on
+// an agent's own outbound call (click-to-dial), the call's first leg.
 func agentLeg(c *controller.Call) (*controller.Leg, error) {
+	if c.Outbound() {
+		if c.Leg().BridgedWith() == "" {
+			return nil, ErrNoAgent
+		}
+		return c.Leg(), nil
+	}
 	peer := c.Leg().BridgedWith()
 	if peer == "" {
 		return nil, ErrNoAgent
@@ -111,24 +118,37 @@ func (s *Supervisor) Monitor(ctx context.Context, callID, device string, mode co
 		case <-spy.Done():
 			cause, _, _ := spy.HangupCause()
 			return "", fmt.Errorf("supervise: supervisor phone %s did not answer: %s", device, cause)
+		case <-c.Done():
+			_ = spy.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
+			return "", ErrNoCall
 		case <-ctx.Done():
 			_ = spy.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
 			return "", ctx.Err()
 		}
+		if err := spy.Eavesdrop(ctx, agent.ID(), mode); err != nil {
+			_ = spy.Hangup(context.WithoutCancel(ctx), controller.CauseNormalClearing)
+			return "", fmt.Errorf("supervise: %s on call %s: %w", mode, callID, err)
+		}
 		s.mu.Lock()
 		s.spies[callID] = spy
 		s.mu.Unlock()
-		go s.forgetWhenDone(callID, spy)
-	}
-	if err := spy.Eavesdrop(ctx, agent.ID(), mode); err != nil {
+		go s.forgetWhenDone(c, callID, spy)
+	} else if err := spy.Eavesdrop(ctx, agent.ID(), mode); err != nil {
 		return "", fmt.Errorf("supervise: %s on call %s: %w", mode, callID, err)
 	}
 	c.Note("supervise", fmt.Sprintf("supervisor %s (leg %s)", mode, spy.ID()))
 	return spy.ID(), nil
 }
 
-func (s *Supervisor) forgetWhenDone(callID string, spy *controller.Leg) {
-	<-spy.Done()
+// forgetWhenDone drops the supervisor's leg when it ends, and hangs it up
+// when the monitored call ends (it would otherwise stay connected to
+// silence).
+func (s *Supervisor) forgetWhenDone(c *controller.Call, callID string, spy *controller.Leg) {
+	select {
+	case <-spy.Done():
+	case <-c.Done():
+		_ = spy.Hangup(context.Background(), controller.CauseNormalClearing)
+	}
 	s.mu.Lock()
 	if s.spies[callID] == spy {
 		delete(s.spies, callID)
