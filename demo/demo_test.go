@@ -1,0 +1,74 @@
+package demo_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/demo"
+	"github.com/ipcc/ipcc/dispatch"
+	"github.com/ipcc/ipcc/examples"
+	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/store/storetest"
+)
+
+// The demo staffs every sample queue with four logged-in agents whose
+// phones exist in the simulator, and opens the sample hours around the clock.
+func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, _ := auth.New(st, auth.Options{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: 4})
+	if _, err := a.Bootstrap(ctx, "demo-admin-pw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := examples.Load(ctx, st, auth.DefaultTenant); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.OpenAllHours(ctx, st, auth.DefaultTenant); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := st.GetSchedule(ctx, auth.DefaultTenant, "main-hours")
+	if err != nil || len(sc.Weekly["sunday"]) != 1 || sc.Weekly["sunday"][0] != "00:00-24:00" {
+		t.Fatalf("hours not opened: %+v %v", sc, err)
+	}
+	d, err := demo.Start(demo.Options{Logger: quiet, RecordingDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Sim().Close()
+	disp := dispatch.New(dispatch.Options{Store: st, Logger: quiet})
+	defer disp.Close()
+	var qs []string
+	for _, q := range examples.Queues() {
+		qs = append(qs, q.ID)
+	}
+	if err := d.StaffAgents(ctx, st, a, disp, auth.DefaultTenant, qs); err != nil {
+		t.Fatal(err)
+	}
+	// A second start keeps them (idempotent).
+	if err := d.StaffAgents(ctx, st, a, disp, auth.DefaultTenant, qs); err != nil {
+		t.Fatal(err)
+	}
+	eng, _ := disp.Engine(ctx, auth.DefaultTenant)
+	snap, err := eng.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range snap.Queues {
+		if q.LoggedIn != 4 {
+			t.Errorf("queue %s has %d agents logged in", q.ID, q.LoggedIn)
+		}
+	}
+	for _, ag := range snap.Agents {
+		if ag.State != acd.Available || ag.Device == "" {
+			t.Errorf("agent %+v", ag)
+		}
+	}
+	if len(d.Switches()) != 2 {
+		t.Fatalf("switches %+v", d.Switches())
+	}
+}
