@@ -89,6 +89,61 @@ func (s *session) onEvent(ev *fsEvent) {
 	s.d.ro.push(ev)
 }
 
+// pick chooses the connection for cmd: plain api commands go to a command
+// connection whose slot is free (else the next in turn); everything else —
+// bgapi, sendmsg, subscriptions — to the event connection.
+func (d *Driver) pick(cmd string) *session {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.sess == nil || len(d.pool) == 0 || !strings.HasPrefix(cmd, "api ") {
+		return d.sess
+	}
+	n := len(d.pool)
+	for i := 0; i < n; i++ {
+		ps := d.pool[(d.poolNext+i)%n]
+		if len(ps.sem) == 0 && !ps.isDead() {
+			d.poolNext = (d.poolNext + i + 1) % n
+			return ps
+		}
+	}
+	for i := 0; i < n; i++ {
+		ps := d.pool[(d.poolNext+i)%n]
+		if !ps.isDead() {
+			d.poolNext = (d.poolNext + i + 1) % n
+			return ps
+		}
+	}
+	return d.sess
+}
+
+func (s *session) isDead() bool {
+	select {
+	case <-s.dead:
+		return true
+	default:
+		return false
+	}
+}
+
+// openPool dials the extra command connections of a session; one that
+// fails is left out (commands then share the others).
+func (d *Driver) openPool(ctx context.Context) []*session {
+	var pool []*session
+	for i := 0; i < d.cfg.CommandConns; i++ {
+		ps := newSession(d)
+		dctx, cancel := context.WithTimeout(ctx, d.cfg.DialTimeout)
+		conn, err := dialESL(dctx, d.cfg.Addr, d.cfg.Password, func(*fsEvent) {}, ps.kill)
+		cancel()
+		if err != nil {
+			d.log.Warn("freeswitch command connection not opened", "err", err)
+			continue
+		}
+		ps.conn = conn
+		pool = append(pool, ps)
+	}
+	return pool
+}
+
 // current returns the live session or nil.
 func (d *Driver) current() *session {
 	d.mu.Lock()
@@ -100,7 +155,7 @@ func (d *Driver) current() *session {
 // meaning "no such channel" wrap ErrNoSuchLeg, other -ERR/-USAGE replies wrap
 // ErrRejected, a missing connection wraps ErrNotConnected.
 func (d *Driver) run(ctx context.Context, op, legs, cmd string) (string, error) {
-	s := d.current()
+	s := d.pick(cmd)
 	if s == nil {
 		return "", fmt.Errorf("freeswitch %s: %s %s: %w", d.cfg.Name, op, legs, controller.ErrNotConnected)
 	}
@@ -172,6 +227,19 @@ func (d *Driver) session(ctx context.Context) error {
 		d.mu.Lock()
 		d.sess = nil
 		d.mu.Unlock()
+	}()
+
+	pool := d.openPool(ctx)
+	d.mu.Lock()
+	d.pool = pool
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.pool = nil
+		d.mu.Unlock()
+		for _, ps := range pool {
+			ps.conn.shut("session ended")
+		}
 	}()
 
 	if err := d.resync(ctx); err != nil {

@@ -25,6 +25,9 @@ func testConfig(addr string) Config {
 		DialTimeout: time.Second, CommandTimeout: time.Second,
 		HeartbeatInterval: 5 * time.Second, ReorderWindow: 10 * time.Millisecond,
 		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 100 * time.Millisecond,
+		// The connection tests count and script one connection; the
+		// command pool has its own test.
+		CommandConns: -1,
 	}
 }
 
@@ -407,4 +410,57 @@ func TestReplayTranscriptOverSocket(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// With a command pool, api commands run in parallel across connections,
+// never two at once on one connection; sendmsg stays on the event
+// connection.
+func TestCommandPoolOneInFlightPerConnection(t *testing.T) {
+	s := newTestServer(t)
+	var mu sync.Mutex
+	inflight := map[*serverConn]int{}
+	maxTotal, total := 0, 0
+	s.setHandler(func(c *serverConn, cmd string, _ map[string]string) bool {
+		n, ok := strings.CutPrefix(cmd, "api echo ")
+		if !ok {
+			return false
+		}
+		mu.Lock()
+		inflight[c]++
+		total++
+		if total > maxTotal {
+			maxTotal = total
+		}
+		if inflight[c] != 1 {
+			t.Errorf("two commands in flight on connection %d", c.n)
+		}
+		mu.Unlock()
+		go func() {
+			time.Sleep(2 * time.Millisecond)
+			mu.Lock()
+			inflight[c]--
+			total--
+			mu.Unlock()
+			c.api("+OK " + n + "\n")
+		}()
+		return true
+	})
+	d, _ := startDriver(t, s.addr(), func(c *Config) { c.CommandConns = 3 })
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if _, err := d.run(context.Background(), "echo", "", fmt.Sprintf("api echo %d", i)); err != nil {
+				t.Errorf("echo %d: %v", i, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if maxTotal < 2 {
+		t.Errorf("commands never overlapped across connections (max %d in flight)", maxTotal)
+	}
 }

@@ -66,8 +66,14 @@ type Config struct {
 	// (events not subscribed to) cost at most this much latency. Default
 	// 300µs.
 	ReorderWindow time.Duration
-	ReconnectMin  time.Duration // first reconnect delay (default 500ms), doubled up to ReconnectMax
-	ReconnectMax  time.Duration // default 30s
+	// CommandConns is how many extra ESL connections carry plain api
+	// commands (no events) besides the event connection, so one slow reply
+	// does not hold up every call's commands (the connection protocol allows
+	// one command in flight). bgapi and sendmsg stay on the event
+	// connection, whose events they cause. Default 4; -1 for none.
+	CommandConns int
+	ReconnectMin time.Duration // first reconnect delay (default 500ms), doubled up to ReconnectMax
+	ReconnectMax time.Duration // default 30s
 
 	// DIDVariable is the channel variable the ipcc dialplan sets before
 	// park; a parked leg carrying it is handed to ipcc. Default "ipcc_did".
@@ -104,6 +110,9 @@ func (c Config) withDefaults() Config {
 	def(&c.CommandTimeout, 5*time.Second)
 	def(&c.HeartbeatInterval, 20*time.Second)
 	def(&c.ReorderWindow, 300*time.Microsecond)
+	if c.CommandConns == 0 {
+		c.CommandConns = 4
+	}
 	def(&c.ReconnectMin, 500*time.Millisecond)
 	def(&c.ReconnectMax, 30*time.Second)
 	if c.DIDVariable == "" {
@@ -174,6 +183,8 @@ type Driver struct {
 
 	mu        sync.Mutex
 	sess      *session
+	pool      []*session // extra command connections of the current session
+	poolNext  int
 	connected atomic.Bool
 	started   atomic.Bool
 
