@@ -26,17 +26,7 @@ func TestScenarioAgentHoldAndTransfer(t *testing.T) {
 			if err := w.disp.Control(ctx, tenant, "bob", "hold", nil); err == nil {
 				t.Fatal("hold without a call succeeded")
 			}
-			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
-				t.Fatal(err)
-			}
-			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138044", To: "4001"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, "caller and bob talk", func() bool {
-				bob := w.legOf("2002")
-				return bob != "" && w.sw.Sim.Hears(caller, bob)
-			})
+			caller, _ := w.talkToBob(f, "13800138044")
 			if err := w.disp.Control(ctx, tenant, "bob", "hold", nil); err != nil {
 				t.Fatal(err)
 			}
@@ -81,18 +71,7 @@ func TestScenarioConsultThreeWayAndAttendedTransfer(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
-				t.Fatal(err)
-			}
-			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138033", To: "4001"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var bob string
-			waitFor(t, "caller and bob talk", func() bool {
-				bob = w.legOf("2002")
-				return bob != "" && w.sw.Sim.Hears(caller, bob)
-			})
+			caller, bob := w.talkToBob(f, "13800138033")
 			if err := w.disp.Control(ctx, tenant, "bob", "three-way", nil); err == nil {
 				t.Fatal("three-way without a consultation succeeded")
 			}
@@ -263,18 +242,7 @@ func TestScenarioSendCallerIntoFlowAndBack(t *testing.T) {
 			if _, err := w.st.PublishFlow(ctx, tenant, "idcheck", doc, "test"); err != nil {
 				t.Fatal(err)
 			}
-			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
-				t.Fatal(err)
-			}
-			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138011", To: "4001"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var bob string
-			waitFor(t, "caller and bob talk", func() bool {
-				bob = w.legOf("2002")
-				return bob != "" && w.sw.Sim.Hears(caller, bob)
-			})
+			caller, bob := w.talkToBob(f, "13800138011")
 			if err := w.disp.Control(ctx, tenant, "bob", "flow", &dialplan.Target{Kind: dialplan.KindFlow, Ref: "idcheck"}); err != nil {
 				t.Fatal(err)
 			}

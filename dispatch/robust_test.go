@@ -47,18 +47,7 @@ func TestSubscribersComeAndGoUnderTraffic(t *testing.T) {
 func TestTransferToMissingTargetLosesNothing(t *testing.T) {
 	w := newWorld(t, sim.FrontFreeSWITCH)
 	ctx := context.Background()
-	if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
-		t.Fatal(err)
-	}
-	caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: sim.FrontFreeSWITCH, From: "13800138088", To: "4001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bob string
-	waitFor(t, "caller and bob talk", func() bool {
-		bob = w.legOf("2002")
-		return bob != "" && w.sw.Sim.Hears(caller, bob)
-	})
+	caller, bob := w.talkToBob(sim.FrontFreeSWITCH, "13800138088")
 	for _, target := range []*dialplan.Target{{Kind: dialplan.KindQueue, Ref: "nope"}, {Kind: dialplan.KindFlow, Ref: "unpublished"}, {Kind: dialplan.KindExternal, Ref: "13900000000"}} {
 		if err := w.disp.Control(ctx, tenant, "bob", "transfer", target); !errors.Is(err, dispatch.ErrBadTarget) {
 			t.Fatalf("transfer to %+v: %v", target, err)

@@ -294,3 +294,22 @@ func callIDOf(w *world, leg string) string {
 	}
 	return ""
 }
+
+// talkToBob logs bob in on phone 2002 and places a call from ani to 4001
+// that the queue connects to him; it returns the caller's and bob's legs.
+func (w *world) talkToBob(f sim.Front, ani string) (caller, bob string) {
+	w.t.Helper()
+	ctx := context.Background()
+	if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+		w.t.Fatal(err)
+	}
+	caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: ani, To: "4001"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	waitFor(w.t, "caller and bob talk", func() bool {
+		bob = w.legOf("2002")
+		return bob != "" && w.sw.Sim.Hears(caller, bob) && w.sw.Sim.Hears(bob, caller)
+	})
+	return caller, bob
+}

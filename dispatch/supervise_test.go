@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/api"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/controller/sim"
@@ -67,18 +66,7 @@ func TestScenarioSupervisorListenWhisperBargeHangup(t *testing.T) {
 			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "2009", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
 				t.Fatal(err)
 			}
-			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
-				t.Fatal(err)
-			}
-			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138055", To: "4001"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var bob string
-			waitFor(t, "caller and bob talk", func() bool {
-				bob = w.legOf("2002")
-				return bob != "" && w.sw.Sim.Hears(caller, bob) && w.sw.Sim.Hears(bob, caller)
-			})
+			caller, bob := w.talkToBob(f, "13800138055")
 			id := callIDOf(w, caller)
 			// An agent may not monitor.
 			if st, _ := call("POST", "/api/v1/supervisor/calls/"+id+"/monitor", "agentx", "agent-password", map[string]string{"mode": "listen", "device": "2009"}); st != 403 {
