@@ -189,7 +189,8 @@ func startFS(ctx context.Context, cfg freeswitch.Config) (*freeswitch.Driver, fu
 }
 
 func ingestDriver(ctx context.Context, p *replayProc, o IngestOptions, res *IngestResult) error {
-	d, stop, err := startFS(ctx, freeswitch.Config{Addr: p.Addr, ReorderWindow: o.ReorderWindow})
+	// The replayer serves one ESL client: no extra command connections.
+	d, stop, err := startFS(ctx, freeswitch.Config{Addr: p.Addr, ReorderWindow: o.ReorderWindow, CommandConns: -1})
 	if err != nil {
 		return err
 	}

@@ -133,7 +133,8 @@ func stall(ctx context.Context, kind string, o StallOptions, total int64, res *S
 	arrive, stream := "arrive", "stream"
 	switch kind {
 	case "freeswitch":
-		d, stop, _ := startFS(ctx, freeswitch.Config{Addr: p.Addr})
+		// The replayer serves one ESL client: no extra command connections.
+		d, stop, _ := startFS(ctx, freeswitch.Config{Addr: p.Addr, CommandConns: -1})
 		defer stop()
 		events, connected = d.Events(), d.Connected
 		depth = func() int { s := d.Stats(); return s.QueueDepth + s.HeldEvents }
