@@ -54,10 +54,13 @@ type CallsResult struct {
 	ConfirmP50, ConfirmP99               time.Duration // Answer until the Answered event (controller)
 	PerOp                                map[string][3]time.Duration
 	Errors                               map[string]int
-	Gone                                 int           // commands that met a leg the caller had just hung up
-	Left                                 int           // calls still live at the end
-	ProbeP99, ProbeMax                   time.Duration // oversleep of a 1 ms sleeper in this process
-	PlaceLag                             time.Duration // how late the last call was placed (a slow simulator)
+	Gone                                 int // commands that met a leg the caller had just hung up
+	// FreeSWITCH driver counters: commands that got no reply in time (each
+	// drops its connection) and reconnections of the event connection.
+	CommandTimeouts, Reconnects uint64
+	Left                        int           // calls still live at the end
+	ProbeP99, ProbeMax          time.Duration // oversleep of a 1 ms sleeper in this process
+	PlaceLag                    time.Duration // how late the last call was placed (a slow simulator)
 }
 
 // RunCalls measures the command round trip with opts.Calls concurrent calls
@@ -101,6 +104,9 @@ func RunCalls(ctx context.Context, kind string, o CallsOptions) (Section, CallsR
 	}
 	slices.Sort(errs)
 	sec.info("commands on legs that had just hung up", "%d (ErrNoSuchLeg: the periodic SetVar racing the caller's BYE)", res.Gone)
+	if kind == "freeswitch" {
+		sec.info("driver command timeouts / reconnects", "%d / %d", res.CommandTimeouts, res.Reconnects)
+	}
 	sec.check("command errors", fmt.Sprintf("%d kinds %s", len(errs), strings.Join(errs, "; ")), "none", len(errs) == 0)
 	sec.check("calls left after hang-up", fmt.Sprint(res.Left), "0", res.Left == 0)
 	return sec, res
@@ -124,8 +130,10 @@ func runCalls(ctx context.Context, kind string, o CallsOptions) (CallsResult, er
 	}
 	defer s.Close()
 	var sw controller.Switch
+	var fsd *freeswitch.Driver
 	if kind == "freeswitch" {
-		sw = freeswitch.New(freeswitch.Config{Name: "bench-fs", Addr: s.ESLAddr(), Password: "ClueCon"}, discardLogger())
+		fsd = freeswitch.New(freeswitch.Config{Name: "bench-fs", Addr: s.ESLAddr(), Password: "ClueCon"}, discardLogger())
+		sw = fsd
 	} else {
 		d, err := asterisk.New(asterisk.Config{Name: "bench-ast", URL: strings.TrimSuffix(s.ARIURL(), "/ari"), User: "ari", Password: "ari"}, discardLogger())
 		if err != nil {
@@ -246,6 +254,10 @@ func runCalls(ctx context.Context, kind string, o CallsOptions) (CallsResult, er
 		res.PerOp[op] = [3]time.Duration{l.quantile(0.5), l.quantile(0.99), l.max()}
 	}
 	res.Errors, res.Gone = ts.errs, ts.gone
+	if fsd != nil {
+		st := fsd.Stats()
+		res.CommandTimeouts, res.Reconnects = st.CommandTimeouts, st.Reconnects
+	}
 	ts.mu.Unlock()
 	var cl latencies
 	for len(confirm) > 0 {

@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -198,7 +198,8 @@ type Model struct {
 	phones    map[string]EndpointSpec
 	sinks     []sink
 	history   []HearingChange
-	lastPair  string
+	lastPairs [][2]string
+	havePairs bool
 	lastSig   uint64
 	seq       int
 	closed    bool
@@ -512,16 +513,15 @@ func (m *Model) recordHearing() {
 	// computation then (it is what limits the simulator at thousands of
 	// calls).
 	sig := m.hearingSignature()
-	if sig == m.lastSig && m.lastPair != "" {
+	if sig == m.lastSig && m.havePairs {
 		return
 	}
 	m.lastSig = sig
 	p := m.pairs()
-	key := fmt.Sprint(p)
-	if key == m.lastPair {
+	if m.havePairs && slices.Equal(p, m.lastPairs) {
 		return
 	}
-	m.lastPair = key
+	m.lastPairs, m.havePairs = p, true
 	m.history = append(m.history, HearingChange{At: time.Now(), Pairs: p})
 }
 
