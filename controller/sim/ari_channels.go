@@ -167,6 +167,7 @@ func (a *ariServer) routeChannels(method string, parts []string, p params) (int,
 	case "moh POST":
 		if !c.MOH {
 			c.MOH = true
+			a.m.hearGen++
 			class := p.get("mohClass")
 			if class == "" {
 				class = "default"
@@ -175,6 +176,7 @@ func (a *ariServer) routeChannels(method string, parts []string, p params) (int,
 		}
 	case "moh DELETE":
 		c.MOH = false
+		a.m.hearGen++
 	case "mute POST", "mute DELETE":
 		on := method == http.MethodPost
 		dir := p.get("direction")
@@ -183,9 +185,11 @@ func (a *ariServer) routeChannels(method string, parts []string, p params) (int,
 		}
 		if dir == "in" || dir == "both" {
 			c.MuteIn = on
+			a.m.hearGen++
 		}
 		if dir == "out" || dir == "both" {
 			c.MuteOut = on
+			a.m.hearGen++
 		}
 	case "record POST":
 		return a.record(c, p)
@@ -449,8 +453,10 @@ func (a *ariServer) snoop(t *Channel, id string, p params) (int, any) {
 	c.Name = fmt.Sprintf("Snoop/%s-%08x", t.ID, c.seq)
 	c.relay = true
 	c.State = StateUp
+	a.m.hearGen++
 	c.Answered = time.Now()
 	c.Spy = &spy{Target: t.ID, SpyDir: spyDir, Whisper: whisper}
+	a.m.hearGen++
 	c.App, c.AppArgs = app, p.list("appArgs")
 	a.subscribeChannel(app, c.ID)
 	m.emit(m.ev(evStasisStart, c))

@@ -222,6 +222,7 @@ func (a *ariServer) routeRecordings(method string, parts []string, _ params) (in
 			m.pauseRecording(r, method == http.MethodPost)
 		case "mute POST", "mute DELETE":
 			r.Muted = method == http.MethodPost
+			a.m.hearGen++
 		default:
 			return http.StatusMethodNotAllowed, badMethod
 		}

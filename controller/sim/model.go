@@ -200,13 +200,16 @@ type Model struct {
 	history   []HearingChange
 	lastPairs [][2]string
 	havePairs bool
-	lastSig   uint64
-	seq       int
-	closed    bool
-	timers    map[*time.Timer]struct{}
-	wg        sync.WaitGroup
-	started   time.Time
-	sessions  int
+	// hearGen counts changes to anything who-hears-whom depends on (channel
+	// state, hold, music, mute, links, spies, bridges, conferences);
+	// recordHearing does nothing while it is unchanged.
+	hearGen, lastGen uint64
+	seq              int
+	closed           bool
+	timers           map[*time.Timer]struct{}
+	wg               sync.WaitGroup
+	started          time.Time
+	sessions         int
 }
 
 // sink receives model events while Model.mu is held. It must not block and
@@ -512,11 +515,10 @@ func (m *Model) recordHearing() {
 	// signature of everything hearing depends on skips the full
 	// computation then (it is what limits the simulator at thousands of
 	// calls).
-	sig := m.hearingSignature()
-	if sig == m.lastSig && m.havePairs {
+	if m.hearGen == m.lastGen && m.havePairs {
 		return
 	}
-	m.lastSig = sig
+	m.lastGen = m.hearGen
 	p := m.pairs()
 	if m.havePairs && slices.Equal(p, m.lastPairs) {
 		return
@@ -556,46 +558,4 @@ func causeCode(name string) int {
 		return n
 	}
 	return 16
-}
-
-// hearingSignature hashes, independent of map order, every input of edges:
-// live channels' state, hold, mute, link and spy, bridges and conferences.
-func (m *Model) hearingSignature() uint64 {
-	var sig uint64
-	mix := func(parts ...string) uint64 {
-		h := uint64(14695981039346656037)
-		for _, p := range parts {
-			for i := 0; i < len(p); i++ {
-				h ^= uint64(p[i])
-				h *= 1099511628211
-			}
-			h ^= 0xff
-			h *= 1099511628211
-		}
-		return h
-	}
-	b := func(v bool) string {
-		if v {
-			return "1"
-		}
-		return "0"
-	}
-	for _, c := range m.liveChans {
-		spy := ""
-		if c.Spy != nil {
-			spy = c.Spy.Target + "|" + c.Spy.Mode + "|" + c.Spy.SpyDir + "|" + c.Spy.Whisper
-		}
-		sig += mix("c", c.ID, strconv.Itoa(int(c.State)), b(c.Held), b(c.MOH), b(c.MuteIn), b(c.MuteOut), b(c.relay), c.Link, spy)
-	}
-	for _, br := range m.bridges {
-		for _, ch := range br.Channels {
-			sig += mix("b", br.ID, br.Type, ch)
-		}
-	}
-	for _, cf := range m.confs {
-		for _, mb := range cf.Members {
-			sig += mix("f", cf.Name, mb.Chan, b(mb.Muted))
-		}
-	}
-	return sig
 }

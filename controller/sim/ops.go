@@ -58,11 +58,13 @@ func (m *Model) answer(c *Channel) {
 		return
 	}
 	c.State = StateUp
+	m.hearGen++
 	c.Answered = time.Now()
 	m.emit(m.ev(evAnswer, c))
 	if c.Link != "" {
 		if l := m.ch(c.Link); l != nil && l.State != StateUp {
 			l.State = StateUp
+			m.hearGen++
 			l.Answered = c.Answered
 			m.emit(m.ev(evAnswer, l))
 			if f := l.onLinkAnswer; f != nil {
@@ -137,6 +139,7 @@ func (m *Model) hangup(c *Channel, cause, by string) {
 		m.emit(e)
 	}
 	c.State = StateGone
+	m.hearGen++
 	delete(m.liveChans, c.ID)
 	c.Ended = time.Now()
 	e := m.ev(evHangup, c)
@@ -149,6 +152,7 @@ func (m *Model) hangup(c *Channel, cause, by string) {
 				m.hangup(s, "NORMAL_CLEARING", "switch")
 			} else {
 				s.Spy = nil
+				m.hearGen++
 				m.runNextOrPark(s)
 			}
 		}
@@ -186,12 +190,16 @@ func (m *Model) receiveDTMF(c *Channel, digits, source string) {
 			switch d {
 			case '0':
 				c.Spy.Mode = "listen"
+				m.hearGen++
 			case '1':
 				c.Spy.Mode = "whisper_bleg"
+				m.hearGen++
 			case '2':
 				c.Spy.Mode = "whisper"
+				m.hearGen++
 			case '3':
 				c.Spy.Mode = "barge"
+				m.hearGen++
 			}
 		}
 		if c.pagd != nil {
@@ -228,10 +236,13 @@ func (m *Model) applyEavesdropVars(c *Channel) {
 	switch {
 	case a && b:
 		c.Spy.Mode = "barge"
+		m.hearGen++
 	case a:
 		c.Spy.Mode = "whisper"
+		m.hearGen++
 	case b:
 		c.Spy.Mode = "whisper_bleg"
+		m.hearGen++
 	}
 }
 
@@ -249,6 +260,7 @@ func (m *Model) hold(c *Channel, on bool, moh string) {
 		return
 	}
 	c.Held = on
+	m.hearGen++
 	if on {
 		if moh == "" {
 			moh = "default"
@@ -268,6 +280,7 @@ func (m *Model) newBridge(id string, f Front, typ, name string, implicit bool) *
 	}
 	b := &Bridge{ID: id, Front: f, Type: typ, Name: name, Created: time.Now(), implicit: implicit}
 	m.bridges[id] = b
+	m.hearGen++
 	if !implicit {
 		e := m.ev(evBridgeCreated, nil)
 		e.Bridge = b
@@ -283,6 +296,7 @@ func (m *Model) destroyBridge(b *Bridge) {
 		}
 	}
 	delete(m.bridges, b.ID)
+	m.hearGen++
 	if !b.implicit {
 		e := m.ev(evBridgeDestroyed, nil)
 		e.Bridge = b
@@ -300,6 +314,7 @@ func (m *Model) joinBridge(c *Channel, b *Bridge) {
 	c.Bridge = b.ID
 	c.bridgedTime = time.Now()
 	b.Channels = append(b.Channels, c.ID)
+	m.hearGen++
 	if c.Front == FrontAsterisk {
 		e := m.ev(evBridge, c)
 		e.Bridge = b
@@ -319,6 +334,7 @@ func (m *Model) leaveBridge(c *Channel, b *Bridge) {
 		return
 	}
 	b.Channels = append(b.Channels[:idx:idx], b.Channels[idx+1:]...)
+	m.hearGen++
 	c.Bridge = ""
 	if c.Front == FrontAsterisk {
 		e := m.ev(evUnbridge, c)
@@ -335,7 +351,9 @@ func (m *Model) leaveBridge(c *Channel, b *Bridge) {
 			}
 		}
 		b.Channels = nil
+		m.hearGen++
 		delete(m.bridges, b.ID)
+		m.hearGen++
 		a, z := c, other
 		if other != nil && other.ID == b.Name {
 			a, z = other, c
@@ -364,6 +382,7 @@ func (m *Model) bridgePair(a, z *Channel) {
 		c.Bridge = b.ID
 		c.bridgedTime = time.Now()
 		b.Channels = append(b.Channels, c.ID)
+		m.hearGen++
 	}
 	for _, c := range []*Channel{a, z} {
 		if c.State != StateUp {
@@ -394,6 +413,7 @@ func (m *Model) joinConference(c *Channel, room string, muted bool) {
 	if cf == nil {
 		cf = &Conference{Name: room, UUID: newID(), Created: time.Now()}
 		m.confs[room] = cf
+		m.hearGen++
 		e := m.ev(evConf, c)
 		e.Conf, e.Action = cf, "conference-create"
 		m.emit(e)
@@ -404,6 +424,7 @@ func (m *Model) joinConference(c *Channel, room string, muted bool) {
 	cf.nextID++
 	mem := &confMember{ID: cf.nextID, Chan: c.ID, Muted: muted}
 	cf.Members = append(cf.Members, mem)
+	m.hearGen++
 	c.Conference = room
 	m.setApp(c, "conference", room)
 	e := m.ev(evConf, c)
@@ -420,6 +441,7 @@ func (m *Model) leaveConference(c *Channel, action string) {
 	for i, mem := range cf.Members {
 		if mem.Chan == c.ID {
 			cf.Members = append(cf.Members[:i:i], cf.Members[i+1:]...)
+			m.hearGen++
 			e := m.ev(evConf, c)
 			e.Conf, e.Member, e.Action = cf, mem, action
 			m.emit(e)
@@ -431,6 +453,7 @@ func (m *Model) leaveConference(c *Channel, action string) {
 	}
 	if len(cf.Members) == 0 {
 		delete(m.confs, cf.Name)
+		m.hearGen++
 		e := m.ev(evConf, nil)
 		e.Conf, e.Action = cf, "conference-destroy"
 		m.emit(e)
@@ -439,6 +462,7 @@ func (m *Model) leaveConference(c *Channel, action string) {
 
 func (m *Model) muteMember(cf *Conference, mem *confMember, mute bool) {
 	mem.Muted = mute
+	m.hearGen++
 	action := "unmute-member"
 	if mute {
 		action = "mute-member"
@@ -490,6 +514,7 @@ func (m *Model) stopApp(c *Channel) {
 	c.CurrentApp, c.AppData, c.curAppUUID = "", "", ""
 	if app == "eavesdrop" {
 		c.Spy = nil
+		m.hearGen++
 	}
 	m.emit(e)
 }
@@ -540,5 +565,6 @@ func (m *Model) runPending(c *Channel) {
 func (m *Model) eavesdrop(s *Channel, target string) {
 	m.setApp(s, "eavesdrop", target)
 	s.Spy = &spy{Target: target, Mode: "listen"}
+	m.hearGen++
 	m.applyEavesdropVars(s)
 }

@@ -97,6 +97,7 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 		}
 		far.ANI, far.ANIName, far.DNIS, far.Context = r.CIDNum, r.CIDName, r.Number, r.Context
 		far.Link, c.Link = c.ID, far.ID
+		m.hearGen++
 		far.Endpoint = r.Number
 		c.Vars.set("other_loopback_leg_uuid", far.ID)
 		far.Vars.set("other_loopback_leg_uuid", c.ID)
@@ -109,6 +110,7 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 	}
 	m.emit(&mEvent{Kind: evDial, At: time.Now(), Ch: c})
 	c.State = StateRinging
+	m.hearGen++
 	m.emit(m.ev(evRinging, c))
 	c.phone = &phoneRun{press: spec.Press, hangup: spec.HangupAfter}
 	fail := func(cause string) {
@@ -220,6 +222,7 @@ func (m *Model) placeCall(s CallSpec) (*Channel, error) {
 		c.Vars.set(k, s.Vars[k])
 	}
 	c.State = StateRinging
+	m.hearGen++
 	m.emit(m.ev(evCreate, c))
 	if c.Front == FrontFreeSWITCH {
 		m.setApp(c, "park", "")

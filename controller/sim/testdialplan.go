@@ -47,6 +47,7 @@ func (m *Model) originateTestCaller(r origReq) (*Channel, string) {
 		c.Vars.set(kv[0], kv[1])
 	}
 	far.Link, c.Link = c.ID, far.ID
+	m.hearGen++
 	c.Vars.set("other_loopback_leg_uuid", far.ID)
 	far.Vars.set("other_loopback_leg_uuid", c.ID)
 	c.Vars.set("loopback_leg", "A")
@@ -54,6 +55,7 @@ func (m *Model) originateTestCaller(r origReq) (*Channel, string) {
 	m.emit(m.ev(evCreate, c))
 	m.emit(m.ev(evCreate, far))
 	c.State, far.State = StateRinging, StateRinging
+	m.hearGen++
 	m.emit(m.ev(evRinging, c))
 	if r.onAnswer != nil {
 		// The originator's application (&park(), Stasis app) starts when
