@@ -333,16 +333,7 @@ func (s *Server) createKey(c echo.Context) error {
 	return c.JSON(http.StatusCreated, apiKeyCreated{APIKey: *k, Key: key})
 }
 
-func (s *Server) revokeKey(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Store.RevokeAPIKey(c.Request().Context(), tenant, c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
-}
+func (s *Server) revokeKey(c echo.Context) error { return tenantDelete(c, s.opt.Store.RevokeAPIKey) }
 
 func (s *Server) addAuditRoutes() {
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/audit", Summary: "List audit-log entries, newest first (query: since, until, actor_id, object_type, before_id, limit)", Tag: "audit", Roles: append([]auth.Role{auth.RoleSuperadmin}, rolesAdmin...), Response: []store.AuditEntry{}, Handler: s.listAudit})

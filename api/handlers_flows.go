@@ -229,16 +229,7 @@ func (s *Server) updateFlow(c echo.Context) error {
 	return c.JSON(http.StatusOK, viewFlow(f, true))
 }
 
-func (s *Server) deleteFlow(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Store.DeleteFlow(c.Request().Context(), tenant, c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
-}
+func (s *Server) deleteFlow(c echo.Context) error { return tenantDelete(c, s.opt.Store.DeleteFlow) }
 
 func (s *Server) validateFlow(c echo.Context) error {
 	tenant, err := tenantRequired(c)

@@ -160,17 +160,7 @@ func (s *Server) createRoute(c echo.Context) error {
 	return c.JSON(http.StatusCreated, r)
 }
 
-func (s *Server) getRoute(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	r, err := s.opt.Store.GetRoute(c.Request().Context(), tenant, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, r)
-}
+func (s *Server) getRoute(c echo.Context) error { return tenantGet(c, s.opt.Store.GetRoute) }
 
 func (s *Server) putRoute(c echo.Context) error {
 	tenant, err := tenantRequired(c)
@@ -194,16 +184,7 @@ func (s *Server) putRoute(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
-func (s *Server) deleteRoute(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Store.DeleteRoute(c.Request().Context(), tenant, c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
-}
+func (s *Server) deleteRoute(c echo.Context) error { return tenantDelete(c, s.opt.Store.DeleteRoute) }
 
 func (s *Server) decideRoute(c echo.Context) error {
 	tenant, err := tenantRequired(c)
@@ -288,17 +269,7 @@ func (s *Server) createSchedule(c echo.Context) error {
 	return c.JSON(http.StatusCreated, sc)
 }
 
-func (s *Server) getSchedule(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	sc, err := s.opt.Store.GetSchedule(c.Request().Context(), tenant, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, sc)
-}
+func (s *Server) getSchedule(c echo.Context) error { return tenantGet(c, s.opt.Store.GetSchedule) }
 
 func (s *Server) putSchedule(c echo.Context) error {
 	tenant, err := tenantRequired(c)

@@ -105,17 +105,7 @@ func (s *Server) createBlacklist(c echo.Context) error {
 	return c.JSON(http.StatusCreated, e)
 }
 
-func (s *Server) getBlacklist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.opt.Store.GetBlacklist(c.Request().Context(), tenant, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, e)
-}
+func (s *Server) getBlacklist(c echo.Context) error { return tenantGet(c, s.opt.Store.GetBlacklist) }
 
 func (s *Server) putBlacklist(c echo.Context) error {
 	tenant, err := tenantRequired(c)
@@ -140,14 +130,7 @@ func (s *Server) putBlacklist(c echo.Context) error {
 }
 
 func (s *Server) deleteBlacklist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Store.DeleteBlacklist(c.Request().Context(), tenant, c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return tenantDelete(c, s.opt.Store.DeleteBlacklist)
 }
 
 var blacklistCSVColumns = []string{"number", "kind", "reason", "expires_at"}
@@ -329,17 +312,7 @@ func (s *Server) createWhitelist(c echo.Context) error {
 	return c.JSON(http.StatusCreated, e)
 }
 
-func (s *Server) getWhitelist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.opt.Store.GetWhitelist(c.Request().Context(), tenant, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, e)
-}
+func (s *Server) getWhitelist(c echo.Context) error { return tenantGet(c, s.opt.Store.GetWhitelist) }
 
 func (s *Server) putWhitelist(c echo.Context) error {
 	tenant, err := tenantRequired(c)
@@ -364,14 +337,7 @@ func (s *Server) putWhitelist(c echo.Context) error {
 }
 
 func (s *Server) deleteWhitelist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Store.DeleteWhitelist(c.Request().Context(), tenant, c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return tenantDelete(c, s.opt.Store.DeleteWhitelist)
 }
 
 // ---- caller rules and lists
@@ -427,17 +393,7 @@ func (s *Server) createCallerRule(c echo.Context) error {
 	return c.JSON(http.StatusCreated, r)
 }
 
-func (s *Server) getCallerRule(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	r, err := s.opt.Store.GetCallerRule(c.Request().Context(), tenant, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, r)
-}
+func (s *Server) getCallerRule(c echo.Context) error { return tenantGet(c, s.opt.Store.GetCallerRule) }
 
 func (s *Server) putCallerRule(c echo.Context) error {
 	tenant, err := tenantRequired(c)
@@ -462,14 +418,7 @@ func (s *Server) putCallerRule(c echo.Context) error {
 }
 
 func (s *Server) deleteCallerRule(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Store.DeleteCallerRule(c.Request().Context(), tenant, c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return tenantDelete(c, s.opt.Store.DeleteCallerRule)
 }
 
 func (s *Server) listCallerLists(c echo.Context) error {

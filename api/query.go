@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -14,6 +15,32 @@ import (
 
 	"github.com/ipcc/ipcc/store"
 )
+
+// tenantGet answers GET .../:id with the object load finds in the caller's
+// tenant (404 when it belongs to another).
+func tenantGet[T any](c echo.Context, load func(ctx context.Context, tenant, id string) (T, error)) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	v, err := load(c.Request().Context(), tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// tenantDelete answers DELETE .../:id by deleting in the caller's tenant.
+func tenantDelete(c echo.Context, del func(ctx context.Context, tenant, id string) error) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	if err := del(c.Request().Context(), tenant, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
 
 // timeRange reads the since and until query parameters (RFC 3339).
 func timeRange(c echo.Context, since, until *time.Time) error {

@@ -50,14 +50,7 @@ type AuditFilter struct {
 func (s *Store) ListAudit(ctx context.Context, tenant string, f AuditFilter) ([]AuditEntry, error) {
 	q := `SELECT id, tenant_id, at, actor_id, actor_name, actor_kind, action, object_type, object_id, status, remote_addr, request_id, detail FROM audit_log WHERE tenant_id = ?`
 	args := []any{tenant}
-	if !f.Since.IsZero() {
-		q += ` AND at >= ?`
-		args = append(args, f.Since.UTC())
-	}
-	if !f.Until.IsZero() {
-		q += ` AND at < ?`
-		args = append(args, f.Until.UTC())
-	}
+	q, args = timeWindow(q, args, "at", f.Since, f.Until)
 	if f.ActorID != "" {
 		q += ` AND actor_id = ?`
 		args = append(args, f.ActorID)
@@ -82,4 +75,18 @@ func (s *Store) ListAudit(ctx context.Context, tenant string, f AuditFilter) ([]
 		return nil, fmt.Errorf("store: list audit of tenant %q: %w", tenant, err)
 	}
 	return es, nil
+}
+
+// timeWindow narrows q to rows whose col is in [since, until); a zero bound
+// is open.
+func timeWindow(q string, args []any, col string, since, until time.Time) (string, []any) {
+	if !since.IsZero() {
+		q += ` AND ` + col + ` >= ?`
+		args = append(args, since.UTC())
+	}
+	if !until.IsZero() {
+		q += ` AND ` + col + ` < ?`
+		args = append(args, until.UTC())
+	}
+	return q, args
 }

@@ -87,14 +87,7 @@ type CallFilter struct {
 func (s *Store) ListCalls(ctx context.Context, tenant string, f CallFilter) ([]CallRecord, error) {
 	q := `SELECT ` + callCols + ` FROM calls WHERE tenant_id = ?`
 	args := []any{tenant}
-	if !f.Since.IsZero() {
-		q += ` AND started_at >= ?`
-		args = append(args, f.Since.UTC())
-	}
-	if !f.Until.IsZero() {
-		q += ` AND started_at < ?`
-		args = append(args, f.Until.UTC())
-	}
+	q, args = timeWindow(q, args, "started_at", f.Since, f.Until)
 	if f.Number != "" {
 		q += ` AND (ani LIKE ? OR dnis LIKE ?)`
 		like := "%" + f.Number + "%"

@@ -68,14 +68,7 @@ func (s *Store) ListRecordings(ctx context.Context, tenant string, f RecordingFi
 		q += ` AND ani LIKE ?`
 		args = append(args, "%"+f.Number+"%")
 	}
-	if !f.Since.IsZero() {
-		q += ` AND started_at >= ?`
-		args = append(args, f.Since.UTC())
-	}
-	if !f.Until.IsZero() {
-		q += ` AND started_at < ?`
-		args = append(args, f.Until.UTC())
-	}
+	q, args = timeWindow(q, args, "started_at", f.Since, f.Until)
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}

@@ -81,7 +81,7 @@ func redact(url string) string {
 	}
 	userinfo := url[scheme+3 : at]
 	if i := strings.IndexByte(userinfo, ':'); i >= 0 {
-		return url[:scheme+3] + userinfo[:i] + ":xxxxx" + url[at:]
+		return url[:scheme+3] + userinfo[:i] + ":REDACTED" + url[at:]
 	}
 	return url
 }
