@@ -33,9 +33,25 @@ type CallRecord struct {
 	WaitMS int64 `db:"wait_ms" json:"wait_ms"`
 	RingMS int64 `db:"ring_ms" json:"ring_ms"`
 	TalkMS int64 `db:"talk_ms" json:"talk_ms"`
+	// Where the call entered (gateway/trunk name), time on hold and in the
+	// answering agent's wrap-up, in milliseconds.
+	Trunk    string `db:"trunk" json:"trunk"`
+	HoldMS   int64  `db:"hold_ms" json:"hold_ms"`
+	WrapUpMS int64  `db:"wrapup_ms" json:"wrapup_ms"`
+	// IVRPath is a JSON array of the flow nodes visited ("flow/node");
+	// AgentsOffered a JSON array of the agents the call was offered to.
+	IVRPath       string `db:"ivr_path" json:"-"`
+	AgentsOffered string `db:"agents_offered" json:"-"`
+	Transfers     int    `db:"transfers" json:"transfers"`
+	Conferences   int    `db:"conferences" json:"conferences"`
+	SurveyScore   *int   `db:"survey_score" json:"survey_score,omitempty"`
+	VoicemailID   string `db:"voicemail_id" json:"voicemail_id,omitempty"`
+	// ParentID links a call created from another (a consult, an agent's
+	// outbound leg of a transfer) to it.
+	ParentID string `db:"parent_id" json:"parent_id,omitempty"`
 }
 
-const callCols = `tenant_id, id, switch, leg, direction, ani, dnis, started_at, answered_at, ended_at, disposition, route_id, flow_id, queue_id, agent_id, target, hangup_cause, hangup_by, trace, ivr_ms, wait_ms, ring_ms, talk_ms`
+const callCols = `tenant_id, id, switch, leg, direction, ani, dnis, started_at, answered_at, ended_at, disposition, route_id, flow_id, queue_id, agent_id, target, hangup_cause, hangup_by, trace, ivr_ms, wait_ms, ring_ms, talk_ms, trunk, hold_ms, wrapup_ms, ivr_path, agents_offered, transfers, conferences, survey_score, voicemail_id, parent_id`
 
 func utcp(t *time.Time) *time.Time {
 	if t == nil {
@@ -51,15 +67,24 @@ func (s *Store) SaveCall(ctx context.Context, c *CallRecord) error {
 	if c.Trace == "" {
 		c.Trace = "[]"
 	}
-	q := `INSERT INTO calls (` + callCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	if c.IVRPath == "" {
+		c.IVRPath = "[]"
+	}
+	if c.AgentsOffered == "" {
+		c.AgentsOffered = "[]"
+	}
+	q := `INSERT INTO calls (` + callCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = excluded.leg, direction = excluded.direction,
  ani = excluded.ani, dnis = excluded.dnis, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
  disposition = excluded.disposition, route_id = excluded.route_id, flow_id = excluded.flow_id, queue_id = excluded.queue_id,
  agent_id = excluded.agent_id, target = excluded.target, hangup_cause = excluded.hangup_cause, hangup_by = excluded.hangup_by, trace = excluded.trace,
- ivr_ms = excluded.ivr_ms, wait_ms = excluded.wait_ms, ring_ms = excluded.ring_ms, talk_ms = excluded.talk_ms`
+ ivr_ms = excluded.ivr_ms, wait_ms = excluded.wait_ms, ring_ms = excluded.ring_ms, talk_ms = excluded.talk_ms,
+ trunk = excluded.trunk, hold_ms = excluded.hold_ms, wrapup_ms = excluded.wrapup_ms, ivr_path = excluded.ivr_path, agents_offered = excluded.agents_offered,
+ transfers = excluded.transfers, conferences = excluded.conferences, survey_score = excluded.survey_score, voicemail_id = excluded.voicemail_id, parent_id = excluded.parent_id`
 	_, err := s.db.ExecContext(ctx, s.Rebind(q), c.TenantID, c.ID, c.Switch, c.Leg, c.Direction, c.ANI, c.DNIS, c.StartedAt.UTC(),
 		utcp(c.AnsweredAt), utcp(c.EndedAt), c.Disposition, c.RouteID, c.FlowID, c.QueueID, c.AgentID, c.Target, c.HangupCause, c.HangupBy, c.Trace,
-		c.IVRMS, c.WaitMS, c.RingMS, c.TalkMS)
+		c.IVRMS, c.WaitMS, c.RingMS, c.TalkMS, c.Trunk, c.HoldMS, c.WrapUpMS, c.IVRPath, c.AgentsOffered, c.Transfers, c.Conferences,
+		c.SurveyScore, c.VoicemailID, c.ParentID)
 	if err != nil {
 		return fmt.Errorf("store: save call %s: %w", c.ID, mapErr(err))
 	}
