@@ -38,9 +38,25 @@ type Options struct {
 	// later with SetDialer, once the controller exists).
 	Dialer     Dialer
 	DialSwitch string
+	// RecordPolicy decides whether a call is recorded (nil: only queues
+	// with Record set record every call; agents may always record on demand).
+	RecordPolicy RecordPolicy
 	// Location gives each tenant's time zone for "today" (nil: the tenant's
 	// configured zone is looked up in the store).
 	Location func(tenant string) *time.Location
+}
+
+// Recording modes a RecordPolicy returns.
+const (
+	RecordAlways   = "always"    // 强制录音: from the agent's answer to the end
+	RecordOnDemand = "on_demand" // the agent starts, pauses and stops it
+	RecordNever    = "never"     // no recording, not even on request
+)
+
+// RecordPolicy says how a call is recorded, from the tenant's policies for
+// its queue, its agent and its direction ("inbound" or "outbound").
+type RecordPolicy interface {
+	RecordMode(ctx context.Context, tenant, queue, agent, direction string) (string, error)
 }
 
 // Dispatcher owns one ACD engine per tenant and the calls waiting in them.
