@@ -25,6 +25,10 @@ type CallsOptions struct {
 	// Tick is how often each call's handler sends a SetVar while it waits
 	// (default 10s: 500 commands/s at 5,000 calls).
 	Tick time.Duration
+	// Spawn, when set, runs the simulator in a separate process (the
+	// replayer process), so this process holds only the controller and the
+	// driver, as in production. Nil runs it in this process.
+	Spawn Spawner
 }
 
 func (o CallsOptions) withDefaults() CallsOptions {
@@ -74,7 +78,11 @@ func RunCalls(ctx context.Context, kind string, o CallsOptions) (Section, CallsR
 		fmt.Sprintf("%d inbound calls at %.0f/s (ramp %s), each lasting %s: all %d up together for %s, then callers hang up at %.0f/s",
 			o.Calls, o.Rate, ramp.Round(time.Second), (ramp + o.Hold).Round(time.Second), o.Calls, o.Hold, o.Rate),
 		fmt.Sprintf("handler: Answer, PlayAndCollect (prompt, 1 digit; the caller presses 1 after 1s), SetVar, Hold, then SetVar every %s until hang-up", o.Tick),
-		"simulator in this process (controller/sim over real TCP sockets); round trip = driver method call until the switch reply was read",
+	}
+	if o.Spawn != nil {
+		sec.Setup = append(sec.Setup, "simulator in a separate process (controller/sim over real TCP sockets, placing the calls itself); round trip = driver method call until the switch reply was read")
+	} else {
+		sec.Setup = append(sec.Setup, "simulator in this process (controller/sim over real TCP sockets); round trip = driver method call until the switch reply was read")
 	}
 	res, err := runCalls(ctx, kind, o)
 	if err != nil {
@@ -114,28 +122,57 @@ func RunCalls(ctx context.Context, kind string, o CallsOptions) (Section, CallsR
 
 func runCalls(ctx context.Context, kind string, o CallsOptions) (CallsResult, error) {
 	var res CallsResult
-	so := sim.Options{ESLAddr: "-", ARIAddr: "-", MediaDuration: 300 * time.Millisecond, Logger: discardLogger()}
-	front := sim.FrontFreeSWITCH
-	switch kind {
-	case "freeswitch":
-		so.ESLAddr = ""
-	case "asterisk":
-		so.ARIAddr, front = "", sim.FrontAsterisk
-	default:
+	if kind != "freeswitch" && kind != "asterisk" {
 		return res, fmt.Errorf("unknown driver %q", kind)
 	}
-	s := sim.New(so)
-	if err := s.Start(); err != nil {
-		return res, err
+	ramp := time.Duration(float64(o.Calls) / o.Rate * float64(time.Second))
+	// place places the calls and reports how many and how late the last.
+	var place func() (int64, time.Duration, error)
+	var addr string
+	if o.Spawn != nil {
+		p, err := startReplay(ctx, o.Spawn)
+		if err != nil {
+			return res, err
+		}
+		defer p.close()
+		r, err := p.do(ReplayRequest{Op: "sim-start", Front: kind}, 30*time.Second)
+		if err != nil {
+			return res, err
+		}
+		addr = r.Addr
+		place = func() (int64, time.Duration, error) {
+			r, err := p.do(ReplayRequest{Op: "sim-place", Legs: o.Calls, Rate: o.Rate,
+				PressAfterMS: time.Second.Milliseconds(), HangupAfterMS: (ramp + o.Hold).Milliseconds()}, ramp+time.Minute)
+			return r.Sent, time.Duration(r.MaxLate) * time.Microsecond, err
+		}
+	} else {
+		so := sim.Options{ESLAddr: "-", ARIAddr: "-", MediaDuration: 300 * time.Millisecond, Logger: discardLogger()}
+		front := sim.FrontFreeSWITCH
+		if kind == "freeswitch" {
+			so.ESLAddr = ""
+		} else {
+			so.ARIAddr, front = "", sim.FrontAsterisk
+		}
+		s := sim.New(so)
+		if err := s.Start(); err != nil {
+			return res, err
+		}
+		defer s.Close()
+		addr = s.ESLAddr()
+		if kind == "asterisk" {
+			addr = s.ARIURL()
+		}
+		place = func() (int64, time.Duration, error) {
+			return placeCalls(s, front, o.Calls, o.Rate, time.Second, ramp+o.Hold)
+		}
 	}
-	defer s.Close()
 	var sw controller.Switch
 	var fsd *freeswitch.Driver
 	if kind == "freeswitch" {
-		fsd = freeswitch.New(freeswitch.Config{Name: "bench-fs", Addr: s.ESLAddr(), Password: "ClueCon"}, discardLogger())
+		fsd = freeswitch.New(freeswitch.Config{Name: "bench-fs", Addr: addr, Password: "ClueCon"}, discardLogger())
 		sw = fsd
 	} else {
-		d, err := asterisk.New(asterisk.Config{Name: "bench-ast", URL: strings.TrimSuffix(s.ARIURL(), "/ari"), User: "ari", Password: "ari"}, discardLogger())
+		d, err := asterisk.New(asterisk.Config{Name: "bench-ast", URL: strings.TrimSuffix(addr, "/ari"), User: "ari", Password: "ari"}, discardLogger())
 		if err != nil {
 			return res, err
 		}
@@ -211,23 +248,10 @@ func runCalls(ctx context.Context, kind string, o CallsOptions) (CallsResult, er
 		}
 	}()
 
-	ramp := time.Duration(float64(o.Calls) / o.Rate * float64(time.Second))
 	probe := startProbe()
 	start := time.Now()
-	var placeErr error
-	for i := 0; i < o.Calls && ctx.Err() == nil; i++ {
-		at := start.Add(time.Duration(float64(i) / o.Rate * float64(time.Second)))
-		time.Sleep(time.Until(at))
-		_, err := s.PlaceCall(sim.CallSpec{Front: front, From: fmt.Sprintf("1555%07d", i), To: "4000",
-			Press:       []sim.Press{{After: time.Second, Digits: "1"}},
-			HangupAfter: ramp + o.Hold})
-		if err != nil {
-			placeErr = fmt.Errorf("place call %d: %w", i, err)
-			break
-		}
-		res.Placed++
-		res.PlaceLag = max(time.Since(at), 0)
-	}
+	placed, lag, placeErr := place()
+	res.Placed, res.PlaceLag = placed, lag
 	// The last calls need a moment to be answered and to finish the prompt.
 	time.Sleep(min(2*time.Second, o.Hold/2))
 	ts.plateau.Store(true)

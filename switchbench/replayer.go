@@ -35,6 +35,11 @@ type ReplayRequest struct {
 	// driver's subscription sees gaps (shared/reference esl-subscriptions:
 	// 1481, 1485, 1492, 1495, 1504, 1506, 1507, ...).
 	Gaps bool `json:"gaps,omitempty"`
+	// Front, PressAfterMS and HangupAfterMS are for the sim-* ops (see
+	// doSim): the calls measurement's simulator in this process.
+	Front         string `json:"front,omitempty"`
+	PressAfterMS  int64  `json:"press_after_ms,omitempty"`
+	HangupAfterMS int64  `json:"hangup_after_ms,omitempty"`
 }
 
 // seqSteps is how far Event-Sequence advances between replayed events with
@@ -113,6 +118,7 @@ type replayer struct {
 	ln  net.Listener
 	seq atomic.Uint64
 	ari *ariServer // started by the "ari-listen" op
+	sim *simHost   // started by the "sim-start" op
 
 	mu   sync.Mutex
 	conn *replayConn
@@ -270,6 +276,12 @@ func (r *replayer) subscribedConn(ctx context.Context) (*replayConn, error) {
 
 func (r *replayer) do(ctx context.Context, req ReplayRequest) ReplayResult {
 	res := ReplayResult{Op: req.Op}
+	if strings.HasPrefix(req.Op, "sim-") {
+		if err := r.doSim(req, &res); err != nil {
+			res.Err = err.Error()
+		}
+		return res
+	}
 	if strings.HasPrefix(req.Op, "ari-") {
 		if err := r.doARI(ctx, req, &res); err != nil {
 			res.Err = err.Error()
@@ -425,6 +437,9 @@ func ReplayMain(ctx context.Context, in io.Reader, out io.Writer) error {
 		r.ln.Close()
 		if r.ari != nil {
 			r.ari.close()
+		}
+		if r.sim != nil {
+			r.sim.s.Close()
 		}
 	}()
 	enc := json.NewEncoder(out)

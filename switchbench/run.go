@@ -13,7 +13,10 @@ type Options struct {
 	Ingest  IngestOptions
 	Calls   CallsOptions
 	Stall   StallOptions
-	Spawn   Spawner // the replayer process (ingest, FreeSWITCH stall)
+	Spawn   Spawner // the replayer process (ingest, FreeSWITCH stall, calls' simulator)
+	// SimInProcess runs the calls measurement's simulator in the bench's
+	// own process (as before the simulator had a process of its own).
+	SimInProcess bool
 }
 
 // Measurements and drivers known to Run.
@@ -44,6 +47,12 @@ func Run(ctx context.Context, o Options, progress func(Section)) (*Report, error
 		}
 	}
 	o.Ingest.Spawn, o.Stall.Spawn = o.Spawn, o.Spawn
+	if o.Spawn == nil {
+		o.Spawn = DefaultSpawner
+	}
+	if !o.SimInProcess {
+		o.Calls.Spawn = o.Spawn
+	}
 	r := newReport()
 	add := func(s Section) {
 		r.Sections = append(r.Sections, s)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,14 +59,25 @@ func TestIngestTiny(t *testing.T) {
 	}
 }
 
-// The calls machinery at a tiny size, for both drivers: every call is
-// handled, answered, reaches the plateau and ends. No assertion on speed.
+// The calls machinery at a tiny size, for both drivers, with the simulator
+// in this process and in a process of its own: every call is handled,
+// answered, reaches the plateau and ends. No assertion on speed.
 func TestCallsTiny(t *testing.T) {
-	for _, kind := range []string{"freeswitch", "asterisk"} {
-		t.Run(kind, func(t *testing.T) {
+	for _, tc := range []struct {
+		kind  string
+		spawn Spawner
+	}{{"freeswitch", nil}, {"asterisk", nil}, {"freeswitch", testSpawner}, {"asterisk", testSpawner}} {
+		name := tc.kind + "/in-process"
+		if tc.spawn != nil {
+			name = tc.kind + "/sim-process"
+		}
+		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			sec, res := RunCalls(ctx, kind, CallsOptions{Calls: 20, Rate: 40, Hold: 2 * time.Second, Tick: 300 * time.Millisecond})
+			sec, res := RunCalls(ctx, tc.kind, CallsOptions{Calls: 20, Rate: 40, Hold: 2 * time.Second, Tick: 300 * time.Millisecond, Spawn: tc.spawn})
+			if tc.spawn != nil && !strings.Contains(strings.Join(sec.Setup, " "), "separate process") {
+				t.Errorf("setup does not say the simulator runs in a separate process: %q", sec.Setup)
+			}
 			logSection(t, sec)
 			if sec.Err != "" {
 				t.Fatal(sec.Err)

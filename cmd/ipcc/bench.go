@@ -37,7 +37,8 @@ its target and whether it was met:
           send → state latency, against an ESL replayer started as a separate
           process (this executable, "bench esl-replay")
   calls   --calls concurrent calls at --rate new calls/s through each driver with
-          the controller and the simulator; command round trip p50/p99
+          the controller; the simulator runs in a separate process (this
+          executable again) unless --sim-in-process; command round trip p50/p99
   stall   the event consumer sleeps --stall while the switch keeps sending: the
           sender's longest blocked write, and every event delivered afterwards
 
@@ -98,6 +99,7 @@ down with --calls, --rate, --esl-events for a quick run. Run it on a quiet machi
 	f.Float64Var(&o.Calls.Rate, "rate", 100, "calls: new calls per second")
 	f.DurationVar(&o.Calls.Hold, "hold", 10*time.Second, "calls: how long all calls are held before the callers hang up")
 	f.DurationVar(&o.Calls.Tick, "tick", 10*time.Second, "calls: each call sends a SetVar this often while held")
+	f.BoolVar(&o.SimInProcess, "sim-in-process", false, "calls: run the simulator inside the bench process instead of a process of its own")
 	f.DurationVar(&o.Stall.Stall, "stall", 5*time.Second, "stall: how long the event consumer sleeps")
 	f.Float64Var(&o.Stall.Rate, "stall-rate", 10_000, "stall: events/s the switch sends meanwhile")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
