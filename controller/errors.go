@@ -10,4 +10,7 @@ var (
 	ErrNotConnected = errors.New("switch not connected")
 	// ErrRejected: the switch refused the command (its reply is in the message).
 	ErrRejected = errors.New("switch rejected command")
+	// ErrNotSupported: the switch or the device on the leg cannot do this
+	// (e.g. remote answer on Asterisk or on an external number).
+	ErrNotSupported = errors.New("not supported by this switch or device")
 )

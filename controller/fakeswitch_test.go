@@ -29,6 +29,8 @@ type fakeSwitch struct {
 	onOriginate func(o Originate)
 	// manualAnswer: Answer does not emit Answered by itself.
 	manualAnswer bool
+	// remoteAnswer is what Capabilities reports.
+	remoteAnswer bool
 }
 
 func newFakeSwitch(name string) *fakeSwitch {
@@ -214,3 +216,11 @@ func (f *fakeSwitch) waitCmd(t *testing.T, prefix string) string {
 }
 
 var _ Switch = (*fakeSwitch)(nil)
+
+func (f *fakeSwitch) Mute(ctx context.Context, leg string, on bool) error {
+	return f.record(fmt.Sprintf("mute %s %v", leg, on))
+}
+func (f *fakeSwitch) RemoteAnswer(ctx context.Context, leg string) error {
+	return f.record("remote_answer " + leg)
+}
+func (f *fakeSwitch) Capabilities() Capabilities { return Capabilities{RemoteAnswer: f.remoteAnswer} }

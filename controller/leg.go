@@ -25,6 +25,11 @@ type Leg struct {
 	by          HangupSide
 	bridgedWith string
 	held        bool
+	muted       bool
+	// where an originated leg was dialled and the variables it was dialled with
+	endpoint Endpoint
+	origVars map[string]string
+	dialled  bool
 }
 
 func newLeg(c *Call, id string, inbound bool) *Leg {

@@ -67,6 +67,9 @@ func (c *Call) StartOriginate(ctx context.Context, ep Endpoint, o OriginateOptio
 // sendOriginate sends the originate for leg (already registered); on
 // failure the leg is marked gone and unregistered.
 func (c *Call) sendOriginate(ctx context.Context, leg *Leg, ep Endpoint, o OriginateOptions) error {
+	c.mu.Lock()
+	leg.endpoint, leg.origVars, leg.dialled = ep, maps.Clone(o.Vars), true
+	c.mu.Unlock()
 	req := Originate{
 		LegID: leg.id, Endpoint: ep, CallerIDNum: o.CallerIDNum, CallerIDName: o.CallerIDName,
 		Timeout: o.Timeout, Vars: maps.Clone(o.Vars),

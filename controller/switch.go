@@ -77,6 +77,25 @@ type Switch interface {
 	SendDTMF(ctx context.Context, leg, digits string) error
 	// SetVar sets a channel variable on the leg.
 	SetVar(ctx context.Context, leg, name, value string) error
+	// Mute stops (on) or restores (off) the audio coming from the party on
+	// the leg: nobody on the call hears them, while they still hear
+	// everyone (an agent muting themself). No event confirms it.
+	Mute(ctx context.Context, leg string, on bool) error
+	// RemoteAnswer asks the phone ringing on an originated leg to go off
+	// hook by itself (answer from the agent desktop). It returns an error
+	// wrapping ErrNotSupported where Capabilities().RemoteAnswer is false;
+	// EventAnswered follows when the phone obeys.
+	RemoteAnswer(ctx context.Context, leg string) error
+	// Capabilities reports the optional features this driver supports.
+	Capabilities() Capabilities
+}
+
+// Capabilities are the optional features of a driver.
+type Capabilities struct {
+	// RemoteAnswer: the switch can ask a ringing SIP phone to answer
+	// (FreeSWITCH sends a NOTIFY with Event: talk, which many desk phones
+	// honour). External numbers reached through a trunk never can.
+	RemoteAnswer bool
 }
 
 // EventType names a neutral switch event.

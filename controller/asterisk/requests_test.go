@@ -3,6 +3,7 @@ package asterisk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -86,6 +87,14 @@ func TestRequestRendering(t *testing.T) {
 			return h.d.Eavesdrop(ctx, "sup-1", "agent-1", controller.EavesdropWhisper)
 		}},
 		{"Eavesdrop barge", func() error { return h.d.Eavesdrop(ctx, "sup-1", "agent-1", controller.EavesdropBarge) }},
+		{"Mute (the agent mutes themself)", func() error { return h.d.Mute(ctx, "agent-1", true) }},
+		{"Unmute", func() error { return h.d.Mute(ctx, "agent-1", false) }},
+		{"RemoteAnswer is refused without a request", func() error {
+			if err := h.d.RemoteAnswer(ctx, "agent-1"); !errors.Is(err, controller.ErrNotSupported) {
+				return fmt.Errorf("RemoteAnswer: %v, want ErrNotSupported", err)
+			}
+			return nil
+		}},
 		{"SendDTMF", func() error { return h.d.SendDTMF(ctx, "in-1", "12#") }},
 		{"SetVar", func() error { return h.d.SetVar(ctx, "in-1", "CC_QUEUE", "sales") }},
 		{"Hangup busy", func() error { return h.d.Hangup(ctx, "in-1", controller.CauseUserBusy) }},

@@ -176,6 +176,7 @@ func replyError(reply string) error {
 	r := strings.TrimSpace(reply)
 	switch {
 	case strings.HasPrefix(r, "-ERR No such channel"),
+		strings.HasPrefix(r, "-ERR No Such Channel"), // uuid_audio, uuid_break
 		strings.HasPrefix(r, "-ERR Invalid uuid"),
 		strings.HasPrefix(r, "-ERR invalid uuid"),
 		strings.HasPrefix(r, "-ERR Cannot locate session"),

@@ -94,6 +94,9 @@ func TestRenderGolden(t *testing.T) {
 	line("Resync bridges", renderShowBridged)
 	line("Resync dump", renderDump(legA))
 	line("Hold existence check", renderExists(legA))
+	line("Mute", renderMute(legA, true))
+	line("Unmute", renderMute(legA, false))
+	line("RemoteAnswer", renderPhoneEvent(legA, "talk"))
 	golden(t, "commands.txt", b.String())
 }
 
@@ -164,6 +167,7 @@ func TestReplyError(t *testing.T) {
 	for reply, want := range map[string]error{
 		"+OK":                            nil,
 		"-ERR No such channel!\n":        controller.ErrNoSuchLeg,
+		"-ERR No Such Channel!\n+OK\n":   controller.ErrNoSuchLeg,
 		"-ERROR":                         controller.ErrNoSuchLeg,
 		"-ERR Invalid uuid":              controller.ErrNoSuchLeg,
 		"-ERR invalid uuid":              controller.ErrNoSuchLeg,

@@ -53,7 +53,11 @@
 // run in order; a dialplan extension that is a defined phone is rung and
 // bridged), uuid_hold [off|toggle] (hold_music variable names the music),
 // uuid_send_dtmf (the peer receives DTMF, DTMF-Source UNKNOWN),
-// uuid_recv_dtmf (DTMF-Source APP), show channels|calls|bridged_calls [count]
+// uuid_recv_dtmf (DTMF-Source APP), uuid_audio <uuid> start read|write
+// mute|level <n> | stop (a read mute silences the party's voice, a write
+// mute what they hear), uuid_phone_event <uuid> [talk|hold] (a ringing
+// user/NNNN phone answers on talk, as desk phones do on the SIP NOTIFY),
+// show channels|calls|bridged_calls [count]
 // [as json], conference list|json_list and <room> list|json_list|mute|unmute|
 // kick|hup|play. Unknown commands: "-ERR <cmd> Command not found!".
 //
@@ -121,7 +125,8 @@
 // # Who hears whom
 //
 // Bridged (mixing) and conference members hear each other unless held, on
-// music on hold, muted (ARI mute in/out, conference mute) or not answered.
+// music on hold, muted (ARI mute in/out, FreeSWITCH uuid_audio read/write
+// mute, conference mute) or not answered.
 // FreeSWITCH eavesdrop: the spy hears the target and its peers; whisper adds
 // target<-spy; barge adds target and peers <- spy. Asterisk snoop channels
 // relay audio: spy in = the target's voice, out = what the target hears;

@@ -213,6 +213,10 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 			m.hold(c, true, c.Vars.m["hold_music"])
 		}
 		return "+OK Success\n"
+	case "uuid_audio":
+		return s.uuidAudio(f)
+	case "uuid_phone_event":
+		return s.uuidPhoneEvent(f)
 	case "uuid_send_dtmf", "uuid_recv_dtmf":
 		c := s.fsChan(arg(0))
 		if c == nil {

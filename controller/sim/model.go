@@ -129,6 +129,9 @@ type Channel struct {
 	queue      []*execItem // FreeSWITCH: applications waiting (event-lock)
 	busy       bool        // FreeSWITCH: an application with event-lock runs
 	phone      *phoneRun
+	// talk answers a ringing SIP phone that obeys a NOTIFY "talk" event
+	// (uuid_phone_event); nil for trunks, loopback and Local channels.
+	talk func()
 	// onLinkAnswer runs when the channel is answered because its
 	// loopback/Local partner was (the originator's application starts then).
 	onLinkAnswer func()

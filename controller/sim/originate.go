@@ -149,6 +149,9 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 			})
 		}
 	}
+	if r.Kind == "user" {
+		c.talk = connect // a registered desk phone honours remote answer
+	}
 	switch spec.Behavior {
 	case BehaviorBusy:
 		m.schedule(c, spec.AnswerAfter, func() { fail("USER_BUSY") })

@@ -363,6 +363,14 @@ func Run(t *testing.T, w World) {
 		}
 	})
 
+	t.Run("agent mutes themself: the caller stops hearing them, they still hear the caller", func(t *testing.T) {
+		runMute(t, e, o)
+	})
+
+	t.Run("answer from the desktop where the switch and device support it", func(t *testing.T) {
+		runRemoteAnswer(t, e, o)
+	})
+
 	t.Run("connection drops mid-call and the driver recovers the call", func(t *testing.T) {
 		ctx := ctxT(t)
 		c := e.arrive("13800000005", "4001")
