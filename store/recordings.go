@@ -21,15 +21,28 @@ type RecordingRow struct {
 	SizeBytes  int64      `db:"size_bytes" json:"size_bytes"`
 	SHA256     string     `db:"sha256" json:"sha256"`
 	LegalHold  bool       `db:"legal_hold" json:"legal_hold"`
+	// BackedUpAt and BackupPath: when and where retention copied the file.
+	BackedUpAt *time.Time `db:"backed_up_at" json:"backed_up_at,omitempty"`
+	BackupPath string     `db:"backup_path" json:"backup_path,omitempty"`
+	// DeletedAt: retention removed the file; the row stays so the call record
+	// still shows a recording existed. DeletedReason is "age" or "disk".
+	DeletedAt     *time.Time `db:"deleted_at" json:"deleted_at,omitempty"`
+	DeletedReason string     `db:"deleted_reason" json:"deleted_reason,omitempty"`
 }
 
-const recordingCols = `tenant_id, id, call_id, agent_id, queue_id, ani, path, started_at, ended_at, duration_ms, size_bytes, sha256, legal_hold`
+// recordingInsertCols are written by SaveRecording; the retention columns
+// are only set by the retention job.
+const recordingInsertCols = `tenant_id, id, call_id, agent_id, queue_id, ani, path, started_at, ended_at, duration_ms, size_bytes, sha256, legal_hold`
 
-// SaveRecording inserts or updates a recording's row.
+const recordingCols = recordingInsertCols + `, backed_up_at, backup_path, deleted_at, deleted_reason`
+
+// SaveRecording inserts or updates a recording's row. A legal hold placed
+// while the call was running survives the update that completes the row
+// (only SetRecordingLegalHold clears one).
 func (s *Store) SaveRecording(ctx context.Context, r *RecordingRow) error {
-	q := `INSERT INTO recordings (` + recordingCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+	q := `INSERT INTO recordings (` + recordingInsertCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT (tenant_id, id) DO UPDATE SET ended_at = excluded.ended_at, duration_ms = excluded.duration_ms, size_bytes = excluded.size_bytes,
- sha256 = excluded.sha256, legal_hold = excluded.legal_hold, agent_id = excluded.agent_id`
+ sha256 = excluded.sha256, legal_hold = (recordings.legal_hold OR excluded.legal_hold), agent_id = excluded.agent_id`
 	_, err := s.db.ExecContext(ctx, s.Rebind(q), r.TenantID, r.ID, r.CallID, r.AgentID, r.QueueID, r.ANI, r.Path, r.StartedAt.UTC(), utcp(r.EndedAt),
 		r.DurationMS, r.SizeBytes, r.SHA256, r.LegalHold)
 	if err != nil {
@@ -78,4 +91,118 @@ func (s *Store) ListRecordings(ctx context.Context, tenant string, f RecordingFi
 		return nil, fmt.Errorf("store: list recordings: %w", err)
 	}
 	return out, nil
+}
+
+// SetRecordingLegalHold places or lifts a legal hold; a held recording is
+// never deleted by retention.
+func (s *Store) SetRecordingLegalHold(ctx context.Context, tenant, id string, hold bool) error {
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE recordings SET legal_hold = ? WHERE tenant_id = ? AND id = ?`), hold, tenant, id)
+	if err != nil {
+		return fmt.Errorf("store: legal hold of recording %s: %w", id, err)
+	}
+	return affectedOne(res, "recording", id)
+}
+
+// RecordingsToBackUp lists finished, present recordings not yet backed up
+// (tenant "" = every tenant), oldest first.
+func (s *Store) RecordingsToBackUp(ctx context.Context, tenant string, limit int) ([]RecordingRow, error) {
+	q := `SELECT ` + recordingCols + ` FROM recordings WHERE ended_at IS NOT NULL AND backed_up_at IS NULL AND deleted_at IS NULL`
+	args := []any{}
+	if tenant != "" {
+		q += ` AND tenant_id = ?`
+		args = append(args, tenant)
+	}
+	out := []RecordingRow{}
+	if err := s.db.SelectContext(ctx, &out, s.Rebind(q+fmt.Sprintf(` ORDER BY started_at, id LIMIT %d`, limit)), args...); err != nil {
+		return nil, fmt.Errorf("store: recordings to back up: %w", err)
+	}
+	return out, nil
+}
+
+// MarkRecordingBackedUp records where the verified copy of a recording is.
+func (s *Store) MarkRecordingBackedUp(ctx context.Context, tenant, id, backupPath string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE recordings SET backed_up_at = ?, backup_path = ? WHERE tenant_id = ? AND id = ?`), at.UTC(), backupPath, tenant, id)
+	if err != nil {
+		return fmt.Errorf("store: mark recording %s backed up: %w", id, err)
+	}
+	return affectedOne(res, "recording", id)
+}
+
+// DeletableRecordingFilter selects recordings retention may delete:
+// finished, not deleted, not under legal hold, started before Before (zero
+// = any age), of Tenant ("" = every tenant), and backed up when
+// RequireBackup is set.
+type DeletableRecordingFilter struct {
+	Tenant        string
+	Before        time.Time
+	RequireBackup bool
+	Limit         int
+}
+
+// DeletableRecordings lists recordings retention may delete, oldest first.
+func (s *Store) DeletableRecordings(ctx context.Context, f DeletableRecordingFilter) ([]RecordingRow, error) {
+	q := `SELECT ` + recordingCols + ` FROM recordings WHERE ended_at IS NOT NULL AND deleted_at IS NULL AND legal_hold = ?`
+	args := []any{false}
+	if f.Tenant != "" {
+		q += ` AND tenant_id = ?`
+		args = append(args, f.Tenant)
+	}
+	if !f.Before.IsZero() {
+		q += ` AND started_at < ?`
+		args = append(args, f.Before.UTC())
+	}
+	if f.RequireBackup {
+		q += ` AND backed_up_at IS NOT NULL`
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	out := []RecordingRow{}
+	if err := s.db.SelectContext(ctx, &out, s.Rebind(q+fmt.Sprintf(` ORDER BY started_at, id LIMIT %d`, f.Limit)), args...); err != nil {
+		return nil, fmt.Errorf("store: deletable recordings: %w", err)
+	}
+	return out, nil
+}
+
+// CountHeldRecordings counts the tenant's held, present recordings started
+// before the time ("" tenant = every tenant): what retention kept because of
+// a legal hold.
+func (s *Store) CountHeldRecordings(ctx context.Context, tenant string, before time.Time) (int, error) {
+	q := `SELECT COUNT(*) FROM recordings WHERE legal_hold = ? AND deleted_at IS NULL AND started_at < ?`
+	args := []any{true, before.UTC()}
+	if tenant != "" {
+		q += ` AND tenant_id = ?`
+		args = append(args, tenant)
+	}
+	var n int
+	if err := s.db.GetContext(ctx, &n, s.Rebind(q), args...); err != nil {
+		return 0, fmt.Errorf("store: count held recordings: %w", err)
+	}
+	return n, nil
+}
+
+// ClaimRecordingDeletion marks a recording deleted unless it is under legal
+// hold or already deleted, and reports whether it did. Retention claims the
+// row before removing the file, so a hold placed meanwhile always wins.
+func (s *Store) ClaimRecordingDeletion(ctx context.Context, tenant, id, reason string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE recordings SET deleted_at = ?, deleted_reason = ? WHERE tenant_id = ? AND id = ? AND legal_hold = ? AND deleted_at IS NULL`),
+		at.UTC(), reason, tenant, id, false)
+	if err != nil {
+		return false, fmt.Errorf("store: claim deletion of recording %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: claim deletion of recording %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// UnclaimRecordingDeletion undoes ClaimRecordingDeletion when the file could
+// not be removed.
+func (s *Store) UnclaimRecordingDeletion(ctx context.Context, tenant, id string) error {
+	_, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE recordings SET deleted_at = NULL, deleted_reason = '' WHERE tenant_id = ? AND id = ?`), tenant, id)
+	if err != nil {
+		return fmt.Errorf("store: unclaim deletion of recording %s: %w", id, err)
+	}
+	return nil
 }
