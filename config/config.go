@@ -29,6 +29,10 @@ type Config struct {
 	TTS      TTS      `mapstructure:"tts"`
 	Media    Media    `mapstructure:"media"`
 	Switches []Switch `mapstructure:"switches"`
+	// Retention and Webhooks configure the recording retention job and
+	// outbound webhook delivery.
+	Retention Retention `mapstructure:"retention"`
+	Webhooks  Webhooks  `mapstructure:"webhooks"`
 
 	// File is the config file that was read ("" when none).
 	File string `mapstructure:"-"`
@@ -82,6 +86,30 @@ type Media struct {
 	RecordingDir string `mapstructure:"recording_dir"`
 }
 
+// Retention configures the job that backs up and deletes recordings and
+// voicemail (per-tenant ages are set through the API).
+type Retention struct {
+	// Interval between scheduled runs; 0 disables the schedule (runs then
+	// only happen through the API or `ipcc retention run`).
+	Interval time.Duration `mapstructure:"interval"`
+	// DiskHighWaterPercent: when the filesystem of media.recording_dir (or
+	// media.voicemail_dir) is fuller than this, the oldest files are deleted
+	// until it is below; 0 turns it off.
+	DiskHighWaterPercent float64 `mapstructure:"disk_high_water_percent"`
+	// BackupDir receives a verified copy of every finished recording; empty
+	// means no backup.
+	BackupDir string `mapstructure:"backup_dir"`
+}
+
+// Webhooks configures delivery of signed outbound webhooks.
+type Webhooks struct {
+	PollInterval time.Duration `mapstructure:"poll_interval"`
+	Timeout      time.Duration `mapstructure:"timeout"`
+	MaxAttempts  int           `mapstructure:"max_attempts"`
+	QueueSize    int           `mapstructure:"queue_size"`
+	Workers      int           `mapstructure:"workers"`
+}
+
 // Switch is one media server ipcc controls.
 type Switch struct {
 	Name string `mapstructure:"name"`
@@ -99,27 +127,35 @@ type Switch struct {
 // defaults is every key with its default; viper only maps IPCC_* variables
 // onto keys it knows, so every scalar key must be here.
 var defaults = map[string]any{
-	"http.addr":               ":8080",
-	"http.read_timeout":       "15s",
-	"http.write_timeout":      "60s",
-	"http.shutdown_timeout":   "15s",
-	"http.body_limit":         "1MB",
-	"database.url":            "sqlite:./data/ipcc.db",
-	"database.max_open_conns": 0,
-	"database.auto_migrate":   true,
-	"auth.jwt_secret":         "",
-	"auth.token_ttl":          "1h",
-	"auth.bcrypt_cost":        10,
-	"log.format":              "json",
-	"tts.engine":              "espeak",
-	"tts.cache_dir":           "./data/tts",
-	"tts.switch_dir":          "",
-	"tts.http_url":            "",
-	"tts.espeak_binary":       "",
-	"media.voicemail_dir":     "/var/lib/ipcc/voicemail",
-	"media.default_trunk":     "",
-	"media.recording_dir":     "/var/lib/ipcc/recordings",
-	"log.level":               "info",
+	"http.addr":                         ":8080",
+	"http.read_timeout":                 "15s",
+	"http.write_timeout":                "60s",
+	"http.shutdown_timeout":             "15s",
+	"http.body_limit":                   "1MB",
+	"database.url":                      "sqlite:./data/ipcc.db",
+	"database.max_open_conns":           0,
+	"database.auto_migrate":             true,
+	"auth.jwt_secret":                   "",
+	"auth.token_ttl":                    "1h",
+	"auth.bcrypt_cost":                  10,
+	"log.format":                        "json",
+	"tts.engine":                        "espeak",
+	"tts.cache_dir":                     "./data/tts",
+	"tts.switch_dir":                    "",
+	"tts.http_url":                      "",
+	"tts.espeak_binary":                 "",
+	"media.voicemail_dir":               "/var/lib/ipcc/voicemail",
+	"media.default_trunk":               "",
+	"media.recording_dir":               "/var/lib/ipcc/recordings",
+	"log.level":                         "info",
+	"retention.interval":                "1h",
+	"retention.disk_high_water_percent": 90,
+	"retention.backup_dir":              "",
+	"webhooks.poll_interval":            "2s",
+	"webhooks.timeout":                  "10s",
+	"webhooks.max_attempts":             8,
+	"webhooks.queue_size":               100,
+	"webhooks.workers":                  4,
 }
 
 // SearchPaths are tried in order when no --config is given.
@@ -289,6 +325,27 @@ func (c *Config) Validate() error {
 	}
 	if c.TTS.Engine != "none" && c.TTS.CacheDir == "" {
 		bad("tts.cache_dir", "must be set")
+	}
+	if c.Retention.Interval != 0 && c.Retention.Interval < time.Minute {
+		bad("retention.interval", "must be 0 (no schedule) or at least 1m, got %s", c.Retention.Interval)
+	}
+	if c.Retention.DiskHighWaterPercent < 0 || c.Retention.DiskHighWaterPercent >= 100 {
+		bad("retention.disk_high_water_percent", "must be 0 (off) or between 1 and 99, got %v", c.Retention.DiskHighWaterPercent)
+	}
+	if c.Webhooks.PollInterval < 100*time.Millisecond || c.Webhooks.PollInterval > time.Hour {
+		bad("webhooks.poll_interval", "must be between 100ms and 1h, got %s", c.Webhooks.PollInterval)
+	}
+	if c.Webhooks.Timeout < time.Second || c.Webhooks.Timeout > 5*time.Minute {
+		bad("webhooks.timeout", "must be between 1s and 5m, got %s", c.Webhooks.Timeout)
+	}
+	if c.Webhooks.MaxAttempts < 1 || c.Webhooks.MaxAttempts > 50 {
+		bad("webhooks.max_attempts", "must be between 1 and 50, got %d", c.Webhooks.MaxAttempts)
+	}
+	if c.Webhooks.QueueSize < 1 || c.Webhooks.QueueSize > 10000 {
+		bad("webhooks.queue_size", "must be between 1 and 10000, got %d", c.Webhooks.QueueSize)
+	}
+	if c.Webhooks.Workers < 1 || c.Webhooks.Workers > 64 {
+		bad("webhooks.workers", "must be between 1 and 64, got %d", c.Webhooks.Workers)
 	}
 	names := map[string]bool{}
 	for i, s := range c.Switches {

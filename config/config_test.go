@@ -80,6 +80,12 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad yaml", "http: [\n", nil, []string{"parse"}},
 		{"bad tts engine", "tts:\n  engine: say\n", nil, []string{"tts.engine"}},
 		{"http tts without url", "tts:\n  engine: http\n", nil, []string{"tts.http_url"}},
+		{"retention interval too short", "retention:\n  interval: 5s\n", nil, []string{"retention.interval"}},
+		{"high-water of 100%", "retention:\n  disk_high_water_percent: 100\n", nil, []string{"retention.disk_high_water_percent"}},
+		{"negative high-water from env", "", []string{"IPCC_RETENTION_DISK_HIGH_WATER_PERCENT=-1"}, []string{"retention.disk_high_water_percent"}},
+		{"webhook attempts zero", "webhooks:\n  max_attempts: 0\n", nil, []string{"webhooks.max_attempts"}},
+		{"webhook timeout too long", "webhooks:\n  timeout: 1h\n", nil, []string{"webhooks.timeout"}},
+		{"unknown webhooks key", "webhooks:\n  retries: 3\n", nil, []string{"webhooks.retries"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
