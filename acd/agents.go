@@ -17,6 +17,9 @@ type LoginRequest struct {
 	// NotReady, when set, logs the agent in not ready with this reason
 	// instead of available.
 	NotReady string
+	// Queues, when not nil, are the only queues the agent logs in to (each
+	// must be one of its queues); nil logs in to all of them.
+	Queues []string
 }
 
 // BreakResult tells what became of a not-ready request.
@@ -52,6 +55,9 @@ func (c *core) login(r LoginRequest) error {
 	a := c.agent(r.AgentID, true)
 	if a.st.State != LoggedOut {
 		return fmt.Errorf("acd: login agent %s: already logged in: %w", r.AgentID, ErrBadState)
+	}
+	if err := c.chooseQueues(a, r.Queues); err != nil {
+		return err
 	}
 	a.device, a.workNumber = r.Device, r.WorkNumber
 	if _, err := c.transition(a, Input{Kind: InLogin}, "", "", ""); err != nil {
@@ -323,10 +329,16 @@ func (c *core) setMembers(queueID string, ms []Member) error {
 		c.removeFromSets(a)
 		a.members = slices.DeleteFunc(a.members, func(m *member) bool { return m.q == q })
 	}
+	old := q.members
 	q.members = make(map[string]*member, len(ms))
 	for i := range ms {
 		a := c.agents[ms[i].AgentID]
+		// A changed membership keeps its per-queue login; a new one starts
+		// logged in, like the agent's other queues.
 		m := &member{q: q, a: a, cfg: ms[i]}
+		if o := old[a.id]; o != nil {
+			m.off = o.off
+		}
 		m.cfg.QueueID = queueID
 		q.members[a.id] = m
 		a.members = append(a.members, m)

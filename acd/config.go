@@ -387,4 +387,5 @@ var (
 	ErrBreakCap     = errors.New("break cap reached")
 	ErrDuplicate    = errors.New("call already queued")
 	ErrClosed       = errors.New("engine closed")
+	ErrNotMember    = errors.New("not a member of the queue")
 )

@@ -78,6 +78,10 @@ type member struct {
 	cfg   Member
 	key   mkey
 	inSet bool
+	// off: the agent logged out of this queue only. An off membership is
+	// in no level set and counts toward none of the queue's counters, so
+	// the queue sees the agent as logged out.
+	off bool
 }
 
 func (m *member) weight() int {
@@ -278,7 +282,7 @@ func (c *core) memberKey(m *member) mkey {
 
 func (c *core) addToSets(a *agent) {
 	for _, m := range a.members {
-		if !m.inSet {
+		if !m.inSet && !m.off {
 			m.key = c.memberKey(m)
 			m.q.idx.set(m.cfg.Level, true).insert(m)
 			m.inSet = true
@@ -308,7 +312,7 @@ func (c *core) rekeyQueue(q *queue) {
 	}
 	q.idx = levelIndex{}
 	for _, m := range q.members {
-		if m.a.st.State == Available {
+		if m.a.st.State == Available && !m.off {
 			m.key = c.memberKey(m)
 			q.idx.set(m.cfg.Level, true).insert(m)
 			m.inSet = true
@@ -329,6 +333,9 @@ func (c *core) counts(a *agent, sign int) {
 		br = sign
 	}
 	for _, m := range a.members {
+		if m.off {
+			continue
+		}
 		m.q.loggedIn += li
 		m.q.notReady += nr
 		m.q.onBreak += br
@@ -379,6 +386,9 @@ func (c *core) transition(a *agent, in Input, callID, queueID, by string) ([]Act
 	}
 	if (ns.State == LoggedOut && old.State != LoggedOut) || (ns.State == NotReady && old.State != NotReady) {
 		for _, m := range a.members {
+			if m.off {
+				continue
+			}
 			if m.q.cfg.Limits.WhenNoAgents == RuleLeave || m.q.cfg.Limits.WhenAllOnBreak == RuleLeave {
 				c.markQueue(m.q) // leave rules may now apply
 			}
@@ -445,7 +455,7 @@ func (c *core) agentRecord(a *agent) AgentRecord {
 	r := AgentRecord{
 		AgentID: a.id, WorkNumber: a.workNumber, Device: a.device, State: a.st.State.String(), Reason: a.st.Reason,
 		PendingReason: a.st.PendingReason, Since: a.since, CallsToday: a.callsToday, TalkToday: a.talkToday, Day: a.day,
-		BreakWait: a.breakWait, WrapUpEnd: a.wrapEnd, ConnectedAt: a.connected,
+		BreakWait: a.breakWait, WrapUpEnd: a.wrapEnd, ConnectedAt: a.connected, QueuesOff: a.queuesOff(),
 	}
 	switch a.st.Pending {
 	case PendingNotReady:

@@ -224,7 +224,7 @@ func (c *core) dispatchQueue(q *queue) {
 			return
 		}
 		if q.cfg.LastAgentFirst && e.lastAgent != "" {
-			if a := c.agents[e.lastAgent]; a != nil && a.st.State == Available && q.members[a.id] != nil {
+			if a := c.agents[e.lastAgent]; a != nil && a.st.State == Available && q.members[a.id] != nil && !q.members[a.id].off {
 				c.unqueue(e)
 				c.offer(e, []*agent{a}, true)
 				continue
@@ -249,12 +249,15 @@ func (c *core) dispatchAgent(a *agent) {
 	var best *entry
 	last := false
 	for e := range c.prefer[a.id] {
-		if e.q.cfg.LastAgentFirst && e.q.members[a.id] != nil && (best == nil || e.before(best)) {
+		if m := e.q.members[a.id]; e.q.cfg.LastAgentFirst && m != nil && !m.off && (best == nil || e.before(best)) {
 			best, last = e, true
 		}
 	}
 	if best == nil {
 		for _, m := range a.members {
+			if m.off {
+				continue
+			}
 			if h := m.q.waiting.peek(); h != nil && (best == nil || h.before(best)) {
 				best = h
 			}

@@ -168,3 +168,17 @@ func (Overflow) EffectName() string          { return "overflow" }
 func (CallbackRequested) EffectName() string { return "callback-requested" }
 func (Left) EffectName() string              { return "left" }
 func (BreakQueued) EffectName() string       { return "break-queued" }
+
+// QueueLogin tells that an agent logged in to (LoggedIn) or out of one of
+// its queues while staying logged in to the others (By names the
+// supervisor of a forced change).
+type QueueLogin struct {
+	Tenant   string
+	AgentID  string
+	QueueID  string
+	LoggedIn bool
+	By       string
+	At       time.Time
+}
+
+func (QueueLogin) EffectName() string { return "queue-login" }

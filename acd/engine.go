@@ -319,6 +319,29 @@ func (e *Engine) ForceEndWrapUp(ctx context.Context, agentID, by string) error {
 	return e.doCtx(ctx, func(c *core) error { return c.endWrapUp(agentID, by) })
 }
 
+// QueueLogin logs a logged-in agent in to one of its queues again.
+func (e *Engine) QueueLogin(ctx context.Context, agentID, queueID string) error {
+	return e.doCtx(ctx, func(c *core) error { return c.setQueueLogin(agentID, queueID, true, "") })
+}
+
+// QueueLogout logs an agent out of one of its queues; it stays logged in
+// to the others (and, after the last one, logged in to none).
+func (e *Engine) QueueLogout(ctx context.Context, agentID, queueID string) error {
+	return e.doCtx(ctx, func(c *core) error { return c.setQueueLogin(agentID, queueID, false, "") })
+}
+
+// ForceQueueLogin logs an agent in to one of its queues on a supervisor's
+// order.
+func (e *Engine) ForceQueueLogin(ctx context.Context, agentID, queueID, by string) error {
+	return e.doCtx(ctx, func(c *core) error { return c.setQueueLogin(agentID, queueID, true, by) })
+}
+
+// ForceQueueLogout logs an agent out of one of its queues on a
+// supervisor's order.
+func (e *Engine) ForceQueueLogout(ctx context.Context, agentID, queueID, by string) error {
+	return e.doCtx(ctx, func(c *core) error { return c.setQueueLogin(agentID, queueID, false, by) })
+}
+
 // Snapshot is the supervisors' view: queues with waiting calls and today's
 // figures, agents with their states.
 func (e *Engine) Snapshot(ctx context.Context) (Snapshot, error) {

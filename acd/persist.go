@@ -40,6 +40,9 @@ type AgentRecord struct {
 	CallsToday    int
 	TalkToday     time.Duration
 	Day           int // yyyymmdd the counters belong to
+	// QueuesOff are the agent's queues it logged out of while staying
+	// logged in to the others (sorted).
+	QueuesOff []string
 }
 
 // EntryRecord is a waiting caller's durable place in a queue.
@@ -244,6 +247,9 @@ func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 			continue
 		}
 		a := c.agent(r.AgentID, true)
+		for _, m := range a.members {
+			m.off = slices.Contains(r.QueuesOff, m.q.cfg.ID)
+		}
 		a.device, a.workNumber, a.since = r.Device, r.WorkNumber, r.Since
 		a.callsToday, a.talkToday, a.day = r.CallsToday, r.TalkToday, r.Day
 		a.lastQueue = c.queues[r.QueueID]

@@ -19,6 +19,12 @@ func checkInvariants(c *core) error {
 		}
 		li, nr, br, off := 0, 0, 0, 0
 		for _, m := range q.members {
+			if m.off {
+				if m.inSet {
+					return fmt.Errorf("agent %s in %s: in set while logged out of the queue", m.a.id, id)
+				}
+				continue
+			}
 			if m.a.st.State != LoggedOut {
 				li++
 			}
@@ -236,7 +242,11 @@ func randomRun(t *testing.T, seed uint64, ops int) {
 				_ = h.e.CallEnded(h.ctx, call) // may have overflowed away
 			}
 		case r < 68:
-			_ = h.e.Login(h.ctx, LoginRequest{AgentID: agents[rng.IntN(len(agents))]})
+			var qs []string // nil: all queues; else a random choice (may name non-members)
+			if rng.IntN(3) == 0 {
+				qs = []string{fmt.Sprintf("q%d", rng.IntN(6)), fmt.Sprintf("q%d", rng.IntN(6))}
+			}
+			_ = h.e.Login(h.ctx, LoginRequest{AgentID: agents[rng.IntN(len(agents))], Queues: qs})
 		case r < 70:
 			_ = h.e.Logout(h.ctx, agents[rng.IntN(len(agents))])
 		case r < 80:
@@ -250,6 +260,13 @@ func randomRun(t *testing.T, seed uint64, ops int) {
 			_ = h.e.CallerRequest(h.ctx, fmt.Sprintf("c%d", 1+rng.IntN(callN+1)), RequestKind(1+rng.IntN(2)), "123")
 		case r < 89:
 			_ = h.e.ForceReady(h.ctx, agents[rng.IntN(len(agents))], "sup")
+		case r < 91: // log in to or out of one queue
+			a, q := agents[rng.IntN(len(agents))], fmt.Sprintf("q%d", rng.IntN(6))
+			if rng.IntN(2) == 0 {
+				_ = h.e.QueueLogout(h.ctx, a, q)
+			} else {
+				_ = h.e.QueueLogin(h.ctx, a, q)
+			}
 		default:
 			h.clk.Advance(time.Duration(rng.IntN(8000)) * time.Millisecond)
 		}

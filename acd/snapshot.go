@@ -69,7 +69,15 @@ type AgentSnapshot struct {
 	WrapUpEnd     time.Time     `json:"wrap_up_end,omitzero"`
 	CallsToday    int           `json:"calls_today"`
 	TalkTimeToday time.Duration `json:"talk_time_today"`
-	Queues        []Member      `json:"queues"`
+	Queues        []AgentQueue  `json:"queues"`
+}
+
+// AgentQueue is one of an agent's queues: the membership and whether the
+// agent is logged in to that queue (false for every queue while the agent
+// is logged out).
+type AgentQueue struct {
+	Member
+	LoggedIn bool `json:"logged_in"`
 }
 
 func (c *core) snapshot() Snapshot {
@@ -95,7 +103,11 @@ func (c *core) snapshot() Snapshot {
 			qs.EstimatedWait = 0
 		}
 		for _, m := range q.members {
-			qs.Agents[m.a.st.State.String()]++
+			st := m.a.st.State
+			if m.off {
+				st = LoggedOut // logged out of this queue only
+			}
+			qs.Agents[st.String()]++
 		}
 		es := byQueue[q]
 		slices.SortFunc(es, func(x, y *entry) int {
@@ -147,7 +159,7 @@ func (c *core) agentSnapshot(a *agent) AgentSnapshot {
 	r := c.agentRecord(a)
 	as := AgentSnapshot{AgentID: a.id, WorkNumber: a.workNumber, Device: a.device, State: a.st.State, Reason: a.st.Reason, Since: a.since,
 		Pending: r.Pending, BreakWaiting: a.breakWait, CallsToday: a.callsToday, TalkTimeToday: a.talkToday, WrapUpEnd: a.wrapEnd,
-		Queues: []Member{}}
+		Queues: []AgentQueue{}}
 	switch {
 	case a.offer != nil:
 		as.CallID, as.QueueID = a.offer.e.callID, a.offer.e.q.cfg.ID
@@ -155,8 +167,8 @@ func (c *core) agentSnapshot(a *agent) AgentSnapshot {
 		as.CallID, as.QueueID = r.CallID, r.QueueID
 	}
 	for _, m := range a.members {
-		as.Queues = append(as.Queues, m.cfg)
+		as.Queues = append(as.Queues, AgentQueue{Member: m.cfg, LoggedIn: a.st.State != LoggedOut && !m.off})
 	}
-	slices.SortFunc(as.Queues, func(x, y Member) int { return cmpString(x.QueueID, y.QueueID) })
+	slices.SortFunc(as.Queues, func(x, y AgentQueue) int { return cmpString(x.QueueID, y.QueueID) })
 	return as
 }

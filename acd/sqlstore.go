@@ -10,7 +10,7 @@ import (
 )
 
 // SQLStore keeps the engine's durable state in ipcc's database (tables of
-// migration 0004).
+// migration 0004; per-queue logins of 0011).
 type SQLStore struct {
 	S *store.Store
 }
@@ -78,6 +78,11 @@ func (s SQLStore) LoadState(ctx context.Context, tenant string) ([]AgentRecord, 
 		if r.WrapUpEnd != nil {
 			a.WrapUpEnd = *r.WrapUpEnd
 		}
+		if r.QueuesOff != "" {
+			if err := json.Unmarshal([]byte(r.QueuesOff), &a.QueuesOff); err != nil {
+				return nil, nil, fmt.Errorf("acd: decode queues_off of agent %s: %w", r.AgentID, err)
+			}
+		}
 		as = append(as, a)
 	}
 	erows, err := s.S.ListACDEntries(ctx, tenant)
@@ -108,6 +113,13 @@ func (s SQLStore) SaveAgent(ctx context.Context, tenant string, r AgentRecord) e
 	}
 	if !r.WrapUpEnd.IsZero() {
 		row.WrapUpEnd = &r.WrapUpEnd
+	}
+	if len(r.QueuesOff) > 0 {
+		b, err := json.Marshal(r.QueuesOff)
+		if err != nil {
+			return fmt.Errorf("acd: encode queues_off of agent %s: %w", r.AgentID, err)
+		}
+		row.QueuesOff = string(b)
 	}
 	return s.S.SaveACDAgentState(ctx, row)
 }

@@ -38,6 +38,16 @@ func ParseState(s string) (State, error) {
 // MarshalText writes the state name.
 func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a state name, so Go clients can decode snapshots.
+func (s *State) UnmarshalText(b []byte) error {
+	st, err := ParseState(string(b))
+	if err != nil {
+		return err
+	}
+	*s = st
+	return nil
+}
+
 // Not-ready reasons the engine itself uses. Others (break, lunch, training,
 // meeting, ...) are free text chosen by the tenant.
 const (

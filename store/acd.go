@@ -50,7 +50,10 @@ type ACDAgentState struct {
 	CallsToday    int        `db:"calls_today"`
 	TalkTodayMS   int64      `db:"talk_today_ms"`
 	Day           int        `db:"day"`
-	UpdatedAt     time.Time  `db:"updated_at"`
+	// QueuesOff is a JSON array of the queues the agent logged out of
+	// while staying logged in to its others ("" = none).
+	QueuesOff string    `db:"queues_off"`
+	UpdatedAt time.Time `db:"updated_at"`
 }
 
 // ACDAgentLogEntry is one agent state transition.
@@ -197,19 +200,19 @@ func (s *Store) ListACDMembers(ctx context.Context, tenant, queueID string) ([]A
 	return ms, nil
 }
 
-const acdAgentCols = `tenant_id, agent_id, work_number, device, state, reason, pending, pending_reason, break_wait, since, call_id, queue_id, connected_at, wrap_up_end, calls_today, talk_today_ms, day, updated_at`
+const acdAgentCols = `tenant_id, agent_id, work_number, device, state, reason, pending, pending_reason, break_wait, since, call_id, queue_id, connected_at, wrap_up_end, calls_today, talk_today_ms, day, queues_off, updated_at`
 
 // SaveACDAgentState writes an agent's state (insert or replace).
 func (s *Store) SaveACDAgentState(ctx context.Context, a *ACDAgentState) error {
 	a.UpdatedAt = now()
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO acd_agent_state (`+acdAgentCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO acd_agent_state (`+acdAgentCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (tenant_id, agent_id) DO UPDATE SET work_number = excluded.work_number, device = excluded.device, state = excluded.state,
 		reason = excluded.reason, pending = excluded.pending, pending_reason = excluded.pending_reason, break_wait = excluded.break_wait,
 		since = excluded.since, call_id = excluded.call_id, queue_id = excluded.queue_id, connected_at = excluded.connected_at,
 		wrap_up_end = excluded.wrap_up_end, calls_today = excluded.calls_today, talk_today_ms = excluded.talk_today_ms, day = excluded.day,
-		updated_at = excluded.updated_at`),
+		queues_off = excluded.queues_off, updated_at = excluded.updated_at`),
 		a.TenantID, a.AgentID, a.WorkNumber, a.Device, a.State, a.Reason, a.Pending, a.PendingReason, a.BreakWait, a.Since.UTC(),
-		a.CallID, a.QueueID, utcPtr(a.ConnectedAt), utcPtr(a.WrapUpEnd), a.CallsToday, a.TalkTodayMS, a.Day, a.UpdatedAt)
+		a.CallID, a.QueueID, utcPtr(a.ConnectedAt), utcPtr(a.WrapUpEnd), a.CallsToday, a.TalkTodayMS, a.Day, a.QueuesOff, a.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("store: save state of agent %q: %w", a.AgentID, mapErr(err))
 	}
