@@ -25,10 +25,10 @@ type LoginRequest struct {
 // BreakResult tells what became of a not-ready request.
 type BreakResult struct {
 	// Granted: the agent is not ready now (or will be after its call).
-	Granted bool
+	Granted bool `json:"granted"`
 	// Queued is the 1-based place in the break queue when the cap was
 	// reached and the mode is wait (0 otherwise).
-	Queued int
+	Queued int `json:"queued"`
 }
 
 func (c *core) agent(id string, create bool) *agent {

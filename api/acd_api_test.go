@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/store/storetest"
 )
@@ -137,6 +139,131 @@ func TestQueuesCRUD(t *testing.T) {
 		}
 		if n < 8 {
 			t.Fatalf("%d queue audit rows", n)
+		}
+	})
+}
+
+func TestAgentQueueLoginAPI(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		e := newACDEnv(t, s)
+		agent, sup := bearer(e.tok["a/agent"]), bearer(e.tok["a/supervisor"])
+		agentID := e.ids["a/agent"]
+
+		// Bad logins name the field and change nothing.
+		for _, tc := range []struct {
+			name  string
+			body  any
+			field string
+		}{
+			{"empty queue list", map[string]any{"device": "1001", "queues": []string{}}, "queues"},
+			{"queue not the agent's", map[string]any{"device": "1001", "queues": []string{"sales", "other"}}, "queues"},
+			{"unknown queue", map[string]any{"device": "1001", "queues": []string{"nope"}}, "queues"},
+			{"another tenant's queue", map[string]any{"device": "1001", "queues": []string{"b-only"}}, "queues"},
+			{"queue listed twice", map[string]any{"device": "1001", "queues": []string{"sales", "sales"}}, "queues"},
+			{"queues not a list", `{"device":"1001","queues":"sales"}`, "queues"},
+			{"no device", map[string]any{"queues": []string{"sales"}}, "device"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := e.do("POST", "/api/v1/agent/login", tc.body, agent...)
+				if r.Status != 400 {
+					t.Fatalf("%d %s", r.Status, r.Body)
+				}
+				if code, field := r.errCode(t); code != "invalid" || field != tc.field {
+					t.Fatalf("code %s field %q: %s", code, field, r.Body)
+				}
+			})
+		}
+		if r := e.do("GET", "/api/v1/agent/state", nil, agent...); r.Status != 200 || !strings.Contains(string(r.Body), `"state":"logged-out"`) {
+			t.Fatalf("state after bad logins: %d %s", r.Status, r.Body)
+		}
+
+		r := e.do("POST", "/api/v1/agent/login", map[string]any{"device": "1001", "queues": []string{"sales"}}, agent...)
+		if r.Status != 200 {
+			t.Fatalf("login: %d %s", r.Status, r.Body)
+		}
+		if got := queueLogins(t, r); !got["sales"] || got["support"] {
+			t.Fatalf("after login %v: %s", got, r.Body)
+		}
+		r = e.do("POST", "/api/v1/agent/queues/support/login", nil, agent...)
+		if got := queueLogins(t, r); r.Status != 200 || !got["sales"] || !got["support"] {
+			t.Fatalf("queue login: %d %s", r.Status, r.Body)
+		}
+		r = e.do("POST", "/api/v1/agent/queues/sales/logout", nil, agent...)
+		if got := queueLogins(t, r); r.Status != 200 || got["sales"] || !got["support"] || !strings.Contains(string(r.Body), `"state":"available"`) {
+			t.Fatalf("queue logout: %d %s", r.Status, r.Body)
+		}
+		for _, tc := range []struct {
+			path, code string
+			status     int
+		}{
+			{"/api/v1/agent/queues/other/login", "not_found", 404},  // not a member
+			{"/api/v1/agent/queues/b-only/login", "not_found", 404}, // tenant b's
+			{"/api/v1/agent/queues/no%20such/logout", "invalid", 400},
+		} {
+			r := e.do("POST", tc.path, nil, agent...)
+			if code, _ := r.errCode(t); r.Status != tc.status || code != tc.code {
+				t.Fatalf("%s: %d %s", tc.path, r.Status, r.Body)
+			}
+		}
+
+		// Supervisors force per-queue logins; the snapshot shows them.
+		force := "/api/v1/supervisor/agents/" + agentID + "/force"
+		if r := e.do("POST", force, map[string]any{"action": "queue-login"}, sup...); r.Status != 400 {
+			t.Fatalf("force without queue: %d %s", r.Status, r.Body)
+		} else if _, field := r.errCode(t); field != "queue" {
+			t.Fatalf("field %q", field)
+		}
+		if r := e.do("POST", force, map[string]any{"action": "ready", "queue": "sales"}, sup...); r.Status != 400 {
+			t.Fatalf("force ready with a queue: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("POST", force, map[string]any{"action": "queue-login", "queue": "sales"}, agent...); r.Status != 403 {
+			t.Fatalf("agent forcing: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("POST", force, map[string]any{"action": "queue-logout", "queue": "sales"}, bearer(e.tok["b/supervisor"])...); r.Status != 404 {
+			t.Fatalf("tenant b's supervisor forcing a's agent: %d %s", r.Status, r.Body)
+		}
+		r = e.do("POST", force, map[string]any{"action": "queue-login", "queue": "sales"}, sup...)
+		if got := queueLogins(t, r); r.Status != 200 || !got["sales"] {
+			t.Fatalf("force queue login: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("POST", force, map[string]any{"action": "queue-logout", "queue": "support"}, sup...); r.Status != 200 {
+			t.Fatalf("force queue logout: %d %s", r.Status, r.Body)
+		}
+		var snap acd.Snapshot
+		r = e.do("GET", "/api/v1/supervisor/snapshot", nil, sup...)
+		r.json(t, &snap)
+		if len(snap.Agents) != 1 || len(snap.Agents[0].Queues) != 2 {
+			t.Fatalf("snapshot %s", r.Body)
+		}
+		for _, q := range snap.Agents[0].Queues {
+			if q.LoggedIn != (q.QueueID == "sales") {
+				t.Fatalf("snapshot queues %+v", snap.Agents[0].Queues)
+			}
+		}
+		for _, q := range snap.Queues {
+			if want := map[string]int{"sales": 1}[q.ID]; q.LoggedIn != want {
+				t.Fatalf("queue %s logged in %d, want %d", q.ID, q.LoggedIn, want)
+			}
+		}
+		// The engine offers support calls to nobody now.
+		res, err := e.engine("a").Enqueue(context.Background(), acd.CallRequest{CallID: "c1", QueueID: "support"})
+		if err != nil || !res.Joined || res.Position != 1 {
+			t.Fatalf("enqueue %+v %v", res, err)
+		}
+
+		entries, err := s.ListAudit(context.Background(), "a", store.AuditFilter{Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actions := map[string]int{}
+		for _, a := range entries {
+			actions[a.Action]++
+			if a.Action == "POST /api/v1/supervisor/agents/:id/force" && a.Status == 200 && (a.ObjectID != agentID || !strings.Contains(a.Detail, `"queue"`)) {
+				t.Fatalf("force audit row %+v", a)
+			}
+		}
+		if actions["POST /api/v1/agent/queues/:queue/login"] != 3 || actions["POST /api/v1/agent/queues/:queue/logout"] != 2 || actions["POST /api/v1/agent/login"] != 8 {
+			t.Fatalf("audit actions %v", actions)
 		}
 	})
 }

@@ -25,6 +25,9 @@ type agentLoginRequest struct {
 	Device     string `json:"device"`
 	WorkNumber string `json:"work_number,omitempty"`
 	NotReady   string `json:"not_ready,omitempty"`
+	// Queues, when given, are the only ones of the agent's queues it logs in
+	// to; omitted, it logs in to all of them.
+	Queues []string `json:"queues,omitempty"`
 }
 
 type notReadyRequest struct {
@@ -36,203 +39,348 @@ type extendRequest struct {
 }
 
 type forceRequest struct {
-	Action string `json:"action"` // logout, ready, not-ready, end-wrap-up
+	Action string `json:"action"` // logout, ready, not-ready, end-wrap-up, queue-login, queue-logout
 	Reason string `json:"reason,omitempty"`
+	// Queue is the queue of queue-login and queue-logout.
+	Queue string `json:"queue,omitempty"`
 }
 
 var rolesAgents = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor, auth.RoleQA, auth.RoleAgent}
 
-func (s *Server) addAgentRoutes() {
-	add := func(method, path, summary string, req, resp any, h echo.HandlerFunc) {
-		s.Add(&Route{Method: method, Path: path, Summary: summary, Tag: "agent", Roles: rolesAgents, Request: req, Response: resp, ObjectType: "agent_state", Handler: h})
+// agentStateOps are the agent's and supervisor's operations on the ACD.
+// Each is a REST route and a WebSocket command running the same function
+// (see agentOp).
+func agentStateOps() []*agentOp {
+	state := func(cmd, method, path, summary string) agentOp {
+		return agentOp{Cmd: cmd, Method: method, Path: path, Summary: summary, Tag: "agent", Roles: rolesAgents,
+			Response: acd.AgentSnapshot{}, ObjectType: "agent_state"}
 	}
-	add(http.MethodGet, "/api/v1/agent/state", "The calling agent's live state", nil, acd.AgentSnapshot{}, s.agentState)
-	add(http.MethodPost, "/api/v1/agent/login", "Log in on a device (extension, tel:<mobile>); available unless not_ready names a reason", agentLoginRequest{}, acd.AgentSnapshot{}, s.agentLogin)
-	add(http.MethodPost, "/api/v1/agent/logout", "Log out (after the current call and wrap-up)", nil, acd.AgentSnapshot{}, s.agentSimple(func(ctx context.Context, e *acd.Engine, id string) error { return e.Logout(ctx, id) }))
-	add(http.MethodPost, "/api/v1/agent/ready", "Become available", nil, acd.AgentSnapshot{}, s.agentSimple(func(ctx context.Context, e *acd.Engine, id string) error { return e.Ready(ctx, id) }))
-	add(http.MethodPost, "/api/v1/agent/not-ready", "Become not ready for a reason (break, lunch, training, ...); breaks obey the break cap", notReadyRequest{}, acd.BreakResult{}, s.agentNotReady)
-	add(http.MethodPost, "/api/v1/agent/wrap-up/end", "End wrap-up now", nil, acd.AgentSnapshot{}, s.agentSimple(func(ctx context.Context, e *acd.Engine, id string) error { return e.EndWrapUp(ctx, id) }))
-	add(http.MethodPost, "/api/v1/agent/wrap-up/extend", "Extend wrap-up by a number of seconds", extendRequest{}, acd.AgentSnapshot{}, s.agentExtend)
-
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/supervisor/snapshot", Summary: "Live view: queues (waiting calls, longest wait, agents by state, answered/abandoned today, service level) and agents", Tag: "supervisor",
-		Roles: rolesSupervisor, Response: acd.Snapshot{}, Handler: s.supervisorSnapshot})
-	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/supervisor/agents/:id/force", Summary: "Force an agent: logout, ready, not-ready (with reason) or end-wrap-up", Tag: "supervisor",
-		Roles: rolesSupervisor, Request: forceRequest{}, Response: acd.AgentSnapshot{}, ObjectType: "agent_state", Handler: s.supervisorForce})
-}
-
-func (s *Server) engine(c echo.Context) (*acd.Engine, error) {
-	if s.opt.ACD == nil {
-		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "the ACD is not running in this controller"}
+	simple := func(f func(ctx context.Context, e *acd.Engine, id string) error) func(context.Context, *opCall, *noBody) (any, error) {
+		return func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
+			e, err := x.engine(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if err := f(ctx, e, x.p.ID); err != nil {
+				return nil, acdError(err)
+			}
+			return agentView(ctx, e, x.p.ID)
+		}
 	}
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return nil, err
+	sup := func(cmd, method, path, summary string) agentOp {
+		return agentOp{Cmd: cmd, Method: method, Path: path, Summary: summary, Tag: "supervisor", Roles: rolesSupervisor}
 	}
-	return s.opt.ACD.Engine(c.Request().Context(), tenant)
+	force := sup("force", http.MethodPost, "/api/v1/supervisor/agents/:id/force", "Force an agent: logout, ready, not-ready (with reason), end-wrap-up, or queue-login / queue-logout of one queue")
+	force.Response, force.ObjectType, force.Params = acd.AgentSnapshot{}, "agent_state", map[string]string{"agent": "id"}
+	snapshot := sup("snapshot", http.MethodGet, "/api/v1/supervisor/snapshot", "Live view: queues (waiting calls, longest wait, agents by state, answered/abandoned today, service level) and agents with their per-queue logins")
+	snapshot.Response = acd.Snapshot{}
+	queueLogin := func(in bool) func(context.Context, *opCall, *noBody) (any, error) {
+		return func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
+			queue := x.params["queue"]
+			x.detail = map[string]any{"queue": queue}
+			if !acd.IDPattern.MatchString(queue) {
+				return nil, errInvalid("queue", "queue must be a queue id")
+			}
+			e, err := x.engine(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if in {
+				err = e.QueueLogin(ctx, x.p.ID, queue)
+			} else {
+				err = e.QueueLogout(ctx, x.p.ID, queue)
+			}
+			if err != nil {
+				return nil, acdError(err)
+			}
+			return agentView(ctx, e, x.p.ID)
+		}
+	}
+	ql, qo := state("queue-login", http.MethodPost, "/api/v1/agent/queues/:queue/login", "Log in to one of your queues again (while logged in)"),
+		state("queue-logout", http.MethodPost, "/api/v1/agent/queues/:queue/logout", "Log out of one of your queues and stay logged in to the others; after the last one you stay logged in with no queue")
+	ql.Params, qo.Params = map[string]string{"queue": "queue"}, map[string]string{"queue": "queue"}
+	return []*agentOp{
+		op(state("state", http.MethodGet, "/api/v1/agent/state", "The calling agent's live state, with its queues and whether it is logged in to each"),
+			func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
+				e, err := x.engine(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return agentView(ctx, e, x.p.ID)
+			}),
+		op(state("login", http.MethodPost, "/api/v1/agent/login", "Log in on a device (extension, tel:<mobile>) to all your queues or those listed in queues; available unless not_ready names a reason"), agentLogin),
+		op(state("logout", http.MethodPost, "/api/v1/agent/logout", "Log out of every queue (after the current call and wrap-up)"), simple(func(ctx context.Context, e *acd.Engine, id string) error { return e.Logout(ctx, id) })),
+		op(state("ready", http.MethodPost, "/api/v1/agent/ready", "Become available"), simple(func(ctx context.Context, e *acd.Engine, id string) error { return e.Ready(ctx, id) })),
+		op(agentOp{Cmd: "not-ready", Method: http.MethodPost, Path: "/api/v1/agent/not-ready", Summary: "Become not ready for a reason (break, lunch, training, ...); breaks obey the break cap",
+			Tag: "agent", Roles: rolesAgents, Response: acd.BreakResult{}, ObjectType: "agent_state"}, agentNotReady),
+		op(state("wrap-up-end", http.MethodPost, "/api/v1/agent/wrap-up/end", "End wrap-up now"), simple(func(ctx context.Context, e *acd.Engine, id string) error { return e.EndWrapUp(ctx, id) })),
+		op(state("wrap-up-extend", http.MethodPost, "/api/v1/agent/wrap-up/extend", "Extend wrap-up by a number of seconds"), agentExtend),
+		op(ql, queueLogin(true)),
+		op(qo, queueLogin(false)),
+		op(snapshot, func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
+			e, err := x.engine(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return e.Snapshot(ctx)
+		}),
+		op(force, supervisorForce),
+	}
 }
 
 // acdError maps engine errors to API errors.
 func acdError(err error) error {
+	var fe *acd.FieldError
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, acd.ErrUnknownAgent):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "agent is not logged in"}
-	case errors.Is(err, acd.ErrUnknownQueue):
-		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
-	}
-	var fe *acd.FieldError
-	if errors.As(err, &fe) {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: fe.Error()}
-	}
-	if errors.Is(err, acd.ErrBadState) || errors.Is(err, acd.ErrBreakCap) {
+	case errors.Is(err, acd.ErrUnknownQueue), errors.Is(err, acd.ErrNotMember):
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: strings.TrimPrefix(err.Error(), "acd: ")}
+	case errors.As(err, &fe):
+		return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: fe.Error(), Field: fe.Field}
+	case errors.Is(err, acd.ErrBadState), errors.Is(err, acd.ErrBreakCap):
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
 	}
 	return err
 }
 
-func (s *Server) agentView(c echo.Context, e *acd.Engine, id string) error {
-	snap, err := e.Agent(c.Request().Context(), id)
+func agentView(ctx context.Context, e *acd.Engine, id string) (any, error) {
+	snap, err := e.Agent(ctx, id)
 	if err != nil {
-		return acdError(err)
+		return nil, acdError(err)
 	}
-	return c.JSON(http.StatusOK, snap)
+	return snap, nil
 }
 
-func (s *Server) agentState(c echo.Context) error {
-	e, err := s.engine(c)
-	if err != nil {
-		return err
-	}
-	return s.agentView(c, e, principalOf(c).ID)
-}
-
-func (s *Server) agentLogin(c echo.Context) error {
-	e, err := s.engine(c)
-	if err != nil {
-		return err
-	}
-	var req agentLoginRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
+func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, error) {
 	req.Device = strings.TrimSpace(req.Device)
 	if req.Device == "" || len(req.Device) > 200 {
-		return errInvalid("device", "device is required: an extension such as 1001, tel:<number> or raw:<dial string>")
+		return nil, errInvalid("device", "device is required: an extension such as 1001, tel:<number> or raw:<dial string>")
 	}
-	p := principalOf(c)
-	if p.Kind != "user" {
-		return errInvalid("", "only a user can log in as an agent")
+	if x.p.Kind != "user" {
+		return nil, errInvalid("", "only a user can log in as an agent")
 	}
-	if strings.HasPrefix(req.Device, "raw:") && p.Role != auth.RoleAdmin && !p.Superadmin() {
+	if strings.HasPrefix(req.Device, "raw:") && x.p.Role != auth.RoleAdmin && !x.p.Superadmin() {
 		// A raw dial string reaches anything the switch can dial.
-		return errInvalid("device", "raw: devices are for admins; use an extension or tel:<number>")
+		return nil, errInvalid("device", "raw: devices are for admins; use an extension or tel:<number>")
 	}
-	setAudit(c, p.ID, map[string]any{"device": req.Device, "not_ready": req.NotReady})
-	if err := e.Login(c.Request().Context(), acd.LoginRequest{AgentID: p.ID, Device: req.Device, WorkNumber: req.WorkNumber, NotReady: req.NotReady}); err != nil {
-		return acdError(err)
+	if req.Queues != nil {
+		if len(req.Queues) == 0 {
+			return nil, errInvalid("queues", "queues must name at least one of your queues; leave it out to log in to all of them")
+		}
+		seen := map[string]bool{}
+		for i, q := range req.Queues {
+			if !acd.IDPattern.MatchString(q) || seen[q] {
+				return nil, errInvalid("queues", "queues[%d] %q: must be a queue id, listed once", i, q)
+			}
+			seen[q] = true
+		}
 	}
-	return s.agentView(c, e, p.ID)
+	x.detail = map[string]any{"device": req.Device, "not_ready": req.NotReady}
+	if req.Queues != nil {
+		x.detail["queues"] = req.Queues
+	}
+	e, err := x.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = e.Login(ctx, acd.LoginRequest{AgentID: x.p.ID, Device: req.Device, WorkNumber: req.WorkNumber, NotReady: req.NotReady, Queues: req.Queues})
+	if errors.Is(err, acd.ErrNotMember) || errors.Is(err, acd.ErrUnknownQueue) {
+		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid", Field: "queues", Message: strings.TrimPrefix(err.Error(), "acd: ")}
+	}
+	if err != nil {
+		return nil, acdError(err)
+	}
+	return agentView(ctx, e, x.p.ID)
 }
 
-func (s *Server) agentSimple(f func(context.Context, *acd.Engine, string) error) echo.HandlerFunc {
+func agentNotReady(ctx context.Context, x *opCall, req *notReadyRequest) (any, error) {
+	req.Reason = strings.TrimSpace(req.Reason)
+	if req.Reason == "" || len(req.Reason) > 40 {
+		return nil, errInvalid("reason", "reason is required (break, lunch, training, ...), at most 40 characters")
+	}
+	x.detail = map[string]any{"reason": req.Reason}
+	e, err := x.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := e.NotReady(ctx, x.p.ID, req.Reason)
+	if err != nil {
+		return nil, acdError(err)
+	}
+	return res, nil
+}
+
+func agentExtend(ctx context.Context, x *opCall, req *extendRequest) (any, error) {
+	if req.Seconds < 1 || req.Seconds > 3600 {
+		return nil, errInvalid("seconds", "seconds must be 1-3600")
+	}
+	x.detail = map[string]any{"seconds": req.Seconds}
+	e, err := x.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.ExtendWrapUp(ctx, x.p.ID, time.Duration(req.Seconds)*time.Second); err != nil {
+		return nil, acdError(err)
+	}
+	return agentView(ctx, e, x.p.ID)
+}
+
+func supervisorForce(ctx context.Context, x *opCall, req *forceRequest) (any, error) {
+	agent, by := x.params["agent"], x.p.Name
+	x.objectID = agent
+	x.detail = map[string]any{"action": req.Action, "reason": req.Reason}
+	if req.Queue != "" {
+		x.detail["queue"] = req.Queue
+	}
+	if agent == "" {
+		return nil, errInvalid("agent", "agent is required")
+	}
+	var do func(e *acd.Engine) error
+	switch req.Action {
+	case "logout":
+		do = func(e *acd.Engine) error { return e.ForceLogout(ctx, agent, by) }
+	case "ready":
+		do = func(e *acd.Engine) error { return e.ForceReady(ctx, agent, by) }
+	case "not-ready":
+		if strings.TrimSpace(req.Reason) == "" {
+			return nil, errInvalid("reason", "reason is required for not-ready")
+		}
+		do = func(e *acd.Engine) error { return e.ForceNotReady(ctx, agent, req.Reason, by) }
+	case "end-wrap-up":
+		do = func(e *acd.Engine) error { return e.ForceEndWrapUp(ctx, agent, by) }
+	case "queue-login", "queue-logout":
+		if !acd.IDPattern.MatchString(req.Queue) {
+			return nil, errInvalid("queue", "queue is required for %s: one of the agent's queue ids", req.Action)
+		}
+		if req.Action == "queue-login" {
+			do = func(e *acd.Engine) error { return e.ForceQueueLogin(ctx, agent, req.Queue, by) }
+		} else {
+			do = func(e *acd.Engine) error { return e.ForceQueueLogout(ctx, agent, req.Queue, by) }
+		}
+	default:
+		return nil, errInvalid("action", "action must be logout, ready, not-ready, end-wrap-up, queue-login or queue-logout")
+	}
+	if req.Queue != "" && req.Action != "queue-login" && req.Action != "queue-logout" {
+		return nil, errInvalid("queue", "queue is only for queue-login and queue-logout")
+	}
+	e, err := x.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := do(e); err != nil {
+		return nil, acdError(err)
+	}
+	return agentView(ctx, e, agent)
+}
+
+// agentOp is one operation of an agent's desktop or a supervisor's
+// wallboard, reachable both as a REST route and as a command on the
+// /api/v1/ws socket. Both run the same function with the same role and
+// tenant checks and produce the same errors and audit rows.
+type agentOp struct {
+	Cmd     string // WebSocket command name
+	Method  string
+	Path    string
+	Summary string
+	Tag     string
+	Roles   []auth.Role
+	// Request is an example of the body (set by op; nil for none).
+	Request  any
+	Response any
+	Status   int // REST success status (default 200)
+	// ObjectType names what a mutation changes, for the audit log.
+	ObjectType string
+	// Params maps WebSocket argument names to the route's path parameters
+	// (the agent of a force is "agent" on the socket, ":id" in the path).
+	Params map[string]string
+
+	newReq func() any
+	run    func(ctx context.Context, x *opCall, req any) (any, error)
+}
+
+// noBody is the request of operations without arguments.
+type noBody struct{}
+
+// op binds an operation to its function; Req is its request body type.
+func op[Req any](o agentOp, run func(ctx context.Context, x *opCall, req *Req) (any, error)) *agentOp {
+	if _, none := any(new(Req)).(*noBody); !none {
+		o.Request = *new(Req)
+	}
+	o.newReq = func() any { return new(Req) }
+	o.run = func(ctx context.Context, x *opCall, req any) (any, error) { return run(ctx, x, req.(*Req)) }
+	return &o
+}
+
+// opCall is one invocation of an operation: who, in which tenant, with
+// which path parameters. The operation records what it acted on for the
+// audit row.
+type opCall struct {
+	s        *Server
+	p        *auth.Principal
+	tenant   string
+	params   map[string]string
+	objectID string
+	detail   map[string]any
+}
+
+func (x *opCall) engine(ctx context.Context) (*acd.Engine, error) {
+	if x.s.opt.ACD == nil {
+		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "the ACD is not running in this controller"}
+	}
+	return x.s.opt.ACD.Engine(ctx, x.tenant)
+}
+
+// agentOps lists every operation shared by REST and the WebSocket.
+func (s *Server) agentOps() []*agentOp {
+	return append(agentStateOps(), agentCallOps()...)
+}
+
+// addAgentRoutes registers the REST face of the ACD operations (the call
+// operations are added by addAgentCallRoutes).
+func (s *Server) addAgentRoutes() { s.addOps(agentStateOps()) }
+
+func (s *Server) addOps(ops []*agentOp) {
+	for _, o := range ops {
+		s.Add(&Route{Method: o.Method, Path: o.Path, Summary: o.Summary + " (WebSocket command " + o.Cmd + ")", Tag: o.Tag, Roles: o.Roles,
+			Request: o.Request, Response: o.Response, Status: o.Status, ObjectType: o.ObjectType, Handler: s.restOp(o)})
+	}
+}
+
+// restOp runs an operation for a REST request: path parameters from the
+// route, the body decoded strictly.
+func (s *Server) restOp(o *agentOp) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		e, err := s.engine(c)
+		tenant, err := tenantRequired(c)
 		if err != nil {
 			return err
 		}
-		id := principalOf(c).ID
-		setAudit(c, id, nil)
-		if err := f(c.Request().Context(), e, id); err != nil {
-			return acdError(err)
+		p := principalOf(c)
+		x := &opCall{s: s, p: p, tenant: tenant, params: map[string]string{}, objectID: p.ID}
+		for arg, param := range o.Params {
+			x.params[arg] = c.Param(param)
 		}
-		return s.agentView(c, e, id)
-	}
-}
-
-func (s *Server) agentNotReady(c echo.Context) error {
-	e, err := s.engine(c)
-	if err != nil {
-		return err
-	}
-	var req notReadyRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	req.Reason = strings.TrimSpace(req.Reason)
-	if req.Reason == "" || len(req.Reason) > 40 {
-		return errInvalid("reason", "reason is required (break, lunch, training, ...), at most 40 characters")
-	}
-	id := principalOf(c).ID
-	setAudit(c, id, map[string]any{"reason": req.Reason})
-	res, err := e.NotReady(c.Request().Context(), id, req.Reason)
-	if err != nil {
-		return acdError(err)
-	}
-	return c.JSON(http.StatusOK, res)
-}
-
-func (s *Server) agentExtend(c echo.Context) error {
-	e, err := s.engine(c)
-	if err != nil {
-		return err
-	}
-	var req extendRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.Seconds < 1 || req.Seconds > 3600 {
-		return errInvalid("seconds", "seconds must be 1-3600")
-	}
-	id := principalOf(c).ID
-	setAudit(c, id, map[string]any{"seconds": req.Seconds})
-	if err := e.ExtendWrapUp(c.Request().Context(), id, time.Duration(req.Seconds)*time.Second); err != nil {
-		return acdError(err)
-	}
-	return s.agentView(c, e, id)
-}
-
-func (s *Server) supervisorSnapshot(c echo.Context) error {
-	e, err := s.engine(c)
-	if err != nil {
-		return err
-	}
-	snap, err := e.Snapshot(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, snap)
-}
-
-func (s *Server) supervisorForce(c echo.Context) error {
-	e, err := s.engine(c)
-	if err != nil {
-		return err
-	}
-	var req forceRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	agent, by := c.Param("id"), principalOf(c).Name
-	ctx := c.Request().Context()
-	setAudit(c, agent, map[string]any{"action": req.Action, "reason": req.Reason})
-	switch req.Action {
-	case "logout":
-		err = e.ForceLogout(ctx, agent, by)
-	case "ready":
-		err = e.ForceReady(ctx, agent, by)
-	case "not-ready":
-		if strings.TrimSpace(req.Reason) == "" {
-			return errInvalid("reason", "reason is required for not-ready")
+		req := o.newReq()
+		if o.Request != nil {
+			if err := decodeJSON(c, req); err != nil {
+				return err
+			}
 		}
-		err = e.ForceNotReady(ctx, agent, req.Reason, by)
-	case "end-wrap-up":
-		err = e.ForceEndWrapUp(ctx, agent, by)
-	default:
-		return errInvalid("action", "action must be logout, ready, not-ready or end-wrap-up")
+		res, err := o.run(c.Request().Context(), x, req)
+		if isMutation(o.Method) {
+			setAudit(c, x.objectID, x.detail)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case o.Status == http.StatusNoContent:
+			return c.NoContent(http.StatusNoContent)
+		case o.Status != 0:
+			return c.JSON(o.Status, res)
+		}
+		return c.JSON(http.StatusOK, res)
 	}
-	if err != nil {
-		return acdError(err)
-	}
-	return s.agentView(c, e, agent)
 }

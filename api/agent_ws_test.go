@@ -1,0 +1,253 @@
+package api_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/dispatch"
+	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/store/storetest"
+)
+
+// An agent drives its desktop over the socket: the same operations as
+// REST, replies carrying the command id, and events still streaming.
+func TestWebSocketAgentCommands(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		e := newACDEnv(t, s)
+		agentID := e.ids["a/agent"]
+		c := e.dial(e.tok["a/agent"])
+		cmds, _ := c.hello["commands"].([]any)
+		for _, want := range []string{"login", "logout", "ready", "not-ready", "queue-login", "queue-logout", "hangup", "hold", "unhold",
+			"transfer", "consult", "consult-cancel", "consult-complete", "three-way", "help", "dial", "wrap-up-end", "wrap-up-extend",
+			"record-start", "record-stop", "record-pause", "record-resume", "state", "auth"} {
+			if !slices.Contains(cmds, any(want)) {
+				t.Errorf("hello lacks command %s: %v", want, cmds)
+			}
+		}
+
+		r := c.ok("c1", "login", map[string]any{"device": "1001", "queues": []string{"support"}})
+		if r.Type != "reply" || r.Result["state"] != "available" || r.Result["agent_id"] != agentID {
+			t.Fatalf("login reply %+v", r)
+		}
+		r = c.ok("c2", "queue-login", map[string]any{"queue": "sales"})
+		if qs := r.Result["queues"].([]any); len(qs) != 2 || qs[0].(map[string]any)["logged_in"] != true {
+			t.Fatalf("queue-login reply %+v", r.Result)
+		}
+		c.ok("c3", "queue-logout", map[string]any{"queue": "support"})
+		r = c.ok("c4", "not-ready", map[string]any{"reason": "training"})
+		if r.Result["granted"] != true {
+			t.Fatalf("not-ready reply %+v", r.Result)
+		}
+		c.ok("c5", "ready", nil)
+		// REST sees what the socket did.
+		rest := e.do("GET", "/api/v1/agent/state", nil, bearer(e.tok["a/agent"])...)
+		if got := queueLogins(t, rest); !got["sales"] || got["support"] || !strings.Contains(string(rest.Body), `"state":"available"`) {
+			t.Fatalf("state over REST: %s", rest.Body)
+		}
+
+		// Bad commands and arguments name what is wrong; the socket stays.
+		for _, tc := range []struct {
+			name, cmd   string
+			args        map[string]any
+			code, field string
+		}{
+			{"unknown command", "dance", nil, "invalid", "cmd"},
+			{"no command", "", nil, "invalid", "cmd"},
+			{"unknown argument", "not-ready", map[string]any{"reason": "lunch", "colour": "red"}, "invalid", "colour"},
+			{"wrong type", "wrap-up-extend", map[string]any{"seconds": "sixty"}, "invalid", "seconds"},
+			{"missing reason", "not-ready", nil, "invalid", "reason"},
+			{"argument to a command without any", "ready", map[string]any{"now": true}, "invalid", "now"},
+			{"queue not a string", "queue-login", map[string]any{"queue": 7}, "invalid", "queue"},
+			{"missing queue", "queue-logout", nil, "invalid", "queue"},
+			{"bad transfer kind", "transfer", map[string]any{"kind": "fax", "target": "1"}, "invalid", "kind"},
+			{"bad number", "dial", map[string]any{"number": "call me"}, "invalid", "number"},
+			{"queue of another tenant", "queue-login", map[string]any{"queue": "b-only"}, "not_found", ""},
+			{"queue not the agent's", "queue-login", map[string]any{"queue": "other"}, "not_found", ""},
+			{"no call to hold", "hold", nil, "no_call", ""},
+			{"already logged in", "login", map[string]any{"device": "1001"}, "conflict", ""},
+			{"agent forcing", "force", map[string]any{"agent": agentID, "action": "ready"}, "forbidden", ""},
+			{"agent reading the wallboard", "snapshot", nil, "forbidden", ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				c.t = t
+				c.fails("e-"+tc.name, tc.cmd, tc.args, tc.code, tc.field)
+			})
+		}
+		c.t = t
+		for _, tc := range []struct{ frame, field string }{
+			{`not json`, ""},
+			{`{"cmd":"ready"}`, "id"},
+			{`{"id":7,"cmd":"ready"}`, "id"},
+			{`[1,2]`, ""},
+		} {
+			r := c.send(tc.frame)
+			if r.OK || r.Error == nil || r.Error.Code != "invalid" || r.Error.Field != tc.field {
+				t.Fatalf("frame %s: %+v", tc.frame, r)
+			}
+		}
+		if err := c.conn.Write(c.ctx, websocket.MessageBinary, []byte{1, 2}); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.reply(""); r.Error == nil || r.Error.Code != "invalid" {
+			t.Fatalf("binary frame: %+v", r)
+		}
+
+		// On a call, call commands reach call control for this agent in
+		// this tenant.
+		eng := e.engine("a")
+		ctx := context.Background()
+		if _, err := eng.Enqueue(ctx, acd.CallRequest{CallID: "call-1", QueueID: "sales"}); err != nil {
+			t.Fatal(err)
+		}
+		st := c.ok("c6", "state", nil)
+		if st.Result["state"] != "ringing" || st.Result["call_id"] != "call-1" {
+			t.Fatalf("state %+v", st.Result)
+		}
+		snap, _ := eng.Snapshot(ctx)
+		if len(snap.Queues) < 2 || len(snap.Queues[1].Waiting) != 1 {
+			t.Fatalf("snapshot %+v", snap.Queues)
+		}
+		offers := 0
+		for _, q := range snap.Queues {
+			for _, w := range q.Waiting {
+				if len(w.Offered) == 1 {
+					offers++
+				}
+			}
+		}
+		if offers != 1 {
+			t.Fatalf("offers %d", offers)
+		}
+		c.ok("c7", "hold", nil)
+		c.ok("c8", "transfer", map[string]any{"kind": "queue", "target": "support"})
+		c.ok("c9", "consult", map[string]any{"kind": "extension", "target": "1002"})
+		c.ok("c10", "record-pause", nil)
+		if r := c.ok("c11", "dial", map[string]any{"number": "13800000000"}); r.Result["call"] != "dial-1" {
+			t.Fatalf("dial %+v", r.Result)
+		}
+		want := []string{"a " + agentID + " hold", "a " + agentID + " transfer queue:support", "a " + agentID + " consult extension:1002",
+			"a " + agentID + " record-pause", "a " + agentID + " dial 13800000000"}
+		if got := e.calls.take(); !slices.Equal(got, want) {
+			t.Fatalf("call control got %v, want %v", got, want)
+		}
+
+		// Events keep streaming between replies, only the agent's own.
+		e.events.publish(dispatch.Event{Type: "state", Tenant: "a", Agent: "someone-else", At: time.Now()})
+		e.events.publish(dispatch.Event{Type: "state", Tenant: "b", Agent: agentID, At: time.Now()})
+		e.events.publish(dispatch.Event{Type: "offered", Tenant: "a", Agent: agentID, Call: "call-1", At: time.Now()})
+		c.ok("c12", "state", nil)
+		if len(c.events) != 1 || c.events[0].Type != "offered" || c.events[0].Call != "call-1" {
+			t.Fatalf("events %+v", c.events)
+		}
+
+		// Commands are audited like the REST routes they stand for.
+		entries, err := s.ListAudit(ctx, "a", store.AuditFilter{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byAction := map[string][]store.AuditEntry{}
+		for _, a := range entries {
+			if strings.Contains(a.Detail, `"via":"websocket"`) {
+				byAction[a.Action] = append(byAction[a.Action], a)
+			}
+		}
+		for action, n := range map[string]int{
+			"POST /api/v1/agent/login": 2, "POST /api/v1/agent/queues/:queue/login": 4, "POST /api/v1/agent/queues/:queue/logout": 2,
+			"POST /api/v1/agent/not-ready": 3, "POST /api/v1/agent/ready": 2, "POST /api/v1/agent/call/hold": 2,
+			"POST /api/v1/agent/call/transfer": 2, "POST /api/v1/supervisor/agents/:id/force": 1, "POST /api/v1/agent/dial": 2,
+		} {
+			if len(byAction[action]) != n {
+				t.Errorf("%d audit rows for %s, want %d", len(byAction[action]), action, n)
+			}
+		}
+		if _, ok := byAction["GET /api/v1/agent/state"]; ok {
+			t.Errorf("reads are not audited")
+		}
+		login := byAction["POST /api/v1/agent/login"]
+		var good store.AuditEntry
+		for _, a := range login {
+			if a.Status == 200 {
+				good = a
+			}
+		}
+		if good.ActorID != agentID || good.ObjectType != "agent_state" || good.ObjectID != agentID || !strings.Contains(good.Detail, `"command_id":"c1"`) ||
+			!strings.Contains(good.Detail, `"device":"1001"`) || good.ActorKind != "user" {
+			t.Fatalf("login audit row %+v", good)
+		}
+		if f := byAction["POST /api/v1/supervisor/agents/:id/force"]; len(f) == 1 && f[0].Status != 403 {
+			t.Fatalf("forbidden force audited with status %d", f[0].Status)
+		}
+	})
+}
+
+// Supervisors command agents over their socket; tenants stay apart.
+func TestWebSocketSupervisorCommands(t *testing.T) {
+	e := newACDEnv(t, storetest.Open(t, store.SQLite))
+	agentA, agentB := e.ids["a/agent"], e.ids["b/agent"]
+	if r := e.do("POST", "/api/v1/agent/login", map[string]any{"device": "1001"}, bearer(e.tok["a/agent"])...); r.Status != 200 {
+		t.Fatalf("login: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", "/api/v1/agent/login", map[string]any{"device": "2001"}, bearer(e.tok["b/agent"])...); r.Status != 200 {
+		t.Fatalf("login b: %d %s", r.Status, r.Body)
+	}
+	sup := e.dial(e.tok["a/supervisor"])
+	r := sup.ok("s1", "force", map[string]any{"agent": agentA, "action": "queue-logout", "queue": "sales"})
+	for _, q := range r.Result["queues"].([]any) {
+		if m := q.(map[string]any); m["logged_in"] != (m["queue_id"] != "sales") {
+			t.Fatalf("after forced queue logout %+v", r.Result["queues"])
+		}
+	}
+	sup.fails("s2", "force", map[string]any{"agent": agentB, "action": "logout"}, "not_found", "")
+	sup.fails("s3", "force", map[string]any{"agent": agentA, "action": "queue-logout", "queue": "b-only"}, "not_found", "")
+	sup.fails("s4", "force", map[string]any{"agent": agentA, "action": "nap"}, "invalid", "action")
+	sup.fails("s5", "force", map[string]any{"action": "ready"}, "invalid", "agent")
+	r = sup.ok("s6", "snapshot", nil)
+	if agents := r.Result["agents"].([]any); len(agents) != 1 || agents[0].(map[string]any)["agent_id"] != agentA {
+		t.Fatalf("snapshot agents %+v", r.Result["agents"])
+	}
+	// A supervisor is not an agent of the queues, but may use the agent
+	// commands like the REST routes allow.
+	sup.fails("s7", "queue-login", map[string]any{"queue": "sales"}, "not_found", "")
+	// Tenant b's agent is untouched.
+	st, err := e.engine("b").Agent(context.Background(), agentB)
+	if err != nil || st.State != acd.Available {
+		t.Fatalf("b's agent %+v %v", st, err)
+	}
+	// A superadmin's socket acts in the tenant named at connect.
+	su := e.login("", "admin", e.suPass)
+	suc := e.dial(su, "X-IPCC-Tenant", "b")
+	suc.ok("u1", "force", map[string]any{"agent": agentB, "action": "not-ready", "reason": "meeting"})
+	suc.fails("u2", "force", map[string]any{"agent": agentA, "action": "ready"}, "not_found", "")
+	if st, _ := e.engine("b").Agent(context.Background(), agentB); st.State != acd.NotReady || st.Reason != "meeting" {
+		t.Fatalf("b's agent after the superadmin %+v", st)
+	}
+}
+
+// The socket's credential is checked for every command: a disabled user
+// stops at once; a fresh token of the same user may replace the old one.
+func TestWebSocketCredentials(t *testing.T) {
+	e := newACDEnv(t, storetest.Open(t, store.SQLite))
+	c := e.dial(e.tok["a/agent"])
+	c.fails("a1", "auth", map[string]any{"token": e.tok["a/supervisor"]}, "forbidden", "token")
+	c.fails("a2", "auth", map[string]any{"token": "garbage"}, "unauthenticated", "")
+	c.fails("a3", "auth", nil, "invalid", "token")
+	fresh := e.do("POST", "/api/v1/auth/refresh", nil, bearer(e.tok["a/agent"])...)
+	var tr struct{ Token string }
+	fresh.json(t, &tr)
+	c.ok("a4", "auth", map[string]any{"token": tr.Token})
+	c.ok("a5", "state", nil)
+	adm := bearer(e.tok["a/admin"])
+	if r := e.do("PATCH", "/api/v1/users/"+e.ids["a/agent"], map[string]any{"disabled": true}, adm...); r.Status != 200 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	c.fails("a6", "login", map[string]any{"device": "1001"}, "unauthenticated", "")
+	if st, err := e.engine("a").Agent(context.Background(), e.ids["a/agent"]); err == nil && st.State != acd.LoggedOut {
+		t.Fatalf("a disabled user logged in: %+v", st)
+	}
+}
