@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -63,6 +64,9 @@ func utcp(t *time.Time) *time.Time {
 
 // SaveCall inserts or replaces the call's record (it is written when the call
 // starts and again as it progresses, so a restart loses nothing known).
+// Wrap-up time, survey score and voicemail id are written by others
+// (SetCallWrapUp, SetCallSurvey) and may arrive before the call's last
+// save: a save never clears them.
 func (s *Store) SaveCall(ctx context.Context, c *CallRecord) error {
 	if c.Trace == "" {
 		c.Trace = "[]"
@@ -79,8 +83,11 @@ ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = exclud
  disposition = excluded.disposition, route_id = excluded.route_id, flow_id = excluded.flow_id, queue_id = excluded.queue_id,
  agent_id = excluded.agent_id, target = excluded.target, hangup_cause = excluded.hangup_cause, hangup_by = excluded.hangup_by, trace = excluded.trace,
  ivr_ms = excluded.ivr_ms, wait_ms = excluded.wait_ms, ring_ms = excluded.ring_ms, talk_ms = excluded.talk_ms,
- trunk = excluded.trunk, hold_ms = excluded.hold_ms, wrapup_ms = excluded.wrapup_ms, ivr_path = excluded.ivr_path, agents_offered = excluded.agents_offered,
- transfers = excluded.transfers, conferences = excluded.conferences, survey_score = excluded.survey_score, voicemail_id = excluded.voicemail_id, parent_id = excluded.parent_id`
+ trunk = excluded.trunk, hold_ms = excluded.hold_ms, ivr_path = excluded.ivr_path, agents_offered = excluded.agents_offered,
+ transfers = excluded.transfers, conferences = excluded.conferences, parent_id = excluded.parent_id,
+ wrapup_ms = CASE WHEN excluded.wrapup_ms > calls.wrapup_ms THEN excluded.wrapup_ms ELSE calls.wrapup_ms END,
+ survey_score = COALESCE(excluded.survey_score, calls.survey_score),
+ voicemail_id = CASE WHEN excluded.voicemail_id <> '' THEN excluded.voicemail_id ELSE calls.voicemail_id END`
 	_, err := s.db.ExecContext(ctx, s.Rebind(q), c.TenantID, c.ID, c.Switch, c.Leg, c.Direction, c.ANI, c.DNIS, c.StartedAt.UTC(),
 		utcp(c.AnsweredAt), utcp(c.EndedAt), c.Disposition, c.RouteID, c.FlowID, c.QueueID, c.AgentID, c.Target, c.HangupCause, c.HangupBy, c.Trace,
 		c.IVRMS, c.WaitMS, c.RingMS, c.TalkMS, c.Trunk, c.HoldMS, c.WrapUpMS, c.IVRPath, c.AgentsOffered, c.Transfers, c.Conferences,
@@ -105,7 +112,12 @@ type CallFilter struct {
 	Since, Until time.Time
 	Number       string // matches ANI or DNIS containing it
 	Disposition  string
-	Limit        int
+	Queue        string // the queue the call was last in
+	// Agent matches calls the agent answered or had a leg in (rung,
+	// consulted, monitored).
+	Agent     string
+	Direction string // inbound, outbound or internal
+	Limit     int
 }
 
 // ListCalls lists the tenant's calls, newest first.
@@ -118,9 +130,15 @@ func (s *Store) ListCalls(ctx context.Context, tenant string, f CallFilter) ([]C
 		like := "%" + f.Number + "%"
 		args = append(args, like, like)
 	}
-	if f.Disposition != "" {
-		q += ` AND disposition = ?`
-		args = append(args, f.Disposition)
+	for _, c := range []struct{ col, v string }{{"disposition", f.Disposition}, {"queue_id", f.Queue}, {"direction", f.Direction}} {
+		if c.v != "" {
+			q += ` AND ` + c.col + ` = ?`
+			args = append(args, c.v)
+		}
+	}
+	if f.Agent != "" {
+		q += ` AND (agent_id = ? OR EXISTS (SELECT 1 FROM call_legs l WHERE l.tenant_id = calls.tenant_id AND l.call_id = calls.id AND l.agent_id = ?))`
+		args = append(args, f.Agent, f.Agent)
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
@@ -146,4 +164,135 @@ func (s *Store) LastAgentFor(ctx context.Context, tenant, ani string, since time
 		return "", time.Time{}, fmt.Errorf("store: last agent of %s: %w", ani, mapErr(err))
 	}
 	return row.AgentID, row.StartedAt, nil
+}
+
+// CallLeg is one leg of a call: the caller, each agent rung, a consulted
+// party, a supervisor listening in, an external number.
+type CallLeg struct {
+	TenantID    string     `db:"tenant_id" json:"-"`
+	CallID      string     `db:"call_id" json:"call_id"`
+	LegID       string     `db:"leg_id" json:"leg_id"`
+	Role        string     `db:"role" json:"role"`
+	Endpoint    string     `db:"endpoint" json:"endpoint"`
+	AgentID     string     `db:"agent_id" json:"agent_id,omitempty"`
+	StartedAt   time.Time  `db:"started_at" json:"started_at"`
+	AnsweredAt  *time.Time `db:"answered_at" json:"answered_at,omitempty"`
+	EndedAt     *time.Time `db:"ended_at" json:"ended_at,omitempty"`
+	HangupCause string     `db:"hangup_cause" json:"hangup_cause,omitempty"`
+}
+
+const legCols = `tenant_id, call_id, leg_id, role, endpoint, agent_id, started_at, answered_at, ended_at, hangup_cause`
+
+// SaveCallLeg inserts or updates a leg of a call (written when the leg is
+// created and again when it is answered and ends).
+func (s *Store) SaveCallLeg(ctx context.Context, l *CallLeg) error {
+	q := `INSERT INTO call_legs (` + legCols + `) VALUES (?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (tenant_id, call_id, leg_id) DO UPDATE SET role = excluded.role, endpoint = excluded.endpoint, agent_id = excluded.agent_id,
+ answered_at = excluded.answered_at, ended_at = excluded.ended_at, hangup_cause = excluded.hangup_cause`
+	_, err := s.db.ExecContext(ctx, s.Rebind(q), l.TenantID, l.CallID, l.LegID, l.Role, l.Endpoint, l.AgentID, l.StartedAt.UTC(),
+		utcp(l.AnsweredAt), utcp(l.EndedAt), l.HangupCause)
+	if err != nil {
+		return fmt.Errorf("store: save leg %s of call %s: %w", l.LegID, l.CallID, mapErr(err))
+	}
+	return nil
+}
+
+// ListCallLegs lists a call's legs in the order they started.
+func (s *Store) ListCallLegs(ctx context.Context, tenant, callID string) ([]CallLeg, error) {
+	out := []CallLeg{}
+	err := s.db.SelectContext(ctx, &out, s.Rebind(`SELECT `+legCols+` FROM call_legs WHERE tenant_id = ? AND call_id = ? ORDER BY started_at, leg_id`), tenant, callID)
+	if err != nil {
+		return nil, fmt.Errorf("store: legs of call %s: %w", callID, err)
+	}
+	return out, nil
+}
+
+// OpenCallOfLeg finds the unfinished call (no ended_at) on switch sw that
+// leg belongs to, as its first leg or as one of its call_legs, so a
+// controller that re-adopts a live leg after a restart continues that
+// call's record instead of starting a new call. ErrNotFound when none.
+func (s *Store) OpenCallOfLeg(ctx context.Context, sw, leg string) (*CallRecord, *CallLeg, error) {
+	var c CallRecord
+	err := s.db.GetContext(ctx, &c, s.Rebind(`SELECT `+callCols+` FROM calls WHERE switch = ? AND leg = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1`), sw, leg)
+	if err == nil {
+		return &c, nil, nil
+	}
+	if err = mapErr(err); !errors.Is(err, ErrNotFound) {
+		return nil, nil, fmt.Errorf("store: open call of leg %s: %w", leg, err)
+	}
+	var l CallLeg
+	err = s.db.GetContext(ctx, &l, s.Rebind(`SELECT l.tenant_id, l.call_id, l.leg_id, l.role, l.endpoint, l.agent_id, l.started_at, l.answered_at, l.ended_at, l.hangup_cause
+		FROM call_legs l JOIN calls c ON c.tenant_id = l.tenant_id AND c.id = l.call_id
+		WHERE c.switch = ? AND l.leg_id = ? AND l.ended_at IS NULL AND c.ended_at IS NULL ORDER BY l.started_at DESC LIMIT 1`), sw, leg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: open call of leg %s: %w", leg, mapErr(err))
+	}
+	if err := s.db.GetContext(ctx, &c, s.Rebind(`SELECT `+callCols+` FROM calls WHERE tenant_id = ? AND id = ?`), l.TenantID, l.CallID); err != nil {
+		return nil, nil, fmt.Errorf("store: call %s of leg %s: %w", l.CallID, leg, mapErr(err))
+	}
+	return &c, &l, nil
+}
+
+// OpenCalls lists the calls on switch sw (every tenant's) whose record has
+// no end yet, oldest first, with their unfinished legs.
+func (s *Store) OpenCalls(ctx context.Context, sw string) ([]CallRecord, []CallLeg, error) {
+	calls := []CallRecord{}
+	if err := s.db.SelectContext(ctx, &calls, s.Rebind(`SELECT `+callCols+` FROM calls WHERE switch = ? AND ended_at IS NULL ORDER BY started_at, id`), sw); err != nil {
+		return nil, nil, fmt.Errorf("store: open calls of switch %s: %w", sw, err)
+	}
+	legs := []CallLeg{}
+	err := s.db.SelectContext(ctx, &legs, s.Rebind(`SELECT l.tenant_id, l.call_id, l.leg_id, l.role, l.endpoint, l.agent_id, l.started_at, l.answered_at, l.ended_at, l.hangup_cause
+		FROM call_legs l JOIN calls c ON c.tenant_id = l.tenant_id AND c.id = l.call_id
+		WHERE c.switch = ? AND l.ended_at IS NULL AND c.ended_at IS NULL ORDER BY l.started_at, l.leg_id`), sw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: open legs of switch %s: %w", sw, err)
+	}
+	return calls, legs, nil
+}
+
+// EndUnobserved completes a call whose end nobody saw (it ended while no
+// controller watched its switch): ended_at is when the absence was
+// noticed, the hangup cause "unknown" and hangup_by "unobserved"; its open
+// legs end likewise. A record completed meanwhile is left as it is; ok
+// reports whether this call was completed here.
+func (s *Store) EndUnobserved(ctx context.Context, tenant, id string, at time.Time) (ok bool, err error) {
+	at = at.UTC()
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE calls SET ended_at = ?, hangup_cause = 'unknown', hangup_by = 'unobserved',
+		disposition = CASE WHEN disposition = '' THEN 'ended' ELSE disposition END WHERE tenant_id = ? AND id = ? AND ended_at IS NULL`), at, tenant, id)
+	if err != nil {
+		return false, fmt.Errorf("store: end call %s: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE call_legs SET ended_at = ?, hangup_cause = 'unknown' WHERE tenant_id = ? AND call_id = ? AND ended_at IS NULL`), at, tenant, id); err != nil {
+		return n > 0, fmt.Errorf("store: end legs of call %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// EndLegUnobserved ends one leg whose end nobody saw (cause "unknown").
+func (s *Store) EndLegUnobserved(ctx context.Context, tenant, callID, leg string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE call_legs SET ended_at = ?, hangup_cause = 'unknown' WHERE tenant_id = ? AND call_id = ? AND leg_id = ? AND ended_at IS NULL`),
+		at.UTC(), tenant, callID, leg); err != nil {
+		return fmt.Errorf("store: end leg %s of call %s: %w", leg, callID, err)
+	}
+	return nil
+}
+
+// SetCallWrapUp records the answering agent's wrap-up time, which ends
+// after the call (a later save of the call keeps it).
+func (s *Store) SetCallWrapUp(ctx context.Context, tenant, id string, d time.Duration) error {
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE calls SET wrapup_ms = ? WHERE tenant_id = ? AND id = ?`), d.Milliseconds(), tenant, id)
+	if err != nil {
+		return fmt.Errorf("store: wrap-up of call %s: %w", id, err)
+	}
+	return affectedOne(res, "call", id)
+}
+
+// SetCallSurvey records the caller's satisfaction rating on the call.
+func (s *Store) SetCallSurvey(ctx context.Context, tenant, id string, score int) error {
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE calls SET survey_score = ? WHERE tenant_id = ? AND id = ?`), score, tenant, id)
+	if err != nil {
+		return fmt.Errorf("store: survey score of call %s: %w", id, err)
+	}
+	return affectedOne(res, "call", id)
 }
