@@ -215,7 +215,7 @@ func TestScenarioClickToDial(t *testing.T) {
 			waitFor(t, "bob is ready again and the call recorded", func() bool {
 				a, _ := w.eng.Agent(ctx, "bob")
 				c, err := w.st.GetCall(ctx, tenant, id)
-				return a.State == acd.Available && err == nil && c.Direction == "outbound" && c.Disposition == "answered" && c.EndedAt != nil
+				return a.State == acd.Available && err == nil && c.Direction == "internal" && c.Disposition == "answered" && c.EndedAt != nil
 			})
 		})
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -74,18 +75,23 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number st
 		restore()
 		return "", fmt.Errorf("ring your phone: %w", err)
 	}
-	rec := store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(), Direction: "outbound",
-		ANI: a.Device, DNIS: number, StartedAt: time.Now().UTC(), AgentID: agentID, Target: "number:" + number}
-	d.saveCall(&rec)
+	// An agent calling an extension (a colleague) is an internal call.
+	direction, trunk := "internal", ""
+	if target.Kind == controller.EndpointExternal {
+		direction, trunk = "outbound", target.Trunk
+	}
+	rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
+		Direction: direction, ANI: a.Device, DNIS: number, StartedAt: call.Created(), AgentID: agentID, Target: "number:" + number, Trunk: trunk})
+	rec.Leg(call.Leg(), inbound.RoleAgent, a.Device, agentID)
+	rec.Save()
 	d.dials.Add(1)
-	go func() { defer d.dials.Done(); d.finishDial(call, target, rec, restore) }()
+	go func() { defer d.dials.Done(); d.finishDial(call, tenant, agentID, direction, target, rec, restore) }()
 	return call.ID(), nil
 }
 
 // finishDial calls the number from the agent's answered call, connects them
 // and waits for the end.
-func (d *Dispatcher) finishDial(call *controller.Call, target controller.Endpoint, rec store.CallRecord, restore func()) {
-	defer restore()
+func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID, direction string, target controller.Endpoint, rec *inbound.Record, restore func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -95,41 +101,82 @@ func (d *Dispatcher) finishDial(call *controller.Call, target controller.Endpoin
 		case <-ctx.Done():
 		}
 	}()
-	leg, err := call.Originate(ctx, target, controller.OriginateOptions{CallerIDNum: rec.ANI, Timeout: 45 * time.Second})
+	role := inbound.RoleExternal
+	if target.Kind == controller.EndpointExtension {
+		role = inbound.RoleExtension
+	}
+	leg, err := call.StartOriginate(ctx, target, controller.OriginateOptions{CallerIDNum: rec.Snapshot().ANI, Timeout: 45 * time.Second})
+	if err == nil {
+		rec.Leg(leg, role, target.Number, "")
+		rec.Save()
+		ringFrom := d.opt.Clock.Now()
+		err = waitLeg(ctx, call, leg, 50*time.Second)
+		rec.Update(func(r *store.CallRecord) { r.RingMS = d.opt.Clock.Now().Sub(ringFrom).Milliseconds() })
+		if err != nil {
+			_ = leg.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
+		}
+	}
+	if err == nil {
+		err = call.Bridge(ctx, leg)
+	}
 	switch {
 	case err == nil:
-		if err = call.Bridge(ctx, leg); err == nil {
-			now := time.Now().UTC()
-			rec.AnsweredAt, rec.Disposition = &now, "answered"
-			select {
-			case <-call.Done():
-				_ = leg.Hangup(context.Background(), controller.CauseNormalClearing)
-			case <-leg.Done():
-				_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
-			case <-ctx.Done():
-			}
+		now := d.opt.Clock.Now()
+		rec.Answered(now)
+		rec.Talking(now)
+		rec.Update(func(r *store.CallRecord) { r.Disposition = "answered" })
+		rec.Save()
+		rc := d.newRecorder(ctx, call, tenant, call.ID(), "", agentID, "outbound") // policies know inbound and outbound; an internal call is placed by the agent
+		rc.answered(ctx)
+		select {
+		case <-call.Done():
+			_ = leg.Hangup(context.Background(), controller.CauseNormalClearing)
+		case <-leg.Done():
+			_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
+		case <-ctx.Done():
 		}
+		if rc.rec != nil {
+			_ = rc.finish(context.Background())
+		}
+	case ctx.Err() != nil:
 	default:
-		var oe *controller.OriginateError
-		if errors.As(err, &oe) {
-			rec.Disposition = strings.ToLower(string(oe.Cause))
-		} else {
-			rec.Disposition = "failed"
-		}
+		rec.Update(func(r *store.CallRecord) { r.Disposition = dialDisposition(err) })
 		_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
 	}
-	now := time.Now().UTC()
-	rec.EndedAt = &now
-	d.saveCall(&rec)
-}
-
-func (d *Dispatcher) saveCall(r *store.CallRecord) {
-	if d.opt.Store == nil {
+	if ctx.Err() != nil && !callDone(call) {
+		// The dispatcher is stopping while the call goes on: the record
+		// stays open for the next controller, and so does the agent's state.
+		rec.Leave()
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := d.opt.Store.SaveCall(ctx, r); err != nil {
-		d.log.Error("outbound call record not saved", "call", r.ID, "err", err)
+	restore()
+	select {
+	case <-call.Done():
+	case <-time.After(5 * time.Second):
 	}
+	rec.Finish(d.opt.Clock.Now())
+}
+
+func callDone(c *controller.Call) bool {
+	select {
+	case <-c.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// dialDisposition names how a dialled number failed: busy, no_answer or
+// failed.
+func dialDisposition(err error) string {
+	var oe *controller.OriginateError
+	if errors.As(err, &oe) {
+		switch oe.Cause {
+		case controller.CauseUserBusy:
+			return "busy"
+		case controller.CauseNoAnswer, controller.CauseNoUserResponse, controller.CauseOriginatorCancel:
+			return "no_answer"
+		}
+	}
+	return "failed"
 }

@@ -74,6 +74,10 @@ type Dispatcher struct {
 	nextSub int
 	flows   FlowRunner
 	dials   sync.WaitGroup // click-to-dial calls in progress
+	// wrapFrom is when each agent's wrap-up began (tenant/agent), for the
+	// wrap-up time of the call it follows; writes waits for those writes.
+	wrapFrom map[string]time.Time
+	writes   sync.WaitGroup
 }
 
 // New starts a dispatcher; Close stops it.
@@ -85,7 +89,7 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]chan Event{}}
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]chan Event{}, wrapFrom: map[string]time.Time{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
 		if o.Store != nil {
@@ -151,14 +155,55 @@ func (d *Dispatcher) Subscribe(buf int) (<-chan Event, func()) {
 	}
 }
 
-// Close ends click-to-dial calls in progress (their records are
-// completed), then stops the engines and the effect pump.
+// Close lets go of click-to-dial calls in progress (a call that goes on
+// keeps an open record, which the next controller completes), then stops
+// the engines and the effect pump.
 func (d *Dispatcher) Close() error {
 	close(d.stop)
 	d.dials.Wait()
 	err := d.tenants.Close()
 	<-d.done
+	d.writes.Wait()
 	return err
+}
+
+// CallEnded implements inbound.CallEnder: a call connected by an earlier
+// controller (re-adopted after a restart) ended, so its agent wraps up.
+func (d *Dispatcher) CallEnded(ctx context.Context, tenant, callID string) error {
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	return eng.CallEnded(ctx, callID)
+}
+
+// wrapUp notes wrap-up periods; when one ends, the call it followed gets
+// its wrap-up time (written off the pump goroutine).
+func (d *Dispatcher) wrapUp(sc acd.StateChange) {
+	key := sc.Tenant + "/" + sc.AgentID
+	switch {
+	case sc.To == acd.WrapUp:
+		d.mu.Lock()
+		d.wrapFrom[key] = sc.At
+		d.mu.Unlock()
+	case sc.From == acd.WrapUp:
+		d.mu.Lock()
+		from, ok := d.wrapFrom[key]
+		delete(d.wrapFrom, key)
+		d.mu.Unlock()
+		if !ok || sc.CallID == "" || d.opt.Store == nil {
+			return
+		}
+		d.writes.Add(1)
+		go func() {
+			defer d.writes.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := d.opt.Store.SetCallWrapUp(ctx, sc.Tenant, sc.CallID, sc.At.Sub(from)); err != nil {
+				d.log.Warn("wrap-up time not recorded on the call", "call", sc.CallID, "agent", sc.AgentID, "err", err)
+			}
+		}()
+	}
 }
 
 // pump hands each effect to the waiting call it concerns and to
@@ -197,6 +242,9 @@ func callOf(ef acd.Effect) (tenant, call string) {
 
 func (d *Dispatcher) route(ef acd.Effect) {
 	tenant, call := callOf(ef)
+	if sc, ok := ef.(acd.StateChange); ok && (sc.To == acd.WrapUp || sc.From == acd.WrapUp) {
+		d.wrapUp(sc)
+	}
 	d.mu.Lock()
 	w := d.waiting[tenant+"/"+call]
 	d.mu.Unlock()
@@ -239,7 +287,7 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	if err != nil {
 		return inbound.QueueResult{}, fmt.Errorf("dispatch: engine of tenant %s: %w", q.Tenant, err)
 	}
-	w := &waiter{d: d, eng: eng, c: c, tenant: q.Tenant, queue: q.Queue, joined: d.opt.Clock.Now(),
+	w := &waiter{d: d, eng: eng, c: c, id: c.ID(), rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: d.opt.Clock.Now(),
 		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
 		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
 	key := q.Tenant + "/" + c.ID()

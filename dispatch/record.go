@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +17,25 @@ import (
 	"github.com/ipcc/ipcc/store"
 )
 
+// ErrRecordingDisabled: the recording policy says "never" for this call.
+var ErrRecordingDisabled = errors.New("recording is disabled for this call by policy")
+
+// ErrRecordingRequired: the recording policy says "always"; the agent may
+// pause it but not stop it.
+var ErrRecordingRequired = errors.New("recording is required for this call by policy; pause it instead")
+
+// recorder records one call under its recording policy.
+type recorder struct {
+	d      *Dispatcher
+	c      *controller.Call
+	tenant string
+	callID string // the call's record id
+	queue  string
+	agent  string
+	mode   string // RecordAlways, RecordOnDemand or RecordNever
+	rec    *recording
+}
+
 // recording is the call's running recording, if any.
 type recording struct {
 	id     string
@@ -23,71 +43,124 @@ type recording struct {
 	paused bool
 }
 
-// startRecording records the caller's leg (both parties once bridged) to
+// newRecorder looks up the call's recording mode. Without a policy a call
+// is recorded on demand (and from the answer when its queue records every
+// call); a policy that cannot be read leaves the call on demand, so the
+// agent can still record it.
+func (d *Dispatcher) newRecorder(ctx context.Context, c *controller.Call, tenant, callID, queue, agent, direction string) *recorder {
+	r := &recorder{d: d, c: c, tenant: tenant, callID: callID, queue: queue, agent: agent, mode: RecordOnDemand}
+	if d.opt.RecordPolicy == nil {
+		if queue != "" {
+			if q := d.queueConfig(tenant, queue); q != nil && q.Record {
+				r.mode = RecordAlways
+			}
+		}
+		return r
+	}
+	mode, err := d.opt.RecordPolicy.RecordMode(ctx, tenant, queue, agent, direction)
+	switch {
+	case err != nil:
+		c.Note("record", "recording policy not read ("+err.Error()+"): on demand")
+		d.log.Warn("recording policy not read", "tenant", tenant, "call", callID, "err", err)
+	case mode == RecordAlways, mode == RecordNever, mode == RecordOnDemand:
+		r.mode = mode
+	default:
+		c.Note("record", fmt.Sprintf("unknown recording mode %q: on demand", mode))
+	}
+	c.Note("record", "recording policy: "+r.mode)
+	return r
+}
+
+// answered starts the recording of a call whose policy records it all.
+func (r *recorder) answered(ctx context.Context) {
+	if r.mode != RecordAlways {
+		return
+	}
+	if err := r.start(ctx, "policy records every call"); err != nil {
+		r.c.Note("record", "recording not started: "+err.Error())
+		r.d.log.Warn("recording required by policy not started", "call", r.callID, "err", err)
+	}
+}
+
+// start records the caller's leg (both parties once bridged) to
 // <dir>/<tenant>/<date>/<call id>-<n>.wav and stores its row.
-func (cv *conversation) startRecording(ctx context.Context, why string) error {
-	w := cv.w
-	if cv.rec != nil {
+func (r *recorder) start(ctx context.Context, why string) error {
+	if r.mode == RecordNever {
+		return ErrRecordingDisabled
+	}
+	if r.rec != nil {
 		return errors.New("already recording")
 	}
-	if w.d.opt.RecordingDir == "" {
+	if r.d.opt.RecordingDir == "" {
 		return errors.New("no recording directory is configured (media.recording_dir)")
 	}
-	now := time.Now().UTC()
+	now := r.d.opt.Clock.Now().UTC()
 	id := uuid.NewString()
-	path := filepath.Join(w.d.opt.RecordingDir, w.tenant, now.Format("2006-01-02"), w.c.ID()+"-"+id[:8]+".wav")
+	path := filepath.Join(r.d.opt.RecordingDir, r.tenant, now.Format("2006-01-02"), r.callID+"-"+id[:8]+".wav")
 	_ = os.MkdirAll(filepath.Dir(path), 0o750) // when the directory is shared with the switch
-	rid, err := w.c.Record(ctx, controller.RecordOptions{ID: id, Path: path, Stereo: true})
+	rid, err := r.c.Record(ctx, controller.RecordOptions{ID: id, Path: path, Stereo: true})
 	if err != nil {
 		return err
 	}
-	agent := ""
-	if cv.e.AgentID != "" {
-		agent = cv.e.AgentID
-	}
-	cv.rec = &recording{id: rid, row: store.RecordingRow{TenantID: w.tenant, ID: id, CallID: w.c.ID(), AgentID: agent, QueueID: w.queue, ANI: w.c.ANI(), Path: path, StartedAt: now}}
-	w.c.Note("record", "recording started ("+why+"): "+path)
-	if w.d.opt.Store != nil {
-		if err := w.d.opt.Store.SaveRecording(context.WithoutCancel(ctx), &cv.rec.row); err != nil {
-			w.log.Error("recording row not saved", "err", err)
+	r.rec = &recording{id: rid, row: store.RecordingRow{TenantID: r.tenant, ID: id, CallID: r.callID, AgentID: r.agent, QueueID: r.queue, ANI: r.c.ANI(), Path: path, StartedAt: now}}
+	r.c.Note("record", "recording "+id+" started ("+why+"): "+path)
+	if r.d.opt.Store != nil {
+		if err := r.d.opt.Store.SaveRecording(context.WithoutCancel(ctx), &r.rec.row); err != nil {
+			r.d.log.Error("recording row not saved", "call", r.callID, "err", err)
 		}
 	}
 	return nil
 }
 
-func (cv *conversation) pauseRecording(ctx context.Context, pause bool) error {
-	if cv.rec == nil {
+func (r *recorder) pause(ctx context.Context, pause bool) error {
+	if r.rec == nil {
+		if r.mode == RecordNever {
+			return ErrRecordingDisabled
+		}
 		return errors.New("not recording")
 	}
-	if err := cv.w.c.PauseRecord(ctx, cv.rec.id, pause); err != nil {
+	if err := r.c.PauseRecord(ctx, r.rec.id, pause); err != nil {
 		return err
 	}
-	cv.rec.paused = pause
+	r.rec.paused = pause
+	// The switch keeps paused stretches as silence, so the file's length
+	// is wall time; the trace says when it was paused.
 	if pause {
-		cv.w.c.Note("record", "recording paused")
+		r.c.Note("record", "recording "+r.rec.row.ID+" paused")
 	} else {
-		cv.w.c.Note("record", "recording resumed")
+		r.c.Note("record", "recording "+r.rec.row.ID+" resumed")
 	}
 	return nil
 }
 
-// stopRecording stops the recording and completes its row with duration,
-// size and checksum (when the file is visible to this controller).
-func (cv *conversation) stopRecording(ctx context.Context) error {
-	if cv.rec == nil {
+// stop is the agent's stop request: refused when the policy records all.
+func (r *recorder) stop(ctx context.Context) error {
+	if r.mode == RecordAlways && r.rec != nil {
+		return ErrRecordingRequired
+	}
+	return r.finish(ctx)
+}
+
+// finish stops the recording and completes its row with duration, size
+// and checksum (when the file is visible to this controller).
+func (r *recorder) finish(ctx context.Context) error {
+	if r.rec == nil {
+		if r.mode == RecordNever {
+			return ErrRecordingDisabled
+		}
 		return errors.New("not recording")
 	}
-	r := cv.rec
-	cv.rec = nil
-	err := cv.w.c.StopRecord(ctx, r.id)
-	end := time.Now().UTC()
-	r.row.EndedAt = &end
-	r.row.DurationMS = end.Sub(r.row.StartedAt).Milliseconds()
+	rec := r.rec
+	r.rec = nil
+	err := r.c.StopRecord(ctx, rec.id)
+	end := r.d.opt.Clock.Now().UTC()
+	rec.row.EndedAt = &end
+	rec.row.DurationMS = end.Sub(rec.row.StartedAt).Milliseconds()
 	// The switch finishes the file after the stop command: wait (briefly)
 	// until its size settles before measuring it.
 	var last int64 = -1
 	for i := 0; i < 10; i++ {
-		st, serr := os.Stat(r.row.Path)
+		st, serr := os.Stat(rec.row.Path)
 		if serr != nil {
 			break
 		}
@@ -97,18 +170,18 @@ func (cv *conversation) stopRecording(ctx context.Context) error {
 		last = st.Size()
 		time.Sleep(100 * time.Millisecond)
 	}
-	if f, ferr := os.Open(r.row.Path); ferr == nil {
+	if f, ferr := os.Open(rec.row.Path); ferr == nil {
 		h := sha256.New()
 		if n, cerr := io.Copy(h, f); cerr == nil {
-			r.row.SizeBytes, r.row.SHA256 = n, hex.EncodeToString(h.Sum(nil))
+			rec.row.SizeBytes, rec.row.SHA256 = n, hex.EncodeToString(h.Sum(nil))
 		}
 		f.Close()
 	}
-	if cv.w.d.opt.Store != nil {
-		if serr := cv.w.d.opt.Store.SaveRecording(context.WithoutCancel(ctx), &r.row); serr != nil {
-			cv.w.log.Error("recording row not completed", "err", serr)
+	if r.d.opt.Store != nil {
+		if serr := r.d.opt.Store.SaveRecording(context.WithoutCancel(ctx), &rec.row); serr != nil {
+			r.d.log.Error("recording row not completed", "call", r.callID, "err", serr)
 		}
 	}
-	cv.w.c.Note("record", "recording stopped")
+	r.c.Note("record", "recording "+rec.row.ID+" stopped")
 	return err
 }

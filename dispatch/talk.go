@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/controller"
@@ -20,7 +21,7 @@ type conversation struct {
 	partner *controller.Leg // who the caller talks to (agent, or consultee after a completed consult)
 	consult *controller.Leg // the third party while consulting or in a three-way
 	room    string          // three-way conference room
-	rec     *recording      // the running recording
+	rc      *recorder       // the call's recording under its policy
 	// release gives back an agent reserved for a consultation.
 	release func()
 }
@@ -29,14 +30,11 @@ type conversation struct {
 // controls meanwhile.
 func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg, res inbound.QueueResult) inbound.QueueResult {
 	cv := &conversation{w: w, e: e, agent: agent, partner: agent}
-	if q := w.d.queueConfig(w.tenant, w.queue); q != nil && q.Record {
-		if err := cv.startRecording(ctx, "queue records every call"); err != nil {
-			w.c.Note("record", "recording not started: "+err.Error())
-		}
-	}
+	cv.rc = w.d.newRecorder(ctx, w.c, w.tenant, w.id, w.queue, e.AgentID, "inbound")
+	cv.rc.answered(ctx)
 	defer func() {
-		if cv.rec != nil {
-			_ = cv.stopRecording(w.bg())
+		if cv.rc.rec != nil {
+			_ = cv.rc.finish(w.bg())
 		}
 		cv.releaseConsultee()
 	}()
@@ -57,19 +55,19 @@ func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg,
 		case cmd := <-w.ctrl:
 			next, done := cv.control(ctx, cmd)
 			if done {
-				_ = w.eng.CallEnded(w.bg(), w.c.ID())
+				_ = w.eng.CallEnded(w.bg(), w.id)
 				res.Next = next
 				return res
 			}
 		case <-w.c.Done():
 			cv.hangupAll()
-			_ = w.eng.CallEnded(w.bg(), w.c.ID())
+			_ = w.eng.CallEnded(w.bg(), w.id)
 			return res
 		case <-partnerGone():
 			// The consultee the caller was handed to hung up.
 			_ = w.c.Hangup(w.bg(), controller.CauseNormalClearing)
 		case <-agentGone():
-			_ = w.eng.CallEnded(w.bg(), w.c.ID())
+			_ = w.eng.CallEnded(w.bg(), w.id)
 			if cv.room != "" && cv.consult != nil {
 				// A three-way goes on without the agent.
 				cv.agent, cv.partner = nil, cv.consult
@@ -90,7 +88,9 @@ func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg,
 			_ = w.c.Hangup(w.bg(), controller.CauseNormalClearing)
 			return res
 		case <-ctx.Done():
-			_ = w.eng.CallEnded(w.bg(), w.c.ID())
+			// The controller is stopping; the conversation goes on in the
+			// switch and the agent stays on the call until the next
+			// controller sees it end.
 			return res
 		}
 	}
@@ -139,9 +139,13 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 	var err error
 	switch cmd.op {
 	case "hold":
-		err = w.c.Hold(ctx, w.d.opt.MusicOnHold)
+		if err = w.c.Hold(ctx, w.d.opt.MusicOnHold); err == nil {
+			w.rec.Hold(true)
+		}
 	case "unhold":
-		err = w.c.Unhold(ctx)
+		if err = w.c.Unhold(ctx); err == nil {
+			w.rec.Hold(false)
+		}
 	case "hangup":
 		err = w.c.Hangup(ctx, controller.CauseNormalClearing)
 	case "transfer":
@@ -152,6 +156,9 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 		w.c.Note("queue", "agent transferred the call to "+string(cmd.target.Kind)+":"+cmd.target.Ref)
 		_ = w.c.Unbridge(ctx)
 		_ = cv.agent.Hangup(w.bg(), controller.CauseNormalClearing)
+		w.rec.Hold(false)
+		w.rec.Transferred()
+		w.rec.Save()
 		cmd.reply <- nil
 		return cmd.target, true
 	case "consult":
@@ -168,13 +175,17 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 		cv.sendToFlow(ctx, cmd.target.Ref, cmd.reply)
 		return nil, false
 	case "record-start":
-		err = cv.startRecording(ctx, "agent")
+		err = cv.rc.start(ctx, "agent")
 	case "record-stop":
-		err = cv.stopRecording(ctx)
+		err = cv.rc.stop(ctx)
 	case "record-pause":
-		err = cv.pauseRecording(ctx, true)
+		err = cv.rc.pause(ctx, true)
 	case "record-resume":
-		err = cv.pauseRecording(ctx, false)
+		err = cv.rc.pause(ctx, false)
+	case "mute":
+		err = cv.mute(ctx, true)
+	case "unmute":
+		err = cv.mute(ctx, false)
 	default:
 		err = fmt.Errorf("unknown operation %q", cmd.op)
 	}
@@ -198,10 +209,20 @@ func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) er
 	if err := w.c.Unbridge(ctx); err != nil {
 		return err
 	}
-	_ = w.c.Hold(ctx, w.d.opt.MusicOnHold)
-	leg, err := w.c.Originate(ctx, ep, controller.OriginateOptions{CallerIDNum: w.c.ANI(), Timeout: 30e9})
+	if w.c.Hold(ctx, w.d.opt.MusicOnHold) == nil {
+		w.rec.Hold(true)
+	}
+	leg, err := w.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: w.c.ANI(), Timeout: 30 * time.Second})
 	if err == nil {
-		err = cv.agent.Bridge(ctx, leg)
+		agentID := ""
+		if t.Kind == dialplan.KindAgent {
+			agentID = t.Ref
+		}
+		w.rec.Leg(leg, inbound.RoleConsult, ep.Number, agentID)
+		w.rec.Save()
+		if err = waitLeg(ctx, w.c, leg, 35*time.Second); err == nil {
+			err = cv.agent.Bridge(ctx, leg)
+		}
 		if err != nil {
 			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
 		}
@@ -209,7 +230,9 @@ func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) er
 	if err != nil {
 		cv.releaseConsultee()
 		// Back to the caller.
-		_ = w.c.Unhold(ctx)
+		if w.c.Unhold(ctx) == nil {
+			w.rec.Hold(false)
+		}
 		_ = w.c.Bridge(ctx, cv.agent)
 		return fmt.Errorf("consult %s: %w", t.Ref, err)
 	}
@@ -226,7 +249,9 @@ func (cv *conversation) cancelConsult(ctx context.Context) error {
 	_ = cv.consult.Hangup(w.bg(), controller.CauseNormalClearing)
 	cv.consult = nil
 	cv.releaseConsultee()
-	_ = w.c.Unhold(ctx)
+	if w.c.Unhold(ctx) == nil {
+		w.rec.Hold(false)
+	}
 	w.c.Note("queue", "consultation cancelled; caller back with the agent")
 	return w.c.Bridge(ctx, cv.agent)
 }
@@ -238,15 +263,19 @@ func (cv *conversation) completeConsult(ctx context.Context) error {
 	if cv.consult == nil || cv.room != "" {
 		return errors.New("no consultation to complete")
 	}
-	_ = w.c.Unhold(ctx)
+	if w.c.Unhold(ctx) == nil {
+		w.rec.Hold(false)
+	}
 	if err := w.c.Bridge(ctx, cv.consult); err != nil {
 		return err
 	}
 	w.c.Note("queue", "attended transfer completed")
+	w.rec.Transferred()
+	w.rec.Save()
 	agent := cv.agent
 	cv.agent, cv.partner, cv.consult = nil, cv.consult, nil
 	_ = agent.Hangup(w.bg(), controller.CauseNormalClearing)
-	_ = w.eng.CallEnded(w.bg(), w.c.ID())
+	_ = w.eng.CallEnded(w.bg(), w.id)
 	return nil
 }
 
@@ -257,13 +286,17 @@ func (cv *conversation) threeWay(ctx context.Context) error {
 		return errors.New("consult someone first, then join them")
 	}
 	room := "ipcc-" + w.c.ID()
-	_ = w.c.Unhold(ctx)
+	if w.c.Unhold(ctx) == nil {
+		w.rec.Hold(false)
+	}
 	for _, l := range []*controller.Leg{w.c.Leg(), cv.agent, cv.consult} {
 		if err := l.JoinConference(ctx, room, controller.ConferenceOptions{}); err != nil {
 			return fmt.Errorf("three-way: %w", err)
 		}
 	}
 	cv.room = room
+	w.rec.Conferenced()
+	w.rec.Save()
 	w.c.Note("queue", "three-way conference "+room)
 	return nil
 }
@@ -308,5 +341,25 @@ func (cv *conversation) releaseConsultee() {
 	if cv.release != nil {
 		cv.release()
 		cv.release = nil
+	}
+}
+
+// waitLeg waits until an originated leg answers; it fails when the leg
+// ends unanswered (with the cause), the caller leaves or timeout passes.
+func waitLeg(ctx context.Context, c *controller.Call, leg *controller.Leg, timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-leg.AnsweredC():
+		return nil
+	case <-leg.Done():
+		cause, _, _ := leg.HangupCause()
+		return &controller.OriginateError{Leg: leg.ID(), Cause: cause}
+	case <-c.Done():
+		return controller.ErrHungUp
+	case <-t.C:
+		return &controller.OriginateError{Leg: leg.ID(), Cause: controller.CauseNoAnswer}
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/store"
 )
 
 // waiter is one call in a queue. Its run loop, on the call's handler
@@ -20,6 +21,8 @@ type waiter struct {
 	d       *Dispatcher
 	eng     *acd.Engine
 	c       *controller.Call
+	id      string // the call's id in the ACD and on its record
+	rec     *inbound.Record
 	tenant  string
 	queue   string
 	joined  time.Time
@@ -99,11 +102,12 @@ func (w *waiter) unhold(ctx context.Context) {
 func (w *waiter) abandoned() inbound.QueueResult {
 	ringing := len(w.offers) > 0
 	w.cancelAll("caller left")
-	_ = w.eng.CallEnded(w.bg(), w.c.ID())
+	_ = w.eng.CallEnded(w.bg(), w.id)
+	waited := w.d.opt.Clock.Now().Sub(w.joined)
 	if ringing {
-		return inbound.QueueResult{Disposition: "abandoned_ringing", Waited: time.Since(w.joined)}
+		return inbound.QueueResult{Disposition: "abandoned_ringing", Waited: waited}
 	}
-	return inbound.QueueResult{Disposition: "abandoned_queue", Waited: time.Since(w.joined)}
+	return inbound.QueueResult{Disposition: "abandoned_queue", Waited: waited}
 }
 
 // anyAnswered reports whether an offered leg has answered already.
@@ -220,12 +224,16 @@ func (w *waiter) offer(ctx context.Context, e acd.Offer) {
 			Vars: map[string]string{"ipcc_queue": e.QueueID, "ipcc_agent": e.AgentID}})
 		if err == nil {
 			w.offers[e.OfferID] = leg
-			w.offeredAt[e.OfferID] = time.Now()
+			w.offeredAt[e.OfferID] = w.d.opt.Clock.Now()
+			w.rec.Offered(e.AgentID)
+			w.rec.Leg(leg, inbound.RoleAgent, e.Device, e.AgentID)
+			w.rec.Save()
 			w.c.Note("queue", fmt.Sprintf("ringing agent %s on %s", e.AgentID, e.Device))
 			go w.watch(e.OfferID, leg)
 			return
 		}
 	}
+	w.rec.Offered(e.AgentID)
 	w.c.Note("queue", fmt.Sprintf("cannot ring agent %s: %v", e.AgentID, err))
 	_ = w.eng.OfferFailed(w.bg(), e.OfferID, err.Error())
 }
@@ -235,21 +243,24 @@ func (w *waiter) offer(ctx context.Context, e acd.Offer) {
 func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult {
 	leg, ok := w.offers[e.OfferID]
 	if !ok {
-		_ = w.eng.CallEnded(w.bg(), w.c.ID())
+		_ = w.eng.CallEnded(w.bg(), w.id)
 		return inbound.QueueResult{Disposition: "failed"}
 	}
 	delete(w.offers, e.OfferID)
 	w.cancelAll("answered elsewhere")
 	res := inbound.QueueResult{Agent: e.AgentID, Disposition: "answered", Waited: e.Waited}
 	if at, ok := w.offeredAt[e.OfferID]; ok {
-		res.Ringing = time.Since(at)
+		res.Ringing = w.d.opt.Clock.Now().Sub(at)
+		if la := w.rec.LegAnsweredAt(leg.ID()); !la.IsZero() && la.After(at) {
+			res.Ringing = la.Sub(at) // the agent's answer, not the engine's decision
+		}
 	}
 	if e.AgentPrompt != nil {
 		// The agent hears the queue and how long the caller waited.
 		w.c.Note("queue", "to agent: "+e.AgentPrompt.Render())
 		if _, err := leg.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.AgentPrompt)}}); err != nil && errors.Is(err, controller.ErrHungUp) {
 			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
-			_ = w.eng.CallEnded(w.bg(), w.c.ID())
+			_ = w.eng.CallEnded(w.bg(), w.id)
 			return inbound.QueueResult{Disposition: "abandoned_ringing"}
 		}
 	}
@@ -257,13 +268,25 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 	if err := w.c.Bridge(ctx, leg); err != nil {
 		w.c.Note("queue", "bridge: "+err.Error())
 		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
-		_ = w.eng.CallEnded(w.bg(), w.c.ID())
+		_ = w.eng.CallEnded(w.bg(), w.id)
 		if errors.Is(err, controller.ErrHungUp) {
 			return inbound.QueueResult{Disposition: "abandoned_ringing"}
 		}
 		return inbound.QueueResult{Disposition: "failed"}
 	}
-	res.TalkFrom = time.Now()
+	res.TalkFrom = w.d.opt.Clock.Now()
+	// Written at once: a controller stopping mid-conversation leaves a
+	// record that knows who answered, when, and after how long.
+	if w.rec != nil {
+		w.rec.Update(func(r *store.CallRecord) {
+			r.AgentID, r.Disposition = e.AgentID, "answered"
+			r.WaitMS += res.Waited.Milliseconds()
+			r.RingMS += res.Ringing.Milliseconds()
+		})
+		w.rec.Talking(res.TalkFrom)
+		w.rec.Save()
+		res.Recorded = true
+	}
 	w.c.Note("queue", fmt.Sprintf("connected to agent %s after waiting %s", e.AgentID, e.Waited.Round(time.Second)))
 	if e.CallerPrompt != nil {
 		// 工号播报: the caller hears the agent's number.

@@ -8,11 +8,12 @@ package inbound
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipcc/ipcc/clock"
@@ -46,6 +47,10 @@ type QueueRequest struct {
 	// LastAgent served this caller last (for queues that offer to them first).
 	LastAgent string
 	Vars      map[string]any
+	// Record is the call's detail record: the queue adds the agents offered,
+	// their legs, hold time, transfers and conferences as they happen (nil:
+	// nothing is recorded).
+	Record *Record
 }
 
 // QueueResult says how a queue finished with a call.
@@ -63,6 +68,9 @@ type QueueResult struct {
 	// conversation with a person began (zero when nobody answered).
 	Waited, Ringing time.Duration
 	TalkFrom        time.Time
+	// Recorded: the router already added Agent, Waited and Ringing to the
+	// request's Record (when the agent answered).
+	Recorded bool
 }
 
 // Options wire a Handler.
@@ -98,6 +106,9 @@ type Handler struct {
 	log   *slog.Logger
 	cache *cache
 	be    ivrflows.StoreBackend
+
+	mu   sync.Mutex
+	live map[string]*call // calls being handled, by call id
 }
 
 // New returns a Handler.
@@ -123,7 +134,7 @@ func New(o Options) (*Handler, error) {
 	if o.StickyDays <= 0 {
 		o.StickyDays = 30
 	}
-	return &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}}, nil
+	return &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}, live: map[string]*call{}}, nil
 }
 
 // Invalidate makes the next call reload routing (after an edit).
@@ -133,35 +144,62 @@ func (h *Handler) Invalidate() { h.cache.Invalidate() }
 type call struct {
 	c      *controller.Call
 	tenant string
-	rec    store.CallRecord
+	rec    *Record
 	log    *slog.Logger
 	lang   string
 	prio   int
 	last   string // the agent who last served this caller
 	// vars are handed to the next flow (set by a queue for its survey).
 	vars map[string]any
-	// talkFrom is when a person answered (for the talk time).
-	talkFrom time.Time
+}
+
+// trunkVars name the arrival variables that may carry the trunk or gateway
+// the call came in on (set by the switch-side dialplan snippet).
+var trunkVars = []string{"ipcc_trunk", "ipcc_gateway", "trunk", "gateway"}
+
+// trunkOf is the trunk/gateway a call arrived on ("" when the switch did
+// not say).
+func trunkOf(vars map[string]string) string {
+	for _, k := range trunkVars {
+		if v := vars[k]; v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Handle runs one inbound call; it returns when the call is over.
 func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
-	k := &call{c: c, log: h.log.With("call", c.ID(), "switch", c.Switch(), "ani", c.ANI(), "did", c.DNIS())}
-	k.rec = store.CallRecord{ID: c.ID(), Switch: c.Switch(), Leg: c.Leg().ID(), Direction: "inbound", ANI: c.ANI(), DNIS: c.DNIS(), StartedAt: c.Created()}
-	defer h.finish(k)
+	log := h.log.With("call", c.ID(), "switch", c.Switch(), "ani", c.ANI(), "did", c.DNIS())
+	// A leg re-adopted after a controller restart belongs to a call whose
+	// record is open: continue that call rather than route it again.
+	if rec, leg, err := h.opt.Store.OpenCallOfLeg(ctx, c.Switch(), c.Leg().ID()); err == nil {
+		h.adopted(ctx, c, rec, leg, log)
+		return
+	} else if !errors.Is(err, store.ErrNotFound) {
+		log.Warn("re-adoption check failed; handling the leg as a new call", "err", err)
+	}
+	k := &call{c: c, log: log}
+	k.rec = NewRecord(h.opt.Store, h.log, h.now, c, store.CallRecord{ID: c.ID(), Switch: c.Switch(), Leg: c.Leg().ID(), Direction: "inbound",
+		ANI: c.ANI(), DNIS: c.DNIS(), StartedAt: c.Created(), Trunk: trunkOf(c.Vars())})
+	h.track(k)
+	defer h.untrack(k)
+	defer h.finish(ctx, k)
 
 	tenant, why, err := h.cache.tenantFor(ctx, c.DNIS(), c.Vars())
 	if err != nil {
 		c.Note("route", err.Error())
 		k.log.Warn("call for no tenant", "err", err)
-		k.rec.Disposition = "no_route"
+		k.setDisposition("no_route")
 		_ = c.Hangup(ctx, controller.CauseUnallocatedNumber)
 		return
 	}
 	c.Note("route", why)
-	k.tenant, k.rec.TenantID = tenant, tenant
+	k.tenant = tenant
+	k.rec.Update(func(r *store.CallRecord) { r.TenantID = tenant })
 	k.log = k.log.With("tenant", tenant)
-	h.save(k)
+	k.rec.Leg(c.Leg(), RoleCaller, c.ANI(), "")
+	k.rec.Save()
 
 	rt, err := h.cache.routingOf(ctx, tenant)
 	if err != nil {
@@ -175,13 +213,29 @@ func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
 	for _, line := range dec.Trace {
 		c.Note("route", line)
 	}
-	k.rec.RouteID, k.lang, k.prio = dec.RouteID, dec.Language, dec.Priority
+	k.rec.Update(func(r *store.CallRecord) { r.RouteID = dec.RouteID })
+	k.lang, k.prio = dec.Language, dec.Priority
 	if dec.Action == dialplan.ActionReject {
 		h.reject(ctx, k, dec)
 		return
 	}
 	h.reach(ctx, k, dec.Target, 0)
 }
+
+func (h *Handler) now() time.Time { return h.opt.Clock.Now() }
+
+// setDisposition sets the call's disposition; once a person answered, a
+// later abandon (in a second queue after a transfer) does not undo it.
+func (k *call) setDisposition(d string) {
+	k.rec.Update(func(r *store.CallRecord) {
+		if r.Disposition == "answered" && strings.HasPrefix(d, "abandoned") {
+			return
+		}
+		r.Disposition = d
+	})
+}
+
+func (k *call) disposition() string { return k.rec.Snapshot().Disposition }
 
 // lastAgent looks up who served this caller last (within the longest
 // sticky window of the tenant's routes) and whether they are free now.
@@ -213,11 +267,11 @@ func (h *Handler) lastAgent(ctx context.Context, k *call, rt *dialplan.TenantRou
 // a call with nowhere to go is hung up as unallocated.
 func (h *Handler) reject(ctx context.Context, k *call, dec dialplan.Decision) {
 	if !dec.Blacklisted {
-		k.rec.Disposition = "no_route"
+		k.setDisposition("no_route")
 		_ = k.c.Hangup(ctx, controller.CauseUnallocatedNumber)
 		return
 	}
-	k.rec.Disposition = "blacklisted"
+	k.setDisposition("blacklisted")
 	k.log.Info("blacklisted caller rejected")
 	if dec.Prompt != "" {
 		if err := k.c.Answer(ctx); err == nil {
@@ -231,65 +285,52 @@ func (h *Handler) reject(ctx context.Context, k *call, dec dialplan.Decision) {
 }
 
 func (k *call) markAnswered() {
-	if k.rec.AnsweredAt == nil {
-		t := time.Now().UTC()
-		k.rec.AnsweredAt = &t
-	}
+	k.rec.Answered(k.rec.now())
 }
 
 func (k *call) fail(ctx context.Context, what string, err error) {
 	k.c.Note("error", what+": "+err.Error())
 	k.log.Error("inbound call failed", "step", what, "err", err)
-	if k.rec.Disposition == "" {
-		k.rec.Disposition = "failed"
+	if k.disposition() == "" {
+		k.setDisposition("failed")
 	}
 	_ = k.c.Hangup(ctx, controller.CauseNormalTemporaryFailure)
 }
 
-// save writes what is known so far (the record survives a restart).
-func (h *Handler) save(k *call) {
-	if k.tenant == "" {
-		return
-	}
-	tr, _ := json.Marshal(k.c.Trace())
-	k.rec.Trace = string(tr)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := h.opt.Store.SaveCall(ctx, &k.rec); err != nil {
-		k.log.Error("call record not saved", "err", err)
-	}
-}
-
-// finish waits for the caller to be gone and completes the record.
-func (h *Handler) finish(k *call) {
+// finish waits for the caller to be gone and completes the record. When
+// the controller is stopping (ctx ended) while the call goes on, the
+// record is saved as it stands and left open: the next controller
+// re-adopts the call and completes it, or completes it as unobserved.
+func (h *Handler) finish(ctx context.Context, k *call) {
 	select {
 	case <-k.c.Done():
+	case <-ctx.Done():
+		select {
+		case <-k.c.Done():
+		default:
+			k.c.Note("record", "controller stopping while the call goes on: record left open")
+			k.rec.Leave()
+			return
+		}
 	case <-time.After(2 * time.Second):
 		// Still up after the handler gave up: make sure it does not linger.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = k.c.Hangup(hctx, controller.CauseNormalClearing)
 		cancel()
 		select {
 		case <-k.c.Done():
 		case <-time.After(5 * time.Second):
 		}
 	}
-	now := time.Now().UTC()
-	k.rec.EndedAt = &now
-	if !k.talkFrom.IsZero() {
-		k.rec.TalkMS = now.Sub(k.talkFrom).Milliseconds()
-	}
-	if k.rec.IVRMS == 0 && k.rec.FlowID != "" && k.rec.QueueID == "" {
-		k.rec.IVRMS = now.Sub(k.rec.StartedAt).Milliseconds()
-	}
-	if cause, by, ok := k.c.HangupCause(); ok {
-		k.rec.HangupCause, k.rec.HangupBy = string(cause), by.String()
-	}
-	if k.rec.Disposition == "" {
-		k.rec.Disposition = "ended"
-	}
-	h.save(k)
-	k.log.Info("call ended", "disposition", k.rec.Disposition, "cause", k.rec.HangupCause, "by", k.rec.HangupBy)
+	now := h.now()
+	k.rec.Update(func(r *store.CallRecord) {
+		if r.IVRMS == 0 && r.FlowID != "" && r.QueueID == "" {
+			r.IVRMS = now.Sub(r.StartedAt).Milliseconds()
+		}
+	})
+	k.rec.Finish(now)
+	r := k.rec.Snapshot()
+	k.log.Info("call ended", "disposition", r.Disposition, "cause", r.HangupCause, "by", r.HangupBy)
 }
 
 // targetString renders a target for the record.

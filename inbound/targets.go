@@ -36,21 +36,21 @@ func (k *call) apologize(ctx context.Context) {
 func (h *Handler) reach(ctx context.Context, k *call, t dialplan.Target, hop int) {
 	if hop >= h.opt.MaxHops {
 		k.c.Note("route", fmt.Sprintf("gave up after %d chained targets (loop?)", hop))
-		k.rec.Disposition = "failed"
+		k.setDisposition("failed")
 		k.apologize(ctx)
 		return
 	}
 	select {
 	case <-k.c.Done():
-		if k.rec.Disposition == "" {
-			k.rec.Disposition = "abandoned"
+		if k.disposition() == "" {
+			k.setDisposition("abandoned")
 		}
 		return
 	default:
 	}
 	k.c.Note("target", targetString(t))
-	k.rec.Target = targetString(t)
-	h.save(k)
+	k.rec.Update(func(r *store.CallRecord) { r.Target = targetString(t) })
+	k.rec.Save()
 	var next *dialplan.Target
 	switch t.Kind {
 	case dialplan.KindFlow:
@@ -66,7 +66,7 @@ func (h *Handler) reach(ctx context.Context, k *call, t dialplan.Target, hop int
 	case dialplan.KindExternal:
 		if h.opt.DefaultTrunk == "" {
 			k.c.Note("target", "no trunk configured for external numbers (inbound.default_trunk)")
-			k.rec.Disposition = "failed"
+			k.setDisposition("failed")
 			k.apologize(ctx)
 			return
 		}
@@ -74,16 +74,41 @@ func (h *Handler) reach(ctx context.Context, k *call, t dialplan.Target, hop int
 	case dialplan.KindVoicemail:
 		next = h.voicemail(ctx, k, t.Ref)
 	case dialplan.KindHangup, "":
-		k.rec.Disposition = "hangup"
+		if k.disposition() == "" || strings.HasPrefix(k.disposition(), "overflow_") {
+			k.setDisposition("hangup")
+		}
 		_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
 	default:
 		k.c.Note("target", "unknown target kind "+string(t.Kind))
-		k.rec.Disposition = "failed"
+		k.setDisposition("failed")
 		k.apologize(ctx)
 	}
 	if next != nil {
 		h.reach(ctx, k, *next, hop+1)
 	}
+}
+
+// interpreter returns a flow interpreter whose voicemail messages and
+// survey ratings also land on k's record.
+func (h *Handler) interpreter(k *call, vars map[string]any) *ivrflows.Interpreter {
+	cp := capture{h: h, k: k}
+	return ivrflows.New(ivrflows.Options{
+		Tenant: k.tenant, Clock: h.opt.Clock, Schedules: scheduleSource{h.opt.Store},
+		Voicemail: cp, Surveys: cp, Flows: h.be, HTTP: h.opt.HTTP, RecordingDir: h.opt.VoicemailDir, Vars: vars,
+	})
+}
+
+// visited adds a flow run's nodes to the IVR path.
+func (k *call) visited(res *ivrflows.Result) {
+	nodes := make([]string, 0, len(res.Visits))
+	for _, v := range res.Visits {
+		f := v.Flow
+		if f == "" {
+			f = res.FlowID
+		}
+		nodes = append(nodes, f+"/"+v.Node)
+	}
+	k.rec.VisitedNodes(nodes...)
 }
 
 // runFlow runs the tenant's published flow and returns where it sends the
@@ -92,25 +117,27 @@ func (h *Handler) runFlow(ctx context.Context, k *call, flowID string, vars map[
 	f, version, err := h.be.Published(ctx, k.tenant, flowID)
 	if err != nil {
 		k.c.Note("flow", fmt.Sprintf("flow %q has no published version: %v", flowID, err))
-		k.rec.Disposition = "failed"
+		k.setDisposition("failed")
 		k.apologize(ctx)
 		return nil
 	}
-	k.rec.FlowID = flowID
+	k.rec.Update(func(r *store.CallRecord) {
+		if r.FlowID == "" || r.QueueID == "" {
+			r.FlowID = flowID // the first flow, unless it is a survey after the queue
+		}
+	})
 	if f.Language != "" && k.lang == "" {
 		k.lang = f.Language
 	}
-	in := ivrflows.New(ivrflows.Options{
-		Tenant: k.tenant, Clock: h.opt.Clock, Schedules: scheduleSource{h.opt.Store},
-		Voicemail: h.be, Surveys: h.be, Flows: h.be, HTTP: h.opt.HTTP, RecordingDir: h.opt.VoicemailDir, Vars: vars,
-	})
-	res := in.Run(ctx, k.c, f, version)
+	res := h.interpreter(k, vars).Run(ctx, k.c, f, version)
+	k.visited(res)
 	if k.c.Leg().Answered() {
 		k.markAnswered()
 	}
 	if res.Language != "" {
 		k.lang = res.Language
 	}
+	k.rec.Save()
 	out := res.Outcome
 	k.log.Info("flow ended", "flow", flowID, "version", version, "outcome", string(out.Kind), "node", out.Node)
 	switch out.Kind {
@@ -122,24 +149,29 @@ func (h *Handler) runFlow(ctx context.Context, k *call, flowID string, vars map[
 		return &t
 	case ivrflows.OutcomeVoicemail:
 		if out.Recorded {
-			k.rec.Disposition = "voicemail"
+			k.setDisposition("voicemail")
 			_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
 			return nil
 		}
 		return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: out.Mailbox}
 	case ivrflows.OutcomeCallerHangup:
-		if k.rec.Disposition != "answered" {
-			k.rec.Disposition = "abandoned_ivr"
+		if k.rec.Snapshot().VoicemailID != "" {
+			k.setDisposition("voicemail")
+		} else if k.disposition() != "answered" {
+			k.setDisposition("abandoned_ivr")
 		}
 	case ivrflows.OutcomeHangup:
-		if k.rec.Disposition == "" {
-			k.rec.Disposition = "ivr_completed"
+		switch {
+		case k.rec.Snapshot().VoicemailID != "":
+			k.setDisposition("voicemail")
+		case k.disposition() == "":
+			k.setDisposition("ivr_completed")
 		}
 		if !out.HungUp {
 			_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
 		}
 	default: // limit, error
-		k.rec.Disposition = "failed"
+		k.setDisposition("failed")
 		k.apologize(ctx)
 	}
 	return nil
@@ -156,13 +188,23 @@ func (h *Handler) voicemail(ctx context.Context, k *call, mailbox string) *dialp
 	if k.lang == "" {
 		f.Language = "zh-CN"
 	}
-	in := ivrflows.New(ivrflows.Options{Tenant: k.tenant, Clock: h.opt.Clock, Voicemail: h.be, RecordingDir: h.opt.VoicemailDir})
-	res := in.Run(ctx, k.c, f, 0)
-	if res.Outcome.Recorded || res.Outcome.Kind == ivrflows.OutcomeHangup {
-		k.rec.Disposition = "voicemail"
+	res := h.interpreter(k, nil).Run(ctx, k.c, f, 0)
+	k.visited(res)
+	if k.c.Leg().Answered() {
+		k.markAnswered()
 	}
-	if res.Outcome.Kind == ivrflows.OutcomeCallerHangup {
-		k.rec.Disposition = "voicemail"
+	switch {
+	case k.rec.Snapshot().VoicemailID != "" || res.Outcome.Recorded:
+		k.setDisposition("voicemail")
+	case res.Outcome.Kind == ivrflows.OutcomeCallerHangup:
+		// Hung up before the tone: nothing was left.
+		if d := k.disposition(); d == "" || strings.HasPrefix(d, "overflow_") {
+			k.setDisposition("abandoned_ivr")
+		}
+	default:
+		if k.disposition() == "" {
+			k.setDisposition("failed")
+		}
 	}
 	_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
 	return nil
@@ -170,35 +212,46 @@ func (h *Handler) voicemail(ctx context.Context, k *call, mailbox string) *dialp
 
 // queue hands the call to the ACD.
 func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Target {
-	k.rec.QueueID = queue
-	if k.rec.IVRMS == 0 {
-		k.rec.IVRMS = time.Since(k.rec.StartedAt).Milliseconds()
-	}
+	now := h.now()
+	k.rec.Update(func(r *store.CallRecord) {
+		r.QueueID = queue
+		if r.IVRMS == 0 {
+			r.IVRMS = now.Sub(r.StartedAt).Milliseconds()
+		}
+	})
+	k.rec.Save()
 	if h.opt.Queues == nil {
 		k.c.Note("queue", "no ACD is running; queue "+queue+" cannot take calls")
-		k.rec.Disposition = "failed"
+		k.setDisposition("failed")
 		k.apologize(ctx)
 		return nil
 	}
-	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last})
+	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last, Record: k.rec})
 	if err != nil {
 		k.c.Note("queue", "enqueue: "+err.Error())
-		k.rec.Disposition = "failed"
+		k.setDisposition("failed")
 		k.apologize(ctx)
 		return nil
 	}
-	if res.Agent != "" {
-		k.rec.AgentID = res.Agent
+	if k.c.Leg().Answered() {
 		k.markAnswered()
 	}
-	k.rec.WaitMS += res.Waited.Milliseconds()
-	k.rec.RingMS += res.Ringing.Milliseconds()
-	if !res.TalkFrom.IsZero() && k.talkFrom.IsZero() {
-		k.talkFrom = res.TalkFrom
+	if !res.Recorded {
+		k.rec.Update(func(r *store.CallRecord) {
+			if res.Agent != "" {
+				r.AgentID = res.Agent
+			}
+			r.WaitMS += res.Waited.Milliseconds()
+			r.RingMS += res.Ringing.Milliseconds()
+		})
 	}
-	if res.Disposition != "" {
-		k.rec.Disposition = res.Disposition
+	if !res.TalkFrom.IsZero() {
+		k.rec.Talking(res.TalkFrom)
 	}
+	if res.Disposition != "" && !(ctx.Err() != nil && res.Disposition == "failed") {
+		k.setDisposition(res.Disposition)
+	}
+	k.rec.Save()
 	k.vars = res.NextVars
 	return res.Next
 }
@@ -223,10 +276,32 @@ func (h *Handler) agent(ctx context.Context, k *call, t dialplan.Target) *dialpl
 	return h.dial(ctx, k, ep, t)
 }
 
+// dialRole is the leg role of a dialled target.
+func dialRole(t dialplan.Target) string {
+	switch t.Kind {
+	case dialplan.KindAgent:
+		return RoleAgent
+	case dialplan.KindExternal:
+		return RoleExternal
+	}
+	return RoleExtension
+}
+
 // dial rings an extension, agent phone or external number and connects the
 // caller; when nobody answers, the call goes to the target's voicemail box.
 func (h *Handler) dial(ctx context.Context, k *call, ep controller.Endpoint, t dialplan.Target) *dialplan.Target {
-	leg, err := k.c.Originate(ctx, ep, controller.OriginateOptions{CallerIDNum: k.c.ANI(), Timeout: h.opt.RingTimeout})
+	agent := ""
+	if t.Kind == dialplan.KindAgent {
+		agent = t.Ref
+		k.rec.Offered(agent)
+	}
+	ringFrom := h.now()
+	leg, err := k.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: k.c.ANI(), Timeout: h.opt.RingTimeout})
+	if err == nil {
+		k.rec.Leg(leg, dialRole(t), ep.Number, agent)
+		k.rec.Save()
+		err = waitAnswer(ctx, k.c, leg, h.opt.RingTimeout)
+	}
 	if err != nil {
 		var oe *controller.OriginateError
 		if errors.As(err, &oe) {
@@ -234,7 +309,8 @@ func (h *Handler) dial(ctx context.Context, k *call, ep controller.Endpoint, t d
 			return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: t.Ref}
 		}
 		if errors.Is(err, controller.ErrHungUp) {
-			k.rec.Disposition = "abandoned_ringing"
+			k.setDisposition("abandoned_ringing")
+			k.rec.Update(func(r *store.CallRecord) { r.RingMS += h.now().Sub(ringFrom).Milliseconds() })
 			return nil
 		}
 		k.fail(ctx, "dial "+targetString(t), err)
@@ -249,20 +325,22 @@ func (h *Handler) dial(ctx context.Context, k *call, ep controller.Endpoint, t d
 	if err := k.c.Bridge(ctx, leg); err != nil {
 		_ = leg.Hangup(ctx, controller.CauseNormalClearing)
 		if errors.Is(err, controller.ErrHungUp) {
-			k.rec.Disposition = "abandoned_ringing"
+			k.setDisposition("abandoned_ringing")
 			return nil
 		}
 		k.fail(ctx, "bridge", err)
 		return nil
 	}
-	if t.Kind == dialplan.KindAgent {
-		k.rec.AgentID = t.Ref
-	}
-	k.rec.Disposition = "answered"
-	if k.talkFrom.IsZero() {
-		k.talkFrom = time.Now()
-	}
-	h.save(k)
+	now := h.now()
+	k.rec.Update(func(r *store.CallRecord) {
+		if agent != "" {
+			r.AgentID = agent
+		}
+		r.RingMS += now.Sub(ringFrom).Milliseconds()
+	})
+	k.setDisposition("answered")
+	k.rec.Talking(now)
+	k.rec.Save()
 	// The conversation lasts until either side hangs up; then the other goes.
 	select {
 	case <-k.c.Done():
@@ -272,6 +350,34 @@ func (h *Handler) dial(ctx context.Context, k *call, ep controller.Endpoint, t d
 	case <-ctx.Done():
 	}
 	return nil
+}
+
+// waitAnswer waits until leg answers; it fails with an *OriginateError
+// when it ends unanswered (or rings longer than timeout) and with
+// controller.ErrHungUp when the caller leaves first (the leg is then
+// cancelled).
+func waitAnswer(ctx context.Context, c *controller.Call, leg *controller.Leg, timeout time.Duration) error {
+	t := time.NewTimer(timeout + 5*time.Second) // the switch times the ring; this is a backstop
+	defer t.Stop()
+	cancel := func(cause controller.Cause) {
+		_ = leg.Hangup(context.WithoutCancel(ctx), cause)
+	}
+	select {
+	case <-leg.AnsweredC():
+		return nil
+	case <-leg.Done():
+		cause, _, _ := leg.HangupCause()
+		return &controller.OriginateError{Cause: cause}
+	case <-c.Done():
+		cancel(controller.CauseOriginatorCancel)
+		return controller.ErrHungUp
+	case <-t.C:
+		cancel(controller.CauseNoAnswer)
+		return &controller.OriginateError{Cause: controller.CauseNoAnswer}
+	case <-ctx.Done():
+		cancel(controller.CauseOriginatorCancel)
+		return ctx.Err()
+	}
 }
 
 // scheduleSource lets flows evaluate the tenant's schedules.
@@ -295,11 +401,17 @@ func (h *Handler) Consult(ctx context.Context, c *controller.Call, tenant, flowI
 	if err != nil {
 		return nil, fmt.Errorf("inbound: flow %q: %w", flowID, err)
 	}
-	in := ivrflows.New(ivrflows.Options{
-		Tenant: tenant, Clock: h.opt.Clock, Schedules: scheduleSource{h.opt.Store},
-		Voicemail: h.be, Surveys: h.be, Flows: h.be, HTTP: h.opt.HTTP, RecordingDir: h.opt.VoicemailDir, Vars: vars,
-	})
-	res := in.Run(ctx, c, f, version)
+	k := h.liveCall(c.ID())
+	if k == nil {
+		// Not a call this handler runs (an outbound call): ratings and
+		// messages still reach its record through the store.
+		k = &call{c: c, tenant: tenant, log: h.log.With("call", c.ID(), "tenant", tenant)}
+	}
+	res := h.interpreter(&call{c: c, tenant: tenant, rec: k.rec, log: k.log}, vars).Run(ctx, c, f, version)
+	if k.rec != nil {
+		k.visited(res)
+		k.rec.Save()
+	}
 	switch res.Outcome.Kind {
 	case ivrflows.OutcomeCallerHangup:
 		return res.Vars, controller.ErrHungUp

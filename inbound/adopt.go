@@ -1,0 +1,275 @@
+package inbound
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/store"
+)
+
+// CallEnder is implemented by a QueueRouter that must hear when a call it
+// connected to an agent ends without it (a call re-adopted after a
+// restart), so the agent goes to wrap-up and becomes free again.
+type CallEnder interface {
+	CallEnded(ctx context.Context, tenant, callID string) error
+}
+
+func (h *Handler) track(k *call) {
+	h.mu.Lock()
+	h.live[k.c.ID()] = k
+	h.mu.Unlock()
+}
+
+func (h *Handler) untrack(k *call) {
+	h.mu.Lock()
+	delete(h.live, k.c.ID())
+	h.mu.Unlock()
+}
+
+// liveCall is the call this handler runs with controller call id id.
+func (h *Handler) liveCall(id string) *call {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.live[id]
+}
+
+// capture stores a flow's voicemail messages and survey ratings and puts
+// their references on the call's record.
+type capture struct {
+	h *Handler
+	k *call
+}
+
+// SaveVoicemail implements ivrflows.Voicemail.
+func (cp capture) SaveVoicemail(ctx context.Context, m ivrflows.VoicemailMessage) error {
+	row := &store.VoicemailMessage{TenantID: m.Tenant, Mailbox: m.Mailbox, CallID: m.CallID, Caller: m.Caller, Path: m.Path,
+		DurationMS: m.Duration.Milliseconds(), CreatedAt: m.Created}
+	if rid := cp.k.rec.ID(); rid != "" {
+		row.CallID = rid // the record's id, also for a call re-adopted after a restart
+	}
+	if err := cp.h.opt.Store.AddVoicemail(ctx, row); err != nil {
+		return err
+	}
+	cp.k.rec.Update(func(r *store.CallRecord) { r.VoicemailID = strconv.FormatInt(row.ID, 10) })
+	cp.k.rec.Save()
+	return nil
+}
+
+// SaveSurvey implements ivrflows.Surveys.
+func (cp capture) SaveSurvey(ctx context.Context, r ivrflows.SurveyResult) error {
+	if rid := cp.k.rec.ID(); rid != "" {
+		r.CallID = rid
+	}
+	if err := cp.h.be.SaveSurvey(ctx, r); err != nil {
+		return err
+	}
+	if cp.k.rec == nil {
+		if err := cp.h.opt.Store.SetCallSurvey(ctx, r.Tenant, r.CallID, r.Score); err != nil && !errors.Is(err, store.ErrNotFound) {
+			cp.h.log.Warn("survey score not put on the call record", "call", r.CallID, "err", err)
+		}
+		return nil
+	}
+	score := r.Score
+	cp.k.rec.Update(func(c *store.CallRecord) { c.SurveyScore = &score })
+	cp.k.rec.Save()
+	return nil
+}
+
+// adopted continues a call whose leg a restarted controller re-adopted:
+// its record is open in the store. The conversation goes on in the switch;
+// this handler keeps it whole (when one side of the bridge leaves, the other
+// is hung up, as the original handler would have) and completes the record
+// when it ends. A caller who was still in the IVR or waiting in a queue
+// cannot get their place back: they hear an apology and the call ends
+// (disposition failed).
+func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.CallRecord, leg *store.CallLeg, log *slog.Logger) {
+	log = log.With("tenant", rec.TenantID, "record", rec.ID)
+	if leg != nil {
+		// Another leg of a call (an agent, a consulted party): follow it to
+		// its end; the caller's own handler completes the call.
+		c.Note("adopt", "leg "+leg.LegID+" ("+leg.Role+") of call "+rec.ID+" re-adopted after a restart")
+		log.Info("leg re-adopted after a restart", "leg", leg.LegID, "role", leg.Role)
+		h.keepBridged(ctx, c)
+		if !done(c) {
+			return // stopping again: the next controller takes over
+		}
+		l := *leg
+		end := h.now().UTC()
+		l.EndedAt = &end
+		if cause, _, ok := c.HangupCause(); ok {
+			l.HangupCause = string(cause)
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := h.opt.Store.SaveCallLeg(sctx, &l); err != nil {
+			log.Error("call leg not completed", "err", err)
+		}
+		return
+	}
+	c.Note("adopt", "call "+rec.ID+" re-adopted after a restart")
+	log.Info("call re-adopted after a restart")
+	r := NewRecord(h.opt.Store, h.log, h.now, c, *rec)
+	k := &call{c: c, tenant: rec.TenantID, rec: r, log: log}
+	// The trace of the first controller is kept; this one's follows it.
+	r.keepTrace(rec.Trace)
+	legs, err := h.opt.Store.ListCallLegs(ctx, rec.TenantID, rec.ID)
+	if err != nil {
+		log.Warn("legs of the re-adopted call not loaded", "err", err)
+	}
+	r.addStoredLegs(legs)
+	// Talk time runs from the answer of the person the caller talks to.
+	for _, l := range legs {
+		if l.Role != RoleCaller && l.AnsweredAt != nil && (rec.AgentID == "" || l.AgentID == rec.AgentID || l.AgentID == "") {
+			r.Talking(*l.AnsweredAt)
+		}
+	}
+	connected := rec.Disposition == "answered" || rec.AgentID != ""
+	if !connected {
+		c.Note("adopt", "the caller was not yet connected to anyone; their place is lost")
+		r.Update(func(cr *store.CallRecord) { cr.Disposition = "failed" })
+		if q, ok := h.opt.Queues.(CallEnder); ok && rec.QueueID != "" {
+			_ = q.CallEnded(ctx, rec.TenantID, rec.ID)
+		}
+		k.apologize(ctx)
+	} else {
+		h.keepBridged(ctx, c)
+	}
+	if !done(c) {
+		r.Leave()
+		return
+	}
+	if q, ok := h.opt.Queues.(CallEnder); ok && connected && rec.QueueID != "" {
+		if err := q.CallEnded(context.WithoutCancel(ctx), rec.TenantID, rec.ID); err != nil {
+			log.Debug("queue not told of the end of a re-adopted call", "err", err)
+		}
+	}
+	r.Finish(h.now())
+	log.Info("re-adopted call ended")
+}
+
+func done(c *controller.Call) bool {
+	select {
+	case <-c.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// keepBridged waits until the call's leg ends or ctx ends; when the party
+// it was bridged with leaves (the bridge breaks), it hangs the leg up.
+func (h *Handler) keepBridged(ctx context.Context, c *controller.Call) {
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	// The re-sync announces the bridge just after the leg: give it a moment.
+	wasBridged := false
+	settle := time.Now().Add(2 * time.Second)
+	for {
+		select {
+		case <-c.Done():
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		switch {
+		case c.Leg().BridgedWith() != "":
+			wasBridged = true
+		case wasBridged || time.Now().After(settle):
+			c.Note("adopt", "the other party left: hanging up")
+			_ = c.Hangup(ctx, controller.CauseNormalClearing)
+			select {
+			case <-c.Done():
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
+	}
+}
+
+// Switches is what WatchSwitches needs of the controller.
+type Switches interface {
+	Subscribe(types ...controller.EventType) (<-chan controller.Event, func())
+	Switch(name string) (controller.Switch, bool)
+}
+
+// WatchSwitches completes the records of calls that ended while no
+// controller watched their switch: each time a switch (re)connects, open
+// records of calls on it whose first leg the switch no longer has are
+// completed by ReconcileSwitch. It subscribes before returning (call it
+// before the controller runs, so the first connection is seen) and stops
+// when ctx ends or the controller closes its event stream; the returned
+// channel is closed then.
+func (h *Handler) WatchSwitches(ctx context.Context, sws Switches) <-chan struct{} {
+	events, cancel := sws.Subscribe(controller.EventSwitchConnected)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				sw, found := sws.Switch(ev.Switch)
+				if !found {
+					continue
+				}
+				if n, err := h.ReconcileSwitch(ctx, sw); err != nil {
+					h.log.Warn("call records of the switch not reconciled", "switch", ev.Switch, "err", err)
+				} else if n > 0 {
+					h.log.Info("completed call records whose end was not observed", "switch", ev.Switch, "calls", n)
+				}
+			}
+		}
+	}()
+	return stopped
+}
+
+// ReconcileSwitch completes the open records of calls on sw whose first
+// leg the switch does not list any more (they ended while no controller
+// watched): ended_at is now, the hangup cause "unknown" and hangup_by
+// "unobserved". Calls still up are left to the handler that re-adopts
+// them. It returns how many records it completed.
+func (h *Handler) ReconcileSwitch(ctx context.Context, sw controller.Switch) (int, error) {
+	calls, _, err := h.opt.Store.OpenCalls(ctx, sw.Name())
+	if err != nil || len(calls) == 0 {
+		return 0, err
+	}
+	live, err := sw.Legs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	alive := make(map[string]bool, len(live))
+	for _, l := range live {
+		alive[l.Leg] = true
+	}
+	now := h.now()
+	n := 0
+	for _, c := range calls {
+		if alive[c.Leg] || !c.StartedAt.Before(now) {
+			continue
+		}
+		ok, err := h.opt.Store.EndUnobserved(ctx, c.TenantID, c.ID, now)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+			h.log.Info("call ended while unobserved", "tenant", c.TenantID, "call", c.ID, "switch", sw.Name())
+			if q, isEnder := h.opt.Queues.(CallEnder); isEnder && c.QueueID != "" {
+				_ = q.CallEnded(ctx, c.TenantID, c.ID)
+			}
+		}
+	}
+	return n, nil
+}
