@@ -1,8 +1,11 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -10,17 +13,45 @@ import (
 	"github.com/ipcc/ipcc/store"
 )
 
-type callView struct {
+// callSummary is a call record as listed: the JSON arrays decoded.
+type callSummary struct {
 	store.CallRecord
-	Trace json.RawMessage `json:"trace,omitempty"`
+	IVRPath       []string `json:"ivr_path"`
+	AgentsOffered []string `json:"agents_offered"`
+}
+
+// callView is one call in full: its legs, recordings, voicemail message,
+// survey ratings and decision trace.
+type callView struct {
+	callSummary
+	Legs       []store.CallLeg         `json:"legs"`
+	Recordings []store.RecordingRow    `json:"recordings"`
+	Voicemail  *store.VoicemailMessage `json:"voicemail,omitempty"`
+	Surveys    []store.SurveyResult    `json:"surveys"`
+	Trace      json.RawMessage         `json:"trace,omitempty"`
+}
+
+func summarize(r store.CallRecord) callSummary {
+	s := callSummary{CallRecord: r, IVRPath: []string{}, AgentsOffered: []string{}}
+	_ = json.Unmarshal([]byte(r.IVRPath), &s.IVRPath)
+	_ = json.Unmarshal([]byte(r.AgentsOffered), &s.AgentsOffered)
+	if s.IVRPath == nil {
+		s.IVRPath = []string{}
+	}
+	if s.AgentsOffered == nil {
+		s.AgentsOffered = []string{}
+	}
+	return s
 }
 
 var rolesCallReaders = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor, auth.RoleQA}
 
+var callDirections = map[string]bool{"inbound": true, "outbound": true, "internal": true}
+
 func (s *Server) addCallRoutes() {
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/calls", Summary: "List the tenant's calls, newest first (query: since, until, number (partial), disposition, limit)", Tag: "calls",
-		Roles: rolesCallReaders, Response: []store.CallRecord{}, Handler: s.listCalls})
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/calls/:id", Summary: "One call with its decision trace (route, flow nodes, targets, switch events)", Tag: "calls",
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/calls", Summary: "List the tenant's call detail records, newest first (query: since, until, number (partial), disposition, queue, agent (answered or had a leg), direction (inbound, outbound, internal), limit)", Tag: "calls",
+		Roles: rolesCallReaders, Response: []callSummary{}, Handler: s.listCalls})
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/calls/:id", Summary: "One call detail record with its legs, recordings, voicemail message, survey ratings and decision trace (route, flow nodes, agents offered, switch events)", Tag: "calls",
 		Roles: rolesCallReaders, Response: callView{}, Handler: s.getCall})
 }
 
@@ -29,7 +60,11 @@ func (s *Server) listCalls(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.CallFilter{Number: c.QueryParam("number"), Disposition: c.QueryParam("disposition")}
+	f := store.CallFilter{Number: c.QueryParam("number"), Disposition: c.QueryParam("disposition"),
+		Queue: c.QueryParam("queue"), Agent: c.QueryParam("agent"), Direction: c.QueryParam("direction")}
+	if f.Direction != "" && !callDirections[f.Direction] {
+		return errInvalid("direction", "query parameter direction: %q is not inbound, outbound or internal", f.Direction)
+	}
 	if err := timeRange(c, &f.Since, &f.Until); err != nil {
 		return err
 	}
@@ -40,7 +75,11 @@ func (s *Server) listCalls(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, calls)
+	out := make([]callSummary, len(calls))
+	for i, r := range calls {
+		out[i] = summarize(r)
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) getCall(c echo.Context) error {
@@ -48,13 +87,51 @@ func (s *Server) getCall(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.opt.Store.GetCall(c.Request().Context(), tenant, c.Param("id"))
+	ctx := c.Request().Context()
+	rec, err := s.opt.Store.GetCall(ctx, tenant, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	v := callView{CallRecord: *rec}
+	v := callView{callSummary: summarize(*rec)}
 	if json.Valid([]byte(rec.Trace)) {
 		v.Trace = json.RawMessage(rec.Trace)
 	}
+	if v.Legs, err = s.opt.Store.ListCallLegs(ctx, tenant, rec.ID); err != nil {
+		return err
+	}
+	if v.Recordings, err = s.opt.Store.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: rec.ID, Limit: 1000}); err != nil {
+		return err
+	}
+	if v.Surveys, err = callSurveys(ctx, s.opt.Store, rec); err != nil {
+		return err
+	}
+	if rec.VoicemailID != "" {
+		if id, perr := strconv.ParseInt(rec.VoicemailID, 10, 64); perr == nil {
+			// A message deleted since is simply not shown.
+			if m, gerr := s.opt.Store.GetVoicemail(ctx, tenant, id); gerr == nil {
+				v.Voicemail = m
+			}
+		}
+	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// callSurveys are the ratings left on the call (during it, or in the
+// survey flow right after the agent hung up).
+func callSurveys(ctx context.Context, st *store.Store, rec *store.CallRecord) ([]store.SurveyResult, error) {
+	until := time.Now().Add(time.Minute)
+	if rec.EndedAt != nil {
+		until = rec.EndedAt.Add(time.Hour)
+	}
+	rs, err := st.ListSurveyResults(ctx, rec.TenantID, rec.StartedAt.Add(-time.Minute), until)
+	if err != nil {
+		return nil, err
+	}
+	out := []store.SurveyResult{}
+	for _, r := range rs {
+		if r.CallID == rec.ID {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
