@@ -113,7 +113,7 @@ func TestParseQuery(t *testing.T) {
 	now := sh("2026-11-20 15:00:00")
 	for _, tc := range []struct {
 		name, params, param string
-		from, to             string // RFC 3339 when no error is expected
+		from, to            string // RFC 3339 when no error is expected
 	}{
 		{name: "default is today", from: "2026-11-20T00:00:00+08:00", to: "2026-11-21T00:00:00+08:00"},
 		{name: "from alone is one day", params: "from=2026-11-01", from: "2026-11-01T00:00:00+08:00", to: "2026-11-02T00:00:00+08:00"},
