@@ -169,6 +169,9 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Records of calls that ended while ipcc was down are completed when
+	// their switch connects: subscribed before the controller runs.
+	recordsWatched := handler.WatchSwitches(runCtx, ctl)
 	var wg sync.WaitGroup
 	switches := cfg.Switches
 	if demoMode {
@@ -239,6 +242,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	// The API has drained; now stop the calls and switch connections.
 	cancel()
 	wg.Wait()
+	<-recordsWatched
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
