@@ -16,6 +16,7 @@ import (
 	"github.com/ipcc/ipcc/api"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/clock"
+	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/store"
@@ -28,6 +29,7 @@ type acdEnv struct {
 	*env
 	tenants *acd.Tenants
 	calls   *callRecorder
+	sup     *superviseRecorder
 	events  *eventFeed
 	tok     map[string]string
 	ids     map[string]string // "a/agent" → user id
@@ -85,6 +87,41 @@ func (r *callRecorder) take() []string {
 	return out
 }
 
+// superviseRecorder stands in for package supervise.
+type superviseRecorder struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (r *superviseRecorder) add(s string) {
+	r.mu.Lock()
+	r.got = append(r.got, s)
+	r.mu.Unlock()
+}
+
+func (r *superviseRecorder) Monitor(ctx context.Context, callID, device string, mode controller.EavesdropMode) (string, error) {
+	r.add("monitor " + callID + " " + device + " " + mode.String())
+	return "sup-leg-1", nil
+}
+
+func (r *superviseRecorder) StopMonitor(ctx context.Context, callID string) error {
+	r.add("stop " + callID)
+	return nil
+}
+
+func (r *superviseRecorder) Hangup(ctx context.Context, callID string) error {
+	r.add("hangup " + callID)
+	return nil
+}
+
+func (r *superviseRecorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.got
+	r.got = nil
+	return out
+}
+
 // eventFeed is an api.Events the test publishes to.
 type eventFeed struct {
 	mu   sync.Mutex
@@ -134,9 +171,10 @@ func newACDEnv(t *testing.T, s *store.Store) *acdEnv {
 	}}
 	t.Cleanup(func() { tenants.Close() })
 	calls := &callRecorder{acd: tenantsACD{tenants}}
+	sup := &superviseRecorder{}
 	feed := &eventFeed{}
 	srv, err := api.New(api.Options{Store: s, Auth: a, BodyLimit: 4096, Version: "test", Logger: quiet,
-		ACD: tenantsACD{tenants}, AgentCalls: calls, Events: feed,
+		ACD: tenantsACD{tenants}, AgentCalls: calls, Events: feed, Supervision: sup,
 		OnChange: func(tenant, typ string) {
 			if typ == "queue" || typ == "queue_member" {
 				if e, err := tenants.Get(context.Background(), tenant); err == nil {
@@ -149,7 +187,7 @@ func newACDEnv(t *testing.T, s *store.Store) *acdEnv {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	e := &acdEnv{env: &env{t: t, store: s, auth: a, srv: srv, http: hs, suPass: "super-secret-pw"}, tenants: tenants, calls: calls, events: feed, ids: map[string]string{}}
+	e := &acdEnv{env: &env{t: t, store: s, auth: a, srv: srv, http: hs, suPass: "super-secret-pw"}, tenants: tenants, calls: calls, sup: sup, events: feed, ids: map[string]string{}}
 	_, e.tok = e.setup()
 	for _, ten := range []string{"a", "b"} {
 		for _, role := range []string{"admin", "agent", "supervisor"} {

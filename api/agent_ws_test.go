@@ -214,6 +214,26 @@ func TestWebSocketSupervisorCommands(t *testing.T) {
 	// A supervisor is not an agent of the queues, but may use the agent
 	// commands like the REST routes allow.
 	sup.fails("s7", "queue-login", map[string]any{"queue": "sales"}, "not_found", "")
+	// Live calls: only the tenant's, only for supervisors.
+	for _, c := range []store.CallRecord{{TenantID: "a", ID: "call-a"}, {TenantID: "b", ID: "call-b"}} {
+		c.Switch, c.Leg, c.Direction, c.StartedAt = "fs1", "leg-"+c.ID, "inbound", envT0
+		if err := e.store.SaveCall(context.Background(), &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := sup.ok("m1", "monitor", map[string]any{"call": "call-a", "mode": "whisper", "device": "1009"}); r.Result["supervisor_leg"] != "sup-leg-1" || r.Result["mode"] != "whisper" {
+		t.Fatalf("monitor %+v", r.Result)
+	}
+	sup.fails("m2", "monitor", map[string]any{"call": "call-a", "mode": "peek", "device": "1009"}, "invalid", "mode")
+	sup.fails("m3", "monitor", map[string]any{"call": "call-b", "mode": "listen", "device": "1009"}, "not_found", "")
+	sup.fails("m4", "call-hangup", map[string]any{"call": "call-b"}, "not_found", "")
+	sup.fails("m5", "call-hangup", nil, "invalid", "call")
+	sup.ok("m6", "monitor-stop", map[string]any{"call": "call-a"})
+	sup.ok("m7", "call-hangup", map[string]any{"call": "call-a"})
+	e.dial(e.tok["a/agent"]).fails("m8", "call-hangup", map[string]any{"call": "call-a"}, "forbidden", "")
+	if got, want := e.sup.take(), []string{"monitor call-a 1009 whisper", "stop call-a", "hangup call-a"}; !slices.Equal(got, want) {
+		t.Fatalf("supervision got %v, want %v", got, want)
+	}
 	// Tenant b's agent is untouched.
 	st, err := e.engine("b").Agent(context.Background(), agentB)
 	if err != nil || st.State != acd.Available {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -335,7 +336,7 @@ func (x *opCall) engine(ctx context.Context) (*acd.Engine, error) {
 
 // agentOps lists every operation shared by REST and the WebSocket.
 func (s *Server) agentOps() []*agentOp {
-	return append(agentStateOps(), agentCallOps()...)
+	return slices.Concat(agentStateOps(), agentCallOps(), superviseOps())
 }
 
 // addAgentRoutes registers the REST face of the ACD operations (the call

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/supervise"
@@ -36,26 +34,51 @@ type monitorResponse struct {
 	SupervisorLeg string `json:"supervisor_leg"`
 }
 
-func (s *Server) addSuperviseRoutes() {
-	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/supervisor/calls/:id/monitor", Summary: "Listen to, whisper to the agent of, or barge into a live call; the supervisor's phone is rung first, and posting again changes the mode", Tag: "supervisor",
-		Roles: rolesSupervisor, Request: monitorRequest{}, Response: monitorResponse{}, ObjectType: "call_monitor", Handler: s.monitorCall})
-	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/supervisor/calls/:id/monitor", Summary: "Stop monitoring a call (hang up the supervisor's phone)", Tag: "supervisor",
-		Roles: rolesSupervisor, Status: http.StatusNoContent, ObjectType: "call_monitor", Handler: s.stopMonitor})
-	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/supervisor/calls/:id/hangup", Summary: "Hang up a live call (强拆): caller, agent and any supervisor", Tag: "supervisor",
-		Roles: rolesSupervisor, Status: http.StatusNoContent, ObjectType: "call", Handler: s.hangupCall})
+// addSuperviseRoutes registers the REST face of the supervisor's call
+// operations (also WebSocket commands).
+func (s *Server) addSuperviseRoutes() { s.addOps(superviseOps()) }
+
+func superviseOps() []*agentOp {
+	call := func(cmd, method, path, summary string) agentOp {
+		return agentOp{Cmd: cmd, Method: method, Path: "/api/v1/supervisor/calls/:id/" + path, Summary: summary, Tag: "supervisor",
+			Roles: rolesSupervisor, Params: map[string]string{"call": "id"}}
+	}
+	monitor := call("monitor", http.MethodPost, "monitor", "Listen to, whisper to the agent of, or barge into a live call; the supervisor's phone is rung first, and posting again changes the mode")
+	monitor.Response, monitor.ObjectType = monitorResponse{}, "call_monitor"
+	stop := call("monitor-stop", http.MethodDelete, "monitor", "Stop monitoring a call (hang up the supervisor's phone)")
+	stop.Status, stop.ObjectType = http.StatusNoContent, "call_monitor"
+	hangup := call("call-hangup", http.MethodPost, "hangup", "Hang up a live call (强拆): caller, agent and any supervisor")
+	hangup.Status, hangup.ObjectType = http.StatusNoContent, "call"
+	return []*agentOp{
+		op(monitor, monitorCall),
+		op(stop, func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
+			id, err := liveCallOfTenant(ctx, x)
+			if err != nil {
+				return nil, err
+			}
+			return nil, superviseError(x.s.opt.Supervision.StopMonitor(ctx, id))
+		}),
+		op(hangup, func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
+			id, err := liveCallOfTenant(ctx, x)
+			if err != nil {
+				return nil, err
+			}
+			return nil, superviseError(x.s.opt.Supervision.Hangup(ctx, id))
+		}),
+	}
 }
 
 // liveCallOfTenant checks the call belongs to the caller's tenant.
-func (s *Server) liveCallOfTenant(c echo.Context) (string, error) {
-	if s.opt.Supervision == nil {
+func liveCallOfTenant(ctx context.Context, x *opCall) (string, error) {
+	id := x.params["call"]
+	x.objectID = id
+	if id == "" {
+		return "", errInvalid("call", "call is required")
+	}
+	if x.s.opt.Supervision == nil {
 		return "", &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "call control is not running in this controller"}
 	}
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return "", err
-	}
-	id := c.Param("id")
-	if _, err := s.opt.Store.GetCall(c.Request().Context(), tenant, id); err != nil {
+	if _, err := x.s.opt.Store.GetCall(ctx, x.tenant, id); err != nil {
 		return "", err
 	}
 	return id, nil
@@ -73,48 +96,22 @@ func superviseError(err error) error {
 	return err
 }
 
-func (s *Server) monitorCall(c echo.Context) error {
-	id, err := s.liveCallOfTenant(c)
+func monitorCall(ctx context.Context, x *opCall, req *monitorRequest) (any, error) {
+	id, err := liveCallOfTenant(ctx, x)
 	if err != nil {
-		return err
-	}
-	var req monitorRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
+		return nil, err
 	}
 	mode, err := supervise.ParseMode(req.Mode)
 	if err != nil {
-		return errInvalid("mode", "%v", err)
+		return nil, errInvalid("mode", "%v", err)
 	}
-	if p := principalOf(c); strings.HasPrefix(req.Device, "raw:") && p.Role != auth.RoleAdmin && !p.Superadmin() {
-		return errInvalid("device", "raw: devices are for admins; use an extension")
+	if strings.HasPrefix(req.Device, "raw:") && x.p.Role != auth.RoleAdmin && !x.p.Superadmin() {
+		return nil, errInvalid("device", "raw: devices are for admins; use an extension")
 	}
-	setAudit(c, id, map[string]any{"mode": req.Mode, "device": req.Device})
-	leg, err := s.opt.Supervision.Monitor(c.Request().Context(), id, strings.TrimSpace(req.Device), mode)
+	x.detail = map[string]any{"mode": req.Mode, "device": req.Device}
+	leg, err := x.s.opt.Supervision.Monitor(ctx, id, strings.TrimSpace(req.Device), mode)
 	if err != nil {
-		return superviseError(err)
+		return nil, superviseError(err)
 	}
-	return c.JSON(http.StatusOK, monitorResponse{Call: id, Mode: mode.String(), SupervisorLeg: leg})
-}
-
-func (s *Server) stopMonitor(c echo.Context) error {
-	id, err := s.liveCallOfTenant(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Supervision.StopMonitor(c.Request().Context(), id); err != nil {
-		return superviseError(err)
-	}
-	return c.NoContent(http.StatusNoContent)
-}
-
-func (s *Server) hangupCall(c echo.Context) error {
-	id, err := s.liveCallOfTenant(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Supervision.Hangup(c.Request().Context(), id); err != nil {
-		return superviseError(err)
-	}
-	return c.NoContent(http.StatusNoContent)
+	return monitorResponse{Call: id, Mode: mode.String(), SupervisorLeg: leg}, nil
 }
