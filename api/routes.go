@@ -201,6 +201,7 @@ func (s *Server) registerRoutes() {
 	s.addSuperviseRoutes()
 	s.addWSRoutes()
 	s.addAgentCallRoutes()
+	s.addAgentMediaRoutes()
 	s.addVoicemailRoutes()
 	s.addRecordingRoutes()
 	s.addReportRoutes()
