@@ -15,14 +15,17 @@ import (
 
 // BenchOptions size a routing-decision benchmark.
 type BenchOptions struct {
-	Agents         int           // default 10,000
-	Queues         int           // default 1,000
-	QueuesPerAgent int           // memberships per agent (default 3)
-	Waiting        int           // calls waiting when measuring starts (default 1,000)
-	CallsPerSec    float64       // new calls per second (default 100)
-	ChangesPerSec  float64       // agent state changes per second (default 500)
-	Duration       time.Duration // simulated time measured (default 60s)
-	Seed           uint64        // default 1
+	Agents         int     // default 10,000
+	Queues         int     // default 1,000
+	QueuesPerAgent int     // memberships per agent (default 3)
+	Waiting        int     // calls waiting when measuring starts (default 1,000)
+	CallsPerSec    float64 // new calls per second (default 100)
+	ChangesPerSec  float64 // agent state changes per second (default 500)
+	// QueueLoginsPerSec are per-queue logins and logouts per second
+	// (default none): an agent toggles one of its queues.
+	QueueLoginsPerSec float64
+	Duration          time.Duration // simulated time measured (default 60s)
+	Seed              uint64        // default 1
 }
 
 // Latency summarises decision times.
@@ -278,9 +281,12 @@ func BenchDecisions(opt BenchOptions) (BenchReport, error) {
 	rep.WaitingStart = waiting()
 
 	// Measured span.
-	ops := int(opt.Duration.Seconds() * (opt.CallsPerSec + opt.ChangesPerSec))
-	step := time.Duration(float64(time.Second) / (opt.CallsPerSec + opt.ChangesPerSec))
+	rate := opt.CallsPerSec + opt.ChangesPerSec + max(opt.QueueLoginsPerSec, 0)
+	ops := int(opt.Duration.Seconds() * rate)
+	step := time.Duration(float64(time.Second) / rate)
 	pCall := opt.CallsPerSec / (opt.CallsPerSec + opt.ChangesPerSec)
+	pQueue := max(opt.QueueLoginsPerSec, 0) / rate
+	off := map[[2]int]bool{} // (agent, queue) the agent logged out of
 	times = make([]time.Duration, 0, ops*2)
 	kinds = make([]string, 0, ops*2)
 	e.observe = func(d time.Duration) {
@@ -305,7 +311,20 @@ func BenchDecisions(opt BenchOptions) (BenchReport, error) {
 		if nowWaiting > opt.Waiting {
 			mix = [4]int{25, 60, 90, 100}
 		}
-		if rng.Float64() < pCall {
+		if pQueue > 0 && rng.Float64() < pQueue {
+			n := rng.IntN(opt.Agents)
+			qi := agentQueues[n][rng.IntN(len(agentQueues[n]))]
+			a, q := "a"+strconv.Itoa(n), "q"+strconv.Itoa(qi)
+			k := [2]int{n, qi}
+			if off[k] {
+				kind = "queue-login"
+				err = e.QueueLogin(ctx, a, q)
+			} else {
+				kind = "queue-logout"
+				err = e.QueueLogout(ctx, a, q)
+			}
+			off[k] = !off[k]
+		} else if rng.Float64() < pCall {
 			kind = "enqueue"
 			err = newCall(rng.IntN(opt.Queues))
 		} else {
