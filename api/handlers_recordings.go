@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -9,11 +10,20 @@ import (
 	"github.com/ipcc/ipcc/store"
 )
 
+type legalHoldRequest struct {
+	Hold *bool `json:"hold"`
+}
+
 func (s *Server) addRecordingRoutes() {
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/recordings", Summary: "Search recordings (query: call, agent, queue, number, since, until, limit); agents see their own calls", Tag: "recordings",
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/recordings", Summary: "Search recordings (query: call, agent, queue, number, since, until, limit); agents see their own calls. Recordings removed by retention stay listed with deleted_at", Tag: "recordings",
 		Roles: rolesAgents, Response: []store.RecordingRow{}, Handler: s.listRecordings})
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/recordings/:id/audio", Summary: "Play or download a recording (audio/wav, HTTP Range); every access is audited", Tag: "recordings",
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/recordings/:id/audio", Summary: "Play or download a recording (audio/wav, HTTP Range); every access is audited; 410 once retention deleted it", Tag: "recordings",
 		Roles: rolesAgents, Handler: s.recordingAudio})
+	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/recordings/:id/legal-hold", Summary: `Place or lift a legal hold ({"hold": true|false}); a held recording is never deleted by retention`, Tag: "recordings",
+		Roles: rolesSupervisor, Request: legalHoldRequest{}, Response: store.RecordingRow{}, ObjectType: "recording", Handler: s.putLegalHold})
+	s.addRecordingPolicyRoutes()
+	s.addRetentionRoutes()
+	s.addWebhookRoutes()
 }
 
 func (s *Server) listRecordings(c echo.Context) error {
@@ -51,5 +61,39 @@ func (s *Server) recordingAudio(c echo.Context) error {
 	if p.Role == auth.RoleAgent && r.AgentID != p.ID {
 		return errNotFound("recording")
 	}
+	if r.DeletedAt != nil {
+		msg := "the recording was deleted by retention (" + r.DeletedReason + ") on " + r.DeletedAt.UTC().Format(time.RFC3339)
+		if r.BackupPath != "" {
+			msg += "; a backup copy is at " + r.BackupPath
+		}
+		return &Error{Status: http.StatusGone, Code: "gone", Message: msg}
+	}
 	return s.serveAudio(c, tenant, "recording", r.ID, r.Path, "share media.recording_dir with the switches")
+}
+
+func (s *Server) putLegalHold(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var req legalHoldRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Hold == nil {
+		return errInvalid("hold", "hold is required: true places a legal hold, false lifts it")
+	}
+	ctx := c.Request().Context()
+	setAudit(c, c.Param("id"), map[string]any{"hold": *req.Hold})
+	if err := s.opt.Store.SetRecordingLegalHold(ctx, tenant, c.Param("id"), *req.Hold); err != nil {
+		if store.IsNotFound(err) {
+			return errNotFound("recording")
+		}
+		return err
+	}
+	r, err := s.opt.Store.GetRecording(ctx, tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -52,6 +53,9 @@ type Options struct {
 	Events Events
 	// AgentCalls acts on agents' connected calls (hold, transfer, ...).
 	AgentCalls AgentCalls
+	// Retention runs the recording retention job on demand
+	// (POST /api/v1/retention/run); nil makes that route answer 503.
+	Retention *recording.Retention
 	// OnChange is told after every successful change through the API
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)
