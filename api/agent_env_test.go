@@ -72,6 +72,25 @@ func (r *callRecorder) Control(ctx context.Context, tenant, agentID, op string, 
 	return nil
 }
 
+// AnswerOffer answers for an agent whose phone rings.
+func (r *callRecorder) AnswerOffer(ctx context.Context, tenant, agentID string) error {
+	e, err := r.acd.Engine(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	if a, err := e.Agent(ctx, agentID); err != nil || a.State != acd.Ringing {
+		return dispatch.ErrNoOffer
+	}
+	r.mu.Lock()
+	r.got = append(r.got, tenant+" "+agentID+" answer")
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *callRecorder) RemoteAnswerSupport(ctx context.Context, tenant, agentID string) (bool, string, error) {
+	return true, "", nil
+}
+
 func (r *callRecorder) ClickToDial(ctx context.Context, tenant, agentID, number string) (string, error) {
 	r.mu.Lock()
 	r.got = append(r.got, tenant+" "+agentID+" dial "+number)

@@ -25,7 +25,8 @@ func TestWebSocketAgentCommands(t *testing.T) {
 		cmds, _ := c.hello["commands"].([]any)
 		for _, want := range []string{"login", "logout", "ready", "not-ready", "queue-login", "queue-logout", "hangup", "hold", "unhold",
 			"transfer", "consult", "consult-cancel", "consult-complete", "three-way", "help", "dial", "wrap-up-end", "wrap-up-extend",
-			"record-start", "record-stop", "record-pause", "record-resume", "state", "auth"} {
+			"record-start", "record-stop", "record-pause", "record-resume", "state", "auth", "mute", "unmute", "answer",
+			"snapshot", "force", "monitor", "monitor-stop", "call-hangup"} {
 			if !slices.Contains(cmds, any(want)) {
 				t.Errorf("hello lacks command %s: %v", want, cmds)
 			}
@@ -70,6 +71,8 @@ func TestWebSocketAgentCommands(t *testing.T) {
 			{"queue of another tenant", "queue-login", map[string]any{"queue": "b-only"}, "not_found", ""},
 			{"queue not the agent's", "queue-login", map[string]any{"queue": "other"}, "not_found", ""},
 			{"no call to hold", "hold", nil, "no_call", ""},
+		{"nothing ringing to answer", "answer", nil, "no_offer", ""},
+		{"no call to mute", "unmute", nil, "no_call", ""},
 			{"already logged in", "login", map[string]any{"device": "1001"}, "conflict", ""},
 			{"agent forcing", "force", map[string]any{"agent": agentID, "action": "ready"}, "forbidden", ""},
 			{"agent reading the wallboard", "snapshot", nil, "forbidden", ""},
@@ -124,6 +127,12 @@ func TestWebSocketAgentCommands(t *testing.T) {
 		if offers != 1 {
 			t.Fatalf("offers %d", offers)
 		}
+		if r := c.ok("c6a", "call-capabilities", nil); r.Result["mute"] != true || r.Result["answer"] != true {
+			t.Fatalf("capabilities %+v", r.Result)
+		}
+		c.ok("c6b", "answer", nil)
+		c.fails("c6c", "mute", map[string]any{"on": true}, "invalid", "on")
+		c.ok("c6d", "mute", nil)
 		c.ok("c7", "hold", nil)
 		c.ok("c8", "transfer", map[string]any{"kind": "queue", "target": "support"})
 		c.ok("c9", "consult", map[string]any{"kind": "extension", "target": "1002"})
@@ -131,7 +140,7 @@ func TestWebSocketAgentCommands(t *testing.T) {
 		if r := c.ok("c11", "dial", map[string]any{"number": "13800000000"}); r.Result["call"] != "dial-1" {
 			t.Fatalf("dial %+v", r.Result)
 		}
-		want := []string{"a " + agentID + " hold", "a " + agentID + " transfer queue:support", "a " + agentID + " consult extension:1002",
+		want := []string{"a " + agentID + " answer", "a " + agentID + " mute", "a " + agentID + " hold", "a " + agentID + " transfer queue:support", "a " + agentID + " consult extension:1002",
 			"a " + agentID + " record-pause", "a " + agentID + " dial 13800000000"}
 		if got := e.calls.take(); !slices.Equal(got, want) {
 			t.Fatalf("call control got %v, want %v", got, want)
