@@ -372,6 +372,9 @@ func (r *Retention) byDisk(ctx context.Context, sum *Summary) error {
 		if x.root == "" {
 			continue
 		}
+		if _, err := os.Stat(x.root); errors.Is(err, fs.ErrNotExist) {
+			continue // nothing written there yet (e.g. no voicemail on this controller)
+		}
 		pct, err := r.opt.Usage.UsedPercent(x.root)
 		if err != nil {
 			sum.fail("%v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -21,9 +22,11 @@ import (
 	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/examples"
 	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/supervise"
 	"github.com/ipcc/ipcc/tts"
+	"github.com/ipcc/ipcc/webhook"
 )
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -155,7 +158,17 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 			return err
 		}
 	}
-	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk, RecordingDir: recDir})
+	policies := recording.NewPolicies(st)
+	retention, err := newRetentionJob(cfg, st, log, recDir, vmDir)
+	if err != nil {
+		return err
+	}
+	hooks, err := webhook.New(webhook.Options{Store: st, Logger: log, Client: &http.Client{Timeout: cfg.Webhooks.Timeout}, PollInterval: cfg.Webhooks.PollInterval,
+		MaxAttempts: cfg.Webhooks.MaxAttempts, QueueSize: cfg.Webhooks.QueueSize, Workers: cfg.Webhooks.Workers})
+	if err != nil {
+		return err
+	}
+	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk, RecordingDir: recDir, RecordPolicy: policies})
 	defer disp.Close()
 	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk})
 	if err != nil {
@@ -207,6 +220,9 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = ctl.Run(runCtx) }()
+	wg.Add(2)
+	go func() { defer wg.Done(); retention.Schedule(runCtx, cfg.Retention.Interval) }()
+	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
 
 	srv, err := api.New(api.Options{
 		Addr:            cfg.HTTP.Addr,
@@ -224,9 +240,13 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		Supervision:     supervise.New(ctl),
 		Events:          disp,
 		AgentCalls:      disp,
+		Retention:       retention,
 		OnChange: func(tenant, objectType string) {
 			switch objectType {
+			case "recording_policy":
+				policies.Invalidate(tenant)
 			case "queue", "queue_member":
+				policies.Invalidate(tenant) // a queue's record flag counts as a rule
 				if err := disp.Reload(context.Background(), tenant); err != nil {
 					log.Warn("queue configuration not reloaded", "tenant", tenant, "err", err)
 				}
