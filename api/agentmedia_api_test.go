@@ -70,6 +70,13 @@ func (m *mediaDouble) last() string {
 	return m.asked[len(m.asked)-1]
 }
 
+// The dispatcher is the call control the server runs with.
+var (
+	_ api.AgentCalls = (*dispatch.Dispatcher)(nil)
+	_ api.AgentMedia = (*dispatch.Dispatcher)(nil)
+	_ api.AgentMedia = (*mediaDouble)(nil)
+)
+
 func newMediaEnv(t *testing.T, calls api.AgentCalls) *env {
 	t.Helper()
 	s := storetest.Open(t, store.SQLite)
