@@ -44,7 +44,7 @@ var (
 )
 
 func (s *Server) addVoicemailRoutes() {
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/voicemail", Summary: "List voicemail messages, newest first (query: mailbox, heard=true|false, limit). Agents see their own mailbox (agent-<id> or owned by them) and their queues' mailboxes (queue-<id> or owned by the queue)", Tag: "voicemail",
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/voicemail", Summary: "List voicemail messages, newest first (query: mailbox, heard=true|false, limit). Agents see their own mailbox (agent-<id> or owned by them) and their queues' mailboxes (named after the queue, queue-<id>, or owned by the queue)", Tag: "voicemail",
 		Roles: rolesVoicemail, Response: []store.VoicemailMessage{}, Handler: s.listVoicemail})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/voicemail/:id", Summary: "One voicemail message", Tag: "voicemail",
 		Roles: rolesVoicemail, Response: store.VoicemailMessage{}, Handler: s.getVoicemail})
@@ -108,6 +108,9 @@ func (s *Server) mailboxAccess(ctx context.Context, p *auth.Principal, tenant st
 	inQueue := map[string]bool{}
 	for _, q := range queues {
 		inQueue[q] = true
+		// A queue's own voicemail (caller request, overflow) goes to the
+		// mailbox named after the queue.
+		a.shared[q] = true
 		a.shared["queue-"+q] = true
 	}
 	boxes, err := s.opt.Store.ListMailboxes(ctx, tenant)

@@ -128,7 +128,7 @@ func TestAgentMailboxes(t *testing.T) {
 			t.Fatalf("supervisor defines a mailbox: %d", r.Status)
 		}
 		msgs := map[string]int64{}
-		for _, mb := range []string{"sales-vm", "queue-sales", "support-vm", "my-desk", "agent-" + me.ID, "general"} {
+		for _, mb := range []string{"sales-vm", "queue-sales", "sales", "support", "support-vm", "my-desk", "agent-" + me.ID, "general"} {
 			m := &store.VoicemailMessage{TenantID: "a", Mailbox: mb, Caller: "1", Path: filepath.Join(t.TempDir(), "m.wav")}
 			os.WriteFile(m.Path, []byte("RIFF"), 0o644)
 			if err := s.AddVoicemail(ctx, m); err != nil {
@@ -143,7 +143,7 @@ func TestAgentMailboxes(t *testing.T) {
 		for _, m := range list {
 			seen[m.Mailbox] = true
 		}
-		for mb, want := range map[string]bool{"sales-vm": true, "queue-sales": true, "my-desk": true, "agent-" + me.ID: true, "support-vm": false, "general": false} {
+		for mb, want := range map[string]bool{"sales-vm": true, "queue-sales": true, "my-desk": true, "agent-" + me.ID: true, "sales": true, "support": false, "support-vm": false, "general": false} {
 			if seen[mb] != want {
 				t.Errorf("agent sees %s: %v, want %v", mb, seen[mb], want)
 			}
@@ -154,11 +154,11 @@ func TestAgentMailboxes(t *testing.T) {
 			Defined    bool
 		}
 		e.do("GET", "/api/v1/mailboxes", nil, agent...).json(t, &boxes)
-		if len(boxes) != 4 {
+		if len(boxes) != 5 {
 			t.Fatalf("agent's mailboxes: %+v", boxes)
 		}
 		e.do("GET", "/api/v1/mailboxes", nil, bearer(tok["a/supervisor"])...).json(t, &boxes)
-		if len(boxes) != 6 || boxes[0].ID != "agent-"+me.ID || boxes[0].Defined || boxes[0].New != 1 {
+		if len(boxes) != 8 || boxes[0].ID != "agent-"+me.ID || boxes[0].Defined || boxes[0].New != 1 {
 			t.Fatalf("supervisor's mailboxes: %+v", boxes)
 		}
 		path := func(mb string) string { return "/api/v1/voicemail/" + strconv.FormatInt(msgs[mb], 10) }
