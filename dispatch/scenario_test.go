@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,9 +30,11 @@ type world struct {
 	t    *testing.T
 	st   *store.Store
 	sw   *switchtest.SimWorld
+	opts []func(*dispatch.Options)
 	disp *dispatch.Dispatcher
 	eng  *acd.Engine
 	ctl  *controller.Controller
+	stop func() // stops the controller, as a restart of ipcc would
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -48,7 +51,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // newWorld: DID 4001 goes straight to queue "support" (longest-idle, ring
 // timeout 1s, position announcements every 300ms, agent whisper and agent
 // ID on); agents "ann" (phone 2001, never answers) and "bob" (phone 2002).
-func newWorld(t *testing.T, front sim.Front) *world {
+// opts adjust the dispatcher's options.
+func newWorld(t *testing.T, front sim.Front, opts ...func(*dispatch.Options)) *world {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, store.SQLite)
@@ -64,22 +68,36 @@ func newWorld(t *testing.T, front sim.Front) *world {
 			t.Fatal(err)
 		}
 	}
-	disp := dispatch.New(dispatch.Options{Store: st, Logger: quiet, RecordingDir: filepath.Dir(sw.RecordingPath("x"))})
-	t.Cleanup(func() { disp.Close() })
+	w := &world{t: t, st: st, sw: sw, opts: opts}
+	w.start()
+	q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(time.Second), WrapUp: acd.Duration(time.Second),
+		Announcements: acd.Announcements{Lang: "en", Position: true, PositionInterval: acd.Duration(5 * time.Second), AgentWhisper: true, AgentID: true}}
+	if err := w.eng.SetQueue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.eng.SetMembers(ctx, "support", []acd.Member{{QueueID: "support", AgentID: "ann", Level: 1}, {QueueID: "support", AgentID: "bob", Level: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// start runs a dispatcher, an inbound handler and a controller against the
+// world's simulator and store (again, after stop: a restarted ipcc).
+func (w *world) start() {
+	t := w.t
+	t.Helper()
+	ctx := context.Background()
+	o := dispatch.Options{Store: w.st, Logger: quiet, RecordingDir: filepath.Dir(w.sw.RecordingPath("x"))}
+	for _, f := range w.opts {
+		f(&o)
+	}
+	disp := dispatch.New(o)
 	eng, err := disp.Engine(ctx, tenant)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(time.Second), WrapUp: acd.Duration(time.Second),
-		Announcements: acd.Announcements{Lang: "en", Position: true, PositionInterval: acd.Duration(5 * time.Second), AgentWhisper: true, AgentID: true}}
-	if err := eng.SetQueue(ctx, q); err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.SetMembers(ctx, "support", []acd.Member{{QueueID: "support", AgentID: "ann", Level: 1}, {QueueID: "support", AgentID: "bob", Level: 1}}); err != nil {
-		t.Fatal(err)
-	}
 	cache, _ := tts.NewCache(t.TempDir(), tts.Silent{}, tts.CacheOptions{})
-	h, err := inbound.New(inbound.Options{Store: st, Logger: quiet, Queues: disp, Agents: disp})
+	h, err := inbound.New(inbound.Options{Store: w.st, Logger: quiet, Queues: disp, Agents: disp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,14 +105,24 @@ func newWorld(t *testing.T, front sim.Front) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw1 := sw.NewSwitch(t, "sw1")
+	sw1 := w.sw.NewSwitch(t, "sw1")
 	ctl.Add(sw1)
 	rctx, cancel := context.WithCancel(context.Background())
+	watched := h.WatchSwitches(rctx, ctl)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = ctl.Run(rctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	var once sync.Once
+	w.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			<-watched
+			disp.Close()
+		})
+	}
+	t.Cleanup(w.stop)
 	waitFor(t, "switch connected", sw1.Connected)
-	return &world{t: t, st: st, sw: sw, disp: disp, eng: eng, ctl: ctl}
+	w.disp, w.eng, w.ctl = disp, eng, ctl
 }
 
 func (w *world) heard(leg, want string) bool {
