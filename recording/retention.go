@@ -185,12 +185,15 @@ func (r *Retention) run(ctx context.Context, req RunRequest, sum *Summary) error
 	return nil
 }
 
-// Schedule runs the job every interval until ctx ends (interval <= 0: never).
+// Schedule runs the job every interval until ctx ends (interval <= 0:
+// never). The first run comes a minute after start (or after interval, if
+// shorter), so a controller restarted more often than the interval still
+// enforces retention.
 func (r *Retention) Schedule(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		return
 	}
-	t := time.NewTicker(interval)
+	t := time.NewTimer(min(interval, time.Minute))
 	defer t.Stop()
 	for {
 		select {
@@ -200,6 +203,7 @@ func (r *Retention) Schedule(ctx context.Context, interval time.Duration) {
 			if _, err := r.Run(ctx, RunRequest{Trigger: TriggerSchedule}); err != nil && ctx.Err() == nil {
 				r.log.Error("scheduled retention run failed", "err", err)
 			}
+			t.Reset(interval)
 		}
 	}
 }

@@ -253,3 +253,34 @@ func TestLegalHoldSurvivesRowCompletion(t *testing.T) {
 		}
 	})
 }
+
+func TestScheduleRunsUntilCancelled(t *testing.T) {
+	s := storetest.Open(t, store.SQLite)
+	ret := newRetention(t, recording.RetentionOptions{Store: s})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ret.Schedule(ctx, 20*time.Millisecond); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runs, err := s.ListRetentionRuns(ctx, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) >= 2 {
+			if runs[0].Trigger != recording.TriggerSchedule {
+				t.Fatalf("trigger %q", runs[0].Trigger)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d scheduled runs", len(runs))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Schedule did not stop with its context")
+	}
+}
