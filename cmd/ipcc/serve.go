@@ -245,6 +245,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 			switch objectType {
 			case "recording_policy":
 				policies.Invalidate(tenant)
+			case "recording", "retention_settings", "retention_run", "webhook", "mailbox":
+				// Read from the store when used: nothing cached to drop.
 			case "queue", "queue_member":
 				policies.Invalidate(tenant) // a queue's record flag counts as a rule
 				if err := disp.Reload(context.Background(), tenant); err != nil {
