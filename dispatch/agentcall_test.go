@@ -95,6 +95,13 @@ func TestScenarioConsultThreeWayAndAttendedTransfer(t *testing.T) {
 				return w.sw.Sim.Hears(caller, x) && w.sw.Sim.Hears(x, caller) && mustCall(w, bob).State == "gone"
 			})
 			w.sw.Sim.HangupCall(caller)
+			rec := w.record(caller, nil)
+			if rec.Conferences != 1 || rec.Transfers != 0 || rec.HoldMS <= 0 || rec.Disposition != "answered" {
+				t.Errorf("three-way record %+v", rec)
+			}
+			if got := roles(w.legs(rec.ID)); got != "caller:13800138033:answered agent:bob:answered consult:3001:answered" {
+				t.Errorf("three-way legs %s", got)
+			}
 
 			// Attended transfer.
 			waitFor(t, "bob is back", func() bool {
@@ -132,6 +139,14 @@ func TestScenarioConsultThreeWayAndAttendedTransfer(t *testing.T) {
 				a, err := w.eng.Agent(ctx, "bob")
 				return err == nil && a.CallID == ""
 			})
+			w.sw.Sim.HangupCall(caller2)
+			rec = w.record(caller2, nil)
+			if rec.Transfers != 1 || rec.Conferences != 0 || rec.AgentID != "bob" {
+				t.Errorf("attended transfer record %+v", rec)
+			}
+			if got := roles(w.legs(rec.ID)); got != "caller:13800138034:answered agent:bob:answered consult:3002:answered" {
+				t.Errorf("attended transfer legs %s", got)
+			}
 		})
 	}
 }

@@ -85,13 +85,13 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number st
 	rec.Leg(call.Leg(), inbound.RoleAgent, a.Device, agentID)
 	rec.Save()
 	d.dials.Add(1)
-	go func() { defer d.dials.Done(); d.finishDial(call, tenant, agentID, direction, target, rec, restore) }()
+	go func() { defer d.dials.Done(); d.finishDial(call, tenant, agentID, target, rec, restore) }()
 	return call.ID(), nil
 }
 
 // finishDial calls the number from the agent's answered call, connects them
 // and waits for the end.
-func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID, direction string, target controller.Endpoint, rec *inbound.Record, restore func()) {
+func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, target controller.Endpoint, rec *inbound.Record, restore func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {

@@ -268,7 +268,8 @@ func TestScenarioSurveyAfterAgentHangsUp(t *testing.T) {
 			})
 			waitFor(t, "the record keeps the agent and says answered", func() bool {
 				calls, _ := w.st.ListCalls(ctx, tenant, store.CallFilter{})
-				return len(calls) == 1 && calls[0].AgentID == "cid" && calls[0].Disposition == "answered" && calls[0].EndedAt != nil
+				return len(calls) == 1 && calls[0].AgentID == "cid" && calls[0].Disposition == "answered" && calls[0].EndedAt != nil &&
+					calls[0].SurveyScore != nil && *calls[0].SurveyScore == 1 && strings.Contains(calls[0].IVRPath, "rate/s")
 			})
 		})
 	}

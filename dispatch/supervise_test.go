@@ -104,6 +104,11 @@ func TestScenarioSupervisorListenWhisperBargeHangup(t *testing.T) {
 			waitFor(t, "everyone is hung up", func() bool {
 				return mustCall(w, caller).State == "gone" && mustCall(w, bob).State == "gone" && mustCall(w, spy).State == "gone"
 			})
+			// The record lists the supervisor's leg in the last mode used.
+			rec := w.record(caller, nil)
+			if got := roles(w.legs(rec.ID)); got != "caller:13800138055:answered agent:bob:answered barge:2009:answered" {
+				t.Errorf("legs %s", got)
+			}
 			// The audit log names the supervisor's actions.
 			es, _ := w.st.ListAudit(ctx, tenant, storeAuditFilter())
 			n := 0
