@@ -224,6 +224,10 @@ func (r *Retention) logFile(ctx context.Context, e store.RetentionLogEntry) {
 
 // backUp copies every finished recording not yet backed up.
 func (r *Retention) backUp(ctx context.Context, tenant string, sum *Summary) error {
+	if missingRoot(r.opt.RecordingRoot) {
+		sum.fail("recording root %s is not on this controller: nothing backed up (share media.recording_dir)", r.opt.RecordingRoot)
+		return nil
+	}
 	failed := map[string]bool{}
 	for {
 		rows, err := r.opt.Store.RecordingsToBackUp(ctx, tenant, r.opt.BatchSize+len(failed))
@@ -433,6 +437,12 @@ func under(root, path string) bool {
 // re-checked atomically), then the file removed; a removal failure gives
 // the claim back.
 func (r *Retention) deleteRecordings(ctx context.Context, f store.DeletableRecordingFilter, reason string, sum *Summary, more func() bool, count *int) error {
+	if missingRoot(r.opt.RecordingRoot) {
+		// Every file would look "already gone": never mark rows deleted
+		// from a controller that cannot see the recordings.
+		sum.fail("recording root %s is not on this controller: no recording deleted (share media.recording_dir)", r.opt.RecordingRoot)
+		return nil
+	}
 	skip := map[string]bool{}
 	for {
 		f.Limit = r.opt.BatchSize + len(skip)
@@ -493,6 +503,10 @@ func (r *Retention) deleteRecordings(ctx context.Context, f store.DeletableRecor
 // deleteVoicemail deletes messages of tenant ("" = all) created before
 // cutoff (zero = any), oldest first while more(): the file, then the row.
 func (r *Retention) deleteVoicemail(ctx context.Context, tenant string, cutoff time.Time, reason string, sum *Summary, more func() bool, count *int) error {
+	if missingRoot(r.opt.VoicemailRoot) {
+		sum.fail("voicemail root %s is not on this controller: no voicemail deleted (share media.voicemail_dir)", r.opt.VoicemailRoot)
+		return nil
+	}
 	skip := map[int64]bool{}
 	for {
 		ms, err := r.opt.Store.DeletableVoicemail(ctx, tenant, cutoff, r.opt.BatchSize+len(skip))
@@ -541,6 +555,15 @@ func (r *Retention) deleteVoicemail(ctx context.Context, tenant string, cutoff t
 			return nil
 		}
 	}
+}
+
+// missingRoot reports whether a configured root directory is absent here.
+func missingRoot(root string) bool {
+	if root == "" {
+		return false
+	}
+	st, err := os.Stat(root)
+	return err != nil || !st.IsDir()
 }
 
 // removeFile deletes a file and returns its size; a file already gone is

@@ -284,3 +284,24 @@ func TestScheduleRunsUntilCancelled(t *testing.T) {
 		t.Fatal("Schedule did not stop with its context")
 	}
 }
+
+func TestRetentionNeverMarksFilesItCannotSee(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		root := t.TempDir()
+		rec := addRecording(t, s, root, "a", "r1", 100*24*time.Hour, 10, false)
+		if err := s.PutRetentionSettings(ctx, &store.RetentionSettings{TenantID: "a", RecordingDays: 30}); err != nil {
+			t.Fatal(err)
+		}
+		// This controller is configured with a root it does not have (the
+		// switch's disk is not shared with it).
+		ret := newRetention(t, recording.RetentionOptions{Store: s, RecordingRoot: filepath.Join(root, "not-mounted")})
+		sum, err := ret.Run(ctx, recording.RunRequest{})
+		if err != nil || sum.RecordingsDeletedAge != 0 || len(sum.Errors) != 1 {
+			t.Fatalf("summary %+v %v", sum, err)
+		}
+		if row, _ := s.GetRecording(ctx, "a", "r1"); row.DeletedAt != nil || !exists(rec.Path) {
+			t.Fatalf("row marked deleted: %+v", row)
+		}
+	})
+}
