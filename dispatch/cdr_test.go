@@ -250,52 +250,84 @@ func TestCDRRecordingPolicy(t *testing.T) {
 	}
 }
 
-// Click-to-dial to an external number: an outbound record with the trunk,
-// both legs, and a recording when the policy records outbound calls.
+// Click-to-dial to an external number: an outbound record with the trunk
+// and both legs. Under an "always" policy the call is recorded from the
+// answer and the agent cannot stop it; on demand the agent holds the
+// customer and starts, pauses and stops a recording.
 func TestCDRClickToDialOutbound(t *testing.T) {
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
-		t.Run(string(f), func(t *testing.T) {
-			always, asked := withPolicy(dispatch.RecordAlways)
-			w := newWorld(t, f, always, func(o *dispatch.Options) { o.DefaultTrunk = "gw-out" })
-			ctx := context.Background()
-			w.disp.SetDialer(w.ctl, "sw1")
-			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "13900001111", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
-				t.Fatal(err)
-			}
-			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
-				t.Fatal(err)
-			}
-			id, err := w.disp.ClickToDial(ctx, tenant, "bob", "13900001111")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var cust string
-			waitFor(t, "bob talks to the customer", func() bool {
-				cust = w.legOf("13900001111")
-				bob := w.legOf("2002")
-				return cust != "" && bob != "" && w.sw.Sim.Hears(bob, cust)
+		for _, mode := range []string{dispatch.RecordAlways, dispatch.RecordOnDemand} {
+			t.Run(string(f)+"/"+mode, func(t *testing.T) {
+				policy, asked := withPolicy(mode)
+				w := newWorld(t, f, policy, func(o *dispatch.Options) { o.DefaultTrunk = "gw-out" })
+				ctx := context.Background()
+				w.disp.SetDialer(w.ctl, "sw1")
+				if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "13900001111", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+					t.Fatal(err)
+				}
+				id, err := w.disp.ClickToDial(ctx, tenant, "bob", "13900001111")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var cust string
+				waitFor(t, "bob talks to the customer", func() bool {
+					cust = w.legOf("13900001111")
+					bob := w.legOf("2002")
+					return cust != "" && bob != "" && w.sw.Sim.Hears(bob, cust)
+				})
+				if got := <-asked; got != tenant+"//bob/outbound" {
+					t.Errorf("policy asked for %s", got)
+				}
+				control := func(op string) error { return w.disp.Control(ctx, tenant, "bob", op, nil) }
+				if mode == dispatch.RecordAlways {
+					waitFor(t, "the call is recorded from the answer", func() bool {
+						recs, _ := w.st.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: id})
+						return len(recs) == 1
+					})
+					if err := control("record-stop"); !errors.Is(err, dispatch.ErrRecordingRequired) {
+						t.Fatalf("stop under an always policy: %v", err)
+					}
+				} else {
+					for _, op := range []string{"hold", "record-start", "record-pause", "unhold", "record-resume", "record-stop"} {
+						if err := control(op); err != nil {
+							t.Fatalf("%s: %v", op, err)
+						}
+						time.Sleep(100 * time.Millisecond)
+					}
+					if err := control("transfer"); err == nil || !strings.Contains(err.Error(), "not available on an outbound call") {
+						t.Fatalf("transfer of an outbound call: %v", err)
+					}
+				}
+				if err := control("hangup"); err != nil {
+					t.Fatal(err)
+				}
+				var rec *store.CallRecord
+				waitFor(t, "the outbound record is complete", func() bool {
+					rec, err = w.st.GetCall(ctx, tenant, id)
+					return err == nil && rec.EndedAt != nil
+				})
+				if rec.Direction != "outbound" || rec.Disposition != "answered" || rec.Trunk != "gw-out" || rec.AgentID != "bob" || rec.DNIS != "13900001111" || rec.TalkMS <= 0 || rec.AnsweredAt == nil {
+					t.Errorf("record %+v", rec)
+				}
+				if mode == dispatch.RecordOnDemand && rec.HoldMS < 250 {
+					t.Errorf("hold %d ms", rec.HoldMS)
+				}
+				if got := roles(w.legs(id)); got != "agent:bob:answered external:13900001111:answered" {
+					t.Errorf("legs %s", got)
+				}
+				waitFor(t, "the outbound call was recorded", func() bool {
+					recs, _ := w.st.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: id})
+					return len(recs) == 1 && recs[0].EndedAt != nil
+				})
+				waitFor(t, "bob is ready again", func() bool {
+					a, _ := w.eng.Agent(ctx, "bob")
+					return a.State == acd.Available
+				})
 			})
-			if got := <-asked; got != tenant+"//bob/outbound" {
-				t.Errorf("policy asked for %s", got)
-			}
-			time.Sleep(100 * time.Millisecond)
-			w.sw.Sim.HangupCall(cust)
-			var rec *store.CallRecord
-			waitFor(t, "the outbound record is complete", func() bool {
-				rec, err = w.st.GetCall(ctx, tenant, id)
-				return err == nil && rec.EndedAt != nil
-			})
-			if rec.Direction != "outbound" || rec.Disposition != "answered" || rec.Trunk != "gw-out" || rec.AgentID != "bob" || rec.DNIS != "13900001111" || rec.TalkMS <= 0 || rec.AnsweredAt == nil {
-				t.Errorf("record %+v", rec)
-			}
-			if got := roles(w.legs(id)); got != "agent:bob:answered external:13900001111:answered" {
-				t.Errorf("legs %s", got)
-			}
-			waitFor(t, "the outbound call was recorded", func() bool {
-				recs, _ := w.st.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: id})
-				return len(recs) == 1 && recs[0].EndedAt != nil
-			})
-		})
+		}
 	}
 }
 

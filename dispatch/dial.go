@@ -126,15 +126,11 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 		rec.Talking(now)
 		rec.Update(func(r *store.CallRecord) { r.Disposition = "answered" })
 		rec.Save()
-		rc := d.newRecorder(ctx, call, tenant, call.ID(), "", agentID, "outbound") // policies know inbound and outbound; an internal call is placed by the agent
+		// Policies know inbound and outbound; an internal call is placed by
+		// the agent too.
+		rc := d.newRecorder(ctx, call, tenant, call.ID(), "", agentID, "outbound")
 		rc.answered(ctx)
-		select {
-		case <-call.Done():
-			_ = leg.Hangup(context.Background(), controller.CauseNormalClearing)
-		case <-leg.Done():
-			_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
-		case <-ctx.Done():
-		}
+		d.talkOut(ctx, tenant, agentID, call, leg, rec, rc)
 		if rc.rec != nil {
 			_ = rc.finish(context.Background())
 		}
@@ -179,4 +175,65 @@ func dialDisposition(err error) string {
 		}
 	}
 	return "failed"
+}
+
+// outCall is a connected click-to-dial call taking its agent's controls.
+type outCall struct {
+	ctrl chan control
+	done chan struct{}
+}
+
+// talkOut carries out the agent's controls on their connected outbound
+// call (hold, hang up, recording) until either side hangs up.
+func (d *Dispatcher) talkOut(ctx context.Context, tenant, agentID string, call *controller.Call, leg *controller.Leg, rec *inbound.Record, rc *recorder) {
+	key := tenant + "/" + agentID
+	oc := &outCall{ctrl: make(chan control), done: make(chan struct{})}
+	d.mu.Lock()
+	d.outbound[key] = oc
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		if d.outbound[key] == oc {
+			delete(d.outbound, key)
+		}
+		d.mu.Unlock()
+		close(oc.done)
+	}()
+	for {
+		select {
+		case cmd := <-oc.ctrl:
+			var err error
+			switch cmd.op {
+			case "hold": // the customer hears music; the agent hears silence
+				if err = leg.Hold(ctx, d.opt.MusicOnHold); err == nil {
+					rec.Hold(true)
+				}
+			case "unhold":
+				if err = leg.Unhold(ctx); err == nil {
+					rec.Hold(false)
+				}
+			case "hangup":
+				err = leg.Hangup(ctx, controller.CauseNormalClearing)
+			case "record-start":
+				err = rc.start(ctx, "agent")
+			case "record-stop":
+				err = rc.stop(ctx)
+			case "record-pause":
+				err = rc.pause(ctx, true)
+			case "record-resume":
+				err = rc.pause(ctx, false)
+			default:
+				err = fmt.Errorf("%s is not available on an outbound call", cmd.op)
+			}
+			cmd.reply <- err
+		case <-call.Done():
+			_ = leg.Hangup(context.Background(), controller.CauseNormalClearing)
+			return
+		case <-leg.Done():
+			_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }

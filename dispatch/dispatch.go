@@ -78,6 +78,9 @@ type Dispatcher struct {
 	// wrap-up time of the call it follows; writes waits for those writes.
 	wrapFrom map[string]time.Time
 	writes   sync.WaitGroup
+	// outbound holds the connected click-to-dial calls (tenant/agent), so
+	// the agent's controls reach them.
+	outbound map[string]*outCall
 }
 
 // New starts a dispatcher; Close stops it.
@@ -89,7 +92,7 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]chan Event{}, wrapFrom: map[string]time.Time{}}
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]chan Event{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
 		if o.Store != nil {
@@ -413,8 +416,17 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 	}
 	d.mu.Lock()
 	w := d.waiting[tenant+"/"+a.CallID]
+	oc := d.outbound[tenant+"/"+agentID]
 	d.mu.Unlock()
-	if a.CallID == "" || w == nil {
+	var ctrl chan control
+	var ends []<-chan struct{}
+	switch {
+	case a.CallID != "" && w != nil:
+		ctrl, ends = w.ctrl, []<-chan struct{}{w.c.Done(), w.stop}
+	case oc != nil:
+		// The agent's own click-to-dial call.
+		ctrl, ends = oc.ctrl, []<-chan struct{}{oc.done, oc.done}
+	default:
 		return ErrNoCall
 	}
 	if target != nil {
@@ -426,10 +438,10 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 	timeout := time.NewTimer(30 * time.Second)
 	defer timeout.Stop()
 	select {
-	case w.ctrl <- cmd:
-	case <-w.c.Done():
+	case ctrl <- cmd:
+	case <-ends[0]:
 		return ErrNoCall
-	case <-w.stop:
+	case <-ends[1]:
 		return ErrNoCall
 	case <-timeout.C:
 		return errors.New("the call did not take the request in time")
