@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -41,6 +42,8 @@ func (s *Server) addWebhookRoutes() {
 		Roles: rolesAdmin, Request: webhookRequest{}, Response: store.Webhook{}, ObjectType: "webhook", Handler: s.updateWebhook})
 	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/webhooks/:id", Summary: "Remove an endpoint; its pending deliveries are marked failed", Tag: tag,
 		Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "webhook", Handler: func(c echo.Context) error { return tenantDelete(c, s.opt.Store.DeleteWebhook) }})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/webhooks/:id/test", Summary: "Queue a signed ping event to the endpoint (sent within webhooks.poll_interval, retried like any event); follow it in the deliveries", Tag: tag,
+		Roles: rolesAdmin, Response: store.WebhookDelivery{}, Status: http.StatusAccepted, ObjectType: "webhook", Handler: s.testWebhook})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/webhooks/:id/deliveries", Summary: "Recent deliveries of an endpoint with their outcome (pending, delivered, failed; attempts, last HTTP status and error), newest first (query: limit)", Tag: tag,
 		Roles: rolesAdmin, Response: []store.WebhookDelivery{}, Handler: s.listWebhookDeliveries})
 }
@@ -161,4 +164,29 @@ func (s *Server) listWebhookDeliveries(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, ds)
+}
+
+func (s *Server) testWebhook(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	w, err := s.opt.Store.GetWebhook(ctx, tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if !w.Enabled {
+		return &Error{Status: http.StatusConflict, Code: "disabled", Message: "the webhook is disabled: enable it to test it", Field: "enabled"}
+	}
+	id, body, err := webhook.Ping(tenant, w.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	d := &store.WebhookDelivery{TenantID: tenant, WebhookID: w.ID, EventID: id, EventType: webhook.EventPing, Payload: body}
+	setAudit(c, w.ID, map[string]any{"event_id": id})
+	if err := s.opt.Store.QueueDelivery(ctx, d); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, d)
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/ipcc/ipcc/store"
@@ -56,12 +57,26 @@ func TestWebhooksAPI(t *testing.T) {
 		if r := e.do("PUT", "/api/v1/webhooks/"+created.ID, map[string]any{"url": "https://crm.example.com/v2", "events": []string{"voicemail.new"}, "enabled": false}, admin...); r.Status != 200 {
 			t.Fatalf("update: %d %s", r.Status, r.Body)
 		}
-		w, err := s.GetWebhook(t.Context(), "a", created.ID)
+		w, err := s.GetWebhook(context.Background(), "a", created.ID)
 		if err != nil || w.Secret != created.Secret || w.Enabled || w.URL != "https://crm.example.com/v2" {
 			t.Fatalf("stored %+v %v", w, err)
 		}
 		if r := e.do("GET", "/api/v1/webhooks/"+created.ID+"/deliveries", nil, admin...); r.Status != 200 || string(r.Body) != "[]\n" {
 			t.Fatalf("deliveries: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("POST", "/api/v1/webhooks/"+created.ID+"/test", nil, admin...); r.Status != 409 {
+			t.Fatalf("test of a disabled webhook: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("PUT", "/api/v1/webhooks/"+created.ID, map[string]any{"url": "https://crm.example.com/v2", "events": []string{"voicemail.new"}, "enabled": true}, admin...); r.Status != 200 {
+			t.Fatalf("enable: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("POST", "/api/v1/webhooks/"+created.ID+"/test", nil, admin...); r.Status != 202 {
+			t.Fatalf("test: %d %s", r.Status, r.Body)
+		}
+		var ds []store.WebhookDelivery
+		e.do("GET", "/api/v1/webhooks/"+created.ID+"/deliveries", nil, admin...).json(t, &ds)
+		if len(ds) != 1 || ds[0].EventType != "ping" || ds[0].Status != "pending" {
+			t.Fatalf("deliveries after test: %+v", ds)
 		}
 		for _, c := range []struct {
 			who, method, path string

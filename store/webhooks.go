@@ -245,3 +245,17 @@ func (s *Store) ListWebhookDeliveries(ctx context.Context, tenant, webhookID str
 	}
 	return out, nil
 }
+
+// QueueDelivery puts one event for one endpoint into the outbox (a test
+// ping, for instance); it is sent by the delivery worker like any other.
+func (s *Store) QueueDelivery(ctx context.Context, d *WebhookDelivery) error {
+	at := now()
+	d.Status, d.Attempts, d.NextAttemptAt, d.CreatedAt = DeliveryPending, 0, at, at
+	id, err := s.insertReturningID(ctx, `INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+		d.TenantID, d.WebhookID, d.EventID, d.EventType, d.Payload, d.Status, d.Attempts, d.NextAttemptAt, d.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("store: queue %s for webhook %s: %w", d.EventID, d.WebhookID, err)
+	}
+	d.ID = id
+	return nil
+}

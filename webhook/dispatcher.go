@@ -191,6 +191,23 @@ type VoicemailData struct {
 	AudioPath string `json:"audio_path"`
 }
 
+// PingData is the data of a ping event.
+type PingData struct {
+	WebhookID string `json:"webhook_id"`
+	Message   string `json:"message"`
+}
+
+// Ping renders a ping event for an endpoint: its id and JSON body.
+func Ping(tenant, webhookID string, now time.Time) (string, string, error) {
+	id := "ping-" + strconv.FormatInt(now.UnixNano(), 36)
+	b, err := json.Marshal(Event{ID: id, Type: EventPing, Tenant: tenant, CreatedAt: now.UTC(),
+		Data: PingData{WebhookID: webhookID, Message: "test delivery from ipcc: check the signature and answer 2xx"}})
+	if err != nil {
+		return "", "", fmt.Errorf("webhook: ping: %w", err)
+	}
+	return id, string(b), nil
+}
+
 // VoicemailEventID is the event id of a message's voicemail.new event.
 func VoicemailEventID(messageID int64) string { return "voicemail-" + strconv.FormatInt(messageID, 10) }
 

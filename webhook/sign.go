@@ -28,6 +28,9 @@ const (
 // Event types.
 const (
 	EventVoicemailNew = "voicemail.new"
+	// EventPing is sent on request (POST /api/v1/webhooks/{id}/test) to
+	// every endpoint, whatever it subscribes to.
+	EventPing = "ping"
 )
 
 // EventTypes lists the events an endpoint may subscribe to.

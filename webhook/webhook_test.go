@@ -224,3 +224,26 @@ func TestDefaultBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestPingIsSignedAndDelivered(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		rcv := &receiver{t: t, secret: "0123456789abcdef", events: map[string]int{}}
+		hs := httptest.NewServer(rcv)
+		defer hs.Close()
+		// Subscribed to voicemail only: a ping still reaches it.
+		if err := s.CreateWebhook(ctx, &store.Webhook{TenantID: "a", ID: "crm", URL: hs.URL, Secret: rcv.secret, Events: []string{webhook.EventVoicemailNew}, Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+		id, body, err := webhook.Ping("a", "crm", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.QueueDelivery(ctx, &store.WebhookDelivery{TenantID: "a", WebhookID: "crm", EventID: id, EventType: webhook.EventPing, Payload: body}); err != nil {
+			t.Fatal(err)
+		}
+		stop := start(t, s)
+		defer stop()
+		waitFor(t, "ping delivered", func() bool { return rcv.count(id) == 1 })
+	})
+}
