@@ -291,7 +291,7 @@ func ingestLatency(ctx context.Context, p *replayProc, c *consumer, o IngestOpti
 
 func reorderText(d time.Duration) string {
 	if d <= 0 {
-		return "default (5ms)"
+		return "default (300µs)"
 	}
 	return d.String()
 }

@@ -151,7 +151,9 @@ func (e *eslConn) readLoop() {
 		}
 		switch m.h.Get("Content-Type") {
 		case "text/event-plain":
-			if ev, err := parsePlainEvent(m.body, time.Now()); err == nil {
+			// m.body was allocated for this message alone and is not used
+			// again: the event may point into it.
+			if ev, err := parsePlainEventOwned(m.body, time.Now()); err == nil {
 				e.onEvent(ev)
 			}
 		case "command/reply", "api/response":

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // fsEvent is one ESL event as read from the wire: header names exactly as
@@ -125,8 +126,24 @@ var errNoHeaders = errors.New("event has no headers")
 // lines (LF or CRLF), an empty line, then Content-Length bytes of body when
 // that header is set (BACKGROUND_JOB results).
 func parsePlainEvent(b []byte, recv time.Time) (*fsEvent, error) {
-	s := string(b) // one allocation; every name and value points into it
-	hdr := make([]hdrKV, 0, 48)
+	return parsePlainText(string(b), recv) // one copy; every name and value points into it
+}
+
+// parsePlainEventOwned is parsePlainEvent for a buffer the caller hands
+// over and never touches again (the reader's freshly allocated message
+// body): names and values point into it without a copy. At 150 headers an
+// event is ~5.5 KB, so the copy was a quarter of what ingest allocated.
+func parsePlainEventOwned(b []byte, recv time.Time) (*fsEvent, error) {
+	if len(b) == 0 {
+		return nil, errNoHeaders
+	}
+	return parsePlainText(unsafe.String(&b[0], len(b)), recv)
+}
+
+func parsePlainText(s string, recv time.Time) (*fsEvent, error) {
+	// One slice of the right size: growing from a guess copied ~2× the
+	// final size for 150-header events.
+	hdr := make([]hdrKV, 0, strings.Count(s, "\n")+1)
 	for s != "" {
 		var line string
 		if i := strings.IndexByte(s, '\n'); i >= 0 {

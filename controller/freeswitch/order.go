@@ -178,8 +178,21 @@ func (r *reorderer) run(stop <-chan struct{}) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		next := r.release()
+		if next > 0 && next < time.Millisecond {
+			// A held event is due within the timer's resolution: sleep
+			// precisely and release again (new events meanwhile wait at
+			// most this long; stop is seen right after).
+			preciseSleep(next)
+			select {
+			case <-stop:
+				return
+			default:
+				continue
+			}
+		}
 		// Go 1.23+ timers: Reset and Stop leave no stale tick behind.
-		if next := r.release(); next > 0 {
+		if next > 0 {
 			timer.Reset(next)
 		} else {
 			timer.Stop()
