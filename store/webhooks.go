@@ -145,14 +145,14 @@ const deliveryCols = `id, tenant_id, webhook_id, event_id, event_type, payload, 
 // their tenant that subscribes to eventType, and marks the messages
 // announced in the same transaction: each message is queued exactly once,
 // whatever restarts or other controllers do. payload renders the body.
-func (s *Store) QueueVoicemailEvents(ctx context.Context, eventType string, limit int, payload func(m VoicemailMessage) (eventID, body string, err error)) (int, error) {
+func (s *Store) QueueVoicemailEvents(ctx context.Context, eventType string, limit int, payload func(ctx context.Context, m VoicemailMessage) (eventID, body string, err error)) (int, error) {
 	var ms []VoicemailMessage
 	if err := s.db.SelectContext(ctx, &ms, s.Rebind(`SELECT `+voicemailCols+` FROM voicemail_messages WHERE notified = ? ORDER BY id`+fmt.Sprintf(` LIMIT %d`, limit)), false); err != nil {
 		return 0, fmt.Errorf("store: new voicemail: %w", err)
 	}
 	queued := 0
 	for _, m := range ms {
-		eventID, body, err := payload(m)
+		eventID, body, err := payload(ctx, m)
 		if err != nil {
 			return queued, fmt.Errorf("store: voicemail %d event: %w", m.ID, err)
 		}

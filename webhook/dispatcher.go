@@ -211,10 +211,10 @@ func Ping(tenant, webhookID string, now time.Time) (string, string, error) {
 // VoicemailEventID is the event id of a message's voicemail.new event.
 func VoicemailEventID(messageID int64) string { return "voicemail-" + strconv.FormatInt(messageID, 10) }
 
-func (d *Dispatcher) voicemailPayload(m store.VoicemailMessage) (string, string, error) {
+func (d *Dispatcher) voicemailPayload(ctx context.Context, m store.VoicemailMessage) (string, string, error) {
 	data := VoicemailData{MessageID: m.ID, Mailbox: m.Mailbox, CallID: m.CallID, Caller: m.Caller, DurationMS: m.DurationMS, LeftAt: m.CreatedAt.UTC(),
 		AudioPath: "/api/v1/voicemail/" + strconv.FormatInt(m.ID, 10) + "/audio"}
-	if mb, err := d.opt.Store.GetMailbox(context.Background(), m.TenantID, m.Mailbox); err == nil {
+	if mb, err := d.opt.Store.GetMailbox(ctx, m.TenantID, m.Mailbox); err == nil {
 		data.MailboxName, data.OwnerType, data.OwnerID = mb.Name, mb.OwnerType, mb.OwnerID
 	} else if !store.IsNotFound(err) {
 		return "", "", err
