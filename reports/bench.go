@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -150,18 +151,23 @@ func Generate(ctx context.Context, st *store.Store, o BenchOptions) (GenerateSta
 	surveys := newBatcher(ctx, st, "survey_results", []string{"tenant_id", "call_id", "agent_id", "queue", "score", "created_at"})
 	recs := newBatcher(ctx, st, "recordings", []string{"tenant_id", "id", "call_id", "agent_id", "queue_id", "ani", "path", "started_at", "ended_at", "duration_ms"})
 	ms := func(d time.Duration) time.Duration { return d * time.Millisecond }
-	for i := 0; i < o.Records; i++ {
-		if i%100000 == 0 && o.Progress != nil {
-			o.Progress(fmt.Sprintf("calls %d/%d", i, o.Records))
-		}
-		// Calls arrive in working hours more than at night: draw a day, then
-		// an hour from a day-shaped profile.
+	// Calls arrive in working hours more than at night: draw a day, then an
+	// hour from a day-shaped profile. They are written in time order, as a
+	// running controller writes them (which keeps a month's rows together).
+	starts := make([]time.Time, o.Records)
+	for i := range starts {
 		dayStart := start.Add(time.Duration(rnd.Int63n(int64(span/(24*time.Hour)))) * 24 * time.Hour)
 		hour := int(8 + rnd.NormFloat64()*3.5 + 4)
 		if hour < 0 || hour > 23 {
 			hour = rnd.Intn(24)
 		}
-		at := dayStart.Add(time.Duration(hour)*time.Hour + time.Duration(rnd.Int63n(int64(time.Hour)))).UTC()
+		starts[i] = dayStart.Add(time.Duration(hour)*time.Hour + time.Duration(rnd.Int63n(int64(time.Hour)))).UTC()
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
+	for i, at := range starts {
+		if i%100000 == 0 && o.Progress != nil {
+			o.Progress(fmt.Sprintf("calls %d/%d", i, o.Records))
+		}
 		id := "b" + strconv.Itoa(i)
 		agent := agentName(rnd.Intn(o.Agents))
 		ani := "138" + fmt.Sprintf("%08d", rnd.Intn(100000000))

@@ -43,7 +43,7 @@ func (s *Service) listCalls(ctx context.Context, q Query, w where, emit func(*ca
 	if q.Limit > 0 {
 		sql += " LIMIT " + strconv.Itoa(q.Limit+1)
 	}
-	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(sql), w.args...)
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(sql), w.args...)
 	if err != nil {
 		return "", fmt.Errorf("query calls: %w", err)
 	}
@@ -52,7 +52,8 @@ func (s *Service) listCalls(ctx context.Context, q Query, w where, emit func(*ca
 	var last callScan
 	for rows.Next() {
 		var c callScan
-		if err := rows.StructScan(&c); err != nil {
+		if err := rows.Scan(&c.ID, &c.Direction, &c.ANI, &c.DNIS, &c.StartedAt, &c.AnsweredAt, &c.EndedAt, &c.Disposition, &c.QueueID, &c.AgentID, &c.Trunk,
+			&c.IVRMS, &c.WaitMS, &c.RingMS, &c.TalkMS, &c.HoldMS, &c.WrapUpMS, &c.Transfers, &c.SurveyScore); err != nil {
 			return "", fmt.Errorf("read call: %w", err)
 		}
 		if q.Limit > 0 && n == q.Limit {
