@@ -56,7 +56,7 @@ func New(cfg Config, logger *slog.Logger) (*Driver, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: cfg.RequestTimeout}
+		hc = &http.Client{Timeout: cfg.RequestTimeout, Transport: newTransport()}
 	}
 	cl, err := ari.NewClient(cfg.URL, cfg.User, cfg.Password, hc)
 	if err != nil {
@@ -391,4 +391,22 @@ func truncate(b []byte, n int) string {
 		return string(b[:n]) + "..."
 	}
 	return string(b)
+}
+
+// Keep-alive pool towards one Asterisk. Go's default transport keeps 2 idle
+// connections per host, so with hundreds of calls' commands in flight most
+// requests opened a new TCP connection (and left one in TIME_WAIT). Asterisk's
+// HTTP server allows 100 sessions (http.conf session_limit) and closes one
+// idle for 30 s (session_inactivity): stay under both.
+const (
+	ariIdleConns   = 32
+	ariIdleTimeout = 25 * time.Second
+)
+
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = ariIdleConns
+	t.MaxIdleConnsPerHost = ariIdleConns
+	t.IdleConnTimeout = ariIdleTimeout
+	return t
 }
