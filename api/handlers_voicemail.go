@@ -25,7 +25,6 @@ type mailboxRequest struct {
 	Name      string `json:"name"`
 	OwnerType string `json:"owner_type"`
 	OwnerID   string `json:"owner_id"`
-	Greeting  string `json:"greeting"`
 }
 
 // mailboxView is a mailbox with its message counts; Defined is false for a
@@ -63,9 +62,9 @@ func (s *Server) addMailboxRoutes() {
 		Roles: rolesVoicemail, Response: []mailboxView{}, Handler: s.listMailboxes})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/mailboxes/:id", Summary: "One mailbox definition", Tag: tag,
 		Roles: rolesSupervisor, Response: store.Mailbox{}, Handler: func(c echo.Context) error { return tenantGet(c, s.opt.Store.GetMailbox) }})
-	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/mailboxes", Summary: "Define a mailbox: id (the name flows use), name, owner_type tenant|queue|agent with owner_id, greeting", Tag: tag,
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/mailboxes", Summary: "Define a mailbox: id (the name flows use), name, owner_type tenant|queue|agent with owner_id", Tag: tag,
 		Roles: rolesAdmin, Request: mailboxRequest{}, Response: store.Mailbox{}, Status: http.StatusCreated, ObjectType: "mailbox", Handler: s.createMailbox})
-	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/mailboxes/:id", Summary: "Change a mailbox's name, owner and greeting", Tag: tag,
+	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/mailboxes/:id", Summary: "Change a mailbox's name and owner", Tag: tag,
 		Roles: rolesAdmin, Request: mailboxRequest{}, Response: store.Mailbox{}, ObjectType: "mailbox", Handler: s.updateMailbox})
 	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/mailboxes/:id", Summary: "Remove a mailbox definition (its messages stay)", Tag: tag,
 		Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "mailbox", Handler: func(c echo.Context) error { return tenantDelete(c, s.opt.Store.DeleteMailbox) }})
@@ -289,9 +288,6 @@ func (s *Server) checkMailbox(ctx context.Context, tenant string, req *mailboxRe
 	if len(req.Name) > 100 {
 		return errInvalid("name", "name must be at most 100 characters")
 	}
-	if len(req.Greeting) > 1000 {
-		return errInvalid("greeting", "greeting must be at most 1000 characters")
-	}
 	switch req.OwnerType {
 	case store.MailboxOwnerTenant:
 		if req.OwnerID != "" {
@@ -333,7 +329,7 @@ func (s *Server) createMailbox(c echo.Context) error {
 	if err := s.checkMailbox(ctx, tenant, &req); err != nil {
 		return err
 	}
-	m := &store.Mailbox{TenantID: tenant, ID: req.ID, Name: req.Name, OwnerType: req.OwnerType, OwnerID: req.OwnerID, Greeting: req.Greeting}
+	m := &store.Mailbox{TenantID: tenant, ID: req.ID, Name: req.Name, OwnerType: req.OwnerType, OwnerID: req.OwnerID}
 	if m.Name == "" {
 		m.Name = m.ID
 	}
@@ -364,7 +360,7 @@ func (s *Server) updateMailbox(c echo.Context) error {
 	if err := s.checkMailbox(ctx, tenant, &req); err != nil {
 		return err
 	}
-	m.Name, m.OwnerType, m.OwnerID, m.Greeting = req.Name, req.OwnerType, req.OwnerID, req.Greeting
+	m.Name, m.OwnerType, m.OwnerID = req.Name, req.OwnerType, req.OwnerID
 	if m.Name == "" {
 		m.Name = m.ID
 	}

@@ -23,19 +23,18 @@ type Mailbox struct {
 	Name      string    `db:"name" json:"name"`
 	OwnerType string    `db:"owner_type" json:"owner_type"`
 	OwnerID   string    `db:"owner_id" json:"owner_id"`
-	Greeting  string    `db:"greeting" json:"greeting"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
 }
 
-const mailboxCols = `tenant_id, id, name, owner_type, owner_id, greeting, created_at, updated_at`
+const mailboxCols = `tenant_id, id, name, owner_type, owner_id, created_at, updated_at`
 
 // CreateMailbox stores a mailbox; ErrConflict when the id is taken.
 func (s *Store) CreateMailbox(ctx context.Context, m *Mailbox) error {
 	m.CreatedAt = now()
 	m.UpdatedAt = m.CreatedAt
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO voicemail_mailboxes (`+mailboxCols+`) VALUES (?,?,?,?,?,?,?,?)`),
-		m.TenantID, m.ID, m.Name, m.OwnerType, m.OwnerID, m.Greeting, m.CreatedAt, m.UpdatedAt)
+	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO voicemail_mailboxes (`+mailboxCols+`) VALUES (?,?,?,?,?,?,?)`),
+		m.TenantID, m.ID, m.Name, m.OwnerType, m.OwnerID, m.CreatedAt, m.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("store: create mailbox %q: %w", m.ID, mapErr(err))
 	}
@@ -60,11 +59,11 @@ func (s *Store) ListMailboxes(ctx context.Context, tenant string) ([]Mailbox, er
 	return out, nil
 }
 
-// UpdateMailbox changes a mailbox's name, owner and greeting.
+// UpdateMailbox changes a mailbox's name and owner.
 func (s *Store) UpdateMailbox(ctx context.Context, m *Mailbox) error {
 	m.UpdatedAt = now()
-	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE voicemail_mailboxes SET name = ?, owner_type = ?, owner_id = ?, greeting = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
-		m.Name, m.OwnerType, m.OwnerID, m.Greeting, m.UpdatedAt, m.TenantID, m.ID)
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE voicemail_mailboxes SET name = ?, owner_type = ?, owner_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		m.Name, m.OwnerType, m.OwnerID, m.UpdatedAt, m.TenantID, m.ID)
 	if err != nil {
 		return fmt.Errorf("store: update mailbox %q: %w", m.ID, err)
 	}

@@ -67,14 +67,13 @@ CREATE INDEX retention_log_tenant ON retention_log (tenant_id, at);
 CREATE INDEX retention_log_run ON retention_log (run_id);
 
 -- Mailboxes give the free-form mailbox names of flows an owner (the tenant,
--- a queue or an agent), a display name and a greeting.
+-- a queue or an agent) and a display name.
 CREATE TABLE voicemail_mailboxes (
     tenant_id   TEXT NOT NULL,
     id          TEXT NOT NULL,
     name        TEXT NOT NULL DEFAULT '',
     owner_type  TEXT NOT NULL,
     owner_id    TEXT NOT NULL DEFAULT '',
-    greeting    TEXT NOT NULL DEFAULT '',
     created_at  {{TIME}} NOT NULL,
     updated_at  {{TIME}} NOT NULL,
     PRIMARY KEY (tenant_id, id)
