@@ -156,3 +156,50 @@ func TestParseQuery(t *testing.T) {
 		})
 	}
 }
+
+// TestServiceTimeAcrossDST: New York's 2026-11-01 lasts 25 hours, and an
+// agent logged in through it is logged in for all of them.
+func TestServiceTimeAcrossDST(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if err := st.CreateTenant(ctx, &store.Tenant{ID: "ny", Name: "New York", Timezone: "America/New_York"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SaveACDAgentState(ctx, &store.ACDAgentState{TenantID: "ny", AgentID: "n1", State: "available", Since: utc("2026-11-01T00:00:00Z")}); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range []struct{ at, from, to, reason string }{
+			{"2026-11-01T00:00:00Z", "logged-out", "available", ""},        // 10-31 20:00 EDT
+			{"2026-11-01T16:00:00Z", "available", "not-ready", "training"}, // 11-01 11:00 EST
+			{"2026-11-01T18:00:00Z", "not-ready", "available", ""},         // 13:00 EST
+			{"2026-11-02T15:00:00Z", "available", "logged-out", ""},        // 11-02 10:00 EST
+		} {
+			if err := st.AddACDAgentLog(ctx, &store.ACDAgentLogEntry{TenantID: "ny", AgentID: "n1", At: utc(l.at), FromState: l.from, ToState: l.to, Reason: l.reason}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := New(st, nil)
+		q, err := ParseQuery(url.Values{"from": {"2026-10-31"}, "to": {"2026-11-03"}, "by": {"day"}}, "ny", newYork, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.AgentService(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 10-31: 20:00-24:00 EDT = 4 h. 11-01: 25 h, 2 of them training.
+		// 11-02: 00:00-10:00 EST = 10 h.
+		want := []struct {
+			date             string
+			loggedIn, breaks int64
+		}{{"2026-10-31", 4 * 3600000, 0}, {"2026-11-01", 25 * 3600000, 2 * 3600000}, {"2026-11-02", 10 * 3600000, 0}}
+		if len(rows) != len(want) {
+			t.Fatalf("got %+v", rows)
+		}
+		for i, w := range want {
+			if rows[i].Date != w.date || rows[i].LoggedInMS != w.loggedIn || rows[i].NotReadyMS != w.breaks || rows[i].NotReadyByReason["training"] != w.breaks {
+				t.Errorf("day %d: got %+v, want %+v", i, rows[i], w)
+			}
+		}
+	})
+}
