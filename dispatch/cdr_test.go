@@ -334,7 +334,8 @@ func TestCDRClickToDialOutbound(t *testing.T) {
 // ipcc stops while a caller talks to an agent and starts again against the
 // same switch and database. A call that ended meanwhile is completed as
 // unobserved when the switch reconnects; a call still up is re-adopted and
-// completed when it ends.
+// completed when it ends; a caller who was waiting goes back to the queue
+// and keeps their record.
 func TestCDRSurvivesRestart(t *testing.T) {
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
@@ -372,6 +373,16 @@ func TestCDRSurvivesRestart(t *testing.T) {
 				cid = w.legOf("2003")
 				return cid != "" && w.sw.Sim.Hears(stays, cid)
 			})
+			// A third caller waits: both agents are busy.
+			waits, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138063", To: "4001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the third caller waits in the queue", func() bool {
+				c, err := w.st.GetCall(ctx, tenant, callIDOf(w, waits))
+				return err == nil && c.QueueID == "support"
+			})
+			waitsID := callIDOf(w, waits)
 			goneID, staysID := callIDOf(w, gone), callIDOf(w, stays)
 			waitFor(t, "both records know who answered", func() bool {
 				a, err1 := w.st.GetCall(ctx, tenant, goneID)
@@ -418,8 +429,39 @@ func TestCDRSurvivesRestart(t *testing.T) {
 				legs := w.legs(staysID)
 				return err == nil && a.CallID == "" && len(legs) == 2 && legs[1].EndedAt != nil && !live(w, cid)
 			})
+			// The waiting caller went back to the queue and bob, free again
+			// after the first call, took them.
+			defer func() {
+				if t.Failed() {
+					c, _ := w.st.GetCall(ctx, tenant, waitsID)
+					a, _ := w.eng.Agent(ctx, "bob")
+					t.Logf("bob %+v", a)
+					if c != nil {
+						t.Logf("waits %s", c.Trace)
+					}
+					for _, cl := range w.ctl.Calls() {
+						for _, e := range cl.Trace() {
+							t.Logf("live %s: %s %s", cl.ID(), e.Kind, e.Detail)
+						}
+					}
+				}
+			}()
+			waitFor(t, "bob takes the waiting caller", func() bool {
+				for _, c := range w.sw.Sim.Calls() {
+					if c.Endpoint == "2002" && c.Ended.IsZero() && w.sw.Sim.Hears(waits, c.ID) {
+						return true
+					}
+				}
+				return false
+			})
+			time.Sleep(100 * time.Millisecond)
+			w.sw.Sim.HangupCall(waits)
+			rec = w.record(waits, nil)
+			if rec.ID != waitsID || rec.Disposition != "answered" || rec.AgentID != "bob" || rec.WaitMS < 300 || rec.TalkMS <= 0 || !strings.Contains(rec.Trace, "back to queue:support") {
+				t.Errorf("re-queued call: %+v", rec)
+			}
 			calls, _ := w.st.ListCalls(ctx, tenant, store.CallFilter{})
-			if len(calls) != 2 {
+			if len(calls) != 3 {
 				t.Errorf("re-adoption created records: %d calls", len(calls))
 			}
 		})

@@ -290,10 +290,16 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	if err != nil {
 		return inbound.QueueResult{}, fmt.Errorf("dispatch: engine of tenant %s: %w", q.Tenant, err)
 	}
-	w := &waiter{d: d, eng: eng, c: c, id: c.ID(), rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: d.opt.Clock.Now(),
+	// The ACD knows the call by its record's id, which stays the same for
+	// a call a restarted controller re-adopted.
+	id := c.ID()
+	if rid := q.Record.ID(); rid != "" {
+		id = rid
+	}
+	w := &waiter{d: d, eng: eng, c: c, id: id, rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: d.opt.Clock.Now(),
 		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
 		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
-	key := q.Tenant + "/" + c.ID()
+	key := q.Tenant + "/" + id
 	d.mu.Lock()
 	d.waiting[key] = w
 	d.mu.Unlock()
@@ -306,9 +312,9 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	for k, v := range q.Vars {
 		data[k] = fmt.Sprint(v)
 	}
-	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: c.ID(), QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), LastAgentID: q.LastAgent, Data: data})
+	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: id, QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), LastAgentID: q.LastAgent, Data: data})
 	if err != nil {
-		return inbound.QueueResult{}, fmt.Errorf("dispatch: enqueue call %s in %s: %w", c.ID(), q.Queue, err)
+		return inbound.QueueResult{}, fmt.Errorf("dispatch: enqueue call %s in %s: %w", id, q.Queue, err)
 	}
 	if !res.Joined {
 		c.Note("queue", fmt.Sprintf("not admitted to %s: %s", q.Queue, overflowText(res.Overflow)))

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/ivrflows"
 	"github.com/ipcc/ipcc/store"
 )
@@ -85,8 +87,7 @@ func (cp capture) SaveSurvey(ctx context.Context, r ivrflows.SurveyResult) error
 // this handler keeps it whole (when one side of the bridge leaves, the other
 // is hung up, as the original handler would have) and completes the record
 // when it ends. A caller who was still in the IVR or waiting in a queue
-// cannot get their place back: they hear an apology and the call ends
-// (disposition failed).
+// goes back to where the call was going (see resume).
 func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.CallRecord, leg *store.CallLeg, log *slog.Logger) {
 	log = log.With("tenant", rec.TenantID, "record", rec.ID)
 	if leg != nil {
@@ -130,15 +131,10 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	}
 	connected := rec.Disposition == "answered" || rec.AgentID != ""
 	if !connected {
-		c.Note("adopt", "the caller was not yet connected to anyone; their place is lost")
-		r.Update(func(cr *store.CallRecord) { cr.Disposition = "failed" })
-		if q, ok := h.opt.Queues.(CallEnder); ok && rec.QueueID != "" {
-			_ = q.CallEnded(ctx, rec.TenantID, rec.ID)
-		}
-		k.apologize(ctx)
-	} else {
-		h.keepBridged(ctx, c)
+		h.resume(ctx, k, rec)
+		return
 	}
+	h.keepBridged(ctx, c)
 	if !done(c) {
 		r.Leave()
 		return
@@ -159,6 +155,44 @@ func done(c *controller.Call) bool {
 	default:
 		return false
 	}
+}
+
+// resume takes a re-adopted caller who was not yet talking to anyone back
+// to where the call was going (the record's target): the flow starts
+// again, a queue takes them again (their wait so far stays on the record).
+// The first controller's queue entry is withdrawn first.
+func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
+	h.track(k)
+	defer h.untrack(k)
+	defer h.finish(ctx, k)
+	if q, ok := h.opt.Queues.(CallEnder); ok && rec.QueueID != "" {
+		_ = q.CallEnded(ctx, rec.TenantID, rec.ID)
+	}
+	t, ok := parseTarget(rec.Target)
+	if !ok {
+		k.c.Note("adopt", "the call had no target yet; it ends")
+		k.setDisposition("failed")
+		k.apologize(ctx)
+		return
+	}
+	k.c.Note("adopt", "the caller was not connected yet: back to "+rec.Target)
+	// The first controller may have left them on hold, which this one
+	// cannot see: take them off it, the target puts them back if it wants.
+	_ = k.c.Unhold(ctx)
+	if k.c.Leg().Answered() {
+		k.markAnswered()
+	}
+	h.reach(ctx, k, t, 0)
+}
+
+// parseTarget reads a target as the record writes it ("queue:support").
+func parseTarget(s string) (dialplan.Target, bool) {
+	kind, ref, _ := strings.Cut(s, ":")
+	switch dialplan.TargetKind(kind) {
+	case dialplan.KindFlow, dialplan.KindQueue, dialplan.KindAgent, dialplan.KindExtension, dialplan.KindExternal, dialplan.KindVoicemail:
+		return dialplan.Target{Kind: dialplan.TargetKind(kind), Ref: ref}, ref != ""
+	}
+	return dialplan.Target{}, false
 }
 
 // keepBridged waits until the call's leg ends or ctx ends; when the party
