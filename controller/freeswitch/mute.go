@@ -8,9 +8,12 @@ import (
 	"github.com/ipcc/ipcc/controller"
 )
 
-// muteLevel is the uuid_audio mute level: any non-zero level mutes, and
-// one below 2 writes plain zeroes (no comfort noise) into the read stream.
-const muteLevel = "-4"
+// muteLevel is the uuid_audio mute level. The media bug replaces each
+// frame read from the leg with switch_generate_sln_silence(..., level):
+// only -1 ((uint32_t)-1) writes plain zeroes; any other non-zero level is
+// the divisor of generated noise, so -4 would send the caller static at
+// a quarter of full scale instead of silence.
+const muteLevel = "-1"
 
 // renderMute mutes or unmutes what FreeSWITCH reads from the leg (the
 // party's voice) with a media bug: mod_commands'

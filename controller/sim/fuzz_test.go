@@ -46,7 +46,7 @@ func FuzzESLCommand(f *testing.F) {
 	f.Add([]byte("api originate {origination_uuid=x}user/1001 &park()\n\n"))
 	f.Add([]byte("sendmsg x\nContent-Length: 99999999\n\n"))
 	f.Add([]byte("api uuid_record x start\n\n"))
-	f.Add([]byte("api uuid_audio $ID start read mute -4\n\n"))
+	f.Add([]byte("api uuid_audio $ID start read mute -1\n\n"))
 	f.Add([]byte("api uuid_audio $ID start write level\n\n"))
 	f.Add([]byte("api uuid_phone_event $ID talk\n\n"))
 	s := New(Options{ESLAddr: "-", ARIAddr: "-", RecordingDir: f.TempDir()})
