@@ -64,7 +64,8 @@ func (s *eslServer) uuidAudio(f []string) string {
 // replies "-ERR Operation Failed" for a missing channel.
 func (s *eslServer) uuidPhoneEvent(f []string) string {
 	if len(f) < 1 {
-		return usagePhoneEvent
+		// The usage line, then the status of the message never sent.
+		return usagePhoneEvent + "-ERR Operation Failed\n"
 	}
 	c := s.fsChan(f[0])
 	if c == nil {

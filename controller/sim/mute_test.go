@@ -18,7 +18,7 @@ func TestESLUUIDAudioMuteHearing(t *testing.T) {
 		callerHears, agentHear bool
 	}{
 		{"bridged: both hear", "", "", true, true},
-		{"read mute: the caller no longer hears the agent", "uuid_audio " + agent + " start read mute -4", "+OK\n", false, true},
+		{"read mute: the caller no longer hears the agent", "uuid_audio " + agent + " start read mute -1", "+OK\n", false, true},
 		{"a volume change keeps the mute", "uuid_audio " + agent + " start read level 2", "+OK\n", false, true},
 		{"stop: the agent is heard again", "uuid_audio " + agent + " stop", "+OK\n", true, true},
 		{"write mute: the agent hears nothing", "uuid_audio " + agent + " start write mute 1", "+OK\n", true, false},
@@ -82,7 +82,7 @@ func TestESLPhoneEventTalkAnswersRingingPhone(t *testing.T) {
 		{"talk answers the desk phone", "uuid_phone_event " + phone + " talk", "+OK Success\n", phone, "up"},
 		{"talk on an answered phone changes nothing", "uuid_phone_event " + phone + " talk", "+OK Success\n", phone, "up"},
 		{"missing channel", "uuid_phone_event 00000000-0000-0000-0000-000000000000 talk", "-ERR Operation Failed\n", "", ""},
-		{"no uuid", "uuid_phone_event", usagePhoneEvent, "", ""},
+		{"no uuid: usage, then the failed status", "uuid_phone_event", usagePhoneEvent + "-ERR Operation Failed\n", "", ""},
 	}
 	var events []map[string]string
 	for _, tt := range tests {
