@@ -112,6 +112,8 @@ func TestAgentMuteAndAnswerRoutes(t *testing.T) {
 		{"unmute", "/api/v1/agent/call/unmute", nil, 204, "", "a unmute"},
 		{"mute without a call", "/api/v1/agent/call/mute", dispatch.ErrNoCall, 409, "no_call", "a mute"},
 		{"a switch refusing the mute", "/api/v1/agent/call/mute", fmt.Errorf("mute agent: %w", controller.ErrRejected), 409, "conflict", "a mute"},
+		{"mute as the call ends: not about a ringing phone", "/api/v1/agent/call/mute", fmt.Errorf("mute agent: %w", controller.ErrHungUp), 409, "no_call", "a mute"},
+		{"unmute of a leg the switch no longer has", "/api/v1/agent/call/unmute", fmt.Errorf("mute agent: %w", controller.ErrNoSuchLeg), 409, "no_call", "a unmute"},
 		{"answer from the desktop", "/api/v1/agent/call/answer", nil, 204, "", "a answer"},
 		{"answer with nothing ringing", "/api/v1/agent/call/answer", dispatch.ErrNoOffer, 409, "no_offer", "a answer"},
 		{"answer when the caller left meanwhile", "/api/v1/agent/call/answer", fmt.Errorf("answer: %w", controller.ErrHungUp), 409, "no_offer", "a answer"},

@@ -77,7 +77,7 @@ func (s *Server) agentMute(ctx context.Context, tenant, agent string, on bool) e
 	if on {
 		op = "mute"
 	}
-	return agentMediaError(s.opt.AgentCalls.Control(ctx, tenant, agent, op, nil))
+	return agentMediaError(s.opt.AgentCalls.Control(ctx, tenant, agent, op, nil), false)
 }
 
 // agentAnswer answers, from the desktop, the call ringing the agent's
@@ -88,7 +88,7 @@ func (s *Server) agentAnswer(ctx context.Context, tenant, agent string) error {
 	if !ok {
 		return errNoCallControl
 	}
-	return agentMediaError(am.AnswerOffer(ctx, tenant, agent))
+	return agentMediaError(am.AnswerOffer(ctx, tenant, agent), true)
 }
 
 // agentMediaCaps says what the agent's desktop can do with their phone.
@@ -99,20 +99,22 @@ func (s *Server) agentMediaCaps(ctx context.Context, tenant, agent string) (agen
 	}
 	yes, why, err := am.RemoteAnswerSupport(ctx, tenant, agent)
 	if err != nil {
-		return agentMediaCapabilities{}, agentMediaError(err)
+		return agentMediaCapabilities{}, agentMediaError(err, true)
 	}
 	return agentMediaCapabilities{Mute: true, Answer: yes, AnswerUnsupported: why}, nil
 }
 
-// agentMediaError maps call-control errors to the API's shape.
-func agentMediaError(err error) error {
+// agentMediaError maps call-control errors to the API's shape. A leg that
+// is gone means nothing rings any more for an answer (ringing) and no call
+// is connected any more for a mute.
+func agentMediaError(err error, ringing bool) error {
+	gone := errors.Is(err, controller.ErrHungUp) || errors.Is(err, controller.ErrNoSuchLeg)
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, dispatch.ErrNoCall):
+	case errors.Is(err, dispatch.ErrNoCall), gone && !ringing:
 		return &Error{Status: http.StatusConflict, Code: "no_call", Message: "you are not connected to a call"}
-	case errors.Is(err, dispatch.ErrNoOffer),
-		errors.Is(err, controller.ErrHungUp), errors.Is(err, controller.ErrNoSuchLeg):
+	case errors.Is(err, dispatch.ErrNoOffer), gone:
 		return &Error{Status: http.StatusConflict, Code: "no_offer", Message: "no call is ringing your phone"}
 	case errors.Is(err, controller.ErrNotSupported):
 		return &Error{Status: http.StatusNotImplemented, Code: "not_supported", Message: err.Error()}
