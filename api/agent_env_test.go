@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -48,9 +49,19 @@ type callRecorder struct {
 	acd api.ACD
 	mu  sync.Mutex
 	got []string // tenant agent op kind:target
+	// stall: this op waits for its context to end (a switch that does not
+	// answer).
+	stall string
 }
 
 func (r *callRecorder) Control(ctx context.Context, tenant, agentID, op string, target *dialplan.Target) error {
+	r.mu.Lock()
+	stall := r.stall == op
+	r.mu.Unlock()
+	if stall {
+		<-ctx.Done()
+		return fmt.Errorf("%s: waiting for the switch: %w", op, ctx.Err())
+	}
 	e, err := r.acd.Engine(ctx, tenant)
 	if err != nil {
 		return err

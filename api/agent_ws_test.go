@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/api"
 	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/store/storetest"
@@ -278,5 +279,37 @@ func TestWebSocketCredentials(t *testing.T) {
 	c.fails("a6", "login", map[string]any{"device": "1001"}, "unauthenticated", "")
 	if st, err := e.engine("a").Agent(context.Background(), e.ids["a/agent"]); err == nil && st.State != acd.LoggedOut {
 		t.Fatalf("a disabled user logged in: %+v", st)
+	}
+}
+
+// A command that outlives its time limit gets a timeout reply (and audit
+// row), not an internal error; the socket goes on serving commands.
+func TestWebSocketCommandTimeout(t *testing.T) {
+	t.Cleanup(api.SetWSCommandTimeout(200 * time.Millisecond))
+	e := newACDEnv(t, storetest.Open(t, store.SQLite))
+	e.calls.mu.Lock()
+	e.calls.stall = "hold"
+	e.calls.mu.Unlock()
+	c := e.dial(e.tok["a/agent"])
+	r := c.fails("t1", "hold", nil, "timeout", "")
+	if !strings.Contains(r.Error.Message, "hold") {
+		t.Fatalf("timeout reply %+v", r.Error)
+	}
+	c.ok("t2", "state", nil)
+	entries, err := e.store.ListAudit(context.Background(), "a", store.AuditFilter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range entries {
+		if a.Action == "POST /api/v1/agent/call/hold" && strings.Contains(a.Detail, `"command_id":"t1"`) {
+			found = a.Status == 504
+			if !found {
+				t.Fatalf("timed-out command audited with status %d", a.Status)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no audit row for the timed-out command")
 	}
 }

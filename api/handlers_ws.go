@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -31,8 +32,12 @@ type Events interface {
 const (
 	wsReadLimit      = 64 << 10 // bytes of one command frame
 	wsQueuedCommands = 16       // commands waiting to run; more are refused
-	wsCommandTimeout = 60 * time.Second
 )
+
+// wsCommandTimeout bounds one command's run (nanoseconds; tests shorten it).
+var wsCommandTimeout atomic.Int64
+
+func init() { wsCommandTimeout.Store(int64(60 * time.Second)) }
 
 // wsReply answers one command: Result on success, Error (the REST error
 // shape) on failure.
@@ -188,7 +193,10 @@ func (ss *wsSession) execute(ctx context.Context, cmds <-chan []byte) {
 		case <-ctx.Done():
 			return
 		case b := <-cmds:
-			cctx, cancel := context.WithTimeout(ctx, wsCommandTimeout)
+			if ctx.Err() != nil {
+				return // the socket is gone: run (and audit) nothing more
+			}
+			cctx, cancel := context.WithTimeout(ctx, time.Duration(wsCommandTimeout.Load()))
 			id, res, err := ss.run(cctx, b)
 			cancel()
 			if err != nil {
@@ -248,6 +256,11 @@ func (ss *wsSession) run(ctx context.Context, b []byte) (string, any, error) {
 	}
 	x := &opCall{s: ss.s, p: p, tenant: ss.tenant, params: map[string]string{}, objectID: p.ID}
 	res, err := ss.invoke(ctx, o, x, raw)
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The command's own time ran out, not a server fault.
+		err = &Error{Status: http.StatusGatewayTimeout, Code: "timeout",
+			Message: fmt.Sprintf("%s did not finish within %s; check the state before trying again", cmd, time.Duration(wsCommandTimeout.Load()))}
+	}
 	if isMutation(o.Method) {
 		ss.audit(ctx, o, x, id, err)
 	}
