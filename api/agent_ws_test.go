@@ -313,3 +313,25 @@ func TestWebSocketCommandTimeout(t *testing.T) {
 		t.Fatal("no audit row for the timed-out command")
 	}
 }
+
+// The event stream obeys the credential like commands: a supervisor
+// disabled mid-shift stops receiving the tenant's events.
+func TestWebSocketEventsStopForADisabledUser(t *testing.T) {
+	t.Cleanup(api.SetWSCheckEvery(100 * time.Millisecond))
+	e := newACDEnv(t, storetest.Open(t, store.SQLite))
+	sup := e.dial(e.tok["a/supervisor"])
+	sup.ok("s1", "snapshot", nil)
+	if r := e.do("PATCH", "/api/v1/users/"+e.ids["a/supervisor"], map[string]any{"disabled": true}, bearer(e.tok["a/admin"])...); r.Status != 200 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	ctx, cancel := context.WithTimeout(sup.ctx, 5*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := sup.conn.Read(ctx); err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+				t.Fatalf("socket of a disabled user ended with %v, want policy violation", err)
+			}
+			return
+		}
+	}
+}

@@ -34,10 +34,15 @@ const (
 	wsQueuedCommands = 16       // commands waiting to run; more are refused
 )
 
-// wsCommandTimeout bounds one command's run (nanoseconds; tests shorten it).
-var wsCommandTimeout atomic.Int64
+// wsCommandTimeout bounds one command's run; wsCheckEvery is how often the
+// socket pings and checks its credential again (nanoseconds; tests shorten
+// them).
+var wsCommandTimeout, wsCheckEvery atomic.Int64
 
-func init() { wsCommandTimeout.Store(int64(60 * time.Second)) }
+func init() {
+	wsCommandTimeout.Store(int64(60 * time.Second))
+	wsCheckEvery.Store(int64(30 * time.Second))
+}
 
 // wsReply answers one command: Result on success, Error (the REST error
 // shape) on failure.
@@ -117,7 +122,7 @@ func (s *Server) events(c echo.Context) error {
 		wg.Wait()
 	}()
 
-	ping := time.NewTicker(30 * time.Second)
+	ping := time.NewTicker(time.Duration(wsCheckEvery.Load()))
 	defer ping.Stop()
 	names := make([]string, 0, len(ss.ops)+1)
 	for n := range ss.ops {
@@ -132,6 +137,15 @@ func (s *Server) events(c echo.Context) error {
 			conn.Close(websocket.StatusNormalClosure, "")
 			return nil
 		case <-ping.C:
+			// The event stream obeys the credential as commands do: a
+			// disabled user or revoked key stops receiving, and a changed
+			// role changes what it sees.
+			if cur, err := ss.principal(ctx); err == nil {
+				all = cur.Superadmin() || cur.Role == auth.RoleAdmin || cur.Role == auth.RoleSupervisor
+			} else if toAPIError(err).Status < 500 {
+				conn.Close(websocket.StatusPolicyViolation, "credentials no longer valid")
+				return nil
+			}
 			pctx, cancelPing := context.WithTimeout(ctx, 10*time.Second)
 			err := conn.Ping(pctx)
 			cancelPing()
