@@ -162,6 +162,8 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 			{"queue listed twice", map[string]any{"device": "1001", "queues": []string{"sales", "sales"}}, "queues"},
 			{"queues not a list", `{"device":"1001","queues":"sales"}`, "queues"},
 			{"no device", map[string]any{"queues": []string{"sales"}}, "device"},
+			{"not-ready reason too long", map[string]any{"device": "1001", "not_ready": strings.Repeat("x", 41)}, "not_ready"},
+			{"blank not-ready reason", map[string]any{"device": "1001", "not_ready": "   "}, "not_ready"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r := e.do("POST", "/api/v1/agent/login", tc.body, agent...)
@@ -213,6 +215,12 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 		} else if _, field := r.errCode(t); field != "queue" {
 			t.Fatalf("field %q", field)
 		}
+		for _, reason := range []string{"   ", strings.Repeat("x", 41)} {
+			r := e.do("POST", force, map[string]any{"action": "not-ready", "reason": reason}, sup...)
+			if _, field := r.errCode(t); r.Status != 400 || field != "reason" {
+				t.Fatalf("force not-ready with reason %q: %d %s", reason, r.Status, r.Body)
+			}
+		}
 		if r := e.do("POST", force, map[string]any{"action": "ready", "queue": "sales"}, sup...); r.Status != 400 {
 			t.Fatalf("force ready with a queue: %d %s", r.Status, r.Body)
 		}
@@ -262,7 +270,7 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 				t.Fatalf("force audit row %+v", a)
 			}
 		}
-		if actions["POST /api/v1/agent/queues/:queue/login"] != 3 || actions["POST /api/v1/agent/queues/:queue/logout"] != 2 || actions["POST /api/v1/agent/login"] != 8 {
+		if actions["POST /api/v1/agent/queues/:queue/login"] != 3 || actions["POST /api/v1/agent/queues/:queue/logout"] != 2 || actions["POST /api/v1/agent/login"] != 10 {
 			t.Fatalf("audit actions %v", actions)
 		}
 	})

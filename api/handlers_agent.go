@@ -167,6 +167,12 @@ func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, er
 		// A raw dial string reaches anything the switch can dial.
 		return nil, errInvalid("device", "raw: devices are for admins; use an extension or tel:<number>")
 	}
+	if req.NotReady != "" {
+		var err error
+		if req.NotReady, err = notReadyReason("not_ready", req.NotReady); err != nil {
+			return nil, err
+		}
+	}
 	if req.Queues != nil {
 		if len(req.Queues) == 0 {
 			return nil, errInvalid("queues", "queues must name at least one of your queues; leave it out to log in to all of them")
@@ -197,10 +203,21 @@ func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, er
 	return agentView(ctx, e, x.p.ID)
 }
 
+// notReadyReason checks a not-ready reason wherever one is given (the
+// agent's not-ready, login not ready, a supervisor's force): trimmed,
+// required, at most 40 characters.
+func notReadyReason(field, reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > 40 {
+		return "", errInvalid(field, "%s is required (break, lunch, training, ...), at most 40 characters", field)
+	}
+	return reason, nil
+}
+
 func agentNotReady(ctx context.Context, x *opCall, req *notReadyRequest) (any, error) {
-	req.Reason = strings.TrimSpace(req.Reason)
-	if req.Reason == "" || len(req.Reason) > 40 {
-		return nil, errInvalid("reason", "reason is required (break, lunch, training, ...), at most 40 characters")
+	var err error
+	if req.Reason, err = notReadyReason("reason", req.Reason); err != nil {
+		return nil, err
 	}
 	x.detail = map[string]any{"reason": req.Reason}
 	e, err := x.engine(ctx)
@@ -246,10 +263,11 @@ func supervisorForce(ctx context.Context, x *opCall, req *forceRequest) (any, er
 	case "ready":
 		do = func(e *acd.Engine) error { return e.ForceReady(ctx, agent, by) }
 	case "not-ready":
-		if strings.TrimSpace(req.Reason) == "" {
-			return nil, errInvalid("reason", "reason is required for not-ready")
+		reason, err := notReadyReason("reason", req.Reason)
+		if err != nil {
+			return nil, err
 		}
-		do = func(e *acd.Engine) error { return e.ForceNotReady(ctx, agent, req.Reason, by) }
+		do = func(e *acd.Engine) error { return e.ForceNotReady(ctx, agent, reason, by) }
 	case "end-wrap-up":
 		do = func(e *acd.Engine) error { return e.ForceEndWrapUp(ctx, agent, by) }
 	case "queue-login", "queue-logout":
