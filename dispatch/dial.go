@@ -81,7 +81,7 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number st
 		direction, trunk = "outbound", target.Trunk
 	}
 	rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
-		Direction: direction, ANI: a.Device, DNIS: number, StartedAt: call.Created(), AgentID: agentID, Target: "number:" + number, Trunk: trunk})
+		Direction: direction, ANI: a.Device, DNIS: number, StartedAt: d.opt.Clock.Now(), AgentID: agentID, Target: "number:" + number, Trunk: trunk})
 	rec.Leg(call.Leg(), inbound.RoleAgent, a.Device, agentID)
 	rec.Save()
 	d.dials.Add(1)

@@ -181,7 +181,7 @@ func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
 	}
 	k := &call{c: c, log: log}
 	k.rec = NewRecord(h.opt.Store, h.log, h.now, c, store.CallRecord{ID: c.ID(), Switch: c.Switch(), Leg: c.Leg().ID(), Direction: "inbound",
-		ANI: c.ANI(), DNIS: c.DNIS(), StartedAt: c.Created(), Trunk: trunkOf(c.Vars())})
+		ANI: c.ANI(), DNIS: c.DNIS(), StartedAt: h.now(), Trunk: trunkOf(c.Vars())})
 	h.track(k)
 	defer h.untrack(k)
 	defer h.finish(ctx, k)

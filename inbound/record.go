@@ -164,8 +164,8 @@ func (r *Record) Offered(agent string) {
 	r.mu.Unlock()
 }
 
-// Transferred counts a transfer (blind, attended, or into a flow and back
-// counts not); Conferenced counts a three-way conference.
+// Transferred counts a transfer: blind, or attended (a completed
+// consultation). Sending the caller into a flow and back is not one.
 func (r *Record) Transferred() { r.Update(func(c *store.CallRecord) { c.Transfers++ }) }
 
 // Conferenced counts a conference (three-way) the call took part in.
