@@ -335,3 +335,30 @@ func TestWebSocketEventsStopForADisabledUser(t *testing.T) {
 		}
 	}
 }
+
+// A refused supervisor command is audited against its object, as the REST
+// route's row names the path's :id.
+func TestWebSocketForbiddenCommandAuditedAgainstItsObject(t *testing.T) {
+	e := newACDEnv(t, storetest.Open(t, store.SQLite))
+	c := e.dial(e.tok["a/agent"])
+	c.fails("f1", "call-hangup", map[string]any{"call": "call-x"}, "forbidden", "")
+	c.fails("f2", "force", map[string]any{"agent": e.ids["a/supervisor"], "action": "logout"}, "forbidden", "")
+	entries, err := e.store.ListAudit(context.Background(), "a", store.AuditFilter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"f1": "call-x", "f2": e.ids["a/supervisor"]}
+	for _, a := range entries {
+		for id, obj := range want {
+			if strings.Contains(a.Detail, `"command_id":"`+id+`"`) {
+				if a.Status != 403 || a.ObjectID != obj {
+					t.Errorf("%s audited as %s %s status %d, want object %s status 403", id, a.Action, a.ObjectID, a.Status, obj)
+				}
+				delete(want, id)
+			}
+		}
+	}
+	if len(want) != 0 {
+		t.Fatalf("no audit rows for %v", want)
+	}
+}

@@ -283,6 +283,14 @@ func (ss *wsSession) run(ctx context.Context, b []byte) (string, any, error) {
 
 func (ss *wsSession) invoke(ctx context.Context, o *agentOp, x *opCall, raw map[string]json.RawMessage) (any, error) {
 	if !x.p.Superadmin() && !slices.Contains(o.Roles, x.p.Role) {
+		// The REST route's audit row names the object of its path (the
+		// agent forced, the call hung up) even when the role is refused.
+		for arg, param := range o.Params {
+			var sv string
+			if v, ok := raw[arg]; ok && param == "id" && json.Unmarshal(v, &sv) == nil {
+				x.objectID = sv
+			}
+		}
 		return nil, errForbidden
 	}
 	for arg := range o.Params {
