@@ -277,6 +277,20 @@ func TestWebSocketCredentials(t *testing.T) {
 		t.Fatalf("disable: %d %s", r.Status, r.Body)
 	}
 	c.fails("a6", "login", map[string]any{"device": "1001"}, "unauthenticated", "")
+	// Audited like the REST request it stands for: an anonymous 401.
+	entries, err := e.store.ListAudit(context.Background(), "a", store.AuditFilter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := false
+	for _, a := range entries {
+		if strings.Contains(a.Detail, `"command_id":"a6"`) {
+			audited = a.Status == 401 && a.ActorKind == "anonymous" && a.Action == "POST /api/v1/agent/login"
+		}
+	}
+	if !audited {
+		t.Fatal("the refused command has no anonymous 401 audit row")
+	}
 	if st, err := e.engine("a").Agent(context.Background(), e.ids["a/agent"]); err == nil && st.State != acd.LoggedOut {
 		t.Fatalf("a disabled user logged in: %+v", st)
 	}

@@ -266,6 +266,10 @@ func (ss *wsSession) run(ctx context.Context, b []byte) (string, any, error) {
 	}
 	p, err := ss.principal(ctx)
 	if err != nil {
+		if isMutation(o.Method) {
+			// REST audits a refused credential as an anonymous call.
+			ss.audit(ctx, o, &opCall{}, id, err)
+		}
 		return id, nil, err
 	}
 	x := &opCall{s: ss.s, p: p, tenant: ss.tenant, params: map[string]string{}, objectID: p.ID}
@@ -395,8 +399,11 @@ func (ss *wsSession) audit(ctx context.Context, o *agentOp, x *opCall, id string
 	for k, v := range x.detail {
 		detail[k] = v
 	}
-	e := &store.AuditEntry{TenantID: ss.tenant, ActorKind: x.p.Kind, ActorID: x.p.ID, ActorName: x.p.Name, Action: o.Method + " " + o.Path,
+	e := &store.AuditEntry{TenantID: ss.tenant, ActorKind: "anonymous", Action: o.Method + " " + o.Path,
 		ObjectType: o.ObjectType, ObjectID: x.objectID, Status: status, RemoteAddr: ss.remote, RequestID: ss.requestID}
+	if x.p != nil {
+		e.ActorKind, e.ActorID, e.ActorName = x.p.Kind, x.p.ID, x.p.Name
+	}
 	if b, jerr := json.Marshal(detail); jerr == nil {
 		e.Detail = string(b)
 	}
