@@ -183,6 +183,10 @@ func (a *ariServer) routeChannels(method string, parts []string, p params) (int,
 		if dir == "" {
 			dir = "both"
 		}
+		if dir != "in" && dir != "out" && dir != "both" {
+			// resource_channels.c: ast_ari_channels_mute / unmute.
+			return http.StatusBadRequest, msg("Invalid direction specified")
+		}
 		if dir == "in" || dir == "both" {
 			c.MuteIn = on
 			a.m.hearGen++

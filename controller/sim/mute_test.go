@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"net/url"
 	"testing"
 )
 
@@ -101,4 +102,19 @@ func TestESLPhoneEventTalkAnswersRingingPhone(t *testing.T) {
 		}
 	}
 	c.waitEvent("CHANNEL_ANSWER", phone)
+}
+
+// ARI mute and unmute with a direction Asterisk does not know answer 400
+// "Invalid direction specified" (resource_channels.c).
+func TestARIMuteInvalidDirection(t *testing.T) {
+	s := startSim(t, Options{ARIApp: "cc"})
+	c := dialARI(t, s, "cc", false)
+	id, _ := s.PlaceCall(CallSpec{Front: FrontAsterisk, From: "100", To: "4000"})
+	c.wait("StasisStart", id)
+	for _, method := range []string{"POST", "DELETE"} {
+		st, body, _ := c.do(method, "/channels/"+id+"/mute", url.Values{"direction": {"sideways"}}, "")
+		if st != 400 || body["message"] != "Invalid direction specified" {
+			t.Fatalf("%s mute?direction=sideways: %d %v", method, st, body)
+		}
+	}
 }
