@@ -376,3 +376,26 @@ func TestWebSocketForbiddenCommandAuditedAgainstItsObject(t *testing.T) {
 		t.Fatalf("no audit rows for %v", want)
 	}
 }
+
+// hello is the first frame even when the client sends at once after the
+// handshake (a bad frame is answered by the reader without any wait).
+func TestWebSocketHelloComesFirst(t *testing.T) {
+	e := newACDEnv(t, storetest.Open(t, store.SQLite))
+	url := "ws" + strings.TrimPrefix(e.http.URL, "http") + "/api/v1/ws?access_token=" + e.tok["a/agent"]
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := 0; i < 30; i++ {
+		conn, _, err := websocket.Dial(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.Write(ctx, websocket.MessageBinary, []byte{1}); err != nil {
+			t.Fatal(err)
+		}
+		_, b, err := conn.Read(ctx)
+		conn.CloseNow()
+		if err != nil || !strings.Contains(string(b), `"type":"hello"`) {
+			t.Fatalf("connection %d: first frame %s (%v), want hello", i, b, err)
+		}
+	}
+}

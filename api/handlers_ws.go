@@ -110,6 +110,19 @@ func (s *Server) events(c echo.Context) error {
 	ch, unsubscribe := s.opt.Events.Subscribe(256)
 	defer unsubscribe()
 
+	// hello is the first frame: it goes out before the reader can answer
+	// a command (or a bad frame) sent right after the handshake.
+	names := make([]string, 0, len(ss.ops)+1)
+	for n := range ss.ops {
+		names = append(names, n)
+	}
+	names = append(names, "auth")
+	sort.Strings(names)
+	if err := ss.write(c.Request().Context(), map[string]any{"type": "hello", "tenant": tenant, "agent": p.ID, "all": all, "commands": names}); err != nil {
+		conn.CloseNow()
+		return nil
+	}
+
 	ctx, cancel := context.WithCancel(c.Request().Context())
 	cmds := make(chan []byte, wsQueuedCommands)
 	var wg sync.WaitGroup
@@ -124,13 +137,6 @@ func (s *Server) events(c echo.Context) error {
 
 	ping := time.NewTicker(time.Duration(wsCheckEvery.Load()))
 	defer ping.Stop()
-	names := make([]string, 0, len(ss.ops)+1)
-	for n := range ss.ops {
-		names = append(names, n)
-	}
-	names = append(names, "auth")
-	sort.Strings(names)
-	_ = wsjson.Write(ctx, conn, map[string]any{"type": "hello", "tenant": tenant, "agent": p.ID, "all": all, "commands": names})
 	for {
 		select {
 		case <-ctx.Done():
