@@ -146,14 +146,17 @@ func (s *Server) events(c echo.Context) error {
 			// The event stream obeys the credential as commands do: a
 			// disabled user or revoked key stops receiving, and a changed
 			// role changes what it sees.
-			if cur, err := ss.principal(ctx); err == nil {
+			vctx, cancelVerify := context.WithTimeout(ctx, 10*time.Second)
+			cur, err := ss.principal(vctx)
+			cancelVerify()
+			if err == nil {
 				all = cur.Superadmin() || cur.Role == auth.RoleAdmin || cur.Role == auth.RoleSupervisor
 			} else if toAPIError(err).Status < 500 {
 				conn.Close(websocket.StatusPolicyViolation, "credentials no longer valid")
 				return nil
 			}
 			pctx, cancelPing := context.WithTimeout(ctx, 10*time.Second)
-			err := conn.Ping(pctx)
+			err = conn.Ping(pctx)
 			cancelPing()
 			if err != nil {
 				return nil
