@@ -339,7 +339,8 @@ func TestCDRClickToDialOutbound(t *testing.T) {
 func TestCDRSurvivesRestart(t *testing.T) {
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
-			w := newWorld(t, f)
+			always, _ := withPolicy(dispatch.RecordAlways)
+			w := newWorld(t, f, always)
 			ctx := context.Background()
 			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "2003", Behavior: sim.BehaviorAnswer, AnswerAfter: 100 * time.Millisecond}); err != nil {
 				t.Fatal(err)
@@ -409,6 +410,10 @@ func TestCDRSurvivesRestart(t *testing.T) {
 			if legs := w.legs(goneID); len(legs) != 2 || legs[0].EndedAt == nil || legs[1].EndedAt == nil {
 				t.Errorf("legs of the call that ended during the outage: %s", roles(legs))
 			}
+			waitFor(t, "the recording of the call that ended during the outage is completed", func() bool {
+				recs, _ := w.st.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: goneID})
+				return len(recs) == 1 && recs[0].EndedAt != nil
+			})
 
 			// The second call is still up: re-adopted, it goes on until the
 			// caller hangs up, and the agent's leg follows.
@@ -424,6 +429,10 @@ func TestCDRSurvivesRestart(t *testing.T) {
 			if rec.ID != staysID || rec.Disposition != "answered" || rec.AgentID != "cid" || rec.TalkMS < 500 || rec.HangupBy != "remote" || !strings.Contains(rec.Trace, "re-adopted") {
 				t.Errorf("re-adopted call: %+v", rec)
 			}
+			waitFor(t, "the recording left running is completed", func() bool {
+				recs, _ := w.st.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: staysID})
+				return len(recs) == 1 && recs[0].EndedAt != nil && recs[0].DurationMS >= 500
+			})
 			waitFor(t, "the agent's leg ended and cid is free", func() bool {
 				a, err := w.eng.Agent(ctx, "cid")
 				legs := w.legs(staysID)

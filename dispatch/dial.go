@@ -131,7 +131,9 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 		rc := d.newRecorder(ctx, call, tenant, call.ID(), "", agentID, "outbound")
 		rc.answered(ctx)
 		d.talkOut(ctx, tenant, agentID, call, leg, rec, rc)
-		if rc.rec != nil {
+		if rc.rec != nil && ctx.Err() == nil {
+			// (When stopping, the switch records on and the next controller
+			// completes the row.)
 			_ = rc.finish(context.Background())
 		}
 	case ctx.Err() != nil:

@@ -34,7 +34,13 @@ func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg,
 	cv.rc.answered(ctx)
 	defer func() {
 		if cv.rc.rec != nil {
-			_ = cv.rc.finish(w.bg())
+			if ctx.Err() != nil {
+				// Stopping while the call goes on: the switch records on to
+				// the end and the next controller completes the row.
+				w.c.Note("record", "controller stopping: recording left running")
+			} else {
+				_ = cv.rc.finish(w.bg())
+			}
 		}
 		cv.releaseConsultee()
 	}()

@@ -2,8 +2,12 @@ package inbound
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -144,8 +148,39 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 			log.Debug("queue not told of the end of a re-adopted call", "err", err)
 		}
 	}
-	r.Finish(h.now())
+	end := h.now()
+	r.Finish(end)
+	h.closeRecordings(context.WithoutCancel(ctx), rec.TenantID, rec.ID, end, log)
 	log.Info("re-adopted call ended")
+}
+
+// closeRecordings completes the rows of the call's recordings that the
+// first controller left running (the switch recorded on to the end of the
+// call): end, duration, and size and checksum when the file is visible here.
+func (h *Handler) closeRecordings(ctx context.Context, tenant, callID string, end time.Time, log *slog.Logger) {
+	recs, err := h.opt.Store.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: callID, Limit: 1000})
+	if err != nil {
+		log.Warn("recordings of the re-adopted call not listed", "err", err)
+		return
+	}
+	for i := range recs {
+		r := &recs[i]
+		if r.EndedAt != nil {
+			continue
+		}
+		e := end.UTC()
+		r.EndedAt, r.DurationMS = &e, e.Sub(r.StartedAt).Milliseconds()
+		if f, err := os.Open(r.Path); err == nil {
+			sum := sha256.New()
+			if n, err := io.Copy(sum, f); err == nil {
+				r.SizeBytes, r.SHA256 = n, hex.EncodeToString(sum.Sum(nil))
+			}
+			f.Close()
+		}
+		if err := h.opt.Store.SaveRecording(ctx, r); err != nil {
+			log.Error("recording row not completed", "recording", r.ID, "err", err)
+		}
+	}
 }
 
 func done(c *controller.Call) bool {
@@ -272,7 +307,7 @@ func (h *Handler) WatchSwitches(ctx context.Context, sws Switches) <-chan struct
 // ReconcileSwitch completes the open records of calls on sw whose first
 // leg the switch does not list any more (they ended while no controller
 // watched): ended_at is now, the hangup cause "unknown" and hangup_by
-// "unobserved". Calls still up are left to the handler that re-adopts
+// "unobserved", and recordings left running end then too. Calls still up are left to the handler that re-adopts
 // them. It returns how many records it completed.
 func (h *Handler) ReconcileSwitch(ctx context.Context, sw controller.Switch) (int, error) {
 	calls, _, err := h.opt.Store.OpenCalls(ctx, sw.Name())
@@ -300,6 +335,7 @@ func (h *Handler) ReconcileSwitch(ctx context.Context, sw controller.Switch) (in
 		if ok {
 			n++
 			h.log.Info("call ended while unobserved", "tenant", c.TenantID, "call", c.ID, "switch", sw.Name())
+			h.closeRecordings(ctx, c.TenantID, c.ID, now, h.log.With("call", c.ID))
 			if q, isEnder := h.opt.Queues.(CallEnder); isEnder && c.QueueID != "" {
 				_ = q.CallEnded(ctx, c.TenantID, c.ID)
 			}
