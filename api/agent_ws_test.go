@@ -235,6 +235,9 @@ func TestWebSocketSupervisorCommands(t *testing.T) {
 		t.Fatalf("monitor %+v", r.Result)
 	}
 	sup.fails("m2", "monitor", map[string]any{"call": "call-a", "mode": "peek", "device": "1009"}, "invalid", "mode")
+	// A supervisor may not dial a raw string, not even behind a space.
+	sup.fails("m2a", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": "raw:sofia/gateway/gw1/13900000000"}, "invalid", "device")
+	sup.fails("m2b", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": " raw:sofia/gateway/gw1/13900000000"}, "invalid", "device")
 	sup.fails("m3", "monitor", map[string]any{"call": "call-b", "mode": "listen", "device": "1009"}, "not_found", "")
 	sup.fails("m4", "call-hangup", map[string]any{"call": "call-b"}, "not_found", "")
 	sup.fails("m5", "call-hangup", nil, "invalid", "call")

@@ -105,11 +105,16 @@ func monitorCall(ctx context.Context, x *opCall, req *monitorRequest) (any, erro
 	if err != nil {
 		return nil, errInvalid("mode", "%v", err)
 	}
+	// Trimmed before the check: " raw:..." must not slip past it.
+	req.Device = strings.TrimSpace(req.Device)
+	if len(req.Device) > 200 {
+		return nil, errInvalid("device", "device is at most 200 characters: an extension such as 1009")
+	}
 	if strings.HasPrefix(req.Device, "raw:") && x.p.Role != auth.RoleAdmin && !x.p.Superadmin() {
 		return nil, errInvalid("device", "raw: devices are for admins; use an extension")
 	}
 	x.detail = map[string]any{"mode": req.Mode, "device": req.Device}
-	leg, err := x.s.opt.Supervision.Monitor(ctx, id, strings.TrimSpace(req.Device), mode)
+	leg, err := x.s.opt.Supervision.Monitor(ctx, id, req.Device, mode)
 	if err != nil {
 		return nil, superviseError(err)
 	}
