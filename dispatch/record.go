@@ -44,28 +44,28 @@ type recording struct {
 }
 
 // newRecorder looks up the call's recording mode. Without a policy a call
-// is recorded on demand (and from the answer when its queue records every
-// call); a policy that cannot be read leaves the call on demand, so the
-// agent can still record it.
+// is recorded on demand, and from the answer when its queue records every
+// call; a policy that cannot be read falls back to the same, so a queue
+// that must record still does and the agent can record the others.
 func (d *Dispatcher) newRecorder(ctx context.Context, c *controller.Call, tenant, callID, queue, agent, direction string) *recorder {
 	r := &recorder{d: d, c: c, tenant: tenant, callID: callID, queue: queue, agent: agent, mode: RecordOnDemand}
-	if d.opt.RecordPolicy == nil {
-		if queue != "" {
-			if q := d.queueConfig(tenant, queue); q != nil && q.Record {
-				r.mode = RecordAlways
-			}
+	if queue != "" {
+		if q := d.queueConfig(tenant, queue); q != nil && q.Record {
+			r.mode = RecordAlways
 		}
+	}
+	if d.opt.RecordPolicy == nil {
 		return r
 	}
 	mode, err := d.opt.RecordPolicy.RecordMode(ctx, tenant, queue, agent, direction)
 	switch {
 	case err != nil:
-		c.Note("record", "recording policy not read ("+err.Error()+"): on demand")
+		c.Note("record", "recording policy not read ("+err.Error()+"): "+r.mode)
 		d.log.Warn("recording policy not read", "tenant", tenant, "call", callID, "err", err)
 	case mode == RecordAlways, mode == RecordNever, mode == RecordOnDemand:
 		r.mode = mode
 	default:
-		c.Note("record", fmt.Sprintf("unknown recording mode %q: on demand", mode))
+		c.Note("record", fmt.Sprintf("unknown recording mode %q: %s", mode, r.mode))
 	}
 	c.Note("record", "recording policy: "+r.mode)
 	return r
