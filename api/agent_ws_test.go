@@ -402,3 +402,27 @@ func TestWebSocketHelloComesFirst(t *testing.T) {
 		}
 	}
 }
+
+// Closing the socket ends the session: reader, executor and event writer
+// stop, and only then is the event subscription released.
+func TestWebSocketSessionEndsWithTheSocket(t *testing.T) {
+	e := newACDEnv(t, storetest.Open(t, store.SQLite))
+	subs := func() int {
+		e.events.mu.Lock()
+		defer e.events.mu.Unlock()
+		return len(e.events.subs)
+	}
+	c := e.dial(e.tok["a/agent"])
+	c.ok("x1", "state", nil)
+	if n := subs(); n != 1 {
+		t.Fatalf("%d subscriptions while connected", n)
+	}
+	c.conn.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for subs() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the session outlived its socket")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
