@@ -105,7 +105,7 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 	if target.Kind == controller.EndpointExtension {
 		role = inbound.RoleExtension
 	}
-	leg, err := call.StartOriginate(ctx, target, controller.OriginateOptions{CallerIDNum: rec.Snapshot().ANI, Timeout: 45 * time.Second})
+	leg, err := call.StartOriginate(ctx, target, controller.OriginateOptions{CallerIDNum: rec.Fields().ANI, Timeout: 45 * time.Second})
 	if err == nil {
 		rec.Leg(leg, role, target.Number, "")
 		rec.Save()

@@ -235,7 +235,7 @@ func (k *call) setDisposition(d string) {
 	})
 }
 
-func (k *call) disposition() string { return k.rec.Snapshot().Disposition }
+func (k *call) disposition() string { return k.rec.Fields().Disposition }
 
 // lastAgent looks up who served this caller last (within the longest
 // sticky window of the tenant's routes) and whether they are free now.
@@ -329,7 +329,7 @@ func (h *Handler) finish(ctx context.Context, k *call) {
 		}
 	})
 	k.rec.Finish(now)
-	r := k.rec.Snapshot()
+	r := k.rec.Fields()
 	k.log.Info("call ended", "disposition", r.Disposition, "cause", r.HangupCause, "by", r.HangupBy)
 }
 

@@ -98,6 +98,14 @@ func (r *Record) Snapshot() store.CallRecord {
 	return r.snapshotLocked()
 }
 
+// Fields returns the record's plain fields as they stand (without the
+// trace, IVR path and agents offered, which Snapshot renders).
+func (r *Record) Fields() store.CallRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rec
+}
+
 func (r *Record) snapshotLocked() store.CallRecord {
 	rec := r.rec
 	p, _ := json.Marshal(nonNil(r.ivrPath))

@@ -155,14 +155,14 @@ func (h *Handler) runFlow(ctx context.Context, k *call, flowID string, vars map[
 		}
 		return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: out.Mailbox}
 	case ivrflows.OutcomeCallerHangup:
-		if k.rec.Snapshot().VoicemailID != "" {
+		if k.rec.Fields().VoicemailID != "" {
 			k.setDisposition("voicemail")
 		} else if k.disposition() != "answered" {
 			k.setDisposition("abandoned_ivr")
 		}
 	case ivrflows.OutcomeHangup:
 		switch {
-		case k.rec.Snapshot().VoicemailID != "":
+		case k.rec.Fields().VoicemailID != "":
 			k.setDisposition("voicemail")
 		case k.disposition() == "":
 			k.setDisposition("ivr_completed")
@@ -194,7 +194,7 @@ func (h *Handler) voicemail(ctx context.Context, k *call, mailbox string) *dialp
 		k.markAnswered()
 	}
 	switch {
-	case k.rec.Snapshot().VoicemailID != "" || res.Outcome.Recorded:
+	case k.rec.Fields().VoicemailID != "" || res.Outcome.Recorded:
 		k.setDisposition("voicemail")
 	case res.Outcome.Kind == ivrflows.OutcomeCallerHangup:
 		// Hung up before the tone: nothing was left.
