@@ -179,6 +179,24 @@ func dialDisposition(err error) string {
 	return "failed"
 }
 
+// DialEnded implements inbound.DialEnder: an agent's click-to-dial call
+// placed before a restart ended. The state it had before is not known any
+// more, so an agent still not ready for the call becomes ready.
+func (d *Dispatcher) DialEnded(ctx context.Context, tenant, agentID string) error {
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	a, err := eng.Agent(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	if a.State != acd.NotReady || a.Reason != "outbound-call" {
+		return nil // they moved on meanwhile
+	}
+	return eng.Ready(ctx, agentID)
+}
+
 // outCall is a connected click-to-dial call taking its agent's controls.
 type outCall struct {
 	ctrl chan control

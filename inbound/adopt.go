@@ -25,6 +25,13 @@ type CallEnder interface {
 	CallEnded(ctx context.Context, tenant, callID string) error
 }
 
+// DialEnder is implemented by a QueueRouter whose agents' own calls
+// (click-to-dial) keep them out of distribution: it hears when such a call,
+// re-adopted after a restart, ends, so the agent is free again.
+type DialEnder interface {
+	DialEnded(ctx context.Context, tenant, agentID string) error
+}
+
 func (h *Handler) track(k *call) {
 	h.mu.Lock()
 	h.live[k.c.ID()] = k
@@ -127,7 +134,11 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 		log.Warn("legs of the re-adopted call not loaded", "err", err)
 	}
 	r.addStoredLegs(legs)
-	// Talk time runs from the answer of the person the caller talks to.
+	// Talk time runs from the answer of the person the caller talks to
+	// (for an agent's own call: the called party's answer).
+	if rec.Direction != "inbound" && rec.AnsweredAt != nil {
+		r.Talking(*rec.AnsweredAt)
+	}
 	for _, l := range legs {
 		if l.Role != RoleCaller && l.AnsweredAt != nil && (rec.AgentID == "" || l.AgentID == rec.AgentID || l.AgentID == "") {
 			r.Talking(*l.AnsweredAt)
@@ -146,6 +157,11 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	if q, ok := h.opt.Queues.(CallEnder); ok && connected && rec.QueueID != "" {
 		if err := q.CallEnded(context.WithoutCancel(ctx), rec.TenantID, rec.ID); err != nil {
 			log.Debug("queue not told of the end of a re-adopted call", "err", err)
+		}
+	}
+	if q, ok := h.opt.Queues.(DialEnder); ok && rec.Direction != "inbound" && rec.AgentID != "" {
+		if err := q.DialEnded(context.WithoutCancel(ctx), rec.TenantID, rec.AgentID); err != nil {
+			log.Debug("agent not freed after a re-adopted call of their own", "err", err)
 		}
 	}
 	end := h.now()
