@@ -291,7 +291,16 @@ func TestCDRClickToDialOutbound(t *testing.T) {
 						t.Fatalf("stop under an always policy: %v", err)
 					}
 				} else {
-					for _, op := range []string{"hold", "record-start", "record-pause", "unhold", "record-resume", "record-stop"} {
+					// The desktop may ask before ipcc saw the bridge: it is told to wait.
+					waitFor(t, "the call takes the agent's controls", func() bool {
+						err := control("hold")
+						if err != nil && !strings.Contains(err.Error(), "not connected yet") {
+							t.Fatalf("hold: %v", err)
+						}
+						return err == nil
+					})
+					time.Sleep(100 * time.Millisecond)
+					for _, op := range []string{"record-start", "record-pause", "unhold", "record-resume", "record-stop"} {
 						if err := control(op); err != nil {
 							t.Fatalf("%s: %v", op, err)
 						}

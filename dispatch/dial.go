@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipcc/ipcc/acd"
@@ -84,14 +85,21 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number st
 		Direction: direction, ANI: a.Device, DNIS: number, StartedAt: d.opt.Clock.Now(), AgentID: agentID, Target: "number:" + number, Trunk: trunk})
 	rec.Leg(call.Leg(), inbound.RoleAgent, a.Device, agentID)
 	rec.Save()
+	// The agent's controls reach the call from now on: refused until the
+	// called party is connected.
+	oc := d.openOutCall(tenant, agentID)
 	d.dials.Add(1)
-	go func() { defer d.dials.Done(); d.finishDial(call, tenant, agentID, target, rec, restore) }()
+	go func() {
+		defer d.dials.Done()
+		defer oc.close()
+		d.finishDial(call, tenant, agentID, target, rec, restore, oc)
+	}()
 	return call.ID(), nil
 }
 
 // finishDial calls the number from the agent's answered call, connects them
 // and waits for the end.
-func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, target controller.Endpoint, rec *inbound.Record, restore func()) {
+func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, target controller.Endpoint, rec *inbound.Record, restore func(), oc *outCall) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -116,21 +124,27 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 			_ = leg.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
 		}
 	}
+	var rc *recorder
 	if err == nil {
+		// Policies know inbound and outbound; an internal call is placed by
+		// the agent too.
+		rc = d.newRecorder(ctx, call, tenant, call.ID(), "", agentID, "outbound")
 		err = call.Bridge(ctx, leg)
 	}
 	switch {
 	case err == nil:
-		now := d.opt.Clock.Now()
-		rec.Answered(now)
-		rec.Talking(now)
+		// The agent's controls wait (briefly) for the loop below from now.
+		oc.connected()
+		at := rec.LegAnsweredAt(leg.ID())
+		if at.IsZero() {
+			at = d.opt.Clock.Now()
+		}
+		rec.Answered(at)
+		rec.Talking(at)
 		rec.Update(func(r *store.CallRecord) { r.Disposition = "answered" })
 		rec.Save()
-		// Policies know inbound and outbound; an internal call is placed by
-		// the agent too.
-		rc := d.newRecorder(ctx, call, tenant, call.ID(), "", agentID, "outbound")
 		rc.answered(ctx)
-		d.talkOut(ctx, tenant, agentID, call, leg, rec, rc)
+		d.talkOut(ctx, call, leg, rec, rc, oc)
 		if rc.rec != nil && ctx.Err() == nil {
 			// (When stopping, the switch records on and the next controller
 			// completes the row.)
@@ -197,28 +211,60 @@ func (d *Dispatcher) DialEnded(ctx context.Context, tenant, agentID string) erro
 	return eng.Ready(ctx, agentID)
 }
 
-// outCall is a connected click-to-dial call taking its agent's controls.
+// outCall is an agent's click-to-dial call taking their controls.
 type outCall struct {
+	d    *Dispatcher
+	key  string
 	ctrl chan control
 	done chan struct{}
+	// refusing answers controls while the call is not connected yet;
+	// stopRefusing ends that, refused says it ended.
+	stopRefusing chan struct{}
+	refused      chan struct{}
+	once         sync.Once
+}
+
+// openOutCall registers the agent's call for their controls.
+func (d *Dispatcher) openOutCall(tenant, agentID string) *outCall {
+	oc := &outCall{d: d, key: tenant + "/" + agentID, ctrl: make(chan control), done: make(chan struct{}),
+		stopRefusing: make(chan struct{}), refused: make(chan struct{})}
+	d.mu.Lock()
+	d.outbound[oc.key] = oc
+	d.mu.Unlock()
+	go func() {
+		defer close(oc.refused)
+		for {
+			select {
+			case cmd := <-oc.ctrl:
+				cmd.reply <- errors.New("the call is not connected yet")
+			case <-oc.stopRefusing:
+				return
+			}
+		}
+	}()
+	return oc
+}
+
+// connected hands the controls to the conversation loop.
+func (oc *outCall) connected() {
+	oc.once.Do(func() { close(oc.stopRefusing) })
+	<-oc.refused
+}
+
+// close unregisters the call; controls sent meanwhile get ErrNoCall.
+func (oc *outCall) close() {
+	oc.connected()
+	oc.d.mu.Lock()
+	if oc.d.outbound[oc.key] == oc {
+		delete(oc.d.outbound, oc.key)
+	}
+	oc.d.mu.Unlock()
+	close(oc.done)
 }
 
 // talkOut carries out the agent's controls on their connected outbound
 // call (hold, hang up, recording) until either side hangs up.
-func (d *Dispatcher) talkOut(ctx context.Context, tenant, agentID string, call *controller.Call, leg *controller.Leg, rec *inbound.Record, rc *recorder) {
-	key := tenant + "/" + agentID
-	oc := &outCall{ctrl: make(chan control), done: make(chan struct{})}
-	d.mu.Lock()
-	d.outbound[key] = oc
-	d.mu.Unlock()
-	defer func() {
-		d.mu.Lock()
-		if d.outbound[key] == oc {
-			delete(d.outbound, key)
-		}
-		d.mu.Unlock()
-		close(oc.done)
-	}()
+func (d *Dispatcher) talkOut(ctx context.Context, call *controller.Call, leg *controller.Leg, rec *inbound.Record, rc *recorder, oc *outCall) {
 	for {
 		select {
 		case cmd := <-oc.ctrl:
