@@ -66,12 +66,17 @@ func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, err
 		qw.in("c.queue_id", q.Queues)
 		w.add("(c.direction <> 'inbound' OR "+qw.parts[0]+")", qw.args...)
 	}
+	// Offers: the agents listed in agents_offered (the recorder lists each
+	// agent once per call), plus the agent of an inbound call that does not
+	// list them (records without the offer list, direct calls).
+	unlisted := `c.direction = 'inbound' AND NOT (` + s.sql.contains("c.agents_offered", `'"' || c.agent_id || '"'`) + `)`
 	sql := `SELECT c.agent_id,
  SUM(CASE WHEN c.direction = 'inbound' AND c.disposition = 'answered' THEN 1 ELSE 0 END),
  SUM(CASE WHEN c.direction = 'inbound' AND c.disposition = 'answered' THEN c.talk_ms ELSE 0 END),
  SUM(CASE WHEN c.direction = 'outbound' THEN 1 ELSE 0 END),
  SUM(CASE WHEN c.direction = 'outbound' AND c.answered_at IS NOT NULL THEN 1 ELSE 0 END),
- SUM(CASE WHEN c.direction = 'outbound' THEN ` + outTalk + ` ELSE 0 END)
+ SUM(CASE WHEN c.direction = 'outbound' THEN ` + outTalk + ` ELSE 0 END),
+ SUM(CASE WHEN ` + unlisted + ` THEN 1 ELSE 0 END)
  FROM calls c` + w.String() + ` GROUP BY c.agent_id`
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(sql), w.args...)
 	if err != nil {
@@ -79,38 +84,28 @@ func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, err
 	}
 	for rows.Next() {
 		var a string
-		var in, inTalk, out, outConn, outTalkMS int64
-		if err := rows.Scan(&a, &in, &inTalk, &out, &outConn, &outTalkMS); err != nil {
+		var in, inTalk, out, outConn, outTalkMS, unlistedN int64
+		if err := rows.Scan(&a, &in, &inTalk, &out, &outConn, &outTalkMS, &unlistedN); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("reports: agent calls of %s: %w", q.Tenant, err)
 		}
 		r := get(a)
 		r.InboundAnswered, r.InboundTalkMS, r.Outbound, r.OutboundConnected, r.OutboundTalkMS = in, inTalk, out, outConn, outTalkMS
+		r.Offered += unlistedN
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reports: agent calls of %s: %w", q.Tenant, err)
 	}
 
-	// Offers: the union of "listed in agents_offered" and "answered by",
-	// so records without the offer list still count their answering agent.
-	var ow, aw where
-	for _, x := range []*where{&ow, &aw} {
-		x.add("c.tenant_id = ?", q.Tenant)
-		x.between("c.started_at", q.From, q.To)
-		x.add("c.direction = 'inbound'")
-		x.in("c.queue_id", q.Queues)
-	}
+	var ow where
+	ow.add("c.tenant_id = ?", q.Tenant)
+	ow.between("c.started_at", q.From, q.To)
+	ow.add("c.direction = 'inbound'")
+	ow.in("c.queue_id", q.Queues)
 	ow.add("c.agents_offered <> '[]'")
 	ow.in("j.value", q.Agents)
-	aw.add("c.agent_id <> ''")
-	aw.in("c.agent_id", q.Agents)
-	sql = `SELECT agent, COUNT(*) FROM (
- SELECT j.value AS agent, c.id FROM calls c, ` + s.sql.offeredAgents + ow.String() + `
- UNION
- SELECT c.agent_id AS agent, c.id FROM calls c` + aw.String() + `
-) x GROUP BY agent`
-	rows, err = s.db.QueryContext(ctx, s.db.Rebind(sql), append(ow.args, aw.args...)...)
+	rows, err = s.db.QueryContext(ctx, s.db.Rebind(`SELECT j.value, COUNT(*) FROM calls c, `+s.sql.offeredAgents+ow.String()+` GROUP BY j.value`), ow.args...)
 	if err != nil {
 		return nil, fmt.Errorf("reports: agent offers of %s: %w", q.Tenant, err)
 	}
@@ -121,7 +116,7 @@ func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, err
 		if err := rows.Scan(&a, &n); err != nil {
 			return nil, fmt.Errorf("reports: agent offers of %s: %w", q.Tenant, err)
 		}
-		get(a).Offered = n
+		get(a).Offered += n
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reports: agent offers of %s: %w", q.Tenant, err)

@@ -20,6 +20,8 @@ type dialect struct {
 	// offeredAgents is a FROM item yielding one row (column value) per
 	// element of c.agents_offered (a JSON array of agent ids).
 	offeredAgents string
+	// contains is true when string needle occurs in hay.
+	contains func(hay, needle string) string
 }
 
 func dialectOf(d store.Dialect) dialect {
@@ -28,6 +30,7 @@ func dialectOf(d store.Dialect) dialect {
 			bucket15:      func(col string) string { return "FLOOR(EXTRACT(EPOCH FROM " + col + ") / 900)::bigint" },
 			millisBetween: func(a, b string) string { return "FLOOR(EXTRACT(EPOCH FROM (" + b + " - " + a + ")) * 1000)::bigint" },
 			offeredAgents: "json_array_elements_text(c.agents_offered::json) AS j(value)",
+			contains:      func(hay, needle string) string { return "strpos(" + hay + ", " + needle + ") > 0" },
 		}
 	}
 	// SQLite keeps timestamps as text written by modernc.org/sqlite
@@ -38,6 +41,7 @@ func dialectOf(d store.Dialect) dialect {
 			return "CAST((julianday(" + b + ") - julianday(" + a + ")) * 86400000.0 AS INTEGER)"
 		},
 		offeredAgents: "json_each(c.agents_offered) AS j",
+		contains:      func(hay, needle string) string { return "instr(" + hay + ", " + needle + ") > 0" },
 	}
 }
 

@@ -146,10 +146,14 @@ func (s *Service) AgentService(ctx context.Context, q Query) ([]ServiceRow, erro
 		if err := rows.Scan(&agent, &at, &to, &reason); err != nil {
 			return nil, fmt.Errorf("reports: agent service of %s: %w", q.Tenant, err)
 		}
-		if st := cur[agent]; st != nil {
+		st := cur[agent]
+		if st == nil {
+			st = &agentState{}
+			cur[agent] = st
+		} else {
 			account(agent, st, at)
 		}
-		cur[agent] = &agentState{state: to, reason: reason, since: at}
+		st.state, st.reason, st.since = to, reason, at
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reports: agent service of %s: %w", q.Tenant, err)

@@ -11,3 +11,6 @@ CREATE INDEX calls_report_queue ON calls (tenant_id, queue_id, started_at);
 CREATE INDEX calls_report_agent ON calls (tenant_id, agent_id, started_at);
 -- Satisfaction: surveys are joined to the calls they rate.
 CREATE INDEX survey_results_call ON survey_results (tenant_id, call_id);
+-- Agent service time reads every transition of the range in (at, id) order:
+-- this index holds all it needs, so the log table itself is not read.
+CREATE INDEX acd_agent_log_report ON acd_agent_log (tenant_id, at, id, agent_id, to_state, reason);
