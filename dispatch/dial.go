@@ -152,7 +152,7 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 		}
 	case ctx.Err() != nil:
 	default:
-		rec.Update(func(r *store.CallRecord) { r.Disposition = dialDisposition(err) })
+		rec.Update(func(r *store.CallRecord) { r.Disposition = inbound.DialDisposition(err) })
 		_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
 	}
 	if ctx.Err() != nil && !callDone(call) {
@@ -176,21 +176,6 @@ func callDone(c *controller.Call) bool {
 	default:
 		return false
 	}
-}
-
-// dialDisposition names how a dialled number failed: busy, no_answer or
-// failed.
-func dialDisposition(err error) string {
-	var oe *controller.OriginateError
-	if errors.As(err, &oe) {
-		switch oe.Cause {
-		case controller.CauseUserBusy:
-			return "busy"
-		case controller.CauseNoAnswer, controller.CauseNoUserResponse, controller.CauseOriginatorCancel:
-			return "no_answer"
-		}
-	}
-	return "failed"
 }
 
 // DialEnded implements inbound.DialEnder: an agent's click-to-dial call

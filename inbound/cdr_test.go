@@ -54,10 +54,11 @@ func TestCDRInbound(t *testing.T) {
 		name  string
 		at    time.Time
 		ani   string
+		setup func(t *testing.T, w *world)
 		spec  func(*sim.CallSpec)
 		check func(t *testing.T, w *world, leg string, rec *store.CallRecord)
 	}{
-		{"menu to an extension", openTime, "13800138100", func(s *sim.CallSpec) {
+		{"menu to an extension", openTime, "13800138100", nil, func(s *sim.CallSpec) {
 			s.Press = []sim.Press{{After: 300 * time.Millisecond, Digits: "2"}}
 			s.Vars = map[string]string{"ipcc_trunk": "e1-span1"}
 		}, func(t *testing.T, w *world, leg string, rec *store.CallRecord) {
@@ -73,13 +74,13 @@ func TestCDRInbound(t *testing.T) {
 				t.Errorf("legs %s", got)
 			}
 		}},
-		{"abandoned in the IVR", openTime, "13800138101", func(s *sim.CallSpec) { s.HangupAfter = 600 * time.Millisecond },
+		{"abandoned in the IVR", openTime, "13800138101", nil, func(s *sim.CallSpec) { s.HangupAfter = 600 * time.Millisecond },
 			func(t *testing.T, w *world, leg string, rec *store.CallRecord) {
 				if rec.Disposition != "abandoned_ivr" || !strings.HasPrefix(path(rec), "main/welcome") || rec.IVRMS <= 0 || rec.TalkMS != 0 || rec.HangupBy != "remote" {
 					t.Errorf("record %+v (path %s)", rec, path(rec))
 				}
 			}},
-		{"blacklisted", openTime, "13900001234", nil, func(t *testing.T, w *world, leg string, rec *store.CallRecord) {
+		{"blacklisted", openTime, "13900001234", nil, nil, func(t *testing.T, w *world, leg string, rec *store.CallRecord) {
 			if rec.Disposition != "blacklisted" || path(rec) != "" || rec.HangupBy != "controller" {
 				t.Errorf("record %+v", rec)
 			}
@@ -87,7 +88,7 @@ func TestCDRInbound(t *testing.T) {
 				t.Errorf("legs %s", got)
 			}
 		}},
-		{"voicemail after hours", closed, "13800138102", func(s *sim.CallSpec) { s.Press = []sim.Press{{After: 1500 * time.Millisecond, Digits: "#"}} },
+		{"voicemail after hours", closed, "13800138102", nil, func(s *sim.CallSpec) { s.Press = []sim.Press{{After: 1500 * time.Millisecond, Digits: "#"}} },
 			func(t *testing.T, w *world, leg string, rec *store.CallRecord) {
 				msgs, err := w.st.ListVoicemail(context.Background(), tenant, "after-hours")
 				if err != nil || len(msgs) != 1 {
@@ -97,11 +98,32 @@ func TestCDRInbound(t *testing.T) {
 					t.Errorf("record %+v (path %s), message %+v", rec, path(rec), msgs[0])
 				}
 			}},
-		{"self-service with a survey", openTime, "13800138103", func(s *sim.CallSpec) {
+		{"self-service with a survey", openTime, "13800138103", nil, func(s *sim.CallSpec) {
 			s.Press = []sim.Press{{After: 300 * time.Millisecond, Digits: "3"}, {After: 2000 * time.Millisecond, Digits: "123456#"}, {After: 4000 * time.Millisecond, Digits: "2"}}
 		}, func(t *testing.T, w *world, leg string, rec *store.CallRecord) {
 			if rec.Disposition != "ivr_completed" || rec.SurveyScore == nil || *rec.SurveyScore != 2 || !strings.Contains(path(rec), "main/survey") {
 				t.Errorf("record %+v (path %s)", rec, path(rec))
+			}
+		}},
+		{"busy extension then a message", openTime, "13800138104", func(t *testing.T, w *world) {
+			if err := w.w.Sim.DefineEndpoint(sim.EndpointSpec{Number: "2001", Behavior: sim.BehaviorBusy, AnswerAfter: 50 * time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(s *sim.CallSpec) {
+			s.Press = []sim.Press{{After: 300 * time.Millisecond, Digits: "1"}}
+			s.HangupAfter = 2 * time.Second // while recording
+		}, func(t *testing.T, w *world, leg string, rec *store.CallRecord) {
+			// The busy dial is on the record; the message left after it wins
+			// the disposition.
+			if rec.Disposition != "voicemail" || rec.VoicemailID == "" || rec.Target != "voicemail:2001" || path(rec) != "main/welcome main/menu main/sales voicemail:2001/vm" {
+				t.Errorf("record %+v (path %s)", rec, path(rec))
+			}
+			if got := w.legRoles(rec.ID); got != "caller:13800138104:answered extension:2001" {
+				t.Errorf("legs %s", got)
+			}
+			legs, _ := w.st.ListCallLegs(context.Background(), tenant, rec.ID)
+			if len(legs) != 2 || legs[1].HangupCause != "USER_BUSY" {
+				t.Errorf("the busy leg: %+v", legs)
 			}
 		}},
 	}
@@ -110,6 +132,9 @@ func TestCDRInbound(t *testing.T) {
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					w := newWorld(t, f, tt.at, backend.URL)
+					if tt.setup != nil {
+						tt.setup(t, w)
+					}
 					spec := sim.CallSpec{Front: f, From: tt.ani, To: "4001"}
 					if tt.spec != nil {
 						tt.spec(&spec)

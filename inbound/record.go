@@ -3,6 +3,7 @@ package inbound
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -483,4 +484,19 @@ func (r *Record) Leave() {
 		r.saveLeg(id)
 	}
 	r.Save()
+}
+
+// DialDisposition names how a dialled extension, agent or number failed:
+// busy, no_answer or failed.
+func DialDisposition(err error) string {
+	var oe *controller.OriginateError
+	if errors.As(err, &oe) {
+		switch oe.Cause {
+		case controller.CauseUserBusy:
+			return "busy"
+		case controller.CauseNoAnswer, controller.CauseNoUserResponse, controller.CauseOriginatorCancel:
+			return "no_answer"
+		}
+	}
+	return "failed"
 }

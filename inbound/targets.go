@@ -197,7 +197,8 @@ func (h *Handler) voicemail(ctx context.Context, k *call, mailbox string) *dialp
 	case k.rec.Fields().VoicemailID != "" || res.Outcome.Recorded:
 		k.setDisposition("voicemail")
 	case res.Outcome.Kind == ivrflows.OutcomeCallerHangup:
-		// Hung up before the tone: nothing was left.
+		// Hung up before the tone: nothing was left (a busy or unanswered
+		// dial before it stays the disposition).
 		if d := k.disposition(); d == "" || strings.HasPrefix(d, "overflow_") {
 			k.setDisposition("abandoned_ivr")
 		}
@@ -305,7 +306,9 @@ func (h *Handler) dial(ctx context.Context, k *call, ep controller.Endpoint, t d
 	if err != nil {
 		var oe *controller.OriginateError
 		if errors.As(err, &oe) {
+			// Busy or no answer, unless the caller leaves a message.
 			k.c.Note("dial", fmt.Sprintf("%s did not answer: %s", targetString(t), oe.Cause))
+			k.setDisposition(DialDisposition(err))
 			return &dialplan.Target{Kind: dialplan.KindVoicemail, Ref: t.Ref}
 		}
 		if errors.Is(err, controller.ErrHungUp) {

@@ -1,4 +1,4 @@
-package dispatch
+package inbound
 
 import (
 	"errors"
@@ -22,7 +22,7 @@ func TestDialDisposition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := dialDisposition(tt.err); got != tt.want {
+			if got := DialDisposition(tt.err); got != tt.want {
 				t.Fatalf("got %q, want %q", got, tt.want)
 			}
 		})
