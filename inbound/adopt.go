@@ -227,6 +227,14 @@ func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 		return
 	}
 	k.c.Note("adopt", "the caller was not connected yet: back to "+rec.Target)
+	if t.Kind == dialplan.KindQueue && rec.QueueID != "" {
+		// The caller waited from the queue entry (the end of the IVR) until
+		// now, through the restart.
+		joined := rec.StartedAt.Add(time.Duration(rec.IVRMS) * time.Millisecond)
+		if waited := h.now().Sub(joined); waited > 0 {
+			k.rec.Update(func(r *store.CallRecord) { r.WaitMS += waited.Milliseconds() })
+		}
+	}
 	// The first controller may have left them on hold, which this one
 	// cannot see: take them off it, the target puts them back if it wants.
 	_ = k.c.Unhold(ctx)
