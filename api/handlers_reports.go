@@ -71,6 +71,18 @@ type (
 	}
 )
 
+// reportFiltersNotApplicable lists, per report, the filters it has no use
+// for (an abandoned call has no agent; traffic by hour is not per agent).
+var reportFiltersNotApplicable = map[string][]string{
+	"abandoned":         {"agent"},
+	"agents/operations": {"number"},
+	"hourly":            {"agent"},
+	"queues":            {"agent", "number"},
+	"agents/calls":      {"number"},
+	"agents/service":    {"queue", "number"},
+	"satisfaction":      {"number"},
+}
+
 const reportParams = " Query: from, to (date, local time or RFC 3339, in the tenant's time zone; to exclusive), queue, agent, number; format=csv (or Accept: text/csv) streams CSV."
 
 func (s *Server) addReportRoutes() {
@@ -81,8 +93,16 @@ func (s *Server) addReportRoutes() {
 			roles = rolesAgents
 			summary += "; agents see their own rows"
 		}
+		notApplicable := reportFiltersNotApplicable[path]
 		s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/reports/" + path, Summary: summary + "." + reportParams, Tag: "reports", Roles: roles, Response: resp,
 			Handler: func(c echo.Context) error {
+				// A filter the report cannot apply is refused rather than
+				// silently ignored, so nobody reads unfiltered figures as filtered.
+				for _, p := range notApplicable {
+					if c.QueryParam(p) != "" {
+						return errInvalid(p, "%s does not apply to the %s report", p, path)
+					}
+				}
 				q, asCSV, err := s.reportQuery(c, rep, agents)
 				if err != nil {
 					return err

@@ -189,6 +189,8 @@ func TestReportsAPI(t *testing.T) {
 				{"/api/v1/reports/calls?limit=-1", "limit"},
 				{"/api/v1/reports/calls?format=xml", "format"},
 				{"/api/v1/reports/agents/service?by=month", "by"},
+				{"/api/v1/reports/hourly?agent=agent2", "agent"},
+				{"/api/v1/reports/queues?number=138", "number"},
 			} {
 				r := e.do("GET", tc.path, nil, bearer(tok["a/admin"])...)
 				if code, field := r.errCode(t); r.Status != 400 || code != "invalid" || field != tc.field {
