@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +54,7 @@ func metricName(s string) string {
 			}
 		}
 	}
-	return string(out)
+	return strings.TrimSuffix(string(out), "_")
 }
 
 // TestGenerateAndRunBench checks the generator writes what it says and every
