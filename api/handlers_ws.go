@@ -166,7 +166,9 @@ func (s *Server) events(c echo.Context) error {
 				conn.Close(websocket.StatusGoingAway, "server stopping")
 				return nil
 			}
-			if ev.Tenant != tenant || (!all && ev.Agent != p.ID) {
+			// events_lost belongs to this socket's subscription, whatever
+			// tenant the missed events were of (it carries only a count).
+			if ev.Type != dispatch.EventLost && (ev.Tenant != tenant || (!all && ev.Agent != p.ID)) {
 				continue
 			}
 			if err := ss.write(ctx, ev); err != nil {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -70,7 +71,7 @@ type Dispatcher struct {
 
 	mu      sync.Mutex
 	waiting map[string]*waiter // tenant + "/" + call id
-	subs    map[int]chan Event
+	subs    map[int]*subscriber
 	nextSub int
 	flows   FlowRunner
 	dials   sync.WaitGroup // click-to-dial calls in progress
@@ -92,7 +93,7 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]chan Event{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{}}
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
 		if o.Store != nil {
@@ -139,22 +140,58 @@ func (d *Dispatcher) Reload(ctx context.Context, tenant string) error {
 }
 
 // Subscribe receives every event of every tenant (offers, answers, state
-// changes, ...) for agent desktops and wallboards; a slow subscriber loses
-// events rather than stall calls.
+// changes, ...) for agent desktops and wallboards. A slow subscriber loses
+// events rather than stall calls, and is told: the next event it can take
+// is preceded by one of type "events_lost" with the count, so a desktop
+// knows to re-read its state.
 func (d *Dispatcher) Subscribe(buf int) (<-chan Event, func()) {
-	ch := make(chan Event, buf)
+	sub := &subscriber{ch: make(chan Event, max(buf, 2))}
 	d.mu.Lock()
 	id := d.nextSub
 	d.nextSub++
-	d.subs[id] = ch
+	d.subs[id] = sub
 	d.mu.Unlock()
-	return ch, func() {
+	return sub.ch, func() {
 		d.mu.Lock()
 		if _, ok := d.subs[id]; ok {
 			delete(d.subs, id)
-			close(ch)
+			close(sub.ch)
 		}
 		d.mu.Unlock()
+	}
+}
+
+// subscriber is one Subscribe channel and how many events it missed since
+// it was last told.
+type subscriber struct {
+	ch   chan Event
+	lost int
+}
+
+// publish hands ev to every subscriber without blocking. Sent under the
+// lock: an unsubscribe closes its channel under the same lock.
+func (d *Dispatcher) publish(ev Event) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, sub := range d.subs {
+		if sub.lost > 0 {
+			notice := Event{Type: EventLost, Reason: strconv.Itoa(sub.lost) + " events dropped: the subscriber was too slow", At: ev.At}
+			select {
+			case sub.ch <- notice:
+				sub.lost = 0
+			default:
+				sub.lost++
+				continue
+			}
+		}
+		select {
+		case sub.ch <- ev:
+		default:
+			if sub.lost == 0 {
+				d.log.Warn("event subscriber too slow: dropping events", "tenant", ev.Tenant, "type", ev.Type)
+			}
+			sub.lost++
+		}
 	}
 }
 
@@ -252,16 +289,7 @@ func (d *Dispatcher) route(ef acd.Effect) {
 	w := d.waiting[tenant+"/"+call]
 	d.mu.Unlock()
 	if ev, ok := event(ef, w); ok {
-		// Sent under the lock: an unsubscribe closes its channel under the
-		// same lock, and these sends never block.
-		d.mu.Lock()
-		for _, ch := range d.subs {
-			select {
-			case ch <- ev:
-			default:
-			}
-		}
-		d.mu.Unlock()
+		d.publish(ev)
 	}
 	if call == "" {
 		if nc, ok := ef.(acd.NoAnswer); ok {

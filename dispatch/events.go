@@ -7,11 +7,17 @@ import (
 	"github.com/ipcc/ipcc/acd"
 )
 
+// EventLost tells a subscriber it missed events (see Subscribe).
+const EventLost = "events_lost"
+
 // Event is what agent desktops and wallboards are told, one JSON object per
 // happening. Agent is set for events about one agent (offered, answered,
 // state changes); Queue and Call for events about calls.
 type Event struct {
-	Type   string            `json:"type"` // offered, offer_cancelled, answered, announce, overflow, left, state, no_answer, break_queued, callback
+	// Type: offered, offer_cancelled, answered, announce, overflow, left,
+	// state, no_answer, break_queued, callback, queue_login, queue_logout,
+	// muted, unmuted, events_lost (this subscriber missed Reason's count).
+	Type   string            `json:"type"`
 	Tenant string            `json:"tenant"`
 	Agent  string            `json:"agent,omitempty"`
 	Call   string            `json:"call,omitempty"`
@@ -60,6 +66,12 @@ func event(ef acd.Effect, w *waiter) (Event, bool) {
 	case acd.BreakQueued:
 		ev = Event{Type: "break_queued", Tenant: e.Tenant, Agent: e.AgentID, Reason: e.Reason, At: e.At}
 		ev.Vars = map[string]string{"position": strconv.Itoa(e.Position)}
+	case acd.QueueLogin:
+		typ := "queue_logout"
+		if e.LoggedIn {
+			typ = "queue_login"
+		}
+		ev = Event{Type: typ, Tenant: e.Tenant, Agent: e.AgentID, Queue: e.QueueID, By: e.By, At: e.At}
 	case acd.CallbackRequested:
 		ev = Event{Type: "callback", Tenant: e.Tenant, Call: e.Callback.CallID, At: e.At}
 	default:

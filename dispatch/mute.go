@@ -24,19 +24,6 @@ func (cv *conversation) mute(ctx context.Context, on bool) error {
 		typ = EventMuted
 	}
 	w.c.Note("queue", "agent "+cv.e.AgentID+" "+typ)
-	w.d.notifyAgent(Event{Type: typ, Tenant: w.tenant, Agent: cv.e.AgentID, Call: cv.e.CallID, Queue: w.queue, At: w.d.opt.Clock.Now()})
+	w.d.publish(Event{Type: typ, Tenant: w.tenant, Agent: cv.e.AgentID, Call: cv.e.CallID, Queue: w.queue, At: w.d.opt.Clock.Now()})
 	return nil
-}
-
-// notifyAgent hands an event to every subscriber (agent desktops filter
-// their own), like the engine's effects; it never blocks.
-func (d *Dispatcher) notifyAgent(ev Event) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, ch := range d.subs {
-		select {
-		case ch <- ev:
-		default:
-		}
-	}
 }

@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,5 +64,53 @@ func TestTransferToMissingTargetLosesNothing(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if !w.sw.Sim.Hears(caller, bob) || !w.sw.Sim.Hears(bob, caller) {
 		t.Fatal("the refused transfer disturbed the call")
+	}
+}
+
+// A subscriber that does not read loses events but is told how many before
+// the next one it takes; per-queue logins reach subscribers as events.
+func TestSlowSubscriberIsToldOfLostEvents(t *testing.T) {
+	w := newWorld(t, sim.FrontFreeSWITCH)
+	ctx := context.Background()
+	ch, cancel := w.disp.Subscribe(2)
+	defer cancel()
+	if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "ann", Device: "2001"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ { // state events the full channel cannot take
+		if _, err := w.eng.NotReady(ctx, "ann", "break"); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.eng.Ready(ctx, "ann"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Published so far: ann's login and ten state changes. Give the effect
+	// pump time to try them all against the full channel, take the two that
+	// fitted, then cause one more event: the notice comes first, with 9.
+	time.Sleep(300 * time.Millisecond)
+	next := func() dispatch.Event {
+		t.Helper()
+		select {
+		case ev := <-ch:
+			return ev
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event")
+		}
+		return dispatch.Event{}
+	}
+	for i := 0; i < 2; i++ {
+		if ev := next(); ev.Type != "state" {
+			t.Fatalf("event %d: %+v", i, ev)
+		}
+	}
+	if err := w.eng.QueueLogout(ctx, "ann", "support"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(); ev.Type != dispatch.EventLost || !strings.HasPrefix(ev.Reason, "9 events dropped") {
+		t.Fatalf("want an events_lost notice of 9 first, got %+v", ev)
+	}
+	if ev := next(); ev.Type != "queue_logout" || ev.Agent != "ann" || ev.Queue != "support" {
+		t.Fatalf("want ann's queue_logout of support, got %+v", ev)
 	}
 }
