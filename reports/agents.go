@@ -40,7 +40,8 @@ func (r *AgentCallsRow) CSV() []string {
 }
 
 // AgentCalls computes every agent's call statistics over the calls that
-// started in the range. A queue filter narrows the inbound figures only
+// started in the range. Calls an agent made are the outbound and the
+// internal ones (click-to-dial to a number or to a colleague's extension). A queue filter narrows the inbound figures only
 // (outbound calls belong to no queue).
 func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, error) {
 	byAgent := map[string]*AgentCallsRow{}
@@ -73,9 +74,9 @@ func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, err
 	sql := `SELECT c.agent_id,
  SUM(CASE WHEN c.direction = 'inbound' AND c.disposition = 'answered' THEN 1 ELSE 0 END),
  SUM(CASE WHEN c.direction = 'inbound' AND c.disposition = 'answered' THEN c.talk_ms ELSE 0 END),
- SUM(CASE WHEN c.direction = 'outbound' THEN 1 ELSE 0 END),
- SUM(CASE WHEN c.direction = 'outbound' AND c.answered_at IS NOT NULL THEN 1 ELSE 0 END),
- SUM(CASE WHEN c.direction = 'outbound' THEN ` + outTalk + ` ELSE 0 END),
+ SUM(CASE WHEN c.direction <> 'inbound' THEN 1 ELSE 0 END),
+ SUM(CASE WHEN c.direction <> 'inbound' AND c.answered_at IS NOT NULL THEN 1 ELSE 0 END),
+ SUM(CASE WHEN c.direction <> 'inbound' THEN ` + outTalk + ` ELSE 0 END),
  SUM(CASE WHEN ` + unlisted + ` THEN 1 ELSE 0 END)
  FROM calls c` + w.String() + ` GROUP BY c.agent_id`
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(sql), w.args...)

@@ -75,9 +75,11 @@ func seed(t *testing.T, st *store.Store) {
 		// not filled: 120 s from the timestamps).
 		{ID: "c6", Direction: "outbound", ANI: "8001", DNIS: "02155550000", StartedAt: sh("2026-11-02 11:00:00"), AnsweredAt: tp(sh("2026-11-02 11:00:10")),
 			EndedAt: tp(sh("2026-11-02 11:02:10")), Disposition: "answered", AgentID: "a1"},
-		// c7 11-02 11:30 a1 dials out, nobody answers.
-		{ID: "c7", Direction: "outbound", ANI: "8001", DNIS: "02155550001", StartedAt: sh("2026-11-02 11:30:00"), EndedAt: tp(sh("2026-11-02 11:30:45")),
-			Disposition: "no_answer", AgentID: "a1"},
+		// c7 11-02 11:30 a1 dials a colleague's phone (direction internal,
+		// as the recorder writes a click-to-dial to an extension), busy:
+		// still a call a1 made.
+		{ID: "c7", Direction: "internal", ANI: "8001", DNIS: "02155550001", StartedAt: sh("2026-11-02 11:30:00"), EndedAt: tp(sh("2026-11-02 11:30:45")),
+			Disposition: "busy", AgentID: "a1"},
 		// c10 11-02 14:00 q2 answered by a2 after 21 s (3 s ringing), talk 30 s.
 		{ID: "c10", ANI: "13800000010", DNIS: "4002", StartedAt: sh("2026-11-02 14:00:00"), AnsweredAt: tp(sh("2026-11-02 14:00:00")), EndedAt: tp(sh("2026-11-02 14:00:51")),
 			Disposition: "answered", QueueID: "q2", AgentID: "a2", WaitMS: 21000, RingMS: 3000, TalkMS: 30000, AgentsOffered: `["a2"]`},
