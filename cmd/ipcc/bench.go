@@ -63,8 +63,9 @@ down with --calls, --rate, --esl-events for a quick run. Run it on a quiet machi
 					switchbench.WriteSection(out, s)
 				}
 			}
+			gc := tuneGC() // as serve runs
 			if !asJSON {
-				fmt.Fprintln(out, "ipcc bench switch —", switchbench.MixDescription())
+				fmt.Fprintln(out, "ipcc bench switch —", switchbench.MixDescription()+"; "+gc)
 			}
 			r, err := switchbench.Run(cmd.Context(), o, progress)
 			if err != nil {
@@ -117,6 +118,7 @@ func newBenchESLReplayCmd(g *globals) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneGC()
 			return switchbench.ReplayMain(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout())
 		},
 	}

@@ -91,7 +91,7 @@ func newAuth(ctx context.Context, cfg *config.Config, st *store.Store) (*auth.Se
 func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) error {
 	log := g.logger(cfg)
 	dialect, _, _ := store.ParseURL(cfg.Database.URL)
-	log.Info("ipcc starting", "version", version, "config", cfg.File, "database", string(dialect))
+	log.Info("ipcc starting", "version", version, "config", cfg.File, "database", string(dialect), "gc", tuneGC())
 	st, applied, err := openStore(ctx, cfg, cfg.Database.AutoMigrate)
 	if err != nil {
 		return err

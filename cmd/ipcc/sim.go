@@ -33,6 +33,7 @@ digits, hang up, inspect what a call heard) is served under /sim/v1 on --control
 				log = slog.New(slog.NewTextHandler(g.stderr, nil))
 			}
 			o.Logger = log
+			log.Info("gc", "setting", tuneGC())
 			return runSim(cmd.Context(), o, control, log, g)
 		},
 	}
