@@ -102,9 +102,9 @@ func (r *callRecorder) RemoteAnswerSupport(ctx context.Context, tenant, agentID 
 	return true, "", nil
 }
 
-func (r *callRecorder) ClickToDial(ctx context.Context, tenant, agentID, number string) (string, error) {
+func (r *callRecorder) ClickToDial(ctx context.Context, tenant, agentID, number, parent string) (string, error) {
 	r.mu.Lock()
-	r.got = append(r.got, tenant+" "+agentID+" dial "+number)
+	r.got = append(r.got, strings.TrimSpace(tenant+" "+agentID+" dial "+number+" "+parent))
 	r.mu.Unlock()
 	return "dial-1", nil
 }

@@ -22,6 +22,12 @@ func TestWebSocketAgentCommands(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		agentID := e.ids["a/agent"]
+		for _, rec := range []store.CallRecord{{TenantID: "a", ID: "a-call", ANI: "13800000001", StartedAt: envT0, Disposition: "abandoned_queue"},
+			{TenantID: "b", ID: "b-call", ANI: "13800000002", StartedAt: envT0, Disposition: "abandoned_queue"}} {
+			if err := s.SaveCall(context.Background(), &rec); err != nil {
+				t.Fatal(err)
+			}
+		}
 		c := e.dial(e.tok["a/agent"])
 		cmds, _ := c.hello["commands"].([]any)
 		for _, want := range []string{"login", "logout", "ready", "not-ready", "queue-login", "queue-logout", "hangup", "hold", "unhold",
@@ -69,6 +75,8 @@ func TestWebSocketAgentCommands(t *testing.T) {
 			{"missing queue", "queue-logout", nil, "invalid", "queue"},
 			{"bad transfer kind", "transfer", map[string]any{"kind": "fax", "target": "1"}, "invalid", "kind"},
 			{"bad number", "dial", map[string]any{"number": "call me"}, "invalid", "number"},
+			{"call-back of no call", "dial", map[string]any{"number": "13800000000", "parent": "nope"}, "invalid", "parent"},
+			{"call-back of another tenant's call", "dial", map[string]any{"number": "13800000000", "parent": "b-call"}, "invalid", "parent"},
 			{"queue of another tenant", "queue-login", map[string]any{"queue": "b-only"}, "not_found", ""},
 			{"queue not the agent's", "queue-login", map[string]any{"queue": "other"}, "not_found", ""},
 			{"no call to hold", "hold", nil, "no_call", ""},
@@ -141,8 +149,10 @@ func TestWebSocketAgentCommands(t *testing.T) {
 		if r := c.ok("c11", "dial", map[string]any{"number": "13800000000"}); r.Result["call"] != "dial-1" {
 			t.Fatalf("dial %+v", r.Result)
 		}
+		// A call-back names the abandoned call it follows up.
+		c.ok("c12", "dial", map[string]any{"number": "13800000001", "parent": "a-call"})
 		want := []string{"a " + agentID + " answer", "a " + agentID + " mute", "a " + agentID + " hold", "a " + agentID + " transfer queue:support", "a " + agentID + " consult extension:1002",
-			"a " + agentID + " record-pause", "a " + agentID + " dial 13800000000"}
+			"a " + agentID + " record-pause", "a " + agentID + " dial 13800000000", "a " + agentID + " dial 13800000001 a-call"}
 		if got := e.calls.take(); !slices.Equal(got, want) {
 			t.Fatalf("call control got %v, want %v", got, want)
 		}
@@ -170,7 +180,7 @@ func TestWebSocketAgentCommands(t *testing.T) {
 		for action, n := range map[string]int{
 			"POST /api/v1/agent/login": 2, "POST /api/v1/agent/queues/:queue/login": 4, "POST /api/v1/agent/queues/:queue/logout": 2,
 			"POST /api/v1/agent/not-ready": 3, "POST /api/v1/agent/ready": 2, "POST /api/v1/agent/call/hold": 2,
-			"POST /api/v1/agent/call/transfer": 2, "POST /api/v1/supervisor/agents/:id/force": 1, "POST /api/v1/agent/dial": 2,
+			"POST /api/v1/agent/call/transfer": 2, "POST /api/v1/supervisor/agents/:id/force": 1, "POST /api/v1/agent/dial": 5,
 		} {
 			if len(byAction[action]) != n {
 				t.Errorf("%d audit rows for %s, want %d", len(byAction[action]), action, n)

@@ -41,7 +41,7 @@ func (m *mediaDouble) Control(ctx context.Context, tenant, agentID, op string, t
 	return m.record(tenant, agentID, op)
 }
 
-func (m *mediaDouble) ClickToDial(ctx context.Context, tenant, agentID, number string) (string, error) {
+func (m *mediaDouble) ClickToDial(ctx context.Context, tenant, agentID, number, parent string) (string, error) {
 	return "", m.record(tenant, agentID, "dial")
 }
 

@@ -8,13 +8,14 @@ import (
 
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/dispatch"
+	"github.com/ipcc/ipcc/store"
 )
 
 // AgentCalls acts on the call an agent is connected to, and places agents'
 // own calls.
 type AgentCalls interface {
 	Control(ctx context.Context, tenant, agentID, op string, target *dialplan.Target) error
-	ClickToDial(ctx context.Context, tenant, agentID, number string) (string, error)
+	ClickToDial(ctx context.Context, tenant, agentID, number, parent string) (string, error)
 }
 
 type flowRequest struct {
@@ -23,6 +24,9 @@ type flowRequest struct {
 
 type dialRequest struct {
 	Number string `json:"number"`
+	// Parent is the call this one follows up (the abandoned call of a
+	// call-back, as the abandoned-calls report's dial_back gives it).
+	Parent string `json:"parent,omitempty"`
 }
 
 type transferRequest struct {
@@ -136,7 +140,20 @@ func agentDial(ctx context.Context, x *opCall, req *dialRequest) (any, error) {
 	if x.s.opt.AgentCalls == nil {
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "call control is not running in this controller"}
 	}
-	call, err := x.s.opt.AgentCalls.ClickToDial(ctx, x.tenant, x.p.ID, dialplan.Clean(num))
+	parent := strings.TrimSpace(req.Parent)
+	if parent != "" {
+		x.detail["parent"] = parent
+		if len(parent) > 128 {
+			return nil, errInvalid("parent", "parent is not a call id")
+		}
+		if _, err := x.s.opt.Store.GetCall(ctx, x.tenant, parent); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, errInvalid("parent", "no call %q in this tenant", parent)
+			}
+			return nil, err
+		}
+	}
+	call, err := x.s.opt.AgentCalls.ClickToDial(ctx, x.tenant, x.p.ID, dialplan.Clean(num), parent)
 	if err != nil {
 		if ae := acdError(err); ae != err {
 			return nil, ae

@@ -109,7 +109,7 @@ func TestReportsAPI(t *testing.T) {
 				t.Fatalf("%d %s", r.Status, r.Body)
 			}
 			db := body.Rows[0].DialBack
-			if db.Method != "POST" || db.Path != "/api/v1/agent/dial" || db.Body["number"] != "13911112222" {
+			if db.Method != "POST" || db.Path != "/api/v1/agent/dial" || db.Body["number"] != "13911112222" || db.Body["parent"] != "k2" {
 				t.Fatalf("dial_back %+v", db)
 			}
 			// The path it names is a route of this API.

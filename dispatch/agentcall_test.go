@@ -208,13 +208,13 @@ func TestScenarioClickToDial(t *testing.T) {
 			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "3005", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005"); err == nil {
+			if _, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005", ""); err == nil {
 				t.Fatal("dialing without being logged in succeeded")
 			}
 			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
 				t.Fatal(err)
 			}
-			id, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005")
+			id, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005", "")
 			if err != nil {
 				t.Fatal(err)
 			}

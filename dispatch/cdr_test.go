@@ -268,7 +268,8 @@ func TestCDRClickToDialOutbound(t *testing.T) {
 				if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
 					t.Fatal(err)
 				}
-				id, err := w.disp.ClickToDial(ctx, tenant, "bob", "13900001111")
+				// A call-back: it names the call it follows up.
+				id, err := w.disp.ClickToDial(ctx, tenant, "bob", "13900001111", "abandoned-7")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -318,7 +319,7 @@ func TestCDRClickToDialOutbound(t *testing.T) {
 					rec, err = w.st.GetCall(ctx, tenant, id)
 					return err == nil && rec.EndedAt != nil
 				})
-				if rec.Direction != "outbound" || rec.Disposition != "answered" || rec.Trunk != "gw-out" || rec.AgentID != "bob" || rec.DNIS != "13900001111" || rec.TalkMS <= 0 || rec.AnsweredAt == nil {
+				if rec.Direction != "outbound" || rec.Disposition != "answered" || rec.Trunk != "gw-out" || rec.AgentID != "bob" || rec.DNIS != "13900001111" || rec.TalkMS <= 0 || rec.AnsweredAt == nil || rec.ParentID != "abandoned-7" {
 					t.Errorf("record %+v", rec)
 				}
 				if mode == dispatch.RecordOnDemand && rec.HoldMS < 250 {
@@ -508,7 +509,7 @@ func TestCDRClickToDialSurvivesRestart(t *testing.T) {
 			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
 				t.Fatal(err)
 			}
-			id, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005")
+			id, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005", "")
 			if err != nil {
 				t.Fatal(err)
 			}

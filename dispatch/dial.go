@@ -22,9 +22,11 @@ type Dialer interface {
 // ClickToDial rings the agent's own device and, when they answer, calls
 // number and connects them. While the call lasts the agent is not ready
 // ("outbound-call") so no queue call is offered to them; afterwards they are
-// ready again. The call is recorded as an outbound call. It returns the
-// call id once the agent answered.
-func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number string) (string, error) {
+// ready again. The call is recorded as an outbound call (internal when the
+// number is an extension); parent, when set, is the call this one follows
+// up (a call-back to an abandoned caller) and becomes its parent_id. It
+// returns the call id once the agent answered.
+func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, parent string) (string, error) {
 	d.mu.Lock()
 	dialer, sw := d.opt.Dialer, d.opt.DialSwitch
 	d.mu.Unlock()
@@ -82,7 +84,7 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number st
 		direction, trunk = "outbound", target.Trunk
 	}
 	rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
-		Direction: direction, ANI: a.Device, DNIS: number, StartedAt: d.opt.Clock.Now(), AgentID: agentID, Target: "number:" + number, Trunk: trunk})
+		Direction: direction, ANI: a.Device, DNIS: number, StartedAt: d.opt.Clock.Now(), AgentID: agentID, Target: "number:" + number, Trunk: trunk, ParentID: parent})
 	rec.Leg(call.Leg(), inbound.RoleAgent, a.Device, agentID)
 	rec.Save()
 	// The agent's controls reach the call from now on: refused until the

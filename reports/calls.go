@@ -242,7 +242,7 @@ func (s *Service) Abandoned(ctx context.Context, q Query, emit func(*AbandonedRo
 		r := &AbandonedRow{ID: c.ID, StartedAt: c.StartedAt.In(q.Loc), Caller: c.ANI, DNIS: c.DNIS, Queue: c.QueueID, Disposition: c.Disposition,
 			IVRMS: c.IVRMS, WaitedMS: c.WaitMS}
 		if c.ANI != "" && c.ANI != "anonymous" {
-			r.DialBack = &DialBack{Method: "POST", Path: "/api/v1/agent/dial", Body: map[string]string{"number": c.ANI}}
+			r.DialBack = &DialBack{Method: "POST", Path: "/api/v1/agent/dial", Body: map[string]string{"number": c.ANI, "parent": c.ID}}
 		}
 		return emit(r)
 	})

@@ -398,7 +398,7 @@ func TestReports(t *testing.T) {
 			if len(rows) != 2 || rows[0].ID != "c4" || rows[1].ID != "c2" || rows[1].WaitedMS != 30000 || rows[1].Queue != "q1" {
 				t.Fatalf("got %+v", rows)
 			}
-			want := &DialBack{Method: "POST", Path: "/api/v1/agent/dial", Body: map[string]string{"number": "13900000004"}}
+			want := &DialBack{Method: "POST", Path: "/api/v1/agent/dial", Body: map[string]string{"number": "13900000004", "parent": "c4"}}
 			if !reflect.DeepEqual(rows[0].DialBack, want) {
 				t.Fatalf("dial back %+v", rows[0].DialBack)
 			}
