@@ -3,8 +3,29 @@ package acd
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
+
+// MaxWorkNumber is the longest work number (工号) an agent may have.
+const MaxWorkNumber = 16
+
+// CleanWorkNumber checks an agent's work number (工号) wherever one is set:
+// trimmed, at most MaxWorkNumber ASCII letters and digits, because it is
+// spoken to callers ("X号话务员为您服务"). Empty is allowed (the agent id is
+// announced instead). The error is a *FieldError naming work_number.
+func CleanWorkNumber(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > MaxWorkNumber {
+		return "", fieldErr("work_number", "at most %d letters and digits (it is spoken to callers), got %d characters", MaxWorkNumber, len(s))
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return "", fieldErr("work_number", "only letters and digits (it is spoken to callers): %q", s)
+		}
+	}
+	return s, nil
+}
 
 // LoginRequest logs an agent in on a device.
 type LoginRequest struct {
@@ -52,6 +73,10 @@ func (c *core) login(r LoginRequest) error {
 	if r.AgentID == "" {
 		return fmt.Errorf("acd: login: empty agent id")
 	}
+	wn, err := CleanWorkNumber(r.WorkNumber)
+	if err != nil {
+		return fmt.Errorf("acd: login agent %s: %w", r.AgentID, err)
+	}
 	a := c.agent(r.AgentID, true)
 	if a.st.State != LoggedOut {
 		return fmt.Errorf("acd: login agent %s: already logged in: %w", r.AgentID, ErrBadState)
@@ -59,7 +84,7 @@ func (c *core) login(r LoginRequest) error {
 	if err := c.chooseQueues(a, r.Queues); err != nil {
 		return err
 	}
-	a.device, a.workNumber = r.Device, r.WorkNumber
+	a.device, a.workNumber = r.Device, wn
 	if _, err := c.transition(a, Input{Kind: InLogin}, "", "", ""); err != nil {
 		return fmt.Errorf("acd: login agent %s: %w", r.AgentID, err)
 	}

@@ -185,3 +185,45 @@ func TestRealClockTimers(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanWorkNumber(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+		bad            bool
+	}{
+		{name: "digits", in: "8001", want: "8001"},
+		{name: "letters and digits", in: "A12b", want: "A12b"},
+		{name: "trimmed", in: "  8001\t", want: "8001"},
+		{name: "empty means the agent id", in: "", want: ""},
+		{name: "sixteen is the most", in: "1234567890123456", want: "1234567890123456"},
+		{name: "seventeen is too many", in: "12345678901234567", bad: true},
+		{name: "space inside", in: "80 01", bad: true},
+		{name: "punctuation", in: "80-01", bad: true},
+		{name: "not ASCII", in: "八号", bad: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := CleanWorkNumber(tc.in)
+			var fe *FieldError
+			switch {
+			case tc.bad && (!errors.As(err, &fe) || fe.Field != "work_number"):
+				t.Fatalf("%q: err %v, want a work_number field error", tc.in, err)
+			case !tc.bad && (err != nil || got != tc.want):
+				t.Fatalf("%q: %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoginChecksWorkNumber(t *testing.T) {
+	h := newHarness(t, Options{})
+	var fe *FieldError
+	if err := h.e.Login(h.ctx, LoginRequest{AgentID: "a", Device: "1001", WorkNumber: "8001; DROP"}); !errors.As(err, &fe) || fe.Field != "work_number" {
+		t.Fatalf("bad work number: %v", err)
+	}
+	if err := h.e.Login(h.ctx, LoginRequest{AgentID: "a", Device: "1001", WorkNumber: " 8001 "}); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := h.e.Agent(h.ctx, "a"); err != nil || a.WorkNumber != "8001" {
+		t.Fatalf("work number %q, %v", a.WorkNumber, err)
+	}
+}

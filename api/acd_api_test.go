@@ -164,6 +164,10 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 			{"no device", map[string]any{"queues": []string{"sales"}}, "device"},
 			{"not-ready reason too long", map[string]any{"device": "1001", "not_ready": strings.Repeat("x", 41)}, "not_ready"},
 			{"blank not-ready reason", map[string]any{"device": "1001", "not_ready": "   "}, "not_ready"},
+			{"work number too long", map[string]any{"device": "1001", "work_number": strings.Repeat("8", 17)}, "work_number"},
+			{"work number with a space inside", map[string]any{"device": "1001", "work_number": "80 01"}, "work_number"},
+			{"work number with punctuation", map[string]any{"device": "1001", "work_number": "8001;"}, "work_number"},
+			{"work number not ASCII", map[string]any{"device": "1001", "work_number": "八号"}, "work_number"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r := e.do("POST", "/api/v1/agent/login", tc.body, agent...)
@@ -179,9 +183,12 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 			t.Fatalf("state after bad logins: %d %s", r.Status, r.Body)
 		}
 
-		r := e.do("POST", "/api/v1/agent/login", map[string]any{"device": "1001", "queues": []string{"sales"}}, agent...)
+		r := e.do("POST", "/api/v1/agent/login", map[string]any{"device": "1001", "queues": []string{"sales"}, "work_number": " A8001 "}, agent...)
 		if r.Status != 200 {
 			t.Fatalf("login: %d %s", r.Status, r.Body)
+		}
+		if !strings.Contains(string(r.Body), `"work_number":"A8001"`) {
+			t.Fatalf("work number not trimmed: %s", r.Body)
 		}
 		if got := queueLogins(t, r); !got["sales"] || got["support"] {
 			t.Fatalf("after login %v: %s", got, r.Body)
@@ -270,7 +277,7 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 				t.Fatalf("force audit row %+v", a)
 			}
 		}
-		if actions["POST /api/v1/agent/queues/:queue/login"] != 3 || actions["POST /api/v1/agent/queues/:queue/logout"] != 2 || actions["POST /api/v1/agent/login"] != 10 {
+		if actions["POST /api/v1/agent/queues/:queue/login"] != 3 || actions["POST /api/v1/agent/queues/:queue/logout"] != 2 || actions["POST /api/v1/agent/login"] != 14 {
 			t.Fatalf("audit actions %v", actions)
 		}
 	})

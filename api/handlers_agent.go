@@ -23,7 +23,9 @@ type ACD interface {
 type agentLoginRequest struct {
 	// Device is what rings for this agent: an extension ("1001"), "tel:<mobile>"
 	// (转手机, through the default trunk) or "raw:<dial string>".
-	Device     string `json:"device"`
+	Device string `json:"device"`
+	// WorkNumber is the ID announced to callers (工号): at most 16 letters
+	// and digits; the agent id when left out.
 	WorkNumber string `json:"work_number,omitempty"`
 	NotReady   string `json:"not_ready,omitempty"`
 	// Queues, when given, are the only ones of the agent's queues it logs in
@@ -160,6 +162,11 @@ func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, er
 	if req.Device == "" || len(req.Device) > 200 {
 		return nil, errInvalid("device", "device is required: an extension such as 1001, tel:<number> or raw:<dial string>")
 	}
+	wn, err := acd.CleanWorkNumber(req.WorkNumber)
+	if err != nil {
+		return nil, acdError(err)
+	}
+	req.WorkNumber = wn
 	if x.p.Kind != "user" {
 		return nil, errInvalid("", "only a user can log in as an agent")
 	}
@@ -188,6 +195,9 @@ func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, er
 	x.detail = map[string]any{"device": req.Device, "not_ready": req.NotReady}
 	if req.Queues != nil {
 		x.detail["queues"] = req.Queues
+	}
+	if req.WorkNumber != "" {
+		x.detail["work_number"] = req.WorkNumber
 	}
 	e, err := x.engine(ctx)
 	if err != nil {
