@@ -116,7 +116,13 @@ func TestAgentMuteAndAnswerRoutes(t *testing.T) {
 		{"unmute of a leg the switch no longer has", "/api/v1/agent/call/unmute", fmt.Errorf("mute agent: %w", controller.ErrNoSuchLeg), 409, "no_call", "a unmute"},
 		{"answer from the desktop", "/api/v1/agent/call/answer", nil, 204, "", "a answer"},
 		{"answer with nothing ringing", "/api/v1/agent/call/answer", dispatch.ErrNoOffer, 409, "no_offer", "a answer"},
-		{"answer when the caller left meanwhile", "/api/v1/agent/call/answer", fmt.Errorf("answer: %w", controller.ErrHungUp), 409, "no_offer", "a answer"},
+		{"answer when the caller left meanwhile: the call no longer exists", "/api/v1/agent/call/answer", fmt.Errorf("answer: %w", controller.ErrHungUp), 409, "no_call", "a answer"},
+		// Every operation on the call maps its errors alike.
+		{"hold without a call", "/api/v1/agent/call/hold", dispatch.ErrNoCall, 409, "no_call", "a hold"},
+		{"hold of a leg that hung up", "/api/v1/agent/call/hold", fmt.Errorf("hold: %w", controller.ErrHungUp), 409, "no_call", "a hold"},
+		{"hang up a leg the switch no longer has", "/api/v1/agent/call/hangup", fmt.Errorf("hangup: %w", controller.ErrNoSuchLeg), 409, "no_call", "a hangup"},
+		{"recording refused in the call's state", "/api/v1/agent/call/record/start", fmt.Errorf("already recording"), 409, "conflict", "a record-start"},
+		{"three-way the switch cannot do", "/api/v1/agent/call/three-way", fmt.Errorf("three-way: %w", controller.ErrNotSupported), 501, "not_supported", "a three-way"},
 		{"answer on Asterisk or a mobile", "/api/v1/agent/call/answer", fmt.Errorf("dispatch: answer: %w", controller.ErrNotSupported), 501, "not_supported", "a answer"},
 	}
 	for _, tt := range tests {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/ipcc/ipcc/dialplan"
-	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -81,25 +80,9 @@ func agentCall(ctx context.Context, x *opCall, ctrl string, target *dialplan.Tar
 		x.detail["kind"], x.detail["target"] = string(target.Kind), target.Ref
 	}
 	if x.s.opt.AgentCalls == nil {
-		return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "call control is not running in this controller"}
+		return errNoCallControl
 	}
-	err := x.s.opt.AgentCalls.Control(ctx, x.tenant, x.p.ID, ctrl, target)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, dispatch.ErrNoCall):
-		return &Error{Status: http.StatusConflict, Code: "no_call", Message: "you are not connected to a call"}
-	case errors.Is(err, dispatch.ErrBadTarget):
-		return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: err.Error(), Field: "target"}
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	}
-	if ae := acdError(err); ae != err {
-		return ae
-	}
-	// What remains are refusals in the call's current state (no consultation
-	// to complete, already recording, a switch that refused).
-	return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
+	return agentCallError(x.s.opt.AgentCalls.Control(ctx, x.tenant, x.p.ID, ctrl, target))
 }
 
 func agentTransfer(ctx context.Context, x *opCall, req *transferRequest) (any, error) {

@@ -77,18 +77,19 @@ func (s *Server) agentMute(ctx context.Context, tenant, agent string, on bool) e
 	if on {
 		op = "mute"
 	}
-	return agentMediaError(s.opt.AgentCalls.Control(ctx, tenant, agent, op, nil), false)
+	return agentCallError(s.opt.AgentCalls.Control(ctx, tenant, agent, op, nil))
 }
 
 // agentAnswer answers, from the desktop, the call ringing the agent's
-// phone. Errors are API errors: 409 no_offer when nothing rings, 501
-// not_supported where the switch or the device cannot answer remotely.
+// phone. Errors are API errors (agentCallError): 409 no_offer when nothing
+// rings, 501 not_supported where the switch or the device cannot answer
+// remotely.
 func (s *Server) agentAnswer(ctx context.Context, tenant, agent string) error {
 	am, ok := s.opt.AgentCalls.(AgentMedia)
 	if !ok {
 		return errNoCallControl
 	}
-	return agentMediaError(am.AnswerOffer(ctx, tenant, agent), true)
+	return agentCallError(am.AnswerOffer(ctx, tenant, agent))
 }
 
 // agentMediaCaps says what the agent's desktop can do with their phone.
@@ -99,23 +100,34 @@ func (s *Server) agentMediaCaps(ctx context.Context, tenant, agent string) (agen
 	}
 	yes, why, err := am.RemoteAnswerSupport(ctx, tenant, agent)
 	if err != nil {
-		return agentMediaCapabilities{}, agentMediaError(err, true)
+		return agentMediaCapabilities{}, agentCallError(err)
 	}
 	return agentMediaCapabilities{Mute: true, Answer: yes, AnswerUnsupported: why}, nil
 }
 
-// agentMediaError maps call-control errors to the API's shape. A leg that
-// is gone means nothing rings any more for an answer (ringing) and no call
-// is connected any more for a mute.
-func agentMediaError(err error, ringing bool) error {
-	gone := errors.Is(err, controller.ErrHungUp) || errors.Is(err, controller.ErrNoSuchLeg)
+// agentCallError maps the errors of every operation on the agent's call
+// (hold, transfer, recording, mute, answer from the desktop, ...) to the
+// API's shape, one mapping for REST and the WebSocket:
+//
+//   - no connected call, or a call or leg that no longer exists (hung up,
+//     unknown to the switch): 409 no_call, "you have no connected call";
+//   - answer with nothing ringing: 409 no_offer (a ringing leg that went
+//     away while answering is a call that no longer exists: no_call);
+//   - a bad transfer or consultation target: 400 invalid naming target;
+//   - what the switch or the device cannot do: 501 not_supported;
+//   - ACD errors as everywhere; any other refusal in the call's current
+//     state (no consultation to complete, already recording, a switch that
+//     refused): 409 conflict.
+func agentCallError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, dispatch.ErrNoCall), gone && !ringing:
-		return &Error{Status: http.StatusConflict, Code: "no_call", Message: "you are not connected to a call"}
-	case errors.Is(err, dispatch.ErrNoOffer), gone:
+	case errors.Is(err, dispatch.ErrNoCall), errors.Is(err, controller.ErrHungUp), errors.Is(err, controller.ErrNoSuchLeg):
+		return errNoCall
+	case errors.Is(err, dispatch.ErrNoOffer):
 		return &Error{Status: http.StatusConflict, Code: "no_offer", Message: "no call is ringing your phone"}
+	case errors.Is(err, dispatch.ErrBadTarget):
+		return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: err.Error(), Field: "target"}
 	case errors.Is(err, controller.ErrNotSupported):
 		return &Error{Status: http.StatusNotImplemented, Code: "not_supported", Message: err.Error()}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -124,6 +136,7 @@ func agentMediaError(err error, ringing bool) error {
 	if ae := acdError(err); ae != err {
 		return ae
 	}
-	// A switch that refused the command in the call's current state.
 	return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
 }
+
+var errNoCall = &Error{Status: http.StatusConflict, Code: "no_call", Message: "you have no connected call"}
