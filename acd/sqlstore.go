@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/ipcc/ipcc/store"
@@ -13,6 +14,15 @@ import (
 // migration 0004; per-queue logins of 0011).
 type SQLStore struct {
 	S *store.Store
+	// Log reports rows that cannot be read in full (slog.Default when nil).
+	Log *slog.Logger
+}
+
+func (s SQLStore) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
 }
 
 var _ Store = SQLStore{}
@@ -80,7 +90,11 @@ func (s SQLStore) LoadState(ctx context.Context, tenant string) ([]AgentRecord, 
 		}
 		if r.QueuesOff != "" {
 			if err := json.Unmarshal([]byte(r.QueuesOff), &a.QueuesOff); err != nil {
-				return nil, nil, fmt.Errorf("acd: decode queues_off of agent %s: %w", r.AgentID, err)
+				// One bad row must not lose the tenant's other agents: this
+				// one keeps its state, logged in to all its queues.
+				s.log().Error("acd: agent state: queues_off is not a JSON list of queue ids; the agent is taken as logged in to all its queues",
+					"tenant", tenant, "agent", r.AgentID, "queues_off", r.QueuesOff, "err", err)
+				a.QueuesOff = nil
 			}
 		}
 		as = append(as, a)

@@ -97,7 +97,7 @@ func New(o Options) *Dispatcher {
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
 		if o.Store != nil {
-			opt.Store = acd.SQLStore{S: o.Store}
+			opt.Store = acd.SQLStore{S: o.Store, Log: o.Logger}
 		}
 		return opt
 	}}
