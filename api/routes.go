@@ -201,6 +201,7 @@ func (s *Server) registerRoutes() {
 	s.addSuperviseRoutes()
 	s.addWSRoutes()
 	s.addAgentCallRoutes()
+	s.addCallbackRoutes()
 	s.addAgentMediaRoutes()
 	s.addVoicemailRoutes()
 	s.addRecordingRoutes()
