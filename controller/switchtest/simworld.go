@@ -99,6 +99,18 @@ func (w *SimWorld) Phone(t *testing.T, number, behavior string) controller.Endpo
 	return controller.Endpoint{Kind: controller.EndpointExtension, Number: number}
 }
 
+// ExternalNumber implements ExternalWorld: the simulator answers any
+// number on any trunk; this one rings.
+func (w *SimWorld) ExternalNumber(t *testing.T, number string) controller.Endpoint {
+	t.Helper()
+	if err := w.Sim.DefineEndpoint(sim.EndpointSpec{Number: number, Behavior: "ring"}); err != nil {
+		t.Fatalf("define external party %s: %v", number, err)
+	}
+	return controller.Endpoint{Kind: controller.EndpointExternal, Number: number, Trunk: "gw1"}
+}
+
+var _ ExternalWorld = (*SimWorld)(nil)
+
 // Press implements World.
 func (w *SimWorld) Press(t *testing.T, leg, digits string) {
 	t.Helper()
