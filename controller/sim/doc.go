@@ -27,10 +27,22 @@
 //	http.Handle("/sim/v1/", s.Handler())
 //
 // Callers press digits After the call was answered and hang up HangupAfter
-// the call started. Phones (DefineEndpoint) answer, ring, are busy, reject
-// or are absent; they press digits after answering and hang up HangupAfter
-// the answer. External numbers without a definition answer after
-// Options.AutoAnswer; undefined extensions are absent (SUBSCRIBER_ABSENT).
+// the call started.
+//
+// A caller's Vars are what the switch's dialplan attaches before handing the
+// call over, such as the trunk (ipcc_trunk=unicom-e1). On FreeSWITCH they
+// are channel variables, sent as variable_<name> headers (CHANNEL_PARK and
+// later events, uuid_getvar), as after "set" before "park". On Asterisk they
+// are Stasis arguments name=value after the DID, in name order, as
+// Stasis(app,${EXTEN},ipcc_trunk=unicom-e1) sends them (StasisStart "args",
+// dialplan.app_data), and not channel variables. The control API takes them
+// as "vars": {"ipcc_trunk": "unicom-e1"} in POST /sim/v1/calls. Names must
+// be non-empty, without '=', ',', ':', parentheses or spaces.
+//
+// Phones (DefineEndpoint) answer, ring, are busy, reject or are absent; they
+// press digits after answering and hang up HangupAfter the answer. External
+// numbers without a definition answer after Options.AutoAnswer; undefined
+// extensions are absent (SUBSCRIBER_ABSENT).
 //
 // # ESL (FreeSWITCH)
 //
@@ -94,9 +106,9 @@
 // Basic auth or api_key (401 {"message":"Authentication required"}).
 // WebSocket /ari/events?app=A[,B][&subscribeAll=true]: a second socket for an
 // app gets the old one an ApplicationReplaced; events while an app has no
-// socket are lost. Inbound calls enter Options.ARIApp with args [DID] (the
-// simulator delivers them even if the app never connected; they just are
-// not seen). An originated channel whose app has no socket when it answers
+// socket are lost. Inbound calls enter Options.ARIApp with args [DID,
+// name=value...] (the caller's Vars; the simulator delivers them even if the
+// app never connected; they just are not seen). An originated channel whose app has no socket when it answers
 // is hung up.
 //
 // REST: asterisk/info|ping; applications (list, get, subscription POST/

@@ -184,14 +184,25 @@ type CallSpec struct {
 	To          string // DID
 	Press       []Press
 	HangupAfter time.Duration // after the call started; 0 = stays
-	Vars        map[string]string
+	// Vars are what the switch's dialplan attaches to the call before
+	// handing it over (ipcc_trunk=unicom-e1): channel variables on
+	// FreeSWITCH (variable_<name> headers, as after "set" before "park"),
+	// Stasis arguments name=value after the DID on Asterisk, in name order
+	// (Stasis(ipcc,${EXTEN},ipcc_trunk=unicom-e1)).
+	Vars map[string]string
 }
 
 // placeCall creates an inbound channel handed to ipcc: parked with
-// variable_ipcc_did on FreeSWITCH, StasisStart with args [did] on Asterisk.
+// variable_ipcc_did and the variables on FreeSWITCH, StasisStart with args
+// [did, name=value...] on Asterisk.
 func (m *Model) placeCall(s CallSpec) (*Channel, error) {
 	if s.To == "" {
 		return nil, fmt.Errorf("sim: place call: %w", errField("to", "missing DID"))
+	}
+	for k := range s.Vars {
+		if k == "" || strings.ContainsAny(k, "=,:() \t\r\n") {
+			return nil, fmt.Errorf("sim: place call: %w", errField("vars", fmt.Sprintf("bad variable name %q", k)))
+		}
 	}
 	if s.ID != "" && m.chans[s.ID] != nil {
 		return nil, fmt.Errorf("sim: place call: %w", errField("id", "leg id already exists"))
@@ -221,8 +232,13 @@ func (m *Model) placeCall(s CallSpec) (*Channel, error) {
 		c.Vars.set("sip_to_user", s.To)
 		c.Vars.set("ipcc_did", s.To)
 	}
+	args := []string{s.To}
 	for _, k := range sortedKeys(s.Vars) {
-		c.Vars.set(k, s.Vars[k])
+		if c.Front == FrontFreeSWITCH {
+			c.Vars.set(k, s.Vars[k])
+		} else {
+			args = append(args, k+"="+s.Vars[k])
+		}
 	}
 	c.State = StateRinging
 	m.hearGen++
@@ -231,7 +247,7 @@ func (m *Model) placeCall(s CallSpec) (*Channel, error) {
 		m.setApp(c, "park", "")
 	} else {
 		c.App = m.opts.ARIApp
-		c.AppArgs = []string{s.To}
+		c.AppArgs = args
 		m.emit(m.ev(evStasisStart, c))
 	}
 	if s.HangupAfter > 0 {

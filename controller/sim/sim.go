@@ -256,6 +256,7 @@ type CallInfo struct {
 	Conference   string            `json:"conference,omitempty"`
 	Held         bool              `json:"held"`
 	App          string            `json:"app,omitempty"`
+	AppArgs      []string          `json:"app_args,omitempty"` // Stasis arguments (Asterisk)
 	Spy          *SpyInfo          `json:"spy,omitempty"`
 	Heard        []Heard           `json:"heard"`
 	DTMFReceived string            `json:"dtmf_received"`
@@ -273,7 +274,7 @@ type CallInfo struct {
 func (m *Model) info(c *Channel, e map[string]map[string]bool) CallInfo {
 	ci := CallInfo{ID: c.ID, Name: c.Name, Front: c.Front, Inbound: c.Inbound, State: c.State.String(),
 		ANI: c.ANI, ANIName: c.ANIName, DNIS: c.DNIS, Endpoint: c.Endpoint, Vars: c.Vars.copyMap(),
-		Bridge: c.Bridge, Conference: c.Conference, Held: c.Held, App: c.App,
+		Bridge: c.Bridge, Conference: c.Conference, Held: c.Held, App: c.App, AppArgs: append([]string(nil), c.AppArgs...),
 		Heard: append([]Heard{}, c.Heard...), DTMFReceived: c.DTMFIn, DTMFSent: c.DTMFOut,
 		Recordings: append([]string{}, c.Recordings...), Cause: c.Cause, HangupBy: c.HangupBy,
 		Created: c.Created, Answered: c.Answered, Ended: c.Ended, Hears: []string{}, HeardBy: []string{}}
