@@ -132,7 +132,7 @@ func TestCDRAnsweredWithHoldAndTransfer(t *testing.T) {
 			if rec.Direction != "inbound" || rec.Disposition != "answered" || rec.AgentID != "bob" || rec.QueueID != "support" || rec.Target != "extension:3001" {
 				t.Errorf("record %+v", rec)
 			}
-			if f == sim.FrontFreeSWITCH && rec.Trunk != "gw-unicom" {
+			if rec.Trunk != "gw-unicom" {
 				t.Errorf("trunk %q", rec.Trunk)
 			}
 			if rec.Transfers != 1 || rec.HoldMS < 250 || rec.WaitMS <= 0 || rec.RingMS <= 0 || rec.TalkMS <= 0 || rec.WrapUpMS < 900 || rec.AnsweredAt == nil {
