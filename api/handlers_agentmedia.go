@@ -25,7 +25,9 @@ type agentMediaCapabilities struct {
 	// Mute: the agent can mute themself on a connected call (every switch).
 	Mute bool `json:"mute"`
 	// Answer: a ringing call can be answered from the desktop (a SIP desk
-	// phone on FreeSWITCH; never Asterisk, never an external number).
+	// phone on FreeSWITCH; never Asterisk, never an external number). While
+	// a call rings it is decided on that call; before, only when every
+	// switch that could ring the agent can do it.
 	Answer bool `json:"answer"`
 	// AnswerUnsupported says why Answer is false.
 	AnswerUnsupported string `json:"answer_unsupported,omitempty"`

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/controller"
@@ -31,9 +33,13 @@ func (d *Dispatcher) AnswerOffer(ctx context.Context, tenant, agentID string) er
 }
 
 // RemoteAnswerSupport says whether the agent can answer from the desktop
-// and, when not, why. While a call rings it is decided on that leg;
-// otherwise from the agent's device (only SIP extensions) and the switch
-// that places click-to-dial calls.
+// and, when not, why. While a call rings it is decided on that leg.
+// Otherwise the agent's device must be a SIP extension, and every switch
+// that could ring it must be able to make a phone answer: a queue call's
+// offer rings the agent on the switch of the caller's call, so that is
+// every switch of the controller (those seen connecting or bringing a
+// queue call, and the click-to-dial switch). The reason names the switches
+// that cannot.
 func (d *Dispatcher) RemoteAnswerSupport(ctx context.Context, tenant, agentID string) (bool, string, error) {
 	if leg, _, err := d.ringingLeg(ctx, tenant, agentID); err == nil {
 		if err := leg.CanRemoteAnswer(); err != nil {
@@ -58,23 +64,47 @@ func (d *Dispatcher) RemoteAnswerSupport(ctx context.Context, tenant, agentID st
 	if ep.Kind != controller.EndpointExtension {
 		return false, fmt.Sprintf("device %q is not a SIP extension: external and mobile numbers answer only on the handset", a.Device), nil
 	}
-	d.mu.Lock()
-	dl, name := d.opt.Dialer, d.opt.DialSwitch
-	d.mu.Unlock()
-	sws, ok := dl.(interface {
-		Switch(name string) (controller.Switch, bool)
-	})
-	if !ok || name == "" {
+	sws, names := d.ringSwitches()
+	if sws == nil || len(names) == 0 {
 		return false, "no switch is configured", nil
 	}
-	sw, ok := sws.Switch(name)
-	if !ok {
-		return false, fmt.Sprintf("switch %q is not configured", name), nil
+	var cannot []string
+	for _, name := range names {
+		sw, ok := sws.Switch(name)
+		if !ok {
+			cannot = append(cannot, fmt.Sprintf("%s (not configured)", name))
+		} else if !sw.Capabilities().RemoteAnswer {
+			cannot = append(cannot, fmt.Sprintf("%s (%s)", name, sw.Kind()))
+		}
 	}
-	if !sw.Capabilities().RemoteAnswer {
-		return false, fmt.Sprintf("the %s driver cannot make a phone answer remotely", sw.Kind()), nil
+	if len(cannot) > 0 {
+		return false, fmt.Sprintf("queue calls can ring your phone from switch %s, which cannot make a phone answer remotely", strings.Join(cannot, ", ")), nil
 	}
 	return true, "", nil
+}
+
+// ringSwitches returns where the dispatcher finds switches by name and
+// the names, sorted, of those that can ring agents.
+func (d *Dispatcher) ringSwitches() (interface {
+	Switch(name string) (controller.Switch, bool)
+}, []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	sws, ok := d.opt.Dialer.(interface {
+		Switch(name string) (controller.Switch, bool)
+	})
+	if !ok {
+		return nil, nil
+	}
+	names := make([]string, 0, len(d.switches)+1)
+	for n := range d.switches {
+		names = append(names, n)
+	}
+	if d.opt.DialSwitch != "" && !d.switches[d.opt.DialSwitch] {
+		names = append(names, d.opt.DialSwitch)
+	}
+	sort.Strings(names)
+	return sws, names
 }
 
 // ringingLeg finds the leg ringing the agent's phone for the call the

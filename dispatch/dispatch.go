@@ -82,6 +82,11 @@ type Dispatcher struct {
 	// outbound holds the connected click-to-dial calls (tenant/agent), so
 	// the agent's controls reach them.
 	outbound map[string]*outCall
+	// switches are the switches that can ring agents (see ringSwitches);
+	// watching follows the dialer's switch connections.
+	switches map[string]bool
+	watching bool
+	watch    sync.WaitGroup
 }
 
 // New starts a dispatcher; Close stops it.
@@ -93,7 +98,8 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{}}
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{},
+		switches: map[string]bool{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
 		if o.Store != nil {
@@ -201,6 +207,7 @@ func (d *Dispatcher) publish(ev Event) {
 func (d *Dispatcher) Close() error {
 	close(d.stop)
 	d.dials.Wait()
+	d.watch.Wait()
 	err := d.tenants.Close()
 	<-d.done
 	d.writes.Wait()
@@ -328,6 +335,7 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
 		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
 	key := q.Tenant + "/" + id
+	d.noteSwitch(c.Switch())
 	d.mu.Lock()
 	d.waiting[key] = w
 	d.mu.Unlock()
@@ -520,9 +528,57 @@ func (d *Dispatcher) checkTarget(ctx context.Context, tenant string, t *dialplan
 }
 
 // SetDialer sets what places click-to-dial calls and on which switch.
+// When the dialer is the controller (it can Subscribe), the dispatcher
+// also follows which switches connect: any of them can ring an agent with
+// a queue call (see RemoteAnswerSupport). Call it before the controller
+// runs so that the first connections are seen.
 func (d *Dispatcher) SetDialer(dl Dialer, switchName string) {
 	d.mu.Lock()
 	d.opt.Dialer, d.opt.DialSwitch = dl, switchName
+	sub, canWatch := dl.(switchWatcher)
+	start := canWatch && !d.watching
+	d.watching = d.watching || start
+	d.mu.Unlock()
+	if start {
+		d.watchSwitches(sub)
+	}
+}
+
+// switchWatcher is what the dispatcher needs of the controller to learn
+// its switches.
+type switchWatcher interface {
+	Subscribe(types ...controller.EventType) (<-chan controller.Event, func())
+}
+
+// watchSwitches notes every switch that connects until the dispatcher
+// closes or the controller ends its event stream.
+func (d *Dispatcher) watchSwitches(sub switchWatcher) {
+	events, cancel := sub.Subscribe(controller.EventSwitchConnected)
+	d.watch.Add(1)
+	go func() {
+		defer d.watch.Done()
+		defer cancel()
+		for {
+			select {
+			case <-d.stop:
+				return
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				d.noteSwitch(ev.Switch)
+			}
+		}
+	}()
+}
+
+// noteSwitch records a switch that can ring agents.
+func (d *Dispatcher) noteSwitch(name string) {
+	if name == "" {
+		return
+	}
+	d.mu.Lock()
+	d.switches[name] = true
 	d.mu.Unlock()
 }
 
