@@ -496,56 +496,67 @@ func live(w *world, leg string) bool {
 }
 
 // An agent's own call placed before a restart is re-adopted: it goes on,
-// its record is completed when it ends, and the agent is ready again.
+// its record is completed when it ends, and the agent gets back the state
+// they had before dialling (kept in the call's record): ready, or their
+// not-ready reason.
 func TestCDRClickToDialSurvivesRestart(t *testing.T) {
-	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
-		t.Run(string(f), func(t *testing.T) {
-			w := newWorld(t, f)
-			ctx := context.Background()
-			w.disp.SetDialer(w.ctl, "sw1")
-			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "3005", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
-				t.Fatal(err)
-			}
-			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
-				t.Fatal(err)
-			}
-			id, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var bob, x string
-			waitFor(t, "bob talks to 3005", func() bool {
-				bob, x = w.legOf("2002"), w.legOf("3005")
-				return bob != "" && x != "" && w.sw.Sim.Hears(bob, x)
+	for _, tc := range []struct {
+		name     string
+		notReady string // bob's state before dialling: "" = available
+		want     acd.State
+	}{
+		{"an agent who was ready is ready again", "", acd.Available},
+		{"an agent on lunch is on lunch again", "lunch", acd.NotReady},
+	} {
+		for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+			t.Run(tc.name+"/"+string(f), func(t *testing.T) {
+				w := newWorld(t, f)
+				ctx := context.Background()
+				w.disp.SetDialer(w.ctl, "sw1")
+				if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "3005", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002", NotReady: tc.notReady}); err != nil {
+					t.Fatal(err)
+				}
+				id, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var bob, x string
+				waitFor(t, "bob talks to 3005", func() bool {
+					bob, x = w.legOf("2002"), w.legOf("3005")
+					return bob != "" && x != "" && w.sw.Sim.Hears(bob, x)
+				})
+				waitFor(t, "the record knows the answer", func() bool {
+					c, err := w.st.GetCall(ctx, tenant, id)
+					return err == nil && c.Disposition == "answered"
+				})
+				w.stop()
+				w.start()
+				w.disp.SetDialer(w.ctl, "sw1")
+				time.Sleep(500 * time.Millisecond)
+				if !w.sw.Sim.Hears(bob, x) || !w.sw.Sim.Hears(x, bob) {
+					t.Fatal("the re-adopted call was disturbed")
+				}
+				w.sw.Sim.HangupCall(x)
+				var rec *store.CallRecord
+				waitFor(t, "the record is complete and bob has his state back", func() bool {
+					rec, err = w.st.GetCall(ctx, tenant, id)
+					a, aerr := w.eng.Agent(ctx, "bob")
+					return err == nil && rec.EndedAt != nil && aerr == nil && a.State == tc.want && a.Reason == tc.notReady
+				})
+				if rec.Direction != "internal" || rec.Disposition != "answered" || rec.TalkMS < 500 || !strings.Contains(rec.Trace, "re-adopted") {
+					t.Errorf("record %+v", rec)
+				}
+				if got := roles(w.legs(id)); got != "agent:bob:answered extension:3005:answered" {
+					t.Errorf("legs %s", got)
+				}
+				calls, _ := w.st.ListCalls(ctx, tenant, store.CallFilter{})
+				if len(calls) != 1 {
+					t.Errorf("re-adoption created records: %d calls", len(calls))
+				}
 			})
-			waitFor(t, "the record knows the answer", func() bool {
-				c, err := w.st.GetCall(ctx, tenant, id)
-				return err == nil && c.Disposition == "answered"
-			})
-			w.stop()
-			w.start()
-			w.disp.SetDialer(w.ctl, "sw1")
-			time.Sleep(500 * time.Millisecond)
-			if !w.sw.Sim.Hears(bob, x) || !w.sw.Sim.Hears(x, bob) {
-				t.Fatal("the re-adopted call was disturbed")
-			}
-			w.sw.Sim.HangupCall(x)
-			var rec *store.CallRecord
-			waitFor(t, "the record is complete and bob is ready", func() bool {
-				rec, err = w.st.GetCall(ctx, tenant, id)
-				a, aerr := w.eng.Agent(ctx, "bob")
-				return err == nil && rec.EndedAt != nil && aerr == nil && a.State == acd.Available
-			})
-			if rec.Direction != "internal" || rec.Disposition != "answered" || rec.TalkMS < 500 || !strings.Contains(rec.Trace, "re-adopted") {
-				t.Errorf("record %+v", rec)
-			}
-			if got := roles(w.legs(id)); got != "agent:bob:answered extension:3005:answered" {
-				t.Errorf("legs %s", got)
-			}
-			calls, _ := w.st.ListCalls(ctx, tenant, store.CallFilter{})
-			if len(calls) != 1 {
-				t.Errorf("re-adoption created records: %d calls", len(calls))
-			}
-		})
+		}
 	}
 }

@@ -58,20 +58,14 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, p
 		}
 		target = controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(number, "+"), Trunk: d.opt.DefaultTrunk}
 	}
-	if _, err := eng.NotReady(ctx, agentID, "outbound-call"); err != nil {
+	if _, err := eng.NotReady(ctx, agentID, reasonOwnCall); err != nil {
 		return "", err
 	}
 	// Afterwards the agent gets back the state they had: ready, or their
-	// break/lunch reason.
-	prevState, prevReason := a.State, a.Reason
-	restore := func() {
-		bg := context.Background()
-		if prevState == acd.Available {
-			_ = eng.Ready(bg, agentID)
-		} else if prevReason != "" {
-			_, _ = eng.NotReady(bg, agentID, prevReason)
-		}
-	}
+	// break/lunch reason. It is kept in the call's record too, for a
+	// controller that re-adopts the call after a restart (DialEnded).
+	resume := resumeOf(a)
+	restore := func() { d.resume(context.Background(), eng, agentID, resume) }
 	call, err := dialer.Dial(ctx, sw, own, controller.OriginateOptions{CallerIDNum: number, Timeout: 30 * time.Second,
 		Vars: map[string]string{"ipcc_agent": agentID}})
 	if err != nil {
@@ -84,7 +78,8 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, p
 		direction, trunk = "outbound", target.Trunk
 	}
 	rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
-		Direction: direction, ANI: a.Device, DNIS: number, StartedAt: d.opt.Clock.Now(), AgentID: agentID, Target: "number:" + number, Trunk: trunk, ParentID: parent})
+		Direction: direction, ANI: a.Device, DNIS: number, StartedAt: d.opt.Clock.Now(), AgentID: agentID, Target: "number:" + number, Trunk: trunk, ParentID: parent,
+		AgentResume: resume})
 	rec.Leg(call.Leg(), inbound.RoleAgent, a.Device, agentID)
 	rec.Save()
 	// The agent's controls reach the call from now on: refused until the
@@ -181,8 +176,10 @@ func callDone(c *controller.Call) bool {
 }
 
 // DialEnded implements inbound.DialEnder: an agent's click-to-dial call
-// placed before a restart ended. The state it had before is not known any
-// more, so an agent still not ready for the call becomes ready.
+// placed before a restart ended. An agent still not ready for the call gets
+// back the state they had before dialling, which the call's record keeps
+// (agent_resume); a record without it (written before migration 0013)
+// makes the agent ready.
 func (d *Dispatcher) DialEnded(ctx context.Context, tenant, agentID string) error {
 	eng, err := d.tenants.Get(ctx, tenant)
 	if err != nil {
@@ -192,10 +189,58 @@ func (d *Dispatcher) DialEnded(ctx context.Context, tenant, agentID string) erro
 	if err != nil {
 		return err
 	}
-	if a.State != acd.NotReady || a.Reason != "outbound-call" {
+	if a.State != acd.NotReady || a.Reason != reasonOwnCall {
 		return nil // they moved on meanwhile
 	}
-	return eng.Ready(ctx, agentID)
+	resume := resumeAvailable
+	if d.opt.Store != nil {
+		// The ended call's record is still open: it is completed after this.
+		rec, err := d.opt.Store.OpenAgentCall(ctx, tenant, agentID)
+		switch {
+		case err == nil && rec.AgentResume != "":
+			resume = rec.AgentResume
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			d.log.Warn("state before the agent's call not read; the agent becomes ready", "tenant", tenant, "agent", agentID, "err", err)
+		}
+	}
+	d.resume(ctx, eng, agentID, resume)
+	return nil
+}
+
+// reasonOwnCall is the not-ready reason while an agent's own call lasts.
+const reasonOwnCall = "outbound-call"
+
+// What an agent's own call gives back when it ends (CallRecord.AgentResume).
+const (
+	resumeAvailable = "available"
+	resumeNotReady  = "not-ready:" // + the reason
+	resumeKeep      = "keep"       // any other state: leave the agent as they are
+)
+
+// resumeOf is what the agent gets back after their own call, from the
+// state they are in when placing it.
+func resumeOf(a acd.AgentSnapshot) string {
+	switch {
+	case a.State == acd.Available:
+		return resumeAvailable
+	case a.State == acd.NotReady && a.Reason != "":
+		return resumeNotReady + a.Reason
+	}
+	return resumeKeep
+}
+
+// resume gives the agent back the state resume names.
+func (d *Dispatcher) resume(ctx context.Context, eng *acd.Engine, agentID, resume string) {
+	var err error
+	switch {
+	case resume == resumeAvailable:
+		err = eng.Ready(ctx, agentID)
+	case strings.HasPrefix(resume, resumeNotReady):
+		_, err = eng.NotReady(ctx, agentID, strings.TrimPrefix(resume, resumeNotReady))
+	}
+	if err != nil {
+		d.log.Debug("agent's state after their own call not restored", "agent", agentID, "resume", resume, "err", err)
+	}
 }
 
 // outCall is an agent's click-to-dial call taking their controls.

@@ -50,9 +50,13 @@ type CallRecord struct {
 	// ParentID links a call created from another (a consult, an agent's
 	// outbound leg of a transfer) to it.
 	ParentID string `db:"parent_id" json:"parent_id,omitempty"`
+	// AgentResume is, for an agent's own call (click-to-dial), the state
+	// the agent gets back when it ends: "available", "not-ready:<reason>"
+	// or "" (migration 0013).
+	AgentResume string `db:"agent_resume" json:"-"`
 }
 
-const callCols = `tenant_id, id, switch, leg, direction, ani, dnis, started_at, answered_at, ended_at, disposition, route_id, flow_id, queue_id, agent_id, target, hangup_cause, hangup_by, trace, ivr_ms, wait_ms, ring_ms, talk_ms, trunk, hold_ms, wrapup_ms, ivr_path, agents_offered, transfers, conferences, survey_score, voicemail_id, parent_id`
+const callCols = `tenant_id, id, switch, leg, direction, ani, dnis, started_at, answered_at, ended_at, disposition, route_id, flow_id, queue_id, agent_id, target, hangup_cause, hangup_by, trace, ivr_ms, wait_ms, ring_ms, talk_ms, trunk, hold_ms, wrapup_ms, ivr_path, agents_offered, transfers, conferences, survey_score, voicemail_id, parent_id, agent_resume`
 
 func utcp(t *time.Time) *time.Time {
 	if t == nil {
@@ -77,7 +81,7 @@ func (s *Store) SaveCall(ctx context.Context, c *CallRecord) error {
 	if c.AgentsOffered == "" {
 		c.AgentsOffered = "[]"
 	}
-	q := `INSERT INTO calls (` + callCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	q := `INSERT INTO calls (` + callCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = excluded.leg, direction = excluded.direction,
  ani = excluded.ani, dnis = excluded.dnis, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
  disposition = excluded.disposition, route_id = excluded.route_id, flow_id = excluded.flow_id, queue_id = excluded.queue_id,
@@ -85,13 +89,14 @@ ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = exclud
  ivr_ms = excluded.ivr_ms, wait_ms = excluded.wait_ms, ring_ms = excluded.ring_ms, talk_ms = excluded.talk_ms,
  trunk = excluded.trunk, hold_ms = excluded.hold_ms, ivr_path = excluded.ivr_path, agents_offered = excluded.agents_offered,
  transfers = excluded.transfers, conferences = excluded.conferences, parent_id = excluded.parent_id,
+ agent_resume = CASE WHEN excluded.agent_resume <> '' THEN excluded.agent_resume ELSE calls.agent_resume END,
  wrapup_ms = CASE WHEN excluded.wrapup_ms > calls.wrapup_ms THEN excluded.wrapup_ms ELSE calls.wrapup_ms END,
  survey_score = COALESCE(excluded.survey_score, calls.survey_score),
  voicemail_id = CASE WHEN excluded.voicemail_id <> '' THEN excluded.voicemail_id ELSE calls.voicemail_id END`
 	_, err := s.db.ExecContext(ctx, s.Rebind(q), c.TenantID, c.ID, c.Switch, c.Leg, c.Direction, c.ANI, c.DNIS, c.StartedAt.UTC(),
 		utcp(c.AnsweredAt), utcp(c.EndedAt), c.Disposition, c.RouteID, c.FlowID, c.QueueID, c.AgentID, c.Target, c.HangupCause, c.HangupBy, c.Trace,
 		c.IVRMS, c.WaitMS, c.RingMS, c.TalkMS, c.Trunk, c.HoldMS, c.WrapUpMS, c.IVRPath, c.AgentsOffered, c.Transfers, c.Conferences,
-		c.SurveyScore, c.VoicemailID, c.ParentID)
+		c.SurveyScore, c.VoicemailID, c.ParentID, c.AgentResume)
 	if err != nil {
 		return fmt.Errorf("store: save call %s: %w", c.ID, mapErr(err))
 	}
@@ -231,6 +236,19 @@ func (s *Store) OpenCallOfLeg(ctx context.Context, sw, leg string) (*CallRecord,
 		return nil, nil, fmt.Errorf("store: call %s of leg %s: %w", l.CallID, leg, mapErr(err))
 	}
 	return &c, &l, nil
+}
+
+// OpenAgentCall returns the oldest call of the tenant placed by agent (an
+// agent's own call: not inbound) whose record has no end yet; ErrNotFound
+// when there is none.
+func (s *Store) OpenAgentCall(ctx context.Context, tenant, agent string) (*CallRecord, error) {
+	var c CallRecord
+	err := s.db.GetContext(ctx, &c, s.Rebind(`SELECT `+callCols+` FROM calls WHERE tenant_id = ? AND agent_id = ? AND direction <> 'inbound' AND ended_at IS NULL
+		ORDER BY started_at, id LIMIT 1`), tenant, agent)
+	if err != nil {
+		return nil, fmt.Errorf("store: open call of agent %s: %w", agent, mapErr(err))
+	}
+	return &c, nil
 }
 
 // OpenCalls lists the calls on switch sw (every tenant's) whose record has
