@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -151,6 +152,18 @@ func (c *Controller) Switch(name string) (Switch, bool) {
 	defer c.mu.Unlock()
 	sw, ok := c.switches[name]
 	return sw, ok
+}
+
+// Switches lists the names of the switches added, sorted.
+func (c *Controller) Switches() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	names := make([]string, 0, len(c.switches))
+	for n := range c.switches {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // Run runs every switch and its event pump until ctx is cancelled, then

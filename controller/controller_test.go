@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -216,6 +217,9 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 		if err := ctl.Add(sw); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if got := ctl.Switches(); len(got) != len(sws) || !slices.IsSorted(got) {
+		t.Fatalf("Switches() = %v for %d switches added", got, len(sws))
 	}
 	sub, _ := ctl.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())

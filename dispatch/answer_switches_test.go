@@ -20,6 +20,18 @@ type switchesDouble struct {
 	events chan controller.Event
 }
 
+// configuredDouble is a switchesDouble that also lists its switches, as
+// the controller does for the configured ones.
+type configuredDouble struct{ *switchesDouble }
+
+func (s configuredDouble) Switches() []string {
+	out := []string{}
+	for n := range s.sws {
+		out = append(out, n)
+	}
+	return out
+}
+
 func (s *switchesDouble) Dial(context.Context, string, controller.Endpoint, controller.OriginateOptions) (*controller.Call, error) {
 	return nil, errors.New("no calls here")
 }
@@ -46,14 +58,16 @@ func TestRemoteAnswerSupportAcrossSwitches(t *testing.T) {
 		name      string
 		dial      string
 		connected []string
+		listed    bool // the controller lists its configured switches
 		want      bool
 		why       string
 	}{
-		{"the click-to-dial switch alone, FreeSWITCH", "fs1", nil, true, ""},
-		{"queue calls from another FreeSWITCH too", "fs1", []string{"fs1", "fs2"}, true, ""},
-		{"queue calls can come from Asterisk", "fs1", []string{"fs1", "ast1"}, false, "ast1 (asterisk)"},
-		{"click-to-dial on Asterisk", "ast1", []string{"fs1"}, false, "ast1 (asterisk)"},
-		{"a switch the controller does not know", "fs1", []string{"gone"}, false, "gone (not configured)"},
+		{"the click-to-dial switch alone, FreeSWITCH", "fs1", nil, false, true, ""},
+		{"queue calls from another FreeSWITCH too", "fs1", []string{"fs1", "fs2"}, false, true, ""},
+		{"queue calls can come from Asterisk", "fs1", []string{"fs1", "ast1"}, false, false, "ast1 (asterisk)"},
+		{"click-to-dial on Asterisk", "ast1", []string{"fs1"}, false, false, "ast1 (asterisk)"},
+		{"a switch the controller does not know", "fs1", []string{"gone"}, false, false, "gone (not configured)"},
+		{"a configured Asterisk that never connected", "fs1", nil, true, false, "ast1 (asterisk)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,7 +82,11 @@ func TestRemoteAnswerSupportAcrossSwitches(t *testing.T) {
 				t.Fatal(err)
 			}
 			dl := &switchesDouble{sws: sws, events: make(chan controller.Event, len(tt.connected))}
-			d.SetDialer(dl, tt.dial)
+			if tt.listed {
+				d.SetDialer(configuredDouble{dl}, tt.dial)
+			} else {
+				d.SetDialer(dl, tt.dial)
+			}
 			for _, n := range tt.connected {
 				dl.events <- controller.Event{Type: controller.EventSwitchConnected, Switch: n}
 			}

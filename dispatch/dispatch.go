@@ -538,6 +538,14 @@ func (d *Dispatcher) SetDialer(dl Dialer, switchName string) {
 	sub, canWatch := dl.(switchWatcher)
 	start := canWatch && !d.watching
 	d.watching = d.watching || start
+	// Every configured switch counts, connected yet or not.
+	if l, ok := dl.(interface{ Switches() []string }); ok {
+		for _, n := range l.Switches() {
+			if n != "" {
+				d.switches[n] = true
+			}
+		}
+	}
 	d.mu.Unlock()
 	if start {
 		d.watchSwitches(sub)
