@@ -144,3 +144,32 @@ func TestCallDetailsAndLegs(t *testing.T) {
 		})
 	})
 }
+
+// An agent's own open call (click-to-dial) is found, with the state the
+// agent had before dialling; inbound calls, ended calls and other tenants'
+// calls are not.
+func TestOpenAgentCall(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		start := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+		ended := start.Add(time.Minute)
+		for _, c := range []*store.CallRecord{
+			{TenantID: "t1", ID: "in", Direction: "inbound", AgentID: "bob", StartedAt: start.Add(-time.Hour)},
+			{TenantID: "t1", ID: "done", Direction: "outbound", AgentID: "bob", StartedAt: start.Add(-time.Minute), EndedAt: &ended},
+			{TenantID: "t2", ID: "elsewhere", Direction: "outbound", AgentID: "bob", StartedAt: start.Add(-2 * time.Minute)},
+			{TenantID: "t1", ID: "newer", Direction: "internal", AgentID: "bob", StartedAt: start.Add(time.Second)},
+			{TenantID: "t1", ID: "open", Direction: "outbound", AgentID: "bob", StartedAt: start, AgentResume: "not-ready:lunch"},
+		} {
+			if err := s.SaveCall(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := s.OpenAgentCall(ctx, "t1", "bob")
+		if err != nil || c.ID != "open" || c.AgentResume != "not-ready:lunch" {
+			t.Fatalf("open call %+v, %v", c, err)
+		}
+		if _, err := s.OpenAgentCall(ctx, "t1", "ann"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("ann has no open call: %v", err)
+		}
+	})
+}
