@@ -20,29 +20,14 @@ import (
 // agent-scoped reports and see only their own rows there.
 var rolesReportReaders = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor, auth.RoleQA}
 
-// The listing reports answer one page and the cursor of the next ("" at
-// the end).
+// reportPage is a listing report's answer: one page and the cursor of the
+// next ("" at the end).
+type reportPage[R any] struct {
+	Rows       []R    `json:"rows"`
+	NextCursor string `json:"next_cursor"`
+}
+
 type (
-	callsPage struct {
-		Rows       []*reports.CallRow `json:"rows"`
-		NextCursor string             `json:"next_cursor"`
-	}
-	waitsPage struct {
-		Rows       []*reports.WaitRow `json:"rows"`
-		NextCursor string             `json:"next_cursor"`
-	}
-	abandonedPage struct {
-		Rows       []*reports.AbandonedRow `json:"rows"`
-		NextCursor string                  `json:"next_cursor"`
-	}
-	operationsPage struct {
-		Rows       []*reports.OperationRow `json:"rows"`
-		NextCursor string                  `json:"next_cursor"`
-	}
-	surveysPage struct {
-		Rows       []*reports.SurveyRow `json:"rows"`
-		NextCursor string               `json:"next_cursor"`
-	}
 	// The aggregate reports answer their range in the tenant's zone and
 	// the rows.
 	queuesReport struct {
@@ -110,25 +95,25 @@ func (s *Server) addReportRoutes() {
 				return h(c, rep, q, asCSV)
 			}})
 	}
-	add("calls", "Call detail search (通话详单), newest first, partial number match; limit, cursor", false, callsPage{},
+	add("calls", "Call detail search (通话详单), newest first, partial number match; limit, cursor", false, reportPage[*reports.CallRow]{},
 		func(c echo.Context, r *reports.Service, q reports.Query, asCSV bool) error {
-			return listing(s, c, q, asCSV, "calls", reports.CallHeader, r.Calls, func(rows []*reports.CallRow, next string) any { return callsPage{rows, next} })
+			return listing(s, c, q, asCSV, "calls", reports.CallHeader, r.Calls)
 		})
-	add("waits", "Wait-time detail (来电等候时长): per inbound call the time in the IVR, the queue and ringing; limit, cursor", false, waitsPage{},
+	add("waits", "Wait-time detail (来电等候时长): per inbound call the time in the IVR, the queue and ringing; limit, cursor", false, reportPage[*reports.WaitRow]{},
 		func(c echo.Context, r *reports.Service, q reports.Query, asCSV bool) error {
-			return listing(s, c, q, asCSV, "waits", reports.WaitHeader, r.Waits, func(rows []*reports.WaitRow, next string) any { return waitsPage{rows, next} })
+			return listing(s, c, q, asCSV, "waits", reports.WaitHeader, r.Waits)
 		})
-	add("abandoned", "Abandoned calls for call-back (呼损明细), each with the click-to-dial request (dial_back); include=ivr adds IVR hang-ups; limit, cursor", false, abandonedPage{},
+	add("abandoned", "Abandoned calls for call-back (呼损明细), each with the click-to-dial request (dial_back); include=ivr adds IVR hang-ups; limit, cursor", false, reportPage[*reports.AbandonedRow]{},
 		func(c echo.Context, r *reports.Service, q reports.Query, asCSV bool) error {
-			return listing(s, c, q, asCSV, "abandoned", reports.AbandonedHeader, r.Abandoned, func(rows []*reports.AbandonedRow, next string) any { return abandonedPage{rows, next} })
+			return listing(s, c, q, asCSV, "abandoned", reports.AbandonedHeader, r.Abandoned)
 		})
-	add("agents/operations", "Agent operation log (坐席操作明细): login, logout, break, resume, wrap-up, forced changes; include=calls adds offers and answers; limit, cursor", true, operationsPage{},
+	add("agents/operations", "Agent operation log (坐席操作明细): login, logout, break, resume, wrap-up, forced changes; include=calls adds offers and answers; limit, cursor", true, reportPage[*reports.OperationRow]{},
 		func(c echo.Context, r *reports.Service, q reports.Query, asCSV bool) error {
-			return listing(s, c, q, asCSV, "agent-operations", reports.OperationHeader, r.Operations, func(rows []*reports.OperationRow, next string) any { return operationsPage{rows, next} })
+			return listing(s, c, q, asCSV, "agent-operations", reports.OperationHeader, r.Operations)
 		})
-	add("satisfaction/surveys", "Satisfaction detail: each survey with links to the call's recordings; limit, cursor", true, surveysPage{},
+	add("satisfaction/surveys", "Satisfaction detail: each survey with links to the call's recordings; limit, cursor", true, reportPage[*reports.SurveyRow]{},
 		func(c echo.Context, r *reports.Service, q reports.Query, asCSV bool) error {
-			return listing(s, c, q, asCSV, "surveys", reports.SurveyHeader, r.Surveys, func(rows []*reports.SurveyRow, next string) any { return surveysPage{rows, next} })
+			return listing(s, c, q, asCSV, "surveys", reports.SurveyHeader, r.Surveys)
 		})
 	add("hourly", "Inbound traffic by hour (来电流量分布): offered and answered in 24 local hours per day and in total", false, reports.Hourly{},
 		func(c echo.Context, r *reports.Service, q reports.Query, asCSV bool) error {
@@ -211,7 +196,7 @@ func (s *Server) reportQuery(c echo.Context, rep *reports.Service, agentScoped b
 
 // listing answers a page of a listing report, or every row as CSV.
 func listing[R interface{ CSV() []string }](s *Server, c echo.Context, q reports.Query, asCSV bool, name string, header []string,
-	run func(ctx context.Context, q reports.Query, emit func(R) error) (string, error), page func([]R, string) any) error {
+	run func(ctx context.Context, q reports.Query, emit func(R) error) (string, error)) error {
 	if asCSV {
 		q.Limit = 0
 		return writeCSV(s.log, c, q, name, header, func(emit func([]string) error) error {
@@ -224,7 +209,7 @@ func listing[R interface{ CSV() []string }](s *Server, c echo.Context, q reports
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, page(rows, next))
+	return c.JSON(http.StatusOK, reportPage[R]{Rows: rows, NextCursor: next})
 }
 
 // aggregate answers an aggregate report as JSON or CSV.

@@ -114,6 +114,24 @@ func operationID(r *Route) string {
 
 var timeType = reflect.TypeOf(time.Time{})
 
+// typeName makes a generic type's name usable in a $ref:
+// "reportPage[*github.com/ipcc/ipcc/reports.CallRow]" → "reportPage_CallRow".
+func typeName(n string) string {
+	base, args, ok := strings.Cut(n, "[")
+	if !ok {
+		return n
+	}
+	parts := []string{base}
+	for _, a := range strings.Split(strings.TrimSuffix(args, "]"), ",") {
+		a = strings.TrimLeft(strings.TrimSpace(a), "*[]")
+		if i := strings.LastIndexByte(a, '.'); i >= 0 {
+			a = a[i+1:]
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, "_")
+}
+
 // schemaOf renders a JSON schema for t, naming struct types in components.
 func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	for t.Kind() == reflect.Pointer {
@@ -127,7 +145,7 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 			return structSchema(t, schemas)
 		}
 		// Qualified by package: ivrflows.Result and schedule.Result differ.
-		name := path.Base(t.PkgPath()) + "." + t.Name()
+		name := path.Base(t.PkgPath()) + "." + typeName(t.Name())
 		if _, ok := schemas[name]; !ok {
 			schemas[name] = map[string]any{} // break recursion
 			schemas[name] = structSchema(t, schemas)
