@@ -21,6 +21,7 @@ import (
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/supervise"
 )
 
 // acdEnv is an API server with real ACD engines (one per tenant, on a fake
@@ -129,7 +130,7 @@ func (r *superviseRecorder) add(s string) {
 	r.mu.Unlock()
 }
 
-func (r *superviseRecorder) Monitor(ctx context.Context, callID, device string, mode controller.EavesdropMode) (string, error) {
+func (r *superviseRecorder) Monitor(ctx context.Context, who supervise.Monitoring, callID, device string, mode controller.EavesdropMode) (string, error) {
 	r.add("monitor " + callID + " " + device + " " + mode.String())
 	return "sup-leg-1", nil
 }

@@ -14,7 +14,7 @@ import (
 // Supervision is what the supervisor call routes need: interventions on
 // live calls.
 type Supervision interface {
-	Monitor(ctx context.Context, callID, device string, mode controller.EavesdropMode) (string, error)
+	Monitor(ctx context.Context, who supervise.Monitoring, callID, device string, mode controller.EavesdropMode) (string, error)
 	StopMonitor(ctx context.Context, callID string) error
 	Hangup(ctx context.Context, callID string) error
 }
@@ -114,7 +114,7 @@ func monitorCall(ctx context.Context, x *opCall, req *monitorRequest) (any, erro
 		return nil, errInvalid("device", "raw: devices are for admins; use an extension")
 	}
 	x.detail = map[string]any{"mode": req.Mode, "device": req.Device}
-	leg, err := x.s.opt.Supervision.Monitor(ctx, id, req.Device, mode)
+	leg, err := x.s.opt.Supervision.Monitor(ctx, supervise.Monitoring{Tenant: x.tenant, Supervisor: x.p.ID}, id, req.Device, mode)
 	if err != nil {
 		return nil, superviseError(err)
 	}

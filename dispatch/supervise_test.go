@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,13 +27,16 @@ func TestScenarioSupervisorListenWhisperBargeHangup(t *testing.T) {
 			w := newWorld(t, f)
 			ctx := context.Background()
 			a, _ := auth.New(w.st, auth.Options{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: 4})
-			if _, err := a.CreateUser(ctx, tenant, "sup", "Supervisor", auth.RoleSupervisor, "sup-password"); err != nil {
+			supUser, err := a.CreateUser(ctx, tenant, "sup", "Supervisor", auth.RoleSupervisor, "sup-password")
+			if err != nil {
 				t.Fatal(err)
 			}
 			if _, err := a.CreateUser(ctx, tenant, "agentx", "Agent", auth.RoleAgent, "agent-password"); err != nil {
 				t.Fatal(err)
 			}
-			srv, err := api.New(api.Options{Store: w.st, Auth: a, Logger: quiet, ACD: w.disp, Supervision: supervise.New(w.ctl)})
+			sup := supervise.New(w.ctl)
+			sup.Legs = w.st // monitor legs recorded as they happen
+			srv, err := api.New(api.Options{Store: w.st, Auth: a, Logger: quiet, ACD: w.disp, Supervision: sup})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,6 +93,11 @@ func TestScenarioSupervisorListenWhisperBargeHangup(t *testing.T) {
 					t.Fatalf("%s rang the supervisor again (%s, was %s)", m.mode, mr.SupervisorLeg, spy)
 				}
 				spy = mr.SupervisorLeg
+				// On the call's record already, in the mode now used, with
+				// the supervisor named: a restart now would not lose it.
+				if got := roles(w.legs(id)); !strings.HasSuffix(got, m.mode+":"+supUser.ID+":answered,open") {
+					t.Fatalf("%s: legs while monitoring %s", m.mode, got)
+				}
 				waitFor(t, m.mode+": who hears whom", func() bool {
 					return w.sw.Sim.Hears(spy, caller) && w.sw.Sim.Hears(spy, bob) &&
 						w.sw.Sim.Hears(bob, spy) == m.agentHears && w.sw.Sim.Hears(caller, spy) == m.callerHears &&
@@ -106,7 +115,7 @@ func TestScenarioSupervisorListenWhisperBargeHangup(t *testing.T) {
 			})
 			// The record lists the supervisor's leg in the last mode used.
 			rec := w.record(caller, nil)
-			if got := roles(w.legs(rec.ID)); got != "caller:13800138055:answered agent:bob:answered barge:2009:answered" {
+			if got := roles(w.legs(rec.ID)); got != "caller:13800138055:answered agent:bob:answered barge:"+supUser.ID+":answered" {
 				t.Errorf("legs %s", got)
 			}
 			// The audit log names the supervisor's actions.

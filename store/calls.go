@@ -192,7 +192,8 @@ const legCols = `tenant_id, call_id, leg_id, role, endpoint, agent_id, started_a
 // created and again when it is answered and ends).
 func (s *Store) SaveCallLeg(ctx context.Context, l *CallLeg) error {
 	q := `INSERT INTO call_legs (` + legCols + `) VALUES (?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (tenant_id, call_id, leg_id) DO UPDATE SET role = excluded.role, endpoint = excluded.endpoint, agent_id = excluded.agent_id,
+ON CONFLICT (tenant_id, call_id, leg_id) DO UPDATE SET role = excluded.role, endpoint = excluded.endpoint,
+ agent_id = CASE WHEN excluded.agent_id <> '' THEN excluded.agent_id ELSE call_legs.agent_id END,
  answered_at = excluded.answered_at, ended_at = excluded.ended_at, hangup_cause = excluded.hangup_cause`
 	_, err := s.db.ExecContext(ctx, s.Rebind(q), l.TenantID, l.CallID, l.LegID, l.Role, l.Endpoint, l.AgentID, l.StartedAt.UTC(),
 		utcp(l.AnsweredAt), utcp(l.EndedAt), l.HangupCause)

@@ -173,3 +173,28 @@ func TestOpenAgentCall(t *testing.T) {
 		}
 	})
 }
+
+// A later write of a leg that does not know who was on it (the call's end,
+// rebuilt from its trace) keeps the person an earlier write named.
+func TestSaveCallLegKeepsWho(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		start := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+		end := start.Add(time.Minute)
+		l := store.CallLeg{TenantID: "t1", CallID: "c1", LegID: "spy", Role: "listen", Endpoint: "2009", AgentID: "sup-1", StartedAt: start}
+		if err := s.SaveCallLeg(ctx, &l); err != nil {
+			t.Fatal(err)
+		}
+		later := store.CallLeg{TenantID: "t1", CallID: "c1", LegID: "spy", Role: "barge", Endpoint: "user/2009", StartedAt: start, EndedAt: &end}
+		if err := s.SaveCallLeg(ctx, &later); err != nil {
+			t.Fatal(err)
+		}
+		legs, err := s.ListCallLegs(ctx, "t1", "c1")
+		if err != nil || len(legs) != 1 {
+			t.Fatalf("legs %+v %v", legs, err)
+		}
+		if g := legs[0]; g.AgentID != "sup-1" || g.Role != "barge" || g.Endpoint != "user/2009" || g.EndedAt == nil {
+			t.Fatalf("leg %+v", g)
+		}
+	})
+}

@@ -9,11 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/store"
 )
 
 // Calls finds live calls (the controller).
@@ -29,19 +31,36 @@ var (
 	ErrNoMonitor = errors.New("nobody is monitoring this call")
 )
 
+// LegStore keeps the supervisor's leg on the call's detail record as it
+// happens (the store), so a controller restart does not lose it.
+type LegStore interface {
+	SaveCallLeg(ctx context.Context, l *store.CallLeg) error
+}
+
 // Supervisor performs interventions; safe for concurrent use.
 type Supervisor struct {
 	calls Calls
 	// RingTimeout for the supervisor's phone (default 30s).
 	RingTimeout time.Duration
+	// Legs, when set, records each monitor leg (role listen, whisper or
+	// barge, the supervisor in agent_id) when it joins, changes mode and
+	// ends.
+	Legs LegStore
 
 	mu    sync.Mutex
 	spies map[string]*controller.Leg // call id → supervisor leg
+	rows  map[string]*store.CallLeg  // call id → its leg's record
 }
 
 // New returns a Supervisor over the live calls.
 func New(calls Calls) *Supervisor {
-	return &Supervisor{calls: calls, RingTimeout: 30 * time.Second, spies: map[string]*controller.Leg{}}
+	return &Supervisor{calls: calls, RingTimeout: 30 * time.Second, spies: map[string]*controller.Leg{}, rows: map[string]*store.CallLeg{}}
+}
+
+// Monitoring names who monitors a call of which tenant, for the record.
+type Monitoring struct {
+	Tenant     string
+	Supervisor string // the supervisor's user id
 }
 
 // ParseMode reads "listen", "whisper" or "barge".
@@ -81,7 +100,7 @@ func agentLeg(c *controller.Call) (*controller.Leg, error) {
 // Monitor joins the supervisor on device (an extension or raw:<dial
 // string>) to the call's agent leg in mode; with a supervisor already on the
 // call it only changes mode. It returns the supervisor's leg id.
-func (s *Supervisor) Monitor(ctx context.Context, callID, device string, mode controller.EavesdropMode) (string, error) {
+func (s *Supervisor) Monitor(ctx context.Context, who Monitoring, callID, device string, mode controller.EavesdropMode) (string, error) {
 	c, ok := s.calls.Call(callID)
 	if !ok {
 		return "", ErrNoCall
@@ -109,6 +128,7 @@ func (s *Supervisor) Monitor(ctx context.Context, callID, device string, mode co
 			ep = controller.Endpoint{Kind: controller.EndpointRaw, Number: d}
 		}
 		c.Note("supervise", fmt.Sprintf("ringing supervisor on %s to %s", device, mode))
+		started := time.Now().UTC()
 		spy, err = c.StartOriginate(ctx, ep, controller.OriginateOptions{Timeout: s.RingTimeout, Vars: map[string]string{"ipcc_role": "supervisor"}})
 		if err != nil {
 			return "", fmt.Errorf("supervise: ring %s: %w", device, err)
@@ -129,12 +149,25 @@ func (s *Supervisor) Monitor(ctx context.Context, callID, device string, mode co
 			_ = spy.Hangup(context.WithoutCancel(ctx), controller.CauseNormalClearing)
 			return "", fmt.Errorf("supervise: %s on call %s: %w", mode, callID, err)
 		}
+		answered := time.Now().UTC()
+		row := &store.CallLeg{TenantID: who.Tenant, CallID: callID, LegID: spy.ID(), Role: mode.String(), Endpoint: device,
+			AgentID: who.Supervisor, StartedAt: started, AnsweredAt: &answered}
 		s.mu.Lock()
 		s.spies[callID] = spy
+		s.rows[callID] = row
 		s.mu.Unlock()
+		s.saveLeg(ctx, callID)
 		go s.forgetWhenDone(c, callID, spy)
-	} else if err := spy.Eavesdrop(ctx, agent.ID(), mode); err != nil {
-		return "", fmt.Errorf("supervise: %s on call %s: %w", mode, callID, err)
+	} else {
+		if err := spy.Eavesdrop(ctx, agent.ID(), mode); err != nil {
+			return "", fmt.Errorf("supervise: %s on call %s: %w", mode, callID, err)
+		}
+		s.mu.Lock()
+		if row := s.rows[callID]; row != nil {
+			row.Role = mode.String()
+		}
+		s.mu.Unlock()
+		s.saveLeg(ctx, callID)
 	}
 	c.Note("supervise", fmt.Sprintf("supervisor %s (leg %s)", mode, spy.ID()))
 	return spy.ID(), nil
@@ -149,11 +182,46 @@ func (s *Supervisor) forgetWhenDone(c *controller.Call, callID string, spy *cont
 	case <-c.Done():
 		_ = spy.Hangup(context.Background(), controller.CauseNormalClearing)
 	}
+	select { // the hang-up above is asked, not awaited
+	case <-spy.Done():
+	case <-time.After(10 * time.Second):
+	}
+	ended := time.Now().UTC()
+	cause, _, _ := spy.HangupCause()
+	s.mu.Lock()
+	if row := s.rows[callID]; row != nil && row.LegID == spy.ID() {
+		row.EndedAt, row.HangupCause = &ended, string(cause)
+	}
+	s.mu.Unlock()
+	s.saveLeg(context.Background(), callID)
 	s.mu.Lock()
 	if s.spies[callID] == spy {
 		delete(s.spies, callID)
+		delete(s.rows, callID)
 	}
 	s.mu.Unlock()
+}
+
+// saveLeg writes the call's monitor leg as it is now. A failed write is
+// not the supervisor's problem: the call's record still gets the leg from
+// the call's trace when it ends.
+func (s *Supervisor) saveLeg(ctx context.Context, callID string) {
+	if s.Legs == nil {
+		return
+	}
+	s.mu.Lock()
+	row := s.rows[callID]
+	var cp store.CallLeg
+	if row != nil {
+		cp = *row
+	}
+	s.mu.Unlock()
+	if row == nil {
+		return
+	}
+	if err := s.Legs.SaveCallLeg(context.WithoutCancel(ctx), &cp); err != nil {
+		slog.Warn("supervise: monitor leg not recorded", "tenant", cp.TenantID, "call", callID, "leg", cp.LegID, "err", err)
+	}
 }
 
 // StopMonitor hangs up the supervisor's leg on the call.

@@ -224,6 +224,9 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	go func() { defer wg.Done(); retention.Schedule(runCtx, cfg.Retention.Interval) }()
 	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
 
+	// Monitor legs go on the call's record as they happen (restart-proof).
+	sup := supervise.New(ctl)
+	sup.Legs = st
 	srv, err := api.New(api.Options{
 		Addr:            cfg.HTTP.Addr,
 		ReadTimeout:     cfg.HTTP.ReadTimeout,
@@ -237,7 +240,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		ReadyChecks:     checks,
 		Version:         version,
 		ACD:             disp,
-		Supervision:     supervise.New(ctl),
+		Supervision:     sup,
 		Events:          disp,
 		AgentCalls:      disp,
 		Retention:       retention,
