@@ -247,7 +247,7 @@ func writeCSV(log *slog.Logger, c echo.Context, q reports.Query, name string, he
 	_ = w.Write(header)
 	n := 0
 	err := body(func(rec []string) error {
-		if err := w.Write(rec); err != nil {
+		if err := w.Write(reports.SafeCSVRecord(rec)); err != nil {
 			return err
 		}
 		if n++; n%500 == 0 {
