@@ -19,7 +19,8 @@ import (
 // Options wire a Dispatcher.
 type Options struct {
 	Store *store.Store
-	// Client sends the requests (nil: one with a 10 s timeout).
+	// Client sends the requests (nil: one with a 10 s timeout). Unless it
+	// has its own CheckRedirect, redirects are not followed.
 	Client *http.Client
 	Logger *slog.Logger
 	// PollInterval is how often new voicemail and due retries are looked
@@ -57,6 +58,14 @@ func New(o Options) (*Dispatcher, error) {
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if o.Client.CheckRedirect == nil {
+		// Only a 2xx from the configured URL counts: a redirect is a failed
+		// attempt, never followed (following turns the POST into a GET
+		// elsewhere and would count that page's answer as delivered).
+		c := *o.Client
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		o.Client = &c
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
