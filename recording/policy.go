@@ -97,13 +97,18 @@ func (r *Rules) Resolve(queue, agent, direction string) string {
 // tenant's rules until Invalidate: it is asked on every answered call.
 type Policies struct {
 	store *store.Store
+	load  func(ctx context.Context, st *store.Store, tenant string) (*Rules, error)
 	mu    sync.Mutex
 	cache map[string]*Rules
+	// gen counts invalidations: rules read from the store are cached only
+	// if no invalidation happened while they were read, so a change made
+	// during a load is never hidden behind the older rules.
+	gen uint64
 }
 
 // NewPolicies builds the policy resolver.
 func NewPolicies(st *store.Store) *Policies {
-	return &Policies{store: st, cache: map[string]*Rules{}}
+	return &Policies{store: st, load: LoadRules, cache: map[string]*Rules{}}
 }
 
 // RecordMode implements dispatch.RecordPolicy.
@@ -123,6 +128,7 @@ func (p *Policies) RecordMode(ctx context.Context, tenant, queue, agent, directi
 func (p *Policies) Invalidate(tenant string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.gen++
 	if tenant == "" {
 		p.cache = map[string]*Rules{}
 		return
@@ -133,16 +139,19 @@ func (p *Policies) Invalidate(tenant string) {
 func (p *Policies) rules(ctx context.Context, tenant string) (*Rules, error) {
 	p.mu.Lock()
 	r, ok := p.cache[tenant]
+	gen := p.gen
 	p.mu.Unlock()
 	if ok {
 		return r, nil
 	}
-	r, err := LoadRules(ctx, p.store, tenant)
+	r, err := p.load(ctx, p.store, tenant)
 	if err != nil {
 		return nil, err
 	}
 	p.mu.Lock()
-	p.cache[tenant] = r
+	if p.gen == gen {
+		p.cache[tenant] = r
+	}
 	p.mu.Unlock()
 	return r, nil
 }
