@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -131,8 +132,8 @@ func (s *Store) ListCalls(ctx context.Context, tenant string, f CallFilter) ([]C
 	args := []any{tenant}
 	q, args = timeWindow(q, args, "started_at", f.Since, f.Until)
 	if f.Number != "" {
-		q += ` AND (ani LIKE ? OR dnis LIKE ?)`
-		like := "%" + f.Number + "%"
+		q += ` AND (LOWER(ani) LIKE ? ESCAPE '\' OR LOWER(dnis) LIKE ? ESCAPE '\')`
+		like := containsPattern(f.Number)
 		args = append(args, like, like)
 	}
 	for _, c := range []struct{ col, v string }{{"disposition", f.Disposition}, {"queue_id", f.Queue}, {"direction", f.Direction}} {
@@ -154,6 +155,14 @@ func (s *Store) ListCalls(ctx context.Context, tenant string, f CallFilter) ([]C
 		return nil, fmt.Errorf("store: list calls: %w", err)
 	}
 	return out, nil
+}
+
+// containsPattern is the LIKE pattern (with ESCAPE '\', against a
+// LOWER()ed column) of a plain substring match: the same answer on SQLite,
+// whose LIKE ignores ASCII case, and PostgreSQL, whose LIKE does not; % and
+// _ match themselves.
+func containsPattern(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(s)) + "%"
 }
 
 // LastAgentFor finds the agent who last answered a call from ani in the

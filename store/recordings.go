@@ -78,8 +78,8 @@ func (s *Store) ListRecordings(ctx context.Context, tenant string, f RecordingFi
 		}
 	}
 	if f.Number != "" {
-		q += ` AND ani LIKE ?`
-		args = append(args, "%"+f.Number+"%")
+		q += ` AND LOWER(ani) LIKE ? ESCAPE '\'`
+		args = append(args, containsPattern(f.Number))
 	}
 	q, args = timeWindow(q, args, "started_at", f.Since, f.Until)
 	if f.Limit <= 0 || f.Limit > 1000 {
