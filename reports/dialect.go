@@ -75,13 +75,16 @@ func (w *where) between(col string, from, to time.Time) {
 	w.add(col+" >= ? AND "+col+" < ?", from.UTC(), to.UTC())
 }
 
-// number adds the partial match of a number against ANI or DNIS.
+// number adds the partial match of a number against ANI or DNIS, ignoring
+// case.
 func (w *where) number(prefix, n string) {
 	if n == "" {
 		return
 	}
-	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(n) + "%"
-	w.add("("+prefix+"ani LIKE ? ESCAPE '\\' OR "+prefix+"dnis LIKE ? ESCAPE '\\')", like, like)
+	// LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's
+	// does not, and a SIP caller id can hold letters.
+	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(n)) + "%"
+	w.add("(LOWER("+prefix+"ani) LIKE ? ESCAPE '\\' OR LOWER("+prefix+"dnis) LIKE ? ESCAPE '\\')", like, like)
 }
 
 // before adds the keyset condition of a newest-first listing.
