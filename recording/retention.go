@@ -462,11 +462,13 @@ func (r *Retention) deleteRecordings(ctx context.Context, f store.DeletableRecor
 			if !more() {
 				return nil
 			}
+			// A row seen for the first time is progress even when skipped:
+			// the next read is larger by one and reaches past it.
+			progress = true
 			if reason == "disk" && !under(r.opt.RecordingRoot, rec.Path) {
 				skip[key] = true // freeing it would not help this disk
 				continue
 			}
-			progress = true
 			e := store.RetentionLogEntry{RunID: sum.RunID, TenantID: rec.TenantID, Kind: "recording", ObjectID: rec.ID, Path: rec.Path, Reason: reason}
 			ok, err := r.opt.Store.ClaimRecordingDeletion(ctx, rec.TenantID, rec.ID, reason, r.opt.Now())
 			if err != nil {
@@ -524,11 +526,11 @@ func (r *Retention) deleteVoicemail(ctx context.Context, tenant string, cutoff t
 			if !more() {
 				return nil
 			}
+			progress = true // as in deleteRecordings: skipped rows are read past
 			if reason == "disk" && !under(r.opt.VoicemailRoot, m.Path) {
 				skip[m.ID] = true
 				continue
 			}
-			progress = true
 			id := strconv.FormatInt(m.ID, 10)
 			e := store.RetentionLogEntry{RunID: sum.RunID, TenantID: m.TenantID, Kind: "voicemail", ObjectID: id, Path: m.Path, Reason: reason}
 			size, rerr := removeFile(m.Path)
