@@ -459,6 +459,42 @@ func (c *core) offerFailed(id uint64, cause string) error {
 	return nil
 }
 
+func (c *core) offerWithdrawn(id uint64, reason string) error {
+	o := c.offers[id]
+	if o == nil {
+		return fmt.Errorf("acd: withdraw offer %d: %w", id, ErrStaleOffer)
+	}
+	e, a := o.e, o.a
+	delete(c.offers, id)
+	a.offer = nil
+	for i, x := range e.offers {
+		if x == o {
+			e.offers = append(e.offers[:i], e.offers[i+1:]...)
+			break
+		}
+	}
+	if reason == "" {
+		reason = "withdrawn"
+	}
+	c.emit(CancelOffer{Tenant: c.tenant, OfferID: id, CallID: e.callID, AgentID: a.id, Reason: reason, At: c.now()})
+	if a.st.State == Ringing {
+		_, _ = c.transition(a, Input{Kind: InOfferCancel}, e.callID, e.q.cfg.ID, "")
+	}
+	if len(e.offers) == 0 {
+		e.ringTimer.stop()
+		e.q.offering--
+		// The call keeps its place but is not offered again at once: the
+		// agents are available, and offering to them now would fail the
+		// same way, over and over.
+		e.ringTimer = c.after(RetryAfterSwitchFailure, func() {
+			if c.calls[e.callID] == e && e.agent == nil && len(e.offers) == 0 {
+				c.requeue(e)
+			}
+		})
+	}
+	return nil
+}
+
 // callEnded handles the end of a call in any state: an answered call's
 // agent goes to wrap-up; an unanswered one is an abandon.
 func (c *core) callEnded(callID string) error {

@@ -244,6 +244,19 @@ func (e *Engine) OfferFailed(ctx context.Context, offerID uint64, cause string) 
 	return e.doCtx(ctx, func(c *core) error { return c.offerFailed(offerID, cause) })
 }
 
+// OfferWithdrawn reports that an offer could not be rung for a reason
+// that is not the agent's (the switch is not connected): the agent is
+// available again, not marked no-answer, and the call waits, offered again
+// after RetryAfterSwitchFailure so a switch that cannot ring anyone is not
+// asked again at once.
+func (e *Engine) OfferWithdrawn(ctx context.Context, offerID uint64, reason string) error {
+	return e.doCtx(ctx, func(c *core) error { return c.offerWithdrawn(offerID, reason) })
+}
+
+// RetryAfterSwitchFailure is how long a call waits before it is offered
+// again after its offers were withdrawn (OfferWithdrawn).
+const RetryAfterSwitchFailure = 2 * time.Second
+
 // CallEnded reports that a call hung up or was transferred away: a waiting
 // or ringing call is an abandon; an answered call's agent goes to wrap-up.
 func (e *Engine) CallEnded(ctx context.Context, callID string) error {

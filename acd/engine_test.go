@@ -437,3 +437,53 @@ func TestQueueBreakCapRefuse(t *testing.T) {
 		t.Fatalf("c: %+v %v", r, err)
 	}
 }
+
+// An offer the switch could not ring (not connected) is not the agent's
+// fault: the agent stays available, nobody is marked no-answer, and the
+// call is offered again after a pause, not at once.
+func TestOfferWithdrawnKeepsAgentsAndRetriesLater(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Strategy: Sequential, RingTimeout: Duration(15 * time.Second)}, "a0", "a1")
+	h.login("a0", "a1")
+	h.rec.take()
+	h.enqueue("q", "c1", 0)
+	o := h.offer()
+	if err := h.e.OfferWithdrawn(h.ctx, o.OfferID, "switch-unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	es := h.rec.take()
+	if na := ofType[NoAnswer](es); len(na) != 0 {
+		t.Fatalf("agent blamed: %+v", na)
+	}
+	if c := ofType[CancelOffer](es); len(c) != 1 || c[0].OfferID != o.OfferID || c[0].Reason != "switch-unavailable" {
+		t.Fatalf("cancel %+v", c)
+	}
+	if os := offersIn(es); len(os) != 0 {
+		t.Fatalf("offered again at once: %+v", os)
+	}
+	h.wantState(o.AgentID, Available, "")
+	if err := h.e.OfferWithdrawn(h.ctx, o.OfferID, "again"); !errors.Is(err, ErrStaleOffer) {
+		t.Fatalf("second withdraw: %v", err)
+	}
+	h.clk.Advance(RetryAfterSwitchFailure - time.Millisecond)
+	if os := offersIn(h.rec.take()); len(os) != 0 {
+		t.Fatalf("offered before the pause ended: %+v", os)
+	}
+	h.clk.Advance(time.Millisecond)
+	if os := offersIn(h.rec.take()); len(os) != 1 || os[0].CallID != "c1" || os[0].AgentID != o.AgentID {
+		t.Fatalf("not offered again after the pause: %+v", os)
+	}
+	// A caller who leaves during the pause is an ordinary abandon.
+	h.enqueue("q", "c2", 0)
+	o2 := h.offer()
+	if err := h.e.OfferWithdrawn(h.ctx, o2.OfferID, "switch-unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	h.end("c2")
+	h.clk.Advance(RetryAfterSwitchFailure)
+	for _, x := range offersIn(h.rec.take()) {
+		if x.CallID == "c2" {
+			t.Fatalf("a call that ended was offered: %+v", x)
+		}
+	}
+}

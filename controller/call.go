@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -303,7 +304,13 @@ func (c *Call) command(ctx context.Context, name, leg, detail string, f func(con
 	if err := f(ctx); err != nil {
 		c.Note("error", name+": "+err.Error())
 		c.ctl.metrics.commandErrors.WithLabelValues(c.swName, name).Inc()
-		c.log.Warn("switch command failed", "command", name, "target", leg, "err", err)
+		if errors.Is(err, ErrNotConnected) && c.ctl.isStopping() {
+			// Shutting down: the switch connections close while handlers
+			// wind up; the calls themselves go on on the switch.
+			c.log.Debug("switch command not sent: the controller is stopping", "command", name, "target", leg)
+		} else {
+			c.log.Warn("switch command failed", "command", name, "target", leg, "err", err)
+		}
 		return fmt.Errorf("controller: %s on call %s leg %s: %w", name, c.id, leg, err)
 	}
 	return nil

@@ -199,6 +199,13 @@ func (c *Controller) Run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// isStopping reports whether Run's context has ended (shutdown under way).
+func (c *Controller) isStopping() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopping || (c.runCtx != nil && c.runCtx.Err() != nil)
+}
+
 // startLocked starts the switch's Run loop and its event pump. c.mu held.
 func (c *Controller) startLocked(sw Switch) {
 	name := sw.Name()

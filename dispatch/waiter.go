@@ -233,8 +233,13 @@ func (w *waiter) offer(ctx context.Context, e acd.Offer) {
 			return
 		}
 	}
-	w.rec.Offered(e.AgentID)
 	w.c.Note("queue", fmt.Sprintf("cannot ring agent %s: %v", e.AgentID, err))
+	if errors.Is(err, controller.ErrNotConnected) {
+		// The switch is down (or ipcc is stopping): not the agent's fault.
+		_ = w.eng.OfferWithdrawn(w.bg(), e.OfferID, "switch-unavailable")
+		return
+	}
+	w.rec.Offered(e.AgentID)
 	_ = w.eng.OfferFailed(w.bg(), e.OfferID, err.Error())
 }
 

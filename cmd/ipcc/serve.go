@@ -186,6 +186,12 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	// their switch connects: subscribed before the controller runs.
 	recordsWatched := handler.WatchSwitches(runCtx, ctl)
 	var wg sync.WaitGroup
+	// The demo's simulator stops after the controller, as a real switch
+	// outlives a controller restart: stopping it first would end every call
+	// under the controller's feet.
+	demoCtx, stopDemo := context.WithCancel(context.Background())
+	defer stopDemo()
+	demoDone := make(chan struct{})
 	switches := cfg.Switches
 	if demoMode {
 		if err := examples.Load(ctx, st, auth.DefaultTenant); err != nil {
@@ -206,8 +212,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 			return err
 		}
 		switches = append(append([]config.Switch(nil), switches...), d.Switches()...)
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = d.Run(runCtx) }()
+		go func() { defer close(demoDone); _ = d.Run(demoCtx) }()
 		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL())
 	}
 	checks, err := addSwitches(ctl, switches, log)
@@ -268,6 +273,10 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	cancel()
 	wg.Wait()
 	<-recordsWatched
+	stopDemo()
+	if demoMode {
+		<-demoDone
+	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
