@@ -228,12 +228,8 @@ func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 	}
 	k.c.Note("adopt", "the caller was not connected yet: back to "+rec.Target)
 	if t.Kind == dialplan.KindQueue && rec.QueueID != "" {
-		// The caller waited from the queue entry (the end of the IVR) until
-		// now, through the restart.
-		joined := rec.StartedAt.Add(time.Duration(rec.IVRMS) * time.Millisecond)
-		if waited := h.now().Sub(joined); waited > 0 {
-			k.rec.Update(func(r *store.CallRecord) { r.WaitMS += waited.Milliseconds() })
-		}
+		now := h.now()
+		k.rec.Update(func(r *store.CallRecord) { r.WaitMS = resumedWait(*r, now) })
 	}
 	// The first controller may have left them on hold, which this one
 	// cannot see: take them off it, the target puts them back if it wants.
@@ -242,6 +238,15 @@ func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 		k.markAnswered()
 	}
 	h.reach(ctx, k, t, 0)
+}
+
+// resumedWait is the wait of a caller taken back to their queue after a
+// restart: from the queue entry (the end of the IVR) until now, through
+// the restart. The wait the record holds already (an earlier restart's)
+// lies within that span and is not added again.
+func resumedWait(r store.CallRecord, now time.Time) int64 {
+	joined := r.StartedAt.Add(time.Duration(r.IVRMS) * time.Millisecond)
+	return max(r.WaitMS, now.Sub(joined).Milliseconds())
 }
 
 // parseTarget reads a target as the record writes it ("queue:support").

@@ -91,3 +91,26 @@ func TestRecordAccumulates(t *testing.T) {
 		t.Fatal("nil record")
 	}
 }
+
+func TestResumedWait(t *testing.T) {
+	start := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+	// Queue entry 10 s into the call (after the IVR).
+	rec := store.CallRecord{StartedAt: start, IVRMS: 10_000}
+	t.Run("first restart: the wait since the queue entry", func(t *testing.T) {
+		if got := resumedWait(rec, start.Add(70*time.Second)); got != 60_000 {
+			t.Fatalf("%d ms, want 60000", got)
+		}
+	})
+	t.Run("second restart: the earlier restart's wait is not counted twice", func(t *testing.T) {
+		r := rec
+		r.WaitMS = 60_000 // stored by the first restart's resume
+		if got := resumedWait(r, start.Add(100*time.Second)); got != 90_000 {
+			t.Fatalf("%d ms, want 90000 (queue entry to now)", got)
+		}
+	})
+	t.Run("clock behind the queue entry: nothing", func(t *testing.T) {
+		if got := resumedWait(rec, start); got != 0 {
+			t.Fatalf("%d ms, want 0", got)
+		}
+	})
+}
