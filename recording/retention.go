@@ -478,7 +478,7 @@ func (r *Retention) deleteRecordings(ctx context.Context, f store.DeletableRecor
 				skip[key] = true // a legal hold arrived meanwhile
 				continue
 			}
-			size, rerr := removeFile(rec.Path)
+			size, rerr := removeFile(r.opt.RecordingRoot, rec.Path)
 			if rerr != nil {
 				skip[key] = true
 				if uerr := r.opt.Store.UnclaimRecordingDeletion(context.WithoutCancel(ctx), rec.TenantID, rec.ID); uerr != nil {
@@ -533,7 +533,7 @@ func (r *Retention) deleteVoicemail(ctx context.Context, tenant string, cutoff t
 			}
 			id := strconv.FormatInt(m.ID, 10)
 			e := store.RetentionLogEntry{RunID: sum.RunID, TenantID: m.TenantID, Kind: "voicemail", ObjectID: id, Path: m.Path, Reason: reason}
-			size, rerr := removeFile(m.Path)
+			size, rerr := removeFile(r.opt.VoicemailRoot, m.Path)
 			if rerr == nil {
 				if err := r.opt.Store.DeleteVoicemail(ctx, m.TenantID, m.ID); err != nil && !store.IsNotFound(err) {
 					rerr = err
@@ -568,11 +568,16 @@ func missingRoot(root string) bool {
 	return err != nil || !st.IsDir()
 }
 
-// removeFile deletes a file and returns its size; a file already gone is
-// not an error (size 0).
-func removeFile(path string) (int64, error) {
+// removeFile deletes a file and returns its size. A file already gone
+// under root (checked to exist) is not an error (size 0); one missing
+// outside it (an older root, a share not mounted here) is, since this
+// controller cannot tell it was deleted.
+func removeFile(root, path string) (int64, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if !under(root, path) {
+			return 0, fmt.Errorf("%s is missing and lies outside %s: not visible on this controller, left as it is", path, root)
+		}
 		return 0, nil
 	}
 	if err != nil {
