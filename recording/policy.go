@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/ipcc/ipcc/store"
 )
@@ -93,13 +94,20 @@ func (r *Rules) Resolve(queue, agent, direction string) string {
 	return ModeOnDemand
 }
 
+// PolicyCacheTTL is how long a tenant's rules are used before they are
+// read again: a change made through another controller sharing the
+// database (which cannot Invalidate this one's cache) applies within it.
+const PolicyCacheTTL = 30 * time.Second
+
 // Policies answers dispatch's RecordPolicy from the store, caching each
-// tenant's rules until Invalidate: it is asked on every answered call.
+// tenant's rules until Invalidate or for PolicyCacheTTL: it is asked on
+// every answered call.
 type Policies struct {
 	store *store.Store
 	load  func(ctx context.Context, st *store.Store, tenant string) (*Rules, error)
+	now   func() time.Time
 	mu    sync.Mutex
-	cache map[string]*Rules
+	cache map[string]cachedRules
 	// gen counts invalidations: rules read from the store are cached only
 	// if no invalidation happened while they were read, so a change made
 	// during a load is never hidden behind the older rules.
@@ -108,7 +116,12 @@ type Policies struct {
 
 // NewPolicies builds the policy resolver.
 func NewPolicies(st *store.Store) *Policies {
-	return &Policies{store: st, load: LoadRules, cache: map[string]*Rules{}}
+	return &Policies{store: st, load: LoadRules, now: time.Now, cache: map[string]cachedRules{}}
+}
+
+type cachedRules struct {
+	rules  *Rules
+	loaded time.Time
 }
 
 // RecordMode implements dispatch.RecordPolicy.
@@ -130,7 +143,7 @@ func (p *Policies) Invalidate(tenant string) {
 	defer p.mu.Unlock()
 	p.gen++
 	if tenant == "" {
-		p.cache = map[string]*Rules{}
+		p.cache = map[string]cachedRules{}
 		return
 	}
 	delete(p.cache, tenant)
@@ -138,11 +151,12 @@ func (p *Policies) Invalidate(tenant string) {
 
 func (p *Policies) rules(ctx context.Context, tenant string) (*Rules, error) {
 	p.mu.Lock()
-	r, ok := p.cache[tenant]
+	c, ok := p.cache[tenant]
 	gen := p.gen
 	p.mu.Unlock()
-	if ok {
-		return r, nil
+	now := p.now()
+	if ok && now.Sub(c.loaded) < PolicyCacheTTL {
+		return c.rules, nil
 	}
 	r, err := p.load(ctx, p.store, tenant)
 	if err != nil {
@@ -150,7 +164,7 @@ func (p *Policies) rules(ctx context.Context, tenant string) (*Rules, error) {
 	}
 	p.mu.Lock()
 	if p.gen == gen {
-		p.cache[tenant] = r
+		p.cache[tenant] = cachedRules{rules: r, loaded: now}
 	}
 	p.mu.Unlock()
 	return r, nil
