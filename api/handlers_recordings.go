@@ -63,8 +63,11 @@ func (s *Server) recordingAudio(c echo.Context) error {
 	}
 	if r.DeletedAt != nil {
 		msg := "the recording was deleted by retention (" + r.DeletedReason + ") on " + r.DeletedAt.UTC().Format(time.RFC3339)
-		if r.BackupPath != "" {
+		// Where the backup lies is for whoever may restore it, not agents.
+		if r.BackupPath != "" && p.Role != auth.RoleAgent {
 			msg += "; a backup copy is at " + r.BackupPath
+		} else if r.BackupPath != "" {
+			msg += "; a backup copy exists (ask a supervisor)"
 		}
 		return &Error{Status: http.StatusGone, Code: "gone", Message: msg}
 	}

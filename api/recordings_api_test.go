@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,23 @@ func TestRecordingsAPI(t *testing.T) {
 		}
 		if es, _ := s.ListAudit(ctx, "a", store.AuditFilter{ObjectType: "recording"}); len(es) < 1 {
 			t.Fatal("playback not audited")
+		}
+		// Deleted by retention after a backup: 410; only supervisors and
+		// admins are told where the backup lies.
+		if err := s.MarkRecordingBackedUp(ctx, "a", "rec1", "/backup/a/rec.wav", now); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.ClaimRecordingDeletion(ctx, "a", "rec1", "age", now); err != nil || !ok {
+			t.Fatalf("claim deletion: %v %v", ok, err)
+		}
+		for _, tc := range []struct {
+			who      string
+			showPath bool
+		}{{"a/agent", false}, {"a/supervisor", true}} {
+			r := e.do("GET", "/api/v1/recordings/rec1/audio", nil, bearer(tok[tc.who])...)
+			if r.Status != 410 || strings.Contains(string(r.Body), "/backup/a/rec.wav") != tc.showPath {
+				t.Fatalf("%s: %d %s", tc.who, r.Status, r.Body)
+			}
 		}
 	})
 }

@@ -290,9 +290,16 @@ func (r *Retention) copyVerified(rec store.RecordingRow) (string, int64, error) 
 	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return "", 0, fmt.Errorf("backup directory: %w", err)
 	}
-	tmp := dst + ".part"
-	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+	// A temporary name of its own: two controllers backing up the same
+	// file at once must not write into each other's copy.
+	out, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".*.part")
 	if err != nil {
+		return "", 0, fmt.Errorf("create copy: %w", err)
+	}
+	tmp := out.Name()
+	if err := out.Chmod(0o640); err != nil {
+		out.Close()
+		os.Remove(tmp)
 		return "", 0, fmt.Errorf("create copy: %w", err)
 	}
 	h := sha256.New()
