@@ -233,6 +233,11 @@ func (s *Server) deleteVoicemail(c echo.Context) error {
 	if err := s.opt.Store.DeleteVoicemail(c.Request().Context(), m.TenantID, m.ID); err != nil {
 		return err
 	}
+	if !s.inMedia(m.Path) {
+		// Not ipcc's file to remove: the message is gone, the file stays.
+		s.log.Warn("voicemail file outside the media directories left in place", "tenant", m.TenantID, "message", m.ID, "path", m.Path)
+		return c.NoContent(http.StatusNoContent)
+	}
 	if err := os.Remove(m.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		s.log.Warn("voicemail file not removed", "path", m.Path, "err", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,10 @@ func limitParam(c echo.Context, dst *int) error {
 // serveAudio audits the access and streams a WAV file with HTTP Range
 // support. hint tells an admin what to share when the file is not here.
 func (s *Server) serveAudio(c echo.Context, tenant, objectType, objectID, path, hint string) error {
+	if !s.inMedia(path) {
+		s.log.Warn("audio path outside the media directories refused", "tenant", tenant, "object", objectType, "id", objectID, "path", path)
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "the audio file is not in a media directory of this controller (" + hint + ")"}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -97,4 +102,31 @@ func (s *Server) serveAudio(c echo.Context, tenant, objectType, objectID, path, 
 	c.Response().Header().Set("Content-Disposition", `inline; filename="`+strings.ReplaceAll(filepath.Base(path), `"`, "")+`"`)
 	http.ServeContent(c.Response(), c.Request(), filepath.Base(path), st.ModTime(), f)
 	return nil
+}
+
+// inMedia reports whether path lies inside one of the media roots (always
+// true when none is configured). Paths come from the database, where a
+// switch or an import wrote them: a row must not make ipcc read or delete
+// any file it can reach.
+func (s *Server) inMedia(path string) bool {
+	if !slices.ContainsFunc(s.opt.MediaRoots, func(r string) bool { return r != "" }) {
+		return true
+	}
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	for _, root := range s.opt.MediaRoots {
+		if root == "" {
+			continue
+		}
+		r, err := filepath.Abs(root)
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(r, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
+			return true
+		}
+	}
+	return false
 }

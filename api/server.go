@@ -56,6 +56,10 @@ type Options struct {
 	// Retention runs the recording retention job on demand
 	// (POST /api/v1/retention/run); nil makes that route answer 503.
 	Retention *recording.Retention
+	// MediaRoots are the directories audio is served from and voicemail
+	// deleted in (media.recording_dir, media.voicemail_dir). A stored path
+	// outside them is refused; empty means no check (tests).
+	MediaRoots []string
 	// OnChange is told after every successful change through the API
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)

@@ -249,6 +249,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		Events:          disp,
 		AgentCalls:      disp,
 		Retention:       retention,
+		MediaRoots:      []string{recDir, vmDir},
 		OnChange: func(tenant, objectType string) {
 			switch objectType {
 			case "recording_policy":
