@@ -303,6 +303,12 @@ func (c *Call) command(ctx context.Context, name, leg, detail string, f func(con
 	c.Note("command", strings.TrimSpace(name+" "+leg+" "+detail))
 	if err := f(ctx); err != nil {
 		c.Note("error", name+": "+err.Error())
+		if name == "hangup" && errors.Is(err, ErrNoSuchLeg) {
+			// Already gone: a bridged leg the switch hung up with its
+			// peer. What was asked is done; callers still see the error.
+			c.log.Debug("leg already gone", "command", name, "target", leg)
+			return fmt.Errorf("controller: %s on call %s leg %s: %w", name, c.id, leg, err)
+		}
 		c.ctl.metrics.commandErrors.WithLabelValues(c.swName, name).Inc()
 		if errors.Is(err, ErrNotConnected) && c.ctl.isStopping() {
 			// Shutting down: the switch connections close while handlers
