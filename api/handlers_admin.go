@@ -296,17 +296,7 @@ func (s *Server) addAPIKeyRoutes() {
 	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/apikeys/:id", Summary: "Revoke an API key", Tag: "apikeys", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "api_key", Handler: s.revokeKey})
 }
 
-func (s *Server) listKeys(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	ks, err := s.opt.Store.ListAPIKeys(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ks)
-}
+func (s *Server) listKeys(c echo.Context) error { return tenantList(c, s.opt.Store.ListAPIKeys) }
 
 func (s *Server) createKey(c echo.Context) error {
 	tenant, err := tenantRequired(c)

@@ -39,15 +39,7 @@ func (s *Server) addRecordingPolicyRoutes() {
 }
 
 func (s *Server) listRecordingPolicies(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	ps, err := s.opt.Store.ListRecordingPolicies(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ps)
+	return tenantList(c, s.opt.Store.ListRecordingPolicies)
 }
 
 func (s *Server) resolveRecordingPolicy(c echo.Context) error {

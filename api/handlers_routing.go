@@ -112,17 +112,7 @@ func routingConflict(err error, field, format string, args ...any) error {
 
 // ---- routes
 
-func (s *Server) listRoutes(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	rs, err := s.opt.Store.ListRoutes(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, rs)
-}
+func (s *Server) listRoutes(c echo.Context) error { return tenantList(c, s.opt.Store.ListRoutes) }
 
 func (s *Server) routeFromRequest(c echo.Context, tenant string) (*dialplan.Route, error) {
 	var req routeRequest
@@ -226,17 +216,7 @@ func parseRoutingTime(v, field string) (time.Time, error) {
 
 // ---- schedules
 
-func (s *Server) listSchedules(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	ss, err := s.opt.Store.ListSchedules(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ss)
-}
+func (s *Server) listSchedules(c echo.Context) error { return tenantList(c, s.opt.Store.ListSchedules) }
 
 func decodeSchedule(c echo.Context) (*schedule.Schedule, error) {
 	var sc schedule.Schedule

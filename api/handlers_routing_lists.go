@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -62,17 +63,7 @@ type importResult struct {
 
 // ---- blacklist
 
-func (s *Server) listBlacklist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	es, err := s.opt.Store.ListBlacklist(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, es)
-}
+func (s *Server) listBlacklist(c echo.Context) error { return tenantList(c, s.opt.Store.ListBlacklist) }
 
 func decodeBlacklist(c echo.Context) (*dialplan.BlacklistEntry, error) {
 	var req blacklistRequest
@@ -89,44 +80,24 @@ func decodeBlacklist(c echo.Context) (*dialplan.BlacklistEntry, error) {
 	return e, nil
 }
 
-func (s *Server) createBlacklist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	e, err := decodeBlacklist(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Store.AddBlacklist(c.Request().Context(), tenant, e); err != nil {
-		return routingConflict(err, "number", "%s %s is blacklisted already", e.Kind, e.Number)
-	}
-	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "reason": e.Reason})
-	return c.JSON(http.StatusCreated, e)
-}
+func (s *Server) createBlacklist(c echo.Context) error { return createEntry(c, s.blacklistOps()) }
 
 func (s *Server) getBlacklist(c echo.Context) error { return tenantGet(c, s.opt.Store.GetBlacklist) }
 
-func (s *Server) putBlacklist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
+func (s *Server) putBlacklist(c echo.Context) error { return putEntry(c, s.blacklistOps()) }
+
+// blacklistOps are the blacklist's parts of the number-list handlers.
+func (s *Server) blacklistOps() numberList[dialplan.BlacklistEntry] {
+	return numberList[dialplan.BlacklistEntry]{
+		decode: decodeBlacklist, add: s.opt.Store.AddBlacklist, get: s.opt.Store.GetBlacklist, update: s.opt.Store.UpdateBlacklist,
+		keep: func(e, old *dialplan.BlacklistEntry) { e.ID, e.CreatedAt = old.ID, old.CreatedAt },
+		audit: func(e *dialplan.BlacklistEntry) (string, map[string]any) {
+			return e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "reason": e.Reason}
+		},
+		conflict: func(err error, e *dialplan.BlacklistEntry) error {
+			return routingConflict(err, "number", "%s %s is blacklisted already", e.Kind, e.Number)
+		},
 	}
-	ctx := c.Request().Context()
-	old, err := s.opt.Store.GetBlacklist(ctx, tenant, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	e, err := decodeBlacklist(c)
-	if err != nil {
-		return err
-	}
-	e.ID, e.CreatedAt = old.ID, old.CreatedAt
-	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "reason": e.Reason})
-	if err := s.opt.Store.UpdateBlacklist(ctx, tenant, e); err != nil {
-		return routingConflict(err, "number", "%s %s is blacklisted already", e.Kind, e.Number)
-	}
-	return c.JSON(http.StatusOK, e)
 }
 
 func (s *Server) deleteBlacklist(c echo.Context) error {
@@ -269,17 +240,7 @@ func (s *Server) exportBlacklist(c echo.Context) error {
 
 // ---- whitelist
 
-func (s *Server) listWhitelist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	es, err := s.opt.Store.ListWhitelist(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, es)
-}
+func (s *Server) listWhitelist(c echo.Context) error { return tenantList(c, s.opt.Store.ListWhitelist) }
 
 func decodeWhitelist(c echo.Context) (*dialplan.WhitelistEntry, error) {
 	var req whitelistRequest
@@ -296,44 +257,24 @@ func decodeWhitelist(c echo.Context) (*dialplan.WhitelistEntry, error) {
 	return e, nil
 }
 
-func (s *Server) createWhitelist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	e, err := decodeWhitelist(c)
-	if err != nil {
-		return err
-	}
-	if err := s.opt.Store.AddWhitelist(c.Request().Context(), tenant, e); err != nil {
-		return routingConflict(err, "number", "%s %s is whitelisted already", e.Kind, e.Number)
-	}
-	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "priority": e.Priority})
-	return c.JSON(http.StatusCreated, e)
-}
+func (s *Server) createWhitelist(c echo.Context) error { return createEntry(c, s.whitelistOps()) }
 
 func (s *Server) getWhitelist(c echo.Context) error { return tenantGet(c, s.opt.Store.GetWhitelist) }
 
-func (s *Server) putWhitelist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
+func (s *Server) putWhitelist(c echo.Context) error { return putEntry(c, s.whitelistOps()) }
+
+// whitelistOps are the VIP whitelist's parts of the number-list handlers.
+func (s *Server) whitelistOps() numberList[dialplan.WhitelistEntry] {
+	return numberList[dialplan.WhitelistEntry]{
+		decode: decodeWhitelist, add: s.opt.Store.AddWhitelist, get: s.opt.Store.GetWhitelist, update: s.opt.Store.UpdateWhitelist,
+		keep: func(e, old *dialplan.WhitelistEntry) { e.ID, e.CreatedAt = old.ID, old.CreatedAt },
+		audit: func(e *dialplan.WhitelistEntry) (string, map[string]any) {
+			return e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "priority": e.Priority}
+		},
+		conflict: func(err error, e *dialplan.WhitelistEntry) error {
+			return routingConflict(err, "number", "%s %s is whitelisted already", e.Kind, e.Number)
+		},
 	}
-	ctx := c.Request().Context()
-	old, err := s.opt.Store.GetWhitelist(ctx, tenant, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	e, err := decodeWhitelist(c)
-	if err != nil {
-		return err
-	}
-	e.ID, e.CreatedAt = old.ID, old.CreatedAt
-	setAudit(c, e.ID, map[string]any{"number": e.Number, "kind": e.Kind, "priority": e.Priority})
-	if err := s.opt.Store.UpdateWhitelist(ctx, tenant, e); err != nil {
-		return routingConflict(err, "number", "%s %s is whitelisted already", e.Kind, e.Number)
-	}
-	return c.JSON(http.StatusOK, e)
 }
 
 func (s *Server) deleteWhitelist(c echo.Context) error {
@@ -343,15 +284,7 @@ func (s *Server) deleteWhitelist(c echo.Context) error {
 // ---- caller rules and lists
 
 func (s *Server) listCallerRules(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	rs, err := s.opt.Store.ListCallerRules(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, rs)
+	return tenantList(c, s.opt.Store.ListCallerRules)
 }
 
 func (s *Server) callerRuleFromRequest(c echo.Context, tenant string) (*dialplan.CallerRule, error) {
@@ -422,15 +355,7 @@ func (s *Server) deleteCallerRule(c echo.Context) error {
 }
 
 func (s *Server) listCallerLists(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	ls, err := s.opt.Store.ListCallerLists(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ls)
+	return tenantList(c, s.opt.Store.ListCallerLists)
 }
 
 func (s *Server) getCallerList(c echo.Context) error {
@@ -521,4 +446,56 @@ func (s *Server) putRoutingSettings(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, &set)
+}
+
+// numberList is what the blacklist and the VIP whitelist handlers differ in:
+// how a body is read, the store calls, and what is audited.
+type numberList[E any] struct {
+	decode   func(echo.Context) (*E, error)
+	add      func(ctx context.Context, tenant string, e *E) error
+	get      func(ctx context.Context, tenant, id string) (*E, error)
+	update   func(ctx context.Context, tenant string, e *E) error
+	keep     func(e, old *E) // keeps old's id and creation time
+	audit    func(e *E) (id string, detail map[string]any)
+	conflict func(err error, e *E) error
+}
+
+func createEntry[E any](c echo.Context, l numberList[E]) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	e, err := l.decode(c)
+	if err != nil {
+		return err
+	}
+	if err := l.add(c.Request().Context(), tenant, e); err != nil {
+		return l.conflict(err, e)
+	}
+	id, detail := l.audit(e)
+	setAudit(c, id, detail)
+	return c.JSON(http.StatusCreated, e)
+}
+
+func putEntry[E any](c echo.Context, l numberList[E]) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	old, err := l.get(ctx, tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	e, err := l.decode(c)
+	if err != nil {
+		return err
+	}
+	l.keep(e, old)
+	id, detail := l.audit(e)
+	setAudit(c, id, detail)
+	if err := l.update(ctx, tenant, e); err != nil {
+		return l.conflict(err, e)
+	}
+	return c.JSON(http.StatusOK, e)
 }

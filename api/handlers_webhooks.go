@@ -48,17 +48,7 @@ func (s *Server) addWebhookRoutes() {
 		Roles: rolesAdmin, Response: []store.WebhookDelivery{}, Handler: s.listWebhookDeliveries})
 }
 
-func (s *Server) listWebhooks(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	ws, err := s.opt.Store.ListWebhooks(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ws)
-}
+func (s *Server) listWebhooks(c echo.Context) error { return tenantList(c, s.opt.Store.ListWebhooks) }
 
 // checkWebhook validates a request into w; a secret is required unless
 // keepSecret (update) or generated (create, omitted).

@@ -31,6 +31,19 @@ func tenantGet[T any](c echo.Context, load func(ctx context.Context, tenant, id 
 	return c.JSON(http.StatusOK, v)
 }
 
+// tenantList answers the tenant's list of some objects.
+func tenantList[E any](c echo.Context, list func(ctx context.Context, tenant string) ([]E, error)) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	es, err := list(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, es)
+}
+
 // tenantDelete answers DELETE .../:id by deleting in the caller's tenant.
 func tenantDelete(c echo.Context, del func(ctx context.Context, tenant, id string) error) error {
 	tenant, err := tenantRequired(c)
