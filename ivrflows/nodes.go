@@ -144,40 +144,13 @@ func (r *run) menu(n *Node) step {
 	c := controller.Collect{Min: 1, Max: max(1, maxLen), Terminator: term, Reset: controller.NoDigit,
 		FirstDigitTimeout: orDefault(n.Timeout, 5*time.Second), InterDigitTimeout: orDefault(n.InterDigitTimeout, 2*time.Second),
 		Complete: r.menuComplete(n)}
-	prompt := n.Prompt
-	var tried []string
-	timedOut := false
-	for attempt := 1; attempt <= retries(n); attempt++ {
-		if attempt > 1 {
-			prompt = retryPrompt(n, timedOut, n.Prompt)
+	return r.gatherRetrying(n, c, nil, func(digits string, err error, tried []string) (step, bool) {
+		to, ok := n.Options[digits]
+		if !ok || err != nil {
+			return step{}, false
 		}
-		digits, err := r.gather(prompt, c)
-		if r.fatal(err) {
-			return r.end(n.ID, err)
-		}
-		if to, ok := r.shortcut(digits); ok {
-			return step{edge: "shortcut " + digits, to: to}
-		}
-		if to, ok := n.Options[digits]; ok && err == nil {
-			return step{edge: "options." + digits, to: to, detail: strings.Join(append(tried, digits), ",")}
-		}
-		timedOut = digits == "" && (err == nil || errors.Is(err, controller.ErrCollectTimeout) || errors.Is(err, controller.ErrCollectTooShort))
-		switch {
-		case timedOut:
-			tried = append(tried, "timeout")
-		case err != nil && !errors.Is(err, controller.ErrCollectTimeout) && !errors.Is(err, controller.ErrCollectTooShort):
-			tried = append(tried, "error")
-			r.call.Note("flow", fmt.Sprintf("node %q: %s", n.ID, truncate(err.Error(), 200)))
-		default:
-			tried = append(tried, "invalid "+digits)
-		}
-	}
-	if p := retryPrompt(n, timedOut, nil); len(p) > 0 {
-		if _, err := r.playPrompt(p, false); r.fatal(err) {
-			return r.end(n.ID, err)
-		}
-	}
-	return step{edge: "fallback", to: n.Fallback, detail: strings.Join(tried, ",")}
+		return step{edge: "options." + digits, to: to, detail: strings.Join(append(tried, digits), ",")}, true
+	})
 }
 
 // menuComplete says when a menu entry is final: no option or shortcut is
@@ -222,6 +195,31 @@ func (r *run) collect(n *Node) step {
 			return step{edge: "error", end: &o}
 		}
 	}
+	var clean func(string) string
+	if shortcuts {
+		clean = func(digits string) string {
+			if i := strings.LastIndexByte(digits, '*'); i >= 0 {
+				digits = digits[i+1:]
+			}
+			return digits
+		}
+	}
+	return r.gatherRetrying(n, c, clean, func(digits string, err error, _ []string) (step, bool) {
+		if err != nil || len(digits) < max(1, n.Min) || len(digits) > maxDigits || (re != nil && !re.MatchString(digits)) {
+			return step{}, false
+		}
+		r.vars[n.Variable] = digits
+		return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s=%q", n.Variable, digits)}, true
+	})
+}
+
+// gatherRetrying is the attempt loop menus and digit collection share: play
+// the prompt (the invalid/timeout prompt before it on later attempts),
+// collect, follow a shortcut, then let accept take the entry (clean, when
+// set, first trims it). A timeout, an error or an entry accept refuses
+// costs an attempt; after the last the fallback is taken. accept is also
+// given the earlier attempts ("timeout", "invalid 7") for its step detail.
+func (r *run) gatherRetrying(n *Node, c controller.Collect, clean func(string) string, accept func(digits string, err error, tried []string) (step, bool)) step {
 	prompt := n.Prompt
 	var tried []string
 	timedOut := false
@@ -236,10 +234,8 @@ func (r *run) collect(n *Node) step {
 		if to, ok := r.shortcut(digits); ok {
 			return step{edge: "shortcut " + digits, to: to}
 		}
-		if shortcuts {
-			if i := strings.LastIndexByte(digits, '*'); i >= 0 {
-				digits = digits[i+1:]
-			}
+		if clean != nil {
+			digits = clean(digits)
 		}
 		timedOut = digits == "" && (err == nil || errors.Is(err, controller.ErrCollectTimeout) || errors.Is(err, controller.ErrCollectTooShort))
 		switch {
@@ -251,10 +247,8 @@ func (r *run) collect(n *Node) step {
 			r.call.Note("flow", fmt.Sprintf("node %q: %s", n.ID, truncate(err.Error(), 200)))
 			continue
 		}
-		ok := err == nil && len(digits) >= max(1, n.Min) && len(digits) <= maxDigits && (re == nil || re.MatchString(digits))
-		if ok {
-			r.vars[n.Variable] = digits
-			return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s=%q", n.Variable, digits)}
+		if st, ok := accept(digits, err, tried); ok {
+			return st
 		}
 		tried = append(tried, "invalid "+digits)
 	}
