@@ -16,17 +16,15 @@ import (
 var varNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 // exprOptions are the options every flow expression is compiled with:
-// variables are dynamic, "now" is not available (time comes from the
-// injected clock as the variable now_unix), and substr is added.
-func exprOptions(extra ...expr.Option) []expr.Option {
+// variables are dynamic, "now" is not available (a flow runs on the call's
+// injected clock), substr is added, and b is the budget the program runs
+// in (see budget.go).
+func exprOptions(b *budget, p *patcher, extra ...expr.Option) []expr.Option {
 	opts := []expr.Option{
 		expr.AllowUndefinedVariables(),
-		expr.DisableBuiltin("now"),
-		expr.MaxNodes(2000),
-		expr.Function("substr", substr,
-			new(func(string, int) string),
-			new(func(string, int, int) string)),
+		expr.MaxNodes(maxExprNodes),
 	}
+	opts = append(opts, b.options(p)...)
 	return append(opts, extra...)
 }
 
@@ -72,8 +70,9 @@ func toInt(v any) (int, error) {
 	return 0, fmt.Errorf("want a number, got %T", v)
 }
 
-// compileExpr compiles an expression; asBool requires a boolean result.
-func compileExpr(src string, asBool bool) (*vm.Program, error) {
+// compileExpr compiles an expression to run in budget b; asBool requires a
+// boolean result.
+func compileExpr(src string, asBool bool, b *budget) (*vm.Program, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, errors.New("empty expression")
 	}
@@ -81,7 +80,11 @@ func compileExpr(src string, asBool bool) (*vm.Program, error) {
 	if asBool {
 		extra = append(extra, expr.AsBool())
 	}
-	p, err := expr.Compile(src, exprOptions(extra...)...)
+	pt := &patcher{}
+	p, err := expr.Compile(src, exprOptions(b, pt, extra...)...)
+	if pt.err != nil {
+		return nil, fmt.Errorf("bad expression %q: %v", src, pt.err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bad expression %q: %s", src, firstLine(err.Error()))
 	}

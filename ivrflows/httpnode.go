@@ -58,7 +58,7 @@ func (r *run) http(n *Node) step {
 		return r.httpError(n, fmt.Sprintf("%s %s: %s", method, redactURL(req.URL), truncate(err.Error(), 200)))
 	}
 	defer resp.Body.Close()
-	r.vars["http_status"] = resp.StatusCode
+	_ = r.setVar("http_status", resp.StatusCode)
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPResponse+1))
 	if err != nil {
 		if r.ctx.Err() != nil {
@@ -88,8 +88,11 @@ func (r *run) http(n *Node) step {
 		got[name] = v
 	}
 	var parts []string
-	for name, v := range got {
-		r.vars[name] = v
+	for _, name := range sortedKeys(got) {
+		v := got[name]
+		if err := r.setVar(name, v); err != nil {
+			return r.httpError(n, fmt.Sprintf("%s %s: response %s: %v", method, redactURL(req.URL), n.Response[name], err))
+		}
 		parts = append(parts, fmt.Sprintf("%s=%s", name, truncate(formatValue(v), 40)))
 	}
 	sort.Strings(parts)
@@ -97,7 +100,7 @@ func (r *run) http(n *Node) step {
 }
 
 func (r *run) httpError(n *Node, detail string) step {
-	r.vars["http_error"] = detail
+	_ = r.setVar("http_error", detail)
 	return step{edge: "error", to: n.Error, detail: detail}
 }
 

@@ -139,8 +139,8 @@ const (
 	// (no Voicemail store was configured), or, with Recorded set, a message
 	// was taken and the flow had nothing after it.
 	OutcomeVoicemail OutcomeKind = "voicemail"
-	// OutcomeLimit: the time or visit limit ended the flow; the call was
-	// hung up.
+	// OutcomeLimit: the time or visit limit, or the budget of the call's
+	// expressions, ended the flow; the call was hung up.
 	OutcomeLimit OutcomeKind = "limit"
 	// OutcomeError: the flow could not go on (missing node, switch error,
 	// cancelled); the call was hung up if still up.
@@ -189,6 +189,10 @@ type Result struct {
 	Language string         `json:"language"`
 }
 
+// maxVisitDetail bounds the detail of one visit (a set node's assignments,
+// an http node's variables): a run keeps every visit.
+const maxVisitDetail = 1000
+
 var (
 	errTimeLimit   = errors.New("flow time limit reached")
 	errCallerGone  = errors.New("caller hung up")
@@ -207,6 +211,9 @@ type run struct {
 	vars    map[string]any
 	pending string // digit that interrupted a play, for the next input node
 	progs   map[string]*vm.Program
+	budget  *budget        // of the run's expressions
+	sizes   map[string]int // of each variable, see setVar
+	total   int            // of all variables
 	res     *Result
 	hops    int
 }
@@ -237,14 +244,21 @@ func (in *Interpreter) Run(ctx context.Context, call Call, f *Flow, version int)
 		case <-rctx.Done():
 		}
 	}()
-	r := &run{in: in, call: call, flow: f, version: version, ctx: rctx, lang: f.startLanguage(), progs: map[string]*vm.Program{}, res: res}
+	r := &run{in: in, call: call, flow: f, version: version, ctx: rctx, lang: f.startLanguage(), progs: map[string]*vm.Program{}, res: res,
+		budget: newBudget(), sizes: map[string]int{}}
 	r.vars = map[string]any{}
-	maps.Copy(r.vars, in.opt.Vars)
+	initial := map[string]any{}
+	maps.Copy(initial, in.opt.Vars)
 	for k, v := range f.Variables {
-		r.vars[k] = v
+		initial[k] = v
 	}
-	r.vars["caller"], r.vars["did"], r.vars["call_id"] = call.ANI(), call.DNIS(), call.ID()
-	r.vars["language"], r.vars["flow_id"] = r.lang, f.ID
+	initial["caller"], initial["did"], initial["call_id"] = call.ANI(), call.DNIS(), call.ID()
+	initial["language"], initial["flow_id"] = r.lang, f.ID
+	for _, k := range sortedKeys(initial) {
+		if err := r.setVar(k, initial[k]); err != nil {
+			call.Note("flow", "variable not set: "+err.Error())
+		}
+	}
 	call.Note("flow", fmt.Sprintf("start flow %q version %d language %s", f.ID, version, r.lang))
 
 	out := r.loop()
@@ -304,6 +318,7 @@ func (r *run) loop() Outcome {
 		}
 		at := r.in.opt.Clock.Now()
 		st := r.exec(n)
+		st.detail = truncate(st.detail, maxVisitDetail)
 		if st.end == nil && st.to == "" {
 			st.end = &Outcome{Kind: OutcomeError, Node: n.ID, Reason: fmt.Sprintf("node %q (%s) has no %s edge", n.ID, n.Type, st.edge)}
 		}
@@ -415,13 +430,30 @@ func (r *run) exec(n *Node) step {
 	return step{edge: "error", end: &o}
 }
 
+// setVar stores a variable, keeping each value and all of them together
+// within their sizes (maxVarBytes, maxVarsBytes): values are kept for the
+// whole call and shown in traces and simulations.
+func (r *run) setVar(name string, v any) error {
+	n, ok := sizeOf(v, maxVarBytes)
+	if !ok {
+		return fmt.Errorf("value of %s is larger than %d bytes", name, maxVarBytes)
+	}
+	if r.total-r.sizes[name]+n > maxVarsBytes {
+		return fmt.Errorf("value of %s: the call's variables would hold more than %d bytes", name, maxVarsBytes)
+	}
+	r.total += n - r.sizes[name]
+	r.sizes[name] = n
+	r.vars[name] = v
+	return nil
+}
+
 // program compiles (once per run) an expression.
 func (r *run) program(src string, asBool bool) (*vm.Program, error) {
 	key := strconv.FormatBool(asBool) + src
 	if p, ok := r.progs[key]; ok {
 		return p, nil
 	}
-	p, err := compileExpr(src, asBool)
+	p, err := compileExpr(src, asBool, r.budget)
 	if err != nil {
 		return nil, err
 	}

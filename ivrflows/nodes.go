@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/expr-lang/expr"
-
 	"github.com/ipcc/ipcc/controller"
 )
 
@@ -328,22 +326,42 @@ func (r *run) eval(src string, asBool bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := expr.Run(p, r.vars)
+	v, err := r.budget.eval(p, r.vars)
 	if err != nil {
+		var be *BudgetError
+		if errors.As(err, &be) {
+			return nil, fmt.Errorf("evaluate %q: %w", src, be)
+		}
 		return nil, fmt.Errorf("evaluate %q: %s", src, firstLine(err.Error()))
 	}
 	return v, nil
+}
+
+// budgetSpent ends the run when its expressions spent the budget of the
+// whole call (a flow burning CPU in a loop of inputs that time out).
+func (r *run) budgetSpent(n *Node) (step, bool) {
+	if r.budget.spent == nil {
+		return step{}, false
+	}
+	o := Outcome{Kind: OutcomeLimit, Reason: r.budget.spent.Error()}
+	return step{edge: "limit", end: &o, detail: r.budget.spent.Error()}, true
 }
 
 func (r *run) set(n *Node) step {
 	var parts []string
 	for _, a := range n.Set {
 		v, err := r.eval(a.Expr, false)
-		if err != nil {
-			r.call.Note("flow", fmt.Sprintf("node %q: %s = \"\": %v", n.ID, a.Var, err))
-			v = ""
+		if err == nil {
+			err = r.setVar(a.Var, v)
 		}
-		r.vars[a.Var] = v
+		if err != nil {
+			if st, ok := r.budgetSpent(n); ok {
+				return st
+			}
+			r.call.Note("flow", fmt.Sprintf("node %q: %s = \"\": %v", n.ID, a.Var, truncate(err.Error(), 300)))
+			v = ""
+			_ = r.setVar(a.Var, v)
+		}
 		parts = append(parts, fmt.Sprintf("%s=%s", a.Var, truncate(formatValue(v), 60)))
 	}
 	return step{edge: "next", to: n.Next, detail: strings.Join(parts, " ")}
@@ -353,7 +371,10 @@ func (r *run) branch(n *Node) step {
 	for i, c := range n.Conditions {
 		v, err := r.eval(c.If, true)
 		if err != nil {
-			r.call.Note("flow", fmt.Sprintf("node %q condition %d taken as false: %v", n.ID, i, err))
+			if st, ok := r.budgetSpent(n); ok {
+				return st
+			}
+			r.call.Note("flow", fmt.Sprintf("node %q condition %d taken as false: %v", n.ID, i, truncate(err.Error(), 300)))
 			continue
 		}
 		if b, _ := v.(bool); b {

@@ -108,10 +108,20 @@ func (s *SimCall) Vars() map[string]string {
 	return out
 }
 
+// MaxSimLines bounds what a simulated call keeps: a flow looping through
+// inputs that time out runs its whole visit limit at once in a simulation.
+const MaxSimLines = 20000
+
 func (s *SimCall) line(kind, format string, args ...any) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch n := len(s.lines); {
+	case n > MaxSimLines:
+		return
+	case n == MaxSimLines:
+		kind, format, args = "trace", "more than %d lines: the rest is not kept", []any{MaxSimLines}
+	}
 	s.lines = append(s.lines, SimLine{At: s.clk.Now().Sub(s.start), Kind: kind, Detail: fmt.Sprintf(format, args...)})
-	s.mu.Unlock()
 }
 
 // Note records a trace line.

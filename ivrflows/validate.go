@@ -128,6 +128,19 @@ type validator struct {
 	langs []string // languages the flow can speak in
 	// langFrom names, per language, the node that switches to it.
 	langFrom map[string]string
+	consts   *constChecker
+}
+
+// expr checks that src compiles and that its constant parts stay within
+// the budget a run gives them (a run would refuse them).
+func (v *validator) expr(n *Node, field, src string, asBool bool) {
+	if _, err := compileExpr(src, asBool, v.consts.b); err != nil {
+		v.add(n.ID, field, "%v", err)
+		return
+	}
+	if err := v.consts.check(src); err != nil {
+		v.add(n.ID, field, "%v", err)
+	}
 }
 
 func (v *validator) add(node, field, format string, args ...any) {
@@ -140,7 +153,7 @@ func Validate(f *Flow) ValidationErrors {
 	if f == nil {
 		return ValidationErrors{{Message: "no flow"}}
 	}
-	v := &validator{f: f, ids: map[string]*Node{}, langFrom: map[string]string{}}
+	v := &validator{f: f, ids: map[string]*Node{}, langFrom: map[string]string{}, consts: newConstChecker()}
 	v.flowFields()
 	for i, n := range f.Nodes {
 		switch {
@@ -271,9 +284,7 @@ func (v *validator) node(n *Node) {
 			if !varNameRe.MatchString(a.Var) {
 				v.add(n.ID, f+".var", "bad variable name %q", a.Var)
 			}
-			if _, err := compileExpr(a.Expr, false); err != nil {
-				v.add(n.ID, f+".expr", "%v", err)
-			}
+			v.expr(n, f+".expr", a.Expr, false)
 		}
 		v.requireEdge(n, "next", n.Next)
 	case TypeBranch:
@@ -282,9 +293,7 @@ func (v *validator) node(n *Node) {
 		}
 		for i, c := range n.Conditions {
 			f := fmt.Sprintf("conditions[%d]", i)
-			if _, err := compileExpr(c.If, true); err != nil {
-				v.add(n.ID, f+".if", "%v", err)
-			}
+			v.expr(n, f+".if", c.If, true)
 			v.requireEdge(n, f+".next", c.Next)
 		}
 		v.requireEdge(n, "else", n.Else)
