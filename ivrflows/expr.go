@@ -120,30 +120,47 @@ func templateRefs(s string) ([]string, error) {
 	}
 }
 
+// maxRendered is the longest text a ${var} template may render to: a
+// template repeating a large variable must not make a huge string.
+const maxRendered = 64 << 10
+
 // render fills ${var} references from vars; esc (may be nil) escapes each
-// value. Unknown variables render as "".
-func render(s string, vars map[string]any, esc func(string) string) string {
+// value. Unknown variables render as "". A result longer than maxRendered
+// is an error, found before it is made.
+func render(s string, vars map[string]any, esc func(string) string) (string, error) {
 	if !strings.Contains(s, "${") {
-		return s
+		return s, nil
 	}
 	var b strings.Builder
+	write := func(piece string) error {
+		if b.Len()+len(piece) > maxRendered {
+			return fmt.Errorf("template renders to more than %d bytes", maxRendered)
+		}
+		b.WriteString(piece)
+		return nil
+	}
 	for {
 		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+		j := -1
+		if i >= 0 {
+			j = strings.IndexByte(s[i:], '}')
 		}
-		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
-			b.WriteString(s)
-			return b.String()
+			if err := write(s); err != nil {
+				return "", err
+			}
+			return b.String(), nil
 		}
-		b.WriteString(s[:i])
+		if err := write(s[:i]); err != nil {
+			return "", err
+		}
 		v := formatValue(vars[s[i+2:i+j]])
 		if esc != nil {
 			v = esc(v)
 		}
-		b.WriteString(v)
+		if err := write(v); err != nil {
+			return "", err
+		}
 		s = s[i+j+1:]
 	}
 }

@@ -24,10 +24,17 @@ func (r *run) http(n *Node) step {
 			method = http.MethodPost
 		}
 	}
-	target := render(n.URL, r.vars, url.QueryEscape)
+	target, err := render(n.URL, r.vars, url.QueryEscape)
+	if err != nil {
+		return r.httpError(n, "url: "+err.Error())
+	}
 	var body io.Reader
 	if n.Body != "" {
-		body = strings.NewReader(render(n.Body, r.vars, jsonEscape))
+		b, err := render(n.Body, r.vars, jsonEscape)
+		if err != nil {
+			return r.httpError(n, "body: "+err.Error())
+		}
+		body = strings.NewReader(b)
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, orDefault(n.Timeout, 5*time.Second))
 	defer cancel()
@@ -40,8 +47,15 @@ func (r *run) http(n *Node) step {
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "ipcc-ivr")
-	for k, v := range n.Headers {
-		req.Header.Set(k, render(v, r.vars, nil))
+	for _, k := range sortedKeys(n.Headers) {
+		v, err := render(n.Headers[k], r.vars, nil)
+		if err == nil && hasControl(v) {
+			err = fmt.Errorf("value has a control character")
+		}
+		if err != nil {
+			return r.httpError(n, fmt.Sprintf("header %s: %v", k, err))
+		}
+		req.Header.Set(k, v)
 	}
 	resp, err := r.in.opt.HTTP.Do(req)
 	if err != nil {

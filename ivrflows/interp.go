@@ -210,6 +210,7 @@ type run struct {
 	lang    string
 	vars    map[string]any
 	pending string // digit that interrupted a play, for the next input node
+	node    string // node being run, for trace lines
 	progs   map[string]*vm.Program
 	budget  *budget        // of the run's expressions
 	sizes   map[string]int // of each variable, see setVar
@@ -317,6 +318,7 @@ func (r *run) loop() Outcome {
 			return Outcome{Kind: OutcomeError, Node: cur, Reason: fmt.Sprintf("flow %q has no node %q", r.flow.ID, cur)}
 		}
 		at := r.in.opt.Clock.Now()
+		r.node = n.ID
 		st := r.exec(n)
 		st.detail = truncate(st.detail, maxVisitDetail)
 		if st.end == nil && st.to == "" {

@@ -13,33 +13,6 @@ import (
 	"github.com/ipcc/ipcc/controller"
 )
 
-// media turns a prompt into controller media in the call's language.
-func (r *run) media(p Prompt) []controller.Media {
-	out := make([]controller.Media, 0, len(p))
-	def := r.flow.startLanguage()
-	for _, it := range p {
-		m := controller.Media{Lang: r.lang}
-		switch {
-		case it.File != nil:
-			m.Kind, m.Value = controller.MediaFile, render(it.File.Pick(r.lang, def), r.vars, nil)
-		case it.TTS != nil:
-			m.Kind, m.Value = controller.MediaTTS, render(it.TTS.Pick(r.lang, def), r.vars, nil)
-		case it.Number != "":
-			m.Kind, m.Value = controller.MediaNumber, render(it.Number, r.vars, nil)
-		case it.Digits != "":
-			m.Kind, m.Value = controller.MediaDigits, render(it.Digits, r.vars, nil)
-		case it.Tone != "":
-			m.Kind, m.Value = controller.MediaTone, it.Tone
-		case it.Silence > 0:
-			m.Kind, m.Value = controller.MediaSilence, strconv.Itoa(it.Silence)
-		default:
-			continue
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 // playPrompt plays p; a digit that interrupts it is kept for the next
 // input node.
 func (r *run) playPrompt(p Prompt, interruptible bool) (string, error) {
@@ -408,7 +381,14 @@ func (r *run) transfer(n *Node) step {
 			return r.end(n.ID, err)
 		}
 	}
-	target := render(n.Target, r.vars, nil)
+	target, err := render(n.Target, r.vars, nil)
+	if err == nil && hasControl(target) {
+		err = fmt.Errorf("transfer target %s has a control character", strconv.QuoteToASCII(target))
+	}
+	if err != nil {
+		o := Outcome{Kind: OutcomeError, Reason: truncate(err.Error(), 200)}
+		return step{edge: "error", end: &o}
+	}
 	if n.Kind == TransferFlow && r.in.opt.Flows != nil {
 		if r.hops >= maxFlowHops {
 			o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("more than %d transfers between flows without caller input", maxFlowHops)}
@@ -433,7 +413,14 @@ func (r *run) transfer(n *Node) step {
 }
 
 func (r *run) voicemail(n *Node) step {
-	mailbox := render(n.Mailbox, r.vars, nil)
+	mailbox, err := render(n.Mailbox, r.vars, nil)
+	if err == nil && (hasControl(mailbox) || strings.TrimSpace(mailbox) == "") {
+		err = fmt.Errorf("mailbox %s is empty or has a control character", strconv.QuoteToASCII(mailbox))
+	}
+	if err != nil {
+		o := Outcome{Kind: OutcomeError, Reason: truncate(err.Error(), 200)}
+		return step{edge: "error", end: &o}
+	}
 	if len(n.Prompt) > 0 {
 		if _, err := r.playPrompt(n.Prompt, false); r.fatal(err) {
 			return r.end(n.ID, err)
@@ -554,10 +541,14 @@ func (r *run) survey(n *Node) step {
 
 func (r *run) sms(n *Node) step {
 	to := r.call.ANI()
+	var err error
 	if n.To != "" {
-		to = render(n.To, r.vars, nil)
+		to, err = render(n.To, r.vars, nil)
 	}
-	text := render(n.Text, r.vars, nil)
+	text, terr := render(n.Text, r.vars, nil)
+	if err = errors.Join(err, terr); err != nil {
+		return step{edge: "error", to: n.Error, detail: "sms: " + truncate(err.Error(), 200)}
+	}
 	if r.in.opt.SMS == nil {
 		return step{edge: "error", to: n.Error, detail: "sms not configured"}
 	}

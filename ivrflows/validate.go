@@ -514,7 +514,8 @@ func renderPlaceholder(s string) string {
 	for _, r := range refs {
 		vars[r] = "0"
 	}
-	return render(s, vars, nil)
+	out, _ := render(s, vars, nil)
+	return out
 }
 
 func (v *validator) template(n *Node, field, s string) {
@@ -544,30 +545,43 @@ func (v *validator) prompt(n *Node, field string, p Prompt, required bool) {
 		}
 		switch {
 		case it.File != nil:
-			v.localized(n, f+".file", it.File)
+			v.localized(n, f+".file", "prompt file", it.File, checkPromptFile)
 		case it.TTS != nil:
-			v.localized(n, f+".tts", it.TTS)
+			v.localized(n, f+".tts", "text", it.TTS, checkTTS)
 		case it.Number != "":
-			v.template(n, f+".number", it.Number)
-			if !strings.Contains(it.Number, "${") {
-				if _, err := strconv.ParseFloat(it.Number, 64); err != nil {
-					v.add(n.ID, f+".number", "%q is not a number", it.Number)
-				}
-			}
+			v.media(n, f+".number", "number", it.Number, checkNumber)
 		case it.Digits != "":
-			v.template(n, f+".digits", it.Digits)
+			v.media(n, f+".digits", "digits", it.Digits, checkDigits)
+		case it.Tone != "":
+			if err := checkTone(it.Tone); err != nil {
+				v.add(n.ID, f+".tone", "%v", mediaError("tone", it.Tone, err))
+			}
 		case it.Silence < 0 || it.Silence > 60000:
 			v.add(n.ID, f+".silence", "silence is 1-60000 milliseconds")
 		}
 	}
 }
 
-func (v *validator) localized(n *Node, field string, l *Localized) {
+// media checks a templated media value of a kind ("prompt file", "text",
+// ...): the template, and the text with every ${var} replaced by 0 (the
+// run checks the rendered value again).
+func (v *validator) media(n *Node, field, kind, s string, check func(string) error) {
+	if _, err := templateRefs(s); err != nil {
+		v.add(n.ID, field, "%v", err)
+		return
+	}
+	if err := check(renderPlaceholder(s)); err != nil {
+		v.add(n.ID, field, "%v", mediaError(kind, s, err))
+	}
+}
+
+func (v *validator) localized(n *Node, field, kind string, l *Localized, check func(string) error) {
 	if l.PerLang == nil {
 		if strings.TrimSpace(l.All) == "" {
 			v.add(n.ID, field, "empty prompt")
+		} else {
+			v.media(n, field, kind, l.All, check)
 		}
-		v.template(n, field, l.All)
 		return
 	}
 	for lang, s := range l.PerLang {
@@ -577,8 +591,9 @@ func (v *validator) localized(n *Node, field string, l *Localized) {
 		}
 		if strings.TrimSpace(s) == "" {
 			v.add(n.ID, field+"."+lang, "empty prompt")
+		} else {
+			v.media(n, field+"."+lang, kind, s, check)
 		}
-		v.template(n, field+"."+lang, s)
 	}
 	for _, lang := range v.langs {
 		if _, ok := l.PerLang[lang]; ok {
