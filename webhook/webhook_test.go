@@ -143,6 +143,12 @@ func TestVoicemailEventDelivery(t *testing.T) {
 		stop := start(t, s)
 		id1 := webhook.VoicemailEventID(m1.ID)
 		waitFor(t, "first message delivered after two HTTP 500s", func() bool { return rcv.count(id1) == 1 })
+		// The receiver answers before the outcome is stored: stopping now
+		// would leave the delivery pending until its lease expires.
+		waitFor(t, "delivery stored as delivered", func() bool {
+			ds, _ := s.ListWebhookDeliveries(ctx, "a", "crm", 10)
+			return len(ds) == 1 && ds[0].Status == store.DeliveryDelivered
+		})
 		stop()
 		ds, err := s.ListWebhookDeliveries(ctx, "a", "crm", 10)
 		if err != nil || len(ds) != 1 {
