@@ -384,7 +384,7 @@ func (s *Server) simulateFlow(c echo.Context) error {
 		return errInvalid("draft", "%v", err)
 	}
 	opt := ivrflows.DryRunOptions{Tenant: tenant, Caller: req.Caller, DID: req.DID, DTMF: req.DTMF, Version: req.Version,
-		Flows: ivrflows.StoreBackend{S: s.opt.Store}, Vars: map[string]any{}}
+		Flows: ivrflows.StoreBackend{S: s.opt.Store}, HTTP: s.opt.FlowHTTP, Logger: s.log, Vars: map[string]any{}}
 	if req.At != "" {
 		if opt.At, err = time.Parse(time.RFC3339, req.At); err != nil {
 			return errInvalid("at", "at must be RFC 3339 such as 2026-10-01T12:30:00+08:00")

@@ -60,6 +60,10 @@ type Options struct {
 	// deleted in (media.recording_dir, media.voicemail_dir). A stored path
 	// outside them is refused; empty means no check (tests).
 	MediaRoots []string
+	// FlowHTTP is the client of flow http nodes in simulations, through the
+	// platform's egress policy; nil is the default policy's (public
+	// addresses only).
+	FlowHTTP *http.Client
 	// OnChange is told after every successful change through the API
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)

@@ -18,6 +18,8 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+
+	"github.com/ipcc/ipcc/egress"
 )
 
 // Config is the whole configuration.
@@ -33,6 +35,8 @@ type Config struct {
 	// outbound webhook delivery.
 	Retention Retention `mapstructure:"retention"`
 	Webhooks  Webhooks  `mapstructure:"webhooks"`
+	// Egress limits where flow http nodes and webhooks may connect.
+	Egress Egress `mapstructure:"egress"`
 
 	// File is the config file that was read ("" when none).
 	File string `mapstructure:"-"`
@@ -110,6 +114,17 @@ type Webhooks struct {
 	Workers      int           `mapstructure:"workers"`
 }
 
+// Egress is the platform's policy for outbound HTTP made on tenants'
+// behalf (flow http nodes, webhooks; package egress): loopback, private,
+// link-local, metadata and other non-public addresses are denied unless
+// Allow covers them. Tenants cannot change it.
+type Egress struct {
+	// Allow lists CIDRs ("10.20.0.0/16"), addresses ("10.20.0.5") and
+	// host:port ("crm.internal:8443") that may be reached although not
+	// public. IPCC_EGRESS_ALLOW takes them comma-separated.
+	Allow []string `mapstructure:"allow"`
+}
+
 // Switch is one media server ipcc controls.
 type Switch struct {
 	Name string `mapstructure:"name"`
@@ -156,6 +171,7 @@ var defaults = map[string]any{
 	"webhooks.max_attempts":             8,
 	"webhooks.queue_size":               100,
 	"webhooks.workers":                  4,
+	"egress.allow":                      []string{},
 }
 
 // SearchPaths are tried in order when no --config is given.
@@ -204,6 +220,15 @@ func Load(path string, env []string) (*Config, error) {
 		if val, ok := envMap[name]; ok {
 			v.Set(k, val)
 		}
+	}
+	if raw, ok := envMap["IPCC_EGRESS_ALLOW"]; ok {
+		var allow []string
+		for _, e := range strings.Split(raw, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				allow = append(allow, e)
+			}
+		}
+		v.Set("egress.allow", allow)
 	}
 	if raw, ok := envMap["IPCC_SWITCHES"]; ok {
 		var sw []map[string]any
@@ -346,6 +371,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Webhooks.Workers < 1 || c.Webhooks.Workers > 64 {
 		bad("webhooks.workers", "must be between 1 and 64, got %d", c.Webhooks.Workers)
+	}
+	if _, err := egress.New(c.Egress.Allow, nil); err != nil {
+		bad("egress.allow", "%v", strings.TrimPrefix(err.Error(), "egress.allow"))
 	}
 	names := map[string]bool{}
 	for i, s := range c.Switches {

@@ -146,3 +146,24 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestEgressAllow(t *testing.T) {
+	c, err := Load("", []string{"IPCC_EGRESS_ALLOW=10.20.0.0/16, crm.internal:8443"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Egress.Allow, "|"); got != "10.20.0.0/16|crm.internal:8443" {
+		t.Fatalf("allow %q", got)
+	}
+	if c, err := Load("", []string{}); err != nil || len(c.Egress.Allow) != 0 {
+		t.Fatalf("default allow %v %v", c, err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ipcc.yaml")
+	if err := os.WriteFile(path, []byte("egress:\n  allow: [\"127.0.0.1:8089\", \"not an entry\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, []string{}); err == nil || !strings.Contains(err.Error(), `egress.allow: [1] "not an entry"`) {
+		t.Fatalf("bad entry: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/ipcc/ipcc/controller/sim"
 	"github.com/ipcc/ipcc/controller/switchtest"
 	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/egress"
 	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/ivrflows"
 	"github.com/ipcc/ipcc/schedule"
@@ -126,7 +127,13 @@ func newWorld(t *testing.T, front sim.Front, now time.Time, balanceURL string) *
 	}
 	w := &world{t: t, st: st, w: sw, calls: make(chan *controller.Call, 8), vmDir: filepath.Join(t.TempDir(), "vm")}
 	os.MkdirAll(w.vmDir, 0o755)
-	h, err := inbound.New(inbound.Options{Store: st, Logger: quiet, Clock: atClock{Clock: clock.Real(), base: now, start: time.Now()}, VoicemailDir: w.vmDir})
+	// The flows' CRM is an httptest server: loopback is allowed explicitly.
+	loopback, err := egress.New([]string{"127.0.0.0/8", "::1/128"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := inbound.New(inbound.Options{Store: st, Logger: quiet, Clock: atClock{Clock: clock.Real(), base: now, start: time.Now()}, VoicemailDir: w.vmDir,
+		HTTP: loopback.Client(0)})
 	if err != nil {
 		t.Fatal(err)
 	}

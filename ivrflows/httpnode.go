@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ipcc/ipcc/egress"
 )
 
 // maxHTTPResponse is the largest response body an http node reads.
@@ -62,14 +64,7 @@ func (r *run) http(n *Node) step {
 		if r.ctx.Err() != nil {
 			return r.end(n.ID, err)
 		}
-		if ctx.Err() != nil {
-			return r.httpError(n, fmt.Sprintf("%s %s: timed out after %s", method, redactURL(req.URL), orDefault(n.Timeout, 5*time.Second)))
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return r.httpError(n, fmt.Sprintf("%s %s: %s", method, redactURL(req.URL), truncate(err.Error(), 200)))
+		return r.httpFailed(n, req, err)
 	}
 	defer resp.Body.Close()
 	_ = r.setVar("http_status", resp.StatusCode)
@@ -78,7 +73,7 @@ func (r *run) http(n *Node) step {
 		if r.ctx.Err() != nil {
 			return r.end(n.ID, err)
 		}
-		return r.httpError(n, fmt.Sprintf("%s %s: reading response: %s", method, redactURL(req.URL), truncate(err.Error(), 200)))
+		return r.httpFailed(n, req, fmt.Errorf("reading the response: %w", err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return r.httpError(n, fmt.Sprintf("%s %s: status %d", method, redactURL(req.URL), resp.StatusCode))
@@ -111,6 +106,21 @@ func (r *run) http(n *Node) step {
 	}
 	sort.Strings(parts)
 	return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s %s: status %d, %s", method, redactURL(req.URL), resp.StatusCode, strings.Join(parts, " "))}
+}
+
+// httpFailed is a request that got no (complete) answer. Whether the
+// egress policy denied it, the connection was refused or it timed out, the
+// trace, the http_error variable and simulations all say the same
+// (egress.Failed): telling them apart would let whoever writes or simulates
+// flows map the controller's network. The reason goes to the server log.
+func (r *run) httpFailed(n *Node, req *http.Request, err error) step {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	r.in.log.Warn("flow http request failed", "tenant", r.in.opt.Tenant, "call", r.call.ID(), "flow", r.flow.ID,
+		"node", n.ID, "method", req.Method, "url", redactURL(req.URL), "denied", egress.Denied(err), "err", err)
+	return r.httpError(n, fmt.Sprintf("%s %s: %s", req.Method, redactURL(req.URL), egress.Failed))
 }
 
 func (r *run) httpError(n *Node, detail string) step {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ipcc/ipcc/clock"
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/egress"
 )
 
 // Call is what a flow needs of a call. *controller.Call satisfies it; the
@@ -93,9 +95,13 @@ type Options struct {
 	// Flows lets a transfer node of kind "flow" run the other flow here;
 	// without it the transfer ends the run with an Outcome.
 	Flows FlowSource
-	// HTTP is the client of http nodes (default: a client that follows no
-	// redirects).
+	// HTTP is the client of http nodes. It must go through the platform's
+	// egress policy (egress.Policy.Client); the default is the default
+	// policy's client (public addresses only, no redirects).
 	HTTP *http.Client
+	// Logger receives what users are not told (why an http request got no
+	// answer); default slog.Default().
+	Logger *slog.Logger
 	// RecordingDir is where the switch writes voicemail recordings
 	// (default /var/lib/ipcc/voicemail).
 	RecordingDir string
@@ -108,6 +114,7 @@ type Options struct {
 // keeps its state to itself.
 type Interpreter struct {
 	opt Options
+	log *slog.Logger
 }
 
 // New returns an interpreter.
@@ -116,13 +123,20 @@ func New(opt Options) *Interpreter {
 		opt.Clock = clock.Real()
 	}
 	if opt.HTTP == nil {
-		opt.HTTP = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		opt.HTTP = defaultHTTP
 	}
 	if opt.RecordingDir == "" {
 		opt.RecordingDir = "/var/lib/ipcc/voicemail"
 	}
-	return &Interpreter{opt: opt}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	return &Interpreter{opt: opt, log: opt.Logger.With("component", "flow")}
 }
+
+// defaultHTTP is the http nodes' client when the wiring gives none: the
+// default egress policy (no loopback, private or metadata addresses).
+var defaultHTTP = egress.Default().Client(0)
 
 // OutcomeKind says how a run ended.
 type OutcomeKind string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -340,12 +341,14 @@ type DryRunOptions struct {
 	At time.Time
 	// Version is reported in the result.
 	Version int
-	// Schedules, SMS, Flows and HTTP are passed to the interpreter; nil
-	// Schedules take every schedule node's closed branch.
+	// Schedules, SMS, Flows, HTTP and Logger are passed to the
+	// interpreter; nil Schedules take every schedule node's closed branch,
+	// nil HTTP is the default egress policy's client.
 	Schedules Schedules
 	SMS       SMS
 	Flows     FlowSource
 	HTTP      *http.Client
+	Logger    *slog.Logger
 	// Vars are set before the flow's own.
 	Vars map[string]any
 }
@@ -376,7 +379,7 @@ func DryRun(ctx context.Context, f *Flow, o DryRunOptions) (*DryRunResult, error
 	call := NewSimCall("sim-call", o.Caller, o.DID, clk, groups)
 	mem := &MemoryLog{}
 	in := New(Options{Tenant: o.Tenant, Clock: clk, Schedules: o.Schedules, Voicemail: mem, Surveys: mem,
-		SMS: o.SMS, Flows: o.Flows, HTTP: o.HTTP, Vars: o.Vars})
+		SMS: o.SMS, Flows: o.Flows, HTTP: o.HTTP, Logger: o.Logger, Vars: o.Vars})
 	res := in.Run(ctx, call, f, o.Version)
 	return &DryRunResult{Result: res, Lines: call.Lines(), Stored: mem}, nil
 }

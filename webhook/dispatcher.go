@@ -9,20 +9,25 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/ipcc/ipcc/egress"
 	"github.com/ipcc/ipcc/store"
 )
 
 // Options wire a Dispatcher.
 type Options struct {
 	Store *store.Store
-	// Client sends the requests (nil: one with a 10 s timeout). Unless it
-	// has its own CheckRedirect, redirects are not followed.
-	Client *http.Client
-	Logger *slog.Logger
+	// Egress is the platform's policy of where requests may go (nil: the
+	// default policy, public addresses only). Deliveries never follow
+	// redirects and ignore proxy settings from the environment.
+	Egress *egress.Policy
+	// Timeout of one attempt (default 10 s).
+	Timeout time.Duration
+	Logger  *slog.Logger
 	// PollInterval is how often new voicemail and due retries are looked
 	// for (default 2 s).
 	PollInterval time.Duration
@@ -42,10 +47,11 @@ type Options struct {
 
 // Dispatcher queues events into the outbox and delivers them.
 type Dispatcher struct {
-	opt   Options
-	log   *slog.Logger
-	lease time.Duration
-	wake  chan struct{}
+	opt    Options
+	client *http.Client
+	log    *slog.Logger
+	lease  time.Duration
+	wake   chan struct{}
 
 	mu       sync.Mutex
 	inFlight map[int64]bool
@@ -56,16 +62,11 @@ func New(o Options) (*Dispatcher, error) {
 	if o.Store == nil {
 		return nil, errors.New("webhook: a store is required")
 	}
-	if o.Client == nil {
-		o.Client = &http.Client{Timeout: 10 * time.Second}
+	if o.Egress == nil {
+		o.Egress = egress.Default()
 	}
-	if o.Client.CheckRedirect == nil {
-		// Only a 2xx from the configured URL counts: a redirect is a failed
-		// attempt, never followed (following turns the POST into a GET
-		// elsewhere and would count that page's answer as delivered).
-		c := *o.Client
-		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-		o.Client = &c
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -91,10 +92,15 @@ func New(o Options) (*Dispatcher, error) {
 	// A claimed delivery is not re-sent by another controller for this
 	// long: enough for a full queue to drain through the workers.
 	lease := 5 * time.Minute
-	if t := o.Client.Timeout * time.Duration(o.QueueSize/o.Workers+2); t > lease {
+	if t := o.Timeout * time.Duration(o.QueueSize/o.Workers+2); t > lease {
 		lease = t
 	}
-	return &Dispatcher{opt: o, log: o.Logger.With("component", "webhook"), lease: lease, wake: make(chan struct{}, 1), inFlight: map[int64]bool{}}, nil
+	// Only a 2xx from the configured URL counts: the egress client never
+	// follows a redirect, which is a failed attempt (following turns the
+	// POST into a GET elsewhere and would count that page's answer as
+	// delivered).
+	client := o.Egress.Client(o.Timeout)
+	return &Dispatcher{opt: o, client: client, log: o.Logger.With("component", "webhook"), lease: lease, wake: make(chan struct{}, 1), inFlight: map[int64]bool{}}, nil
 }
 
 // DefaultBackoff waits 10 s after the first failure, doubling up to 1 h.
@@ -257,7 +263,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.WebhookDelivery) {
 		d.finish(ctx, log, del, store.DeliveryFailed, 0, reason, d.opt.Now())
 		return
 	}
-	status, err := d.send(ctx, hook, del)
+	status, err := d.send(ctx, log, hook, del)
 	if ctx.Err() != nil {
 		return // shutting down: the lease expires and another run retries
 	}
@@ -286,8 +292,11 @@ func (d *Dispatcher) finish(ctx context.Context, log *slog.Logger, del store.Web
 	}
 }
 
-// send posts the payload, signed; a non-2xx answer is an error.
-func (d *Dispatcher) send(ctx context.Context, hook *store.Webhook, del store.WebhookDelivery) (int, error) {
+// send posts the payload, signed; a non-2xx answer is an error. A request
+// that got no answer fails with egress.Failed whatever the reason (denied
+// by the egress policy, refused, timed out), since the error is shown to
+// the tenant: the reason is logged here.
+func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, hook *store.Webhook, del store.WebhookDelivery) (int, error) {
 	body := []byte(del.Payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(body))
 	if err != nil {
@@ -301,9 +310,12 @@ func (d *Dispatcher) send(ctx context.Context, hook *store.Webhook, del store.We
 	req.Header.Set(HeaderDelivery, strconv.FormatInt(del.ID, 10))
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, Sign(hook.Secret, ts, body))
-	res, err := d.opt.Client.Do(req)
+	res, err := d.client.Do(req)
 	if err != nil {
-		return 0, err
+		if ctx.Err() == nil {
+			log.Warn("webhook request got no answer", "url", redactURL(req.URL), "denied", egress.Denied(err), "err", err)
+		}
+		return 0, errors.New(egress.Failed)
 	}
 	defer res.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(res.Body, 512))
@@ -312,4 +324,12 @@ func (d *Dispatcher) send(ctx context.Context, hook *store.Webhook, del store.We
 		return res.StatusCode, fmt.Errorf("HTTP %d: %s", res.StatusCode, bytes.TrimSpace(snippet))
 	}
 	return res.StatusCode, nil
+}
+
+// redactURL drops user info, query and fragment (they may carry secrets)
+// from log lines.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User, c.RawQuery, c.Fragment = nil, "", ""
+	return c.String()
 }

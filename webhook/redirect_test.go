@@ -36,8 +36,8 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 		if err := s.AddVoicemail(ctx, &store.VoicemailMessage{TenantID: "a", Mailbox: "m", Path: "/x.wav"}); err != nil {
 			t.Fatal(err)
 		}
-		// The client as serve builds it: a timeout, no redirect policy.
-		d, err := webhook.New(webhook.Options{Store: s, Logger: quiet, Client: &http.Client{Timeout: 5 * time.Second}, PollInterval: 20 * time.Millisecond,
+		// As serve builds it, with loopback allowed for the test servers.
+		d, err := webhook.New(webhook.Options{Store: s, Logger: quiet, Egress: mustPolicy(t, "127.0.0.0/8"), Timeout: 5 * time.Second, PollInterval: 20 * time.Millisecond,
 			MaxAttempts: 2, Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
 		if err != nil {
 			t.Fatal(err)

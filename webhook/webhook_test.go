@@ -105,7 +105,7 @@ func waitFor(t *testing.T, what string, f func() bool) {
 
 func start(t *testing.T, s *store.Store) (stop func()) {
 	t.Helper()
-	d, err := webhook.New(webhook.Options{Store: s, Logger: quiet, PollInterval: 20 * time.Millisecond, MaxAttempts: 3,
+	d, err := webhook.New(webhook.Options{Store: s, Logger: quiet, Egress: mustPolicy(t, "127.0.0.0/8"), PollInterval: 20 * time.Millisecond, MaxAttempts: 3,
 		Backoff: func(int) time.Duration { return 10 * time.Millisecond }, QueueSize: 4, Workers: 2})
 	if err != nil {
 		t.Fatal(err)

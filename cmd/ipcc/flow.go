@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ipcc/ipcc/egress"
 	"github.com/ipcc/ipcc/ivrflows"
 	"github.com/ipcc/ipcc/schedule"
 )
@@ -21,7 +22,7 @@ func newFlowCmd(g *globals) *cobra.Command {
 		Use:   "flow",
 		Short: "Check and dry-run IVR flow files",
 	}
-	cmd.AddCommand(newFlowValidateCmd(), newFlowRunCmd())
+	cmd.AddCommand(newFlowValidateCmd(), newFlowRunCmd(g))
 	return cmd
 }
 
@@ -72,12 +73,12 @@ func newFlowValidateCmd() *cobra.Command {
 }
 
 type flowRunFlags struct {
-	caller, did, dtmf, at, tenant, flowsDir string
-	schedules, scheduleFiles, vars          []string
-	sms, asJSON                             bool
+	caller, did, dtmf, at, tenant, flowsDir     string
+	schedules, scheduleFiles, vars, allowEgress []string
+	sms, asJSON                                 bool
 }
 
-func newFlowRunCmd() *cobra.Command {
+func newFlowRunCmd(g *globals) *cobra.Command {
 	var fl flowRunFlags
 	cmd := &cobra.Command{
 		Use:   "run FILE",
@@ -90,13 +91,16 @@ Transfers to another flow load <id>.yaml|.yml|.json from --flows-dir (default:
 the directory of FILE). Schedules are answered by a calendar file
 (--schedule-file id=FILE, evaluated at --at) or a fixed --schedule id=branch
 (open, lunch, holiday, closed); "*" is any other schedule (default *=open).
-HTTP nodes make real requests.`,
+HTTP nodes make real requests, through the egress policy of the configuration
+(egress.allow: no loopback, private or metadata address unless allowed there)
+plus the entries of --allow-egress.`,
 		Example: `  ipcc flow run examples/flows/main.yaml --caller 13800000000 --did 4001 --dtmf "1,2#"
   ipcc flow run examples/flows/main.yaml --schedule-file main-hours=examples/flows/schedules/main-hours.yaml --at 2026-10-02T10:00:00+08:00
-  ipcc flow run examples/flows/main.yaml --schedule main-hours=closed --dtmf "1,h" --at 2026-10-01T20:30:00+08:00`,
+  ipcc flow run examples/flows/main.yaml --schedule main-hours=closed --dtmf "1,h" --at 2026-10-01T20:30:00+08:00
+  ipcc flow run examples/flows/account.yaml --dtmf "12345678,900501" --allow-egress 127.0.0.1:8089`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFlow(cmd, args[0], fl)
+			return runFlow(cmd, g, args[0], fl)
 		},
 	}
 	f := cmd.Flags()
@@ -109,17 +113,28 @@ HTTP nodes make real requests.`,
 	f.StringArrayVar(&fl.schedules, "schedule", nil, "schedule branch as id=branch (repeatable; * = any other schedule)")
 	f.StringArrayVar(&fl.scheduleFiles, "schedule-file", nil, "schedule calendar as id=FILE (YAML or JSON), evaluated at --at (repeatable)")
 	f.StringArrayVar(&fl.vars, "var", nil, "variable as name=value (repeatable)")
+	f.StringArrayVar(&fl.allowEgress, "allow-egress", nil, "also let http nodes reach this CIDR, address or host:port although not public (repeatable; e.g. 127.0.0.1:8089 for a local CRM mock)")
 	f.BoolVar(&fl.sms, "sms", false, "pretend an SMS gateway is configured (without it sms nodes take their error edge)")
 	f.BoolVar(&fl.asJSON, "json", false, "print the full result as JSON")
 	return cmd
 }
 
-func runFlow(cmd *cobra.Command, path string, fl flowRunFlags) error {
+func runFlow(cmd *cobra.Command, g *globals, path string, fl flowRunFlags) error {
 	f, err := readFlowFile(path)
 	if err != nil {
 		return err
 	}
-	opt := ivrflows.DryRunOptions{Tenant: fl.tenant, Caller: fl.caller, DID: fl.did, DTMF: fl.dtmf, Vars: map[string]any{}}
+	cfg, err := g.load()
+	if err != nil {
+		return err
+	}
+	log := g.logger(cfg)
+	pol, err := egress.New(append(append([]string{}, cfg.Egress.Allow...), fl.allowEgress...), log)
+	if err != nil {
+		return fmt.Errorf("--allow-egress: %w", err)
+	}
+	opt := ivrflows.DryRunOptions{Tenant: fl.tenant, Caller: fl.caller, DID: fl.did, DTMF: fl.dtmf, Vars: map[string]any{},
+		HTTP: pol.Client(0), Logger: log}
 	if fl.at != "" {
 		if opt.At, err = time.Parse(time.RFC3339, fl.at); err != nil {
 			return fmt.Errorf("--at %q: use RFC 3339 such as 2026-10-01T12:30:00+08:00", fl.at)

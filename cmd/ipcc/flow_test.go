@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ipcc/ipcc/egress"
 )
 
 func runFlowCmd(t *testing.T, args ...string) (string, error) {
@@ -72,5 +77,33 @@ func TestFlowRunCommand(t *testing.T) {
 	}
 	if _, err := runFlowCmd(t, "run", "../../examples/flows/main.yaml", "--schedule", "main-hours=siesta"); err == nil {
 		t.Fatal("bad schedule branch accepted")
+	}
+}
+
+// `flow run` makes its http requests through the egress policy: a CRM on
+// loopback is reached only when allowed explicitly.
+func TestFlowRunEgress(t *testing.T) {
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"data": {"balance": 12}}`))
+	}))
+	defer crm.Close()
+	flow := filepath.Join(t.TempDir(), "crm.yaml")
+	doc := "id: crm\nstart: get\nnodes:\n" +
+		"  - {id: get, type: http, url: \"" + crm.URL + "/b\", response: {balance: data.balance}, next: ok, error: failed}\n" +
+		"  - {id: ok, type: hangup}\n  - {id: failed, type: hangup}\n"
+	if err := os.WriteFile(flow, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runFlowCmd(t, "run", flow, "--log-level", "error")
+	if err != nil || !strings.Contains(out, `(http) -> error -> "failed"`) || !strings.Contains(out, egress.Failed) {
+		t.Fatalf("loopback reached without being allowed: %v\n%s", err, out)
+	}
+	u, _ := url.Parse(crm.URL)
+	out, err = runFlowCmd(t, "run", flow, "--allow-egress", u.Host)
+	if err != nil || !strings.Contains(out, `(http) -> next -> "ok"`) || !strings.Contains(out, "balance=12") {
+		t.Fatalf("allowed loopback not reached: %v\n%s", err, out)
+	}
+	if _, err := runFlowCmd(t, "run", flow, "--allow-egress", "nonsense"); err == nil || !strings.Contains(err.Error(), "--allow-egress") {
+		t.Fatalf("bad --allow-egress: %v", err)
 	}
 }

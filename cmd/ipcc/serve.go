@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/demo"
 	"github.com/ipcc/ipcc/dispatch"
+	"github.com/ipcc/ipcc/egress"
 	"github.com/ipcc/ipcc/examples"
 	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/recording"
@@ -163,14 +163,21 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
-	hooks, err := webhook.New(webhook.Options{Store: st, Logger: log, Client: &http.Client{Timeout: cfg.Webhooks.Timeout}, PollInterval: cfg.Webhooks.PollInterval,
+	// Flow http nodes and webhooks reach only what the platform's egress
+	// policy allows (tenants write their URLs).
+	outbound, err := egress.New(cfg.Egress.Allow, log.With("component", "egress"))
+	if err != nil {
+		return err
+	}
+	flowHTTP := outbound.Client(0)
+	hooks, err := webhook.New(webhook.Options{Store: st, Logger: log, Egress: outbound, Timeout: cfg.Webhooks.Timeout, PollInterval: cfg.Webhooks.PollInterval,
 		MaxAttempts: cfg.Webhooks.MaxAttempts, QueueSize: cfg.Webhooks.QueueSize, Workers: cfg.Webhooks.Workers})
 	if err != nil {
 		return err
 	}
 	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk, RecordingDir: recDir, RecordPolicy: policies})
 	defer disp.Close()
-	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk})
+	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk, HTTP: flowHTTP})
 	if err != nil {
 		return err
 	}
@@ -250,6 +257,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		AgentCalls:      disp,
 		Retention:       retention,
 		MediaRoots:      []string{recDir, vmDir},
+		FlowHTTP:        flowHTTP,
 		OnChange: func(tenant, objectType string) {
 			switch objectType {
 			case "recording_policy":
