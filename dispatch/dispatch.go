@@ -305,11 +305,12 @@ func (d *Dispatcher) route(ef acd.Effect) {
 		return
 	}
 	if w == nil {
-		// An offer for a call nobody waits for any more (it ended while the
-		// engine decided): report it failed so the agent is freed.
+		// An offer for a call nobody waits for here (it ended while the
+		// engine decided, or ipcc is stopping): withdraw it so the agent
+		// is free again, without a no-answer that is not theirs.
 		if o, ok := ef.(acd.Offer); ok {
 			if e, err := d.tenants.Get(context.Background(), o.Tenant); err == nil {
-				_ = e.OfferFailed(context.Background(), o.OfferID, "call gone")
+				_ = e.OfferWithdrawn(context.Background(), o.OfferID, "call gone")
 			}
 		}
 		return
