@@ -33,6 +33,9 @@ type Config struct {
 	// outbound webhook delivery.
 	Retention Retention `mapstructure:"retention"`
 	Webhooks  Webhooks  `mapstructure:"webhooks"`
+	// Cluster configures the switch-connection leases that keep a second
+	// controller on the same database on standby.
+	Cluster Cluster `mapstructure:"cluster"`
 
 	// File is the config file that was read ("" when none).
 	File string `mapstructure:"-"`
@@ -110,6 +113,17 @@ type Webhooks struct {
 	Workers      int           `mapstructure:"workers"`
 }
 
+// Cluster configures the leases (package cluster) through which one
+// controller at a time drives the switches of a database.
+type Cluster struct {
+	// ControllerID names this controller in leases, logs and /readyz; ""
+	// means <hostname>-<pid>.
+	ControllerID string `mapstructure:"controller_id"`
+	// LeaseTTL is how long a switch lease lasts without renewal (renewed
+	// every third of it): how long a standby waits after the holder died.
+	LeaseTTL time.Duration `mapstructure:"lease_ttl"`
+}
+
 // Switch is one media server ipcc controls.
 type Switch struct {
 	Name string `mapstructure:"name"`
@@ -156,6 +170,8 @@ var defaults = map[string]any{
 	"webhooks.max_attempts":             8,
 	"webhooks.queue_size":               100,
 	"webhooks.workers":                  4,
+	"cluster.controller_id":             "",
+	"cluster.lease_ttl":                 "15s",
 }
 
 // SearchPaths are tried in order when no --config is given.
@@ -271,6 +287,8 @@ var invalidKeysRe = regexp.MustCompile(`^'([^']*)' has invalid keys: (.*)$`)
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
+var controllerIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$`)
+
 // Validate checks values; each problem names its key.
 func (c *Config) Validate() error {
 	var errs []string
@@ -346,6 +364,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Webhooks.Workers < 1 || c.Webhooks.Workers > 64 {
 		bad("webhooks.workers", "must be between 1 and 64, got %d", c.Webhooks.Workers)
+	}
+	if id := c.Cluster.ControllerID; id != "" && !controllerIDRe.MatchString(id) {
+		bad("cluster.controller_id", "must be 1-100 letters, digits, '-', '_', '.' or ':', got %q", id)
+	}
+	if c.Cluster.LeaseTTL < 3*time.Second || c.Cluster.LeaseTTL > 5*time.Minute {
+		bad("cluster.lease_ttl", "must be between 3s and 5m, got %s", c.Cluster.LeaseTTL)
 	}
 	names := map[string]bool{}
 	for i, s := range c.Switches {
