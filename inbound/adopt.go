@@ -210,16 +210,19 @@ func done(c *controller.Call) bool {
 
 // resume takes a re-adopted caller who was not yet talking to anyone back
 // to where the call was going (the record's target): the flow starts
-// again, a queue takes them again (their wait so far stays on the record).
-// The first controller's queue entry is withdrawn first.
+// again; a caller who was waiting in a queue takes their place there back
+// (the queue's stored entry, or their queue entry time), so they keep
+// their position and their wait runs on from when they joined. A caller
+// going anywhere else leaves the first controller's queue entry.
 func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 	h.track(k)
 	defer h.untrack(k)
 	defer h.finish(ctx, k)
-	if q, ok := h.opt.Queues.(CallEnder); ok && rec.QueueID != "" {
+	t, ok := parseTarget(rec.Target)
+	waiting := ok && t.Kind == dialplan.KindQueue && rec.QueueID != ""
+	if q, isEnder := h.opt.Queues.(CallEnder); isEnder && rec.QueueID != "" && !waiting {
 		_ = q.CallEnded(ctx, rec.TenantID, rec.ID)
 	}
-	t, ok := parseTarget(rec.Target)
 	if !ok {
 		k.c.Note("adopt", "the call had no target yet; it ends")
 		k.setDisposition("failed")
@@ -227,9 +230,8 @@ func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 		return
 	}
 	k.c.Note("adopt", "the caller was not connected yet: back to "+rec.Target)
-	if t.Kind == dialplan.KindQueue && rec.QueueID != "" {
-		now := h.now()
-		k.rec.Update(func(r *store.CallRecord) { r.WaitMS = resumedWait(*r, now) })
+	if waiting {
+		k.since = queuedSince(*rec)
 	}
 	// The first controller may have left them on hold, which this one
 	// cannot see: take them off it, the target puts them back if it wants.
@@ -240,13 +242,16 @@ func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 	h.reach(ctx, k, t, 0)
 }
 
-// resumedWait is the wait of a caller taken back to their queue after a
-// restart: from the queue entry (the end of the IVR) until now, through
-// the restart. The wait the record holds already (an earlier restart's)
-// lies within that span and is not added again.
-func resumedWait(r store.CallRecord, now time.Time) int64 {
-	joined := r.StartedAt.Add(time.Duration(r.IVRMS) * time.Millisecond)
-	return max(r.WaitMS, now.Sub(joined).Milliseconds())
+// queuedSince is when a caller re-adopted while waiting joined their
+// queue, as far as the record tells: the end of the IVR when this is the
+// call's first queue (no wait and no transfer recorded yet), else unknown
+// (zero). The queue's own stored entry, when it is there, is exact and
+// wins.
+func queuedSince(r store.CallRecord) time.Time {
+	if r.WaitMS != 0 || r.Transfers != 0 {
+		return time.Time{}
+	}
+	return r.StartedAt.Add(time.Duration(r.IVRMS) * time.Millisecond)
 }
 
 // parseTarget reads a target as the record writes it ("queue:support").

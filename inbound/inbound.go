@@ -51,6 +51,10 @@ type QueueRequest struct {
 	// their legs, hold time, transfers and conferences as they happen (nil:
 	// nothing is recorded).
 	Record *Record
+	// Since is when a caller taken back to the queue after a controller
+	// restart first joined it (zero: now): they keep their place, and
+	// their wait runs from then.
+	Since time.Time
 }
 
 // QueueResult says how a queue finished with a call.
@@ -151,6 +155,9 @@ type call struct {
 	last   string // the agent who last served this caller
 	// vars are handed to the next flow (set by a queue for its survey).
 	vars map[string]any
+	// since is when a caller re-adopted while waiting joined their queue,
+	// for the next Enqueue (see resume).
+	since time.Time
 }
 
 // trunkVars name the arrival variables that may carry the trunk or gateway
