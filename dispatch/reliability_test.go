@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/controller/sim"
+	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/supervise"
 )
 
 // A caller who hangs up while an agent's phone rings withdraws the offer:
@@ -107,8 +110,9 @@ func TestCallerLeavesAsAgentIsOfferedKeepsAgentReady(t *testing.T) {
 }
 
 // supportInStore puts queue "support" (position announcements on) and its
-// members ann and bob in the store, where a restarted ipcc finds them.
-func (w *world) supportInStore() {
+// members (ann and bob when none are named) in the store, where a
+// restarted ipcc finds them.
+func (w *world) supportInStore(agents ...string) {
 	w.t.Helper()
 	ctx := context.Background()
 	row, err := acd.QueueRow(tenant, acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(5 * time.Second),
@@ -119,7 +123,10 @@ func (w *world) supportInStore() {
 	if err := w.st.CreateACDQueue(ctx, row); err != nil {
 		w.t.Fatal(err)
 	}
-	for _, a := range []string{"ann", "bob"} {
+	if len(agents) == 0 {
+		agents = []string{"ann", "bob"}
+	}
+	for _, a := range agents {
 		if err := w.st.PutACDMember(ctx, &store.ACDMember{TenantID: tenant, QueueID: "support", AgentID: a, Level: 1}); err != nil {
 			w.t.Fatal(err)
 		}
@@ -209,6 +216,177 @@ func TestQueuePositionSurvivesRestart(t *testing.T) {
 				snap, err := w.eng.Snapshot(ctx)
 				return err == nil && len(snap.Queues[0].Waiting) == 0
 			})
+		})
+	}
+}
+
+// Calls re-adopted after a restart while an agent talks to the caller are
+// controlled as before: the agent holds, takes off hold, records, transfers
+// and hangs up; a supervisor (by the call's record id) listens in and hangs
+// up.
+func TestReadoptedCallsAreControllable(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			w.supportInStore("bob", "cid", "dan")
+			for _, n := range []string{"2003", "2004", "2009", "3001"} {
+				if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: n, Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			agents := []struct{ id, phone string }{{"bob", "2002"}, {"cid", "2003"}, {"dan", "2004"}}
+			var callers, legs, ids []string
+			for i, a := range agents {
+				if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: a.id, Device: a.phone}); err != nil {
+					t.Fatal(err)
+				}
+				c, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "1380013830" + string(rune('1'+i)), To: "4001"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var leg string
+				waitFor(t, "the caller talks to "+a.id, func() bool {
+					leg = w.legOf(a.phone)
+					return leg != "" && w.sw.Sim.Hears(c, leg) && w.sw.Sim.Hears(leg, c)
+				})
+				callers, legs, ids = append(callers, c), append(legs, leg), append(ids, callIDOf(w, c))
+				waitFor(t, "the record knows "+a.id+" answered", func() bool {
+					r, err := w.st.GetCall(ctx, tenant, ids[i])
+					return err == nil && r.AgentID == a.id && r.Disposition == "answered"
+				})
+			}
+
+			w.stop()
+			w.start()
+			sup := supervise.New(w.h.LiveCalls(w.ctl))
+			sup.Legs = w.st
+
+			// Bob: hold, unhold, record, a supervisor listening, transfer.
+			waitFor(t, "bob's controls reach the re-adopted call", func() bool {
+				return w.disp.Control(ctx, tenant, "bob", "hold", nil) == nil
+			})
+			waitFor(t, "the caller is on hold", func() bool {
+				ci := mustCall(w, callers[0])
+				return ci.Held || (f == sim.FrontAsterisk && len(ci.Heard) > 0 && ci.Heard[len(ci.Heard)-1].Kind == "moh")
+			})
+			if err := w.disp.Control(ctx, tenant, "bob", "unhold", nil); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the caller is off hold and hears bob", func() bool {
+				return !mustCall(w, callers[0]).Held && w.sw.Sim.Hears(callers[0], legs[0])
+			})
+			if err := w.disp.Control(ctx, tenant, "bob", "record-start", nil); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(200 * time.Millisecond)
+			if err := w.disp.Control(ctx, tenant, "bob", "record-stop", nil); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the recording made after the restart is complete", func() bool {
+				rs, _ := w.st.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: ids[0]})
+				return len(rs) == 1 && rs[0].EndedAt != nil && rs[0].AgentID == "bob"
+			})
+			spy, err := sup.Monitor(ctx, supervise.Monitoring{Tenant: tenant, Supervisor: "sup"}, ids[0], "2009", controller.EavesdropListen)
+			if err != nil {
+				t.Fatalf("monitor the re-adopted call: %v", err)
+			}
+			waitFor(t, "the supervisor hears caller and bob", func() bool {
+				return w.sw.Sim.Hears(spy, callers[0]) && w.sw.Sim.Hears(spy, legs[0])
+			})
+			if err := sup.StopMonitor(ctx, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.disp.Control(ctx, tenant, "bob", "transfer", &dialplan.Target{Kind: dialplan.KindExtension, Ref: "3001"}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the caller talks to 3001 and bob is free", func() bool {
+				x := w.legOf("3001")
+				a, err := w.eng.Agent(ctx, "bob")
+				return x != "" && w.sw.Sim.Hears(callers[0], x) && !live(w, legs[0]) && err == nil && a.CallID == ""
+			})
+
+			// Cid hangs up from the desktop.
+			waitFor(t, "cid's controls reach the re-adopted call", func() bool {
+				return w.disp.Control(ctx, tenant, "cid", "hangup", nil) == nil
+			})
+			rec := w.record(callers[1], nil)
+			if rec.ID != ids[1] || rec.AgentID != "cid" || rec.Disposition != "answered" || live(w, legs[1]) {
+				t.Errorf("call cid hung up: %+v", rec)
+			}
+
+			// A supervisor hangs up dan's call.
+			if err := sup.Hangup(ctx, ids[2]); err != nil {
+				t.Fatalf("supervisor hang-up of the re-adopted call: %v", err)
+			}
+			rec = w.record(callers[2], nil)
+			waitFor(t, "dan's leg ended", func() bool { return !live(w, legs[2]) })
+			if rec.ID != ids[2] || rec.AgentID != "dan" {
+				t.Errorf("call a supervisor hung up: %+v", rec)
+			}
+			w.sw.Sim.HangupCall(callers[0])
+			rec = w.record(callers[0], nil)
+			if rec.ID != ids[0] || rec.Transfers != 1 || rec.AgentID != "bob" {
+				t.Errorf("transferred call: %+v", rec)
+			}
+		})
+	}
+}
+
+// An agent's own call (click-to-dial) re-adopted after a restart takes the
+// agent's controls again: hold, unhold, hang up.
+func TestReadoptedOwnCallIsControllable(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			w.disp.SetDialer(w.ctl, "sw1")
+			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "3005", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+				t.Fatal(err)
+			}
+			id, err := w.disp.ClickToDial(ctx, tenant, "bob", "3005", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bob, x string
+			waitFor(t, "bob talks to 3005", func() bool {
+				bob, x = w.legOf("2002"), w.legOf("3005")
+				return bob != "" && x != "" && w.sw.Sim.Hears(bob, x)
+			})
+			waitFor(t, "the record knows the answer", func() bool {
+				c, err := w.st.GetCall(ctx, tenant, id)
+				return err == nil && c.Disposition == "answered"
+			})
+			w.stop()
+			w.start()
+			w.disp.SetDialer(w.ctl, "sw1")
+			waitFor(t, "bob's controls reach his re-adopted call", func() bool {
+				return w.disp.Control(ctx, tenant, "bob", "hold", nil) == nil
+			})
+			waitFor(t, "the called party is on hold", func() bool {
+				ci := mustCall(w, x)
+				return ci.Held || (f == sim.FrontAsterisk && len(ci.Heard) > 0 && ci.Heard[len(ci.Heard)-1].Kind == "moh")
+			})
+			time.Sleep(100 * time.Millisecond)
+			if err := w.disp.Control(ctx, tenant, "bob", "unhold", nil); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "off hold", func() bool { return !mustCall(w, x).Held })
+			if err := w.disp.Control(ctx, tenant, "bob", "hangup", nil); err != nil {
+				t.Fatal(err)
+			}
+			var rec *store.CallRecord
+			waitFor(t, "the call ended, its record is complete and bob is ready", func() bool {
+				rec, err = w.st.GetCall(ctx, tenant, id)
+				a, aerr := w.eng.Agent(ctx, "bob")
+				return err == nil && rec.EndedAt != nil && !live(w, bob) && !live(w, x) && aerr == nil && a.State == acd.Available
+			})
+			if rec.Disposition != "answered" || rec.HoldMS <= 0 {
+				t.Errorf("record %+v", rec)
+			}
 		})
 	}
 }

@@ -38,6 +38,10 @@ type waiter struct {
 	playCancel context.CancelFunc
 	stop       chan struct{}
 	ctrl       chan control
+	// resumed: a conversation taken back after a restart (see
+	// ResumeConversation); the recording the policy asked for was started
+	// by the first controller.
+	resumed bool
 }
 
 // control is an agent's request on the connected call.

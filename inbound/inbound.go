@@ -113,6 +113,11 @@ type Handler struct {
 
 	mu   sync.Mutex
 	live map[string]*call // calls being handled, by call id
+	// readopted are the calls continued after a restart, by record id
+	// (their controller id is new); readoptedLegs their other legs
+	// (agents, called parties), by switch and leg id.
+	readopted     map[string]*controller.Call
+	readoptedLegs map[legRef]*readoptedLeg
 }
 
 // New returns a Handler.
@@ -138,7 +143,8 @@ func New(o Options) (*Handler, error) {
 	if o.StickyDays <= 0 {
 		o.StickyDays = 30
 	}
-	return &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}, live: map[string]*call{}}, nil
+	return &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}, live: map[string]*call{},
+		readopted: map[string]*controller.Call{}, readoptedLegs: map[legRef]*readoptedLeg{}}, nil
 }
 
 // Invalidate makes the next call reload routing (after an edit).

@@ -235,7 +235,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
 
 	// Monitor legs go on the call's record as they happen (restart-proof).
-	sup := supervise.New(ctl)
+	// Calls re-adopted after a restart are found by their record's id too.
+	sup := supervise.New(handler.LiveCalls(ctl))
 	sup.Legs = st
 	srv, err := api.New(api.Options{
 		Addr:            cfg.HTTP.Addr,
