@@ -190,7 +190,11 @@ func (m *Member) Why(name string) string {
 	if !ok {
 		return "not claimed by this controller"
 	}
-	return describe(l, m.clk.Now())
+	why := describe(l, m.clk.Now())
+	if l.Claimed && l.Err != nil && !l.Mine {
+		why += " (as last seen: the database does not answer now: " + l.Err.Error() + ")"
+	}
+	return why
 }
 
 // subject names what a lease guards: "switch fs1" for "switch:fs1".
