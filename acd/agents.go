@@ -311,7 +311,7 @@ func (c *core) removeQueue(id string) error {
 	if q == nil {
 		return fmt.Errorf("acd: remove queue %s: %w", id, ErrUnknownQueue)
 	}
-	if n := len(q.waiting) + q.offering; n > 0 {
+	if n := q.queued() + q.offering; n > 0 {
 		return fmt.Errorf("acd: remove queue %s: %d calls are waiting: %w", id, n, ErrBadState)
 	}
 	if err := c.setMembers(id, nil); err != nil {

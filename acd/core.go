@@ -92,10 +92,14 @@ func (m *member) weight() int {
 }
 
 type queue struct {
-	cfg      QueueConfig
-	members  map[string]*member
-	idx      levelIndex
-	waiting  callHeap
+	cfg     QueueConfig
+	members map[string]*member
+	idx     levelIndex
+	waiting callHeap
+	// detached are waiting callers restored from the store whose calls
+	// this process has not taken back yet (see restore): they keep their
+	// place and count in positions, but are not offered.
+	detached map[*entry]struct{}
 	offering int // calls being offered
 	loggedIn int // members logged in
 	notReady int // members not ready
@@ -126,7 +130,17 @@ type entry struct {
 	agent      *agent
 	connected  time.Time
 	restoredOn bool // on-call entry rebuilt from the store
+	// detached: a waiting entry rebuilt from the store, not yet taken back
+	// by its call (Enqueue with its id); reattach drops it if that takes
+	// longer than ReattachWithin.
+	detached    bool
+	reattach    *ctimer
+	resumeSince time.Time // Enqueue's EnqueuedAt, consumed by join
 }
+
+// queued is how many callers wait in q, offered or not: those in line and
+// those restored but not taken back yet.
+func (q *queue) queued() int { return len(q.waiting) + len(q.detached) }
 
 // before orders waiting calls: higher priority first, then longer waiting.
 func (e *entry) before(o *entry) bool {

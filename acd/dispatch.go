@@ -19,6 +19,11 @@ type CallRequest struct {
 	// Data travels with the call (shown to supervisors, kept across a
 	// restart).
 	Data map[string]string
+	// EnqueuedAt is when a caller taken back after a controller restart
+	// joined the queue (zero: now). The engine places them by it among the
+	// waiting callers; a waiting entry of the same call restored from the
+	// store is taken back instead, with its own time and place.
+	EnqueuedAt time.Time
 }
 
 // EnqueueResult tells whether the call joined. When it did not, Overflow
@@ -31,6 +36,9 @@ type EnqueueResult struct {
 	Position int
 	// EstimatedWait for that position (-1 when no agent is staffed).
 	EstimatedWait time.Duration
+	// QueueID is the queue the call waits in: the one asked for, or the
+	// one a restored entry had moved to (overflow) before a restart.
+	QueueID string
 }
 
 // maxHops bounds queue-to-queue overflow chains.
@@ -44,20 +52,27 @@ func (c *core) enqueue(req CallRequest) (EnqueueResult, error) {
 	if req.CallID == "" {
 		return EnqueueResult{}, fmt.Errorf("acd: enqueue in queue %s: empty call id", req.QueueID)
 	}
-	if _, dup := c.calls[req.CallID]; dup {
+	if cur, dup := c.calls[req.CallID]; dup {
+		if cur.detached {
+			return c.reattachEntry(cur, req), nil
+		}
 		return EnqueueResult{}, fmt.Errorf("acd: enqueue call %s in queue %s: %w", req.CallID, req.QueueID, ErrDuplicate)
 	}
 	now := c.now()
 	c.nextSeq++
 	e := &entry{callID: req.CallID, priority: req.Priority, first: now, seq: c.nextSeq, caller: req.Caller,
 		lastAgent: req.LastAgentID, data: req.Data, heapIdx: -1}
+	if !req.EnqueuedAt.IsZero() && req.EnqueuedAt.Before(now) {
+		e.first, e.resumeSince = req.EnqueuedAt, req.EnqueuedAt
+	}
 	ov := c.join(e, q)
 	c.settle()
-	res := EnqueueResult{Joined: ov == nil, Overflow: ov}
+	res := EnqueueResult{Joined: ov == nil, Overflow: ov, QueueID: req.QueueID}
 	if ov != nil && ov.Moved {
 		res.Joined = true
 	}
 	if cur := c.calls[req.CallID]; cur == e && e.heapIdx >= 0 {
+		res.QueueID = e.q.cfg.ID
 		res.Position = c.position(e)
 		res.EstimatedWait = c.estimate(e.q, res.Position)
 		if e.q.cfg.Announcements.Position {
@@ -67,6 +82,64 @@ func (c *core) enqueue(req CallRequest) (EnqueueResult, error) {
 	return res, nil
 }
 
+// ReattachWithin is how long a waiting caller restored from the store
+// keeps their place without their call being taken back (re-adopted and
+// enqueued again after a restart). Past it the entry is dropped; a call
+// taken back later still finds its place by its queue entry time
+// (CallRequest.EnqueuedAt).
+const ReattachWithin = 2 * time.Minute
+
+// detach keeps a restored waiting entry in place, not offered, until its
+// call takes it back.
+func (c *core) detach(e *entry) {
+	e.detached = true
+	if e.q.detached == nil {
+		e.q.detached = map[*entry]struct{}{}
+	}
+	e.q.detached[e] = struct{}{}
+	e.reattach = c.after(ReattachWithin, func() {
+		if c.calls[e.callID] != e || !e.detached {
+			return
+		}
+		c.log.Warn("acd: a waiting caller restored from the store was not taken back; their entry is dropped", "call", e.callID, "queue", e.q.cfg.ID, "after", ReattachWithin)
+		c.removeEntry(e)
+	})
+}
+
+// reattachEntry gives a restored waiting entry back to its call: same
+// queue, entry time and place; it is offered from now on and the caller
+// hears their position again.
+func (c *core) reattachEntry(e *entry, req CallRequest) EnqueueResult {
+	e.detached = false
+	delete(e.q.detached, e)
+	e.reattach.stop()
+	if req.Caller != "" {
+		e.caller = req.Caller
+	}
+	if len(req.Data) > 0 {
+		data := make(map[string]string, len(e.data)+len(req.Data))
+		for k, v := range e.data {
+			data[k] = v
+		}
+		for k, v := range req.Data {
+			data[k] = v
+		}
+		e.data = data
+	}
+	c.log.Info("acd: waiting caller taken back after a restart", "call", e.callID, "queue", e.q.cfg.ID, "waiting_since", e.enqueued)
+	c.requeue(e)
+	c.settle()
+	res := EnqueueResult{Joined: true, QueueID: e.q.cfg.ID}
+	if c.calls[e.callID] == e && e.heapIdx >= 0 {
+		res.Position = c.position(e)
+		res.EstimatedWait = c.estimate(e.q, res.Position)
+		if e.q.cfg.Announcements.Position {
+			c.announcePosition(e)
+		}
+	}
+	return res
+}
+
 // join applies q's entry rules and queues e there, or overflows it. It
 // returns the first Overflow emitted, nil when e joined q.
 func (c *core) join(e *entry, q *queue) *Overflow {
@@ -74,7 +147,12 @@ func (c *core) join(e *entry, q *queue) *Overflow {
 		return c.overflow(e, q, reason, target)
 	}
 	now := c.now()
-	e.q, e.enqueued, e.expired = q, now, false
+	at := now
+	if !e.resumeSince.IsZero() {
+		// Taken back after a restart: placed by when they first joined.
+		at, e.resumeSince = e.resumeSince, time.Time{}
+	}
+	e.q, e.enqueued, e.expired = q, at, false
 	c.calls[e.callID] = e
 	q.stats.roll(c, now)
 	q.stats.Entered++
@@ -83,7 +161,7 @@ func (c *core) join(e *entry, q *queue) *Overflow {
 		c.emit(Announce{Tenant: c.tenant, CallID: e.callID, QueueID: q.cfg.ID, Prompt: Prompt{Kind: PromptEntry, Lang: q.cfg.lang(), Name: p, Text: p}, At: now})
 	}
 	if mw := q.cfg.Limits.MaxWait.D(); mw > 0 {
-		e.waitTimer = c.after(mw, func() { c.maxWait(e) })
+		e.waitTimer = c.after(mw-now.Sub(at), func() { c.maxWait(e) })
 	}
 	if q.cfg.Announcements.Position {
 		c.armAnnounce(e)
@@ -101,7 +179,7 @@ func (c *core) entryRule(q *queue) (OverflowReason, OverflowTarget, bool) {
 	if q.loggedIn > 0 && q.notReady == q.loggedIn && (l.WhenAllOnBreak == RuleRefuse || l.WhenAllOnBreak == RuleLeave) {
 		return OverflowAllOnBreak, q.cfg.Overflow.AllOnBreak, true
 	}
-	if l.MaxLength > 0 && len(q.waiting)+q.offering >= l.MaxLength {
+	if l.MaxLength > 0 && q.queued()+q.offering >= l.MaxLength {
 		return OverflowQueueFull, q.cfg.Overflow.QueueFull, true
 	}
 	return "", OverflowTarget{}, false
@@ -156,7 +234,7 @@ func (c *core) maxWait(e *entry) {
 	if c.calls[e.callID] != e || e.agent != nil {
 		return
 	}
-	if len(e.offers) > 0 {
+	if len(e.offers) > 0 || e.detached {
 		e.expired = true // overflow when the offer comes back unanswered
 		return
 	}
@@ -186,6 +264,11 @@ func (c *core) requeue(e *entry) {
 // unqueue takes e out of the waiting structures.
 func (c *core) unqueue(e *entry) {
 	e.q.waiting.del(e)
+	if e.detached {
+		e.detached = false
+		delete(e.q.detached, e)
+		e.reattach.stop()
+	}
 	if set := c.prefer[e.lastAgent]; set != nil {
 		delete(set, e)
 		if len(set) == 0 {

@@ -389,7 +389,7 @@ func (e *Engine) EstimatedWait(ctx context.Context, queueID string) (time.Durati
 		if q.idx.count() > 0 {
 			return nil
 		}
-		d = c.estimate(q, len(q.waiting)+1)
+		d = c.estimate(q, q.queued()+1)
 		return nil
 	})
 	return d, err

@@ -91,6 +91,11 @@ func (c *core) position(e *entry) int {
 			p++
 		}
 	}
+	for x := range e.q.detached { // restored callers not back yet keep their place
+		if x != e && x.before(e) {
+			p++
+		}
+	}
 	return p
 }
 

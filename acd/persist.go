@@ -237,7 +237,10 @@ func (c *core) applyConfig(qs []QueueConfig, ms []Member) {
 // Agents come back in their states: one who was ringing is available again
 // (the offer died with the old process); one on a call stays on it until
 // CallEnded; wrap-up resumes with the time left. Waiting callers keep their
-// priority, arrival time and order.
+// priority, arrival time and order, detached (counted in positions, not
+// offered) until their call, re-adopted by this process, takes its entry
+// back with Enqueue: offering an agent a caller nobody here can connect
+// yet would ring them for nothing and mark them no-answer.
 func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 	now := c.now()
 	var waits []*agent
@@ -319,7 +322,7 @@ func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 		if q.cfg.Announcements.Position {
 			c.armAnnounce(e)
 		}
-		c.requeue(e)
+		c.detach(e)
 	}
 	c.breakDirty = true
 }

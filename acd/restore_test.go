@@ -93,13 +93,52 @@ func TestRestartFromStore(t *testing.T) {
 		}
 		h2.wantState("b", NotReady, ReasonLunch)
 		h2.wantState("c", WrapUp, "")
-		// d was ringing: the offer died with the process, d is offered the
-		// best waiting call again (c5, the VIP).
-		o := h2.offer()
-		if o.AgentID != "d" || o.CallID != "c5" {
-			t.Fatalf("after restart: %+v", o)
+		// d was ringing: the offer died with the process, d is available.
+		// The waiting callers keep their order but nobody is offered until
+		// their calls are taken back (re-adopted) by this process.
+		h2.wantState("d", Available, "")
+		if offers := offersIn(rec2.take()); len(offers) != 0 {
+			t.Fatalf("a restored caller was offered before their call was back: %+v", offers)
 		}
 		q := h2.snapshotQueue("q")
+		if len(q.Waiting) != 3 || q.Waiting[0].CallID != "c5" || q.Waiting[1].CallID != "c3" || q.Waiting[2].CallID != "c4" || q.Waiting[2].Position != 3 {
+			t.Fatalf("waiting after restore %+v", q.Waiting)
+		}
+		// c4 comes back first: it keeps its place behind c3 and c5.
+		if _, err := e2.NotReady(ctx, "d", ReasonBreak); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e2.Enqueue(ctx, CallRequest{CallID: "c4", QueueID: "q"})
+		if err != nil || !res.Joined || res.Position != 3 || res.QueueID != "q" {
+			t.Fatalf("c4 taken back: %+v %v", res, err)
+		}
+		// d is offered the first caller back (c4): c5 and c3 cannot be
+		// connected yet.
+		if err := e2.Ready(ctx, "d"); err != nil {
+			t.Fatal(err)
+		}
+		o := h2.offer()
+		if o.AgentID != "d" || o.CallID != "c4" {
+			t.Fatalf("after c4 came back: %+v", o)
+		}
+		// d's phone rejects it: d goes not-ready, c4 waits again.
+		if err := e2.OfferFailed(ctx, o.OfferID, "CALL_REJECTED"); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"c3", "c5"} {
+			if res, err := e2.Enqueue(ctx, CallRequest{CallID: id, QueueID: "q", Caller: "555"}); err != nil || !res.Joined {
+				t.Fatalf("%s taken back: %+v %v", id, res, err)
+			}
+		}
+		if err := e2.Ready(ctx, "d"); err != nil {
+			t.Fatal(err)
+		}
+		// Now the best waiting call (c5, the VIP) goes first.
+		o = h2.offer()
+		if o.AgentID != "d" || o.CallID != "c5" {
+			t.Fatalf("after all came back: %+v", o)
+		}
+		q = h2.snapshotQueue("q")
 		if len(q.Waiting) != 3 || q.Waiting[1].CallID != "c3" || q.Waiting[2].CallID != "c4" || q.Waiting[1].Data["account"] != "42" {
 			t.Fatalf("waiting after restart %+v", q.Waiting)
 		}
@@ -149,4 +188,105 @@ func TestRestartFromStore(t *testing.T) {
 			t.Fatalf("log of a: %+v %v", log, err)
 		}
 	})
+}
+
+// restartWith runs a first engine on the store that queues calls (no agent
+// ready), closes it, and restores a second one at+10s; it returns the
+// second engine's harness.
+func restartWith(t *testing.T, s *store.Store, cfg QueueConfig, calls ...string) *harness {
+	t.Helper()
+	ctx := context.Background()
+	row, err := QueueRow("t1", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateACDQueue(ctx, row); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutACDMember(ctx, &store.ACDMember{TenantID: "t1", QueueID: cfg.ID, AgentID: "a", Level: 1}); err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(t0)
+	opt := Options{Tenant: "t1", Clock: clk, Sink: &recorder{}, Store: SQLStore{S: s}, Logger: quiet, Seed: 1}
+	e1, err := New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e1.Restore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e1.Login(ctx, LoginRequest{AgentID: "a", Device: "sip:a", NotReady: ReasonBreak}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range calls {
+		if _, err := e1.Enqueue(ctx, CallRequest{CallID: c, QueueID: cfg.ID}); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Second)
+	}
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(10 * time.Second)
+	rec := &recorder{}
+	opt.Sink = rec
+	e2, err := New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e2.Close() })
+	if err := e2.Restore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, clk: clk, e: e2, rec: rec, ctx: ctx}
+}
+
+// A restored caller whose call is not taken back within ReattachWithin is
+// dropped (not counted as abandoned); taken back later, the call finds its
+// place by its queue entry time.
+func TestRestoredCallerNotTakenBackIsDropped(t *testing.T) {
+	s := storetest.Open(t, store.SQLite)
+	h := restartWith(t, s, QueueConfig{ID: "q", Name: "Q", Strategy: LongestIdle}, "c1", "c2")
+	if q := h.snapshotQueue("q"); len(q.Waiting) != 2 {
+		t.Fatalf("restored %+v", q.Waiting)
+	}
+	if _, err := h.e.Enqueue(h.ctx, CallRequest{CallID: "c2", QueueID: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	h.clk.Advance(ReattachWithin)
+	q := h.snapshotQueue("q")
+	if len(q.Waiting) != 1 || q.Waiting[0].CallID != "c2" || q.Abandoned != 0 {
+		t.Fatalf("after the grace: %+v (abandoned %d)", q.Waiting, q.Abandoned)
+	}
+	// c1's call comes back late, with its queue entry time (t0): it is
+	// placed before c2, which joined a second later.
+	res, err := h.e.Enqueue(h.ctx, CallRequest{CallID: "c1", QueueID: "q", EnqueuedAt: t0})
+	if err != nil || res.Position != 1 {
+		t.Fatalf("c1 back late: %+v %v", res, err)
+	}
+	q = h.snapshotQueue("q")
+	if q.Waiting[0].CallID != "c1" || q.Waiting[0].Waited != ReattachWithin+12*time.Second {
+		t.Fatalf("after c1 came back: %+v", q.Waiting)
+	}
+}
+
+// A restored caller whose maximum wait passes before their call is taken
+// back overflows when it is.
+func TestRestoredCallerPastMaxWaitOverflowsWhenTakenBack(t *testing.T) {
+	s := storetest.Open(t, store.SQLite)
+	cfg := QueueConfig{ID: "q", Name: "Q", Strategy: LongestIdle, Limits: QueueLimits{MaxWait: Duration(20 * time.Second)},
+		Overflow: OverflowTargets{MaxWait: OverflowTarget{Kind: TargetVoicemail, Value: "q"}}}
+	h := restartWith(t, s, cfg, "c1")
+	h.clk.Advance(15 * time.Second) // 25s since c1 joined
+	if q := h.snapshotQueue("q"); len(q.Waiting) != 1 {
+		t.Fatalf("c1 dropped before its call was back: %+v", q.Waiting)
+	}
+	res, err := h.e.Enqueue(h.ctx, CallRequest{CallID: "c1", QueueID: "q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ovs := ofType[Overflow](h.rec.take())
+	if len(ovs) != 1 || ovs[0].Reason != OverflowMaxWait || ovs[0].CallID != "c1" {
+		t.Fatalf("taken back past its max wait: %+v %+v", res, ovs)
+	}
 }

@@ -95,7 +95,7 @@ func (c *core) snapshot() Snapshot {
 			Members: len(q.members), LoggedIn: q.loggedIn, Entered: q.stats.Entered, Answered: q.stats.Answered,
 			Abandoned: q.stats.Abandoned, Overflowed: q.stats.Overflowed, Callbacks: q.stats.Callbacks,
 			ServiceLevel: q.stats.serviceLevel(), ServiceLevelThreshold: q.cfg.serviceLevel(),
-			AvgHandleTime: q.aht.value(q.cfg.defaultHandle()), EstimatedWait: c.estimate(q, len(q.waiting)+1)}
+			AvgHandleTime: q.aht.value(q.cfg.defaultHandle()), EstimatedWait: c.estimate(q, q.queued()+1)}
 		if q.stats.Answered > 0 {
 			qs.AvgSpeedOfAnswer = q.stats.waitSum / time.Duration(q.stats.Answered)
 		}

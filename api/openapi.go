@@ -71,7 +71,7 @@ func (s *Server) OpenAPI() map[string]any {
 	schemas["Error"] = map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "object", "properties": map[string]any{
 		"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}, "field": map[string]any{"type": "string"}}}}}
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
-		paths[p] = map[string]any{"get": map[string]any{"summary": map[string]string{"/healthz": "Liveness", "/readyz": "Readiness: database and switches reachable", "/metrics": "Prometheus metrics"}[p], "security": []any{}, "responses": map[string]any{"200": map[string]any{"description": "OK"}}}}
+		paths[p] = map[string]any{"get": map[string]any{"summary": map[string]string{"/healthz": "Liveness", "/readyz": "Readiness: database reachable, every switch held by this controller (lease) and connected; 503 on a standby, naming the holder", "/metrics": "Prometheus metrics"}[p], "security": []any{}, "responses": map[string]any{"200": map[string]any{"description": "OK"}}}}
 	}
 	return map[string]any{
 		"openapi": "3.0.3",

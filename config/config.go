@@ -37,6 +37,9 @@ type Config struct {
 	Webhooks  Webhooks  `mapstructure:"webhooks"`
 	// Egress limits where flow http nodes and webhooks may connect.
 	Egress Egress `mapstructure:"egress"`
+	// Cluster configures the switch-connection leases that keep a second
+	// controller on the same database on standby.
+	Cluster Cluster `mapstructure:"cluster"`
 
 	// File is the config file that was read ("" when none).
 	File string `mapstructure:"-"`
@@ -125,6 +128,17 @@ type Egress struct {
 	Allow []string `mapstructure:"allow"`
 }
 
+// Cluster configures the leases (package cluster) through which one
+// controller at a time drives the switches of a database.
+type Cluster struct {
+	// ControllerID names this controller in leases, logs and /readyz; ""
+	// means <hostname>-<pid>.
+	ControllerID string `mapstructure:"controller_id"`
+	// LeaseTTL is how long a switch lease lasts without renewal (renewed
+	// every third of it): how long a standby waits after the holder died.
+	LeaseTTL time.Duration `mapstructure:"lease_ttl"`
+}
+
 // Switch is one media server ipcc controls.
 type Switch struct {
 	Name string `mapstructure:"name"`
@@ -172,6 +186,8 @@ var defaults = map[string]any{
 	"webhooks.queue_size":               100,
 	"webhooks.workers":                  4,
 	"egress.allow":                      []string{},
+	"cluster.controller_id":             "",
+	"cluster.lease_ttl":                 "15s",
 }
 
 // SearchPaths are tried in order when no --config is given.
@@ -296,6 +312,8 @@ var invalidKeysRe = regexp.MustCompile(`^'([^']*)' has invalid keys: (.*)$`)
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
+var controllerIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$`)
+
 // Validate checks values; each problem names its key.
 func (c *Config) Validate() error {
 	var errs []string
@@ -374,6 +392,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := egress.New(c.Egress.Allow, nil); err != nil {
 		bad("egress.allow", "%v", strings.TrimPrefix(err.Error(), "egress.allow"))
+	}
+	if id := c.Cluster.ControllerID; id != "" && !controllerIDRe.MatchString(id) {
+		bad("cluster.controller_id", "must be 1-100 letters, digits, '-', '_', '.' or ':', got %q", id)
+	}
+	if c.Cluster.LeaseTTL < 3*time.Second || c.Cluster.LeaseTTL > 5*time.Minute {
+		bad("cluster.lease_ttl", "must be between 3s and 5m, got %s", c.Cluster.LeaseTTL)
 	}
 	names := map[string]bool{}
 	for i, s := range c.Switches {

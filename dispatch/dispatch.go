@@ -305,11 +305,12 @@ func (d *Dispatcher) route(ef acd.Effect) {
 		return
 	}
 	if w == nil {
-		// An offer for a call nobody waits for any more (it ended while the
-		// engine decided): report it failed so the agent is freed.
+		// An offer for a call nobody waits for here (it ended while the
+		// engine decided, or ipcc is stopping): withdraw it so the agent
+		// is free again, without a no-answer that is not theirs.
 		if o, ok := ef.(acd.Offer); ok {
 			if e, err := d.tenants.Get(context.Background(), o.Tenant); err == nil {
-				_ = e.OfferFailed(context.Background(), o.OfferID, "call gone")
+				_ = e.OfferWithdrawn(context.Background(), o.OfferID, "call gone")
 			}
 		}
 		return
@@ -331,7 +332,11 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	if rid := q.Record.ID(); rid != "" {
 		id = rid
 	}
-	w := &waiter{d: d, eng: eng, c: c, id: id, rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: d.opt.Clock.Now(),
+	joined := d.opt.Clock.Now()
+	if !q.Since.IsZero() && q.Since.Before(joined) {
+		joined = q.Since // taken back after a restart: the wait runs on
+	}
+	w := &waiter{d: d, eng: eng, c: c, id: id, rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: joined,
 		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
 		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
 	key := q.Tenant + "/" + id
@@ -348,9 +353,12 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	for k, v := range q.Vars {
 		data[k] = fmt.Sprint(v)
 	}
-	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: id, QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), LastAgentID: q.LastAgent, Data: data})
+	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: id, QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), LastAgentID: q.LastAgent, Data: data, EnqueuedAt: q.Since})
 	if err != nil {
 		return inbound.QueueResult{}, fmt.Errorf("dispatch: enqueue call %s in %s: %w", id, q.Queue, err)
+	}
+	if res.QueueID != "" {
+		w.queue = res.QueueID // a restored entry may wait in the queue it overflowed to
 	}
 	if !res.Joined {
 		c.Note("queue", fmt.Sprintf("not admitted to %s: %s", q.Queue, overflowText(res.Overflow)))

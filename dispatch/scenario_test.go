@@ -34,6 +34,7 @@ type world struct {
 	disp *dispatch.Dispatcher
 	eng  *acd.Engine
 	ctl  *controller.Controller
+	h    *inbound.Handler
 	stop func() // stops the controller, as a restart of ipcc would
 }
 
@@ -122,7 +123,7 @@ func (w *world) start() {
 	}
 	t.Cleanup(w.stop)
 	waitFor(t, "switch connected", sw1.Connected)
-	w.disp, w.eng, w.ctl = disp, eng, ctl
+	w.disp, w.eng, w.ctl, w.h = disp, eng, ctl, h
 }
 
 func (w *world) heard(leg, want string) bool {

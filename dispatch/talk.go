@@ -31,7 +31,9 @@ type conversation struct {
 func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg, res inbound.QueueResult) inbound.QueueResult {
 	cv := &conversation{w: w, e: e, agent: agent, partner: agent}
 	cv.rc = w.d.newRecorder(ctx, w.c, w.tenant, w.id, w.queue, e.AgentID, "inbound")
-	cv.rc.answered(ctx)
+	if !w.resumed {
+		cv.rc.answered(ctx)
+	}
 	defer func() {
 		if cv.rc.rec != nil {
 			if ctx.Err() != nil {

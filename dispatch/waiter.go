@@ -38,6 +38,10 @@ type waiter struct {
 	playCancel context.CancelFunc
 	stop       chan struct{}
 	ctrl       chan control
+	// resumed: a conversation taken back after a restart (see
+	// ResumeConversation); the recording the policy asked for was started
+	// by the first controller.
+	resumed bool
 }
 
 // control is an agent's request on the connected call.
@@ -73,6 +77,12 @@ func (w *waiter) run(ctx context.Context) inbound.QueueResult {
 		case cmd := <-w.ctrl:
 			cmd.reply <- errors.New("the call is not connected to the agent yet")
 		case <-w.legs.notify:
+			if callerGone(w.c) {
+				// The caller left too (the switch may end a ringing leg
+				// before ipcc hears of the caller): an abandon, which
+				// withdraws the offers without blaming the agents.
+				return w.abandoned()
+			}
 			for _, ev := range w.legs.drain() {
 				w.legEvent(ev)
 			}
@@ -95,6 +105,17 @@ func (w *waiter) hold(ctx context.Context) {
 func (w *waiter) unhold(ctx context.Context) {
 	if w.c.Leg().Held() {
 		_ = w.c.Unhold(ctx)
+	}
+}
+
+// callerGone reports whether the caller's leg has ended (hung up or
+// transferred away).
+func callerGone(c *controller.Call) bool {
+	select {
+	case <-c.Done():
+		return true
+	default:
+		return false
 	}
 }
 
@@ -140,6 +161,14 @@ func (w *waiter) legEvent(ev legEvent) {
 		return
 	}
 	delete(w.offers, ev.offer)
+	if callerGone(w.c) || ev.cause == string(controller.CauseOriginatorCancel) {
+		// Cancelled on the caller's side, not refused by the agent: the
+		// agent stays ready.
+		if err := w.eng.OfferWithdrawn(w.bg(), ev.offer, "caller-left"); err != nil {
+			w.log.Warn("report withdrawn offer", "offer", ev.offer, "err", err)
+		}
+		return
+	}
 	if err := w.eng.OfferFailed(w.bg(), ev.offer, ev.cause); err != nil {
 		w.log.Warn("report failed offer", "offer", ev.offer, "err", err)
 	}
@@ -237,6 +266,11 @@ func (w *waiter) offer(ctx context.Context, e acd.Offer) {
 	if errors.Is(err, controller.ErrNotConnected) {
 		// The switch is down (or ipcc is stopping): not the agent's fault.
 		_ = w.eng.OfferWithdrawn(w.bg(), e.OfferID, "switch-unavailable")
+		return
+	}
+	if errors.Is(err, controller.ErrHungUp) || errors.Is(err, controller.ErrTransferred) || callerGone(w.c) {
+		// The caller left as the offer was made: nobody to ring for.
+		_ = w.eng.OfferWithdrawn(w.bg(), e.OfferID, "caller-left")
 		return
 	}
 	w.rec.Offered(e.AgentID)

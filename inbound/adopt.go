@@ -95,10 +95,12 @@ func (cp capture) SaveSurvey(ctx context.Context, r ivrflows.SurveyResult) error
 
 // adopted continues a call whose leg a restarted controller re-adopted:
 // its record is open in the store. The conversation goes on in the switch;
-// this handler keeps it whole (when one side of the bridge leaves, the other
-// is hung up, as the original handler would have) and completes the record
-// when it ends. A caller who was still in the IVR or waiting in a queue
-// goes back to where the call was going (see resume).
+// the queue (a Resumer) takes it back so the agent's controls and a
+// supervisor's reach it again — else this handler keeps it whole (when one
+// side of the bridge leaves, the other is hung up, as the original handler
+// would have). The record is completed when the call ends. A caller who was
+// still in the IVR or waiting in a queue goes back to where the call was
+// going (see resume).
 func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.CallRecord, leg *store.CallLeg, log *slog.Logger) {
 	log = log.With("tenant", rec.TenantID, "record", rec.ID)
 	if leg != nil {
@@ -106,7 +108,9 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 		// its end; the caller's own handler completes the call.
 		c.Note("adopt", "leg "+leg.LegID+" ("+leg.Role+") of call "+rec.ID+" re-adopted after a restart")
 		log.Info("leg re-adopted after a restart", "leg", leg.LegID, "role", leg.Role)
-		h.keepBridged(ctx, c)
+		rl := h.addReadoptedLeg(c)
+		h.keepBridged(ctx, c, func() bool { return h.isClaimed(rl) })
+		h.dropReadoptedLeg(rl)
 		if !done(c) {
 			return // stopping again: the next controller takes over
 		}
@@ -125,6 +129,9 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	}
 	c.Note("adopt", "call "+rec.ID+" re-adopted after a restart")
 	log.Info("call re-adopted after a restart")
+	// Supervisors find it by the record's id (the API's).
+	h.addReadopted(rec.ID, c)
+	defer h.dropReadopted(rec.ID, c)
 	r := NewRecord(h.opt.Store, h.log, h.now, c, *rec)
 	k := &call{c: c, tenant: rec.TenantID, rec: r, log: log}
 	// The trace of the first controller is kept; this one's follows it.
@@ -149,7 +156,23 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 		h.resume(ctx, k, rec)
 		return
 	}
-	h.keepBridged(ctx, c)
+	h.track(k) // a flow the agent sends the caller into writes this record
+	defer h.untrack(k)
+	if res, took := h.resumeConversation(ctx, k, rec); took && res.Next != nil && !done(c) && ctx.Err() == nil {
+		// Transferred (or sent to the survey): the call goes on like any
+		// other; the queue ended the agent's part of it.
+		k.vars = res.NextVars
+		h.reach(ctx, k, *res.Next, 0)
+		h.finish(ctx, k)
+		if done(c) {
+			h.closeRecordings(context.WithoutCancel(ctx), rec.TenantID, rec.ID, h.now(), log)
+		}
+		return
+	} else if took {
+		awaitEnd(ctx, c) // the queue asked for the hang-up; the switch confirms it
+	} else {
+		h.keepBridged(ctx, c, nil)
+	}
 	if !done(c) {
 		r.Leave()
 		return
@@ -199,6 +222,26 @@ func (h *Handler) closeRecordings(ctx context.Context, tenant, callID string, en
 	}
 }
 
+// awaitEnd waits for the end of a call whose hang-up was asked for (or
+// that ends on its own), briefly: still up after 5 s, it is hung up again.
+func awaitEnd(ctx context.Context, c *controller.Call) {
+	select {
+	case <-c.Done():
+		return
+	case <-ctx.Done():
+		return
+	case <-time.After(5 * time.Second):
+	}
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = c.Hangup(hctx, controller.CauseNormalClearing)
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+	}
+}
+
 func done(c *controller.Call) bool {
 	select {
 	case <-c.Done():
@@ -210,16 +253,19 @@ func done(c *controller.Call) bool {
 
 // resume takes a re-adopted caller who was not yet talking to anyone back
 // to where the call was going (the record's target): the flow starts
-// again, a queue takes them again (their wait so far stays on the record).
-// The first controller's queue entry is withdrawn first.
+// again; a caller who was waiting in a queue takes their place there back
+// (the queue's stored entry, or their queue entry time), so they keep
+// their position and their wait runs on from when they joined. A caller
+// going anywhere else leaves the first controller's queue entry.
 func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 	h.track(k)
 	defer h.untrack(k)
 	defer h.finish(ctx, k)
-	if q, ok := h.opt.Queues.(CallEnder); ok && rec.QueueID != "" {
+	t, ok := parseTarget(rec.Target)
+	waiting := ok && t.Kind == dialplan.KindQueue && rec.QueueID != ""
+	if q, isEnder := h.opt.Queues.(CallEnder); isEnder && rec.QueueID != "" && !waiting {
 		_ = q.CallEnded(ctx, rec.TenantID, rec.ID)
 	}
-	t, ok := parseTarget(rec.Target)
 	if !ok {
 		k.c.Note("adopt", "the call had no target yet; it ends")
 		k.setDisposition("failed")
@@ -227,9 +273,8 @@ func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 		return
 	}
 	k.c.Note("adopt", "the caller was not connected yet: back to "+rec.Target)
-	if t.Kind == dialplan.KindQueue && rec.QueueID != "" {
-		now := h.now()
-		k.rec.Update(func(r *store.CallRecord) { r.WaitMS = resumedWait(*r, now) })
+	if waiting {
+		k.since = queuedSince(*rec)
 	}
 	// The first controller may have left them on hold, which this one
 	// cannot see: take them off it, the target puts them back if it wants.
@@ -240,13 +285,16 @@ func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 	h.reach(ctx, k, t, 0)
 }
 
-// resumedWait is the wait of a caller taken back to their queue after a
-// restart: from the queue entry (the end of the IVR) until now, through
-// the restart. The wait the record holds already (an earlier restart's)
-// lies within that span and is not added again.
-func resumedWait(r store.CallRecord, now time.Time) int64 {
-	joined := r.StartedAt.Add(time.Duration(r.IVRMS) * time.Millisecond)
-	return max(r.WaitMS, now.Sub(joined).Milliseconds())
+// queuedSince is when a caller re-adopted while waiting joined their
+// queue, as far as the record tells: the end of the IVR when this is the
+// call's first queue (no wait and no transfer recorded yet), else unknown
+// (zero). The queue's own stored entry, when it is there, is exact and
+// wins.
+func queuedSince(r store.CallRecord) time.Time {
+	if r.WaitMS != 0 || r.Transfers != 0 {
+		return time.Time{}
+	}
+	return r.StartedAt.Add(time.Duration(r.IVRMS) * time.Millisecond)
 }
 
 // parseTarget reads a target as the record writes it ("queue:support").
@@ -260,8 +308,10 @@ func parseTarget(s string) (dialplan.Target, bool) {
 }
 
 // keepBridged waits until the call's leg ends or ctx ends; when the party
-// it was bridged with leaves (the bridge breaks), it hangs the leg up.
-func (h *Handler) keepBridged(ctx context.Context, c *controller.Call) {
+// it was bridged with leaves (the bridge breaks), it hangs the leg up —
+// unless claimed says the conversation is carried by the queue now (which
+// unbridges for hold music, consultations and transfers).
+func (h *Handler) keepBridged(ctx context.Context, c *controller.Call, claimed func() bool) {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	// The re-sync announces the bridge just after the leg: give it a moment.
@@ -278,6 +328,12 @@ func (h *Handler) keepBridged(ctx context.Context, c *controller.Call) {
 		switch {
 		case c.Leg().BridgedWith() != "":
 			wasBridged = true
+		case claimed != nil && claimed():
+			select {
+			case <-c.Done():
+			case <-ctx.Done():
+			}
+			return
 		case wasBridged || time.Now().After(settle):
 			c.Note("adopt", "the other party left: hanging up")
 			_ = c.Hangup(ctx, controller.CauseNormalClearing)

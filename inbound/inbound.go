@@ -51,6 +51,10 @@ type QueueRequest struct {
 	// their legs, hold time, transfers and conferences as they happen (nil:
 	// nothing is recorded).
 	Record *Record
+	// Since is when a caller taken back to the queue after a controller
+	// restart first joined it (zero: now): they keep their place, and
+	// their wait runs from then.
+	Since time.Time
 }
 
 // QueueResult says how a queue finished with a call.
@@ -109,6 +113,11 @@ type Handler struct {
 
 	mu   sync.Mutex
 	live map[string]*call // calls being handled, by call id
+	// readopted are the calls continued after a restart, by record id
+	// (their controller id is new); readoptedLegs their other legs
+	// (agents, called parties), by switch and leg id.
+	readopted     map[string]*controller.Call
+	readoptedLegs map[legRef]*readoptedLeg
 }
 
 // New returns a Handler.
@@ -134,7 +143,8 @@ func New(o Options) (*Handler, error) {
 	if o.StickyDays <= 0 {
 		o.StickyDays = 30
 	}
-	return &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}, live: map[string]*call{}}, nil
+	return &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}, live: map[string]*call{},
+		readopted: map[string]*controller.Call{}, readoptedLegs: map[legRef]*readoptedLeg{}}, nil
 }
 
 // Invalidate makes the next call reload routing (after an edit).
@@ -151,6 +161,9 @@ type call struct {
 	last   string // the agent who last served this caller
 	// vars are handed to the next flow (set by a queue for its survey).
 	vars map[string]any
+	// since is when a caller re-adopted while waiting joined their queue,
+	// for the next Enqueue (see resume).
+	since time.Time
 }
 
 // trunkVars name the arrival variables that may carry the trunk or gateway

@@ -92,25 +92,25 @@ func TestRecordAccumulates(t *testing.T) {
 	}
 }
 
-func TestResumedWait(t *testing.T) {
+func TestQueuedSince(t *testing.T) {
 	start := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
 	// Queue entry 10 s into the call (after the IVR).
 	rec := store.CallRecord{StartedAt: start, IVRMS: 10_000}
-	t.Run("first restart: the wait since the queue entry", func(t *testing.T) {
-		if got := resumedWait(rec, start.Add(70*time.Second)); got != 60_000 {
-			t.Fatalf("%d ms, want 60000", got)
+	t.Run("first queue: the end of the IVR", func(t *testing.T) {
+		if got := queuedSince(rec); !got.Equal(start.Add(10 * time.Second)) {
+			t.Fatalf("%s", got)
 		}
 	})
-	t.Run("second restart: the earlier restart's wait is not counted twice", func(t *testing.T) {
+	t.Run("a later queue (after a wait or a transfer): unknown", func(t *testing.T) {
 		r := rec
-		r.WaitMS = 60_000 // stored by the first restart's resume
-		if got := resumedWait(r, start.Add(100*time.Second)); got != 90_000 {
-			t.Fatalf("%d ms, want 90000 (queue entry to now)", got)
+		r.WaitMS = 60_000
+		if got := queuedSince(r); !got.IsZero() {
+			t.Fatalf("%s", got)
 		}
-	})
-	t.Run("clock behind the queue entry: nothing", func(t *testing.T) {
-		if got := resumedWait(rec, start); got != 0 {
-			t.Fatalf("%d ms, want 0", got)
+		r = rec
+		r.Transfers = 1
+		if got := queuedSince(r); !got.IsZero() {
+			t.Fatalf("%s", got)
 		}
 	})
 }

@@ -227,7 +227,9 @@ func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Ta
 		k.apologize(ctx)
 		return nil
 	}
-	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last, Record: k.rec})
+	since := k.since
+	k.since = time.Time{}
+	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last, Record: k.rec, Since: since})
 	if err != nil {
 		k.c.Note("queue", "enqueue: "+err.Error())
 		k.setDisposition("failed")

@@ -18,9 +18,17 @@ import (
 	"github.com/ipcc/ipcc/store"
 )
 
-// Calls finds live calls (the controller).
+// Calls finds live calls (the controller, or inbound's LiveCalls, which
+// also finds calls re-adopted after a restart by their record's id).
 type Calls interface {
 	Call(id string) (*controller.Call, bool)
+}
+
+// legFinder is implemented by Calls that can find the call owning a leg:
+// after a restart the agent's leg is a call of its own, not one of the
+// caller's call's legs.
+type legFinder interface {
+	CallByLeg(sw, leg string) (*controller.Call, bool)
 }
 
 // Errors callers branch on.
@@ -78,7 +86,7 @@ func ParseMode(s string) (controller.EavesdropMode, error) {
 
 // agentLeg is the agent's leg: the one the caller is bridged with, or, on
 // an agent's own outbound call (click-to-dial), the call's first leg.
-func agentLeg(c *controller.Call) (*controller.Leg, error) {
+func (s *Supervisor) agentLeg(c *controller.Call) (*controller.Leg, error) {
 	if c.Outbound() {
 		if c.Leg().BridgedWith() == "" {
 			return nil, ErrNoAgent
@@ -94,7 +102,22 @@ func agentLeg(c *controller.Call) (*controller.Leg, error) {
 			return l, nil
 		}
 	}
+	if other := s.peerCall(c, peer); other != nil {
+		return other.Leg(), nil // re-adopted after a restart
+	}
 	return nil, ErrNoAgent
+}
+
+// peerCall is the call whose first leg is peer, when the Calls can tell.
+func (s *Supervisor) peerCall(c *controller.Call, peer string) *controller.Call {
+	f, ok := s.calls.(legFinder)
+	if !ok || peer == "" {
+		return nil
+	}
+	if other, ok := f.CallByLeg(c.Switch(), peer); ok && other != c && other.Leg().ID() == peer {
+		return other
+	}
+	return nil
 }
 
 // Monitor joins the supervisor on device (an extension or raw:<dial
@@ -105,7 +128,7 @@ func (s *Supervisor) Monitor(ctx context.Context, who Monitoring, callID, device
 	if !ok {
 		return "", ErrNoCall
 	}
-	agent, err := agentLeg(c)
+	agent, err := s.agentLeg(c)
 	if err != nil {
 		return "", err
 	}
@@ -243,8 +266,12 @@ func (s *Supervisor) Hangup(ctx context.Context, callID string) error {
 		return ErrNoCall
 	}
 	c.Note("supervise", "call hung up by a supervisor")
+	legs := c.Legs()
+	if other := s.peerCall(c, c.Leg().BridgedWith()); other != nil {
+		legs = append(legs, other.Leg()) // the agent's leg, re-adopted after a restart
+	}
 	var first error
-	for _, l := range c.Legs() {
+	for _, l := range legs {
 		err := l.Hangup(ctx, controller.CauseNormalClearing)
 		// A leg that ended meanwhile (the bridge peer going with the
 		// first hang-up) is what we wanted.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -222,22 +223,27 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		go func() { defer close(demoDone); _ = d.Run(demoCtx) }()
 		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL())
 	}
-	checks, err := addSwitches(ctl, switches, log)
+	// A switch is connected only while this controller holds its lease: a
+	// second controller on the database waits on standby (docs/cluster.md).
+	leased, err := leaseSwitches(cfg, st, ctl, switches, log, reg, cancel)
 	if err != nil {
 		return err
 	}
+	checks := leased.Checks
 	if len(switches) > 0 {
 		// Agents' own calls leave through the first configured switch.
 		disp.SetDialer(ctl, switches[0].Name)
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); _ = ctl.Run(runCtx) }()
+	go func() { defer wg.Done(); _ = leased.Run(runCtx) }()
 	wg.Add(2)
 	go func() { defer wg.Done(); retention.Schedule(runCtx, cfg.Retention.Interval) }()
 	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
 
 	// Monitor legs go on the call's record as they happen (restart-proof).
-	sup := supervise.New(ctl)
+	// Calls re-adopted after a restart are found by their record's id too.
+	sup := supervise.New(handler.LiveCalls(ctl))
 	sup.Legs = st
 	srv, err := api.New(api.Options{
 		Addr:            cfg.HTTP.Addr,
@@ -277,10 +283,27 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
-	err = srv.Run(ctx)
+	// A lost switch lease has stopped the calls already; the API follows.
+	apiCtx, stopAPI := context.WithCancel(ctx)
+	defer stopAPI()
+	go func() {
+		select {
+		case <-leased.Lost():
+			stopAPI()
+		case <-apiCtx.Done():
+		}
+	}()
+	err = srv.Run(apiCtx)
+	stopAPI()
 	// The API has drained; now stop the calls and switch connections.
 	cancel()
 	wg.Wait()
+	// Only now, with the switches closed, may a standby take them.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	if rerr := leased.Release(rctx); rerr != nil {
+		log.Warn("switch leases not released: a standby takes over when they expire", "err", rerr)
+	}
+	rcancel()
 	<-recordsWatched
 	stopDemo()
 	if demoMode {
@@ -288,6 +311,9 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
+	}
+	if lerr := leased.Err(); lerr != nil {
+		return lerr
 	}
 	log.Info("ipcc stopped")
 	return nil

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -49,26 +47,4 @@ func buildSwitch(sc config.Switch, log *slog.Logger) (controller.Switch, error) 
 		return d, nil
 	}
 	return nil, fmt.Errorf("switch %s: unknown kind %q", sc.Name, sc.Kind)
-}
-
-// addSwitches builds every configured switch, adds it to the controller and
-// returns one readiness check per switch.
-func addSwitches(ctl *controller.Controller, switches []config.Switch, log *slog.Logger) (map[string]func(context.Context) error, error) {
-	checks := map[string]func(context.Context) error{}
-	for _, sc := range switches {
-		sw, err := buildSwitch(sc, log)
-		if err != nil {
-			return nil, err
-		}
-		if err := ctl.Add(sw); err != nil {
-			return nil, fmt.Errorf("switch %s: %w", sc.Name, err)
-		}
-		checks["switch:"+sc.Name] = func(context.Context) error {
-			if !sw.Connected() {
-				return errors.New("not connected")
-			}
-			return nil
-		}
-	}
-	return checks, nil
 }

@@ -1,7 +1,6 @@
 package asterisk
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,20 +12,15 @@ import (
 // translator: neither may panic, a decoded event always has a type, and the
 // translator only emits events naming a leg it knows.
 func FuzzDecodeEvent(f *testing.F) {
-	for _, dir := range []string{os.Getenv("IPCC_REFERENCE"), "../../../shared/reference"} {
-		if dir == "" {
-			continue
-		}
-		files, _ := filepath.Glob(filepath.Join(dir, "transcripts", "ari-*.jsonl"))
-		for _, file := range files {
-			for _, l := range readTranscript(f, file) {
-				if l.Kind == "ws_event" {
-					f.Add([]byte(l.Event))
-				}
+	files, _ := filepath.Glob(filepath.Join(referenceDir(f), "transcripts", "ari-*.jsonl"))
+	if len(files) == 0 {
+		f.Fatal("no ARI transcripts to seed from")
+	}
+	for _, file := range files {
+		for _, l := range readTranscript(f, file) {
+			if l.Kind == "ws_event" {
+				f.Add([]byte(l.Event))
 			}
-		}
-		if len(files) > 0 {
-			break
 		}
 	}
 	f.Add([]byte(`{"type":"StasisStart","channel":{"id":"a","state":"Ring"},"args":["100","k=v"]}`))

@@ -20,20 +20,23 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// referenceDir finds ../shared/reference (the real Asterisk captures) from
-// the repository; IPCC_REFERENCE overrides it.
+// refDir holds the real Asterisk captures and ARI description, copied into
+// the repository so a plain clone runs these tests.
+const refDir = "../testdata/reference"
+
+// referenceDir is refDir, or IPCC_REFERENCE when set (to check against a
+// newer capture). Missing captures fail the test: a skip would let a clone
+// without them pass without checking anything.
 func referenceDir(t testing.TB) string {
 	t.Helper()
-	for _, dir := range []string{os.Getenv("IPCC_REFERENCE"), "../../../shared/reference"} {
-		if dir == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(dir, "ari", "channels.json")); err == nil {
-			return dir
-		}
+	dir := refDir
+	if env := os.Getenv("IPCC_REFERENCE"); env != "" {
+		dir = env
 	}
-	t.Skip("reference captures not found (set IPCC_REFERENCE to shared/reference)")
-	return ""
+	if _, err := os.Stat(filepath.Join(dir, "ari", "channels.json")); err != nil {
+		t.Fatalf("reference captures missing in %s: %v", dir, err)
+	}
+	return dir
 }
 
 // tline is one line of a reference transcript.

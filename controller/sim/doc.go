@@ -9,7 +9,7 @@
 // every channel heard and which digits it received, so tests can assert the
 // outcome.
 //
-// Frames are modelled on the transcripts in shared/reference: header names
+// Frames are modelled on the transcripts in controller/testdata/reference: header names
 // and order, reply texts and JSON shapes follow what real FreeSWITCH 1.11 and
 // Asterisk (ARI 12) sent; the golden tests compare them. Values such as
 // times and ids are the simulator's.

@@ -14,9 +14,9 @@ import (
 func eslSeeds(f *testing.F) []string {
 	var out []string
 	for _, name := range []string{"esl-errors.txt", "esl-sendmsg.txt", "esl-subscriptions.txt"} {
-		raw, err := os.ReadFile(refDir + "/" + name)
+		raw, err := os.ReadFile(refFile(f, name))
 		if err != nil {
-			continue
+			f.Fatal(err)
 		}
 		lines := strings.Split(string(raw), "\n")
 		for i, l := range lines {

@@ -1,0 +1,92 @@
+package dispatch
+
+import (
+	"context"
+	"time"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/inbound"
+)
+
+var _ inbound.Resumer = (*Dispatcher)(nil)
+
+// ResumeConversation implements inbound.Resumer: a conversation a
+// restarted controller re-adopted is carried on as if this controller had
+// connected it, so the agent's controls reach it again — on a queue call
+// (c the caller's call, other the agent's leg) hold, transfer, consult,
+// record, mute, hang up; on the agent's own call (c the agent's call,
+// other the called party) hold, record, hang up. The engine restored the
+// agent on this call (on-call), and hears from here when it ends.
+//
+// A recording the first controller left running goes on to the end of the
+// call (its row is completed with the call's record); recordings started
+// from here are this controller's to pause and stop.
+func (d *Dispatcher) ResumeConversation(ctx context.Context, c *controller.Call, other *controller.Leg, r inbound.Resumed) inbound.QueueResult {
+	res := inbound.QueueResult{Agent: r.Agent, Disposition: "answered", Recorded: true}
+	if r.Direction != "inbound" {
+		d.resumeOwnCall(ctx, c, other, r)
+		return res
+	}
+	eng, err := d.tenants.Get(ctx, r.Tenant)
+	if err != nil {
+		c.Note("queue", "conversation not taken back: "+err.Error())
+		d.waitEnd(ctx, c, other)
+		return res
+	}
+	id := r.Record.ID()
+	if id == "" {
+		id = c.ID()
+	}
+	w := &waiter{d: d, eng: eng, c: c, id: id, rec: r.Record, tenant: r.Tenant, queue: r.Queue, joined: d.opt.Clock.Now(), resumed: true,
+		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](),
+		offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
+		log: d.log.With("call", c.ID(), "tenant", r.Tenant, "queue", r.Queue, "agent", r.Agent)}
+	key := r.Tenant + "/" + id
+	d.noteSwitch(c.Switch())
+	d.mu.Lock()
+	d.waiting[key] = w
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		if d.waiting[key] == w {
+			delete(d.waiting, key)
+		}
+		d.mu.Unlock()
+	}()
+	defer close(w.stop)
+	c.Note("queue", "conversation with agent "+r.Agent+" taken back after a restart")
+	w.log.Info("conversation taken back after a restart")
+	return w.talk(ctx, acd.Connect{Tenant: r.Tenant, CallID: id, QueueID: r.Queue, AgentID: r.Agent}, other, res)
+}
+
+// resumeOwnCall carries on an agent's own call (click-to-dial) re-adopted
+// after a restart: the agent's controls reach it until either side hangs
+// up.
+func (d *Dispatcher) resumeOwnCall(ctx context.Context, c *controller.Call, party *controller.Leg, r inbound.Resumed) {
+	oc := d.openOutCall(r.Tenant, r.Agent)
+	defer oc.close()
+	oc.connected()
+	id := r.Record.ID()
+	if id == "" {
+		id = c.ID()
+	}
+	c.Note("dial", "agent "+r.Agent+"'s own call taken back after a restart")
+	rc := d.newRecorder(ctx, c, r.Tenant, id, "", r.Agent, "outbound")
+	d.talkOut(ctx, c, party, r.Record, rc, oc)
+	if rc.rec != nil && ctx.Err() == nil {
+		_ = rc.finish(context.WithoutCancel(ctx))
+	}
+}
+
+// waitEnd keeps a conversation whole without controls: when one side
+// leaves, the other is hung up.
+func (d *Dispatcher) waitEnd(ctx context.Context, c *controller.Call, other *controller.Leg) {
+	select {
+	case <-c.Done():
+		_ = other.Hangup(context.WithoutCancel(ctx), controller.CauseNormalClearing)
+	case <-other.Done():
+		_ = c.Hangup(context.WithoutCancel(ctx), controller.CauseNormalClearing)
+	case <-ctx.Done():
+	}
+}
