@@ -103,6 +103,15 @@ func TestWebSocketAgentCommands(t *testing.T) {
 				t.Fatalf("frame %s: %+v", tc.frame, r)
 			}
 		}
+		// NUL and invalid UTF-8 are refused naming the argument, as REST does.
+		for id, frame := range map[string]string{"n1": `{"id":"n1","cmd":"not-ready","reason":"br\u0000eak"}`, "n2": "{\"id\":\"n2\",\"cmd\":\"not-ready\",\"reason\":\"br\xffeak\"}"} {
+			if err := c.conn.Write(c.ctx, websocket.MessageText, []byte(frame)); err != nil {
+				t.Fatal(err)
+			}
+			if r := c.reply(id); r.OK || r.Error == nil || r.Error.Code != "invalid" || r.Error.Field != "reason" {
+				t.Fatalf("frame %q: %+v", frame, r.Error)
+			}
+		}
 		if err := c.conn.Write(c.ctx, websocket.MessageBinary, []byte{1, 2}); err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +170,15 @@ func TestWebSocketAgentCommands(t *testing.T) {
 		e.events.publish(dispatch.Event{Type: "state", Tenant: "a", Agent: "someone-else", At: time.Now()})
 		e.events.publish(dispatch.Event{Type: "state", Tenant: "b", Agent: agentID, At: time.Now()})
 		e.events.publish(dispatch.Event{Type: "offered", Tenant: "a", Agent: agentID, Call: "call-1", At: time.Now()})
-		c.ok("c12", "state", nil)
+		// The event and a command's reply travel on separate paths: ask
+		// until the event arrived (the two filtered ones were published
+		// before it, so they would have come first).
+		for i := 0; len(c.events) == 0 && i < 100; i++ {
+			c.ok("c12", "state", nil)
+			if len(c.events) == 0 {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
 		if len(c.events) != 1 || c.events[0].Type != "offered" || c.events[0].Call != "call-1" {
 			t.Fatalf("events %+v", c.events)
 		}

@@ -107,6 +107,7 @@ func New(opt Options) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.Use(dropBadRequestID)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
 	e.Use(s.observe)
 	e.Use(middleware.BodyLimit(strconv.FormatInt(opt.BodyLimit, 10) + "B"))

@@ -155,7 +155,14 @@ func CheckPasswordStrength(pw string) error {
 // Login checks a username and password in a tenant ("" for superadmins) and
 // returns the user and a signed token.
 func (a *Service) Login(ctx context.Context, tenant, username, password string) (*store.User, string, time.Time, error) {
-	u, err := a.store.GetUserByName(ctx, tenant, username)
+	var u *store.User
+	err := store.ErrNotFound
+	// A name no user can have (NUL, invalid UTF-8, punctuation) is not
+	// looked up: PostgreSQL would refuse the query, and the answer must be
+	// the same as for any unknown user.
+	if ValidUsername(username) == nil && validTenantRef(tenant) {
+		u, err = a.store.GetUserByName(ctx, tenant, username)
+	}
 	if err != nil {
 		if store.IsNotFound(err) {
 			_ = bcrypt.CompareHashAndPassword(a.dummyHash, []byte(password))
@@ -291,4 +298,18 @@ func (a *Service) VerifyAPIKey(ctx context.Context, key string) (*Principal, err
 		_ = a.store.TouchAPIKey(ctx, k.ID, now)
 	}
 	return &Principal{Kind: "api_key", ID: k.ID, Name: k.Name, TenantID: k.TenantID, Role: Role(k.Role)}, nil
+}
+
+// validTenantRef reports whether a tenant named at login can be a tenant
+// id at all (ids are printable ASCII; see the API's tenant id rule).
+func validTenantRef(t string) bool {
+	if len(t) > 64 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
