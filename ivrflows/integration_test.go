@@ -180,3 +180,19 @@ func TestShortcutTypedInOneGoOnARealCall(t *testing.T) {
 		t.Fatalf("outcome %+v; trace:\n%s", o, traceText(s.call))
 	}
 }
+
+// A '*' restarts a collect and its count on a real call too: the digits
+// typed before it do not end a full-length entry early.
+func TestCollectResetOnARealCall(t *testing.T) {
+	w, calls := flowWorld(t)
+	leg := w.PlaceCall(t, "13800000000", "4001")
+	s := nextCall(t, calls)
+	waitCollects(t, s.call, 1)
+	w.Press(t, leg, "1")
+	waitCollects(t, s.call, 2)
+	w.Press(t, leg, "12*4321")
+	r := result(t, s)
+	if o := r.Outcome; o.Kind != ivrflows.OutcomeTransfer || o.Transfer.Target != "sales" || r.Vars["acct"] != "4321" {
+		t.Fatalf("outcome %+v vars %v; trace:\n%s", o, r.Vars, traceText(s.call))
+	}
+}

@@ -197,6 +197,31 @@ func TestCollectStarRestartsWithShortcuts(t *testing.T) {
 	}
 }
 
+// With shortcuts a '*' that starts no shortcut restarts the entry, and the
+// count towards max restarts with it: what was typed before the '*' never
+// makes a full-length entry end early.
+func TestCollectResetRestartsTheCountWithShortcuts(t *testing.T) {
+	f := mustFlow(t, strings.NewReplacer("min: 4", "min: 8", "max: 6", "max: 8").Replace(collectFlow))
+	for _, tc := range []struct{ name, dtmf, path, acct string }{
+		{"reset then a full entry and hash", "123*12345678#", "ask:next ok:next bye:hangup", "12345678"},
+		{"reset then a full entry without hash", "123*12345678", "ask:next ok:next bye:hangup", "12345678"},
+		{"two resets", "1*22*12345678", "ask:next ok:next bye:hangup", "12345678"},
+		{"seven digits then reset", "1234567*87654321", "ask:next ok:next bye:hangup", "87654321"},
+		{"reset then too short", "123*1234#,h", "ask:end", ""},
+		{"plain full entry", "12345678", "ask:next ok:next bye:hangup", "12345678"},
+		{"shortcut after digits and a reset", "12*0", "ask:shortcut *0 op:transfer", ""},
+		{"shortcut alone", "*0", "ask:shortcut *0 op:transfer", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := dry(t, f, tc.dtmf, DryRunOptions{})
+			expectPath(t, r, tc.path)
+			if got := formatValue(r.Result.Vars["acct"]); got != tc.acct {
+				t.Fatalf("acct = %q, want %q", got, tc.acct)
+			}
+		})
+	}
+}
+
 func TestSetAndBranch(t *testing.T) {
 	f := mustFlow(t, `
 id: s

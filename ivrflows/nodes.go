@@ -82,14 +82,21 @@ func (r *run) gather(prompt Prompt, c controller.Collect) (string, error) {
 		case c.Max == 1:
 			return p, nil
 		}
-		rest, err := r.call.PlayAndCollect(r.ctx, controller.Collect{
+		rest := controller.Collect{
 			Min: max(1, c.Min-1), Max: c.Max - 1, Terminator: c.Terminator, Reset: c.Reset,
 			FirstDigitTimeout: c.InterDigitTimeout, InterDigitTimeout: c.InterDigitTimeout,
-		})
-		if errors.Is(err, controller.ErrCollectTimeout) && rest == "" && c.Min <= 1 {
+		}
+		if c.Complete != nil {
+			rest.Complete = func(d string) bool { return c.Complete(p + d) }
+			if c.Complete(p) {
+				return p, nil
+			}
+		}
+		more, err := r.call.PlayAndCollect(r.ctx, rest)
+		if errors.Is(err, controller.ErrCollectTimeout) && more == "" && c.Min <= 1 {
 			return p, nil
 		}
-		return p + rest, err
+		return p + more, err
 	}
 	c.Prompt = r.media(prompt)
 	return r.call.PlayAndCollect(r.ctx, c)
@@ -182,10 +189,13 @@ func (r *run) collect(n *Node) step {
 	shortcuts := len(r.flow.Shortcuts) > 0
 	if shortcuts {
 		// '*' must reach us to tell a shortcut; a '*' that starts no
-		// shortcut restarts the entry, as the switch would have done.
+		// shortcut restarts the entry, as the switch would have done, and
+		// the count towards max restarts with it: the switch only stops at
+		// its own Max, so Complete decides when the entry is full.
 		c.Reset = controller.NoDigit
 		c.Min = 1
-		c.Max = max(maxDigits, r.flow.longestShortcut())
+		c.Max = maxCollectEntry
+		c.Complete = r.collectComplete(maxDigits)
 	}
 	var re *regexp.Regexp
 	if n.Pattern != "" {
@@ -197,12 +207,7 @@ func (r *run) collect(n *Node) step {
 	}
 	var clean func(string) string
 	if shortcuts {
-		clean = func(digits string) string {
-			if i := strings.LastIndexByte(digits, '*'); i >= 0 {
-				digits = digits[i+1:]
-			}
-			return digits
-		}
+		clean = afterLastReset
 	}
 	return r.gatherRetrying(n, c, clean, func(digits string, err error, _ []string) (step, bool) {
 		if err != nil || len(digits) < max(1, n.Min) || len(digits) > maxDigits || (re != nil && !re.MatchString(digits)) {
@@ -211,6 +216,61 @@ func (r *run) collect(n *Node) step {
 		r.vars[n.Variable] = digits
 		return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s=%q", n.Variable, digits)}, true
 	})
+}
+
+// maxCollectEntry is how many keys (digits and '*' resets) a collect with
+// shortcuts lets the caller type before the entry ends regardless.
+const maxCollectEntry = 64
+
+// afterLastReset is what counts of a collect entry typed with shortcuts:
+// the digits after the last '*'.
+func afterLastReset(digits string) string {
+	if i := strings.LastIndexByte(digits, '*'); i >= 0 {
+		return digits[i+1:]
+	}
+	return digits
+}
+
+// collectComplete says when a collect entry typed with shortcuts is final:
+// it is a shortcut no longer shortcut starts with, or the digits after the
+// last '*' reached max and no shortcut can still be typed.
+func (r *run) collectComplete(maxDigits int) func(string) bool {
+	return func(digits string) bool {
+		for _, tail := range resetTails(digits) {
+			for k := range r.flow.Shortcuts {
+				if len(k) > len(tail) && strings.HasPrefix(k, tail) {
+					return false
+				}
+			}
+			if _, ok := r.flow.Shortcuts[tail]; ok {
+				return true
+			}
+		}
+		return len(afterLastReset(digits)) >= maxDigits
+	}
+}
+
+// resetTails lists digits and every part of it that starts at a '*': the
+// entries a caller may have restarted with.
+func resetTails(digits string) []string {
+	out := []string{digits}
+	for i := 1; i < len(digits); i++ {
+		if digits[i] == '*' {
+			out = append(out, digits[i:])
+		}
+	}
+	return out
+}
+
+// shortcutAfterReset finds a shortcut typed after a '*' restarted a collect
+// entry ("12*0" is the shortcut *0).
+func (r *run) shortcutAfterReset(digits string) (code, to string, ok bool) {
+	for _, tail := range resetTails(digits)[1:] {
+		if to, ok := r.shortcut(tail); ok {
+			return tail, to, true
+		}
+	}
+	return "", "", false
 }
 
 // gatherRetrying is the attempt loop menus and digit collection share: play
@@ -235,6 +295,9 @@ func (r *run) gatherRetrying(n *Node, c controller.Collect, clean func(string) s
 			return step{edge: "shortcut " + digits, to: to}
 		}
 		if clean != nil {
+			if code, to, ok := r.shortcutAfterReset(digits); ok {
+				return step{edge: "shortcut " + code, to: to}
+			}
 			digits = clean(digits)
 		}
 		timedOut = digits == "" && (err == nil || errors.Is(err, controller.ErrCollectTimeout) || errors.Is(err, controller.ErrCollectTooShort))
