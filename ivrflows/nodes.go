@@ -13,6 +13,7 @@ import (
 	"github.com/expr-lang/expr"
 
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
 )
 
 // media turns a prompt into controller media in the call's language.
@@ -413,6 +414,12 @@ func (r *run) transfer(n *Node) step {
 
 func (r *run) voicemail(n *Node) step {
 	mailbox := render(n.Mailbox, r.vars, nil)
+	if err := dialplan.ValidMailbox(mailbox); err != nil {
+		// A name built from variables (caller input) is checked as a
+		// static one is by the validator.
+		o := Outcome{Kind: OutcomeError, Reason: truncate(err.Error(), 200)}
+		return step{edge: "error", end: &o, detail: "mailbox " + truncate(mailbox, 80) + " refused"}
+	}
 	if len(n.Prompt) > 0 {
 		if _, err := r.playPrompt(n.Prompt, false); r.fatal(err) {
 			return r.end(n.ID, err)
