@@ -143,6 +143,7 @@ func (s *Server) addUserRoutes() {
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/users", Summary: "Create a user (admin, supervisor, qa or agent)", Tag: "users", Roles: rolesAdmin, Request: userRequest{}, Response: userView{}, Status: http.StatusCreated, ObjectType: "user", Handler: s.createUser})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/users/:id", Summary: "Get a user", Tag: "users", Roles: rolesSupervisor, Response: userView{}, Handler: s.getUser})
 	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/users/:id", Summary: "Change a user's display name, role, password or disabled flag", Tag: "users", Roles: rolesAdmin, Request: userPatch{}, Response: userView{}, ObjectType: "user", Handler: s.patchUser})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/users/:id/logout", Summary: "End every session of a user: all their tokens stop working (a password, role or disabled change does this too)", Tag: "users", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "user", Handler: s.logoutUser})
 	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/users/:id", Summary: "Delete a user", Tag: "users", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "user", Handler: s.deleteUser})
 }
 
@@ -263,6 +264,18 @@ func (s *Server) patchUser(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, viewUser(u))
+}
+
+func (s *Server) logoutUser(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	setAudit(c, c.Param("id"), map[string]any{"sessions": "ended"})
+	if err := s.opt.Auth.LogoutEverywhere(c.Request().Context(), tenant, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) deleteUser(c echo.Context) error {

@@ -22,7 +22,10 @@ type loginRequest struct {
 type tokenResponse struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
-	User      *userView `json:"user"`
+	// SessionExpiresAt is when the session ends (auth.session_max_age
+	// after the login): refreshing cannot go past it.
+	SessionExpiresAt time.Time `json:"session_expires_at"`
+	User             *userView `json:"user"`
 }
 
 type userView struct {
@@ -43,8 +46,10 @@ func viewUser(u *store.User) *userView {
 func (s *Server) addAuthRoutes() {
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/auth/login", Summary: "Log in with username and password; tenant may be omitted for the superadmin", Tag: "auth",
 		Request: loginRequest{}, Response: tokenResponse{}, ObjectType: "session", Handler: s.login})
-	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/auth/refresh", Summary: "Exchange a valid token for a fresh one", Tag: "auth",
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/auth/refresh", Summary: "Exchange a valid token for a fresh one of the same session (never past session_expires_at: then log in again)", Tag: "auth",
 		Roles: append([]auth.Role{auth.RoleSuperadmin}, rolesAnyone...), Response: tokenResponse{}, ObjectType: "session", Handler: s.refresh})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/auth/logout", Summary: "Log out everywhere: every token of yours stops working (all your sessions, on every device)", Tag: "auth",
+		Roles: append([]auth.Role{auth.RoleSuperadmin}, rolesAnyone...), Status: http.StatusNoContent, ObjectType: "session", Handler: s.logout})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/me", Summary: "Who the caller is", Tag: "auth",
 		Roles: append([]auth.Role{auth.RoleSuperadmin}, rolesAnyone...), Response: principalView{}, Handler: s.me})
 }
@@ -72,7 +77,7 @@ func (s *Server) login(c echo.Context) error {
 	name := controller.CleanText(req.Username, 64)
 	c.Set(ctxTenant, controller.CleanText(req.Tenant, 64))
 	setAudit(c, name, map[string]any{"username": name})
-	u, tok, exp, err := s.opt.Auth.Login(c.Request().Context(), req.Tenant, req.Username, req.Password)
+	u, sess, err := s.opt.Auth.Login(c.Request().Context(), req.Tenant, req.Username, req.Password)
 	if err != nil {
 		if errors.Is(err, auth.ErrBadCredentials) {
 			return &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "invalid username, password or tenant"}
@@ -81,7 +86,11 @@ func (s *Server) login(c echo.Context) error {
 	}
 	c.Set(ctxPrincipal, &auth.Principal{Kind: "user", ID: u.ID, Name: u.Username, TenantID: u.TenantID, Role: auth.Role(u.Role)})
 	setAudit(c, u.ID, map[string]any{"username": u.Username})
-	return c.JSON(http.StatusOK, tokenResponse{Token: tok, ExpiresAt: exp, User: viewUser(u)})
+	return c.JSON(http.StatusOK, sessionResponse(u, sess))
+}
+
+func sessionResponse(u *store.User, sess auth.Session) tokenResponse {
+	return tokenResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, SessionExpiresAt: sess.EndsAt, User: viewUser(u)}
 }
 
 func (s *Server) refresh(c echo.Context) error {
@@ -89,16 +98,29 @@ func (s *Server) refresh(c echo.Context) error {
 	if p.Kind != "user" {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: "API keys do not need refreshing"}
 	}
-	u, err := s.opt.Store.GetUser(c.Request().Context(), p.TenantID, p.ID)
+	setAudit(c, p.ID, nil)
+	u, sess, err := s.opt.Auth.Refresh(c.Request().Context(), p)
+	if errors.Is(err, auth.ErrSessionExpired) {
+		return &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: err.Error()}
+	}
 	if err != nil {
 		return err
 	}
-	tok, exp, err := s.opt.Auth.IssueToken(u)
-	if err != nil {
+	return c.JSON(http.StatusOK, sessionResponse(u, sess))
+}
+
+// logout ends every session of the caller (tokens carry the user's token
+// version; raising it refuses them all).
+func (s *Server) logout(c echo.Context) error {
+	p := principalOf(c)
+	if p.Kind != "user" {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: "an API key has no session: revoke it with DELETE /api/v1/apikeys/{id}"}
+	}
+	setAudit(c, p.ID, nil)
+	if err := s.opt.Auth.LogoutEverywhere(c.Request().Context(), p.TenantID, p.ID); err != nil {
 		return err
 	}
-	setAudit(c, u.ID, nil)
-	return c.JSON(http.StatusOK, tokenResponse{Token: tok, ExpiresAt: exp, User: viewUser(u)})
+	return c.NoContent(http.StatusNoContent)
 }
 
 type principalView struct {

@@ -30,10 +30,11 @@ func TestBootstrapLoginTokensKeys(t *testing.T) {
 		if err != nil || again.CreatedSuperadmin || again.GeneratedPassword != "" {
 			t.Fatalf("second bootstrap must change nothing: %+v %v", again, err)
 		}
-		if _, _, _, err := a.Login(ctx, "", "admin", "other-password"); !errors.Is(err, auth.ErrBadCredentials) {
+		if _, _, err := a.Login(ctx, "", "admin", "other-password"); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("second bootstrap changed the password: %v", err)
 		}
-		_, tok, exp, err := a.Login(ctx, "", "admin", res.GeneratedPassword)
+		_, sess, err := a.Login(ctx, "", "admin", res.GeneratedPassword)
+		tok, exp := sess.Token, sess.ExpiresAt
 		if err != nil || exp != now.Add(time.Hour) {
 			t.Fatalf("superadmin login: %v %v", exp, err)
 		}
@@ -52,13 +53,14 @@ func TestBootstrapLoginTokensKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := a.Login(ctx, "default", "bob", "wrong-password"); !errors.Is(err, auth.ErrBadCredentials) {
+		if _, _, err := a.Login(ctx, "default", "bob", "wrong-password"); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("wrong password: %v", err)
 		}
-		if _, _, _, err := a.Login(ctx, "other", "bob", "long-enough-pw"); !errors.Is(err, auth.ErrBadCredentials) {
+		if _, _, err := a.Login(ctx, "other", "bob", "long-enough-pw"); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("wrong tenant: %v", err)
 		}
-		_, tok, _, err = a.Login(ctx, "default", "bob", "long-enough-pw")
+		_, sess, err = a.Login(ctx, "default", "bob", "long-enough-pw")
+		tok = sess.Token
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +124,7 @@ func TestBootstrapWithGivenPassword(t *testing.T) {
 	if err != nil || res.GeneratedPassword != "" || !res.CreatedSuperadmin {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if _, _, _, err := a.Login(context.Background(), "", "admin", "a-good-password"); err != nil {
+	if _, _, err := a.Login(context.Background(), "", "admin", "a-good-password"); err != nil {
 		t.Fatal(err)
 	}
 }

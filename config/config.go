@@ -56,9 +56,12 @@ type Database struct {
 
 // Auth configures tokens and passwords.
 type Auth struct {
-	JWTSecret  string        `mapstructure:"jwt_secret"`
-	TokenTTL   time.Duration `mapstructure:"token_ttl"`
-	BcryptCost int           `mapstructure:"bcrypt_cost"`
+	JWTSecret string        `mapstructure:"jwt_secret"`
+	TokenTTL  time.Duration `mapstructure:"token_ttl"`
+	// SessionMaxAge is a session's absolute lifetime from its login:
+	// refreshing never gives a token past it.
+	SessionMaxAge time.Duration `mapstructure:"session_max_age"`
+	BcryptCost    int           `mapstructure:"bcrypt_cost"`
 }
 
 // Log configures logging.
@@ -137,6 +140,7 @@ var defaults = map[string]any{
 	"database.auto_migrate":             true,
 	"auth.jwt_secret":                   "",
 	"auth.token_ttl":                    "1h",
+	"auth.session_max_age":              "12h",
 	"auth.bcrypt_cost":                  10,
 	"log.format":                        "json",
 	"tts.engine":                        "espeak",
@@ -299,6 +303,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.TokenTTL < time.Minute || c.Auth.TokenTTL > 24*time.Hour {
 		bad("auth.token_ttl", "must be between 1m and 24h, got %s", c.Auth.TokenTTL)
+	}
+	if c.Auth.SessionMaxAge < c.Auth.TokenTTL || c.Auth.SessionMaxAge > 30*24*time.Hour {
+		bad("auth.session_max_age", "must be between auth.token_ttl (%s) and 720h, got %s", c.Auth.TokenTTL, c.Auth.SessionMaxAge)
 	}
 	if c.Auth.JWTSecret != "" && len(c.Auth.JWTSecret) < 32 {
 		bad("auth.jwt_secret", "must be at least 32 characters (or empty to generate one)")

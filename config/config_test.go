@@ -68,6 +68,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad addr", "http:\n  addr: nope\n", nil, []string{"http.addr"}},
 		{"bad env value", "", []string{"IPCC_AUTH_TOKEN_TTL=forever"}, []string{"token_ttl"}},
 		{"ttl out of range", "auth:\n  token_ttl: 48h\n", nil, []string{"auth.token_ttl"}},
+		{"session shorter than a token", "auth:\n  token_ttl: 2h\n  session_max_age: 1h\n", nil, []string{"auth.session_max_age"}},
 		{"short secret", "auth:\n  jwt_secret: abc\n", nil, []string{"auth.jwt_secret"}},
 		{"bad log format", "log:\n  format: xml\n", nil, []string{"log.format"}},
 		{"bad body limit", "http:\n  body_limit: lots\n", nil, []string{"http.body_limit"}},

@@ -85,7 +85,7 @@ func newAuth(ctx context.Context, cfg *config.Config, st *store.Store) (*auth.Se
 	if err != nil {
 		return nil, err
 	}
-	return auth.New(st, auth.Options{Secret: secret, TokenTTL: cfg.Auth.TokenTTL, BcryptCost: cfg.Auth.BcryptCost})
+	return auth.New(st, auth.Options{Secret: secret, TokenTTL: cfg.Auth.TokenTTL, SessionMaxAge: cfg.Auth.SessionMaxAge, BcryptCost: cfg.Auth.BcryptCost})
 }
 
 func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) error {
