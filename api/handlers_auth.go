@@ -2,7 +2,9 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,19 +76,35 @@ func (s *Server) login(c echo.Context) error {
 	if req.Password == "" {
 		return errInvalid("password", "password is required")
 	}
-	name := controller.CleanText(req.Username, 64)
-	c.Set(ctxTenant, controller.CleanText(req.Tenant, 64))
+	name, tenant := controller.CleanText(req.Username, 64), controller.CleanText(req.Tenant, 64)
+	c.Set(ctxTenant, tenant)
 	setAudit(c, name, map[string]any{"username": name})
+	// Too many failures for this account from this address, from this
+	// address, or for this account: refused before the password is tried.
+	th, addr := s.opt.LoginThrottle, c.RealIP()
+	if wait := th.Wait(tenant, name, addr); wait > 0 {
+		return tooManyLogins(c, wait)
+	}
 	u, sess, err := s.opt.Auth.Login(c.Request().Context(), req.Tenant, req.Username, req.Password)
 	if err != nil {
 		if errors.Is(err, auth.ErrBadCredentials) {
+			th.Failed(tenant, name, addr)
 			return &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "invalid username, password or tenant"}
 		}
 		return err
 	}
+	th.Succeeded(tenant, name, addr)
 	c.Set(ctxPrincipal, &auth.Principal{Kind: "user", ID: u.ID, Name: u.Username, TenantID: u.TenantID, Role: auth.Role(u.Role)})
 	setAudit(c, u.ID, map[string]any{"username": u.Username})
 	return c.JSON(http.StatusOK, sessionResponse(u, sess))
+}
+
+// tooManyLogins answers 429 with Retry-After in whole seconds.
+func tooManyLogins(c echo.Context, wait time.Duration) error {
+	secs := int64((wait + time.Second - 1) / time.Second)
+	c.Response().Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	return &Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
+		Message: fmt.Sprintf("too many failed logins: try again in %d s", secs)}
 }
 
 func sessionResponse(u *store.User, sess auth.Session) tokenResponse {

@@ -147,3 +147,28 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxiesAndLoginLimits(t *testing.T) {
+	c, err := Load(writeFile(t, "http:\n  trusted_proxies: [10.0.0.0/8, 192.0.2.10]\n"), []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.TrustedProxies(); len(got) != 2 || got[0] != "10.0.0.0/8" || got[1] != "192.0.2.10" {
+		t.Fatalf("from the file: %q", got)
+	}
+	if c.Auth.LoginUserFailures != 5 || c.Auth.LoginAddressFailures != 30 || c.Auth.LoginUserTotalFailures != 50 || c.Auth.LoginLockoutMax != 15*time.Minute || c.Auth.SessionMaxAge != 12*time.Hour {
+		t.Fatalf("auth defaults: %+v", c.Auth)
+	}
+	c, err = Load(writeFile(t, ""), []string{"IPCC_HTTP_TRUSTED_PROXIES=10.0.0.0/8, 2001:db8::/32", "IPCC_AUTH_LOGIN_USER_FAILURES=3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.TrustedProxies(); len(got) != 2 || got[1] != "2001:db8::/32" || c.Auth.LoginUserFailures != 3 {
+		t.Fatalf("from the environment: %q %+v", got, c.Auth)
+	}
+	for env, key := range map[string]string{"IPCC_HTTP_TRUSTED_PROXIES=10.0.0.0/33": "http.trusted_proxies", "IPCC_AUTH_LOGIN_USER_FAILURES=0": "auth.login_user_failures", "IPCC_AUTH_LOGIN_LOCKOUT_MAX=0s": "auth.login_lockout_max"} {
+		if _, err := Load(writeFile(t, ""), []string{env}); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: %v", env, err)
+		}
+	}
+}
