@@ -263,8 +263,10 @@ func TestWebSocketSupervisorCommands(t *testing.T) {
 	}
 	sup.fails("m2", "monitor", map[string]any{"call": "call-a", "mode": "peek", "device": "1009"}, "invalid", "mode")
 	// A supervisor may not dial a raw string, not even behind a space.
-	sup.fails("m2a", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": "raw:sofia/gateway/gw1/13900000000"}, "invalid", "device")
-	sup.fails("m2b", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": " raw:sofia/gateway/gw1/13900000000"}, "invalid", "device")
+	sup.fails("m2a", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": "raw:sofia/gateway/gw1/13900000000"}, "forbidden", "device")
+	sup.fails("m2b", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": " raw:sofia/gateway/gw1/13900000000"}, "forbidden", "device")
+	sup.fails("m2c", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": "10\r\n09"}, "invalid", "device")
+	sup.fails("m2d", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": "10 09"}, "invalid", "device")
 	sup.fails("m3", "monitor", map[string]any{"call": "call-b", "mode": "listen", "device": "1009"}, "not_found", "")
 	sup.fails("m4", "call-hangup", map[string]any{"call": "call-b"}, "not_found", "")
 	sup.fails("m5", "call-hangup", nil, "invalid", "call")

@@ -31,18 +31,24 @@ type tokenResponse struct {
 }
 
 type userView struct {
-	ID          string    `json:"id"`
-	Tenant      string    `json:"tenant"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"`
-	Role        string    `json:"role"`
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"id"`
+	Tenant      string `json:"tenant"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role"`
+	Disabled    bool   `json:"disabled"`
+	// Devices are the phones assigned to the user (an agent logs in on one
+	// of them; a supervisor's monitor rings one).
+	Devices   []string  `json:"devices"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
-func viewUser(u *store.User) *userView {
-	return &userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+func viewUser(u *store.User, devices []string) *userView {
+	if devices == nil {
+		devices = []string{}
+	}
+	return &userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Disabled: u.Disabled, Devices: devices, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
 func (s *Server) addAuthRoutes() {
@@ -85,7 +91,7 @@ func (s *Server) login(c echo.Context) error {
 	if wait := th.Wait(tenant, name, addr); wait > 0 {
 		return tooManyLogins(c, wait)
 	}
-	u, sess, err := s.opt.Auth.Login(c.Request().Context(), req.Tenant, req.Username, req.Password)
+	u, sess, err := s.opt.Auth.LoginSession(c.Request().Context(), req.Tenant, req.Username, req.Password)
 	if err != nil {
 		if errors.Is(err, auth.ErrBadCredentials) {
 			th.Failed(tenant, name, addr)
@@ -94,9 +100,13 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	th.Succeeded(tenant, name, addr)
+	devices, err := s.opt.Store.UserDevices(c.Request().Context(), u.TenantID, u.ID)
+	if err != nil {
+		return err
+	}
 	c.Set(ctxPrincipal, &auth.Principal{Kind: "user", ID: u.ID, Name: u.Username, TenantID: u.TenantID, Role: auth.Role(u.Role)})
 	setAudit(c, u.ID, map[string]any{"username": u.Username})
-	return c.JSON(http.StatusOK, sessionResponse(u, sess))
+	return c.JSON(http.StatusOK, sessionResponse(u, devices, sess))
 }
 
 // tooManyLogins answers 429 with Retry-After in whole seconds.
@@ -107,8 +117,8 @@ func tooManyLogins(c echo.Context, wait time.Duration) error {
 		Message: fmt.Sprintf("too many failed logins: try again in %d s", secs)}
 }
 
-func sessionResponse(u *store.User, sess auth.Session) tokenResponse {
-	return tokenResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, SessionExpiresAt: sess.EndsAt, User: viewUser(u)}
+func sessionResponse(u *store.User, devices []string, sess auth.Session) tokenResponse {
+	return tokenResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, SessionExpiresAt: sess.EndsAt, User: viewUser(u, devices)}
 }
 
 func (s *Server) refresh(c echo.Context) error {
@@ -124,7 +134,11 @@ func (s *Server) refresh(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sessionResponse(u, sess))
+	devices, err := s.opt.Store.UserDevices(c.Request().Context(), u.TenantID, u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sessionResponse(u, devices, sess))
 }
 
 // logout ends every session of the caller (tokens carry the user's token
@@ -147,9 +161,18 @@ type principalView struct {
 	Name   string `json:"name"`
 	Tenant string `json:"tenant"`
 	Role   string `json:"role"`
+	// Devices are the user's assigned devices (none for API keys).
+	Devices []string `json:"devices"`
 }
 
 func (s *Server) me(c echo.Context) error {
 	p := principalOf(c)
-	return c.JSON(http.StatusOK, principalView{Kind: p.Kind, ID: p.ID, Name: p.Name, Tenant: p.TenantID, Role: string(p.Role)})
+	devices := []string{}
+	if p.Kind == "user" {
+		var err error
+		if devices, err = s.opt.Store.UserDevices(c.Request().Context(), p.TenantID, p.ID); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, principalView{Kind: p.Kind, ID: p.ID, Name: p.Name, Tenant: p.TenantID, Role: string(p.Role), Devices: devices})
 }

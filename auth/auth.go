@@ -169,8 +169,14 @@ func CheckPasswordStrength(pw string) error {
 }
 
 // Login checks a username and password in a tenant ("" for superadmins) and
-// returns the user and the token of a new session.
-func (a *Service) Login(ctx context.Context, tenant, username, password string) (*store.User, Session, error) {
+// returns the user and a signed token of a new session with its expiry.
+func (a *Service) Login(ctx context.Context, tenant, username, password string) (*store.User, string, time.Time, error) {
+	u, s, err := a.LoginSession(ctx, tenant, username, password)
+	return u, s.Token, s.ExpiresAt, err
+}
+
+// LoginSession is Login returning the whole Session (with its end).
+func (a *Service) LoginSession(ctx context.Context, tenant, username, password string) (*store.User, Session, error) {
 	var u *store.User
 	err := store.ErrNotFound
 	// A name no user can have (NUL, invalid UTF-8, punctuation) is not

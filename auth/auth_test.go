@@ -30,11 +30,10 @@ func TestBootstrapLoginTokensKeys(t *testing.T) {
 		if err != nil || again.CreatedSuperadmin || again.GeneratedPassword != "" {
 			t.Fatalf("second bootstrap must change nothing: %+v %v", again, err)
 		}
-		if _, _, err := a.Login(ctx, "", "admin", "other-password"); !errors.Is(err, auth.ErrBadCredentials) {
+		if _, _, _, err := a.Login(ctx, "", "admin", "other-password"); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("second bootstrap changed the password: %v", err)
 		}
-		_, sess, err := a.Login(ctx, "", "admin", res.GeneratedPassword)
-		tok, exp := sess.Token, sess.ExpiresAt
+		_, tok, exp, err := a.Login(ctx, "", "admin", res.GeneratedPassword)
 		if err != nil || exp != now.Add(time.Hour) {
 			t.Fatalf("superadmin login: %v %v", exp, err)
 		}
@@ -53,14 +52,13 @@ func TestBootstrapLoginTokensKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := a.Login(ctx, "default", "bob", "wrong-password"); !errors.Is(err, auth.ErrBadCredentials) {
+		if _, _, _, err := a.Login(ctx, "default", "bob", "wrong-password"); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("wrong password: %v", err)
 		}
-		if _, _, err := a.Login(ctx, "other", "bob", "long-enough-pw"); !errors.Is(err, auth.ErrBadCredentials) {
+		if _, _, _, err := a.Login(ctx, "other", "bob", "long-enough-pw"); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("wrong tenant: %v", err)
 		}
-		_, sess, err = a.Login(ctx, "default", "bob", "long-enough-pw")
-		tok = sess.Token
+		_, tok, _, err = a.Login(ctx, "default", "bob", "long-enough-pw")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +122,7 @@ func TestBootstrapWithGivenPassword(t *testing.T) {
 	if err != nil || res.GeneratedPassword != "" || !res.CreatedSuperadmin {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if _, _, err := a.Login(context.Background(), "", "admin", "a-good-password"); err != nil {
+	if _, _, _, err := a.Login(context.Background(), "", "admin", "a-good-password"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -116,4 +117,51 @@ func cleanVars(vars map[string]string) map[string]string {
 		out[k] = CleanText(v, MaxVarValueLen)
 	}
 	return out
+}
+
+// CheckEndpoint refuses an originate target whose parts could change what a
+// driver's dial string reaches (PJSIP/<number>, user/<number>,
+// sofia/gateway/<trunk>/<number>): control characters, spaces, '/', '@',
+// '&', ',' and the like in an extension, number or trunk; control
+// characters and spaces in a raw dial string. The API checks devices
+// against a stricter grammar first; this is the last line before any
+// driver, whatever code built the endpoint.
+func CheckEndpoint(ep Endpoint) error {
+	switch ep.Kind {
+	case EndpointExtension, EndpointExternal:
+		if !dialToken(ep.Number, 64) {
+			return fmt.Errorf("%w: number %q: only letters, digits and . _ - + * # (no spaces, '/', '@', '&', ',' or control characters)", ErrInvalidArgument, ep.Number)
+		}
+		if ep.Kind == EndpointExternal && ep.Trunk != "" && !dialToken(ep.Trunk, 64) {
+			return fmt.Errorf("%w: trunk %q: only letters, digits and . _ - + * #", ErrInvalidArgument, ep.Trunk)
+		}
+		return nil
+	case EndpointRaw:
+		if ep.Number == "" || len(ep.Number) > 512 {
+			return fmt.Errorf("%w: raw dial string of %d bytes", ErrInvalidArgument, len(ep.Number))
+		}
+		for i := 0; i < len(ep.Number); i++ {
+			if c := ep.Number[i]; c <= ' ' || c == 0x7f {
+				return fmt.Errorf("%w: raw dial string %q holds a space or control character", ErrInvalidArgument, ep.Number)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: endpoint kind %d", ErrInvalidArgument, ep.Kind)
+}
+
+// dialToken: 1-max of letters, digits and . _ - + * #.
+func dialToken(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' ||
+			c == '.' || c == '_' || c == '-' || c == '+' || c == '*' || c == '#'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

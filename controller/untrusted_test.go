@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -54,5 +56,61 @@ func TestArrivedCallerDataIsCleaned(t *testing.T) {
 	}
 	if vars["ipcc_trunk"] != "e1\x00" {
 		t.Errorf("the driver's map was changed: %q", vars)
+	}
+}
+
+// A dial string is built from an endpoint only when its parts cannot change
+// what is dialled: an extension or number with control characters, '/',
+// '@', '&', ',' or spaces never reaches the switch (PJSIP/<number>,
+// user/<number>), whatever code built the endpoint.
+func TestOriginateRefusesUnsafeEndpoints(t *testing.T) {
+	bad := []Endpoint{
+		{Kind: EndpointExtension, Number: "1001\r\nX-Evil: 1"},
+		{Kind: EndpointExtension, Number: "1001/sip:x@evil.example"},
+		{Kind: EndpointExtension, Number: "1001@other-endpoint"},
+		{Kind: EndpointExtension, Number: "1001&PJSIP/1002"},
+		{Kind: EndpointExtension, Number: "1001,1002"},
+		{Kind: EndpointExtension, Number: "10 01"},
+		{Kind: EndpointExtension, Number: ""},
+		{Kind: EndpointExternal, Number: "13800138000", Trunk: "gw1/../x"},
+		{Kind: EndpointExternal, Number: "138\x00", Trunk: "gw1"},
+		{Kind: EndpointRaw, Number: "loopback/1001\r\n"},
+		{Kind: EndpointRaw, Number: "a b"},
+		{Kind: 99, Number: "1001"},
+	}
+	for _, ep := range bad {
+		if err := CheckEndpoint(ep); err == nil {
+			t.Errorf("CheckEndpoint(%+v) accepted", ep)
+		}
+	}
+	for _, ep := range []Endpoint{{Kind: EndpointExtension, Number: "1001"}, {Kind: EndpointExtension, Number: "agent.zhang"}, {Kind: EndpointExtension, Number: "*97"},
+		{Kind: EndpointExternal, Number: "+8613800138000", Trunk: "unicom-e1"}, {Kind: EndpointRaw, Number: "sofia/gateway/gw1/13900000000"}, {Kind: EndpointRaw, Number: "Local/1001@agents"}} {
+		if err := CheckEndpoint(ep); err != nil {
+			t.Errorf("CheckEndpoint(%+v): %v", ep, err)
+		}
+	}
+
+	out := make(chan error, 1)
+	h := newHarness(t, func(ctx context.Context, c *Call) {
+		_, err := c.StartOriginate(ctx, Endpoint{Kind: EndpointExtension, Number: "1001\r\nX-Evil: 1"}, OriginateOptions{})
+		out <- err
+		<-ctx.Done()
+	})
+	c := h.arrive("leg-a")
+	err := <-out
+	if !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("originate to a CR LF extension: %v", err)
+	}
+	for _, cmd := range h.sw.commands() {
+		if strings.HasPrefix(cmd, "originate") {
+			t.Fatalf("the switch was asked to %q", cmd)
+		}
+	}
+	found := false
+	for _, e := range c.Trace() {
+		found = found || (e.Kind == "originate" && strings.Contains(e.Detail, "refused"))
+	}
+	if !found {
+		t.Fatalf("the call's trace does not say why: %+v", c.Trace())
 	}
 }

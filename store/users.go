@@ -150,3 +150,60 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id string) error {
 	}
 	return nil
 }
+
+// UserDevices lists the devices an admin assigned to the user, in the
+// order given.
+func (s *Store) UserDevices(ctx context.Context, tenant, userID string) ([]string, error) {
+	ds := []string{}
+	err := s.db.SelectContext(ctx, &ds, s.Rebind(`SELECT device FROM user_devices WHERE tenant_id = ? AND user_id = ? ORDER BY position, device`), tenant, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: devices of user %q: %w", userID, err)
+	}
+	return ds, nil
+}
+
+// TenantUserDevices maps each user of the tenant that has devices to them.
+func (s *Store) TenantUserDevices(ctx context.Context, tenant string) (map[string][]string, error) {
+	var rows []struct {
+		UserID string `db:"user_id"`
+		Device string `db:"device"`
+	}
+	err := s.db.SelectContext(ctx, &rows, s.Rebind(`SELECT user_id, device FROM user_devices WHERE tenant_id = ? ORDER BY user_id, position, device`), tenant)
+	if err != nil {
+		return nil, fmt.Errorf("store: devices of tenant %q: %w", tenant, err)
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.UserID] = append(out[r.UserID], r.Device)
+	}
+	return out, nil
+}
+
+// SetUserDevices replaces the devices assigned to a user of the tenant
+// (callers validate them); ErrNotFound when there is no such user.
+func (s *Store) SetUserDevices(ctx context.Context, tenant, userID string, devices []string) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: set devices of user %q: %w", userID, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.GetContext(ctx, &n, s.Rebind(`SELECT COUNT(*) FROM users WHERE tenant_id = ? AND id = ?`), tenant, userID); err != nil {
+		return fmt.Errorf("store: set devices of user %q: %w", userID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: set devices of user %q: %w", userID, ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, s.Rebind(`DELETE FROM user_devices WHERE tenant_id = ? AND user_id = ?`), tenant, userID); err != nil {
+		return fmt.Errorf("store: set devices of user %q: %w", userID, err)
+	}
+	for i, d := range devices {
+		if _, err := tx.ExecContext(ctx, s.Rebind(`INSERT INTO user_devices (tenant_id, user_id, device, position) VALUES (?,?,?,?)`), tenant, userID, d, i); err != nil {
+			return fmt.Errorf("store: set devices of user %q: %s: %w", userID, d, mapErr(err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: set devices of user %q: %w", userID, err)
+	}
+	return nil
+}
