@@ -81,6 +81,13 @@ func (c *core) login(r LoginRequest) error {
 	if a.st.State != LoggedOut {
 		return fmt.Errorf("acd: login agent %s: already logged in: %w", r.AgentID, ErrBadState)
 	}
+	if r.Device != "" {
+		for _, o := range c.agents {
+			if o != a && o.st.State != LoggedOut && sameDevice(o.device, r.Device) {
+				return fmt.Errorf("acd: login agent %s: %w", r.AgentID, &DeviceInUseError{Device: r.Device, AgentID: o.id})
+			}
+		}
+	}
 	if err := c.chooseQueues(a, r.Queues); err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ipcc/ipcc/dialplan"
 )
 
 // Strategy names how a queue chooses among equally levelled available agents.
@@ -343,6 +345,11 @@ func (t OverflowTarget) validate(field, self string) error {
 		}
 		if t.Kind == TargetNumber && strings.Trim(t.Value, "+0123456789*#") != "" {
 			return fieldErr(field+".value", "must be a dialable number (digits, +, * or #)")
+		}
+		if t.Kind == TargetVoicemail {
+			if err := dialplan.ValidMailbox(t.Value); err != nil {
+				return fieldErr(field+".value", "%v", err)
+			}
 		}
 		return nil
 	}

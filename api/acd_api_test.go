@@ -161,7 +161,8 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 			{"another tenant's queue", map[string]any{"device": "1001", "queues": []string{"b-only"}}, "queues"},
 			{"queue listed twice", map[string]any{"device": "1001", "queues": []string{"sales", "sales"}}, "queues"},
 			{"queues not a list", `{"device":"1001","queues":"sales"}`, "queues"},
-			{"no device", map[string]any{"queues": []string{"sales"}}, "device"},
+			{"device with CR LF", map[string]any{"device": "1001\r\nX: y", "queues": []string{"sales"}}, "device"},
+			{"device with a slash", map[string]any{"device": "1001/sip:x@evil.example"}, "device"},
 			{"not-ready reason too long", map[string]any{"device": "1001", "not_ready": strings.Repeat("x", 41)}, "not_ready"},
 			{"blank not-ready reason", map[string]any{"device": "1001", "not_ready": "   "}, "not_ready"},
 			{"work number too long", map[string]any{"device": "1001", "work_number": strings.Repeat("8", 17)}, "work_number"},
@@ -277,7 +278,7 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 				t.Fatalf("force audit row %+v", a)
 			}
 		}
-		if actions["POST /api/v1/agent/queues/:queue/login"] != 3 || actions["POST /api/v1/agent/queues/:queue/logout"] != 2 || actions["POST /api/v1/agent/login"] != 14 {
+		if actions["POST /api/v1/agent/queues/:queue/login"] != 3 || actions["POST /api/v1/agent/queues/:queue/logout"] != 2 || actions["POST /api/v1/agent/login"] != 15 {
 			t.Fatalf("audit actions %v", actions)
 		}
 	})

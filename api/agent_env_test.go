@@ -229,6 +229,14 @@ func newACDEnv(t *testing.T, s *store.Store) *acdEnv {
 			e.ids[ten+"/"+role] = u.ID
 		}
 	}
+	// Agents log in, and supervisors are rung, only on devices an admin
+	// assigned to them.
+	for who, devs := range map[string][]string{"a/agent": {"1001"}, "b/agent": {"2001"}, "a/supervisor": {"1009"}, "b/supervisor": {"2009"}} {
+		ten := who[:1]
+		if r := e.do("PATCH", "/api/v1/users/"+e.ids[who], map[string]any{"devices": devs}, bearer(e.tok[ten+"/admin"])...); r.Status != 200 {
+			t.Fatalf("devices of %s: %d %s", who, r.Status, r.Body)
+		}
+	}
 	for _, q := range []struct{ tenant, id string }{{"a", "sales"}, {"a", "support"}, {"a", "other"}, {"b", "b-only"}} {
 		adm := bearer(e.tok[q.tenant+"/admin"])
 		if r := e.do("POST", "/api/v1/queues", map[string]any{"id": q.id, "name": q.id, "strategy": "longest-idle"}, adm...); r.Status != 201 {

@@ -103,6 +103,15 @@ func TestWebSocketAgentCommands(t *testing.T) {
 				t.Fatalf("frame %s: %+v", tc.frame, r)
 			}
 		}
+		// NUL and invalid UTF-8 are refused naming the argument, as REST does.
+		for id, frame := range map[string]string{"n1": `{"id":"n1","cmd":"not-ready","reason":"br\u0000eak"}`, "n2": "{\"id\":\"n2\",\"cmd\":\"not-ready\",\"reason\":\"br\xffeak\"}"} {
+			if err := c.conn.Write(c.ctx, websocket.MessageText, []byte(frame)); err != nil {
+				t.Fatal(err)
+			}
+			if r := c.reply(id); r.OK || r.Error == nil || r.Error.Code != "invalid" || r.Error.Field != "reason" {
+				t.Fatalf("frame %q: %+v", frame, r.Error)
+			}
+		}
 		if err := c.conn.Write(c.ctx, websocket.MessageBinary, []byte{1, 2}); err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +170,15 @@ func TestWebSocketAgentCommands(t *testing.T) {
 		e.events.publish(dispatch.Event{Type: "state", Tenant: "a", Agent: "someone-else", At: time.Now()})
 		e.events.publish(dispatch.Event{Type: "state", Tenant: "b", Agent: agentID, At: time.Now()})
 		e.events.publish(dispatch.Event{Type: "offered", Tenant: "a", Agent: agentID, Call: "call-1", At: time.Now()})
-		c.ok("c12", "state", nil)
+		// The event and a command's reply travel on separate paths: ask
+		// until the event arrived (the two filtered ones were published
+		// before it, so they would have come first).
+		for i := 0; len(c.events) == 0 && i < 100; i++ {
+			c.ok("c12", "state", nil)
+			if len(c.events) == 0 {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
 		if len(c.events) != 1 || c.events[0].Type != "offered" || c.events[0].Call != "call-1" {
 			t.Fatalf("events %+v", c.events)
 		}
@@ -246,8 +263,10 @@ func TestWebSocketSupervisorCommands(t *testing.T) {
 	}
 	sup.fails("m2", "monitor", map[string]any{"call": "call-a", "mode": "peek", "device": "1009"}, "invalid", "mode")
 	// A supervisor may not dial a raw string, not even behind a space.
-	sup.fails("m2a", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": "raw:sofia/gateway/gw1/13900000000"}, "invalid", "device")
-	sup.fails("m2b", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": " raw:sofia/gateway/gw1/13900000000"}, "invalid", "device")
+	sup.fails("m2a", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": "raw:sofia/gateway/gw1/13900000000"}, "forbidden", "device")
+	sup.fails("m2b", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": " raw:sofia/gateway/gw1/13900000000"}, "forbidden", "device")
+	sup.fails("m2c", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": "10\r\n09"}, "invalid", "device")
+	sup.fails("m2d", "monitor", map[string]any{"call": "call-a", "mode": "listen", "device": "10 09"}, "invalid", "device")
 	sup.fails("m3", "monitor", map[string]any{"call": "call-b", "mode": "listen", "device": "1009"}, "not_found", "")
 	sup.fails("m4", "call-hangup", map[string]any{"call": "call-b"}, "not_found", "")
 	sup.fails("m5", "call-hangup", nil, "invalid", "call")

@@ -52,6 +52,7 @@ func newEnv(t *testing.T, s *store.Store) *env {
 type resp struct {
 	Status int
 	Body   []byte
+	Header http.Header
 }
 
 func (r resp) json(t *testing.T, v any) {
@@ -96,7 +97,7 @@ func (e *env) do(method, path string, body any, headers ...string) resp {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return resp{Status: res.StatusCode, Body: b}
+	return resp{Status: res.StatusCode, Body: b, Header: res.Header}
 }
 
 func (e *env) login(tenant, user, pw string) string {

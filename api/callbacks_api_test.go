@@ -19,6 +19,10 @@ func TestCallbacksAPI(t *testing.T) {
 		ctx := context.Background()
 		agentID := e.ids["a/agent"]
 		agent, sup, admin := bearer(e.tok["a/agent"]), bearer(e.tok["a/supervisor"]), bearer(e.tok["a/admin"])
+		if r := e.do("POST", "/api/v1/users", map[string]string{"username": "qa1", "role": "qa", "password": "password-qa"}, admin...); r.Status != 201 {
+			t.Fatalf("qa user: %d %s", r.Status, r.Body)
+		}
+		qa := bearer(e.login("a", "qa1", "password-qa"))
 		// The call that asked for cb-sales is on record; cb-support's is not.
 		if err := s.SaveCall(ctx, &store.CallRecord{TenantID: "a", ID: "call-sales", ANI: "13800000001", StartedAt: envT0, Disposition: "callback_requested", QueueID: "sales"}); err != nil {
 			t.Fatal(err)
@@ -107,10 +111,13 @@ func TestCallbacksAPI(t *testing.T) {
 		}{
 			{"cb-sales", "finished", agent, 400},
 			{"cb-sales", "cancelled", agent, 403},
+			{"cb-sales", "cancelled", qa, 403}, // QA reviews calls; it does not run the list
+			{"cb-sales", "done", qa, 403},      // nor close another's call-back
 			{"cb-sales", "done", agent, 200},
 			{"cb-sales", "done", agent, 409},
 			{"cb-support", "pending", agent, 200}, // not reached: back on the list
 			{"cb-support", "done", agent, 409},    // pending again: take it first
+			{"cb-other", "cancelled", qa, 403},
 			{"cb-other", "done", sup, 409},
 			{"cb-other", "cancelled", sup, 200},
 			{"cb-other", "cancelled", admin, 409},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,13 +90,26 @@ func conflictMessage(err error) string {
 }
 
 // decodeJSON reads a JSON body strictly: unknown fields, wrong types, trailing
-// data and syntax errors give a 400 naming the field or position.
+// data, syntax errors, NUL characters and invalid UTF-8 give a 400 naming
+// the field or position; a body over the limit a 413.
 func decodeJSON(c echo.Context, dst any) error {
-	body := c.Request().Body
-	if body == nil {
+	b, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if err := checkJSONText(b); err != nil {
+		return err
+	}
+	return decodeJSONBytes(b, dst)
+}
+
+// decodeJSONBytes decodes a body already read, strictly as decodeJSON does
+// but without the text check (login cleans its identification data itself).
+func decodeJSONBytes(b []byte, dst any) error {
+	if len(bytes.TrimSpace(b)) == 0 {
 		return errInvalid("", "request body required")
 	}
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -115,7 +129,7 @@ func jsonError(err error) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "request_entity_too_large", Message: "request body too large"}
+		return errTooLarge
 	case errors.Is(err, io.EOF):
 		return errInvalid("", "request body required")
 	case errors.As(err, &syn):

@@ -129,6 +129,8 @@ type userRequest struct {
 	DisplayName string `json:"display_name"`
 	Role        string `json:"role"`
 	Password    string `json:"password"`
+	// Devices assigned to the user (see docs/acd.md, "Devices").
+	Devices []string `json:"devices,omitempty"`
 }
 
 type userPatch struct {
@@ -136,13 +138,16 @@ type userPatch struct {
 	Role        *string `json:"role,omitempty"`
 	Password    *string `json:"password,omitempty"`
 	Disabled    *bool   `json:"disabled,omitempty"`
+	// Devices, when given, replace the user's devices ([] removes them).
+	Devices *[]string `json:"devices,omitempty"`
 }
 
 func (s *Server) addUserRoutes() {
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/users", Summary: "List the tenant's users", Tag: "users", Roles: rolesSupervisor, Response: []userView{}, Handler: s.listUsers})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/users", Summary: "Create a user (admin, supervisor, qa or agent)", Tag: "users", Roles: rolesAdmin, Request: userRequest{}, Response: userView{}, Status: http.StatusCreated, ObjectType: "user", Handler: s.createUser})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/users/:id", Summary: "Get a user", Tag: "users", Roles: rolesSupervisor, Response: userView{}, Handler: s.getUser})
-	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/users/:id", Summary: "Change a user's display name, role, password or disabled flag", Tag: "users", Roles: rolesAdmin, Request: userPatch{}, Response: userView{}, ObjectType: "user", Handler: s.patchUser})
+	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/users/:id", Summary: "Change a user's display name, role, password, disabled flag or devices (a password, role or disabled change ends the user's sessions)", Tag: "users", Roles: rolesAdmin, Request: userPatch{}, Response: userView{}, ObjectType: "user", Handler: s.patchUser})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/users/:id/logout", Summary: "End every session of a user: all their tokens stop working (a password, role or disabled change does this too)", Tag: "users", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "user", Handler: s.logoutUser})
 	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/users/:id", Summary: "Delete a user", Tag: "users", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "user", Handler: s.deleteUser})
 }
 
@@ -164,9 +169,13 @@ func (s *Server) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	devices, err := s.opt.Store.TenantUserDevices(c.Request().Context(), tenant)
+	if err != nil {
+		return err
+	}
 	out := make([]*userView, 0, len(us))
 	for i := range us {
-		out = append(out, viewUser(&us[i]))
+		out = append(out, viewUser(&us[i], devices[us[i].ID]))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -190,6 +199,10 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := auth.CheckPasswordStrength(req.Password); err != nil {
 		return errInvalid("password", "%v", err)
 	}
+	devices, err := cleanDevices(req.Devices)
+	if err != nil {
+		return err
+	}
 	setAudit(c, "", map[string]any{"username": req.Username, "role": req.Role})
 	u, err := s.opt.Auth.CreateUser(c.Request().Context(), tenant, req.Username, strings.TrimSpace(req.DisplayName), role, req.Password)
 	if err != nil {
@@ -198,8 +211,11 @@ func (s *Server) createUser(c echo.Context) error {
 		}
 		return err
 	}
-	setAudit(c, u.ID, map[string]any{"username": u.Username, "role": u.Role})
-	return c.JSON(http.StatusCreated, viewUser(u))
+	setAudit(c, u.ID, map[string]any{"username": u.Username, "role": u.Role, "devices": devices})
+	if err := s.opt.Store.SetUserDevices(c.Request().Context(), tenant, u.ID, devices); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, viewUser(u, devices))
 }
 
 func (s *Server) getUser(c echo.Context) error {
@@ -211,7 +227,11 @@ func (s *Server) getUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewUser(u))
+	devices, err := s.opt.Store.UserDevices(c.Request().Context(), tenant, u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewUser(u, devices))
 }
 
 func (s *Server) patchUser(c echo.Context) error {
@@ -254,6 +274,13 @@ func (s *Server) patchUser(c echo.Context) error {
 		}
 		changed["password"] = "changed"
 	}
+	var devices []string
+	if req.Devices != nil {
+		if devices, err = cleanDevices(*req.Devices); err != nil {
+			return err
+		}
+		changed["devices"] = devices
+	}
 	setAudit(c, u.ID, changed)
 	if req.Password != nil {
 		if err := s.opt.Auth.SetPassword(ctx, u, *req.Password); err != nil {
@@ -262,7 +289,26 @@ func (s *Server) patchUser(c echo.Context) error {
 	} else if err := s.opt.Store.UpdateUser(ctx, u); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewUser(u))
+	if req.Devices != nil {
+		if err := s.opt.Store.SetUserDevices(ctx, tenant, u.ID, devices); err != nil {
+			return err
+		}
+	} else if devices, err = s.opt.Store.UserDevices(ctx, tenant, u.ID); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewUser(u, devices))
+}
+
+func (s *Server) logoutUser(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	setAudit(c, c.Param("id"), map[string]any{"sessions": "ended"})
+	if err := s.opt.Auth.LogoutEverywhere(c.Request().Context(), tenant, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) deleteUser(c echo.Context) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/controller"
 )
 
 // ACD is what the agent and supervisor routes need of the running call
@@ -21,9 +22,11 @@ type ACD interface {
 }
 
 type agentLoginRequest struct {
-	// Device is what rings for this agent: an extension ("1001"), "tel:<mobile>"
-	// (转手机, through the default trunk) or "raw:<dial string>".
-	Device string `json:"device"`
+	// Device is what rings for this agent: one of the devices an admin
+	// assigned to the agent (an extension such as "1001", "tel:<mobile>"
+	// for 转手机 through the default trunk, or "raw:<dial string>"). Left
+	// out, the agent's only device is used.
+	Device string `json:"device,omitempty"`
 	// WorkNumber is the ID announced to callers (工号): at most 16 letters
 	// and digits; the agent id when left out.
 	WorkNumber string `json:"work_number,omitempty"`
@@ -111,7 +114,7 @@ func agentStateOps() []*agentOp {
 				}
 				return agentView(ctx, e, x.p.ID)
 			}),
-		op(state("login", http.MethodPost, "/api/v1/agent/login", "Log in on a device (extension, tel:<mobile>) to all your queues or those listed in queues; available unless not_ready names a reason"), agentLogin),
+		op(state("login", http.MethodPost, "/api/v1/agent/login", "Log in on one of your assigned devices (your only one when device is left out) to all your queues or those listed in queues; available unless not_ready names a reason. 403 for a device not yours, 409 device_in_use when another agent is logged in on it"), agentLogin),
 		op(state("logout", http.MethodPost, "/api/v1/agent/logout", "Log out of every queue (after the current call and wrap-up)"), simple(func(ctx context.Context, e *acd.Engine, id string) error { return e.Logout(ctx, id) })),
 		op(state("ready", http.MethodPost, "/api/v1/agent/ready", "Become available"), simple(func(ctx context.Context, e *acd.Engine, id string) error { return e.Ready(ctx, id) })),
 		op(agentOp{Cmd: "not-ready", Method: http.MethodPost, Path: "/api/v1/agent/not-ready", Summary: "Become not ready for a reason (break, lunch, training, ...); breaks obey the break cap",
@@ -158,10 +161,6 @@ func agentView(ctx context.Context, e *acd.Engine, id string) (any, error) {
 }
 
 func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, error) {
-	req.Device = strings.TrimSpace(req.Device)
-	if req.Device == "" || len(req.Device) > 200 {
-		return nil, errInvalid("device", "device is required: an extension such as 1001, tel:<number> or raw:<dial string>")
-	}
 	wn, err := acd.CleanWorkNumber(req.WorkNumber)
 	if err != nil {
 		return nil, acdError(err)
@@ -169,10 +168,6 @@ func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, er
 	req.WorkNumber = wn
 	if x.p.Kind != "user" {
 		return nil, errInvalid("", "only a user can log in as an agent")
-	}
-	if strings.HasPrefix(req.Device, "raw:") && x.p.Role != auth.RoleAdmin && !x.p.Superadmin() {
-		// A raw dial string reaches anything the switch can dial.
-		return nil, errInvalid("device", "raw: devices are for admins; use an extension or tel:<number>")
 	}
 	if req.NotReady != "" {
 		var err error
@@ -192,18 +187,27 @@ func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, er
 			seen[q] = true
 		}
 	}
-	x.detail = map[string]any{"device": req.Device, "not_ready": req.NotReady}
+	x.detail = map[string]any{"device": controller.CleanText(req.Device, acd.MaxDeviceLen), "not_ready": req.NotReady}
 	if req.Queues != nil {
 		x.detail["queues"] = req.Queues
 	}
 	if req.WorkNumber != "" {
 		x.detail["work_number"] = req.WorkNumber
 	}
+	// Only a device assigned to the agent (any valid one for admins); the
+	// ACD refuses one another logged-in agent is on.
+	if req.Device, err = x.s.resolveDevice(ctx, x.tenant, x.p, req.Device, true); err != nil {
+		return nil, err
+	}
+	x.detail["device"] = req.Device
 	e, err := x.engine(ctx)
 	if err != nil {
 		return nil, err
 	}
 	err = e.Login(ctx, acd.LoginRequest{AgentID: x.p.ID, Device: req.Device, WorkNumber: req.WorkNumber, NotReady: req.NotReady, Queues: req.Queues})
+	if errors.Is(err, acd.ErrDeviceInUse) {
+		return nil, x.s.deviceInUse(ctx, x.tenant, err)
+	}
 	if errors.Is(err, acd.ErrNotMember) || errors.Is(err, acd.ErrUnknownQueue) {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid", Field: "queues", Message: strings.TrimPrefix(err.Error(), "acd: ")}
 	}

@@ -17,7 +17,8 @@ import (
 // callback option); the request is stored for agents. These routes let
 // agents work the list: see what waits for their queues, take one (which
 // places the call-back from their phone, linked to the call that asked),
-// and close it as done, put it back for later, or — supervisors — cancel it.
+// and close it as done, put it back for later, or — supervisors and admins —
+// cancel it. QA may read the list.
 
 var rolesCallbackReaders = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor, auth.RoleQA, auth.RoleAgent}
 
@@ -169,14 +170,16 @@ func callbackSetStatus(ctx context.Context, x *opCall, req *callbackUpdate) (any
 		note = cb.Note
 	}
 	x.detail = map[string]any{"status": req.Status, "from": cb.Status}
-	supervisor := x.p.Role != auth.RoleAgent
+	// Supervisors (and admins) run the list: they may close any request and
+	// cancel one. QA reviews calls and may read the list, nothing more.
+	supervisor := x.p.Superadmin() || x.p.Role == auth.RoleAdmin || x.p.Role == auth.RoleSupervisor
 	switch req.Status {
 	case store.CallbackDone, store.CallbackPending:
 		if cb.Status != store.CallbackInProgress {
 			return nil, &Error{Status: http.StatusConflict, Code: "conflict", Message: "only a call-back in progress can be closed or put back; this one is " + cb.Status}
 		}
 		if !supervisor && cb.HandledBy != x.p.ID {
-			return nil, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "this call-back was taken by another agent"}
+			return nil, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "this call-back was taken by someone else; only they or a supervisor may close it"}
 		}
 	case store.CallbackCancelled:
 		if !supervisor {

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/reports"
 	"github.com/ipcc/ipcc/schedule"
 	"github.com/ipcc/ipcc/store"
 )
@@ -117,9 +118,9 @@ func (s *Server) importBlacklist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := readBody(c)
 	if err != nil {
-		return jsonError(err)
+		return err
 	}
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")) // Excel's UTF-8 BOM
 	r := csv.NewReader(bytes.NewReader(body))
@@ -142,6 +143,14 @@ func (s *Server) importBlacklist(c echo.Context) error {
 		line, _ := r.FieldPos(0)
 		if first && strings.EqualFold(strings.TrimSpace(rec[0]), "number") {
 			continue
+		}
+		for i, cell := range rec {
+			if why := badText(cell); why != "" {
+				return errInvalid(csvColumn(i+1), "line %d, column %d (%s): holds %s", line, i+1, csvColumn(i+1), why)
+			}
+			// An exported file imports back as it was: the apostrophe the
+			// export put before a formula-like cell comes off.
+			rec[i] = reports.UnsafeCSVCell(cell)
 		}
 		e, col, msg := blacklistRow(rec)
 		if msg != "" {
@@ -228,7 +237,7 @@ func (s *Server) exportBlacklist(c echo.Context) error {
 		if e.ExpiresAt != nil {
 			exp = e.ExpiresAt.UTC().Format(time.RFC3339)
 		}
-		_ = w.Write([]string{e.Number, string(e.Kind), e.Reason, exp})
+		_ = w.Write(reports.SafeCSVRecord([]string{e.Number, string(e.Kind), e.Reason, exp}))
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/supervise"
 )
@@ -23,8 +22,9 @@ type monitorRequest struct {
 	// Mode is listen (silent), whisper (only the agent hears you) or barge
 	// (both hear you).
 	Mode string `json:"mode"`
-	// Device is the supervisor's phone to ring (an extension or
-	// raw:<dial string>); not needed to change the mode of a running monitor.
+	// Device is the supervisor's phone to ring: one of their assigned
+	// devices (any valid one for admins); left out, their only device. Not
+	// needed to change the mode of a running monitor.
 	Device string `json:"device,omitempty"`
 }
 
@@ -92,6 +92,8 @@ func superviseError(err error) error {
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
 	case err != nil && strings.Contains(err.Error(), "did not answer"):
 		return &Error{Status: http.StatusConflict, Code: "no_answer", Message: err.Error()}
+	case err != nil && strings.Contains(err.Error(), "a device to ring is required"):
+		return errInvalid("device", "no monitor is running on this call: name the device to ring (you have none assigned)")
 	}
 	return err
 }
@@ -105,13 +107,9 @@ func monitorCall(ctx context.Context, x *opCall, req *monitorRequest) (any, erro
 	if err != nil {
 		return nil, errInvalid("mode", "%v", err)
 	}
-	// Trimmed before the check: " raw:..." must not slip past it.
-	req.Device = strings.TrimSpace(req.Device)
-	if len(req.Device) > 200 {
-		return nil, errInvalid("device", "device is at most 200 characters: an extension such as 1009")
-	}
-	if strings.HasPrefix(req.Device, "raw:") && x.p.Role != auth.RoleAdmin && !x.p.Superadmin() {
-		return nil, errInvalid("device", "raw: devices are for admins; use an extension")
+	// One of the supervisor's own devices (any valid one for admins).
+	if req.Device, err = x.s.resolveDevice(ctx, x.tenant, x.p, req.Device, false); err != nil {
+		return nil, err
 	}
 	x.detail = map[string]any{"mode": req.Mode, "device": req.Device}
 	leg, err := x.s.opt.Supervision.Monitor(ctx, supervise.Monitoring{Tenant: x.tenant, Supervisor: x.p.ID}, id, req.Device, mode)

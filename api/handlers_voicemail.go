@@ -6,13 +6,13 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -39,7 +39,6 @@ type mailboxView struct {
 var (
 	rolesVoicemail       = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor, auth.RoleQA, auth.RoleAgent}
 	rolesVoicemailDelete = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor, auth.RoleAgent}
-	mailboxIDRe          = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 )
 
 func (s *Server) addVoicemailRoutes() {
@@ -163,6 +162,9 @@ func (s *Server) listVoicemail(c echo.Context) error {
 	}
 	var f store.VoicemailFilter
 	if mb := c.QueryParam("mailbox"); mb != "" {
+		if err := dialplan.ValidMailbox(mb); err != nil {
+			return errInvalid("mailbox", "%v", err)
+		}
 		if !acc.mayRead(mb) {
 			return errNotFound("mailbox " + mb)
 		}
@@ -327,8 +329,8 @@ func (s *Server) createMailbox(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if !mailboxIDRe.MatchString(req.ID) {
-		return errInvalid("id", "id must be 1-64 letters, digits, '-', '_' or '.' (the mailbox name flows use), got %q", req.ID)
+	if err := dialplan.ValidMailbox(req.ID); err != nil {
+		return errInvalid("id", "id is the mailbox name flows use: %v", err)
 	}
 	ctx := c.Request().Context()
 	if err := s.checkMailbox(ctx, tenant, &req); err != nil {

@@ -246,6 +246,9 @@ func frameID(b []byte) string {
 // route would: credential and role checked, arguments decoded strictly,
 // the same function, an audit row for a mutation.
 func (ss *wsSession) run(ctx context.Context, b []byte) (string, any, error) {
+	if err := checkJSONText(b); err != nil {
+		return printable(frameID(b)), nil, err
+	}
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&raw); err != nil || raw == nil || dec.More() {
@@ -418,6 +421,7 @@ func (ss *wsSession) audit(ctx context.Context, o *agentOp, x *opCall, id string
 	if b, jerr := json.Marshal(detail); jerr == nil {
 		e.Detail = string(b)
 	}
+	cleanAudit(e)
 	if aerr := ss.s.opt.Store.AddAudit(context.WithoutCancel(ctx), e); aerr != nil {
 		ss.s.log.Error("audit write failed", "err", aerr, "action", e.Action)
 	}

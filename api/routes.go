@@ -65,6 +65,7 @@ func (s *Server) Add(r *Route) {
 	if r.Roles != nil {
 		h = s.authorize(r, h)
 	}
+	h = checkParams(h)
 	if isMutation(r.Method) {
 		h = s.audit(r, h)
 	}
@@ -106,6 +107,9 @@ func (s *Server) authorize(r *Route, next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxPrincipal, p)
 		if p.Superadmin() {
 			tenant := c.Request().Header.Get(TenantHeader)
+			if tenant != "" && !tenantIDRe.MatchString(tenant) {
+				return errInvalid(TenantHeader, "%s must be a tenant id: lower-case letters, digits and '-'", TenantHeader)
+			}
 			if !r.Platform && !slices.Contains(r.Roles, auth.RoleSuperadmin) && tenant == "" {
 				return errInvalid(TenantHeader, "a superadmin must name the tenant to act in with the %s header", TenantHeader)
 			}
@@ -177,6 +181,7 @@ func (s *Server) audit(r *Route, next echo.HandlerFunc) echo.HandlerFunc {
 				e.Detail = string(b)
 			}
 		}
+		cleanAudit(e)
 		if aerr := s.opt.Store.AddAudit(context.WithoutCancel(c.Request().Context()), e); aerr != nil {
 			s.log.Error("audit write failed", "err", aerr, "action", e.Action)
 		}

@@ -373,3 +373,34 @@ func TestBlacklistCSV(t *testing.T) {
 		}
 	})
 }
+
+// The blacklist export is formula-safe as the report CSVs are: a reason
+// starting with = + - @ gets a leading apostrophe (a spreadsheet would run
+// it), plain numbers stay as they are, and importing the export gives back
+// the reasons as entered. A file with a NUL or invalid UTF-8 names the line.
+func TestBlacklistCSVIsFormulaSafe(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		e := newRoutingEnv(t, s)
+		e.must(201, e.req("POST", "/api/v1/blacklist", "a/admin", map[string]any{"number": "+8613800000000", "reason": `=HYPERLINK("http://x.example","click")`}))
+		e.must(201, e.req("POST", "/api/v1/blacklist", "a/admin", map[string]any{"number": "13900000000", "reason": "@SUM(1+1)"}))
+		e.must(201, e.req("POST", "/api/v1/blacklist", "a/admin", map[string]any{"number": "13700000000", "reason": "-1500"}))
+		r := e.must(200, e.req("GET", "/api/v1/blacklist/export", "a/admin", nil))
+		want := "number,kind,reason,expires_at\n" +
+			"+8613800000000,exact,\"'=HYPERLINK(\"\"http://x.example\"\",\"\"click\"\")\",\n" +
+			"13700000000,exact,-1500,\n" +
+			"13900000000,exact,'@SUM(1+1),\n"
+		if string(r.Body) != want {
+			t.Fatalf("export:\n%s\nwant:\n%s", r.Body, want)
+		}
+		var ir struct{ Added, Updated int }
+		e.must(200, e.req("POST", "/api/v1/blacklist/import", "a/admin", string(r.Body))).decode(t, &ir)
+		if ir.Updated != 3 {
+			t.Fatalf("round trip: %+v", ir)
+		}
+		if again := string(e.must(200, e.req("GET", "/api/v1/blacklist/export", "a/admin", nil)).Body); again != want {
+			t.Fatalf("after the round trip:\n%s", again)
+		}
+		e.invalid(e.req("POST", "/api/v1/blacklist/import", "a/admin", "13900000001,exact,ok,\n13900000002,exact,a\x00b,\n"), "reason", "line 2, column 3 (reason): holds a NUL character")
+		e.invalid(e.req("POST", "/api/v1/blacklist/import", "a/admin", "13900000002,exact,caf\xe9,\n"), "reason", "line 1, column 3 (reason): holds invalid UTF-8")
+	})
+}

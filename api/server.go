@@ -67,6 +67,14 @@ type Options struct {
 	// OnChange is told after every successful change through the API
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)
+
+	// LoginThrottle slows down password guessing (see auth.Throttle); nil
+	// makes one with the defaults.
+	LoginThrottle *auth.Throttle
+	// TrustedProxies are the addresses (CIDRs or IPs) of reverse proxies
+	// whose X-Forwarded-For / X-Real-IP are believed. From any other peer
+	// the client address is the peer's own; empty believes no header.
+	TrustedProxies []string
 }
 
 // Server is the HTTP API.
@@ -91,6 +99,13 @@ func New(opt Options) (*Server, error) {
 	if opt.BodyLimit <= 0 {
 		opt.BodyLimit = 1 << 20
 	}
+	if opt.LoginThrottle == nil {
+		opt.LoginThrottle = auth.NewThrottle(auth.ThrottleOptions{})
+	}
+	extractIP, err := ipExtractor(opt.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	if opt.ShutdownTimeout <= 0 {
 		opt.ShutdownTimeout = 15 * time.Second
 	}
@@ -110,7 +125,9 @@ func New(opt Options) (*Server, error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = extractIP
 	e.HTTPErrorHandler = s.handleError
+	e.Use(dropBadRequestID)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
 	e.Use(s.observe)
 	e.Use(middleware.BodyLimit(strconv.FormatInt(opt.BodyLimit, 10) + "B"))

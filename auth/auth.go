@@ -56,6 +56,9 @@ var (
 	ErrBadToken       = errors.New("invalid or expired token")
 	ErrBadAPIKey      = errors.New("invalid or revoked API key")
 	ErrDisabled       = errors.New("account disabled")
+	// ErrSessionExpired: the session reached auth.session_max_age; the user
+	// must log in again (refresh cannot extend it).
+	ErrSessionExpired = errors.New("session expired: log in again")
 )
 
 // Principal is who is calling: a user or an API key, in a tenant.
@@ -65,6 +68,9 @@ type Principal struct {
 	Name     string // username or key name
 	TenantID string // "" for a superadmin
 	Role     Role
+	// SessionStart is when the user logged in (login tokens only): a
+	// refreshed token keeps it, and the session ends SessionMaxAge after it.
+	SessionStart time.Time
 }
 
 // Superadmin reports whether the principal manages the platform.
@@ -75,6 +81,7 @@ type Service struct {
 	store      *store.Store
 	secret     []byte
 	ttl        time.Duration
+	maxAge     time.Duration
 	bcryptCost int
 	now        func() time.Time
 	// dummyHash keeps the time of a login for an unknown user close to a
@@ -84,10 +91,13 @@ type Service struct {
 
 // Options configure a Service.
 type Options struct {
-	Secret     []byte        // HMAC key for tokens, >= 32 bytes
-	TokenTTL   time.Duration // lifetime of a token
-	BcryptCost int
-	Now        func() time.Time // for tests; default time.Now
+	Secret   []byte        // HMAC key for tokens, >= 32 bytes
+	TokenTTL time.Duration // lifetime of a token
+	// SessionMaxAge caps a session from its login: refreshing gives no
+	// token past it (default 12h, at least TokenTTL).
+	SessionMaxAge time.Duration
+	BcryptCost    int
+	Now           func() time.Time // for tests; default time.Now
 }
 
 // New returns a Service.
@@ -97,6 +107,12 @@ func New(s *store.Store, o Options) (*Service, error) {
 	}
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = time.Hour
+	}
+	if o.SessionMaxAge <= 0 {
+		o.SessionMaxAge = 12 * time.Hour
+	}
+	if o.SessionMaxAge < o.TokenTTL {
+		o.SessionMaxAge = o.TokenTTL
 	}
 	if o.BcryptCost == 0 {
 		o.BcryptCost = bcrypt.DefaultCost
@@ -108,7 +124,7 @@ func New(s *store.Store, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: bcrypt cost %d: %w", o.BcryptCost, err)
 	}
-	return &Service{store: s, secret: o.Secret, ttl: o.TokenTTL, bcryptCost: o.BcryptCost, now: o.Now, dummyHash: dummy}, nil
+	return &Service{store: s, secret: o.Secret, ttl: o.TokenTTL, maxAge: o.SessionMaxAge, bcryptCost: o.BcryptCost, now: o.Now, dummyHash: dummy}, nil
 }
 
 // Secret returns the configured secret, or the one kept in the database,
@@ -153,53 +169,113 @@ func CheckPasswordStrength(pw string) error {
 }
 
 // Login checks a username and password in a tenant ("" for superadmins) and
-// returns the user and a signed token.
+// returns the user and a signed token of a new session with its expiry.
 func (a *Service) Login(ctx context.Context, tenant, username, password string) (*store.User, string, time.Time, error) {
-	u, err := a.store.GetUserByName(ctx, tenant, username)
+	u, s, err := a.LoginSession(ctx, tenant, username, password)
+	return u, s.Token, s.ExpiresAt, err
+}
+
+// LoginSession is Login returning the whole Session (with its end).
+func (a *Service) LoginSession(ctx context.Context, tenant, username, password string) (*store.User, Session, error) {
+	var u *store.User
+	err := store.ErrNotFound
+	// A name no user can have (NUL, invalid UTF-8, punctuation) is not
+	// looked up: PostgreSQL would refuse the query, and the answer must be
+	// the same as for any unknown user.
+	if ValidUsername(username) == nil && validTenantRef(tenant) {
+		u, err = a.store.GetUserByName(ctx, tenant, username)
+	}
 	if err != nil {
 		if store.IsNotFound(err) {
 			_ = bcrypt.CompareHashAndPassword(a.dummyHash, []byte(password))
-			return nil, "", time.Time{}, ErrBadCredentials
+			return nil, Session{}, ErrBadCredentials
 		}
-		return nil, "", time.Time{}, fmt.Errorf("auth: login: %w", err)
+		return nil, Session{}, fmt.Errorf("auth: login: %w", err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return nil, "", time.Time{}, ErrBadCredentials
+		return nil, Session{}, ErrBadCredentials
 	}
 	if u.Disabled {
-		return nil, "", time.Time{}, ErrDisabled
+		return nil, Session{}, ErrDisabled
 	}
 	if tenant != store.PlatformTenant {
 		t, err := a.store.GetTenant(ctx, tenant)
 		if err != nil {
-			return nil, "", time.Time{}, ErrBadCredentials
+			return nil, Session{}, ErrBadCredentials
 		}
 		if t.Disabled {
-			return nil, "", time.Time{}, ErrDisabled
+			return nil, Session{}, ErrDisabled
 		}
 	}
-	tok, exp, err := a.IssueToken(u)
+	sess, err := a.StartSession(u)
 	if err != nil {
-		return nil, "", time.Time{}, err
+		return nil, Session{}, err
 	}
-	return u, tok, exp, nil
+	return u, sess, nil
 }
 
 type claims struct {
 	Tenant string `json:"tid"`
 	Role   string `json:"role"`
 	Name   string `json:"name"`
+	// Version is the user's token version when the token was issued.
+	Version int `json:"ver"`
+	// SessionStart (Unix seconds) is the login that began the session.
+	SessionStart int64 `json:"sat,omitempty"`
 	jwt.RegisteredClaims
 }
 
-// IssueToken signs a short-lived token for the user.
+// Session is a signed token and the times that bound it.
+type Session struct {
+	Token     string
+	ExpiresAt time.Time
+	// EndsAt is when the session ends whatever the refreshes
+	// (login + SessionMaxAge).
+	EndsAt time.Time
+}
+
+// IssueToken signs a token for the user that starts a new session.
 func (a *Service) IssueToken(u *store.User) (string, time.Time, error) {
+	s, err := a.issue(u, a.now())
+	return s.Token, s.ExpiresAt, err
+}
+
+// StartSession signs the token of a new session (after a login).
+func (a *Service) StartSession(u *store.User) (Session, error) { return a.issue(u, a.now()) }
+
+// Refresh signs a fresh token for the session p holds: same session start,
+// a new expiry no later than the session's end. The user is checked again.
+func (a *Service) Refresh(ctx context.Context, p *Principal) (*store.User, Session, error) {
+	if p.Kind != "user" || p.SessionStart.IsZero() {
+		return nil, Session{}, ErrBadToken
+	}
+	ua, err := a.userAuth(ctx, p.TenantID, p.ID)
+	if err != nil {
+		return nil, Session{}, err
+	}
+	if !a.now().Before(p.SessionStart.Add(a.maxAge)) {
+		return nil, Session{}, ErrSessionExpired
+	}
+	s, err := a.issue(&ua.User, p.SessionStart)
+	return &ua.User, s, err
+}
+
+// issue signs a token of the session started at start, expiring after the
+// token TTL or at the session's end, whichever is first.
+func (a *Service) issue(u *store.User, start time.Time) (Session, error) {
 	now := a.now()
+	start = start.Truncate(time.Second)
+	end := start.Add(a.maxAge)
 	exp := now.Add(a.ttl)
+	if exp.After(end) {
+		exp = end
+	}
 	c := claims{
-		Tenant: u.TenantID,
-		Role:   u.Role,
-		Name:   u.Username,
+		Tenant:       u.TenantID,
+		Role:         u.Role,
+		Name:         u.Username,
+		Version:      u.TokenVersion,
+		SessionStart: start.Unix(),
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   u.ID,
 			Issuer:    "ipcc",
@@ -209,15 +285,19 @@ func (a *Service) IssueToken(u *store.User) (string, time.Time, error) {
 			ID:        uuid.NewString(),
 		},
 	}
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(a.secret)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(a.secret)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("auth: sign token: %w", err)
+		return Session{}, fmt.Errorf("auth: sign token: %w", err)
 	}
-	return s, exp, nil
+	return Session{Token: tok, ExpiresAt: exp.Truncate(time.Second), EndsAt: end}, nil
 }
 
-// VerifyToken checks a token's signature and lifetime and that its user
-// still exists and is enabled with the same role.
+// VerifyToken checks a token's signature and lifetime, and — on every
+// request, with one query — that its user still exists and is enabled, that
+// the user's tenant is enabled, that the token's version is the user's
+// current one (a password, role or disabled change, a disabled tenant or
+// "log out everywhere" raised it) and that its session has not outlived
+// SessionMaxAge. A change therefore takes effect on the next request.
 func (a *Service) VerifyToken(ctx context.Context, tok string) (*Principal, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(tok, &c, func(t *jwt.Token) (any, error) { return a.secret, nil },
@@ -225,17 +305,44 @@ func (a *Service) VerifyToken(ctx context.Context, tok string) (*Principal, erro
 	if err != nil {
 		return nil, ErrBadToken
 	}
-	u, err := a.store.GetUser(ctx, c.Tenant, c.Subject)
+	start := time.Unix(c.SessionStart, 0)
+	if c.SessionStart == 0 && c.IssuedAt != nil {
+		start = c.IssuedAt.Time // a token from before sessions were capped
+	}
+	if !a.now().Before(start.Add(a.maxAge)) {
+		return nil, ErrBadToken
+	}
+	ua, err := a.userAuth(ctx, c.Tenant, c.Subject)
+	if err != nil {
+		return nil, err
+	}
+	if ua.TokenVersion != c.Version {
+		return nil, ErrBadToken
+	}
+	u := &ua.User
+	return &Principal{Kind: "user", ID: u.ID, Name: u.Username, TenantID: u.TenantID, Role: Role(u.Role), SessionStart: start}, nil
+}
+
+// userAuth loads the user with its tenant's state and refuses a user or
+// tenant that is disabled.
+func (a *Service) userAuth(ctx context.Context, tenant, id string) (*store.UserAuth, error) {
+	ua, err := a.store.GetUserAuth(ctx, tenant, id)
 	if err != nil {
 		if store.IsNotFound(err) {
 			return nil, ErrBadToken
 		}
 		return nil, fmt.Errorf("auth: verify token: %w", err)
 	}
-	if u.Disabled {
+	if ua.Disabled || ua.TenantDisabled {
 		return nil, ErrDisabled
 	}
-	return &Principal{Kind: "user", ID: u.ID, Name: u.Username, TenantID: u.TenantID, Role: Role(u.Role)}, nil
+	return ua, nil
+}
+
+// LogoutEverywhere ends every session of the user: all tokens issued so far
+// stop working.
+func (a *Service) LogoutEverywhere(ctx context.Context, tenant, userID string) error {
+	return a.store.RevokeUserTokens(ctx, tenant, userID)
 }
 
 // API keys look like ipcc_<prefix>_<secret>: the prefix finds the row, the
@@ -291,4 +398,18 @@ func (a *Service) VerifyAPIKey(ctx context.Context, key string) (*Principal, err
 		_ = a.store.TouchAPIKey(ctx, k.ID, now)
 	}
 	return &Principal{Kind: "api_key", ID: k.ID, Name: k.Name, TenantID: k.TenantID, Role: Role(k.Role)}, nil
+}
+
+// validTenantRef reports whether a tenant named at login can be a tenant
+// id at all (ids are printable ASCII; see the API's tenant id rule).
+func validTenantRef(t string) bool {
+	if len(t) > 64 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] > '~' {
+			return false
+		}
+	}
+	return true
 }

@@ -52,6 +52,11 @@ type HTTP struct {
 	WriteTimeout    time.Duration `mapstructure:"write_timeout"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	BodyLimit       string        `mapstructure:"body_limit"`
+	// TrustedProxies lists the reverse proxies (CIDRs or addresses) whose
+	// X-Forwarded-For / X-Real-IP headers give the client address; from
+	// anyone else those headers are ignored. An environment variable gives
+	// them comma-separated.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
 }
 
 // Database configures storage.
@@ -63,9 +68,19 @@ type Database struct {
 
 // Auth configures tokens and passwords.
 type Auth struct {
-	JWTSecret  string        `mapstructure:"jwt_secret"`
-	TokenTTL   time.Duration `mapstructure:"token_ttl"`
-	BcryptCost int           `mapstructure:"bcrypt_cost"`
+	JWTSecret string        `mapstructure:"jwt_secret"`
+	TokenTTL  time.Duration `mapstructure:"token_ttl"`
+	// SessionMaxAge is a session's absolute lifetime from its login:
+	// refreshing never gives a token past it.
+	SessionMaxAge time.Duration `mapstructure:"session_max_age"`
+	BcryptCost    int           `mapstructure:"bcrypt_cost"`
+	// Failed logins before waits begin: per username and address, per
+	// address (any username), per username (all addresses); waits double
+	// from 1s up to LoginLockoutMax (see auth.Throttle).
+	LoginUserFailures      int           `mapstructure:"login_user_failures"`
+	LoginAddressFailures   int           `mapstructure:"login_address_failures"`
+	LoginUserTotalFailures int           `mapstructure:"login_user_total_failures"`
+	LoginLockoutMax        time.Duration `mapstructure:"login_lockout_max"`
 }
 
 // Log configures logging.
@@ -161,12 +176,18 @@ var defaults = map[string]any{
 	"http.write_timeout":                "60s",
 	"http.shutdown_timeout":             "15s",
 	"http.body_limit":                   "1MB",
+	"http.trusted_proxies":              []string{},
 	"database.url":                      "sqlite:./data/ipcc.db",
 	"database.max_open_conns":           0,
 	"database.auto_migrate":             true,
 	"auth.jwt_secret":                   "",
 	"auth.token_ttl":                    "1h",
+	"auth.session_max_age":              "12h",
 	"auth.bcrypt_cost":                  10,
+	"auth.login_user_failures":          5,
+	"auth.login_address_failures":       30,
+	"auth.login_user_total_failures":    50,
+	"auth.login_lockout_max":            "15m",
 	"log.format":                        "json",
 	"tts.engine":                        "espeak",
 	"tts.cache_dir":                     "./data/tts",
@@ -314,6 +335,16 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
 var controllerIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$`)
 
+// TrustedProxies returns http.trusted_proxies one entry each (an
+// environment variable gives a comma-separated list).
+func (c *Config) TrustedProxies() []string {
+	var out []string
+	for _, e := range c.HTTP.TrustedProxies {
+		out = append(out, strings.FieldsFunc(e, func(r rune) bool { return r == ',' || r == ' ' })...)
+	}
+	return out
+}
+
 // Validate checks values; each problem names its key.
 func (c *Config) Validate() error {
 	var errs []string
@@ -331,6 +362,11 @@ func (c *Config) Validate() error {
 	if _, err := ParseSize(c.HTTP.BodyLimit); err != nil {
 		bad("http.body_limit", "%v", err)
 	}
+	for _, e := range c.TrustedProxies() {
+		if _, _, err := net.ParseCIDR(e); err != nil && net.ParseIP(e) == nil {
+			bad("http.trusted_proxies", "%q is neither an IP address nor a CIDR such as 10.0.0.0/8", e)
+		}
+	}
 	if c.Database.URL == "" {
 		bad("database.url", "must be set (sqlite:PATH or postgres://...)")
 	} else if !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") &&
@@ -342,6 +378,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.TokenTTL < time.Minute || c.Auth.TokenTTL > 24*time.Hour {
 		bad("auth.token_ttl", "must be between 1m and 24h, got %s", c.Auth.TokenTTL)
+	}
+	if c.Auth.SessionMaxAge < c.Auth.TokenTTL || c.Auth.SessionMaxAge > 30*24*time.Hour {
+		bad("auth.session_max_age", "must be between auth.token_ttl (%s) and 720h, got %s", c.Auth.TokenTTL, c.Auth.SessionMaxAge)
+	}
+	for key, n := range map[string]int{"auth.login_user_failures": c.Auth.LoginUserFailures, "auth.login_address_failures": c.Auth.LoginAddressFailures, "auth.login_user_total_failures": c.Auth.LoginUserTotalFailures} {
+		if n < 1 || n > 10000 {
+			bad(key, "must be between 1 and 10000, got %d", n)
+		}
+	}
+	if c.Auth.LoginLockoutMax < time.Second || c.Auth.LoginLockoutMax > 24*time.Hour {
+		bad("auth.login_lockout_max", "must be between 1s and 24h, got %s", c.Auth.LoginLockoutMax)
 	}
 	if c.Auth.JWTSecret != "" && len(c.Auth.JWTSecret) < 32 {
 		bad("auth.jwt_secret", "must be at least 32 characters (or empty to generate one)")

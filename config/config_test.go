@@ -68,6 +68,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad addr", "http:\n  addr: nope\n", nil, []string{"http.addr"}},
 		{"bad env value", "", []string{"IPCC_AUTH_TOKEN_TTL=forever"}, []string{"token_ttl"}},
 		{"ttl out of range", "auth:\n  token_ttl: 48h\n", nil, []string{"auth.token_ttl"}},
+		{"session shorter than a token", "auth:\n  token_ttl: 2h\n  session_max_age: 1h\n", nil, []string{"auth.session_max_age"}},
 		{"short secret", "auth:\n  jwt_secret: abc\n", nil, []string{"auth.jwt_secret"}},
 		{"bad log format", "log:\n  format: xml\n", nil, []string{"log.format"}},
 		{"bad body limit", "http:\n  body_limit: lots\n", nil, []string{"http.body_limit"}},
@@ -165,5 +166,30 @@ func TestEgressAllow(t *testing.T) {
 	}
 	if _, err := Load(path, []string{}); err == nil || !strings.Contains(err.Error(), `egress.allow: [1] "not an entry"`) {
 		t.Fatalf("bad entry: %v", err)
+	}
+}
+
+func TestTrustedProxiesAndLoginLimits(t *testing.T) {
+	c, err := Load(writeFile(t, "http:\n  trusted_proxies: [10.0.0.0/8, 192.0.2.10]\n"), []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.TrustedProxies(); len(got) != 2 || got[0] != "10.0.0.0/8" || got[1] != "192.0.2.10" {
+		t.Fatalf("from the file: %q", got)
+	}
+	if c.Auth.LoginUserFailures != 5 || c.Auth.LoginAddressFailures != 30 || c.Auth.LoginUserTotalFailures != 50 || c.Auth.LoginLockoutMax != 15*time.Minute || c.Auth.SessionMaxAge != 12*time.Hour {
+		t.Fatalf("auth defaults: %+v", c.Auth)
+	}
+	c, err = Load(writeFile(t, ""), []string{"IPCC_HTTP_TRUSTED_PROXIES=10.0.0.0/8, 2001:db8::/32", "IPCC_AUTH_LOGIN_USER_FAILURES=3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.TrustedProxies(); len(got) != 2 || got[1] != "2001:db8::/32" || c.Auth.LoginUserFailures != 3 {
+		t.Fatalf("from the environment: %q %+v", got, c.Auth)
+	}
+	for env, key := range map[string]string{"IPCC_HTTP_TRUSTED_PROXIES=10.0.0.0/33": "http.trusted_proxies", "IPCC_AUTH_LOGIN_USER_FAILURES=0": "auth.login_user_failures", "IPCC_AUTH_LOGIN_LOCKOUT_MAX=0s": "auth.login_lockout_max"} {
+		if _, err := Load(writeFile(t, ""), []string{env}); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: %v", env, err)
+		}
 	}
 }

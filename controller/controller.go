@@ -255,6 +255,7 @@ func (c *Controller) dispatch(ctx context.Context, sw Switch, ev Event, log *slo
 	if ev.Time.IsZero() {
 		ev.Time = c.clk.Now()
 	}
+	sanitizeEvent(&ev) // caller data is untrusted: clean before anyone sees it
 	c.metrics.events.WithLabelValues(name, ev.Type.String()).Inc()
 	c.publish(ev)
 

@@ -74,9 +74,16 @@ func (c *Call) sendOriginate(ctx context.Context, leg *Leg, ep Endpoint, o Origi
 		LegID: leg.id, Endpoint: ep, CallerIDNum: o.CallerIDNum, CallerIDName: o.CallerIDName,
 		Timeout: o.Timeout, Vars: maps.Clone(o.Vars),
 	}
-	err := c.command(ctx, "originate", leg.id, fmt.Sprintf("to %s (timeout %s)", ep.Number, o.Timeout), func(ctx context.Context) error {
-		return c.sw.Originate(ctx, req)
-	})
+	// No dial string is built from an endpoint that could reach elsewhere.
+	err := CheckEndpoint(ep)
+	if err != nil {
+		c.Note("originate", "refused: "+err.Error())
+		err = originateErr(c, ep, err)
+	} else {
+		err = c.command(ctx, "originate", leg.id, fmt.Sprintf("to %s (timeout %s)", ep.Number, o.Timeout), func(ctx context.Context) error {
+			return c.sw.Originate(ctx, req)
+		})
+	}
 	if err != nil {
 		c.mu.Lock()
 		leg.markGoneLocked(CauseNormalTemporaryFailure, HangupController, false)

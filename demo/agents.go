@@ -24,7 +24,8 @@ type agent struct {
 }
 
 // StaffAgents creates simulated agents in tenant (users 1001-1004 with
-// random passwords; reset one with `ipcc user passwd` to log in as it),
+// random passwords, each assigned its phone as device; reset one with
+// `ipcc user passwd` to log in as it),
 // makes them members of every queue, gives each a phone in the simulator
 // that answers after a few seconds and ends the conversation after a while,
 // and logs them in. Run then sends one on a short break now and then.
@@ -42,6 +43,16 @@ func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service
 		}
 		if err != nil {
 			return fmt.Errorf("demo: agent %s: %w", ext, err)
+		}
+		// The demo phone is the agent's assigned device, so whoever logs in
+		// as this agent (after `ipcc user passwd`) may use it. A device list
+		// an admin changed is left alone.
+		if ds, err := st.UserDevices(ctx, tenant, u.ID); err != nil {
+			return fmt.Errorf("demo: agent %s: %w", ext, err)
+		} else if len(ds) == 0 {
+			if err := st.SetUserDevices(ctx, tenant, u.ID, []string{ext}); err != nil {
+				return fmt.Errorf("demo: agent %s: %w", ext, err)
+			}
 		}
 		for _, q := range queues {
 			if err := st.PutACDMember(ctx, &store.ACDMember{TenantID: tenant, QueueID: q, AgentID: u.ID, Level: 1 + i%2}); err != nil {

@@ -67,6 +67,11 @@ func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
 		if ag.State != acd.Available || ag.Device == "" {
 			t.Errorf("agent %+v", ag)
 		}
+		// Its phone is its assigned device: a person logging in as this
+		// agent through the API may use it.
+		if ds, err := st.UserDevices(ctx, auth.DefaultTenant, ag.AgentID); err != nil || len(ds) != 1 || ds[0] != ag.Device {
+			t.Errorf("devices of agent %s: %v %v (on %s)", ag.AgentID, ds, err, ag.Device)
+		}
 	}
 	if len(d.Switches()) != 2 {
 		t.Fatalf("switches %+v", d.Switches())

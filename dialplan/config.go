@@ -71,6 +71,8 @@ func (t Target) validate(field string, errs *Errors) {
 		*errs = append(*errs, FieldError{Field: field + ".ref", Message: fmt.Sprintf("%q is not a phone number (digits, optional leading +)", t.Ref)})
 	case t.Kind != KindHangup && strings.TrimSpace(t.Ref) == "":
 		*errs = append(*errs, FieldError{Field: field + ".ref", Message: fmt.Sprintf("a %s target needs a ref", t.Kind)})
+	case t.Kind == KindVoicemail && ValidMailbox(t.Ref) != nil:
+		*errs = append(*errs, FieldError{Field: field + ".ref", Message: ValidMailbox(t.Ref).Error()})
 	case len(t.Ref) > 200:
 		*errs = append(*errs, FieldError{Field: field + ".ref", Message: "ref is longer than 200 characters"})
 	}

@@ -1,6 +1,7 @@
 package dialplan
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -119,4 +120,29 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// MaxMailboxLen is the longest voicemail mailbox name.
+const MaxMailboxLen = 64
+
+// ValidMailbox checks a voicemail mailbox name wherever one is given (a
+// mailbox definition, a voicemail target of a route or queue, a flow's
+// voicemail node, a listing filter): 1-64 ASCII letters, digits, '-', '_'
+// and '.', starting with a letter or digit, never "..". Names end up in
+// file paths and in what supervisors read, so nothing else is accepted.
+func ValidMailbox(s string) error {
+	if s == "" || len(s) > MaxMailboxLen {
+		return fmt.Errorf("mailbox name must be 1-%d characters, got %d", MaxMailboxLen, len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || (i > 0 && (c == '-' || c == '_' || c == '.'))
+		if !ok {
+			return fmt.Errorf("mailbox name %q may only hold letters, digits, '-', '_' and '.', starting with a letter or digit", s)
+		}
+	}
+	if strings.Contains(s, "..") {
+		return fmt.Errorf("mailbox name %q must not contain \"..\"", s)
+	}
+	return nil
 }

@@ -31,6 +31,10 @@ func TestScenarioSupervisorListenWhisperBargeHangup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The supervisor's phone is assigned to them (monitors ring only that).
+			if err := w.st.SetUserDevices(ctx, tenant, supUser.ID, []string{"2009"}); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := a.CreateUser(ctx, tenant, "agentx", "Agent", auth.RoleAgent, "agent-password"); err != nil {
 				t.Fatal(err)
 			}

@@ -76,8 +76,14 @@ const mainFlow = `{"id":"main","start":"welcome","language":"en",
 
 func newWorld(t *testing.T, front sim.Front, now time.Time, balanceURL string) *world {
 	t.Helper()
+	return newWorldOn(t, store.SQLite, front, now, balanceURL)
+}
+
+// newWorldOn is newWorld on a database of the dialect.
+func newWorldOn(t *testing.T, d store.Dialect, front sim.Front, now time.Time, balanceURL string) *world {
+	t.Helper()
 	ctx := context.Background()
-	st := storetest.Open(t, store.SQLite)
+	st := storetest.Open(t, d)
 	if err := st.CreateTenant(ctx, &store.Tenant{ID: tenant, Name: "Acme", Timezone: "Asia/Shanghai"}); err != nil {
 		t.Fatal(err)
 	}

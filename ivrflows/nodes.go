@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
 )
 
 // playPrompt plays p; a digit that interrupts it is kept for the next
@@ -414,12 +415,14 @@ func (r *run) transfer(n *Node) step {
 
 func (r *run) voicemail(n *Node) step {
 	mailbox, err := render(n.Mailbox, r.vars, nil)
-	if err == nil && (hasControl(mailbox) || strings.TrimSpace(mailbox) == "") {
-		err = fmt.Errorf("mailbox %s is empty or has a control character", strconv.QuoteToASCII(mailbox))
+	if err == nil {
+		// A name built from variables (caller input) is checked as a
+		// static one is by the validator.
+		err = dialplan.ValidMailbox(mailbox)
 	}
 	if err != nil {
 		o := Outcome{Kind: OutcomeError, Reason: truncate(err.Error(), 200)}
-		return step{edge: "error", end: &o}
+		return step{edge: "error", end: &o, detail: "mailbox " + truncate(mailbox, 80) + " refused"}
 	}
 	if len(n.Prompt) > 0 {
 		if _, err := r.playPrompt(n.Prompt, false); r.fatal(err) {

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/ipcc/ipcc/dialplan"
 )
 
 // ValidationError is one problem in a flow, named by node id and field
@@ -321,6 +323,11 @@ func (v *validator) node(n *Node) {
 			v.add(n.ID, "mailbox", "mailbox is required")
 		}
 		v.template(n, "mailbox", n.Mailbox)
+		if refs, err := templateRefs(n.Mailbox); err == nil && len(refs) == 0 && strings.TrimSpace(n.Mailbox) != "" {
+			if err := dialplan.ValidMailbox(n.Mailbox); err != nil {
+				v.add(n.ID, "mailbox", "%v", err)
+			}
+		}
 		if n.MaxLength < 0 || n.MaxLength.D().Minutes() > 30 {
 			v.add(n.ID, "max_length", "must be between 0 (default 2m) and 30m")
 		}

@@ -1,6 +1,9 @@
 package reports
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // plainNumber is a cell a spreadsheet reads as a number, not a formula:
 // "+8613800138000", "-1500", "0.25".
@@ -30,4 +33,14 @@ func SafeCSVRecord(rec []string) []string {
 		rec[i] = SafeCSVCell(c)
 	}
 	return rec
+}
+
+// UnsafeCSVCell undoes SafeCSVCell for a cell read back from a CSV file
+// (an export imported again): the apostrophe SafeCSVCell would have added
+// is taken off, anything else is left alone.
+func UnsafeCSVCell(s string) string {
+	if rest, ok := strings.CutPrefix(s, "'"); ok && rest != "" && SafeCSVCell(rest) == s {
+		return rest
+	}
+	return s
 }

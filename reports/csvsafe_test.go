@@ -23,3 +23,16 @@ func TestSafeCSVCell(t *testing.T) {
 		}
 	}
 }
+
+// What SafeCSVCell escapes, UnsafeCSVCell gives back; an apostrophe a user
+// typed before ordinary text stays.
+func TestUnsafeCSVCellRoundTrip(t *testing.T) {
+	for _, in := range []string{"=1+1", "@SUM(A1)", "+abc", "-x", "\tx", "'quoted", "'", "-1500", "+8613800138000", "plain", ""} {
+		if got := UnsafeCSVCell(SafeCSVCell(in)); got != in {
+			t.Errorf("round trip of %q gives %q", in, got)
+		}
+	}
+	if got := UnsafeCSVCell("'hello"); got != "'hello" {
+		t.Errorf("UnsafeCSVCell('hello) = %q", got)
+	}
+}

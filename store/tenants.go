@@ -52,14 +52,33 @@ func (s *Store) ListTenants(ctx context.Context) ([]Tenant, error) {
 }
 
 // UpdateTenant saves name, timezone and disabled of an existing tenant.
+// Disabling it also raises the token version of every user of the tenant,
+// so their tokens stay dead when it is enabled again.
 func (s *Store) UpdateTenant(ctx context.Context, t *Tenant) error {
 	t.UpdatedAt = now()
-	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE tenants SET name = ?, timezone = ?, disabled = ?, updated_at = ? WHERE tenant_id = ?`),
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: update tenant %q: %w", t.ID, err)
+	}
+	defer tx.Rollback()
+	if t.Disabled {
+		if _, err := tx.ExecContext(ctx, s.Rebind(`UPDATE users SET token_version = token_version + 1 WHERE tenant_id = ? AND tenant_id IN (SELECT tenant_id FROM tenants WHERE tenant_id = ? AND disabled = ?)`),
+			t.ID, t.ID, false); err != nil {
+			return fmt.Errorf("store: update tenant %q: revoke tokens: %w", t.ID, err)
+		}
+	}
+	res, err := tx.ExecContext(ctx, s.Rebind(`UPDATE tenants SET name = ?, timezone = ?, disabled = ?, updated_at = ? WHERE tenant_id = ?`),
 		t.Name, t.Timezone, t.Disabled, t.UpdatedAt, t.ID)
 	if err != nil {
 		return fmt.Errorf("store: update tenant %q: %w", t.ID, mapErr(err))
 	}
-	return affectedOne(res, "tenant", t.ID)
+	if err := affectedOne(res, "tenant", t.ID); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: update tenant %q: %w", t.ID, err)
+	}
+	return nil
 }
 
 // DeleteTenant removes a tenant that no longer has users or API keys; a

@@ -81,12 +81,18 @@ func openStore(ctx context.Context, cfg *config.Config, migrate bool) (*store.St
 	return st, nil, nil
 }
 
+// loginThrottle is the login limiter of auth.login_* (docs/security.md).
+func loginThrottle(cfg *config.Config) *auth.Throttle {
+	return auth.NewThrottle(auth.ThrottleOptions{UserFailures: cfg.Auth.LoginUserFailures, AddressFailures: cfg.Auth.LoginAddressFailures,
+		UserTotalFailures: cfg.Auth.LoginUserTotalFailures, MaxLockout: cfg.Auth.LoginLockoutMax})
+}
+
 func newAuth(ctx context.Context, cfg *config.Config, st *store.Store) (*auth.Service, error) {
 	secret, err := auth.Secret(ctx, st, cfg.Auth.JWTSecret)
 	if err != nil {
 		return nil, err
 	}
-	return auth.New(st, auth.Options{Secret: secret, TokenTTL: cfg.Auth.TokenTTL, BcryptCost: cfg.Auth.BcryptCost})
+	return auth.New(st, auth.Options{Secret: secret, TokenTTL: cfg.Auth.TokenTTL, SessionMaxAge: cfg.Auth.SessionMaxAge, BcryptCost: cfg.Auth.BcryptCost})
 }
 
 func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) error {
@@ -251,6 +257,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		WriteTimeout:    cfg.HTTP.WriteTimeout,
 		ShutdownTimeout: cfg.HTTP.ShutdownTimeout,
 		BodyLimit:       mustSize(cfg.HTTP.BodyLimit),
+		TrustedProxies:  cfg.TrustedProxies(),
+		LoginThrottle:   loginThrottle(cfg),
 		Store:           st,
 		Auth:            a,
 		Logger:          log,
