@@ -424,6 +424,11 @@ func (a *ariServer) record(c *Channel, p params) (int, any) {
 		r.MaxDur = time.Duration(v) * time.Second
 	}
 	resp := recordingJSON(r, false)
+	if b := m.bridges[c.Bridge]; c.Bridge != "" && b != nil {
+		// Accepted, then failed on the channel's thread (record_file).
+		a.failRecording(r, "Cannot record channel while in bridge")
+		return http.StatusCreated, resp
+	}
 	delete(m.stored, name)
 	m.startRecording(r)
 	return http.StatusCreated, resp

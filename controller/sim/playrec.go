@@ -177,6 +177,7 @@ type Recording struct {
 	MaxDur    time.Duration
 	Muted     bool
 	Cause     string
+	failure   string // Asterisk RecordingFailed cause
 	timer     *time.Timer
 	pausedAt  time.Time
 	pausedFor time.Duration

@@ -1,0 +1,40 @@
+package sim
+
+import (
+	"net/http"
+	"time"
+)
+
+// Recording rules of real Asterisk that the ARI front-end enforces
+// (res_stasis_recording.c, resource_bridges.c).
+
+// failRecording makes a queued channel recording fail as Asterisk does:
+// the request was answered 201 (state "queued") and the live recording is
+// listed until the channel's thread runs the command, which then publishes
+// RecordingFailed (state "failed", the cause, no duration) and forgets it.
+// Nothing is written and a stored recording of that name is left alone.
+func (a *ariServer) failRecording(r *Recording, cause string) {
+	m := a.m
+	m.recs[r.Name] = r
+	m.after(time.Millisecond, func() {
+		if m.recs[r.Name] != r {
+			return
+		}
+		delete(m.recs, r.Name)
+		r.State = "failed"
+		r.failure = cause
+		m.emit(&mEvent{Kind: evRecordStop, At: time.Now(), Ch: m.chans[r.Chan], Recording: r})
+	})
+}
+
+// recordingChannel refuses bridging a channel whose own recording is
+// queued or running: Asterisk answers 409 "Channel X currently recording"
+// (the recording rule stays on the channel until the recording ends).
+func (a *ariServer) recordingChannel(c *Channel) (int, any, bool) {
+	for _, r := range a.m.recs {
+		if r.Front == FrontAsterisk && r.Chan == c.ID && r.State != "done" && r.State != "failed" {
+			return http.StatusConflict, msg("Channel " + c.ID + " currently recording"), true
+		}
+	}
+	return 0, nil, false
+}

@@ -1,0 +1,110 @@
+package sim
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// bridgedPair places an answered caller and an agent in bridge "br" and
+// returns the caller's channel id.
+func bridgedPair(t *testing.T, s *Sim, c *ariClient) string {
+	t.Helper()
+	s.DefineEndpoint(EndpointSpec{Number: "1001"})
+	id, _ := s.PlaceCall(CallSpec{Front: FrontAsterisk, From: "100", To: "4000"})
+	c.wait("StasisStart", id)
+	c.do("POST", "/channels/"+id+"/answer", nil, "")
+	c.do("POST", "/channels", url.Values{"endpoint": {"PJSIP/1001"}, "app": {"cc"}, "channelId": {"ag"}}, "")
+	c.wait("StasisStart", "ag")
+	c.do("POST", "/bridges", url.Values{"bridgeId": {"br"}}, "")
+	if st, _, _ := c.do("POST", "/bridges/br/addChannel", url.Values{"channel": {id + ",ag"}}, ""); st != 204 {
+		t.Fatalf("addChannel %d", st)
+	}
+	return id
+}
+
+// Real Asterisk (res_stasis_recording.c record_file) accepts the request
+// with 201 and state "queued", then fails it on the channel's thread:
+// RecordingFailed with cause "Cannot record channel while in bridge", the
+// live recording is gone and no file is written.
+func TestARIRecordingABridgedChannelFails(t *testing.T) {
+	s := startSim(t, Options{ARIApp: "cc"})
+	c := dialARI(t, s, "cc", false)
+	id := bridgedPair(t, s, c)
+	st, rec, _ := c.do("POST", "/channels/"+id+"/record", url.Values{"name": {"in-bridge"}, "format": {"wav"}, "ifExists": {"overwrite"}}, "")
+	if st != 201 || rec["state"] != "queued" || rec["target_uri"] != "channel:"+id {
+		t.Fatalf("record: %d %v", st, rec)
+	}
+	ev := c.wait("RecordingFailed", "")
+	r := ev["recording"].(map[string]any)
+	if r["name"] != "in-bridge" || r["state"] != "failed" || r["cause"] != "Cannot record channel while in bridge" || r["target_uri"] != "channel:"+id {
+		t.Fatalf("failed event: %v", ev)
+	}
+	if _, has := r["duration"]; has {
+		t.Fatalf("a recording that never ran has no duration: %v", r)
+	}
+	if st, body, _ := c.do("GET", "/recordings/live/in-bridge", nil, ""); st != 404 || body["message"] != "Recording not found" {
+		t.Fatalf("live after failure: %d %v", st, body)
+	}
+	if st, _, _ := c.do("POST", "/recordings/live/in-bridge/pause", nil, ""); st != 404 {
+		t.Fatalf("pause after failure: %d", st)
+	}
+	if _, err := os.Stat(filepath.Join(s.opts.RecordingDir, "in-bridge.wav")); !os.IsNotExist(err) {
+		t.Fatalf("a failed recording wrote a file: %v", err)
+	}
+	if _, _, list := c.do("GET", "/recordings/stored", nil, ""); len(list) != 0 {
+		t.Fatalf("stored after failure: %v", list)
+	}
+}
+
+// A channel recording (queued or running) refuses bridging:
+// resource_bridges.c check_add_remove_channel answers 409 "Channel X
+// currently recording". Once it stopped, the channel may join.
+func TestARIBridgingARecordingChannelIsRefused(t *testing.T) {
+	s := startSim(t, Options{ARIApp: "cc"})
+	s.DefineEndpoint(EndpointSpec{Number: "1001"})
+	c := dialARI(t, s, "cc", false)
+	id, _ := s.PlaceCall(CallSpec{Front: FrontAsterisk, From: "100", To: "4000"})
+	c.wait("StasisStart", id)
+	c.do("POST", "/channels/"+id+"/answer", nil, "")
+	if st, _, _ := c.do("POST", "/channels/"+id+"/record", url.Values{"name": {"vm"}, "format": {"wav"}}, ""); st != 201 {
+		t.Fatalf("record %d", st)
+	}
+	c.wait("RecordingStarted", "")
+	c.do("POST", "/bridges", url.Values{"bridgeId": {"br"}}, "")
+	st, body, _ := c.do("POST", "/bridges/br/addChannel", url.Values{"channel": {id}}, "")
+	if st != 409 || body["message"] != "Channel "+id+" currently recording" {
+		t.Fatalf("addChannel while recording: %d %v", st, body)
+	}
+	c.do("POST", "/recordings/live/vm/stop", nil, "")
+	c.wait("RecordingFinished", "")
+	if st, _, _ := c.do("POST", "/bridges/br/addChannel", url.Values{"channel": {id}}, ""); st != 204 {
+		t.Fatalf("addChannel after the recording: %d", st)
+	}
+}
+
+// A snoop channel is not in the bridge its target is in: recording it
+// works, and the file holds the call (how ipcc records bridged calls).
+func TestARIRecordingASnoopOfABridgedChannel(t *testing.T) {
+	s := startSim(t, Options{ARIApp: "cc"})
+	c := dialARI(t, s, "cc", false)
+	id := bridgedPair(t, s, c)
+	if st, _, _ := c.do("POST", "/channels/"+id+"/snoop", url.Values{"app": {"cc"}, "spy": {"both"}, "snoopId": {"rec-snoop"}}, ""); st != 200 {
+		t.Fatalf("snoop %d", st)
+	}
+	if st, _, _ := c.do("POST", "/channels/rec-snoop/record", url.Values{"name": {"call"}, "format": {"wav"}}, ""); st != 201 {
+		t.Fatalf("record snoop %d", st)
+	}
+	started := c.wait("RecordingStarted", "")
+	if started["recording"].(map[string]any)["target_uri"] != "channel:rec-snoop" {
+		t.Fatalf("started %v", started)
+	}
+	time.Sleep(20 * time.Millisecond)
+	c.do("POST", "/recordings/live/call/stop", nil, "")
+	c.wait("RecordingFinished", "")
+	if _, err := os.Stat(filepath.Join(s.opts.RecordingDir, "call.wav")); err != nil {
+		t.Fatal(err)
+	}
+}
