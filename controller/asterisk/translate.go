@@ -68,8 +68,23 @@ type playback struct {
 
 type recording struct {
 	id, name, leg, path string
+	snoop               string // the snoop channel recorded for leg ("" = leg itself)
 	started, finished   bool
+	failure             string        // RecordingFailed cause
+	ready               chan struct{} // closed at its first Started, Finished or Failed
 	at                  time.Time
+}
+
+// settle closes r.ready once.
+func (r *recording) settle() {
+	if r.ready == nil {
+		return
+	}
+	select {
+	case <-r.ready:
+	default:
+		close(r.ready)
+	}
 }
 
 // cleanup is REST work the translator asks for (destroying emptied bridges,
@@ -224,10 +239,12 @@ func (s *state) stasisStart(e *ari.Event, at time.Time) {
 	}
 	if l == nil {
 		if len(e.Args) > 0 && e.Args[0] == s.cfg.SnoopArg {
-			// A snoop whose Eavesdrop call we do not know (another
-			// controller instance, or from before a restart).
+			// A snoop whose Eavesdrop or Record call we do not know
+			// (another controller instance, or from before a restart).
 			s.legs[ch.ID] = &leg{id: ch.ID, kind: kindSnoop, inStasis: true, confirmed: s.now()}
-			s.cleanups = append(s.cleanups, cleanup{op: "hangup", id: ch.ID})
+			if !recordingSnoop(e.Args) {
+				s.cleanups = append(s.cleanups, cleanup{op: "hangup", id: ch.ID})
+			}
 			return
 		}
 		l = s.adopt(ch, e.Args)
@@ -476,6 +493,12 @@ func (s *state) left(e *ari.Event, at time.Time) {
 	}
 }
 
+// recordingSnoop reports whether a snoop's Stasis arguments mark it as
+// carrying a call recording: left running, it ends with its leg.
+func recordingSnoop(args []string) bool {
+	return len(args) > 1 && args[1] == snoopRecordArg
+}
+
 // targetLeg returns the channel id of a "channel:<id>" target URI.
 func targetLeg(uri string) string {
 	if id, ok := strings.CutPrefix(uri, "channel:"); ok {
@@ -531,6 +554,7 @@ func (s *state) recordingEvent(e *ari.Event, at time.Time) {
 			return
 		}
 		r.started = true
+		r.settle()
 		s.send(controller.Event{Type: controller.EventRecordingStarted, Leg: r.leg, RecordingID: r.id, Path: r.path}, at)
 		return
 	}
@@ -538,6 +562,17 @@ func (s *state) recordingEvent(e *ari.Event, at time.Time) {
 		return
 	}
 	r.finished = true
+	if e.Type == "RecordingFailed" {
+		r.failure = e.Recording.Cause
+		if r.failure == "" {
+			r.failure = "no cause given"
+		}
+	}
+	r.settle()
+	if l := s.live(r.snoop); l != nil {
+		// The snoop only carried this recording.
+		s.cleanups = append(s.cleanups, cleanup{op: "hangup", id: l.id})
+	}
 	ev := controller.Event{Type: controller.EventRecordingFinished, Leg: r.leg, RecordingID: r.id, Path: r.path}
 	if d := e.Recording.Duration; d != nil {
 		ev.Duration = time.Duration(*d) * time.Second
