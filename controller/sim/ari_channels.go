@@ -307,12 +307,19 @@ func (a *ariServer) originate(id string, p params) (int, any) {
 	args := p.list("appArgs")
 	if app != "" {
 		r.onAnswer = func(c *Channel) {
-			if !a.appConnected(app) {
-				m.hangup(c, "NORMAL_CLEARING", "switch")
-				return
-			}
-			c.App, c.AppArgs = app, args
-			m.emit(m.ev(evStasisStart, c))
+			// The answered channel reaches its application a moment later
+			// (on its own thread): until then it is not in Stasis.
+			m.after(a.opts.StasisStartDelay, func() {
+				if !c.alive() || c.App != "" {
+					return
+				}
+				if !a.appConnected(app) {
+					m.hangup(c, "NORMAL_CLEARING", "switch")
+					return
+				}
+				c.App, c.AppArgs = app, args
+				m.emit(m.ev(evStasisStart, c))
+			})
 		}
 	}
 	// The app follows the new channel from its creation (Dial, state

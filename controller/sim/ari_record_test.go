@@ -108,3 +108,29 @@ func TestARIRecordingASnoopOfABridgedChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An originated channel answers before it enters the application: real
+// Asterisk sends ChannelStateChange Up (and Dial ANSWER) some time before
+// StasisStart, and refuses to bridge it meanwhile with 422 "Channel not in
+// Stasis application" (resource_bridges.c find_channel_control).
+func TestARIOriginatedChannelIsUpBeforeStasisStart(t *testing.T) {
+	s := startSim(t, Options{ARIApp: "cc", StasisStartDelay: 300 * time.Millisecond})
+	s.DefineEndpoint(EndpointSpec{Number: "1001"})
+	c := dialARI(t, s, "cc", false)
+	c.do("POST", "/bridges", url.Values{"bridgeId": {"br"}}, "")
+	c.do("POST", "/channels", url.Values{"endpoint": {"PJSIP/1001"}, "app": {"cc"}, "channelId": {"ag"}}, "")
+	for {
+		ev := c.wait("ChannelStateChange", "ag")
+		if ev["channel"].(map[string]any)["state"] == "Up" {
+			break
+		}
+	}
+	st, body, _ := c.do("POST", "/bridges/br/addChannel", url.Values{"channel": {"ag"}}, "")
+	if st != 422 || body["message"] != "Channel not in Stasis application" {
+		t.Fatalf("addChannel between answer and StasisStart: %d %v", st, body)
+	}
+	c.wait("StasisStart", "ag")
+	if st, _, _ := c.do("POST", "/bridges/br/addChannel", url.Values{"channel": {"ag"}}, ""); st != 204 {
+		t.Fatalf("addChannel after StasisStart: %d", st)
+	}
+}

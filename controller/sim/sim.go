@@ -27,6 +27,11 @@ type Options struct {
 	MaxMediaDuration  time.Duration // cap on any media item (0 = none)
 	AutoAnswer        time.Duration // answer delay of external numbers without an EndpointSpec; default 50ms
 	RecordingDir      string        // where relative/ARI recordings go; default $TMPDIR/ipcc-sim-recordings
+	// StasisStartDelay is how long after an originated Asterisk channel is
+	// answered it enters its Stasis application (real Asterisk: tens of
+	// microseconds to milliseconds, during which it cannot be bridged);
+	// default 1ms.
+	StasisStartDelay time.Duration
 	Hostname          string        // FreeSWITCH-Hostname; default sim
 	Logger            *slog.Logger
 }
@@ -52,6 +57,9 @@ func (o *Options) defaults() {
 	}
 	if o.AutoAnswer <= 0 {
 		o.AutoAnswer = 50 * time.Millisecond
+	}
+	if o.StasisStartDelay <= 0 {
+		o.StasisStartDelay = time.Millisecond
 	}
 	if o.RecordingDir == "" {
 		o.RecordingDir = filepath.Join(os.TempDir(), "ipcc-sim-recordings")
