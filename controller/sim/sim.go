@@ -32,8 +32,8 @@ type Options struct {
 	// microseconds to milliseconds, during which it cannot be bridged);
 	// default 1ms.
 	StasisStartDelay time.Duration
-	Hostname          string        // FreeSWITCH-Hostname; default sim
-	Logger            *slog.Logger
+	Hostname         string // FreeSWITCH-Hostname; default sim
+	Logger           *slog.Logger
 }
 
 func (o *Options) defaults() {
