@@ -27,13 +27,14 @@ type Options struct {
 	MaxMediaDuration  time.Duration // cap on any media item (0 = none)
 	AutoAnswer        time.Duration // answer delay of external numbers without an EndpointSpec; default 50ms
 	RecordingDir      string        // where relative/ARI recordings go; default $TMPDIR/ipcc-sim-recordings
+	Hostname          string        // FreeSWITCH-Hostname; default sim
+	Logger            *slog.Logger
+
 	// StasisStartDelay is how long after an originated Asterisk channel is
 	// answered it enters its Stasis application (real Asterisk: tens of
 	// microseconds to milliseconds, during which it cannot be bridged);
 	// default 1ms.
 	StasisStartDelay time.Duration
-	Hostname         string // FreeSWITCH-Hostname; default sim
-	Logger           *slog.Logger
 }
 
 func (o *Options) defaults() {
