@@ -314,6 +314,13 @@ func (s *state) stateChange(l *leg, st string, at time.Time) {
 			s.send(controller.Event{Type: controller.EventRinging, Leg: l.id}, at)
 		}
 	case "Up":
+		if l.kind == kindOriginated && !l.inStasis {
+			// An originated channel is answered a moment before it enters
+			// our app (StasisStart), and until then Asterisk refuses to
+			// bridge it (422 Channel not in Stasis application): it is
+			// Answered for ipcc at its StasisStart.
+			return
+		}
 		if !l.answered {
 			l.answered = true
 			s.send(controller.Event{Type: controller.EventAnswered, Leg: l.id}, at)
