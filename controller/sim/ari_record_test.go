@@ -134,3 +134,72 @@ func TestARIOriginatedChannelIsUpBeforeStasisStart(t *testing.T) {
 		t.Fatalf("addChannel after StasisStart: %d", st)
 	}
 }
+
+// writeTestWAV writes a 16-bit PCM WAV of 100 ms at rate with channels.
+func writeTestWAV(t *testing.T, path string, rate, channels int) {
+	t.Helper()
+	n := rate / 10 * channels * 2
+	b := make([]byte, 44+n)
+	copy(b, "RIFF")
+	le32(b[4:], uint32(36+n))
+	copy(b[8:], "WAVEfmt ")
+	le32(b[16:], 16)
+	b[20], b[22] = 1, byte(channels)
+	le32(b[24:], uint32(rate))
+	le32(b[28:], uint32(rate*channels*2))
+	b[32], b[34] = byte(channels*2), 16
+	copy(b[36:], "data")
+	le32(b[40:], uint32(n))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func le32(b []byte, v uint32) { b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24) }
+
+// Asterisk's format_wav plays a ".wav" only if it is 16-bit mono 8 kHz
+// (".wav16": 16 kHz): for another rate the file does not open ("Unexpected
+// frequency mismatch 22050 (expecting 8000)") and the playback of that item
+// fails: PlaybackStarted, then PlaybackFinished with state "failed" when it
+// was the last item (res_stasis_playback.c playback_final_update), or
+// PlaybackContinuing when more follow.
+func TestARIPlaybackOfAWAVAsteriskCannotPlayFails(t *testing.T) {
+	s := startSim(t, Options{ARIApp: "cc"})
+	c := dialARI(t, s, "cc", false)
+	dir := t.TempDir()
+	writeTestWAV(t, filepath.Join(dir, "tts22k.wav"), 22050, 1)
+	writeTestWAV(t, filepath.Join(dir, "tts8k.wav"), 8000, 1)
+	writeTestWAV(t, filepath.Join(dir, "stereo8k.wav"), 8000, 2)
+	writeTestWAV(t, filepath.Join(dir, "wide.wav16"), 16000, 1)
+	id, _ := s.PlaceCall(CallSpec{Front: FrontAsterisk, From: "100", To: "4000"})
+	c.wait("StasisStart", id)
+	c.do("POST", "/channels/"+id+"/answer", nil, "")
+	for _, tc := range []struct{ file, state string }{
+		{"tts22k", "failed"}, {"stereo8k", "failed"}, {"tts8k", "done"}, {"wide", "done"},
+	} {
+		pid := "pb-" + tc.file
+		if st, _, _ := c.do("POST", "/channels/"+id+"/play", url.Values{"media": {"sound:" + filepath.Join(dir, tc.file)}, "playbackId": {pid}}, ""); st != 201 {
+			t.Fatalf("play %s: %d", tc.file, st)
+		}
+		if ev := c.wait("PlaybackStarted", ""); ev["playback"].(map[string]any)["id"] != pid {
+			t.Fatalf("started %v", ev)
+		}
+		ev := c.wait("PlaybackFinished", "")
+		if pb := ev["playback"].(map[string]any); pb["id"] != pid || pb["state"] != tc.state {
+			t.Fatalf("%s: finished %v, want state %s", tc.file, pb, tc.state)
+		}
+	}
+	// A bad file before a good one: the playback goes on to the next item
+	// and ends "done" (Asterisk says nothing more).
+	c.do("POST", "/channels/"+id+"/play", url.Values{"media": {"sound:" + filepath.Join(dir, "tts22k") + ",digits:12"}, "playbackId": {"pb-list"}}, "")
+	c.wait("PlaybackContinuing", "")
+	if ev := c.wait("PlaybackFinished", ""); ev["playback"].(map[string]any)["state"] != "done" {
+		t.Fatalf("list finished %v", ev)
+	}
+	info, _ := s.Call(id)
+	for _, h := range info.Heard {
+		if filepath.Base(h.Value) == "tts22k" || filepath.Base(h.Value) == "stereo8k" {
+			t.Fatalf("the caller heard a file Asterisk cannot play: %+v", h)
+		}
+	}
+}
