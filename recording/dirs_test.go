@@ -11,7 +11,7 @@ func TestDirPaths(t *testing.T) {
 	for in, want := range map[string]string{
 		"/var/spool/asterisk/recording/voicemail/t1/m/x.wav": "/var/lib/ipcc/recordings/pbx1/voicemail/t1/m/x.wav",
 		"/var/spool/asterisk/recording-old/x.wav":            "/var/spool/asterisk/recording-old/x.wav",
-		"/elsewhere/x.wav":                                    "/elsewhere/x.wav",
+		"/elsewhere/x.wav": "/elsewhere/x.wav",
 	} {
 		if got := d.ReadPath(in); got != want {
 			t.Errorf("ReadPath(%s) = %s, want %s", in, got, want)

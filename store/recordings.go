@@ -88,8 +88,8 @@ func (s *Store) GetRecording(ctx context.Context, tenant, id string) (*Recording
 // statuses, "" = any).
 type RecordingFilter struct {
 	CallID, AgentID, QueueID, Number, Status string
-	Since, Until                     time.Time
-	Limit                            int
+	Since, Until                             time.Time
+	Limit                                    int
 }
 
 // ListRecordings lists the tenant's recordings, newest first.
