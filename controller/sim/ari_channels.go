@@ -430,6 +430,9 @@ func (a *ariServer) record(c *Channel, p params) (int, any) {
 	if v, err := strconv.Atoi(p.get("maxDurationSeconds")); err == nil && v > 0 {
 		r.MaxDur = time.Duration(v) * time.Second
 	}
+	if st, body, bad := recordingDirRefused(r.Path, name); bad {
+		return st, body
+	}
 	resp := recordingJSON(r, false)
 	if b := m.bridges[c.Bridge]; c.Bridge != "" && b != nil {
 		// Accepted, then failed on the channel's thread (record_file).

@@ -1,7 +1,12 @@
 package sim
 
 import (
+	"errors"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -37,4 +42,20 @@ func (a *ariServer) recordingChannel(c *Channel) (int, any, bool) {
 		}
 	}
 	return 0, nil, false
+}
+
+// recordingDirRefused creates the folders of a recording name as Asterisk
+// does when the request arrives (stasis_app_control_record, ast_safe_mkdir),
+// and fails the request as it does: a file where a folder should be gives
+// EEXIST, which ARI reports as 409 "Recording ... already exists and can
+// not be overwritten"; other errors are 500.
+func recordingDirRefused(path, name string) (int, any, bool) {
+	err := os.MkdirAll(filepath.Dir(path), 0o755)
+	switch {
+	case err == nil:
+		return 0, nil, false
+	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrExist):
+		return http.StatusConflict, msg("Recording '" + name + "' already exists and can not be overwritten"), true
+	}
+	return http.StatusInternalServerError, msg("Internal Server Error"), true
 }

@@ -203,3 +203,23 @@ func TestARIPlaybackOfAWAVAsteriskCannotPlayFails(t *testing.T) {
 		}
 	}
 }
+
+// Asterisk creates a recording's folders when the request arrives; a file
+// in the way makes mkdir fail with EEXIST, reported as 409.
+func TestARIRecordingFolderBlockedByAFile(t *testing.T) {
+	s := startSim(t, Options{ARIApp: "cc"})
+	c := dialARI(t, s, "cc", false)
+	id, _ := s.PlaceCall(CallSpec{Front: FrontAsterisk, From: "100", To: "4000"})
+	c.wait("StasisStart", id)
+	c.do("POST", "/channels/"+id+"/answer", nil, "")
+	if err := os.WriteFile(filepath.Join(s.opts.RecordingDir, "acme"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, body, _ := c.do("POST", "/channels/"+id+"/record", url.Values{"name": {"acme/2026-11-22/c1"}, "format": {"wav"}}, "")
+	if st != 409 || body["message"] != "Recording 'acme/2026-11-22/c1' already exists and can not be overwritten" {
+		t.Fatalf("record under a file: %d %v", st, body)
+	}
+	if st, _, _ := c.do("POST", "/channels/"+id+"/record", url.Values{"name": {"other/2026-11-22/c1"}, "format": {"wav"}}, ""); st != 201 {
+		t.Fatalf("record in a new folder: %d", st)
+	}
+}
