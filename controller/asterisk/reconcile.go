@@ -91,6 +91,7 @@ func (d *Driver) reconcile(ctx context.Context) error {
 		d.mu.Lock()
 		if rec := d.st.recs[name]; rec != nil && !rec.finished {
 			rec.finished = true
+			rec.settle()
 			ev := controller.Event{Type: controller.EventRecordingFinished, Leg: rec.leg, RecordingID: rec.id, Path: rec.path}
 			if r != nil && r.Duration != nil {
 				ev.Duration = time.Duration(*r.Duration) * time.Second
