@@ -223,3 +223,39 @@ func TestARIRecordingFolderBlockedByAFile(t *testing.T) {
 		t.Fatalf("record in a new folder: %d", st)
 	}
 }
+
+// A Local channel whose far half signals busy (Busy()) tells its
+// originator only through the Dial event: dialstatus BUSY, then its
+// ChannelDestroyed carries no cause (0). With Hangup(17) it is cause 17
+// as well (ari-hangup-causes.jsonl, far-busy).
+func TestARILocalBusyToneIsOnlyInDial(t *testing.T) {
+	s := startSim(t, Options{ARIApp: "cc"})
+	c := dialARI(t, s, "cc", false)
+	for _, tc := range []struct {
+		ext   string
+		cause float64
+	}{{"busytone-1002", 0}, {"busy-1002", 17}} {
+		id := "o-" + tc.ext
+		if st, _, _ := c.do("POST", "/channels", url.Values{"endpoint": {"Local/" + tc.ext + "@" + TestPhoneContext}, "app": {"cc"}, "channelId": {id}}, ""); st != 200 {
+			t.Fatalf("originate %d", st)
+		}
+		var statuses []string
+		for {
+			e := c.wait("Dial", "")
+			peer := e["peer"].(map[string]any)
+			if peer["id"] != id {
+				continue
+			}
+			statuses = append(statuses, e["dialstatus"].(string))
+			if e["dialstatus"] != "" {
+				break
+			}
+		}
+		if len(statuses) != 2 || statuses[1] != "BUSY" {
+			t.Fatalf("%s: dial statuses %q", tc.ext, statuses)
+		}
+		if d := c.wait("ChannelDestroyed", id); d["cause"].(float64) != tc.cause {
+			t.Fatalf("%s: destroyed %v", tc.ext, d)
+		}
+	}
+}

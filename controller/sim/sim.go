@@ -174,9 +174,9 @@ func (s *Sim) DefineEndpoint(e EndpointSpec) error {
 		return fmt.Errorf("sim: define endpoint: %w", errField("number", "missing"))
 	}
 	switch e.Behavior {
-	case "", BehaviorAnswer, BehaviorRing, BehaviorBusy, BehaviorReject, BehaviorAbsent:
+	case "", BehaviorAnswer, BehaviorRing, BehaviorBusy, BehaviorReject, BehaviorAbsent, BehaviorBusyTone:
 	default:
-		return fmt.Errorf("sim: define endpoint: %w", errField("behavior", "must be answer, ring, busy, reject or absent"))
+		return fmt.Errorf("sim: define endpoint: %w", errField("behavior", "must be answer, ring, busy, busytone, reject or absent"))
 	}
 	s.model.mu.Lock()
 	s.model.phones[e.Number] = e
