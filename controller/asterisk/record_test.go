@@ -131,3 +131,19 @@ func TestRecordInBridgeFallsBackToSnoop(t *testing.T) {
 		t.Fatalf("requests %s, want %s", got, want)
 	}
 }
+
+// An agent leg dialled through a Local channel whose far end signals busy
+// (Busy()) ends USER_BUSY: Asterisk says so only in the Dial event
+// (dialstatus BUSY); its ChannelDestroyed carries cause 0.
+func TestSimLocalBusyIsUserBusy(t *testing.T) {
+	r := startSim(t)
+	ctx := context.Background()
+	for _, ext := range []string{"busytone-1002", "busy-1002"} {
+		leg := "o-" + ext
+		must(t, r.d.Originate(ctx, controller.Originate{LegID: leg, Endpoint: controller.Endpoint{Kind: controller.EndpointRaw, Number: "Local/" + ext + "@" + sim.TestPhoneContext}, Timeout: 5 * time.Second}))
+		got := r.collect(func(e controller.Event) bool { return e.Leg == leg && e.Type == controller.EventHungUp })
+		if ev := got[len(got)-1]; ev.Cause != controller.CauseUserBusy || ev.HangupBy != controller.HangupRemote {
+			t.Fatalf("%s: %s", ext, describe(ev))
+		}
+	}
+}

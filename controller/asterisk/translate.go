@@ -33,6 +33,7 @@ type leg struct {
 	deleting    bool // we sent DELETE /channels/{id}
 	ourCause    controller.Cause
 	transferred bool // we sent continue: the leg leaves ipcc control
+	dialCause   int  // the Q.850 cause a Dial failure status stands for (0 = none)
 	confirmed   time.Time
 	bridge      string
 	ended       bool
@@ -221,10 +222,24 @@ func (s *state) translate(e *ari.Event) {
 		s.playbackEvent(e, at)
 	case "RecordingStarted", "RecordingFinished", "RecordingFailed":
 		s.recordingEvent(e, at)
+	case "Dial":
+		// Asterisk reports a Local channel's busy far end only here (its
+		// ChannelDestroyed then has cause 0): remember it for endLeg.
+		if e.Peer != nil {
+			if l := s.live(e.Peer.ID); l != nil && l.kind == kindOriginated && !l.answered {
+				if code, ok := dialStatusCauses[e.Dialstatus]; ok {
+					l.dialCause = code
+				}
+			}
+		}
 	case "ApplicationReplaced":
 		s.replaced = true
 	}
 }
+
+// dialStatusCauses maps the Dial event's failure statuses to the Q.850
+// cause they stand for.
+var dialStatusCauses = map[string]int{"BUSY": 17, "NOANSWER": 19, "CONGESTION": 34}
 
 func (s *state) stasisStart(e *ari.Event, at time.Time) {
 	ch := e.Channel
@@ -343,6 +358,11 @@ func (s *state) setHold(l *leg, held bool, at time.Time) {
 // endLeg emits the one HungUp of a leg. cause is the Q.850 code seen on the
 // wire (0 if none); a hangup we asked for reports the cause we asked for.
 func (s *state) endLeg(l *leg, cause int, at time.Time) {
+	if l.dialCause != 0 && !l.answered && (cause == 0 || cause == 16) {
+		// The channel carries no cause (or a normal one); the Dial event
+		// said why it failed.
+		cause = l.dialCause
+	}
 	ev := controller.Event{Type: controller.EventHungUp, Leg: l.id}
 	switch {
 	case l.deleting:
