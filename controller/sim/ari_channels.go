@@ -433,12 +433,13 @@ func (a *ariServer) record(c *Channel, p params) (int, any) {
 	if st, body, bad := recordingDirRefused(r.Path, name); bad {
 		return st, body
 	}
-	resp := recordingJSON(r, false)
 	if b := m.bridges[c.Bridge]; c.Bridge != "" && b != nil {
-		// Accepted, then failed on the channel's thread (record_file).
+		// Accepted, then failed on the channel's thread (record_file);
+		// on the kit's Asterisk the failure came before the reply.
 		a.failRecording(r, "Cannot record channel while in bridge")
-		return http.StatusCreated, resp
+		return http.StatusCreated, recordingJSON(r, false)
 	}
+	resp := recordingJSON(r, false)
 	delete(m.stored, name)
 	m.startRecording(r)
 	return http.StatusCreated, resp

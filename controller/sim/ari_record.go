@@ -13,23 +13,17 @@ import (
 // Recording rules of real Asterisk that the ARI front-end enforces
 // (res_stasis_recording.c, resource_bridges.c).
 
-// failRecording makes a queued channel recording fail as Asterisk does:
-// the request was answered 201 (state "queued") and the live recording is
-// listed until the channel's thread runs the command, which then publishes
-// RecordingFailed (state "failed", the cause, no duration) and forgets it.
-// Nothing is written and a stored recording of that name is left alone.
+// failRecording makes a channel recording fail as Asterisk does: the
+// request is answered 201, and the channel's thread running the command
+// publishes RecordingFailed (state "failed", the cause, no duration) and
+// forgets the recording. On the kit's Asterisk (2026-12) the thread ran
+// before the reply was rendered: the event came first and the reply said
+// "failed" (it may say "queued" on a busier server). Nothing is written and
+// a stored recording of that name is left alone.
 func (a *ariServer) failRecording(r *Recording, cause string) {
-	m := a.m
-	m.recs[r.Name] = r
-	m.after(time.Millisecond, func() {
-		if m.recs[r.Name] != r {
-			return
-		}
-		delete(m.recs, r.Name)
-		r.State = "failed"
-		r.failure = cause
-		m.emit(&mEvent{Kind: evRecordStop, At: time.Now(), Ch: m.chans[r.Chan], Recording: r})
-	})
+	r.State = "failed"
+	r.failure = cause
+	a.m.emit(&mEvent{Kind: evRecordStop, At: time.Now(), Ch: a.m.chans[r.Chan], Recording: r})
 }
 
 // recordingChannel refuses bridging a channel whose own recording is

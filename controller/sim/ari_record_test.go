@@ -26,15 +26,16 @@ func bridgedPair(t *testing.T, s *Sim, c *ariClient) string {
 }
 
 // Real Asterisk (res_stasis_recording.c record_file) accepts the request
-// with 201 and state "queued", then fails it on the channel's thread:
-// RecordingFailed with cause "Cannot record channel while in bridge", the
-// live recording is gone and no file is written.
+// with 201, and fails it on the channel's thread: RecordingFailed with cause
+// "Cannot record channel while in bridge" (on the kit's server before the
+// reply, which then says "failed"), the live recording is gone and no file
+// is written.
 func TestARIRecordingABridgedChannelFails(t *testing.T) {
 	s := startSim(t, Options{ARIApp: "cc"})
 	c := dialARI(t, s, "cc", false)
 	id := bridgedPair(t, s, c)
 	st, rec, _ := c.do("POST", "/channels/"+id+"/record", url.Values{"name": {"in-bridge"}, "format": {"wav"}, "ifExists": {"overwrite"}}, "")
-	if st != 201 || rec["state"] != "queued" || rec["target_uri"] != "channel:"+id {
+	if st != 201 || rec["state"] != "failed" || rec["target_uri"] != "channel:"+id {
 		t.Fatalf("record: %d %v", st, rec)
 	}
 	ev := c.wait("RecordingFailed", "")
@@ -193,6 +194,9 @@ func TestARIPlaybackOfAWAVAsteriskCannotPlayFails(t *testing.T) {
 	// and ends "done" (Asterisk says nothing more).
 	c.do("POST", "/channels/"+id+"/play", url.Values{"media": {"sound:" + filepath.Join(dir, "tts22k") + ",digits:12"}, "playbackId": {"pb-list"}}, "")
 	c.wait("PlaybackContinuing", "")
+	if ev := c.wait("PlaybackStarted", ""); ev["playback"].(map[string]any)["media_uri"] != "digits:12" {
+		t.Fatalf("next item started %v", ev)
+	}
 	if ev := c.wait("PlaybackFinished", ""); ev["playback"].(map[string]any)["state"] != "done" {
 		t.Fatalf("list finished %v", ev)
 	}

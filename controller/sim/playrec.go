@@ -105,6 +105,9 @@ func (m *Model) nextItem(p *Playback) {
 			p.URI = u
 		}
 		m.emit(&mEvent{Kind: evPlaybackContinue, At: time.Now(), Ch: m.chans[p.Chan], Playback: p})
+		// and announces the next item as started (res_stasis_playback.c
+		// playback_first_update runs for each item).
+		m.emit(&mEvent{Kind: evPlaybackStart, At: time.Now(), Ch: m.chans[p.Chan], Playback: p})
 	}
 	m.playItem(p)
 }
