@@ -15,7 +15,7 @@ type legalHoldRequest struct {
 }
 
 func (s *Server) addRecordingRoutes() {
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/recordings", Summary: "Search recordings (query: call, agent, queue, number, since, until, limit); agents see their own calls. Recordings removed by retention stay listed with deleted_at", Tag: "recordings",
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/recordings", Summary: "Search recordings (query: call, agent, queue, number, status (recording, done, failed), since, until, limit); agents see their own calls. Recordings removed by retention stay listed with deleted_at; a recording the switch refused or lost is listed with status failed and its error, and has no audio", Tag: "recordings",
 		Roles: rolesAgents, Response: []store.RecordingRow{}, Handler: s.listRecordings})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/recordings/:id/audio", Summary: "Play or download a recording (audio/wav, HTTP Range); every access is audited; 410 once retention deleted it", Tag: "recordings",
 		Roles: rolesAgents, Handler: s.recordingAudio})
@@ -31,7 +31,12 @@ func (s *Server) listRecordings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.RecordingFilter{CallID: c.QueryParam("call"), AgentID: c.QueryParam("agent"), QueueID: c.QueryParam("queue"), Number: c.QueryParam("number")}
+	f := store.RecordingFilter{CallID: c.QueryParam("call"), AgentID: c.QueryParam("agent"), QueueID: c.QueryParam("queue"), Number: c.QueryParam("number"), Status: c.QueryParam("status")}
+	switch f.Status {
+	case "", store.RecordingActive, store.RecordingDone, store.RecordingFailed:
+	default:
+		return errInvalid("status", "query parameter status: %q is not recording, done or failed", f.Status)
+	}
 	if err := timeRange(c, &f.Since, &f.Until); err != nil {
 		return err
 	}
@@ -71,7 +76,10 @@ func (s *Server) recordingAudio(c echo.Context) error {
 		}
 		return &Error{Status: http.StatusGone, Code: "gone", Message: msg}
 	}
-	return s.serveAudio(c, tenant, "recording", r.ID, r.Path, "share media.recording_dir with the switches")
+	if r.Status == store.RecordingFailed {
+		return &Error{Status: http.StatusNotFound, Code: "recording_failed", Message: "the recording failed and has no audio: " + r.Error}
+	}
+	return s.serveAudio(c, tenant, "recording", r.ID, r.Path, "mount the switch's recording directory on this controller: switches[].recording_read_dir, docs/switches.md")
 }
 
 func (s *Server) putLegalHold(c echo.Context) error {

@@ -203,7 +203,7 @@ func (s *Server) voicemailAudio(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.serveAudio(c, m.TenantID, "voicemail", strconv.FormatInt(m.ID, 10), m.Path, "share media.voicemail_dir with the switches")
+	return s.serveAudio(c, m.TenantID, "voicemail", strconv.FormatInt(m.ID, 10), m.Path, "mount the switch's voicemail directory on this controller: switches[].voicemail_read_dir, docs/switches.md")
 }
 
 func (s *Server) markVoicemail(c echo.Context) error {

@@ -46,6 +46,23 @@ func TestRecordingsAPI(t *testing.T) {
 		if r := e.do("GET", "/api/v1/recordings/rec1/audio", nil, bearer(tok["b/admin"])...); r.Status != 404 {
 			t.Fatalf("other tenant: %d", r.Status)
 		}
+		// A recording the switch refused is listed as failed, with why,
+		// and has no audio.
+		failedAt := now.Add(time.Minute)
+		if err := s.SaveRecording(ctx, &store.RecordingRow{TenantID: "a", ID: "rec-failed", CallID: "call", AgentID: me.ID, Path: filepath.Join(t.TempDir(), "none.wav"),
+			StartedAt: failedAt, EndedAt: &failedAt, Status: store.RecordingFailed, Error: "recording failed: Cannot record channel while in bridge"}); err != nil {
+			t.Fatal(err)
+		}
+		e.do("GET", "/api/v1/recordings?status=failed", nil, bearer(tok["a/supervisor"])...).json(t, &rs)
+		if len(rs) != 1 || rs[0].ID != "rec-failed" || rs[0].Status != "failed" || !strings.Contains(rs[0].Error, "in bridge") {
+			t.Fatalf("failed recordings: %+v", rs)
+		}
+		if r := e.do("GET", "/api/v1/recordings/rec-failed/audio", nil, bearer(tok["a/agent"])...); r.Status != 404 || !strings.Contains(string(r.Body), "recording_failed") || !strings.Contains(string(r.Body), "in bridge") {
+			t.Fatalf("audio of a failed recording: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("GET", "/api/v1/recordings?status=lost", nil, bearer(tok["a/supervisor"])...); r.Status != 400 || !strings.Contains(string(r.Body), "status") {
+			t.Fatalf("bad status filter: %d %s", r.Status, r.Body)
+		}
 		if es, _ := s.ListAudit(ctx, "a", store.AuditFilter{ObjectType: "recording"}); len(es) < 1 {
 			t.Fatal("playback not audited")
 		}

@@ -166,6 +166,64 @@ type Switch struct {
 	ARIUser     string `mapstructure:"ari_user"`
 	ARIPassword string `mapstructure:"ari_password"`
 	ARIApp      string `mapstructure:"ari_app"`
+	// TTSSampleRate is the rate text prompts are rendered at for this
+	// switch (0 = 8000): Asterisk plays 8000 (.wav) or 16000 (.wav16);
+	// FreeSWITCH resamples, 8000 to 48000.
+	TTSSampleRate int `mapstructure:"tts_sample_rate"`
+	// RecordingDir is where this switch writes call recordings, as a path
+	// on the switch; RecordingReadDir is the same directory as mounted on
+	// this controller (see SwitchDirs for the defaults). VoicemailDir and
+	// VoicemailReadDir are the same for voicemail messages.
+	RecordingDir     string `mapstructure:"recording_dir"`
+	RecordingReadDir string `mapstructure:"recording_read_dir"`
+	VoicemailDir     string `mapstructure:"voicemail_dir"`
+	VoicemailReadDir string `mapstructure:"voicemail_read_dir"`
+}
+
+// AsteriskSpool is where Asterisk's ARI writes recordings by default
+// (astspooldir/recording): it writes nowhere else.
+const AsteriskSpool = "/var/spool/asterisk/recording"
+
+// SwitchDirs are a switch's media directories, each as the switch writes
+// it and as this controller reads it.
+type SwitchDirs struct {
+	Recordings, RecordingsRead string
+	Voicemail, VoicemailRead   string
+}
+
+// Dirs resolves the switch's media directories against media (the
+// media.* settings in force). Defaults: FreeSWITCH writes where ipcc
+// reads, media.recording_dir and media.voicemail_dir; Asterisk writes into
+// its recording spool (/var/spool/asterisk/recording) and voicemail into
+// its voicemail/ folder, because ARI records nowhere else. A read directory
+// defaults to the switch's path (the same host or a mount at the same
+// path); a defaulted voicemail folder of the spool is read under the
+// recording read directory.
+func (s Switch) Dirs(media Media) SwitchDirs {
+	d := SwitchDirs{Recordings: s.RecordingDir, RecordingsRead: s.RecordingReadDir, Voicemail: s.VoicemailDir, VoicemailRead: s.VoicemailReadDir}
+	vmUnderSpool := false
+	if d.Recordings == "" {
+		d.Recordings = media.RecordingDir
+		if s.Kind == "asterisk" {
+			d.Recordings = AsteriskSpool
+		}
+	}
+	if d.RecordingsRead == "" {
+		d.RecordingsRead = d.Recordings
+	}
+	if d.Voicemail == "" {
+		d.Voicemail = media.VoicemailDir
+		if s.Kind == "asterisk" {
+			d.Voicemail, vmUnderSpool = strings.TrimRight(d.Recordings, "/")+"/voicemail", true
+		}
+	}
+	if d.VoicemailRead == "" {
+		d.VoicemailRead = d.Voicemail
+		if vmUnderSpool {
+			d.VoicemailRead = strings.TrimRight(d.RecordingsRead, "/") + "/voicemail"
+		}
+	}
+	return d
 }
 
 // defaults is every key with its default; viper only maps IPCC_* variables
@@ -470,9 +528,18 @@ func (c *Config) Validate() error {
 			if s.ARIUser == "" {
 				bad(key+".ari_user", "must be set")
 			}
+			switch s.TTSSampleRate {
+			case 0, 8000, 16000:
+			default:
+				bad(key+".tts_sample_rate", "Asterisk plays prompts at 8000 (.wav) or 16000 Hz (.wav16), got %d", s.TTSSampleRate)
+			}
 		default:
 			bad(key+".kind", "must be freeswitch or asterisk, got %q", s.Kind)
 		}
+		if s.Kind == "freeswitch" && s.TTSSampleRate != 0 && (s.TTSSampleRate < 8000 || s.TTSSampleRate > 48000) {
+			bad(key+".tts_sample_rate", "must be between 8000 and 48000 Hz, got %d", s.TTSSampleRate)
+		}
+		c.checkSwitchDirs(key, s, bad)
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
@@ -481,8 +548,31 @@ func (c *Config) Validate() error {
 		if c.Switches[i].Kind == "asterisk" && c.Switches[i].ARIApp == "" {
 			c.Switches[i].ARIApp = "ipcc"
 		}
+		if c.Switches[i].TTSSampleRate == 0 {
+			c.Switches[i].TTSSampleRate = 8000
+		}
 	}
 	return nil
+}
+
+// checkSwitchDirs checks a switch's media directories: absolute paths,
+// and on Asterisk voicemail inside the recording spool (ARI writes only
+// there).
+func (c *Config) checkSwitchDirs(key string, s Switch, bad func(key, format string, args ...any)) {
+	for k, v := range map[string]string{"recording_dir": s.RecordingDir, "recording_read_dir": s.RecordingReadDir,
+		"voicemail_dir": s.VoicemailDir, "voicemail_read_dir": s.VoicemailReadDir} {
+		if v != "" && !strings.HasPrefix(v, "/") {
+			bad(key+"."+k, "must be an absolute path, got %q", v)
+		}
+	}
+	if s.Kind != "asterisk" {
+		return
+	}
+	d := s.Dirs(c.Media)
+	spool := strings.TrimRight(d.Recordings, "/")
+	if s.VoicemailDir != "" && !strings.HasPrefix(strings.TrimRight(d.Voicemail, "/")+"/", spool+"/") {
+		bad(key+".voicemail_dir", "Asterisk writes recordings only under its recording spool (recording_dir %s): put voicemail in a folder of it, got %q", spool, s.VoicemailDir)
+	}
 }
 
 // ParseSize parses "512KB", "1MB", "2M", "1048576" into bytes.

@@ -76,6 +76,10 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad switch kind", "switches:\n  - name: x\n    kind: pbx\n", nil, []string{"switches[0].kind"}},
 		{"switch missing addr", "switches:\n  - name: fs\n    kind: freeswitch\n", nil, []string{"switches[0].esl_addr", "switches[0].esl_password"}},
 		{"duplicate switch", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u}\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u}\n", nil, []string{"switches[1].name"}},
+		{"asterisk tts rate it cannot play", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, tts_sample_rate: 22050}\n", nil, []string{"switches[0].tts_sample_rate", "22050"}},
+		{"freeswitch tts rate out of range", "switches:\n  - {name: f, kind: freeswitch, esl_addr: 'h:8021', esl_password: p, tts_sample_rate: 4000}\n", nil, []string{"switches[0].tts_sample_rate"}},
+		{"relative switch recording dir", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, recording_read_dir: mnt/pbx}\n", nil, []string{"switches[0].recording_read_dir"}},
+		{"asterisk voicemail outside its spool", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, voicemail_dir: /var/lib/vm}\n", nil, []string{"switches[0].voicemail_dir", "/var/spool/asterisk/recording"}},
 		{"unknown switch key", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, colour: red}\n", nil, []string{"colour"}},
 		{"bad switches env", "", []string{"IPCC_SWITCHES={"}, []string{"IPCC_SWITCHES"}},
 		{"bad yaml", "http: [\n", nil, []string{"parse"}},
@@ -128,7 +132,8 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 			t.Errorf("example does not document %s", k)
 		}
 	}
-	for _, k := range []string{"name", "kind", "esl_addr", "esl_password", "ari_url", "ari_user", "ari_password", "ari_app"} {
+	for _, k := range []string{"name", "kind", "esl_addr", "esl_password", "ari_url", "ari_user", "ari_password", "ari_app",
+		"tts_sample_rate", "recording_dir", "recording_read_dir", "voicemail_dir", "voicemail_read_dir"} {
 		if !strings.Contains(text, k+":") {
 			t.Errorf("example does not document switches[].%s", k)
 		}
@@ -191,5 +196,39 @@ func TestTrustedProxiesAndLoginLimits(t *testing.T) {
 		if _, err := Load(writeFile(t, ""), []string{env}); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s: %v", env, err)
 		}
+	}
+}
+
+// A switch's media directories: FreeSWITCH writes where ipcc reads
+// (media.*), Asterisk into its spool; read directories follow unless set.
+func TestSwitchDirs(t *testing.T) {
+	media := Media{RecordingDir: "/var/lib/ipcc/recordings", VoicemailDir: "/var/lib/ipcc/voicemail"}
+	for _, tc := range []struct {
+		name string
+		sw   Switch
+		want SwitchDirs
+	}{
+		{"freeswitch defaults", Switch{Kind: "freeswitch"},
+			SwitchDirs{"/var/lib/ipcc/recordings", "/var/lib/ipcc/recordings", "/var/lib/ipcc/voicemail", "/var/lib/ipcc/voicemail"}},
+		{"asterisk on this host", Switch{Kind: "asterisk"},
+			SwitchDirs{AsteriskSpool, AsteriskSpool, AsteriskSpool + "/voicemail", AsteriskSpool + "/voicemail"}},
+		{"asterisk spool mounted here", Switch{Kind: "asterisk", RecordingReadDir: "/var/lib/ipcc/recordings/pbx1"},
+			SwitchDirs{AsteriskSpool, "/var/lib/ipcc/recordings/pbx1", AsteriskSpool + "/voicemail", "/var/lib/ipcc/recordings/pbx1/voicemail"}},
+		{"asterisk with its own voicemail folder", Switch{Kind: "asterisk", RecordingDir: "/srv/spool/rec", VoicemailDir: "/srv/spool/rec/vm", VoicemailReadDir: "/mnt/vm"},
+			SwitchDirs{"/srv/spool/rec", "/srv/spool/rec", "/srv/spool/rec/vm", "/mnt/vm"}},
+	} {
+		if got := tc.sw.Dirs(media); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestSwitchTTSRateDefault(t *testing.T) {
+	c, err := Load(writeFile(t, "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u}\n  - {name: f, kind: freeswitch, esl_addr: 'h:8021', esl_password: p, tts_sample_rate: 16000}\n"), []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Switches[0].TTSSampleRate != 8000 || c.Switches[1].TTSSampleRate != 16000 {
+		t.Fatalf("rates %d %d", c.Switches[0].TTSSampleRate, c.Switches[1].TTSSampleRate)
 	}
 }

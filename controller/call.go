@@ -50,6 +50,7 @@ type Call struct {
 	handlerDone bool
 	forgotten   bool
 	ended       time.Time
+	recs        map[string]*recWatch // recordings by id (recording.go)
 }
 
 // TraceEntry is one line of a call's trace: a command sent, an event
@@ -182,6 +183,9 @@ func (c *Call) appendTraceLocked(kind, detail string) {
 func (c *Call) deliver(ev Event) {
 	c.mu.Lock()
 	c.appendTraceLocked("event", describeEvent(ev))
+	if ev.Type == EventRecordingStarted || ev.Type == EventRecordingFinished {
+		c.noteRecordingLocked(ev)
+	}
 	if l := c.legs[ev.Leg]; l != nil {
 		switch ev.Type {
 		case EventAnswered:

@@ -36,6 +36,10 @@ type Options struct {
 	// TTS renders MediaTTS items into files before they reach a driver;
 	// nil makes playing TTS an error (ErrNoTTS).
 	TTS tts.Renderer
+	// PromptFormats is the audio format each switch (by name) plays
+	// rendered prompts in (Asterisk: 8 kHz .wav); a switch not listed gets
+	// the renderer's default.
+	PromptFormats map[string]tts.Format
 	// CommandTimeout bounds how long a waiting method waits for the event
 	// confirming an accepted command (answered, bridged); 0 means 10s.
 	CommandTimeout time.Duration

@@ -94,7 +94,7 @@ func (c *Call) resolveMedia(ctx context.Context, media []Media) ([]Media, error)
 		if c.ctl.opts.TTS == nil {
 			return nil, fmt.Errorf("tts %q (lang %q): %w", m.Value, m.Lang, ErrNoTTS)
 		}
-		path, err := c.ctl.opts.TTS.Render(ctx, tts.Request{Text: m.Value, Lang: m.Lang})
+		path, err := c.ctl.opts.TTS.Render(ctx, tts.Request{Text: m.Value, Lang: m.Lang, Format: c.ctl.opts.PromptFormats[c.swName]})
 		if err != nil {
 			c.Note("error", "tts: "+err.Error())
 			return nil, err

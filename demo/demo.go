@@ -84,7 +84,9 @@ func (d *Demo) Sim() *sim.Sim { return d.sim }
 func (d *Demo) Switches() []config.Switch {
 	return []config.Switch{
 		{Name: "demo-freeswitch", Kind: "freeswitch", ESLAddr: d.sim.ESLAddr(), ESLPassword: "ClueCon"},
-		{Name: "demo-asterisk", Kind: "asterisk", ARIURL: "http://" + trimURL(d.sim.ARIURL()), ARIUser: "ari", ARIPassword: "ari", ARIApp: "ipcc"},
+		// The simulated Asterisk writes into its own spool, as a real one does.
+		{Name: "demo-asterisk", Kind: "asterisk", ARIURL: "http://" + trimURL(d.sim.ARIURL()), ARIUser: "ari", ARIPassword: "ari", ARIApp: "ipcc",
+			RecordingDir: d.opts.RecordingDir},
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -33,8 +34,12 @@ type Options struct {
 	// DefaultTrunk dials agents whose device is an external (mobile) number.
 	DefaultTrunk string
 	// RecordingDir is where switches write call recordings, as a path the
-	// switch understands; files are named <tenant>/<date>/<call id>.wav.
+	// switch understands and this controller reads at the same path; files
+	// are named <tenant>/<date>/<call id>-<n>.wav.
 	RecordingDir string
+	// SwitchRecordingDirs overrides RecordingDir per switch (by name):
+	// where that switch writes and where this controller reads the files.
+	SwitchRecordingDirs map[string]recording.Dir
 	// Dialer and DialSwitch place agents' click-to-dial calls (also set
 	// later with SetDialer, once the controller exists).
 	Dialer     Dialer

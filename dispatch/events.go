@@ -16,22 +16,26 @@ const EventLost = "events_lost"
 type Event struct {
 	// Type: offered, offer_cancelled, answered, announce, overflow, left,
 	// state, no_answer, break_queued, callback, queue_login, queue_logout,
-	// muted, unmuted, events_lost (this subscriber missed Reason's count).
-	Type   string            `json:"type"`
-	Tenant string            `json:"tenant"`
-	Agent  string            `json:"agent,omitempty"`
-	Call   string            `json:"call,omitempty"`
-	Queue  string            `json:"queue,omitempty"`
-	Caller string            `json:"caller,omitempty"`
-	DID    string            `json:"did,omitempty"`
-	Waited float64           `json:"waited_seconds,omitempty"`
-	State  string            `json:"state,omitempty"`
-	From   string            `json:"from,omitempty"`
-	Reason string            `json:"reason,omitempty"`
-	By     string            `json:"by,omitempty"`
-	Target string            `json:"target,omitempty"`
-	Vars   map[string]string `json:"vars,omitempty"`
-	At     time.Time         `json:"at"`
+	// muted, unmuted, recording_started, recording_paused,
+	// recording_resumed, recording_stopped, recording_failed (Reason: why),
+	// events_lost (this subscriber missed Reason's count).
+	Type   string  `json:"type"`
+	Tenant string  `json:"tenant"`
+	Agent  string  `json:"agent,omitempty"`
+	Call   string  `json:"call,omitempty"`
+	Queue  string  `json:"queue,omitempty"`
+	Caller string  `json:"caller,omitempty"`
+	DID    string  `json:"did,omitempty"`
+	Waited float64 `json:"waited_seconds,omitempty"`
+	State  string  `json:"state,omitempty"`
+	From   string  `json:"from,omitempty"`
+	Reason string  `json:"reason,omitempty"`
+	By     string  `json:"by,omitempty"`
+	Target string  `json:"target,omitempty"`
+	// Recording is the recording id of recording_* events.
+	Recording string            `json:"recording,omitempty"`
+	Vars      map[string]string `json:"vars,omitempty"`
+	At        time.Time         `json:"at"`
 }
 
 // event describes an engine effect for subscribers; w (may be nil) adds

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -24,6 +25,17 @@ var ErrRecordingDisabled = errors.New("recording is disabled for this call by po
 // pause it but not stop it.
 var ErrRecordingRequired = errors.New("recording is required for this call by policy; pause it instead")
 
+// Recording events (see Event.Type): the agent's desktop and supervisors
+// see a call's recording start, pause, resume, stop, and fail (Reason says
+// why; the call then has no audio from that recording).
+const (
+	EventRecordingStarted = "recording_started"
+	EventRecordingPaused  = "recording_paused"
+	EventRecordingResumed = "recording_resumed"
+	EventRecordingStopped = "recording_stopped"
+	EventRecordingFailed  = "recording_failed"
+)
+
 // recorder records one call under its recording policy.
 type recorder struct {
 	d      *Dispatcher
@@ -33,11 +45,11 @@ type recorder struct {
 	queue  string
 	agent  string
 	mode   string // RecordAlways, RecordOnDemand or RecordNever
-	rec    *recording
+	rec    *liveRecording
 }
 
-// recording is the call's running recording, if any.
-type recording struct {
+// liveRecording is the call's running recording, if any.
+type liveRecording struct {
 	id     string
 	row    store.RecordingRow
 	paused bool
@@ -71,6 +83,15 @@ func (d *Dispatcher) newRecorder(ctx context.Context, c *controller.Call, tenant
 	return r
 }
 
+// recordingDir is where the call's switch writes recordings and where this
+// controller reads them.
+func (d *Dispatcher) recordingDir(sw string) recording.Dir {
+	if dir, ok := d.opt.SwitchRecordingDirs[sw]; ok && dir.Switch != "" {
+		return dir
+	}
+	return recording.Dir{Switch: d.opt.RecordingDir, Read: d.opt.RecordingDir}
+}
+
 // answered starts the recording of a call whose policy records it all.
 func (r *recorder) answered(ctx context.Context) {
 	if r.mode != RecordAlways {
@@ -78,12 +99,14 @@ func (r *recorder) answered(ctx context.Context) {
 	}
 	if err := r.start(ctx, "policy records every call"); err != nil {
 		r.c.Note("record", "recording not started: "+err.Error())
-		r.d.log.Warn("recording required by policy not started", "call", r.callID, "err", err)
+		r.d.log.Warn("recording required by policy not started", "tenant", r.tenant, "call", r.callID, "agent", r.agent, "err", err)
 	}
 }
 
 // start records the caller's leg (both parties once bridged) to
-// <dir>/<tenant>/<date>/<call id>-<n>.wav and stores its row.
+// <tenant>/<date>/<call id>-<n>.wav under the switch's recording directory.
+// The row is written once the switch confirmed the recording runs; one the
+// switch refused is stored as failed, with why, and announced.
 func (r *recorder) start(ctx context.Context, why string) error {
 	if r.mode == RecordNever {
 		return ErrRecordingDisabled
@@ -91,25 +114,54 @@ func (r *recorder) start(ctx context.Context, why string) error {
 	if r.rec != nil {
 		return errors.New("already recording")
 	}
-	if r.d.opt.RecordingDir == "" {
-		return errors.New("no recording directory is configured (media.recording_dir)")
+	dir := r.d.recordingDir(r.c.Switch())
+	if dir.Switch == "" {
+		return errors.New("no recording directory is configured (media.recording_dir, or the switch's recording_dir)")
 	}
 	now := r.d.opt.Clock.Now().UTC()
 	id := uuid.NewString()
-	path := filepath.Join(r.d.opt.RecordingDir, r.tenant, now.Format("2006-01-02"), r.callID+"-"+id[:8]+".wav")
-	_ = os.MkdirAll(filepath.Dir(path), 0o750) // when the directory is shared with the switch
-	rid, err := r.c.Record(ctx, controller.RecordOptions{ID: id, Path: path, Stereo: true})
+	switchPath, readPath := dir.Paths(filepath.Join(r.tenant, now.Format("2006-01-02"), r.callID+"-"+id[:8]+".wav"))
+	_ = os.MkdirAll(filepath.Dir(readPath), 0o750) // when the directory is shared with the switch
+	row := store.RecordingRow{TenantID: r.tenant, ID: id, CallID: r.callID, AgentID: r.agent, QueueID: r.queue, ANI: r.c.ANI(), Path: readPath, StartedAt: now}
+	rid, err := r.c.Record(ctx, controller.RecordOptions{ID: id, Path: switchPath, Stereo: true})
 	if err != nil {
+		r.failed(ctx, &row, err.Error())
 		return err
 	}
-	r.rec = &recording{id: rid, row: store.RecordingRow{TenantID: r.tenant, ID: id, CallID: r.callID, AgentID: r.agent, QueueID: r.queue, ANI: r.c.ANI(), Path: path, StartedAt: now}}
-	r.c.Note("record", "recording "+id+" started ("+why+"): "+path)
-	if r.d.opt.Store != nil {
-		if err := r.d.opt.Store.SaveRecording(context.WithoutCancel(ctx), &r.rec.row); err != nil {
-			r.d.log.Error("recording row not saved", "call", r.callID, "err", err)
-		}
-	}
+	r.rec = &liveRecording{id: rid, row: row}
+	r.rec.row.Status = store.RecordingActive
+	r.c.Note("record", "recording "+id+" started ("+why+"): "+switchPath)
+	r.save(ctx, &r.rec.row, "recording row not saved")
+	r.publish(EventRecordingStarted, id, "")
 	return nil
+}
+
+// failed stores row as a failed recording (no audio) and tells the agent
+// and supervisors.
+func (r *recorder) failed(ctx context.Context, row *store.RecordingRow, why string) {
+	end := r.d.opt.Clock.Now().UTC()
+	row.EndedAt, row.Status, row.Error = &end, store.RecordingFailed, why
+	row.SizeBytes, row.SHA256 = 0, ""
+	if end.After(row.StartedAt) {
+		row.DurationMS = end.Sub(row.StartedAt).Milliseconds()
+	}
+	r.c.Note("record", "recording "+row.ID+" failed: "+why)
+	r.d.log.Warn("recording failed", "tenant", r.tenant, "call", r.callID, "agent", r.agent, "recording", row.ID, "err", why)
+	r.save(ctx, row, "failed recording not stored")
+	r.publish(EventRecordingFailed, row.ID, why)
+}
+
+func (r *recorder) save(ctx context.Context, row *store.RecordingRow, what string) {
+	if r.d.opt.Store == nil {
+		return
+	}
+	if err := r.d.opt.Store.SaveRecording(context.WithoutCancel(ctx), row); err != nil {
+		r.d.log.Error(what, "tenant", r.tenant, "call", r.callID, "recording", row.ID, "err", err)
+	}
+}
+
+func (r *recorder) publish(typ, id, reason string) {
+	r.d.publish(Event{Type: typ, Tenant: r.tenant, Agent: r.agent, Call: r.callID, Queue: r.queue, Recording: id, Reason: reason, At: r.d.opt.Clock.Now()})
 }
 
 func (r *recorder) pause(ctx context.Context, pause bool) error {
@@ -123,12 +175,14 @@ func (r *recorder) pause(ctx context.Context, pause bool) error {
 		return err
 	}
 	r.rec.paused = pause
-	// The switch keeps paused stretches as silence, so the file's length
-	// is wall time; the trace says when it was paused.
+	// FreeSWITCH keeps paused stretches as silence, Asterisk leaves them
+	// out: the trace says when it was paused.
 	if pause {
 		r.c.Note("record", "recording "+r.rec.row.ID+" paused")
+		r.publish(EventRecordingPaused, r.rec.row.ID, "")
 	} else {
 		r.c.Note("record", "recording "+r.rec.row.ID+" resumed")
+		r.publish(EventRecordingResumed, r.rec.row.ID, "")
 	}
 	return nil
 }
@@ -141,8 +195,15 @@ func (r *recorder) stop(ctx context.Context) error {
 	return r.finish(ctx)
 }
 
-// finish stops the recording and completes its row with duration, size
-// and checksum (when the file is visible to this controller).
+// finishWait bounds how long finish waits for the switch to report the
+// recording finished and for its file to appear and settle.
+const finishWait = 5 * time.Second
+
+// finish stops the recording and completes its row: done with duration,
+// size and checksum when the file is there; failed, with why, when the
+// switch reported a failure or wrote no file where this controller reads
+// the switch's directory. A file that cannot be checked because that
+// directory is not mounted here is taken on the switch's word.
 func (r *recorder) finish(ctx context.Context) error {
 	if r.rec == nil {
 		if r.mode == RecordNever {
@@ -154,34 +215,80 @@ func (r *recorder) finish(ctx context.Context) error {
 	r.rec = nil
 	err := r.c.StopRecord(ctx, rec.id)
 	end := r.d.opt.Clock.Now().UTC()
-	rec.row.EndedAt = &end
-	rec.row.DurationMS = end.Sub(rec.row.StartedAt).Milliseconds()
-	// The switch finishes the file after the stop command: wait (briefly)
-	// until its size settles before measuring it.
-	var last int64 = -1
-	for i := 0; i < 10; i++ {
-		st, serr := os.Stat(rec.row.Path)
-		if serr != nil {
-			break
-		}
-		if st.Size() == last {
-			break
-		}
-		last = st.Size()
-		time.Sleep(100 * time.Millisecond)
+	row := &rec.row
+	row.EndedAt = &end
+	row.DurationMS = end.Sub(row.StartedAt).Milliseconds()
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishWait)
+	defer cancel()
+	res, reported := r.c.WaitRecording(wctx, rec.id)
+	if reported && res.Err != "" {
+		r.failed(ctx, row, res.Err)
+		return err
 	}
-	if f, ferr := os.Open(rec.row.Path); ferr == nil {
-		h := sha256.New()
-		if n, cerr := io.Copy(h, f); cerr == nil {
-			rec.row.SizeBytes, rec.row.SHA256 = n, hex.EncodeToString(h.Sum(nil))
-		}
-		f.Close()
+	size, sum, ferr := settledFile(wctx, row.Path)
+	switch {
+	case ferr == nil:
+		row.SizeBytes, row.SHA256, row.Status = size, sum, store.RecordingDone
+	case !dirVisible(r.d.recordingDir(r.c.Switch()).Read):
+		row.Status = store.RecordingDone
+		r.d.log.Warn("recording file not visible on this controller: mount the switch's recording directory (recording_read_dir)",
+			"tenant", r.tenant, "call", r.callID, "path", row.Path)
+	default:
+		r.failed(ctx, row, "the switch wrote no recording file at "+row.Path+": "+ferr.Error())
+		return err
 	}
-	if r.d.opt.Store != nil {
-		if serr := r.d.opt.Store.SaveRecording(context.WithoutCancel(ctx), &rec.row); serr != nil {
-			r.d.log.Error("recording row not completed", "call", r.callID, "err", serr)
-		}
-	}
-	r.c.Note("record", "recording "+rec.row.ID+" stopped")
+	r.save(ctx, row, "recording row not completed")
+	r.c.Note("record", "recording "+row.ID+" stopped")
+	r.publish(EventRecordingStopped, row.ID, "")
 	return err
+}
+
+// settledFile waits (until ctx ends) for the file to exist and its size to
+// stop changing (the switch closes it after the stop), then returns its
+// size and SHA-256.
+func settledFile(ctx context.Context, path string) (int64, string, error) {
+	var last int64 = -1
+	var statErr error
+	for {
+		st, err := os.Stat(path)
+		switch {
+		case err != nil:
+			statErr = err
+		case st.Size() == last:
+			return checksum(path)
+		default:
+			last, statErr = st.Size(), nil
+		}
+		select {
+		case <-ctx.Done():
+			if statErr != nil {
+				return 0, "", statErr
+			}
+			return checksum(path)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func checksum(path string) (int64, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return 0, "", err
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// dirVisible reports whether dir exists on this controller.
+func dirVisible(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	st, err := os.Stat(dir)
+	return err == nil && st.IsDir()
 }

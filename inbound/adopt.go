@@ -60,7 +60,9 @@ type capture struct {
 
 // SaveVoicemail implements ivrflows.Voicemail.
 func (cp capture) SaveVoicemail(ctx context.Context, m ivrflows.VoicemailMessage) error {
-	row := &store.VoicemailMessage{TenantID: m.Tenant, Mailbox: m.Mailbox, CallID: m.CallID, Caller: m.Caller, Path: m.Path,
+	// The switch wrote m.Path; the row keeps where this controller reads it.
+	path := cp.h.voicemailDir(cp.k.c.Switch()).ReadPath(m.Path)
+	row := &store.VoicemailMessage{TenantID: m.Tenant, Mailbox: m.Mailbox, CallID: m.CallID, Caller: m.Caller, Path: path,
 		DurationMS: m.Duration.Milliseconds(), CreatedAt: m.Created}
 	if rid := cp.k.rec.ID(); rid != "" {
 		row.CallID = rid // the record's id, also for a call re-adopted after a restart

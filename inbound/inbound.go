@@ -20,6 +20,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -92,8 +93,12 @@ type Options struct {
 	StickyDays int
 	// HTTP is the client of flow http nodes (nil: ivrflows' default).
 	HTTP *http.Client
-	// VoicemailDir is where switches write voicemail recordings.
+	// VoicemailDir is where switches write voicemail recordings (read at
+	// the same path here).
 	VoicemailDir string
+	// SwitchVoicemailDirs overrides VoicemailDir per switch (by name):
+	// where that switch writes voicemail and where this controller reads it.
+	SwitchVoicemailDirs map[string]recording.Dir
 	// DefaultTrunk names the gateway/trunk for external numbers.
 	DefaultTrunk string
 	// RingTimeout for agents, extensions and external numbers (default 30s).

@@ -10,6 +10,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -94,8 +95,17 @@ func (h *Handler) interpreter(k *call, vars map[string]any) *ivrflows.Interprete
 	cp := capture{h: h, k: k}
 	return ivrflows.New(ivrflows.Options{
 		Tenant: k.tenant, Clock: h.opt.Clock, Schedules: scheduleSource{h.opt.Store},
-		Voicemail: cp, Surveys: cp, Flows: h.be, HTTP: h.opt.HTTP, RecordingDir: h.opt.VoicemailDir, Vars: vars,
+		Voicemail: cp, Surveys: cp, Flows: h.be, HTTP: h.opt.HTTP, RecordingDir: h.voicemailDir(k.c.Switch()).Switch, Vars: vars,
 	})
+}
+
+// voicemailDir is where the switch sw writes voicemail and where this
+// controller reads it.
+func (h *Handler) voicemailDir(sw string) recording.Dir {
+	if d, ok := h.opt.SwitchVoicemailDirs[sw]; ok && d.Switch != "" {
+		return d
+	}
+	return recording.Dir{Switch: h.opt.VoicemailDir, Read: h.opt.VoicemailDir}
 }
 
 // visited adds a flow run's nodes to the IVR path.

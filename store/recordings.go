@@ -28,23 +28,47 @@ type RecordingRow struct {
 	// still shows a recording existed. DeletedReason is "age" or "disk".
 	DeletedAt     *time.Time `db:"deleted_at" json:"deleted_at,omitempty"`
 	DeletedReason string     `db:"deleted_reason" json:"deleted_reason,omitempty"`
+	// Status is RecordingActive, RecordingDone or RecordingFailed; Error
+	// says why a failed recording has no audio (migration 0018).
+	Status string `db:"status" json:"status"`
+	Error  string `db:"error" json:"error,omitempty"`
 }
+
+// Recording statuses.
+const (
+	RecordingActive = "recording" // the switch confirmed it started
+	RecordingDone   = "done"      // finished, with its file
+	RecordingFailed = "failed"    // refused or lost by the switch: no audio
+)
 
 // recordingInsertCols are written by SaveRecording; the retention columns
 // are only set by the retention job.
-const recordingInsertCols = `tenant_id, id, call_id, agent_id, queue_id, ani, path, started_at, ended_at, duration_ms, size_bytes, sha256, legal_hold`
+const recordingInsertCols = `tenant_id, id, call_id, agent_id, queue_id, ani, path, started_at, ended_at, duration_ms, size_bytes, sha256, legal_hold, status, error`
 
 const recordingCols = recordingInsertCols + `, backed_up_at, backup_path, deleted_at, deleted_reason`
 
 // SaveRecording inserts or updates a recording's row. A legal hold placed
 // while the call was running survives the update that completes the row
-// (only SetRecordingLegalHold clears one).
+// (only SetRecordingLegalHold clears one). An empty Status is
+// RecordingActive while the row has no end, else RecordingDone.
 func (s *Store) SaveRecording(ctx context.Context, r *RecordingRow) error {
-	q := `INSERT INTO recordings (` + recordingInsertCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+	if r.Status == "" {
+		r.Status = RecordingDone
+		if r.EndedAt == nil {
+			r.Status = RecordingActive
+		}
+	}
+	switch r.Status {
+	case RecordingActive, RecordingDone, RecordingFailed:
+	default:
+		return fmt.Errorf("store: save recording %s: unknown status %q", r.ID, r.Status)
+	}
+	q := `INSERT INTO recordings (` + recordingInsertCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT (tenant_id, id) DO UPDATE SET ended_at = excluded.ended_at, duration_ms = excluded.duration_ms, size_bytes = excluded.size_bytes,
- sha256 = excluded.sha256, legal_hold = (recordings.legal_hold OR excluded.legal_hold), agent_id = excluded.agent_id`
+ sha256 = excluded.sha256, legal_hold = (recordings.legal_hold OR excluded.legal_hold), agent_id = excluded.agent_id,
+ status = excluded.status, error = excluded.error`
 	_, err := s.db.ExecContext(ctx, s.Rebind(q), r.TenantID, r.ID, r.CallID, r.AgentID, r.QueueID, r.ANI, r.Path, r.StartedAt.UTC(), utcp(r.EndedAt),
-		r.DurationMS, r.SizeBytes, r.SHA256, r.LegalHold)
+		r.DurationMS, r.SizeBytes, r.SHA256, r.LegalHold, r.Status, r.Error)
 	if err != nil {
 		return fmt.Errorf("store: save recording %s: %w", r.ID, mapErr(err))
 	}
@@ -60,18 +84,19 @@ func (s *Store) GetRecording(ctx context.Context, tenant, id string) (*Recording
 	return &r, nil
 }
 
-// RecordingFilter narrows a listing.
+// RecordingFilter narrows a listing (Status: one of the recording
+// statuses, "" = any).
 type RecordingFilter struct {
-	CallID, AgentID, QueueID, Number string
-	Since, Until                     time.Time
-	Limit                            int
+	CallID, AgentID, QueueID, Number, Status string
+	Since, Until                             time.Time
+	Limit                                    int
 }
 
 // ListRecordings lists the tenant's recordings, newest first.
 func (s *Store) ListRecordings(ctx context.Context, tenant string, f RecordingFilter) ([]RecordingRow, error) {
 	q := `SELECT ` + recordingCols + ` FROM recordings WHERE tenant_id = ?`
 	args := []any{tenant}
-	for _, c := range []struct{ col, v string }{{"call_id", f.CallID}, {"agent_id", f.AgentID}, {"queue_id", f.QueueID}} {
+	for _, c := range []struct{ col, v string }{{"call_id", f.CallID}, {"agent_id", f.AgentID}, {"queue_id", f.QueueID}, {"status", f.Status}} {
 		if c.v != "" {
 			q += ` AND ` + c.col + ` = ?`
 			args = append(args, c.v)
@@ -106,7 +131,7 @@ func (s *Store) SetRecordingLegalHold(ctx context.Context, tenant, id string, ho
 // RecordingsToBackUp lists finished, present recordings not yet backed up
 // (tenant "" = every tenant), oldest first.
 func (s *Store) RecordingsToBackUp(ctx context.Context, tenant string, limit int) ([]RecordingRow, error) {
-	q := `SELECT ` + recordingCols + ` FROM recordings WHERE ended_at IS NOT NULL AND backed_up_at IS NULL AND deleted_at IS NULL`
+	q := `SELECT ` + recordingCols + ` FROM recordings WHERE ended_at IS NOT NULL AND backed_up_at IS NULL AND deleted_at IS NULL AND status <> 'failed'`
 	args := []any{}
 	if tenant != "" {
 		q += ` AND tenant_id = ?`
@@ -141,7 +166,7 @@ type DeletableRecordingFilter struct {
 
 // DeletableRecordings lists recordings retention may delete, oldest first.
 func (s *Store) DeletableRecordings(ctx context.Context, f DeletableRecordingFilter) ([]RecordingRow, error) {
-	q := `SELECT ` + recordingCols + ` FROM recordings WHERE ended_at IS NOT NULL AND deleted_at IS NULL AND legal_hold = ?`
+	q := `SELECT ` + recordingCols + ` FROM recordings WHERE ended_at IS NOT NULL AND deleted_at IS NULL AND legal_hold = ? AND status <> 'failed'`
 	args := []any{false}
 	if f.Tenant != "" {
 		q += ` AND tenant_id = ?`

@@ -24,8 +24,10 @@ type CacheOptions struct {
 	// from the request that started it, so a caller hanging up does not waste
 	// the work for the others waiting on the same text.
 	RenderTimeout time.Duration
-	// SampleRate, when set, converts every render to 16-bit mono PCM at
-	// this rate (8000 for Asterisk .wav prompts); 0 keeps the engine's.
+	// SampleRate, when set, converts every render whose request names no
+	// format to 16-bit mono PCM at this rate; 0 keeps the engine's. A
+	// request's Format (the switch's, see controller.Options.PromptFormats)
+	// takes precedence.
 	SampleRate int
 	// MaxConcurrent bounds simultaneous syntheses (each may be a process or
 	// an HTTP request); 0 means 4. Waiting for a slot counts against
@@ -89,20 +91,63 @@ func NewCache(dir string, engine Engine, opts CacheOptions) (*Cache, error) {
 	return c, nil
 }
 
-// Key is the content address of req for this cache's engine and sample
-// rate.
+// format resolves req.Format against the cache's default rate.
+func (c *Cache) format(req Request) (rate int, ext string, err error) {
+	rate, ext = req.Format.SampleRate, req.Format.Ext
+	if rate == 0 {
+		rate = c.rate
+	}
+	if ext == "" {
+		ext = "wav"
+	}
+	if rate != 0 && (rate < 8000 || rate > 48000) {
+		return 0, "", fmt.Errorf("format %s: sample rate must be between 8000 and 48000 Hz", req.Format)
+	}
+	switch ext {
+	case "wav":
+	case "wav16":
+		if rate != 16000 {
+			return 0, "", fmt.Errorf("format %s: a .wav16 file holds 16000 Hz audio", req.Format)
+		}
+	default:
+		return 0, "", fmt.Errorf("format %s: extension must be wav or wav16", req.Format)
+	}
+	return rate, ext, nil
+}
+
+// Key is the content address of req for this cache's engine and the
+// request's format (sample rate and file extension): the same text for two
+// switches that play different formats is two files.
 func (c *Cache) Key(req Request) string {
+	rate, ext, err := c.format(req)
+	if err != nil {
+		rate, ext = req.Format.SampleRate, req.Format.Ext
+	}
+	parts := []string{c.engine.Kind(), strconv.Itoa(rate), req.Lang, req.Voice, req.Text}
+	if ext != "wav" {
+		// Keys of plain .wav renders stay what they were before formats.
+		parts = append(parts, ext)
+	}
 	h := sha256.New()
-	for _, s := range []string{c.engine.Kind(), strconv.Itoa(c.rate), req.Lang, req.Voice, req.Text} {
+	for _, s := range parts {
 		h.Write([]byte(s))
 		h.Write([]byte{0}) // separator: ("ab","c") and ("a","bc") differ
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// fileName is the cache file of req: its key with the format's extension.
+func (c *Cache) fileName(req Request) string {
+	_, ext, err := c.format(req)
+	if err != nil {
+		ext = "wav"
+	}
+	return c.Key(req) + "." + ext
+}
+
 // LocalPath is where the WAV for req lives (or will live) on this host.
 func (c *Cache) LocalPath(req Request) string {
-	return filepath.Join(c.dir, c.Key(req)+".wav")
+	return filepath.Join(c.dir, c.fileName(req))
 }
 
 // Render returns the switch-side path of the WAV for req, synthesising it
@@ -111,9 +156,13 @@ func (c *Cache) Render(ctx context.Context, req Request) (string, error) {
 	if strings.TrimSpace(req.Text) == "" {
 		return "", wrapErr(c.engine.Kind(), req, ErrEmptyText)
 	}
+	if _, _, err := c.format(req); err != nil {
+		return "", wrapErr(c.engine.Kind(), req, err)
+	}
 	key := c.Key(req)
-	final := filepath.Join(c.dir, key+".wav")
-	switchPath := filepath.Join(c.switchDir, key+".wav")
+	name := c.fileName(req)
+	final := filepath.Join(c.dir, name)
+	switchPath := filepath.Join(c.switchDir, name)
 	if st, err := os.Stat(final); err == nil && st.Size() > 0 {
 		return switchPath, nil
 	}
@@ -169,8 +218,8 @@ func (c *Cache) render(f *flight, key, final string, req Request) {
 		f.err = wrapErr(c.engine.Kind(), req, err)
 		return
 	}
-	if c.rate > 0 {
-		if data, err = Resample(data, c.rate); err != nil {
+	if rate, _, _ := c.format(req); rate > 0 {
+		if data, err = Resample(data, rate); err != nil {
 			f.err = wrapErr(c.engine.Kind(), req, err)
 			return
 		}

@@ -19,6 +19,27 @@ type Request struct {
 	// Voice is an engine-specific voice name; "" picks the engine's default
 	// for Lang.
 	Voice string
+	// Format is the audio format the switch that plays the prompt needs;
+	// the zero value is the cache's default.
+	Format Format
+}
+
+// Format is how a rendered prompt is stored: 16-bit mono PCM at SampleRate
+// Hz (0 = the cache's default rate) in a file with extension Ext ("" =
+// "wav"). Switches differ: Asterisk plays a ".wav" only at 8 kHz and a
+// ".wav16" only at 16 kHz; FreeSWITCH resamples any ".wav".
+type Format struct {
+	SampleRate int
+	Ext        string
+}
+
+// String is "8000/wav" style, for logs and errors.
+func (f Format) String() string {
+	ext := f.Ext
+	if ext == "" {
+		ext = "wav"
+	}
+	return fmt.Sprintf("%d/%s", f.SampleRate, ext)
 }
 
 // Renderer turns a request into a WAV file the switch can read and returns

@@ -45,7 +45,7 @@ func (ls *leasedSwitches) Err() error {
 // lease is taken the switch is added to ctl; when it is lost, stop is
 // called at once (it must end the switch connections) and the loss is sent
 // on Lost.
-func leaseSwitches(cfg *config.Config, st *store.Store, ctl *controller.Controller, switches []config.Switch, log *slog.Logger, reg prometheus.Registerer, stop func()) (*leasedSwitches, error) {
+func leaseSwitches(cfg *config.Config, st *store.Store, ctl *controller.Controller, switches []config.Switch, media switchMedia, log *slog.Logger, reg prometheus.Registerer, stop func()) (*leasedSwitches, error) {
 	byLease := map[string]controller.Switch{}
 	ls := &leasedSwitches{Checks: map[string]func(context.Context) error{}, lost: make(chan struct{})}
 	member, err := cluster.New(cluster.Options{Store: st, ID: cfg.Cluster.ControllerID, TTL: cfg.Cluster.LeaseTTL, Logger: log, Registerer: reg,
@@ -76,7 +76,7 @@ func leaseSwitches(cfg *config.Config, st *store.Store, ctl *controller.Controll
 	}
 	ls.member = member
 	for _, sc := range switches {
-		sw, err := buildSwitch(sc, log)
+		sw, err := buildSwitch(sc, media.dirs[sc.Name], log)
 		if err != nil {
 			return nil, err
 		}

@@ -165,6 +165,23 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 			return err
 		}
 	}
+	// The demo's simulator starts first: its switches' directories are
+	// wired like the configured ones.
+	switches := cfg.Switches
+	var d *demo.Demo
+	demoRunning := false
+	if demoMode {
+		if d, err = demo.Start(demo.Options{Logger: log, DIDs: examples.DIDs, RecordingDir: filepath.Join(recDir, "demo-asterisk")}); err != nil {
+			return err
+		}
+		defer func() {
+			if !demoRunning {
+				_ = d.Sim().Close()
+			}
+		}()
+		switches = append(append([]config.Switch(nil), switches...), d.Switches()...)
+	}
+	media := resolveSwitchMedia(switches, config.Media{RecordingDir: recDir, VoicemailDir: vmDir})
 	policies := recording.NewPolicies(st)
 	retention, err := newRetentionJob(cfg, st, log, recDir, vmDir)
 	if err != nil {
@@ -182,14 +199,16 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
-	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk, RecordingDir: recDir, RecordPolicy: policies})
+	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk, RecordingDir: recDir, RecordPolicy: policies,
+		SwitchRecordingDirs: media.recordings})
 	defer disp.Close()
-	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk, HTTP: flowHTTP})
+	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk, HTTP: flowHTTP,
+		SwitchVoicemailDirs: media.voicemail})
 	if err != nil {
 		return err
 	}
 	disp.SetFlowRunner(handler)
-	ctl, err := controller.New(controller.Options{Logger: log, Registerer: reg, TTS: renderer, Handler: handler.Handle})
+	ctl, err := controller.New(controller.Options{Logger: log, Registerer: reg, TTS: renderer, PromptFormats: media.formats, Handler: handler.Handle})
 	if err != nil {
 		return err
 	}
@@ -206,17 +225,12 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	demoCtx, stopDemo := context.WithCancel(context.Background())
 	defer stopDemo()
 	demoDone := make(chan struct{})
-	switches := cfg.Switches
 	if demoMode {
 		if err := examples.Load(ctx, st, auth.DefaultTenant); err != nil {
 			return fmt.Errorf("demo: load the sample call center: %w", err)
 		}
 		if err := demo.OpenAllHours(ctx, st, auth.DefaultTenant); err != nil {
 			return fmt.Errorf("demo: %w", err)
-		}
-		d, err := demo.Start(demo.Options{Logger: log, DIDs: examples.DIDs})
-		if err != nil {
-			return err
 		}
 		qs := []string{}
 		for _, q := range examples.Queues() {
@@ -225,13 +239,13 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		if err := d.StaffAgents(ctx, st, a, disp, auth.DefaultTenant, qs); err != nil {
 			return err
 		}
-		switches = append(append([]config.Switch(nil), switches...), d.Switches()...)
+		demoRunning = true
 		go func() { defer close(demoDone); _ = d.Run(demoCtx) }()
 		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL())
 	}
 	// A switch is connected only while this controller holds its lease: a
 	// second controller on the database waits on standby (docs/cluster.md).
-	leased, err := leaseSwitches(cfg, st, ctl, switches, log, reg, cancel)
+	leased, err := leaseSwitches(cfg, st, ctl, switches, media, log, reg, cancel)
 	if err != nil {
 		return err
 	}
@@ -270,7 +284,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		Events:          disp,
 		AgentCalls:      disp,
 		Retention:       retention,
-		MediaRoots:      []string{recDir, vmDir},
+		MediaRoots:      append([]string{recDir, vmDir}, media.roots...),
 		FlowHTTP:        flowHTTP,
 		OnChange: func(tenant, objectType string) {
 			switch objectType {

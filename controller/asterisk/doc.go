@@ -30,11 +30,18 @@
 // is dropped; Stats reports the backlog.
 //
 //	StasisStart (unknown channel)        CallArrived (+ Answered if Up)
-//	ChannelStateChange Ringing / Up      Ringing / Answered (once each)
+//	ChannelStateChange Ringing / Up      Ringing / Answered (once each); an
+//	                                     originated leg is Answered at its
+//	                                     StasisStart (it cannot be bridged before)
+//	Dial dialstatus BUSY/NOANSWER/...    the cause of an originated leg that
+//	                                     then ends with cause 0 (Local channels)
 //	ChannelDtmfReceived                  DTMF
 //	PlaybackStarted / PlaybackFinished   deduplicated by (type, playback id):
 //	                                     unpause and bridge playbacks repeat them
 //	RecordingStarted / Finished / Failed RecordingStarted / RecordingFinished
+//	                                     (Err set for Failed); a recording of
+//	                                     both parties or of a bridged leg runs
+//	                                     on a snoop channel of the leg
 //	ChannelEnteredBridge / LeftBridge    Bridged / Unbridged with the other leg,
 //	                                     ConferenceJoined / Left in room bridges
 //	ChannelHangupRequest + StasisEnd,    HungUp once, with the Q.850 cause; by

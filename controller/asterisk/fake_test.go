@@ -294,11 +294,14 @@ func (f *fakeARI) defaultReply(rec recorded, r *http.Request) *reply {
 	case len(parts) == 3 && parts[2] == "play":
 		return &reply{status: 201, body: map[string]any{"id": q.Get("playbackId"), "media_uri": q.Get("media"), "target_uri": "channel:" + parts[1], "language": "en", "state": "queued"}}
 	case len(parts) == 3 && parts[2] == "record":
-		return &reply{status: 201, body: map[string]any{"name": q.Get("name"), "format": q.Get("format"), "state": "queued", "target_uri": "channel:" + parts[1]}}
+		// 201 "queued", then the channel's thread starts it.
+		rec := map[string]any{"name": q.Get("name"), "format": q.Get("format"), "state": "queued", "target_uri": "channel:" + parts[1]}
+		started := map[string]any{"name": q.Get("name"), "format": q.Get("format"), "state": "recording", "target_uri": "channel:" + parts[1]}
+		return &reply{status: 201, body: rec, events: []string{event("RecordingStarted", map[string]any{"recording": started})}}
 	case len(parts) == 3 && parts[2] == "snoop":
 		id := q.Get("snoopId")
 		ch := channelJSON(id, "Up", "", "")
-		return &reply{status: 200, body: ch, events: []string{event("StasisStart", map[string]any{"channel": ch, "args": []string{q.Get("appArgs")}})}}
+		return &reply{status: 200, body: ch, events: []string{event("StasisStart", map[string]any{"channel": ch, "args": strings.Split(q.Get("appArgs"), ",")})}}
 	}
 	return &reply{status: 204}
 }

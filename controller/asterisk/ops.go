@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/controller/asterisk/ari"
@@ -137,84 +136,6 @@ func (d *Driver) StopPlayback(ctx context.Context, leg, playbackID string) error
 	}
 	if err := d.cl.StopPlayback(ctx, playbackID); err != nil && ari.StatusOf(err) != http.StatusNotFound {
 		return d.fail("stop playback "+playbackID, leg, err)
-	}
-	return nil
-}
-
-// Record starts recording the leg (POST /channels/{id}/record). The ARI
-// recording name is r.Path relative to RecordingDir without its extension
-// (the extension is the format); paths elsewhere keep only their file name,
-// because ARI writes only under its spool. Stereo is not available on ARI
-// channel recordings and is ignored.
-func (d *Driver) Record(ctx context.Context, leg string, r controller.Recording) error {
-	if err := d.ready("record", leg); err != nil {
-		return err
-	}
-	name, format, err := d.cfg.recordingName(r.Path)
-	if err != nil {
-		return d.invalid("record", leg, "%v", err)
-	}
-	id := r.ID
-	if id == "" {
-		id = name
-	}
-	d.mu.Lock()
-	ok := d.st.reserveRecording(id, name, leg, d.cfg.recordingPath(name, format))
-	d.mu.Unlock()
-	if !ok {
-		return d.invalid("record", leg, "recording %q is in progress", name)
-	}
-	p := ari.RecordParams{
-		Name: name, Format: format, IfExists: d.cfg.RecordIfExists, Beep: r.Beep, TerminateOn: "none",
-		MaxDurationSeconds: int((r.MaxDuration + time.Second - 1) / time.Second),
-	}
-	if _, err := d.cl.Record(ctx, leg, p); err != nil {
-		d.mu.Lock()
-		if rec := d.st.recs[name]; rec != nil && !rec.started {
-			delete(d.st.recs, name)
-		}
-		d.mu.Unlock()
-		return d.fail("record", leg, err)
-	}
-	return nil
-}
-
-// recName finds the ARI name of a recording id.
-func (d *Driver) recName(id string) (name string, finished bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, r := range d.st.recs {
-		if r.id == id {
-			return r.name, r.finished
-		}
-	}
-	return id, false
-}
-
-// StopRecord stops and stores a recording (POST /recordings/live/{name}/stop).
-func (d *Driver) StopRecord(ctx context.Context, leg, recordingID string) error {
-	if err := d.ready("stop record", leg); err != nil {
-		return err
-	}
-	name, finished := d.recName(recordingID)
-	if err := d.cl.StopRecording(ctx, name); err != nil {
-		if finished && ari.StatusOf(err) == http.StatusNotFound {
-			return nil
-		}
-		return d.fail("stop record "+recordingID, leg, err)
-	}
-	return nil
-}
-
-// PauseRecord pauses (POST) or resumes (DELETE) /recordings/live/{name}/pause.
-// Asterisk leaves paused stretches out of the file rather than writing silence.
-func (d *Driver) PauseRecord(ctx context.Context, leg, recordingID string, pause bool) error {
-	if err := d.ready("pause record", leg); err != nil {
-		return err
-	}
-	name, _ := d.recName(recordingID)
-	if err := d.cl.PauseRecording(ctx, name, pause); err != nil {
-		return d.fail("pause record "+recordingID, leg, err)
 	}
 	return nil
 }

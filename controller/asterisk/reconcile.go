@@ -91,6 +91,7 @@ func (d *Driver) reconcile(ctx context.Context) error {
 		d.mu.Lock()
 		if rec := d.st.recs[name]; rec != nil && !rec.finished {
 			rec.finished = true
+			rec.settle()
 			ev := controller.Event{Type: controller.EventRecordingFinished, Leg: rec.leg, RecordingID: rec.id, Path: rec.path}
 			if r != nil && r.Duration != nil {
 				ev.Duration = time.Duration(*r.Duration) * time.Second
@@ -117,7 +118,9 @@ func (s *state) reconcile(chans []ari.Channel, bridges []ari.Bridge, snapshot ti
 		case l == nil && ours && len(args) > 0 && args[0] == s.cfg.SnoopArg:
 			// A snoop left over from before a restart: nobody listens to it.
 			s.legs[ch.ID] = &leg{id: ch.ID, kind: kindSnoop, inStasis: true, confirmed: s.now()}
-			s.cleanups = append(s.cleanups, cleanup{op: "hangup", id: ch.ID})
+			if !recordingSnoop(args) {
+				s.cleanups = append(s.cleanups, cleanup{op: "hangup", id: ch.ID})
+			}
 		case l == nil && ours:
 			l = s.adopt(ch, args)
 			l.inStasis = true

@@ -70,6 +70,11 @@ func TestRequestRendering(t *testing.T) {
 		}},
 		{"Bridge", func() error { return h.d.Bridge(ctx, "in-1", "agent-1") }},
 		{"Bridge again is a no-op", func() error { return h.d.Bridge(ctx, "agent-1", "in-1") }},
+		{"Record a bridged leg (both parties, through a snoop)", func() error {
+			return h.d.Record(ctx, "in-1", controller.Recording{ID: "rec-2", Path: "/var/spool/asterisk/recording/t1/2026-11-22/call-2.wav", Stereo: true})
+		}},
+		{"PauseRecord of a snoop recording", func() error { return h.d.PauseRecord(ctx, "in-1", "rec-2", true) }},
+		{"StopRecord of a snoop recording", func() error { return h.d.StopRecord(ctx, "in-1", "rec-2") }},
 		{"Unbridge", func() error { return h.d.Unbridge(ctx, "agent-1") }},
 		{"Transfer", func() error {
 			return h.d.Transfer(ctx, "out-1", controller.DialplanTarget{Extension: "200", Context: "from-ipcc"})
@@ -123,7 +128,7 @@ func TestRequestRendering(t *testing.T) {
 	checkSwagger(t, all)
 }
 
-var randomIDs = regexp.MustCompile(`(ipcc-br-|ipcc-snoop-)[0-9a-f]{16}`)
+var randomIDs = regexp.MustCompile(`(ipcc-br-|ipcc-snoop-|ipcc-recsnoop-)[0-9a-f]{16}`)
 
 func idNumberer() func(string) string {
 	seen := map[string]string{}

@@ -33,13 +33,15 @@ func (s *state) reservePlayback(id, leg string) bool {
 	return true
 }
 
-// reserveRecording registers recording name (neutral id) on leg.
-func (s *state) reserveRecording(id, name, leg, path string) bool {
+// reserveRecording registers recording name (neutral id) on leg; nil if
+// a recording of that name runs.
+func (s *state) reserveRecording(id, name, leg, path string) *recording {
 	if old := s.recs[name]; old != nil && !old.finished {
-		return false
+		return nil
 	}
-	s.recs[name] = &recording{id: id, name: name, leg: leg, path: path, at: s.now()}
-	return true
+	r := &recording{id: id, name: name, leg: leg, path: path, at: s.now(), ready: make(chan struct{})}
+	s.recs[name] = r
+	return r
 }
 
 // markHangup notes that we are hanging leg up with cause; it returns a

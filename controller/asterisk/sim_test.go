@@ -94,12 +94,14 @@ type simRig struct {
 	*harness
 	sim   *sim.Sim
 	proxy *tcpProxy
+	dir   string // the simulator's recording spool
 }
 
 func startSim(t *testing.T) *simRig {
 	t.Helper()
+	dir := t.TempDir()
 	s := sim.New(sim.Options{ESLAddr: "-", ARIApp: "ipcc", MediaDuration: 30 * time.Millisecond,
-		AutoAnswer: 30 * time.Millisecond, RecordingDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		AutoAnswer: 30 * time.Millisecond, RecordingDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +114,7 @@ func startSim(t *testing.T) *simRig {
 	h := startHarnessCfg(t, nil, Config{Name: "pbx1", URL: "http://" + p.ln.Addr().String(), User: "ari", Password: "ari",
 		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 200 * time.Millisecond, RequestTimeout: 5 * time.Second})
 	h.next(controller.EventSwitchConnected)
-	return &simRig{harness: h, sim: s, proxy: p}
+	return &simRig{harness: h, sim: s, proxy: p, dir: dir}
 }
 
 func (r *simRig) expect(typ controller.EventType, leg string) controller.Event {

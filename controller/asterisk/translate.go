@@ -33,6 +33,7 @@ type leg struct {
 	deleting    bool // we sent DELETE /channels/{id}
 	ourCause    controller.Cause
 	transferred bool // we sent continue: the leg leaves ipcc control
+	dialCause   int  // the Q.850 cause a Dial failure status stands for (0 = none)
 	confirmed   time.Time
 	bridge      string
 	ended       bool
@@ -68,8 +69,23 @@ type playback struct {
 
 type recording struct {
 	id, name, leg, path string
+	snoop               string // the snoop channel recorded for leg ("" = leg itself)
 	started, finished   bool
+	failure             string        // RecordingFailed cause
+	ready               chan struct{} // closed at its first Started, Finished or Failed
 	at                  time.Time
+}
+
+// settle closes r.ready once.
+func (r *recording) settle() {
+	if r.ready == nil {
+		return
+	}
+	select {
+	case <-r.ready:
+	default:
+		close(r.ready)
+	}
 }
 
 // cleanup is REST work the translator asks for (destroying emptied bridges,
@@ -206,10 +222,24 @@ func (s *state) translate(e *ari.Event) {
 		s.playbackEvent(e, at)
 	case "RecordingStarted", "RecordingFinished", "RecordingFailed":
 		s.recordingEvent(e, at)
+	case "Dial":
+		// Asterisk reports a Local channel's busy far end only here (its
+		// ChannelDestroyed then has cause 0): remember it for endLeg.
+		if e.Peer != nil {
+			if l := s.live(e.Peer.ID); l != nil && l.kind == kindOriginated && !l.answered {
+				if code, ok := dialStatusCauses[e.Dialstatus]; ok {
+					l.dialCause = code
+				}
+			}
+		}
 	case "ApplicationReplaced":
 		s.replaced = true
 	}
 }
+
+// dialStatusCauses maps the Dial event's failure statuses to the Q.850
+// cause they stand for.
+var dialStatusCauses = map[string]int{"BUSY": 17, "NOANSWER": 19, "CONGESTION": 34}
 
 func (s *state) stasisStart(e *ari.Event, at time.Time) {
 	ch := e.Channel
@@ -224,10 +254,12 @@ func (s *state) stasisStart(e *ari.Event, at time.Time) {
 	}
 	if l == nil {
 		if len(e.Args) > 0 && e.Args[0] == s.cfg.SnoopArg {
-			// A snoop whose Eavesdrop call we do not know (another
-			// controller instance, or from before a restart).
+			// A snoop whose Eavesdrop or Record call we do not know
+			// (another controller instance, or from before a restart).
 			s.legs[ch.ID] = &leg{id: ch.ID, kind: kindSnoop, inStasis: true, confirmed: s.now()}
-			s.cleanups = append(s.cleanups, cleanup{op: "hangup", id: ch.ID})
+			if !recordingSnoop(e.Args) {
+				s.cleanups = append(s.cleanups, cleanup{op: "hangup", id: ch.ID})
+			}
 			return
 		}
 		l = s.adopt(ch, e.Args)
@@ -297,6 +329,13 @@ func (s *state) stateChange(l *leg, st string, at time.Time) {
 			s.send(controller.Event{Type: controller.EventRinging, Leg: l.id}, at)
 		}
 	case "Up":
+		if l.kind == kindOriginated && !l.inStasis {
+			// An originated channel is answered a moment before it enters
+			// our app (StasisStart), and until then Asterisk refuses to
+			// bridge it (422 Channel not in Stasis application): it is
+			// Answered for ipcc at its StasisStart.
+			return
+		}
 		if !l.answered {
 			l.answered = true
 			s.send(controller.Event{Type: controller.EventAnswered, Leg: l.id}, at)
@@ -319,6 +358,11 @@ func (s *state) setHold(l *leg, held bool, at time.Time) {
 // endLeg emits the one HungUp of a leg. cause is the Q.850 code seen on the
 // wire (0 if none); a hangup we asked for reports the cause we asked for.
 func (s *state) endLeg(l *leg, cause int, at time.Time) {
+	if l.dialCause != 0 && !l.answered && (cause == 0 || cause == 16) {
+		// The channel carries no cause (or a normal one); the Dial event
+		// said why it failed.
+		cause = l.dialCause
+	}
 	ev := controller.Event{Type: controller.EventHungUp, Leg: l.id}
 	switch {
 	case l.deleting:
@@ -476,6 +520,12 @@ func (s *state) left(e *ari.Event, at time.Time) {
 	}
 }
 
+// recordingSnoop reports whether a snoop's Stasis arguments mark it as
+// carrying a call recording: left running, it ends with its leg.
+func recordingSnoop(args []string) bool {
+	return len(args) > 1 && args[1] == snoopRecordArg
+}
+
 // targetLeg returns the channel id of a "channel:<id>" target URI.
 func targetLeg(uri string) string {
 	if id, ok := strings.CutPrefix(uri, "channel:"); ok {
@@ -531,6 +581,7 @@ func (s *state) recordingEvent(e *ari.Event, at time.Time) {
 			return
 		}
 		r.started = true
+		r.settle()
 		s.send(controller.Event{Type: controller.EventRecordingStarted, Leg: r.leg, RecordingID: r.id, Path: r.path}, at)
 		return
 	}
@@ -538,6 +589,17 @@ func (s *state) recordingEvent(e *ari.Event, at time.Time) {
 		return
 	}
 	r.finished = true
+	if e.Type == "RecordingFailed" {
+		r.failure = e.Recording.Cause
+		if r.failure == "" {
+			r.failure = "no cause given"
+		}
+	}
+	r.settle()
+	if l := s.live(r.snoop); l != nil {
+		// The snoop only carried this recording.
+		s.cleanups = append(s.cleanups, cleanup{op: "hangup", id: l.id})
+	}
 	ev := controller.Event{Type: controller.EventRecordingFinished, Leg: r.leg, RecordingID: r.id, Path: r.path}
 	if d := e.Recording.Duration; d != nil {
 		ev.Duration = time.Duration(*d) * time.Second

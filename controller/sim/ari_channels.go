@@ -307,12 +307,19 @@ func (a *ariServer) originate(id string, p params) (int, any) {
 	args := p.list("appArgs")
 	if app != "" {
 		r.onAnswer = func(c *Channel) {
-			if !a.appConnected(app) {
-				m.hangup(c, "NORMAL_CLEARING", "switch")
-				return
-			}
-			c.App, c.AppArgs = app, args
-			m.emit(m.ev(evStasisStart, c))
+			// The answered channel reaches its application a moment later
+			// (on its own thread): until then it is not in Stasis.
+			m.after(a.opts.StasisStartDelay, func() {
+				if !c.alive() || c.App != "" {
+					return
+				}
+				if !a.appConnected(app) {
+					m.hangup(c, "NORMAL_CLEARING", "switch")
+					return
+				}
+				c.App, c.AppArgs = app, args
+				m.emit(m.ev(evStasisStart, c))
+			})
 		}
 	}
 	// The app follows the new channel from its creation (Dial, state
@@ -422,6 +429,15 @@ func (a *ariServer) record(c *Channel, p params) (int, any) {
 		Path: filepath.Join(a.opts.RecordingDir, name+"."+format)}
 	if v, err := strconv.Atoi(p.get("maxDurationSeconds")); err == nil && v > 0 {
 		r.MaxDur = time.Duration(v) * time.Second
+	}
+	if st, body, bad := recordingDirRefused(r.Path, name); bad {
+		return st, body
+	}
+	if b := m.bridges[c.Bridge]; c.Bridge != "" && b != nil {
+		// Accepted, then failed on the channel's thread (record_file);
+		// on the kit's Asterisk the failure came before the reply.
+		a.failRecording(r, "Cannot record channel while in bridge")
+		return http.StatusCreated, recordingJSON(r, false)
 	}
 	resp := recordingJSON(r, false)
 	delete(m.stored, name)

@@ -234,6 +234,10 @@ func (a *ariServer) render(me *mEvent) *ariEvent {
 		if r.Front != FrontAsterisk {
 			return nil
 		}
+		if r.State == "failed" {
+			body := append(recordingJSON(r, false), jkv{"cause", r.failure})
+			return ev("RecordingFailed", jkv{"recording", body})
+		}
 		typ := "RecordingStarted"
 		if me.Kind == evRecordStop {
 			typ = "RecordingFinished"

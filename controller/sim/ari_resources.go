@@ -62,6 +62,11 @@ func (a *ariServer) routeBridges(method string, parts []string, p params) (int, 
 			chans = append(chans, c)
 		}
 		for _, c := range chans {
+			if st, body, busy := a.recordingChannel(c); busy {
+				return st, body
+			}
+		}
+		for _, c := range chans {
 			m.joinBridge(c, b)
 			if b.MOH {
 				c.Heard = append(c.Heard, Heard{Kind: "moh", Value: "default", At: time.Now()})

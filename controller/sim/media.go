@@ -20,6 +20,7 @@ type mediaItem struct {
 	dur     time.Duration
 	endless bool
 	uri     string // ARI media URI it came from
+	refused string // why the switch cannot play it ("" = it can)
 }
 
 // mediaFromFS turns a FreeSWITCH playback argument into items. file_string://
@@ -66,13 +67,17 @@ func (m *Model) mediaFromARIScheme(uri string) (mediaItem, bool) {
 	}
 	switch scheme {
 	case "sound":
-		return m.fileItem(uri, val), true
+		it := m.fileItem(uri, val)
+		it.refused = asteriskRefuses(val)
+		return it, true
 	case "recording":
 		path := val
 		if r := m.stored[val]; r != nil {
 			path = r.Path
 		}
-		return m.fileItem(uri, path), true
+		it := m.fileItem(uri, path)
+		it.refused = asteriskRefuses(path)
+		return it, true
 	case "number":
 		return m.item("number", val, ""), true
 	case "digits":

@@ -13,6 +13,12 @@ const (
 	BehaviorBusy   = "busy"   // USER_BUSY after AnswerAfter
 	BehaviorReject = "reject" // CALL_REJECTED after AnswerAfter
 	BehaviorAbsent = "absent" // not registered: SUBSCRIBER_ABSENT at once
+	// BehaviorBusyTone signals busy without hanging up with a cause (the
+	// Busy() application, or a Dial() that met a busy phone, behind an
+	// Asterisk Local channel): the originator sees only the Dial event's
+	// dialstatus BUSY, and its channel ends with cause 0. Elsewhere it is
+	// BehaviorBusy.
+	BehaviorBusyTone = "busytone"
 )
 
 // EndpointSpec scripts a phone: an extension ("1001") or an external
@@ -113,17 +119,18 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 	m.hearGen++
 	m.emit(m.ev(evRinging, c))
 	c.phone = &phoneRun{press: spec.Press, hangup: spec.HangupAfter}
-	fail := func(cause string) {
+	failDial := func(cause, status string) {
 		if !c.alive() {
 			return
 		}
-		e := &mEvent{Kind: evDial, At: time.Now(), Ch: c, DialStatus: dialStatus(cause)}
+		e := &mEvent{Kind: evDial, At: time.Now(), Ch: c, DialStatus: status}
 		m.emit(e)
 		m.hangup(c, cause, "remote")
 		if r.done != nil {
 			r.done(nil, cause)
 		}
 	}
+	fail := func(cause string) { failDial(cause, dialStatus(cause)) }
 	connect := func() {
 		if !c.alive() || c.State == StateUp {
 			return
@@ -155,6 +162,14 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 	switch spec.Behavior {
 	case BehaviorBusy:
 		m.schedule(c, spec.AnswerAfter, func() { fail("USER_BUSY") })
+	case BehaviorBusyTone:
+		m.schedule(c, spec.AnswerAfter, func() {
+			if r.Front == FrontAsterisk && r.Kind == "local" {
+				failDial("0", "BUSY")
+				return
+			}
+			fail("USER_BUSY")
+		})
 	case BehaviorReject:
 		m.schedule(c, spec.AnswerAfter, func() { fail("CALL_REJECTED") })
 	case BehaviorRing:

@@ -70,6 +70,16 @@ func (m *Model) playItem(p *Playback) {
 		return
 	}
 	it := p.items[p.idx]
+	if it.refused != "" {
+		// The switch could not open it: nobody hears it.
+		m.logger().Debug("sim: media not played", slog.String("media", it.Value), slog.String("why", it.refused))
+		if p.idx == len(p.items)-1 {
+			m.finishPlayback(p, "failed")
+			return
+		}
+		m.nextItem(p)
+		return
+	}
 	h := it.Heard
 	h.At = time.Now()
 	for _, c := range m.playbackListeners(p) {
@@ -95,6 +105,9 @@ func (m *Model) nextItem(p *Playback) {
 			p.URI = u
 		}
 		m.emit(&mEvent{Kind: evPlaybackContinue, At: time.Now(), Ch: m.chans[p.Chan], Playback: p})
+		// and announces the next item as started (res_stasis_playback.c
+		// playback_first_update runs for each item).
+		m.emit(&mEvent{Kind: evPlaybackStart, At: time.Now(), Ch: m.chans[p.Chan], Playback: p})
 	}
 	m.playItem(p)
 }
@@ -132,14 +145,18 @@ func (m *Model) restartPlayback(p *Playback) {
 	m.playItem(p)
 }
 
-// finishPlayback ends p; how is "done" (played to the end) or "stopped".
+// finishPlayback ends p; how is "done" (played to the end), "stopped" or
+// "failed" (its last item could not be played).
 func (m *Model) finishPlayback(p *Playback, how string) {
-	if p.State == "done" {
+	if p.State == "done" || p.State == "failed" {
 		return
 	}
 	m.cancel(p.timer)
 	p.timer = nil
 	p.State = "done"
+	if how == "failed" {
+		p.State = "failed"
+	}
 	p.Status = "done"
 	if how != "done" {
 		p.Status = "break"
@@ -177,6 +194,7 @@ type Recording struct {
 	MaxDur    time.Duration
 	Muted     bool
 	Cause     string
+	failure   string // Asterisk RecordingFailed cause
 	timer     *time.Timer
 	pausedAt  time.Time
 	pausedFor time.Duration

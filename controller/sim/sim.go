@@ -29,6 +29,12 @@ type Options struct {
 	RecordingDir      string        // where relative/ARI recordings go; default $TMPDIR/ipcc-sim-recordings
 	Hostname          string        // FreeSWITCH-Hostname; default sim
 	Logger            *slog.Logger
+
+	// StasisStartDelay is how long after an originated Asterisk channel is
+	// answered it enters its Stasis application (real Asterisk: tens of
+	// microseconds to milliseconds, during which it cannot be bridged);
+	// default 1ms.
+	StasisStartDelay time.Duration
 }
 
 func (o *Options) defaults() {
@@ -52,6 +58,9 @@ func (o *Options) defaults() {
 	}
 	if o.AutoAnswer <= 0 {
 		o.AutoAnswer = 50 * time.Millisecond
+	}
+	if o.StasisStartDelay <= 0 {
+		o.StasisStartDelay = time.Millisecond
 	}
 	if o.RecordingDir == "" {
 		o.RecordingDir = filepath.Join(os.TempDir(), "ipcc-sim-recordings")
@@ -165,9 +174,9 @@ func (s *Sim) DefineEndpoint(e EndpointSpec) error {
 		return fmt.Errorf("sim: define endpoint: %w", errField("number", "missing"))
 	}
 	switch e.Behavior {
-	case "", BehaviorAnswer, BehaviorRing, BehaviorBusy, BehaviorReject, BehaviorAbsent:
+	case "", BehaviorAnswer, BehaviorRing, BehaviorBusy, BehaviorReject, BehaviorAbsent, BehaviorBusyTone:
 	default:
-		return fmt.Errorf("sim: define endpoint: %w", errField("behavior", "must be answer, ring, busy, reject or absent"))
+		return fmt.Errorf("sim: define endpoint: %w", errField("behavior", "must be answer, ring, busy, busytone, reject or absent"))
 	}
 	s.model.mu.Lock()
 	s.model.phones[e.Number] = e

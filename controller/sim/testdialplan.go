@@ -14,7 +14,8 @@ const (
 	// Local/<did>@ipcc-test is handed to ipcc like an inbound call to <did>
 	// (FreeSWITCH: set ipcc_did and park; Asterisk: Stasis(ipcc,<did>)).
 	TestCallerContext = "ipcc-test"
-	// TestPhoneContext: answer-N answers, busy-N is busy, ring-N rings.
+	// TestPhoneContext: answer-N answers, busy-N is busy (Hangup(17)),
+	// busytone-N signals busy (Busy()), ring-N rings.
 	TestPhoneContext = "ipcc-test-phones"
 )
 
@@ -22,7 +23,7 @@ const (
 func testPhone(ext string, answerAfter time.Duration) EndpointSpec {
 	behavior, number, _ := strings.Cut(ext, "-")
 	switch behavior {
-	case BehaviorBusy, BehaviorRing, BehaviorReject:
+	case BehaviorBusy, BehaviorRing, BehaviorReject, BehaviorBusyTone:
 	default:
 		behavior = BehaviorAnswer
 	}

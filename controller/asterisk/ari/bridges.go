@@ -68,6 +68,12 @@ func (c *Client) StopRecording(ctx context.Context, name string) error {
 	return c.Do(ctx, Request{Method: http.MethodPost, Path: "/recordings/live/" + esc(name) + "/stop"}, nil)
 }
 
+// CancelRecording stops a live recording and discards it (DELETE
+// /recordings/live/{recordingName}).
+func (c *Client) CancelRecording(ctx context.Context, name string) error {
+	return c.Do(ctx, Request{Method: http.MethodDelete, Path: "/recordings/live/" + esc(name)}, nil)
+}
+
 // PauseRecording pauses (POST) or unpauses (DELETE) /recordings/live/{recordingName}/pause.
 func (c *Client) PauseRecording(ctx context.Context, name string, pause bool) error {
 	method := http.MethodPost

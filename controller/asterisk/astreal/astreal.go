@@ -8,6 +8,7 @@ package astreal
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -58,6 +59,14 @@ func FromEnv(t *testing.T) *World {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Calls a failed earlier run left behind would be taken for this run's
+	// calls (the driver re-adopts whatever sits in its application).
+	if n, err := w.hangupLeftovers(); err != nil {
+		t.Fatalf("clean up an earlier run: %v", err)
+	} else if n > 0 {
+		t.Logf("hung up %d channels an earlier run left", n)
+	}
+	t.Cleanup(func() { _, _ = w.hangupLeftovers() })
 	w.proxy = switchtest.NewProxy(t, u.Host)
 	// Keep the party application registered while the test runs.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -156,3 +165,41 @@ func (w *World) Observer() switchtest.Observer { return nil }
 
 // RecordingPath implements switchtest.World: under Asterisk's recording spool.
 func (w *World) RecordingPath(name string) string { return "/var/spool/asterisk/recording/" + name }
+
+// hangupLeftovers hangs up every test channel (Local channels into the
+// test contexts, and whatever sits in PartyApp) and destroys the empty
+// bridges ipcc made: what a run that failed half-way leaves on the server.
+// It touches nothing else.
+func (w *World) hangupLeftovers() (int, error) {
+	ctx, cancel := ctx10()
+	defer cancel()
+	chans, err := w.client.Channels(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, ch := range chans {
+		app, _, _ := ch.StasisApp()
+		test := strings.Contains(ch.Name, "@"+CallerContext+"-") || strings.Contains(ch.Name, "@"+PhoneContext+"-") ||
+			ch.Dialplan.Context == CallerContext || ch.Dialplan.Context == PhoneContext || app == PartyApp
+		if !test {
+			continue
+		}
+		if err := w.client.Hangup(ctx, ch.ID, "normal", 0); err != nil && ari.StatusOf(err) != http.StatusNotFound {
+			return n, fmt.Errorf("hang up %s: %w", ch.Name, err)
+		}
+		n++
+	}
+	bridges, err := w.client.Bridges(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, b := range bridges {
+		if strings.HasPrefix(b.ID, "ipcc-") && len(b.Channels) == 0 {
+			if err := w.client.DestroyBridge(ctx, b.ID); err != nil && ari.StatusOf(err) != http.StatusNotFound {
+				return n, fmt.Errorf("destroy bridge %s: %w", b.ID, err)
+			}
+		}
+	}
+	return n, nil
+}
