@@ -427,13 +427,13 @@ func (s *eslServer) show(f []string) string {
 	switch what {
 	case "channels":
 		cols = strings.Fields(`uuid direction created created_epoch name state cid_name cid_num ip_addr dest application application_data dialplan context read_codec read_rate read_bit_rate write_codec write_rate write_bit_rate secure hostname presence_id presence_data accountcode callstate callee_name callee_num callee_direction call_uuid sent_callee_name sent_callee_num initial_cid_name initial_cid_num initial_ip_addr initial_dest initial_dialplan initial_context`)
-		for _, c := range s.m.live(FrontFreeSWITCH) {
+		for _, c := range s.listed() {
 			rows = append(rows, s.channelRow(c))
 		}
 	case "calls", "bridged_calls":
 		cols = strings.Fields(`uuid direction created created_epoch name state cid_name cid_num ip_addr dest presence_id presence_data accountcode callstate callee_name callee_num callee_direction call_uuid hostname sent_callee_name sent_callee_num b_uuid b_direction b_created b_created_epoch b_name b_state b_cid_name b_cid_num b_ip_addr b_dest b_presence_id b_presence_data b_accountcode b_callstate b_callee_name b_callee_num b_callee_direction b_sent_callee_name b_sent_callee_num call_created_epoch`)
 		seen := map[string]bool{}
-		for _, c := range s.m.live(FrontFreeSWITCH) {
+		for _, c := range s.listed() {
 			if seen[c.ID] {
 				continue
 			}
@@ -505,6 +505,29 @@ func (s *eslServer) show(f []string) string {
 	}
 	fmt.Fprintf(&b, "\n%d total.\n", len(rows))
 	return b.String()
+}
+
+// listed is what "show" lists: the channels as FreeSWITCH's core database
+// has them, ShowLag behind the channels themselves — one created less than
+// ShowLag ago is not listed yet, one that ended less than ShowLag ago still
+// is (uuid_dump and the uuid_ commands already refuse it). m.mu held.
+func (s *eslServer) listed() []*Channel {
+	lag := s.opts.ShowLag
+	if lag <= 0 {
+		return s.m.live(FrontFreeSWITCH)
+	}
+	cut := time.Now().Add(-lag)
+	var out []*Channel
+	for _, id := range s.m.order {
+		c := s.m.chans[id]
+		if c == nil || c.Front != FrontFreeSWITCH || c.Created.After(cut) {
+			continue
+		}
+		if c.alive() || c.Ended.After(cut) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (s *eslServer) channelRow(c *Channel) map[string]string {

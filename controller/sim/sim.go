@@ -28,7 +28,13 @@ type Options struct {
 	AutoAnswer        time.Duration // answer delay of external numbers without an EndpointSpec; default 50ms
 	RecordingDir      string        // where relative/ARI recordings go; default $TMPDIR/ipcc-sim-recordings
 	Hostname          string        // FreeSWITCH-Hostname; default sim
-	Logger            *slog.Logger
+	// ShowLag is how far FreeSWITCH's "show channels|calls|bridged_calls"
+	// lag behind the channels themselves: the real server answers them
+	// from its core database, which a background thread writes in
+	// batches, so a channel is listed 160-180 ms after it was created and
+	// still listed as long after it ended. Default 170ms; negative = none.
+	ShowLag time.Duration
+	Logger  *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -59,7 +65,14 @@ func (o *Options) defaults() {
 	if o.Hostname == "" {
 		o.Hostname = "sim"
 	}
+	if o.ShowLag == 0 {
+		o.ShowLag = DefaultShowLag
+	}
 }
+
+// DefaultShowLag is the lag of "show channels" measured on a real
+// FreeSWITCH 1.11 (160-180 ms after a channel was created).
+const DefaultShowLag = 170 * time.Millisecond
 
 // Sim is one simulator instance: the model plus its two front-ends.
 type Sim struct {

@@ -1,0 +1,80 @@
+package sim
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Behaviour of a real FreeSWITCH 1.11 the simulator reproduces; each test
+// names what was seen on the real server.
+
+func showsLeg(c *eslClient, what, id string) bool {
+	c.t.Helper()
+	r := c.cmd("api show "+what+" as json", nil)
+	return strings.Contains(r.body, `"`+id+`"`)
+}
+
+// Real server: "show channels" answers from the core database, written by a
+// background thread; a channel appears there 160-180 ms after its creation
+// and disappears as long after its end, while uuid_exists answers at once.
+func TestESLShowChannelsLagsBehindChannels(t *testing.T) {
+	const lag = 300 * time.Millisecond
+	s := startSim(t, Options{ShowLag: lag})
+	c := authed(t, s)
+	id, err := s.PlaceCall(CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	placed := time.Now()
+	listed := showsLeg(c, "channels", id)
+	exists := c.cmd("api uuid_exists "+id, nil).body
+	if time.Since(placed) < lag {
+		if listed {
+			t.Error("show channels lists a channel created less than ShowLag ago")
+		}
+		if exists != "true" {
+			t.Errorf("uuid_exists of a new channel = %q, want true", exists)
+		}
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for !showsLeg(c, "channels", id) {
+		if time.Now().After(deadline) {
+			t.Fatal("the channel never appeared in show channels")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.HangupCall(id); err != nil {
+		t.Fatal(err)
+	}
+	ended := time.Now()
+	listed = showsLeg(c, "channels", id)
+	exists = c.cmd("api uuid_exists "+id, nil).body
+	dump := c.cmd("api uuid_dump "+id+" json", nil).body
+	if time.Since(ended) < lag {
+		if !listed {
+			t.Error("show channels dropped a channel that ended less than ShowLag ago")
+		}
+		if exists != "false" || dump != noSuchChannel {
+			t.Errorf("ended channel: uuid_exists %q, uuid_dump %q", exists, dump)
+		}
+	}
+	for showsLeg(c, "channels", id) {
+		if time.Now().After(deadline.Add(3 * time.Second)) {
+			t.Fatal("the ended channel stayed in show channels")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestESLShowLagNegativeMeansNone(t *testing.T) {
+	s := startSim(t, Options{ShowLag: -1})
+	c := authed(t, s)
+	id, err := s.PlaceCall(CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !showsLeg(c, "channels", id) {
+		t.Fatal("with ShowLag < 0 a new channel is listed at once")
+	}
+}
