@@ -72,6 +72,12 @@ type Config struct {
 	// one command in flight). bgapi and sendmsg stay on the event
 	// connection, whose events they cause. Default 4; -1 for none.
 	CommandConns int
+	// ListingLag is how far "show channels" may lag behind FreeSWITCH's
+	// channels (its core database is written in batches: 160-180 ms on an
+	// idle 1.11). This long after connecting, a second listing takes over
+	// the calls the ipcc dialplan parked just before the connection, which
+	// the first could not list yet. Default 1s.
+	ListingLag   time.Duration
 	ReconnectMin time.Duration // first reconnect delay (default 500ms), doubled up to ReconnectMax
 	ReconnectMax time.Duration // default 30s
 
@@ -113,6 +119,7 @@ func (c Config) withDefaults() Config {
 	if c.CommandConns == 0 {
 		c.CommandConns = 4
 	}
+	def(&c.ListingLag, time.Second)
 	def(&c.ReconnectMin, 500*time.Millisecond)
 	def(&c.ReconnectMax, 30*time.Second)
 	if c.DIDVariable == "" {
@@ -212,6 +219,7 @@ func New(cfg Config, logger *slog.Logger) *Driver {
 	}
 	d.tr = newTranslator(cfg.Name, cfg.DIDVariable, cfg.VarPrefixes, d.q.push)
 	d.tr.onAdopt = d.queueAdopt
+	d.tr.originateGrace = cfg.CommandTimeout
 	d.ro = newReorderer(cfg.ReorderWindow, d.tr.handle)
 	return d
 }

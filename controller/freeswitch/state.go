@@ -2,6 +2,7 @@ package freeswitch
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/ipcc/ipcc/controller"
 )
@@ -88,7 +89,26 @@ func (t *translator) registerOriginate(leg string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.ended, leg)
-	t.legs[leg] = &legState{arrived: true, originated: true}
+	t.legs[leg] = &legState{arrived: true, originated: true, since: t.now()}
+}
+
+// followed lists the legs a resync must find on the switch: every leg
+// followed (those handed back to the dialplan too, to forget them once
+// gone), except an originate the switch may not have created yet (no event
+// of it seen, sent less than originateGrace ago).
+func (t *translator) followed() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cut := t.now().Add(-t.originateGrace)
+	out := make([]string, 0, len(t.legs))
+	for leg, l := range t.legs {
+		if l.originated && !l.seen && l.since.After(cut) {
+			continue
+		}
+		out = append(out, leg)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (t *translator) forgetLeg(leg string) {

@@ -14,6 +14,8 @@ import (
 type legState struct {
 	arrived    bool // CallArrived emitted (or the leg was originated by ipcc)
 	originated bool
+	seen       bool      // an event of the leg arrived (the switch has it)
+	since      time.Time // when ipcc sent the originate
 	ringing    bool
 	answered   bool
 	released   bool             // transferred back to the dialplan: no more events
@@ -60,6 +62,9 @@ type translator struct {
 	emit     func([]controller.Event)
 	onAdopt  func(leg string) // called (under mu, must not block) for a newly parked leg
 	now      func() time.Time
+	// originateGrace is how long an originated leg with no event yet is
+	// not looked for on the switch (it may not exist yet).
+	originateGrace time.Duration
 
 	mu    sync.Mutex
 	legs  map[string]*legState
@@ -72,17 +77,18 @@ type translator struct {
 
 func newTranslator(sw, didVar string, prefixes []string, emit func([]controller.Event)) *translator {
 	return &translator{
-		sw:       sw,
-		didVar:   didVar,
-		prefixes: prefixes,
-		emit:     emit,
-		now:      time.Now,
-		legs:     map[string]*legState{},
-		ended:    map[string]time.Time{},
-		apps:     map[string]appRef{},
-		plays:    map[string]*playState{},
-		recs:     map[string]recState{},
-		jobs:     map[string]string{},
+		sw:             sw,
+		didVar:         didVar,
+		prefixes:       prefixes,
+		emit:           emit,
+		now:            time.Now,
+		originateGrace: 5 * time.Second,
+		legs:           map[string]*legState{},
+		ended:          map[string]time.Time{},
+		apps:           map[string]appRef{},
+		plays:          map[string]*playState{},
+		recs:           map[string]recState{},
+		jobs:           map[string]string{},
 	}
 }
 
@@ -108,6 +114,9 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 		// keep following it. Resync re-announces it with CallArrived.
 		l = &legState{arrived: true}
 		t.legs[uuid] = l
+	}
+	if l != nil {
+		l.seen = true
 	}
 	if l != nil && l.released {
 		switch e.name() {

@@ -260,11 +260,12 @@ func TestTranslateRules(t *testing.T) {
 		tr.registerOriginate("old")
 		tr.registerOriginate("unmarked")
 		dump := ev("Unique-ID: b", "Caller-Caller-ID-Number: 100", "variable_ipcc_did: 800", "variable_ipcc_owned: true")
-		tr.resync([]snapshot{
+		tr.registerOriginate("unconfirmed") // not listed, and not confirmed gone: stays
+		tr.resync(listing{snaps: []snapshot{
 			{info: controller.LegInfo{Leg: "b", Owned: true, State: controller.LegAnswered, Bridged: "c"}, dump: dump},
 			{info: controller.LegInfo{Leg: "x"}, dump: ev("Unique-ID: x")},
 			{info: controller.LegInfo{Leg: "unmarked"}, dump: ev("Unique-ID: unmarked")},
-		})
+		}, gone: []string{"old"}}, false)
 		if strings.Join(marked, " ") != "unmarked" {
 			t.Errorf("legs marked again: %v", marked)
 		}
@@ -273,6 +274,9 @@ func TestTranslateRules(t *testing.T) {
 		}
 		if a := (*got)[1]; a.DNIS != "800" || a.ANI != "100" || a.Vars["ipcc_owned"] != "true" {
 			t.Fatalf("arrival %+v", a)
+		}
+		if tr.legs["unconfirmed"] == nil {
+			t.Fatal("a leg the switch did not confirm gone was ended")
 		}
 	})
 }

@@ -1,0 +1,106 @@
+package freeswitch
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/controller/sim"
+)
+
+// Re-synchronisation against the simulator behaving as the real server does.
+
+func startSimWith(t *testing.T, mod func(*sim.Options)) *sim.Sim {
+	t.Helper()
+	o := sim.Options{
+		HeartbeatInterval: 100 * time.Millisecond,
+		MediaDuration:     30 * time.Millisecond,
+		RecordingDir:      t.TempDir(),
+		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	mod(&o)
+	s := sim.New(o)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// A leg that ended while the connection was down is still listed by "show
+// channels" for a while (real server: 160-180 ms): the resync must still
+// report it gone, on the switch's word (uuid_dump: no such channel).
+func TestSimResyncEndedLegStillListed(t *testing.T) {
+	s := startSimWith(t, func(o *sim.Options) { o.ShowLag = 3 * time.Second })
+	p := newProxy(t, s.ESLAddr())
+	d, _ := startDriver(t, p.ln.Addr().String(), func(c *Config) { c.CommandTimeout = 2 * time.Second })
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	id, err := s.PlaceCall(sim.CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "call arrived", isType(controller.EventCallArrived, id))
+	p.cut()
+	if err := s.HangupCall(id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "disconnected", isType(controller.EventSwitchDisconnected, ""))
+	ev := waitFor(t, d, "the leg that ended during the outage", isType(controller.EventHungUp, id))
+	if ev.Err == "" {
+		t.Errorf("hangup %+v: want the reason (ended while disconnected)", ev)
+	}
+}
+
+// A leg created less than the listing lag before the reconnect is not in
+// "show channels" yet: it is alive, and must neither be ended nor lose its
+// bridge.
+func TestSimResyncNewLegNotListedYet(t *testing.T) {
+	s := startSimWith(t, func(o *sim.Options) { o.ShowLag = 3 * time.Second })
+	if err := s.DefineEndpoint(sim.EndpointSpec{Number: "1001", AnswerAfter: 10 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, s.ESLAddr())
+	d, _ := startDriver(t, p.ln.Addr().String(), func(c *Config) { c.CommandTimeout = 2 * time.Second })
+	ctx := context.Background()
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	id, err := s.PlaceCall(sim.CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "call arrived", isType(controller.EventCallArrived, id))
+	agent := "a0000000-0000-4000-8000-000000000001"
+	if err := d.Originate(ctx, controller.Originate{LegID: agent, Endpoint: controller.Endpoint{Kind: controller.EndpointExtension, Number: "1001"}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "agent answered", isType(controller.EventAnswered, agent))
+	if err := d.Bridge(ctx, id, agent); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "bridged", isType(controller.EventBridged, id))
+	eventually(t, "owned mark set", func() bool {
+		c, err := s.Call(id)
+		return err == nil && c.Vars["ipcc_owned"] != ""
+	})
+	p.cut()
+	waitFor(t, d, "disconnected", isType(controller.EventSwitchDisconnected, ""))
+	got := map[string]controller.Event{}
+	for len(got) < 2 {
+		ev := <-d.Events()
+		switch ev.Type {
+		case controller.EventHungUp:
+			t.Fatalf("live leg ended by the resync: %+v", ev)
+		case controller.EventCallArrived:
+			got[ev.Leg] = ev
+		}
+	}
+	if got[id].OtherLeg != agent || got[agent].OtherLeg != id {
+		t.Errorf("re-announced without their bridge: caller %+v, agent %+v", got[id], got[agent])
+	}
+	waitFor(t, d, "reconnected", isType(controller.EventSwitchConnected, ""))
+	if !s.Hears(id, agent) {
+		t.Error("the call lost its audio path")
+	}
+}
