@@ -78,3 +78,21 @@ func TestESLShowLagNegativeMeansNone(t *testing.T) {
 		t.Fatal("with ShowLag < 0 a new channel is listed at once")
 	}
 }
+
+// Real server (esl-resync.txt): the far half of a loopback pair carries the
+// originate's {variables}, origination_uuid naming the near half.
+func TestESLLoopbackFarHalfInheritsOriginateVars(t *testing.T) {
+	s := startSim(t, Options{AutoAnswer: 10 * time.Millisecond})
+	c := authed(t, s)
+	a := "a0000000-0000-4000-8000-0000000000aa"
+	r := c.cmd("api originate {origination_uuid="+a+",ipcc_owned=true,ipcc_agent=7}loopback/answer-1001/"+TestPhoneContext+" &park()", nil)
+	if r.body != "+OK "+a+"\n" {
+		t.Fatalf("originate: %q", r.body)
+	}
+	b := c.cmd("api uuid_getvar "+a+" other_loopback_leg_uuid", nil).body
+	for name, want := range map[string]string{"ipcc_owned": "true", "ipcc_agent": "7", "origination_uuid": a, "loopback_leg": "B"} {
+		if got := c.cmd("api uuid_getvar "+b+" "+name, nil).body; got != want {
+			t.Errorf("far half %s: %s = %q, want %q", b, name, got, want)
+		}
+	}
+}
