@@ -404,7 +404,7 @@ func TestReplayTranscriptOverSocket(t *testing.T) {
 	}
 	eventually(t, "the leg was marked as ipcc's", func() bool {
 		for _, cmd := range s.commands() {
-			if cmd == "api uuid_setvar 6e7aa13d-05c6-477d-8a93-1d1b6c4d0b1a ipcc_owned true" {
+			if cmd == "api uuid_setvar 6e7aa13d-05c6-477d-8a93-1d1b6c4d0b1a ipcc_owned 6e7aa13d-05c6-477d-8a93-1d1b6c4d0b1a" {
 				return true
 			}
 		}

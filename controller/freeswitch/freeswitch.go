@@ -324,8 +324,9 @@ func (d *Driver) queueAdopt(leg string) {
 	}
 }
 
-func (d *Driver) ownedVars() map[string]string {
-	v := map[string]string{"ipcc_owned": "true"}
+// ownedVars are the variables that mark leg as ipcc's (see ownedMark).
+func (d *Driver) ownedVars(leg string) map[string]string {
+	v := map[string]string{"ipcc_owned": leg}
 	if !d.cfg.HangupAfterBridge {
 		v["park_after_bridge"] = "true"
 	}
@@ -348,7 +349,7 @@ func (d *Driver) sideWorker(ctx context.Context) {
 			leg := d.sideQ[0]
 			d.sideQ = d.sideQ[1:]
 			d.sideMu.Unlock()
-			err := d.setVars(ctx, leg, d.ownedVars())
+			err := d.setVars(ctx, leg, d.ownedVars(leg))
 			if err != nil && !errors.Is(err, controller.ErrNoSuchLeg) {
 				d.log.Warn("could not mark leg as ipcc-owned", "leg", leg, "err", err)
 			}

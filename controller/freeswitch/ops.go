@@ -193,7 +193,7 @@ func (d *Driver) Unbridge(ctx context.Context, leg string) error {
 // Originate sends bgapi originate with origination_uuid=o.LegID; a failure
 // reported by the BACKGROUND_JOB becomes HungUp on the leg.
 func (d *Driver) Originate(ctx context.Context, o controller.Originate) error {
-	cmd, err := renderOriginate(o, d.cfg.ExtensionDialString, d.cfg.GatewayDialString, d.ownedVars())
+	cmd, err := renderOriginate(o, d.cfg.ExtensionDialString, d.cfg.GatewayDialString, d.ownedVars(o.LegID))
 	if err != nil {
 		return d.invalid("originate", o.LegID, err)
 	}

@@ -206,7 +206,7 @@ func (d *Driver) legInfo(row map[string]string, dump *fsEvent, peer string) cont
 		// Ours: legs ipcc marked, and calls the ipcc dialplan parked for
 		// ipcc while no controller was connected (they wait in silence
 		// until one takes them over).
-		Owned: dump.get("variable_ipcc_owned") == "true" ||
+		Owned: ownedMark(dump, row["uuid"]) ||
 			(dump.get("variable_"+d.cfg.DIDVariable) != "" && row["application"] == "park"),
 		Vars:    dump.variables(d.cfg.VarPrefixes),
 		Inbound: row["direction"] == "inbound",

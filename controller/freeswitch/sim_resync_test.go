@@ -104,3 +104,74 @@ func TestSimResyncNewLegNotListedYet(t *testing.T) {
 		t.Error("the call lost its audio path")
 	}
 }
+
+// The far half of a loopback leg ipcc originated inherits the originate's
+// variables, ipcc's ownership mark included (real server): a resync must
+// not take it for a call of its own. Before, it was announced as a new
+// call, which the inbound handler rejected, and hanging it up took down the
+// agent leg and with it the caller.
+func TestSimResyncOriginatedLoopbackFarHalfNotAdopted(t *testing.T) {
+	s := startSimWith(t, func(o *sim.Options) { o.AutoAnswer = 10 * time.Millisecond })
+	p := newProxy(t, s.ESLAddr())
+	d, _ := startDriver(t, p.ln.Addr().String(), func(c *Config) {
+		c.CommandTimeout = 2 * time.Second
+		c.ListingLag = 100 * time.Millisecond
+	})
+	ctx := context.Background()
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	id, err := s.PlaceCall(sim.CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "call arrived", isType(controller.EventCallArrived, id))
+	agent := "a0000000-0000-4000-8000-000000000002"
+	if err := d.Originate(ctx, controller.Originate{LegID: agent, Endpoint: controller.Endpoint{
+		Kind: controller.EndpointRaw, Number: "loopback/answer-1001/" + sim.TestPhoneContext}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "agent answered", isType(controller.EventAnswered, agent))
+	if err := d.Bridge(ctx, id, agent); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "bridged", isType(controller.EventBridged, id))
+	far := ""
+	eventually(t, "owned mark set and the far half known", func() bool {
+		c, err := s.Call(id)
+		a, aerr := s.Call(agent)
+		if err != nil || aerr != nil || c.Vars["ipcc_owned"] == "" {
+			return false
+		}
+		far = a.Vars["other_loopback_leg_uuid"]
+		return far != ""
+	})
+	if fc, err := s.Call(far); err != nil || fc.Vars["ipcc_owned"] == "" {
+		t.Fatalf("the far half %s should carry the inherited mark: %+v %v", far, fc, err)
+	}
+	time.Sleep(250 * time.Millisecond) // every leg listed by show channels
+	p.cut()
+	waitFor(t, d, "disconnected", isType(controller.EventSwitchDisconnected, ""))
+	arrived := map[string]bool{}
+	deadline := time.After(time.Second) // past the second listing
+	for done := false; !done; {
+		select {
+		case ev := <-d.Events():
+			switch ev.Type {
+			case controller.EventCallArrived:
+				arrived[ev.Leg] = true
+			case controller.EventHungUp:
+				t.Fatalf("leg ended by the resync: %+v", ev)
+			}
+		case <-deadline:
+			done = true
+		}
+	}
+	if arrived[far] {
+		t.Errorf("the far half %s of the agent's loopback leg was taken for a call", far)
+	}
+	if !arrived[id] || !arrived[agent] {
+		t.Errorf("re-announced %v, want caller %s and agent %s", arrived, id, agent)
+	}
+	if !s.Hears(id, agent) {
+		t.Error("the call lost its audio path")
+	}
+}

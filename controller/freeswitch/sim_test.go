@@ -261,7 +261,7 @@ func TestSimDroppedConnectionRecoversCall(t *testing.T) {
 	waitFor(t, d, "bridged", isType(controller.EventBridged, id))
 	eventually(t, "owned mark set", func() bool {
 		c, err := s.Call(id)
-		return err == nil && c.Vars["ipcc_owned"] == "true"
+		return err == nil && c.Vars["ipcc_owned"] == id
 	})
 
 	p.cut() // the control connection drops mid-call

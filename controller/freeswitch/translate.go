@@ -109,7 +109,7 @@ func (t *translator) base(e *fsEvent, typ controller.EventType, leg string) cont
 func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.Event {
 	uuid := e.get("Unique-ID")
 	l := t.legs[uuid]
-	if l == nil && uuid != "" && e.get("variable_ipcc_owned") == "true" && !t.isEnded(uuid) {
+	if l == nil && uuid != "" && ownedMark(e, uuid) && !t.isEnded(uuid) {
 		// A leg ipcc marked as its own (before a reconnect or a restart):
 		// keep following it. Resync re-announces it with CallArrived.
 		l = &legState{arrived: true}
@@ -132,9 +132,9 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 	case "CHANNEL_PARK":
 		// A released leg parked again is a new arrival only when the park
 		// happened after the transfer: a park produced before it (e.g. by
-		// park_after_bridge) still carries ipcc_owned=true, which Transfer
-		// clears before handing the leg back, and is stale.
-		stale := l != nil && l.released && e.get("variable_ipcc_owned") == "true"
+		// park_after_bridge) still carries the ipcc_owned mark, which
+		// Transfer clears before handing the leg back, and is stale.
+		stale := l != nil && l.released && ownedMark(e, uuid)
 		if (l == nil || l.released) && !stale && uuid != "" && !t.isEnded(uuid) {
 			if did := e.get("variable_" + t.didVar); did != "" {
 				l = &legState{arrived: true, answered: e.get("Answer-State") == "answered"}
@@ -276,6 +276,26 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 		out = t.jobDone(e, out)
 	}
 	return out
+}
+
+// ownedMark reports whether the leg uuid carries ipcc's ownership mark
+// (variable ipcc_owned), set on the legs ipcc takes over or originates. The
+// mark is the leg's own uuid: FreeSWITCH copies an originate's {variables}
+// to the far half of a loopback pair, so a mark naming another leg was
+// inherited (e.g. by the phone side of a loopback agent leg), and that leg
+// is not ipcc's. "true" is the mark of earlier ipcc versions; it counts
+// unless origination_uuid names another leg (inherited the same way).
+func ownedMark(e *fsEvent, uuid string) bool {
+	switch v := e.get("variable_ipcc_owned"); v {
+	case "":
+		return false
+	case uuid:
+		return true
+	case "true":
+		o := e.get("variable_origination_uuid")
+		return o == "" || o == uuid
+	}
+	return false
 }
 
 // recID names the recording of leg written to path; when the switch wrote

@@ -370,3 +370,28 @@ func TestResyncGolden(t *testing.T) {
 	}
 	golden(t, "esl-resync.leginfo", b.String())
 }
+
+func TestOwnedMark(t *testing.T) {
+	const leg, other = "b0000000-0000-4000-8000-00000000000b", "a0000000-0000-4000-8000-00000000000a"
+	cases := []struct {
+		name, mark, origination string
+		want                    bool
+	}{
+		{"no mark", "", "", false},
+		{"the leg's own uuid", leg, "", true},
+		{"ipcc originated it (origination_uuid is itself)", leg, leg, true},
+		{"inherited by a loopback far half: names the near half", other, other, false},
+		{"an earlier version's true on a leg ipcc took over", "true", "", true},
+		{"an earlier version's true on a leg ipcc originated", "true", leg, true},
+		{"an earlier version's true inherited from an originate", "true", other, false},
+		{"anything else", "yes", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := ev("Unique-ID: "+leg, "variable_ipcc_owned: "+c.mark, "variable_origination_uuid: "+c.origination)
+			if got := ownedMark(e, leg); got != c.want {
+				t.Errorf("ownedMark = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
