@@ -426,7 +426,8 @@ func (t *translator) isEnded(leg string) bool {
 var originationUUIDRe = regexp.MustCompile(`origination_uuid=([^,}\]\s]+)`)
 
 // jobDone handles a BACKGROUND_JOB: a failed originate ("-ERR USER_BUSY")
-// becomes HungUp on the leg when no hangup was seen for it.
+// becomes HungUp on the leg when no hangup was seen for it and the leg
+// never answered.
 func (t *translator) jobDone(e *fsEvent, out []controller.Event) []controller.Event {
 	job := e.get("Job-UUID")
 	leg, ok := t.jobs[job]
@@ -443,6 +444,14 @@ func (t *translator) jobDone(e *fsEvent, out []controller.Event) []controller.Ev
 	}
 	body := strings.TrimSpace(string(e.body))
 	if !strings.HasPrefix(body, "-ERR") {
+		return out
+	}
+	if l := t.legs[leg]; l != nil && l.answered {
+		// The leg answered: whatever the originate says now is not the
+		// leg's end. Bridging a leg the moment it answers, before the
+		// originate returned, makes the job fail with ORIGINATOR_CANCEL
+		// while the leg lives on, bridged; its own hangup event tells
+		// when and why it ends.
 		return out
 	}
 	cause, errText := causeFromErr(body)

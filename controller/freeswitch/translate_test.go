@@ -167,6 +167,24 @@ func TestTranslateRules(t *testing.T) {
 			t.Fatalf("got %+v", *got)
 		}
 	})
+	t.Run("a failed originate job after the leg answered does not end it: its own hangup does", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.registerOriginate("leg1")
+		tr.registerJob("j1", "leg1")
+		tr.handle(ev("Event-Name: CHANNEL_ANSWER", "Unique-ID: leg1"))
+		tr.handle(ev("Event-Name: CHANNEL_BRIDGE", "Unique-ID: caller", "Other-Leg-Unique-ID: leg1"))
+		job := ev("Event-Name: BACKGROUND_JOB", "Job-UUID: j1")
+		job.body = []byte("-ERR ORIGINATOR_CANCEL\n")
+		tr.handle(job)
+		if g := types(*got); g != "answered bridged" {
+			t.Fatalf("got %s: the bridged leg was ended by the originate's result", g)
+		}
+		tr.handle(ev("Event-Name: CHANNEL_HANGUP_COMPLETE", "Unique-ID: leg1", "Hangup-Cause: NORMAL_CLEARING", "variable_sip_hangup_disposition: recv_bye"))
+		if g := types(*got); g != "answered bridged hung_up" || (*got)[2].Cause != controller.CauseNormalClearing {
+			t.Fatalf("got %s %+v", g, *got)
+		}
+	})
 	t.Run("a successful originate job says nothing", func(t *testing.T) {
 		tr := newTranslator("fs1", "ipcc_did", nil, nil)
 		got := collect(tr)

@@ -96,3 +96,38 @@ func TestESLLoopbackFarHalfInheritsOriginateVars(t *testing.T) {
 		}
 	}
 }
+
+// Real server: bridging a leg the moment it answers, before the originate
+// returned, makes the originate job fail with ORIGINATOR_CANCEL; the leg
+// lives on, bridged, and never runs the &park().
+func TestESLBridgeBeforeOriginateReturnsCancelsTheJob(t *testing.T) {
+	s := startSim(t, Options{OriginateReturn: 300 * time.Millisecond})
+	if err := s.DefineEndpoint(EndpointSpec{Number: "1001", AnswerAfter: 10 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	c := authed(t, s)
+	if r := c.cmd("event plain CHANNEL_ANSWER CHANNEL_BRIDGE BACKGROUND_JOB", nil); !strings.HasPrefix(r.headers["Reply-Text"], "+OK") {
+		t.Fatalf("event: %v", r.headers)
+	}
+	id, err := s.PlaceCall(CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd("api uuid_answer "+id, nil)
+	agent := "a0000000-0000-4000-8000-0000000000ab"
+	if r := c.cmd("bgapi originate {origination_uuid="+agent+"}user/1001 &park()", nil); !strings.HasPrefix(r.headers["Reply-Text"], "+OK Job-UUID") {
+		t.Fatalf("bgapi: %v", r.headers)
+	}
+	c.waitEvent("CHANNEL_ANSWER", agent)
+	if r := c.cmd("api uuid_bridge "+id+" "+agent, nil); r.body != "+OK "+agent+"\n" {
+		t.Fatalf("bridge: %q", r.body)
+	}
+	job := c.waitEvent("BACKGROUND_JOB", "")
+	if job["_body"] != "-ERR ORIGINATOR_CANCEL\n" {
+		t.Fatalf("job result %q, want -ERR ORIGINATOR_CANCEL", job["_body"])
+	}
+	info, err := s.Call(agent)
+	if err != nil || !info.Ended.IsZero() || !s.Hears(id, agent) {
+		t.Fatalf("the agent leg must live on, bridged: %+v %v", info, err)
+	}
+}

@@ -34,7 +34,12 @@ type Options struct {
 	// batches, so a channel is listed 160-180 ms after it was created and
 	// still listed as long after it ended. Default 170ms; negative = none.
 	ShowLag time.Duration
-	Logger  *slog.Logger
+	// OriginateReturn is how long after the answer FreeSWITCH's originate
+	// returns and starts its &application; a leg bridged or transferred
+	// meanwhile makes the originate fail with ORIGINATOR_CANCEL while the
+	// leg lives on. Default 20ms; negative = at once.
+	OriginateReturn time.Duration
+	Logger          *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -67,6 +72,9 @@ func (o *Options) defaults() {
 	}
 	if o.ShowLag == 0 {
 		o.ShowLag = DefaultShowLag
+	}
+	if o.OriginateReturn == 0 {
+		o.OriginateReturn = 20 * time.Millisecond
 	}
 }
 
