@@ -87,8 +87,14 @@ func TestSimResyncNewLegNotListedYet(t *testing.T) {
 	p.cut()
 	waitFor(t, d, "disconnected", isType(controller.EventSwitchDisconnected, ""))
 	got := map[string]controller.Event{}
+	timeout := time.After(5 * time.Second)
 	for len(got) < 2 {
-		ev := <-d.Events()
+		var ev controller.Event
+		select {
+		case ev = <-d.Events():
+		case <-timeout:
+			t.Fatalf("re-announced only %v", got)
+		}
 		switch ev.Type {
 		case controller.EventHungUp:
 			t.Fatalf("live leg ended by the resync: %+v", ev)

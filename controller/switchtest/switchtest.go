@@ -292,6 +292,11 @@ func Run(t *testing.T, w World) {
 			t.Fatalf("resume: %v", err)
 		}
 		time.Sleep(200 * time.Millisecond)
+		// FreeSWITCH: bridged the moment it answered, the agent leg's
+		// originate job fails (ORIGINATOR_CANCEL) although the leg lives.
+		if cause, _, gone := agent.HangupCause(); gone {
+			t.Fatalf("the bridged agent leg was taken for ended (%s)", cause)
+		}
 
 		supEP := e.w.Phone(t, "1009", "answer")
 		sup, err := c.Originate(ctx, supEP, controller.OriginateOptions{Timeout: 10 * time.Second})
