@@ -376,6 +376,10 @@ func Run(t *testing.T, w World) {
 		runRemoteAnswer(t, e, o)
 	})
 
+	t.Run("connection drops during a bridged call: the same call goes on, still bridged", func(t *testing.T) {
+		runDropBridged(t, e, o)
+	})
+
 	t.Run("connection drops mid-call and the driver recovers the call", func(t *testing.T) {
 		ctx := ctxT(t)
 		c := e.arrive("13800000005", "4001")
