@@ -302,13 +302,15 @@ func (c *Call) endsWait(ev Event, legs ...*Leg) error {
 func (c *Call) command(ctx context.Context, name, leg, detail string, f func(context.Context) error) error {
 	c.Note("command", strings.TrimSpace(name+" "+leg+" "+detail))
 	if err := f(ctx); err != nil {
-		c.Note("error", name+": "+err.Error())
 		if name == "hangup" && errors.Is(err, ErrNoSuchLeg) {
 			// Already gone: a bridged leg the switch hung up with its
-			// peer. What was asked is done; callers still see the error.
+			// peer. What was asked is done, so the trace does not call
+			// it an error; callers still see the error.
+			c.Note("command", "hangup "+leg+": the leg was already gone")
 			c.log.Debug("leg already gone", "command", name, "target", leg)
 			return fmt.Errorf("controller: %s on call %s leg %s: %w", name, c.id, leg, err)
 		}
+		c.Note("error", name+": "+err.Error())
 		c.ctl.metrics.commandErrors.WithLabelValues(c.swName, name).Inc()
 		if errors.Is(err, ErrNotConnected) && c.ctl.isStopping() {
 			// Shutting down: the switch connections close while handlers
