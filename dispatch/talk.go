@@ -103,8 +103,10 @@ func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg,
 }
 
 func (cv *conversation) hangupAll() {
+	seen := map[*controller.Leg]bool{}
 	for _, l := range []*controller.Leg{cv.agent, cv.partner, cv.consult} {
-		if l != nil {
+		if l != nil && !seen[l] { // the partner is the agent until a consult completes
+			seen[l] = true
 			_ = l.Hangup(cv.w.bg(), controller.CauseNormalClearing)
 		}
 	}
