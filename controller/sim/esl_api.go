@@ -201,15 +201,27 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		if c == nil {
 			return "+OK Success\n"
 		}
-		switch mode {
-		case "off":
-			if !c.Held {
+		// FreeSWITCH holds by call state (switch_ivr_hold/unhold): a
+		// channel in HELD cannot be held again, and only one in HELD can
+		// be taken off hold. A channel reaches HELD only when answered
+		// and its endpoint takes the hold (SIP: re-INVITE); a loopback
+		// or unanswered one is silenced, fires CHANNEL_HOLD, stays in
+		// its call state, and refuses uuid_hold off from then on.
+		stateHeld := c.Held && !c.heldNoState
+		switch {
+		case mode == "off", mode == "toggle" && stateHeld:
+			if !stateHeld {
 				return "-ERR Operation failed\n"
 			}
 			m.hold(c, false, "")
-		case "toggle":
-			m.hold(c, !c.Held, "")
+		case mode == "toggle" && (c.State != StateUp || c.heldNoState):
+			// toggle acts only on ACTIVE and HELD channels
 		default:
+			if stateHeld {
+				return "-ERR Operation failed\n"
+			}
+			c.heldNoState = c.State != StateUp || strings.HasPrefix(c.Name, "loopback/")
+			c.Held = false // fires CHANNEL_HOLD again, as FreeSWITCH does
 			m.hold(c, true, c.Vars.m["hold_music"])
 		}
 		return "+OK Success\n"

@@ -131,3 +131,53 @@ func TestESLBridgeBeforeOriginateReturnsCancelsTheJob(t *testing.T) {
 		t.Fatalf("the agent leg must live on, bridged: %+v %v", info, err)
 	}
 }
+
+// Real server (switch_ivr_hold/unhold): holding goes by call state. A SIP
+// leg that is answered goes to HELD and back; a loopback leg is silenced
+// and fires CHANNEL_HOLD but stays ACTIVE, so "uuid_hold off" answers
+// -ERR Operation failed and it stays silent.
+func TestESLHoldByCallState(t *testing.T) {
+	s := startSim(t, Options{AutoAnswer: 10 * time.Millisecond})
+	c := authed(t, s)
+	if r := c.cmd("event plain CHANNEL_HOLD CHANNEL_UNHOLD CHANNEL_PARK", nil); !strings.HasPrefix(r.headers["Reply-Text"], "+OK") {
+		t.Fatalf("event: %v", r.headers)
+	}
+	sip, err := s.PlaceCall(CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd("api uuid_answer "+sip, nil)
+	if r := c.cmd("api uuid_hold "+sip, nil).body; r != "+OK Success\n" {
+		t.Fatalf("hold SIP leg: %q", r)
+	}
+	if h := c.waitEvent("CHANNEL_HOLD", sip); h["Channel-Call-State"] != "HELD" {
+		t.Errorf("held SIP leg in call state %q", h["Channel-Call-State"])
+	}
+	if r := c.cmd("api uuid_hold "+sip, nil).body; r != "-ERR Operation failed\n" {
+		t.Errorf("second hold of a HELD leg: %q", r)
+	}
+	if r := c.cmd("api uuid_hold off "+sip, nil).body; r != "+OK Success\n" {
+		t.Errorf("unhold SIP leg: %q", r)
+	}
+
+	a := "a0000000-0000-4000-8000-0000000000ac"
+	// bgapi: the originate returns only once the far half is answered.
+	c.cmd("bgapi originate {origination_uuid="+a+"}loopback/4001/"+TestCallerContext+" &park()", nil)
+	b := ""
+	for b == "" || b == sip || b == a {
+		b = c.waitEvent("CHANNEL_PARK", "")["Unique-ID"]
+	}
+	c.cmd("api uuid_answer "+b, nil)
+	if r := c.cmd("api uuid_hold "+b, nil).body; r != "+OK Success\n" {
+		t.Fatalf("hold loopback leg: %q", r)
+	}
+	if h := c.waitEvent("CHANNEL_HOLD", b); h["Channel-Call-State"] != "ACTIVE" {
+		t.Errorf("held loopback leg in call state %q, want ACTIVE", h["Channel-Call-State"])
+	}
+	if r := c.cmd("api uuid_hold off "+b, nil).body; r != "-ERR Operation failed\n" {
+		t.Errorf("unhold of a loopback leg: %q, want -ERR Operation failed", r)
+	}
+	if info, err := s.Call(b); err != nil || !info.Held {
+		t.Errorf("the loopback leg must stay held (silent): %+v %v", info, err)
+	}
+}

@@ -107,6 +107,10 @@ type Channel struct {
 	Bridge     string
 	Conference string
 	Held       bool
+	// heldNoState: FreeSWITCH held the channel (silenced it) but its
+	// endpoint never went to the HELD call state (loopback, not
+	// answered), so uuid_hold off is refused.
+	heldNoState bool
 	MOH        bool
 	MuteIn     bool   // the party's voice is not passed on
 	MuteOut    bool   // the party hears nothing
