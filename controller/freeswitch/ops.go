@@ -238,10 +238,16 @@ func mohStream(moh string) string {
 }
 
 // Hold puts the leg on hold (uuid_hold). uuid_hold answers +OK for unknown
-// channels, so existence is checked first.
+// channels, so existence is checked first. A leg FreeSWITCH could not take
+// off hold again (see holdable) is refused with ErrNotSupported and left as
+// it is.
 func (d *Driver) Hold(ctx context.Context, leg, moh string) error {
 	if err := d.checkLegs("uuid_hold", leg); err != nil {
 		return err
+	}
+	if err := d.tr.holdable(leg); err != nil {
+		return fmt.Errorf("freeswitch %s: uuid_hold %s: %w: FreeSWITCH would silence it and refuse to take it off hold (%v)",
+			d.cfg.Name, leg, controller.ErrNotSupported, err)
 	}
 	reply, err := d.run(ctx, "uuid_exists", leg, renderExists(leg))
 	if err != nil {

@@ -308,7 +308,10 @@ func (t *translator) resync(l listing, adoptOnly bool) {
 			l = &legState{}
 			t.legs[leg] = l
 		}
-		l.arrived, l.released = true, false
+		l.arrived, l.released, l.seen = true, false, true
+		if n := s.dump.get("Channel-Name"); n != "" {
+			l.name = n
+		}
 		ev := t.arrival(s.dump, leg)
 		ev.Time = now
 		ev.OtherLeg = s.info.Bridged

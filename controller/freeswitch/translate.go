@@ -15,6 +15,7 @@ type legState struct {
 	arrived    bool // CallArrived emitted (or the leg was originated by ipcc)
 	originated bool
 	seen       bool      // an event of the leg arrived (the switch has it)
+	name       string    // Channel-Name ("sofia/...", "loopback/...")
 	since      time.Time // when ipcc sent the originate
 	ringing    bool
 	answered   bool
@@ -117,6 +118,9 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 	}
 	if l != nil {
 		l.seen = true
+		if n := e.get("Channel-Name"); n != "" {
+			l.name = n
+		}
 	}
 	if l != nil && l.released {
 		switch e.name() {
@@ -137,7 +141,7 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 		stale := l != nil && l.released && ownedMark(e, uuid)
 		if (l == nil || l.released) && !stale && uuid != "" && !t.isEnded(uuid) {
 			if did := e.get("variable_" + t.didVar); did != "" {
-				l = &legState{arrived: true, answered: e.get("Answer-State") == "answered"}
+				l = &legState{arrived: true, answered: e.get("Answer-State") == "answered", seen: true, name: e.get("Channel-Name")}
 				t.legs[uuid] = l
 				out = append(out, t.arrival(e, uuid))
 				if t.onAdopt != nil {
