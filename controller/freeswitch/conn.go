@@ -243,6 +243,20 @@ func (d *Driver) session(ctx context.Context) error {
 		}
 	}()
 
+	// "show channels" lags behind the channels: listed now, a call parked
+	// or a leg originated just before the subscription would be missed
+	// (its events went by before it). Commands work meanwhile; events of
+	// new calls are handled as they come.
+	lag := time.NewTimer(d.cfg.ListingLag)
+	select {
+	case <-ctx.Done():
+		lag.Stop()
+		return ctx.Err()
+	case <-s.dead:
+		lag.Stop()
+		return errors.New(s.reason())
+	case <-lag.C:
+	}
 	if err := d.resync(ctx); err != nil {
 		s.kill("resync failed")
 		return err
@@ -250,25 +264,7 @@ func (d *Driver) session(ctx context.Context) error {
 	d.connected.Store(true)
 	d.emitSwitch(controller.EventSwitchConnected, "")
 	d.log.Info("freeswitch connected", "addr", d.cfg.Addr)
-	lateCtx, stopLate := context.WithCancel(ctx)
-	var late sync.WaitGroup
-	late.Go(func() {
-		t := time.NewTimer(d.cfg.ListingLag)
-		defer t.Stop()
-		select {
-		case <-lateCtx.Done():
-			return
-		case <-s.dead:
-			return
-		case <-t.C:
-		}
-		if err := d.adoptLate(lateCtx); err != nil && lateCtx.Err() == nil {
-			d.log.Warn("second listing after connect failed", "err", err)
-		}
-	})
 	err = d.watch(ctx, s)
-	stopLate()
-	late.Wait()
 	d.connected.Store(false)
 	d.ro.flush() // what this connection delivered goes out before the disconnect
 	d.emitSwitch(controller.EventSwitchDisconnected, s.reason())

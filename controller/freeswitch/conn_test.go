@@ -25,6 +25,9 @@ func testConfig(addr string) Config {
 		DialTimeout: time.Second, CommandTimeout: time.Second,
 		HeartbeatInterval: 5 * time.Second, ReorderWindow: 10 * time.Millisecond,
 		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 100 * time.Millisecond,
+		// Scripted servers list at once; tests against the simulator's
+		// lagging listing set their own.
+		ListingLag: 20 * time.Millisecond,
 		// The connection tests count and script one connection; the
 		// command pool has its own test.
 		CommandConns: -1,

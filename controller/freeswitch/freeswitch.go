@@ -74,9 +74,10 @@ type Config struct {
 	CommandConns int
 	// ListingLag is how far "show channels" may lag behind FreeSWITCH's
 	// channels (its core database is written in batches: 160-180 ms on an
-	// idle 1.11). This long after connecting, a second listing takes over
-	// the calls the ipcc dialplan parked just before the connection, which
-	// the first could not list yet. Default 1s.
+	// idle 1.11). After subscribing, the driver waits this long before it
+	// lists the channels to re-synchronise, so a call parked (or a leg
+	// originated) just before the connection is in the listing. Default
+	// 500ms.
 	ListingLag   time.Duration
 	ReconnectMin time.Duration // first reconnect delay (default 500ms), doubled up to ReconnectMax
 	ReconnectMax time.Duration // default 30s
@@ -119,7 +120,7 @@ func (c Config) withDefaults() Config {
 	if c.CommandConns == 0 {
 		c.CommandConns = 4
 	}
-	def(&c.ListingLag, time.Second)
+	def(&c.ListingLag, 500*time.Millisecond)
 	def(&c.ReconnectMin, 500*time.Millisecond)
 	def(&c.ReconnectMax, 30*time.Second)
 	if c.DIDVariable == "" {

@@ -250,27 +250,13 @@ func (d *Driver) resync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.tr.resync(l, false)
-	return nil
-}
-
-// adoptLate takes over the legs a resync could not list yet: a call the
-// ipcc dialplan parked just before the connection came up is not in "show
-// channels" for another 160-180 ms, and its CHANNEL_PARK went by before
-// the subscription. Nothing is ended here.
-func (d *Driver) adoptLate(ctx context.Context) error {
-	l, err := d.snapshotLegs(ctx)
-	if err != nil {
-		return err
-	}
-	d.tr.resync(l, true)
+	d.tr.resync(l)
 	return nil
 }
 
 // resync applies a listing: legs it confirmed gone hang up (released ones
-// are forgotten), owned legs are announced. With adoptOnly, only owned legs
-// not followed yet are announced.
-func (t *translator) resync(l listing, adoptOnly bool) {
+// are forgotten), owned legs are announced.
+func (t *translator) resync(l listing) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -283,7 +269,7 @@ func (t *translator) resync(l listing, adoptOnly bool) {
 		case st == nil:
 		case st.released:
 			t.forget(leg)
-		case !adoptOnly:
+		default:
 			gone = append(gone, leg)
 		}
 	}
@@ -294,9 +280,6 @@ func (t *translator) resync(l listing, adoptOnly bool) {
 	}
 	for _, s := range snaps {
 		leg := s.info.Leg
-		if adoptOnly && t.legs[leg] != nil {
-			continue
-		}
 		if l := t.legs[leg]; l != nil && !l.released && !s.info.Owned && t.onAdopt != nil {
 			t.onAdopt(leg) // followed, but the ipcc_owned mark was lost (connection dropped before it was set)
 		}

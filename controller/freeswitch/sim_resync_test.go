@@ -36,7 +36,10 @@ func startSimWith(t *testing.T, mod func(*sim.Options)) *sim.Sim {
 func TestSimResyncEndedLegStillListed(t *testing.T) {
 	s := startSimWith(t, func(o *sim.Options) { o.ShowLag = 3 * time.Second })
 	p := newProxy(t, s.ESLAddr())
-	d, _ := startDriver(t, p.ln.Addr().String(), func(c *Config) { c.CommandTimeout = 2 * time.Second })
+	d, _ := startDriver(t, p.ln.Addr().String(), func(c *Config) {
+		c.CommandTimeout = 2 * time.Second
+		c.ListingLag = 2 * sim.DefaultShowLag
+	})
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
 	id, err := s.PlaceCall(sim.CallSpec{From: "15551230001", To: "4000"})
 	if err != nil {
@@ -63,7 +66,10 @@ func TestSimResyncNewLegNotListedYet(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := newProxy(t, s.ESLAddr())
-	d, _ := startDriver(t, p.ln.Addr().String(), func(c *Config) { c.CommandTimeout = 2 * time.Second })
+	d, _ := startDriver(t, p.ln.Addr().String(), func(c *Config) {
+		c.CommandTimeout = 2 * time.Second
+		c.ListingLag = 2 * sim.DefaultShowLag
+	})
 	ctx := context.Background()
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
 	id, err := s.PlaceCall(sim.CallSpec{From: "15551230001", To: "4000"})
@@ -121,7 +127,7 @@ func TestSimResyncOriginatedLoopbackFarHalfNotAdopted(t *testing.T) {
 	p := newProxy(t, s.ESLAddr())
 	d, _ := startDriver(t, p.ln.Addr().String(), func(c *Config) {
 		c.CommandTimeout = 2 * time.Second
-		c.ListingLag = 100 * time.Millisecond
+		c.ListingLag = 2 * sim.DefaultShowLag
 	})
 	ctx := context.Background()
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))

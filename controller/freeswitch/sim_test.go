@@ -84,6 +84,7 @@ func simDriver(t *testing.T, addr string) *Driver {
 	d, _ := startDriver(t, addr, func(c *Config) {
 		c.HeartbeatInterval = 100 * time.Millisecond
 		c.CommandTimeout = 2 * time.Second
+		c.ListingLag = 2 * sim.DefaultShowLag
 	})
 	return d
 }

@@ -283,7 +283,7 @@ func TestTranslateRules(t *testing.T) {
 			{info: controller.LegInfo{Leg: "b", Owned: true, State: controller.LegAnswered, Bridged: "c"}, dump: dump},
 			{info: controller.LegInfo{Leg: "x"}, dump: ev("Unique-ID: x")},
 			{info: controller.LegInfo{Leg: "unmarked"}, dump: ev("Unique-ID: unmarked")},
-		}, gone: []string{"old"}}, false)
+		}, gone: []string{"old"}})
 		if strings.Join(marked, " ") != "unmarked" {
 			t.Errorf("legs marked again: %v", marked)
 		}
