@@ -191,7 +191,7 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		s.parkLeg(c)
 		return "+OK\n"
 	case "uuid_transfer":
-		return s.transfer(f)
+		return s.transfer(splitQuoted(args))
 	case "uuid_hold":
 		mode := ""
 		if arg(0) == "off" || arg(0) == "toggle" {
@@ -403,8 +403,43 @@ func (s *eslServer) transferOne(c *Channel, dest, dialplan, ctx string) {
 		}
 		return
 	}
-	// Back to the switch dialplan: the leg leaves ipcc control. A defined
-	// endpoint number is rung and bridged, like a dialplan bridge would.
+	m.fsTransfer(c, dest, dialplan, ctx)
+}
+
+// splitQuoted splits api arguments on blanks as FreeSWITCH does
+// (switch_separate_string): single quotes group words and are removed.
+func splitQuoted(s string) []string {
+	var out []string
+	var cur strings.Builder
+	in, started := false, false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == '\'' && (in || strings.IndexByte(s[i+1:], '\'') >= 0):
+			in, started = !in, true
+		case ch == ' ' && !in:
+			if started {
+				out = append(out, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteByte(ch)
+			started = true
+		}
+	}
+	if started {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// fsTransfer sends a FreeSWITCH channel back to the switch dialplan
+// (uuid_transfer, or the transfer application): the leg leaves ipcc
+// control. A defined endpoint number is rung and bridged, like a dialplan
+// bridge would. m.mu held.
+func (m *Model) fsTransfer(c *Channel, dest, dialplan, ctx string) {
+	c.pending = nil
 	peers := m.peers(c)
 	if old := m.bridges[c.Bridge]; old != nil {
 		m.leaveBridge(c, old)

@@ -181,3 +181,25 @@ func TestESLHoldByCallState(t *testing.T) {
 		t.Errorf("the loopback leg must stay held (silent): %+v %v", info, err)
 	}
 }
+
+// uuid_transfer takes single-quoted arguments (switch_separate_string); an
+// inline dialplan can set variables and transfer on to the XML dialplan.
+func TestESLTransferInlineSetThenTransfer(t *testing.T) {
+	s := startSim(t, Options{})
+	c := authed(t, s)
+	id, err := s.PlaceCall(CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd("api uuid_setvar "+id+" ipcc_owned "+id, nil)
+	if r := c.cmd("api uuid_transfer "+id+" 'set:ipcc_owned=,transfer:9999 XML default' inline", nil).body; r != "+OK\n" {
+		t.Fatalf("transfer: %q", r)
+	}
+	info, err := s.Call(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, marked := info.Vars["ipcc_owned"]; marked || info.Vars["current_application"] != "transfer" || info.DNIS != "9999" {
+		t.Fatalf("after the inline transfer: app %q dnis %q vars %v", info.Vars["current_application"], info.DNIS, info.Vars)
+	}
+}
