@@ -3,11 +3,13 @@ package dispatch_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/controller/sim"
 	"github.com/ipcc/ipcc/store"
 )
@@ -67,6 +69,49 @@ func TestBridgedCallRecordAgentLegCauseAndCleanTrace(t *testing.T) {
 			if errs := traceErrors(t, rec.Trace); len(errs) > 0 {
 				t.Errorf("errors in the trace of a call that went right: %s", strings.Join(errs, "; "))
 			}
+		})
+	}
+}
+
+// refusingUnhold is a switch whose unhold is refused, as FreeSWITCH's
+// "uuid_hold off" is for a leg that never reached the HELD call state.
+type refusingUnhold struct{ controller.Switch }
+
+func (r refusingUnhold) Unhold(ctx context.Context, leg string) error {
+	return fmt.Errorf("test switch: uuid_hold off %s: %q: %w", leg, "-ERR Operation failed", controller.ErrRejected)
+}
+
+// The switch refuses to take the waiting caller off hold when an agent
+// answers: bridging would connect two people who hear nothing (a silent
+// call recorded as answered). The caller is not connected, the agent's leg
+// is released, the record says failed and the trace says why.
+func TestRefusedUnholdDoesNotConnectIntoSilence(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWrappedWorld(t, f, func(s controller.Switch) controller.Switch { return refusingUnhold{s} })
+			ctx := context.Background()
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+				t.Fatal(err)
+			}
+			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138071", To: "4001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := w.record(caller, nil)
+			if rec.Disposition != "failed" {
+				t.Errorf("disposition %q, want failed", rec.Disposition)
+			}
+			if !strings.Contains(rec.Trace, "off hold") {
+				t.Errorf("the trace does not say why the caller was not connected: %s", rec.Trace)
+			}
+			if strings.Contains(rec.Trace, "command bridge") || strings.Contains(rec.Trace, `"bridge `) {
+				t.Errorf("the caller was bridged while still on hold")
+			}
+			bob := w.legOf("2002")
+			waitFor(t, "bob's leg is released", func() bool {
+				ci, err := w.sw.Sim.Call(bob)
+				return err == nil && !ci.Ended.IsZero()
+			})
 		})
 	}
 }
