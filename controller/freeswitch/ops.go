@@ -209,8 +209,8 @@ func (d *Driver) Originate(ctx context.Context, o controller.Originate) error {
 	return nil
 }
 
-// Transfer hands the leg to the dialplan (uuid_transfer) after clearing its
-// ipcc_owned mark; ipcc stops following it.
+// Transfer hands the leg to the dialplan (uuid_transfer, clearing its
+// ipcc_owned mark on the way: see renderTransfer); ipcc stops following it.
 func (d *Driver) Transfer(ctx context.Context, leg string, t controller.DialplanTarget) error {
 	if err := d.checkLegs("uuid_transfer", leg); err != nil {
 		return err
@@ -218,9 +218,6 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 	cmd, err := renderTransfer(leg, t)
 	if err != nil {
 		return d.invalid("uuid_transfer", leg, err)
-	}
-	if _, err := d.run(ctx, "uuid_setvar", leg, renderSetVar(leg, "ipcc_owned", "")); err != nil {
-		return err
 	}
 	undo := d.tr.release(leg)
 	if _, err := d.run(ctx, "uuid_transfer", leg, cmd); err != nil {

@@ -136,8 +136,8 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 	case "CHANNEL_PARK":
 		// A released leg parked again is a new arrival only when the park
 		// happened after the transfer: a park produced before it (e.g. by
-		// park_after_bridge) still carries the ipcc_owned mark, which
-		// Transfer clears before handing the leg back, and is stale.
+		// park_after_bridge) still carries the ipcc_owned mark, which the
+		// transfer itself clears as its first step, and is stale.
 		stale := l != nil && l.released && ownedMark(e, uuid)
 		if (l == nil || l.released) && !stale && uuid != "" && !t.isEnded(uuid) {
 			if did := e.get("variable_" + t.didVar); did != "" {
