@@ -109,6 +109,16 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		if cause == "" {
 			cause = "NORMAL_CLEARING"
 		}
+		if name, value := arg(1), arg(2); name != "" {
+			// hupall <cause> <variable> <value>: only the channels where
+			// the variable has that value.
+			for _, c := range m.live(FrontFreeSWITCH) {
+				if v, ok := c.Vars.get(name); ok && v == value && c.alive() {
+					m.hangup(c, cause, "controller")
+				}
+			}
+			return "+OK hangup all channels matching [" + name + "]=[" + value + "] with cause: " + cause + "\n"
+		}
 		for _, c := range m.live(FrontFreeSWITCH) {
 			m.hangup(c, cause, "controller")
 		}

@@ -203,3 +203,21 @@ func TestESLTransferInlineSetThenTransfer(t *testing.T) {
 		t.Fatalf("after the inline transfer: app %q dnis %q vars %v", info.Vars["current_application"], info.DNIS, info.Vars)
 	}
 }
+
+// Real server: "hupall <cause> <variable> <value>" hangs up only the
+// channels where the variable has that value.
+func TestESLHupallByVariable(t *testing.T) {
+	s := startSim(t, Options{})
+	c := authed(t, s)
+	mine, _ := s.PlaceCall(CallSpec{From: "1", To: "4000", Vars: map[string]string{"ipcc_test_party": "true"}})
+	other, _ := s.PlaceCall(CallSpec{From: "2", To: "4000"})
+	if r := c.cmd("api hupall NORMAL_CLEARING ipcc_test_party true", nil).body; r != "+OK hangup all channels matching [ipcc_test_party]=[true] with cause: NORMAL_CLEARING\n" {
+		t.Fatalf("hupall: %q", r)
+	}
+	if a, _ := s.Call(mine); a.Ended.IsZero() {
+		t.Error("the marked channel is still up")
+	}
+	if b, _ := s.Call(other); !b.Ended.IsZero() {
+		t.Error("an unmarked channel was hung up")
+	}
+}
