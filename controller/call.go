@@ -49,6 +49,7 @@ type Call struct {
 	traceDrops  int
 	handlerDone bool
 	forgotten   bool
+	readopted   bool // the first leg was re-adopted (CallArrived naming a bridge peer)
 	ended       time.Time
 }
 
@@ -81,6 +82,7 @@ func newCall(ctl *Controller, sw Switch, ev Event) *Call {
 	c.log = ctl.log.With("call", c.id, "switch", c.swName, "leg", ev.Leg)
 	c.inbound = newLeg(c, ev.Leg, true)
 	c.inbound.accepted = true
+	c.readopted = ev.OtherLeg != ""
 	c.legs[ev.Leg] = c.inbound
 	c.appendTraceLocked("event", describeEvent(ev))
 	return c
@@ -222,6 +224,24 @@ func (c *Call) deliver(ev Event) {
 		}
 		c.ctl.maybeForget(c)
 	}
+}
+
+// adoptBridged takes a re-adopted leg bridged with this call's first leg
+// in as one of the call's legs (answered and bridged, as the switch has
+// it), when the call's first leg arrived the same way and is still up.
+// False leaves the leg to start a call of its own.
+func (c *Call) adoptBridged(ev Event) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ev.OtherLeg != c.inbound.id || c.inbound.gone || !c.readopted || c.legs[ev.Leg] != nil {
+		return false
+	}
+	l := newLeg(c, ev.Leg, false)
+	l.accepted = true
+	l.bridgedWith = ev.OtherLeg
+	c.inbound.bridgedWith = ev.Leg
+	c.legs[ev.Leg] = l
+	return true
 }
 
 func (c *Call) legAccepted(id string) bool {
