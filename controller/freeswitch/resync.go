@@ -223,7 +223,12 @@ func (d *Driver) legInfo(row map[string]string, dump *fsEvent, peer string) cont
 	if dump.get("Answer-State") == "answered" || row["callstate"] == "ACTIVE" || row["callstate"] == "HELD" {
 		li.State = controller.LegAnswered
 	}
-	if s, err := strconv.ParseInt(row["created_epoch"], 10, 64); err == nil {
+	// The dump's creation time has microseconds; the listing's whole
+	// seconds would leave a caller and the agent leg bridged with it in
+	// any order (re-adopted legs are announced oldest first).
+	if us, err := strconv.ParseInt(dump.get("Caller-Channel-Created-Time"), 10, 64); err == nil && us > 0 {
+		li.Created = time.UnixMicro(us).UTC()
+	} else if s, err := strconv.ParseInt(row["created_epoch"], 10, 64); err == nil {
 		li.Created = time.Unix(s, 0).UTC()
 	}
 	return li
