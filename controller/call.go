@@ -49,6 +49,7 @@ type Call struct {
 	traceDrops  int
 	handlerDone bool
 	forgotten   bool
+	readopted   bool // the first leg was re-adopted (CallArrived naming a bridge peer)
 	ended       time.Time
 	recs        map[string]*recWatch // recordings by id (recording.go)
 }
@@ -82,6 +83,7 @@ func newCall(ctl *Controller, sw Switch, ev Event) *Call {
 	c.log = ctl.log.With("call", c.id, "switch", c.swName, "leg", ev.Leg)
 	c.inbound = newLeg(c, ev.Leg, true)
 	c.inbound.accepted = true
+	c.readopted = ev.OtherLeg != ""
 	c.legs[ev.Leg] = c.inbound
 	c.appendTraceLocked("event", describeEvent(ev))
 	return c
@@ -228,6 +230,24 @@ func (c *Call) deliver(ev Event) {
 	}
 }
 
+// adoptBridged takes a re-adopted leg bridged with this call's first leg
+// in as one of the call's legs (answered and bridged, as the switch has
+// it), when the call's first leg arrived the same way and is still up.
+// False leaves the leg to start a call of its own.
+func (c *Call) adoptBridged(ev Event) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ev.OtherLeg != c.inbound.id || c.inbound.gone || !c.readopted || c.legs[ev.Leg] != nil {
+		return false
+	}
+	l := newLeg(c, ev.Leg, false)
+	l.accepted = true
+	l.bridgedWith = ev.OtherLeg
+	c.inbound.bridgedWith = ev.Leg
+	c.legs[ev.Leg] = l
+	return true
+}
+
 func (c *Call) legAccepted(id string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -306,13 +326,15 @@ func (c *Call) endsWait(ev Event, legs ...*Leg) error {
 func (c *Call) command(ctx context.Context, name, leg, detail string, f func(context.Context) error) error {
 	c.Note("command", strings.TrimSpace(name+" "+leg+" "+detail))
 	if err := f(ctx); err != nil {
-		c.Note("error", name+": "+err.Error())
 		if name == "hangup" && errors.Is(err, ErrNoSuchLeg) {
 			// Already gone: a bridged leg the switch hung up with its
-			// peer. What was asked is done; callers still see the error.
+			// peer. What was asked is done, so the trace does not call
+			// it an error; callers still see the error.
+			c.Note("command", "hangup "+leg+": the leg was already gone")
 			c.log.Debug("leg already gone", "command", name, "target", leg)
 			return fmt.Errorf("controller: %s on call %s leg %s: %w", name, c.id, leg, err)
 		}
+		c.Note("error", name+": "+err.Error())
 		c.ctl.metrics.commandErrors.WithLabelValues(c.swName, name).Inc()
 		if errors.Is(err, ErrNotConnected) && c.ctl.isStopping() {
 			// Shutting down: the switch connections close while handlers

@@ -65,6 +65,10 @@ type Options struct {
 //   - CallArrived may be re-emitted for a leg ipcc already owns (re-adoption,
 //     or an originated leg entering the Stasis app): it never starts a
 //     second handler.
+//   - A re-adopted leg bridged with the first leg of a call re-adopted just
+//     before it (OtherLeg) joins that call as one of its legs: a bridged
+//     pair is one call after a restart too, with one handler. Drivers
+//     announce re-adopted legs oldest first.
 //   - Answer is confirmed by EventAnswered and Bridge by EventBridged (on
 //     either leg, OtherLeg set) within Options.CommandTimeout.
 //   - Every Play ends with PlaybackFinished carrying the playback id, also
@@ -317,6 +321,13 @@ func (c *Controller) arrived(ctx context.Context, sw Switch, ev Event, log *slog
 	}
 	if c.stopping {
 		c.mu.Unlock()
+		return
+	}
+	if peer := c.legs[legKey{sw.Name(), ev.OtherLeg}]; peer != nil && ev.OtherLeg != "" && peer.adoptBridged(ev) {
+		c.legs[key] = peer
+		c.mu.Unlock()
+		peer.deliver(ev)
+		peer.log.Info("re-adopted leg joins the call it is bridged with", "new_leg", ev.Leg)
 		return
 	}
 	call := newCall(c, sw, ev)

@@ -31,6 +31,9 @@ type fakeSwitch struct {
 	manualAnswer bool
 	// remoteAnswer is what Capabilities reports.
 	remoteAnswer bool
+	// slowHangup: Hangup is accepted but the HungUp event is left to the
+	// test (a real switch reports it a moment after the reply).
+	slowHangup bool
 }
 
 func newFakeSwitch(name string) *fakeSwitch {
@@ -105,6 +108,9 @@ func (f *fakeSwitch) Answer(ctx context.Context, leg string) error {
 func (f *fakeSwitch) Hangup(ctx context.Context, leg string, cause Cause) error {
 	if err := f.record("hangup " + leg + " " + string(cause)); err != nil {
 		return err
+	}
+	if f.slowHangup {
+		return nil
 	}
 	f.emit(Event{Type: EventHungUp, Leg: leg, Cause: cause, HangupBy: HangupController})
 	return nil

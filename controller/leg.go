@@ -20,6 +20,7 @@ type Leg struct {
 	accepted    bool // the switch has the leg (inbound, or originate accepted)
 	answered    bool
 	gone        bool // hung up or transferred away
+	hangingUp   bool // ipcc's hangup was accepted; the switch reports the end
 	transferred bool
 	cause       Cause
 	by          HangupSide
@@ -176,14 +177,22 @@ func (l *Leg) Hangup(ctx context.Context, cause Cause) error {
 		cause = CauseNormalClearing
 	}
 	l.call.mu.Lock()
-	gone := l.gone
+	gone, hanging := l.gone, l.hangingUp
 	l.call.mu.Unlock()
-	if gone {
+	if gone || hanging {
+		// Gone, or going: the switch accepted ipcc's hangup and reports
+		// the end with its cause. A second kill would find no channel.
 		return nil
 	}
-	return l.call.command(ctx, "hangup", l.id, string(cause), func(ctx context.Context) error {
+	err := l.call.command(ctx, "hangup", l.id, string(cause), func(ctx context.Context) error {
 		return l.call.sw.Hangup(ctx, l.id, cause)
 	})
+	if err == nil {
+		l.call.mu.Lock()
+		l.hangingUp = true
+		l.call.mu.Unlock()
+	}
+	return err
 }
 
 // RecordOptions describe a recording started with Record.

@@ -105,7 +105,9 @@ type EventType uint8
 const (
 	EventUnknown EventType = iota
 	// EventCallArrived: a new inbound leg was handed to ipcc (FreeSWITCH park,
-	// Asterisk StasisStart). ANI, DNIS and Vars are set.
+	// Asterisk StasisStart). ANI, DNIS and Vars are set. A leg re-adopted
+	// after a reconnect or restart names in OtherLeg the leg it is bridged
+	// with, if any.
 	EventCallArrived
 	EventRinging
 	EventAnswered
@@ -174,7 +176,7 @@ type Event struct {
 	Path        string        // recording path
 	Duration    time.Duration // recording duration
 
-	OtherLeg string // Bridged / Unbridged: the peer leg
+	OtherLeg string // Bridged / Unbridged: the peer leg; CallArrived: the leg a re-adopted leg is bridged with
 	Room     string // conference events
 
 	Cause    Cause      // HungUp

@@ -435,6 +435,18 @@ func TestCDRSurvivesRestart(t *testing.T) {
 			if c, _ := w.st.GetCall(ctx, tenant, staysID); c.EndedAt != nil {
 				t.Fatalf("the live call's record was completed: %+v", c)
 			}
+			if f == sim.FrontFreeSWITCH {
+				// The bridged pair is re-adopted as one call (the driver names
+				// the bridge peer of each leg it re-announces).
+				for _, cl := range w.ctl.Calls() {
+					if cl.Leg().ID() == cid {
+						t.Fatalf("the agent's leg was re-adopted as a call of its own")
+					}
+					if cl.Leg().ID() == stays && len(cl.Legs()) != 2 {
+						t.Fatalf("the re-adopted call has %d legs, want the caller and the agent", len(cl.Legs()))
+					}
+				}
+			}
 			w.sw.Sim.HangupCall(stays)
 			rec = w.record(stays, nil)
 			if rec.ID != staysID || rec.Disposition != "answered" || rec.AgentID != "cid" || rec.TalkMS < 500 || rec.HangupBy != "remote" || !strings.Contains(rec.Trace, "re-adopted") {

@@ -87,7 +87,9 @@ func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg,
 				_ = cv.consult.Hangup(w.bg(), controller.CauseNormalClearing)
 			}
 			if flow := w.d.surveyFlow(w.tenant, w.queue); flow != "" {
-				_ = w.c.Unbridge(ctx)
+				if err := w.c.Unbridge(ctx); err != nil && !errors.Is(err, controller.ErrHungUp) {
+					w.c.Note("queue", "unbridge for the survey: "+err.Error())
+				}
 				w.c.Note("queue", "agent hung up first: survey "+flow)
 				res.Next = &dialplan.Target{Kind: dialplan.KindFlow, Ref: flow}
 				res.NextVars = map[string]any{"agent_id": e.AgentID, "queue": w.queue}
@@ -105,8 +107,10 @@ func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg,
 }
 
 func (cv *conversation) hangupAll() {
+	seen := map[*controller.Leg]bool{}
 	for _, l := range []*controller.Leg{cv.agent, cv.partner, cv.consult} {
-		if l != nil {
+		if l != nil && !seen[l] { // the partner is the agent until a consult completes
+			seen[l] = true
 			_ = l.Hangup(cv.w.bg(), controller.CauseNormalClearing)
 		}
 	}
@@ -162,7 +166,9 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 			break
 		}
 		w.c.Note("queue", "agent transferred the call to "+string(cmd.target.Kind)+":"+cmd.target.Ref)
-		_ = w.c.Unbridge(ctx)
+		if err := w.c.Unbridge(ctx); err != nil && !errors.Is(err, controller.ErrHungUp) {
+			w.c.Note("queue", "unbridge for the transfer: "+err.Error())
+		}
 		_ = cv.agent.Hangup(w.bg(), controller.CauseNormalClearing)
 		w.rec.Hold(false)
 		w.rec.Transferred()
@@ -217,8 +223,10 @@ func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) er
 	if err := w.c.Unbridge(ctx); err != nil {
 		return err
 	}
-	if w.c.Hold(ctx, w.d.opt.MusicOnHold) == nil {
+	if err := w.c.Hold(ctx, w.d.opt.MusicOnHold); err == nil {
 		w.rec.Hold(true)
+	} else if !errors.Is(err, controller.ErrHungUp) {
+		w.c.Note("queue", "caller not put on hold for the consultation (they wait without music): "+err.Error())
 	}
 	leg, err := w.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: w.c.ANI(), Timeout: 30 * time.Second})
 	if err == nil {
@@ -238,10 +246,12 @@ func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) er
 	if err != nil {
 		cv.releaseConsultee()
 		// Back to the caller.
-		if w.c.Unhold(ctx) == nil {
-			w.rec.Hold(false)
+		if herr := cv.offHold(ctx); herr != nil {
+			return fmt.Errorf("consult %s: %w; %w", t.Ref, err, herr)
 		}
-		_ = w.c.Bridge(ctx, cv.agent)
+		if berr := w.c.Bridge(ctx, cv.agent); berr != nil {
+			w.c.Note("queue", "caller not reconnected with the agent after the failed consultation: "+berr.Error())
+		}
 		return fmt.Errorf("consult %s: %w", t.Ref, err)
 	}
 	cv.consult = leg
@@ -257,8 +267,8 @@ func (cv *conversation) cancelConsult(ctx context.Context) error {
 	_ = cv.consult.Hangup(w.bg(), controller.CauseNormalClearing)
 	cv.consult = nil
 	cv.releaseConsultee()
-	if w.c.Unhold(ctx) == nil {
-		w.rec.Hold(false)
+	if err := cv.offHold(ctx); err != nil {
+		return err
 	}
 	w.c.Note("queue", "consultation cancelled; caller back with the agent")
 	return w.c.Bridge(ctx, cv.agent)
@@ -271,8 +281,8 @@ func (cv *conversation) completeConsult(ctx context.Context) error {
 	if cv.consult == nil || cv.room != "" {
 		return errors.New("no consultation to complete")
 	}
-	if w.c.Unhold(ctx) == nil {
-		w.rec.Hold(false)
+	if err := cv.offHold(ctx); err != nil {
+		return err
 	}
 	if err := w.c.Bridge(ctx, cv.consult); err != nil {
 		return err
@@ -294,8 +304,8 @@ func (cv *conversation) threeWay(ctx context.Context) error {
 		return errors.New("consult someone first, then join them")
 	}
 	room := "ipcc-" + w.c.ID()
-	if w.c.Unhold(ctx) == nil {
-		w.rec.Hold(false)
+	if err := cv.offHold(ctx); err != nil {
+		return err
 	}
 	for _, l := range []*controller.Leg{w.c.Leg(), cv.agent, cv.consult} {
 		if err := l.JoinConference(ctx, room, controller.ConferenceOptions{}); err != nil {
@@ -343,6 +353,17 @@ func (cv *conversation) sendToFlow(ctx context.Context, flowID string, reply cha
 	if err := w.c.Bridge(ctx, cv.agent); err != nil {
 		w.c.Note("queue", "reconnect after flow: "+err.Error())
 	}
+}
+
+// offHold takes the caller off hold before they talk to someone again.
+// When the switch refuses, the caller stays held and is not connected to
+// anyone (they would hear nothing); the error says so, as does the trace.
+func (cv *conversation) offHold(ctx context.Context) error {
+	if err := cv.w.unhold(ctx); err != nil {
+		return fmt.Errorf("the caller could not be taken off hold: %w", err)
+	}
+	cv.w.rec.Hold(false)
+	return nil
 }
 
 func (cv *conversation) releaseConsultee() {

@@ -42,6 +42,9 @@ type waiter struct {
 	// ResumeConversation); the recording the policy asked for was started
 	// by the first controller.
 	resumed bool
+	// noHold: the switch cannot put this caller on hold (FreeSWITCH: a
+	// loopback leg it could not take off hold again).
+	noHold bool
 }
 
 // control is an agent's request on the connected call.
@@ -97,15 +100,33 @@ func (w *waiter) run(ctx context.Context) inbound.QueueResult {
 }
 
 func (w *waiter) hold(ctx context.Context) {
-	if err := w.c.Hold(ctx, w.d.opt.MusicOnHold); err != nil && !errors.Is(err, controller.ErrHungUp) {
+	if w.noHold {
+		return
+	}
+	err := w.c.Hold(ctx, w.d.opt.MusicOnHold)
+	if err != nil && !errors.Is(err, controller.ErrHungUp) {
 		w.c.Note("queue", "music on hold: "+err.Error())
 	}
+	// A switch that cannot hold this caller is not asked again after
+	// every announcement: they wait without music.
+	w.noHold = errors.Is(err, controller.ErrNotSupported)
 }
 
-func (w *waiter) unhold(ctx context.Context) {
-	if w.c.Leg().Held() {
-		_ = w.c.Unhold(ctx)
+// unhold takes the caller off hold before they hear a prompt or talk to
+// an agent. When the switch refuses, the caller is still held — they hear
+// nothing and nobody hears them — so the error comes back and the trace
+// says why.
+func (w *waiter) unhold(ctx context.Context) error {
+	if !w.c.Leg().Held() {
+		return nil
 	}
+	if err := w.c.Unhold(ctx); err != nil {
+		if !errors.Is(err, controller.ErrHungUp) {
+			w.c.Note("queue", "the switch did not take the caller off hold: "+err.Error())
+		}
+		return err
+	}
+	return nil
 }
 
 // callerGone reports whether the caller's leg has ended (hung up or
@@ -199,8 +220,12 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		if w.legs.size() > 0 || w.anyAnswered() {
 			return inbound.QueueResult{}, false // an agent is about to take the call
 		}
+		if err := w.unhold(ctx); err != nil {
+			// Still held: the caller would not hear it.
+			w.c.Note("queue", "announcement "+string(e.Prompt.Kind)+" skipped: the caller is on hold")
+			return inbound.QueueResult{}, false
+		}
 		w.c.Note("queue", "announce "+string(e.Prompt.Kind)+": "+e.Prompt.Render())
-		w.unhold(ctx)
 		pctx, cancel := context.WithCancel(ctx)
 		w.playMu.Lock()
 		w.playCancel = cancel
@@ -235,8 +260,11 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		return w.overflowResult(ctx, &e), true
 	case acd.CallbackRequested:
 		w.cancelAll("callback")
-		w.unhold(ctx)
-		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Lang: "zh-CN", Value: "我们已记录您的回电请求，稍后将给您回电。再见。"}}})
+		if w.unhold(ctx) == nil {
+			if _, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Lang: "zh-CN", Value: "我们已记录您的回电请求，稍后将给您回电。再见。"}}}); err != nil && !errors.Is(err, controller.ErrHungUp) {
+				w.c.Note("queue", "call-back confirmation not played: "+err.Error())
+			}
+		}
 		_ = w.c.Hangup(ctx, controller.CauseNormalClearing)
 		return inbound.QueueResult{Disposition: "callback_requested"}, true
 	}
@@ -301,9 +329,21 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
 			_ = w.eng.CallEnded(w.bg(), w.id)
 			return inbound.QueueResult{Disposition: "abandoned_ringing"}
+		} else if err != nil {
+			w.c.Note("queue", "whisper to the agent not played: "+err.Error())
 		}
 	}
-	w.unhold(ctx)
+	if err := w.unhold(ctx); err != nil {
+		// Bridged while held, neither would hear the other: a silent call
+		// recorded as answered. The agent is let go, the call fails.
+		_ = leg.Hangup(w.bg(), controller.CauseNormalTemporaryFailure)
+		_ = w.eng.CallEnded(w.bg(), w.id)
+		if errors.Is(err, controller.ErrHungUp) {
+			return inbound.QueueResult{Disposition: "abandoned_ringing"}
+		}
+		w.c.Note("queue", "not connected to agent "+e.AgentID+": the caller could not be taken off hold and would hear nothing")
+		return inbound.QueueResult{Disposition: "failed"}
+	}
 	if err := w.c.Bridge(ctx, leg); err != nil {
 		w.c.Note("queue", "bridge: "+err.Error())
 		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
@@ -330,7 +370,9 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 	if e.CallerPrompt != nil {
 		// 工号播报: the caller hears the agent's number.
 		w.c.Note("queue", "to caller: "+e.CallerPrompt.Render())
-		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.CallerPrompt)}})
+		if _, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.CallerPrompt)}}); err != nil && !errors.Is(err, controller.ErrHungUp) {
+			w.c.Note("queue", "agent announcement to the caller not played: "+err.Error())
+		}
 	}
 	return w.talk(ctx, e, leg, res)
 }

@@ -179,6 +179,7 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 		r.Leave()
 		return
 	}
+	endJoinedLegs(ctx, c)
 	if q, ok := h.opt.Queues.(CallEnder); ok && connected && rec.QueueID != "" {
 		if err := q.CallEnded(context.WithoutCancel(ctx), rec.TenantID, rec.ID); err != nil {
 			log.Debug("queue not told of the end of a re-adopted call", "err", err)

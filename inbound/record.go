@@ -49,6 +49,7 @@ type Record struct {
 	talkFrom time.Time
 	stop     chan struct{}
 	stopped  bool
+	left     bool // Leave: the next controller completes the record
 	// prevTrace is the trace a previous controller stored (re-adopted call).
 	prevTrace []controller.TraceEntry
 }
@@ -314,6 +315,44 @@ func (r *Record) follow(l *controller.Leg, stop chan struct{}) {
 	case <-l.Done():
 		r.legEnded(l)
 	case <-stop:
+		r.endedLate(l)
+	}
+}
+
+// legEndGrace bounds how long a finished record waits for a leg that was
+// still up to report its end.
+const legEndGrace = 30 * time.Second
+
+// endedLate: the record was finished while the leg was still up (the
+// caller's end finishes the record while ipcc's hangup of the agent leg is
+// on its way); its row holds the call's end until the leg reports its own
+// end and cause, which then complete it. Not after Leave: the next
+// controller completes the record.
+func (r *Record) endedLate(l *controller.Leg) {
+	r.mu.Lock()
+	left := r.left
+	r.mu.Unlock()
+	if left {
+		return
+	}
+	t := time.NewTimer(legEndGrace)
+	defer t.Stop()
+	select {
+	case <-l.Done():
+	case <-t.C:
+		return
+	}
+	cause, _, _ := l.HangupCause()
+	at := r.now().UTC()
+	r.mu.Lock()
+	row := r.legs[l.ID()]
+	changed := row.HangupCause == "" && cause != ""
+	if changed {
+		row.EndedAt, row.HangupCause = &at, string(cause)
+	}
+	r.mu.Unlock()
+	if changed {
+		r.saveLeg(l.ID())
 	}
 }
 
@@ -322,7 +361,8 @@ func (r *Record) legEnded(l *controller.Leg) {
 	cause, _, _ := l.HangupCause()
 	r.mu.Lock()
 	row := r.legs[l.ID()]
-	if row.EndedAt == nil {
+	if row.EndedAt == nil || row.HangupCause == "" {
+		// (Finish may have closed the row without a cause a moment ago.)
 		row.EndedAt, row.HangupCause = &at, string(cause)
 	}
 	r.mu.Unlock()
@@ -474,6 +514,7 @@ func (r *Record) Leave() {
 	}
 	r.Hold(false)
 	r.mu.Lock()
+	r.left = true
 	if !r.stopped {
 		r.stopped = true
 		close(r.stop)

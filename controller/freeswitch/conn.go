@@ -243,6 +243,20 @@ func (d *Driver) session(ctx context.Context) error {
 		}
 	}()
 
+	// "show channels" lags behind the channels: listed now, a call parked
+	// or a leg originated just before the subscription would be missed
+	// (its events went by before it). Commands work meanwhile; events of
+	// new calls are handled as they come.
+	lag := time.NewTimer(d.cfg.ListingLag)
+	select {
+	case <-ctx.Done():
+		lag.Stop()
+		return ctx.Err()
+	case <-s.dead:
+		lag.Stop()
+		return errors.New(s.reason())
+	case <-lag.C:
+	}
 	if err := d.resync(ctx); err != nil {
 		s.kill("resync failed")
 		return err

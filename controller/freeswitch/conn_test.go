@@ -25,6 +25,9 @@ func testConfig(addr string) Config {
 		DialTimeout: time.Second, CommandTimeout: time.Second,
 		HeartbeatInterval: 5 * time.Second, ReorderWindow: 10 * time.Millisecond,
 		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 100 * time.Millisecond,
+		// Scripted servers list at once; tests against the simulator's
+		// lagging listing set their own.
+		ListingLag: 20 * time.Millisecond,
 		// The connection tests count and script one connection; the
 		// command pool has its own test.
 		CommandConns: -1,
@@ -404,7 +407,7 @@ func TestReplayTranscriptOverSocket(t *testing.T) {
 	}
 	eventually(t, "the leg was marked as ipcc's", func() bool {
 		for _, cmd := range s.commands() {
-			if cmd == "api uuid_setvar 6e7aa13d-05c6-477d-8a93-1d1b6c4d0b1a ipcc_owned true" {
+			if cmd == "api uuid_setvar 6e7aa13d-05c6-477d-8a93-1d1b6c4d0b1a ipcc_owned 6e7aa13d-05c6-477d-8a93-1d1b6c4d0b1a" {
 				return true
 			}
 		}

@@ -72,6 +72,13 @@ type Config struct {
 	// one command in flight). bgapi and sendmsg stay on the event
 	// connection, whose events they cause. Default 4; -1 for none.
 	CommandConns int
+	// ListingLag is how far "show channels" may lag behind FreeSWITCH's
+	// channels (its core database is written in batches: 160-180 ms on an
+	// idle 1.11). After subscribing, the driver waits this long before it
+	// lists the channels to re-synchronise, so a call parked (or a leg
+	// originated) just before the connection is in the listing. Default
+	// 500ms.
+	ListingLag   time.Duration
 	ReconnectMin time.Duration // first reconnect delay (default 500ms), doubled up to ReconnectMax
 	ReconnectMax time.Duration // default 30s
 
@@ -113,6 +120,7 @@ func (c Config) withDefaults() Config {
 	if c.CommandConns == 0 {
 		c.CommandConns = 4
 	}
+	def(&c.ListingLag, 500*time.Millisecond)
 	def(&c.ReconnectMin, 500*time.Millisecond)
 	def(&c.ReconnectMax, 30*time.Second)
 	if c.DIDVariable == "" {
@@ -212,6 +220,7 @@ func New(cfg Config, logger *slog.Logger) *Driver {
 	}
 	d.tr = newTranslator(cfg.Name, cfg.DIDVariable, cfg.VarPrefixes, d.q.push)
 	d.tr.onAdopt = d.queueAdopt
+	d.tr.originateGrace = cfg.CommandTimeout
 	d.ro = newReorderer(cfg.ReorderWindow, d.tr.handle)
 	return d
 }
@@ -316,8 +325,9 @@ func (d *Driver) queueAdopt(leg string) {
 	}
 }
 
-func (d *Driver) ownedVars() map[string]string {
-	v := map[string]string{"ipcc_owned": "true"}
+// ownedVars are the variables that mark leg as ipcc's (see ownedMark).
+func (d *Driver) ownedVars(leg string) map[string]string {
+	v := map[string]string{"ipcc_owned": leg}
 	if !d.cfg.HangupAfterBridge {
 		v["park_after_bridge"] = "true"
 	}
@@ -340,7 +350,7 @@ func (d *Driver) sideWorker(ctx context.Context) {
 			leg := d.sideQ[0]
 			d.sideQ = d.sideQ[1:]
 			d.sideMu.Unlock()
-			err := d.setVars(ctx, leg, d.ownedVars())
+			err := d.setVars(ctx, leg, d.ownedVars(leg))
 			if err != nil && !errors.Is(err, controller.ErrNoSuchLeg) {
 				d.log.Warn("could not mark leg as ipcc-owned", "leg", leg, "err", err)
 			}

@@ -193,7 +193,7 @@ func (d *Driver) Unbridge(ctx context.Context, leg string) error {
 // Originate sends bgapi originate with origination_uuid=o.LegID; a failure
 // reported by the BACKGROUND_JOB becomes HungUp on the leg.
 func (d *Driver) Originate(ctx context.Context, o controller.Originate) error {
-	cmd, err := renderOriginate(o, d.cfg.ExtensionDialString, d.cfg.GatewayDialString, d.ownedVars())
+	cmd, err := renderOriginate(o, d.cfg.ExtensionDialString, d.cfg.GatewayDialString, d.ownedVars(o.LegID))
 	if err != nil {
 		return d.invalid("originate", o.LegID, err)
 	}
@@ -209,8 +209,8 @@ func (d *Driver) Originate(ctx context.Context, o controller.Originate) error {
 	return nil
 }
 
-// Transfer hands the leg to the dialplan (uuid_transfer) after clearing its
-// ipcc_owned mark; ipcc stops following it.
+// Transfer hands the leg to the dialplan (uuid_transfer, clearing its
+// ipcc_owned mark on the way: see renderTransfer); ipcc stops following it.
 func (d *Driver) Transfer(ctx context.Context, leg string, t controller.DialplanTarget) error {
 	if err := d.checkLegs("uuid_transfer", leg); err != nil {
 		return err
@@ -218,9 +218,6 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 	cmd, err := renderTransfer(leg, t)
 	if err != nil {
 		return d.invalid("uuid_transfer", leg, err)
-	}
-	if _, err := d.run(ctx, "uuid_setvar", leg, renderSetVar(leg, "ipcc_owned", "")); err != nil {
-		return err
 	}
 	undo := d.tr.release(leg)
 	if _, err := d.run(ctx, "uuid_transfer", leg, cmd); err != nil {
@@ -238,10 +235,16 @@ func mohStream(moh string) string {
 }
 
 // Hold puts the leg on hold (uuid_hold). uuid_hold answers +OK for unknown
-// channels, so existence is checked first.
+// channels, so existence is checked first. A leg FreeSWITCH could not take
+// off hold again (see holdable) is refused with ErrNotSupported and left as
+// it is.
 func (d *Driver) Hold(ctx context.Context, leg, moh string) error {
 	if err := d.checkLegs("uuid_hold", leg); err != nil {
 		return err
+	}
+	if err := d.tr.holdable(leg); err != nil {
+		return fmt.Errorf("freeswitch %s: uuid_hold %s: %w: FreeSWITCH would silence it and refuse to take it off hold (%v)",
+			d.cfg.Name, leg, controller.ErrNotSupported, err)
 	}
 	reply, err := d.run(ctx, "uuid_exists", leg, renderExists(leg))
 	if err != nil {

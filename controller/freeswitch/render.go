@@ -226,17 +226,25 @@ const (
 	renderShowBridged  = "api show bridged_calls as json"
 )
 
+// renderTransfer hands the leg to the XML dialplan through a two-step
+// inline dialplan: the first step clears ipcc's ownership mark, in the
+// channel's own thread, as part of the transfer. A park produced before it
+// (park_after_bridge, when the bridged peer leaves at that moment) still
+// carries the mark and is known as stale; cleared by a uuid_setvar ahead of
+// the transfer, such a park looked like a new call. Without a context the
+// transfer application keeps the leg's own, as uuid_transfer would.
 func renderTransfer(leg string, t controller.DialplanTarget) (string, error) {
 	if err := checkToken("extension", t.Extension); err != nil {
 		return "", err
 	}
-	if t.Context == "" {
-		return "api uuid_transfer " + leg + " " + t.Extension, nil
+	dest := t.Extension
+	if t.Context != "" {
+		if err := checkToken("context", t.Context); err != nil {
+			return "", err
+		}
+		dest += " XML " + t.Context
 	}
-	if err := checkToken("context", t.Context); err != nil {
-		return "", err
-	}
-	return "api uuid_transfer " + leg + " " + t.Extension + " XML " + t.Context, nil
+	return "api uuid_transfer " + leg + " 'set:ipcc_owned=,transfer:" + dest + "' inline", nil
 }
 
 // renderConfJoin moves the leg into a conference through an inline dialplan;

@@ -58,7 +58,8 @@ func TestRenderGolden(t *testing.T) {
 	line("PauseRecord resume", renderRecord(legA, "unmask", "/rec/cc-rec-1.wav", 0))
 	line("Bridge", renderBridge(legA, legB))
 	line("Unbridge", renderPark(legA))
-	fixed := map[string]string{"ipcc_owned": "true", "park_after_bridge": "true"}
+	d := New(Config{Name: "fs1"}, nil)
+	fixed := d.ownedVars(legB)
 	line("Originate extension", must(renderOriginate(controller.Originate{
 		LegID: legB, Endpoint: controller.Endpoint{Kind: controller.EndpointExtension, Number: "1001"},
 		CallerIDNum: "7000", CallerIDName: "Sales Queue", Timeout: 20 * time.Second,
@@ -88,7 +89,7 @@ func TestRenderGolden(t *testing.T) {
 	line("SendDTMF", renderSendDTMF(legA, "12#"))
 	line("SetVar", renderSetVar(legA, "cc_queue", "sales"))
 	line("SetVar unset", renderSetVar(legA, "cc_queue", ""))
-	line("Adopt (mark owned)", strings.Join(renderSetVars(legA, fixed), "\n"))
+	line("Adopt (mark owned)", strings.Join(renderSetVars(legA, d.ownedVars(legA)), "\n"))
 	line("Subscribe", renderSubscribe())
 	line("Resync list", renderShowChannels)
 	line("Resync bridges", renderShowBridged)

@@ -76,26 +76,38 @@ type snapshot struct {
 	dump *fsEvent
 }
 
+// listing is what a resync found on the switch.
+type listing struct {
+	snaps []snapshot
+	// gone are legs ipcc follows that the switch confirmed it does not
+	// have (uuid_dump: no such channel).
+	gone []string
+}
+
 // snapshotLegs lists the live channels, their bridges and (by uuid_dump)
-// their variables.
-func (d *Driver) snapshotLegs(ctx context.Context) ([]snapshot, error) {
+// their variables. "show channels" answers from FreeSWITCH's core
+// database, which lags 160-180 ms behind the channels (a new channel is not
+// listed yet, an ended one still is): a leg ipcc follows that the listing
+// lacks is looked up by itself, and only a switch answering "no such
+// channel" makes it gone.
+func (d *Driver) snapshotLegs(ctx context.Context) (listing, error) {
 	reply, err := d.run(ctx, "show channels", "", renderShowChannels)
 	if err != nil {
-		return nil, err
+		return listing{}, err
 	}
 	rows, err := parseShowJSON(reply)
 	if err != nil {
-		return nil, fmt.Errorf("freeswitch %s: %w", d.cfg.Name, err)
+		return listing{}, fmt.Errorf("freeswitch %s: %w", d.cfg.Name, err)
 	}
 	bridged := map[string]string{}
 	if len(rows) > 0 {
 		reply, err := d.run(ctx, "show bridged_calls", "", renderShowBridged)
 		if err != nil {
-			return nil, err
+			return listing{}, err
 		}
 		brows, err := parseShowJSON(reply)
 		if err != nil {
-			return nil, fmt.Errorf("freeswitch %s: %w", d.cfg.Name, err)
+			return listing{}, fmt.Errorf("freeswitch %s: %w", d.cfg.Name, err)
 		}
 		for _, r := range brows {
 			if a, b := r["uuid"], r["b_uuid"]; a != "" && b != "" {
@@ -103,28 +115,86 @@ func (d *Driver) snapshotLegs(ctx context.Context) ([]snapshot, error) {
 			}
 		}
 	}
-	out := make([]snapshot, 0, len(rows))
+	var out listing
+	listed := make(map[string]bool, len(rows))
 	for _, r := range rows {
 		leg := r["uuid"]
 		if checkToken("leg", leg) != nil {
 			continue
 		}
-		reply, err := d.run(ctx, "uuid_dump", leg, renderDump(leg))
+		dump, err := d.dumpLeg(ctx, leg)
 		if errors.Is(err, controller.ErrNoSuchLeg) {
-			continue // gone since the listing
+			continue // ended: the listing still had it
 		}
 		if err != nil {
-			return nil, err
+			return listing{}, err
 		}
-		dump, err := parseDumpJSON(reply)
-		if err != nil {
+		listed[leg] = true
+		if dump == nil {
 			continue
 		}
-		out = append(out, snapshot{info: d.legInfo(r, dump, bridged[leg]), dump: dump})
+		out.snaps = append(out.snaps, snapshot{info: d.legInfo(r, dump, bridged[leg]), dump: dump})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].info.Created.Before(out[j].info.Created) })
+	for _, leg := range d.tr.followed() {
+		if listed[leg] {
+			continue
+		}
+		// Not listed (too new), or listed but ended since (too old).
+		dump, err := d.dumpLeg(ctx, leg)
+		if errors.Is(err, controller.ErrNoSuchLeg) {
+			out.gone = append(out.gone, leg)
+			continue
+		}
+		if err != nil {
+			return listing{}, err
+		}
+		if dump == nil {
+			continue
+		}
+		// Too new for the listing: what "show" would have said comes
+		// from the dump itself.
+		out.snaps = append(out.snaps, snapshot{info: d.legInfo(dumpRow(dump), dump, dumpPeer(dump)), dump: dump})
+	}
+	sort.SliceStable(out.snaps, func(i, j int) bool { return out.snaps[i].info.Created.Before(out.snaps[j].info.Created) })
 	return out, nil
 }
+
+// dumpLeg runs uuid_dump json on leg; nil without error when the reply
+// cannot be read (the leg is then left out, as FreeSWITCH gave nothing
+// usable about it).
+func (d *Driver) dumpLeg(ctx context.Context, leg string) (*fsEvent, error) {
+	reply, err := d.run(ctx, "uuid_dump", leg, renderDump(leg))
+	if err != nil {
+		return nil, err
+	}
+	dump, err := parseDumpJSON(reply)
+	if err != nil {
+		d.log.Warn("uuid_dump reply not understood", "leg", leg, "err", err)
+		return nil, nil
+	}
+	return dump, nil
+}
+
+// dumpRow builds the "show channels" columns legInfo reads from a dump.
+func dumpRow(dump *fsEvent) map[string]string {
+	row := map[string]string{
+		"uuid":        dump.get("Unique-ID"),
+		"direction":   dump.get("Call-Direction"),
+		"callstate":   dump.get("Channel-Call-State"),
+		"application": dump.get("variable_current_application"),
+		"cid_num":     dump.get("Caller-Caller-ID-Number"),
+		"dest":        dump.get("Caller-Destination-Number"),
+	}
+	if us, err := strconv.ParseInt(dump.get("Caller-Channel-Created-Time"), 10, 64); err == nil && us > 0 {
+		row["created_epoch"] = strconv.FormatInt(us/1e6, 10)
+	}
+	return row
+}
+
+// dumpPeer is the leg a dumped leg is bridged with ("" when none):
+// FreeSWITCH sets bridge_uuid on both legs of a bridge and clears it when
+// the bridge ends (signal_bond stays behind).
+func dumpPeer(dump *fsEvent) string { return dump.get("variable_bridge_uuid") }
 
 func (d *Driver) legInfo(row map[string]string, dump *fsEvent, peer string) controller.LegInfo {
 	li := controller.LegInfo{
@@ -136,7 +206,7 @@ func (d *Driver) legInfo(row map[string]string, dump *fsEvent, peer string) cont
 		// Ours: legs ipcc marked, and calls the ipcc dialplan parked for
 		// ipcc while no controller was connected (they wait in silence
 		// until one takes them over).
-		Owned: dump.get("variable_ipcc_owned") == "true" ||
+		Owned: ownedMark(dump, row["uuid"]) ||
 			(dump.get("variable_"+d.cfg.DIDVariable) != "" && row["application"] == "park"),
 		Vars:    dump.variables(d.cfg.VarPrefixes),
 		Inbound: row["direction"] == "inbound",
@@ -153,7 +223,12 @@ func (d *Driver) legInfo(row map[string]string, dump *fsEvent, peer string) cont
 	if dump.get("Answer-State") == "answered" || row["callstate"] == "ACTIVE" || row["callstate"] == "HELD" {
 		li.State = controller.LegAnswered
 	}
-	if s, err := strconv.ParseInt(row["created_epoch"], 10, 64); err == nil {
+	// The dump's creation time has microseconds; the listing's whole
+	// seconds would leave a caller and the agent leg bridged with it in
+	// any order (re-adopted legs are announced oldest first).
+	if us, err := strconv.ParseInt(dump.get("Caller-Channel-Created-Time"), 10, 64); err == nil && us > 0 {
+		li.Created = time.UnixMicro(us).UTC()
+	} else if s, err := strconv.ParseInt(row["created_epoch"], 10, 64); err == nil {
 		li.Created = time.Unix(s, 0).UTC()
 	}
 	return li
@@ -161,43 +236,43 @@ func (d *Driver) legInfo(row map[string]string, dump *fsEvent, peer string) cont
 
 // Legs lists the live legs on the switch.
 func (d *Driver) Legs(ctx context.Context) ([]controller.LegInfo, error) {
-	snaps, err := d.snapshotLegs(ctx)
+	l, err := d.snapshotLegs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]controller.LegInfo, len(snaps))
-	for i, s := range snaps {
+	out := make([]controller.LegInfo, len(l.snaps))
+	for i, s := range l.snaps {
 		out[i] = s.info
 	}
 	return out, nil
 }
 
-// resync compares the switch with what the translator follows: legs that
-// vanished while the connection was down hang up, legs ipcc owns are
-// announced again (CallArrived, then Answered and Bridged as they are).
+// resync compares the switch with what the translator follows: legs the
+// switch confirms gone hang up, legs ipcc owns are announced again
+// (CallArrived, then Answered and Bridged as they are).
 func (d *Driver) resync(ctx context.Context) error {
-	snaps, err := d.snapshotLegs(ctx)
+	l, err := d.snapshotLegs(ctx)
 	if err != nil {
 		return err
 	}
-	d.tr.resync(snaps)
+	d.tr.resync(l)
 	return nil
 }
 
-func (t *translator) resync(snaps []snapshot) {
+// resync applies a listing: legs it confirmed gone hang up (released ones
+// are forgotten), owned legs are announced.
+func (t *translator) resync(l listing) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	present := make(map[string]bool, len(snaps))
-	for _, s := range snaps {
-		present[s.info.Leg] = true
-	}
+	snaps := l.snaps
 	var out []controller.Event
-	gone := make([]string, 0)
-	for leg, l := range t.legs {
+	gone := make([]string, 0, len(l.gone))
+	for _, leg := range l.gone {
+		st := t.legs[leg]
 		switch {
-		case present[leg]:
-		case l.released:
+		case st == nil:
+		case st.released:
 			t.forget(leg)
 		default:
 			gone = append(gone, leg)
@@ -221,7 +296,10 @@ func (t *translator) resync(snaps []snapshot) {
 			l = &legState{}
 			t.legs[leg] = l
 		}
-		l.arrived, l.released = true, false
+		l.arrived, l.released, l.seen = true, false, true
+		if n := s.dump.get("Channel-Name"); n != "" {
+			l.name = n
+		}
 		ev := t.arrival(s.dump, leg)
 		ev.Time = now
 		ev.OtherLeg = s.info.Bridged

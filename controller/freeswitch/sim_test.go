@@ -84,6 +84,7 @@ func simDriver(t *testing.T, addr string) *Driver {
 	d, _ := startDriver(t, addr, func(c *Config) {
 		c.HeartbeatInterval = 100 * time.Millisecond
 		c.CommandTimeout = 2 * time.Second
+		c.ListingLag = 2 * sim.DefaultShowLag
 	})
 	return d
 }
@@ -261,7 +262,7 @@ func TestSimDroppedConnectionRecoversCall(t *testing.T) {
 	waitFor(t, d, "bridged", isType(controller.EventBridged, id))
 	eventually(t, "owned mark set", func() bool {
 		c, err := s.Call(id)
-		return err == nil && c.Vars["ipcc_owned"] == "true"
+		return err == nil && c.Vars["ipcc_owned"] == id
 	})
 
 	p.cut() // the control connection drops mid-call

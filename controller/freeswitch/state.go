@@ -2,6 +2,8 @@ package freeswitch
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/ipcc/ipcc/controller"
 )
@@ -88,7 +90,26 @@ func (t *translator) registerOriginate(leg string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.ended, leg)
-	t.legs[leg] = &legState{arrived: true, originated: true}
+	t.legs[leg] = &legState{arrived: true, originated: true, since: t.now()}
+}
+
+// followed lists the legs a resync must find on the switch: every leg
+// followed (those handed back to the dialplan too, to forget them once
+// gone), except an originate the switch may not have created yet (no event
+// of it seen, sent less than originateGrace ago).
+func (t *translator) followed() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cut := t.now().Add(-t.originateGrace)
+	out := make([]string, 0, len(t.legs))
+	for leg, l := range t.legs {
+		if l.originated && !l.seen && l.since.After(cut) {
+			continue
+		}
+		out = append(out, leg)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (t *translator) forgetLeg(leg string) {
@@ -161,4 +182,26 @@ func (t *translator) registerSpy(leg, target string, mode controller.EavesdropMo
 	if app != "" {
 		t.apps[app] = appRef{leg: leg, eavesdrop: true}
 	}
+}
+
+// holdable says whether FreeSWITCH can take the leg off hold again once it
+// holds it, and why not. uuid_hold silences a channel (CF_HOLD, CF_SUSPEND)
+// whatever it is, but only an answered channel whose endpoint takes the hold
+// (a SIP phone's re-INVITE) reaches the HELD call state that "uuid_hold off"
+// requires: a loopback or unanswered leg would stay silent for good (real
+// 1.11: "-ERR Operation failed", a bridge with no audio). A leg with no
+// event yet is let through.
+func (t *translator) holdable(leg string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l := t.legs[leg]
+	switch {
+	case l == nil || l.name == "":
+		return nil
+	case !l.answered:
+		return fmt.Errorf("leg %s is not answered", leg)
+	case !strings.HasPrefix(l.name, "sofia/"):
+		return fmt.Errorf("%s is not a SIP channel", l.name)
+	}
+	return nil
 }

@@ -14,6 +14,9 @@ import (
 type legState struct {
 	arrived    bool // CallArrived emitted (or the leg was originated by ipcc)
 	originated bool
+	seen       bool      // an event of the leg arrived (the switch has it)
+	name       string    // Channel-Name ("sofia/...", "loopback/...")
+	since      time.Time // when ipcc sent the originate
 	ringing    bool
 	answered   bool
 	released   bool             // transferred back to the dialplan: no more events
@@ -60,6 +63,9 @@ type translator struct {
 	emit     func([]controller.Event)
 	onAdopt  func(leg string) // called (under mu, must not block) for a newly parked leg
 	now      func() time.Time
+	// originateGrace is how long an originated leg with no event yet is
+	// not looked for on the switch (it may not exist yet).
+	originateGrace time.Duration
 
 	mu    sync.Mutex
 	legs  map[string]*legState
@@ -72,17 +78,18 @@ type translator struct {
 
 func newTranslator(sw, didVar string, prefixes []string, emit func([]controller.Event)) *translator {
 	return &translator{
-		sw:       sw,
-		didVar:   didVar,
-		prefixes: prefixes,
-		emit:     emit,
-		now:      time.Now,
-		legs:     map[string]*legState{},
-		ended:    map[string]time.Time{},
-		apps:     map[string]appRef{},
-		plays:    map[string]*playState{},
-		recs:     map[string]recState{},
-		jobs:     map[string]string{},
+		sw:             sw,
+		didVar:         didVar,
+		prefixes:       prefixes,
+		emit:           emit,
+		now:            time.Now,
+		originateGrace: 5 * time.Second,
+		legs:           map[string]*legState{},
+		ended:          map[string]time.Time{},
+		apps:           map[string]appRef{},
+		plays:          map[string]*playState{},
+		recs:           map[string]recState{},
+		jobs:           map[string]string{},
 	}
 }
 
@@ -103,11 +110,17 @@ func (t *translator) base(e *fsEvent, typ controller.EventType, leg string) cont
 func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.Event {
 	uuid := e.get("Unique-ID")
 	l := t.legs[uuid]
-	if l == nil && uuid != "" && e.get("variable_ipcc_owned") == "true" && !t.isEnded(uuid) {
+	if l == nil && uuid != "" && ownedMark(e, uuid) && !t.isEnded(uuid) {
 		// A leg ipcc marked as its own (before a reconnect or a restart):
 		// keep following it. Resync re-announces it with CallArrived.
 		l = &legState{arrived: true}
 		t.legs[uuid] = l
+	}
+	if l != nil {
+		l.seen = true
+		if n := e.get("Channel-Name"); n != "" {
+			l.name = n
+		}
 	}
 	if l != nil && l.released {
 		switch e.name() {
@@ -123,12 +136,12 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 	case "CHANNEL_PARK":
 		// A released leg parked again is a new arrival only when the park
 		// happened after the transfer: a park produced before it (e.g. by
-		// park_after_bridge) still carries ipcc_owned=true, which Transfer
-		// clears before handing the leg back, and is stale.
-		stale := l != nil && l.released && e.get("variable_ipcc_owned") == "true"
+		// park_after_bridge) still carries the ipcc_owned mark, which the
+		// transfer itself clears as its first step, and is stale.
+		stale := l != nil && l.released && ownedMark(e, uuid)
 		if (l == nil || l.released) && !stale && uuid != "" && !t.isEnded(uuid) {
 			if did := e.get("variable_" + t.didVar); did != "" {
-				l = &legState{arrived: true, answered: e.get("Answer-State") == "answered"}
+				l = &legState{arrived: true, answered: e.get("Answer-State") == "answered", seen: true, name: e.get("Channel-Name")}
 				t.legs[uuid] = l
 				out = append(out, t.arrival(e, uuid))
 				if t.onAdopt != nil {
@@ -269,6 +282,26 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 	return out
 }
 
+// ownedMark reports whether the leg uuid carries ipcc's ownership mark
+// (variable ipcc_owned), set on the legs ipcc takes over or originates. The
+// mark is the leg's own uuid: FreeSWITCH copies an originate's {variables}
+// to the far half of a loopback pair, so a mark naming another leg was
+// inherited (e.g. by the phone side of a loopback agent leg), and that leg
+// is not ipcc's. "true" is the mark of earlier ipcc versions; it counts
+// unless origination_uuid names another leg (inherited the same way).
+func ownedMark(e *fsEvent, uuid string) bool {
+	switch v := e.get("variable_ipcc_owned"); v {
+	case "":
+		return false
+	case uuid:
+		return true
+	case "true":
+		o := e.get("variable_origination_uuid")
+		return o == "" || o == uuid
+	}
+	return false
+}
+
 // recID names the recording of leg written to path; when the switch wrote
 // elsewhere than asked (a relative or unwritable path), the leg's only
 // running recording.
@@ -397,7 +430,8 @@ func (t *translator) isEnded(leg string) bool {
 var originationUUIDRe = regexp.MustCompile(`origination_uuid=([^,}\]\s]+)`)
 
 // jobDone handles a BACKGROUND_JOB: a failed originate ("-ERR USER_BUSY")
-// becomes HungUp on the leg when no hangup was seen for it.
+// becomes HungUp on the leg when no hangup was seen for it and the leg
+// never answered.
 func (t *translator) jobDone(e *fsEvent, out []controller.Event) []controller.Event {
 	job := e.get("Job-UUID")
 	leg, ok := t.jobs[job]
@@ -414,6 +448,14 @@ func (t *translator) jobDone(e *fsEvent, out []controller.Event) []controller.Ev
 	}
 	body := strings.TrimSpace(string(e.body))
 	if !strings.HasPrefix(body, "-ERR") {
+		return out
+	}
+	if l := t.legs[leg]; l != nil && l.answered {
+		// The leg answered: whatever the originate says now is not the
+		// leg's end. Bridging a leg the moment it answers, before the
+		// originate returned, makes the job fail with ORIGINATOR_CANCEL
+		// while the leg lives on, bridged; its own hangup event tells
+		// when and why it ends.
 		return out
 	}
 	cause, errText := causeFromErr(body)

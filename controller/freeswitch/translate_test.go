@@ -167,6 +167,24 @@ func TestTranslateRules(t *testing.T) {
 			t.Fatalf("got %+v", *got)
 		}
 	})
+	t.Run("a failed originate job after the leg answered does not end it: its own hangup does", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		got := collect(tr)
+		tr.registerOriginate("leg1")
+		tr.registerJob("j1", "leg1")
+		tr.handle(ev("Event-Name: CHANNEL_ANSWER", "Unique-ID: leg1"))
+		tr.handle(ev("Event-Name: CHANNEL_BRIDGE", "Unique-ID: caller", "Other-Leg-Unique-ID: leg1"))
+		job := ev("Event-Name: BACKGROUND_JOB", "Job-UUID: j1")
+		job.body = []byte("-ERR ORIGINATOR_CANCEL\n")
+		tr.handle(job)
+		if g := types(*got); g != "answered bridged" {
+			t.Fatalf("got %s: the bridged leg was ended by the originate's result", g)
+		}
+		tr.handle(ev("Event-Name: CHANNEL_HANGUP_COMPLETE", "Unique-ID: leg1", "Hangup-Cause: NORMAL_CLEARING", "variable_sip_hangup_disposition: recv_bye"))
+		if g := types(*got); g != "answered bridged hung_up" || (*got)[2].Cause != controller.CauseNormalClearing {
+			t.Fatalf("got %s %+v", g, *got)
+		}
+	})
 	t.Run("a successful originate job says nothing", func(t *testing.T) {
 		tr := newTranslator("fs1", "ipcc_did", nil, nil)
 		got := collect(tr)
@@ -260,11 +278,12 @@ func TestTranslateRules(t *testing.T) {
 		tr.registerOriginate("old")
 		tr.registerOriginate("unmarked")
 		dump := ev("Unique-ID: b", "Caller-Caller-ID-Number: 100", "variable_ipcc_did: 800", "variable_ipcc_owned: true")
-		tr.resync([]snapshot{
+		tr.registerOriginate("unconfirmed") // not listed, and not confirmed gone: stays
+		tr.resync(listing{snaps: []snapshot{
 			{info: controller.LegInfo{Leg: "b", Owned: true, State: controller.LegAnswered, Bridged: "c"}, dump: dump},
 			{info: controller.LegInfo{Leg: "x"}, dump: ev("Unique-ID: x")},
 			{info: controller.LegInfo{Leg: "unmarked"}, dump: ev("Unique-ID: unmarked")},
-		})
+		}, gone: []string{"old"}})
 		if strings.Join(marked, " ") != "unmarked" {
 			t.Errorf("legs marked again: %v", marked)
 		}
@@ -273,6 +292,9 @@ func TestTranslateRules(t *testing.T) {
 		}
 		if a := (*got)[1]; a.DNIS != "800" || a.ANI != "100" || a.Vars["ipcc_owned"] != "true" {
 			t.Fatalf("arrival %+v", a)
+		}
+		if tr.legs["unconfirmed"] == nil {
+			t.Fatal("a leg the switch did not confirm gone was ended")
 		}
 	})
 }
@@ -365,4 +387,29 @@ func TestResyncGolden(t *testing.T) {
 		t.Errorf("uuid_dump of a gone leg: %v", err)
 	}
 	golden(t, "esl-resync.leginfo", b.String())
+}
+
+func TestOwnedMark(t *testing.T) {
+	const leg, other = "b0000000-0000-4000-8000-00000000000b", "a0000000-0000-4000-8000-00000000000a"
+	cases := []struct {
+		name, mark, origination string
+		want                    bool
+	}{
+		{"no mark", "", "", false},
+		{"the leg's own uuid", leg, "", true},
+		{"ipcc originated it (origination_uuid is itself)", leg, leg, true},
+		{"inherited by a loopback far half: names the near half", other, other, false},
+		{"an earlier version's true on a leg ipcc took over", "true", "", true},
+		{"an earlier version's true on a leg ipcc originated", "true", leg, true},
+		{"an earlier version's true inherited from an originate", "true", other, false},
+		{"anything else", "yes", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := ev("Unique-ID: "+leg, "variable_ipcc_owned: "+c.mark, "variable_origination_uuid: "+c.origination)
+			if got := ownedMark(e, leg); got != c.want {
+				t.Errorf("ownedMark = %v, want %v", got, c.want)
+			}
+		})
+	}
 }

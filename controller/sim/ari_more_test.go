@@ -129,7 +129,7 @@ func TestARIEventsLostWithoutSocket(t *testing.T) {
 }
 
 func TestESLShowAndDump(t *testing.T) {
-	s := startSim(t, Options{})
+	s := startSim(t, Options{ShowLag: -1}) // the lag has its own test
 	c := authed(t, s)
 	caller, agent := fsCallWithAgent(t, s, c)
 	r := c.cmd("api show calls as json", nil)

@@ -109,6 +109,16 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		if cause == "" {
 			cause = "NORMAL_CLEARING"
 		}
+		if name, value := arg(1), arg(2); name != "" {
+			// hupall <cause> <variable> <value>: only the channels where
+			// the variable has that value.
+			for _, c := range m.live(FrontFreeSWITCH) {
+				if v, ok := c.Vars.get(name); ok && v == value && c.alive() {
+					m.hangup(c, cause, "controller")
+				}
+			}
+			return "+OK hangup all channels matching [" + name + "]=[" + value + "] with cause: " + cause + "\n"
+		}
 		for _, c := range m.live(FrontFreeSWITCH) {
 			m.hangup(c, cause, "controller")
 		}
@@ -191,7 +201,7 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		s.parkLeg(c)
 		return "+OK\n"
 	case "uuid_transfer":
-		return s.transfer(f)
+		return s.transfer(splitQuoted(args))
 	case "uuid_hold":
 		mode := ""
 		if arg(0) == "off" || arg(0) == "toggle" {
@@ -201,15 +211,27 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		if c == nil {
 			return "+OK Success\n"
 		}
-		switch mode {
-		case "off":
-			if !c.Held {
+		// FreeSWITCH holds by call state (switch_ivr_hold/unhold): a
+		// channel in HELD cannot be held again, and only one in HELD can
+		// be taken off hold. A channel reaches HELD only when answered
+		// and its endpoint takes the hold (SIP: re-INVITE); a loopback
+		// or unanswered one is silenced, fires CHANNEL_HOLD, stays in
+		// its call state, and refuses uuid_hold off from then on.
+		stateHeld := c.Held && !c.heldNoState
+		switch {
+		case mode == "off", mode == "toggle" && stateHeld:
+			if !stateHeld {
 				return "-ERR Operation failed\n"
 			}
 			m.hold(c, false, "")
-		case "toggle":
-			m.hold(c, !c.Held, "")
+		case mode == "toggle" && (c.State != StateUp || c.heldNoState):
+			// toggle acts only on ACTIVE and HELD channels
 		default:
+			if stateHeld {
+				return "-ERR Operation failed\n"
+			}
+			c.heldNoState = c.State != StateUp || strings.HasPrefix(c.Name, "loopback/")
+			c.Held = false // fires CHANNEL_HOLD again, as FreeSWITCH does
 			m.hold(c, true, c.Vars.m["hold_music"])
 		}
 		return "+OK Success\n"
@@ -391,8 +413,43 @@ func (s *eslServer) transferOne(c *Channel, dest, dialplan, ctx string) {
 		}
 		return
 	}
-	// Back to the switch dialplan: the leg leaves ipcc control. A defined
-	// endpoint number is rung and bridged, like a dialplan bridge would.
+	m.fsTransfer(c, dest, dialplan, ctx)
+}
+
+// splitQuoted splits api arguments on blanks as FreeSWITCH does
+// (switch_separate_string): single quotes group words and are removed.
+func splitQuoted(s string) []string {
+	var out []string
+	var cur strings.Builder
+	in, started := false, false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == '\'' && (in || strings.IndexByte(s[i+1:], '\'') >= 0):
+			in, started = !in, true
+		case ch == ' ' && !in:
+			if started {
+				out = append(out, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteByte(ch)
+			started = true
+		}
+	}
+	if started {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// fsTransfer sends a FreeSWITCH channel back to the switch dialplan
+// (uuid_transfer, or the transfer application): the leg leaves ipcc
+// control. A defined endpoint number is rung and bridged, like a dialplan
+// bridge would. m.mu held.
+func (m *Model) fsTransfer(c *Channel, dest, dialplan, ctx string) {
+	c.pending = nil
 	peers := m.peers(c)
 	if old := m.bridges[c.Bridge]; old != nil {
 		m.leaveBridge(c, old)
@@ -427,13 +484,13 @@ func (s *eslServer) show(f []string) string {
 	switch what {
 	case "channels":
 		cols = strings.Fields(`uuid direction created created_epoch name state cid_name cid_num ip_addr dest application application_data dialplan context read_codec read_rate read_bit_rate write_codec write_rate write_bit_rate secure hostname presence_id presence_data accountcode callstate callee_name callee_num callee_direction call_uuid sent_callee_name sent_callee_num initial_cid_name initial_cid_num initial_ip_addr initial_dest initial_dialplan initial_context`)
-		for _, c := range s.m.live(FrontFreeSWITCH) {
+		for _, c := range s.listed() {
 			rows = append(rows, s.channelRow(c))
 		}
 	case "calls", "bridged_calls":
 		cols = strings.Fields(`uuid direction created created_epoch name state cid_name cid_num ip_addr dest presence_id presence_data accountcode callstate callee_name callee_num callee_direction call_uuid hostname sent_callee_name sent_callee_num b_uuid b_direction b_created b_created_epoch b_name b_state b_cid_name b_cid_num b_ip_addr b_dest b_presence_id b_presence_data b_accountcode b_callstate b_callee_name b_callee_num b_callee_direction b_sent_callee_name b_sent_callee_num call_created_epoch`)
 		seen := map[string]bool{}
-		for _, c := range s.m.live(FrontFreeSWITCH) {
+		for _, c := range s.listed() {
 			if seen[c.ID] {
 				continue
 			}
@@ -505,6 +562,29 @@ func (s *eslServer) show(f []string) string {
 	}
 	fmt.Fprintf(&b, "\n%d total.\n", len(rows))
 	return b.String()
+}
+
+// listed is what "show" lists: the channels as FreeSWITCH's core database
+// has them, ShowLag behind the channels themselves — one created less than
+// ShowLag ago is not listed yet, one that ended less than ShowLag ago still
+// is (uuid_dump and the uuid_ commands already refuse it). m.mu held.
+func (s *eslServer) listed() []*Channel {
+	lag := s.opts.ShowLag
+	if lag <= 0 {
+		return s.m.live(FrontFreeSWITCH)
+	}
+	cut := time.Now().Add(-lag)
+	var out []*Channel
+	for _, id := range s.m.order {
+		c := s.m.chans[id]
+		if c == nil || c.Front != FrontFreeSWITCH || c.Created.After(cut) {
+			continue
+		}
+		if c.alive() || c.Ended.After(cut) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (s *eslServer) channelRow(c *Channel) map[string]string {

@@ -85,13 +85,41 @@ func (s *eslServer) originateCmd(args string) string {
 		return "-ERR " + cause + "\n"
 	}
 	result := make(chan string, 1)
-	req.done = func(c *Channel, cause string) {
+	send := func(cause string) {
 		select {
 		case result <- cause:
 		default:
 		}
 	}
 	m := s.m
+	// FreeSWITCH's originate returns, and starts the &application, a
+	// moment after the leg answered. A leg bridged (uuid_bridge) or
+	// transferred in that moment is taken from the originate, which then
+	// fails with ORIGINATOR_CANCEL although the leg lives on (seen on a
+	// real 1.11 when ipcc bridged an agent leg as soon as it answered).
+	app := req.onAnswer
+	req.onAnswer = nil
+	req.done = func(c *Channel, cause string) {
+		if cause != "" || c == nil {
+			send(cause)
+			return
+		}
+		// Not a script timer of the leg: the originate returns even when
+		// the leg hangs up meanwhile.
+		m.after(s.opts.OriginateReturn, func() {
+			switch {
+			case !c.alive():
+				send("")
+			case c.Bridge != "" || c.CurrentApp != "":
+				send("ORIGINATOR_CANCEL")
+			default:
+				if app != nil {
+					app(c)
+				}
+				send("")
+			}
+		})
+	}
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()

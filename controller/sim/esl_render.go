@@ -167,7 +167,7 @@ func fsStates(c *Channel, p phase) (state string, num int, call, answer string) 
 	switch {
 	case p >= phaseHangup || c.hanging:
 		call, answer = "HANGUP", "hangup"
-	case c.State == StateUp && c.Held:
+	case c.State == StateUp && c.Held && !c.heldNoState:
 		call, answer = "HELD", "answered"
 	case c.State == StateUp:
 		call, answer = "ACTIVE", "answered"

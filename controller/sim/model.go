@@ -140,6 +140,11 @@ type Channel struct {
 	appUUID      string      // FreeSWITCH: Application-UUID for the next setApp (sendmsg Event-UUID)
 	pending      []*execItem // FreeSWITCH: rest of an inline dialplan after a long-running app
 	bridgedTime  time.Time
+
+	// heldNoState: FreeSWITCH held the channel (silenced it) but its
+	// endpoint never went to the HELD call state (loopback, not
+	// answered), so uuid_hold off is refused.
+	heldNoState bool
 }
 
 func (c *Channel) alive() bool { return c.State != StateGone }

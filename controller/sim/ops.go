@@ -350,6 +350,11 @@ func (m *Model) leaveBridge(c *Channel, b *Bridge) {
 				o.Bridge = ""
 			}
 		}
+		// FreeSWITCH clears bridge_uuid when a bridge ends.
+		c.Vars.del("bridge_uuid")
+		if other != nil {
+			other.Vars.del("bridge_uuid")
+		}
 		b.Channels = nil
 		m.hearGen++
 		delete(m.bridges, b.ID)

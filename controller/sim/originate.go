@@ -67,6 +67,19 @@ func dialStatus(cause string) string {
 	return "CHANUNAVAIL"
 }
 
+// inheritOriginateVars gives the far half of a FreeSWITCH loopback pair
+// the originate's {variables}, as mod_loopback does (origination_uuid
+// included, naming the near half): a mark ipcc puts on the leg it
+// originates reaches the other half too.
+func inheritOriginateVars(far *Channel, r origReq) {
+	if r.Front != FrontFreeSWITCH || r.Kind != "loopback" {
+		return
+	}
+	for _, kv := range r.Vars {
+		far.Vars.set(kv[0], kv[1])
+	}
+}
+
 // originate creates an outbound leg and plays its endpoint's script. It
 // returns the failure cause when the endpoint cannot be reached at all.
 func (m *Model) originate(r origReq) (*Channel, string) {
@@ -102,6 +115,7 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 			far.Name = strings.TrimSuffix(r.Name, ";1") + ";2"
 		}
 		far.ANI, far.ANIName, far.DNIS, far.Context = r.CIDNum, r.CIDName, r.Number, r.Context
+		inheritOriginateVars(far, r)
 		far.Link, c.Link = c.ID, far.ID
 		m.hearGen++
 		far.Endpoint = r.Number

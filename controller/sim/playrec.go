@@ -364,7 +364,11 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 		m.appDone(c, it, "_none_")
 	case "set", "export":
 		k, v, _ := strings.Cut(it.Arg, "=")
-		m.setVar(c, k, v)
+		if v == "" {
+			c.Vars.del(k) // set with no value unsets
+		} else {
+			m.setVar(c, k, v)
+		}
 		m.appDone(c, it, "_none_")
 	case "hangup":
 		cause := strings.TrimSpace(it.Arg)
@@ -376,6 +380,17 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 	case "send_dtmf":
 		m.sendDTMF(c, strings.Split(it.Arg, "@")[0], "UNKNOWN")
 		m.appDone(c, it, "_none_")
+	case "transfer": // <extension> [<dialplan> <context>]; the rest of an inline dialplan is dropped
+		f := append(strings.Fields(it.Arg), "", "", "")
+		dp, ctx := f[1], f[2]
+		if dp == "" || strings.EqualFold(dp, "inline") {
+			dp = "XML"
+		}
+		if ctx == "" {
+			ctx = c.Context
+		}
+		m.appDone(c, it, "_none_")
+		m.fsTransfer(c, f[0], dp, ctx)
 	default:
 		// FreeSWITCH accepts any name and fails the channel when it runs.
 		m.appDone(c, it, "_none_")

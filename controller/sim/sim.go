@@ -35,6 +35,20 @@ type Options struct {
 	// microseconds to milliseconds, during which it cannot be bridged);
 	// default 1ms.
 	StasisStartDelay time.Duration
+	// ShowLag is how far FreeSWITCH's "show channels|calls|bridged_calls"
+	// lag behind the channels themselves: the real server answers them
+	// from its core database, which a background thread writes in
+	// batches, so a channel is listed up to 160-180 ms after it was
+	// created and still listed about 195 ms after it ended (kit's 1.11).
+	// Default 170ms; negative = none.
+	ShowLag time.Duration
+	// OriginateReturn is how long after the answer FreeSWITCH's originate
+	// returns and starts its &application; a leg bridged or transferred
+	// meanwhile makes the originate fail with ORIGINATOR_CANCEL while the
+	// leg lives on. About 2 ms on an idle 1.11 with a loopback agent,
+	// more on a loaded one or with SIP phones; the default, 20ms, makes
+	// the race the driver must survive frequent here. Negative = at once.
+	OriginateReturn time.Duration
 }
 
 func (o *Options) defaults() {
@@ -68,7 +82,17 @@ func (o *Options) defaults() {
 	if o.Hostname == "" {
 		o.Hostname = "sim"
 	}
+	if o.ShowLag == 0 {
+		o.ShowLag = DefaultShowLag
+	}
+	if o.OriginateReturn == 0 {
+		o.OriginateReturn = 20 * time.Millisecond
+	}
 }
+
+// DefaultShowLag is the lag of "show channels" measured on a real
+// FreeSWITCH 1.11 (160-180 ms after a channel was created).
+const DefaultShowLag = 170 * time.Millisecond
 
 // Sim is one simulator instance: the model plus its two front-ends.
 type Sim struct {

@@ -47,6 +47,7 @@ func (m *Model) originateTestCaller(r origReq) (*Channel, string) {
 	for _, kv := range r.Vars {
 		c.Vars.set(kv[0], kv[1])
 	}
+	inheritOriginateVars(far, r)
 	far.Link, c.Link = c.ID, far.ID
 	m.hearGen++
 	c.Vars.set("other_loopback_leg_uuid", far.ID)

@@ -292,6 +292,11 @@ func Run(t *testing.T, w World) {
 			t.Fatalf("resume: %v", err)
 		}
 		time.Sleep(200 * time.Millisecond)
+		// FreeSWITCH: bridged the moment it answered, the agent leg's
+		// originate job fails (ORIGINATOR_CANCEL) although the leg lives.
+		if cause, _, gone := agent.HangupCause(); gone {
+			t.Fatalf("the bridged agent leg was taken for ended (%s)", cause)
+		}
 
 		supEP := e.w.Phone(t, "1009", "answer")
 		sup, err := c.Originate(ctx, supEP, controller.OriginateOptions{Timeout: 10 * time.Second})
@@ -369,6 +374,10 @@ func Run(t *testing.T, w World) {
 
 	t.Run("answer from the desktop where the switch and device support it", func(t *testing.T) {
 		runRemoteAnswer(t, e, o)
+	})
+
+	t.Run("connection drops during a bridged call: the same call goes on, still bridged", func(t *testing.T) {
+		runDropBridged(t, e, o)
 	})
 
 	t.Run("connection drops mid-call and the driver recovers the call", func(t *testing.T) {

@@ -25,7 +25,7 @@ import (
 const (
 	// CallerContext receives test calls: set ipcc_did=${destination_number}, park.
 	CallerContext = "ipcc-test"
-	// PhoneContext answers answer-N, rejects busy-N with 486, rings ring-N.
+	// PhoneContext answers answer-N, hangs up busy-N with USER_BUSY, rings ring-N.
 	PhoneContext = "ipcc-test-phones"
 )
 
@@ -53,8 +53,25 @@ func FromEnv(t *testing.T) *World {
 	if err != nil {
 		t.Fatalf("connect to FreeSWITCH at %s: %v", addr, err)
 	}
-	t.Cleanup(func() { conn.ExitAndClose() })
-	return &World{addr: addr, password: pw, proxy: switchtest.NewProxy(t, addr), conn: conn, callers: map[string]string{}}
+	w := &World{addr: addr, password: pw, proxy: switchtest.NewProxy(t, addr), conn: conn, callers: map[string]string{}}
+	// Calls a failed run left behind carry ipcc's mark: the next driver
+	// would take them over as its own. Only the suite's own parties go.
+	w.hangupParties(t)
+	t.Cleanup(func() {
+		w.hangupParties(t)
+		conn.ExitAndClose()
+	})
+	return w
+}
+
+// partyVar marks every channel the suite creates (callers and phones; the
+// far half of a loopback pair inherits it), so leftovers can be found.
+const partyVar = "ipcc_test_party"
+
+func (w *World) hangupParties(t *testing.T) {
+	if r := w.api(t, "hupall", "NORMAL_CLEARING "+partyVar+" true"); strings.HasPrefix(r, "-ERR") {
+		t.Logf("hang up leftover test calls: %s", r)
+	}
 }
 
 func (w *World) api(t *testing.T, cmd, args string) string {
@@ -83,7 +100,7 @@ func (w *World) NewSwitch(t *testing.T, name string) controller.Switch {
 func (w *World) PlaceCall(t *testing.T, ani, did string) string {
 	t.Helper()
 	a := uuid.NewString()
-	reply := w.send(t, command.API{Command: "originate", Arguments: fmt.Sprintf("{origination_uuid=%s,origination_caller_id_number=%s,loopback_bowout=false}loopback/%s/%s &park()", a, ani, did, CallerContext), Background: true})
+	reply := w.send(t, command.API{Command: "originate", Arguments: fmt.Sprintf("{origination_uuid=%s,origination_caller_id_number=%s,loopback_bowout=false,%s=true}loopback/%s/%s &park()", a, ani, partyVar, did, CallerContext), Background: true})
 	if strings.HasPrefix(reply, "-ERR") {
 		t.Fatalf("originate test caller: %s", reply)
 	}
@@ -102,7 +119,7 @@ func (w *World) PlaceCall(t *testing.T, ani, did string) string {
 
 // Phone implements switchtest.World.
 func (w *World) Phone(t *testing.T, number, behavior string) controller.Endpoint {
-	return controller.Endpoint{Kind: controller.EndpointRaw, Number: fmt.Sprintf("loopback/%s-%s/%s", behavior, number, PhoneContext)}
+	return controller.Endpoint{Kind: controller.EndpointRaw, Number: fmt.Sprintf("[%s=true]loopback/%s-%s/%s", partyVar, behavior, number, PhoneContext)}
 }
 
 func (w *World) party(leg string) string {
