@@ -17,11 +17,8 @@ import (
 	"github.com/ipcc/ipcc/api"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/config"
-	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/demo"
-	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/examples"
-	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/supervise"
@@ -168,23 +165,15 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
-	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk, RecordingDir: recDir, RecordPolicy: policies})
+	path, err := newCallPath(callPathDeps{cfg: cfg, st: st, log: log, reg: reg, tts: renderer, policies: policies, recDir: recDir, vmDir: vmDir})
+	if err != nil {
+		return err
+	}
+	disp, handler := path.disp, path.handler
 	defer disp.Close()
-	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk})
-	if err != nil {
-		return err
-	}
-	disp.SetFlowRunner(handler)
-	ctl, err := controller.New(controller.Options{Logger: log, Registerer: reg, TTS: renderer, Handler: handler.Handle})
-	if err != nil {
-		return err
-	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Records of calls that ended while ipcc was down are completed when
-	// their switch connects: subscribed before the controller runs.
-	recordsWatched := handler.WatchSwitches(runCtx, ctl)
 	var wg sync.WaitGroup
 	// The demo's simulator stops after the controller, as a real switch
 	// outlives a controller restart: stopping it first would end every call
@@ -215,22 +204,16 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		go func() { defer close(demoDone); _ = d.Run(demoCtx) }()
 		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL())
 	}
-	checks, err := addSwitches(ctl, switches, log)
-	if err != nil {
+	if err := path.start(ctx, switches, log); err != nil {
 		return err
 	}
-	if len(switches) > 0 {
-		// Agents' own calls leave through the first configured switch.
-		disp.SetDialer(ctl, switches[0].Name)
-	}
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = ctl.Run(runCtx) }()
+	defer path.stop()
 	wg.Add(2)
 	go func() { defer wg.Done(); retention.Schedule(runCtx, cfg.Retention.Interval) }()
 	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
 
 	// Monitor legs go on the call's record as they happen (restart-proof).
-	sup := supervise.New(ctl)
+	sup := supervise.New(path.ctl)
 	sup.Legs = st
 	srv, err := api.New(api.Options{
 		Addr:            cfg.HTTP.Addr,
@@ -242,7 +225,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		Auth:            a,
 		Logger:          log,
 		Registry:        reg,
-		ReadyChecks:     checks,
+		ReadyChecks:     path.checks,
 		Version:         version,
 		ACD:             disp,
 		Supervision:     sup,
@@ -272,8 +255,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	err = srv.Run(ctx)
 	// The API has drained; now stop the calls and switch connections.
 	cancel()
+	path.stop()
 	wg.Wait()
-	<-recordsWatched
 	stopDemo()
 	if demoMode {
 		<-demoDone
