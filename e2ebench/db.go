@@ -58,7 +58,7 @@ func openDatabase(ctx context.Context, o *Options, db string) (*store.Store, fun
 		}
 		dbURL, drop = u, d
 	}
-	st, err := store.Open(ctx, dbURL, store.Options{})
+	st, err := store.Open(ctx, dbURL, store.Options{CallWriter: store.CallWriterOptions{Logger: o.Logger}})
 	if err != nil {
 		drop(false)
 		return nil, nil, err

@@ -54,8 +54,21 @@ type RunResult struct {
 	// took.
 	PlaceLate time.Duration `json:"place_late_ns"`
 	StopTime  time.Duration `json:"stop_ns"`
-	Notes     []string      `json:"notes,omitempty"`
-	Err       string        `json:"error,omitempty"`
+	// Writer is what the store's call-record writer did.
+	Writer WriterFigures `json:"record_writer"`
+	Notes  []string      `json:"notes,omitempty"`
+	Err    string        `json:"error,omitempty"`
+}
+
+// WriterFigures are the call-record writer's figures of a run.
+type WriterFigures struct {
+	Rows              int64         `json:"rows"`
+	Batches           int64         `json:"transactions"`
+	MaxQueued         int           `json:"max_queued_rows"`
+	MaxWrite          time.Duration `json:"max_write_ns"`
+	Retries           int64         `json:"retries"`
+	Refused           int64         `json:"refused_rows"`
+	BackpressureWaits int64         `json:"backpressure_waits"`
 }
 
 // Clean reports a run with no failed call, no open record and no agent
@@ -113,6 +126,8 @@ func WriteRun(w io.Writer, r RunResult) {
 	fmt.Fprintf(w, "  open records %d; agents wrongly not ready %d%s\n", r.Open, r.WronglyNotReady, counts(" reasons", r.NotReadyReasons))
 	fmt.Fprintf(w, "  time to agent p50 %s, p99 %s\n", r.ToAgentP50.Round(time.Millisecond), r.ToAgentP99.Round(time.Millisecond))
 	fmt.Fprintf(w, "  dispositions%s%s\n", counts("", r.Dispositions), counts("; no-answer causes", r.NoAnswerCauses))
+	fmt.Fprintf(w, "  call-record writer: %d rows in %d transactions, up to %d rows queued, longest transaction %s, %d retries, %d refused, %d saves waited for room\n",
+		r.Writer.Rows, r.Writer.Batches, r.Writer.MaxQueued, r.Writer.MaxWrite.Round(time.Millisecond), r.Writer.Retries, r.Writer.Refused, r.Writer.BackpressureWaits)
 	fmt.Fprintf(w, "  simulator late by up to %s; graceful stop took %s\n", r.PlaceLate.Round(time.Millisecond), r.StopTime.Round(time.Millisecond))
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)

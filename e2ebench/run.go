@@ -256,8 +256,14 @@ func run(ctx context.Context, o *Options, r *RunResult) error {
 	}
 	stopAt := time.Now()
 	stop()
+	if err := st.FlushCalls(ctx); err != nil {
+		return err
+	}
 	r.StopTime = time.Since(stopAt)
 	watch.stop()
+	ws := st.CallWriterStats()
+	r.Writer = WriterFigures{Rows: ws.Written, Batches: ws.Batches, MaxQueued: ws.MaxQueued, MaxWrite: ws.MaxWrite,
+		Retries: ws.Retries, Refused: ws.Refused, BackpressureWaits: ws.BackpressureWaits}
 	return measure(ctx, st, placed.Legs, watch, r)
 }
 

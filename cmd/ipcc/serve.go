@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -49,9 +50,11 @@ func newServeCmd(g *globals) *cobra.Command {
 }
 
 // openStore opens the database and brings its schema up to date (or checks
-// it is, when migrate is false).
-func openStore(ctx context.Context, cfg *config.Config, migrate bool) (*store.Store, []int64, error) {
-	st, err := store.Open(ctx, cfg.Database.URL, store.Options{MaxOpenConns: cfg.Database.MaxOpenConns})
+// it is, when migrate is false); log receives the call-record writer's
+// reports (nil: slog's default).
+func openStore(ctx context.Context, cfg *config.Config, migrate bool, log *slog.Logger) (*store.Store, []int64, error) {
+	st, err := store.Open(ctx, cfg.Database.URL, store.Options{MaxOpenConns: cfg.Database.MaxOpenConns,
+		CallWriter: store.CallWriterOptions{QueueLimit: cfg.Database.RecordQueueLimit, FlushTimeout: cfg.Database.RecordFlushTimeout, Logger: log}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -89,7 +92,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	log := g.logger(cfg)
 	dialect, _, _ := store.ParseURL(cfg.Database.URL)
 	log.Info("ipcc starting", "version", version, "config", cfg.File, "database", string(dialect), "gc", tuneGC())
-	st, applied, err := openStore(ctx, cfg, cfg.Database.AutoMigrate)
+	st, applied, err := openStore(ctx, cfg, cfg.Database.AutoMigrate, log)
 	if err != nil {
 		return err
 	}
@@ -121,7 +124,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		}
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), st.CallWriterMetrics())
 	ttsCfg := cfg.TTS
 	if ttsCfg.Engine == "espeak" {
 		if err := (&tts.Espeak{Binary: ttsCfg.EspeakBinary}).Available(); err != nil {
