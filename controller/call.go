@@ -184,6 +184,8 @@ func (c *Call) deliver(ev Event) {
 	c.appendTraceLocked("event", describeEvent(ev))
 	if l := c.legs[ev.Leg]; l != nil {
 		switch ev.Type {
+		case EventRinging:
+			l.markRingingLocked()
 		case EventAnswered:
 			l.markAnsweredLocked()
 		case EventHungUp:

@@ -306,10 +306,11 @@ func (d *Dispatcher) route(ef acd.Effect) {
 	}
 	if w == nil {
 		// An offer for a call nobody waits for any more (it ended while the
-		// engine decided): report it failed so the agent is freed.
+		// engine decided): withdraw it so the agent is free again, without
+		// blaming them.
 		if o, ok := ef.(acd.Offer); ok {
 			if e, err := d.tenants.Get(context.Background(), o.Tenant); err == nil {
-				_ = e.OfferFailed(context.Background(), o.OfferID, "call gone")
+				_ = e.OfferWithdrawn(context.Background(), o.OfferID, "call-gone")
 			}
 		}
 		return

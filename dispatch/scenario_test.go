@@ -31,6 +31,9 @@ type world struct {
 	st   *store.Store
 	sw   *switchtest.SimWorld
 	opts []func(*dispatch.Options)
+	// wrap, when set, stands between the controller and the switch (a
+	// test's faults).
+	wrap func(controller.Switch) controller.Switch
 	disp *dispatch.Dispatcher
 	eng  *acd.Engine
 	ctl  *controller.Controller
@@ -54,6 +57,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // opts adjust the dispatcher's options.
 func newWorld(t *testing.T, front sim.Front, opts ...func(*dispatch.Options)) *world {
 	t.Helper()
+	return newWorldWrapped(t, front, nil, opts...)
+}
+
+// newWorldWrapped is newWorld with wrap between the controller and the
+// switch.
+func newWorldWrapped(t *testing.T, front sim.Front, wrap func(controller.Switch) controller.Switch, opts ...func(*dispatch.Options)) *world {
+	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, store.SQLite)
 	if err := st.CreateTenant(ctx, &store.Tenant{ID: tenant, Name: "Acme", Timezone: "Asia/Shanghai"}); err != nil {
@@ -68,7 +78,7 @@ func newWorld(t *testing.T, front sim.Front, opts ...func(*dispatch.Options)) *w
 			t.Fatal(err)
 		}
 	}
-	w := &world{t: t, st: st, sw: sw, opts: opts}
+	w := &world{t: t, st: st, sw: sw, opts: opts, wrap: wrap}
 	w.start()
 	q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(time.Second), WrapUp: acd.Duration(time.Second),
 		Announcements: acd.Announcements{Lang: "en", Position: true, PositionInterval: acd.Duration(5 * time.Second), AgentWhisper: true, AgentID: true}}
@@ -106,6 +116,9 @@ func (w *world) start() {
 		t.Fatal(err)
 	}
 	sw1 := w.sw.NewSwitch(t, "sw1")
+	if w.wrap != nil {
+		sw1 = w.wrap(sw1)
+	}
 	ctl.Add(sw1)
 	rctx, cancel := context.WithCancel(context.Background())
 	watched := h.WatchSwitches(rctx, ctl)
