@@ -241,12 +241,12 @@ func (d *Dispatcher) wrapUp(sc acd.StateChange) {
 		if !ok || sc.CallID == "" || d.opt.Store == nil {
 			return
 		}
+		// Queued on the store's call-record writer, after what it holds of
+		// the call (off the pump: a full writer queue makes it wait).
 		d.writes.Add(1)
 		go func() {
 			defer d.writes.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := d.opt.Store.SetCallWrapUp(ctx, sc.Tenant, sc.CallID, sc.At.Sub(from)); err != nil {
+			if err := d.opt.Store.QueueCallWrapUp(sc.Tenant, sc.CallID, sc.At.Sub(from)); err != nil {
 				d.log.Warn("wrap-up time not recorded on the call", "call", sc.CallID, "agent", sc.AgentID, "err", err)
 			}
 		}()

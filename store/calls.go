@@ -111,8 +111,11 @@ func (s *Store) QueueCallLeg(l CallLeg) error {
 // refused, see CallWriterOptions).
 func (s *Store) FlushCalls(ctx context.Context) error { return s.calls.flush(ctx, nil) }
 
-const saveCallSQL = `INSERT INTO calls (` + callCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = excluded.leg, direction = excluded.direction,
+// The upsert of a call's row, split so the writer can send many rows in
+// one statement (see upsertSQL).
+const (
+	insertCallSQL    = `INSERT INTO calls (` + callCols + `) VALUES `
+	saveCallConflict = `ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = excluded.leg, direction = excluded.direction,
  ani = excluded.ani, dnis = excluded.dnis, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
  disposition = excluded.disposition, route_id = excluded.route_id, flow_id = excluded.flow_id, queue_id = excluded.queue_id,
  agent_id = excluded.agent_id, target = excluded.target, hangup_cause = excluded.hangup_cause, hangup_by = excluded.hangup_by, trace = excluded.trace,
@@ -123,8 +126,10 @@ ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = exclud
  wrapup_ms = CASE WHEN excluded.wrapup_ms > calls.wrapup_ms THEN excluded.wrapup_ms ELSE calls.wrapup_ms END,
  survey_score = COALESCE(excluded.survey_score, calls.survey_score),
  voicemail_id = CASE WHEN excluded.voicemail_id <> '' THEN excluded.voicemail_id ELSE calls.voicemail_id END`
+	callColumns = 34
+)
 
-// callArgs are saveCallSQL's arguments for c.
+// callArgs are the upsert's arguments for c (callColumns of them).
 func callArgs(c *CallRecord) []any {
 	orEmpty := func(s string) string {
 		if s == "" {
@@ -254,11 +259,16 @@ func (s *Store) SaveCallLeg(ctx context.Context, l *CallLeg) error {
 	return nil
 }
 
-const saveLegSQL = `INSERT INTO call_legs (` + legCols + `) VALUES (?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (tenant_id, call_id, leg_id) DO UPDATE SET role = excluded.role, endpoint = excluded.endpoint,
+// The upsert of a leg's row (see insertCallSQL).
+const (
+	insertLegSQL    = `INSERT INTO call_legs (` + legCols + `) VALUES `
+	saveLegConflict = `ON CONFLICT (tenant_id, call_id, leg_id) DO UPDATE SET role = excluded.role, endpoint = excluded.endpoint,
  agent_id = CASE WHEN excluded.agent_id <> '' THEN excluded.agent_id ELSE call_legs.agent_id END,
  answered_at = excluded.answered_at, ended_at = excluded.ended_at, hangup_cause = excluded.hangup_cause`
+	legColumns = 10
+)
 
+// legArgs are the upsert's arguments for l (legColumns of them).
 func legArgs(l *CallLeg) []any {
 	return []any{l.TenantID, l.CallID, l.LegID, l.Role, l.Endpoint, l.AgentID, l.StartedAt.UTC(), utcp(l.AnsweredAt), utcp(l.EndedAt), l.HangupCause}
 }
@@ -381,6 +391,13 @@ func (s *Store) EndLegUnobserved(ctx context.Context, tenant, callID, leg string
 // the call has no record.
 func (s *Store) SetCallWrapUp(ctx context.Context, tenant, id string, d time.Duration) error {
 	return s.queueUpdateWait(ctx, tenant, id, &callUpdate{wrapUp: &d})
+}
+
+// QueueCallWrapUp is SetCallWrapUp without waiting for the write (a call
+// with no record is left alone).
+func (s *Store) QueueCallWrapUp(tenant, id string, d time.Duration) error {
+	_, err := s.calls.queueUpdate(context.Background(), tenant, id, &callUpdate{wrapUp: &d})
+	return err
 }
 
 // SetCallSurvey records the caller's satisfaction rating on the call, like

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 
@@ -134,7 +135,14 @@ func splitByCall(ops []rowOp) [][]rowOp {
 	return parts
 }
 
-// exec writes ops in one transaction.
+// rowsPerStatement is how many rows one multi-row upsert carries (34
+// parameters a call: well under both databases' limits).
+const rowsPerStatement = 100
+
+// exec writes ops in one transaction: the calls' rows, then the legs'
+// rows, several per statement, then the updates, so a call's row comes
+// before its legs and updates. A batch holds each call once (its latest
+// rows), so no statement touches a row twice.
 func (w *callWriter) exec(ctx context.Context, ops []rowOp) error {
 	w.mu.Lock()
 	fault := w.fault
@@ -144,45 +152,67 @@ func (w *callWriter) exec(ctx context.Context, ops []rowOp) error {
 			return err
 		}
 	}
+	var calls []*CallRecord
+	var legs []*CallLeg
+	var updates []rowOp
+	for _, op := range ops {
+		switch {
+		case op.upd != nil:
+			updates = append(updates, op)
+		case op.leg >= 0:
+			legs = append(legs, op.g.legs[op.leg])
+		default:
+			calls = append(calls, op.g.call)
+		}
+	}
 	return w.s.InTx(ctx, func(tx *sqlx.Tx) error {
-		var callStmt, legStmt *sqlx.Stmt
-		defer func() {
-			for _, st := range []*sqlx.Stmt{callStmt, legStmt} {
-				if st != nil {
-					st.Close()
-				}
+		for len(calls) > 0 {
+			n := min(len(calls), rowsPerStatement)
+			args := make([]any, 0, n*callColumns)
+			for _, c := range calls[:n] {
+				args = append(args, callArgs(c)...)
 			}
-		}()
-		var err error
-		for _, op := range ops {
-			switch {
-			case op.upd != nil:
-				op.upd.err = w.s.updateCall(ctx, tx, op.g.key, op.upd)
-				if op.upd.err != nil && !errors.Is(op.upd.err, ErrNotFound) {
-					return op.upd.err
-				}
-			case op.leg >= 0:
-				if legStmt == nil {
-					if legStmt, err = tx.PreparexContext(ctx, w.s.Rebind(saveLegSQL)); err != nil {
-						return err
-					}
-				}
-				if _, err := legStmt.ExecContext(ctx, legArgs(op.g.legs[op.leg])...); err != nil {
-					return err
-				}
-			default:
-				if callStmt == nil {
-					if callStmt, err = tx.PreparexContext(ctx, w.s.Rebind(saveCallSQL)); err != nil {
-						return err
-					}
-				}
-				if _, err := callStmt.ExecContext(ctx, callArgs(op.g.call)...); err != nil {
-					return err
-				}
+			if _, err := tx.ExecContext(ctx, w.s.Rebind(upsertSQL(insertCallSQL, callColumns, n, saveCallConflict)), args...); err != nil {
+				return err
+			}
+			calls = calls[n:]
+		}
+		for len(legs) > 0 {
+			n := min(len(legs), rowsPerStatement)
+			args := make([]any, 0, n*legColumns)
+			for _, l := range legs[:n] {
+				args = append(args, legArgs(l)...)
+			}
+			if _, err := tx.ExecContext(ctx, w.s.Rebind(upsertSQL(insertLegSQL, legColumns, n, saveLegConflict)), args...); err != nil {
+				return err
+			}
+			legs = legs[n:]
+		}
+		for _, op := range updates {
+			op.upd.err = w.s.updateCall(ctx, tx, op.g.key, op.upd)
+			if op.upd.err != nil && !errors.Is(op.upd.err, ErrNotFound) {
+				return op.upd.err
 			}
 		}
 		return nil
 	})
+}
+
+// upsertSQL is insert with n rows of cols placeholders, then conflict.
+func upsertSQL(insert string, cols, n int, conflict string) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	var b strings.Builder
+	b.Grow(len(insert) + n*(len(row)+1) + len(conflict) + 2)
+	b.WriteString(insert)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+	b.WriteByte('\n')
+	b.WriteString(conflict)
+	return b.String()
 }
 
 // attemptBudget is one attempt's time: attemptTimeout, or what is left
