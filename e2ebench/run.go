@@ -24,6 +24,8 @@ type Controller interface {
 	Subscribe(buf int) (<-chan dispatch.Event, func())
 	// Connected reports whether every switch is connected.
 	Connected() bool
+	// LiveCalls is how many calls the controller is carrying.
+	LiveCalls() int
 	// Stop stops gracefully: calls and switch connections end, the
 	// dispatcher closes. The store stays open (the bench owns it).
 	Stop()
@@ -247,10 +249,7 @@ func run(ctx context.Context, o *Options, r *RunResult) error {
 	}
 	// Drain: every caller is connected and hung up on, or gives up.
 	drainBy := o.AnswerAfter + o.Talk + o.GiveUp + 30*time.Second
-	drained := waitFor(ctx, drainBy, func() bool {
-		live, err := sp.do(SimRequest{Op: "live"}, 30*time.Second)
-		return err == nil && live.Live == 0
-	})
+	drained := waitFor(ctx, drainBy, func() bool { return ctl.LiveCalls() == 0 })
 	if drained != nil {
 		r.Notes = append(r.Notes, fmt.Sprintf("calls still up %s after the last caller dialled", drainBy))
 	}

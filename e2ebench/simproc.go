@@ -31,8 +31,8 @@ type SimRequest struct {
 	// that answer after AnswerAfterMS and hang up TalkMS after answering;
 	// "place" places callers to DID at Rate per second for DurationMS, each
 	// pressing Press PressAfterMS after the IVR answered and giving up
-	// GiveUpMS after dialling (answers when all are placed); "live" counts
-	// the simulator's channels; "stop" closes it.
+	// GiveUpMS after dialling (answers when all are placed); "stop" closes
+	// it.
 	Op            string  `json:"op"`
 	Front         string  `json:"front,omitempty"`
 	First         int     `json:"first,omitempty"`
@@ -55,7 +55,6 @@ type SimResult struct {
 	Legs       []string `json:"legs,omitempty"`
 	MaxLateMS  int64    `json:"max_late_ms,omitempty"`
 	PlaceError string   `json:"place_error,omitempty"`
-	Live       int      `json:"live,omitempty"` // "live": channels alive
 	Err        string   `json:"err,omitempty"`
 }
 
@@ -127,12 +126,6 @@ func doSim(ctx context.Context, s **sim.Sim, front *sim.Front, req SimRequest, r
 		res.Legs, res.MaxLateMS = legs, late.Milliseconds()
 		if err != nil {
 			res.PlaceError = err.Error()
-		}
-	case "live":
-		for _, c := range (*s).Calls() {
-			if c.State != "gone" {
-				res.Live++
-			}
 		}
 	case "stop":
 		(*s).Close()

@@ -25,7 +25,10 @@ const (
 
 // benchFlowYAML is the IVR every caller goes through. File prompts: the
 // simulator plays any file for its media duration, and no text-to-speech
-// engine is needed on the bench machine.
+// engine is needed on the bench machine. The welcome can be interrupted
+// and the key kept for the menu (type-ahead), as callers who know the
+// menu expect; a caller whose key is lost still reaches the queue by the
+// menu's fallback, only later.
 const benchFlowYAML = `format: 1
 id: e2e
 name: bench e2e hotline
@@ -34,6 +37,7 @@ language: en
 nodes:
   - id: welcome
     type: play
+    interruptible: true
     prompt:
       - file: ivr/en/welcome.wav
     next: menu

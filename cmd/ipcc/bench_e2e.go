@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,7 +24,7 @@ import (
 func newBenchE2ECmd(g *globals) *cobra.Command {
 	var o e2ebench.Options
 	var asJSON, strict bool
-	var logPath string
+	var logPath, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "e2e",
 		Short: "Measure whole calls (IVR → queue → agent → record) through a real controller",
@@ -58,6 +59,17 @@ rate at which each database first fails. Run it on a quiet machine.`,
 				o.Logger = slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: lvl}))
 			}
 			o.Start = benchController(cfg)
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			gc := tuneGC() // as serve runs
 			if !asJSON {
 				fmt.Fprintf(out, "ipcc bench e2e — %s\n", gc)
@@ -106,6 +118,7 @@ rate at which each database first fails. Run it on a quiet machine.`,
 	f.Float64Var(&o.RampMax, "ramp-max", 200, "find-limit: highest rate tried")
 	f.BoolVar(&o.Keep, "keep", false, "keep the databases for inspection")
 	f.StringVar(&logPath, "controller-log", "", "write the controller's logs (JSON, at --log-level) to this file (default: discarded)")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the controller side) to the file")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVar(&strict, "strict", false, "exit with an error when a target is missed")
 	return cmd
@@ -177,6 +190,8 @@ func (b *benchPath) Connected() bool {
 	}
 	return len(b.checks) > 0
 }
+
+func (b *benchPath) LiveCalls() int { return len(b.ctl.Calls()) }
 
 func (b *benchPath) Stop() {
 	b.stop()
