@@ -138,15 +138,15 @@ func WriteRun(w io.Writer, r RunResult) {
 // WriteSummary prints the find-limit results and the overall verdict.
 func WriteSummary(w io.Writer, rep *Report) {
 	for _, l := range rep.Limits {
-		first := "none up to the ramp's end"
+		first := "no run failed up to the ramp's end"
 		if l.FirstFailure > 0 {
-			first = fmt.Sprintf("%g calls/s", l.FirstFailure)
+			first = fmt.Sprintf("first failed at %g calls/s", l.FirstFailure)
 		}
 		verdict := "PASS"
 		if l.Sustained < l.Target {
 			verdict = "FAIL"
 		}
-		fmt.Fprintf(w, "\n%s: ran clean up to %g calls/s; first failure at %s; target %g calls/s: %s\n", l.Database, l.Sustained, first, l.Target, verdict)
+		fmt.Fprintf(w, "\n%s: ran clean up to %g calls/s, %s; target %g calls/s: %s\n", l.Database, l.Sustained, first, l.Target, verdict)
 	}
 	fmt.Fprintf(w, "\nmachine: %s; load average before %s, after %s\n", rep.Machine, rep.LoadBefore, rep.LoadAfter)
 	if rep.Failed() {
