@@ -19,9 +19,12 @@ func measure(ctx context.Context, st *store.Store, legs []string, w *agentWatch,
 		AgentID     string     `db:"agent_id"`
 		StartedAt   time.Time  `db:"started_at"`
 		EndedAt     *time.Time `db:"ended_at"`
+		IVRMS       int64      `db:"ivr_ms"`
+		WaitMS      int64      `db:"wait_ms"`
+		RingMS      int64      `db:"ring_ms"`
 	}
 	var rows []row
-	if err := st.DB().SelectContext(ctx, &rows, st.Rebind(`SELECT id, leg, disposition, agent_id, started_at, ended_at FROM calls WHERE tenant_id = ?`), benchTenant); err != nil {
+	if err := st.DB().SelectContext(ctx, &rows, st.Rebind(`SELECT id, leg, disposition, agent_id, started_at, ended_at, ivr_ms, wait_ms, ring_ms FROM calls WHERE tenant_id = ?`), benchTenant); err != nil {
 		return fmt.Errorf("read the call records: %w", err)
 	}
 	type answer struct {
@@ -47,7 +50,7 @@ func measure(ctx context.Context, st *store.Store, legs []string, w *agentWatch,
 			r.Open++
 		}
 	}
-	var toAgent []time.Duration
+	var toAgent, ivr, wait, ring []time.Duration
 	for _, leg := range legs {
 		c := byLeg[leg]
 		if c == nil {
@@ -62,6 +65,8 @@ func measure(ctx context.Context, st *store.Store, legs []string, w *agentWatch,
 		r.Dispositions[d]++
 		if c.EndedAt != nil && c.Disposition == "answered" && c.AgentID != "" {
 			r.Completed++
+			ms := time.Millisecond
+			ivr, wait, ring = append(ivr, time.Duration(c.IVRMS)*ms), append(wait, time.Duration(c.WaitMS)*ms), append(ring, time.Duration(c.RingMS)*ms)
 		}
 		if at, ok := agentAnswer[c.ID]; ok {
 			toAgent = append(toAgent, at.Sub(c.StartedAt))
@@ -69,6 +74,9 @@ func measure(ctx context.Context, st *store.Store, legs []string, w *agentWatch,
 	}
 	r.Failed = r.Placed - r.Completed
 	r.ToAgentP50, r.ToAgentP99 = percentile(toAgent, 0.50), percentile(toAgent, 0.99)
+	r.IVRP50, r.IVRP99 = percentile(ivr, 0.50), percentile(ivr, 0.99)
+	r.WaitP50, r.WaitP99 = percentile(wait, 0.50), percentile(wait, 0.99)
+	r.RingP50, r.RingP99 = percentile(ring, 0.50), percentile(ring, 0.99)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r.WronglyNotReady = len(w.notReady)

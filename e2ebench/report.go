@@ -49,6 +49,16 @@ type RunResult struct {
 	// queue, ring).
 	ToAgentP50 time.Duration `json:"time_to_agent_p50_ns"`
 	ToAgentP99 time.Duration `json:"time_to_agent_p99_ns"`
+	// Its parts, from the completed calls' records: in the IVR; in the
+	// queue until the agent's answer reached the ACD (which includes
+	// placing the agent's leg and the ring); of that, the ring (from the
+	// switch accepting the agent's leg to its answer).
+	IVRP50  time.Duration `json:"ivr_p50_ns"`
+	IVRP99  time.Duration `json:"ivr_p99_ns"`
+	WaitP50 time.Duration `json:"wait_p50_ns"`
+	WaitP99 time.Duration `json:"wait_p99_ns"`
+	RingP50 time.Duration `json:"ring_p50_ns"`
+	RingP99 time.Duration `json:"ring_p99_ns"`
 	// PlaceLate is how late the simulator placed its last call against the
 	// schedule (CPU it did not get); StopTime how long the graceful stop
 	// took.
@@ -124,7 +134,9 @@ func WriteRun(w io.Writer, r RunResult) {
 	}
 	fmt.Fprintf(w, "  calls placed %d, completed %d, failed %d (no record at all: %d)\n", r.Placed, r.Completed, r.Failed, r.NoRecord)
 	fmt.Fprintf(w, "  open records %d; agents wrongly not ready %d%s\n", r.Open, r.WronglyNotReady, counts(" reasons", r.NotReadyReasons))
-	fmt.Fprintf(w, "  time to agent p50 %s, p99 %s\n", r.ToAgentP50.Round(time.Millisecond), r.ToAgentP99.Round(time.Millisecond))
+	ms := time.Millisecond
+	fmt.Fprintf(w, "  time to agent p50 %s, p99 %s (IVR p50 %s p99 %s; in the queue p50 %s p99 %s, of which ringing p50 %s p99 %s)\n",
+		r.ToAgentP50.Round(ms), r.ToAgentP99.Round(ms), r.IVRP50.Round(ms), r.IVRP99.Round(ms), r.WaitP50.Round(ms), r.WaitP99.Round(ms), r.RingP50.Round(ms), r.RingP99.Round(ms))
 	fmt.Fprintf(w, "  dispositions%s%s\n", counts("", r.Dispositions), counts("; no-answer causes", r.NoAnswerCauses))
 	fmt.Fprintf(w, "  call-record writer: %d rows in %d transactions, up to %d rows queued, longest transaction %s, %d retries, %d refused, %d saves waited for room\n",
 		r.Writer.Rows, r.Writer.Batches, r.Writer.MaxQueued, r.Writer.MaxWrite.Round(time.Millisecond), r.Writer.Retries, r.Writer.Refused, r.Writer.BackpressureWaits)
