@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -308,7 +309,12 @@ func watchAgents(ctl Controller) *agentWatch {
 					w.notReady[ev.Agent] = ev.Reason
 				}
 			case ev.Type == "no_answer":
-				w.noAnswers[ev.Reason]++
+				// A cause may be a whole error text: keep its last part.
+				why := ev.Reason
+				if i := strings.LastIndex(why, ": "); i >= 0 {
+					why = why[i+2:]
+				}
+				w.noAnswers[why]++
 			case ev.Type == dispatch.EventLost:
 				w.lost++
 			}
