@@ -113,8 +113,9 @@ type callWriter struct {
 	done     chan struct{}
 	stats    CallWriterStats
 	metrics  *writerMetrics
-	// lastReport is when a failing writer last said so.
-	lastReport time.Time
+	// lastReport is when a failing writer last said so; lastFullReport
+	// when a full queue last did.
+	lastReport, lastFullReport time.Time
 	// fault, in tests, fails a transaction before it is tried.
 	fault func(ops []rowOp) error
 }
@@ -150,8 +151,11 @@ func (w *callWriter) group(ctx context.Context, k callKey, newRow func(g *callGr
 		if !warned {
 			warned = true
 			w.stats.BackpressureWaits++
-			w.log.Warn("call records are waiting for room: the database is not keeping up; the call waits",
-				"queued_rows", w.rows, "limit", w.opt.QueueLimit, "call", k.id, "tenant", k.tenant)
+			if now := time.Now(); now.Sub(w.lastFullReport) >= failingReport {
+				w.lastFullReport = now
+				w.log.Warn("call records are waiting for room: the database is not keeping up; calls wait",
+					"queued_rows", w.rows, "limit", w.opt.QueueLimit, "call", k.id, "tenant", k.tenant)
+			}
 		}
 		room := w.room
 		w.mu.Unlock()
