@@ -304,9 +304,9 @@ func (w *callWriter) run() {
 			<-w.wake
 			w.mu.Lock()
 		}
-		batch, rows := w.take()
+		batch := w.take()
 		w.mu.Unlock()
-		w.write(batch, rows)
+		w.write(batch)
 		w.mu.Lock()
 		for _, g := range batch {
 			close(g.done)
@@ -317,7 +317,7 @@ func (w *callWriter) run() {
 }
 
 // take moves the oldest groups, up to BatchRows rows, into flight. w.mu held.
-func (w *callWriter) take() ([]*callGroup, int) {
+func (w *callWriter) take() []*callGroup {
 	n, rows := 0, 0
 	for n < len(w.order) && (n == 0 || rows+w.order[n].rows <= w.opt.BatchRows) {
 		rows += w.order[n].rows
@@ -333,7 +333,7 @@ func (w *callWriter) take() ([]*callGroup, int) {
 	w.inFlight = batch
 	close(w.room)
 	w.room = make(chan struct{})
-	return batch, rows
+	return batch
 }
 
 // close stops taking saves once the queue is drained or FlushTimeout

@@ -75,12 +75,8 @@ const unclassifiedTries = 5
 
 // write writes a batch, retrying until it is written or, while closing,
 // the deadline passes.
-func (w *callWriter) write(batch []*callGroup, rows int) {
-	ops := opsOf(batch)
-	w.writeOps(ops, len(batch) > 1)
-	w.mu.Lock()
-	w.stats.Batches++
-	w.mu.Unlock()
+func (w *callWriter) write(batch []*callGroup) {
+	w.writeOps(opsOf(batch), len(batch) > 1)
 }
 
 // writeOps writes ops in one transaction, retrying; when the database
@@ -270,6 +266,7 @@ func (w *callWriter) succeeded(rows int, took time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stats.Written += int64(rows)
+	w.stats.Batches++
 	w.stats.MaxWrite = max(w.stats.MaxWrite, took)
 	if !w.stats.FailingSince.IsZero() {
 		w.log.Info("call records are written again", "after", time.Since(w.stats.FailingSince).Round(time.Millisecond).String(), "queued_rows", w.rows)
