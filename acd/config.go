@@ -160,8 +160,10 @@ type QueueConfig struct {
 	ID       string   `json:"id"`
 	Name     string   `json:"name"`
 	Strategy Strategy `json:"strategy"`
-	// RingTimeout is how long an offer rings before the agent is set
-	// not-ready (no-answer) and the call goes to the next agent (default 20s).
+	// RingTimeout is how long an agent's phone rings, from when the switch
+	// reports it ringing, before the agent is set not-ready (no-answer) and
+	// the call goes to the next agent (default 20s). An offer whose phone
+	// never rang within it is withdrawn without blaming the agent.
 	RingTimeout Duration `json:"ring_timeout,omitempty"`
 	// WrapUp is the after-call work time (0 = straight back to available).
 	WrapUp Duration `json:"wrap_up,omitempty"`

@@ -127,6 +127,7 @@ type entry struct {
 	annTimer   *ctimer
 	waitTimer  *ctimer
 	expired    bool // max wait passed while ringing
+	rang       bool // a phone of the current offers rang (ringTimer restarted)
 	agent      *agent
 	connected  time.Time
 	restoredOn bool // on-call entry rebuilt from the store
@@ -159,6 +160,7 @@ type offer struct {
 	a    *agent
 	at   time.Time
 	last bool
+	rang bool // the switch reported the agent's phone ringing
 }
 
 // ctimer is a timer whose callback runs on the owner goroutine and only if

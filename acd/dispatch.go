@@ -412,6 +412,7 @@ func (c *core) offer(e *entry, agents []*agent, last bool) {
 	}
 	q.offering++
 	rt := q.cfg.ringTimeout()
+	e.rang = false
 	e.ringTimer = c.after(rt, func() { c.ringTimeout(e) })
 	for _, o := range e.offers {
 		c.emit(Offer{Tenant: c.tenant, OfferID: o.id, CallID: e.callID, QueueID: q.cfg.ID, AgentID: o.a.id, Device: o.a.device,
@@ -448,13 +449,58 @@ func (c *core) cancelOffers(e *entry, reason string) {
 	}
 }
 
+// ringing notes that an offer's phone rings. The first phone of a call to
+// ring starts the call's ring timeout afresh: the agent gets the whole
+// RingTimeout of actual ringing, however long the switch took to get there.
+func (c *core) ringing(id uint64) error {
+	o := c.offers[id]
+	if o == nil {
+		return fmt.Errorf("acd: ringing offer %d: %w", id, ErrStaleOffer)
+	}
+	if o.rang {
+		return nil
+	}
+	o.rang = true
+	if e := o.e; !e.rang {
+		e.rang = true
+		e.ringTimer.stop()
+		e.ringTimer = c.after(e.q.cfg.ringTimeout(), func() { c.ringTimeout(e) })
+	}
+	return nil
+}
+
+// ringTimeout ends a call's offers when the ring timeout passed. Only an
+// agent whose phone rang did not answer (no-answer, not ready); an offer
+// whose phone never rang failed on ipcc's or the switch's side (a command
+// not answered in time, a leg never set up) and is withdrawn without
+// blaming the agent. When no phone rang at all, the call is offered again
+// after RetryAfterSwitchFailure rather than at once, as for OfferWithdrawn.
 func (c *core) ringTimeout(e *entry) {
 	now := c.now()
+	rang := false
 	for _, o := range c.endOffers(e) {
-		c.emit(CancelOffer{Tenant: c.tenant, OfferID: o.id, CallID: e.callID, AgentID: o.a.id, Reason: "no-answer", At: now})
-		c.noAnswer(o, "timeout")
+		if o.rang {
+			rang = true
+			c.emit(CancelOffer{Tenant: c.tenant, OfferID: o.id, CallID: e.callID, AgentID: o.a.id, Reason: "no-answer", At: now})
+			c.noAnswer(o, "timeout")
+			continue
+		}
+		c.emit(CancelOffer{Tenant: c.tenant, OfferID: o.id, CallID: e.callID, AgentID: o.a.id, Reason: "not-ringing", At: now})
+		if o.a.st.State == Ringing {
+			_, _ = c.transition(o.a, Input{Kind: InOfferCancel}, e.callID, e.q.cfg.ID, "")
+		}
+		c.log.Warn("acd: the agent's phone never rang within the ring timeout; offer withdrawn, the agent is not blamed",
+			"agent", o.a.id, "call", e.callID, "queue", e.q.cfg.ID)
 	}
-	c.requeue(e)
+	if rang || e.expired {
+		c.requeue(e) // (an expired call overflows now)
+		return
+	}
+	e.ringTimer = c.after(RetryAfterSwitchFailure, func() {
+		if c.calls[e.callID] == e && e.agent == nil && len(e.offers) == 0 {
+			c.requeue(e)
+		}
+	})
 }
 
 func (c *core) noAnswer(o *offer, cause string) {

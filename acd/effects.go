@@ -49,8 +49,13 @@ type CancelOffer struct {
 	OfferID uint64
 	CallID  string
 	AgentID string
-	Reason  string // "answered-elsewhere", "no-answer", "caller-left", "agent-logout", "agent-not-ready"
-	At      time.Time
+	// Reason: "answered-elsewhere", "no-answer", "caller-left",
+	// "agent-logout", "agent-not-ready", "not-ringing" (the phone never
+	// rang within the ring timeout), or the reason given to
+	// OfferWithdrawn (e.g. "switch-unavailable", "originate-failed",
+	// "leg-failed:NORMAL_TEMPORARY_FAILURE", "call-gone").
+	Reason string
+	At     time.Time
 }
 
 // Connect tells the wiring to bridge the call to the agent who answered.

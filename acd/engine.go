@@ -237,9 +237,19 @@ func (e *Engine) Answered(ctx context.Context, offerID uint64) error {
 	return e.doCtx(ctx, func(c *core) error { return c.answered(offerID) })
 }
 
-// OfferFailed reports that an offered agent's leg failed (busy, rejected,
-// unreachable): the agent is set not-ready (no-answer) and the call goes to
-// the next agent.
+// Ringing reports that the phone of an offer rings (the switch said so).
+// Only a phone that rang is blamed for a ring timeout (the agent set not
+// ready, no-answer); the first phone of a call to ring starts the ring
+// timeout afresh. ErrStaleOffer when the offer ended meanwhile.
+func (e *Engine) Ringing(ctx context.Context, offerID uint64) error {
+	return e.doCtx(ctx, func(c *core) error { return c.ringing(offerID) })
+}
+
+// OfferFailed reports that an offered agent's phone refused the call
+// (busy, rejected, not registered): the agent is set not-ready (no-answer)
+// and the call goes to the next agent. Failures that are not the agent's
+// (a switch command that failed or timed out, the switch down) are
+// reported with OfferWithdrawn.
 func (e *Engine) OfferFailed(ctx context.Context, offerID uint64, cause string) error {
 	return e.doCtx(ctx, func(c *core) error { return c.offerFailed(offerID, cause) })
 }

@@ -102,6 +102,9 @@ func TestRingTimeoutNoAnswerGoesToNextAgent(t *testing.T) {
 	if o.AgentID != "a0" || o.RingTimeout != 15*time.Second {
 		t.Fatalf("first offer %+v", o)
 	}
+	if err := h.e.Ringing(h.ctx, o.OfferID); err != nil { // the phone rings
+		t.Fatal(err)
+	}
 	h.clk.Advance(14 * time.Second)
 	if es := h.rec.take(); len(es) != 0 {
 		t.Fatalf("effects before the timeout: %+v", es)
@@ -485,5 +488,62 @@ func TestOfferWithdrawnKeepsAgentsAndRetriesLater(t *testing.T) {
 		if x.CallID == "c2" {
 			t.Fatalf("a call that ended was offered: %+v", x)
 		}
+	}
+}
+
+// A ring timeout blames the agent only when their phone rang: an offer the
+// switch never got to ring (a command that timed out, a leg never set up
+// under load) is withdrawn, the agent stays available, and the call is
+// offered again after a pause.
+func TestRingTimeoutWithoutRingingDoesNotBlameTheAgent(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Strategy: Sequential, RingTimeout: Duration(15 * time.Second)}, "a0", "a1")
+	h.login("a0", "a1")
+	h.enqueue("q", "c1", 0)
+	o := h.offer()
+	h.clk.Advance(15 * time.Second)
+	es := h.rec.take()
+	if na := ofType[NoAnswer](es); len(na) != 0 {
+		t.Fatalf("agent blamed for a phone that never rang: %+v", na)
+	}
+	if c := ofType[CancelOffer](es); len(c) != 1 || c[0].OfferID != o.OfferID || c[0].Reason != "not-ringing" {
+		t.Fatalf("cancel %+v", c)
+	}
+	if os := offersIn(es); len(os) != 0 {
+		t.Fatalf("offered again at once: %+v", os)
+	}
+	h.wantState("a0", Available, "")
+	h.clk.Advance(RetryAfterSwitchFailure)
+	if os := offersIn(h.rec.take()); len(os) != 1 || os[0].CallID != "c1" {
+		t.Fatalf("not offered again after the pause: %+v", os)
+	}
+}
+
+// The ring timeout counts from when the phone rings, not from the offer:
+// an agent whose phone took 10 s to ring still gets the full 15 s.
+func TestRingTimeoutCountsFromRinging(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Strategy: Sequential, RingTimeout: Duration(15 * time.Second)}, "a0", "a1")
+	h.login("a0", "a1")
+	h.enqueue("q", "c1", 0)
+	o := h.offer()
+	h.clk.Advance(10 * time.Second)
+	if err := h.e.Ringing(h.ctx, o.OfferID); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.Ringing(h.ctx, o.OfferID); err != nil { // told twice: nothing more
+		t.Fatal(err)
+	}
+	h.clk.Advance(14 * time.Second)
+	if es := h.rec.take(); len(es) != 0 {
+		t.Fatalf("effects before 15 s of ringing: %+v", es)
+	}
+	h.clk.Advance(time.Second)
+	if na := ofType[NoAnswer](h.rec.take()); len(na) != 1 || na[0].AgentID != "a0" {
+		t.Fatalf("no NoAnswer after 15 s of ringing: %+v", na)
+	}
+	h.wantState("a0", NotReady, ReasonNoAnswer)
+	if err := h.e.Ringing(h.ctx, o.OfferID); !errors.Is(err, ErrStaleOffer) {
+		t.Fatalf("ringing of an ended offer: %v", err)
 	}
 }

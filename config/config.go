@@ -64,6 +64,11 @@ type Database struct {
 	URL          string `mapstructure:"url"`
 	MaxOpenConns int    `mapstructure:"max_open_conns"`
 	AutoMigrate  bool   `mapstructure:"auto_migrate"`
+	// RecordQueueLimit bounds the call-record rows waiting to be written;
+	// beyond it a call waits for room (backpressure). RecordFlushTimeout
+	// bounds how long a stopping controller writes what is still queued.
+	RecordQueueLimit   int           `mapstructure:"record_queue_limit"`
+	RecordFlushTimeout time.Duration `mapstructure:"record_flush_timeout"`
 }
 
 // Auth configures tokens and passwords.
@@ -238,6 +243,8 @@ var defaults = map[string]any{
 	"database.url":                      "sqlite:./data/ipcc.db",
 	"database.max_open_conns":           0,
 	"database.auto_migrate":             true,
+	"database.record_queue_limit":       20000,
+	"database.record_flush_timeout":     "30s",
 	"auth.jwt_secret":                   "",
 	"auth.token_ttl":                    "1h",
 	"auth.session_max_age":              "12h",
@@ -433,6 +440,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Database.MaxOpenConns < 0 {
 		bad("database.max_open_conns", "must not be negative")
+	}
+	if c.Database.RecordQueueLimit < 100 {
+		bad("database.record_queue_limit", "must be at least 100, got %d", c.Database.RecordQueueLimit)
+	}
+	if c.Database.RecordFlushTimeout < time.Second || c.Database.RecordFlushTimeout > time.Hour {
+		bad("database.record_flush_timeout", "must be between 1s and 1h, got %s", c.Database.RecordFlushTimeout)
 	}
 	if c.Auth.TokenTTL < time.Minute || c.Auth.TokenTTL > 24*time.Hour {
 		bad("auth.token_ttl", "must be between 1m and 24h, got %s", c.Auth.TokenTTL)

@@ -190,6 +190,8 @@ func (c *Call) deliver(ev Event) {
 	}
 	if l := c.legs[ev.Leg]; l != nil {
 		switch ev.Type {
+		case EventRinging:
+			l.markRingingLocked()
 		case EventAnswered:
 			l.markAnsweredLocked()
 		case EventHungUp:

@@ -15,9 +15,11 @@ type Leg struct {
 	inbound bool
 	done    chan struct{}
 	up      chan struct{} // closed when answered
+	rings   chan struct{} // closed when the far end reported ringing
 
 	// guarded by call.mu
 	accepted    bool // the switch has the leg (inbound, or originate accepted)
+	ringing     bool // the far end reported ringing (alerting) at least once
 	answered    bool
 	gone        bool // hung up or transferred away
 	hangingUp   bool // ipcc's hangup was accepted; the switch reports the end
@@ -34,7 +36,7 @@ type Leg struct {
 }
 
 func newLeg(c *Call, id string, inbound bool) *Leg {
-	return &Leg{call: c, id: id, inbound: inbound, done: make(chan struct{}), up: make(chan struct{})}
+	return &Leg{call: c, id: id, inbound: inbound, done: make(chan struct{}), up: make(chan struct{}), rings: make(chan struct{})}
 }
 
 // markGoneLocked records the end of the leg once. call.mu held.
@@ -68,6 +70,26 @@ func (l *Leg) markAnsweredLocked() {
 		l.answered = true
 		close(l.up)
 	}
+}
+
+// markRingingLocked records that the far end rang, once. call.mu held.
+func (l *Leg) markRingingLocked() {
+	if !l.ringing {
+		l.ringing = true
+		close(l.rings)
+	}
+}
+
+// RingingC is closed when the switch reports that the far end of an
+// originated leg is ringing (alerting: SIP 180/183), so callers can tell a
+// phone that rang and was not answered from a leg that never got that far.
+func (l *Leg) RingingC() <-chan struct{} { return l.rings }
+
+// Rang reports whether the far end was reported ringing.
+func (l *Leg) Rang() bool {
+	l.call.mu.Lock()
+	defer l.call.mu.Unlock()
+	return l.ringing
 }
 
 // AnsweredC is closed when the leg is answered, for callers that select on

@@ -355,3 +355,36 @@ func TestStartOriginateRingsSeveralWhilePlaying(t *testing.T) {
 	h.sw.waitCmd(t, "hangup "+first+" ORIGINATOR_CANCEL")
 	h.sw.waitCmd(t, "bridge caller "+second)
 }
+
+// A leg tells whether its phone rang: the ACD blames an agent for a ring
+// timeout only when the phone was ringing.
+func TestStartOriginateTellsWhetherThePhoneRang(t *testing.T) {
+	legs := make(chan *Leg, 2)
+	h := newHarness(t, func(ctx context.Context, c *Call) {
+		for _, ext := range []string{"1001", "1002"} {
+			l, err := c.StartOriginate(ctx, Endpoint{Kind: EndpointExtension, Number: ext}, OriginateOptions{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			legs <- l
+		}
+		<-ctx.Done()
+	})
+	h.arrive("caller")
+	first := strings.Fields(h.sw.waitCmd(t, "originate"))[1]
+	h.sw.waitCmd(t, "originate")
+	rang, silent := <-legs, <-legs
+	if rang.Rang() {
+		t.Fatal("rang before the switch said so")
+	}
+	h.sw.emit(Event{Type: EventRinging, Leg: first})
+	select {
+	case <-rang.RingingC():
+	case <-time.After(5 * time.Second):
+		t.Fatal("RingingC not closed by the ringing event")
+	}
+	if !rang.Rang() || silent.Rang() {
+		t.Fatalf("Rang: %v and %v, want true and false", rang.Rang(), silent.Rang())
+	}
+}

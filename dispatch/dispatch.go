@@ -246,12 +246,12 @@ func (d *Dispatcher) wrapUp(sc acd.StateChange) {
 		if !ok || sc.CallID == "" || d.opt.Store == nil {
 			return
 		}
+		// Queued on the store's call-record writer, after what it holds of
+		// the call (off the pump: a full writer queue makes it wait).
 		d.writes.Add(1)
 		go func() {
 			defer d.writes.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := d.opt.Store.SetCallWrapUp(ctx, sc.Tenant, sc.CallID, sc.At.Sub(from)); err != nil {
+			if err := d.opt.Store.QueueCallWrapUp(sc.Tenant, sc.CallID, sc.At.Sub(from)); err != nil {
 				d.log.Warn("wrap-up time not recorded on the call", "call", sc.CallID, "agent", sc.AgentID, "err", err)
 			}
 		}()
@@ -312,10 +312,10 @@ func (d *Dispatcher) route(ef acd.Effect) {
 	if w == nil {
 		// An offer for a call nobody waits for here (it ended while the
 		// engine decided, or ipcc is stopping): withdraw it so the agent
-		// is free again, without a no-answer that is not theirs.
+		// is free again, without blaming them.
 		if o, ok := ef.(acd.Offer); ok {
 			if e, err := d.tenants.Get(context.Background(), o.Tenant); err == nil {
-				_ = e.OfferWithdrawn(context.Background(), o.OfferID, "call gone")
+				_ = e.OfferWithdrawn(context.Background(), o.OfferID, "call-gone")
 			}
 		}
 		return

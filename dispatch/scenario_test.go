@@ -31,13 +31,14 @@ type world struct {
 	st   *store.Store
 	sw   *switchtest.SimWorld
 	opts []func(*dispatch.Options)
+	// wrap, when set, stands between the controller and the switch (a
+	// test's faults).
+	wrap func(controller.Switch) controller.Switch
 	disp *dispatch.Dispatcher
 	eng  *acd.Engine
 	ctl  *controller.Controller
 	h    *inbound.Handler
 	stop func() // stops the controller, as a restart of ipcc would
-	// wrap, when set, stands between the controller and the driver.
-	wrap func(controller.Switch) controller.Switch
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

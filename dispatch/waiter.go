@@ -59,7 +59,10 @@ type control struct {
 type legEvent struct {
 	offer    uint64
 	answered bool
-	cause    string
+	cause    controller.Cause
+	// rang: the phone was reported ringing; pickedUp: the leg had been
+	// answered before it ended (reported as ended: too late to connect).
+	rang, pickedUp bool
 }
 
 func (w *waiter) bg() context.Context { return context.WithoutCancel(context.Background()) }
@@ -182,34 +185,75 @@ func (w *waiter) legEvent(ev legEvent) {
 		return
 	}
 	delete(w.offers, ev.offer)
-	if callerGone(w.c) || ev.cause == string(controller.CauseOriginatorCancel) {
+	if callerGone(w.c) || ev.cause == controller.CauseOriginatorCancel {
 		// Cancelled on the caller's side, not refused by the agent: the
 		// agent stays ready.
-		if err := w.eng.OfferWithdrawn(w.bg(), ev.offer, "caller-left"); err != nil {
+		if err := w.eng.OfferWithdrawn(w.bg(), ev.offer, "caller-left"); err != nil && !errors.Is(err, acd.ErrStaleOffer) {
 			w.log.Warn("report withdrawn offer", "offer", ev.offer, "err", err)
 		}
 		return
 	}
-	if err := w.eng.OfferFailed(w.bg(), ev.offer, ev.cause); err != nil {
-		w.log.Warn("report failed offer", "offer", ev.offer, "err", err)
+	w.offerEnded(ev.offer, ev.cause, ev.rang && !ev.pickedUp)
+}
+
+// offerEnded reports an offer that ended without an answer: against the
+// agent only when their phone is at fault (see agentsFault), otherwise
+// withdrawn so the agent stays available and the call is offered again.
+func (w *waiter) offerEnded(offer uint64, cause controller.Cause, rang bool) {
+	var err error
+	if agentsFault(cause, rang) {
+		err = w.eng.OfferFailed(w.bg(), offer, string(cause))
+	} else {
+		why := "leg-failed"
+		if cause != "" {
+			why += ":" + string(cause)
+		}
+		err = w.eng.OfferWithdrawn(w.bg(), offer, why)
+	}
+	if err != nil && !errors.Is(err, acd.ErrStaleOffer) {
+		w.log.Warn("report failed offer", "offer", offer, "cause", cause, "err", err)
 	}
 }
 
-// watch reports when an offered leg answers or ends.
+// watch reports when an offered leg rings, answers or ends. Ringing goes
+// straight to the engine (it only times the ring); answers and ends go
+// through the waiter's loop.
 func (w *waiter) watch(offer uint64, leg *controller.Leg) {
-	select {
-	case <-leg.AnsweredC():
-		w.legs.push(legEvent{offer: offer, answered: true})
-		w.playMu.Lock()
-		if w.playCancel != nil {
-			w.playCancel()
+	rings := leg.RingingC()
+	for {
+		select {
+		case <-rings:
+			rings = nil
+			if err := w.eng.Ringing(w.bg(), offer); err != nil && !errors.Is(err, acd.ErrStaleOffer) {
+				w.log.Warn("report ringing", "offer", offer, "err", err)
+			}
+			continue
+		case <-leg.Done():
+			w.legEnded(offer, leg)
+		case <-leg.AnsweredC():
+			select {
+			case <-leg.Done():
+				// Answered and gone before this was seen: a leg that is
+				// gone cannot be connected.
+				w.legEnded(offer, leg)
+				return
+			default:
+			}
+			w.legs.push(legEvent{offer: offer, answered: true})
+			w.playMu.Lock()
+			if w.playCancel != nil {
+				w.playCancel()
+			}
+			w.playMu.Unlock()
+		case <-w.stop:
 		}
-		w.playMu.Unlock()
-	case <-leg.Done():
-		cause, _, _ := leg.HangupCause()
-		w.legs.push(legEvent{offer: offer, cause: string(cause)})
-	case <-w.stop:
+		return
 	}
+}
+
+func (w *waiter) legEnded(offer uint64, leg *controller.Leg) {
+	cause, _, _ := leg.HangupCause()
+	w.legs.push(legEvent{offer: offer, cause: cause, rang: leg.Rang(), pickedUp: leg.Answered()})
 }
 
 // apply carries out one engine effect; done means the queue is finished
@@ -273,36 +317,46 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 
 func (w *waiter) offer(ctx context.Context, e acd.Offer) {
 	ep, err := w.d.endpointFor(e.Device)
+	if err != nil {
+		// The agent's device cannot be dialled (none, or it needs a trunk
+		// that is not configured): they cannot take calls as logged in.
+		w.c.Note("queue", fmt.Sprintf("cannot ring agent %s: %v", e.AgentID, err))
+		w.rec.Offered(e.AgentID)
+		_ = w.eng.OfferFailed(w.bg(), e.OfferID, err.Error())
+		return
+	}
+	// The engine times the ring itself and withdraws the offer; the switch
+	// timeout is only a backstop.
+	leg, err := w.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: w.c.ANI(), Timeout: e.RingTimeout + 10*time.Second,
+		Vars: map[string]string{"ipcc_queue": e.QueueID, "ipcc_agent": e.AgentID}})
 	if err == nil {
-		var leg *controller.Leg
-		// The engine times the ring itself and withdraws the offer; the
-		// switch timeout is only a backstop.
-		leg, err = w.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: w.c.ANI(), Timeout: e.RingTimeout + 10*time.Second,
-			Vars: map[string]string{"ipcc_queue": e.QueueID, "ipcc_agent": e.AgentID}})
-		if err == nil {
-			w.offers[e.OfferID] = leg
-			w.offeredAt[e.OfferID] = w.d.opt.Clock.Now()
-			w.rec.Offered(e.AgentID)
-			w.rec.Leg(leg, inbound.RoleAgent, e.Device, e.AgentID)
-			w.rec.Save()
-			w.c.Note("queue", fmt.Sprintf("ringing agent %s on %s", e.AgentID, e.Device))
-			go w.watch(e.OfferID, leg)
-			return
-		}
+		w.offers[e.OfferID] = leg
+		w.offeredAt[e.OfferID] = w.d.opt.Clock.Now()
+		w.rec.Offered(e.AgentID)
+		w.rec.Leg(leg, inbound.RoleAgent, e.Device, e.AgentID)
+		w.rec.Save()
+		w.c.Note("queue", fmt.Sprintf("ringing agent %s on %s", e.AgentID, e.Device))
+		go w.watch(e.OfferID, leg)
+		return
 	}
 	w.c.Note("queue", fmt.Sprintf("cannot ring agent %s: %v", e.AgentID, err))
-	if errors.Is(err, controller.ErrNotConnected) {
+	var oe *controller.OriginateError
+	switch {
+	case errors.Is(err, controller.ErrNotConnected):
 		// The switch is down (or ipcc is stopping): not the agent's fault.
 		_ = w.eng.OfferWithdrawn(w.bg(), e.OfferID, "switch-unavailable")
-		return
-	}
-	if errors.Is(err, controller.ErrHungUp) || errors.Is(err, controller.ErrTransferred) || callerGone(w.c) {
+	case errors.Is(err, controller.ErrHungUp) || errors.Is(err, controller.ErrTransferred) || callerGone(w.c):
 		// The caller left as the offer was made: nobody to ring for.
 		_ = w.eng.OfferWithdrawn(w.bg(), e.OfferID, "caller-left")
-		return
+	case errors.As(err, &oe):
+		// The switch refused the originate with a cause.
+		w.rec.Offered(e.AgentID)
+		w.offerEnded(e.OfferID, oe.Cause, false)
+	default:
+		// A command that failed or timed out on ipcc's or the switch's
+		// side: the agent's phone never got the call.
+		_ = w.eng.OfferWithdrawn(w.bg(), e.OfferID, "originate-failed")
 	}
-	w.rec.Offered(e.AgentID)
-	_ = w.eng.OfferFailed(w.bg(), e.OfferID, err.Error())
 }
 
 // connect bridges the caller with the agent who answered and waits for the

@@ -1,7 +1,6 @@
 package inbound
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +38,10 @@ type Record struct {
 	now  func() time.Time
 	call *controller.Call
 
+	// saveMu orders saves: a snapshot is handed to the store's writer
+	// before the next one is taken, so the latest snapshot is the one
+	// written (the writer keeps the last row it was given).
+	saveMu   sync.Mutex
 	mu       sync.Mutex
 	rec      store.CallRecord
 	ivrPath  []string
@@ -133,21 +136,23 @@ func nonNil(s []string) []string {
 }
 
 // Save writes the record as it stands (a record without a tenant is not
-// stored: nobody could read it).
+// stored: nobody could read it). The store's call-record writer writes it
+// soon, retrying for as long as the database needs: Save does not wait for
+// the database, except when the writer's queue is full (backpressure).
 func (r *Record) Save() {
 	if r == nil || r.st == nil {
 		return
 	}
+	r.saveMu.Lock()
+	defer r.saveMu.Unlock()
 	r.mu.Lock()
 	rec := r.snapshotLocked()
 	r.mu.Unlock()
 	if rec.TenantID == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := r.st.SaveCall(ctx, &rec); err != nil {
-		r.log.Error("call record not saved", "call", rec.ID, "err", err)
+	if err := r.st.QueueCall(rec); err != nil {
+		r.log.Error("call record not saved", "call", rec.ID, "tenant", rec.TenantID, "err", err)
 	}
 }
 
@@ -373,16 +378,16 @@ func (r *Record) saveLeg(id string) {
 	if r.st == nil {
 		return
 	}
+	r.saveMu.Lock()
+	defer r.saveMu.Unlock()
 	r.mu.Lock()
 	row := *r.legs[id]
 	r.mu.Unlock()
 	if row.TenantID == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := r.st.SaveCallLeg(ctx, &row); err != nil {
-		r.log.Error("call leg not saved", "call", row.CallID, "leg", id, "err", err)
+	if err := r.st.QueueCallLeg(row); err != nil {
+		r.log.Error("call leg not saved", "call", row.CallID, "tenant", row.TenantID, "leg", id, "err", err)
 	}
 }
 

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // CallRecord is what ipcc keeps of one call.
@@ -71,19 +74,48 @@ func utcp(t *time.Time) *time.Time {
 // starts and again as it progresses, so a restart loses nothing known).
 // Wrap-up time, survey score and voicemail id are written by others
 // (SetCallWrapUp, SetCallSurvey) and may arrive before the call's last
-// save: a save never clears them.
+// save: a save never clears them. The row goes through the store's
+// call-record writer (see callwriter.go) and SaveCall waits until it is
+// written; when ctx ends first, the row stays queued and is written later.
+// QueueCall is the same without waiting.
 func (s *Store) SaveCall(ctx context.Context, c *CallRecord) error {
-	if c.Trace == "" {
-		c.Trace = "[]"
+	g, err := s.calls.queueCall(ctx, *c)
+	if err != nil {
+		return err
 	}
-	if c.IVRPath == "" {
-		c.IVRPath = "[]"
+	if err := wait(ctx, g); err != nil {
+		return err
 	}
-	if c.AgentsOffered == "" {
-		c.AgentsOffered = "[]"
+	if g.callErr != nil {
+		return fmt.Errorf("store: save call %s: %w", c.ID, mapErr(g.callErr))
 	}
-	q := `INSERT INTO calls (` + callCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = excluded.leg, direction = excluded.direction,
+	return nil
+}
+
+// QueueCall hands the call's record to the store's writer, which writes it
+// soon, in a batch with others, retrying until it is written (it is never
+// dropped). It returns at once unless the writer's queue is full, when it
+// waits for room (backpressure); ErrClosed once the store is closed.
+func (s *Store) QueueCall(c CallRecord) error {
+	_, err := s.calls.queueCall(context.Background(), c)
+	return err
+}
+
+// QueueCallLeg is QueueCall for a leg of a call.
+func (s *Store) QueueCallLeg(l CallLeg) error {
+	_, _, err := s.calls.queueLeg(context.Background(), l)
+	return err
+}
+
+// FlushCalls waits until every call record queued so far is written (or
+// refused, see CallWriterOptions).
+func (s *Store) FlushCalls(ctx context.Context) error { return s.calls.flush(ctx, nil) }
+
+// The upsert of a call's row, split so the writer can send many rows in
+// one statement (see upsertSQL).
+const (
+	insertCallSQL    = `INSERT INTO calls (` + callCols + `) VALUES `
+	saveCallConflict = `ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = excluded.leg, direction = excluded.direction,
  ani = excluded.ani, dnis = excluded.dnis, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
  disposition = excluded.disposition, route_id = excluded.route_id, flow_id = excluded.flow_id, queue_id = excluded.queue_id,
  agent_id = excluded.agent_id, target = excluded.target, hangup_cause = excluded.hangup_cause, hangup_by = excluded.hangup_by, trace = excluded.trace,
@@ -94,18 +126,28 @@ ON CONFLICT (tenant_id, id) DO UPDATE SET switch = excluded.switch, leg = exclud
  wrapup_ms = CASE WHEN excluded.wrapup_ms > calls.wrapup_ms THEN excluded.wrapup_ms ELSE calls.wrapup_ms END,
  survey_score = COALESCE(excluded.survey_score, calls.survey_score),
  voicemail_id = CASE WHEN excluded.voicemail_id <> '' THEN excluded.voicemail_id ELSE calls.voicemail_id END`
-	_, err := s.db.ExecContext(ctx, s.Rebind(q), c.TenantID, c.ID, c.Switch, c.Leg, c.Direction, c.ANI, c.DNIS, c.StartedAt.UTC(),
-		utcp(c.AnsweredAt), utcp(c.EndedAt), c.Disposition, c.RouteID, c.FlowID, c.QueueID, c.AgentID, c.Target, c.HangupCause, c.HangupBy, c.Trace,
-		c.IVRMS, c.WaitMS, c.RingMS, c.TalkMS, c.Trunk, c.HoldMS, c.WrapUpMS, c.IVRPath, c.AgentsOffered, c.Transfers, c.Conferences,
-		c.SurveyScore, c.VoicemailID, c.ParentID, c.AgentResume)
-	if err != nil {
-		return fmt.Errorf("store: save call %s: %w", c.ID, mapErr(err))
+	callColumns = 34
+)
+
+// callArgs are the upsert's arguments for c (callColumns of them).
+func callArgs(c *CallRecord) []any {
+	orEmpty := func(s string) string {
+		if s == "" {
+			return "[]"
+		}
+		return s
 	}
-	return nil
+	return []any{c.TenantID, c.ID, c.Switch, c.Leg, c.Direction, c.ANI, c.DNIS, c.StartedAt.UTC(),
+		utcp(c.AnsweredAt), utcp(c.EndedAt), c.Disposition, c.RouteID, c.FlowID, c.QueueID, c.AgentID, c.Target, c.HangupCause, c.HangupBy, orEmpty(c.Trace),
+		c.IVRMS, c.WaitMS, c.RingMS, c.TalkMS, c.Trunk, c.HoldMS, c.WrapUpMS, orEmpty(c.IVRPath), orEmpty(c.AgentsOffered), c.Transfers, c.Conferences,
+		c.SurveyScore, c.VoicemailID, c.ParentID, c.AgentResume}
 }
 
 // GetCall loads one call of the tenant.
 func (s *Store) GetCall(ctx context.Context, tenant, id string) (*CallRecord, error) {
+	if err := s.calls.flushCall(ctx, tenant, id); err != nil {
+		return nil, err
+	}
 	var c CallRecord
 	if err := s.db.GetContext(ctx, &c, s.Rebind(`SELECT `+callCols+` FROM calls WHERE tenant_id = ? AND id = ?`), tenant, id); err != nil {
 		return nil, fmt.Errorf("store: get call %s: %w", id, mapErr(err))
@@ -128,6 +170,9 @@ type CallFilter struct {
 
 // ListCalls lists the tenant's calls, newest first.
 func (s *Store) ListCalls(ctx context.Context, tenant string, f CallFilter) ([]CallRecord, error) {
+	if err := s.calls.flush(ctx, nil); err != nil {
+		return nil, err
+	}
 	q := `SELECT ` + callCols + ` FROM calls WHERE tenant_id = ?`
 	args := []any{tenant}
 	q, args = timeWindow(q, args, "started_at", f.Since, f.Until)
@@ -198,22 +243,41 @@ type CallLeg struct {
 const legCols = `tenant_id, call_id, leg_id, role, endpoint, agent_id, started_at, answered_at, ended_at, hangup_cause`
 
 // SaveCallLeg inserts or updates a leg of a call (written when the leg is
-// created and again when it is answered and ends).
+// created and again when it is answered and ends), through the call-record
+// writer like SaveCall, waiting until it is written.
 func (s *Store) SaveCallLeg(ctx context.Context, l *CallLeg) error {
-	q := `INSERT INTO call_legs (` + legCols + `) VALUES (?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (tenant_id, call_id, leg_id) DO UPDATE SET role = excluded.role, endpoint = excluded.endpoint,
- agent_id = CASE WHEN excluded.agent_id <> '' THEN excluded.agent_id ELSE call_legs.agent_id END,
- answered_at = excluded.answered_at, ended_at = excluded.ended_at, hangup_cause = excluded.hangup_cause`
-	_, err := s.db.ExecContext(ctx, s.Rebind(q), l.TenantID, l.CallID, l.LegID, l.Role, l.Endpoint, l.AgentID, l.StartedAt.UTC(),
-		utcp(l.AnsweredAt), utcp(l.EndedAt), l.HangupCause)
+	g, i, err := s.calls.queueLeg(ctx, *l)
 	if err != nil {
+		return err
+	}
+	if err := wait(ctx, g); err != nil {
+		return err
+	}
+	if err := g.legErrs[i]; err != nil {
 		return fmt.Errorf("store: save leg %s of call %s: %w", l.LegID, l.CallID, mapErr(err))
 	}
 	return nil
 }
 
+// The upsert of a leg's row (see insertCallSQL).
+const (
+	insertLegSQL    = `INSERT INTO call_legs (` + legCols + `) VALUES `
+	saveLegConflict = `ON CONFLICT (tenant_id, call_id, leg_id) DO UPDATE SET role = excluded.role, endpoint = excluded.endpoint,
+ agent_id = CASE WHEN excluded.agent_id <> '' THEN excluded.agent_id ELSE call_legs.agent_id END,
+ answered_at = excluded.answered_at, ended_at = excluded.ended_at, hangup_cause = excluded.hangup_cause`
+	legColumns = 10
+)
+
+// legArgs are the upsert's arguments for l (legColumns of them).
+func legArgs(l *CallLeg) []any {
+	return []any{l.TenantID, l.CallID, l.LegID, l.Role, l.Endpoint, l.AgentID, l.StartedAt.UTC(), utcp(l.AnsweredAt), utcp(l.EndedAt), l.HangupCause}
+}
+
 // ListCallLegs lists a call's legs in the order they started.
 func (s *Store) ListCallLegs(ctx context.Context, tenant, callID string) ([]CallLeg, error) {
+	if err := s.calls.flushCall(ctx, tenant, callID); err != nil {
+		return nil, err
+	}
 	out := []CallLeg{}
 	err := s.db.SelectContext(ctx, &out, s.Rebind(`SELECT `+legCols+` FROM call_legs WHERE tenant_id = ? AND call_id = ? ORDER BY started_at, leg_id`), tenant, callID)
 	if err != nil {
@@ -227,6 +291,9 @@ func (s *Store) ListCallLegs(ctx context.Context, tenant, callID string) ([]Call
 // controller that re-adopts a live leg after a restart continues that
 // call's record instead of starting a new call. ErrNotFound when none.
 func (s *Store) OpenCallOfLeg(ctx context.Context, sw, leg string) (*CallRecord, *CallLeg, error) {
+	if err := s.calls.flushLeg(ctx, leg); err != nil {
+		return nil, nil, err
+	}
 	var c CallRecord
 	err := s.db.GetContext(ctx, &c, s.Rebind(`SELECT `+callCols+` FROM calls WHERE switch = ? AND leg = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1`), sw, leg)
 	if err == nil {
@@ -252,6 +319,9 @@ func (s *Store) OpenCallOfLeg(ctx context.Context, sw, leg string) (*CallRecord,
 // agent's own call: not inbound) whose record has no end yet; ErrNotFound
 // when there is none.
 func (s *Store) OpenAgentCall(ctx context.Context, tenant, agent string) (*CallRecord, error) {
+	if err := s.calls.flush(ctx, nil); err != nil {
+		return nil, err
+	}
 	var c CallRecord
 	err := s.db.GetContext(ctx, &c, s.Rebind(`SELECT `+callCols+` FROM calls WHERE tenant_id = ? AND agent_id = ? AND direction <> 'inbound' AND ended_at IS NULL
 		ORDER BY started_at, id LIMIT 1`), tenant, agent)
@@ -264,6 +334,9 @@ func (s *Store) OpenAgentCall(ctx context.Context, tenant, agent string) (*CallR
 // OpenCalls lists the calls on switch sw (every tenant's) whose record has
 // no end yet, oldest first, with their unfinished legs.
 func (s *Store) OpenCalls(ctx context.Context, sw string) ([]CallRecord, []CallLeg, error) {
+	if err := s.calls.flush(ctx, nil); err != nil {
+		return nil, nil, err
+	}
 	calls := []CallRecord{}
 	if err := s.db.SelectContext(ctx, &calls, s.Rebind(`SELECT `+callCols+` FROM calls WHERE switch = ? AND ended_at IS NULL ORDER BY started_at, id`), sw); err != nil {
 		return nil, nil, fmt.Errorf("store: open calls of switch %s: %w", sw, err)
@@ -284,6 +357,9 @@ func (s *Store) OpenCalls(ctx context.Context, sw string) ([]CallRecord, []CallL
 // legs end likewise. A record completed meanwhile is left as it is; ok
 // reports whether this call was completed here.
 func (s *Store) EndUnobserved(ctx context.Context, tenant, id string, at time.Time) (ok bool, err error) {
+	if err := s.calls.flushCall(ctx, tenant, id); err != nil {
+		return false, err
+	}
 	at = at.UTC()
 	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE calls SET ended_at = ?, hangup_cause = 'unknown', hangup_by = 'unobserved',
 		disposition = CASE WHEN disposition = '' THEN 'ended' ELSE disposition END WHERE tenant_id = ? AND id = ? AND ended_at IS NULL`), at, tenant, id)
@@ -299,6 +375,9 @@ func (s *Store) EndUnobserved(ctx context.Context, tenant, id string, at time.Ti
 
 // EndLegUnobserved ends one leg whose end nobody saw (cause "unknown").
 func (s *Store) EndLegUnobserved(ctx context.Context, tenant, callID, leg string, at time.Time) error {
+	if err := s.calls.flushCall(ctx, tenant, callID); err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE call_legs SET ended_at = ?, hangup_cause = 'unknown' WHERE tenant_id = ? AND call_id = ? AND leg_id = ? AND ended_at IS NULL`),
 		at.UTC(), tenant, callID, leg); err != nil {
 		return fmt.Errorf("store: end leg %s of call %s: %w", leg, callID, err)
@@ -307,20 +386,54 @@ func (s *Store) EndLegUnobserved(ctx context.Context, tenant, callID, leg string
 }
 
 // SetCallWrapUp records the answering agent's wrap-up time, which ends
-// after the call (a later save of the call keeps it).
+// after the call (a later save of the call keeps it). It is written by the
+// call-record writer after what is queued of the call; ErrNotFound when
+// the call has no record.
 func (s *Store) SetCallWrapUp(ctx context.Context, tenant, id string, d time.Duration) error {
-	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE calls SET wrapup_ms = ? WHERE tenant_id = ? AND id = ?`), d.Milliseconds(), tenant, id)
-	if err != nil {
-		return fmt.Errorf("store: wrap-up of call %s: %w", id, err)
-	}
-	return affectedOne(res, "call", id)
+	return s.queueUpdateWait(ctx, tenant, id, &callUpdate{wrapUp: &d})
 }
 
-// SetCallSurvey records the caller's satisfaction rating on the call.
+// QueueCallWrapUp is SetCallWrapUp without waiting for the write (a call
+// with no record is left alone).
+func (s *Store) QueueCallWrapUp(tenant, id string, d time.Duration) error {
+	_, err := s.calls.queueUpdate(context.Background(), tenant, id, &callUpdate{wrapUp: &d})
+	return err
+}
+
+// SetCallSurvey records the caller's satisfaction rating on the call, like
+// SetCallWrapUp.
 func (s *Store) SetCallSurvey(ctx context.Context, tenant, id string, score int) error {
-	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE calls SET survey_score = ? WHERE tenant_id = ? AND id = ?`), score, tenant, id)
+	return s.queueUpdateWait(ctx, tenant, id, &callUpdate{survey: &score})
+}
+
+func (s *Store) queueUpdateWait(ctx context.Context, tenant, id string, u *callUpdate) error {
+	g, err := s.calls.queueUpdate(ctx, tenant, id, u)
 	if err != nil {
-		return fmt.Errorf("store: survey score of call %s: %w", id, err)
+		return err
 	}
-	return affectedOne(res, "call", id)
+	if err := wait(ctx, g); err != nil {
+		return err
+	}
+	return u.err
+}
+
+// updateCall writes an update of a call's row in tx.
+func (s *Store) updateCall(ctx context.Context, tx *sqlx.Tx, k callKey, u *callUpdate) error {
+	var res sql.Result
+	var err error
+	switch {
+	case u.wrapUp != nil:
+		res, err = tx.ExecContext(ctx, s.Rebind(`UPDATE calls SET wrapup_ms = ? WHERE tenant_id = ? AND id = ?`), u.wrapUp.Milliseconds(), k.tenant, k.id)
+		if err != nil {
+			return fmt.Errorf("store: wrap-up of call %s: %w", k.id, err)
+		}
+	case u.survey != nil:
+		res, err = tx.ExecContext(ctx, s.Rebind(`UPDATE calls SET survey_score = ? WHERE tenant_id = ? AND id = ?`), *u.survey, k.tenant, k.id)
+		if err != nil {
+			return fmt.Errorf("store: survey score of call %s: %w", k.id, err)
+		}
+	default:
+		return nil
+	}
+	return affectedOne(res, "call", k.id)
 }

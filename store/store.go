@@ -42,11 +42,14 @@ var (
 type Store struct {
 	db      *sqlx.DB
 	dialect Dialect
+	// calls writes the calls and call_legs tables (callwriter.go).
+	calls *callWriter
 }
 
-// Options tune the connection pool.
+// Options tune the connection pool and the call-record writer.
 type Options struct {
 	MaxOpenConns int
+	CallWriter   CallWriterOptions
 }
 
 // ParseURL tells the dialect and driver DSN of a database URL:
@@ -125,11 +128,18 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), err)
 	}
-	return &Store{db: db, dialect: dialect}, nil
+	s := &Store{db: db, dialect: dialect}
+	s.calls = newCallWriter(s, opt.CallWriter)
+	return s, nil
 }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close writes the call records still queued (within
+// CallWriterOptions.FlushTimeout; what cannot be written is logged), then
+// closes the connection pool.
+func (s *Store) Close() error {
+	s.calls.close()
+	return s.db.Close()
+}
 
 // Dialect tells which database is behind the store.
 func (s *Store) Dialect() Dialect { return s.dialect }

@@ -227,7 +227,9 @@ func (s *Supervisor) forgetWhenDone(c *controller.Call, callID string, spy *cont
 
 // saveLeg writes the call's monitor leg as it is now. A failed write is
 // not the supervisor's problem: the call's record still gets the leg from
-// the call's trace when it ends.
+// the call's trace when it ends. The store's call-record writer keeps the
+// row until it is written; the supervisor waits for it a few seconds at
+// most.
 func (s *Supervisor) saveLeg(ctx context.Context, callID string) {
 	if s.Legs == nil {
 		return
@@ -242,7 +244,9 @@ func (s *Supervisor) saveLeg(ctx context.Context, callID string) {
 	if row == nil {
 		return
 	}
-	if err := s.Legs.SaveCallLeg(context.WithoutCancel(ctx), &cp); err != nil {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.Legs.SaveCallLeg(wctx, &cp); err != nil {
 		slog.Warn("supervise: monitor leg not recorded", "tenant", cp.TenantID, "call", callID, "leg", cp.LegID, "err", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -135,6 +136,18 @@ func TestServeStartsAndStops(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "data", "ipcc.db")); err != nil {
 		t.Fatalf("database file not created: %v", err)
+	}
+	// The call-record writer's queue, latency and retries are exported.
+	if res, err := http.Get("http://" + addr + "/metrics"); err != nil {
+		t.Error(err)
+	} else {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, m := range []string{"ipcc_call_records_queued_rows", "ipcc_call_records_write_retries_total", "ipcc_call_records_write_seconds", "ipcc_call_records_oldest_queued_seconds"} {
+			if !strings.Contains(string(b), m) {
+				t.Errorf("/metrics has no %s", m)
+			}
+		}
 	}
 	cancel()
 	select {

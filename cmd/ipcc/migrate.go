@@ -21,7 +21,7 @@ func newMigrateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, applied, err := openStore(cmd.Context(), cfg, true)
+			st, applied, err := openStore(cmd.Context(), cfg, true, nil)
 			if err != nil {
 				return err
 			}

@@ -49,7 +49,7 @@ With --tenant only that tenant's backups and age deletions run (no disk step).`,
 				return err
 			}
 			ctx := cmd.Context()
-			st, _, err := openStore(ctx, cfg, cfg.Database.AutoMigrate)
+			st, _, err := openStore(ctx, cfg, cfg.Database.AutoMigrate, nil)
 			if err != nil {
 				return err
 			}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -17,12 +17,9 @@ import (
 	"github.com/ipcc/ipcc/api"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/config"
-	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/demo"
-	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/egress"
 	"github.com/ipcc/ipcc/examples"
-	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/supervise"
@@ -53,9 +50,11 @@ func newServeCmd(g *globals) *cobra.Command {
 }
 
 // openStore opens the database and brings its schema up to date (or checks
-// it is, when migrate is false).
-func openStore(ctx context.Context, cfg *config.Config, migrate bool) (*store.Store, []int64, error) {
-	st, err := store.Open(ctx, cfg.Database.URL, store.Options{MaxOpenConns: cfg.Database.MaxOpenConns})
+// it is, when migrate is false); log receives the call-record writer's
+// reports (nil: slog's default).
+func openStore(ctx context.Context, cfg *config.Config, migrate bool, log *slog.Logger) (*store.Store, []int64, error) {
+	st, err := store.Open(ctx, cfg.Database.URL, store.Options{MaxOpenConns: cfg.Database.MaxOpenConns,
+		CallWriter: store.CallWriterOptions{QueueLimit: cfg.Database.RecordQueueLimit, FlushTimeout: cfg.Database.RecordFlushTimeout, Logger: log}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -99,7 +98,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	log := g.logger(cfg)
 	dialect, _, _ := store.ParseURL(cfg.Database.URL)
 	log.Info("ipcc starting", "version", version, "config", cfg.File, "database", string(dialect), "gc", tuneGC())
-	st, applied, err := openStore(ctx, cfg, cfg.Database.AutoMigrate)
+	st, applied, err := openStore(ctx, cfg, cfg.Database.AutoMigrate, log)
 	if err != nil {
 		return err
 	}
@@ -131,7 +130,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		}
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), st.CallWriterMetrics())
 	ttsCfg := cfg.TTS
 	if ttsCfg.Engine == "espeak" {
 		if err := (&tts.Espeak{Binary: ttsCfg.EspeakBinary}).Available(); err != nil {
@@ -199,25 +198,16 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
-	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk, RecordingDir: recDir, RecordPolicy: policies,
-		SwitchRecordingDirs: media.recordings})
+	path, err := newCallPath(callPathDeps{cfg: cfg, st: st, log: log, reg: reg, tts: renderer, policies: policies, recDir: recDir, vmDir: vmDir,
+		media: media, flowHTTP: flowHTTP})
+	if err != nil {
+		return err
+	}
+	disp, handler := path.disp, path.handler
 	defer disp.Close()
-	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk, HTTP: flowHTTP,
-		SwitchVoicemailDirs: media.voicemail})
-	if err != nil {
-		return err
-	}
-	disp.SetFlowRunner(handler)
-	ctl, err := controller.New(controller.Options{Logger: log, Registerer: reg, TTS: renderer, PromptFormats: media.formats, Handler: handler.Handle})
-	if err != nil {
-		return err
-	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Records of calls that ended while ipcc was down are completed when
-	// their switch connects: subscribed before the controller runs.
-	recordsWatched := handler.WatchSwitches(runCtx, ctl)
 	var wg sync.WaitGroup
 	// The demo's simulator stops after the controller, as a real switch
 	// outlives a controller restart: stopping it first would end every call
@@ -243,27 +233,17 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		go func() { defer close(demoDone); _ = d.Run(demoCtx) }()
 		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL())
 	}
-	// A switch is connected only while this controller holds its lease: a
-	// second controller on the database waits on standby (docs/cluster.md).
-	leased, err := leaseSwitches(cfg, st, ctl, switches, media, log, reg, cancel)
-	if err != nil {
+	if err := path.start(ctx, switches, log); err != nil {
 		return err
 	}
-	checks := leased.Checks
-	if len(switches) > 0 {
-		// Agents' own calls leave through the first configured switch.
-		disp.SetDialer(ctl, switches[0].Name)
-	}
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = ctl.Run(runCtx) }()
-	go func() { defer wg.Done(); _ = leased.Run(runCtx) }()
+	defer path.stop()
 	wg.Add(2)
 	go func() { defer wg.Done(); retention.Schedule(runCtx, cfg.Retention.Interval) }()
 	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
 
 	// Monitor legs go on the call's record as they happen (restart-proof).
 	// Calls re-adopted after a restart are found by their record's id too.
-	sup := supervise.New(handler.LiveCalls(ctl))
+	sup := supervise.New(handler.LiveCalls(path.ctl))
 	sup.Legs = st
 	srv, err := api.New(api.Options{
 		Addr:            cfg.HTTP.Addr,
@@ -277,7 +257,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		Auth:            a,
 		Logger:          log,
 		Registry:        reg,
-		ReadyChecks:     checks,
+		ReadyChecks:     path.checks,
 		Version:         version,
 		ACD:             disp,
 		Supervision:     sup,
@@ -310,7 +290,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	defer stopAPI()
 	go func() {
 		select {
-		case <-leased.Lost():
+		case <-path.leased.Lost():
 			stopAPI()
 		case <-apiCtx.Done():
 		}
@@ -319,14 +299,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	stopAPI()
 	// The API has drained; now stop the calls and switch connections.
 	cancel()
+	path.stop()
 	wg.Wait()
-	// Only now, with the switches closed, may a standby take them.
-	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	if rerr := leased.Release(rctx); rerr != nil {
-		log.Warn("switch leases not released: a standby takes over when they expire", "err", rerr)
-	}
-	rcancel()
-	<-recordsWatched
 	stopDemo()
 	if demoMode {
 		<-demoDone
@@ -334,7 +308,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	if lerr := leased.Err(); lerr != nil {
+	if lerr := path.leased.Err(); lerr != nil {
 		return lerr
 	}
 	log.Info("ipcc stopped")

@@ -41,7 +41,7 @@ func newUserCmd(g *globals) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		st, _, err := openStore(cmd.Context(), cfg, cfg.Database.AutoMigrate)
+		st, _, err := openStore(cmd.Context(), cfg, cfg.Database.AutoMigrate, nil)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ipcc/ipcc/config"
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dispatch"
+	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/recording"
+	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/tts"
+)
+
+// callPath is what carries calls: the dispatcher (ACD engines), the
+// inbound handler and the controller with its switches. `serve` and
+// `bench e2e` wire it with this one function, so the bench measures the
+// path production runs.
+type callPath struct {
+	disp    *dispatch.Dispatcher
+	handler *inbound.Handler
+	ctl     *controller.Controller
+	checks  map[string]func(context.Context) error
+	// leased are the switches behind their leases (docs/cluster.md).
+	leased *leasedSwitches
+
+	cfg            *config.Config
+	st             *store.Store
+	reg            prometheus.Registerer
+	log            *slog.Logger
+	media          switchMedia
+	cancel         context.CancelFunc
+	wg             sync.WaitGroup
+	recordsWatched <-chan struct{}
+}
+
+// callPathDeps are what the call path needs from the process.
+type callPathDeps struct {
+	cfg      *config.Config
+	st       *store.Store
+	log      *slog.Logger
+	reg      prometheus.Registerer
+	tts      tts.Renderer
+	policies dispatch.RecordPolicy
+	recDir   string
+	vmDir    string
+	// media is every switch's directories and prompt format.
+	media switchMedia
+	// flowHTTP is the client of flow http nodes (the egress policy);
+	// nil means the default policy.
+	flowHTTP *http.Client
+}
+
+// newCallPath builds the dispatcher, the inbound handler and the
+// controller; start connects the switches.
+func newCallPath(d callPathDeps) (*callPath, error) {
+	if d.policies == nil {
+		d.policies = recording.NewPolicies(d.st)
+	}
+	p := &callPath{cfg: d.cfg, st: d.st, reg: d.reg, log: d.log, media: d.media}
+	p.disp = dispatch.New(dispatch.Options{Store: d.st, Logger: d.log, DefaultTrunk: d.cfg.Media.DefaultTrunk, RecordingDir: d.recDir, RecordPolicy: d.policies,
+		SwitchRecordingDirs: d.media.recordings})
+	var err error
+	p.handler, err = inbound.New(inbound.Options{Store: d.st, Logger: d.log, Queues: p.disp, Agents: p.disp, VoicemailDir: d.vmDir, DefaultTrunk: d.cfg.Media.DefaultTrunk,
+		HTTP: d.flowHTTP, SwitchVoicemailDirs: d.media.voicemail})
+	if err != nil {
+		p.disp.Close()
+		return nil, err
+	}
+	p.disp.SetFlowRunner(p.handler)
+	p.ctl, err = controller.New(controller.Options{Logger: d.log, Registerer: d.reg, TTS: d.tts, PromptFormats: d.media.formats, Handler: p.handler.Handle})
+	if err != nil {
+		p.disp.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// start runs the controller until stop; each switch is connected only
+// while this controller holds its lease, so a second controller on the
+// database waits on standby (docs/cluster.md). A lost lease stops the
+// call path at once and closes leased.Lost().
+func (p *callPath) start(ctx context.Context, switches []config.Switch, log *slog.Logger) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	p.cancel = cancel
+	// Records of calls that ended while ipcc was down are completed when
+	// their switch connects: subscribed before the controller runs.
+	p.recordsWatched = p.handler.WatchSwitches(runCtx, p.ctl)
+	leased, err := leaseSwitches(p.cfg, p.st, p.ctl, switches, p.media, log, p.reg, cancel)
+	if err != nil {
+		cancel()
+		<-p.recordsWatched
+		p.cancel = nil
+		return err
+	}
+	p.leased, p.checks = leased, leased.Checks
+	if len(switches) > 0 {
+		// Agents' own calls leave through the first configured switch.
+		p.disp.SetDialer(p.ctl, switches[0].Name)
+	}
+	p.wg.Add(2)
+	go func() { defer p.wg.Done(); _ = p.ctl.Run(runCtx) }()
+	go func() { defer p.wg.Done(); _ = leased.Run(runCtx) }()
+	return nil
+}
+
+// stop ends the calls and switch connections; the dispatcher is closed
+// by its owner afterwards (disp.Close), and the call records still queued
+// are written when the store closes.
+func (p *callPath) stop() {
+	if p.cancel != nil {
+		p.cancel()
+		p.wg.Wait()
+		// Only now, with the switches closed, may a standby take them.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := p.leased.Release(ctx); err != nil {
+			p.log.Warn("switch leases not released: a standby takes over when they expire", "err", err)
+		}
+		cancel()
+		<-p.recordsWatched
+		p.cancel = nil
+	}
+}

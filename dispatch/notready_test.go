@@ -1,0 +1,114 @@
+package dispatch_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/controller/sim"
+	"github.com/ipcc/ipcc/dispatch"
+)
+
+// slowOriginates makes the first fails originates time out, as a switch
+// command does under load.
+type slowOriginates struct {
+	controller.Switch
+	fails atomic.Int32
+}
+
+func (s *slowOriginates) Originate(ctx context.Context, o controller.Originate) error {
+	if s.fails.Add(-1) >= 0 {
+		return fmt.Errorf("freeswitch sw1: bgapi originate %s: no reply in 5s: %w", o.LegID, context.DeadlineExceeded)
+	}
+	return s.Switch.Originate(ctx, o)
+}
+
+// notReadyWatch collects the agents set not ready, from the dispatcher's
+// event stream.
+func notReadyWatch(t *testing.T, d *dispatch.Dispatcher) func() map[string]string {
+	events, cancel := d.Subscribe(1024)
+	var mu sync.Mutex
+	seen := map[string]string{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range events {
+			if ev.Type == "state" && ev.State == acd.NotReady.String() {
+				mu.Lock()
+				seen[ev.Agent] = ev.Reason
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return func() map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		out := map[string]string{}
+		for k, v := range seen {
+			out[k] = v
+		}
+		return out
+	}
+}
+
+// A switch command that fails while ringing an agent (here the originate
+// times out, as under load) is ipcc's or the switch's failure, not the
+// agent's: they stay available and the caller reaches them on the next try.
+func TestFailedOriginateDoesNotMakeTheAgentNotReady(t *testing.T) {
+	slow := &slowOriginates{}
+	slow.fails.Store(1)
+	w := newWrappedWorld(t, sim.FrontFreeSWITCH, func(sw controller.Switch) controller.Switch { slow.Switch = sw; return slow })
+	notReady := notReadyWatch(t, w.disp)
+	caller, bob := w.talkToBob(sim.FrontFreeSWITCH, "13800138066")
+	if caller == "" || bob == "" {
+		t.Fatal("not connected")
+	}
+	if got := notReady(); len(got) != 0 {
+		t.Fatalf("agents set not ready by a failed switch command: %v", got)
+	}
+	if slow.fails.Load() >= 0 {
+		t.Fatal("the originate never failed: the test tested nothing")
+	}
+}
+
+// A caller who hangs up while the agent's phone rings leaves the agent
+// available: the phone stopped ringing because ipcc cancelled it.
+func TestCallerLeavingWhilePhoneRingsKeepsAgentReady(t *testing.T) {
+	w := newWorld(t, sim.FrontFreeSWITCH)
+	ctx := context.Background()
+	notReady := notReadyWatch(t, w.disp)
+	// ann's phone rings and rings (ring timeout 1 s in this world): give
+	// her more time, so the caller is the one who leaves.
+	q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(30 * time.Second), WrapUp: acd.Duration(time.Second)}
+	if err := w.eng.SetQueue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "ann", Device: "2001"}); err != nil {
+		t.Fatal(err)
+	}
+	caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: sim.FrontFreeSWITCH, From: "13800138055", To: "4001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ann's phone rings", func() bool { return w.legOf("2001") != "" })
+	if err := w.sw.Sim.HangupCall(caller); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ann is available again", func() bool {
+		a, err := w.eng.Agent(ctx, "ann")
+		return err == nil && a.State == acd.Available
+	})
+	time.Sleep(300 * time.Millisecond) // anything late would show now
+	if a, _ := w.eng.Agent(ctx, "ann"); a.State != acd.Available {
+		t.Fatalf("ann is %s (%s)", a.State, a.Reason)
+	}
+	if got := notReady(); len(got) != 0 {
+		t.Fatalf("agents set not ready: %v", got)
+	}
+}
