@@ -76,13 +76,22 @@ func (h *Handler) isClaimed(l *readoptedLeg) bool {
 }
 
 // claimPeer waits (briefly: the switch's re-sync announces bridges just
-// after the legs) for the re-adopted leg c is bridged with and claims it.
-func (h *Handler) claimPeer(ctx context.Context, c *controller.Call) *controller.Call {
+// after the legs) for the leg c's first leg is bridged with and returns
+// it. The peer is either a leg of c itself (FreeSWITCH re-adopts a bridged
+// pair as one call: the agent's leg joins the caller's call) or the first
+// leg of a re-adopted call of its own, which is then claimed so that its
+// handler only follows it to its end.
+func (h *Handler) claimPeer(ctx context.Context, c *controller.Call) *controller.Leg {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if peer := c.Leg().BridgedWith(); peer != "" {
+			for _, l := range c.Legs() {
+				if l.ID() == peer && l != c.Leg() {
+					return l
+				}
+			}
 			h.mu.Lock()
 			l := h.readoptedLegs[legRef{c.Switch(), peer}]
 			if l != nil {
@@ -90,7 +99,7 @@ func (h *Handler) claimPeer(ctx context.Context, c *controller.Call) *controller
 			}
 			h.mu.Unlock()
 			if l != nil {
-				return l.c
+				return l.c.Leg()
 			}
 		}
 		if time.Now().After(deadline) {
@@ -118,8 +127,8 @@ func (h *Handler) resumeConversation(ctx context.Context, k *call, rec *store.Ca
 	if peer == nil {
 		return QueueResult{}, false
 	}
-	k.c.Note("adopt", "conversation with "+peer.Leg().ID()+" taken back: the agent's controls work again")
-	res := rs.ResumeConversation(ctx, k.c, peer.Leg(), Resumed{Tenant: rec.TenantID, Queue: rec.QueueID, Agent: rec.AgentID, Direction: rec.Direction, Record: k.rec})
+	k.c.Note("adopt", "conversation with "+peer.ID()+" taken back: the agent's controls work again")
+	res := rs.ResumeConversation(ctx, k.c, peer, Resumed{Tenant: rec.TenantID, Queue: rec.QueueID, Agent: rec.AgentID, Direction: rec.Direction, Record: k.rec})
 	return res, true
 }
 
