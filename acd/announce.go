@@ -117,6 +117,16 @@ func FormatWait(d time.Duration, lang string) string {
 	return b.String()
 }
 
+// callerLang is the language of the prompts e's caller hears: the one
+// they chose in the IVR, else the queue's ("" when neither is set: the
+// wiring then uses the tenant's default language).
+func (e *entry) callerLang() string {
+	if e.lang != "" {
+		return e.lang
+	}
+	return e.q.cfg.Announcements.Lang
+}
+
 func (c *core) armAnnounce(e *entry) {
 	e.annTimer = c.after(e.q.cfg.positionInterval(), func() {
 		if c.calls[e.callID] != e || e.agent != nil {
@@ -131,7 +141,7 @@ func (c *core) armAnnounce(e *entry) {
 
 func (c *core) announcePosition(e *entry) {
 	pos := c.position(e)
-	p := Prompt{Kind: PromptPosition, Lang: e.q.cfg.lang(), Position: pos, Wait: c.estimate(e.q, pos)}
+	p := Prompt{Kind: PromptPosition, Lang: e.callerLang(), Position: pos, Wait: c.estimate(e.q, pos)}
 	p.Text = p.Render()
 	c.emit(Announce{Tenant: c.tenant, CallID: e.callID, QueueID: e.q.cfg.ID, Prompt: p, At: c.now()})
 }

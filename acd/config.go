@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,11 +98,18 @@ type OverflowTarget struct {
 
 // Announcements switch each prompt of a queue on or off.
 type Announcements struct {
-	// Lang is "zh-CN" (default) or "en": the language of the texts in the
-	// Announce effects.
+	// Lang is "zh-CN" or "en": the language of the agent whisper (the
+	// queue's staff), and of the caller's prompts when the caller chose no
+	// language in the IVR. Callers hear position, estimated wait and agent
+	// ID in the language they chose. Empty: the tenant's default language
+	// (routing settings default_language, zh-CN when unset).
 	Lang string `json:"lang,omitempty"`
-	// EntryPrompt is played once when the caller joins ("" = none).
+	// EntryPrompt is played once when the caller joins ("" = none), unless
+	// EntryPrompts has a text in the caller's language.
 	EntryPrompt string `json:"entry_prompt,omitempty"`
+	// EntryPrompts are the entry prompt per language ({"en": "..."}),
+	// chosen by the caller's language; EntryPrompt covers the others.
+	EntryPrompts map[string]string `json:"entry_prompts,omitempty"`
 	// Position turns on the periodic "you are number N, estimated wait M"
 	// announcement every PositionInterval (default 30s).
 	Position         bool     `json:"position,omitempty"`
@@ -216,12 +225,17 @@ func (q *QueueConfig) positionInterval() time.Duration {
 func (q *QueueConfig) maxWrapExtension() time.Duration {
 	return orDefault(q.MaxWrapUpExtension.D(), DefaultMaxWrapExtension)
 }
-func (q *QueueConfig) lang() string {
-	if q.Announcements.Lang == "" {
-		return "zh-CN"
+
+// entryPrompt is the entry prompt for a caller speaking lang.
+func (a *Announcements) entryPrompt(lang string) string {
+	if p, ok := a.EntryPrompts[lang]; ok {
+		return p
 	}
-	return q.Announcements.Lang
+	return a.EntryPrompt
 }
+
+// Languages are the languages queue prompts are spoken in.
+var Languages = []string{"zh-CN", "en"}
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
@@ -282,10 +296,19 @@ func (q *QueueConfig) Validate() error {
 	if q.Announcements.Position && q.Announcements.PositionInterval != 0 && q.Announcements.PositionInterval.D() < 5*time.Second {
 		return fieldErr("announcements.position_interval", "must be at least 5s")
 	}
-	switch q.Announcements.Lang {
-	case "", "zh-CN", "en":
-	default:
-		return fieldErr("announcements.lang", "must be zh-CN or en, got %q", q.Announcements.Lang)
+	if l := q.Announcements.Lang; l != "" && !slices.Contains(Languages, l) {
+		return fieldErr("announcements.lang", "must be zh-CN or en, got %q", l)
+	}
+	if len(q.Announcements.EntryPrompt) > 500 {
+		return fieldErr("announcements.entry_prompt", "at most 500 characters")
+	}
+	for _, l := range slices.Sorted(maps.Keys(q.Announcements.EntryPrompts)) {
+		if !slices.Contains(Languages, l) {
+			return fieldErr("announcements.entry_prompts."+l, "not a prompt language (zh-CN or en)")
+		}
+		if t := q.Announcements.EntryPrompts[l]; strings.TrimSpace(t) == "" || len(t) > 500 {
+			return fieldErr("announcements.entry_prompts."+l, "must be 1-500 characters")
+		}
 	}
 	if !q.Limits.WhenNoAgents.valid() {
 		return fieldErr("limits.when_no_agents", "must be join, refuse or leave, got %q", q.Limits.WhenNoAgents)

@@ -227,3 +227,30 @@ func TestLoginChecksWorkNumber(t *testing.T) {
 		t.Fatalf("work number %q, %v", a.WorkNumber, err)
 	}
 }
+
+// An admin's change of a logged-in agent's work number reaches the next
+// agent-ID announcement; an empty one stops it.
+func TestSetWorkNumber(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Announcements: Announcements{AgentID: true}}, "a")
+	if err := h.e.Login(h.ctx, LoginRequest{AgentID: "a", Device: "1001", WorkNumber: "8001"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.SetWorkNumber(h.ctx, "a", "8 1"); err == nil {
+		t.Fatal("a bad work number was accepted")
+	}
+	if err := h.e.SetWorkNumber(h.ctx, "a", "9001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.SetWorkNumber(h.ctx, "nobody", "9002"); err != nil {
+		t.Fatal(err)
+	}
+	h.enqueue("q", "c1", 0)
+	h.answer(h.offer())
+	if c := ofType[Connect](h.rec.take()); len(c) != 1 || c[0].CallerPrompt == nil || c[0].CallerPrompt.AgentNumber != "9001" {
+		t.Fatalf("connect %+v", c)
+	}
+	if a := h.state("a"); a.WorkNumber != "9001" {
+		t.Fatalf("snapshot work number %q", a.WorkNumber)
+	}
+}

@@ -106,7 +106,7 @@ func (s SQLStore) LoadState(ctx context.Context, tenant string) ([]AgentRecord, 
 	es := make([]EntryRecord, 0, len(erows))
 	for _, r := range erows {
 		e := EntryRecord{CallID: r.CallID, QueueID: r.QueueID, Priority: r.Priority, EnqueuedAt: r.EnqueuedAt, FirstAt: r.FirstAt,
-			Seq: uint64(r.Seq), Caller: r.Caller, LastAgent: r.LastAgent, Hops: r.Hops}
+			Seq: uint64(r.Seq), Caller: r.Caller, LastAgent: r.LastAgent, Hops: r.Hops, Lang: r.Lang}
 		if r.Data != "" {
 			if err := json.Unmarshal([]byte(r.Data), &e.Data); err != nil {
 				return nil, nil, fmt.Errorf("acd: decode data of waiting call %s: %w", r.CallID, err)
@@ -155,7 +155,7 @@ func (s SQLStore) SaveEntry(ctx context.Context, tenant string, r EntryRecord) e
 		data = string(b)
 	}
 	return s.S.SaveACDEntry(ctx, &store.ACDEntry{TenantID: tenant, CallID: r.CallID, QueueID: r.QueueID, Priority: r.Priority,
-		EnqueuedAt: r.EnqueuedAt, FirstAt: r.FirstAt, Seq: int64(r.Seq), Caller: r.Caller, LastAgent: r.LastAgent, Data: data, Hops: r.Hops})
+		EnqueuedAt: r.EnqueuedAt, FirstAt: r.FirstAt, Seq: int64(r.Seq), Caller: r.Caller, LastAgent: r.LastAgent, Data: data, Hops: r.Hops, Lang: r.Lang})
 }
 
 // DeleteEntry forgets a waiting caller.

@@ -184,6 +184,10 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 			t.Fatalf("state after bad logins: %d %s", r.Status, r.Body)
 		}
 
+		// The work number is the admin's (a login naming it is fine).
+		if r := e.do("PATCH", "/api/v1/users/"+agentID, map[string]any{"work_number": "A8001"}, bearer(e.tok["a/admin"])...); r.Status != 200 {
+			t.Fatalf("work number: %d %s", r.Status, r.Body)
+		}
 		r := e.do("POST", "/api/v1/agent/login", map[string]any{"device": "1001", "queues": []string{"sales"}, "work_number": " A8001 "}, agent...)
 		if r.Status != 200 {
 			t.Fatalf("login: %d %s", r.Status, r.Body)

@@ -27,8 +27,10 @@ type agentLoginRequest struct {
 	// for 转手机 through the default trunk, or "raw:<dial string>"). Left
 	// out, the agent's only device is used.
 	Device string `json:"device,omitempty"`
-	// WorkNumber is the ID announced to callers (工号): at most 16 letters
-	// and digits; the agent id when left out.
+	// WorkNumber is not chosen at login any more: the work number (工号)
+	// announced to callers is the one an admin set on the user. Given, it
+	// must be that one (older desktops send it); an agent with none is not
+	// announced.
 	WorkNumber string `json:"work_number,omitempty"`
 	NotReady   string `json:"not_ready,omitempty"`
 	// Queues, when given, are the only ones of the agent's queues it logs in
@@ -165,10 +167,25 @@ func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, er
 	if err != nil {
 		return nil, acdError(err)
 	}
-	req.WorkNumber = wn
 	if x.p.Kind != "user" {
 		return nil, errInvalid("", "only a user can log in as an agent")
 	}
+	// The work number belongs to the user record: a login may not choose
+	// another (callers would hear a number that is not the agent's).
+	u, err := x.s.opt.Store.GetUser(ctx, x.tenant, x.p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if wn != "" && wn != u.WorkNumber {
+		msg := "your work number is set by an admin on your user"
+		if u.WorkNumber != "" {
+			msg += " (" + u.WorkNumber + "); leave work_number out"
+		} else {
+			msg += " and you have none; leave work_number out"
+		}
+		return nil, &Error{Status: http.StatusForbidden, Code: "forbidden", Field: "work_number", Message: msg}
+	}
+	req.WorkNumber = u.WorkNumber
 	if req.NotReady != "" {
 		var err error
 		if req.NotReady, err = notReadyReason("not_ready", req.NotReady); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,14 +19,17 @@ import (
 // waiter is one call in a queue. Its run loop, on the call's handler
 // goroutine, is the only code that waits on the call.
 type waiter struct {
-	d       *Dispatcher
-	eng     *acd.Engine
-	c       *controller.Call
-	id      string // the call's id in the ACD and on its record
-	rec     *inbound.Record
-	tenant  string
-	queue   string
-	joined  time.Time
+	d      *Dispatcher
+	eng    *acd.Engine
+	c      *controller.Call
+	id     string // the call's id in the ACD and on its record
+	rec    *inbound.Record
+	tenant string
+	queue  string
+	joined time.Time
+	// lang is the tenant's default language, for prompts whose caller and
+	// queue name none.
+	lang    string
 	log     *slog.Logger
 	effects *effectQueue[acd.Effect]
 	legs    *effectQueue[legEvent]
@@ -199,13 +203,14 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		if w.legs.size() > 0 || w.anyAnswered() {
 			return inbound.QueueResult{}, false // an agent is about to take the call
 		}
-		w.c.Note("queue", "announce "+string(e.Prompt.Kind)+": "+e.Prompt.Render())
+		m := w.promptMedia(e.Prompt)
+		w.c.Note("queue", "announce "+string(e.Prompt.Kind)+" ("+m.Lang+"): "+m.Value)
 		w.unhold(ctx)
 		pctx, cancel := context.WithCancel(ctx)
 		w.playMu.Lock()
 		w.playCancel = cancel
 		w.playMu.Unlock()
-		_, err := w.c.Play(pctx, controller.PlayOptions{Media: []controller.Media{promptMedia(e.Prompt)}})
+		_, err := w.c.Play(pctx, controller.PlayOptions{Media: []controller.Media{m}})
 		w.playMu.Lock()
 		w.playCancel = nil
 		w.playMu.Unlock()
@@ -236,7 +241,8 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 	case acd.CallbackRequested:
 		w.cancelAll("callback")
 		w.unhold(ctx)
-		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Lang: "zh-CN", Value: "我们已记录您的回电请求，稍后将给您回电。再见。"}}})
+		lang := w.callerLang(e.Lang)
+		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Lang: lang, Value: callbackConfirmation[lang]}}})
 		_ = w.c.Hangup(ctx, controller.CauseNormalClearing)
 		return inbound.QueueResult{Disposition: "callback_requested"}, true
 	}
@@ -296,8 +302,9 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 	}
 	if e.AgentPrompt != nil {
 		// The agent hears the queue and how long the caller waited.
-		w.c.Note("queue", "to agent: "+e.AgentPrompt.Render())
-		if _, err := leg.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.AgentPrompt)}}); err != nil && errors.Is(err, controller.ErrHungUp) {
+		m := w.promptMedia(*e.AgentPrompt)
+		w.c.Note("queue", "to agent ("+m.Lang+"): "+m.Value)
+		if _, err := leg.Play(ctx, controller.PlayOptions{Media: []controller.Media{m}}); err != nil && errors.Is(err, controller.ErrHungUp) {
 			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
 			_ = w.eng.CallEnded(w.bg(), w.id)
 			return inbound.QueueResult{Disposition: "abandoned_ringing"}
@@ -329,8 +336,9 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 	w.c.Note("queue", fmt.Sprintf("connected to agent %s after waiting %s", e.AgentID, e.Waited.Round(time.Second)))
 	if e.CallerPrompt != nil {
 		// 工号播报: the caller hears the agent's number.
-		w.c.Note("queue", "to caller: "+e.CallerPrompt.Render())
-		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.CallerPrompt)}})
+		m := w.promptMedia(*e.CallerPrompt)
+		w.c.Note("queue", "to caller ("+m.Lang+"): "+m.Value)
+		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{m}})
 	}
 	return w.talk(ctx, e, leg, res)
 }
@@ -343,11 +351,27 @@ func (w *waiter) overflowResult(ctx context.Context, o *acd.Overflow) inbound.Qu
 	return inbound.QueueResult{Next: t, Disposition: "overflow_" + string(o.Reason), Waited: o.Waited}
 }
 
-// promptMedia renders an announcement as TTS in its language.
-func promptMedia(p acd.Prompt) controller.Media {
-	lang := p.Lang
-	if lang == "" {
-		lang = "zh-CN"
+// promptMedia renders an announcement as TTS in its language (the
+// tenant's when the engine names none).
+func (w *waiter) promptMedia(p acd.Prompt) controller.Media {
+	p.Lang = w.callerLang(p.Lang)
+	return controller.Media{Kind: controller.MediaTTS, Value: p.Render(), Lang: p.Lang}
+}
+
+// callerLang is lang when it is a prompt language, else the tenant's.
+func (w *waiter) callerLang(lang string) string {
+	if slices.Contains(acd.Languages, lang) {
+		return lang
 	}
-	return controller.Media{Kind: controller.MediaTTS, Value: p.Render(), Lang: lang}
+	if slices.Contains(acd.Languages, w.lang) {
+		return w.lang
+	}
+	return "zh-CN"
+}
+
+// callbackConfirmation is what a caller who asked to be called back hears
+// before the call ends.
+var callbackConfirmation = map[string]string{
+	"zh-CN": "我们已记录您的回电请求，稍后将给您回电。再见。",
+	"en":    "We have noted your request and will call you back shortly. Goodbye.",
 }

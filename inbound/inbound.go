@@ -55,6 +55,9 @@ type QueueRequest struct {
 	// restart first joined it (zero: now): they keep their place, and
 	// their wait runs from then.
 	Since time.Time
+	// Language is the caller's language (the route's or tenant's, or the
+	// one chosen in the IVR): the queue's prompts to the caller use it.
+	Language string
 }
 
 // QueueResult says how a queue finished with a call.

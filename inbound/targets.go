@@ -229,7 +229,7 @@ func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Ta
 	}
 	since := k.since
 	k.since = time.Time{}
-	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last, Record: k.rec, Since: since})
+	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last, Record: k.rec, Since: since, Language: k.lang})
 	if err != nil {
 		k.c.Note("queue", "enqueue: "+err.Error())
 		k.setDisposition("failed")
