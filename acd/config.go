@@ -99,10 +99,11 @@ type OverflowTarget struct {
 // Announcements switch each prompt of a queue on or off.
 type Announcements struct {
 	// Lang is "zh-CN" or "en": the language of the agent whisper (the
-	// queue's staff), and of the caller's prompts when the caller chose no
-	// language in the IVR. Callers hear position, estimated wait and agent
-	// ID in the language they chose. Empty: the tenant's default language
-	// (routing settings default_language, zh-CN when unset).
+	// queue's staff), and of the caller's prompts when the caller came
+	// through no IVR flow. Callers hear position, estimated wait and agent
+	// ID in the language the IVR left them in. Empty: the route's or
+	// tenant's default language (routing settings default_language, zh-CN
+	// when unset).
 	Lang string `json:"lang,omitempty"`
 	// EntryPrompt is played once when the caller joins ("" = none), unless
 	// EntryPrompts has a text in the caller's language.
@@ -199,6 +200,10 @@ type QueueConfig struct {
 	// Record records every answered call of the queue (强制录音); without
 	// it agents start recordings on demand.
 	Record bool `json:"record,omitempty"`
+	// OutboundCallerID is the number (the queue's hotline DID) an agent's
+	// call-back to one of the queue's callers presents; empty: the
+	// tenant's outbound caller ID (routing settings).
+	OutboundCallerID string `json:"outbound_caller_id,omitempty"`
 }
 
 // Defaults used when a QueueConfig field is zero.
@@ -289,6 +294,9 @@ func (q *QueueConfig) Validate() error {
 		if x.d < 0 || x.d.D() > x.max {
 			return fieldErr(x.name, "must be between 0 and %s, got %s", x.max, x.d.D())
 		}
+	}
+	if q.OutboundCallerID != "" && !dialplan.ValidCallerID(q.OutboundCallerID) {
+		return fieldErr("outbound_caller_id", "%q is not a phone number (3-32 digits, optional leading +)", q.OutboundCallerID)
 	}
 	if q.SurveyFlow != "" && !IDPattern.MatchString(q.SurveyFlow) {
 		return fieldErr("survey_flow", "must be a flow id: 1-64 letters, digits, '_', '.' or '-'")

@@ -27,9 +27,11 @@ type waiter struct {
 	tenant string
 	queue  string
 	joined time.Time
-	// lang is the tenant's default language, for prompts whose caller and
-	// queue name none.
-	lang    string
+	// callerDefault is the route's or tenant's language, for the caller's
+	// prompts when neither the IVR nor the queue names one; staffLang is
+	// the tenant's, for the agent's (read when first needed).
+	callerDefault string
+	staffLang     string
 	log     *slog.Logger
 	effects *effectQueue[acd.Effect]
 	legs    *effectQueue[legEvent]
@@ -241,7 +243,7 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 	case acd.CallbackRequested:
 		w.cancelAll("callback")
 		w.unhold(ctx)
-		lang := w.callerLang(e.Lang)
+		lang := w.language(e.Lang, false)
 		_, _ = w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Lang: lang, Value: callbackConfirmation[lang]}}})
 		_ = w.c.Hangup(ctx, controller.CauseNormalClearing)
 		return inbound.QueueResult{Disposition: "callback_requested"}, true
@@ -351,20 +353,28 @@ func (w *waiter) overflowResult(ctx context.Context, o *acd.Overflow) inbound.Qu
 	return inbound.QueueResult{Next: t, Disposition: "overflow_" + string(o.Reason), Waited: o.Waited}
 }
 
-// promptMedia renders an announcement as TTS in its language (the
-// tenant's when the engine names none).
+// promptMedia renders an announcement as TTS in its language (when the
+// engine names none: the route's or tenant's for the caller, the tenant's
+// for the agent).
 func (w *waiter) promptMedia(p acd.Prompt) controller.Media {
-	p.Lang = w.callerLang(p.Lang)
+	p.Lang = w.language(p.Lang, p.Kind == acd.PromptWhisper)
 	return controller.Media{Kind: controller.MediaTTS, Value: p.Render(), Lang: p.Lang}
 }
 
-// callerLang is lang when it is a prompt language, else the tenant's.
-func (w *waiter) callerLang(lang string) string {
+// language is lang when it is a prompt language, else the default of the
+// caller or, for staff, of the tenant.
+func (w *waiter) language(lang string, staff bool) string {
 	if slices.Contains(acd.Languages, lang) {
 		return lang
 	}
-	if slices.Contains(acd.Languages, w.lang) {
-		return w.lang
+	if !staff && slices.Contains(acd.Languages, w.callerDefault) {
+		return w.callerDefault
+	}
+	if w.staffLang == "" {
+		w.staffLang = w.d.tenantLanguage(context.Background(), w.tenant)
+	}
+	if slices.Contains(acd.Languages, w.staffLang) {
+		return w.staffLang
 	}
 	return "zh-CN"
 }
