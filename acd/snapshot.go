@@ -56,7 +56,11 @@ type WaitingCall struct {
 
 // AgentSnapshot is one agent's live state.
 type AgentSnapshot struct {
-	AgentID       string        `json:"agent_id"`
+	AgentID string `json:"agent_id"`
+	// Name is the user's display name and WorkNumber their work number
+	// (工号), so supervisors see who the agent is (the API fills Name from
+	// the user record; the engine knows ids only).
+	Name          string        `json:"name,omitempty"`
 	WorkNumber    string        `json:"work_number,omitempty"`
 	Device        string        `json:"device,omitempty"`
 	State         State         `json:"state"`

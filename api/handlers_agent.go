@@ -13,6 +13,7 @@ import (
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/reports"
 )
 
 // ACD is what the agent and supervisor routes need of the running call
@@ -130,7 +131,11 @@ func agentStateOps() []*agentOp {
 			if err != nil {
 				return nil, err
 			}
-			return e.Snapshot(ctx)
+			snap, err := e.Snapshot(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return snap, x.nameAgents(ctx, snap.Agents)
 		}),
 		op(force, supervisorForce),
 	}
@@ -323,7 +328,32 @@ func supervisorForce(ctx context.Context, x *opCall, req *forceRequest) (any, er
 	if err := do(e); err != nil {
 		return nil, acdError(err)
 	}
-	return agentView(ctx, e, agent)
+	v, err := agentView(ctx, e, agent)
+	if err != nil {
+		return nil, err
+	}
+	a := []acd.AgentSnapshot{v.(acd.AgentSnapshot)}
+	if err := x.nameAgents(ctx, a); err != nil {
+		return nil, err
+	}
+	return a[0], nil
+}
+
+// nameAgents puts each agent's display name (their username when they
+// have none) and work number from the user record next to their id.
+func (x *opCall) nameAgents(ctx context.Context, agents []acd.AgentSnapshot) error {
+	label, err := reports.AgentLabels(ctx, x.s.opt.Store, x.tenant)
+	if err != nil {
+		return err
+	}
+	for i := range agents {
+		l := label(agents[i].AgentID)
+		agents[i].Name = l.AgentName
+		if l.AgentWorkNumber != "" {
+			agents[i].WorkNumber = l.AgentWorkNumber
+		}
+	}
+	return nil
 }
 
 // agentOp is one operation of an agent's desktop or a supervisor's
