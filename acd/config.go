@@ -44,36 +44,31 @@ func (s Strategy) Valid() bool {
 	return false
 }
 
-// Duration is a time.Duration that reads and writes JSON as "20s" / "1m30s"
-// (a bare number is taken as seconds).
+// Duration is a time.Duration that the API reads and writes as a whole
+// number of milliseconds, in fields whose names end in _ms (the one
+// convention of ipcc's API for durations: "ring_timeout_ms": 15000).
 type Duration time.Duration
 
 // D is the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-// MarshalJSON writes "1m30s".
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// MarshalJSON writes the milliseconds (15000).
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return strconv.AppendInt(nil, time.Duration(d).Milliseconds(), 10), nil
+}
 
-// UnmarshalJSON accepts "90s", "1m30s" or 90 (seconds). A bad value is a
-// *json.UnmarshalTypeError, so decoders name the field.
+// maxMillis bounds a duration read from JSON (about 115 days).
+const maxMillis = 1e10
+
+// UnmarshalJSON reads a whole number of milliseconds. A bad value (a
+// string such as "20s", a fraction) is a *json.UnmarshalTypeError, so
+// decoders name the field.
 func (d *Duration) UnmarshalJSON(b []byte) error {
-	bad := func() error {
-		return &json.UnmarshalTypeError{Value: string(b) + ` (use a duration such as "20s" or "1m30s", or a number of seconds)`, Type: reflect.TypeFor[Duration]()}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > maxMillis || f != math.Trunc(f) {
+		return &json.UnmarshalTypeError{Value: string(b) + " (use a whole number of milliseconds, e.g. 20000 for 20 s)", Type: reflect.TypeFor[Duration]()}
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		f, ferr := strconv.ParseFloat(string(b), 64)
-		if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e9 {
-			return bad()
-		}
-		*d = Duration(f * float64(time.Second))
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return bad()
-	}
-	*d = Duration(v)
+	*d = Duration(time.Duration(f) * time.Millisecond)
 	return nil
 }
 
@@ -114,7 +109,7 @@ type Announcements struct {
 	// Position turns on the periodic "you are number N, estimated wait M"
 	// announcement every PositionInterval (default 30s).
 	Position         bool     `json:"position,omitempty"`
-	PositionInterval Duration `json:"position_interval,omitempty"`
+	PositionInterval Duration `json:"position_interval_ms,omitempty"`
 	// AgentWhisper: before connecting, the agent hears the queue name and
 	// how long the caller waited.
 	AgentWhisper bool `json:"agent_whisper,omitempty"`
@@ -124,8 +119,8 @@ type Announcements struct {
 
 // QueueLimits bound a queue.
 type QueueLimits struct {
-	MaxLength int      `json:"max_length,omitempty"` // waiting callers; 0 = unlimited
-	MaxWait   Duration `json:"max_wait,omitempty"`   // 0 = unlimited
+	MaxLength int      `json:"max_length,omitempty"`  // waiting callers; 0 = unlimited
+	MaxWait   Duration `json:"max_wait_ms,omitempty"` // 0 = unlimited
 	// WhenNoAgents applies when no member is logged in, WhenAllOnBreak when
 	// every logged-in member is not ready: join (default), refuse entry, or
 	// refuse entry and also send waiting callers to the overflow target.
@@ -172,21 +167,21 @@ type QueueConfig struct {
 	Strategy Strategy `json:"strategy"`
 	// RingTimeout is how long an offer rings before the agent is set
 	// not-ready (no-answer) and the call goes to the next agent (default 20s).
-	RingTimeout Duration `json:"ring_timeout,omitempty"`
+	RingTimeout Duration `json:"ring_timeout_ms,omitempty"`
 	// WrapUp is the after-call work time (0 = straight back to available).
-	WrapUp Duration `json:"wrap_up,omitempty"`
+	WrapUp Duration `json:"wrap_up_ms,omitempty"`
 	// MaxWrapUpExtension caps the total extension an agent may ask for
 	// (default 10 min).
-	MaxWrapUpExtension Duration `json:"max_wrap_up_extension,omitempty"`
+	MaxWrapUpExtension Duration `json:"max_wrap_up_extension_ms,omitempty"`
 	// LastAgentFirst offers a call first to the agent who served the caller
 	// last, when that agent is an available member (highest precedence).
 	LastAgentFirst bool `json:"last_agent_first,omitempty"`
 	// ServiceLevel is the answer-time threshold of the service level
 	// (default 20s).
-	ServiceLevel Duration `json:"service_level,omitempty"`
+	ServiceLevel Duration `json:"service_level_ms,omitempty"`
 	// DefaultHandleTime seeds the estimated wait before calls were handled
 	// (default 3m).
-	DefaultHandleTime Duration `json:"default_handle_time,omitempty"`
+	DefaultHandleTime Duration `json:"default_handle_time_ms,omitempty"`
 	// BreakCap is the most members that may be on a capped break at once
 	// (允许休息最大人数, 0 = no cap); BreakMode says what happens above it.
 	BreakCap      int             `json:"break_cap,omitempty"`
@@ -282,17 +277,17 @@ func (q *QueueConfig) Validate() error {
 		d    Duration
 		max  time.Duration
 	}{
-		{"ring_timeout", q.RingTimeout, 10 * time.Minute},
-		{"wrap_up", q.WrapUp, 24 * time.Hour},
-		{"max_wrap_up_extension", q.MaxWrapUpExtension, 24 * time.Hour},
-		{"service_level", q.ServiceLevel, 24 * time.Hour},
-		{"default_handle_time", q.DefaultHandleTime, 24 * time.Hour},
-		{"announcements.position_interval", q.Announcements.PositionInterval, 24 * time.Hour},
-		{"limits.max_wait", q.Limits.MaxWait, 7 * 24 * time.Hour},
+		{"ring_timeout_ms", q.RingTimeout, 10 * time.Minute},
+		{"wrap_up_ms", q.WrapUp, 24 * time.Hour},
+		{"max_wrap_up_extension_ms", q.MaxWrapUpExtension, 24 * time.Hour},
+		{"service_level_ms", q.ServiceLevel, 24 * time.Hour},
+		{"default_handle_time_ms", q.DefaultHandleTime, 24 * time.Hour},
+		{"announcements.position_interval_ms", q.Announcements.PositionInterval, 24 * time.Hour},
+		{"limits.max_wait_ms", q.Limits.MaxWait, 7 * 24 * time.Hour},
 	}
 	for _, x := range durs {
 		if x.d < 0 || x.d.D() > x.max {
-			return fieldErr(x.name, "must be between 0 and %s, got %s", x.max, x.d.D())
+			return fieldErr(x.name, "must be between 0 and %d ms (%s), got %d", x.max.Milliseconds(), x.max, x.d.D().Milliseconds())
 		}
 	}
 	if q.OutboundCallerID != "" && !dialplan.ValidCallerID(q.OutboundCallerID) {
@@ -302,7 +297,7 @@ func (q *QueueConfig) Validate() error {
 		return fieldErr("survey_flow", "must be a flow id: 1-64 letters, digits, '_', '.' or '-'")
 	}
 	if q.Announcements.Position && q.Announcements.PositionInterval != 0 && q.Announcements.PositionInterval.D() < 5*time.Second {
-		return fieldErr("announcements.position_interval", "must be at least 5s")
+		return fieldErr("announcements.position_interval_ms", "must be at least 5000 (5 s)")
 	}
 	if l := q.Announcements.Lang; l != "" && !slices.Contains(Languages, l) {
 		return fieldErr("announcements.lang", "must be zh-CN or en, got %q", l)

@@ -297,8 +297,8 @@ func TestEstimatedWaitAndPositionAnnouncements(t *testing.T) {
 	h.end("c1")
 	h.end("c2")
 	q := h.snapshotQueue("q")
-	if q.AvgHandleTime != 60*time.Second {
-		t.Fatalf("AHT %v, want 60s", q.AvgHandleTime)
+	if q.AvgHandleTime.D() != 60*time.Second {
+		t.Fatalf("AHT %v, want 60s", q.AvgHandleTime.D())
 	}
 }
 

@@ -73,15 +73,15 @@ func TestSnapshotForSupervisors(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := s.Queues[0]
-	if len(q.Waiting) != 2 || q.Waiting[0].CallID != "c3" || q.Waiting[0].Position != 1 || q.Waiting[1].Waited != 15*time.Second {
+	if len(q.Waiting) != 2 || q.Waiting[0].CallID != "c3" || q.Waiting[0].Position != 1 || q.Waiting[1].Waited.D() != 15*time.Second {
 		t.Fatalf("waiting %+v", q.Waiting)
 	}
-	if q.LongestWait != 15*time.Second || q.Agents["on-call"] != 1 || q.Agents["not-ready"] != 2 || q.LoggedIn != 3 || q.Answered != 1 {
+	if q.LongestWait.D() != 15*time.Second || q.Agents["on-call"] != 1 || q.Agents["not-ready"] != 2 || q.LoggedIn != 3 || q.Answered != 1 {
 		t.Fatalf("queue %+v", q)
 	}
 	// 1 staffed agent, AHT 3m: a third caller would wait 3·3m.
-	if q.EstimatedWait != 9*time.Minute {
-		t.Fatalf("estimated wait %v", q.EstimatedWait)
+	if q.EstimatedWait.D() != 9*time.Minute {
+		t.Fatalf("estimated wait %v", q.EstimatedWait.D())
 	}
 	a := s.Agents[0]
 	if a.AgentID != "a" || a.State != OnCall || a.CallID != "c1" || a.QueueID != "q" || a.CallsToday != 1 || !a.Since.Equal(t0) {

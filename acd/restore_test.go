@@ -145,10 +145,10 @@ func TestRestartFromStore(t *testing.T) {
 		var c3Before time.Duration
 		for _, w := range before.Queues[0].Waiting {
 			if w.CallID == "c3" {
-				c3Before = w.Waited
+				c3Before = w.Waited.D()
 			}
 		}
-		if q.Waiting[1].Waited != c3Before+10*time.Second {
+		if q.Waiting[1].Waited.D() != c3Before+10*time.Second {
 			t.Fatalf("c3 waited %v, before the restart %v", q.Waiting[1].Waited, c3Before)
 		}
 		// c's wrap-up resumes with the time left (60s - 20s - 11s = 29s).
@@ -275,7 +275,7 @@ func TestRestoredCallerNotTakenBackIsDropped(t *testing.T) {
 		t.Fatalf("c1 back late: %+v %v", res, err)
 	}
 	q = h.snapshotQueue("q")
-	if q.Waiting[0].CallID != "c1" || q.Waiting[0].Waited != ReattachWithin+12*time.Second {
+	if q.Waiting[0].CallID != "c1" || q.Waiting[0].Waited.D() != ReattachWithin+12*time.Second {
 		t.Fatalf("after c1 came back: %+v", q.Waiting)
 	}
 }

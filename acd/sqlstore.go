@@ -39,7 +39,11 @@ func QueueRow(tenant string, q QueueConfig) (*store.ACDQueue, error) {
 // QueueFromRow reads a stored configuration.
 func QueueFromRow(r *store.ACDQueue) (QueueConfig, error) {
 	var q QueueConfig
-	if err := json.Unmarshal([]byte(r.Config), &q); err != nil {
+	doc, err := upgradeQueueDoc([]byte(r.Config))
+	if err != nil {
+		return q, fmt.Errorf("acd: decode queue %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(doc, &q); err != nil {
 		return q, fmt.Errorf("acd: decode queue %s: %w", r.ID, err)
 	}
 	q.ID, q.Name, q.Strategy = r.ID, r.Name, Strategy(r.Strategy)

@@ -44,7 +44,8 @@ type notReadyRequest struct {
 }
 
 type extendRequest struct {
-	Seconds int `json:"seconds"`
+	// ExtendMS is the wrap-up time to add, in milliseconds (1 s - 1 h).
+	ExtendMS int64 `json:"extend_ms"`
 }
 
 type forceRequest struct {
@@ -123,7 +124,7 @@ func agentStateOps() []*agentOp {
 		op(agentOp{Cmd: "not-ready", Method: http.MethodPost, Path: "/api/v1/agent/not-ready", Summary: "Become not ready for a reason (break, lunch, training, ...); breaks obey the break cap",
 			Tag: "agent", Roles: rolesAgents, Response: acd.BreakResult{}, ObjectType: "agent_state"}, agentNotReady),
 		op(state("wrap-up-end", http.MethodPost, "/api/v1/agent/wrap-up/end", "End wrap-up now"), simple(func(ctx context.Context, e *acd.Engine, id string) error { return e.EndWrapUp(ctx, id) })),
-		op(state("wrap-up-extend", http.MethodPost, "/api/v1/agent/wrap-up/extend", "Extend wrap-up by a number of seconds"), agentExtend),
+		op(state("wrap-up-extend", http.MethodPost, "/api/v1/agent/wrap-up/extend", "Extend wrap-up by extend_ms milliseconds"), agentExtend),
 		op(ql, queueLogin(true)),
 		op(qo, queueLogin(false)),
 		op(snapshot, func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
@@ -268,15 +269,15 @@ func agentNotReady(ctx context.Context, x *opCall, req *notReadyRequest) (any, e
 }
 
 func agentExtend(ctx context.Context, x *opCall, req *extendRequest) (any, error) {
-	if req.Seconds < 1 || req.Seconds > 3600 {
-		return nil, errInvalid("seconds", "seconds must be 1-3600")
+	if req.ExtendMS < 1000 || req.ExtendMS > 3600000 {
+		return nil, errInvalid("extend_ms", "extend_ms must be 1000-3600000 (1 s to 1 h, in milliseconds)")
 	}
-	x.detail = map[string]any{"seconds": req.Seconds}
+	x.detail = map[string]any{"extend_ms": req.ExtendMS}
 	e, err := x.engine(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.ExtendWrapUp(ctx, x.p.ID, time.Duration(req.Seconds)*time.Second); err != nil {
+	if err := e.ExtendWrapUp(ctx, x.p.ID, time.Duration(req.ExtendMS)*time.Millisecond); err != nil {
 		return nil, acdError(err)
 	}
 	return agentView(ctx, e, x.p.ID)

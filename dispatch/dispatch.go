@@ -337,9 +337,8 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 		joined = q.Since // taken back after a restart: the wait runs on
 	}
 	w := &waiter{d: d, eng: eng, c: c, id: id, rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: joined,
-		callerDefault: q.DefaultLanguage,
 		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
-		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
+		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue), callerDefault: q.DefaultLanguage}
 	key := q.Tenant + "/" + id
 	d.noteSwitch(c.Switch())
 	d.mu.Lock()

@@ -17,14 +17,16 @@ type Event struct {
 	// Type: offered, offer_cancelled, answered, announce, overflow, left,
 	// state, no_answer, break_queued, callback, queue_login, queue_logout,
 	// muted, unmuted, events_lost (this subscriber missed Reason's count).
-	Type   string            `json:"type"`
-	Tenant string            `json:"tenant"`
-	Agent  string            `json:"agent,omitempty"`
-	Call   string            `json:"call,omitempty"`
-	Queue  string            `json:"queue,omitempty"`
-	Caller string            `json:"caller,omitempty"`
-	DID    string            `json:"did,omitempty"`
-	Waited float64           `json:"waited_seconds,omitempty"`
+	Type   string `json:"type"`
+	Tenant string `json:"tenant"`
+	Agent  string `json:"agent,omitempty"`
+	Call   string `json:"call,omitempty"`
+	Queue  string `json:"queue,omitempty"`
+	Caller string `json:"caller,omitempty"`
+	DID    string `json:"did,omitempty"`
+	// Waited is how long the caller waited, in milliseconds (offered,
+	// answered, overflow, left).
+	Waited int64             `json:"waited_ms,omitempty"`
 	State  string            `json:"state,omitempty"`
 	From   string            `json:"from,omitempty"`
 	Reason string            `json:"reason,omitempty"`
@@ -43,13 +45,13 @@ func event(ef acd.Effect, w *waiter) (Event, bool) {
 		ev = Event{Type: "offered", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, At: e.At}
 		if w != nil {
 			ev.Caller, ev.DID = w.c.ANI(), w.c.DNIS()
-			ev.Waited = e.At.Sub(w.joined).Seconds()
+			ev.Waited = e.At.Sub(w.joined).Milliseconds()
 			ev.Vars = w.c.Vars()
 		}
 	case acd.CancelOffer:
 		ev = Event{Type: "offer_cancelled", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Reason: e.Reason, At: e.At}
 	case acd.Connect:
-		ev = Event{Type: "answered", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Seconds(), At: e.At}
+		ev = Event{Type: "answered", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Milliseconds(), At: e.At}
 		if w != nil {
 			ev.Caller, ev.DID = w.c.ANI(), w.c.DNIS()
 		}
@@ -58,9 +60,9 @@ func event(ef acd.Effect, w *waiter) (Event, bool) {
 	case acd.NoAnswer:
 		ev = Event{Type: "no_answer", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, Reason: e.Cause, At: e.At}
 	case acd.Overflow:
-		ev = Event{Type: "overflow", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Reason: string(e.Reason), Target: string(e.Target.Kind) + ":" + e.Target.Value, Waited: e.Waited.Seconds(), At: e.At}
+		ev = Event{Type: "overflow", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Reason: string(e.Reason), Target: string(e.Target.Kind) + ":" + e.Target.Value, Waited: e.Waited.Milliseconds(), At: e.At}
 	case acd.Left:
-		ev = Event{Type: "left", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Seconds(), At: e.At}
+		ev = Event{Type: "left", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Milliseconds(), At: e.At}
 	case acd.Announce:
 		ev = Event{Type: "announce", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Reason: string(e.Prompt.Kind), At: e.At}
 	case acd.BreakQueued:

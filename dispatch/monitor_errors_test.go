@@ -61,7 +61,9 @@ func TestScenarioMonitorWithoutAWorkingPhone(t *testing.T) {
 				}
 				defer res.Body.Close()
 				raw, _ := io.ReadAll(res.Body)
-				var e struct{ Error struct{ Code, Message, Field string } }
+				var e struct {
+					Error struct{ Code, Message, Field string }
+				}
 				_ = json.Unmarshal(raw, &e)
 				return res.StatusCode, e.Error.Code, e.Error.Field, e.Error.Message
 			}

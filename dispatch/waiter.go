@@ -32,10 +32,10 @@ type waiter struct {
 	// the tenant's, for the agent's (read when first needed).
 	callerDefault string
 	staffLang     string
-	log     *slog.Logger
-	effects *effectQueue[acd.Effect]
-	legs    *effectQueue[legEvent]
-	offers  map[uint64]*controller.Leg
+	log           *slog.Logger
+	effects       *effectQueue[acd.Effect]
+	legs          *effectQueue[legEvent]
+	offers        map[uint64]*controller.Leg
 	// offeredAt is when each offer started ringing (ring time).
 	offeredAt map[uint64]time.Time
 	// playMu guards playCancel, which stops a running announcement when
