@@ -115,6 +115,13 @@ type Announcements struct {
 	AgentWhisper bool `json:"agent_whisper,omitempty"`
 	// AgentID: after connecting, the caller hears the agent's ID (工号播报).
 	AgentID bool `json:"agent_id,omitempty"`
+	// CallbackKey, when set (a digit, * or #), is offered after each
+	// position announcement ("如需回电请按1"): a caller who presses it leaves
+	// the queue with a call-back request (acd_callbacks), which agents work
+	// through /api/v1/callbacks. VoicemailKey likewise takes the caller to
+	// the queue's voicemail (overflow.voicemail). Both need Position.
+	CallbackKey  string `json:"callback_key,omitempty"`
+	VoicemailKey string `json:"voicemail_key,omitempty"`
 }
 
 // QueueLimits bound a queue.
@@ -301,6 +308,20 @@ func (q *QueueConfig) Validate() error {
 	}
 	if l := q.Announcements.Lang; l != "" && !slices.Contains(Languages, l) {
 		return fieldErr("announcements.lang", "must be zh-CN or en, got %q", l)
+	}
+	for _, k := range []struct{ field, key string }{{"announcements.callback_key", q.Announcements.CallbackKey}, {"announcements.voicemail_key", q.Announcements.VoicemailKey}} {
+		if k.key == "" {
+			continue
+		}
+		if len(k.key) != 1 || !strings.Contains("0123456789*#", k.key) {
+			return fieldErr(k.field, "must be one key: a digit, * or #, got %q", k.key)
+		}
+		if !q.Announcements.Position {
+			return fieldErr(k.field, "is offered after the position announcement: set announcements.position")
+		}
+	}
+	if k := q.Announcements.CallbackKey; k != "" && k == q.Announcements.VoicemailKey {
+		return fieldErr("announcements.voicemail_key", "must differ from callback_key (%s)", k)
 	}
 	if len(q.Announcements.EntryPrompt) > 500 {
 		return fieldErr("announcements.entry_prompt", "at most 500 characters")

@@ -254,3 +254,38 @@ func TestSetWorkNumber(t *testing.T) {
 		t.Fatalf("snapshot work number %q", a.WorkNumber)
 	}
 }
+
+// The call-back and voicemail keys are offered after the position and
+// checked where they are configured.
+func TestQueueKeys(t *testing.T) {
+	p := Prompt{Kind: PromptPosition, Lang: "zh-CN", Position: 2, Wait: -1, CallbackKey: "1", VoicemailKey: "#"}
+	if got := p.Render(); got != "您现在排在第2位，如需回电请按1，留言请按井号键" {
+		t.Errorf("zh: %q", got)
+	}
+	p.Lang = "en"
+	if got := p.Render(); got != "You are number 2 in the queue. To be called back, press 1. To leave a message, press hash." {
+		t.Errorf("en: %q", got)
+	}
+	for _, tc := range []struct {
+		a     Announcements
+		field string
+	}{
+		{Announcements{Position: true, CallbackKey: "12"}, "announcements.callback_key"},
+		{Announcements{Position: true, VoicemailKey: "a"}, "announcements.voicemail_key"},
+		{Announcements{CallbackKey: "1"}, "announcements.callback_key"},
+		{Announcements{Position: true, CallbackKey: "1", VoicemailKey: "1"}, "announcements.voicemail_key"},
+	} {
+		q := QueueConfig{ID: "q", Name: "Q", Strategy: RingAll, Announcements: tc.a}
+		var fe *FieldError
+		if err := q.Validate(); !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("%+v: %v, want %s", tc.a, err, tc.field)
+		}
+	}
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Announcements: Announcements{Position: true, CallbackKey: "1"}}, "a")
+	h.enqueue("q", "c1", 0)
+	anns := ofType[Announce](h.rec.take())
+	if len(anns) != 1 || anns[0].Prompt.CallbackKey != "1" {
+		t.Fatalf("announcements %+v", anns)
+	}
+}

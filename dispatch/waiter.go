@@ -212,13 +212,25 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		w.playMu.Lock()
 		w.playCancel = cancel
 		w.playMu.Unlock()
-		_, err := w.c.Play(pctx, controller.PlayOptions{Media: []controller.Media{m}})
+		var err error
+		key := ""
+		if e.Prompt.CallbackKey != "" || e.Prompt.VoicemailKey != "" {
+			// The caller may press a key during the announcement or just
+			// after it; an agent answering stops both.
+			key, err = w.c.PlayAndCollect(pctx, controller.Collect{Prompt: []controller.Media{m}, Max: 1,
+				Terminator: controller.NoDigit, Reset: controller.NoDigit, FirstDigitTimeout: callerKeyWindow})
+		} else {
+			_, err = w.c.Play(pctx, controller.PlayOptions{Media: []controller.Media{m}})
+		}
 		w.playMu.Lock()
 		w.playCancel = nil
 		w.playMu.Unlock()
 		cancel()
 		if errors.Is(err, controller.ErrHungUp) {
 			return w.abandoned(), true
+		}
+		if key != "" && w.callerKey(ctx, e.Prompt, key) {
+			return inbound.QueueResult{}, false // the engine's answer follows
 		}
 		w.hold(ctx)
 	case acd.Offer:
@@ -249,6 +261,32 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		return inbound.QueueResult{Disposition: "callback_requested"}, true
 	}
 	return inbound.QueueResult{}, false
+}
+
+// callerKeyWindow is how long a caller has to press a queue key after the
+// announcement offering it.
+const callerKeyWindow = 3 * time.Second
+
+// callerKey passes a waiting caller's key press to the engine: the
+// call-back or voicemail key of the announcement. It reports whether the
+// engine took the request (a CallbackRequested or Overflow follows).
+func (w *waiter) callerKey(ctx context.Context, p acd.Prompt, key string) bool {
+	var kind acd.RequestKind
+	switch key {
+	case p.CallbackKey:
+		kind = acd.RequestCallback
+	case p.VoicemailKey:
+		kind = acd.RequestVoicemail
+	default:
+		w.c.Note("queue", "caller pressed "+key+": not a key of this queue")
+		return false
+	}
+	if err := w.eng.CallerRequest(ctx, w.id, kind, ""); err != nil {
+		w.c.Note("queue", "caller pressed "+key+": "+err.Error())
+		return false
+	}
+	w.c.Note("queue", "caller pressed "+key+" for a "+map[acd.RequestKind]string{acd.RequestCallback: "call-back", acd.RequestVoicemail: "voicemail message"}[kind])
+	return true
 }
 
 func (w *waiter) offer(ctx context.Context, e acd.Offer) {
