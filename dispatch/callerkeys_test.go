@@ -57,7 +57,9 @@ func TestScenarioWaitingCallerPressesAQueueKey(t *testing.T) {
 			if err := w.sw.Sim.Press(second, "2"); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "the second caller is asked for a message", func() bool { return w.heard(second, "请在提示音后留言") || w.heard(second, "leave a message after the tone") })
+			waitFor(t, "the second caller is asked for a message", func() bool {
+				return w.heard(second, "请在提示音后留言") || w.heard(second, "leave a message after the tone")
+			})
 			waitFor(t, "the message is being recorded", func() bool { return len(mustCall(w, second).Recordings) > 0 })
 			time.Sleep(500 * time.Millisecond)
 			_ = w.sw.Sim.HangupCall(second)
