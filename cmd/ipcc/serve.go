@@ -176,9 +176,13 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
-	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: cfg.Media.DefaultTrunk, RecordingDir: recDir, RecordPolicy: policies})
+	trunk := cfg.Media.DefaultTrunk
+	if demoMode && trunk == "" {
+		trunk = demo.Trunk // the simulated switches' outside line
+	}
+	disp := dispatch.New(dispatch.Options{Store: st, Logger: log, DefaultTrunk: trunk, RecordingDir: recDir, RecordPolicy: policies})
 	defer disp.Close()
-	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: cfg.Media.DefaultTrunk, HTTP: flowHTTP})
+	handler, err := inbound.New(inbound.Options{Store: st, Logger: log, Queues: disp, Agents: disp, VoicemailDir: vmDir, DefaultTrunk: trunk, HTTP: flowHTTP})
 	if err != nil {
 		return err
 	}
