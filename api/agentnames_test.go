@@ -56,7 +56,8 @@ func TestAgentsAreShownByNameAndWorkNumber(t *testing.T) {
 		}
 		// Call records.
 		r = e.do("GET", "/api/v1/calls/k1", nil, sup...)
-		if r.Status != 200 || !strings.Contains(string(r.Body), `"agent_name":"王小明","agent_work_number":"8001"`) {
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"agent_name":"王小明","agent_work_number":"8001"`) ||
+			!strings.Contains(string(r.Body), `"agents_offered_labels":[{"agent_name":"王小明","agent_work_number":"8001"}]`) {
 			t.Fatalf("call record: %d %s", r.Status, r.Body)
 		}
 		r = e.do("GET", "/api/v1/calls", nil, sup...)

@@ -21,6 +21,9 @@ type callSummary struct {
 	reports.AgentLabel
 	IVRPath       []string `json:"ivr_path"`
 	AgentsOffered []string `json:"agents_offered"`
+	// AgentsOfferedLabels name the agents of agents_offered, in the same
+	// order.
+	AgentsOfferedLabels []reports.AgentLabel `json:"agents_offered_labels"`
 }
 
 // legView is a leg with its agent's (or supervisor's) name.
@@ -49,6 +52,10 @@ func summarize(r store.CallRecord, label func(string) reports.AgentLabel) callSu
 	}
 	if s.AgentsOffered == nil {
 		s.AgentsOffered = []string{}
+	}
+	s.AgentsOfferedLabels = make([]reports.AgentLabel, len(s.AgentsOffered))
+	for i, a := range s.AgentsOffered {
+		s.AgentsOfferedLabels[i] = label(a)
 	}
 	return s
 }
