@@ -70,3 +70,39 @@ func TestScenarioWaitingCallerPressesAQueueKey(t *testing.T) {
 		})
 	}
 }
+
+// An agent freed while the caller hears an announcement (and has the
+// seconds after it to press a key) is rung at once: the announcement
+// stops. Holding the offer back until the key window closed let the ring
+// timeout pass and set the agent not ready for a call they never heard.
+func TestScenarioAnOfferStopsTheAnnouncement(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(time.Second),
+				Announcements: acd.Announcements{Lang: "en", Position: true, PositionInterval: acd.Duration(5 * time.Second), CallbackKey: "1"}}
+			if err := w.eng.SetQueue(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002", NotReady: "break"}); err != nil {
+				t.Fatal(err)
+			}
+			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138079", To: "4001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the caller hears the keys offered", func() bool { return w.heard(caller, "To be called back, press 1.") })
+			if err := w.eng.Ready(ctx, "bob"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the caller talks to bob", func() bool {
+				bob := w.legOf("2002")
+				return bob != "" && w.sw.Sim.Hears(caller, bob)
+			})
+			if a, _ := w.eng.Agent(ctx, "bob"); a.Reason == acd.ReasonNoAnswer {
+				t.Fatalf("bob was set not ready: %+v", a)
+			}
+		})
+	}
+}

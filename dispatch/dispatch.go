@@ -315,6 +315,11 @@ func (d *Dispatcher) route(ef acd.Effect) {
 		}
 		return
 	}
+	if _, ok := ef.(acd.Offer); ok {
+		// An agent is rung now: an announcement (or the key window after
+		// it) must not hold the offer back past the ring timeout.
+		w.stopAnnouncement()
+	}
 	w.effects.push(ef)
 }
 

@@ -38,10 +38,12 @@ type waiter struct {
 	offers        map[uint64]*controller.Leg
 	// offeredAt is when each offer started ringing (ring time).
 	offeredAt map[uint64]time.Time
-	// playMu guards playCancel, which stops a running announcement when
-	// an offered agent answers (the answer must not wait for it).
-	playMu     sync.Mutex
-	playCancel context.CancelFunc
+	// playMu guards playCancel, which stops a running announcement when an
+	// agent is rung or answers (neither may wait for it), and interrupted,
+	// which skips announcements until that offer was carried out.
+	playMu      sync.Mutex
+	playCancel  context.CancelFunc
+	interrupted bool
 	stop       chan struct{}
 	ctrl       chan control
 	// resumed: a conversation taken back after a restart (see
@@ -180,16 +182,23 @@ func (w *waiter) legEvent(ev legEvent) {
 	}
 }
 
+// stopAnnouncement ends the announcement playing to the caller, if any (an
+// agent is rung or answered).
+func (w *waiter) stopAnnouncement() {
+	w.playMu.Lock()
+	w.interrupted = true
+	if w.playCancel != nil {
+		w.playCancel()
+	}
+	w.playMu.Unlock()
+}
+
 // watch reports when an offered leg answers or ends.
 func (w *waiter) watch(offer uint64, leg *controller.Leg) {
 	select {
 	case <-leg.AnsweredC():
 		w.legs.push(legEvent{offer: offer, answered: true})
-		w.playMu.Lock()
-		if w.playCancel != nil {
-			w.playCancel()
-		}
-		w.playMu.Unlock()
+		w.stopAnnouncement()
 	case <-leg.Done():
 		cause, _, _ := leg.HangupCause()
 		w.legs.push(legEvent{offer: offer, cause: string(cause)})
@@ -210,6 +219,11 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		w.unhold(ctx)
 		pctx, cancel := context.WithCancel(ctx)
 		w.playMu.Lock()
+		if w.interrupted {
+			w.playMu.Unlock()
+			cancel()
+			return inbound.QueueResult{}, false // an agent is being rung
+		}
 		w.playCancel = cancel
 		w.playMu.Unlock()
 		var err error
@@ -234,6 +248,9 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		}
 		w.hold(ctx)
 	case acd.Offer:
+		w.playMu.Lock()
+		w.interrupted = false
+		w.playMu.Unlock()
 		w.offer(ctx, e)
 	case acd.CancelOffer:
 		if leg, ok := w.offers[e.OfferID]; ok {
