@@ -44,8 +44,8 @@ type waiter struct {
 	playMu      sync.Mutex
 	playCancel  context.CancelFunc
 	interrupted bool
-	stop       chan struct{}
-	ctrl       chan control
+	stop        chan struct{}
+	ctrl        chan control
 	// resumed: a conversation taken back after a restart (see
 	// ResumeConversation); the recording the policy asked for was started
 	// by the first controller.
