@@ -21,7 +21,7 @@ type Desk interface {
 
 // staffLoop is the staff's half-minute: agents back from no-answer or a
 // break, now and then a break, a help request on a call every two minutes,
-// and a call-back from the list every minute.
+// and a call-back from the list when an agent is free.
 func (d *Demo) staffLoop(ctx context.Context) {
 	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
@@ -54,9 +54,7 @@ func (d *Demo) staffLoop(ctx context.Context) {
 		if tick%4 == 1 {
 			d.askForHelp(ctx, eng)
 		}
-		if tick%2 == 0 {
-			d.workCallback(ctx, eng)
-		}
+		d.workCallback(ctx, eng)
 		d.closeCallbacks(ctx)
 	}
 }
