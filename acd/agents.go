@@ -12,8 +12,8 @@ const MaxWorkNumber = 16
 
 // CleanWorkNumber checks an agent's work number (工号) wherever one is set:
 // trimmed, at most MaxWorkNumber ASCII letters and digits, because it is
-// spoken to callers ("X号话务员为您服务"). Empty is allowed (the agent id is
-// announced instead). The error is a *FieldError naming work_number.
+// spoken to callers ("X号话务员为您服务"). Empty is allowed (the agent is then
+// not announced). The error is a *FieldError naming work_number.
 func CleanWorkNumber(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if len(s) > MaxWorkNumber {
@@ -32,8 +32,9 @@ type LoginRequest struct {
 	AgentID string
 	// Device is what the wiring rings (SIP URI, extension).
 	Device string
-	// WorkNumber is the agent's ID announced to callers (工号); default
-	// AgentID.
+	// WorkNumber is the agent's ID announced to callers (工号), from the
+	// user record (set by admins); empty: the agent-ID announcement is
+	// skipped for this agent.
 	WorkNumber string
 	// NotReady, when set, logs the agent in not ready with this reason
 	// instead of available.

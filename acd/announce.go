@@ -29,9 +29,13 @@ type Prompt struct {
 	Position int `json:"position,omitempty"`
 	// Wait is the estimated wait (PromptPosition; -1 unknown) or the time
 	// the caller waited (PromptWhisper).
-	Wait        time.Duration `json:"wait,omitempty"`
+	Wait        time.Duration `json:"-"`
 	QueueName   string        `json:"queue_name,omitempty"`
 	AgentNumber string        `json:"agent_number,omitempty"`
+	// CallbackKey and VoicemailKey are the keys a position announcement
+	// offers (see Announcements); the wiring collects them.
+	CallbackKey  string `json:"callback_key,omitempty"`
+	VoicemailKey string `json:"voicemail_key,omitempty"`
 }
 
 // Render is the prompt's sentence in its language (zh-CN unless "en").
@@ -46,11 +50,23 @@ func (p Prompt) Render() string {
 			if p.Wait >= 0 {
 				s += " The estimated wait is " + FormatWait(roundUpMinute(p.Wait), "en") + "."
 			}
+			if p.CallbackKey != "" {
+				s += " To be called back, press " + keyName(p.CallbackKey, true) + "."
+			}
+			if p.VoicemailKey != "" {
+				s += " To leave a message, press " + keyName(p.VoicemailKey, true) + "."
+			}
 			return s
 		}
 		s := fmt.Sprintf("您现在排在第%d位", p.Position)
 		if p.Wait >= 0 {
 			s += "，预计等待" + FormatWait(roundUpMinute(p.Wait), "zh-CN")
+		}
+		if p.CallbackKey != "" {
+			s += "，如需回电请按" + keyName(p.CallbackKey, false)
+		}
+		if p.VoicemailKey != "" {
+			s += "，留言请按" + keyName(p.VoicemailKey, false)
 		}
 		return s
 	case PromptWhisper:
@@ -65,6 +81,21 @@ func (p Prompt) Render() string {
 		return fmt.Sprintf("%s号话务员为您服务", p.AgentNumber)
 	}
 	return ""
+}
+
+// keyName says a key as a caller reads it on the phone.
+func keyName(k string, en bool) string {
+	switch {
+	case k == "*" && en:
+		return "star"
+	case k == "#" && en:
+		return "hash"
+	case k == "*":
+		return "星号键"
+	case k == "#":
+		return "井号键"
+	}
+	return k
 }
 
 // roundUpMinute rounds an estimate up to whole minutes, at least one.
@@ -117,6 +148,16 @@ func FormatWait(d time.Duration, lang string) string {
 	return b.String()
 }
 
+// callerLang is the language of the prompts e's caller hears: the one
+// they chose in the IVR, else the queue's ("" when neither is set: the
+// wiring then uses the tenant's default language).
+func (e *entry) callerLang() string {
+	if e.lang != "" {
+		return e.lang
+	}
+	return e.q.cfg.Announcements.Lang
+}
+
 func (c *core) armAnnounce(e *entry) {
 	e.annTimer = c.after(e.q.cfg.positionInterval(), func() {
 		if c.calls[e.callID] != e || e.agent != nil {
@@ -131,7 +172,8 @@ func (c *core) armAnnounce(e *entry) {
 
 func (c *core) announcePosition(e *entry) {
 	pos := c.position(e)
-	p := Prompt{Kind: PromptPosition, Lang: e.q.cfg.lang(), Position: pos, Wait: c.estimate(e.q, pos)}
+	p := Prompt{Kind: PromptPosition, Lang: e.callerLang(), Position: pos, Wait: c.estimate(e.q, pos),
+		CallbackKey: e.q.cfg.Announcements.CallbackKey, VoicemailKey: e.q.cfg.Announcements.VoicemailKey}
 	p.Text = p.Render()
 	c.emit(Announce{Tenant: c.tenant, CallID: e.callID, QueueID: e.q.cfg.ID, Prompt: p, At: c.now()})
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,36 +44,31 @@ func (s Strategy) Valid() bool {
 	return false
 }
 
-// Duration is a time.Duration that reads and writes JSON as "20s" / "1m30s"
-// (a bare number is taken as seconds).
+// Duration is a time.Duration that the API reads and writes as a whole
+// number of milliseconds, in fields whose names end in _ms (the one
+// convention of ipcc's API for durations: "ring_timeout_ms": 15000).
 type Duration time.Duration
 
 // D is the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-// MarshalJSON writes "1m30s".
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// MarshalJSON writes the milliseconds (15000).
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return strconv.AppendInt(nil, time.Duration(d).Milliseconds(), 10), nil
+}
 
-// UnmarshalJSON accepts "90s", "1m30s" or 90 (seconds). A bad value is a
-// *json.UnmarshalTypeError, so decoders name the field.
+// maxMillis bounds a duration read from JSON (about 115 days).
+const maxMillis = 1e10
+
+// UnmarshalJSON reads a whole number of milliseconds. A bad value (a
+// string such as "20s", a fraction) is a *json.UnmarshalTypeError, so
+// decoders name the field.
 func (d *Duration) UnmarshalJSON(b []byte) error {
-	bad := func() error {
-		return &json.UnmarshalTypeError{Value: string(b) + ` (use a duration such as "20s" or "1m30s", or a number of seconds)`, Type: reflect.TypeFor[Duration]()}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > maxMillis || f != math.Trunc(f) {
+		return &json.UnmarshalTypeError{Value: string(b) + " (use a whole number of milliseconds, e.g. 20000 for 20 s)", Type: reflect.TypeFor[Duration]()}
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		f, ferr := strconv.ParseFloat(string(b), 64)
-		if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e9 {
-			return bad()
-		}
-		*d = Duration(f * float64(time.Second))
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return bad()
-	}
-	*d = Duration(v)
+	*d = Duration(time.Duration(f) * time.Millisecond)
 	return nil
 }
 
@@ -96,26 +93,41 @@ type OverflowTarget struct {
 
 // Announcements switch each prompt of a queue on or off.
 type Announcements struct {
-	// Lang is "zh-CN" (default) or "en": the language of the texts in the
-	// Announce effects.
+	// Lang is "zh-CN" or "en": the language of the agent whisper (the
+	// queue's staff), and of the caller's prompts when the caller came
+	// through no IVR flow. Callers hear position, estimated wait and agent
+	// ID in the language the IVR left them in. Empty: the route's or
+	// tenant's default language (routing settings default_language, zh-CN
+	// when unset).
 	Lang string `json:"lang,omitempty"`
-	// EntryPrompt is played once when the caller joins ("" = none).
+	// EntryPrompt is played once when the caller joins ("" = none), unless
+	// EntryPrompts has a text in the caller's language.
 	EntryPrompt string `json:"entry_prompt,omitempty"`
+	// EntryPrompts are the entry prompt per language ({"en": "..."}),
+	// chosen by the caller's language; EntryPrompt covers the others.
+	EntryPrompts map[string]string `json:"entry_prompts,omitempty"`
 	// Position turns on the periodic "you are number N, estimated wait M"
 	// announcement every PositionInterval (default 30s).
 	Position         bool     `json:"position,omitempty"`
-	PositionInterval Duration `json:"position_interval,omitempty"`
+	PositionInterval Duration `json:"position_interval_ms,omitempty"`
 	// AgentWhisper: before connecting, the agent hears the queue name and
 	// how long the caller waited.
 	AgentWhisper bool `json:"agent_whisper,omitempty"`
 	// AgentID: after connecting, the caller hears the agent's ID (工号播报).
 	AgentID bool `json:"agent_id,omitempty"`
+	// CallbackKey, when set (a digit, * or #), is offered after each
+	// position announcement ("如需回电请按1"): a caller who presses it leaves
+	// the queue with a call-back request (acd_callbacks), which agents work
+	// through /api/v1/callbacks. VoicemailKey likewise takes the caller to
+	// the queue's voicemail (overflow.voicemail). Both need Position.
+	CallbackKey  string `json:"callback_key,omitempty"`
+	VoicemailKey string `json:"voicemail_key,omitempty"`
 }
 
 // QueueLimits bound a queue.
 type QueueLimits struct {
-	MaxLength int      `json:"max_length,omitempty"` // waiting callers; 0 = unlimited
-	MaxWait   Duration `json:"max_wait,omitempty"`   // 0 = unlimited
+	MaxLength int      `json:"max_length,omitempty"`  // waiting callers; 0 = unlimited
+	MaxWait   Duration `json:"max_wait_ms,omitempty"` // 0 = unlimited
 	// WhenNoAgents applies when no member is logged in, WhenAllOnBreak when
 	// every logged-in member is not ready: join (default), refuse entry, or
 	// refuse entry and also send waiting callers to the overflow target.
@@ -164,21 +176,21 @@ type QueueConfig struct {
 	// reports it ringing, before the agent is set not-ready (no-answer) and
 	// the call goes to the next agent (default 20s). An offer whose phone
 	// never rang within it is withdrawn without blaming the agent.
-	RingTimeout Duration `json:"ring_timeout,omitempty"`
+	RingTimeout Duration `json:"ring_timeout_ms,omitempty"`
 	// WrapUp is the after-call work time (0 = straight back to available).
-	WrapUp Duration `json:"wrap_up,omitempty"`
+	WrapUp Duration `json:"wrap_up_ms,omitempty"`
 	// MaxWrapUpExtension caps the total extension an agent may ask for
 	// (default 10 min).
-	MaxWrapUpExtension Duration `json:"max_wrap_up_extension,omitempty"`
+	MaxWrapUpExtension Duration `json:"max_wrap_up_extension_ms,omitempty"`
 	// LastAgentFirst offers a call first to the agent who served the caller
 	// last, when that agent is an available member (highest precedence).
 	LastAgentFirst bool `json:"last_agent_first,omitempty"`
 	// ServiceLevel is the answer-time threshold of the service level
 	// (default 20s).
-	ServiceLevel Duration `json:"service_level,omitempty"`
+	ServiceLevel Duration `json:"service_level_ms,omitempty"`
 	// DefaultHandleTime seeds the estimated wait before calls were handled
 	// (default 3m).
-	DefaultHandleTime Duration `json:"default_handle_time,omitempty"`
+	DefaultHandleTime Duration `json:"default_handle_time_ms,omitempty"`
 	// BreakCap is the most members that may be on a capped break at once
 	// (允许休息最大人数, 0 = no cap); BreakMode says what happens above it.
 	BreakCap      int             `json:"break_cap,omitempty"`
@@ -192,6 +204,10 @@ type QueueConfig struct {
 	// Record records every answered call of the queue (强制录音); without
 	// it agents start recordings on demand.
 	Record bool `json:"record,omitempty"`
+	// OutboundCallerID is the number (the queue's hotline DID) an agent's
+	// call-back to one of the queue's callers presents; empty: the
+	// tenant's outbound caller ID (routing settings).
+	OutboundCallerID string `json:"outbound_caller_id,omitempty"`
 }
 
 // Defaults used when a QueueConfig field is zero.
@@ -218,12 +234,17 @@ func (q *QueueConfig) positionInterval() time.Duration {
 func (q *QueueConfig) maxWrapExtension() time.Duration {
 	return orDefault(q.MaxWrapUpExtension.D(), DefaultMaxWrapExtension)
 }
-func (q *QueueConfig) lang() string {
-	if q.Announcements.Lang == "" {
-		return "zh-CN"
+
+// entryPrompt is the entry prompt for a caller speaking lang.
+func (a *Announcements) entryPrompt(lang string) string {
+	if p, ok := a.EntryPrompts[lang]; ok {
+		return p
 	}
-	return q.Announcements.Lang
+	return a.EntryPrompt
 }
+
+// Languages are the languages queue prompts are spoken in.
+var Languages = []string{"zh-CN", "en"}
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
@@ -265,29 +286,55 @@ func (q *QueueConfig) Validate() error {
 		d    Duration
 		max  time.Duration
 	}{
-		{"ring_timeout", q.RingTimeout, 10 * time.Minute},
-		{"wrap_up", q.WrapUp, 24 * time.Hour},
-		{"max_wrap_up_extension", q.MaxWrapUpExtension, 24 * time.Hour},
-		{"service_level", q.ServiceLevel, 24 * time.Hour},
-		{"default_handle_time", q.DefaultHandleTime, 24 * time.Hour},
-		{"announcements.position_interval", q.Announcements.PositionInterval, 24 * time.Hour},
-		{"limits.max_wait", q.Limits.MaxWait, 7 * 24 * time.Hour},
+		{"ring_timeout_ms", q.RingTimeout, 10 * time.Minute},
+		{"wrap_up_ms", q.WrapUp, 24 * time.Hour},
+		{"max_wrap_up_extension_ms", q.MaxWrapUpExtension, 24 * time.Hour},
+		{"service_level_ms", q.ServiceLevel, 24 * time.Hour},
+		{"default_handle_time_ms", q.DefaultHandleTime, 24 * time.Hour},
+		{"announcements.position_interval_ms", q.Announcements.PositionInterval, 24 * time.Hour},
+		{"limits.max_wait_ms", q.Limits.MaxWait, 7 * 24 * time.Hour},
 	}
 	for _, x := range durs {
 		if x.d < 0 || x.d.D() > x.max {
-			return fieldErr(x.name, "must be between 0 and %s, got %s", x.max, x.d.D())
+			return fieldErr(x.name, "must be between 0 and %d ms (%s), got %d", x.max.Milliseconds(), x.max, x.d.D().Milliseconds())
 		}
+	}
+	if q.OutboundCallerID != "" && !dialplan.ValidCallerID(q.OutboundCallerID) {
+		return fieldErr("outbound_caller_id", "%q is not a phone number (3-32 digits, optional leading +)", q.OutboundCallerID)
 	}
 	if q.SurveyFlow != "" && !IDPattern.MatchString(q.SurveyFlow) {
 		return fieldErr("survey_flow", "must be a flow id: 1-64 letters, digits, '_', '.' or '-'")
 	}
 	if q.Announcements.Position && q.Announcements.PositionInterval != 0 && q.Announcements.PositionInterval.D() < 5*time.Second {
-		return fieldErr("announcements.position_interval", "must be at least 5s")
+		return fieldErr("announcements.position_interval_ms", "must be at least 5000 (5 s)")
 	}
-	switch q.Announcements.Lang {
-	case "", "zh-CN", "en":
-	default:
-		return fieldErr("announcements.lang", "must be zh-CN or en, got %q", q.Announcements.Lang)
+	if l := q.Announcements.Lang; l != "" && !slices.Contains(Languages, l) {
+		return fieldErr("announcements.lang", "must be zh-CN or en, got %q", l)
+	}
+	for _, k := range []struct{ field, key string }{{"announcements.callback_key", q.Announcements.CallbackKey}, {"announcements.voicemail_key", q.Announcements.VoicemailKey}} {
+		if k.key == "" {
+			continue
+		}
+		if len(k.key) != 1 || !strings.Contains("0123456789*#", k.key) {
+			return fieldErr(k.field, "must be one key: a digit, * or #, got %q", k.key)
+		}
+		if !q.Announcements.Position {
+			return fieldErr(k.field, "is offered after the position announcement: set announcements.position")
+		}
+	}
+	if k := q.Announcements.CallbackKey; k != "" && k == q.Announcements.VoicemailKey {
+		return fieldErr("announcements.voicemail_key", "must differ from callback_key (%s)", k)
+	}
+	if len(q.Announcements.EntryPrompt) > 500 {
+		return fieldErr("announcements.entry_prompt", "at most 500 characters")
+	}
+	for _, l := range slices.Sorted(maps.Keys(q.Announcements.EntryPrompts)) {
+		if !slices.Contains(Languages, l) {
+			return fieldErr("announcements.entry_prompts."+l, "not a prompt language (zh-CN or en)")
+		}
+		if t := q.Announcements.EntryPrompts[l]; strings.TrimSpace(t) == "" || len(t) > 500 {
+			return fieldErr("announcements.entry_prompts."+l, "must be 1-500 characters")
+		}
 	}
 	if !q.Limits.WhenNoAgents.valid() {
 		return fieldErr("limits.when_no_agents", "must be join, refuse or leave, got %q", q.Limits.WhenNoAgents)

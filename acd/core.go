@@ -121,6 +121,7 @@ type entry struct {
 	lastAgent  string
 	data       map[string]string
 	hops       int
+	lang       string // the caller's language ("" = the queue's)
 	heapIdx    int
 	offers     []*offer
 	ringTimer  *ctimer

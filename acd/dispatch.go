@@ -19,6 +19,10 @@ type CallRequest struct {
 	// Data travels with the call (shown to supervisors, kept across a
 	// restart).
 	Data map[string]string
+	// Lang is the language the caller chose in the IVR ("zh-CN", "en"):
+	// every prompt the queue plays to the caller is in it. Empty: the
+	// queue's Announcements.Lang.
+	Lang string
 	// EnqueuedAt is when a caller taken back after a controller restart
 	// joined the queue (zero: now). The engine places them by it among the
 	// waiting callers; a waiting entry of the same call restored from the
@@ -61,7 +65,7 @@ func (c *core) enqueue(req CallRequest) (EnqueueResult, error) {
 	now := c.now()
 	c.nextSeq++
 	e := &entry{callID: req.CallID, priority: req.Priority, first: now, seq: c.nextSeq, caller: req.Caller,
-		lastAgent: req.LastAgentID, data: req.Data, heapIdx: -1}
+		lastAgent: req.LastAgentID, data: req.Data, lang: req.Lang, heapIdx: -1}
 	if !req.EnqueuedAt.IsZero() && req.EnqueuedAt.Before(now) {
 		e.first, e.resumeSince = req.EnqueuedAt, req.EnqueuedAt
 	}
@@ -116,6 +120,9 @@ func (c *core) reattachEntry(e *entry, req CallRequest) EnqueueResult {
 	if req.Caller != "" {
 		e.caller = req.Caller
 	}
+	if req.Lang != "" {
+		e.lang = req.Lang
+	}
 	if len(req.Data) > 0 {
 		data := make(map[string]string, len(e.data)+len(req.Data))
 		for k, v := range e.data {
@@ -157,8 +164,9 @@ func (c *core) join(e *entry, q *queue) *Overflow {
 	q.stats.roll(c, now)
 	q.stats.Entered++
 	q.arrivals.tick(now)
-	if p := q.cfg.Announcements.EntryPrompt; p != "" {
-		c.emit(Announce{Tenant: c.tenant, CallID: e.callID, QueueID: q.cfg.ID, Prompt: Prompt{Kind: PromptEntry, Lang: q.cfg.lang(), Name: p, Text: p}, At: now})
+	lang := e.callerLang()
+	if p := q.cfg.Announcements.entryPrompt(lang); p != "" {
+		c.emit(Announce{Tenant: c.tenant, CallID: e.callID, QueueID: q.cfg.ID, Prompt: Prompt{Kind: PromptEntry, Lang: lang, Name: p, Text: p}, At: now})
 	}
 	if mw := q.cfg.Limits.MaxWait.D(); mw > 0 {
 		e.waitTimer = c.after(mw-now.Sub(at), func() { c.maxWait(e) })
@@ -294,7 +302,7 @@ func (c *core) removeEntry(e *entry) {
 func (c *core) saveEntry(e *entry) {
 	if c.store != nil {
 		c.store.entry(EntryRecord{CallID: e.callID, QueueID: e.q.cfg.ID, Priority: e.priority, EnqueuedAt: e.enqueued, FirstAt: e.first,
-			Seq: e.seq, Caller: e.caller, LastAgent: e.lastAgent, Data: e.data, Hops: e.hops})
+			Seq: e.seq, Caller: e.caller, LastAgent: e.lastAgent, Data: e.data, Hops: e.hops, Lang: e.lang})
 	}
 }
 
@@ -547,15 +555,15 @@ func (c *core) answered(id uint64) error {
 	}
 	conn := Connect{Tenant: c.tenant, OfferID: id, CallID: e.callID, QueueID: q.cfg.ID, AgentID: a.id, Waited: waited, At: now}
 	if q.cfg.Announcements.AgentWhisper {
-		conn.AgentPrompt = &Prompt{Kind: PromptWhisper, Lang: q.cfg.lang(), QueueName: q.cfg.Name, Wait: waited}
+		// The agent hears the whisper in the queue's (staff's) language,
+		// whatever the caller chose.
+		conn.AgentPrompt = &Prompt{Kind: PromptWhisper, Lang: q.cfg.Announcements.Lang, QueueName: q.cfg.Name, Wait: waited}
 		conn.AgentPrompt.Text = conn.AgentPrompt.Render()
 	}
-	if q.cfg.Announcements.AgentID {
-		num := a.workNumber
-		if num == "" {
-			num = a.id
-		}
-		conn.CallerPrompt = &Prompt{Kind: PromptAgentID, Lang: q.cfg.lang(), AgentNumber: num}
+	// An agent without a work number is not announced: their id means
+	// nothing to a caller.
+	if q.cfg.Announcements.AgentID && a.workNumber != "" {
+		conn.CallerPrompt = &Prompt{Kind: PromptAgentID, Lang: e.callerLang(), AgentNumber: a.workNumber}
 		conn.CallerPrompt.Text = conn.CallerPrompt.Render()
 	}
 	c.emit(conn)
@@ -711,7 +719,7 @@ func (c *core) callerRequest(callID string, kind RequestKind, number string) err
 		}
 		q.stats.roll(c, now)
 		q.stats.Callbacks++
-		c.emit(CallbackRequested{Tenant: c.tenant, Callback: cb, At: now})
+		c.emit(CallbackRequested{Tenant: c.tenant, Callback: cb, Lang: e.callerLang(), At: now})
 	default:
 		return fmt.Errorf("acd: caller request on call %s: unknown kind %d", callID, kind)
 	}

@@ -140,7 +140,9 @@ type Overflow struct {
 type CallbackRequested struct {
 	Tenant   string
 	Callback Callback
-	At       time.Time
+	// Lang is the caller's language (for the confirmation they hear).
+	Lang string
+	At   time.Time
 }
 
 // Left: a call left the queue without being answered or overflowing

@@ -309,6 +309,25 @@ func (e *Engine) NotReady(ctx context.Context, agentID, reason string) (BreakRes
 	return res, err
 }
 
+// SetWorkNumber changes the work number of a logged-in agent (an admin
+// changed it on the user): the next agent-ID announcement uses it. An
+// agent not logged in is left alone (they get it at their next login).
+func (e *Engine) SetWorkNumber(ctx context.Context, agentID, workNumber string) error {
+	wn, err := CleanWorkNumber(workNumber)
+	if err != nil {
+		return err
+	}
+	return e.doCtx(ctx, func(c *core) error {
+		a := c.agents[agentID]
+		if a == nil || a.st.State == LoggedOut || a.workNumber == wn {
+			return nil
+		}
+		a.workNumber = wn
+		c.saveAgent(a)
+		return nil
+	})
+}
+
 // EndWrapUp ends an agent's wrap-up early.
 func (e *Engine) EndWrapUp(ctx context.Context, agentID string) error {
 	return e.doCtx(ctx, func(c *core) error { return c.endWrapUp(agentID, "") })

@@ -2,6 +2,7 @@ package acd
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -299,8 +300,8 @@ func TestEstimatedWaitAndPositionAnnouncements(t *testing.T) {
 	h.end("c1")
 	h.end("c2")
 	q := h.snapshotQueue("q")
-	if q.AvgHandleTime != 60*time.Second {
-		t.Fatalf("AHT %v, want 60s", q.AvgHandleTime)
+	if q.AvgHandleTime.D() != 60*time.Second {
+		t.Fatalf("AHT %v, want 60s", q.AvgHandleTime.D())
 	}
 }
 
@@ -545,5 +546,54 @@ func TestRingTimeoutCountsFromRinging(t *testing.T) {
 	h.wantState("a0", NotReady, ReasonNoAnswer)
 	if err := h.e.Ringing(h.ctx, o.OfferID); !errors.Is(err, ErrStaleOffer) {
 		t.Fatalf("ringing of an ended offer: %v", err)
+	}
+}
+
+// The caller's language (chosen in the IVR) decides the language of every
+// prompt the caller hears; the agent's whisper stays in the queue's
+// language. An agent without a work number is not announced.
+func TestPromptsInTheCallersLanguage(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Name: "售后", Announcements: Announcements{Lang: "zh-CN", EntryPrompt: "请稍候", EntryPrompts: map[string]string{"en": "Please hold"},
+		Position: true, AgentWhisper: true, AgentID: true}}, "a", "b")
+	if err := h.e.Login(h.ctx, LoginRequest{AgentID: "a", Device: "1001", WorkNumber: "1001", NotReady: ReasonBreak}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.e.Enqueue(h.ctx, CallRequest{CallID: "c1", QueueID: "q", Lang: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, a := range ofType[Announce](h.rec.take()) {
+		texts = append(texts, a.Prompt.Lang+": "+a.Prompt.Render())
+	}
+	if want := []string{"en: Please hold", "en: You are number 1 in the queue."}; !slices.Equal(texts, want) {
+		t.Fatalf("announcements %q, want %q", texts, want)
+	}
+	h.clk.Advance(85 * time.Second)
+	if err := h.e.Ready(h.ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	h.answer(h.offer())
+	c := ofType[Connect](h.rec.take())[0]
+	if c.AgentPrompt.Render() != "售后，等待时间1分25秒" || c.CallerPrompt.Render() != "Agent 1001 is serving you." {
+		t.Fatalf("prompts %q / %q", c.AgentPrompt.Render(), c.CallerPrompt.Render())
+	}
+	h.end("c1")
+	if err := h.e.Logout(h.ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+
+	// b has no work number: no agent-ID prompt (it used to be b's id).
+	if err := h.e.Login(h.ctx, LoginRequest{AgentID: "b", Device: "1002"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.e.Enqueue(h.ctx, CallRequest{CallID: "c2", QueueID: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	h.answer(h.offer())
+	for _, c := range ofType[Connect](h.rec.take()) {
+		if c.CallerPrompt != nil {
+			t.Fatalf("agent without a work number announced: %q", c.CallerPrompt.Render())
+		}
 	}
 }

@@ -73,15 +73,15 @@ func TestSnapshotForSupervisors(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := s.Queues[0]
-	if len(q.Waiting) != 2 || q.Waiting[0].CallID != "c3" || q.Waiting[0].Position != 1 || q.Waiting[1].Waited != 15*time.Second {
+	if len(q.Waiting) != 2 || q.Waiting[0].CallID != "c3" || q.Waiting[0].Position != 1 || q.Waiting[1].Waited.D() != 15*time.Second {
 		t.Fatalf("waiting %+v", q.Waiting)
 	}
-	if q.LongestWait != 15*time.Second || q.Agents["on-call"] != 1 || q.Agents["not-ready"] != 2 || q.LoggedIn != 3 || q.Answered != 1 {
+	if q.LongestWait.D() != 15*time.Second || q.Agents["on-call"] != 1 || q.Agents["not-ready"] != 2 || q.LoggedIn != 3 || q.Answered != 1 {
 		t.Fatalf("queue %+v", q)
 	}
 	// 1 staffed agent, AHT 3m: a third caller would wait 3·3m.
-	if q.EstimatedWait != 9*time.Minute {
-		t.Fatalf("estimated wait %v", q.EstimatedWait)
+	if q.EstimatedWait.D() != 9*time.Minute {
+		t.Fatalf("estimated wait %v", q.EstimatedWait.D())
 	}
 	a := s.Agents[0]
 	if a.AgentID != "a" || a.State != OnCall || a.CallID != "c1" || a.QueueID != "q" || a.CallsToday != 1 || !a.Since.Equal(t0) {
@@ -228,5 +228,67 @@ func TestLoginChecksWorkNumber(t *testing.T) {
 	}
 	if a, err := h.e.Agent(h.ctx, "a"); err != nil || a.WorkNumber != "8001" {
 		t.Fatalf("work number %q, %v", a.WorkNumber, err)
+	}
+}
+
+// An admin's change of a logged-in agent's work number reaches the next
+// agent-ID announcement; an empty one stops it.
+func TestSetWorkNumber(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Announcements: Announcements{AgentID: true}}, "a")
+	if err := h.e.Login(h.ctx, LoginRequest{AgentID: "a", Device: "1001", WorkNumber: "8001"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.SetWorkNumber(h.ctx, "a", "8 1"); err == nil {
+		t.Fatal("a bad work number was accepted")
+	}
+	if err := h.e.SetWorkNumber(h.ctx, "a", "9001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.SetWorkNumber(h.ctx, "nobody", "9002"); err != nil {
+		t.Fatal(err)
+	}
+	h.enqueue("q", "c1", 0)
+	h.answer(h.offer())
+	if c := ofType[Connect](h.rec.take()); len(c) != 1 || c[0].CallerPrompt == nil || c[0].CallerPrompt.AgentNumber != "9001" {
+		t.Fatalf("connect %+v", c)
+	}
+	if a := h.state("a"); a.WorkNumber != "9001" {
+		t.Fatalf("snapshot work number %q", a.WorkNumber)
+	}
+}
+
+// The call-back and voicemail keys are offered after the position and
+// checked where they are configured.
+func TestQueueKeys(t *testing.T) {
+	p := Prompt{Kind: PromptPosition, Lang: "zh-CN", Position: 2, Wait: -1, CallbackKey: "1", VoicemailKey: "#"}
+	if got := p.Render(); got != "您现在排在第2位，如需回电请按1，留言请按井号键" {
+		t.Errorf("zh: %q", got)
+	}
+	p.Lang = "en"
+	if got := p.Render(); got != "You are number 2 in the queue. To be called back, press 1. To leave a message, press hash." {
+		t.Errorf("en: %q", got)
+	}
+	for _, tc := range []struct {
+		a     Announcements
+		field string
+	}{
+		{Announcements{Position: true, CallbackKey: "12"}, "announcements.callback_key"},
+		{Announcements{Position: true, VoicemailKey: "a"}, "announcements.voicemail_key"},
+		{Announcements{CallbackKey: "1"}, "announcements.callback_key"},
+		{Announcements{Position: true, CallbackKey: "1", VoicemailKey: "1"}, "announcements.voicemail_key"},
+	} {
+		q := QueueConfig{ID: "q", Name: "Q", Strategy: RingAll, Announcements: tc.a}
+		var fe *FieldError
+		if err := q.Validate(); !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("%+v: %v, want %s", tc.a, err, tc.field)
+		}
+	}
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", Announcements: Announcements{Position: true, CallbackKey: "1"}}, "a")
+	h.enqueue("q", "c1", 0)
+	anns := ofType[Announce](h.rec.take())
+	if len(anns) != 1 || anns[0].Prompt.CallbackKey != "1" {
+		t.Fatalf("announcements %+v", anns)
 	}
 }

@@ -222,8 +222,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"id", func(q *QueueConfig) { q.ID = "bad id" }},
 		{"name", func(q *QueueConfig) { q.Name = " " }},
 		{"strategy", func(q *QueueConfig) { q.Strategy = "lottery" }},
-		{"ring_timeout", func(q *QueueConfig) { q.RingTimeout = Duration(-time.Second) }},
-		{"announcements.position_interval", func(q *QueueConfig) {
+		{"ring_timeout_ms", func(q *QueueConfig) { q.RingTimeout = Duration(-time.Second) }},
+		{"announcements.position_interval_ms", func(q *QueueConfig) {
 			q.Announcements.Position, q.Announcements.PositionInterval = true, Duration(time.Second)
 		}},
 		{"announcements.lang", func(q *QueueConfig) { q.Announcements.Lang = "fr" }},

@@ -57,6 +57,8 @@ type EntryRecord struct {
 	LastAgent  string
 	Data       map[string]string
 	Hops       int
+	// Lang is the language the caller chose in the IVR.
+	Lang string
 }
 
 // persister is the engine's side of the store: it never blocks.
@@ -314,7 +316,7 @@ func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 			c.nextSeq = r.Seq
 		}
 		e := &entry{callID: r.CallID, q: q, priority: r.Priority, enqueued: r.EnqueuedAt, first: r.FirstAt, seq: r.Seq,
-			caller: r.Caller, lastAgent: r.LastAgent, data: r.Data, hops: r.Hops, heapIdx: -1}
+			caller: r.Caller, lastAgent: r.LastAgent, data: r.Data, hops: r.Hops, lang: r.Lang, heapIdx: -1}
 		c.calls[e.callID] = e
 		if mw := q.cfg.Limits.MaxWait.D(); mw > 0 {
 			e.waitTimer = c.after(e.enqueued.Add(mw).Sub(now), func() { c.maxWait(e) })

@@ -145,10 +145,10 @@ func TestRestartFromStore(t *testing.T) {
 		var c3Before time.Duration
 		for _, w := range before.Queues[0].Waiting {
 			if w.CallID == "c3" {
-				c3Before = w.Waited
+				c3Before = w.Waited.D()
 			}
 		}
-		if q.Waiting[1].Waited != c3Before+10*time.Second {
+		if q.Waiting[1].Waited.D() != c3Before+10*time.Second {
 			t.Fatalf("c3 waited %v, before the restart %v", q.Waiting[1].Waited, c3Before)
 		}
 		// c's wrap-up resumes with the time left (60s - 20s - 11s = 29s).
@@ -195,6 +195,16 @@ func TestRestartFromStore(t *testing.T) {
 // second engine's harness.
 func restartWith(t *testing.T, s *store.Store, cfg QueueConfig, calls ...string) *harness {
 	t.Helper()
+	reqs := make([]CallRequest, len(calls))
+	for i, c := range calls {
+		reqs[i] = CallRequest{CallID: c, QueueID: cfg.ID}
+	}
+	return restartWithRequests(t, s, cfg, reqs...)
+}
+
+// restartWithRequests is restartWith with whole requests.
+func restartWithRequests(t *testing.T, s *store.Store, cfg QueueConfig, reqs ...CallRequest) *harness {
+	t.Helper()
 	ctx := context.Background()
 	row, err := QueueRow("t1", cfg)
 	if err != nil {
@@ -218,8 +228,8 @@ func restartWith(t *testing.T, s *store.Store, cfg QueueConfig, calls ...string)
 	if err := e1.Login(ctx, LoginRequest{AgentID: "a", Device: "sip:a", NotReady: ReasonBreak}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range calls {
-		if _, err := e1.Enqueue(ctx, CallRequest{CallID: c, QueueID: cfg.ID}); err != nil {
+	for _, r := range reqs {
+		if _, err := e1.Enqueue(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		clk.Advance(time.Second)
@@ -265,7 +275,7 @@ func TestRestoredCallerNotTakenBackIsDropped(t *testing.T) {
 		t.Fatalf("c1 back late: %+v %v", res, err)
 	}
 	q = h.snapshotQueue("q")
-	if q.Waiting[0].CallID != "c1" || q.Waiting[0].Waited != ReattachWithin+12*time.Second {
+	if q.Waiting[0].CallID != "c1" || q.Waiting[0].Waited.D() != ReattachWithin+12*time.Second {
 		t.Fatalf("after c1 came back: %+v", q.Waiting)
 	}
 }
@@ -289,4 +299,20 @@ func TestRestoredCallerPastMaxWaitOverflowsWhenTakenBack(t *testing.T) {
 	if len(ovs) != 1 || ovs[0].Reason != OverflowMaxWait || ovs[0].CallID != "c1" {
 		t.Fatalf("taken back past its max wait: %+v %+v", res, ovs)
 	}
+}
+
+// A waiting caller's language is kept over a restart: taken back by a call
+// that does not know it any more, the caller still hears English.
+func TestRestoredCallerKeepsTheirLanguage(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		cfg := QueueConfig{ID: "q", Name: "Q", Strategy: LongestIdle, Announcements: Announcements{Lang: "zh-CN", Position: true}}
+		h := restartWithRequests(t, s, cfg, CallRequest{CallID: "c1", QueueID: "q", Lang: "en"})
+		if _, err := h.e.Enqueue(h.ctx, CallRequest{CallID: "c1", QueueID: "q"}); err != nil {
+			t.Fatal(err)
+		}
+		anns := ofType[Announce](h.rec.take())
+		if len(anns) != 1 || anns[0].Prompt.Lang != "en" || anns[0].Prompt.Render() != "You are number 1 in the queue." {
+			t.Fatalf("announcements after the restart: %+v", anns)
+		}
+	})
 }

@@ -22,7 +22,7 @@ type QueueSnapshot struct {
 	Name        string        `json:"name"`
 	Strategy    Strategy      `json:"strategy"`
 	Waiting     []WaitingCall `json:"waiting"`
-	LongestWait time.Duration `json:"longest_wait"`
+	LongestWait Duration      `json:"longest_wait_ms"`
 	// Agents counts members by state name.
 	Agents   map[string]int `json:"agents"`
 	Members  int            `json:"members"`
@@ -35,12 +35,13 @@ type QueueSnapshot struct {
 	Callbacks  int `json:"callbacks_today"`
 	// ServiceLevel is answered within ServiceLevelThreshold over answered
 	// plus abandoned after it.
-	ServiceLevel          float64       `json:"service_level"`
-	ServiceLevelThreshold time.Duration `json:"service_level_threshold"`
-	AvgSpeedOfAnswer      time.Duration `json:"avg_speed_of_answer"`
-	AvgHandleTime         time.Duration `json:"avg_handle_time"`
-	// EstimatedWait for a caller joining now (-1 unknown).
-	EstimatedWait time.Duration `json:"estimated_wait"`
+	ServiceLevel          float64  `json:"service_level"`
+	ServiceLevelThreshold Duration `json:"service_level_threshold_ms"`
+	AvgSpeedOfAnswer      Duration `json:"avg_speed_of_answer_ms"`
+	AvgHandleTime         Duration `json:"avg_handle_time_ms"`
+	// EstimatedWait for a caller joining now (-1 ms: unknown, nobody
+	// staffs the queue).
+	EstimatedWait Duration `json:"estimated_wait_ms"`
 }
 
 // WaitingCall is a caller in a queue, waiting or being offered.
@@ -49,27 +50,31 @@ type WaitingCall struct {
 	Caller   string            `json:"caller"`
 	Priority int               `json:"priority"`
 	Position int               `json:"position"` // 0 while being offered
-	Waited   time.Duration     `json:"waited"`
+	Waited   Duration          `json:"waited_ms"`
 	Offered  []string          `json:"offered_to,omitempty"`
 	Data     map[string]string `json:"data,omitempty"`
 }
 
 // AgentSnapshot is one agent's live state.
 type AgentSnapshot struct {
-	AgentID       string        `json:"agent_id"`
-	WorkNumber    string        `json:"work_number,omitempty"`
-	Device        string        `json:"device,omitempty"`
-	State         State         `json:"state"`
-	Reason        string        `json:"reason,omitempty"`
-	Since         time.Time     `json:"since"`
-	Pending       string        `json:"pending,omitempty"`
-	BreakWaiting  string        `json:"break_waiting,omitempty"`
-	CallID        string        `json:"call_id,omitempty"`
-	QueueID       string        `json:"queue_id,omitempty"`
-	WrapUpEnd     time.Time     `json:"wrap_up_end,omitzero"`
-	CallsToday    int           `json:"calls_today"`
-	TalkTimeToday time.Duration `json:"talk_time_today"`
-	Queues        []AgentQueue  `json:"queues"`
+	AgentID string `json:"agent_id"`
+	// Name is the user's display name and WorkNumber their work number
+	// (工号), so supervisors see who the agent is (the API fills Name from
+	// the user record; the engine knows ids only).
+	Name          string       `json:"name,omitempty"`
+	WorkNumber    string       `json:"work_number,omitempty"`
+	Device        string       `json:"device,omitempty"`
+	State         State        `json:"state"`
+	Reason        string       `json:"reason,omitempty"`
+	Since         time.Time    `json:"since"`
+	Pending       string       `json:"pending,omitempty"`
+	BreakWaiting  string       `json:"break_waiting,omitempty"`
+	CallID        string       `json:"call_id,omitempty"`
+	QueueID       string       `json:"queue_id,omitempty"`
+	WrapUpEnd     time.Time    `json:"wrap_up_end,omitzero"`
+	CallsToday    int          `json:"calls_today"`
+	TalkTimeToday Duration     `json:"talk_time_today_ms"`
+	Queues        []AgentQueue `json:"queues"`
 }
 
 // AgentQueue is one of an agent's queues: the membership and whether the
@@ -94,10 +99,13 @@ func (c *core) snapshot() Snapshot {
 		qs := QueueSnapshot{ID: q.cfg.ID, Name: q.cfg.Name, Strategy: q.cfg.Strategy, Waiting: []WaitingCall{}, Agents: map[string]int{},
 			Members: len(q.members), LoggedIn: q.loggedIn, Entered: q.stats.Entered, Answered: q.stats.Answered,
 			Abandoned: q.stats.Abandoned, Overflowed: q.stats.Overflowed, Callbacks: q.stats.Callbacks,
-			ServiceLevel: q.stats.serviceLevel(), ServiceLevelThreshold: q.cfg.serviceLevel(),
-			AvgHandleTime: q.aht.value(q.cfg.defaultHandle()), EstimatedWait: c.estimate(q, q.queued()+1)}
+			ServiceLevel: q.stats.serviceLevel(), ServiceLevelThreshold: Duration(q.cfg.serviceLevel()),
+			AvgHandleTime: Duration(q.aht.value(q.cfg.defaultHandle())), EstimatedWait: Duration(c.estimate(q, q.queued()+1))}
+		if qs.EstimatedWait < 0 {
+			qs.EstimatedWait = Duration(-time.Millisecond) // unknown: -1 in milliseconds too
+		}
 		if q.stats.Answered > 0 {
-			qs.AvgSpeedOfAnswer = q.stats.waitSum / time.Duration(q.stats.Answered)
+			qs.AvgSpeedOfAnswer = Duration(q.stats.waitSum / time.Duration(q.stats.Answered))
 		}
 		if len(q.idx.sets) > 0 && q.idx.count() > 0 {
 			qs.EstimatedWait = 0
@@ -124,7 +132,7 @@ func (c *core) snapshot() Snapshot {
 		})
 		pos := 0
 		for _, e := range es {
-			w := WaitingCall{CallID: e.callID, Caller: e.caller, Priority: e.priority, Waited: now.Sub(e.enqueued), Data: e.data}
+			w := WaitingCall{CallID: e.callID, Caller: e.caller, Priority: e.priority, Waited: Duration(now.Sub(e.enqueued)), Data: e.data}
 			if len(e.offers) > 0 {
 				for _, o := range e.offers {
 					w.Offered = append(w.Offered, o.a.id)
@@ -158,7 +166,7 @@ func (c *core) agentSnapshot(a *agent) AgentSnapshot {
 	c.today(a)
 	r := c.agentRecord(a)
 	as := AgentSnapshot{AgentID: a.id, WorkNumber: a.workNumber, Device: a.device, State: a.st.State, Reason: a.st.Reason, Since: a.since,
-		Pending: r.Pending, BreakWaiting: a.breakWait, CallsToday: a.callsToday, TalkTimeToday: a.talkToday, WrapUpEnd: a.wrapEnd,
+		Pending: r.Pending, BreakWaiting: a.breakWait, CallsToday: a.callsToday, TalkTimeToday: Duration(a.talkToday), WrapUpEnd: a.wrapEnd,
 		Queues: []AgentQueue{}}
 	switch {
 	case a.offer != nil:

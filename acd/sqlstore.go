@@ -39,7 +39,11 @@ func QueueRow(tenant string, q QueueConfig) (*store.ACDQueue, error) {
 // QueueFromRow reads a stored configuration.
 func QueueFromRow(r *store.ACDQueue) (QueueConfig, error) {
 	var q QueueConfig
-	if err := json.Unmarshal([]byte(r.Config), &q); err != nil {
+	doc, err := upgradeQueueDoc([]byte(r.Config))
+	if err != nil {
+		return q, fmt.Errorf("acd: decode queue %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(doc, &q); err != nil {
 		return q, fmt.Errorf("acd: decode queue %s: %w", r.ID, err)
 	}
 	q.ID, q.Name, q.Strategy = r.ID, r.Name, Strategy(r.Strategy)
@@ -106,7 +110,7 @@ func (s SQLStore) LoadState(ctx context.Context, tenant string) ([]AgentRecord, 
 	es := make([]EntryRecord, 0, len(erows))
 	for _, r := range erows {
 		e := EntryRecord{CallID: r.CallID, QueueID: r.QueueID, Priority: r.Priority, EnqueuedAt: r.EnqueuedAt, FirstAt: r.FirstAt,
-			Seq: uint64(r.Seq), Caller: r.Caller, LastAgent: r.LastAgent, Hops: r.Hops}
+			Seq: uint64(r.Seq), Caller: r.Caller, LastAgent: r.LastAgent, Hops: r.Hops, Lang: r.Lang}
 		if r.Data != "" {
 			if err := json.Unmarshal([]byte(r.Data), &e.Data); err != nil {
 				return nil, nil, fmt.Errorf("acd: decode data of waiting call %s: %w", r.CallID, err)
@@ -155,7 +159,7 @@ func (s SQLStore) SaveEntry(ctx context.Context, tenant string, r EntryRecord) e
 		data = string(b)
 	}
 	return s.S.SaveACDEntry(ctx, &store.ACDEntry{TenantID: tenant, CallID: r.CallID, QueueID: r.QueueID, Priority: r.Priority,
-		EnqueuedAt: r.EnqueuedAt, FirstAt: r.FirstAt, Seq: int64(r.Seq), Caller: r.Caller, LastAgent: r.LastAgent, Data: data, Hops: r.Hops})
+		EnqueuedAt: r.EnqueuedAt, FirstAt: r.FirstAt, Seq: int64(r.Seq), Caller: r.Caller, LastAgent: r.LastAgent, Data: data, Hops: r.Hops, Lang: r.Lang})
 }
 
 // DeleteEntry forgets a waiting caller.

@@ -16,10 +16,10 @@ func TestQueuesCRUD(t *testing.T) {
 		_, tok := e.setup()
 		admin, sup, agent := bearer(tok["a/admin"]), bearer(tok["a/supervisor"]), bearer(tok["a/agent"])
 		queue := map[string]any{
-			"id": "sales", "name": "销售", "strategy": "longest-idle", "ring_timeout": "15s", "wrap_up": 30,
+			"id": "sales", "name": "销售", "strategy": "longest-idle", "ring_timeout_ms": 15000, "wrap_up_ms": 30000,
 			"last_agent_first": true, "break_cap": 2, "break_mode": "wait",
-			"announcements": map[string]any{"lang": "zh-CN", "position": true, "position_interval": "30s", "agent_whisper": true, "agent_id": true},
-			"limits":        map[string]any{"max_length": 20, "max_wait": "5m", "when_no_agents": "refuse"},
+			"announcements": map[string]any{"lang": "zh-CN", "position": true, "position_interval_ms": 30000, "agent_whisper": true, "agent_id": true},
+			"limits":        map[string]any{"max_length": 20, "max_wait_ms": 300000, "when_no_agents": "refuse"},
 			"overflow":      map[string]any{"max_wait": map[string]any{"kind": "voicemail", "value": "sales-box"}, "no_agents": map[string]any{"kind": "number", "value": "+861012345"}},
 		}
 		r := e.do("POST", "/api/v1/queues", queue, admin...)
@@ -28,7 +28,7 @@ func TestQueuesCRUD(t *testing.T) {
 		}
 		var got map[string]any
 		r.json(t, &got)
-		if got["ring_timeout"] != "15s" || got["wrap_up"] != "30s" {
+		if got["ring_timeout_ms"] != 15000.0 || got["wrap_up_ms"] != 30000.0 {
 			t.Fatalf("created %s", r.Body)
 		}
 		if r := e.do("POST", "/api/v1/queues", queue, admin...); r.Status != 409 {
@@ -56,8 +56,10 @@ func TestQueuesCRUD(t *testing.T) {
 			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "overflow": map[string]any{"queue_full": map[string]any{"kind": "queue", "value": "nope"}}}, "overflow.queue_full.value"},
 			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "overflow": map[string]any{"max_wait": map[string]any{"kind": "fax", "value": "1"}}}, "overflow.max_wait.kind"},
 			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "colour": "red"}, "colour"},
-			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "limits": map[string]any{"max_wait": "soon"}}, "limits.max_wait"},
-			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "ring_timeout": true}, "ring_timeout"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "limits": map[string]any{"max_wait_ms": "5m"}}, "limits.max_wait_ms"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "ring_timeout_ms": true}, "ring_timeout_ms"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "ring_timeout_ms": 1.5}, "ring_timeout_ms"},
+			{map[string]any{"id": "q2", "name": "Q", "strategy": "random", "ring_timeout": "15s"}, "ring_timeout"},
 		} {
 			r := e.do("POST", "/api/v1/queues", tc.body, admin...)
 			if r.Status != 400 {
@@ -184,6 +186,10 @@ func TestAgentQueueLoginAPI(t *testing.T) {
 			t.Fatalf("state after bad logins: %d %s", r.Status, r.Body)
 		}
 
+		// The work number is the admin's (a login naming it is fine).
+		if r := e.do("PATCH", "/api/v1/users/"+agentID, map[string]any{"work_number": "A8001"}, bearer(e.tok["a/admin"])...); r.Status != 200 {
+			t.Fatalf("work number: %d %s", r.Status, r.Body)
+		}
 		r := e.do("POST", "/api/v1/agent/login", map[string]any{"device": "1001", "queues": []string{"sales"}, "work_number": " A8001 "}, agent...)
 		if r.Status != 200 {
 			t.Fatalf("login: %d %s", r.Status, r.Body)

@@ -123,6 +123,14 @@ func decodeJSONBytes(b []byte, dst any) error {
 	return nil
 }
 
+// renamedDurations are request fields that took seconds or "20s" before
+// every API duration became milliseconds in a *_ms field.
+var renamedDurations = map[string]string{
+	"ring_timeout": "ring_timeout_ms", "wrap_up": "wrap_up_ms", "max_wrap_up_extension": "max_wrap_up_extension_ms",
+	"service_level": "service_level_ms", "default_handle_time": "default_handle_time_ms",
+	"position_interval": "position_interval_ms", "max_wait": "max_wait_ms", "seconds": "extend_ms",
+}
+
 func jsonError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -138,6 +146,9 @@ func jsonError(err error) error {
 		return errInvalid(typ.Field, "field %q must be %s, got %s", typ.Field, typ.Type, typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if now, ok := renamedDurations[f]; ok {
+			return errInvalid(f, "unknown field %q: durations are whole milliseconds in fields named *_ms (use %s)", f, now)
+		}
 		return errInvalid(f, "unknown field %q", f)
 	}
 	return errInvalid("", "malformed JSON: %v", err)

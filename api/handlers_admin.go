@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/store"
 )
@@ -131,6 +133,9 @@ type userRequest struct {
 	Password    string `json:"password"`
 	// Devices assigned to the user (see docs/acd.md, "Devices").
 	Devices []string `json:"devices,omitempty"`
+	// WorkNumber is the agent's work number (工号), announced to callers:
+	// 1-16 letters and digits, unique in the tenant; omitted, none.
+	WorkNumber string `json:"work_number,omitempty"`
 }
 
 type userPatch struct {
@@ -140,13 +145,16 @@ type userPatch struct {
 	Disabled    *bool   `json:"disabled,omitempty"`
 	// Devices, when given, replace the user's devices ([] removes them).
 	Devices *[]string `json:"devices,omitempty"`
+	// WorkNumber, when given, replaces the work number ("" removes it; a
+	// logged-in agent is announced with the new one from their next call).
+	WorkNumber *string `json:"work_number,omitempty"`
 }
 
 func (s *Server) addUserRoutes() {
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/users", Summary: "List the tenant's users", Tag: "users", Roles: rolesSupervisor, Response: []userView{}, Handler: s.listUsers})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/users", Summary: "Create a user (admin, supervisor, qa or agent)", Tag: "users", Roles: rolesAdmin, Request: userRequest{}, Response: userView{}, Status: http.StatusCreated, ObjectType: "user", Handler: s.createUser})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/users/:id", Summary: "Get a user", Tag: "users", Roles: rolesSupervisor, Response: userView{}, Handler: s.getUser})
-	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/users/:id", Summary: "Change a user's display name, role, password, disabled flag or devices (a password, role or disabled change ends the user's sessions)", Tag: "users", Roles: rolesAdmin, Request: userPatch{}, Response: userView{}, ObjectType: "user", Handler: s.patchUser})
+	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/users/:id", Summary: "Change a user's display name, role, password, disabled flag, devices or work number (a password, role or disabled change ends the user's sessions)", Tag: "users", Roles: rolesAdmin, Request: userPatch{}, Response: userView{}, ObjectType: "user", Handler: s.patchUser})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/users/:id/logout", Summary: "End every session of a user: all their tokens stop working (a password, role or disabled change does this too)", Tag: "users", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "user", Handler: s.logoutUser})
 	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/users/:id", Summary: "Delete a user", Tag: "users", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "user", Handler: s.deleteUser})
 }
@@ -203,16 +211,24 @@ func (s *Server) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	setAudit(c, "", map[string]any{"username": req.Username, "role": req.Role})
-	u, err := s.opt.Auth.CreateUser(c.Request().Context(), tenant, req.Username, strings.TrimSpace(req.DisplayName), role, req.Password)
+	ctx := c.Request().Context()
+	wn, err := s.freeWorkNumber(ctx, tenant, "", req.WorkNumber)
 	if err != nil {
+		return err
+	}
+	setAudit(c, "", map[string]any{"username": req.Username, "role": req.Role})
+	u := &store.User{TenantID: tenant, Username: req.Username, DisplayName: strings.TrimSpace(req.DisplayName), Role: string(role), WorkNumber: wn}
+	if err := s.opt.Auth.AddUser(ctx, u, req.Password); err != nil {
 		if store.IsConflict(err) {
+			if _, nerr := s.opt.Store.GetUserByName(ctx, tenant, req.Username); nerr != nil && wn != "" {
+				return workNumberTaken(wn, "")
+			}
 			return &Error{Status: http.StatusConflict, Code: "conflict", Message: "username " + req.Username + " is taken in this tenant", Field: "username"}
 		}
 		return err
 	}
-	setAudit(c, u.ID, map[string]any{"username": u.Username, "role": u.Role, "devices": devices})
-	if err := s.opt.Store.SetUserDevices(c.Request().Context(), tenant, u.ID, devices); err != nil {
+	setAudit(c, u.ID, map[string]any{"username": u.Username, "role": u.Role, "devices": devices, "work_number": u.WorkNumber})
+	if err := s.opt.Store.SetUserDevices(ctx, tenant, u.ID, devices); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, viewUser(u, devices))
@@ -281,13 +297,31 @@ func (s *Server) patchUser(c echo.Context) error {
 		}
 		changed["devices"] = devices
 	}
-	setAudit(c, u.ID, changed)
-	if req.Password != nil {
-		if err := s.opt.Auth.SetPassword(ctx, u, *req.Password); err != nil {
+	if req.WorkNumber != nil {
+		if u.WorkNumber, err = s.freeWorkNumber(ctx, tenant, u.ID, *req.WorkNumber); err != nil {
 			return err
 		}
-	} else if err := s.opt.Store.UpdateUser(ctx, u); err != nil {
+		changed["work_number"] = u.WorkNumber
+	}
+	setAudit(c, u.ID, changed)
+	if req.Password != nil {
+		err = s.opt.Auth.SetPassword(ctx, u, *req.Password)
+	} else {
+		err = s.opt.Store.UpdateUser(ctx, u)
+	}
+	if store.IsConflict(err) && req.WorkNumber != nil {
+		return workNumberTaken(u.WorkNumber, "")
+	}
+	if err != nil {
 		return err
+	}
+	if req.WorkNumber != nil && s.opt.ACD != nil {
+		// A logged-in agent is announced with the new number from now on.
+		if e, err := s.opt.ACD.Engine(ctx, tenant); err == nil {
+			if err := e.SetWorkNumber(ctx, u.ID, u.WorkNumber); err != nil {
+				s.log.Warn("work number not applied to the logged-in agent", "tenant", tenant, "agent", u.ID, "err", err)
+			}
+		}
 	}
 	if req.Devices != nil {
 		if err := s.opt.Store.SetUserDevices(ctx, tenant, u.ID, devices); err != nil {
@@ -297,6 +331,37 @@ func (s *Server) patchUser(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, viewUser(u, devices))
+}
+
+// freeWorkNumber checks a work number an admin gives user id ("" for a
+// new user): letters and digits, not another user's in the tenant. ""
+// means none.
+func (s *Server) freeWorkNumber(ctx context.Context, tenant, id, wn string) (string, error) {
+	wn, err := acd.CleanWorkNumber(wn)
+	if err != nil {
+		return "", acdError(err)
+	}
+	if wn == "" {
+		return "", nil
+	}
+	other, err := s.opt.Store.GetUserByWorkNumber(ctx, tenant, wn)
+	switch {
+	case store.IsNotFound(err):
+		return wn, nil
+	case err != nil:
+		return "", err
+	case other.ID != id:
+		return "", workNumberTaken(wn, other.Username)
+	}
+	return wn, nil
+}
+
+func workNumberTaken(wn, by string) error {
+	msg := "work number " + wn + " is taken in this tenant"
+	if by != "" {
+		msg = "work number " + wn + " is already " + by + "'s"
+	}
+	return &Error{Status: http.StatusConflict, Code: "conflict", Message: msg, Field: "work_number"}
 }
 
 func (s *Server) logoutUser(c echo.Context) error {

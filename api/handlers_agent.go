@@ -13,6 +13,7 @@ import (
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/reports"
 )
 
 // ACD is what the agent and supervisor routes need of the running call
@@ -27,8 +28,10 @@ type agentLoginRequest struct {
 	// for 转手机 through the default trunk, or "raw:<dial string>"). Left
 	// out, the agent's only device is used.
 	Device string `json:"device,omitempty"`
-	// WorkNumber is the ID announced to callers (工号): at most 16 letters
-	// and digits; the agent id when left out.
+	// WorkNumber is not chosen at login any more: the work number (工号)
+	// announced to callers is the one an admin set on the user. Given, it
+	// must be that one (older desktops send it); an agent with none is not
+	// announced.
 	WorkNumber string `json:"work_number,omitempty"`
 	NotReady   string `json:"not_ready,omitempty"`
 	// Queues, when given, are the only ones of the agent's queues it logs in
@@ -41,7 +44,8 @@ type notReadyRequest struct {
 }
 
 type extendRequest struct {
-	Seconds int `json:"seconds"`
+	// ExtendMS is the wrap-up time to add, in milliseconds (1 s - 1 h).
+	ExtendMS int64 `json:"extend_ms"`
 }
 
 type forceRequest struct {
@@ -120,7 +124,7 @@ func agentStateOps() []*agentOp {
 		op(agentOp{Cmd: "not-ready", Method: http.MethodPost, Path: "/api/v1/agent/not-ready", Summary: "Become not ready for a reason (break, lunch, training, ...); breaks obey the break cap",
 			Tag: "agent", Roles: rolesAgents, Response: acd.BreakResult{}, ObjectType: "agent_state"}, agentNotReady),
 		op(state("wrap-up-end", http.MethodPost, "/api/v1/agent/wrap-up/end", "End wrap-up now"), simple(func(ctx context.Context, e *acd.Engine, id string) error { return e.EndWrapUp(ctx, id) })),
-		op(state("wrap-up-extend", http.MethodPost, "/api/v1/agent/wrap-up/extend", "Extend wrap-up by a number of seconds"), agentExtend),
+		op(state("wrap-up-extend", http.MethodPost, "/api/v1/agent/wrap-up/extend", "Extend wrap-up by extend_ms milliseconds"), agentExtend),
 		op(ql, queueLogin(true)),
 		op(qo, queueLogin(false)),
 		op(snapshot, func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
@@ -128,7 +132,11 @@ func agentStateOps() []*agentOp {
 			if err != nil {
 				return nil, err
 			}
-			return e.Snapshot(ctx)
+			snap, err := e.Snapshot(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return snap, x.nameAgents(ctx, snap.Agents)
 		}),
 		op(force, supervisorForce),
 	}
@@ -165,10 +173,25 @@ func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, er
 	if err != nil {
 		return nil, acdError(err)
 	}
-	req.WorkNumber = wn
 	if x.p.Kind != "user" {
 		return nil, errInvalid("", "only a user can log in as an agent")
 	}
+	// The work number belongs to the user record: a login may not choose
+	// another (callers would hear a number that is not the agent's).
+	u, err := x.s.opt.Store.GetUser(ctx, x.tenant, x.p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if wn != "" && wn != u.WorkNumber {
+		msg := "your work number is set by an admin on your user"
+		if u.WorkNumber != "" {
+			msg += " (" + u.WorkNumber + "); leave work_number out"
+		} else {
+			msg += " and you have none; leave work_number out"
+		}
+		return nil, &Error{Status: http.StatusForbidden, Code: "forbidden", Field: "work_number", Message: msg}
+	}
+	req.WorkNumber = u.WorkNumber
 	if req.NotReady != "" {
 		var err error
 		if req.NotReady, err = notReadyReason("not_ready", req.NotReady); err != nil {
@@ -246,15 +269,15 @@ func agentNotReady(ctx context.Context, x *opCall, req *notReadyRequest) (any, e
 }
 
 func agentExtend(ctx context.Context, x *opCall, req *extendRequest) (any, error) {
-	if req.Seconds < 1 || req.Seconds > 3600 {
-		return nil, errInvalid("seconds", "seconds must be 1-3600")
+	if req.ExtendMS < 1000 || req.ExtendMS > 3600000 {
+		return nil, errInvalid("extend_ms", "extend_ms must be 1000-3600000 (1 s to 1 h, in milliseconds)")
 	}
-	x.detail = map[string]any{"seconds": req.Seconds}
+	x.detail = map[string]any{"extend_ms": req.ExtendMS}
 	e, err := x.engine(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.ExtendWrapUp(ctx, x.p.ID, time.Duration(req.Seconds)*time.Second); err != nil {
+	if err := e.ExtendWrapUp(ctx, x.p.ID, time.Duration(req.ExtendMS)*time.Millisecond); err != nil {
 		return nil, acdError(err)
 	}
 	return agentView(ctx, e, x.p.ID)
@@ -306,7 +329,32 @@ func supervisorForce(ctx context.Context, x *opCall, req *forceRequest) (any, er
 	if err := do(e); err != nil {
 		return nil, acdError(err)
 	}
-	return agentView(ctx, e, agent)
+	v, err := agentView(ctx, e, agent)
+	if err != nil {
+		return nil, err
+	}
+	a := []acd.AgentSnapshot{v.(acd.AgentSnapshot)}
+	if err := x.nameAgents(ctx, a); err != nil {
+		return nil, err
+	}
+	return a[0], nil
+}
+
+// nameAgents puts each agent's display name (their username when they
+// have none) and work number from the user record next to their id.
+func (x *opCall) nameAgents(ctx context.Context, agents []acd.AgentSnapshot) error {
+	label, err := reports.AgentLabels(ctx, x.s.opt.Store, x.tenant)
+	if err != nil {
+		return err
+	}
+	for i := range agents {
+		l := label(agents[i].AgentID)
+		agents[i].Name = l.AgentName
+		if l.AgentWorkNumber != "" {
+			agents[i].WorkNumber = l.AgentWorkNumber
+		}
+	}
+	return nil
 }
 
 // agentOp is one operation of an agent's desktop or a supervisor's

@@ -39,16 +39,20 @@ type userView struct {
 	Disabled    bool   `json:"disabled"`
 	// Devices are the phones assigned to the user (an agent logs in on one
 	// of them; a supervisor's monitor rings one).
-	Devices   []string  `json:"devices"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Devices []string `json:"devices"`
+	// WorkNumber is the agent's work number (工号) set by admins, spoken
+	// to callers by the agent-ID announcement ("" = none).
+	WorkNumber string    `json:"work_number"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func viewUser(u *store.User, devices []string) *userView {
 	if devices == nil {
 		devices = []string{}
 	}
-	return &userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Disabled: u.Disabled, Devices: devices, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	return &userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Disabled: u.Disabled, Devices: devices,
+		WorkNumber: u.WorkNumber, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
 func (s *Server) addAuthRoutes() {
@@ -163,16 +167,24 @@ type principalView struct {
 	Role   string `json:"role"`
 	// Devices are the user's assigned devices (none for API keys).
 	Devices []string `json:"devices"`
+	// DisplayName and WorkNumber (工号) of a user, set by admins.
+	DisplayName string `json:"display_name"`
+	WorkNumber  string `json:"work_number"`
 }
 
 func (s *Server) me(c echo.Context) error {
 	p := principalOf(c)
-	devices := []string{}
+	v := principalView{Kind: p.Kind, ID: p.ID, Name: p.Name, Tenant: p.TenantID, Role: string(p.Role), Devices: []string{}}
 	if p.Kind == "user" {
-		var err error
-		if devices, err = s.opt.Store.UserDevices(c.Request().Context(), p.TenantID, p.ID); err != nil {
+		ctx := c.Request().Context()
+		u, err := s.opt.Store.GetUser(ctx, p.TenantID, p.ID)
+		if err != nil {
+			return err
+		}
+		v.DisplayName, v.WorkNumber = u.DisplayName, u.WorkNumber
+		if v.Devices, err = s.opt.Store.UserDevices(ctx, p.TenantID, p.ID); err != nil {
 			return err
 		}
 	}
-	return c.JSON(http.StatusOK, principalView{Kind: p.Kind, ID: p.ID, Name: p.Name, Tenant: p.TenantID, Role: string(p.Role), Devices: devices})
+	return c.JSON(http.StatusOK, v)
 }

@@ -10,29 +10,41 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/reports"
 	"github.com/ipcc/ipcc/store"
 )
 
 // callSummary is a call record as listed: the JSON arrays decoded.
 type callSummary struct {
 	store.CallRecord
+	// The answering agent's name and work number, next to agent_id.
+	reports.AgentLabel
 	IVRPath       []string `json:"ivr_path"`
 	AgentsOffered []string `json:"agents_offered"`
+	// AgentsOfferedLabels name the agents of agents_offered, in the same
+	// order.
+	AgentsOfferedLabels []reports.AgentLabel `json:"agents_offered_labels"`
+}
+
+// legView is a leg with its agent's (or supervisor's) name.
+type legView struct {
+	store.CallLeg
+	reports.AgentLabel
 }
 
 // callView is one call in full: its legs, recordings, voicemail message,
 // survey ratings and decision trace.
 type callView struct {
 	callSummary
-	Legs       []store.CallLeg         `json:"legs"`
+	Legs       []legView               `json:"legs"`
 	Recordings []store.RecordingRow    `json:"recordings"`
 	Voicemail  *store.VoicemailMessage `json:"voicemail,omitempty"`
 	Surveys    []store.SurveyResult    `json:"surveys"`
 	Trace      json.RawMessage         `json:"trace,omitempty"`
 }
 
-func summarize(r store.CallRecord) callSummary {
-	s := callSummary{CallRecord: r, IVRPath: []string{}, AgentsOffered: []string{}}
+func summarize(r store.CallRecord, label func(string) reports.AgentLabel) callSummary {
+	s := callSummary{CallRecord: r, AgentLabel: label(r.AgentID), IVRPath: []string{}, AgentsOffered: []string{}}
 	_ = json.Unmarshal([]byte(r.IVRPath), &s.IVRPath)
 	_ = json.Unmarshal([]byte(r.AgentsOffered), &s.AgentsOffered)
 	if s.IVRPath == nil {
@@ -40,6 +52,10 @@ func summarize(r store.CallRecord) callSummary {
 	}
 	if s.AgentsOffered == nil {
 		s.AgentsOffered = []string{}
+	}
+	s.AgentsOfferedLabels = make([]reports.AgentLabel, len(s.AgentsOffered))
+	for i, a := range s.AgentsOffered {
+		s.AgentsOfferedLabels[i] = label(a)
 	}
 	return s
 }
@@ -75,9 +91,13 @@ func (s *Server) listCalls(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	label, err := reports.AgentLabels(c.Request().Context(), s.opt.Store, tenant)
+	if err != nil {
+		return err
+	}
 	out := make([]callSummary, len(calls))
 	for i, r := range calls {
-		out[i] = summarize(r)
+		out[i] = summarize(r, label)
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -92,12 +112,20 @@ func (s *Server) getCall(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := callView{callSummary: summarize(*rec)}
+	label, err := reports.AgentLabels(ctx, s.opt.Store, tenant)
+	if err != nil {
+		return err
+	}
+	v := callView{callSummary: summarize(*rec, label), Legs: []legView{}}
 	if json.Valid([]byte(rec.Trace)) {
 		v.Trace = json.RawMessage(rec.Trace)
 	}
-	if v.Legs, err = s.opt.Store.ListCallLegs(ctx, tenant, rec.ID); err != nil {
+	legs, err := s.opt.Store.ListCallLegs(ctx, tenant, rec.ID)
+	if err != nil {
 		return err
+	}
+	for _, l := range legs {
+		v.Legs = append(v.Legs, legView{CallLeg: l, AgentLabel: label(l.AgentID)})
 	}
 	if v.Recordings, err = s.opt.Store.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: rec.ID, Limit: 1000}); err != nil {
 		return err

@@ -126,7 +126,7 @@ func (s *Server) addReportRoutes() {
 			}
 			return c.JSON(http.StatusOK, h)
 		})
-	add("queues", "Queue statistics (队列统计): offered, answered, abandoned, abandon rate, waits, talk, service level (sl seconds, default 20)", false, queuesReport{},
+	add("queues", "Queue statistics (队列统计): offered, answered, abandoned, abandon rate, waits, talk, service level (sl_ms: threshold in milliseconds, default 20000)", false, queuesReport{},
 		func(c echo.Context, r *reports.Service, q reports.Query, asCSV bool) error {
 			return aggregate(s, c, q, asCSV, "queues", reports.QueueHeader, r.Queues, func(x *reports.QueueRow) []string { return x.CSV() },
 				func(rows []reports.QueueRow) any {

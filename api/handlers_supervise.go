@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/supervise"
 )
@@ -90,12 +91,26 @@ func superviseError(err error) error {
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "the call is not live"}
 	case errors.Is(err, supervise.ErrNoAgent), errors.Is(err, supervise.ErrNoMonitor):
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
-	case err != nil && strings.Contains(err.Error(), "did not answer"):
-		return &Error{Status: http.StatusConflict, Code: "no_answer", Message: err.Error()}
-	case err != nil && strings.Contains(err.Error(), "a device to ring is required"):
-		return errInvalid("device", "no monitor is running on this call: name the device to ring (you have none assigned)")
+	case errors.Is(err, supervise.ErrNoAnswer):
+		return &Error{Status: http.StatusConflict, Code: "no_answer", Message: strings.TrimPrefix(err.Error(), "supervise: ")}
+	case errors.Is(err, supervise.ErrRingFailed):
+		// The switch's own words say why (not registered, refused, ...).
+		return &Error{Status: http.StatusConflict, Code: "ring_failed", Field: "device", Message: strings.TrimPrefix(err.Error(), "supervise: ")}
+	case errors.Is(err, supervise.ErrNoDevice):
+		return errInvalid("device", "no phone to ring: name your phone in device")
 	}
 	return err
+}
+
+// noPhone explains why a monitor has no phone to ring, for p.
+func noPhone(p *auth.Principal) error {
+	switch {
+	case p.Kind != "user":
+		return errInvalid("device", "an API key has no phone: name the device to ring in device")
+	case mayUseAnyDevice(p):
+		return errInvalid("device", "you have no phone assigned: name the device to ring in device, or assign yourself one (PATCH /api/v1/users/{id} with devices)")
+	}
+	return errInvalid("device", "you have no phone assigned: ask an admin to assign you one (PATCH /api/v1/users/{id} with devices) to listen, whisper or barge")
 }
 
 func monitorCall(ctx context.Context, x *opCall, req *monitorRequest) (any, error) {
@@ -113,6 +128,9 @@ func monitorCall(ctx context.Context, x *opCall, req *monitorRequest) (any, erro
 	}
 	x.detail = map[string]any{"mode": req.Mode, "device": req.Device}
 	leg, err := x.s.opt.Supervision.Monitor(ctx, supervise.Monitoring{Tenant: x.tenant, Supervisor: x.p.ID}, id, req.Device, mode)
+	if errors.Is(err, supervise.ErrNoDevice) && req.Device == "" {
+		return nil, noPhone(x.p)
+	}
 	if err != nil {
 		return nil, superviseError(err)
 	}

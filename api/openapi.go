@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding"
+	"encoding/json"
 	"net/http"
 	"path"
 	"reflect"
@@ -9,6 +11,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/ivrflows"
 )
 
 // The OpenAPI 3 document is generated from the route table, so a route that
@@ -114,6 +119,45 @@ func operationID(r *Route) string {
 
 var timeType = reflect.TypeOf(time.Time{})
 
+// Types whose JSON is not what their Go kind says. API durations are whole
+// milliseconds in fields named *_ms (acd.Duration); flow documents keep
+// Go duration strings, as their YAML files do (ivrflows.Duration).
+var customSchemas = map[reflect.Type]map[string]any{
+	reflect.TypeOf(acd.Duration(0)): {"type": "integer", "format": "int64", "description": "milliseconds"},
+	reflect.TypeOf(ivrflows.Duration(0)): {"type": "string", "example": "20s",
+		"description": `a duration such as "20s" or "1m30s" (a number is taken as seconds); flow documents keep the form of their YAML files`},
+}
+
+var (
+	marshalerType     = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
+	textMarshalerType = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
+	rawMessageType    = reflect.TypeOf(json.RawMessage(nil))
+)
+
+// marshaledKind is the JSON type a custom marshaler writes for t's zero
+// value ("" when it cannot tell).
+func marshaledKind(t reflect.Type) string {
+	if !t.Implements(marshalerType) {
+		if t.Implements(textMarshalerType) {
+			return "string"
+		}
+		return ""
+	}
+	b, err := reflect.Zero(t).Interface().(json.Marshaler).MarshalJSON()
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	switch c := b[0]; {
+	case c == '"':
+		return "string"
+	case c == '-' || c >= '0' && c <= '9':
+		return "number"
+	case c == 't' || c == 'f':
+		return "boolean"
+	}
+	return ""
+}
+
 // typeName makes a generic type's name usable in a $ref:
 // "reportPage[*github.com/ipcc/ipcc/reports.CallRow]" → "reportPage_CallRow".
 func typeName(n string) string {
@@ -136,6 +180,27 @@ func typeName(n string) string {
 func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if s, ok := customSchemas[t]; ok {
+		out := make(map[string]any, len(s))
+		for k, v := range s {
+			out[k] = v
+		}
+		return out
+	}
+	if t == rawMessageType {
+		return map[string]any{"description": "any JSON value"}
+	}
+	if t != timeType {
+		// A type with its own JSON is documented as what it writes.
+		switch marshaledKind(t) {
+		case "string":
+			return map[string]any{"type": "string"}
+		case "number":
+			return map[string]any{"type": "number"}
+		case "boolean":
+			return map[string]any{"type": "boolean"}
+		}
 	}
 	switch {
 	case t == timeType:
@@ -171,7 +236,9 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 	props := map[string]any{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
+		// Embedded structs count even when their type is unexported, as
+		// encoding/json promotes their fields.
+		if !f.IsExported() && !(f.Anonymous && f.Type.Kind() == reflect.Struct) {
 			continue
 		}
 		tag := f.Tag.Get("json")
@@ -190,7 +257,11 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = schemaOf(f.Type, schemas)
+		fs := schemaOf(f.Type, schemas)
+		if strings.HasSuffix(name, "_ms") && fs["type"] == "integer" && fs["description"] == nil {
+			fs["description"] = "milliseconds"
+		}
+		props[name] = fs
 	}
 	return map[string]any{"type": "object", "properties": props}
 }

@@ -75,18 +75,27 @@ func (a *Service) Bootstrap(ctx context.Context, adminPassword string) (Bootstra
 
 // CreateUser creates a user with a hashed password in the tenant.
 func (a *Service) CreateUser(ctx context.Context, tenant, username, displayName string, role Role, password string) (*store.User, error) {
-	if err := ValidUsername(username); err != nil {
-		return nil, err
-	}
-	hash, err := a.HashPassword(password)
-	if err != nil {
-		return nil, err
-	}
-	u := &store.User{ID: uuid.NewString(), TenantID: tenant, Username: username, DisplayName: displayName, Role: string(role), PasswordHash: hash}
-	if err := a.store.CreateUser(ctx, u); err != nil {
+	u := &store.User{TenantID: tenant, Username: username, DisplayName: displayName, Role: string(role)}
+	if err := a.AddUser(ctx, u, password); err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// AddUser stores u (tenant, username, display name, role and work number
+// filled in by the caller) with a new id and the password hashed, in one
+// insert: a taken username or work number is ErrConflict and nothing is
+// stored.
+func (a *Service) AddUser(ctx context.Context, u *store.User, password string) error {
+	if err := ValidUsername(u.Username); err != nil {
+		return err
+	}
+	hash, err := a.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u.ID, u.PasswordHash = uuid.NewString(), hash
+	return a.store.CreateUser(ctx, u)
 }
 
 // SetPassword replaces a user's password.

@@ -105,11 +105,15 @@ type TTS struct {
 
 // Media configures where switches keep files and how calls leave.
 type Media struct {
-	// VoicemailDir is where switches write voicemail recordings.
+	// VoicemailDir is where switches write voicemail recordings. Relative
+	// paths (the default ./data/voicemail, next to the SQLite database)
+	// are taken from the working directory and handed to the switches as
+	// absolute paths; serve, the demo and `ipcc retention run` agree.
 	VoicemailDir string `mapstructure:"voicemail_dir"`
 	// DefaultTrunk is the gateway/trunk external numbers are dialled through.
 	DefaultTrunk string `mapstructure:"default_trunk"`
-	// RecordingDir is where switches write call recordings.
+	// RecordingDir is where switches write call recordings (relative:
+	// as VoicemailDir; default ./data/recordings).
 	RecordingDir string `mapstructure:"recording_dir"`
 }
 
@@ -259,9 +263,9 @@ var defaults = map[string]any{
 	"tts.switch_dir":                    "",
 	"tts.http_url":                      "",
 	"tts.espeak_binary":                 "",
-	"media.voicemail_dir":               "/var/lib/ipcc/voicemail",
+	"media.voicemail_dir":               "./data/voicemail",
 	"media.default_trunk":               "",
-	"media.recording_dir":               "/var/lib/ipcc/recordings",
+	"media.recording_dir":               "./data/recordings",
 	"log.level":                         "info",
 	"retention.interval":                "1h",
 	"retention.disk_high_water_percent": 90,

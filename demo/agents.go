@@ -23,50 +23,69 @@ type agent struct {
 	id, ext string
 }
 
+// The simulated staff: agents on phones 1001-1004 with their names and
+// work numbers (工号, spoken to callers), and a supervisor on phone 1009 who
+// can listen, whisper and barge and whom agents ask for help.
+var (
+	staff = []struct{ ext, name, workNumber string }{
+		{"1001", "张伟 Zhang Wei", "8001"},
+		{"1002", "王芳 Wang Fang", "8002"},
+		{"1003", "李娜 Li Na", "8003"},
+		{"1004", "刘洋 Liu Yang", "8004"},
+	}
+	// SupervisorUser is the demo supervisor's username, SupervisorPhone
+	// their assigned phone.
+	SupervisorUser  = "supervisor"
+	SupervisorPhone = "1009"
+)
+
 // StaffAgents creates simulated agents in tenant (users 1001-1004 with
-// random passwords, each assigned its phone as device; reset one with
-// `ipcc user passwd` to log in as it),
-// makes them members of every queue, gives each a phone in the simulator
-// that answers after a few seconds and ends the conversation after a while,
-// and logs them in. Run then sends one on a short break now and then.
+// random passwords, names and work numbers, each assigned its phone as
+// device; reset one with `ipcc user passwd` to log in as it) and a
+// supervisor (user supervisor on phone 1009), makes the agents members of
+// every queue, gives each a phone in the simulator that answers after a
+// few seconds and ends the conversation after a while, and logs them in
+// with the work number of their user. Run then sends one on a short break
+// now and then. What an admin changed on these users (devices, work
+// number) is left alone.
 func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service, engines Engines, tenant string, queues []string) error {
 	eng, err := engines.Engine(ctx, tenant)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	for i, ext := range []string{"1001", "1002", "1003", "1004"} {
-		u, err := st.GetUserByName(ctx, tenant, ext)
-		if store.IsNotFound(err) {
-			var b [12]byte
-			_, _ = rand.Read(b[:])
-			u, err = a.CreateUser(ctx, tenant, ext, "Demo agent "+ext, auth.RoleAgent, hex.EncodeToString(b[:]))
-		}
+	for i, s := range staff {
+		u, err := demoUser(ctx, st, a, tenant, s.ext, s.name, auth.RoleAgent, s.ext)
 		if err != nil {
-			return fmt.Errorf("demo: agent %s: %w", ext, err)
+			return err
 		}
-		// The demo phone is the agent's assigned device, so whoever logs in
-		// as this agent (after `ipcc user passwd`) may use it. A device list
-		// an admin changed is left alone.
-		if ds, err := st.UserDevices(ctx, tenant, u.ID); err != nil {
-			return fmt.Errorf("demo: agent %s: %w", ext, err)
-		} else if len(ds) == 0 {
-			if err := st.SetUserDevices(ctx, tenant, u.ID, []string{ext}); err != nil {
-				return fmt.Errorf("demo: agent %s: %w", ext, err)
+		if u.WorkNumber == "" {
+			u.WorkNumber = s.workNumber
+			if err := st.UpdateUser(ctx, u); err != nil && !store.IsConflict(err) {
+				return fmt.Errorf("demo: agent %s: work number: %w", s.ext, err)
 			}
 		}
 		for _, q := range queues {
 			if err := st.PutACDMember(ctx, &store.ACDMember{TenantID: tenant, QueueID: q, AgentID: u.ID, Level: 1 + i%2}); err != nil {
-				return fmt.Errorf("demo: agent %s in %s: %w", ext, q, err)
+				return fmt.Errorf("demo: agent %s in %s: %w", s.ext, q, err)
 			}
 		}
-		spec := sim.EndpointSpec{Number: ext, Behavior: sim.BehaviorAnswer,
+		spec := sim.EndpointSpec{Number: s.ext, Behavior: sim.BehaviorAnswer,
 			AnswerAfter: time.Duration(2+i) * time.Second, HangupAfter: time.Duration(25+15*i) * time.Second}
 		if err := d.sim.DefineEndpoint(spec); err != nil {
-			return fmt.Errorf("demo: phone %s: %w", ext, err)
+			return fmt.Errorf("demo: phone %s: %w", s.ext, err)
 		}
 		d.mu.Lock()
-		d.agents = append(d.agents, agent{id: u.ID, ext: ext})
+		d.agents = append(d.agents, agent{id: u.ID, ext: s.ext})
 		d.mu.Unlock()
+	}
+	sup, err := demoUser(ctx, st, a, tenant, SupervisorUser, "班长 Chen Jing", auth.RoleSupervisor, SupervisorPhone)
+	if err != nil {
+		return err
+	}
+	// The supervisor's phone answers quickly and stays until the call ends
+	// (a monitor or a help request).
+	if err := d.sim.DefineEndpoint(sim.EndpointSpec{Number: SupervisorPhone, Behavior: sim.BehaviorAnswer, AnswerAfter: 2 * time.Second}); err != nil {
+		return fmt.Errorf("demo: phone %s: %w", SupervisorPhone, err)
 	}
 	if err := eng.ReloadConfig(ctx); err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -75,47 +94,46 @@ func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service
 		if s, err := eng.Agent(ctx, ag.id); err == nil && s.State != acd.LoggedOut {
 			continue // still logged in from the last run
 		}
-		if err := eng.Login(ctx, acd.LoginRequest{AgentID: ag.id, Device: ag.ext, WorkNumber: ag.ext}); err != nil {
+		u, err := st.GetUser(ctx, tenant, ag.id)
+		if err != nil {
+			return fmt.Errorf("demo: agent %s: %w", ag.ext, err)
+		}
+		if err := eng.Login(ctx, acd.LoginRequest{AgentID: ag.id, Device: ag.ext, WorkNumber: u.WorkNumber}); err != nil {
 			return fmt.Errorf("demo: log in %s: %w", ag.ext, err)
 		}
 	}
-	d.eng = eng
-	d.log.Info("demo agents logged in", "tenant", tenant, "agents", len(d.agents))
+	d.mu.Lock()
+	d.eng, d.st, d.tenant, d.supervisor = eng, st, tenant, sup.ID
+	if desk, ok := engines.(Desk); ok {
+		d.desk = desk
+	}
+	d.mu.Unlock()
+	d.log.Info("demo staff ready", "tenant", tenant, "agents", len(d.agents), "supervisor", SupervisorUser, "supervisor_phone", SupervisorPhone)
 	return nil
 }
 
-// breaks sends a random agent on a 20 s break every minute or so, and
-// brings back agents the engine set not-ready for not answering.
-func (d *Demo) breaks(ctx context.Context) {
-	t := time.NewTicker(30 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		d.mu.Lock()
-		eng, agents := d.eng, d.agents
-		pick := -1
-		if len(agents) > 0 {
-			pick = d.rng.IntN(len(agents) * 2) // about every other tick
-		}
-		d.mu.Unlock()
-		if eng == nil {
-			continue
-		}
-		for _, ag := range agents {
-			if s, err := eng.Agent(ctx, ag.id); err == nil && s.Reason != "" && s.CallID == "" {
-				_ = eng.Ready(ctx, ag.id) // back from break or no-answer
-			}
-		}
-		if pick >= 0 && pick < len(agents) {
-			if res, err := eng.NotReady(ctx, agents[pick].id, "break"); err == nil {
-				d.log.Info("demo agent takes a break", "agent", agents[pick].ext, "granted", res.Granted, "queued", res.Queued)
-			}
+// demoUser finds or creates a demo user (random password) and assigns it
+// phone when it has no device yet.
+func demoUser(ctx context.Context, st *store.Store, a *auth.Service, tenant, username, name string, role auth.Role, phone string) (*store.User, error) {
+	u, err := st.GetUserByName(ctx, tenant, username)
+	if store.IsNotFound(err) {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		u, err = a.CreateUser(ctx, tenant, username, name, role, hex.EncodeToString(b[:]))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demo: user %s: %w", username, err)
+	}
+	// The demo phone is the user's assigned device, so whoever logs in as
+	// this user (after `ipcc user passwd`) may use it.
+	if ds, err := st.UserDevices(ctx, tenant, u.ID); err != nil {
+		return nil, fmt.Errorf("demo: user %s: %w", username, err)
+	} else if len(ds) == 0 {
+		if err := st.SetUserDevices(ctx, tenant, u.ID, []string{phone}); err != nil {
+			return nil, fmt.Errorf("demo: user %s: %w", username, err)
 		}
 	}
+	return u, nil
 }
 
 // OpenAllHours makes the sample's business hours (schedule main-hours)

@@ -1,8 +1,11 @@
 // Package demo is the world `ipcc serve --demo` runs in: a simulator
 // speaking FreeSWITCH's and Asterisk's protocols in the same process, one
-// simulated switch of each kind, and a steady trickle of simulated callers,
-// so a newcomer sees calls arrive in the logs, metrics and API without any
-// hardware.
+// simulated switch of each kind, a steady trickle of simulated callers and
+// simulated staff, so a newcomer sees every feature at work in the logs,
+// metrics and API without any hardware: IVR menus in two languages,
+// queues with position announcements and agent IDs, VIP and blacklisted
+// callers, call-back requests worked by agents, voicemail, surveys, help
+// requests to the supervisor, outbound calls through a trunk.
 package demo
 
 import (
@@ -19,7 +22,14 @@ import (
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/config"
 	"github.com/ipcc/ipcc/controller/sim"
+	"github.com/ipcc/ipcc/examples"
+	"github.com/ipcc/ipcc/store"
 )
+
+// Trunk is the outbound trunk (gateway) of the demo's simulated switches:
+// `serve --demo` dials outside numbers through it unless media.default_trunk
+// names another. The simulator answers any number dialled through it.
+const Trunk = "demo-trunk"
 
 // Options tune the demo.
 type Options struct {
@@ -42,10 +52,15 @@ type Demo struct {
 	rng  *rand.Rand
 	wg   sync.WaitGroup
 
-	mu     sync.Mutex
-	placed int
-	agents []agent
-	eng    *acd.Engine
+	mu         sync.Mutex
+	placed     int
+	agents     []agent
+	eng        *acd.Engine
+	st         *store.Store
+	tenant     string
+	supervisor string // the demo supervisor's user id
+	desk       Desk   // nil: no help requests or call-backs
+	callers    map[string]*callerPlan
 }
 
 // Start starts the simulator on loopback ports. Run places the callers.
@@ -74,7 +89,8 @@ func Start(o Options) (*Demo, error) {
 	if err := s.Start(); err != nil {
 		return nil, fmt.Errorf("demo: start simulator: %w", err)
 	}
-	return &Demo{opts: o, sim: s, log: o.Logger.With("component", "demo"), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}, nil
+	return &Demo{opts: o, sim: s, log: o.Logger.With("component", "demo"), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		callers: map[string]*callerPlan{}}, nil
 }
 
 // Sim exposes the simulator (its control API can be mounted for users).
@@ -115,8 +131,9 @@ func (d *Demo) Placed() int {
 // simulator.
 func (d *Demo) Run(ctx context.Context) error {
 	defer d.sim.Close()
-	d.wg.Add(1)
-	go func() { defer d.wg.Done(); d.breaks(ctx) }()
+	d.wg.Add(2)
+	go func() { defer d.wg.Done(); d.staffLoop(ctx) }()
+	go func() { defer d.wg.Done(); d.listen(ctx) }()
 	defer d.wg.Wait()
 	t := time.NewTicker(d.opts.Interval)
 	defer t.Stop()
@@ -143,6 +160,10 @@ var callerScripts = [][]sim.Press{
 	nil, // waits for the menu to time out
 }
 
+// placeOne places the next caller: mostly callers who press through the
+// menu, now and then the sample's VIP (served first) or its blacklisted
+// number (rejected with the blacklist prompt). Most rate the survey; some
+// ask for a call-back or leave a message when the queue offers it.
 func (d *Demo) placeOne() {
 	d.mu.Lock()
 	n := d.placed
@@ -155,6 +176,18 @@ func (d *Demo) placeOne() {
 	ani := fmt.Sprintf("138%08d", d.rng.IntN(100000000))
 	script := callerScripts[d.rng.IntN(len(callerScripts))]
 	stay := time.Duration(20+d.rng.IntN(70)) * time.Second
+	plan := &callerPlan{kind: "regular", rate: d.rng.IntN(10) < 7}
+	switch r := d.rng.IntN(10); {
+	case n%12 == 5:
+		plan.kind, ani, script, stay = "blacklisted", examples.BlacklistedCaller, nil, 15*time.Second
+	case n%7 == 3:
+		plan.kind, ani = "vip", examples.VIPCaller
+	case r < 1:
+		// Waits long enough to hear the queue's keys.
+		plan.callback, stay = true, 90*time.Second
+	case r < 2:
+		plan.voicemail, stay = true, 60*time.Second
+	}
 	d.mu.Unlock()
 	id, err := d.sim.PlaceCall(sim.CallSpec{Front: front, From: ani, To: did, Press: script, HangupAfter: stay})
 	if err != nil {
@@ -163,5 +196,9 @@ func (d *Demo) placeOne() {
 		}
 		return
 	}
-	d.log.Info("demo caller dialled", "call_leg", id, "front", string(front), "ani", ani, "did", did, "hangs_up_after", stay.String())
+	d.mu.Lock()
+	d.callers[id] = plan
+	d.mu.Unlock()
+	d.log.Info("demo caller dialled", "call_leg", id, "front", string(front), "ani", ani, "did", did, "caller", plan.kind,
+		"rates_survey", plan.rate, "asks_call_back", plan.callback, "leaves_message", plan.voicemail, "hangs_up_after", stay.String())
 }

@@ -72,6 +72,19 @@ func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
 		if ds, err := st.UserDevices(ctx, auth.DefaultTenant, ag.AgentID); err != nil || len(ds) != 1 || ds[0] != ag.Device {
 			t.Errorf("devices of agent %s: %v %v (on %s)", ag.AgentID, ds, err, ag.Device)
 		}
+		// Logged in with the work number of their user: callers hear it
+		// (it was their id when none was given).
+		if u, err := st.GetUser(ctx, auth.DefaultTenant, ag.AgentID); err != nil || u.WorkNumber == "" || ag.WorkNumber != u.WorkNumber {
+			t.Errorf("agent %s: work number %q, user %+v %v", ag.AgentID, ag.WorkNumber, u, err)
+		}
+	}
+	// A supervisor with a phone, so listen, whisper and barge can be tried.
+	sup, err := st.GetUserByName(ctx, auth.DefaultTenant, demo.SupervisorUser)
+	if err != nil || sup.Role != string(auth.RoleSupervisor) {
+		t.Fatalf("supervisor %+v %v", sup, err)
+	}
+	if ds, _ := st.UserDevices(ctx, auth.DefaultTenant, sup.ID); len(ds) != 1 || ds[0] != demo.SupervisorPhone {
+		t.Errorf("supervisor's devices %v", ds)
 	}
 	if len(d.Switches()) != 2 {
 		t.Fatalf("switches %+v", d.Switches())

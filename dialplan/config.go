@@ -359,6 +359,15 @@ type Settings struct {
 	// prefix first, e.g. mobile segments {"1380013": "010"}; it is
 	// consulted before the built-in landline rule.
 	AreaCodes map[string]string `json:"area_codes,omitempty"`
+	// Extensions is the tenant's extension plan: which numbers agents dial
+	// are extensions (internal calls); the others go out through the
+	// trunk. Default: 4-digit numbers.
+	Extensions *ExtensionPlan `json:"extensions,omitempty"`
+	// OutboundCallerID is the number (a DID of the tenant) external calls
+	// placed by agents present to the called party; a queue's own
+	// outbound_caller_id wins for call-backs to its callers. Empty: the
+	// trunk's own number. Internal calls show the agent's extension.
+	OutboundCallerID string `json:"outbound_caller_id,omitempty"`
 }
 
 // DefaultBlacklistPrompts are used when the tenant sets none for a language.
@@ -385,6 +394,10 @@ func (s *Settings) Validate() error {
 	}
 	if s.CountryCode != "" && (len(s.CountryCode) > 3 || !allDigits(s.CountryCode) || s.CountryCode[0] == '0') {
 		errs = append(errs, FieldError{Field: "country_code", Message: fmt.Sprintf("%q is not a country calling code such as 86", s.CountryCode)})
+	}
+	s.Extensions.validate("extensions", &errs)
+	if s.OutboundCallerID != "" && !ValidCallerID(s.OutboundCallerID) {
+		errs = append(errs, FieldError{Field: "outbound_caller_id", Message: fmt.Sprintf("%q is not a phone number (3-32 digits, optional leading +)", s.OutboundCallerID)})
 	}
 	for _, p := range sortedKeys(s.AreaCodes) {
 		if !ValidNumber(p) || !allDigits(p) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/inbound"
 	"github.com/ipcc/ipcc/store"
 )
@@ -22,10 +23,14 @@ type Dialer interface {
 // ClickToDial rings the agent's own device and, when they answer, calls
 // number and connects them. While the call lasts the agent is not ready
 // ("outbound-call") so no queue call is offered to them; afterwards they are
-// ready again. The call is recorded as an outbound call (internal when the
-// number is an extension); parent, when set, is the call this one follows
-// up (a call-back to an abandoned caller) and becomes its parent_id. It
-// returns the call id once the agent answered.
+// ready again. number is an extension when the tenant's extension plan
+// says so (routing settings extensions, default 4 digits): an internal
+// call showing the agent's extension; any other number goes out through
+// the default trunk showing the tenant's outbound caller ID (the queue's,
+// for a call-back to one of its callers). The call is recorded as
+// outbound (internal for an extension); parent, when set, is the call this
+// one follows up (a call-back to an abandoned caller) and becomes its
+// parent_id. It returns the call id once the agent answered.
 func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, parent string) (string, error) {
 	d.mu.Lock()
 	dialer, sw := d.opt.Dialer, d.opt.DialSwitch
@@ -51,12 +56,20 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, p
 	if err != nil {
 		return "", err
 	}
+	plan := d.outboundPlan(ctx, tenant, parent)
 	target := controller.Endpoint{Kind: controller.EndpointExtension, Number: number}
-	if len(number) > 6 || strings.HasPrefix(number, "+") {
+	// Internal calls show the agent's extension; external ones the
+	// tenant's number (or the trunk's own, when none is set).
+	callerID := ""
+	if own.Kind == controller.EndpointExtension {
+		callerID = own.Number
+	}
+	if !plan.extensions.IsExtension(number) {
 		if d.opt.DefaultTrunk == "" {
-			return "", errors.New("external numbers need media.default_trunk")
+			return "", fmt.Errorf("%s is not an extension of the tenant's plan and external numbers need a trunk (media.default_trunk)", number)
 		}
 		target = controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(number, "+"), Trunk: d.opt.DefaultTrunk}
+		callerID = plan.callerID
 	}
 	if _, err := eng.NotReady(ctx, agentID, reasonOwnCall); err != nil {
 		return "", err
@@ -89,14 +102,50 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, p
 	go func() {
 		defer d.dials.Done()
 		defer oc.close()
-		d.finishDial(call, tenant, agentID, target, rec, restore, oc)
+		d.finishDial(call, tenant, agentID, target, callerID, rec, restore, oc)
 	}()
 	return call.ID(), nil
 }
 
+// dialPlan is what an agent's call needs of the tenant's settings.
+type dialPlan struct {
+	extensions *dialplan.ExtensionPlan
+	callerID   string // presented on external calls ("" = the trunk's)
+}
+
+// outboundPlan reads the tenant's extension plan and outbound caller ID;
+// a call following up a queue's caller (parent) presents the queue's
+// outbound caller ID when it has one. Settings that cannot be read leave
+// the defaults (4-digit extensions, the trunk's number).
+func (d *Dispatcher) outboundPlan(ctx context.Context, tenant, parent string) dialPlan {
+	var p dialPlan
+	if d.opt.Store == nil {
+		return p
+	}
+	set, err := d.opt.Store.GetRoutingSettings(ctx, tenant)
+	if err != nil {
+		d.log.Warn("routing settings not read: default extension plan, no outbound caller ID", "tenant", tenant, "err", err)
+		return p
+	}
+	p.extensions, p.callerID = set.Extensions, set.OutboundCallerID
+	if parent == "" {
+		return p
+	}
+	rec, err := d.opt.Store.GetCall(ctx, tenant, parent)
+	if err != nil || rec.QueueID == "" {
+		return p
+	}
+	if row, err := d.opt.Store.GetACDQueue(ctx, tenant, rec.QueueID); err == nil {
+		if q, err := acd.QueueFromRow(row); err == nil && q.OutboundCallerID != "" {
+			p.callerID = q.OutboundCallerID
+		}
+	}
+	return p
+}
+
 // finishDial calls the number from the agent's answered call, connects them
-// and waits for the end.
-func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, target controller.Endpoint, rec *inbound.Record, restore func(), oc *outCall) {
+// and waits for the end; the called party sees callerID.
+func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, target controller.Endpoint, callerID string, rec *inbound.Record, restore func(), oc *outCall) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -110,7 +159,7 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 	if target.Kind == controller.EndpointExtension {
 		role = inbound.RoleExtension
 	}
-	leg, err := call.StartOriginate(ctx, target, controller.OriginateOptions{CallerIDNum: rec.Fields().ANI, Timeout: 45 * time.Second})
+	leg, err := call.StartOriginate(ctx, target, controller.OriginateOptions{CallerIDNum: callerID, Timeout: 45 * time.Second})
 	if err == nil {
 		rec.Leg(leg, role, target.Number, "")
 		rec.Save()

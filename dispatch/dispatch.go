@@ -320,6 +320,11 @@ func (d *Dispatcher) route(ef acd.Effect) {
 		}
 		return
 	}
+	if _, ok := ef.(acd.Offer); ok {
+		// An agent is rung now: an announcement (or the key window after
+		// it) must not hold the offer back past the ring timeout.
+		w.stopAnnouncement()
+	}
 	w.effects.push(ef)
 }
 
@@ -343,7 +348,7 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	}
 	w := &waiter{d: d, eng: eng, c: c, id: id, rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: joined,
 		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
-		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue)}
+		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue), callerDefault: q.DefaultLanguage}
 	key := q.Tenant + "/" + id
 	d.noteSwitch(c.Switch())
 	d.mu.Lock()
@@ -358,7 +363,8 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	for k, v := range q.Vars {
 		data[k] = fmt.Sprint(v)
 	}
-	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: id, QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), LastAgentID: q.LastAgent, Data: data, EnqueuedAt: q.Since})
+	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: id, QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), LastAgentID: q.LastAgent, Data: data, EnqueuedAt: q.Since,
+		Lang: q.Language})
 	if err != nil {
 		return inbound.QueueResult{}, fmt.Errorf("dispatch: enqueue call %s in %s: %w", id, q.Queue, err)
 	}
@@ -371,6 +377,22 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	}
 	c.Note("queue", fmt.Sprintf("joined %s at position %d (estimated wait %s)", q.Queue, res.Position, res.EstimatedWait))
 	return w.run(ctx), nil
+}
+
+// tenantLanguage is the tenant's default prompt language (routing
+// settings), zh-CN when unset: queue prompts whose queue and caller name
+// no language use it.
+func (d *Dispatcher) tenantLanguage(ctx context.Context, tenant string) string {
+	if d.opt.Store != nil {
+		set, err := d.opt.Store.GetRoutingSettings(ctx, tenant)
+		if err == nil && set.DefaultLanguage != "" {
+			return set.DefaultLanguage
+		}
+		if err != nil {
+			d.log.Warn("routing settings not read: queue prompts default to zh-CN", "tenant", tenant, "err", err)
+		}
+	}
+	return "zh-CN"
 }
 
 func overflowText(o *acd.Overflow) string {

@@ -19,19 +19,21 @@ type Event struct {
 	// muted, unmuted, recording_started, recording_paused,
 	// recording_resumed, recording_stopped, recording_failed (Reason: why),
 	// events_lost (this subscriber missed Reason's count).
-	Type   string  `json:"type"`
-	Tenant string  `json:"tenant"`
-	Agent  string  `json:"agent,omitempty"`
-	Call   string  `json:"call,omitempty"`
-	Queue  string  `json:"queue,omitempty"`
-	Caller string  `json:"caller,omitempty"`
-	DID    string  `json:"did,omitempty"`
-	Waited float64 `json:"waited_seconds,omitempty"`
-	State  string  `json:"state,omitempty"`
-	From   string  `json:"from,omitempty"`
-	Reason string  `json:"reason,omitempty"`
-	By     string  `json:"by,omitempty"`
-	Target string  `json:"target,omitempty"`
+	Type   string `json:"type"`
+	Tenant string `json:"tenant"`
+	Agent  string `json:"agent,omitempty"`
+	Call   string `json:"call,omitempty"`
+	Queue  string `json:"queue,omitempty"`
+	Caller string `json:"caller,omitempty"`
+	DID    string `json:"did,omitempty"`
+	// Waited is how long the caller waited, in milliseconds (offered,
+	// answered, overflow, left).
+	Waited int64  `json:"waited_ms,omitempty"`
+	State  string `json:"state,omitempty"`
+	From   string `json:"from,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	By     string `json:"by,omitempty"`
+	Target string `json:"target,omitempty"`
 	// Recording is the recording id of recording_* events.
 	Recording string            `json:"recording,omitempty"`
 	Vars      map[string]string `json:"vars,omitempty"`
@@ -47,13 +49,13 @@ func event(ef acd.Effect, w *waiter) (Event, bool) {
 		ev = Event{Type: "offered", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, At: e.At}
 		if w != nil {
 			ev.Caller, ev.DID = w.c.ANI(), w.c.DNIS()
-			ev.Waited = e.At.Sub(w.joined).Seconds()
+			ev.Waited = e.At.Sub(w.joined).Milliseconds()
 			ev.Vars = w.c.Vars()
 		}
 	case acd.CancelOffer:
 		ev = Event{Type: "offer_cancelled", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Reason: e.Reason, At: e.At}
 	case acd.Connect:
-		ev = Event{Type: "answered", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Seconds(), At: e.At}
+		ev = Event{Type: "answered", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Milliseconds(), At: e.At}
 		if w != nil {
 			ev.Caller, ev.DID = w.c.ANI(), w.c.DNIS()
 		}
@@ -62,9 +64,9 @@ func event(ef acd.Effect, w *waiter) (Event, bool) {
 	case acd.NoAnswer:
 		ev = Event{Type: "no_answer", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Queue: e.QueueID, Reason: e.Cause, At: e.At}
 	case acd.Overflow:
-		ev = Event{Type: "overflow", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Reason: string(e.Reason), Target: string(e.Target.Kind) + ":" + e.Target.Value, Waited: e.Waited.Seconds(), At: e.At}
+		ev = Event{Type: "overflow", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Reason: string(e.Reason), Target: string(e.Target.Kind) + ":" + e.Target.Value, Waited: e.Waited.Milliseconds(), At: e.At}
 	case acd.Left:
-		ev = Event{Type: "left", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Seconds(), At: e.At}
+		ev = Event{Type: "left", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Waited: e.Waited.Milliseconds(), At: e.At}
 	case acd.Announce:
 		ev = Event{Type: "announce", Tenant: e.Tenant, Call: e.CallID, Queue: e.QueueID, Reason: string(e.Prompt.Kind), At: e.At}
 	case acd.BreakQueued:

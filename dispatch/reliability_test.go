@@ -187,7 +187,7 @@ func TestQueuePositionSurvivesRestart(t *testing.T) {
 				}
 				ws := snap.Queues[0].Waiting
 				return len(ws) == 2 && ws[0].CallID == ids[0] && ws[1].CallID == ids[1] && ws[0].Position == 1 && ws[1].Position == 2 &&
-					ws[0].Waited >= time.Since(entered) && w.heardSince(callers[0], "number 1", restarted) && w.heardSince(callers[1], "number 2", restarted)
+					ws[0].Waited.D() >= time.Since(entered) && w.heardSince(callers[0], "number 1", restarted) && w.heardSince(callers[1], "number 2", restarted)
 			})
 			for i, c := range callers {
 				if w.heardSince(c, []string{"number 2", "number 1"}[i], restarted) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,26 +19,33 @@ import (
 // waiter is one call in a queue. Its run loop, on the call's handler
 // goroutine, is the only code that waits on the call.
 type waiter struct {
-	d       *Dispatcher
-	eng     *acd.Engine
-	c       *controller.Call
-	id      string // the call's id in the ACD and on its record
-	rec     *inbound.Record
-	tenant  string
-	queue   string
-	joined  time.Time
-	log     *slog.Logger
-	effects *effectQueue[acd.Effect]
-	legs    *effectQueue[legEvent]
-	offers  map[uint64]*controller.Leg
+	d      *Dispatcher
+	eng    *acd.Engine
+	c      *controller.Call
+	id     string // the call's id in the ACD and on its record
+	rec    *inbound.Record
+	tenant string
+	queue  string
+	joined time.Time
+	// callerDefault is the route's or tenant's language, for the caller's
+	// prompts when neither the IVR nor the queue names one; staffLang is
+	// the tenant's, for the agent's (read when first needed).
+	callerDefault string
+	staffLang     string
+	log           *slog.Logger
+	effects       *effectQueue[acd.Effect]
+	legs          *effectQueue[legEvent]
+	offers        map[uint64]*controller.Leg
 	// offeredAt is when each offer started ringing (ring time).
 	offeredAt map[uint64]time.Time
-	// playMu guards playCancel, which stops a running announcement when
-	// an offered agent answers (the answer must not wait for it).
-	playMu     sync.Mutex
-	playCancel context.CancelFunc
-	stop       chan struct{}
-	ctrl       chan control
+	// playMu guards playCancel, which stops a running announcement when an
+	// agent is rung or answers (neither may wait for it), and interrupted,
+	// which skips announcements until that offer was carried out.
+	playMu      sync.Mutex
+	playCancel  context.CancelFunc
+	interrupted bool
+	stop        chan struct{}
+	ctrl        chan control
 	// resumed: a conversation taken back after a restart (see
 	// ResumeConversation); the recording the policy asked for was started
 	// by the first controller.
@@ -215,6 +223,17 @@ func (w *waiter) offerEnded(offer uint64, cause controller.Cause, rang bool) {
 	}
 }
 
+// stopAnnouncement ends the announcement playing to the caller, if any (an
+// agent is rung or answered).
+func (w *waiter) stopAnnouncement() {
+	w.playMu.Lock()
+	w.interrupted = true
+	if w.playCancel != nil {
+		w.playCancel()
+	}
+	w.playMu.Unlock()
+}
+
 // watch reports when an offered leg rings, answers or ends. Ringing goes
 // straight to the engine (it only times the ring); answers and ends go
 // through the waiter's loop.
@@ -240,11 +259,7 @@ func (w *waiter) watch(offer uint64, leg *controller.Leg) {
 			default:
 			}
 			w.legs.push(legEvent{offer: offer, answered: true})
-			w.playMu.Lock()
-			if w.playCancel != nil {
-				w.playCancel()
-			}
-			w.playMu.Unlock()
+			w.stopAnnouncement()
 		case <-w.stop:
 		}
 		return
@@ -264,17 +279,32 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		if w.legs.size() > 0 || w.anyAnswered() {
 			return inbound.QueueResult{}, false // an agent is about to take the call
 		}
+		m := w.promptMedia(e.Prompt)
 		if err := w.unhold(ctx); err != nil {
 			// Still held: the caller would not hear it.
 			w.c.Note("queue", "announcement "+string(e.Prompt.Kind)+" skipped: the caller is on hold")
 			return inbound.QueueResult{}, false
 		}
-		w.c.Note("queue", "announce "+string(e.Prompt.Kind)+": "+e.Prompt.Render())
+		w.c.Note("queue", "announce "+string(e.Prompt.Kind)+" ("+m.Lang+"): "+m.Value)
 		pctx, cancel := context.WithCancel(ctx)
 		w.playMu.Lock()
+		if w.interrupted {
+			w.playMu.Unlock()
+			cancel()
+			return inbound.QueueResult{}, false // an agent is being rung
+		}
 		w.playCancel = cancel
 		w.playMu.Unlock()
-		_, err := w.c.Play(pctx, controller.PlayOptions{Media: []controller.Media{promptMedia(e.Prompt)}})
+		var err error
+		key := ""
+		if e.Prompt.CallbackKey != "" || e.Prompt.VoicemailKey != "" {
+			// The caller may press a key during the announcement or just
+			// after it; an agent answering stops both.
+			key, err = w.c.PlayAndCollect(pctx, controller.Collect{Prompt: []controller.Media{m}, Max: 1,
+				Terminator: controller.NoDigit, Reset: controller.NoDigit, FirstDigitTimeout: callerKeyWindow})
+		} else {
+			_, err = w.c.Play(pctx, controller.PlayOptions{Media: []controller.Media{m}})
+		}
 		w.playMu.Lock()
 		w.playCancel = nil
 		w.playMu.Unlock()
@@ -282,8 +312,14 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		if errors.Is(err, controller.ErrHungUp) {
 			return w.abandoned(), true
 		}
+		if key != "" && w.callerKey(ctx, e.Prompt, key) {
+			return inbound.QueueResult{}, false // the engine's answer follows
+		}
 		w.hold(ctx)
 	case acd.Offer:
+		w.playMu.Lock()
+		w.interrupted = false
+		w.playMu.Unlock()
 		w.offer(ctx, e)
 	case acd.CancelOffer:
 		if leg, ok := w.offers[e.OfferID]; ok {
@@ -304,8 +340,9 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		return w.overflowResult(ctx, &e), true
 	case acd.CallbackRequested:
 		w.cancelAll("callback")
+		lang := w.language(e.Lang, false)
 		if w.unhold(ctx) == nil {
-			if _, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Lang: "zh-CN", Value: "我们已记录您的回电请求，稍后将给您回电。再见。"}}}); err != nil && !errors.Is(err, controller.ErrHungUp) {
+			if _, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Lang: lang, Value: callbackConfirmation[lang]}}}); err != nil && !errors.Is(err, controller.ErrHungUp) {
 				w.c.Note("queue", "call-back confirmation not played: "+err.Error())
 			}
 		}
@@ -313,6 +350,32 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		return inbound.QueueResult{Disposition: "callback_requested"}, true
 	}
 	return inbound.QueueResult{}, false
+}
+
+// callerKeyWindow is how long a caller has to press a queue key after the
+// announcement offering it.
+const callerKeyWindow = 3 * time.Second
+
+// callerKey passes a waiting caller's key press to the engine: the
+// call-back or voicemail key of the announcement. It reports whether the
+// engine took the request (a CallbackRequested or Overflow follows).
+func (w *waiter) callerKey(ctx context.Context, p acd.Prompt, key string) bool {
+	var kind acd.RequestKind
+	switch key {
+	case p.CallbackKey:
+		kind = acd.RequestCallback
+	case p.VoicemailKey:
+		kind = acd.RequestVoicemail
+	default:
+		w.c.Note("queue", "caller pressed "+key+": not a key of this queue")
+		return false
+	}
+	if err := w.eng.CallerRequest(ctx, w.id, kind, ""); err != nil {
+		w.c.Note("queue", "caller pressed "+key+": "+err.Error())
+		return false
+	}
+	w.c.Note("queue", "caller pressed "+key+" for a "+map[acd.RequestKind]string{acd.RequestCallback: "call-back", acd.RequestVoicemail: "voicemail message"}[kind])
+	return true
 }
 
 func (w *waiter) offer(ctx context.Context, e acd.Offer) {
@@ -378,8 +441,9 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 	}
 	if e.AgentPrompt != nil {
 		// The agent hears the queue and how long the caller waited.
-		w.c.Note("queue", "to agent: "+e.AgentPrompt.Render())
-		if _, err := leg.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.AgentPrompt)}}); err != nil && errors.Is(err, controller.ErrHungUp) {
+		m := w.promptMedia(*e.AgentPrompt)
+		w.c.Note("queue", "to agent ("+m.Lang+"): "+m.Value)
+		if _, err := leg.Play(ctx, controller.PlayOptions{Media: []controller.Media{m}}); err != nil && errors.Is(err, controller.ErrHungUp) {
 			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
 			_ = w.eng.CallEnded(w.bg(), w.id)
 			return inbound.QueueResult{Disposition: "abandoned_ringing"}
@@ -423,8 +487,9 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 	w.c.Note("queue", fmt.Sprintf("connected to agent %s after waiting %s", e.AgentID, e.Waited.Round(time.Second)))
 	if e.CallerPrompt != nil {
 		// 工号播报: the caller hears the agent's number.
-		w.c.Note("queue", "to caller: "+e.CallerPrompt.Render())
-		if _, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{promptMedia(*e.CallerPrompt)}}); err != nil && !errors.Is(err, controller.ErrHungUp) {
+		m := w.promptMedia(*e.CallerPrompt)
+		w.c.Note("queue", "to caller ("+m.Lang+"): "+m.Value)
+		if _, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{m}}); err != nil && !errors.Is(err, controller.ErrHungUp) {
 			w.c.Note("queue", "agent announcement to the caller not played: "+err.Error())
 		}
 	}
@@ -439,11 +504,35 @@ func (w *waiter) overflowResult(ctx context.Context, o *acd.Overflow) inbound.Qu
 	return inbound.QueueResult{Next: t, Disposition: "overflow_" + string(o.Reason), Waited: o.Waited}
 }
 
-// promptMedia renders an announcement as TTS in its language.
-func promptMedia(p acd.Prompt) controller.Media {
-	lang := p.Lang
-	if lang == "" {
-		lang = "zh-CN"
+// promptMedia renders an announcement as TTS in its language (when the
+// engine names none: the route's or tenant's for the caller, the tenant's
+// for the agent).
+func (w *waiter) promptMedia(p acd.Prompt) controller.Media {
+	p.Lang = w.language(p.Lang, p.Kind == acd.PromptWhisper)
+	return controller.Media{Kind: controller.MediaTTS, Value: p.Render(), Lang: p.Lang}
+}
+
+// language is lang when it is a prompt language, else the default of the
+// caller or, for staff, of the tenant.
+func (w *waiter) language(lang string, staff bool) string {
+	if slices.Contains(acd.Languages, lang) {
+		return lang
 	}
-	return controller.Media{Kind: controller.MediaTTS, Value: p.Render(), Lang: lang}
+	if !staff && slices.Contains(acd.Languages, w.callerDefault) {
+		return w.callerDefault
+	}
+	if w.staffLang == "" {
+		w.staffLang = w.d.tenantLanguage(context.Background(), w.tenant)
+	}
+	if slices.Contains(acd.Languages, w.staffLang) {
+		return w.staffLang
+	}
+	return "zh-CN"
+}
+
+// callbackConfirmation is what a caller who asked to be called back hears
+// before the call ends.
+var callbackConfirmation = map[string]string{
+	"zh-CN": "我们已记录您的回电请求，稍后将给您回电。再见。",
+	"en":    "We have noted your request and will call you back shortly. Goodbye.",
 }

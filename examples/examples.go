@@ -25,6 +25,18 @@ var files embed.FS
 // DIDs are the demo hotlines the sample routes answer.
 var DIDs = []string{"4001", "4002"}
 
+// Sample callers the tenant settings name: a number on the blacklist
+// (rejected with the blacklist prompt) and a VIP on the whitelist (served
+// first).
+const (
+	BlacklistedCaller = "13900000666"
+	VIPCaller         = "13900000888"
+)
+
+// OutboundCallerID is the number the sample's outside calls present (the
+// hotline).
+const OutboundCallerID = "4001"
+
 // Flows returns the sample flows, parsed and validated.
 func Flows() ([]*ivrflows.Flow, error) {
 	entries, err := fs.ReadDir(files, "flows")
@@ -76,8 +88,11 @@ func Schedules() ([]*schedule.Schedule, error) {
 }
 
 // Queues are the sample's skill groups, the ones its flows transfer to.
+// Waiting callers may press 1 to be called back or 2 to leave a message.
 func Queues() []acd.QueueConfig {
-	ann := acd.Announcements{Lang: "zh-CN", EntryPrompt: "您的来电已进入排队，请稍候。", Position: true, PositionInterval: acd.Duration(30e9), AgentWhisper: true, AgentID: true}
+	ann := acd.Announcements{Lang: "zh-CN", EntryPrompt: "您的来电已进入排队，请稍候。",
+		EntryPrompts: map[string]string{"en": "Your call is in the queue; please hold."},
+		Position:     true, PositionInterval: acd.Duration(30e9), AgentWhisper: true, AgentID: true, CallbackKey: "1", VoicemailKey: "2"}
 	vm := acd.OverflowTarget{Kind: acd.TargetVoicemail, Value: "after-hours"}
 	mk := func(id, name string, strategy acd.Strategy) acd.QueueConfig {
 		return acd.QueueConfig{ID: id, Name: name, Strategy: strategy, RingTimeout: acd.Duration(15e9), WrapUp: acd.Duration(10e9), Announcements: ann,
@@ -93,11 +108,15 @@ func Queues() []acd.QueueConfig {
 }
 
 // Load puts the sample into tenant: schedules, flows (published), the
-// queues they use and one route per demo DID to the main flow. What exists already is left alone,
-// so loading twice changes nothing and never overwrites an admin's edits.
+// queues they use, one route per demo DID to the main flow, and the tenant
+// settings (see Settings). What exists already is left alone, so loading
+// twice changes nothing and never overwrites an admin's edits.
 func Load(ctx context.Context, st *store.Store, tenant string) error {
 	scs, err := Schedules()
 	if err != nil {
+		return err
+	}
+	if err := Settings(ctx, st, tenant, scs); err != nil {
 		return err
 	}
 	for _, sc := range scs {
@@ -169,6 +188,50 @@ func ImportFlow(ctx context.Context, st *store.Store, tenant string, f *ivrflows
 	if publish {
 		if _, err := st.PublishFlow(ctx, tenant, f.ID, string(doc), by); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// Settings gives the tenant what the sample expects of it: the time zone of
+// the sample hours (Asia/Shanghai) when the tenant is still on the
+// default UTC, the hotline as outbound caller ID when none is set, and one
+// blacklisted and one VIP caller when the lists are empty.
+func Settings(ctx context.Context, st *store.Store, tenant string, scs []*schedule.Schedule) error {
+	t, err := st.GetTenant(ctx, tenant)
+	if err != nil {
+		return fmt.Errorf("examples: %w", err)
+	}
+	if (t.Timezone == "" || t.Timezone == "UTC") && len(scs) > 0 && scs[0].Timezone != "" {
+		t.Timezone = scs[0].Timezone
+		if err := st.UpdateTenant(ctx, t); err != nil {
+			return fmt.Errorf("examples: time zone: %w", err)
+		}
+	}
+	set, err := st.GetRoutingSettings(ctx, tenant)
+	if err != nil {
+		return fmt.Errorf("examples: %w", err)
+	}
+	if set.OutboundCallerID == "" {
+		set.OutboundCallerID = OutboundCallerID
+		if err := st.PutRoutingSettings(ctx, tenant, set); err != nil {
+			return fmt.Errorf("examples: routing settings: %w", err)
+		}
+	}
+	if bl, err := st.ListBlacklist(ctx, tenant); err != nil {
+		return fmt.Errorf("examples: %w", err)
+	} else if len(bl) == 0 {
+		e := &dialplan.BlacklistEntry{Number: BlacklistedCaller, Kind: dialplan.Exact, Reason: "sample: nuisance caller"}
+		if err := st.AddBlacklist(ctx, tenant, e); err != nil && !store.IsConflict(err) {
+			return fmt.Errorf("examples: blacklist: %w", err)
+		}
+	}
+	if wl, err := st.ListWhitelist(ctx, tenant); err != nil {
+		return fmt.Errorf("examples: %w", err)
+	} else if len(wl) == 0 {
+		e := &dialplan.WhitelistEntry{Number: VIPCaller, Kind: dialplan.Exact, Name: "VIP 王总 (sample)", Priority: 9}
+		if err := st.AddWhitelist(ctx, tenant, e); err != nil && !store.IsConflict(err) {
+			return fmt.Errorf("examples: whitelist: %w", err)
 		}
 	}
 	return nil

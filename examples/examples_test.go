@@ -45,3 +45,40 @@ func TestLoadIsIdempotentAndRoutesToMain(t *testing.T) {
 		}
 	})
 }
+
+// The sample gives a tenant on the default UTC the sample hours' zone
+// (its schedule is Asia/Shanghai: UTC made "today" and the reports' hours
+// wrong), the hotline as outbound caller ID, a blacklisted and a VIP
+// caller; an admin's own choices are kept.
+func TestLoadSetsTheTenantUp(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		for id, tz := range map[string]string{"fresh": "UTC", "berlin": "Europe/Berlin"} {
+			if err := st.CreateTenant(ctx, &store.Tenant{ID: id, Name: id, Timezone: tz}); err != nil {
+				t.Fatal(err)
+			}
+			if err := examples.Load(ctx, st, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ten, _ := st.GetTenant(ctx, "fresh"); ten.Timezone != "Asia/Shanghai" {
+			t.Errorf("fresh tenant's zone %q", ten.Timezone)
+		}
+		if ten, _ := st.GetTenant(ctx, "berlin"); ten.Timezone != "Europe/Berlin" {
+			t.Errorf("an admin's zone was changed to %q", ten.Timezone)
+		}
+		if set, _ := st.GetRoutingSettings(ctx, "fresh"); set.OutboundCallerID != examples.OutboundCallerID {
+			t.Errorf("outbound caller ID %q", set.OutboundCallerID)
+		}
+		rt, err := st.LoadRouting(ctx, "fresh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := dialplan.Decide(dialplan.Inbound{Tenant: "fresh", DID: "4001", ANI: examples.BlacklistedCaller}, rt, time.Now()); d.Action != dialplan.ActionReject {
+			t.Errorf("the blacklisted caller: %+v", d)
+		}
+		if d := dialplan.Decide(dialplan.Inbound{Tenant: "fresh", DID: "4001", ANI: examples.VIPCaller}, rt, time.Now()); d.Priority != 9 {
+			t.Errorf("the VIP: %+v", d)
+		}
+	})
+}

@@ -56,6 +56,12 @@ type QueueRequest struct {
 	// restart first joined it (zero: now): they keep their place, and
 	// their wait runs from then.
 	Since time.Time
+	// Language is the language the caller chose in (or heard) the IVR:
+	// the queue's prompts to the caller use it. Empty when no flow ran:
+	// the queue's own language applies, else DefaultLanguage.
+	Language string
+	// DefaultLanguage is the route's or tenant's language.
+	DefaultLanguage string
 }
 
 // QueueResult says how a queue finished with a call.
@@ -162,8 +168,11 @@ type call struct {
 	rec    *Record
 	log    *slog.Logger
 	lang   string
-	prio   int
-	last   string // the agent who last served this caller
+	// flowLang is the language the caller was left in by the IVR (a flow's
+	// language node, else the flow's own); "" before any flow ran.
+	flowLang string
+	prio     int
+	last     string // the agent who last served this caller
 	// vars are handed to the next flow (set by a queue for its survey).
 	vars map[string]any
 	// since is when a caller re-adopted while waiting joined their queue,

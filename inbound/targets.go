@@ -145,7 +145,7 @@ func (h *Handler) runFlow(ctx context.Context, k *call, flowID string, vars map[
 		k.markAnswered()
 	}
 	if res.Language != "" {
-		k.lang = res.Language
+		k.lang, k.flowLang = res.Language, res.Language
 	}
 	k.rec.Save()
 	out := res.Outcome
@@ -239,7 +239,8 @@ func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Ta
 	}
 	since := k.since
 	k.since = time.Time{}
-	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last, Record: k.rec, Since: since})
+	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last, Record: k.rec, Since: since,
+		Language: k.flowLang, DefaultLanguage: k.lang})
 	if err != nil {
 		k.c.Note("queue", "enqueue: "+err.Error())
 		k.setDisposition("failed")

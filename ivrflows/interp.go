@@ -42,13 +42,16 @@ type Schedules interface {
 
 // VoicemailMessage is one recorded message.
 type VoicemailMessage struct {
-	Tenant   string
-	Mailbox  string
-	CallID   string
-	Caller   string
-	Path     string
-	Duration time.Duration
-	Created  time.Time
+	Tenant  string `json:"tenant"`
+	Mailbox string `json:"mailbox"`
+	CallID  string `json:"call_id"`
+	Caller  string `json:"caller"`
+	Path    string `json:"path"`
+	// Duration is the message's length; DurationMS the same in
+	// milliseconds, as the API shows it (a dry run's stored messages).
+	Duration   time.Duration `json:"-"`
+	DurationMS int64         `json:"duration_ms"`
+	Created    time.Time     `json:"created"`
 }
 
 // Voicemail stores recorded messages.
@@ -58,12 +61,12 @@ type Voicemail interface {
 
 // SurveyResult is one satisfaction rating; Score is the key pressed.
 type SurveyResult struct {
-	Tenant  string
-	CallID  string
-	AgentID string
-	Queue   string
-	Score   int
-	Created time.Time
+	Tenant  string    `json:"tenant"`
+	CallID  string    `json:"call_id"`
+	AgentID string    `json:"agent_id"`
+	Queue   string    `json:"queue"`
+	Score   int       `json:"score"`
+	Created time.Time `json:"created"`
 }
 
 // Surveys stores satisfaction ratings.

@@ -457,7 +457,7 @@ func (r *run) voicemail(n *Node) step {
 		_ = r.call.StopRecord(cctx, id)
 	}
 	dur := min(clk.Since(started), maxLen)
-	msg := VoicemailMessage{Tenant: r.in.opt.Tenant, Mailbox: mailbox, CallID: r.call.ID(), Caller: r.call.ANI(), Path: file, Duration: dur, Created: clk.Now()}
+	msg := VoicemailMessage{Tenant: r.in.opt.Tenant, Mailbox: mailbox, CallID: r.call.ID(), Caller: r.call.ANI(), Path: file, Duration: dur, DurationMS: dur.Milliseconds(), Created: clk.Now()}
 	detail := fmt.Sprintf("mailbox %s, %s recorded to %s", mailbox, dur, file)
 	if err := vm.SaveVoicemail(cctx, msg); err != nil {
 		detail += ", not saved: " + truncate(err.Error(), 200)

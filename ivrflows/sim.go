@@ -20,7 +20,10 @@ import (
 
 // SimLine is one thing that happened on a simulated call.
 type SimLine struct {
-	At     time.Duration `json:"at"` // since the call started
+	// At is the time since the call started; AtMS the same in
+	// milliseconds, as the API shows it.
+	At     time.Duration `json:"-"`
+	AtMS   int64         `json:"at_ms"`
 	Kind   string        `json:"kind"`
 	Detail string        `json:"detail"`
 }
@@ -122,7 +125,8 @@ func (s *SimCall) line(kind, format string, args ...any) {
 	case n == MaxSimLines:
 		kind, format, args = "trace", "more than %d lines: the rest is not kept", []any{MaxSimLines}
 	}
-	s.lines = append(s.lines, SimLine{At: s.clk.Now().Sub(s.start), Kind: kind, Detail: fmt.Sprintf(format, args...)})
+	at := s.clk.Now().Sub(s.start)
+	s.lines = append(s.lines, SimLine{At: at, AtMS: at.Milliseconds(), Kind: kind, Detail: fmt.Sprintf(format, args...)})
 }
 
 // Note records a trace line.

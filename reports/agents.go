@@ -10,6 +10,7 @@ import (
 // AgentCallsRow is one agent's call statistics (话量统计).
 type AgentCallsRow struct {
 	Agent string `json:"agent"`
+	AgentLabel
 	// Offered: inbound calls that rang this agent (listed in the call's
 	// agents_offered, or answered by the agent); a call rung twice counts
 	// once. InboundAnswered: of those, answered by this agent.
@@ -30,12 +31,12 @@ type AgentCallsRow struct {
 }
 
 // AgentCallsHeader is the CSV header of AgentCallsRow.
-var AgentCallsHeader = []string{"agent", "offered", "inbound_answered", "connect_rate", "outbound", "outbound_connected",
+var AgentCallsHeader = []string{"agent", "agent_name", "agent_work_number", "offered", "inbound_answered", "connect_rate", "outbound", "outbound_connected",
 	"inbound_talk_ms", "outbound_talk_ms", "talk_ms", "avg_talk_ms"}
 
 // CSV is the row's CSV record.
 func (r *AgentCallsRow) CSV() []string {
-	return []string{r.Agent, i64(r.Offered), i64(r.InboundAnswered), f4(r.ConnectRate), i64(r.Outbound), i64(r.OutboundConnected),
+	return []string{r.Agent, r.AgentName, r.AgentWorkNumber, i64(r.Offered), i64(r.InboundAnswered), f4(r.ConnectRate), i64(r.Outbound), i64(r.OutboundConnected),
 		i64(r.InboundTalkMS), i64(r.OutboundTalkMS), i64(r.TalkMS), i64(r.AvgTalkMS)}
 }
 
@@ -44,6 +45,10 @@ func (r *AgentCallsRow) CSV() []string {
 // internal ones (click-to-dial to a number or to a colleague's extension). A queue filter narrows the inbound figures only
 // (outbound calls belong to no queue).
 func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, error) {
+	label, err := s.agentLabels(ctx, q.Tenant)
+	if err != nil {
+		return nil, err
+	}
 	byAgent := map[string]*AgentCallsRow{}
 	get := func(a string) *AgentCallsRow {
 		r := byAgent[a]
@@ -127,6 +132,7 @@ func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, err
 		r.ConnectRate = ratio(r.InboundAnswered, r.Offered)
 		r.TalkMS = r.InboundTalkMS + r.OutboundTalkMS
 		r.AvgTalkMS = avg(r.TalkMS, r.InboundAnswered+r.OutboundConnected)
+		r.AgentLabel = label(r.Agent)
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Agent < out[j].Agent })
@@ -136,6 +142,7 @@ func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, err
 // SatisfactionRow is one agent's satisfaction figures (满意度).
 type SatisfactionRow struct {
 	Agent string `json:"agent"`
+	AgentLabel
 	// Handled: inbound calls the agent answered; Surveys: surveys taken on
 	// calls of the range rating this agent; Participation = Surveys ÷ Handled.
 	Handled       int64   `json:"handled"`
@@ -148,7 +155,7 @@ type SatisfactionRow struct {
 
 // SatisfactionHeader is the CSV header of SatisfactionRow; the scores column
 // reads "score:count" pairs separated by spaces.
-var SatisfactionHeader = []string{"agent", "handled", "surveys", "participation", "average", "scores"}
+var SatisfactionHeader = []string{"agent", "agent_name", "agent_work_number", "handled", "surveys", "participation", "average", "scores"}
 
 // CSV is the row's CSV record.
 func (r *SatisfactionRow) CSV() []string {
@@ -165,7 +172,7 @@ func (r *SatisfactionRow) CSV() []string {
 		}
 		sc += strconv.Itoa(k) + ":" + i64(r.Scores[strconv.Itoa(k)])
 	}
-	return []string{r.Agent, i64(r.Handled), i64(r.Surveys), f4(r.Participation), strconv.FormatFloat(r.Average, 'f', 2, 64), sc}
+	return []string{r.Agent, r.AgentName, r.AgentWorkNumber, i64(r.Handled), i64(r.Surveys), f4(r.Participation), strconv.FormatFloat(r.Average, 'f', 2, 64), sc}
 }
 
 // surveyAgent is the agent a survey rates: the one it names, else the
@@ -176,6 +183,10 @@ const surveyAgent = `CASE WHEN s.agent_id <> '' THEN s.agent_id ELSE c.agent_id 
 // their score distribution. A survey belongs to the range of the call it
 // rates (by the call's start), so participation never mixes periods.
 func (s *Service) Satisfaction(ctx context.Context, q Query) ([]SatisfactionRow, error) {
+	label, err := s.agentLabels(ctx, q.Tenant)
+	if err != nil {
+		return nil, err
+	}
 	byAgent := map[string]*SatisfactionRow{}
 	get := func(a string) *SatisfactionRow {
 		r := byAgent[a]
@@ -242,6 +253,7 @@ func (s *Service) Satisfaction(ctx context.Context, q Query) ([]SatisfactionRow,
 		if r.Surveys > 0 {
 			r.Average = float64(int64(float64(sums[a])/float64(r.Surveys)*100+0.5)) / 100
 		}
+		r.AgentLabel = label(r.Agent)
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Agent < out[j].Agent })

@@ -92,19 +92,20 @@ type CallRow struct {
 	Disposition string     `json:"disposition"`
 	Queue       string     `json:"queue"`
 	Agent       string     `json:"agent"`
-	Trunk       string     `json:"trunk"`
-	IVRMS       int64      `json:"ivr_ms"`
-	WaitMS      int64      `json:"wait_ms"`
-	RingMS      int64      `json:"ring_ms"`
-	TalkMS      int64      `json:"talk_ms"`
-	HoldMS      int64      `json:"hold_ms"`
-	WrapUpMS    int64      `json:"wrapup_ms"`
-	Transfers   int        `json:"transfers"`
-	SurveyScore *int       `json:"survey_score,omitempty"`
+	AgentLabel
+	Trunk       string `json:"trunk"`
+	IVRMS       int64  `json:"ivr_ms"`
+	WaitMS      int64  `json:"wait_ms"`
+	RingMS      int64  `json:"ring_ms"`
+	TalkMS      int64  `json:"talk_ms"`
+	HoldMS      int64  `json:"hold_ms"`
+	WrapUpMS    int64  `json:"wrapup_ms"`
+	Transfers   int    `json:"transfers"`
+	SurveyScore *int   `json:"survey_score,omitempty"`
 }
 
 // CallHeader is the CSV header of CallRow.
-var CallHeader = []string{"id", "direction", "ani", "dnis", "started_at", "answered_at", "ended_at", "duration_ms", "disposition", "queue", "agent", "trunk",
+var CallHeader = []string{"id", "direction", "ani", "dnis", "started_at", "answered_at", "ended_at", "duration_ms", "disposition", "queue", "agent", "agent_name", "agent_work_number", "trunk",
 	"ivr_ms", "wait_ms", "ring_ms", "talk_ms", "hold_ms", "wrapup_ms", "transfers", "survey_score"}
 
 // CSV is the row's CSV record (times in the tenant's zone).
@@ -114,7 +115,7 @@ func (r *CallRow) CSV() []string {
 		score = strconv.Itoa(*r.SurveyScore)
 	}
 	return []string{r.ID, r.Direction, r.ANI, r.DNIS, csvTime(&r.StartedAt), csvTime(r.AnsweredAt), csvTime(r.EndedAt), i64(r.DurationMS), r.Disposition,
-		r.Queue, r.Agent, r.Trunk, i64(r.IVRMS), i64(r.WaitMS), i64(r.RingMS), i64(r.TalkMS), i64(r.HoldMS), i64(r.WrapUpMS), strconv.Itoa(r.Transfers), score}
+		r.Queue, r.Agent, r.AgentName, r.AgentWorkNumber, r.Trunk, i64(r.IVRMS), i64(r.WaitMS), i64(r.RingMS), i64(r.TalkMS), i64(r.HoldMS), i64(r.WrapUpMS), strconv.Itoa(r.Transfers), score}
 }
 
 // Calls is the call detail search: the tenant's calls in the range, newest
@@ -124,8 +125,12 @@ func (s *Service) Calls(ctx context.Context, q Query, emit func(*CallRow) error)
 	w.in("c.queue_id", q.Queues)
 	w.in("c.agent_id", q.Agents)
 	w.number("c.", q.Number)
+	label, err := s.agentLabels(ctx, q.Tenant)
+	if err != nil {
+		return "", err
+	}
 	next, err = s.listCalls(ctx, q, w, func(c *callScan) error {
-		r := &CallRow{ID: c.ID, Direction: c.Direction, ANI: c.ANI, DNIS: c.DNIS, StartedAt: c.StartedAt.In(q.Loc), AnsweredAt: inLoc(c.AnsweredAt, q.Loc),
+		r := &CallRow{AgentLabel: label(c.AgentID), ID: c.ID, Direction: c.Direction, ANI: c.ANI, DNIS: c.DNIS, StartedAt: c.StartedAt.In(q.Loc), AnsweredAt: inLoc(c.AnsweredAt, q.Loc),
 			EndedAt: inLoc(c.EndedAt, q.Loc), Disposition: c.Disposition, Queue: c.QueueID, Agent: c.AgentID, Trunk: c.Trunk, IVRMS: c.IVRMS,
 			WaitMS: c.WaitMS, RingMS: c.RingMS, TalkMS: c.TalkMS, HoldMS: c.HoldMS, WrapUpMS: c.WrapUpMS, Transfers: c.Transfers, SurveyScore: c.SurveyScore}
 		if c.EndedAt != nil {
@@ -142,16 +147,17 @@ func (s *Service) Calls(ctx context.Context, q Query, emit func(*CallRow) error)
 // WaitRow is one call of the wait-time detail (来电等候时长): time in the IVR,
 // waiting in the queue before an agent rang, ringing the agent who answered.
 type WaitRow struct {
-	ID          string    `json:"id"`
-	StartedAt   time.Time `json:"started_at"`
-	ANI         string    `json:"ani"`
-	DNIS        string    `json:"dnis"`
-	Queue       string    `json:"queue"`
-	Agent       string    `json:"agent"`
-	Disposition string    `json:"disposition"`
-	IVRMS       int64     `json:"ivr_ms"`
-	QueueMS     int64     `json:"queue_ms"`
-	RingMS      int64     `json:"ring_ms"`
+	ID        string    `json:"id"`
+	StartedAt time.Time `json:"started_at"`
+	ANI       string    `json:"ani"`
+	DNIS      string    `json:"dnis"`
+	Queue     string    `json:"queue"`
+	Agent     string    `json:"agent"`
+	AgentLabel
+	Disposition string `json:"disposition"`
+	IVRMS       int64  `json:"ivr_ms"`
+	QueueMS     int64  `json:"queue_ms"`
+	RingMS      int64  `json:"ring_ms"`
 	// WaitMS is QueueMS + RingMS: from joining the queue to the answer (or
 	// the hang-up).
 	WaitMS int64 `json:"wait_ms"`
@@ -159,11 +165,11 @@ type WaitRow struct {
 }
 
 // WaitHeader is the CSV header of WaitRow.
-var WaitHeader = []string{"id", "started_at", "ani", "dnis", "queue", "agent", "disposition", "ivr_ms", "queue_ms", "ring_ms", "wait_ms", "talk_ms"}
+var WaitHeader = []string{"id", "started_at", "ani", "dnis", "queue", "agent", "agent_name", "agent_work_number", "disposition", "ivr_ms", "queue_ms", "ring_ms", "wait_ms", "talk_ms"}
 
 // CSV is the row's CSV record.
 func (r *WaitRow) CSV() []string {
-	return []string{r.ID, csvTime(&r.StartedAt), r.ANI, r.DNIS, r.Queue, r.Agent, r.Disposition, i64(r.IVRMS), i64(r.QueueMS), i64(r.RingMS), i64(r.WaitMS), i64(r.TalkMS)}
+	return []string{r.ID, csvTime(&r.StartedAt), r.ANI, r.DNIS, r.Queue, r.Agent, r.AgentName, r.AgentWorkNumber, r.Disposition, i64(r.IVRMS), i64(r.QueueMS), i64(r.RingMS), i64(r.WaitMS), i64(r.TalkMS)}
 }
 
 // Waits lists the inbound calls with the time each spent in the IVR, the
@@ -174,12 +180,16 @@ func (s *Service) Waits(ctx context.Context, q Query, emit func(*WaitRow) error)
 	w.in("c.queue_id", q.Queues)
 	w.in("c.agent_id", q.Agents)
 	w.number("c.", q.Number)
+	label, err := s.agentLabels(ctx, q.Tenant)
+	if err != nil {
+		return "", err
+	}
 	next, err := s.listCalls(ctx, q, w, func(c *callScan) error {
 		queueMS := c.WaitMS - c.RingMS
 		if queueMS < 0 {
 			queueMS = 0
 		}
-		return emit(&WaitRow{ID: c.ID, StartedAt: c.StartedAt.In(q.Loc), ANI: c.ANI, DNIS: c.DNIS, Queue: c.QueueID, Agent: c.AgentID,
+		return emit(&WaitRow{ID: c.ID, StartedAt: c.StartedAt.In(q.Loc), ANI: c.ANI, DNIS: c.DNIS, Queue: c.QueueID, Agent: c.AgentID, AgentLabel: label(c.AgentID),
 			Disposition: c.Disposition, IVRMS: c.IVRMS, QueueMS: queueMS, RingMS: c.RingMS, WaitMS: c.WaitMS, TalkMS: c.TalkMS})
 	})
 	if err != nil {

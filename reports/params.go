@@ -36,7 +36,7 @@ var (
 //	number         part of the caller's or called number
 //	limit, cursor  page size (1-1000, default 100) and the next_cursor of the
 //	               previous page
-//	sl             service-level threshold in seconds (default 20)
+//	sl_ms          service-level threshold in milliseconds (default 20000)
 //	by             "day" splits agent service time per day
 //	include        "calls" (operation log), "ivr" (abandoned list)
 func ParseQuery(v url.Values, tenant string, loc *time.Location, now time.Time) (Query, error) {
@@ -90,12 +90,15 @@ func ParseQuery(v url.Values, tenant string, loc *time.Location, now time.Time) 
 		}
 		q.Cursor = s
 	}
-	if s := v.Get("sl"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 3600 {
-			return q, badParam("sl", "sl is the service-level threshold in seconds, 1-3600, got %q", s)
+	if v.Has("sl") {
+		return q, badParam("sl", "sl is now sl_ms: the service-level threshold in milliseconds (sl_ms=20000 for 20 s)")
+	}
+	if s := v.Get("sl_ms"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1000 || n > 3600000 {
+			return q, badParam("sl_ms", "sl_ms is the service-level threshold in milliseconds, 1000-3600000, got %q", s)
 		}
-		q.ServiceLevel = time.Duration(n) * time.Second
+		q.ServiceLevel = time.Duration(n) * time.Millisecond
 	}
 	switch by := v.Get("by"); by {
 	case "", "agent":

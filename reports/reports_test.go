@@ -267,17 +267,17 @@ func TestReports(t *testing.T) {
 				// = 22.333 s; speed of answer (12+25)/2 = 18.5 s; talk
 				// (60+1140)/2 = 600 s; within 20 s: c1 → 1/3.
 				{Queue: "q1", Name: "Sales", Offered: 3, Answered: 2, Abandoned: 1, AbandonRate: 0.3333, AvgWaitMS: 22333, MaxWaitMS: 30000,
-					AvgAnswerMS: 18500, AvgTalkMS: 600000, ServiceLevelS: 20, AnsweredInSL: 1, ServiceLevel: 0.3333},
+					AvgAnswerMS: 18500, AvgTalkMS: 600000, ServiceLevelThresholdMS: 20000, AnsweredInSL: 1, ServiceLevel: 0.3333},
 				// q2: c4 (abandoned ringing, 8 s), c10 (answered after 21 s, 30 s
 				// talk): rate 1/2, wait 14.5 s, none within 20 s.
 				{Queue: "q2", Offered: 2, Answered: 1, Abandoned: 1, AbandonRate: 0.5, AvgWaitMS: 14500, MaxWaitMS: 21000,
-					AvgAnswerMS: 21000, AvgTalkMS: 30000, ServiceLevelS: 20, AnsweredInSL: 0, ServiceLevel: 0},
+					AvgAnswerMS: 21000, AvgTalkMS: 30000, ServiceLevelThresholdMS: 20000, AnsweredInSL: 0, ServiceLevel: 0},
 			}
 			if !reflect.DeepEqual(rows, want) {
 				t.Fatalf("got  %+v\nwant %+v", rows, want)
 			}
 			// With a 30 s threshold c3 (25 s) is inside too: q1 2/3, q2 1/2.
-			rows, err = s.Queues(ctx, query(t, twoDays+"&sl=30"))
+			rows, err = s.Queues(ctx, query(t, twoDays+"&sl_ms=30000"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -24,7 +24,8 @@ const (
 // or one local day of it (Date set when grouped by day).
 type ServiceRow struct {
 	Agent string `json:"agent"`
-	Date  string `json:"date,omitempty"`
+	AgentLabel
+	Date string `json:"date,omitempty"`
 	// LoggedInMS is every state but logged-out; the others split it.
 	LoggedInMS int64 `json:"logged_in_ms"`
 	ReadyMS    int64 `json:"ready_ms"`
@@ -39,7 +40,7 @@ type ServiceRow struct {
 
 // ServiceHeader is the CSV header of ServiceRow; reasons reads
 // "reason:ms" pairs separated by spaces.
-var ServiceHeader = []string{"agent", "date", "logged_in_ms", "ready_ms", "not_ready_ms", "ringing_ms", "on_call_ms", "wrapup_ms", "not_ready_by_reason"}
+var ServiceHeader = []string{"agent", "agent_name", "agent_work_number", "date", "logged_in_ms", "ready_ms", "not_ready_ms", "ringing_ms", "on_call_ms", "wrapup_ms", "not_ready_by_reason"}
 
 // CSV is the row's CSV record.
 func (r *ServiceRow) CSV() []string {
@@ -55,7 +56,7 @@ func (r *ServiceRow) CSV() []string {
 		}
 		rs += k + ":" + i64(r.NotReadyByReason[k])
 	}
-	return []string{r.Agent, r.Date, i64(r.LoggedInMS), i64(r.ReadyMS), i64(r.NotReadyMS), i64(r.RingingMS), i64(r.OnCallMS), i64(r.WrapUpMS), rs}
+	return []string{r.Agent, r.AgentName, r.AgentWorkNumber, r.Date, i64(r.LoggedInMS), i64(r.ReadyMS), i64(r.NotReadyMS), i64(r.RingingMS), i64(r.OnCallMS), i64(r.WrapUpMS), rs}
 }
 
 func (r *ServiceRow) add(state, reason string, d time.Duration) {
@@ -161,8 +162,13 @@ func (s *Service) AgentService(ctx context.Context, q Query) ([]ServiceRow, erro
 	for agent, st := range cur {
 		account(agent, st, end)
 	}
+	label, err := s.agentLabels(ctx, q.Tenant)
+	if err != nil {
+		return nil, err
+	}
 	res := make([]ServiceRow, 0, len(out))
 	for _, r := range out {
+		r.AgentLabel = label(r.Agent)
 		res = append(res, *r)
 	}
 	sort.Slice(res, func(i, j int) bool {
@@ -224,6 +230,7 @@ type OperationRow struct {
 	ID    int64     `json:"id"`
 	At    time.Time `json:"at"`
 	Agent string    `json:"agent"`
+	AgentLabel
 	// Operation names what happened: login, logout, ready, resume (ready
 	// after a break), break, no_answer, offer, answer, offer_cancelled,
 	// call_end, wrap_up_end.
@@ -239,11 +246,11 @@ type OperationRow struct {
 }
 
 // OperationHeader is the CSV header of OperationRow.
-var OperationHeader = []string{"id", "at", "agent", "operation", "from_state", "to_state", "reason", "call_id", "queue", "by", "forced"}
+var OperationHeader = []string{"id", "at", "agent", "agent_name", "agent_work_number", "operation", "from_state", "to_state", "reason", "call_id", "queue", "by", "forced"}
 
 // CSV is the row's CSV record.
 func (r *OperationRow) CSV() []string {
-	return []string{i64(r.ID), csvTime(&r.At), r.Agent, r.Operation, r.From, r.To, r.Reason, r.CallID, r.Queue, r.By, strconv.FormatBool(r.Forced)}
+	return []string{i64(r.ID), csvTime(&r.At), r.Agent, r.AgentName, r.AgentWorkNumber, r.Operation, r.From, r.To, r.Reason, r.CallID, r.Queue, r.By, strconv.FormatBool(r.Forced)}
 }
 
 // operation names a transition.
@@ -293,6 +300,10 @@ func (s *Service) Operations(ctx context.Context, q Query, emit func(*OperationR
 		n, _ := strconv.ParseInt(id, 10, 64)
 		w.add("(at < ? OR (at = ? AND id < ?))", t, t, n)
 	}
+	label, err := s.agentLabels(ctx, q.Tenant)
+	if err != nil {
+		return "", err
+	}
 	qs := `SELECT id, at, agent_id, from_state, to_state, reason, call_id, queue_id, by_user FROM acd_agent_log` + w.String() + ` ORDER BY at DESC, id DESC`
 	if q.Limit > 0 {
 		qs += " LIMIT " + strconv.Itoa(q.Limit+1)
@@ -315,6 +326,7 @@ func (s *Service) Operations(ctx context.Context, q Query, emit func(*OperationR
 		r.At = r.At.In(q.Loc)
 		r.Operation = operation(r.From, r.To, r.Reason)
 		r.Forced = r.By != ""
+		r.AgentLabel = label(r.Agent)
 		if err := emit(&r); err != nil {
 			return "", err
 		}

@@ -17,9 +17,10 @@ type RecordingLink struct {
 
 // SurveyRow is one survey of the satisfaction detail.
 type SurveyRow struct {
-	ID         int64           `json:"id"`
-	CallID     string          `json:"call_id"`
-	Agent      string          `json:"agent"`
+	ID     int64  `json:"id"`
+	CallID string `json:"call_id"`
+	Agent  string `json:"agent"`
+	AgentLabel
 	Queue      string          `json:"queue"`
 	Caller     string          `json:"caller"`
 	Score      int64           `json:"score"`
@@ -30,7 +31,7 @@ type SurveyRow struct {
 
 // SurveyHeader is the CSV header of SurveyRow (recordings: their audio
 // paths separated by spaces).
-var SurveyHeader = []string{"id", "call_id", "agent", "queue", "caller", "score", "call_started_at", "surveyed_at", "recordings"}
+var SurveyHeader = []string{"id", "call_id", "agent", "agent_name", "agent_work_number", "queue", "caller", "score", "call_started_at", "surveyed_at", "recordings"}
 
 // CSV is the row's CSV record.
 func (r *SurveyRow) CSV() []string {
@@ -38,7 +39,7 @@ func (r *SurveyRow) CSV() []string {
 	for i, l := range r.Recordings {
 		links[i] = l.Audio
 	}
-	return []string{i64(r.ID), r.CallID, r.Agent, r.Queue, r.Caller, i64(r.Score), csvTime(&r.CallAt), csvTime(&r.SurveyedAt), strings.Join(links, " ")}
+	return []string{i64(r.ID), r.CallID, r.Agent, r.AgentName, r.AgentWorkNumber, r.Queue, r.Caller, i64(r.Score), csvTime(&r.CallAt), csvTime(&r.SurveyedAt), strings.Join(links, " ")}
 }
 
 // Surveys lists the surveys on calls that started in the range, newest
@@ -54,6 +55,10 @@ func (s *Service) Surveys(ctx context.Context, q Query, emit func(*SurveyRow) er
 		t, id, _ := decodeCursor(q.Cursor)
 		n, _ := strconv.ParseInt(id, 10, 64)
 		w.add("(s.created_at < ? OR (s.created_at = ? AND s.id < ?))", t, t, n)
+	}
+	label, err := s.agentLabels(ctx, q.Tenant)
+	if err != nil {
+		return "", err
 	}
 	sql := `SELECT s.id, s.call_id, ` + surveyAgent + `, c.queue_id, c.ani, s.score, c.started_at, s.created_at
  FROM survey_results s JOIN calls c ON c.tenant_id = s.tenant_id AND c.id = s.call_id` + w.String() + ` ORDER BY s.created_at DESC, s.id DESC`
@@ -93,6 +98,7 @@ func (s *Service) Surveys(ctx context.Context, q Query, emit func(*SurveyRow) er
 			return encodeCursor(last.SurveyedAt, i64(last.ID)), nil
 		}
 		r.CallAt, r.SurveyedAt = r.CallAt.In(q.Loc), r.SurveyedAt.In(q.Loc)
+		r.AgentLabel = label(r.Agent)
 		batch = append(batch, r)
 		last = r
 		n++

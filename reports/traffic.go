@@ -127,21 +127,21 @@ type QueueRow struct {
 	MaxWaitMS   int64 `json:"max_wait_ms"`
 	AvgAnswerMS int64 `json:"avg_answer_ms"`
 	AvgTalkMS   int64 `json:"avg_talk_ms"`
-	// AnsweredInSL were answered within ServiceLevelS seconds;
+	// AnsweredInSL were answered within ServiceLevelThresholdMS;
 	// ServiceLevel = AnsweredInSL ÷ Offered (abandons all count).
-	ServiceLevelS int64   `json:"service_level_s"`
-	AnsweredInSL  int64   `json:"answered_in_sl"`
-	ServiceLevel  float64 `json:"service_level"`
+	ServiceLevelThresholdMS int64   `json:"service_level_threshold_ms"`
+	AnsweredInSL            int64   `json:"answered_in_sl"`
+	ServiceLevel            float64 `json:"service_level"`
 }
 
 // QueueHeader is the CSV header of QueueRow.
 var QueueHeader = []string{"queue", "name", "offered", "answered", "abandoned", "abandon_rate", "overflowed", "callbacks", "other",
-	"avg_wait_ms", "max_wait_ms", "avg_answer_ms", "avg_talk_ms", "service_level_s", "answered_in_sl", "service_level"}
+	"avg_wait_ms", "max_wait_ms", "avg_answer_ms", "avg_talk_ms", "service_level_threshold_ms", "answered_in_sl", "service_level"}
 
 // CSV is the row's CSV record.
 func (r *QueueRow) CSV() []string {
 	return []string{r.Queue, r.Name, i64(r.Offered), i64(r.Answered), i64(r.Abandoned), f4(r.AbandonRate), i64(r.Overflowed), i64(r.Callbacks), i64(r.Other),
-		i64(r.AvgWaitMS), i64(r.MaxWaitMS), i64(r.AvgAnswerMS), i64(r.AvgTalkMS), i64(r.ServiceLevelS), i64(r.AnsweredInSL), f4(r.ServiceLevel)}
+		i64(r.AvgWaitMS), i64(r.MaxWaitMS), i64(r.AvgAnswerMS), i64(r.AvgTalkMS), i64(r.ServiceLevelThresholdMS), i64(r.AnsweredInSL), f4(r.ServiceLevel)}
 }
 
 func f4(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
@@ -191,7 +191,7 @@ func (s *Service) Queues(ctx context.Context, q Query) ([]QueueRow, error) {
 			AbandonRate: ratio(a.Abandoned, a.Offered), Overflowed: a.Overflowed, Callbacks: a.Callbacks,
 			Other:     a.Offered - a.Answered - a.Abandoned - a.Overflowed - a.Callbacks,
 			AvgWaitMS: avg(a.WaitSum, a.Offered), MaxWaitMS: a.WaitMax, AvgAnswerMS: avg(a.AnswerSum, a.Answered), AvgTalkMS: avg(a.TalkSum, a.Answered),
-			ServiceLevelS: slMS / 1000, AnsweredInSL: a.InSL, ServiceLevel: ratio(a.InSL, a.Offered)})
+			ServiceLevelThresholdMS: slMS, AnsweredInSL: a.InSL, ServiceLevel: ratio(a.InSL, a.Offered)})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reports: queues of %s: %w", q.Tenant, err)

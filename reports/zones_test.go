@@ -130,7 +130,8 @@ func TestParseQuery(t *testing.T) {
 		{name: "limit zero", params: "limit=0", param: "limit"},
 		{name: "limit too big", params: "limit=5000", param: "limit"},
 		{name: "forged cursor", params: "cursor=abc", param: "cursor"},
-		{name: "service level", params: "sl=0", param: "sl"},
+		{name: "service level", params: "sl_ms=0", param: "sl_ms"},
+		{name: "service level in seconds", params: "sl=20", param: "sl"},
 		{name: "by", params: "by=week", param: "by"},
 		{name: "include", params: "include=everything", param: "include"},
 	} {

@@ -83,6 +83,8 @@ type ACDEntry struct {
 	LastAgent  string    `db:"last_agent"`
 	Data       string    `db:"data"` // JSON object
 	Hops       int       `db:"hops"`
+	// Lang is the language the caller chose in the IVR (migration 0021).
+	Lang string `db:"lang"`
 }
 
 // ACDCallback is a caller's request to be called back.
@@ -257,14 +259,15 @@ func (s *Store) ListACDAgentLog(ctx context.Context, tenant, agentID string, sin
 	return ls, nil
 }
 
-const acdEntryCols = `tenant_id, call_id, queue_id, priority, enqueued_at, first_at, seq, caller, last_agent, data, hops`
+const acdEntryCols = `tenant_id, call_id, queue_id, priority, enqueued_at, first_at, seq, caller, last_agent, data, hops, lang`
 
 // SaveACDEntry writes a waiting caller (insert or replace).
 func (s *Store) SaveACDEntry(ctx context.Context, e *ACDEntry) error {
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO acd_queue_entries (`+acdEntryCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO acd_queue_entries (`+acdEntryCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (tenant_id, call_id) DO UPDATE SET queue_id = excluded.queue_id, priority = excluded.priority, enqueued_at = excluded.enqueued_at,
-		first_at = excluded.first_at, seq = excluded.seq, caller = excluded.caller, last_agent = excluded.last_agent, data = excluded.data, hops = excluded.hops`),
-		e.TenantID, e.CallID, e.QueueID, e.Priority, e.EnqueuedAt.UTC(), e.FirstAt.UTC(), e.Seq, e.Caller, e.LastAgent, e.Data, e.Hops)
+		first_at = excluded.first_at, seq = excluded.seq, caller = excluded.caller, last_agent = excluded.last_agent, data = excluded.data, hops = excluded.hops,
+		lang = excluded.lang`),
+		e.TenantID, e.CallID, e.QueueID, e.Priority, e.EnqueuedAt.UTC(), e.FirstAt.UTC(), e.Seq, e.Caller, e.LastAgent, e.Data, e.Hops, e.Lang)
 	if err != nil {
 		return fmt.Errorf("store: save queue entry %q: %w", e.CallID, mapErr(err))
 	}

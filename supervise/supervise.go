@@ -37,6 +37,14 @@ var (
 	ErrNoAgent   = errors.New("the call is not connected to an agent")
 	ErrBadMode   = errors.New("mode must be listen, whisper or barge")
 	ErrNoMonitor = errors.New("nobody is monitoring this call")
+	// ErrNoDevice: no monitor runs on the call and no phone was given to
+	// ring for the supervisor.
+	ErrNoDevice = errors.New("no phone to ring for the supervisor")
+	// ErrRingFailed: the switch could not ring the supervisor's phone
+	// (unknown or unregistered extension, refused dial string).
+	ErrRingFailed = errors.New("the supervisor's phone could not be rung")
+	// ErrNoAnswer: the supervisor's phone rang and was not answered.
+	ErrNoAnswer = errors.New("the supervisor's phone did not answer")
 )
 
 // LegStore keeps the supervisor's leg on the call's detail record as it
@@ -144,7 +152,7 @@ func (s *Supervisor) Monitor(ctx context.Context, who Monitoring, callID, device
 	}
 	if spy == nil {
 		if device == "" {
-			return "", fmt.Errorf("supervise: a device to ring is required")
+			return "", fmt.Errorf("supervise: call %s: %w", callID, ErrNoDevice)
 		}
 		ep := controller.Endpoint{Kind: controller.EndpointExtension, Number: device}
 		if d, ok := strings.CutPrefix(device, "raw:"); ok {
@@ -154,13 +162,16 @@ func (s *Supervisor) Monitor(ctx context.Context, who Monitoring, callID, device
 		started := time.Now().UTC()
 		spy, err = c.StartOriginate(ctx, ep, controller.OriginateOptions{Timeout: s.RingTimeout, Vars: map[string]string{"ipcc_role": "supervisor"}})
 		if err != nil {
-			return "", fmt.Errorf("supervise: ring %s: %w", device, err)
+			if errors.Is(err, controller.ErrHungUp) {
+				return "", ErrNoCall
+			}
+			return "", fmt.Errorf("supervise: ring %s: %w: %w", device, ErrRingFailed, err)
 		}
 		select {
 		case <-spy.AnsweredC():
 		case <-spy.Done():
 			cause, _, _ := spy.HangupCause()
-			return "", fmt.Errorf("supervise: supervisor phone %s did not answer: %s", device, cause)
+			return "", fmt.Errorf("supervise: phone %s: %w (%s)", device, ErrNoAnswer, cause)
 		case <-c.Done():
 			_ = spy.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
 			return "", ErrNoCall

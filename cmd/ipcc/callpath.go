@@ -55,6 +55,9 @@ type callPathDeps struct {
 	// flowHTTP is the client of flow http nodes (the egress policy);
 	// nil means the default policy.
 	flowHTTP *http.Client
+	// trunk is the trunk external numbers are dialled through
+	// ("": media.default_trunk).
+	trunk string
 }
 
 // newCallPath builds the dispatcher, the inbound handler and the
@@ -63,11 +66,14 @@ func newCallPath(d callPathDeps) (*callPath, error) {
 	if d.policies == nil {
 		d.policies = recording.NewPolicies(d.st)
 	}
+	if d.trunk == "" {
+		d.trunk = d.cfg.Media.DefaultTrunk
+	}
 	p := &callPath{cfg: d.cfg, st: d.st, reg: d.reg, log: d.log, media: d.media}
-	p.disp = dispatch.New(dispatch.Options{Store: d.st, Logger: d.log, DefaultTrunk: d.cfg.Media.DefaultTrunk, RecordingDir: d.recDir, RecordPolicy: d.policies,
+	p.disp = dispatch.New(dispatch.Options{Store: d.st, Logger: d.log, DefaultTrunk: d.trunk, RecordingDir: d.recDir, RecordPolicy: d.policies,
 		SwitchRecordingDirs: d.media.recordings})
 	var err error
-	p.handler, err = inbound.New(inbound.Options{Store: d.st, Logger: d.log, Queues: p.disp, Agents: p.disp, VoicemailDir: d.vmDir, DefaultTrunk: d.cfg.Media.DefaultTrunk,
+	p.handler, err = inbound.New(inbound.Options{Store: d.st, Logger: d.log, Queues: p.disp, Agents: p.disp, VoicemailDir: d.vmDir, DefaultTrunk: d.trunk,
 		HTTP: d.flowHTTP, SwitchVoicemailDirs: d.media.voicemail})
 	if err != nil {
 		p.disp.Close()

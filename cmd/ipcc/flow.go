@@ -94,7 +94,7 @@ the directory of FILE). Schedules are answered by a calendar file
 HTTP nodes make real requests, through the egress policy of the configuration
 (egress.allow: no loopback, private or metadata address unless allowed there)
 plus the entries of --allow-egress.`,
-		Example: `  ipcc flow run examples/flows/main.yaml --caller 13800000000 --did 4001 --dtmf "1,2#"
+		Example: `  ipcc flow run examples/flows/main.yaml --caller 13800000000 --did 4001 --dtmf "9,2"
   ipcc flow run examples/flows/main.yaml --schedule-file main-hours=examples/flows/schedules/main-hours.yaml --at 2026-10-02T10:00:00+08:00
   ipcc flow run examples/flows/main.yaml --schedule main-hours=closed --dtmf "1,h" --at 2026-10-01T20:30:00+08:00
   ipcc flow run examples/flows/account.yaml --dtmf "12345678,900501" --allow-egress 127.0.0.1:8089`,

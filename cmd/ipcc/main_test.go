@@ -300,10 +300,15 @@ func TestServeOnPostgres(t *testing.T) {
 	}
 }
 
-// serve --demo connects to both simulated switches and reports them ready.
+// serve --demo connects to both simulated switches and reports them ready;
+// its tenant runs in the sample hours' time zone, shows the hotline on
+// outside calls, and has agents with work numbers and a supervisor with a
+// phone.
 func TestServeDemoConnectsBothSimulatedSwitches(t *testing.T) {
-	addr := freeAddr(t)
-	env := []string{"IPCC_HTTP_ADDR=" + addr, "IPCC_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "ipcc.db"), "IPCC_AUTH_BCRYPT_COST=4", "IPCC_TTS_ENGINE=none"}
+	addr, dir := freeAddr(t), t.TempDir()
+	env := []string{"IPCC_HTTP_ADDR=" + addr, "IPCC_DATABASE_URL=sqlite:" + filepath.Join(dir, "ipcc.db"), "IPCC_AUTH_BCRYPT_COST=4", "IPCC_TTS_ENGINE=none",
+		"IPCC_ADMIN_PASSWORD=demo-admin-password", "IPCC_MEDIA_RECORDING_DIR=" + filepath.Join(dir, "recordings"),
+		"IPCC_MEDIA_VOICEMAIL_DIR=" + filepath.Join(dir, "voicemail"), "IPCC_TTS_CACHE_DIR=" + filepath.Join(dir, "tts")}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -331,6 +336,54 @@ func TestServeDemoConnectsBothSimulatedSwitches(t *testing.T) {
 	checks, _ := body["checks"].(map[string]any)
 	if checks["switch:demo-freeswitch"] != "ok" || checks["switch:demo-asterisk"] != "ok" {
 		t.Fatalf("readiness checks: %v", checks)
+	}
+	get := func(path string, v any) {
+		t.Helper()
+		var tok struct{ Token string }
+		res, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"demo-admin-password"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(res.Body).Decode(&tok)
+		res.Body.Close()
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		req.Header.Set("X-IPCC-Tenant", "default")
+		if res, err = http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	var tenant struct{ Timezone string }
+	if get("/api/v1/tenants/default", &tenant); tenant.Timezone != "Asia/Shanghai" {
+		t.Errorf("demo tenant's time zone %q (its hours are Asia/Shanghai)", tenant.Timezone)
+	}
+	var set struct {
+		OutboundCallerID string `json:"outbound_caller_id"`
+	}
+	if get("/api/v1/routing/settings", &set); set.OutboundCallerID != "4001" {
+		t.Errorf("outbound caller ID %q", set.OutboundCallerID)
+	}
+	var users []struct {
+		Username, Role string
+		WorkNumber     string `json:"work_number"`
+		Devices        []string
+	}
+	get("/api/v1/users", &users)
+	roles := map[string]int{}
+	for _, u := range users {
+		switch {
+		case u.Role == "supervisor" && len(u.Devices) == 1 && u.Devices[0] == "1009":
+			roles["supervisor with a phone"]++
+		case u.Role == "agent" && u.WorkNumber != "" && len(u.Devices) == 1:
+			roles["agent with a work number and a phone"]++
+		}
+	}
+	if roles["supervisor with a phone"] != 1 || roles["agent with a work number and a phone"] != 4 {
+		t.Errorf("demo users %+v", users)
 	}
 	cancel()
 	select {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,8 +14,22 @@ import (
 	"github.com/ipcc/ipcc/store"
 )
 
-// newRetentionJob builds the retention job from the configuration; serve
-// passes its own directories (the demo keeps files under ./data).
+// mediaDirs are media.recording_dir and media.voicemail_dir as absolute
+// paths: serve hands them to the switches and the retention job looks
+// there, so `ipcc retention run` finds what `ipcc serve` (and the demo)
+// wrote when both run in the same directory.
+func mediaDirs(cfg *config.Config) (rec, vm string, err error) {
+	if rec, err = filepath.Abs(cfg.Media.RecordingDir); err != nil {
+		return "", "", fmt.Errorf("media.recording_dir: %w", err)
+	}
+	if vm, err = filepath.Abs(cfg.Media.VoicemailDir); err != nil {
+		return "", "", fmt.Errorf("media.voicemail_dir: %w", err)
+	}
+	return rec, vm, nil
+}
+
+// newRetentionJob builds the retention job from the configuration and the
+// media directories (mediaDirs).
 func newRetentionJob(cfg *config.Config, st *store.Store, log *slog.Logger, recDir, vmDir string) (*recording.Retention, error) {
 	return recording.NewRetention(recording.RetentionOptions{
 		Store:            st,
@@ -59,7 +74,11 @@ With --tenant only that tenant's backups and age deletions run (no disk step).`,
 					return fmt.Errorf("--tenant %q: %w", tenant, err)
 				}
 			}
-			job, err := newRetentionJob(cfg, st, g.logger(cfg), cfg.Media.RecordingDir, cfg.Media.VoicemailDir)
+			recDir, vmDir, err := mediaDirs(cfg)
+			if err != nil {
+				return err
+			}
+			job, err := newRetentionJob(cfg, st, g.logger(cfg), recDir, vmDir)
 			if err != nil {
 				return err
 			}

@@ -148,20 +148,15 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
-	vmDir := cfg.Media.VoicemailDir
-	if demoMode {
-		// The simulated switches run here: keep their files with ours.
-		if vmDir, err = filepath.Abs(filepath.Join("data", "voicemail")); err == nil {
-			err = os.MkdirAll(vmDir, 0o750)
-		}
-		if err != nil {
-			return fmt.Errorf("demo: voicemail directory: %w", err)
-		}
+	// The same directories as `ipcc retention run` (relative ones under
+	// the working directory, ./data by default: the demo's too).
+	recDir, vmDir, err := mediaDirs(cfg)
+	if err != nil {
+		return err
 	}
-	recDir := cfg.Media.RecordingDir
-	if demoMode {
-		if recDir, err = filepath.Abs(filepath.Join("data", "recordings")); err != nil {
-			return err
+	for _, dir := range []string{recDir, vmDir} {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			log.Warn("media directory not created here (the switches must provide it)", "dir", dir, "err", err)
 		}
 	}
 	// The demo's simulator starts first: its switches' directories are
@@ -198,8 +193,12 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	if err != nil {
 		return err
 	}
+	trunk := cfg.Media.DefaultTrunk
+	if demoMode && trunk == "" {
+		trunk = demo.Trunk // the simulated switches' outside line
+	}
 	path, err := newCallPath(callPathDeps{cfg: cfg, st: st, log: log, reg: reg, tts: renderer, policies: policies, recDir: recDir, vmDir: vmDir,
-		media: media, flowHTTP: flowHTTP})
+		media: media, flowHTTP: flowHTTP, trunk: trunk})
 	if err != nil {
 		return err
 	}
