@@ -39,7 +39,7 @@ func TestBridgedCallRecordAgentLegCauseAndCleanTrace(t *testing.T) {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
 			ctx := context.Background()
-			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+			if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002", WorkNumber: "8002"}); err != nil {
 				t.Fatal(err)
 			}
 			caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138070", To: "4001"})
@@ -51,7 +51,7 @@ func TestBridgedCallRecordAgentLegCauseAndCleanTrace(t *testing.T) {
 				bob = w.legOf("2002")
 				return bob != "" && w.sw.Sim.Hears(caller, bob)
 			})
-			waitFor(t, "the caller heard who serves them", func() bool { return w.heard(caller, "serving you") })
+			waitFor(t, "the caller heard who serves them", func() bool { return w.heard(caller, "Agent 8002 is serving you") })
 			time.Sleep(200 * time.Millisecond) // the announcement ends
 			if err := w.sw.Sim.HangupCall(caller); err != nil {
 				t.Fatal(err)
