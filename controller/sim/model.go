@@ -145,6 +145,10 @@ type Channel struct {
 	// endpoint never went to the HELD call state (loopback, not
 	// answered), so uuid_hold off is refused.
 	heldNoState bool
+	// holdBcast: FreeSWITCH, the hold music its bridged partner's
+	// uuid_hold broadcasts to it.
+	holdBcast *execItem
+	mohClass  string // Asterisk: the class of its music on hold (MOH)
 }
 
 func (c *Channel) alive() bool { return c.State != StateGone }
@@ -386,7 +390,19 @@ func (m *Model) edges() map[string]map[string]bool {
 		}
 		e[src.ID][dst.ID] = true
 	}
-	canTalk := func(c *Channel) bool { return c.State == StateUp && !c.Held && !c.MOH }
+	// FreeSWITCH runs an application sent to a bridged channel (sendmsg,
+	// uuid_broadcast) inside the bridge with the partner suspended
+	// (switch_ivr_multi_threaded_bridge, CF_SUSPEND): while it plays,
+	// neither party hears the other.
+	suspended := map[string]bool{}
+	for _, p := range m.plays {
+		if p.Front == FrontFreeSWITCH && p.State == "playing" {
+			if c := m.ch(p.Chan); c != nil && c.Bridge != "" {
+				suspended[c.ID] = true
+			}
+		}
+	}
+	canTalk := func(c *Channel) bool { return c.State == StateUp && !c.Held && !c.MOH && !suspended[c.ID] }
 	for _, b := range m.bridges {
 		if b.Type == "holding" {
 			continue

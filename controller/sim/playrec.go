@@ -28,6 +28,7 @@ type Playback struct {
 	onDone    func(p *Playback)
 	failed    bool
 	Params    [][2]string // FreeSWITCH {k=v} file parameters, merged into PLAYBACK_* events
+	exec      *execItem   // FreeSWITCH: the application playing it
 }
 
 // TargetURI is the ARI target_uri.
@@ -41,6 +42,7 @@ func (p *Playback) TargetURI() string {
 func (m *Model) startPlayback(p *Playback) {
 	m.plays[p.ID] = p
 	p.State = "playing"
+	m.hearGen++
 	m.emit(&mEvent{Kind: evPlaybackStart, At: time.Now(), Ch: m.chans[p.Chan], Playback: p})
 	p.idx = 0
 	m.playItem(p)
@@ -162,6 +164,7 @@ func (m *Model) finishPlayback(p *Playback, how string) {
 		p.Status = "break"
 	}
 	delete(m.plays, p.ID)
+	m.hearGen++
 	m.emit(&mEvent{Kind: evPlaybackStop, At: time.Now(), Ch: m.chans[p.Chan], Playback: p})
 	if p.onDone != nil {
 		p.onDone(p)
@@ -332,7 +335,12 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 		for range loops {
 			items = append(items, m.mediaFromFS(file)...)
 		}
-		p := &Playback{ID: newID(), Front: FrontFreeSWITCH, Chan: c.ID, URI: file, items: items, Params: params}
+		if it.Loops < 0 && len(items) > 0 {
+			// loops -1: repeated until broken; the last item stands for
+			// every repetition.
+			items[len(items)-1].endless = true
+		}
+		p := &Playback{ID: newID(), Front: FrontFreeSWITCH, Chan: c.ID, URI: file, items: items, Params: params, exec: it}
 		p.onDone = func(p *Playback) {
 			m.appDone(c, it, "FILE PLAYED")
 			m.continueInline(c)
