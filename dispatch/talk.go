@@ -166,6 +166,12 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 			break
 		}
 		w.c.Note("queue", "agent transferred the call to "+string(cmd.target.Kind)+":"+cmd.target.Ref)
+		// A held caller's music stops: it would play on over the
+		// transfer (Asterisk keeps a channel's music on hold). Asked
+		// whether or not the hold was reported yet.
+		if err := w.c.Unhold(ctx); err != nil && !errors.Is(err, controller.ErrHungUp) {
+			w.c.Note("queue", "unhold for the transfer: "+err.Error())
+		}
 		if err := w.c.Unbridge(ctx); err != nil && !errors.Is(err, controller.ErrHungUp) {
 			w.c.Note("queue", "unbridge for the transfer: "+err.Error())
 		}

@@ -26,6 +26,8 @@ type legState struct {
 	spyTarget  string           // eavesdrop target while this leg spies
 	spyMode    controller.EavesdropMode
 	swallow    []string // DTMF digits ipcc injected (eavesdrop mode switches)
+	holdApp    string   // Application-UUID of the music on hold playing to it (see hold.go)
+	holdOn     bool     // Hold was emitted for holdApp
 }
 
 // appRef names what an Application-UUID (our sendmsg Event-UUID) belongs to.
@@ -34,6 +36,7 @@ type appRef struct {
 	playback  string // playback id ("" for the eavesdrop app)
 	index     int    // item index within the playback
 	eavesdrop bool
+	hold      bool // the leg's music on hold
 }
 
 type playState struct {
@@ -193,6 +196,10 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 			break
 		}
 		delete(t.apps, appID)
+		if ref.hold {
+			out = t.holdEnded(e, ref, appID, out)
+			break
+		}
 		if ref.eavesdrop {
 			if sl := t.legs[ref.leg]; sl != nil {
 				sl.spyTarget, sl.spyMode, sl.swallow = "", 0, nil
