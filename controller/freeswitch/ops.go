@@ -239,8 +239,11 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 	return nil
 }
 
+// mohStream is what plays for music-on-hold class moh: a local_stream
+// class, or as given a URL (tone_stream://, http://) or an absolute file
+// path (repeated until Unhold).
 func mohStream(moh string) string {
-	if strings.Contains(moh, "://") {
+	if strings.Contains(moh, "://") || strings.HasPrefix(moh, "/") {
 		return moh
 	}
 	return "local_stream://" + moh
