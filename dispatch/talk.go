@@ -33,6 +33,8 @@ func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg,
 	cv.rc = w.d.newRecorder(ctx, w.c, w.tenant, w.id, w.queue, e.AgentID, "inbound")
 	if !w.resumed {
 		cv.rc.answered(ctx)
+	} else {
+		cv.rc.inherit(ctx)
 	}
 	defer func() {
 		if cv.rc.rec != nil {
