@@ -403,6 +403,10 @@ func (m *Model) edges() map[string]map[string]bool {
 		}
 	}
 	canTalk := func(c *Channel) bool { return c.State == StateUp && !c.Held && !c.MOH && !suspended[c.ID] }
+	// Asterisk music on hold (a generator on the channel) drops the
+	// bridge's frames written to the channel (ast_write), but what the
+	// channel's party says still enters the bridge: heard, not hearing.
+	canSpeak := func(c *Channel) bool { return c.State == StateUp && !c.Held && !suspended[c.ID] }
 	for _, b := range m.bridges {
 		if b.Type == "holding" {
 			continue
@@ -410,7 +414,7 @@ func (m *Model) edges() map[string]map[string]bool {
 		for _, a := range b.Channels {
 			for _, z := range b.Channels {
 				ca, cz := m.ch(a), m.ch(z)
-				if ca != nil && cz != nil && canTalk(ca) && canTalk(cz) {
+				if ca != nil && cz != nil && canSpeak(ca) && canTalk(cz) {
 					add(ca, cz)
 				}
 			}
@@ -420,7 +424,7 @@ func (m *Model) edges() map[string]map[string]bool {
 		for _, a := range cf.Members {
 			for _, z := range cf.Members {
 				ca, cz := m.ch(a.Chan), m.ch(z.Chan)
-				if ca != nil && cz != nil && !a.Muted && canTalk(ca) && canTalk(cz) {
+				if ca != nil && cz != nil && !a.Muted && canSpeak(ca) && canTalk(cz) {
 					add(ca, cz)
 				}
 			}
