@@ -29,7 +29,8 @@ func (m *Model) music(c *Channel) string {
 		return ""
 	}
 	for _, p := range m.plays {
-		if p.State != "playing" || p.idx >= len(p.items) || !p.items[p.idx].endless {
+		looping := p.exec != nil && p.exec.Loops < 0
+		if p.State != "playing" || p.idx >= len(p.items) || !(p.items[p.idx].endless || looping) {
 			continue
 		}
 		for _, l := range m.playbackListeners(p) {

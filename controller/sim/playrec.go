@@ -329,23 +329,7 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 	}
 	switch it.App {
 	case "playback", "broadcast":
-		loops := max(it.Loops, 1)
-		var items []mediaItem
-		params, file := splitFileParams(it.Arg)
-		for range loops {
-			items = append(items, m.mediaFromFS(file)...)
-		}
-		if it.Loops < 0 && len(items) > 0 {
-			// loops -1: repeated until broken; the last item stands for
-			// every repetition.
-			items[len(items)-1].endless = true
-		}
-		p := &Playback{ID: newID(), Front: FrontFreeSWITCH, Chan: c.ID, URI: file, items: items, Params: params, exec: it}
-		p.onDone = func(p *Playback) {
-			m.appDone(c, it, "FILE PLAYED")
-			m.continueInline(c)
-		}
-		m.startPlayback(p)
+		m.playLoops(c, it, max(it.Loops, 1))
 	case "say":
 		// say <lang> <type> <method> <value>: "iterated" reads digit by digit.
 		f := strings.Fields(it.Arg)
@@ -404,6 +388,32 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 		m.appDone(c, it, "_none_")
 		m.hangup(c, "DESTINATION_OUT_OF_ORDER", "switch")
 	}
+}
+
+// playLoops plays the application's file left more times (loops < 0:
+// until broken). As switch_ivr_parse_event does, each repetition is an
+// application run of its own — CHANNEL_EXECUTE_COMPLETE and then
+// CHANNEL_EXECUTE again, with the same Application-UUID — and the
+// repetitions stop when one was broken or ran less than half a second.
+func (m *Model) playLoops(c *Channel, it *execItem, left int) {
+	params, file := splitFileParams(it.Arg)
+	began := time.Now()
+	p := &Playback{ID: newID(), Front: FrontFreeSWITCH, Chan: c.ID, URI: file, items: m.mediaFromFS(file), Params: params, exec: it}
+	p.onDone = func(p *Playback) {
+		if left != 1 && p.Status == "done" && c.alive() && time.Since(began) >= 500*time.Millisecond {
+			e := m.ev(evExecuteComplete, c)
+			e.App, e.AppData, e.AppUUID, e.AppResp = it.App, it.Arg, it.UUID, "FILE PLAYED"
+			m.emit(e)
+			e = m.ev(evExecute, c)
+			e.App, e.AppData, e.AppUUID = it.App, it.Arg, it.UUID
+			m.emit(e)
+			m.playLoops(c, it, left-1)
+			return
+		}
+		m.appDone(c, it, "FILE PLAYED")
+		m.continueInline(c)
+	}
+	m.startPlayback(p)
 }
 
 // pagd is a running play_and_get_digits.
