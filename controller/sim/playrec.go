@@ -329,7 +329,11 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 	}
 	switch it.App {
 	case "playback", "broadcast":
-		m.playLoops(c, it, max(it.Loops, 1))
+		loops := it.Loops
+		if loops == 0 {
+			loops = 1
+		}
+		m.playLoops(c, it, loops)
 	case "say":
 		// say <lang> <type> <method> <value>: "iterated" reads digit by digit.
 		f := strings.Fields(it.Arg)
