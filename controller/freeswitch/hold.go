@@ -53,7 +53,12 @@ func (t *translator) confirmHold(leg, app string, failed bool) {
 	t.emit([]controller.Event{{Type: controller.EventHold, Switch: t.sw, Leg: leg, Time: t.now()}})
 }
 
-// held reports whether ipcc's music on hold plays to the leg.
+// held reports whether ipcc's music on hold plays to the leg: from Hold
+// to Unhold (or a prompt, bridge, park, transfer that stops it). The
+// switch's CHANNEL_EXECUTE_COMPLETE does not end it: a looping playback
+// completes once per loop with the same Application-UUID, and nothing
+// tells the last loop from the others. A stream the switch cannot play
+// (no music files for local_stream) leaves the leg held and silent.
 func (t *translator) held(leg string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -76,19 +81,4 @@ func (t *translator) unholdMusic(leg string, force bool) {
 	if on || force {
 		t.emit([]controller.Event{{Type: controller.EventUnhold, Switch: t.sw, Leg: leg, Time: t.now()}})
 	}
-}
-
-// holdEnded handles the end of a hold music app the switch stopped by
-// itself (a transfer, a stream it cannot play). Caller holds mu.
-func (t *translator) holdEnded(e *fsEvent, ref appRef, appID string, out []controller.Event) []controller.Event {
-	l := t.legs[ref.leg]
-	if l == nil || l.holdApp != appID {
-		return out
-	}
-	on := l.holdOn
-	l.holdApp, l.holdOn = "", false
-	if !on || e.get("Answer-State") == "hangup" {
-		return out
-	}
-	return append(out, t.base(e, controller.EventUnhold, ref.leg))
 }

@@ -101,3 +101,49 @@ func TestSimHoldPlaysMusicToTheLeg(t *testing.T) {
 	waitFor(t, d, "unhold", isType(controller.EventUnhold, loop))
 	waitMusic(loop, false)
 }
+
+// Music on hold that is a finite stream loops: FreeSWITCH runs the
+// application again for each loop, firing CHANNEL_EXECUTE_COMPLETE each
+// time with the same Application-UUID. The leg stays held (no Unhold
+// after the first loop), and a prompt still stops the music and plays —
+// taken as ended, the music left the prompt queued behind it for good.
+func TestSimHoldLoopsAFiniteStream(t *testing.T) {
+	s := startSimWith(t, func(o *sim.Options) { o.MediaDuration = 600 * time.Millisecond })
+	d := simDriver(t, s.ESLAddr())
+	ctx := context.Background()
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	caller, err := s.PlaceCall(sim.CallSpec{From: "15551230003", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "SIP caller arrived", isType(controller.EventCallArrived, caller))
+	if err := d.Answer(ctx, caller); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "answered", isType(controller.EventAnswered, caller))
+	if err := d.Hold(ctx, caller, "tone_stream://%(600,0,440)"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "hold", isType(controller.EventHold, caller))
+	deadline := time.After(2 * time.Second)
+	for done := false; !done; {
+		select {
+		case e := <-d.Events():
+			if e.Type == controller.EventUnhold {
+				t.Fatal("Unhold after the first loop of the music")
+			}
+		case <-deadline:
+			done = true
+		}
+	}
+	if info, _ := s.Call(caller); info.Music == "" {
+		t.Fatalf("no music after 2 s of hold: %+v", info.Heard)
+	}
+	if err := d.Play(ctx, caller, controller.Playback{ID: "p-after-loops", Media: []controller.Media{{Kind: controller.MediaTone, Value: "beep"}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "unhold before the prompt", isType(controller.EventUnhold, caller))
+	waitFor(t, d, "the prompt played", func(e controller.Event) bool {
+		return e.Type == controller.EventPlaybackFinished && e.PlaybackID == "p-after-loops" && e.Err == ""
+	})
+}

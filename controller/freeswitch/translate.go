@@ -192,14 +192,12 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 	case "CHANNEL_EXECUTE_COMPLETE":
 		appID := e.get("Application-UUID")
 		ref, ok := t.apps[appID]
-		if !ok {
+		if !ok || ref.hold {
+			// Music on hold loops: each loop completes with the same
+			// Application-UUID (see hold.go); it ends with Unhold.
 			break
 		}
 		delete(t.apps, appID)
-		if ref.hold {
-			out = t.holdEnded(e, ref, appID, out)
-			break
-		}
 		if ref.eavesdrop {
 			if sl := t.legs[ref.leg]; sl != nil {
 				sl.spyTarget, sl.spyMode, sl.swallow = "", 0, nil
