@@ -1,12 +1,8 @@
 package fsreal
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +32,7 @@ func TestRealFreeSWITCHHoldMusic(t *testing.T) {
 	w := FromEnv(t)
 	moh := os.Getenv("IPCC_TEST_FREESWITCH_MOH")
 	if moh == "" {
-		moh = toneFile(t)
+		moh = ToneFile(t)
 	}
 	sw := w.NewSwitch(t, "fs-media")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -182,39 +178,4 @@ func TestRealFreeSWITCHHoldMusic(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Error("the SIP caller was not hung up")
 	}
-}
-
-// toneFile writes 5 s of a 440 Hz tone, 8 kHz 16-bit mono, where
-// FreeSWITCH (same host, maybe another user) can read it.
-func toneFile(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "ipcc-moh-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	const rate, secs = 8000, 5
-	var pcm bytes.Buffer
-	for i := range rate * secs {
-		v := 8000 * math.Sin(2*math.Pi*440*float64(i)/rate)
-		_ = binary.Write(&pcm, binary.LittleEndian, int16(v))
-	}
-	var b bytes.Buffer
-	b.WriteString("RIFF")
-	_ = binary.Write(&b, binary.LittleEndian, uint32(36+pcm.Len()))
-	b.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(rate), uint32(rate * 2), uint16(2), uint16(16)} {
-		_ = binary.Write(&b, binary.LittleEndian, v)
-	}
-	b.WriteString("data")
-	_ = binary.Write(&b, binary.LittleEndian, uint32(pcm.Len()))
-	b.Write(pcm.Bytes())
-	path := filepath.Join(dir, "moh.wav")
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

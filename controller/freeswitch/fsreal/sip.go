@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -428,4 +430,39 @@ func (c *SIPCaller) Close() {
 	c.Hangup()
 	c.sip.Close()
 	c.rtp.Close()
+}
+
+// ToneFile writes 5 s of a 440 Hz tone, 8 kHz 16-bit mono, where
+// FreeSWITCH (same host, maybe another user) can read it.
+func ToneFile(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ipcc-moh-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const rate, secs = 8000, 5
+	var pcm bytes.Buffer
+	for i := range rate * secs {
+		v := 8000 * math.Sin(2*math.Pi*440*float64(i)/rate)
+		_ = binary.Write(&pcm, binary.LittleEndian, int16(v))
+	}
+	var b bytes.Buffer
+	b.WriteString("RIFF")
+	_ = binary.Write(&b, binary.LittleEndian, uint32(36+pcm.Len()))
+	b.WriteString("WAVEfmt ")
+	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(rate), uint32(rate * 2), uint16(2), uint16(16)} {
+		_ = binary.Write(&b, binary.LittleEndian, v)
+	}
+	b.WriteString("data")
+	_ = binary.Write(&b, binary.LittleEndian, uint32(pcm.Len()))
+	b.Write(pcm.Bytes())
+	path := filepath.Join(dir, "moh.wav")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
