@@ -89,13 +89,29 @@ func (s *session) onEvent(ev *fsEvent) {
 	s.d.ro.push(ev)
 }
 
-// pick chooses the connection for cmd: plain api commands go to a command
-// connection whose slot is free (else the next in turn); everything else —
-// bgapi, sendmsg, subscriptions — to the event connection.
+// pick chooses the connection for cmd: api, bgapi and sendmsg go to a
+// command connection whose slot is free (else the next in turn); anything
+// else (none is sent through run today) and every command when no command
+// connection is open go to the event connection. Subscriptions and the
+// liveness ping are sent on the event connection directly, not through pick.
+//
+// The event connection carries no call's command: its replies would queue
+// behind the event stream (at 100 calls/s a bgapi originate waited seconds
+// there). Nothing is lost by sending them elsewhere, as on FreeSWITCH:
+//   - BACKGROUND_JOB is fired to every listener subscribed to it
+//     (mod_event_socket's event_handler), so the event connection sees the
+//     result of a bgapi sent on a command connection; the job may even come
+//     before the +OK Job-UUID reply, and jobDone then finds the leg by the
+//     origination_uuid in Job-Command-Arg;
+//   - sendmsg <uuid> locates the channel by uuid from any inbound
+//     connection, and the channel's events (CHANNEL_EXECUTE, PLAYBACK_*)
+//     reach the event connection like any other; Play registers each
+//     Application-UUID before it sends, so events that overtake the reply
+//     are still recognised.
 func (d *Driver) pick(cmd string) *session {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.sess == nil || len(d.pool) == 0 || !strings.HasPrefix(cmd, "api ") {
+	if d.sess == nil || len(d.pool) == 0 || !onPool(cmd) {
 		return d.sess
 	}
 	n := len(d.pool)
@@ -114,6 +130,11 @@ func (d *Driver) pick(cmd string) *session {
 		}
 	}
 	return d.sess
+}
+
+// onPool reports whether cmd may go to a command connection.
+func onPool(cmd string) bool {
+	return strings.HasPrefix(cmd, "api ") || strings.HasPrefix(cmd, "bgapi ") || strings.HasPrefix(cmd, "sendmsg ")
 }
 
 func (s *session) isDead() bool {

@@ -467,3 +467,54 @@ func TestCommandPoolOneInFlightPerConnection(t *testing.T) {
 		t.Errorf("commands never overlapped across connections (max %d in flight)", maxTotal)
 	}
 }
+
+// Calls' commands — api, bgapi originate, sendmsg playback — go to the
+// command connections, never to the event connection, whose replies would
+// wait behind the event stream; the event connection keeps the
+// subscription (and the liveness ping).
+func TestCommandsOffTheEventConnection(t *testing.T) {
+	s := newTestServer(t)
+	var mu sync.Mutex
+	eventConn := 0
+	on := map[string][]int{} // verb → connections it arrived on
+	s.setHandler(func(c *serverConn, cmd string, _ map[string]string) bool {
+		verb, _, _ := strings.Cut(cmd, " ")
+		mu.Lock()
+		if verb == "event" {
+			eventConn = c.n
+		}
+		on[verb] = append(on[verb], c.n)
+		mu.Unlock()
+		return false
+	})
+	d, _ := startDriver(t, s.addr(), func(c *Config) { c.CommandConns = 2 })
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	ctx := context.Background()
+	leg := "22222222-3333-4444-8555-666666666666"
+	if err := d.Originate(ctx, controller.Originate{LegID: leg,
+		Endpoint: controller.Endpoint{Kind: controller.EndpointExtension, Number: "1001"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Play(ctx, ownedLeg, controller.Playback{ID: "pb1", Media: []controller.Media{
+		{Kind: controller.MediaTone, Value: "beep"}, {Kind: controller.MediaSilence, Value: "50"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Answer(ctx, ownedLeg); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if eventConn == 0 {
+		t.Fatal("no event subscription seen")
+	}
+	for _, verb := range []string{"bgapi", "sendmsg", "api"} {
+		if len(on[verb]) == 0 {
+			t.Errorf("no %s command seen", verb)
+		}
+		for _, n := range on[verb] {
+			if n == eventConn {
+				t.Errorf("%s sent on the event connection (%d); want a command connection", verb, n)
+			}
+		}
+	}
+}

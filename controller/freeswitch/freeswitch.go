@@ -66,11 +66,12 @@ type Config struct {
 	// (events not subscribed to) cost at most this much latency. Default
 	// 300µs.
 	ReorderWindow time.Duration
-	// CommandConns is how many extra ESL connections carry plain api
-	// commands (no events) besides the event connection, so one slow reply
-	// does not hold up every call's commands (the connection protocol allows
-	// one command in flight). bgapi and sendmsg stay on the event
-	// connection, whose events they cause. Default 4; -1 for none.
+	// CommandConns is how many extra ESL connections carry the commands
+	// (api, bgapi, sendmsg; they subscribe to no event) besides the event
+	// connection, so one slow reply does not hold up every call's commands
+	// (the connection protocol allows one command in flight) and no command
+	// waits behind the event stream. Default 4; -1 for none (every command
+	// on the event connection).
 	CommandConns int
 	// ListingLag is how far "show channels" may lag behind FreeSWITCH's
 	// channels (its core database is written in batches: 160-180 ms on an
