@@ -415,56 +415,67 @@ func TestReplayTranscriptOverSocket(t *testing.T) {
 	})
 }
 
-// With a command pool, api commands run in parallel across connections,
-// never two at once on one connection; sendmsg stays on the event
-// connection.
-func TestCommandPoolOneInFlightPerConnection(t *testing.T) {
+// Command connections carry several commands at a time, up to
+// CommandsInFlight each, and hand every reply to its own command: the
+// server, like FreeSWITCH, answers a connection's commands in order, each
+// after its own random delay.
+func TestCommandPoolPipelinesInOrder(t *testing.T) {
 	s := newTestServer(t)
+	const perConn = 4
 	var mu sync.Mutex
+	queues := map[*serverConn]chan string{}
 	inflight := map[*serverConn]int{}
-	maxTotal, total := 0, 0
+	maxConn, maxTotal, total := 0, 0, 0
 	s.setHandler(func(c *serverConn, cmd string, _ map[string]string) bool {
 		n, ok := strings.CutPrefix(cmd, "api echo ")
 		if !ok {
 			return false
 		}
 		mu.Lock()
+		q := queues[c]
+		if q == nil {
+			q = make(chan string, 1000)
+			queues[c] = q
+			go func() { // one command after the other, in order
+				for n := range q {
+					time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+					mu.Lock()
+					inflight[c]--
+					total--
+					mu.Unlock()
+					c.api("+OK " + n + "\n")
+				}
+			}()
+		}
 		inflight[c]++
 		total++
-		if total > maxTotal {
-			maxTotal = total
-		}
-		if inflight[c] != 1 {
-			t.Errorf("two commands in flight on connection %d", c.n)
+		maxConn, maxTotal = max(maxConn, inflight[c]), max(maxTotal, total)
+		if inflight[c] > perConn {
+			t.Errorf("%d commands in flight on connection %d, limit %d", inflight[c], c.n, perConn)
 		}
 		mu.Unlock()
-		go func() {
-			time.Sleep(2 * time.Millisecond)
-			mu.Lock()
-			inflight[c]--
-			total--
-			mu.Unlock()
-			c.api("+OK " + n + "\n")
-		}()
+		q <- n
 		return true
 	})
-	d, _ := startDriver(t, s.addr(), func(c *Config) { c.CommandConns = 3 })
+	d, _ := startDriver(t, s.addr(), func(c *Config) { c.CommandConns, c.CommandsInFlight = 3, perConn })
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
 	var wg sync.WaitGroup
-	for i := 0; i < 40; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			if _, err := d.run(context.Background(), "echo", "", fmt.Sprintf("api echo %d", i)); err != nil {
-				t.Errorf("echo %d: %v", i, err)
+	for i := range 60 {
+		wg.Go(func() {
+			reply, err := d.run(context.Background(), "echo", "", fmt.Sprintf("api echo %d", i))
+			if err != nil || strings.TrimSpace(reply) != fmt.Sprintf("+OK %d", i) {
+				t.Errorf("command %d got reply %q, %v", i, reply, err)
 			}
-		}(i)
+		})
 	}
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
-	if maxTotal < 2 {
-		t.Errorf("commands never overlapped across connections (max %d in flight)", maxTotal)
+	if maxConn < 2 {
+		t.Errorf("never two commands in flight on one connection (max %d)", maxConn)
+	}
+	if maxTotal <= perConn {
+		t.Errorf("commands never spread over connections (max %d in flight)", maxTotal)
 	}
 }
 
