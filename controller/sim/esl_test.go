@@ -304,3 +304,35 @@ func TestESLCommandsOnAnotherConnection(t *testing.T) {
 		}
 	}
 }
+
+// Without a hearing history (benches) the simulator still tells who hears
+// whom now, and the history holds the present only.
+func TestNoHearingHistory(t *testing.T) {
+	s := startSim(t, Options{NoHearingHistory: true})
+	if err := s.DefineEndpoint(EndpointSpec{Number: "1001", AnswerAfter: 10 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	c := authed(t, s)
+	c.cmd("event plain ALL", nil)
+	id, err := s.PlaceCall(CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.waitEvent("CHANNEL_PARK", id)
+	c.cmd("api uuid_answer "+id, nil)
+	agent := "a0000000-0000-4000-8000-0000000000d1"
+	c.cmd("api originate {origination_uuid="+agent+"}user/1001 &park()", nil)
+	c.cmd("api uuid_bridge "+id+" "+agent, nil)
+	c.waitEvent("CHANNEL_BRIDGE", id)
+	if !s.Hears(id, agent) || !s.Hears(agent, id) || !s.EverHeard(agent, id) {
+		t.Fatal("bridged legs must hear each other")
+	}
+	if h := s.HearingHistory(); len(h) != 1 {
+		t.Fatalf("history of %d entries, want the present only", len(h))
+	}
+	s.HangupCall(id)
+	c.waitEvent("CHANNEL_HANGUP_COMPLETE", agent)
+	if s.Hears(agent, id) || s.EverHeard(agent, id) {
+		t.Fatal("nobody hears a call that ended")
+	}
+}
