@@ -82,7 +82,7 @@ const (
 	NoAnswer      Outcome = "no_answer"
 	Rejected      Outcome = "rejected"
 	InvalidNumber Outcome = "invalid_number"
-	Failed        Outcome = "failed"           // trunk or switch failure
+	Failed        Outcome = "failed"            // trunk or switch failure
 	AgentMissed   Outcome = "agent_unavailable" // the agent's phone did not answer: the lead was not called
 )
 

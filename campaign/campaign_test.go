@@ -180,7 +180,9 @@ func TestValidate(t *testing.T) {
 		{"type", func(c *Campaign) { c.Type = "robocall" }},
 		{"settings.queue_id", func(c *Campaign) { c.Settings.QueueID = "" }},
 		{"settings.retry.sleepy", func(c *Campaign) { c.Settings.Retry = map[Outcome]RetryRule{"sleepy": {}} }},
-		{"settings.window", func(c *Campaign) { c.Settings.Window = &schedule.Schedule{Weekly: map[string][]string{"funday": {"09:00-10:00"}}} }},
+		{"settings.window", func(c *Campaign) {
+			c.Settings.Window = &schedule.Schedule{Weekly: map[string][]string{"funday": {"09:00-10:00"}}}
+		}},
 		{"settings.script[0].options", func(c *Campaign) { c.Settings.Script = []Question{{ID: "q", Kind: "choice"}} }},
 		{"settings.caller_id", func(c *Campaign) { c.Settings.CallerID = "abc" }},
 	} {
