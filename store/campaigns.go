@@ -306,3 +306,25 @@ func (s *Store) MatchDNC(ctx context.Context, tenant, campaign, number string) (
 	}
 	return &out[0], nil
 }
+
+// LastCallAttempts returns the latest call attempt of each of the leads
+// (export of results).
+func (s *Store) LastCallAttempts(ctx context.Context, tenant, campaign string, leads []int64) (map[int64]CampaignAttempt, error) {
+	out := map[int64]CampaignAttempt{}
+	if len(leads) == 0 {
+		return out, nil
+	}
+	args := []any{tenant, campaign, AttemptCall}
+	for _, id := range leads {
+		args = append(args, id)
+	}
+	var rows []CampaignAttempt
+	if err := s.db.SelectContext(ctx, &rows, s.Rebind(`SELECT `+attemptCols+` FROM campaign_attempts WHERE tenant_id = ? AND campaign_id = ? AND kind = ?
+ AND lead_id IN (?`+repeatPlaceholders(len(leads)-1)+`) ORDER BY id`), args...); err != nil {
+		return nil, fmt.Errorf("store: attempts of leads: %w", err)
+	}
+	for _, r := range rows {
+		out[r.LeadID] = r // later ids win
+	}
+	return out, nil
+}

@@ -48,38 +48,57 @@ type Lead struct {
 const leadCols = `id, tenant_id, campaign_id, phone, name, fields, agent_id, status, attempts, day_attempts, attempt_day, next_at, last_outcome, disposition, claimed_by, row_no, updated_at`
 
 // leadBatch is how many leads one multi-row INSERT carries on SQLite
-// (13 parameters each, under SQLite's 32766).
+// (9 parameters each, under SQLite's 32766).
 const leadBatch = 1000
 
-// InsertLeads stores leads in one transaction: all or none. PostgreSQL
-// takes them through COPY, SQLite through multi-row INSERTs. A phone
+// InsertLeads stores leads in one transaction: all or none. A phone
 // already in the campaign fails the whole import with ErrConflict.
 func (s *Store) InsertLeads(ctx context.Context, tenant, campaign string, leads []Lead) error {
-	if len(leads) == 0 {
-		return nil
-	}
+	done := false
+	return s.ImportLeads(ctx, tenant, campaign, func() ([]Lead, error) {
+		if done {
+			return nil, nil
+		}
+		done = true
+		return leads, nil
+	})
+}
+
+// ImportLeads stores the batches next returns (until an empty one) in one
+// transaction: all or none. An error from next, or a phone already in the
+// campaign (ErrConflict), leaves nothing stored. PostgreSQL takes the
+// leads through one COPY, SQLite through multi-row INSERTs.
+func (s *Store) ImportLeads(ctx context.Context, tenant, campaign string, next func() ([]Lead, error)) error {
 	t := now()
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		if s.dialect == Postgres {
-			return copyLeads(ctx, tx, tenant, campaign, leads, t)
+			return copyLeads(ctx, tx, tenant, campaign, next, t)
 		}
-		for start := 0; start < len(leads); start += leadBatch {
-			end := min(start+leadBatch, len(leads))
-			var b strings.Builder
-			b.WriteString(`INSERT INTO campaign_leads (tenant_id, campaign_id, phone, name, fields, agent_id, status, attempts, day_attempts, attempt_day, last_outcome, row_no, updated_at) VALUES `)
-			args := make([]any, 0, (end-start)*13)
-			for i, l := range leads[start:end] {
-				if i > 0 {
-					b.WriteByte(',')
+		for {
+			leads, err := next()
+			if err != nil {
+				return err
+			}
+			if len(leads) == 0 {
+				return nil
+			}
+			for start := 0; start < len(leads); start += leadBatch {
+				end := min(start+leadBatch, len(leads))
+				var b strings.Builder
+				b.WriteString(`INSERT INTO campaign_leads (tenant_id, campaign_id, phone, name, fields, agent_id, status, attempts, day_attempts, attempt_day, last_outcome, row_no, updated_at) VALUES `)
+				args := make([]any, 0, (end-start)*9)
+				for i, l := range leads[start:end] {
+					if i > 0 {
+						b.WriteByte(',')
+					}
+					b.WriteString(`(?,?,?,?,?,?,?,0,0,'','',?,?)`)
+					args = append(args, tenant, campaign, l.Phone, l.Name, fieldsOrEmpty(l.Fields), l.AgentID, LeadPending, l.Row, t)
 				}
-				b.WriteString(`(?,?,?,?,?,?,?,0,0,'','',?,?)`)
-				args = append(args, tenant, campaign, l.Phone, l.Name, fieldsOrEmpty(l.Fields), l.AgentID, LeadPending, l.Row, t)
-			}
-			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-				return fmt.Errorf("store: insert leads (rows %d-%d): %w", leads[start].Row, leads[end-1].Row, mapErr(err))
+				if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+					return fmt.Errorf("store: insert leads (rows %d-%d): %w", leads[start].Row, leads[end-1].Row, mapErr(err))
+				}
 			}
 		}
-		return nil
 	})
 }
 
@@ -90,23 +109,28 @@ func fieldsOrEmpty(f string) string {
 	return f
 }
 
-func copyLeads(ctx context.Context, tx *sqlx.Tx, tenant, campaign string, leads []Lead, t time.Time) error {
+func copyLeads(ctx context.Context, tx *sqlx.Tx, tenant, campaign string, next func() ([]Lead, error), t time.Time) error {
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("campaign_leads", "tenant_id", "campaign_id", "phone", "name", "fields", "agent_id", "status", "row_no", "updated_at"))
 	if err != nil {
 		return fmt.Errorf("store: copy leads: %w", err)
 	}
-	for _, l := range leads {
-		if _, err := stmt.ExecContext(ctx, tenant, campaign, l.Phone, l.Name, fieldsOrEmpty(l.Fields), l.AgentID, LeadPending, l.Row, t); err != nil {
-			stmt.Close()
-			return fmt.Errorf("store: copy lead of row %d: %w", l.Row, err)
+	defer stmt.Close()
+	for {
+		leads, err := next()
+		if err != nil {
+			return err
+		}
+		if len(leads) == 0 {
+			break
+		}
+		for _, l := range leads {
+			if _, err := stmt.ExecContext(ctx, tenant, campaign, l.Phone, l.Name, fieldsOrEmpty(l.Fields), l.AgentID, LeadPending, l.Row, t); err != nil {
+				return fmt.Errorf("store: copy lead of row %d: %w", l.Row, err)
+			}
 		}
 	}
 	if _, err := stmt.ExecContext(ctx); err != nil {
-		stmt.Close()
 		return fmt.Errorf("store: copy leads: %w", mapErr(err))
-	}
-	if err := stmt.Close(); err != nil {
-		return fmt.Errorf("store: copy leads: %w", err)
 	}
 	return nil
 }
