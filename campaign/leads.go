@@ -65,10 +65,10 @@ type ImportReport struct {
 	Imported int    `json:"imported"`
 	// RejectedCount counts every rejected row; Rejected lists the first
 	// MaxRejectedListed of them.
-	RejectedCount int        `json:"rejected_count"`
+	RejectedCount int           `json:"rejected_count"`
 	Rejected      []RejectedRow `json:"rejected"`
-	Duplicates    int        `json:"duplicates"`
-	DryRun        bool       `json:"dry_run"`
+	Duplicates    int           `json:"duplicates"`
+	DryRun        bool          `json:"dry_run"`
 	// Stored is false when nothing was stored (dry run, strict refusal).
 	Stored bool `json:"stored"`
 }
