@@ -135,6 +135,10 @@ type Settings struct {
 	// RingTimeoutMS is how long a callee's phone rings before the attempt
 	// counts as no answer (default 30 s).
 	RingTimeoutMS int64 `json:"ring_timeout_ms,omitempty"`
+	// WrapUpMS is the time an agent has after an answered campaign call
+	// before the dialer gives them the next one, unless they enter the
+	// disposition sooner (default 15 s).
+	WrapUpMS int64 `json:"wrap_up_ms,omitempty"`
 	// MaxAttempts per lead in all (default 3) and per day in the callee's
 	// time zone (default 2).
 	MaxAttempts       int `json:"max_attempts,omitempty"`
@@ -247,6 +251,14 @@ func (s *Settings) RingTimeout() time.Duration {
 	return time.Duration(s.RingTimeoutMS) * time.Millisecond
 }
 
+// WrapUp is the after-call time with its default.
+func (s *Settings) WrapUp() time.Duration {
+	if s.WrapUpMS <= 0 {
+		return 15 * time.Second
+	}
+	return time.Duration(s.WrapUpMS) * time.Millisecond
+}
+
 // Country is the default calling code with its default.
 func (s *Settings) Country() string {
 	if s.DefaultCountry == "" {
@@ -303,6 +315,9 @@ func (c *Campaign) Validate() error {
 	}
 	if s.RingTimeoutMS < 0 || s.RingTimeoutMS > 120000 {
 		return FieldError{"settings.ring_timeout_ms", "0 (default 30000) to 120000"}
+	}
+	if s.WrapUpMS < 0 || s.WrapUpMS > 3600000 {
+		return FieldError{"settings.wrap_up_ms", "0 (default 15000) to 3600000"}
 	}
 	if s.MaxInFlight < 0 {
 		return FieldError{"settings.max_in_flight", "must not be negative"}

@@ -64,11 +64,11 @@ func (s *Store) ListRunningCampaigns(ctx context.Context) ([]CampaignRow, error)
 	return out, nil
 }
 
-// UpdateCampaign replaces a campaign's name and settings document.
+// UpdateCampaign replaces a campaign's name, type and settings document.
 func (s *Store) UpdateCampaign(ctx context.Context, c *CampaignRow) error {
 	c.UpdatedAt = now()
-	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE campaigns SET name = ?, document = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
-		c.Name, c.Document, c.UpdatedAt, c.TenantID, c.ID)
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE campaigns SET name = ?, type = ?, document = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		c.Name, c.Type, c.Document, c.UpdatedAt, c.TenantID, c.ID)
 	if err != nil {
 		return fmt.Errorf("store: update campaign %q: %w", c.ID, mapErr(err))
 	}
@@ -325,6 +325,32 @@ func (s *Store) LastCallAttempts(ctx context.Context, tenant, campaign string, l
 	}
 	for _, r := range rows {
 		out[r.LeadID] = r // later ids win
+	}
+	return out, nil
+}
+
+// AttemptCounts counts a campaign's attempts: calls by outcome ("" while
+// in progress), skips as "skip:" + their outcome.
+func (s *Store) AttemptCounts(ctx context.Context, tenant, campaign string) (map[string]int, error) {
+	var rows []struct {
+		Kind    string `db:"kind"`
+		Outcome string `db:"outcome"`
+		N       int    `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.Rebind(`SELECT kind, outcome, COUNT(*) AS n FROM campaign_attempts WHERE tenant_id = ? AND campaign_id = ? GROUP BY kind, outcome`),
+		tenant, campaign); err != nil {
+		return nil, fmt.Errorf("store: count attempts of campaign %q: %w", campaign, err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		k := r.Outcome
+		if r.Kind == AttemptSkip {
+			k = "skip:" + r.Outcome
+		}
+		if k == "" {
+			k = "in_progress"
+		}
+		out[k] += r.N
 	}
 	return out, nil
 }
