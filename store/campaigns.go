@@ -231,7 +231,7 @@ func (s *Store) ListAttempts(ctx context.Context, tenant, campaign string, f Att
 // DNC scopes: the platform list lives under tenant "", a tenant's own list
 // under scope "", a campaign's suppression list under its id.
 const (
-	DNCPlatformTenant = ""
+	DNCPlatformTenant = PlatformTenant
 	DNCTenantScope    = ""
 )
 
