@@ -35,6 +35,11 @@ func (l *leadCalls) DialFor(_ context.Context, _, _ string, lc dispatch.LeadCall
 	return fmt.Sprintf("lead-call-%d", len(l.dialed)), nil
 }
 
+func (l *leadCalls) DialLeadFirst(ctx context.Context, tenant, agent string, lc dispatch.LeadCall) error {
+	_, err := l.DialFor(ctx, tenant, agent, lc)
+	return err
+}
+
 func (l *leadCalls) Publish(ev dispatch.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -84,10 +84,11 @@ const (
 	InvalidNumber Outcome = "invalid_number"
 	Failed        Outcome = "failed"            // trunk or switch failure
 	AgentMissed   Outcome = "agent_unavailable" // the agent's phone did not answer: the lead was not called
+	Abandoned     Outcome = "abandoned"         // the callee answered, the agent's phone did not (customer-first calls)
 )
 
 // Outcomes lists those a retry rule may name.
-var Outcomes = []Outcome{Busy, NoAnswer, Rejected, InvalidNumber, Failed, AgentMissed}
+var Outcomes = []Outcome{Busy, NoAnswer, Rejected, InvalidNumber, Failed, AgentMissed, Abandoned}
 
 // RetryRule says whether and when a lead is called again after an outcome.
 type RetryRule struct {
@@ -126,6 +127,10 @@ type Settings struct {
 	// Trunk sends the campaign's calls through a given trunk ("" = the
 	// controller's media.default_trunk).
 	Trunk string `json:"trunk,omitempty"`
+	// AgentFirst makes a progressive campaign ring the agent's phone first
+	// and then the callee (as preview dials do); by default the callee is
+	// dialled first and the agent rung when they answer.
+	AgentFirst bool `json:"agent_first,omitempty"`
 	// MaskNumbers hides the callee's number from agents (138****1234);
 	// they dial by lead.
 	MaskNumbers bool `json:"mask_numbers"`
@@ -135,6 +140,10 @@ type Settings struct {
 	// RingTimeoutMS is how long a callee's phone rings before the attempt
 	// counts as no answer (default 30 s).
 	RingTimeoutMS int64 `json:"ring_timeout_ms,omitempty"`
+	// AgentRingTimeoutMS is how long the agent's phone rings for a callee
+	// who answered before the callee is abandoned (customer-first
+	// progressive calls; default 10 s).
+	AgentRingTimeoutMS int64 `json:"agent_ring_timeout_ms,omitempty"`
 	// WrapUpMS is the time an agent has after an answered campaign call
 	// before the dialer gives them the next one, unless they enter the
 	// disposition sooner (default 15 s).
@@ -178,6 +187,7 @@ var DefaultRetry = map[Outcome]RetryRule{
 	InvalidNumber: {Retry: false},
 	Failed:        {Retry: true, DelayMS: (5 * time.Minute).Milliseconds()},
 	AgentMissed:   {Retry: true, DelayMS: 0},
+	Abandoned:     {Retry: true, DelayMS: (time.Hour).Milliseconds()},
 }
 
 // DefaultWindow is the calling window of a campaign that sets none.
@@ -316,6 +326,9 @@ func (c *Campaign) Validate() error {
 	if s.RingTimeoutMS < 0 || s.RingTimeoutMS > 120000 {
 		return FieldError{"settings.ring_timeout_ms", "0 (default 30000) to 120000"}
 	}
+	if s.AgentRingTimeoutMS < 0 || s.AgentRingTimeoutMS > 60000 {
+		return FieldError{"settings.agent_ring_timeout_ms", "0 (default 10000) to 60000"}
+	}
 	if s.WrapUpMS < 0 || s.WrapUpMS > 3600000 {
 		return FieldError{"settings.wrap_up_ms", "0 (default 15000) to 3600000"}
 	}
@@ -324,7 +337,7 @@ func (c *Campaign) Validate() error {
 	}
 	for o, r := range s.Retry {
 		if _, ok := DefaultRetry[o]; !ok {
-			return FieldError{"settings.retry." + string(o), "unknown outcome (busy, no_answer, rejected, invalid_number, failed, agent_unavailable)"}
+			return FieldError{"settings.retry." + string(o), "unknown outcome (busy, no_answer, rejected, invalid_number, failed, agent_unavailable, abandoned)"}
 		}
 		if r.DelayMS < 0 {
 			return FieldError{"settings.retry." + string(o) + ".delay_ms", "must not be negative"}

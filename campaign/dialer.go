@@ -24,6 +24,7 @@ import (
 type Calls interface {
 	Engine(ctx context.Context, tenant string) (*acd.Engine, error)
 	DialFor(ctx context.Context, tenant, agentID string, lc dispatch.LeadCall) (string, error)
+	DialLeadFirst(ctx context.Context, tenant, agentID string, lc dispatch.LeadCall) error
 	Publish(ev dispatch.Event)
 }
 
@@ -226,11 +227,25 @@ func (d *Dialer) place(ctx context.Context, c *Campaign, l *store.Lead, a *store
 	var once sync.Once
 	lc := dispatch.LeadCall{
 		Number: National(l.Phone, c.Settings.Country()), CallerID: c.Settings.CallerID, Trunk: c.Settings.Trunk,
-		AgentDisplay: display, RingTimeout: c.Settings.RingTimeout(),
+		AgentDisplay: display, RingTimeout: c.Settings.RingTimeout(), AgentRingTimeout: time.Duration(c.Settings.AgentRingTimeoutMS) * time.Millisecond,
 		Vars: map[string]string{"ipcc_campaign": c.ID, "ipcc_lead": strconv.FormatInt(l.ID, 10), "ipcc_attempt": strconv.FormatInt(a.ID, 10)},
 		Ended: func(outcome, callID string) {
 			once.Do(func() { d.ended(c, l.ID, a.ID, agent, Outcome(outcome), callID) })
 		},
+	}
+	if c.Type == Progressive && !c.Settings.AgentFirst {
+		// Customer first: the agent's desktop is told when the callee
+		// answered, as their phone starts ringing.
+		lc.Answered = func(callID string) {
+			v := view
+			v.CallID = callID
+			d.publish(c, agent, "campaign_call", callID, "", v)
+		}
+		if err := d.opt.Calls.DialLeadFirst(ctx, c.TenantID, agent, lc); err != nil {
+			lc.Ended(string(AgentMissed), "")
+			return "", err
+		}
+		return "", nil
 	}
 	callID, err := d.opt.Calls.DialFor(ctx, c.TenantID, agent, lc)
 	if err != nil {
@@ -250,7 +265,7 @@ func (d *Dialer) ended(c *Campaign, leadID, attemptID int64, agent string, o Out
 	switch o {
 	case Answered:
 		after, awaiting = c.Settings.WrapUp(), attemptID
-	case AgentMissed:
+	case AgentMissed, Abandoned:
 		after = 30 * time.Second // their phone did not answer: not at once again
 	}
 	defer d.release(c, agent, after, awaiting)

@@ -22,6 +22,9 @@ func (noCalls) Engine(context.Context, string) (*acd.Engine, error) {
 func (noCalls) DialFor(context.Context, string, string, dispatch.LeadCall) (string, error) {
 	return "", errors.New("no calls here")
 }
+func (noCalls) DialLeadFirst(context.Context, string, string, dispatch.LeadCall) error {
+	return errors.New("no calls here")
+}
 func (noCalls) Publish(dispatch.Event) {}
 
 // A lead left "dialing" by an interrupted run is put back on the list when

@@ -256,9 +256,26 @@ func TestScenarioProgressiveCampaign(t *testing.T) {
 			if cid.Status != store.LeadExhausted || cid.LastOutcome != "rejected" {
 				t.Errorf("rejected lead %+v", cid)
 			}
+			// Customer first: bob's phone rang only for the callee who
+			// answered, showing their number (this campaign does not mask).
 			calls := w.eventsOf("campaign_call")
-			if len(calls) != 3 || calls[0].Agent != "bob" || calls[0].Vars["campaign"] != "spring" || calls[0].Caller == "" {
+			if len(calls) != 1 || calls[0].Agent != "bob" || calls[0].Vars["campaign"] != "spring" || calls[0].Caller != "13800000001" || calls[0].Call != at[0].CallID {
 				t.Errorf("campaign_call events %+v", calls)
+			}
+			if ended := w.eventsOf("campaign_call_ended"); len(ended) != 3 {
+				t.Errorf("campaign_call_ended events %+v", ended)
+			}
+			agentLegs := 0
+			for _, c := range w.sw.Sim.Calls() {
+				if c.Endpoint == "2002" {
+					agentLegs++
+					if c.ANI != "13800000001" {
+						t.Errorf("bob's phone showed %q", c.ANI)
+					}
+				}
+			}
+			if agentLegs != 1 {
+				t.Errorf("bob's phone rang %d times", agentLegs)
 			}
 			// Pausing stops new calls; the agent stays free.
 			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Pause); err != nil {
@@ -420,6 +437,70 @@ func TestScenarioPreviewMaskedDialAndSkip(t *testing.T) {
 				if strings.Contains(string(b), "13800000001") || strings.Contains(string(b), "13800000002") {
 					t.Errorf("event with a number: %s", b)
 				}
+			}
+		})
+	}
+}
+
+// Customer first, an agent whose phone does not answer leaves the callee
+// abandoned (hung up, the attempt counted, retried per the rule); with
+// agent_first the agent's phone rings before the callee's, as in preview.
+func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
+	for _, f := range fronts {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "2009", Behavior: sim.BehaviorRing}); err != nil {
+				t.Fatal(err)
+			}
+			w.customers(
+				sim.EndpointSpec{Number: "13800000021", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond},
+				sim.EndpointSpec{Number: "13800000022", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 300 * time.Millisecond},
+			)
+			abandon := w.campaign(&campaign.Campaign{ID: "abandon", Name: "Abandon", Type: campaign.Progressive, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), AgentRingTimeoutMS: 300}}, "phone\n13800000021\n")
+			if _, err := campaign.Act(ctx, w.st, tenant, abandon.ID, campaign.Start); err != nil {
+				t.Fatal(err)
+			}
+			w.login("carol", "2009") // her phone never answers
+			waitFor(t, "the callee is abandoned", func() bool {
+				l := w.leadByPhone(abandon.ID, "+8613800000021")
+				return l.LastOutcome == "abandoned"
+			})
+			l := w.leadByPhone(abandon.ID, "+8613800000021")
+			if l.Status != store.LeadPending || l.Attempts != 1 || l.NextAt == nil || time.Until(*l.NextAt) < 50*time.Minute {
+				t.Errorf("abandoned lead %+v", l)
+			}
+			waitFor(t, "the callee was hung up on", func() bool {
+				leg := w.legOf("13800000021")
+				return leg == nil || leg.State == "gone"
+			})
+			if _, err := campaign.Act(ctx, w.st, tenant, abandon.ID, campaign.Stop); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.Logout(ctx, "carol"); err != nil {
+				t.Fatal(err)
+			}
+
+			first := w.campaign(&campaign.Campaign{ID: "first", Name: "First", Type: campaign.Progressive, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), AgentFirst: true, MaskNumbers: true}}, "phone\n13800000022\n")
+			if _, err := campaign.Act(ctx, w.st, tenant, first.ID, campaign.Start); err != nil {
+				t.Fatal(err)
+			}
+			w.login("bob", "2002")
+			waitFor(t, "the agent-first call is answered and over", func() bool {
+				l := w.leadByPhone(first.ID, "+8613800000022")
+				return l.Status == store.LeadDone
+			})
+			bob, cust := w.legOf("2002"), w.legOf("13800000022")
+			if bob == nil || cust == nil || bob.ANI != "First" {
+				t.Fatalf("legs %+v %+v", bob, cust)
+			}
+			if ev := w.eventsOf("campaign_call"); len(ev) != 2 || ev[0].Agent != "carol" || ev[1].Agent != "bob" || ev[1].Caller != "138****0022" {
+				t.Errorf("campaign_call %+v", ev)
+			}
+			if ev := w.eventsOf("campaign_call_ended"); len(ev) != 2 || ev[0].Reason != "abandoned" || ev[1].Reason != "answered" {
+				t.Errorf("campaign_call_ended %+v", ev)
 			}
 		})
 	}

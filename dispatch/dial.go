@@ -50,9 +50,15 @@ type LeadCall struct {
 	AgentDisplay string
 	// RingTimeout is how long the callee rings (default 45 s).
 	RingTimeout time.Duration
+	// AgentRingTimeout is how long the agent's phone rings for a callee who
+	// answered (customer-first calls; default 10 s).
+	AgentRingTimeout time.Duration
 	// Vars are set on the call for the record and the switch
 	// (ipcc_campaign, ipcc_lead).
 	Vars map[string]string
+	// Answered is told when the callee answered, before the agent's phone
+	// rings (customer-first calls, DialLeadFirst).
+	Answered func(callID string)
 	// Ended is told once, when the call is over, how it went (Outcome*)
 	// and its call id; an agent whose phone did not answer gives
 	// OutcomeAgentUnavailable without a call id.
