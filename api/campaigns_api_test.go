@@ -177,6 +177,12 @@ func TestCampaignsAPI(t *testing.T) {
 		if r := e.do("POST", "/api/v1/agent/leads/"+fmt.Sprint(v.LeadID)+"/skip", map[string]any{"reason": "busy signal", "final": true}, agent...); r.Status != 204 {
 			t.Fatalf("skip: %d %s", r.Status, r.Body)
 		}
+		// The same over the WebSocket.
+		ws := e.dial(e.tok["a/agent"])
+		wr := ws.ok("p1", "campaign-preview", map[string]any{"campaign": "survey"})
+		if wr.Result["masked"] != true || !strings.Contains(fmt.Sprint(wr.Result["phone"]), "****") {
+			t.Fatalf("preview over the socket %+v", wr.Result)
+		}
 		calls.mu.Lock()
 		for _, ev := range calls.events {
 			if strings.Contains(ev.Caller, "13812341234") || strings.Contains(fmt.Sprint(ev.Vars), "13812341234") {
@@ -189,7 +195,7 @@ func TestCampaignsAPI(t *testing.T) {
 		r = e.do("GET", "/api/v1/campaigns/survey/progress", nil, sup...)
 		var p campaign.Progress
 		r.json(t, &p)
-		if r.Status != 200 || p.Leads != 301 || p.ByStatus["done"] != 1 || p.ByStatus["skipped"] != 1 || p.Outcomes["skip:skipped"] != 1 {
+		if r.Status != 200 || p.Leads != 301 || p.ByStatus["done"] != 1 || p.ByStatus["skipped"] != 1 || p.ByStatus["preview"] != 1 || p.Outcomes["skip:skipped"] != 1 {
 			t.Fatalf("progress: %d %s", r.Status, r.Body)
 		}
 		r = e.do("GET", "/api/v1/campaigns/survey/leads/export", nil, sup...)
