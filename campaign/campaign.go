@@ -155,9 +155,10 @@ type Settings struct {
 	// Retry rules by outcome; outcomes left out take DefaultRetry's.
 	Retry map[Outcome]RetryRule `json:"retry,omitempty"`
 	// Window is the calling window: weekly hours, holidays and special
-	// working days (schedule package), read on the callee's wall clock.
-	// Its timezone is only the fallback for callees whose number tells no
-	// zone. Nil with no ScheduleID: every day 09:00-21:00.
+	// working days (schedule package), read on the callee's wall clock:
+	// the zone their number tells, else Timezone, else the tenant's (the
+	// schedule's own timezone is not used). Nil with no ScheduleID: every
+	// day 09:00-21:00.
 	Window *schedule.Schedule `json:"window,omitempty"`
 	// ScheduleID uses one of the tenant's schedules as the window instead.
 	ScheduleID string `json:"schedule_id,omitempty"`
