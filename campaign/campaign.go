@@ -360,7 +360,7 @@ func (c *Campaign) Validate() error {
 			return FieldError{"settings.timezone", fmt.Sprintf("%q is not an IANA time zone", s.Timezone)}
 		}
 	}
-	if s.DefaultCountry != "" && !digitsRe.MatchString(s.DefaultCountry) {
+	if s.DefaultCountry != "" && (!digitsRe.MatchString(s.DefaultCountry) || len(s.DefaultCountry) > 3 || s.DefaultCountry[0] == '0') {
 		return FieldError{"settings.default_country", "a calling code such as 86"}
 	}
 	seen := map[string]bool{}

@@ -64,6 +64,8 @@ func TestNormalize(t *testing.T) {
 		{"abc", "86", "", "", "not a phone number"},
 		{"", "86", "", "", "empty"},
 		{"138+12345678", "86", "", "", "'+' only at the start"},
+		{"02", "86", "", "", "has 8 digits after the area code"},
+		{"1000000000", "000", "", "", "default calling code"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got, kind, err := Normalize(tc.in, tc.country)

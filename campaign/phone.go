@@ -64,6 +64,9 @@ func Normalize(raw, country string) (string, string, error) {
 	if country == "86" || country == "" {
 		return chinese(s, false)
 	}
+	if country[0] == '0' || len(country) > 3 || strings.Trim(country, "0123456789") != "" {
+		return "", "", &PhoneError{"the default calling code " + trimForReason(country) + " is not one"}
+	}
 	s = strings.TrimPrefix(s, "0")
 	if len(country)+len(s) < 8 || len(country)+len(s) > 15 {
 		return "", "", &PhoneError{"wrong length for a +" + country + " number: " + trimForReason(raw)}
@@ -100,7 +103,7 @@ func chinese(s string, afterCC bool) (string, string, error) {
 		return "", "", &PhoneError{"not a Chinese mobile or landline: " + s}
 	case strings.HasPrefix(s, "10") || s[0] == '2':
 		if len(s) != 10 {
-			return "", "", &PhoneError{"a landline of area 0" + s[:2] + " has 8 digits after the area code"}
+			return "", "", &PhoneError{"a landline of area 0" + s[:min(2, len(s))] + " has 8 digits after the area code"}
 		}
 	default:
 		if len(s) != 10 && len(s) != 11 {
