@@ -213,6 +213,16 @@ func TestCampaignsAPI(t *testing.T) {
 		if r.Status != 200 || !strings.Contains(string(r.Body), `:10}`) {
 			t.Fatalf("assign: %d %s", r.Status, r.Body)
 		}
+		lead1 := "/api/v1/campaigns/survey/leads/" + fmt.Sprint(dr.LeadID) + "/agent"
+		if r := e.do("PUT", lead1, map[string]any{"agent": e.ids["a/agent"]}, sup...); r.Status != 200 || !strings.Contains(string(r.Body), e.ids["a/agent"]) {
+			t.Fatalf("assign one lead: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("PUT", lead1, map[string]any{"agent": e.ids["b/agent"]}, sup...); r.Status != 400 {
+			t.Fatalf("assign one lead to another tenant's agent: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("PUT", lead1, map[string]any{"agent": ""}, bAdmin...); r.Status != 404 {
+			t.Fatalf("tenant b assigns a's lead: %d %s", r.Status, r.Body)
+		}
 		if r := e.do("POST", "/api/v1/campaigns/survey/leads/assign", map[string]any{"agents": []string{e.ids["b/agent"]}}, sup...); r.Status != 400 {
 			t.Fatalf("assign to another tenant's agent: %d %s", r.Status, r.Body)
 		}

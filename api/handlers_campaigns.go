@@ -49,6 +49,10 @@ type assignBody struct {
 	PerAgent int `json:"per_agent,omitempty"`
 }
 
+type leadAgentBody struct {
+	Agent string `json:"agent"`
+}
+
 type dncBody struct {
 	Numbers []string `json:"numbers"`
 	Reason  string   `json:"reason,omitempty"`
@@ -125,6 +129,8 @@ func (s *Server) addCampaignRoutes() {
 		Tag: tag, Roles: rolesSupervisor, Handler: s.exportLeads})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns/:id/leads/assign", Summary: "Share the campaign's unassigned pending leads among named agents in turn; answers how many each got",
 		Tag: tag, Roles: rolesSupervisor, Request: assignBody{}, Response: map[string]int{}, ObjectType: "campaign_leads", Handler: s.assignLeads})
+	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/campaigns/:id/leads/:lead/agent", Summary: "Assign one lead to a named agent (agent \"\" = to nobody)",
+		Tag: tag, Roles: rolesSupervisor, Request: leadAgentBody{}, Response: leadView{}, ObjectType: "campaign_leads", Handler: s.setLeadAgent})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/attempts", Summary: "A campaign's attempts (calls and skips with reasons, dispositions, script answers), oldest first (query: lead, kind=call|skip, limit)",
 		Tag: tag, Roles: rolesSupervisor, Response: []attemptView{}, Handler: s.listAttempts})
 
@@ -434,6 +440,41 @@ func (s *Server) assignLeads(c echo.Context) error {
 	}
 	setAudit(c, c.Param("id"), map[string]any{"agents": b.Agents})
 	return c.JSON(http.StatusOK, got)
+}
+
+func (s *Server) setLeadAgent(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var b leadAgentBody
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	id, err := strconv.ParseInt(c.Param("lead"), 10, 64)
+	if err != nil || id <= 0 {
+		return errInvalid("lead", "lead must be a lead id")
+	}
+	l, err := s.opt.Store.GetLead(ctx, tenant, id)
+	if err != nil || l.CampaignID != c.Param("id") {
+		return errNotFound("lead")
+	}
+	b.Agent = strings.TrimSpace(b.Agent)
+	if b.Agent != "" {
+		if _, err := s.opt.Store.GetUser(ctx, tenant, b.Agent); err != nil {
+			if store.IsNotFound(err) {
+				return errInvalid("agent", "no user %q in this tenant", b.Agent)
+			}
+			return err
+		}
+	}
+	if err := s.opt.Store.SetLeadAgent(ctx, tenant, id, b.Agent); err != nil {
+		return err
+	}
+	setAudit(c, c.Param("lead"), map[string]any{"agent": b.Agent, "campaign": l.CampaignID})
+	l.AgentID = b.Agent
+	return c.JSON(http.StatusOK, leadView{Lead: *l, Fields: json.RawMessage(l.Fields)})
 }
 
 func (s *Server) listAttempts(c echo.Context) error {
