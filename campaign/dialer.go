@@ -40,6 +40,10 @@ type Options struct {
 	// Location gives a tenant's time zone (nil: the tenant's configured
 	// zone from the store).
 	Location func(tenant string) *time.Location
+	// Active tells whether this controller may dial now: it holds the
+	// lease of the switch campaign calls leave through (docs/cluster.md).
+	// A standby dials nothing; nil means always.
+	Active func() bool
 }
 
 // Dialer works running campaigns: progressive ones place a call per free
@@ -57,6 +61,8 @@ type Dialer struct {
 	// inFlight counts each campaign's calls (tenant/campaign).
 	inFlight map[string]int
 	calls    sync.WaitGroup
+	// active: this controller was active at the last tick.
+	active bool
 }
 
 type agentSlot struct {
@@ -80,16 +86,8 @@ func New(o Options) *Dialer {
 }
 
 // Run looks for work every Interval until ctx ends, then waits for the
-// calls being placed to report. Leads left "dialing" by a previous run of
-// this controller are put back first (one dialer per database).
+// calls being placed to report.
 func (d *Dialer) Run(ctx context.Context) error {
-	if rows, err := d.opt.Store.ListRunningCampaigns(ctx); err == nil {
-		for _, r := range rows {
-			if n, err := d.opt.Store.ReleaseClaims(ctx, r.TenantID, r.ID, store.LeadDialing); err == nil && n > 0 {
-				d.log.Info("leads of an interrupted run put back", "tenant", r.TenantID, "campaign", r.ID, "leads", n)
-			}
-		}
-	}
 	t := d.opt.Clock.NewTimer(d.opt.Interval)
 	defer t.Stop()
 	for {
@@ -105,12 +103,26 @@ func (d *Dialer) Run(ctx context.Context) error {
 }
 
 // Tick gives each free agent of every running progressive campaign its
-// next call.
+// next call. When this controller becomes the active one (at its first
+// tick, or on taking over the switch lease), leads left "dialing" by an
+// interrupted run are put back first.
 func (d *Dialer) Tick(ctx context.Context) {
+	if d.opt.Active != nil && !d.opt.Active() {
+		d.active = false
+		return
+	}
 	rows, err := d.opt.Store.ListRunningCampaigns(ctx)
 	if err != nil {
 		d.log.Warn("running campaigns not read", "err", err)
 		return
+	}
+	if !d.active {
+		d.active = true
+		for _, r := range rows {
+			if n, err := d.opt.Store.ReleaseClaims(ctx, r.TenantID, r.ID, store.LeadDialing); err == nil && n > 0 {
+				d.log.Info("leads of an interrupted run put back", "tenant", r.TenantID, "campaign", r.ID, "leads", n)
+			}
+		}
 	}
 	for i := range rows {
 		c, err := FromRow(&rows[i])

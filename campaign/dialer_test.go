@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func (noCalls) DialLeadFirst(context.Context, string, string, dispatch.LeadCall)
 func (noCalls) Publish(dispatch.Event) {}
 
 // A lead left "dialing" by an interrupted run is put back on the list when
-// the dialer starts again.
+// the dialer becomes active (a standby leaves it alone).
 func TestDialerPutsBackLeadsOfAnInterruptedRun(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
@@ -45,8 +46,14 @@ func TestDialerPutsBackLeadsOfAnInterruptedRun(t *testing.T) {
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	d := campaign.New(campaign.Options{Store: st, Calls: noCalls{}, Logger: quiet, Interval: 10 * time.Millisecond})
+	var active atomic.Bool
+	d := campaign.New(campaign.Options{Store: st, Calls: noCalls{}, Logger: quiet, Interval: 10 * time.Millisecond, Active: active.Load})
 	go func() { defer close(done); _ = d.Run(rctx) }()
+	time.Sleep(100 * time.Millisecond)
+	if got, _ := st.GetLead(ctx, "acme", l.ID); got.Status != store.LeadDialing {
+		t.Fatalf("a standby put the lead back: %+v", got)
+	}
+	active.Store(true)
 	waitFor(t, "the lead is pending again", func() bool {
 		got, _ := st.GetLead(ctx, "acme", l.ID)
 		return got != nil && got.Status == store.LeadPending && got.ClaimedBy == ""

@@ -17,6 +17,7 @@ import (
 	"github.com/ipcc/ipcc/api"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/campaign"
+	"github.com/ipcc/ipcc/cluster"
 	"github.com/ipcc/ipcc/config"
 	"github.com/ipcc/ipcc/demo"
 	"github.com/ipcc/ipcc/egress"
@@ -239,7 +240,11 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	defer path.stop()
 	// Outbound campaigns: progressive ones dial free agents' next leads,
 	// preview ones serve agents through the API (docs/outbound.md).
-	dialer := campaign.New(campaign.Options{Store: st, Calls: disp, Logger: log})
+	// Only the controller holding the lease of the switch they leave
+	// through dials (the first configured one, as for click-to-dial).
+	dialer := campaign.New(campaign.Options{Store: st, Calls: disp, Logger: log, Active: func() bool {
+		return len(switches) > 0 && path.leased.member.Holds(cluster.SwitchPrefix+switches[0].Name)
+	}})
 	wg.Add(3)
 	go func() { defer wg.Done(); retention.Schedule(runCtx, cfg.Retention.Interval) }()
 	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
