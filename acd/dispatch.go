@@ -570,6 +570,59 @@ func (c *core) answered(id uint64) error {
 	return nil
 }
 
+// connectFailed takes back a call whose agent answered but could not be
+// connected: the agent's leg was gone when ipcc bridged it (they hung up at
+// once, or the switch lost the leg). The caller goes back among the waiting
+// callers at their place — their entry time is kept — and is offered
+// again; the answer is taken out of the day's figures. The agent leaves the
+// call without wrap-up and is available again (or what they asked for
+// meanwhile: a break, a logout), unless agentsFault: their own phone
+// refused the call, which counts as a no-answer like a refused offer.
+func (c *core) connectFailed(callID string, agentsFault bool, reason string) error {
+	e := c.calls[callID]
+	if e == nil || e.agent == nil || e.restoredOn {
+		return fmt.Errorf("acd: connect failed on call %s: %w", callID, ErrUnknownCall)
+	}
+	a, q := e.agent, e.q
+	now := c.now()
+	waited := e.connected.Sub(e.enqueued)
+	q.stats.roll(c, now)
+	if c.dayOf(e.connected) == q.stats.day && q.stats.Answered > 0 {
+		q.stats.Answered--
+		if waited <= q.cfg.serviceLevel() && q.stats.AnsweredInSL > 0 {
+			q.stats.AnsweredInSL--
+		}
+		q.stats.waitSum -= waited
+	}
+	e.agent, e.connected = nil, time.Time{}
+	if a.call == e {
+		a.call = nil
+		if a.callsToday > 0 {
+			a.callsToday--
+		}
+		if _, err := c.transition(a, Input{Kind: InCallEnd}, callID, q.cfg.ID, ""); err != nil {
+			c.log.Warn("acd: agent not released after a failed connect", "agent", a.id, "call", callID, "err", err)
+		}
+		if agentsFault {
+			if _, err := c.transition(a, Input{Kind: InNotReady, Reason: ReasonNoAnswer}, callID, q.cfg.ID, ""); err == nil {
+				c.emit(NoAnswer{Tenant: c.tenant, AgentID: a.id, CallID: callID, QueueID: q.cfg.ID, Cause: reason, At: now})
+			}
+		}
+	}
+	c.log.Info("acd: caller taken back: the agent could not be connected", "call", callID, "queue", q.cfg.ID, "agent", a.id, "reason", reason)
+	if mw := q.cfg.Limits.MaxWait.D(); mw > 0 {
+		if left := mw - now.Sub(e.enqueued); left > 0 {
+			e.waitTimer = c.after(left, func() { c.maxWait(e) })
+		}
+	}
+	if q.cfg.Announcements.Position {
+		c.armAnnounce(e)
+	}
+	c.saveEntry(e)
+	c.requeue(e)
+	return nil
+}
+
 func (c *core) offerFailed(id uint64, cause string) error {
 	o := c.offers[id]
 	if o == nil {

@@ -245,6 +245,16 @@ func (e *Engine) Ringing(ctx context.Context, offerID uint64) error {
 	return e.doCtx(ctx, func(c *core) error { return c.ringing(offerID) })
 }
 
+// ConnectFailed reports that the agent who answered a call could not be
+// connected to the caller: their leg was gone when ipcc bridged it. The
+// caller waits again at their place (entry time kept) and is offered to
+// the next agent; the agent is available again without wrap-up, unless
+// agentsFault (their phone refused the call), which makes them not ready
+// (no-answer). ErrUnknownCall when the call is not connected to an agent.
+func (e *Engine) ConnectFailed(ctx context.Context, callID string, agentsFault bool, reason string) error {
+	return e.doCtx(ctx, func(c *core) error { return c.connectFailed(callID, agentsFault, reason) })
+}
+
 // OfferFailed reports that an offered agent's phone refused the call
 // (busy, rejected, not registered): the agent is set not-ready (no-answer)
 // and the call goes to the next agent. Failures that are not the agent's

@@ -597,3 +597,83 @@ func TestPromptsInTheCallersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// An agent who answered but whose leg was gone when ipcc bridged it does
+// not lose the caller: the call waits again at its place (ahead of later
+// callers, its wait counted from its entry), the answer is taken back from
+// the day's figures, and the agent is available again — not ready only
+// when their own phone refused.
+func TestConnectFailedRequeuesTheCallerAtTheirPlace(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		agentsFault bool
+		next        string // who is offered the caller next
+		want        State  // a0 after the failed connect
+		reason      string
+	}{
+		{"agent leg gone", false, "a0", Ringing, ""},
+		{"phone refused", true, "a1", NotReady, ReasonNoAnswer},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.queue(QueueConfig{ID: "q", RingTimeout: Duration(15 * time.Second)}, "a0", "a1")
+			h.login("a0")
+			h.rec.take()
+			h.enqueue("q", "c1", 0)
+			o := h.offer()
+			h.clk.Advance(2 * time.Second)
+			h.answer(o)
+			if c := ofType[Connect](h.rec.take()); len(c) != 1 || c[0].CallID != "c1" {
+				t.Fatalf("connect %+v", c)
+			}
+			if got := h.snapshotQueue("q").Answered; got != 1 {
+				t.Fatalf("answered %d", got)
+			}
+			h.enqueue("q", "c2", 0) // a later caller, waiting
+			h.clk.Advance(time.Second)
+			h.rec.take()
+
+			if err := h.e.ConnectFailed(h.ctx, "c1", tc.agentsFault, "agent-leg-gone"); err != nil {
+				t.Fatal(err)
+			}
+			es := h.rec.take()
+			if na := ofType[NoAnswer](es); (len(na) == 1) != tc.agentsFault {
+				t.Fatalf("no-answer effects %+v, agent's fault %v", na, tc.agentsFault)
+			}
+			h.wantState("a0", tc.want, tc.reason)
+			if got := h.snapshotQueue("q").Answered; got != 0 {
+				t.Fatalf("answered %d after the failed connect, want 0", got)
+			}
+			if tc.agentsFault {
+				if os := offersIn(es); len(os) != 0 {
+					t.Fatalf("offered to an agent not ready: %+v", os)
+				}
+				h.login("a1")
+				es = h.rec.take()
+			}
+			// The caller is first in line again: the next free agent gets
+			// c1, not c2, who came later.
+			os := offersIn(es)
+			if len(os) != 1 || os[0].CallID != "c1" || os[0].AgentID != tc.next {
+				t.Fatalf("offers %+v, want c1 to %s", os, tc.next)
+			}
+			h.clk.Advance(time.Second)
+			h.answer(os[0])
+			c := ofType[Connect](h.rec.take())
+			if len(c) != 1 || c[0].Waited != 4*time.Second {
+				t.Fatalf("connect %+v, want c1 waited 4s since it joined", c)
+			}
+		})
+	}
+}
+func TestConnectFailedOnACallNotConnected(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.queue(QueueConfig{ID: "q", RingTimeout: Duration(15 * time.Second)}, "a0")
+	h.enqueue("q", "c1", 0)
+	if err := h.e.ConnectFailed(h.ctx, "c1", false, "x"); !errors.Is(err, ErrUnknownCall) {
+		t.Fatalf("waiting call: %v", err)
+	}
+	if err := h.e.ConnectFailed(h.ctx, "nope", false, "x"); !errors.Is(err, ErrUnknownCall) {
+		t.Fatalf("unknown call: %v", err)
+	}
+}

@@ -187,7 +187,9 @@ var envT0 = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 // newACDEnv makes tenants a and b (admin1, agent1, supervisor1 each) and,
 // in tenant a, queues sales and support with agent1 a member of both, and
 // queue other without it; tenant b has a queue b-only with its agent1.
-func newACDEnv(t *testing.T, s *store.Store) *acdEnv {
+// newACDEnv builds the environment; opts adjust the API's options (e.g.
+// the campaign dialer) before the server is made.
+func newACDEnv(t *testing.T, s *store.Store, opts ...func(*api.Options)) *acdEnv {
 	t.Helper()
 	a, err := auth.New(s, auth.Options{Secret: []byte("0123456789abcdef0123456789abcdef"), TokenTTL: time.Hour, BcryptCost: 4})
 	if err != nil {
@@ -204,7 +206,7 @@ func newACDEnv(t *testing.T, s *store.Store) *acdEnv {
 	calls := &callRecorder{acd: tenantsACD{tenants}}
 	sup := &superviseRecorder{}
 	feed := &eventFeed{}
-	srv, err := api.New(api.Options{Store: s, Auth: a, BodyLimit: 4096, Version: "test", Logger: quiet,
+	o := api.Options{Store: s, Auth: a, BodyLimit: 4096, Version: "test", Logger: quiet,
 		ACD: tenantsACD{tenants}, AgentCalls: calls, Events: feed, Supervision: sup,
 		OnChange: func(tenant, typ string) {
 			if typ == "queue" || typ == "queue_member" {
@@ -212,7 +214,11 @@ func newACDEnv(t *testing.T, s *store.Store) *acdEnv {
 					_ = e.ReloadConfig(context.Background())
 				}
 			}
-		}})
+		}}
+	for _, f := range opts {
+		f(&o)
+	}
+	srv, err := api.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -416,7 +416,7 @@ func (x *opCall) engine(ctx context.Context) (*acd.Engine, error) {
 
 // agentOps lists every operation shared by REST and the WebSocket.
 func (s *Server) agentOps() []*agentOp {
-	return slices.Concat(agentStateOps(), agentCallOps(), agentMediaOps(), callbackOps(), superviseOps())
+	return slices.Concat(agentStateOps(), agentCallOps(), agentMediaOps(), callbackOps(), superviseOps(), campaignOps())
 }
 
 // addAgentRoutes registers the REST face of the ACD operations (the call

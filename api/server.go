@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -53,6 +54,10 @@ type Options struct {
 	Events Events
 	// AgentCalls acts on agents' connected calls (hold, transfer, ...).
 	AgentCalls AgentCalls
+	// Campaigns works outbound campaigns for agents (preview, dial, skip,
+	// disposition); nil makes those routes answer 503 (campaign
+	// administration works without it).
+	Campaigns Campaigns
 	// Retention runs the recording retention job on demand
 	// (POST /api/v1/retention/run); nil makes that route answer 503.
 	Retention *recording.Retention
@@ -130,7 +135,11 @@ func New(opt Options) (*Server, error) {
 	e.Use(dropBadRequestID)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
 	e.Use(s.observe)
-	e.Use(middleware.BodyLimit(strconv.FormatInt(opt.BodyLimit, 10) + "B"))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(opt.BodyLimit, 10) + "B",
+		// Lead lists are uploaded as files; their route applies its own limit.
+		Skipper: func(c echo.Context) bool {
+			return c.Request().Method == http.MethodPost && strings.HasSuffix(c.Request().URL.Path, "/leads/import")
+		}}))
 	e.Use(s.recoverPanics)
 	s.e = e
 

@@ -32,6 +32,86 @@ type Dialer interface {
 // one follows up (a call-back to an abandoned caller) and becomes its
 // parent_id. It returns the call id once the agent answered.
 func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, parent string) (string, error) {
+	return d.agentDial(ctx, tenant, agentID, number, parent, nil)
+}
+
+// LeadCall is a campaign's call placed from an agent's phone (DialFor).
+type LeadCall struct {
+	// Number is the callee's number as the trunk dials it.
+	Number string
+	// CallerID is presented to the callee ("" = the tenant's outbound
+	// caller ID, else the trunk's own).
+	CallerID string
+	// Trunk overrides media.default_trunk.
+	Trunk string
+	// AgentDisplay is what the agent's phone shows while it rings (a
+	// masked number, the campaign's name); the callee's number never
+	// reaches the agent's phone unless it is set to it.
+	AgentDisplay string
+	// RingTimeout is how long the callee rings (default 45 s).
+	RingTimeout time.Duration
+	// AgentRingTimeout is how long the agent's phone rings for a callee who
+	// answered (customer-first calls; default 10 s).
+	AgentRingTimeout time.Duration
+	// Vars are set on the call for the record and the switch
+	// (ipcc_campaign, ipcc_lead).
+	Vars map[string]string
+	// Answered is told when the callee answered, before the agent's phone
+	// rings (customer-first calls, DialLeadFirst).
+	Answered func(callID string)
+	// Ended is told once, when the call is over, how it went (Outcome*)
+	// and its call id; an agent whose phone did not answer gives
+	// OutcomeAgentUnavailable without a call id.
+	Ended func(outcome, callID string)
+}
+
+// Outcomes of a LeadCall (see DialOutcome).
+const (
+	OutcomeAnswered         = "answered"
+	OutcomeBusy             = "busy"
+	OutcomeNoAnswer         = "no_answer"
+	OutcomeRejected         = "rejected"
+	OutcomeInvalidNumber    = "invalid_number"
+	OutcomeFailed           = "failed"
+	OutcomeAgentUnavailable = "agent_unavailable"
+)
+
+// DialOutcome names how a call attempt to a number failed.
+func DialOutcome(err error) string {
+	var oe *controller.OriginateError
+	if errors.As(err, &oe) {
+		switch oe.Cause {
+		case controller.CauseUserBusy:
+			return OutcomeBusy
+		case controller.CauseNoAnswer, controller.CauseNoUserResponse, controller.CauseOriginatorCancel, controller.CauseSubscriberAbsent:
+			return OutcomeNoAnswer
+		case controller.CauseCallRejected:
+			return OutcomeRejected
+		case controller.CauseUnallocatedNumber, controller.CauseNoRouteDestination:
+			return OutcomeInvalidNumber
+		}
+	}
+	return OutcomeFailed
+}
+
+// DialFor places a campaign's call the way click-to-dial does (the
+// agent's phone first, then the callee, recorded as outbound), with the
+// campaign's caller ID, trunk, ring time and what the agent's phone shows,
+// and tells lc.Ended how it went. It returns the call id once the agent
+// answered.
+func (d *Dispatcher) DialFor(ctx context.Context, tenant, agentID string, lc LeadCall) (string, error) {
+	id, err := d.agentDial(ctx, tenant, agentID, lc.Number, "", &lc)
+	if err != nil && lc.Ended != nil {
+		lc.Ended(OutcomeAgentUnavailable, "")
+	}
+	return id, err
+}
+
+// Publish tells the event subscribers (agent desktops, wallboards) of a
+// happening outside the ACD (a campaign's lead for an agent).
+func (d *Dispatcher) Publish(ev Event) { d.publish(ev) }
+
+func (d *Dispatcher) agentDial(ctx context.Context, tenant, agentID, number, parent string, lc *LeadCall) (string, error) {
 	d.mu.Lock()
 	dialer, sw := d.opt.Dialer, d.opt.DialSwitch
 	d.mu.Unlock()
@@ -64,12 +144,26 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, p
 	if own.Kind == controller.EndpointExtension {
 		callerID = own.Number
 	}
-	if !plan.extensions.IsExtension(number) {
-		if d.opt.DefaultTrunk == "" {
+	trunk := d.opt.DefaultTrunk
+	if lc != nil && lc.Trunk != "" {
+		trunk = lc.Trunk
+	}
+	if lc != nil || !plan.extensions.IsExtension(number) {
+		if trunk == "" {
 			return "", fmt.Errorf("%s is not an extension of the tenant's plan and external numbers need a trunk (media.default_trunk)", number)
 		}
-		target = controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(number, "+"), Trunk: d.opt.DefaultTrunk}
+		target = controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(number, "+"), Trunk: trunk}
 		callerID = plan.callerID
+		if lc != nil && lc.CallerID != "" {
+			callerID = lc.CallerID
+		}
+	}
+	display, vars := number, map[string]string{"ipcc_agent": agentID}
+	if lc != nil {
+		display = lc.AgentDisplay
+		for k, v := range lc.Vars {
+			vars[k] = v
+		}
 	}
 	if _, err := eng.NotReady(ctx, agentID, reasonOwnCall); err != nil {
 		return "", err
@@ -79,8 +173,7 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, p
 	// controller that re-adopts the call after a restart (DialEnded).
 	resume := resumeOf(a)
 	restore := func() { d.resume(context.Background(), eng, agentID, resume) }
-	call, err := dialer.Dial(ctx, sw, own, controller.OriginateOptions{CallerIDNum: number, Timeout: 30 * time.Second,
-		Vars: map[string]string{"ipcc_agent": agentID}})
+	call, err := dialer.Dial(ctx, sw, own, controller.OriginateOptions{CallerIDNum: display, Timeout: 30 * time.Second, Vars: vars})
 	if err != nil {
 		restore()
 		return "", fmt.Errorf("ring your phone: %w", err)
@@ -102,7 +195,7 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, p
 	go func() {
 		defer d.dials.Done()
 		defer oc.close()
-		d.finishDial(call, tenant, agentID, target, callerID, rec, restore, oc)
+		d.finishDial(call, tenant, agentID, target, callerID, rec, restore, oc, lc)
 	}()
 	return call.ID(), nil
 }
@@ -145,9 +238,17 @@ func (d *Dispatcher) outboundPlan(ctx context.Context, tenant, parent string) di
 
 // finishDial calls the number from the agent's answered call, connects them
 // and waits for the end; the called party sees callerID.
-func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, target controller.Endpoint, callerID string, rec *inbound.Record, restore func(), oc *outCall) {
+func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, target controller.Endpoint, callerID string, rec *inbound.Record, restore func(), oc *outCall, lc *LeadCall) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	ring := 45 * time.Second
+	if lc != nil && lc.RingTimeout > 0 {
+		ring = lc.RingTimeout
+	}
+	outcome := OutcomeFailed
+	if lc != nil && lc.Ended != nil {
+		defer func() { lc.Ended(outcome, call.ID()) }()
+	}
 	go func() {
 		select {
 		case <-d.stop:
@@ -159,12 +260,12 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 	if target.Kind == controller.EndpointExtension {
 		role = inbound.RoleExtension
 	}
-	leg, err := call.StartOriginate(ctx, target, controller.OriginateOptions{CallerIDNum: callerID, Timeout: 45 * time.Second})
+	leg, err := call.StartOriginate(ctx, target, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring})
 	if err == nil {
 		rec.Leg(leg, role, target.Number, "")
 		rec.Save()
 		ringFrom := d.opt.Clock.Now()
-		err = waitLeg(ctx, call, leg, 50*time.Second)
+		err = waitLeg(ctx, call, leg, ring+5*time.Second)
 		rec.Update(func(r *store.CallRecord) { r.RingMS = d.opt.Clock.Now().Sub(ringFrom).Milliseconds() })
 		if err != nil {
 			_ = leg.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
@@ -179,6 +280,7 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 	}
 	switch {
 	case err == nil:
+		outcome = OutcomeAnswered
 		// The agent's controls wait (briefly) for the loop below from now.
 		oc.connected()
 		at := rec.LegAnsweredAt(leg.ID())
@@ -198,6 +300,7 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 		}
 	case ctx.Err() != nil:
 	default:
+		outcome = DialOutcome(err)
 		rec.Update(func(r *store.CallRecord) { r.Disposition = inbound.DialDisposition(err) })
 		_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
 	}

@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -110,5 +111,96 @@ func TestCallerLeavingWhilePhoneRingsKeepsAgentReady(t *testing.T) {
 	}
 	if got := notReady(); len(got) != 0 {
 		t.Fatalf("agents set not ready: %v", got)
+	}
+}
+
+// agentHangsUp makes the agent's leg end just before the first bridge (or
+// the first whisper to the agent) reaches the switch, as when an agent hangs
+// up the moment they answer or the switch loses the leg: ipcc has not heard
+// of it yet.
+type agentHangsUp struct {
+	controller.Switch
+	sim     *sim.Sim
+	whisper bool // at the whisper, not at the bridge
+	times   atomic.Int32
+}
+
+func (s *agentHangsUp) Bridge(ctx context.Context, legA, legB string) error {
+	if !s.whisper && s.times.Add(-1) >= 0 {
+		if err := s.sim.HangupCall(legB); err != nil {
+			return err
+		}
+	}
+	return s.Switch.Bridge(ctx, legA, legB)
+}
+
+func (s *agentHangsUp) Play(ctx context.Context, leg string, p controller.Playback) error {
+	if s.whisper {
+		if c, err := s.sim.Call(leg); err == nil && c.Endpoint == "2002" && s.times.Add(-1) >= 0 {
+			if err := s.sim.HangupCall(leg); err != nil {
+				return err
+			}
+		}
+	}
+	return s.Switch.Play(ctx, leg, p)
+}
+
+// An agent who answered but is gone when ipcc whispers to them or bridges
+// the caller does not lose the caller: the caller waits again at their
+// place and is connected on the next offer, the call is recorded once,
+// answered, and the agent is not made not ready (their phone did not
+// refuse the call).
+func TestAgentGoneAtBridgeRequeuesTheCaller(t *testing.T) {
+	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
+		for _, whisper := range []bool{false, true} {
+			name := string(f) + "/at the bridge"
+			if whisper {
+				name = string(f) + "/at the whisper"
+			}
+			t.Run(name, func(t *testing.T) {
+				hook := &agentHangsUp{whisper: whisper}
+				hook.times.Store(1)
+				w := newWrappedWorld(t, f, func(sw controller.Switch) controller.Switch { hook.Switch = sw; return hook })
+				hook.sim = w.sw.Sim
+				notReady := notReadyWatch(t, w.disp)
+				ctx := context.Background()
+				if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "2002"}); err != nil {
+					t.Fatal(err)
+				}
+				caller, err := w.sw.Sim.PlaceCall(sim.CallSpec{Front: f, From: "13800138077", To: "4001"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var bob string
+				waitFor(t, "caller and bob talk on the second offer", func() bool {
+					for _, c := range w.sw.Sim.Calls() {
+						if c.Endpoint == "2002" && !c.Inbound && c.Ended.IsZero() && w.sw.Sim.Hears(caller, c.ID) && w.sw.Sim.Hears(c.ID, caller) {
+							bob = c.ID
+							return true
+						}
+					}
+					return false
+				})
+				if hook.times.Load() >= 0 {
+					t.Fatal("the agent never hung up: the test tested nothing")
+				}
+				if info, err := w.sw.Sim.Call(caller); err != nil || !info.Ended.IsZero() {
+					t.Fatalf("the caller's leg ended: %+v %v", info, err)
+				}
+				if got := notReady(); len(got) != 0 {
+					t.Fatalf("agents set not ready: %v", got)
+				}
+				if err := w.sw.Sim.HangupCall(bob); err != nil {
+					t.Fatal(err)
+				}
+				rec := w.record(caller, nil)
+				if rec.Disposition != "answered" || rec.AgentID != "bob" {
+					t.Fatalf("record %+v", rec)
+				}
+				if r := roles(w.legs(rec.ID)); strings.Count(r, "agent:bob:answered") != 2 {
+					t.Fatalf("legs %s, want bob's two answered legs", r)
+				}
+			})
+		}
 	}
 }

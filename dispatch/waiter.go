@@ -329,7 +329,7 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 			_ = leg.Hangup(w.bg(), controller.CauseOriginatorCancel)
 		}
 	case acd.Connect:
-		return w.connect(ctx, e), true
+		return w.connect(ctx, e)
 	case acd.Overflow:
 		w.c.Note("queue", "overflow: "+overflowText(&e))
 		if e.Moved {
@@ -423,16 +423,17 @@ func (w *waiter) offer(ctx context.Context, e acd.Offer) {
 }
 
 // connect bridges the caller with the agent who answered and waits for the
-// conversation to end.
-func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult {
+// conversation to end. done is false when the agent could not be connected
+// and the caller waits again (see agentGone).
+func (w *waiter) connect(ctx context.Context, e acd.Connect) (res inbound.QueueResult, done bool) {
 	leg, ok := w.offers[e.OfferID]
 	if !ok {
 		_ = w.eng.CallEnded(w.bg(), w.id)
-		return inbound.QueueResult{Disposition: "failed"}
+		return inbound.QueueResult{Disposition: "failed"}, true
 	}
 	delete(w.offers, e.OfferID)
 	w.cancelAll("answered elsewhere")
-	res := inbound.QueueResult{Agent: e.AgentID, Disposition: "answered", Waited: e.Waited}
+	res = inbound.QueueResult{Agent: e.AgentID, Disposition: "answered", Waited: e.Waited}
 	if at, ok := w.offeredAt[e.OfferID]; ok {
 		res.Ringing = w.d.opt.Clock.Now().Sub(at)
 		if la := w.rec.LegAnsweredAt(leg.ID()); !la.IsZero() && la.After(at) {
@@ -444,9 +445,12 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 		m := w.promptMedia(*e.AgentPrompt)
 		w.c.Note("queue", "to agent ("+m.Lang+"): "+m.Value)
 		if _, err := leg.Play(ctx, controller.PlayOptions{Media: []controller.Media{m}}); err != nil && errors.Is(err, controller.ErrHungUp) {
+			if w.agentGone(ctx, e, leg, err) {
+				return inbound.QueueResult{}, false
+			}
 			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
 			_ = w.eng.CallEnded(w.bg(), w.id)
-			return inbound.QueueResult{Disposition: "abandoned_ringing"}
+			return inbound.QueueResult{Disposition: "abandoned_ringing"}, true
 		} else if err != nil {
 			w.c.Note("queue", "whisper to the agent not played: "+err.Error())
 		}
@@ -457,19 +461,22 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 		_ = leg.Hangup(w.bg(), controller.CauseNormalTemporaryFailure)
 		_ = w.eng.CallEnded(w.bg(), w.id)
 		if errors.Is(err, controller.ErrHungUp) {
-			return inbound.QueueResult{Disposition: "abandoned_ringing"}
+			return inbound.QueueResult{Disposition: "abandoned_ringing"}, true
 		}
 		w.c.Note("queue", "not connected to agent "+e.AgentID+": the caller could not be taken off hold and would hear nothing")
-		return inbound.QueueResult{Disposition: "failed"}
+		return inbound.QueueResult{Disposition: "failed"}, true
 	}
 	if err := w.c.Bridge(ctx, leg); err != nil {
 		w.c.Note("queue", "bridge: "+err.Error())
+		if w.agentGone(ctx, e, leg, err) {
+			return inbound.QueueResult{}, false
+		}
 		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
 		_ = w.eng.CallEnded(w.bg(), w.id)
 		if errors.Is(err, controller.ErrHungUp) {
-			return inbound.QueueResult{Disposition: "abandoned_ringing"}
+			return inbound.QueueResult{Disposition: "abandoned_ringing"}, true
 		}
-		return inbound.QueueResult{Disposition: "failed"}
+		return inbound.QueueResult{Disposition: "failed"}, true
 	}
 	res.TalkFrom = w.d.opt.Clock.Now()
 	// Written at once: a controller stopping mid-conversation leaves a
@@ -493,7 +500,42 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) inbound.QueueResult
 			w.c.Note("queue", "agent announcement to the caller not played: "+err.Error())
 		}
 	}
-	return w.talk(ctx, e, leg, res)
+	return w.talk(ctx, e, leg, res), true
+}
+
+// agentGone handles an agent who answered but could not be connected: the
+// agent's leg ended (they hung up at once, the switch lost the leg) or the
+// switch no longer knows it, while the caller is still there. The caller
+// is not lost: the engine puts them back in line at their place (entry
+// time kept) and they are offered to the next agent; the agent is not
+// blamed unless their own phone refused the call (see agentsFault). It
+// reports false, doing nothing, when the caller is gone too or the agent's
+// leg lives (the failure is another one).
+func (w *waiter) agentGone(ctx context.Context, e acd.Connect, leg *controller.Leg, err error) bool {
+	if callerGone(w.c) {
+		return false
+	}
+	cause, _, ended := leg.HangupCause()
+	if !ended && !errors.Is(err, controller.ErrNoSuchLeg) {
+		return false
+	}
+	if !ended {
+		// The switch says it has no such leg: ipcc has not heard of its
+		// end yet. Make sure it is gone.
+		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
+	}
+	fault := agentsFault(cause, false) // the phone answered: only a refusal counts
+	why := "agent-leg-gone"
+	if cause != "" {
+		why += ":" + string(cause)
+	}
+	if err := w.eng.ConnectFailed(w.bg(), w.id, fault, why); err != nil {
+		w.log.Warn("report failed connect", "agent", e.AgentID, "err", err)
+		return false
+	}
+	w.c.Note("queue", fmt.Sprintf("agent %s answered but was gone before the caller was connected (%s): the caller waits again at their place", e.AgentID, why))
+	w.hold(ctx)
+	return true
 }
 
 func (w *waiter) overflowResult(ctx context.Context, o *acd.Overflow) inbound.QueueResult {

@@ -35,9 +35,16 @@ func measure(ctx context.Context, st *store.Store, legs []string, w *agentWatch,
 	if err := st.DB().SelectContext(ctx, &answers, st.Rebind(`SELECT call_id, answered_at FROM call_legs WHERE tenant_id = ? AND role = 'agent' AND answered_at IS NOT NULL`), benchTenant); err != nil {
 		return fmt.Errorf("read the call legs: %w", err)
 	}
+	// The agent who took the call answered last: an agent who answered
+	// before them was gone when ipcc bridged the caller, who then waited
+	// again (counted apart).
 	agentAnswer := map[string]time.Time{}
 	for _, a := range answers {
-		if t, ok := agentAnswer[a.CallID]; !ok || a.At.Before(t) {
+		t, ok := agentAnswer[a.CallID]
+		if ok {
+			r.AgentGoneAtBridge++
+		}
+		if !ok || a.At.After(t) {
 			agentAnswer[a.CallID] = a.At
 		}
 	}

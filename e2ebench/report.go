@@ -45,8 +45,12 @@ type RunResult struct {
 	NotReadyReasons map[string]int `json:"not_ready_reasons,omitempty"`
 	NoAnswerCauses  map[string]int `json:"no_answer_causes,omitempty"`
 	Dispositions    map[string]int `json:"dispositions"`
-	// ToAgent is from the caller dialling to the agent answering (IVR,
-	// queue, ring).
+	// AgentGoneAtBridge counts agents who answered but whose leg was gone
+	// when ipcc bridged the caller (the caller then waited again for the
+	// next agent): answered agent legs beyond the one that took the call.
+	AgentGoneAtBridge int `json:"agents_gone_at_bridge"`
+	// ToAgent is from the caller dialling to the answer of the agent who
+	// took the call (IVR, queue, ring).
 	ToAgentP50 time.Duration `json:"time_to_agent_p50_ns"`
 	ToAgentP99 time.Duration `json:"time_to_agent_p99_ns"`
 	// Its parts, from the completed calls' records: in the IVR; in the
@@ -138,6 +142,9 @@ func WriteRun(w io.Writer, r RunResult) {
 	fmt.Fprintf(w, "  time to agent p50 %s, p99 %s (IVR p50 %s p99 %s; in the queue p50 %s p99 %s, of which ringing p50 %s p99 %s)\n",
 		r.ToAgentP50.Round(ms), r.ToAgentP99.Round(ms), r.IVRP50.Round(ms), r.IVRP99.Round(ms), r.WaitP50.Round(ms), r.WaitP99.Round(ms), r.RingP50.Round(ms), r.RingP99.Round(ms))
 	fmt.Fprintf(w, "  dispositions%s%s\n", counts("", r.Dispositions), counts("; no-answer causes", r.NoAnswerCauses))
+	if r.AgentGoneAtBridge > 0 {
+		fmt.Fprintf(w, "  agents who answered but were gone at the bridge (their caller waited again): %d\n", r.AgentGoneAtBridge)
+	}
 	fmt.Fprintf(w, "  call-record writer: %d rows in %d transactions, up to %d rows queued, longest transaction %s, %d retries, %d refused, %d saves waited for room\n",
 		r.Writer.Rows, r.Writer.Batches, r.Writer.MaxQueued, r.Writer.MaxWrite.Round(time.Millisecond), r.Writer.Retries, r.Writer.Refused, r.Writer.BackpressureWaits)
 	fmt.Fprintf(w, "  simulator late by up to %s; graceful stop took %s\n", r.PlaceLate.Round(time.Millisecond), r.StopTime.Round(time.Millisecond))

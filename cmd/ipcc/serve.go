@@ -16,6 +16,8 @@ import (
 
 	"github.com/ipcc/ipcc/api"
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/campaign"
+	"github.com/ipcc/ipcc/cluster"
 	"github.com/ipcc/ipcc/config"
 	"github.com/ipcc/ipcc/demo"
 	"github.com/ipcc/ipcc/egress"
@@ -236,9 +238,17 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		return err
 	}
 	defer path.stop()
-	wg.Add(2)
+	// Outbound campaigns: progressive ones dial free agents' next leads,
+	// preview ones serve agents through the API (docs/outbound.md).
+	// Only the controller holding the lease of the switch they leave
+	// through dials (the first configured one, as for click-to-dial).
+	dialer := campaign.New(campaign.Options{Store: st, Calls: disp, Logger: log, Active: func() bool {
+		return len(switches) > 0 && path.leased.member.Holds(cluster.SwitchPrefix+switches[0].Name)
+	}})
+	wg.Add(3)
 	go func() { defer wg.Done(); retention.Schedule(runCtx, cfg.Retention.Interval) }()
 	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
+	go func() { defer wg.Done(); _ = dialer.Run(runCtx) }()
 
 	// Monitor legs go on the call's record as they happen (restart-proof).
 	// Calls re-adopted after a restart are found by their record's id too.
@@ -262,6 +272,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		Supervision:     sup,
 		Events:          disp,
 		AgentCalls:      disp,
+		Campaigns:       dialer,
 		Retention:       retention,
 		MediaRoots:      append([]string{recDir, vmDir}, media.roots...),
 		FlowHTTP:        flowHTTP,
@@ -269,7 +280,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 			switch objectType {
 			case "recording_policy":
 				policies.Invalidate(tenant)
-			case "recording", "retention_settings", "retention_run", "webhook", "mailbox":
+			case "recording", "retention_settings", "retention_run", "webhook", "mailbox",
+				"campaign", "campaign_leads", "campaign_lead", "campaign_attempt", "dnc":
 				// Read from the store when used: nothing cached to drop.
 			case "queue", "queue_member":
 				policies.Invalidate(tenant) // a queue's record flag counts as a rule

@@ -16,7 +16,7 @@ import (
 type session struct {
 	d    *Driver
 	conn *eslConn
-	sem  chan struct{} // one command in flight
+	sem  chan struct{} // a slot per command in flight
 
 	dead     chan struct{}
 	deadOnce sync.Once
@@ -25,8 +25,10 @@ type session struct {
 	lastEvent atomic.Int64 // unix nanoseconds of the last event
 }
 
-func newSession(d *Driver) *session {
-	s := &session{d: d, sem: make(chan struct{}, 1), dead: make(chan struct{})}
+// newSession prepares a connection that carries up to inFlight commands at
+// a time.
+func newSession(d *Driver, inFlight int) *session {
+	s := &session{d: d, sem: make(chan struct{}, max(inFlight, 1)), dead: make(chan struct{})}
 	s.lastEvent.Store(time.Now().UnixNano())
 	return s
 }
@@ -46,11 +48,12 @@ func (s *session) reason() string {
 	return ""
 }
 
-// send writes one command and waits for its reply, holding the connection's
-// only in-flight slot. ctx bounds the wait for the slot; once written, the
-// command runs to its own deadline so its reply is always consumed by it. A
-// missed deadline kills the session: the late reply would otherwise be
-// handed to the next command.
+// send writes one command and waits for its reply, holding one of the
+// connection's in-flight slots. ctx bounds the wait for the slot; once
+// written, the command runs to its own deadline. A missed deadline kills
+// the session: a switch that does not answer within CommandTimeout is not
+// trusted with the next command (replies are matched to commands by order
+// alone).
 func (s *session) send(ctx context.Context, cmd string) (string, error) {
 	select {
 	case s.sem <- struct{}{}:
@@ -89,31 +92,53 @@ func (s *session) onEvent(ev *fsEvent) {
 	s.d.ro.push(ev)
 }
 
-// pick chooses the connection for cmd: plain api commands go to a command
-// connection whose slot is free (else the next in turn); everything else —
-// bgapi, sendmsg, subscriptions — to the event connection.
+// pick chooses the connection for cmd: api, bgapi and sendmsg go to the
+// command connection with the fewest commands in flight; anything
+// else (none is sent through run today) and every command when no command
+// connection is open go to the event connection. Subscriptions and the
+// liveness ping are sent on the event connection directly, not through pick.
+//
+// The event connection carries no call's command: its replies would queue
+// behind the event stream (at 100 calls/s a bgapi originate waited seconds
+// there). Nothing is lost by sending them elsewhere, as on FreeSWITCH:
+//   - BACKGROUND_JOB is fired to every listener subscribed to it
+//     (mod_event_socket's event_handler), so the event connection sees the
+//     result of a bgapi sent on a command connection; the job may even come
+//     before the +OK Job-UUID reply, and jobDone then finds the leg by the
+//     origination_uuid in Job-Command-Arg;
+//   - sendmsg <uuid> locates the channel by uuid from any inbound
+//     connection, and the channel's events (CHANNEL_EXECUTE, PLAYBACK_*)
+//     reach the event connection like any other; Play registers each
+//     Application-UUID before it sends, so events that overtake the reply
+//     are still recognised.
 func (d *Driver) pick(cmd string) *session {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.sess == nil || len(d.pool) == 0 || !strings.HasPrefix(cmd, "api ") {
+	if d.sess == nil || len(d.pool) == 0 || !onPool(cmd) {
 		return d.sess
 	}
 	n := len(d.pool)
+	var best *session
+	bi := 0
 	for i := 0; i < n; i++ {
 		ps := d.pool[(d.poolNext+i)%n]
-		if len(ps.sem) == 0 && !ps.isDead() {
-			d.poolNext = (d.poolNext + i + 1) % n
-			return ps
+		if ps.isDead() {
+			continue
+		}
+		if best == nil || len(ps.sem) < len(best.sem) {
+			best, bi = ps, i
 		}
 	}
-	for i := 0; i < n; i++ {
-		ps := d.pool[(d.poolNext+i)%n]
-		if !ps.isDead() {
-			d.poolNext = (d.poolNext + i + 1) % n
-			return ps
-		}
+	if best == nil {
+		return d.sess
 	}
-	return d.sess
+	d.poolNext = (d.poolNext + bi + 1) % n
+	return best
+}
+
+// onPool reports whether cmd may go to a command connection.
+func onPool(cmd string) bool {
+	return strings.HasPrefix(cmd, "api ") || strings.HasPrefix(cmd, "bgapi ") || strings.HasPrefix(cmd, "sendmsg ")
 }
 
 func (s *session) isDead() bool {
@@ -130,7 +155,7 @@ func (s *session) isDead() bool {
 func (d *Driver) openPool(ctx context.Context) []*session {
 	var pool []*session
 	for i := 0; i < d.cfg.CommandConns; i++ {
-		ps := newSession(d)
+		ps := newSession(d, d.cfg.CommandsInFlight)
 		dctx, cancel := context.WithTimeout(ctx, d.cfg.DialTimeout)
 		conn, err := dialESL(dctx, d.cfg.Addr, d.cfg.Password, func(*fsEvent) {}, ps.kill)
 		cancel()
@@ -203,7 +228,7 @@ func (d *Driver) dial(ctx context.Context, s *session) (*eslConn, error) {
 // session runs one connection: dial, subscribe, resync, then watch it until
 // it dies or ctx ends.
 func (d *Driver) session(ctx context.Context) error {
-	s := newSession(d)
+	s := newSession(d, 1) // subscriptions and pings only, when a pool is open
 	conn, err := d.dial(ctx, s)
 	if err != nil {
 		return err

@@ -415,55 +415,117 @@ func TestReplayTranscriptOverSocket(t *testing.T) {
 	})
 }
 
-// With a command pool, api commands run in parallel across connections,
-// never two at once on one connection; sendmsg stays on the event
-// connection.
-func TestCommandPoolOneInFlightPerConnection(t *testing.T) {
+// Command connections carry several commands at a time, up to
+// CommandsInFlight each, and hand every reply to its own command: the
+// server, like FreeSWITCH, answers a connection's commands in order, each
+// after its own random delay.
+func TestCommandPoolPipelinesInOrder(t *testing.T) {
 	s := newTestServer(t)
+	const perConn = 4
 	var mu sync.Mutex
+	queues := map[*serverConn]chan string{}
 	inflight := map[*serverConn]int{}
-	maxTotal, total := 0, 0
+	maxConn, maxTotal, total := 0, 0, 0
 	s.setHandler(func(c *serverConn, cmd string, _ map[string]string) bool {
 		n, ok := strings.CutPrefix(cmd, "api echo ")
 		if !ok {
 			return false
 		}
 		mu.Lock()
+		q := queues[c]
+		if q == nil {
+			q = make(chan string, 1000)
+			queues[c] = q
+			go func() { // one command after the other, in order
+				for n := range q {
+					time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+					mu.Lock()
+					inflight[c]--
+					total--
+					mu.Unlock()
+					c.api("+OK " + n + "\n")
+				}
+			}()
+		}
 		inflight[c]++
 		total++
-		if total > maxTotal {
-			maxTotal = total
-		}
-		if inflight[c] != 1 {
-			t.Errorf("two commands in flight on connection %d", c.n)
+		maxConn, maxTotal = max(maxConn, inflight[c]), max(maxTotal, total)
+		if inflight[c] > perConn {
+			t.Errorf("%d commands in flight on connection %d, limit %d", inflight[c], c.n, perConn)
 		}
 		mu.Unlock()
-		go func() {
-			time.Sleep(2 * time.Millisecond)
-			mu.Lock()
-			inflight[c]--
-			total--
-			mu.Unlock()
-			c.api("+OK " + n + "\n")
-		}()
+		q <- n
 		return true
 	})
-	d, _ := startDriver(t, s.addr(), func(c *Config) { c.CommandConns = 3 })
+	d, _ := startDriver(t, s.addr(), func(c *Config) { c.CommandConns, c.CommandsInFlight = 3, perConn })
 	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
 	var wg sync.WaitGroup
-	for i := 0; i < 40; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			if _, err := d.run(context.Background(), "echo", "", fmt.Sprintf("api echo %d", i)); err != nil {
-				t.Errorf("echo %d: %v", i, err)
+	for i := range 60 {
+		wg.Go(func() {
+			reply, err := d.run(context.Background(), "echo", "", fmt.Sprintf("api echo %d", i))
+			if err != nil || strings.TrimSpace(reply) != fmt.Sprintf("+OK %d", i) {
+				t.Errorf("command %d got reply %q, %v", i, reply, err)
 			}
-		}(i)
+		})
 	}
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
-	if maxTotal < 2 {
-		t.Errorf("commands never overlapped across connections (max %d in flight)", maxTotal)
+	if maxConn < 2 {
+		t.Errorf("never two commands in flight on one connection (max %d)", maxConn)
+	}
+	if maxTotal <= perConn {
+		t.Errorf("commands never spread over connections (max %d in flight)", maxTotal)
+	}
+}
+
+// Calls' commands — api, bgapi originate, sendmsg playback — go to the
+// command connections, never to the event connection, whose replies would
+// wait behind the event stream; the event connection keeps the
+// subscription (and the liveness ping).
+func TestCommandsOffTheEventConnection(t *testing.T) {
+	s := newTestServer(t)
+	var mu sync.Mutex
+	eventConn := 0
+	on := map[string][]int{} // verb → connections it arrived on
+	s.setHandler(func(c *serverConn, cmd string, _ map[string]string) bool {
+		verb, _, _ := strings.Cut(cmd, " ")
+		mu.Lock()
+		if verb == "event" {
+			eventConn = c.n
+		}
+		on[verb] = append(on[verb], c.n)
+		mu.Unlock()
+		return false
+	})
+	d, _ := startDriver(t, s.addr(), func(c *Config) { c.CommandConns = 2 })
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	ctx := context.Background()
+	leg := "22222222-3333-4444-8555-666666666666"
+	if err := d.Originate(ctx, controller.Originate{LegID: leg,
+		Endpoint: controller.Endpoint{Kind: controller.EndpointExtension, Number: "1001"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Play(ctx, ownedLeg, controller.Playback{ID: "pb1", Media: []controller.Media{
+		{Kind: controller.MediaTone, Value: "beep"}, {Kind: controller.MediaSilence, Value: "50"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Answer(ctx, ownedLeg); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if eventConn == 0 {
+		t.Fatal("no event subscription seen")
+	}
+	for _, verb := range []string{"bgapi", "sendmsg", "api"} {
+		if len(on[verb]) == 0 {
+			t.Errorf("no %s command seen", verb)
+		}
+		for _, n := range on[verb] {
+			if n == eventConn {
+				t.Errorf("%s sent on the event connection (%d); want a command connection", verb, n)
+			}
+		}
 	}
 }

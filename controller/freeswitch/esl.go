@@ -15,8 +15,10 @@ import (
 )
 
 // eslConn is the driver's event-socket client: one TCP connection, one
-// reader goroutine, replies handed to the single command in flight, events
-// handed to a callback in wire order.
+// reader goroutine, replies handed to the commands in flight in the order
+// they were written (FreeSWITCH's listener thread runs a connection's
+// commands one after the other and replies in order), events handed to a
+// callback in wire order.
 //
 // Why not eslgo's Conn: eslgo v1.5.0 closes a connection by deleting entries
 // of its responseChannels map under a mutex that its authLoop,
@@ -30,11 +32,14 @@ import (
 type eslConn struct {
 	c       net.Conn
 	r       *bufio.Reader
-	replies chan eslMsg
 	onEvent func(*fsEvent)
 	onClose func(why string)
 
-	wmu       sync.Mutex
+	wmu sync.Mutex // held while a command is queued for its reply and written
+
+	pmu     sync.Mutex
+	pending []chan eslMsg // one per command written and not replied to, oldest first
+
 	closeOnce sync.Once
 	done      chan struct{}
 }
@@ -109,7 +114,7 @@ func dialESL(ctx context.Context, addr, password string, onEvent func(*fsEvent),
 	}
 	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	e := &eslConn{c: c, r: bufio.NewReaderSize(c, 64<<10), replies: make(chan eslMsg, 1),
+	e := &eslConn{c: c, r: bufio.NewReaderSize(c, 64<<10),
 		onEvent: onEvent, onClose: onClose, done: make(chan struct{})}
 	fail := func(err error) (*eslConn, error) {
 		c.Close()
@@ -157,9 +162,19 @@ func (e *eslConn) readLoop() {
 				e.onEvent(ev)
 			}
 		case "command/reply", "api/response":
-			select {
-			case e.replies <- m:
-			default: // nobody waits: only after a missed deadline, which kills the session
+			// The oldest command in flight gets it. A command that stopped
+			// waiting (its deadline passed, which kills the session) still
+			// has its place, so a late reply never reaches the next one.
+			e.pmu.Lock()
+			var ch chan eslMsg
+			if len(e.pending) > 0 {
+				ch = e.pending[0]
+				e.pending[0] = nil
+				e.pending = e.pending[1:]
+			}
+			e.pmu.Unlock()
+			if ch != nil {
+				ch <- m // buffered: never blocks
 			}
 		case "text/disconnect-notice":
 			e.shut("switch sent disconnect notice")
@@ -171,14 +186,15 @@ func (e *eslConn) readLoop() {
 	}
 }
 
-// send writes one command and waits for its reply until ctx ends. The
-// caller guarantees one command in flight.
+// send writes one command and waits for its reply until ctx ends. Several
+// commands may be in flight: each reply goes to the oldest command still
+// without one.
 func (e *eslConn) send(ctx context.Context, cmd string) (string, error) {
-	select { // drop a stale reply, should one be left
-	case <-e.replies:
-	default:
-	}
+	ch := make(chan eslMsg, 1)
 	e.wmu.Lock()
+	e.pmu.Lock()
+	e.pending = append(e.pending, ch)
+	e.pmu.Unlock()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = e.c.SetWriteDeadline(dl)
 	}
@@ -190,7 +206,7 @@ func (e *eslConn) send(ctx context.Context, cmd string) (string, error) {
 		return "", err
 	}
 	select {
-	case m := <-e.replies:
+	case m := <-ch:
 		return m.reply(), nil
 	case <-e.done:
 		return "", errClosed

@@ -5,10 +5,12 @@
 //
 // The design names github.com/percipia/eslgo v1.5.0. Its pitfalls, and what
 // this driver does about each:
-//   - replies are not matched to commands: exactly one command is in flight
-//     per connection, slow work (originate) goes through bgapi with the leg id
-//     as origination_uuid, and a command that misses its deadline kills the
-//     connection (its late reply would be taken by the next command);
+//   - replies are not matched to commands: replies are matched by order
+//     (FreeSWITCH answers a connection's commands in the order they came;
+//     the event connection has one command in flight, command connections
+//     several), slow work (originate) goes through bgapi with the leg id as
+//     origination_uuid, and a command that misses its deadline kills the
+//     connection;
 //   - listeners run as separate goroutines: events are put back in
 //     Event-Sequence order by a reorder buffer with a bounded wait (it also
 //     repairs FreeSWITCH's own cross-thread inversions on the wire);
@@ -66,12 +68,21 @@ type Config struct {
 	// (events not subscribed to) cost at most this much latency. Default
 	// 300µs.
 	ReorderWindow time.Duration
-	// CommandConns is how many extra ESL connections carry plain api
-	// commands (no events) besides the event connection, so one slow reply
-	// does not hold up every call's commands (the connection protocol allows
-	// one command in flight). bgapi and sendmsg stay on the event
-	// connection, whose events they cause. Default 4; -1 for none.
+	// CommandConns is how many extra ESL connections carry the commands
+	// (api, bgapi, sendmsg; they subscribe to no event) besides the event
+	// connection, so one slow reply does not hold up every call's commands
+	// (the connection protocol allows one command in flight) and no command
+	// waits behind the event stream. Default 4; -1 for none (every command
+	// on the event connection).
 	CommandConns int
+	// CommandsInFlight is how many commands one command connection carries
+	// at a time (default 32): they are written without waiting for the
+	// replies before them, and FreeSWITCH, which runs a connection's
+	// commands one after the other, replies in the same order. One at a
+	// time, a command waited for the round trips of the ones before it: at
+	// 100 calls/s that was a second for a free connection while the switch
+	// answered each command in 2 ms. 1 sends one at a time.
+	CommandsInFlight int
 	// ListingLag is how far "show channels" may lag behind FreeSWITCH's
 	// channels (its core database is written in batches: 160-180 ms on an
 	// idle 1.11). After subscribing, the driver waits this long before it
@@ -119,6 +130,9 @@ func (c Config) withDefaults() Config {
 	def(&c.ReorderWindow, 300*time.Microsecond)
 	if c.CommandConns == 0 {
 		c.CommandConns = 4
+	}
+	if c.CommandsInFlight <= 0 {
+		c.CommandsInFlight = 32
 	}
 	def(&c.ListingLag, 500*time.Millisecond)
 	def(&c.ReconnectMin, 500*time.Millisecond)

@@ -85,6 +85,10 @@ func simDriver(t *testing.T, addr string) *Driver {
 		c.HeartbeatInterval = 100 * time.Millisecond
 		c.CommandTimeout = 2 * time.Second
 		c.ListingLag = 2 * sim.DefaultShowLag
+		// As in production, calls' commands (bgapi originate, sendmsg
+		// playback, api) go on command connections of their own and their
+		// results come on the event connection.
+		c.CommandConns = 2
 	})
 	return d
 }

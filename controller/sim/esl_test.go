@@ -227,3 +227,112 @@ func TestESLInboundBridgeHangup(t *testing.T) {
 		t.Fatal("history must keep the bridge, now gone")
 	}
 }
+
+// Commands on one inbound connection, their results on another, as on
+// FreeSWITCH: a bgapi's BACKGROUND_JOB goes to every listener subscribed to
+// it (mod_event_socket's event_handler walks all listeners), not only to the
+// connection that sent the bgapi, and sendmsg <uuid> finds the channel from
+// any connection; the channel's events reach the subscriber. A connection
+// that subscribed to nothing receives no event.
+func TestESLCommandsOnAnotherConnection(t *testing.T) {
+	s := startSim(t, Options{})
+	for _, e := range []EndpointSpec{
+		{Number: "1001", AnswerAfter: 10 * time.Millisecond},
+		{Number: "1002", Behavior: BehaviorBusy, AnswerAfter: 10 * time.Millisecond},
+	} {
+		if err := s.DefineEndpoint(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := authed(t, s)
+	if r := ev.cmd("event plain ALL", nil); r.headers["Reply-Text"] != "+OK event listener enabled plain" {
+		t.Fatalf("event: %v", r.headers)
+	}
+	cmd := authed(t, s)
+
+	// A bgapi originate on the command connection: its job and the leg's
+	// events reach the event connection.
+	agent := "a0000000-0000-4000-8000-0000000000c1"
+	r := cmd.cmd("bgapi originate {origination_uuid="+agent+"}user/1001 &park()", nil)
+	job := r.headers["Job-UUID"]
+	if !strings.HasPrefix(r.headers["Reply-Text"], "+OK Job-UUID: ") || job == "" {
+		t.Fatalf("bgapi: %v", r.headers)
+	}
+	ev.waitEvent("CHANNEL_ANSWER", agent)
+	bj := ev.waitEvent("BACKGROUND_JOB", "")
+	if bj["Job-UUID"] != job || bj["_body"] != "+OK "+agent+"\n" {
+		t.Fatalf("BACKGROUND_JOB on the event connection: %v", bj)
+	}
+
+	// A failing one: the job's -ERR reaches the event connection too.
+	busy := "a0000000-0000-4000-8000-0000000000c2"
+	r = cmd.cmd("bgapi originate {origination_uuid="+busy+"}user/1002 &park()", nil)
+	job = r.headers["Job-UUID"]
+	for {
+		bj = ev.waitEvent("BACKGROUND_JOB", "")
+		if bj["Job-UUID"] == job {
+			break
+		}
+	}
+	if !strings.HasPrefix(bj["_body"], "-ERR USER_BUSY") {
+		t.Fatalf("failed job body %q", bj["_body"])
+	}
+
+	// sendmsg from the command connection plays on the channel; the
+	// subscriber sees the application with our Event-UUID.
+	r = cmd.cmd("sendmsg "+agent+"\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(100,0,440)\nevent-lock: true\nEvent-UUID: app-c1", nil)
+	if r.headers["Reply-Text"] != "+OK" {
+		t.Fatalf("sendmsg: %v", r.headers)
+	}
+	ev.waitEvent("PLAYBACK_START", agent)
+	for ev.waitEvent("CHANNEL_EXECUTE_COMPLETE", agent)["Application-UUID"] != "app-c1" {
+	}
+
+	// The command connection subscribed to nothing and got no event.
+	if r := cmd.cmd("api uuid_kill "+agent, nil); r.body != "+OK\n" {
+		t.Fatalf("kill: %q", r.body)
+	}
+	ev.waitEvent("CHANNEL_HANGUP_COMPLETE", agent)
+	for {
+		select {
+		case m := <-cmd.msgs:
+			if strings.HasPrefix(m.ct(), "text/event") {
+				t.Fatalf("event on a connection that subscribed to none: %s", m.body)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// Without a hearing history (benches) the simulator still tells who hears
+// whom now, and the history holds the present only.
+func TestNoHearingHistory(t *testing.T) {
+	s := startSim(t, Options{NoHearingHistory: true})
+	if err := s.DefineEndpoint(EndpointSpec{Number: "1001", AnswerAfter: 10 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	c := authed(t, s)
+	c.cmd("event plain ALL", nil)
+	id, err := s.PlaceCall(CallSpec{From: "15551230001", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.waitEvent("CHANNEL_PARK", id)
+	c.cmd("api uuid_answer "+id, nil)
+	agent := "a0000000-0000-4000-8000-0000000000d1"
+	c.cmd("api originate {origination_uuid="+agent+"}user/1001 &park()", nil)
+	c.cmd("api uuid_bridge "+id+" "+agent, nil)
+	c.waitEvent("CHANNEL_BRIDGE", id)
+	if !s.Hears(id, agent) || !s.Hears(agent, id) || !s.EverHeard(agent, id) {
+		t.Fatal("bridged legs must hear each other")
+	}
+	if h := s.HearingHistory(); len(h) != 1 {
+		t.Fatalf("history of %d entries, want the present only", len(h))
+	}
+	s.HangupCall(id)
+	c.waitEvent("CHANNEL_HANGUP_COMPLETE", agent)
+	if s.Hears(agent, id) || s.EverHeard(agent, id) {
+		t.Fatal("nobody hears a call that ended")
+	}
+}

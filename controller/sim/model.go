@@ -539,6 +539,9 @@ func (m *Model) pairs() [][2]string {
 
 // recordHearing appends a history entry when who-hears-whom changed.
 func (m *Model) recordHearing() {
+	if m.opts.NoHearingHistory {
+		return
+	}
 	// Most commands change nothing anyone hears: a cheap order-free
 	// signature of everything hearing depends on skips the full
 	// computation then (it is what limits the simulator at thousands of

@@ -1,0 +1,218 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/store"
+)
+
+// OutcomeAbandoned: the callee answered but the agent's phone did not, so
+// the callee was hung up on (customer-first calls only).
+const OutcomeAbandoned = "abandoned"
+
+// defaultAgentRing is how long an agent's phone rings for a callee who
+// already answered (customer-first calls), unless the LeadCall says.
+const defaultAgentRing = 10 * time.Second
+
+// DialLeadFirst places a progressive campaign's call customer first: the
+// agent is reserved (not ready, outbound-call), the callee is dialled with
+// the campaign's caller ID through its trunk, and only when they answer is
+// the agent's phone rung and connected to them. It returns at once; lc.Ended
+// is told how the call went (an agent who does not answer within
+// lc.AgentRingTimeout leaves the callee abandoned: OutcomeAbandoned). Unanswered attempts leave
+// no call record (the campaign's attempt has the outcome); answered ones
+// are recorded as outbound calls with both legs, under recording policies,
+// and take the agent's controls (hold, hang up, recording).
+func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, lc LeadCall) error {
+	d.mu.Lock()
+	dialer, sw := d.opt.Dialer, d.opt.DialSwitch
+	d.mu.Unlock()
+	if dialer == nil || sw == "" {
+		return errors.New("campaign calls need a switch (no switch is configured)")
+	}
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	a, err := eng.Agent(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	if a.CallID != "" {
+		return errors.New("the agent is on a call")
+	}
+	own, err := d.endpointFor(a.Device)
+	if err != nil {
+		return err
+	}
+	trunk := d.opt.DefaultTrunk
+	if lc.Trunk != "" {
+		trunk = lc.Trunk
+	}
+	if trunk == "" {
+		return fmt.Errorf("campaign calls need a trunk (media.default_trunk or the campaign's)")
+	}
+	plan := d.outboundPlan(ctx, tenant, "")
+	callerID := plan.callerID
+	if lc.CallerID != "" {
+		callerID = lc.CallerID
+	}
+	target := controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(lc.Number, "+"), Trunk: trunk}
+	if _, err := eng.NotReady(ctx, agentID, reasonOwnCall); err != nil {
+		return err
+	}
+	resume := resumeOf(a)
+	restore := func() { d.resume(context.Background(), eng, agentID, resume) }
+	ring := lc.RingTimeout
+	if ring <= 0 {
+		ring = 45 * time.Second
+	}
+	vars := map[string]string{"ipcc_agent": agentID}
+	for k, v := range lc.Vars {
+		vars[k] = v
+	}
+	d.dials.Add(1)
+	go func() {
+		defer d.dials.Done()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			select {
+			case <-d.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		outcome, callID := OutcomeFailed, ""
+		defer func() {
+			if lc.Ended != nil {
+				lc.Ended(outcome, callID)
+			}
+		}()
+		call, err := dialer.Dial(ctx, sw, target, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: vars})
+		if err != nil {
+			outcome = DialOutcome(err)
+			restore()
+			return
+		}
+		callID = call.ID()
+		if lc.Answered != nil {
+			lc.Answered(callID)
+		}
+		now := d.opt.Clock.Now()
+		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
+			Direction: "outbound", ANI: callerID, DNIS: target.Number, StartedAt: now, AgentID: agentID, Target: "number:" + target.Number, Trunk: trunk,
+			AgentResume: resume})
+		rec.Leg(call.Leg(), inbound.RoleExternal, target.Number, "")
+		rec.Answered(now)
+		rec.Save()
+		oc := d.openOutCall(tenant, agentID)
+		defer oc.close()
+		agentRing := lc.AgentRingTimeout
+		if agentRing <= 0 {
+			agentRing = defaultAgentRing
+		}
+		outcome = d.connectAgent(ctx, call, own, agentID, tenant, lc.AgentDisplay, agentRing, rec, oc)
+		if ctx.Err() != nil && !callDone(call) {
+			rec.Leave() // stopping: the next controller completes the record
+			return
+		}
+		restore()
+		select {
+		case <-call.Done():
+		case <-time.After(5 * time.Second):
+		}
+		rec.Finish(d.opt.Clock.Now())
+	}()
+	return nil
+}
+
+// connectAgent rings the agent for the callee who answered, connects them
+// and carries out the agent's controls until the call ends; it returns the
+// call's outcome.
+func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, own controller.Endpoint, agentID, tenant, display string, ring time.Duration, rec *inbound.Record, oc *outCall) string {
+	leg, err := call.StartOriginate(ctx, own, controller.OriginateOptions{CallerIDNum: display, Timeout: ring})
+	if err == nil {
+		rec.Leg(leg, inbound.RoleAgent, own.Number, agentID)
+		rec.Save()
+		if err = waitLeg(ctx, call, leg, ring+2*time.Second); err != nil {
+			_ = leg.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
+		}
+	}
+	var rc *recorder
+	if err == nil {
+		rc = d.newRecorder(ctx, call, tenant, call.ID(), "", agentID, "outbound")
+		err = call.Bridge(ctx, leg)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return OutcomeFailed
+		}
+		rec.Update(func(r *store.CallRecord) { r.Disposition = OutcomeAbandoned })
+		_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
+		return OutcomeAbandoned
+	}
+	oc.connected()
+	at := rec.LegAnsweredAt(leg.ID())
+	if at.IsZero() {
+		at = d.opt.Clock.Now()
+	}
+	rec.Talking(at)
+	rec.Update(func(r *store.CallRecord) { r.Disposition = "answered" })
+	rec.Save()
+	rc.answered(ctx)
+	d.talkLead(ctx, call, leg, rec, rc, oc)
+	if rc.rec != nil && ctx.Err() == nil {
+		_ = rc.finish(context.Background())
+	}
+	return OutcomeAnswered
+}
+
+// talkLead carries out the agent's controls on a customer-first call: the
+// callee is the call's own leg, the agent the added leg.
+func (d *Dispatcher) talkLead(ctx context.Context, call *controller.Call, agent *controller.Leg, rec *inbound.Record, rc *recorder, oc *outCall) {
+	callee := call.Leg()
+	for {
+		select {
+		case cmd := <-oc.ctrl:
+			var err error
+			switch cmd.op {
+			case "hold":
+				if err = callee.Hold(ctx, d.opt.MusicOnHold); err == nil {
+					rec.Hold(true)
+				}
+			case "unhold":
+				if err = callee.Unhold(ctx); err == nil {
+					rec.Hold(false)
+				}
+			case "hangup":
+				err = callee.Hangup(ctx, controller.CauseNormalClearing)
+			case "record-start":
+				err = rc.start(ctx, "agent")
+			case "record-stop":
+				err = rc.stop(ctx)
+			case "record-pause":
+				err = rc.pause(ctx, true)
+			case "record-resume":
+				err = rc.pause(ctx, false)
+			default:
+				err = fmt.Errorf("%s is not available on an outbound call", cmd.op)
+			}
+			cmd.reply <- err
+		case <-call.Done():
+			_ = agent.Hangup(context.Background(), controller.CauseNormalClearing)
+			return
+		case <-agent.Done():
+			_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
