@@ -280,38 +280,35 @@ type SpyInfo struct {
 
 // CallInfo is a snapshot of one leg.
 type CallInfo struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	Front       Front             `json:"front"`
-	Inbound     bool              `json:"inbound"`
-	State       string            `json:"state"`
-	ANI         string            `json:"ani"`
-	ANIName     string            `json:"ani_name,omitempty"`
-	DNIS        string            `json:"dnis"`
-	Endpoint    string            `json:"endpoint,omitempty"`
-	Vars        map[string]string `json:"vars"`
-	Bridge      string            `json:"bridge,omitempty"`
-	BridgedWith []string          `json:"bridged_with,omitempty"`
-	Conference  string            `json:"conference,omitempty"`
-	Held        bool              `json:"held"`
-	// Music is the music on hold the party hears now ("" = none): a
-	// looping or endless stream played to the channel (FreeSWITCH), the
-	// channel's or its bridge's music on hold (Asterisk).
-	Music        string    `json:"music,omitempty"`
-	App          string    `json:"app,omitempty"`
-	AppArgs      []string  `json:"app_args,omitempty"` // Stasis arguments (Asterisk)
-	Spy          *SpyInfo  `json:"spy,omitempty"`
-	Heard        []Heard   `json:"heard"`
-	DTMFReceived string    `json:"dtmf_received"`
-	DTMFSent     string    `json:"dtmf_sent"`
-	Recordings   []string  `json:"recordings"`
-	Hears        []string  `json:"hears"`
-	HeardBy      []string  `json:"heard_by"`
-	Cause        string    `json:"cause,omitempty"`
-	HangupBy     string    `json:"hangup_by,omitempty"`
-	Created      time.Time `json:"created"`
-	Answered     time.Time `json:"answered,omitzero"`
-	Ended        time.Time `json:"ended,omitzero"`
+	ID           string            `json:"id"`
+	Name         string            `json:"name"`
+	Front        Front             `json:"front"`
+	Inbound      bool              `json:"inbound"`
+	State        string            `json:"state"`
+	ANI          string            `json:"ani"`
+	ANIName      string            `json:"ani_name,omitempty"`
+	DNIS         string            `json:"dnis"`
+	Endpoint     string            `json:"endpoint,omitempty"`
+	Vars         map[string]string `json:"vars"`
+	Bridge       string            `json:"bridge,omitempty"`
+	BridgedWith  []string          `json:"bridged_with,omitempty"`
+	Conference   string            `json:"conference,omitempty"`
+	Held         bool              `json:"held"`
+	Music        string            `json:"music,omitempty"` // music on hold the party hears now ("" = none)
+	App          string            `json:"app,omitempty"`
+	AppArgs      []string          `json:"app_args,omitempty"` // Stasis arguments (Asterisk)
+	Spy          *SpyInfo          `json:"spy,omitempty"`
+	Heard        []Heard           `json:"heard"`
+	DTMFReceived string            `json:"dtmf_received"`
+	DTMFSent     string            `json:"dtmf_sent"`
+	Recordings   []string          `json:"recordings"`
+	Hears        []string          `json:"hears"`
+	HeardBy      []string          `json:"heard_by"`
+	Cause        string            `json:"cause,omitempty"`
+	HangupBy     string            `json:"hangup_by,omitempty"`
+	Created      time.Time         `json:"created"`
+	Answered     time.Time         `json:"answered,omitzero"`
+	Ended        time.Time         `json:"ended,omitzero"`
 }
 
 func (m *Model) info(c *Channel, e map[string]map[string]bool) CallInfo {
