@@ -46,6 +46,35 @@ type recorder struct {
 	agent  string
 	mode   string // RecordAlways, RecordOnDemand or RecordNever
 	rec    *liveRecording
+	// inherited is a recording the controller before a restart started
+	// and left running: the switch records on to the end of the call (its
+	// row is completed then), and this controller has no handle on it.
+	inherited string
+}
+
+// errInherited answers a pause or stop of the recording a restarted
+// controller inherited.
+func (r *recorder) errInherited() error {
+	return fmt.Errorf("recording %s was started before ipcc restarted: it runs to the end of the call and cannot be paused or stopped", r.inherited)
+}
+
+// inherit finds the recording of the call left running before a restart.
+func (r *recorder) inherit(ctx context.Context) {
+	if r.d.opt.Store == nil {
+		return
+	}
+	rows, err := r.d.opt.Store.ListRecordings(ctx, r.tenant, store.RecordingFilter{CallID: r.callID, Status: store.RecordingActive, Limit: 10})
+	if err != nil {
+		r.d.log.Warn("recordings of the resumed call not listed", "tenant", r.tenant, "call", r.callID, "err", err)
+		return
+	}
+	for _, row := range rows {
+		if row.EndedAt == nil {
+			r.inherited = row.ID
+			r.c.Note("record", "recording "+row.ID+" started before the restart runs on to the end of the call")
+			return
+		}
+	}
 }
 
 // liveRecording is the call's running recording, if any.
@@ -114,6 +143,9 @@ func (r *recorder) start(ctx context.Context, why string) error {
 	if r.rec != nil {
 		return errors.New("already recording")
 	}
+	if r.inherited != "" {
+		return fmt.Errorf("already recording: %w", r.errInherited())
+	}
 	dir := r.d.recordingDir(r.c.Switch())
 	if dir.Switch == "" {
 		return errors.New("no recording directory is configured (media.recording_dir, or the switch's recording_dir)")
@@ -166,6 +198,9 @@ func (r *recorder) publish(typ, id, reason string) {
 
 func (r *recorder) pause(ctx context.Context, pause bool) error {
 	if r.rec == nil {
+		if r.inherited != "" {
+			return r.errInherited()
+		}
 		if r.mode == RecordNever {
 			return ErrRecordingDisabled
 		}
@@ -206,6 +241,9 @@ const finishWait = 5 * time.Second
 // directory is not mounted here is taken on the switch's word.
 func (r *recorder) finish(ctx context.Context) error {
 	if r.rec == nil {
+		if r.inherited != "" {
+			return r.errInherited()
+		}
 		if r.mode == RecordNever {
 			return ErrRecordingDisabled
 		}

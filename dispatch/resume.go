@@ -20,7 +20,8 @@ var _ inbound.Resumer = (*Dispatcher)(nil)
 // agent on this call (on-call), and hears from here when it ends.
 //
 // A recording the first controller left running goes on to the end of the
-// call (its row is completed with the call's record); recordings started
+// call (its row is completed with the call's record): the agent's pause,
+// stop and start are refused with why; without one, recordings started
 // from here are this controller's to pause and stop.
 func (d *Dispatcher) ResumeConversation(ctx context.Context, c *controller.Call, other *controller.Leg, r inbound.Resumed) inbound.QueueResult {
 	res := inbound.QueueResult{Agent: r.Agent, Disposition: "answered", Recorded: true}
@@ -73,6 +74,7 @@ func (d *Dispatcher) resumeOwnCall(ctx context.Context, c *controller.Call, part
 	}
 	c.Note("dial", "agent "+r.Agent+"'s own call taken back after a restart")
 	rc := d.newRecorder(ctx, c, r.Tenant, id, "", r.Agent, "outbound")
+	rc.inherit(ctx)
 	d.talkOut(ctx, c, party, r.Record, rc, oc)
 	if rc.rec != nil && ctx.Err() == nil {
 		_ = rc.finish(context.WithoutCancel(ctx))

@@ -33,6 +33,8 @@ func (w *waiter) talk(ctx context.Context, e acd.Connect, agent *controller.Leg,
 	cv.rc = w.d.newRecorder(ctx, w.c, w.tenant, w.id, w.queue, e.AgentID, "inbound")
 	if !w.resumed {
 		cv.rc.answered(ctx)
+	} else {
+		cv.rc.inherit(ctx)
 	}
 	defer func() {
 		if cv.rc.rec != nil {
@@ -166,6 +168,12 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 			break
 		}
 		w.c.Note("queue", "agent transferred the call to "+string(cmd.target.Kind)+":"+cmd.target.Ref)
+		// A held caller's music stops: it would play on over the
+		// transfer (Asterisk keeps a channel's music on hold). Asked
+		// whether or not the hold was reported yet.
+		if err := w.c.Unhold(ctx); err != nil && !errors.Is(err, controller.ErrHungUp) {
+			w.c.Note("queue", "unhold for the transfer: "+err.Error())
+		}
 		if err := w.c.Unbridge(ctx); err != nil && !errors.Is(err, controller.ErrHungUp) {
 			w.c.Note("queue", "unbridge for the transfer: "+err.Error())
 		}

@@ -50,8 +50,8 @@ type waiter struct {
 	// ResumeConversation); the recording the policy asked for was started
 	// by the first controller.
 	resumed bool
-	// noHold: the switch cannot put this caller on hold (FreeSWITCH: a
-	// loopback leg it could not take off hold again).
+	// noHold: the switch cannot put this caller on hold (a driver
+	// answered ErrNotSupported).
 	noHold bool
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -167,7 +168,7 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 		h.reach(ctx, k, *res.Next, 0)
 		h.finish(ctx, k)
 		if done(c) {
-			h.closeRecordings(context.WithoutCancel(ctx), rec.TenantID, rec.ID, h.now(), log)
+			h.closeRecordings(context.WithoutCancel(ctx), rec.TenantID, rec.ID, h.now(), recordingSettle, log)
 		}
 		return
 	} else if took {
@@ -192,14 +193,21 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	}
 	end := h.now()
 	r.Finish(end)
-	h.closeRecordings(context.WithoutCancel(ctx), rec.TenantID, rec.ID, end, log)
+	h.closeRecordings(context.WithoutCancel(ctx), rec.TenantID, rec.ID, end, recordingSettle, log)
 	log.Info("re-adopted call ended")
 }
 
 // closeRecordings completes the rows of the call's recordings that the
 // first controller left running (the switch recorded on to the end of the
-// call): end, duration, and size and checksum when the file is visible here.
-func (h *Handler) closeRecordings(ctx context.Context, tenant, callID string, end time.Time, log *slog.Logger) {
+// call): end and duration, and a status that says whether there is audio
+// (migration 0018). The switch writes the file as the call ends: once it
+// is there and has settled (bounded wait) the row is done, with size and
+// checksum; a file missing from a directory this controller sees (the
+// switch's recording directory, mounted here) makes it failed, with why;
+// when the directory is not visible here, the row is done on the switch's
+// word, as for recordings stopped by a controller. settle bounds the wait
+// for the file (0: a call that ended long ago, its file is final).
+func (h *Handler) closeRecordings(ctx context.Context, tenant, callID string, end time.Time, settle time.Duration, log *slog.Logger) {
 	recs, err := h.opt.Store.ListRecordings(ctx, tenant, store.RecordingFilter{CallID: callID, Limit: 1000})
 	if err != nil {
 		log.Warn("recordings of the re-adopted call not listed", "err", err)
@@ -211,18 +219,73 @@ func (h *Handler) closeRecordings(ctx context.Context, tenant, callID string, en
 			continue
 		}
 		e := end.UTC()
-		r.EndedAt, r.DurationMS = &e, e.Sub(r.StartedAt).Milliseconds()
-		if f, err := os.Open(r.Path); err == nil {
-			sum := sha256.New()
-			if n, err := io.Copy(sum, f); err == nil {
-				r.SizeBytes, r.SHA256 = n, hex.EncodeToString(sum.Sum(nil))
-			}
-			f.Close()
+		r.EndedAt, r.DurationMS = &e, max(e.Sub(r.StartedAt).Milliseconds(), 0)
+		wctx, cancel := context.WithTimeout(ctx, settle)
+		size, sum, ferr := settledFile(wctx, r.Path)
+		cancel()
+		switch {
+		case ferr == nil:
+			r.Status, r.SizeBytes, r.SHA256 = store.RecordingDone, size, sum
+		case dirVisible(filepath.Dir(r.Path)):
+			r.Status, r.Error = store.RecordingFailed, "the switch wrote no recording file at "+r.Path+": "+ferr.Error()
+			log.Warn("recording of the re-adopted call has no file", "recording", r.ID, "path", r.Path)
+		default:
+			r.Status = store.RecordingDone
+			log.Warn("recording file not visible on this controller: mount the switch's recording directory (recording_read_dir)", "recording", r.ID, "path", r.Path)
 		}
 		if err := h.opt.Store.SaveRecording(ctx, r); err != nil {
 			log.Error("recording row not completed", "recording", r.ID, "err", err)
 		}
 	}
+}
+
+// recordingSettle bounds the wait for a recording file the switch writes
+// as the call ends.
+const recordingSettle = 5 * time.Second
+
+// settledFile waits until path exists and its size stopped changing, then
+// returns its size and SHA-256; the last error when ctx ends first.
+func settledFile(ctx context.Context, path string) (int64, string, error) {
+	last := int64(-1)
+	var statErr error
+	for {
+		st, err := os.Stat(path)
+		switch {
+		case err != nil:
+			statErr = err
+		case st.Size() == last:
+			return fileSum(path)
+		default:
+			last, statErr = st.Size(), nil
+		}
+		select {
+		case <-ctx.Done():
+			if statErr != nil {
+				return 0, "", statErr
+			}
+			return fileSum(path)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func fileSum(path string) (int64, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	sum := sha256.New()
+	n, err := io.Copy(sum, f)
+	if err != nil {
+		return 0, "", err
+	}
+	return n, hex.EncodeToString(sum.Sum(nil)), nil
+}
+
+func dirVisible(dir string) bool {
+	st, err := os.Stat(dir)
+	return err == nil && st.IsDir()
 }
 
 // awaitEnd waits for the end of a call whose hang-up was asked for (or
@@ -423,7 +486,7 @@ func (h *Handler) ReconcileSwitch(ctx context.Context, sw controller.Switch) (in
 		if ok {
 			n++
 			h.log.Info("call ended while unobserved", "tenant", c.TenantID, "call", c.ID, "switch", sw.Name())
-			h.closeRecordings(ctx, c.TenantID, c.ID, now, h.log.With("call", c.ID))
+			h.closeRecordings(ctx, c.TenantID, c.ID, now, 0, h.log.With("call", c.ID))
 			if q, isEnder := h.opt.Queues.(CallEnder); isEnder && c.QueueID != "" {
 				_ = q.CallEnded(ctx, c.TenantID, c.ID)
 			}

@@ -102,14 +102,19 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 	return nil
 }
 
-// Hold plays music on hold to the leg (POST /channels/{id}/moh). Asterisk
-// sends no ChannelHold for this (nor for Local channels at all), so Hold is
-// emitted here once the request succeeded.
+// Hold plays music on hold to the leg (POST /channels/{id}/moh) and
+// mutes what its party says (POST /channels/{id}/mute?direction=in): music
+// on hold is a generator on the channel, which drops what a bridge writes
+// to it, but the party's voice still enters the bridge, so the agent would
+// hear the caller they put on hold. Asterisk sends no ChannelHold for this
+// (nor for Local channels at all), so Hold is emitted here once both
+// requests succeeded.
 func (d *Driver) Hold(ctx context.Context, leg, moh string) error {
 	return d.hold(ctx, leg, moh, true)
 }
 
-// Unhold stops music on hold (DELETE /channels/{id}/moh) and emits Unhold.
+// Unhold unmutes the leg and stops music on hold (DELETE .../mute,
+// DELETE .../moh) and emits Unhold.
 func (d *Driver) Unhold(ctx context.Context, leg string) error {
 	return d.hold(ctx, leg, "", false)
 }
@@ -124,9 +129,15 @@ func (d *Driver) hold(ctx context.Context, leg, moh string, on bool) error {
 	}
 	var err error
 	if on {
-		err = d.cl.StartMOH(ctx, leg, moh)
+		if err = d.cl.StartMOH(ctx, leg, moh); err == nil {
+			if err = d.cl.Mute(ctx, leg, "in", true); err != nil {
+				_ = d.cl.StopMOH(context.WithoutCancel(ctx), leg)
+			}
+		}
 	} else {
-		err = d.cl.StopMOH(ctx, leg)
+		if err = d.cl.Mute(ctx, leg, "in", false); err == nil {
+			err = d.cl.StopMOH(ctx, leg)
+		}
 	}
 	if err != nil {
 		return d.fail(op, leg, err)

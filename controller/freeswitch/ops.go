@@ -80,6 +80,9 @@ func (d *Driver) Play(ctx context.Context, leg string, p controller.Playback) er
 		apps[i] = uuid.NewString()
 		cmds[i] = renderExecute(leg, app, arg, apps[i], true)
 	}
+	if err := d.stopHold(ctx, leg); err != nil {
+		return err
+	}
 	if err := d.tr.registerPlay(leg, p.ID, apps); err != nil {
 		return d.invalid("play", leg, err)
 	}
@@ -177,6 +180,9 @@ func (d *Driver) Bridge(ctx context.Context, legA, legB string) error {
 	if err := d.checkLegs("uuid_bridge", legA, legB); err != nil {
 		return err
 	}
+	if err := d.stopHold(ctx, legA, legB); err != nil {
+		return err
+	}
 	_, err := d.run(ctx, "uuid_bridge", legA+" "+legB, renderBridge(legA, legB))
 	return err
 }
@@ -184,6 +190,9 @@ func (d *Driver) Bridge(ctx context.Context, legA, legB string) error {
 // Unbridge parks the leg (uuid_park); its peer parks too (park_after_bridge).
 func (d *Driver) Unbridge(ctx context.Context, leg string) error {
 	if err := d.checkLegs("uuid_park", leg); err != nil {
+		return err
+	}
+	if err := d.stopHold(ctx, leg); err != nil {
 		return err
 	}
 	_, err := d.run(ctx, "uuid_park", leg, renderPark(leg))
@@ -219,6 +228,9 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 	if err != nil {
 		return d.invalid("uuid_transfer", leg, err)
 	}
+	if err := d.stopHold(ctx, leg); err != nil {
+		return err
+	}
 	undo := d.tr.release(leg)
 	if _, err := d.run(ctx, "uuid_transfer", leg, cmd); err != nil {
 		undo()
@@ -227,51 +239,71 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 	return nil
 }
 
+// mohStream is what plays for music-on-hold class moh: a local_stream
+// class, or as given a URL (tone_stream://, http://) or an absolute file
+// path (repeated until Unhold).
 func mohStream(moh string) string {
-	if strings.Contains(moh, "://") {
+	if strings.Contains(moh, "://") || strings.HasPrefix(moh, "/") {
 		return moh
 	}
 	return "local_stream://" + moh
 }
 
-// Hold puts the leg on hold (uuid_hold). uuid_hold answers +OK for unknown
-// channels, so existence is checked first. A leg FreeSWITCH could not take
-// off hold again (see holdable) is refused with ErrNotSupported and left as
-// it is.
+// Hold plays music on hold to the leg, looping until Unhold (see hold.go
+// for why not uuid_hold). The music is a sendmsg execute of playback with
+// loops -1 and an Event-UUID of ours, queued behind what plays already
+// (event-lock). Holding a held leg does nothing.
 func (d *Driver) Hold(ctx context.Context, leg, moh string) error {
-	if err := d.checkLegs("uuid_hold", leg); err != nil {
+	if err := d.checkLegs("hold", leg); err != nil {
 		return err
 	}
-	if err := d.tr.holdable(leg); err != nil {
-		return fmt.Errorf("freeswitch %s: uuid_hold %s: %w: FreeSWITCH would silence it and refuse to take it off hold (%v)",
-			d.cfg.Name, leg, controller.ErrNotSupported, err)
-	}
-	reply, err := d.run(ctx, "uuid_exists", leg, renderExists(leg))
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(reply) != "true" {
-		return fmt.Errorf("freeswitch %s: uuid_hold %s: %w", d.cfg.Name, leg, controller.ErrNoSuchLeg)
-	}
+	stream := "local_stream://moh"
 	if moh != "" {
-		if err := checkArg("moh", moh); err != nil || strings.ContainsAny(moh, " \t") {
-			return d.invalid("uuid_hold", leg, fmt.Errorf("moh %q: %w", moh, errInvalid))
+		if err := checkArg("moh", moh); err != nil || strings.ContainsAny(moh, " \t{}!") {
+			return d.invalid("hold", leg, fmt.Errorf("moh %q: %w", moh, errInvalid))
 		}
-		if _, err := d.run(ctx, "uuid_setvar", leg, renderSetVar(leg, "hold_music", mohStream(moh))); err != nil {
+		stream = mohStream(moh)
+	}
+	app := uuid.NewString()
+	if !d.tr.registerHold(leg, app) {
+		return nil
+	}
+	if _, err := d.run(ctx, "hold", leg, renderHoldMusic(leg, stream, app)); err != nil {
+		d.tr.confirmHold(leg, app, true)
+		return err
+	}
+	d.tr.confirmHold(leg, app, false)
+	return nil
+}
+
+// Unhold stops the leg's music on hold (uuid_break all) and reports
+// Unhold. A leg ipcc does not know as held (held before a restart) gets
+// the same: whatever plays to it stops.
+func (d *Driver) Unhold(ctx context.Context, leg string) error {
+	if err := d.checkLegs("uuid_break", leg); err != nil {
+		return err
+	}
+	if _, err := d.run(ctx, "unhold", leg, renderBreak(leg)); err != nil {
+		return err
+	}
+	d.tr.unholdMusic(leg, true)
+	return nil
+}
+
+// stopHold stops the leg's music on hold, if ipcc plays it, before the
+// leg hears something else, is bridged, parked or transferred: queued
+// behind an endless playback, a prompt would never play.
+func (d *Driver) stopHold(ctx context.Context, legs ...string) error {
+	for _, leg := range legs {
+		if !d.tr.held(leg) {
+			continue
+		}
+		d.tr.unholdMusic(leg, false)
+		if _, err := d.run(ctx, "unhold", leg, renderBreak(leg)); err != nil {
 			return err
 		}
 	}
-	_, err = d.run(ctx, "uuid_hold", leg, renderHold(leg, false))
-	return err
-}
-
-// Unhold takes the leg off hold (uuid_hold off; loopback legs refuse it).
-func (d *Driver) Unhold(ctx context.Context, leg string) error {
-	if err := d.checkLegs("uuid_hold", leg); err != nil {
-		return err
-	}
-	_, err := d.run(ctx, "uuid_hold off", leg, renderHold(leg, true))
-	return err
+	return nil
 }
 
 // JoinConference transfers the leg into the conference room.
@@ -282,6 +314,9 @@ func (d *Driver) JoinConference(ctx context.Context, leg, room string, opts cont
 	cmd, err := renderConfJoin(leg, room, d.cfg.ConferenceProfile, opts)
 	if err != nil {
 		return d.invalid("conference", leg, err)
+	}
+	if err := d.stopHold(ctx, leg); err != nil {
+		return err
 	}
 	_, err = d.run(ctx, "conference join", leg, cmd)
 	return err

@@ -185,11 +185,13 @@ func renderRecord(leg, action, path string, limitSec int) string {
 func renderBridge(a, b string) string { return "api uuid_bridge " + a + " " + b }
 func renderPark(leg string) string    { return "api uuid_park " + leg }
 
-func renderHold(leg string, off bool) string {
-	if off {
-		return "api uuid_hold off " + leg
-	}
-	return "api uuid_hold " + leg
+// renderHoldMusic plays stream to the leg until broken: sendmsg execute
+// with loops -1 (switch_ivr_parse_event repeats the application; a stream
+// that ends within half a second is not repeated) and event-lock, so it
+// follows what the leg is playing. uuid_broadcast cannot loop and its
+// Application-UUID is the switch's.
+func renderHoldMusic(leg, stream, appUUID string) string {
+	return renderExecute(leg, "playback", stream, appUUID, true) + "\r\nloops: -1"
 }
 
 func renderSetVar(leg, name, value string) string {

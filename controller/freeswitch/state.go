@@ -3,7 +3,6 @@ package freeswitch
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/ipcc/ipcc/controller"
 )
@@ -182,26 +181,4 @@ func (t *translator) registerSpy(leg, target string, mode controller.EavesdropMo
 	if app != "" {
 		t.apps[app] = appRef{leg: leg, eavesdrop: true}
 	}
-}
-
-// holdable says whether FreeSWITCH can take the leg off hold again once it
-// holds it, and why not. uuid_hold silences a channel (CF_HOLD, CF_SUSPEND)
-// whatever it is, but only an answered channel whose endpoint takes the hold
-// (a SIP phone's re-INVITE) reaches the HELD call state that "uuid_hold off"
-// requires: a loopback or unanswered leg would stay silent for good (real
-// 1.11: "-ERR Operation failed", a bridge with no audio). A leg with no
-// event yet is let through.
-func (t *translator) holdable(leg string) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	l := t.legs[leg]
-	switch {
-	case l == nil || l.name == "":
-		return nil
-	case !l.answered:
-		return fmt.Errorf("leg %s is not answered", leg)
-	case !strings.HasPrefix(l.name, "sofia/"):
-		return fmt.Errorf("%s is not a SIP channel", l.name)
-	}
-	return nil
 }

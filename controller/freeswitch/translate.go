@@ -26,6 +26,8 @@ type legState struct {
 	spyTarget  string           // eavesdrop target while this leg spies
 	spyMode    controller.EavesdropMode
 	swallow    []string // DTMF digits ipcc injected (eavesdrop mode switches)
+	holdApp    string   // Application-UUID of the music on hold playing to it (see hold.go)
+	holdOn     bool     // Hold was emitted for holdApp
 }
 
 // appRef names what an Application-UUID (our sendmsg Event-UUID) belongs to.
@@ -34,6 +36,7 @@ type appRef struct {
 	playback  string // playback id ("" for the eavesdrop app)
 	index     int    // item index within the playback
 	eavesdrop bool
+	hold      bool // the leg's music on hold
 }
 
 type playState struct {
@@ -189,7 +192,9 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 	case "CHANNEL_EXECUTE_COMPLETE":
 		appID := e.get("Application-UUID")
 		ref, ok := t.apps[appID]
-		if !ok {
+		if !ok || ref.hold {
+			// Music on hold loops: each loop completes with the same
+			// Application-UUID (see hold.go); it ends with Unhold.
 			break
 		}
 		delete(t.apps, appID)

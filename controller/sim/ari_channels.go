@@ -172,6 +172,7 @@ func (a *ariServer) routeChannels(method string, parts []string, p params) (int,
 			if class == "" {
 				class = "default"
 			}
+			c.mohClass = class
 			c.Heard = append(c.Heard, Heard{Kind: "moh", Value: class, At: time.Now()})
 		}
 	case "moh DELETE":

@@ -144,6 +144,19 @@ func TestARIInboundBridgeSnoop(t *testing.T) {
 	if !s.Hears(id, "agent-1") || !s.Hears("agent-1", id) {
 		t.Fatal("bridge: both must hear each other")
 	}
+	// Music on hold on a bridged channel: a generator, so what the bridge
+	// writes to it is dropped (ast_write), but its party still speaks into
+	// the bridge.
+	if st, _, _ := c.do("POST", "/channels/"+id+"/moh", url.Values{"mohClass": {"default"}}, ""); st != 204 {
+		t.Fatalf("moh %d", st)
+	}
+	if info, _ := s.Call(id); info.Music != "default" || s.Hears(id, "agent-1") || !s.Hears("agent-1", id) {
+		t.Fatalf("moh in a bridge: music %q, caller hears agent %v, agent hears caller %v", info.Music, s.Hears(id, "agent-1"), s.Hears("agent-1", id))
+	}
+	c.do("DELETE", "/channels/"+id+"/moh", nil, "")
+	if info, _ := s.Call(id); info.Music != "" || !s.Hears(id, "agent-1") {
+		t.Fatalf("moh stopped: music %q, caller hears agent %v", info.Music, s.Hears(id, "agent-1"))
+	}
 	// supervisor: snoop spy=both whisper=out into a bridge with the supervisor
 	c.do("POST", "/channels", url.Values{"endpoint": {"PJSIP/2001"}, "app": {"callcenter"}, "channelId": {"sup-1"}}, "")
 	c.wait("StasisStart", "sup-1")

@@ -63,7 +63,9 @@
 // uuid_transfer [-bleg|-both] <dest> [<dialplan> <context>] (inline
 // application lists such as "answer,conference:room@default++flags{mute},park"
 // run in order; a dialplan extension that is a defined phone is rung and
-// bridged), uuid_hold [off|toggle] (hold_music variable names the music),
+// bridged), uuid_hold [off|toggle] (silences the channel and broadcasts its
+// temp_hold_music/hold_music, default local_stream://moh, looping to its
+// bridged partner; an unbridged held channel hears nothing; off stops it),
 // uuid_send_dtmf (the peer receives DTMF, DTMF-Source UNKNOWN),
 // uuid_recv_dtmf (DTMF-Source APP), uuid_audio <uuid> start read|write
 // mute|level <n> | stop (a read mute silences the party's voice, a write
@@ -138,7 +140,9 @@
 //
 // Bridged (mixing) and conference members hear each other unless held, on
 // music on hold, muted (ARI mute in/out, FreeSWITCH uuid_audio read/write
-// mute, conference mute) or not answered.
+// mute, conference mute) or not answered. A FreeSWITCH application playing
+// to a bridged channel (sendmsg execute, uuid_broadcast) suspends the bridge
+// while it runs. CallInfo.Music is the music on hold a party hears now.
 // FreeSWITCH eavesdrop: the spy hears the target and its peers; whisper adds
 // target<-spy; barge adds target and peers <- spy. Asterisk snoop channels
 // relay audio: spy in = the target's voice, out = what the target hears;

@@ -223,7 +223,7 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 			if !stateHeld {
 				return "-ERR Operation failed\n"
 			}
-			m.hold(c, false, "")
+			m.fsHold(c, false)
 		case mode == "toggle" && (c.State != StateUp || c.heldNoState):
 			// toggle acts only on ACTIVE and HELD channels
 		default:
@@ -232,7 +232,7 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 			}
 			c.heldNoState = c.State != StateUp || strings.HasPrefix(c.Name, "loopback/")
 			c.Held = false // fires CHANNEL_HOLD again, as FreeSWITCH does
-			m.hold(c, true, c.Vars.m["hold_music"])
+			m.fsHold(c, true)
 		}
 		return "+OK Success\n"
 	case "uuid_audio":

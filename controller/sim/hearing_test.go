@@ -71,9 +71,9 @@ func TestConferenceAndHold(t *testing.T) {
 	if s.Hears(agent, caller) || s.Hears(caller, agent) {
 		t.Error("held leg must not be heard nor hear")
 	}
-	info, _ := s.Call(caller)
-	if len(info.Heard) == 0 || info.Heard[len(info.Heard)-1].Kind != "moh" {
-		t.Errorf("held caller should hear music on hold: %+v", info.Heard)
+	// switch_ivr_hold: the music goes to the held leg's partner.
+	if info, _ := s.Call(agent); info.Music == "" {
+		t.Errorf("the held caller's partner should hear music on hold: %+v", info.Heard)
 	}
 	c.cmd("api uuid_hold off "+caller, nil)
 	if !s.Hears(agent, caller) {

@@ -23,6 +23,31 @@ type mediaItem struct {
 	refused string // why the switch cannot play it ("" = it can)
 }
 
+// music is the music on hold c hears now ("" = none).
+func (m *Model) music(c *Channel) string {
+	if !c.alive() || c.MuteOut {
+		return ""
+	}
+	for _, p := range m.plays {
+		looping := p.exec != nil && p.exec.Loops < 0
+		if p.State != "playing" || p.idx >= len(p.items) || !(p.items[p.idx].endless || looping) {
+			continue
+		}
+		for _, l := range m.playbackListeners(p) {
+			if l == c {
+				return p.items[p.idx].Value
+			}
+		}
+	}
+	if c.MOH {
+		return c.mohClass
+	}
+	if b := m.bridges[c.Bridge]; b != nil && b.MOH {
+		return "default"
+	}
+	return ""
+}
+
 // mediaFromFS turns a FreeSWITCH playback argument into items. file_string://
 // joins several files with '!'.
 func (m *Model) mediaFromFS(arg string) []mediaItem {

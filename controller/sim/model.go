@@ -145,6 +145,10 @@ type Channel struct {
 	// endpoint never went to the HELD call state (loopback, not
 	// answered), so uuid_hold off is refused.
 	heldNoState bool
+	// holdBcast: FreeSWITCH, the hold music its bridged partner's
+	// uuid_hold broadcasts to it.
+	holdBcast *execItem
+	mohClass  string // Asterisk: the class of its music on hold (MOH)
 }
 
 func (c *Channel) alive() bool { return c.State != StateGone }
@@ -386,7 +390,23 @@ func (m *Model) edges() map[string]map[string]bool {
 		}
 		e[src.ID][dst.ID] = true
 	}
-	canTalk := func(c *Channel) bool { return c.State == StateUp && !c.Held && !c.MOH }
+	// FreeSWITCH runs an application sent to a bridged channel (sendmsg,
+	// uuid_broadcast) inside the bridge with the partner suspended
+	// (switch_ivr_multi_threaded_bridge, CF_SUSPEND): while it plays,
+	// neither party hears the other.
+	suspended := map[string]bool{}
+	for _, p := range m.plays {
+		if p.Front == FrontFreeSWITCH && p.State == "playing" {
+			if c := m.ch(p.Chan); c != nil && c.Bridge != "" {
+				suspended[c.ID] = true
+			}
+		}
+	}
+	canTalk := func(c *Channel) bool { return c.State == StateUp && !c.Held && !c.MOH && !suspended[c.ID] }
+	// Asterisk music on hold (a generator on the channel) drops the
+	// bridge's frames written to the channel (ast_write), but what the
+	// channel's party says still enters the bridge: heard, not hearing.
+	canSpeak := func(c *Channel) bool { return c.State == StateUp && !c.Held && !suspended[c.ID] }
 	for _, b := range m.bridges {
 		if b.Type == "holding" {
 			continue
@@ -394,7 +414,7 @@ func (m *Model) edges() map[string]map[string]bool {
 		for _, a := range b.Channels {
 			for _, z := range b.Channels {
 				ca, cz := m.ch(a), m.ch(z)
-				if ca != nil && cz != nil && canTalk(ca) && canTalk(cz) {
+				if ca != nil && cz != nil && canSpeak(ca) && canTalk(cz) {
 					add(ca, cz)
 				}
 			}
@@ -404,7 +424,7 @@ func (m *Model) edges() map[string]map[string]bool {
 		for _, a := range cf.Members {
 			for _, z := range cf.Members {
 				ca, cz := m.ch(a.Chan), m.ch(z.Chan)
-				if ca != nil && cz != nil && !a.Muted && canTalk(ca) && canTalk(cz) {
+				if ca != nil && cz != nil && !a.Muted && canSpeak(ca) && canTalk(cz) {
 					add(ca, cz)
 				}
 			}

@@ -272,6 +272,62 @@ func (m *Model) hold(c *Channel, on bool, moh string) {
 	m.emit(m.ev(evUnhold, c))
 }
 
+// fsHold is FreeSWITCH's uuid_hold / uuid_hold off (switch_ivr_hold,
+// switch_ivr_unhold): the channel is silenced (nobody hears it, it hears
+// nobody) and its hold music — temp_hold_music, else hold_music, else the
+// default configuration's global local_stream://moh — is broadcast, looping,
+// to its bridged partner. The held channel itself hears no music: a held
+// caller with no partner (parked, waiting in a queue) hears silence.
+// Unhold stops the partner's broadcast.
+func (m *Model) fsHold(c *Channel, on bool) {
+	if c.Held == on {
+		return
+	}
+	c.Held = on
+	m.hearGen++
+	p := m.peer(c)
+	if p != nil && (p.Link == c.ID || !p.alive()) {
+		p = nil // a loopback partner is not a bridge partner
+	}
+	if !on {
+		if p != nil && p.holdBcast != nil {
+			m.stopExec(p, p.holdBcast)
+		}
+		m.emit(m.ev(evUnhold, c))
+		return
+	}
+	if p != nil {
+		stream := c.Vars.m["temp_hold_music"]
+		if stream == "" {
+			stream = c.Vars.m["hold_music"]
+		}
+		if stream == "" {
+			stream = "local_stream://moh"
+		}
+		it := &execItem{App: "playback", Arg: stream, Lock: true, Loops: -1}
+		p.holdBcast = it
+		m.execute(p, it)
+	}
+	m.emit(m.ev(evHold, c))
+}
+
+// stopExec stops the application it on c: running, its playback ends;
+// queued, it is dropped.
+func (m *Model) stopExec(c *Channel, it *execItem) {
+	c.holdBcast = nil
+	for i, q := range c.queue {
+		if q == it {
+			c.queue = append(c.queue[:i:i], c.queue[i+1:]...)
+			return
+		}
+	}
+	for _, p := range m.plays {
+		if p.Chan == c.ID && p.exec == it && (p.State == "playing" || p.State == "paused") {
+			m.finishPlayback(p, "stopped")
+		}
+	}
+}
+
 // --- bridges ---
 
 func (m *Model) newBridge(id string, f Front, typ, name string, implicit bool) *Bridge {

@@ -28,6 +28,7 @@ type Playback struct {
 	onDone    func(p *Playback)
 	failed    bool
 	Params    [][2]string // FreeSWITCH {k=v} file parameters, merged into PLAYBACK_* events
+	exec      *execItem   // FreeSWITCH: the application playing it
 }
 
 // TargetURI is the ARI target_uri.
@@ -41,6 +42,7 @@ func (p *Playback) TargetURI() string {
 func (m *Model) startPlayback(p *Playback) {
 	m.plays[p.ID] = p
 	p.State = "playing"
+	m.hearGen++
 	m.emit(&mEvent{Kind: evPlaybackStart, At: time.Now(), Ch: m.chans[p.Chan], Playback: p})
 	p.idx = 0
 	m.playItem(p)
@@ -162,6 +164,7 @@ func (m *Model) finishPlayback(p *Playback, how string) {
 		p.Status = "break"
 	}
 	delete(m.plays, p.ID)
+	m.hearGen++
 	m.emit(&mEvent{Kind: evPlaybackStop, At: time.Now(), Ch: m.chans[p.Chan], Playback: p})
 	if p.onDone != nil {
 		p.onDone(p)
@@ -326,18 +329,11 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 	}
 	switch it.App {
 	case "playback", "broadcast":
-		loops := max(it.Loops, 1)
-		var items []mediaItem
-		params, file := splitFileParams(it.Arg)
-		for range loops {
-			items = append(items, m.mediaFromFS(file)...)
+		loops := it.Loops
+		if loops == 0 {
+			loops = 1
 		}
-		p := &Playback{ID: newID(), Front: FrontFreeSWITCH, Chan: c.ID, URI: file, items: items, Params: params}
-		p.onDone = func(p *Playback) {
-			m.appDone(c, it, "FILE PLAYED")
-			m.continueInline(c)
-		}
-		m.startPlayback(p)
+		m.playLoops(c, it, loops)
 	case "say":
 		// say <lang> <type> <method> <value>: "iterated" reads digit by digit.
 		f := strings.Fields(it.Arg)
@@ -396,6 +392,32 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 		m.appDone(c, it, "_none_")
 		m.hangup(c, "DESTINATION_OUT_OF_ORDER", "switch")
 	}
+}
+
+// playLoops plays the application's file left more times (loops < 0:
+// until broken). As switch_ivr_parse_event does, each repetition is an
+// application run of its own — CHANNEL_EXECUTE_COMPLETE and then
+// CHANNEL_EXECUTE again, with the same Application-UUID — and the
+// repetitions stop when one was broken or ran less than half a second.
+func (m *Model) playLoops(c *Channel, it *execItem, left int) {
+	params, file := splitFileParams(it.Arg)
+	began := time.Now()
+	p := &Playback{ID: newID(), Front: FrontFreeSWITCH, Chan: c.ID, URI: file, items: m.mediaFromFS(file), Params: params, exec: it}
+	p.onDone = func(p *Playback) {
+		if left != 1 && p.Status == "done" && c.alive() && time.Since(began) >= 500*time.Millisecond {
+			e := m.ev(evExecuteComplete, c)
+			e.App, e.AppData, e.AppUUID, e.AppResp = it.App, it.Arg, it.UUID, "FILE PLAYED"
+			m.emit(e)
+			e = m.ev(evExecute, c)
+			e.App, e.AppData, e.AppUUID = it.App, it.Arg, it.UUID
+			m.emit(e)
+			m.playLoops(c, it, left-1)
+			return
+		}
+		m.appDone(c, it, "FILE PLAYED")
+		m.continueInline(c)
+	}
+	m.startPlayback(p)
 }
 
 // pagd is a running play_and_get_digits.

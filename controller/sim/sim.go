@@ -294,6 +294,7 @@ type CallInfo struct {
 	BridgedWith  []string          `json:"bridged_with,omitempty"`
 	Conference   string            `json:"conference,omitempty"`
 	Held         bool              `json:"held"`
+	Music        string            `json:"music,omitempty"` // music on hold the party hears now ("" = none)
 	App          string            `json:"app,omitempty"`
 	AppArgs      []string          `json:"app_args,omitempty"` // Stasis arguments (Asterisk)
 	Spy          *SpyInfo          `json:"spy,omitempty"`
@@ -320,6 +321,7 @@ func (m *Model) info(c *Channel, e map[string]map[string]bool) CallInfo {
 	for _, p := range m.peers(c) {
 		ci.BridgedWith = append(ci.BridgedWith, p.ID)
 	}
+	ci.Music = m.music(c)
 	if c.Spy != nil {
 		ci.Spy = &SpyInfo{Target: c.Spy.Target, Mode: c.Spy.Mode, Spy: c.Spy.SpyDir, Whisper: c.Spy.Whisper}
 	}
