@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
@@ -187,6 +188,11 @@ type Switch struct {
 	RecordingReadDir string `mapstructure:"recording_read_dir"`
 	VoicemailDir     string `mapstructure:"voicemail_dir"`
 	VoicemailReadDir string `mapstructure:"voicemail_read_dir"`
+	// MusicOnHold is what held and waiting callers on this switch hear:
+	// FreeSWITCH a local_stream class, an absolute file path or a stream
+	// URL (default the class "moh"); Asterisk a musiconhold.conf class
+	// (default Asterisk's "default").
+	MusicOnHold string `mapstructure:"music_on_hold"`
 }
 
 // AsteriskSpool is where Asterisk's ARI writes recordings by default
@@ -555,6 +561,11 @@ func (c *Config) Validate() error {
 		}
 		if s.Kind == "freeswitch" && s.TTSSampleRate != 0 && (s.TTSSampleRate < 8000 || s.TTSSampleRate > 48000) {
 			bad(key+".tts_sample_rate", "must be between 8000 and 48000 Hz, got %d", s.TTSSampleRate)
+		}
+		if m := s.MusicOnHold; m != "" && (strings.ContainsAny(m, " \t{}!") || strings.IndexFunc(m, unicode.IsControl) >= 0 ||
+			(s.Kind == "asterisk" && strings.ContainsAny(m, "/:"))) {
+			bad(key+".music_on_hold", "%q is not a music class%s (no spaces, control characters or {}!)", m,
+				map[bool]string{true: "", false: ", file path or stream URL"}[s.Kind == "asterisk"])
 		}
 		c.checkSwitchDirs(key, s, bad)
 	}

@@ -77,6 +77,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"switch missing addr", "switches:\n  - name: fs\n    kind: freeswitch\n", nil, []string{"switches[0].esl_addr", "switches[0].esl_password"}},
 		{"duplicate switch", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u}\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u}\n", nil, []string{"switches[1].name"}},
 		{"asterisk tts rate it cannot play", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, tts_sample_rate: 22050}\n", nil, []string{"switches[0].tts_sample_rate", "22050"}},
+		{"freeswitch music on hold with a space", "switches:\n  - {name: f, kind: freeswitch, esl_addr: 'h:8021', esl_password: p, music_on_hold: 'moh loops=1'}\n", nil, []string{"switches[0].music_on_hold", "moh loops=1"}},
+		{"asterisk music on hold that is a path", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, music_on_hold: /tmp/x.wav}\n", nil, []string{"switches[0].music_on_hold", "not a music class"}},
 		{"freeswitch tts rate out of range", "switches:\n  - {name: f, kind: freeswitch, esl_addr: 'h:8021', esl_password: p, tts_sample_rate: 4000}\n", nil, []string{"switches[0].tts_sample_rate"}},
 		{"relative switch recording dir", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, recording_read_dir: mnt/pbx}\n", nil, []string{"switches[0].recording_read_dir"}},
 		{"asterisk voicemail outside its spool", "switches:\n  - {name: a, kind: asterisk, ari_url: 'http://h:8088', ari_user: u, voicemail_dir: /var/lib/vm}\n", nil, []string{"switches[0].voicemail_dir", "/var/spool/asterisk/recording"}},
@@ -133,7 +135,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"name", "kind", "esl_addr", "esl_password", "ari_url", "ari_user", "ari_password", "ari_app",
-		"tts_sample_rate", "recording_dir", "recording_read_dir", "voicemail_dir", "voicemail_read_dir"} {
+		"tts_sample_rate", "recording_dir", "recording_read_dir", "voicemail_dir", "voicemail_read_dir", "music_on_hold"} {
 		if !strings.Contains(text, k+":") {
 			t.Errorf("example does not document switches[].%s", k)
 		}

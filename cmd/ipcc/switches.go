@@ -80,10 +80,10 @@ func promptFormat(sc config.Switch) tts.Format {
 func buildSwitch(sc config.Switch, dirs config.SwitchDirs, log *slog.Logger) (controller.Switch, error) {
 	switch sc.Kind {
 	case "freeswitch":
-		return freeswitch.New(freeswitch.Config{Name: sc.Name, Addr: sc.ESLAddr, Password: sc.ESLPassword}, log), nil
+		return freeswitch.New(freeswitch.Config{Name: sc.Name, Addr: sc.ESLAddr, Password: sc.ESLPassword, MusicOnHold: sc.MusicOnHold}, log), nil
 	case "asterisk":
 		d, err := asterisk.New(asterisk.Config{Name: sc.Name, URL: sc.ARIURL, User: sc.ARIUser, Password: sc.ARIPassword, App: sc.ARIApp,
-			RecordingDir: dirs.Recordings}, log)
+			MusicOnHold: sc.MusicOnHold, RecordingDir: dirs.Recordings}, log)
 		if err != nil {
 			return nil, fmt.Errorf("switch %s: %w", sc.Name, err)
 		}

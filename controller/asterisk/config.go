@@ -21,6 +21,9 @@ type Config struct {
 	// App is the Stasis application the dialplan sends calls to with
 	// Stasis(<App>,<did>[,key=value...]). Default "ipcc".
 	App string
+	// MusicOnHold is the musiconhold.conf class a held channel hears when
+	// the caller of Hold names none ("" = Asterisk's default class).
+	MusicOnHold string
 
 	// ExtensionEndpoint and ExternalEndpoint render originate targets;
 	// {number} and {trunk} are replaced. Defaults "PJSIP/{number}" and

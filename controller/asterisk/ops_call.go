@@ -129,6 +129,9 @@ func (d *Driver) hold(ctx context.Context, leg, moh string, on bool) error {
 	}
 	var err error
 	if on {
+		if moh == "" {
+			moh = d.cfg.MusicOnHold
+		}
 		if err = d.cl.StartMOH(ctx, leg, moh); err == nil {
 			if err = d.cl.Mute(ctx, leg, "in", true); err != nil {
 				_ = d.cl.StopMOH(context.WithoutCancel(ctx), leg)

@@ -54,6 +54,10 @@ type Config struct {
 	Name     string // unique switch name within ipcc
 	Addr     string // event socket address, host:port (FreeSWITCH default :8021)
 	Password string // event socket password
+	// MusicOnHold is what a held leg hears when the caller of Hold names
+	// nothing: a local_stream class, a file path or a stream URL. Default
+	// "moh" (local_stream://moh, which needs FreeSWITCH's music files).
+	MusicOnHold string
 
 	DialTimeout    time.Duration // TCP connect + auth (default 5s)
 	CommandTimeout time.Duration // deadline of every api/bgapi/sendmsg reply (default 5s)

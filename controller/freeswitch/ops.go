@@ -258,6 +258,9 @@ func (d *Driver) Hold(ctx context.Context, leg, moh string) error {
 		return err
 	}
 	stream := "local_stream://moh"
+	if moh == "" {
+		moh = d.cfg.MusicOnHold
+	}
 	if moh != "" {
 		if err := checkArg("moh", moh); err != nil || strings.ContainsAny(moh, " \t{}!") {
 			return d.invalid("hold", leg, fmt.Errorf("moh %q: %w", moh, errInvalid))

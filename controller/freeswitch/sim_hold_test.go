@@ -147,3 +147,34 @@ func TestSimHoldLoopsAFiniteStream(t *testing.T) {
 		return e.Type == controller.EventPlaybackFinished && e.PlaybackID == "p-after-loops" && e.Err == ""
 	})
 }
+
+// A switch configured with its own music on hold plays it when the caller
+// of Hold names none (FreeSWITCH installs without local_stream://moh's
+// files have nothing to play for the default class).
+func TestSimHoldDefaultMusicFromConfig(t *testing.T) {
+	s := startSimWith(t, func(o *sim.Options) { o.AutoAnswer = 10 * time.Millisecond })
+	d, _ := startDriver(t, s.ESLAddr(), func(c *Config) {
+		c.HeartbeatInterval = 100 * time.Millisecond
+		c.CommandTimeout = 2 * time.Second
+		c.ListingLag = 2 * sim.DefaultShowLag
+		c.MusicOnHold = "/usr/share/ipcc/queue-music.wav"
+	})
+	ctx := context.Background()
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	caller, err := s.PlaceCall(sim.CallSpec{From: "15551230003", To: "4000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "SIP caller arrived", isType(controller.EventCallArrived, caller))
+	if err := d.Answer(ctx, caller); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, "answered", isType(controller.EventAnswered, caller))
+	if err := d.Hold(ctx, caller, ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the configured music plays", func() bool {
+		info, err := s.Call(caller)
+		return err == nil && info.Music == "/usr/share/ipcc/queue-music.wav"
+	})
+}
