@@ -9,8 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/api"
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/store/storetest"
 )
@@ -204,6 +208,34 @@ func TestUIIsServedBehindTheAPI(t *testing.T) {
 		res.Body.Close()
 		if !strings.Contains(b.String(), tc.want) {
 			t.Errorf("%s: %q, want %q", tc.path, b.String(), tc.want)
+		}
+	}
+}
+
+func TestHelpRequestReachesSupervisors(t *testing.T) {
+	e := newACDEnv(t, storetest.Open(t, store.SQLite))
+	agent := bearer(e.tok["a/agent"])
+	if r := e.do("POST", "/api/v1/agent/login", map[string]any{}, agent...); r.Status != 200 {
+		t.Fatalf("login: %d %s", r.Status, r.Body)
+	}
+	sup := e.dial(e.tok["a/supervisor"])
+	ctx := context.Background()
+	if _, err := e.engine("a").Enqueue(ctx, acd.CallRequest{CallID: "call-9", QueueID: "sales"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("POST", "/api/v1/agent/call/help", map[string]string{"kind": "extension", "target": "1009"}, agent...); r.Status != 204 {
+		t.Fatalf("help: %d %s", r.Status, r.Body)
+	}
+	for {
+		var ev dispatch.Event
+		if err := wsjson.Read(sup.ctx, sup.conn, &ev); err != nil {
+			t.Fatalf("no help_requested event: %v", err)
+		}
+		if ev.Type == "help_requested" {
+			if ev.Agent != e.ids["a/agent"] || ev.Call != "call-9" || ev.Target != "extension:1009" || ev.Queue != "sales" {
+				t.Fatalf("help event %+v", ev)
+			}
+			return
 		}
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -66,7 +68,7 @@ func agentCallOps() []*agentOp {
 	dial.Status, dial.Response = 0, map[string]string{"call": ""}
 	return append(ops,
 		op(call("consult", "call/consult", "Put the caller on hold (music) and call a colleague, agent, extension or external number to consult"), agentConsult),
-		op(call("help", "call/help", "Help request: the caller hears hold music while the agent calls a supervisor (agent id or extension); the caller can then be joined with three-way"), agentConsult),
+		op(call("help", "call/help", "Help request: the caller hears hold music while the agent calls a supervisor (agent id or extension); the caller can then be joined with three-way. Supervisors' event streams get help_requested"), agentHelp),
 		op(call("flow", "call/flow", "Send the caller into a flow (identity check, payment, survey) and take them back when it ends"), agentFlow),
 		op(call("transfer", "call/transfer", "Blind-transfer the caller to a queue, agent, extension, external number or flow; the call's data travels with it"), agentTransfer),
 		op(dial, agentDial),
@@ -112,6 +114,29 @@ func agentConsult(ctx context.Context, x *opCall, req *transferRequest) (any, er
 		return nil, errInvalid("target", "target is required")
 	}
 	return nil, agentCall(ctx, x, "consult", &dialplan.Target{Kind: kind, Ref: req.Target})
+}
+
+// EventPublisher is implemented by event sources that also take events
+// from the API (the dispatcher): help requests are announced on the
+// supervisors' streams.
+type EventPublisher interface {
+	Publish(ev dispatch.Event)
+}
+
+func agentHelp(ctx context.Context, x *opCall, req *transferRequest) (any, error) {
+	if _, err := agentConsult(ctx, x, req); err != nil {
+		return nil, err
+	}
+	if pub, ok := x.s.opt.Events.(EventPublisher); ok {
+		ev := dispatch.Event{Type: "help_requested", Tenant: x.tenant, Agent: x.p.ID, Target: req.Kind + ":" + req.Target, At: time.Now().UTC()}
+		if e, err := x.engine(ctx); err == nil {
+			if a, err := e.Agent(ctx, x.p.ID); err == nil {
+				ev.Call, ev.Queue = a.CallID, a.QueueID
+			}
+		}
+		pub.Publish(ev)
+	}
+	return nil, nil
 }
 
 func agentDial(ctx context.Context, x *opCall, req *dialRequest) (any, error) {

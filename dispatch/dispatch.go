@@ -181,6 +181,10 @@ type subscriber struct {
 
 // publish hands ev to every subscriber without blocking. Sent under the
 // lock: an unsubscribe closes its channel under the same lock.
+// Publish sends an event that happened outside the engine (an agent's help
+// request) to every subscriber, as the engine's own events are.
+func (d *Dispatcher) Publish(ev Event) { d.publish(ev) }
+
 func (d *Dispatcher) publish(ev Event) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
