@@ -39,7 +39,7 @@ export function App() {
   const wallboard = loc.pathname.startsWith('/wallboard')
   const fallback = <Spin style={{ display: 'block', marginTop: 80 }} />
   return (
-    <ConfigProvider locale={i18n.language === 'en' ? enUS : zhCN} theme={wallboard ? { algorithm: theme.darkAlgorithm } : undefined}>
+    <ConfigProvider button={{ autoInsertSpace: false }} locale={i18n.language === 'en' ? enUS : zhCN} theme={wallboard ? { algorithm: theme.darkAlgorithm } : undefined}>
       <AntApp style={{ height: '100%' }}>
       <Suspense fallback={fallback}>
         <Routes>

@@ -1,4 +1,4 @@
-import { Suspense, lazy } from 'react'
+import { Suspense, lazy, memo } from 'react'
 import { Col, Row, Spin, Tabs } from 'antd'
 import { useTranslation } from 'react-i18next'
 import { StateBar } from './StateBar'
@@ -15,6 +15,32 @@ const Softphone = lazy(() => import('./Softphone'))
 import { useAgentEvents, useAgentState } from './useAgent'
 import { useCall } from './callStore'
 
+// Lists is the desktop's lower half; it does not depend on the call, so a
+// ringing call does not re-render it (the screen pop paints sooner).
+const Lists = memo(function Lists({ dialBlocked }: { dialBlocked?: string }) {
+  const { t } = useTranslation()
+  return (
+    <Tabs
+      type="card"
+      destroyInactiveTabPane
+      items={[
+        { key: 'dial', label: t('dial.title'), children: <DialPad disabled={dialBlocked} /> },
+        { key: 'callbacks', label: t('callbacks.title'), children: <Suspense fallback={<Spin />}><Callbacks /></Suspense> },
+        { key: 'voicemail', label: t('voicemail.title'), children: <Suspense fallback={<Spin />}><Voicemail /></Suspense> },
+        { key: 'calls', label: t('calls.title'), children: <Suspense fallback={<Spin />}><RecentCalls /></Suspense> },
+      ]}
+    />
+  )
+})
+
+const Phone = memo(function Phone({ device }: { device?: string }) {
+  return (
+    <Suspense fallback={null}>
+      <Softphone device={device} />
+    </Suspense>
+  )
+})
+
 // AgentDesktop (坐席工作台): state bar, the call with its controls and the
 // screen pop, then the dial pad, call-backs, voicemail and own calls.
 export function AgentDesktop() {
@@ -24,10 +50,12 @@ export function AgentDesktop() {
   const state = q.data
   const { offer } = useCall()
   const st = state?.state
-  // The pop belongs to the current call; after it, the last one stays
-  // visible through wrap-up.
-  const current = offer && (offer.call === state?.call_id || st === 'wrap-up') ? offer : null
-  const dialBlocked = st === 'on-call' || st === 'ringing' ? t('call.connected') : st === 'logged-out' ? t('agent.notSignedIn') : undefined
+  // The pop belongs to the current call (shown the moment the offer
+  // arrives, before the state confirms it); the last one stays visible
+  // through wrap-up.
+  const fresh = offer?.receivedAt != null && performance.now() - offer.receivedAt < 10_000
+  const current = offer && (offer.call === state?.call_id || st === 'wrap-up' || st === 'ringing' || st === 'on-call' || fresh) ? offer : null
+  const dialBlocked = st === 'logged-out' ? t('agent.notSignedIn') : undefined
   return (
     <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
       <StateBar state={state} loading={q.isLoading} />
@@ -35,24 +63,13 @@ export function AgentDesktop() {
         <Col xs={24} xl={13}>
           <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
             <CallPanel state={state} />
-            <Tabs
-              type="card"
-              destroyInactiveTabPane
-              items={[
-                { key: 'dial', label: t('dial.title'), children: <DialPad disabled={dialBlocked} /> },
-                { key: 'callbacks', label: t('callbacks.title'), children: <Suspense fallback={<Spin />}><Callbacks /></Suspense> },
-                { key: 'voicemail', label: t('voicemail.title'), children: <Suspense fallback={<Spin />}><Voicemail /></Suspense> },
-                { key: 'calls', label: t('calls.title'), children: <Suspense fallback={<Spin />}><RecentCalls /></Suspense> },
-              ]}
-            />
+            <Lists dialBlocked={dialBlocked} />
           </div>
         </Col>
         <Col xs={24} xl={11}>
           <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
             <ScreenPop offer={current} />
-            <Suspense fallback={null}>
-              <Softphone device={state?.device} />
-            </Suspense>
+            <Phone device={state?.device} />
           </div>
         </Col>
       </Row>

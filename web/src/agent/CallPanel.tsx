@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
-import { App as AntApp, Badge, Button, Card, Space, Tag, Tooltip, Typography } from 'antd'
+import { App as AntApp, Button, Card, Space, Tag, Tooltip, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { client, unwrap, type AgentSnapshot } from '../lib/api'
@@ -185,7 +185,6 @@ export function CallPanel({ state }: { state?: AgentSnapshot }) {
       size="small"
       title={
         <Space>
-          {ringing ? <Badge status="processing" color="gold" /> : null}
           <span>{ringing ? t('call.incoming') : onCall ? t('call.connected') : t('call.noCall')}</span>
           {onCall && flags.held && <Tag color="orange">{t('call.held')}</Tag>}
           {onCall && flags.muted && <Tag color="red">{t('call.muted')}</Tag>}

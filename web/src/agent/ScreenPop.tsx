@@ -1,11 +1,15 @@
 import { useLayoutEffect, useState } from 'react'
-import { Button, Card, Descriptions, Empty, List, Space, Steps, Tag, Typography } from 'antd'
+import { Button, Card, Descriptions, Empty, List, Space, Tag, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
 import { useQuery } from '@tanstack/react-query'
 import { client, unwrap } from '../lib/api'
 import { fmtDateTime, fmtDuration } from '../lib/format'
 import { useMe, useTimezone } from '../lib/hooks'
 import { fillTemplate, recordPop, type Offer } from './callStore'
+
+// Variables the pop shows elsewhere (caller, DID) or that only identify
+// the call.
+const hiddenVars = new Set(['call_id', 'caller', 'ani', 'did', 'ipcc_did'])
 
 // ScreenPop shows who is calling the moment the offer arrives (from the
 // offered event alone), then adds the IVR path, VIP entry and the caller's
@@ -27,13 +31,21 @@ export function ScreenPop({ offer }: { offer: Offer | null }) {
   })
   const settings = useQuery({ queryKey: ['desktop', 'settings'], queryFn: () => unwrap(client.GET('/api/v1/desktop/settings')), staleTime: 300_000 })
   if (!offer) {
+    // The same layout with no values: the pop then only fills it in (and
+    // its styles are ready before the first call).
     return (
-      <Card size="small" title={t('pop.title')}>
-        <Empty description={t('call.noCall')} />
+      <Card size="small" title={t('pop.title')} aria-label={t('pop.title')}>
+        <Descriptions size="small" column={2} bordered>
+          <Descriptions.Item label={t('pop.caller')}>{t('pop.none')}</Descriptions.Item>
+          <Descriptions.Item label={t('pop.did')}>{t('pop.none')}</Descriptions.Item>
+          <Descriptions.Item label={t('pop.queue')}>{t('pop.none')}</Descriptions.Item>
+          <Descriptions.Item label={t('pop.waited')}>{t('pop.none')}</Descriptions.Item>
+        </Descriptions>
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('call.noCall')} />
       </Card>
     )
   }
-  const vars = Object.entries(offer.vars ?? {})
+  const vars = Object.entries(offer.vars ?? {}).filter(([k]) => !hiddenVars.has(k))
   const p = pop.data
   const crm = settings.data?.crm_url_template ? fillTemplate(settings.data.crm_url_template, { ...offer, caller: offer.caller ?? p?.caller, did: offer.did ?? p?.did }, { id: me?.id, work_number: me?.work_number }) : ''
   return (
@@ -44,7 +56,7 @@ export function ScreenPop({ offer }: { offer: Offer | null }) {
           {t('pop.title')}
           {p?.vip && (
             <Tag color="gold" aria-label={t('pop.vip')}>
-              ★ {t('pop.vip')} {p.vip.name}
+              ★ {p.vip.name || t('pop.vip')}
             </Tag>
           )}
         </Space>
@@ -60,13 +72,13 @@ export function ScreenPop({ offer }: { offer: Offer | null }) {
         </Descriptions.Item>
         <Descriptions.Item label={t('pop.did')}>{offer.did ?? p?.did ?? t('pop.none')}</Descriptions.Item>
         <Descriptions.Item label={t('pop.queue')}>{offer.queue ?? p?.queue ?? t('pop.none')}</Descriptions.Item>
-        <Descriptions.Item label={t('pop.waited')}>{offer.waited_ms != null ? fmtDuration(offer.waited_ms) : t('pop.none')}</Descriptions.Item>
+        <Descriptions.Item label={t('pop.waited')}>{fmtDuration(offer.waited_ms ?? 0)}</Descriptions.Item>
       </Descriptions>
       <Typography.Title level={5} style={{ marginTop: 12 }}>
         {t('pop.variables')}
       </Typography.Title>
       {vars.length ? (
-        <Descriptions size="small" column={2} bordered aria-label={t('pop.variables')}>
+        <Descriptions size="small" column={1} bordered aria-label={t('pop.variables')}>
           {vars.map(([k, v]) => (
             <Descriptions.Item key={k} label={k}>
               {v}
@@ -81,7 +93,14 @@ export function ScreenPop({ offer }: { offer: Offer | null }) {
           <Typography.Title level={5} style={{ marginTop: 12 }}>
             {t('pop.ivrPath')}
           </Typography.Title>
-          <Steps size="small" direction="horizontal" current={p.ivr_path.length} style={{ overflowX: 'auto' }} items={p.ivr_path.map((n) => ({ title: n.split('/').pop(), description: n.split('/')[0] }))} />
+          <ol aria-label={t('pop.ivrPath')} style={{ display: 'flex', flexWrap: 'wrap', gap: 4, listStyle: 'none', padding: 0, margin: 0 }}>
+            {p.ivr_path.map((n, i) => (
+              <li key={i}>
+                {i > 0 && <span aria-hidden> → </span>}
+                <Tag>{n}</Tag>
+              </li>
+            ))}
+          </ol>
         </>
       )}
       <Typography.Title level={5} style={{ marginTop: 12 }}>

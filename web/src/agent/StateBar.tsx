@@ -90,7 +90,9 @@ export function StateBar({ state, loading }: Props) {
   return (
     <Card size="small" styles={{ body: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12 } }} aria-label="agent state">
       <Space size="small" align="center">
-        <StateTag state={st} reason={state?.reason} />
+        <span role="status" aria-label={t('agent.currentState')}>
+          <StateTag state={st} reason={state?.reason} />
+        </span>
         <Tooltip title={t('state.timeInState')}>
           <Typography.Text strong style={{ fontVariantNumeric: 'tabular-nums', fontSize: 16 }} aria-label={t('state.timeInState')}>
             {signedIn ? fmtDuration(since(state?.since, now)) : '–'}

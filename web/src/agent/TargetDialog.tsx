@@ -40,12 +40,13 @@ export function TargetDialog({ mode, queues, onCancel, onSubmit }: Props) {
     enabled: !!mode && kind === 'agent',
     refetchInterval: mode ? 5_000 : false,
   })
-  const options = useMemo((): { value: string; label: ReactNode }[] => {
+  const options = useMemo((): { value: string; label: ReactNode; search?: string }[] => {
     if (kind === 'agent') {
       return (colleagues.data ?? [])
         .filter((c) => c.state !== 'logged-out')
         .map((c) => ({
           value: c.agent_id ?? '',
+          search: `${c.name ?? ''} ${c.work_number ?? ''}`,
           label: (
             <span>
               {c.name} {c.work_number ? `(${c.work_number})` : ''}{' '}
@@ -92,7 +93,7 @@ export function TargetDialog({ mode, queues, onCancel, onSubmit }: Props) {
           </Form.Item>
         )}
         <Form.Item label={t('transfer.target')}>
-          <AutoComplete aria-label={t('transfer.target')} value={target} onChange={setTarget} options={options} placeholder={t('transfer.pickTarget')} autoFocus filterOption={false} />
+          <AutoComplete aria-label={t('transfer.target')} value={target} onChange={setTarget} options={options} placeholder={t('transfer.pickTarget')} autoFocus filterOption={(input, o) => !input || String(o?.value ?? '').toLowerCase().includes(input.toLowerCase()) || String((o as { search?: string })?.search ?? '').toLowerCase().includes(input.toLowerCase())} />
         </Form.Item>
       </Form>
     </Modal>

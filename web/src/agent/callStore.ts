@@ -134,7 +134,7 @@ export function fillTemplate(tmpl: string, o: Offer, agent: { id?: string; work_
 }
 
 // Screen pop timing, read by the browser tests (docs/PERFORMANCE.md).
-type PopMetric = { call: string; eventToPaintMs: number; serverToPaintMs: number }
+type PopMetric = { call: string; eventToPaintMs: number; serverToPaintMs: number; eventToRenderMs: number; visibility: string }
 declare global {
   interface Window {
     __ipccPop?: PopMetric[]
@@ -144,12 +144,15 @@ const recorded = new Set<string>()
 export function recordPop(o: Offer) {
   if (o.receivedAt == null || recorded.has(o.call)) return
   recorded.add(o.call)
+  const rendered = performance.now()
   requestAnimationFrame(() => {
     const painted = performance.now()
     const m: PopMetric = {
       call: o.call,
       eventToPaintMs: o.receivedAt != null ? painted - o.receivedAt : NaN,
       serverToPaintMs: o.at ? Date.now() - Date.parse(o.at) : NaN,
+      eventToRenderMs: o.receivedAt != null ? rendered - o.receivedAt : NaN,
+      visibility: document.visibilityState,
     }
     ;(window.__ipccPop ??= []).push(m)
   })

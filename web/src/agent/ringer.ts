@@ -4,14 +4,12 @@ import { useEffect } from 'react'
 export function useRinger(on: boolean) {
   useEffect(() => {
     if (!on || typeof AudioContext === 'undefined') return
-    let ctx: AudioContext | undefined
-    try {
-      ctx = new AudioContext()
-    } catch {
-      return
-    }
-    const c = ctx
+    // Started after the screen pop has painted: opening the audio device
+    // can take the main thread for a while.
+    let c: AudioContext | undefined
+    let timer: ReturnType<typeof setInterval> | undefined
     const ring = () => {
+      if (!c) return
       const o = c.createOscillator()
       const g = c.createGain()
       o.frequency.value = 440
@@ -20,11 +18,19 @@ export function useRinger(on: boolean) {
       o.start()
       o.stop(c.currentTime + 0.8)
     }
-    ring()
-    const timer = setInterval(ring, 2000)
+    const start = setTimeout(() => {
+      try {
+        c = new AudioContext()
+      } catch {
+        return
+      }
+      ring()
+      timer = setInterval(ring, 2000)
+    }, 300)
     return () => {
+      clearTimeout(start)
       clearInterval(timer)
-      void c.close()
+      void c?.close()
     }
   }, [on])
 }

@@ -77,6 +77,7 @@ export const AgentGrid = memo(function AgentGrid({ agents, selected, onSelect }:
     [t], // eslint-disable-line react-hooks/exhaustive-deps
   )
   return (
+    <section aria-label={t('supervisor.agents')}>
     <Table<AgentSnapshot>
       size="small"
       rowKey="agent_id"
@@ -85,9 +86,9 @@ export const AgentGrid = memo(function AgentGrid({ agents, selected, onSelect }:
       pagination={false}
       dataSource={agents}
       columns={columns}
-      aria-label={t('supervisor.agents')}
       rowClassName={(a) => (a.agent_id === selected ? 'ant-table-row-selected' : '')}
       onRow={(a) => ({ onClick: () => onSelect(a), style: { cursor: 'pointer' } })}
     />
+    </section>
   )
 })

@@ -19,12 +19,12 @@ export function queueFigures(q: QueueSnapshot) {
 export function QueueGrid({ queues }: { queues: QueueSnapshot[] }) {
   const { t } = useTranslation()
   return (
+    <section aria-label={t('supervisor.queues')}>
     <Table<QueueSnapshot>
       size="small"
       rowKey="id"
       pagination={false}
       dataSource={queues}
-      aria-label={t('supervisor.queues')}
       columns={[
         { title: t('supervisor.queue'), dataIndex: 'name', render: (v: string, q) => v || q.id },
         { title: t('supervisor.waiting'), key: 'w', render: (_, q) => q.waiting?.length ?? 0 },
@@ -38,5 +38,6 @@ export function QueueGrid({ queues }: { queues: QueueSnapshot[] }) {
         { title: t('supervisor.abandonRate'), key: 'ab', render: (_, q) => fmtPercent(queueFigures(q).abandonRate) },
       ]}
     />
+    </section>
   )
 }
