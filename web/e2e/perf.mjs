@@ -74,3 +74,42 @@ export async function perfSupervisorGrid(browser, base, supToken, { agents = 500
     maxLongTaskMs: Math.round(Math.max(0, ...longTasks)),
   }
 }
+
+// perfScreenPop: the agent desktop receives `runs` offered events (the
+// API's shape, through routeWebSocket) and the page records, for each, the
+// time from the event's arrival to the first paint of its pop. The median
+// and the worst are reported; a loaded machine moves the worst, rarely the
+// median.
+export async function perfScreenPop(browser, base, agentToken, { runs = 15 } = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
+  const now = () => new Date().toISOString()
+  let state = { agent_id: 'me', state: 'available', since: now(), device: '1005', queues: [{ queue_id: 'sales', agent_id: 'me', logged_in: true }] }
+  await ctx.route('**/api/v1/agent/state', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(state) }))
+  await ctx.route('**/api/v1/agent/calls/*/pop', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ history: [], ivr_path: ['main/welcome', 'main/menu'] }) }))
+  let ws
+  await ctx.routeWebSocket(/\/api\/v1\/ws/, (socket) => {
+    ws = socket
+    socket.send(JSON.stringify({ type: 'hello', tenant: 'default', agent: 'me', all: false, commands: [] }))
+  })
+  await ctx.addInitScript((token) => {
+    sessionStorage.setItem('ipcc.session', JSON.stringify({ token, expires_at: new Date(Date.now() + 3600e3).toISOString(), session_expires_at: new Date(Date.now() + 3600e3).toISOString(), user: { id: 'me', username: '1005', role: 'agent', tenant: 'default' } }))
+    localStorage.setItem('ipcc.lang', 'en')
+  }, agentToken)
+  const page = await ctx.newPage()
+  await page.goto(`${base}/agent`)
+  await page.getByText('Ready', { exact: true }).first().waitFor()
+  await page.waitForTimeout(1000)
+  for (let i = 0; i < runs; i++) {
+    const call = `perf-call-${i}`
+    state = { ...state, state: 'ringing', call_id: call, since: now() }
+    ws.send(JSON.stringify({ type: 'offered', tenant: 'default', agent: 'me', call, queue: 'sales', caller: `1380000${String(i).padStart(4, '0')}`, did: '4001', waited_ms: 1200, vars: { account: '12345678', verified: 'true' }, at: now() }))
+    await page.waitForFunction((n) => (window.__ipccPop ?? []).length >= n, i + 1)
+    state = { ...state, state: 'available', call_id: '', since: now() }
+    ws.send(JSON.stringify({ type: 'offer_cancelled', tenant: 'default', agent: 'me', call, reason: 'caller-hangup', at: now() }))
+    await page.waitForTimeout(400)
+  }
+  const ms = (await page.evaluate(() => window.__ipccPop.map((m) => m.eventToPaintMs))).sort((a, b) => a - b)
+  await ctx.close()
+  const q = (p) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]
+  return { runs: ms.length, p50Ms: Math.round(q(0.5)), p90Ms: Math.round(q(0.9)), maxMs: Math.round(ms[ms.length - 1]) }
+}

@@ -21,8 +21,9 @@ export function foldEvents(s: Snapshot, evs: WsEvent[]): Snapshot {
   }
 }
 
-// useSnapshot is the live view: the snapshot, with state events folded in
-// every 250 ms and a full refetch at most every 2 s after other events.
+// useSnapshot is the live view: the snapshot, with agent state events
+// folded in every 500 ms, and a full refetch (queue figures) at most every
+// 2 s after events that change queues.
 export function useSnapshot(onEvent?: (ev: WsEvent) => void) {
   const qc = useQueryClient()
   const q = useQuery({ queryKey: snapshotKey, queryFn: () => unwrap(client.GET('/api/v1/supervisor/snapshot')) as Promise<Snapshot>, refetchInterval: 10_000 })
@@ -50,9 +51,9 @@ export function useSnapshot(onEvent?: (ev: WsEvent) => void) {
         const evs = buf.current
         buf.current = []
         qc.setQueryData<Snapshot>(snapshotKey, (s) => (s ? foldEvents(s, evs) : s))
-      }, 250)
+      }, 500)
     }
-    if (!refetchTimer.current) {
+    if (ev.type !== 'state' && !refetchTimer.current) {
       const wait = Math.max(0, 2_000 - (Date.now() - lastRefetch.current))
       refetchTimer.current = setTimeout(() => {
         refetchTimer.current = undefined
