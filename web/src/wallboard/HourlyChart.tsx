@@ -26,7 +26,8 @@ export function HourlyChart({ slots, labels }: { slots: Slot[]; labels: { offere
     chart.current?.setOption({
       backgroundColor: 'transparent',
       textStyle: { fontSize: 20 },
-      legend: { textStyle: { fontSize: 22, color: '#dfe6f3' } },
+      animation: false,
+      legend: { top: 0, right: 0, textStyle: { fontSize: 22, color: '#dfe6f3' } },
       grid: { left: 60, right: 20, top: 50, bottom: 40 },
       tooltip: { trigger: 'axis' },
       xAxis: { type: 'category', data: slots.map((s) => String(s.hour ?? 0).padStart(2, '0')), axisLabel: { fontSize: 18 } },
