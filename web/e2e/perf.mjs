@@ -57,7 +57,12 @@ export async function perfSupervisorGrid(browser, base, supToken, { agents = 500
   while (Date.now() - start < seconds * 1000) {
     const i = Math.floor(Math.random() * agents)
     const state = states[Math.floor(Math.random() * states.length)]
-    ws?.send(JSON.stringify({ type: 'state', tenant: 'default', agent: `agent-${i}`, state, from: 'available', at: new Date().toISOString(), call: state === 'on-call' ? `call-${i}` : undefined }))
+    const at = new Date().toISOString()
+    const call = state === 'on-call' ? `call-${i}` : undefined
+    // The server's truth moves with its events: a refetched snapshot says
+    // what the events said.
+    snap.agents[i] = { ...snap.agents[i], state, since: at, reason: '', call_id: call ?? (state === 'ringing' ? snap.agents[i].call_id : '') }
+    ws?.send(JSON.stringify({ type: 'state', tenant: 'default', agent: `agent-${i}`, state, from: 'available', at, call }))
     sent++
     const next = start + sent * tick
     await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())))

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { memo, useState } from 'react'
 import { App as AntApp, Button, Card, Descriptions, Empty, Popconfirm, Space, Tag, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
 import { client, unwrap, type AgentSnapshot } from '../lib/api'
@@ -7,7 +7,7 @@ type Mode = 'listen' | 'whisper' | 'barge'
 
 // CallMonitor: listen, whisper, barge on or hang up the selected agent's
 // call with the supervisor's own phone (rung first); the mode is shown.
-export function CallMonitor({ agent }: { agent?: AgentSnapshot }) {
+export const CallMonitor = memo(function CallMonitor({ agent }: { agent?: AgentSnapshot }) {
   const { t } = useTranslation()
   const { message } = AntApp.useApp()
   const [mode, setMode] = useState<{ call: string; mode: Mode } | null>(null)
@@ -84,4 +84,4 @@ export function CallMonitor({ agent }: { agent?: AgentSnapshot }) {
       </Typography.Paragraph>
     </Card>
   )
-}
+})

@@ -1,3 +1,4 @@
+import { memo } from 'react'
 import { Table } from 'antd'
 import { useTranslation } from 'react-i18next'
 import type { QueueSnapshot } from '../lib/api'
@@ -16,7 +17,7 @@ export function queueFigures(q: QueueSnapshot) {
 
 // QueueGrid: waiting callers, longest wait, agents by state, today's
 // service level and abandon rate per queue.
-export function QueueGrid({ queues }: { queues: QueueSnapshot[] }) {
+export const QueueGrid = memo(function QueueGrid({ queues }: { queues: QueueSnapshot[] }) {
   const { t } = useTranslation()
   return (
     <section aria-label={t('supervisor.queues')}>
@@ -40,4 +41,4 @@ export function QueueGrid({ queues }: { queues: QueueSnapshot[] }) {
     />
     </section>
   )
-}
+})

@@ -60,7 +60,7 @@ export default function SupervisorConsole() {
   const snap = useSnapshot(onEvent)
   const data = snap.data
   snapRef.agents = data?.agents ?? []
-  const queues = data?.queues ?? []
+  const queues = useMemo(() => data?.queues ?? [], [data?.queues])
   const agents = useMemo(() => {
     const s = search.trim().toLowerCase()
     return (data?.agents ?? [])
@@ -68,12 +68,13 @@ export default function SupervisorConsole() {
       .filter((a) => !state || a.state === state)
       .filter((a) => !s || (a.name ?? '').toLowerCase().includes(s) || (a.work_number ?? '').includes(s))
   }, [data?.agents, queue, state, search])
-  const alerts = [...queueAlerts(queues, now), ...eventAlerts.filter((a) => now - a.at < 300_000)]
+  const alerts = useMemo(() => [...queueAlerts(queues, now), ...eventAlerts.filter((a) => now - a.at < 300_000)], [queues, now, eventAlerts])
+  const shownQueues = useMemo(() => (queue ? queues.filter((q) => q.id === queue) : queues), [queues, queue])
   const selectedAgent = (data?.agents ?? []).find((a) => a.agent_id === selected)
   return (
     <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
       <Card size="small" title={t('supervisor.queues')}>
-        <QueueGrid queues={queue ? queues.filter((q) => q.id === queue) : queues} />
+        <QueueGrid queues={shownQueues} />
       </Card>
       <Row gutter={[12, 12]}>
         <Col xs={24} xxl={16}>

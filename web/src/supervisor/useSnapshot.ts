@@ -22,11 +22,11 @@ export function foldEvents(s: Snapshot, evs: WsEvent[]): Snapshot {
 }
 
 // useSnapshot is the live view: the snapshot, with agent state events
-// folded in every 500 ms, and a full refetch (queue figures) at most every
+// folded in every second, and a full refetch (queue figures) at most every
 // 2 s after events that change queues.
 export function useSnapshot(onEvent?: (ev: WsEvent) => void) {
   const qc = useQueryClient()
-  const q = useQuery({ queryKey: snapshotKey, queryFn: () => unwrap(client.GET('/api/v1/supervisor/snapshot')) as Promise<Snapshot>, refetchInterval: 10_000 })
+  const q = useQuery({ queryKey: snapshotKey, queryFn: () => unwrap(client.GET('/api/v1/supervisor/snapshot')) as Promise<Snapshot>, refetchInterval: 15_000 })
   const buf = useRef<WsEvent[]>([])
   const flush = useRef<ReturnType<typeof setTimeout>>()
   const lastRefetch = useRef(0)
@@ -51,7 +51,7 @@ export function useSnapshot(onEvent?: (ev: WsEvent) => void) {
         const evs = buf.current
         buf.current = []
         qc.setQueryData<Snapshot>(snapshotKey, (s) => (s ? foldEvents(s, evs) : s))
-      }, 500)
+      }, 1000)
     }
     if (ev.type !== 'state' && !refetchTimer.current) {
       const wait = Math.max(0, 2_000 - (Date.now() - lastRefetch.current))
