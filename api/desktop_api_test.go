@@ -212,7 +212,7 @@ func TestUIIsServedBehindTheAPI(t *testing.T) {
 	}
 }
 
-func TestHelpRequestReachesSupervisors(t *testing.T) {
+func TestHoldsAndHelpRequestsReachSupervisors(t *testing.T) {
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	agent := bearer(e.tok["a/agent"])
 	if r := e.do("POST", "/api/v1/agent/login", map[string]any{}, agent...); r.Status != 200 {
@@ -223,19 +223,32 @@ func TestHelpRequestReachesSupervisors(t *testing.T) {
 	if _, err := e.engine("a").Enqueue(ctx, acd.CallRequest{CallID: "call-9", QueueID: "sales"}); err != nil {
 		t.Fatal(err)
 	}
+	for _, op := range []string{"hold", "unhold"} {
+		if r := e.do("POST", "/api/v1/agent/call/"+op, nil, agent...); r.Status != 204 {
+			t.Fatalf("%s: %d %s", op, r.Status, r.Body)
+		}
+	}
 	if r := e.do("POST", "/api/v1/agent/call/help", map[string]string{"kind": "extension", "target": "1009"}, agent...); r.Status != 204 {
 		t.Fatalf("help: %d %s", r.Status, r.Body)
 	}
-	for {
+	var got []string
+	for len(got) < 3 {
 		var ev dispatch.Event
 		if err := wsjson.Read(sup.ctx, sup.conn, &ev); err != nil {
-			t.Fatalf("no help_requested event: %v", err)
+			t.Fatalf("events %v, then: %v", got, err)
 		}
-		if ev.Type == "help_requested" {
-			if ev.Agent != e.ids["a/agent"] || ev.Call != "call-9" || ev.Target != "extension:1009" || ev.Queue != "sales" {
+		switch ev.Type {
+		case "held", "unheld", "help_requested":
+			if ev.Agent != e.ids["a/agent"] || ev.Call != "call-9" || ev.Queue != "sales" {
+				t.Fatalf("event %+v", ev)
+			}
+			if ev.Type == "help_requested" && ev.Target != "extension:1009" {
 				t.Fatalf("help event %+v", ev)
 			}
-			return
+			got = append(got, ev.Type)
 		}
+	}
+	if strings.Join(got, " ") != "held unheld help_requested" {
+		t.Fatalf("events %v", got)
 	}
 }

@@ -29,11 +29,13 @@ describe('call store', () => {
   it('folds mute and recording events of the call', () => {
     applyEvent(ev({ type: 'offered', call: 'c' }))
     applyEvent(ev({ type: 'muted', call: 'c' }))
+    applyEvent(ev({ type: 'held', call: 'c' }))
     applyEvent(ev({ type: 'recording_started', call: 'c' }))
-    expect(getCall().flags).toEqual({ muted: true, recording: 'on' })
+    expect(getCall().flags).toEqual({ muted: true, held: true, recording: 'on' })
+    applyEvent(ev({ type: 'unheld', call: 'c' }))
     applyEvent(ev({ type: 'recording_paused', call: 'c' }))
     applyEvent(ev({ type: 'unmuted', call: 'c' }))
-    expect(getCall().flags).toEqual({ muted: false, recording: 'paused' })
+    expect(getCall().flags).toEqual({ muted: false, held: false, recording: 'paused' })
   })
 
   it('survives a reload through sessionStorage', () => {

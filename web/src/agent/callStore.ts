@@ -90,6 +90,12 @@ export function applyEvent(ev: WsEvent) {
     case 'offered':
       setOffer(offerFromEvent(ev))
       break
+    case 'held':
+      setFlags(ev.call, { held: true })
+      break
+    case 'unheld':
+      setFlags(ev.call, { held: false })
+      break
     case 'muted':
       setFlags(ev.call, { muted: true })
       break

@@ -149,7 +149,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Put the caller on hold (music on hold) (WebSocket command hold) */
+        /** Put the caller on hold (music on hold); the event stream gets held (WebSocket command hold) */
         post: operations["postAgentCallHold"];
         delete?: never;
         options?: never;
@@ -285,7 +285,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take the caller off hold (WebSocket command unhold) */
+        /** Take the caller off hold; the event stream gets unheld (WebSocket command unhold) */
         post: operations["postAgentCallUnhold"];
         delete?: never;
         options?: never;

@@ -8,7 +8,7 @@ import type { WsEvent } from '../lib/ws'
 import { AgentGrid } from './AgentGrid'
 import { QueueGrid } from './QueueGrid'
 import { CallMonitor } from './CallMonitor'
-import { queueAlerts, type Alert } from './alerts'
+import { holdAlerts, queueAlerts, type Alert } from './alerts'
 import { useSnapshot } from './useSnapshot'
 
 const states = ['available', 'not-ready', 'ringing', 'on-call', 'wrap-up', 'logged-out']
@@ -25,6 +25,7 @@ export default function SupervisorConsole() {
   const [selected, setSelected] = useState<string>()
   const [eventAlerts, setEventAlerts] = useState<Alert[]>([])
   const snapRef = useState<{ agents: AgentSnapshot[] }>({ agents: [] })[0]
+  const holds = useState(() => new Map<string, { since: number; name: string }>())[0]
   const onEvent = (ev: WsEvent) => {
     const name = (id?: string) => snapRef.agents.find((a) => a.agent_id === id)?.name ?? id ?? ''
     if (ev.type === 'help_requested') {
@@ -53,6 +54,8 @@ export default function SupervisorConsole() {
         ),
       })
     }
+    if (ev.type === 'held' && ev.agent) holds.set(ev.agent, { since: Date.now(), name: name(ev.agent) })
+    if ((ev.type === 'unheld' || (ev.type === 'state' && ev.state !== 'on-call')) && ev.agent) holds.delete(ev.agent)
     if (ev.type === 'no_answer') {
       setEventAlerts((xs) => [{ key: `na:${ev.agent}:${ev.at}`, kind: 'noAnswer' as const, agent: name(ev.agent), at: Date.now() }, ...xs].slice(0, 20))
     }
@@ -68,7 +71,7 @@ export default function SupervisorConsole() {
       .filter((a) => !state || a.state === state)
       .filter((a) => !s || (a.name ?? '').toLowerCase().includes(s) || (a.work_number ?? '').includes(s))
   }, [data?.agents, queue, state, search])
-  const alerts = useMemo(() => [...queueAlerts(queues, now), ...eventAlerts.filter((a) => now - a.at < 300_000)], [queues, now, eventAlerts])
+  const alerts = useMemo(() => [...queueAlerts(queues, now), ...holdAlerts(holds, now), ...eventAlerts.filter((a) => now - a.at < 300_000)], [queues, now, eventAlerts, holds])
   const shownQueues = useMemo(() => (queue ? queues.filter((q) => q.id === queue) : queues), [queues, queue])
   const selectedAgent = (data?.agents ?? []).find((a) => a.agent_id === selected)
   return (
@@ -112,7 +115,9 @@ export default function SupervisorConsole() {
                         ? t('alerts.sl', { queue: a.queue, sl: fmtPercent(a.value), target: fmtPercent(a.target) })
                         : a.kind === 'wait'
                           ? t('alerts.wait', { queue: a.queue, wait: fmtDuration(a.value) })
-                          : t('alerts.noAnswer', { agent: a.agent })}
+                          : a.kind === 'hold'
+                            ? t('alerts.hold', { agent: a.agent, time: fmtDuration(a.value) })
+                            : t('alerts.noAnswer', { agent: a.agent })}
                     </Typography.Text>
                   </List.Item>
                 )}

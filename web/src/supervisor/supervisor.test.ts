@@ -1,4 +1,4 @@
-import { queueAlerts } from './alerts'
+import { holdAlerts, queueAlerts } from './alerts'
 import { foldEvents } from './useSnapshot'
 import type { Snapshot } from '../lib/api'
 import type { WsEvent } from '../lib/ws'
@@ -33,5 +33,15 @@ describe('foldEvents', () => {
   })
   it('returns the same snapshot when nothing applies', () => {
     expect(foldEvents(snap, [{ type: 'answered', agent: 'a' } as WsEvent])).toBe(snap)
+  })
+})
+
+describe('hold alerts', () => {
+  it('a caller held over a minute', () => {
+    const holds = new Map([
+      ['a', { since: 0, name: 'Ann' }],
+      ['b', { since: 50_000, name: 'Bob' }],
+    ])
+    expect(holdAlerts(holds, 70_000).map((a) => a.agent)).toEqual(['Ann'])
   })
 })
