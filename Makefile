@@ -4,7 +4,18 @@ BIN      ?= bin/ipcc
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: build run test lint bench clean
+NPM      ?= npm
+
+.PHONY: build run test gotest web webtest e2e lint bench clean
+
+# The web console (web/, React + Vite) is built into web/dist and embedded
+# in the binary; `go build` alone works too and then serves a page saying
+# how to build the console.
+web: web/node_modules/.package-lock.json
+	cd web && $(NPM) run build
+
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	cd web && $(NPM) ci --no-audit --no-fund
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ipcc
@@ -12,14 +23,25 @@ build:
 # Runs the controller on :8080 with the embedded SQLite database in ./data,
 # plus the simulator in demo mode (a simulated FreeSWITCH and Asterisk with a
 # trickle of simulated calls).
-run: build
+run: web build
 	$(BIN) serve --demo --log-format text
 
 # Every test, with the race detector. PostgreSQL tests run against
 # 127.0.0.1:5432 when it is reachable (IPCC_TEST_POSTGRES=1 makes them fail
 # instead of skipping when it is not).
-test:
+test: gotest webtest
+
+gotest:
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# The console's component tests (Vitest) and browser journeys (Playwright
+# driving Debian's chromium against `ipcc serve --demo`).
+webtest: web build
+	cd web && $(NPM) test
+	cd web && IPCC_BIN=../$(BIN) node e2e/run.mjs
+
+e2e: web build
+	cd web && IPCC_BIN=../$(BIN) node e2e/run.mjs
 
 lint:
 	$(GO) vet ./...
@@ -29,4 +51,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin web/dist/assets web/dist/index.html

@@ -401,3 +401,7 @@ func (c *wsClient) fails(id, cmd string, args map[string]any, code, field string
 	}
 	return r
 }
+
+// Publish lets the API announce events (help requests), as the dispatcher
+// does.
+func (f *eventFeed) Publish(ev dispatch.Event) { f.publish(ev) }

@@ -423,8 +423,11 @@ func (s *Server) createKey(c echo.Context) error {
 		return errInvalid("name", "name must be 1-100 characters")
 	}
 	role, err := auth.ParseTenantRole(req.Role)
+	if req.Role == string(auth.RoleWallboard) {
+		role, err = auth.RoleWallboard, nil // a key for a TV: the wallboard only
+	}
 	if err != nil {
-		return errInvalid("role", "%v", err)
+		return errInvalid("role", "%v (or wallboard, for a read-only wallboard key)", err)
 	}
 	k, key, err := s.opt.Auth.NewAPIKey(c.Request().Context(), tenant, req.Name, role, principalOf(c).ID)
 	if err != nil {

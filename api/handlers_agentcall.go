@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ipcc/ipcc/dialplan"
+	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -45,12 +47,26 @@ func agentCallOps() []*agentOp {
 			Status: http.StatusNoContent, ObjectType: "agent_call"}
 	}
 	plain := func(ctrl string) func(context.Context, *opCall, *noBody) (any, error) {
-		return func(ctx context.Context, x *opCall, _ *noBody) (any, error) { return nil, agentCall(ctx, x, ctrl, nil) }
+		return func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
+			if err := agentCall(ctx, x, ctrl, nil); err != nil {
+				return nil, err
+			}
+			// Holds are told on the event stream (held, unheld): the
+			// supervisor console's long-hold alert and the agent's own
+			// other windows follow them.
+			switch ctrl {
+			case "hold":
+				announce(ctx, x, "held", "")
+			case "unhold":
+				announce(ctx, x, "unheld", "")
+			}
+			return nil, nil
+		}
 	}
 	var ops []*agentOp
 	for _, o := range []struct{ cmd, path, summary string }{
-		{"hold", "call/hold", "Put the caller on hold (music on hold)"},
-		{"unhold", "call/unhold", "Take the caller off hold"},
+		{"hold", "call/hold", "Put the caller on hold (music on hold); the event stream gets held"},
+		{"unhold", "call/unhold", "Take the caller off hold; the event stream gets unheld"},
 		{"hangup", "call/hangup", "Hang up the caller"},
 		{"consult-cancel", "call/consult/cancel", "Drop the consulted party and return to the caller"},
 		{"consult-complete", "call/consult/complete", "Attended transfer: hand the caller to the consulted party and leave"},
@@ -66,7 +82,7 @@ func agentCallOps() []*agentOp {
 	dial.Status, dial.Response = 0, map[string]string{"call": ""}
 	return append(ops,
 		op(call("consult", "call/consult", "Put the caller on hold (music) and call a colleague, agent, extension or external number to consult"), agentConsult),
-		op(call("help", "call/help", "Help request: the caller hears hold music while the agent calls a supervisor (agent id or extension); the caller can then be joined with three-way"), agentConsult),
+		op(call("help", "call/help", "Help request: the caller hears hold music while the agent calls a supervisor (agent id or extension); the caller can then be joined with three-way. Supervisors' event streams get help_requested"), agentHelp),
 		op(call("flow", "call/flow", "Send the caller into a flow (identity check, payment, survey) and take them back when it ends"), agentFlow),
 		op(call("transfer", "call/transfer", "Blind-transfer the caller to a queue, agent, extension, external number or flow; the call's data travels with it"), agentTransfer),
 		op(dial, agentDial),
@@ -112,6 +128,36 @@ func agentConsult(ctx context.Context, x *opCall, req *transferRequest) (any, er
 		return nil, errInvalid("target", "target is required")
 	}
 	return nil, agentCall(ctx, x, "consult", &dialplan.Target{Kind: kind, Ref: req.Target})
+}
+
+// EventPublisher is implemented by event sources that also take events
+// from the API (the dispatcher): help requests are announced on the
+// supervisors' streams.
+type EventPublisher interface {
+	Publish(ev dispatch.Event)
+}
+
+func agentHelp(ctx context.Context, x *opCall, req *transferRequest) (any, error) {
+	if _, err := agentConsult(ctx, x, req); err != nil {
+		return nil, err
+	}
+	announce(ctx, x, "help_requested", req.Kind+":"+req.Target)
+	return nil, nil
+}
+
+// announce publishes an event of the calling agent's current call.
+func announce(ctx context.Context, x *opCall, typ, target string) {
+	pub, ok := x.s.opt.Events.(EventPublisher)
+	if !ok {
+		return
+	}
+	ev := dispatch.Event{Type: typ, Tenant: x.tenant, Agent: x.p.ID, Target: target, At: time.Now().UTC()}
+	if e, err := x.engine(ctx); err == nil {
+		if a, err := e.Agent(ctx, x.p.ID); err == nil {
+			ev.Call, ev.Queue = a.CallID, a.QueueID
+		}
+	}
+	pub.Publish(ev)
 }
 
 func agentDial(ctx context.Context, x *opCall, req *dialRequest) (any, error) {

@@ -170,6 +170,9 @@ type principalView struct {
 	// DisplayName and WorkNumber (工号) of a user, set by admins.
 	DisplayName string `json:"display_name"`
 	WorkNumber  string `json:"work_number"`
+	// Timezone is the tenant's time zone (IANA name; empty: UTC), in which
+	// the console shows times.
+	Timezone string `json:"timezone"`
 }
 
 func (s *Server) me(c echo.Context) error {
@@ -182,6 +185,9 @@ func (s *Server) me(c echo.Context) error {
 			return err
 		}
 		v.DisplayName, v.WorkNumber = u.DisplayName, u.WorkNumber
+		if t, err := s.opt.Store.GetTenant(ctx, p.TenantID); err == nil {
+			v.Timezone = t.Timezone
+		}
 		if v.Devices, err = s.opt.Store.UserDevices(ctx, p.TenantID, p.ID); err != nil {
 			return err
 		}

@@ -213,6 +213,7 @@ func (s *Server) registerRoutes() {
 	s.addRecordingGetRoute()
 	s.addReportRoutes()
 	s.addCampaignRoutes()
+	s.addDesktopRoutes()
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3 document", Tag: "meta", Handler: s.openAPI})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/version", Summary: "Version of this controller", Tag: "meta", Response: map[string]string{"version": ""},
 		Handler: func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"version": s.opt.Version}) }})

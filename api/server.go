@@ -73,6 +73,10 @@ type Options struct {
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)
 
+	// UI serves the web console at / (GET and HEAD of every path no API
+	// route takes); nil serves nothing there.
+	UI http.Handler
+
 	// LoginThrottle slows down password guessing (see auth.Throttle); nil
 	// makes one with the defaults.
 	LoginThrottle *auth.Throttle
@@ -147,6 +151,14 @@ func New(opt Options) (*Server, error) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{})))
 	s.registerRoutes()
+	if opt.UI != nil {
+		// API routes keep priority: echo matches static and longer prefixes
+		// first, and an unknown /api/ path stays a JSON 404.
+		ui := echo.WrapHandler(opt.UI)
+		e.GET("/*", ui)
+		e.HEAD("/*", ui)
+		e.Any("/api/*", func(c echo.Context) error { return errNotFound("route " + c.Request().URL.Path) })
+	}
 	return s, nil
 }
 

@@ -35,6 +35,10 @@ const (
 	RoleSupervisor Role = "supervisor"
 	RoleQA         Role = "qa"
 	RoleAgent      Role = "agent"
+	// RoleWallboard is for API keys only: it reads the wallboard figures
+	// (GET /api/v1/wallboard) and nothing else, so a TV needs nobody's
+	// login.
+	RoleWallboard Role = "wallboard"
 )
 
 // TenantRoles are the roles a tenant user or key can have.

@@ -2,8 +2,6 @@ package demo
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -37,6 +35,14 @@ var (
 	// their assigned phone.
 	SupervisorUser  = "supervisor"
 	SupervisorPhone = "1009"
+	// DeskAgent is the agent left to a person at the web console: the
+	// demo neither logs it in nor sends it on breaks. Its phone answers
+	// after two seconds and stays until the caller or the agent hangs up.
+	DeskAgent = struct{ Ext, Name, WorkNumber string }{"1005", "赵敏 Zhao Min", "8005"}
+	// Password is the password the demo gives the users it creates, so a
+	// newcomer can sign in at the web console (users created by an earlier
+	// version keep their random one: reset it with `ipcc user passwd`).
+	Password = "ipcc-demo"
 )
 
 // StaffAgents creates simulated agents in tenant (users 1001-1004 with
@@ -78,6 +84,24 @@ func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service
 		d.agents = append(d.agents, agent{id: u.ID, ext: s.ext})
 		d.mu.Unlock()
 	}
+	desk, err := demoUser(ctx, st, a, tenant, DeskAgent.Ext, DeskAgent.Name, auth.RoleAgent, DeskAgent.Ext)
+	if err != nil {
+		return err
+	}
+	if desk.WorkNumber == "" {
+		desk.WorkNumber = DeskAgent.WorkNumber
+		if err := st.UpdateUser(ctx, desk); err != nil && !store.IsConflict(err) {
+			return fmt.Errorf("demo: agent %s: work number: %w", DeskAgent.Ext, err)
+		}
+	}
+	for _, q := range queues {
+		if err := st.PutACDMember(ctx, &store.ACDMember{TenantID: tenant, QueueID: q, AgentID: desk.ID, Level: 1}); err != nil {
+			return fmt.Errorf("demo: agent %s in %s: %w", DeskAgent.Ext, q, err)
+		}
+	}
+	if err := d.sim.DefineEndpoint(sim.EndpointSpec{Number: DeskAgent.Ext, Behavior: sim.BehaviorAnswer, AnswerAfter: 2 * time.Second}); err != nil {
+		return fmt.Errorf("demo: phone %s: %w", DeskAgent.Ext, err)
+	}
 	sup, err := demoUser(ctx, st, a, tenant, SupervisorUser, "班长 Chen Jing", auth.RoleSupervisor, SupervisorPhone)
 	if err != nil {
 		return err
@@ -91,6 +115,9 @@ func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service
 		return fmt.Errorf("demo: %w", err)
 	}
 	for _, ag := range d.agents {
+		if d.opts.Quiet {
+			break // a quiet world's agents stay logged out
+		}
 		if s, err := eng.Agent(ctx, ag.id); err == nil && s.State != acd.LoggedOut {
 			continue // still logged in from the last run
 		}
@@ -112,14 +139,12 @@ func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service
 	return nil
 }
 
-// demoUser finds or creates a demo user (random password) and assigns it
+// demoUser finds or creates a demo user (password Password) and assigns it
 // phone when it has no device yet.
 func demoUser(ctx context.Context, st *store.Store, a *auth.Service, tenant, username, name string, role auth.Role, phone string) (*store.User, error) {
 	u, err := st.GetUserByName(ctx, tenant, username)
 	if store.IsNotFound(err) {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		u, err = a.CreateUser(ctx, tenant, username, name, role, hex.EncodeToString(b[:]))
+		u, err = a.CreateUser(ctx, tenant, username, name, role, Password)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("demo: user %s: %w", username, err)

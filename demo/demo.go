@@ -42,6 +42,11 @@ type Options struct {
 	RecordingDir string
 	// Seed makes the callers' behaviour repeatable (0 = random).
 	Seed uint64
+	// Quiet runs the world without its life: no trickle of callers, no
+	// simulated staff (agents 1001-1004 are not logged in, take no breaks,
+	// ask no help). Browser tests place their own calls through the
+	// simulator's control API.
+	Quiet bool
 }
 
 // Demo is a running demo world.
@@ -131,6 +136,10 @@ func (d *Demo) Placed() int {
 // simulator.
 func (d *Demo) Run(ctx context.Context) error {
 	defer d.sim.Close()
+	if d.opts.Quiet {
+		<-ctx.Done()
+		return nil
+	}
 	d.wg.Add(2)
 	go func() { defer d.wg.Done(); d.staffLoop(ctx) }()
 	go func() { defer d.wg.Done(); d.listen(ctx) }()

@@ -63,7 +63,19 @@ func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
 			t.Errorf("queue %s has %d agents logged in", q.ID, q.LoggedIn)
 		}
 	}
+	desk, err := st.GetUserByName(ctx, auth.DefaultTenant, demo.DeskAgent.Ext)
+	if err != nil || desk.WorkNumber != demo.DeskAgent.WorkNumber {
+		t.Fatalf("desk agent %+v %v", desk, err)
+	}
 	for _, ag := range snap.Agents {
+		if ag.AgentID == desk.ID {
+			// Left to a person at the web console: a member of every
+			// queue, not logged in by the demo.
+			if ag.State != acd.LoggedOut || len(ag.Queues) != len(qs) {
+				t.Errorf("desk agent %+v", ag)
+			}
+			continue
+		}
 		if ag.State != acd.Available || ag.Device == "" {
 			t.Errorf("agent %+v", ag)
 		}
@@ -76,6 +88,12 @@ func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
 		// (it was their id when none was given).
 		if u, err := st.GetUser(ctx, auth.DefaultTenant, ag.AgentID); err != nil || u.WorkNumber == "" || ag.WorkNumber != u.WorkNumber {
 			t.Errorf("agent %s: work number %q, user %+v %v", ag.AgentID, ag.WorkNumber, u, err)
+		}
+	}
+	// Every demo user signs in with the documented password.
+	for _, u := range []string{"1001", demo.DeskAgent.Ext, demo.SupervisorUser} {
+		if _, _, _, err := a.Login(ctx, auth.DefaultTenant, u, demo.Password); err != nil {
+			t.Errorf("login %s with the demo password: %v", u, err)
 		}
 	}
 	// A supervisor with a phone, so listen, whisper and barge can be tried.

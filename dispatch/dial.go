@@ -107,10 +107,6 @@ func (d *Dispatcher) DialFor(ctx context.Context, tenant, agentID string, lc Lea
 	return id, err
 }
 
-// Publish tells the event subscribers (agent desktops, wallboards) of a
-// happening outside the ACD (a campaign's lead for an agent).
-func (d *Dispatcher) Publish(ev Event) { d.publish(ev) }
-
 func (d *Dispatcher) agentDial(ctx context.Context, tenant, agentID, number, parent string, lc *LeadCall) (string, error) {
 	d.mu.Lock()
 	dialer, sw := d.opt.Dialer, d.opt.DialSwitch

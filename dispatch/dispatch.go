@@ -179,6 +179,11 @@ type subscriber struct {
 	lost int
 }
 
+// Publish sends an event that happened outside the engine (an agent's help
+// request, a campaign's lead for an agent) to every subscriber, as the
+// engine's own events are.
+func (d *Dispatcher) Publish(ev Event) { d.publish(ev) }
+
 // publish hands ev to every subscriber without blocking. Sent under the
 // lock: an unsubscribe closes its channel under the same lock.
 func (d *Dispatcher) publish(ev Event) {
@@ -346,7 +351,11 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	if !q.Since.IsZero() && q.Since.Before(joined) {
 		joined = q.Since // taken back after a restart: the wait runs on
 	}
-	w := &waiter{d: d, eng: eng, c: c, id: id, rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: joined,
+	flowVars := make(map[string]string, len(q.Vars))
+	for k, v := range q.Vars {
+		flowVars[k] = fmt.Sprint(v)
+	}
+	w := &waiter{d: d, eng: eng, c: c, id: id, flowVars: flowVars, rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: joined,
 		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
 		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue), callerDefault: q.DefaultLanguage}
 	key := q.Tenant + "/" + id
@@ -360,8 +369,8 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 		d.mu.Unlock()
 	}()
 	data := map[string]string{"ani": c.ANI(), "did": c.DNIS()}
-	for k, v := range q.Vars {
-		data[k] = fmt.Sprint(v)
+	for k, v := range w.flowVars {
+		data[k] = v
 	}
 	res, err := eng.Enqueue(ctx, acd.CallRequest{CallID: id, QueueID: q.Queue, Priority: q.Priority, Caller: c.ANI(), LastAgentID: q.LastAgent, Data: data, EnqueuedAt: q.Since,
 		Lang: q.Language})

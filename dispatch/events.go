@@ -18,6 +18,8 @@ type Event struct {
 	// state, no_answer, break_queued, callback, queue_login, queue_logout,
 	// muted, unmuted, recording_started, recording_paused,
 	// recording_resumed, recording_stopped, recording_failed (Reason: why),
+	// help_requested (the agent called Target for help on Call), held and
+	// unheld (the agent put Call on hold, took it off),
 	// events_lost (this subscriber missed Reason's count).
 	Type   string `json:"type"`
 	Tenant string `json:"tenant"`
@@ -50,7 +52,15 @@ func event(ef acd.Effect, w *waiter) (Event, bool) {
 		if w != nil {
 			ev.Caller, ev.DID = w.c.ANI(), w.c.DNIS()
 			ev.Waited = e.At.Sub(w.joined).Milliseconds()
+			// The call's channel variables and, over them, the variables
+			// its IVR collected.
 			ev.Vars = w.c.Vars()
+			if len(w.flowVars) > 0 && ev.Vars == nil {
+				ev.Vars = map[string]string{}
+			}
+			for k, v := range w.flowVars {
+				ev.Vars[k] = v
+			}
 		}
 	case acd.CancelOffer:
 		ev = Event{Type: "offer_cancelled", Tenant: e.Tenant, Agent: e.AgentID, Call: e.CallID, Reason: e.Reason, At: e.At}

@@ -27,6 +27,9 @@ type waiter struct {
 	tenant string
 	queue  string
 	joined time.Time
+	// flowVars are the IVR's variables the call brought into the queue
+	// (account, verified, ...): agents' screen pops show them.
+	flowVars map[string]string
 	// callerDefault is the route's or tenant's language, for the caller's
 	// prompts when neither the IVR nor the queue names one; staffLang is
 	// the tenant's, for the agent's (read when first needed).

@@ -175,6 +175,10 @@ type call struct {
 	last     string // the agent who last served this caller
 	// vars are handed to the next flow (set by a queue for its survey).
 	vars map[string]any
+	// ivrVars are what the caller's flows collected (account, verified,
+	// ...): they travel with the call into queues, where agents' screen
+	// pops show them.
+	ivrVars map[string]any
 	// since is when a caller re-adopted while waiting joined their queue,
 	// for the next Enqueue (see resume).
 	since time.Time

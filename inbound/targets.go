@@ -141,6 +141,7 @@ func (h *Handler) runFlow(ctx context.Context, k *call, flowID string, vars map[
 	}
 	res := h.interpreter(k, vars).Run(ctx, k.c, f, version)
 	k.visited(res)
+	k.ivrVars = keepFlowData(k.ivrVars, res.Vars)
 	if k.c.Leg().Answered() {
 		k.markAnswered()
 	}
@@ -239,7 +240,7 @@ func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Ta
 	}
 	since := k.since
 	k.since = time.Time{}
-	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last, Record: k.rec, Since: since,
+	res, err := h.opt.Queues.Enqueue(ctx, k.c, QueueRequest{Tenant: k.tenant, Queue: queue, Priority: k.prio, LastAgent: k.last, Record: k.rec, Since: since, Vars: k.ivrVars,
 		Language: k.flowLang, DefaultLanguage: k.lang})
 	if err != nil {
 		k.c.Note("queue", "enqueue: "+err.Error())
@@ -435,4 +436,36 @@ func (h *Handler) Consult(ctx context.Context, c *controller.Call, tenant, flowI
 		return res.Vars, fmt.Errorf("inbound: flow %q ended with %s: %s", flowID, res.Outcome.Kind, res.Outcome.Reason)
 	}
 	return res.Vars, nil
+}
+
+// Limits of the flow data a call carries into queues.
+const (
+	maxFlowDataVars  = 50
+	maxFlowDataValue = 256 // runes
+)
+
+// keepFlowData adds a flow run's variables to what the call carries: plain
+// values only (strings, numbers, booleans), each cut at maxFlowDataValue
+// runes, at most maxFlowDataVars of them; later flows overwrite earlier
+// ones' values.
+func keepFlowData(into map[string]any, vars map[string]any) map[string]any {
+	for name, v := range vars {
+		switch x := v.(type) {
+		case string:
+			if r := []rune(x); len(r) > maxFlowDataValue {
+				v = string(r[:maxFlowDataValue])
+			}
+		case bool, int, int64, float64:
+		default:
+			continue // objects and lists (HTTP answers) stay in the flow
+		}
+		if into == nil {
+			into = map[string]any{}
+		}
+		if _, ok := into[name]; !ok && len(into) >= maxFlowDataVars {
+			continue
+		}
+		into[name] = v
+	}
+	return into
 }

@@ -26,3 +26,13 @@ func (s *Store) SetSettingIfAbsent(ctx context.Context, tenant, name, value stri
 	}
 	return s.GetSetting(ctx, tenant, name)
 }
+
+// PutSetting stores value under name for the tenant, replacing any.
+func (s *Store) PutSetting(ctx context.Context, tenant, name, value string) error {
+	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO settings (tenant_id, name, value, updated_at) VALUES (?,?,?,?)
+ON CONFLICT (tenant_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`), tenant, name, value, now())
+	if err != nil {
+		return fmt.Errorf("store: put setting %q: %w", name, err)
+	}
+	return nil
+}

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,11 +29,13 @@ import (
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/supervise"
 	"github.com/ipcc/ipcc/tts"
+	"github.com/ipcc/ipcc/web"
 	"github.com/ipcc/ipcc/webhook"
 )
 
 func newServeCmd(g *globals) *cobra.Command {
 	var noMigrate, demoMode bool
+	var demoOpts demoFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the controller: API, web UI and switch connections",
@@ -43,11 +48,16 @@ func newServeCmd(g *globals) *cobra.Command {
 			if noMigrate {
 				cfg.Database.AutoMigrate = false
 			}
-			return serve(cmd.Context(), g, cfg, demoMode)
+			if (demoOpts.quiet || demoOpts.control != "") && !demoMode {
+				return errors.New("--demo-quiet and --demo-control need --demo")
+			}
+			return serve(cmd.Context(), g, cfg, demoMode, demoOpts)
 		},
 	}
 	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not apply pending migrations on start (refuse to start if any are pending)")
 	cmd.Flags().BoolVar(&demoMode, "demo", false, "also run the simulator in this process (one simulated FreeSWITCH, one simulated Asterisk) with a trickle of simulated calls")
+	cmd.Flags().BoolVar(&demoOpts.quiet, "demo-quiet", false, "with --demo: no trickle of calls and no simulated staff activity (browser tests place their own calls)")
+	cmd.Flags().StringVar(&demoOpts.control, "demo-control", "", "with --demo: serve the simulator's /sim/v1 control API on this address (e.g. 127.0.0.1:8090) to place calls by hand")
 	return cmd
 }
 
@@ -96,10 +106,19 @@ func newAuth(ctx context.Context, cfg *config.Config, st *store.Store) (*auth.Se
 	return auth.New(st, auth.Options{Secret: secret, TokenTTL: cfg.Auth.TokenTTL, SessionMaxAge: cfg.Auth.SessionMaxAge, BcryptCost: cfg.Auth.BcryptCost})
 }
 
-func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) error {
+// demoFlags tune `serve --demo`.
+type demoFlags struct {
+	quiet   bool
+	control string
+}
+
+func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, df demoFlags) error {
 	log := g.logger(cfg)
 	dialect, _, _ := store.ParseURL(cfg.Database.URL)
-	log.Info("ipcc starting", "version", version, "config", cfg.File, "database", string(dialect), "gc", tuneGC())
+	log.Info("ipcc starting", "version", version, "config", cfg.File, "database", string(dialect), "gc", tuneGC(), "web_console", web.Built())
+	if !web.Built() {
+		log.Warn("this binary has no web console (web/dist was not built): run `make run` or `make web build`; / explains it")
+	}
 	st, applied, err := openStore(ctx, cfg, cfg.Database.AutoMigrate, log)
 	if err != nil {
 		return err
@@ -167,7 +186,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 	var d *demo.Demo
 	demoRunning := false
 	if demoMode {
-		if d, err = demo.Start(demo.Options{Logger: log, DIDs: examples.DIDs, RecordingDir: filepath.Join(recDir, "demo-asterisk")}); err != nil {
+		if d, err = demo.Start(demo.Options{Logger: log, DIDs: examples.DIDs, RecordingDir: filepath.Join(recDir, "demo-asterisk"), Quiet: df.quiet}); err != nil {
 			return err
 		}
 		defer func() {
@@ -232,7 +251,18 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		}
 		demoRunning = true
 		go func() { defer close(demoDone); _ = d.Run(demoCtx) }()
-		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL())
+		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL(), "quiet", df.quiet,
+			"users", "1001-1005 (agents), supervisor", "password", demo.Password)
+		if df.control != "" {
+			ln, err := net.Listen("tcp", df.control)
+			if err != nil {
+				return fmt.Errorf("demo: control API on %s: %w", df.control, err)
+			}
+			ctlSrv := &http.Server{Handler: d.Sim().Handler(), ReadHeaderTimeout: 10 * time.Second}
+			go func() { _ = ctlSrv.Serve(ln) }()
+			defer ctlSrv.Close()
+			log.Info("demo mode: simulator control API", "url", "http://"+ln.Addr().String()+"/sim/v1")
+		}
 	}
 	if err := path.start(ctx, switches, log); err != nil {
 		return err
@@ -276,6 +306,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool) e
 		Retention:       retention,
 		MediaRoots:      append([]string{recDir, vmDir}, media.roots...),
 		FlowHTTP:        flowHTTP,
+		UI:              web.Handler(),
 		OnChange: func(tenant, objectType string) {
 			switch objectType {
 			case "recording_policy":

@@ -1,0 +1,394 @@
+// Browser journeys: Playwright (playwright-core, no browser download) drives
+// Debian's chromium against `ipcc serve --demo --demo-quiet` on free ports.
+// Calls are placed through the simulator's control API (--demo-control).
+//
+//   IPCC_BIN=../bin/ipcc node e2e/run.mjs        (make e2e does this)
+//
+// Screenshots of each screen in both languages go to e2e/screenshots/, the
+// measured figures (screen pop latency, first-load JS, long tasks) to
+// e2e/out/metrics.json and the console (see docs/PERFORMANCE.md).
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { chromium } from 'playwright-core'
+import { perfScreenPop, perfSupervisorGrid } from './perf.mjs'
+
+const here = new URL('.', import.meta.url).pathname
+const bin = resolve(process.env.IPCC_BIN ?? join(here, '../../bin/ipcc'))
+const browserPath = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
+const shots = join(here, 'screenshots')
+const out = join(here, 'out')
+mkdirSync(shots, { recursive: true })
+mkdirSync(out, { recursive: true })
+const en = JSON.parse(readFileSync(join(here, '../src/locales/en.json'), 'utf8'))
+const zh = JSON.parse(readFileSync(join(here, '../src/locales/zh-CN.json'), 'utf8'))
+const L = { en, 'zh-CN': zh }
+const password = 'ipcc-demo'
+const adminPassword = 'e2e-admin-password'
+
+const results = []
+const debugPages = []
+const metrics = {}
+let failed = 0
+async function step(name, fn) {
+  const t0 = Date.now()
+  try {
+    await fn()
+    results.push({ name, ok: true, ms: Date.now() - t0 })
+    console.log(`  ok   ${name} (${Date.now() - t0} ms)`)
+  } catch (e) {
+    failed++
+    for (const [i, p] of debugPages.entries()) await p.screenshot({ path: join(out, `failure-${i}.png`), fullPage: true }).catch(() => undefined)
+    results.push({ name, ok: false, error: String(e?.message ?? e) })
+    console.log(`  FAIL ${name}: ${e?.stack ?? e}`)
+    throw e
+  }
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => res(port))
+    })
+    s.on('error', rej)
+  })
+}
+
+async function waitFor(fn, what, timeout = 30_000, every = 250) {
+  const end = Date.now() + timeout
+  let last
+  while (Date.now() < end) {
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    await new Promise((r) => setTimeout(r, every))
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`)
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg)
+}
+
+async function main() {
+  assert(existsSync(bin), `no ipcc binary at ${bin} (make build)`)
+  assert(browserPath, 'no chromium: apt-get install -y chromium (or set CHROMIUM)')
+  const [port, ctlPort] = [await freePort(), await freePort()]
+  const base = `http://127.0.0.1:${port}`
+  const ctl = `http://127.0.0.1:${ctlPort}/sim/v1`
+  const dir = mkdtempSync(join(tmpdir(), 'ipcc-e2e-'))
+  const server = spawn(bin, ['serve', '--demo', '--demo-quiet', '--demo-control', `127.0.0.1:${ctlPort}`, '--log-format', 'text', '--log-level', 'warn'], {
+    cwd: dir,
+    env: { ...process.env, IPCC_HTTP_ADDR: `127.0.0.1:${port}`, IPCC_ADMIN_PASSWORD: adminPassword },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let serverLog = ''
+  server.stderr.on('data', (d) => (serverLog += d))
+  let browser
+  try {
+    await waitFor(async () => (await fetch(`${base}/healthz`)).ok && (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', body: JSON.stringify({ tenant: 'default', username: '1005', password }) })).ok, 'ipcc to start and the demo users to exist')
+    browser = await chromium.launch({
+      executablePath: browserPath,
+      args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+    })
+    await journeys({ browser, base, ctl })
+  } finally {
+    await browser?.close()
+    server.kill('SIGTERM')
+    await new Promise((r) => server.once('exit', r))
+    if (failed) console.log(`--- ipcc log (last 4000 chars) ---\n${serverLog.slice(-4000)}`)
+    rmSync(dir, { recursive: true, force: true })
+    writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2))
+    writeFileSync(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2))
+  }
+}
+
+async function api(base, method, path, token, body, headers = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : undefined }
+}
+
+async function token(base, username, pw = password) {
+  const r = await api(base, 'POST', '/api/v1/auth/login', null, username === 'admin' ? { username, password: pw } : { tenant: 'default', username, password: pw })
+  assert(r.status === 200, `login ${username}: ${r.status} ${JSON.stringify(r.body)}`)
+  return r.body.token
+}
+
+async function login(page, base, lang, username) {
+  const t = L[lang]
+  await page.goto(`${base}/login?lang=${lang}`)
+  await page.getByLabel(t.login.tenant).fill('default')
+  await page.getByLabel(t.login.username).fill(username)
+  await page.getByLabel(t.login.password).fill(password)
+  await page.getByRole('button', { name: t.login.submit }).click()
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
+}
+
+async function shot(page, name) {
+  await page.waitForTimeout(300) // let Ant Design's transitions settle
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+}
+
+async function journeys({ browser, base, ctl }) {
+  const E = L.en
+  const Z = L['zh-CN']
+  const agentCtx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
+  const supCtx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
+  const agent = await agentCtx.newPage()
+  const sup = await supCtx.newPage()
+  debugPages.push(agent, sup)
+  const cspErrors = []
+  for (const p of [agent, sup]) {
+    p.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text())
+    })
+  }
+  const agentToken = await token(base, '1005')
+  const supToken = await token(base, 'supervisor')
+
+  await step('agent signs in (English) and sees the desktop', async () => {
+    await login(agent, base, 'en', '1005')
+    assert(new URL(agent.url()).pathname === '/agent', `landed on ${agent.url()}`)
+    await agent.getByRole('button', { name: `${E.agent.signIn} · ${E.agent.signInAll}` }).waitFor()
+    await shot(agent, 'agent-signed-out.en')
+  })
+
+  await step('agent cannot open supervisor pages (and the API refuses)', async () => {
+    assert((await agent.getByRole('link', { name: E.nav.supervisor }).count()) === 0, 'the agent sees a supervisor link')
+    await agent.goto(`${base}/supervisor`)
+    await agent.getByText(E.app.noAccess).waitFor()
+    assert((await agent.getByRole('region', { name: E.supervisor.agents, exact: true }).count()) === 0, 'the agent sees the agent grid')
+    const r = await api(base, 'GET', '/api/v1/supervisor/snapshot', agentToken)
+    assert(r.status === 403, `API answered ${r.status}`)
+    await shot(agent, 'agent-no-access.en')
+    await agent.goto(`${base}/agent`)
+  })
+
+  await step('agent signs in to all queues and is ready', async () => {
+    await agent.getByRole('button', { name: `${E.agent.signIn} · ${E.agent.signInAll}` }).click()
+    await agent.getByRole('status', { name: E.agent.currentState }).getByText(E.state.available, { exact: true }).waitFor()
+  })
+
+  await step('supervisor signs in (Chinese) and sees agents and queues', async () => {
+    await login(sup, base, 'zh-CN', 'supervisor')
+    assert(new URL(sup.url()).pathname === '/supervisor', `landed on ${sup.url()}`)
+    await sup.getByRole('region', { name: Z.supervisor.agents, exact: true }).getByText('赵敏 Zhao Min').waitFor()
+    await sup.getByRole('region', { name: Z.supervisor.queues, exact: true }).getByText('Operator').first().waitFor()
+  })
+
+  let callId
+  await step('a demo call reaches the agent: ringing banner and screen pop with the IVR variables', async () => {
+    const r = await fetch(`${ctl}/calls`, {
+      method: 'POST',
+      body: JSON.stringify({
+        front: 'freeswitch',
+        from: '13900000888', // the sample's VIP
+        to: '4001',
+        press: [
+          { after_ms: 4000, digits: '1' },
+          { after_ms: 8000, digits: '12345678' },
+          { after_ms: 14000, digits: '900501' },
+        ],
+        hangup_after_ms: 600000,
+      }),
+    })
+    assert(r.ok, `sim call: ${r.status}`)
+    const pop = agent.getByTestId('screen-pop')
+    await pop.getByText('13900000888').first().waitFor({ timeout: 45_000 })
+    await pop.getByText('12345678', { exact: true }).first().waitFor() // account, collected by the IVR
+    await pop.getByText('900501', { exact: true }).first().waitFor() // birth date
+    await pop.getByLabel(E.pop.vip).waitFor({ timeout: 10_000 })
+    const m = await agent.evaluate(() => window.__ipccPop ?? [])
+    assert(m.length >= 1, 'no screen pop metric')
+    metrics.screenPop = m[0]
+    console.log(`       screen pop: ${m[0].eventToPaintMs.toFixed(1)} ms from the offered event to paint (rendered after ${m[0].eventToRenderMs.toFixed(1)} ms; ${m[0].serverToPaintMs} ms from the server's event time)`)
+    // The 300 ms target is checked on many pops below (the median); one
+    // pop on a busy CI machine only has to be in the right range.
+    assert(m[0].eventToPaintMs <= 1500, `screen pop took ${m[0].eventToPaintMs} ms`)
+    callId = m[0].call
+    await agent.getByText(E.call.connected, { exact: true }).first().waitFor({ timeout: 15_000 }) // the demo phone answers
+    await pop.getByText('operator').first().waitFor()
+    await shot(agent, 'agent-on-call.en')
+  })
+
+  await step('agent holds and resumes the call (buttons and Alt+H)', async () => {
+    await agent.getByRole('button', { name: new RegExp(`^${E.call.hold}`) }).click()
+    await agent.getByText(E.call.held, { exact: true }).waitFor()
+    await shot(agent, 'agent-on-hold.en')
+    await agent.keyboard.press('Alt+KeyH')
+    await agent.getByText(E.call.held, { exact: true }).waitFor({ state: 'detached' })
+    const hangup = agent.getByRole('button', { name: new RegExp(`^${E.call.consultComplete}`) })
+    assert(await hangup.isDisabled(), 'complete transfer is enabled without a consult')
+  })
+
+  await step('supervisor listens, whispers and barges on the call (Chinese)', async () => {
+    const grid = sup.getByRole('region', { name: Z.supervisor.agents, exact: true })
+    await grid.getByText('赵敏 Zhao Min').click()
+    const panel = sup.getByLabel(Z.supervisor.selectedCall)
+    await panel.getByText(callId).waitFor()
+    for (const mode of ['listen', 'whisper', 'barge']) {
+      await panel.getByRole('button', { name: Z.supervisor[mode], exact: true }).click()
+      await panel.getByRole('status').getByText(Z.supervisor[mode]).waitFor()
+    }
+    const rec = await waitFor(async () => {
+      const r = await api(base, 'GET', `/api/v1/calls/${callId}`, supToken)
+      return r.status === 200 && (r.body.legs ?? []).some((l) => /listen|whisper|barge/.test(l.role ?? '')) && r.body
+    }, 'a monitor leg on the call record', 15_000)
+    assert(rec, 'no monitor leg')
+    await shot(sup, 'supervisor-barge.zh-CN')
+    await panel.getByRole('button', { name: Z.supervisor.stop }).click()
+    await panel.getByRole('status').getByText(Z.supervisor.modeNone).waitFor()
+  })
+
+  let wbKey
+  await step('the wallboard (read-only key) shows the call', async () => {
+    const admin = await token(base, 'admin', adminPassword)
+    const r = await api(base, 'POST', '/api/v1/apikeys', admin, { name: 'tv', role: 'wallboard' }, { 'X-IPCC-Tenant': 'default' })
+    assert(r.status === 201, `wallboard key: ${r.status} ${JSON.stringify(r.body)}`)
+    wbKey = r.body.key
+    const tv = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
+    const page = await tv.newPage()
+    await page.goto(`${base}/wallboard?lang=en#key=${wbKey}`)
+    const onCall = page.getByRole('group', { name: E.wallboard.agents })
+    await onCall.getByText(`${E.state['on-call']}: 1`).waitFor()
+    const calls = page.getByRole('group', { name: E.wallboard.callsToday })
+    await waitFor(async () => Number(await calls.locator('.kpi-value').innerText()) >= 1, 'calls today ≥ 1')
+    assert(!page.url().includes('key='), 'the key stays in the address bar')
+    await shot(page, 'wallboard.en')
+    await page.goto(`${base}/wallboard?lang=zh-CN`)
+    await page.getByRole('group', { name: Z.wallboard.agents }).getByText(`${Z.state['on-call']}: 1`).waitFor()
+    await shot(page, 'wallboard.zh-CN')
+    const refused = await api(base, 'GET', '/api/v1/supervisor/snapshot', null, undefined, { 'X-API-Key': wbKey })
+    assert(refused.status === 403, `the wallboard key read the snapshot: ${refused.status}`)
+    await tv.close()
+  })
+
+  await step('the desktop survives a dropped WebSocket and a page reload mid-call', async () => {
+    await agent.evaluate(() => window.dispatchEvent(new Event('offline')))
+    await agent.context().setOffline(true)
+    await agent.waitForTimeout(1500)
+    await agent.context().setOffline(false)
+    await agent.reload()
+    await agent.getByText(E.call.connected, { exact: true }).first().waitFor()
+    await agent.getByTestId('screen-pop').getByText('12345678', { exact: true }).first().waitFor()
+    await agent.getByText(E.app.connection.open).waitFor({ timeout: 15_000 })
+  })
+
+  await step('agent transfers the caller to the sales queue and goes to wrap-up', async () => {
+    await agent.getByRole('button', { name: new RegExp(`^${E.call.transfer}`) }).click()
+    const dlg = agent.getByRole('dialog')
+    await dlg.getByText(E.transfer.kinds.queue, { exact: true }).click()
+    await dlg.getByRole('combobox', { name: E.transfer.target }).fill('sales')
+    await agent.keyboard.press('Enter') // takes the one matching queue and closes the list
+    await shot(agent, 'agent-transfer.en')
+    await dlg.getByRole('button', { name: E.transfer.submit }).click()
+    await agent.getByRole('status', { name: E.agent.currentState }).getByText(E.state['wrap-up']).waitFor({ timeout: 15_000 })
+    await agent.getByText(E.agent.endWrapUp).waitFor()
+    const rec = await waitFor(async () => {
+      const r = await api(base, 'GET', `/api/v1/calls/${callId}`, supToken)
+      return r.status === 200 && (r.body.transfers ?? 0) >= 1 && r.body
+    }, 'the transfer on the call record', 15_000)
+    assert(rec, 'no transfer')
+    await shot(agent, 'agent-wrap-up.en')
+  })
+
+  await step('both languages: the agent desktop in Chinese, the supervisor console in English', async () => {
+    await agent.getByRole('combobox', { name: E.app.language }).click({ force: true })
+    await agent.getByText('简体中文', { exact: true }).last().click()
+    await agent.getByRole('button', { name: new RegExp(`^${Z.call.hangup}`) }).waitFor()
+    await shot(agent, 'agent-desktop.zh-CN')
+    await sup.getByRole('combobox', { name: Z.app.language }).click({ force: true })
+    await sup.getByText('English', { exact: true }).last().click()
+    await sup.getByText(E.supervisor.selectHint).or(sup.getByLabel(E.supervisor.selectedCall)).first().waitFor()
+    await shot(sup, 'supervisor.en')
+    await sup.reload()
+    await sup.getByRole('region', { name: E.supervisor.agents, exact: true }).waitFor() // the choice is remembered
+  })
+
+  await step('login page in both languages', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const p = await ctx.newPage()
+    for (const lang of ['en', 'zh-CN']) {
+      await p.goto(`${base}/login?lang=${lang}`)
+      await p.getByRole('button', { name: L[lang].login.submit }).waitFor()
+      await shot(p, `login.${lang}`)
+    }
+    await ctx.close()
+  })
+
+  await step('agent first load stays under 400 KB of gzipped JavaScript', async () => {
+    const ctx = await browser.newContext()
+    const p = await ctx.newPage()
+    await login(p, base, 'en', '1002')
+    const st = await p.evaluate(() => sessionStorage.getItem('ipcc.session'))
+    await ctx.close()
+    // A fresh tab with the session: what an agent's browser loads for /agent.
+    const fresh = await browser.newContext()
+    await fresh.addInitScript((s) => sessionStorage.setItem('ipcc.session', s), st)
+    const page = await fresh.newPage()
+    const urls = new Set()
+    page.on('response', (r) => r.url().endsWith('.js') && urls.add(r.url()))
+    await page.goto(`${base}/agent`, { waitUntil: 'networkidle' })
+    await page.getByRole('button', { name: `${E.agent.signIn} · ${E.agent.signInAll}` }).waitFor()
+    let raw = 0
+    let gz = 0
+    for (const u of urls) {
+      const b = Buffer.from(await (await fetch(u)).arrayBuffer())
+      raw += b.length
+      gz += gzipSync(b, { level: 9 }).length
+    }
+    await fresh.close()
+    metrics.agentFirstLoad = { files: urls.size, rawKB: Math.round(raw / 1024), gzipKB: Math.round(gz / 1024) }
+    console.log(`       agent first load: ${urls.size} JS files, ${metrics.agentFirstLoad.gzipKB} KB gzipped (${metrics.agentFirstLoad.rawKB} KB raw)`)
+    assert(gz <= 400 * 1024, `agent first load is ${Math.round(gz / 1024)} KB gzipped`)
+  })
+
+  await step('screen pop within 300 ms of the offered event (median of 15)', async () => {
+    metrics.screenPopRepeated = await perfScreenPop(browser, base, agentToken)
+    const p = metrics.screenPopRepeated
+    console.log(`       screen pop over ${p.runs} offers: median ${p.p50Ms} ms, p90 ${p.p90Ms} ms, max ${p.maxMs} ms`)
+    assert(p.p50Ms <= 300, `median screen pop ${p.p50Ms} ms`)
+  })
+
+  await step('supervisor grid with 500 agents and 50 events/s has no task over 50 ms', async () => {
+    // A CI machine shared with other jobs can stall any page now and then:
+    // one more attempt is allowed, and every attempt is reported.
+    const attempts = []
+    for (let i = 0; i < 2; i++) {
+      const g = await perfSupervisorGrid(browser, base, supToken)
+      attempts.push(g)
+      console.log(`       supervisor grid: ${g.events} events in ${g.seconds} s to ${g.agents} agents; long tasks: ${g.longTasks} (max ${g.maxLongTaskMs} ms)`)
+      if (g.maxLongTaskMs <= 50) break
+    }
+    metrics.supervisorGrid = attempts
+    assert(attempts.some((g) => g.maxLongTaskMs <= 50), `a main-thread task took ${attempts.map((g) => g.maxLongTaskMs).join(' / ')} ms`)
+  })
+
+  await step('no Content-Security-Policy violations', async () => {
+    assert(cspErrors.length === 0, cspErrors.join('\n'))
+  })
+}
+
+main().then(
+  () => {
+    console.log(`e2e: ${results.filter((r) => r.ok).length}/${results.length} passed`)
+    process.exit(failed ? 1 : 0)
+  },
+  (e) => {
+    console.log(`e2e: failed: ${e?.message ?? e}`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,131 @@
+import { useMemo, useState } from 'react'
+import { App as AntApp, Badge, Button, Card, Col, Input, List, Row, Select, Space, Typography } from 'antd'
+import { useTranslation } from 'react-i18next'
+import type { AgentSnapshot } from '../lib/api'
+import { fmtDuration, fmtPercent } from '../lib/format'
+import { useNow } from '../lib/hooks'
+import type { WsEvent } from '../lib/ws'
+import { AgentGrid } from './AgentGrid'
+import { QueueGrid } from './QueueGrid'
+import { CallMonitor } from './CallMonitor'
+import { holdAlerts, queueAlerts, type Alert } from './alerts'
+import { useSnapshot } from './useSnapshot'
+
+const states = ['available', 'not-ready', 'ringing', 'on-call', 'wrap-up', 'logged-out']
+
+// SupervisorConsole (班长席): live agents and queues, the selected call's
+// monitoring, forcing agents, help requests and alerts.
+export default function SupervisorConsole() {
+  const { t } = useTranslation()
+  const { notification } = AntApp.useApp()
+  const now = useNow(5_000)
+  const [queue, setQueue] = useState<string>()
+  const [state, setState] = useState<string>()
+  const [search, setSearch] = useState('')
+  const [selected, setSelected] = useState<string>()
+  const [eventAlerts, setEventAlerts] = useState<Alert[]>([])
+  const snapRef = useState<{ agents: AgentSnapshot[] }>({ agents: [] })[0]
+  const holds = useState(() => new Map<string, { since: number; name: string }>())[0]
+  const onEvent = (ev: WsEvent) => {
+    const name = (id?: string) => snapRef.agents.find((a) => a.agent_id === id)?.name ?? id ?? ''
+    if (ev.type === 'help_requested') {
+      const key = `help:${ev.agent}:${ev.at}`
+      notification.open({
+        key,
+        message: t('supervisor.help'),
+        description: t('supervisor.helpFrom', { agent: name(ev.agent) }),
+        duration: 0,
+        btn: (
+          <Space>
+            <Button
+              type="primary"
+              size="small"
+              onClick={() => {
+                setSelected(ev.agent)
+                notification.destroy(key)
+              }}
+            >
+              {t('supervisor.accept')}
+            </Button>
+            <Button size="small" onClick={() => notification.destroy(key)}>
+              {t('supervisor.dismiss')}
+            </Button>
+          </Space>
+        ),
+      })
+    }
+    if (ev.type === 'held' && ev.agent) holds.set(ev.agent, { since: Date.now(), name: name(ev.agent) })
+    if ((ev.type === 'unheld' || (ev.type === 'state' && ev.state !== 'on-call')) && ev.agent) holds.delete(ev.agent)
+    if (ev.type === 'no_answer') {
+      setEventAlerts((xs) => [{ key: `na:${ev.agent}:${ev.at}`, kind: 'noAnswer' as const, agent: name(ev.agent), at: Date.now() }, ...xs].slice(0, 20))
+    }
+  }
+  const snap = useSnapshot(onEvent)
+  const data = snap.data
+  snapRef.agents = data?.agents ?? []
+  const queues = useMemo(() => data?.queues ?? [], [data?.queues])
+  const agents = useMemo(() => {
+    const s = search.trim().toLowerCase()
+    return (data?.agents ?? [])
+      .filter((a) => !queue || (a.queues ?? []).some((q) => q.queue_id === queue && q.logged_in))
+      .filter((a) => !state || a.state === state)
+      .filter((a) => !s || (a.name ?? '').toLowerCase().includes(s) || (a.work_number ?? '').includes(s))
+  }, [data?.agents, queue, state, search])
+  const alerts = useMemo(() => [...queueAlerts(queues, now), ...holdAlerts(holds, now), ...eventAlerts.filter((a) => now - a.at < 300_000)], [queues, now, eventAlerts, holds])
+  const shownQueues = useMemo(() => (queue ? queues.filter((q) => q.id === queue) : queues), [queues, queue])
+  const selectedAgent = (data?.agents ?? []).find((a) => a.agent_id === selected)
+  return (
+    <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
+      <Card size="small" title={t('supervisor.queues')}>
+        <QueueGrid queues={shownQueues} />
+      </Card>
+      <Row gutter={[12, 12]}>
+        <Col xs={24} xxl={16}>
+          <Card
+            size="small"
+            title={
+              <Space>
+                {t('supervisor.agents')}
+                <Badge count={agents.length} showZero color="#1677ff" overflowCount={9999} />
+              </Space>
+            }
+            extra={
+              <Space wrap>
+                <Select allowClear aria-label={t('supervisor.filterQueue')} placeholder={t('supervisor.filterQueue')} style={{ width: 140 }} value={queue} onChange={setQueue} options={queues.map((q) => ({ value: q.id, label: q.name || q.id }))} />
+                <Select allowClear aria-label={t('supervisor.filterState')} placeholder={t('supervisor.filterState')} style={{ width: 140 }} value={state} onChange={setState} options={states.map((s) => ({ value: s, label: t(`state.${s}`) }))} />
+                <Input.Search allowClear aria-label={t('supervisor.search')} placeholder={t('supervisor.search')} style={{ width: 180 }} onChange={(e) => setSearch(e.target.value)} />
+              </Space>
+            }
+          >
+            <AgentGrid agents={agents} selected={selected} onSelect={(a) => setSelected(a.agent_id)} />
+          </Card>
+        </Col>
+        <Col xs={24} xxl={8}>
+          <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
+            <CallMonitor agent={selectedAgent} />
+            <Card size="small" title={t('supervisor.alerts')} aria-label={t('supervisor.alerts')}>
+              <List
+                size="small"
+                dataSource={alerts}
+                locale={{ emptyText: t('supervisor.noAlerts') }}
+                renderItem={(a) => (
+                  <List.Item>
+                    <Typography.Text type="warning">
+                      {a.kind === 'sl'
+                        ? t('alerts.sl', { queue: a.queue, sl: fmtPercent(a.value), target: fmtPercent(a.target) })
+                        : a.kind === 'wait'
+                          ? t('alerts.wait', { queue: a.queue, wait: fmtDuration(a.value) })
+                          : a.kind === 'hold'
+                            ? t('alerts.hold', { agent: a.agent, time: fmtDuration(a.value) })
+                            : t('alerts.noAnswer', { agent: a.agent })}
+                    </Typography.Text>
+                  </List.Item>
+                )}
+              />
+            </Card>
+          </div>
+        </Col>
+      </Row>
+    </div>
+  )
+}

@@ -1,0 +1,30 @@
+import type { QueueSnapshot } from '../lib/api'
+
+export type Alert = { key: string; kind: 'sl' | 'wait' | 'noAnswer' | 'hold'; queue?: string; agent?: string; value?: number; target?: number; at: number }
+
+export const alertRules = { serviceLevelTarget: 0.8, longWaitMs: 60_000, longHoldMs: 60_000 }
+
+// queueAlerts: service level under target (once the queue had calls today)
+// and a caller waiting longer than the limit.
+export function queueAlerts(queues: QueueSnapshot[], now: number, rules = alertRules): Alert[] {
+  const out: Alert[] = []
+  for (const q of queues) {
+    const handled = (q.answered_today ?? 0) + (q.abandoned_today ?? 0)
+    if (handled > 0 && (q.service_level ?? 1) < rules.serviceLevelTarget) {
+      out.push({ key: `sl:${q.id}`, kind: 'sl', queue: q.name || q.id, value: q.service_level, target: rules.serviceLevelTarget, at: now })
+    }
+    if ((q.longest_wait_ms ?? 0) > rules.longWaitMs) {
+      out.push({ key: `wait:${q.id}`, kind: 'wait', queue: q.name || q.id, value: q.longest_wait_ms, at: now })
+    }
+  }
+  return out
+}
+
+// holdAlerts: callers held longer than the limit (held since, by agent).
+export function holdAlerts(holds: Map<string, { since: number; name: string }>, now: number, rules = alertRules): Alert[] {
+  const out: Alert[] = []
+  for (const [agent, h] of holds) {
+    if (now - h.since > rules.longHoldMs) out.push({ key: `hold:${agent}`, kind: 'hold', agent: h.name, value: now - h.since, at: now })
+  }
+  return out
+}
