@@ -445,21 +445,28 @@ func (oc *outCall) close() {
 // talkOut carries out the agent's controls on their connected outbound
 // call (hold, hang up, recording) until either side hangs up.
 func (d *Dispatcher) talkOut(ctx context.Context, call *controller.Call, leg *controller.Leg, rec *inbound.Record, rc *recorder, oc *outCall) {
+	d.outControls(ctx, call, leg, leg, rec, rc, oc)
+}
+
+// outControls carries out the agent's controls on an outbound call until
+// call or other ends, then hangs up the side still there. Hold and hang up
+// act on customer: the customer hears music, the agent silence.
+func (d *Dispatcher) outControls(ctx context.Context, call *controller.Call, customer, other *controller.Leg, rec *inbound.Record, rc *recorder, oc *outCall) {
 	for {
 		select {
 		case cmd := <-oc.ctrl:
 			var err error
 			switch cmd.op {
-			case "hold": // the customer hears music; the agent hears silence
-				if err = leg.Hold(ctx, d.opt.MusicOnHold); err == nil {
+			case "hold":
+				if err = customer.Hold(ctx, d.opt.MusicOnHold); err == nil {
 					rec.Hold(true)
 				}
 			case "unhold":
-				if err = leg.Unhold(ctx); err == nil {
+				if err = customer.Unhold(ctx); err == nil {
 					rec.Hold(false)
 				}
 			case "hangup":
-				err = leg.Hangup(ctx, controller.CauseNormalClearing)
+				err = customer.Hangup(ctx, controller.CauseNormalClearing)
 			case "record-start":
 				err = rc.start(ctx, "agent")
 			case "record-stop":
@@ -473,9 +480,9 @@ func (d *Dispatcher) talkOut(ctx context.Context, call *controller.Call, leg *co
 			}
 			cmd.reply <- err
 		case <-call.Done():
-			_ = leg.Hangup(context.Background(), controller.CauseNormalClearing)
+			_ = other.Hangup(context.Background(), controller.CauseNormalClearing)
 			return
-		case <-leg.Done():
+		case <-other.Done():
 			_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
 			return
 		case <-ctx.Done():

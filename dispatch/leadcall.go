@@ -177,42 +177,5 @@ func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, ow
 // talkLead carries out the agent's controls on a customer-first call: the
 // callee is the call's own leg, the agent the added leg.
 func (d *Dispatcher) talkLead(ctx context.Context, call *controller.Call, agent *controller.Leg, rec *inbound.Record, rc *recorder, oc *outCall) {
-	callee := call.Leg()
-	for {
-		select {
-		case cmd := <-oc.ctrl:
-			var err error
-			switch cmd.op {
-			case "hold":
-				if err = callee.Hold(ctx, d.opt.MusicOnHold); err == nil {
-					rec.Hold(true)
-				}
-			case "unhold":
-				if err = callee.Unhold(ctx); err == nil {
-					rec.Hold(false)
-				}
-			case "hangup":
-				err = callee.Hangup(ctx, controller.CauseNormalClearing)
-			case "record-start":
-				err = rc.start(ctx, "agent")
-			case "record-stop":
-				err = rc.stop(ctx)
-			case "record-pause":
-				err = rc.pause(ctx, true)
-			case "record-resume":
-				err = rc.pause(ctx, false)
-			default:
-				err = fmt.Errorf("%s is not available on an outbound call", cmd.op)
-			}
-			cmd.reply <- err
-		case <-call.Done():
-			_ = agent.Hangup(context.Background(), controller.CauseNormalClearing)
-			return
-		case <-agent.Done():
-			_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
+	d.outControls(ctx, call, call.Leg(), agent, rec, rc, oc)
 }

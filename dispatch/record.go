@@ -2,11 +2,8 @@ package dispatch
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -263,7 +260,7 @@ func (r *recorder) finish(ctx context.Context) error {
 		r.failed(ctx, row, res.Err)
 		return err
 	}
-	size, sum, ferr := settledFile(wctx, row.Path)
+	size, sum, ferr := recording.SettledFile(wctx, row.Path)
 	switch {
 	case ferr == nil:
 		row.SizeBytes, row.SHA256, row.Status = size, sum, store.RecordingDone
@@ -279,47 +276,6 @@ func (r *recorder) finish(ctx context.Context) error {
 	r.c.Note("record", "recording "+row.ID+" stopped")
 	r.publish(EventRecordingStopped, row.ID, "")
 	return err
-}
-
-// settledFile waits (until ctx ends) for the file to exist and its size to
-// stop changing (the switch closes it after the stop), then returns its
-// size and SHA-256.
-func settledFile(ctx context.Context, path string) (int64, string, error) {
-	var last int64 = -1
-	var statErr error
-	for {
-		st, err := os.Stat(path)
-		switch {
-		case err != nil:
-			statErr = err
-		case st.Size() == last:
-			return checksum(path)
-		default:
-			last, statErr = st.Size(), nil
-		}
-		select {
-		case <-ctx.Done():
-			if statErr != nil {
-				return 0, "", statErr
-			}
-			return checksum(path)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func checksum(path string) (int64, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return 0, "", err
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // dirVisible reports whether dir exists on this controller.

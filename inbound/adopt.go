@@ -2,10 +2,7 @@ package inbound
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +13,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -221,7 +219,7 @@ func (h *Handler) closeRecordings(ctx context.Context, tenant, callID string, en
 		e := end.UTC()
 		r.EndedAt, r.DurationMS = &e, max(e.Sub(r.StartedAt).Milliseconds(), 0)
 		wctx, cancel := context.WithTimeout(ctx, settle)
-		size, sum, ferr := settledFile(wctx, r.Path)
+		size, sum, ferr := recording.SettledFile(wctx, r.Path)
 		cancel()
 		switch {
 		case ferr == nil:
@@ -242,46 +240,6 @@ func (h *Handler) closeRecordings(ctx context.Context, tenant, callID string, en
 // recordingSettle bounds the wait for a recording file the switch writes
 // as the call ends.
 const recordingSettle = 5 * time.Second
-
-// settledFile waits until path exists and its size stopped changing, then
-// returns its size and SHA-256; the last error when ctx ends first.
-func settledFile(ctx context.Context, path string) (int64, string, error) {
-	last := int64(-1)
-	var statErr error
-	for {
-		st, err := os.Stat(path)
-		switch {
-		case err != nil:
-			statErr = err
-		case st.Size() == last:
-			return fileSum(path)
-		default:
-			last, statErr = st.Size(), nil
-		}
-		select {
-		case <-ctx.Done():
-			if statErr != nil {
-				return 0, "", statErr
-			}
-			return fileSum(path)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func fileSum(path string) (int64, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	sum := sha256.New()
-	n, err := io.Copy(sum, f)
-	if err != nil {
-		return 0, "", err
-	}
-	return n, hex.EncodeToString(sum.Sum(nil)), nil
-}
 
 func dirVisible(dir string) bool {
 	st, err := os.Stat(dir)
