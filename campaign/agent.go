@@ -229,6 +229,12 @@ func (d *Dialer) Dispose(ctx context.Context, tenant, agent string, attemptID in
 		b, _ := json.Marshal(in.Answers)
 		ans = string(b)
 	}
+	d.outcomeMu.Lock()
+	defer d.outcomeMu.Unlock()
+	// Read again under the lock: the call may have ended meanwhile.
+	if a, err = d.opt.Store.GetAttempt(ctx, tenant, attemptID); err != nil {
+		return nil, err
+	}
 	a.Disposition, a.Answers, a.Note = disp.Code, ans, strings.TrimSpace(in.Note)
 	if err := d.opt.Store.UpdateAttempt(ctx, a); err != nil {
 		return nil, err

@@ -55,6 +55,10 @@ type Dialer struct {
 	log *slog.Logger
 
 	mu sync.Mutex
+	// outcomeMu serialises an attempt's end (ended) with the agent's
+	// disposition (Dispose): each reads the attempt and the lead and writes
+	// both, and a disposition given the moment the call ends was lost.
+	outcomeMu sync.Mutex
 	// agents are the agents with a campaign call in flight or in after-call
 	// time (tenant/agent).
 	agents map[string]*agentSlot
@@ -281,6 +285,8 @@ func (d *Dialer) ended(c *Campaign, leadID, attemptID int64, agent string, o Out
 		after = 30 * time.Second // their phone did not answer: not at once again
 	}
 	defer d.release(c, agent, after, awaiting)
+	d.outcomeMu.Lock()
+	defer d.outcomeMu.Unlock()
 	a, err := d.opt.Store.GetAttempt(ctx, c.TenantID, attemptID)
 	if err != nil {
 		d.log.Warn("campaign attempt not read", "attempt", attemptID, "err", err)
