@@ -32,6 +32,7 @@ type Campaigns interface {
 	Dispose(ctx context.Context, tenant, agent string, attemptID int64, in campaign.DispositionInput) (*store.CampaignAttempt, error)
 	AgentCampaigns(ctx context.Context, tenant, agent string, queues []string) ([]campaign.Campaign, error)
 	InFlight(tenant, campaign string) int
+	Pacer(tenant, campaign string) *campaign.Pacer
 }
 
 // campaignBody is the body of POST and PUT /api/v1/campaigns.
@@ -103,7 +104,7 @@ func (s *Server) addCampaignRoutes() {
 	const tag = "campaigns"
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns", Summary: "List the tenant's outbound campaigns", Tag: tag, Roles: rolesSupervisor,
 		Response: []campaign.Campaign{}, Handler: s.listCampaigns})
-	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns", Summary: "Create a campaign (a draft): type preview | progressive | predictive | ivr_broadcast (the last two cannot start yet), queue, caller ID, masking, window, retries, dispositions, script",
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns", Summary: "Create a campaign (a draft): type preview | progressive | predictive | ivr_broadcast (ivr_broadcast cannot start yet), queue, caller ID, masking, window, retries, dispositions, script",
 		Tag: tag, Roles: rolesSupervisor, Request: campaignBody{}, Response: campaign.Campaign{}, Status: http.StatusCreated, ObjectType: "campaign", Handler: s.createCampaign})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id", Summary: "Get a campaign", Tag: tag, Roles: rolesSupervisor, Response: campaign.Campaign{}, Handler: s.getCampaign})
 	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/campaigns/:id", Summary: "Change a campaign's name and settings; a running campaign takes them at once (pacing, window, retries, caller ID)",
@@ -117,6 +118,8 @@ func (s *Server) addCampaignRoutes() {
 			campaign.Stop:  "Finish a campaign for good",
 		}[a], Tag: tag, Roles: rolesSupervisor, Response: campaign.Campaign{}, ObjectType: "campaign", Handler: s.actCampaign(a)})
 	}
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/pacing", Summary: "A predictive campaign's pacing: compliance profile, abandon rate over the profile's period and the pacer's window, and the pacer's decisions with their inputs (?limit=N latest, default 60; 0 = the last hour)",
+		Tag: tag, Roles: rolesSupervisor, Response: campaign.Pacing{}, Handler: s.campaignPacing})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/progress", Summary: "A campaign's progress: leads by status, attempts by outcome, skips by kind, calls in flight",
 		Tag: tag, Roles: rolesSupervisor, Response: progressView{}, Handler: s.campaignProgress})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns/:id/leads/import", Summary: "Import leads from a CSV file sent as the body (text/csv; up to 512 MiB). Query: encoding=auto|utf-8|gbk, " +
@@ -289,6 +292,28 @@ func (s *Server) campaignProgress(c echo.Context) error {
 	}
 	if s.opt.Campaigns != nil {
 		p.InFlight = s.opt.Campaigns.InFlight(tenant, p.CampaignID)
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) campaignPacing(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	limit := 60
+	if v := c.QueryParam("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 0 {
+			return echo.NewHTTPError(http.StatusBadRequest, "limit: a count of decisions (0: the whole last hour)")
+		}
+	}
+	var d campaign.Live
+	if s.opt.Campaigns != nil {
+		d = s.opt.Campaigns
+	}
+	p, err := campaign.GetPacing(c.Request().Context(), s.opt.Store, d, tenant, c.Param("id"), limit, time.Now())
+	if err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, p)
 }

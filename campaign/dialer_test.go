@@ -26,6 +26,9 @@ func (noCalls) DialFor(context.Context, string, string, dispatch.LeadCall) (stri
 func (noCalls) DialLeadFirst(context.Context, string, string, dispatch.LeadCall) error {
 	return errors.New("no calls here")
 }
+func (noCalls) DialPredictive(context.Context, string, dispatch.LeadCall) error {
+	return errors.New("no calls here")
+}
 func (noCalls) Publish(dispatch.Event) {}
 
 // A lead left "dialing" by an interrupted run is put back on the list when
@@ -62,14 +65,14 @@ func TestDialerPutsBackLeadsOfAnInterruptedRun(t *testing.T) {
 	<-done
 }
 
-// Lifecycle through the package: only preview and progressive campaigns
-// start; settings change live but the type is fixed once started.
+// Lifecycle through the package: IVR broadcast campaigns do not start
+// yet; settings change live but the type is fixed once started.
 func TestActAndUpdate(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
-	newCampaign(t, st, "pred", func(c *campaign.Campaign) { c.Type = campaign.Predictive })
-	if _, err := campaign.Act(ctx, st, "acme", "pred", campaign.Start); !errors.Is(err, campaign.ErrTransition) {
-		t.Fatalf("a predictive campaign started: %v", err)
+	newCampaign(t, st, "bcast", func(c *campaign.Campaign) { c.Type = campaign.IVRBroadcast })
+	if _, err := campaign.Act(ctx, st, "acme", "bcast", campaign.Start); !errors.Is(err, campaign.ErrTransition) {
+		t.Fatalf("a broadcast campaign started: %v", err)
 	}
 	c := newCampaign(t, st, "prog", nil)
 	if _, err := campaign.Act(ctx, st, "acme", "prog", campaign.Start); err != nil {

@@ -50,6 +50,9 @@ type PacerConfig struct {
 	// MaxLinesPerAgent bounds the calls in flight per logged-in agent
 	// (default 6).
 	MaxLinesPerAgent float64
+	// MinLinesPerAgent is the least number of calls in flight per free
+	// agent (default 1: never below progressive dialing).
+	MinLinesPerAgent float64
 	// Samples is how many recent attempts and handle times the estimates
 	// use (default 400).
 	Samples int
@@ -84,6 +87,9 @@ func (c *PacerConfig) defaults() {
 	}
 	if c.MaxLinesPerAgent <= 0 {
 		c.MaxLinesPerAgent = 6
+	}
+	if c.MinLinesPerAgent <= 0 {
+		c.MinLinesPerAgent = 1
 	}
 	if c.Samples <= 0 {
 		c.Samples = 400
@@ -132,9 +138,9 @@ type Decision struct {
 	Waiting int       `json:"waiting"`
 	// Estimates.
 	AnswerProb      float64 `json:"answer_prob"`
-	MeanDelayS      float64 `json:"mean_answer_delay_s"`
-	MeanHandleS     float64 `json:"mean_handle_s"`
-	HorizonS        float64 `json:"horizon_s"`
+	MeanDelayMS     int64   `json:"mean_answer_delay_ms"`
+	MeanHandleMS    int64   `json:"mean_handle_ms"`
+	HorizonMS       int64   `json:"horizon_ms"`
 	ExpectedAnswers float64 `json:"expected_answers"`
 	ExpectedAgents  float64 `json:"expected_agents"`
 	// Risk is P(answers > agents) after dialing; Tau the marginal risk
@@ -234,9 +240,11 @@ func (p *Pacer) Decide(s PacerState) Decision {
 	d := Decision{At: s.Now, Free: s.Free, Busy: len(s.Busy), Ringing: len(s.Ringing), Waiting: s.Waiting, CapPct: p.cfg.CapPct}
 	pa := p.answerProb()
 	d.AnswerProb = pa
-	d.MeanDelayS = mean(p.sorted.delays, p.cfg.PriorDelay.Seconds())
-	d.MeanHandleS = mean(p.sorted.handles, p.cfg.PriorHandle.Seconds())
-	d.HorizonS = d.MeanDelayS + p.cfg.Connect.Seconds()
+	meanDelay := mean(p.sorted.delays, p.cfg.PriorDelay.Seconds())
+	meanHandle := mean(p.sorted.handles, p.cfg.PriorHandle.Seconds())
+	d.MeanDelayMS = int64(meanDelay * 1000)
+	d.MeanHandleMS = int64(meanHandle * 1000)
+	d.HorizonMS = int64((meanDelay + p.cfg.Connect.Seconds()) * 1000)
 	d.WindowAnswers = len(p.answers)
 	rate := 0.0
 	if len(p.answers) > 0 {
@@ -269,7 +277,6 @@ func (p *Pacer) Decide(s PacerState) Decision {
 	if p.cfg.FixedTau > 0 {
 		tau = p.cfg.FixedTau
 	}
-	d.Tau = tau
 
 	// The marginal call is answered at one of the answer delays u_k (the
 	// quantiles of those seen); it finds an agent when the answers
@@ -288,7 +295,7 @@ func (p *Pacer) Decide(s PacerState) Decision {
 			pt.vx += w * (1 - w)
 		}
 		for _, e := range s.Busy {
-			r := p.freeWithin(e.Seconds(), u+p.cfg.Connect.Seconds(), d.MeanHandleS)
+			r := p.freeWithin(e.Seconds(), u+p.cfg.Connect.Seconds(), meanHandle)
 			pt.y += r
 			pt.vy += r * (1 - r)
 		}
@@ -334,8 +341,14 @@ func (p *Pacer) Decide(s PacerState) Decision {
 		for n < room && risk(n+1) <= tau {
 			n++
 		}
+		// Never below progressive: a line per free agent (or the
+		// campaign's minimum).
+		if floor := min(int(math.Ceil(p.cfg.MinLinesPerAgent*float64(s.Free-s.Waiting)))-len(s.Ringing), room); n < floor {
+			n = floor
+		}
 		d.Reason += fmt.Sprintf("largest n with P(answers > agents) ≤ τ=%.3g", tau)
 	}
+	d.Tau = tau
 	d.ExpectedAnswers = x + float64(n)*pa
 	d.ExpectedAgents = y
 	d.Risk = risk(n)

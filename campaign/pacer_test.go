@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,8 +57,8 @@ func TestPacerSlowsBeforeBreach(t *testing.T) {
 	}
 	st.Now = t0.Add(200 * time.Second)
 	dc, dh := calm.Decide(st), hot.Decide(st)
-	if dh.Dial >= dc.Dial {
-		t.Fatalf("near the cap %d calls, calm %d: want fewer", dh.Dial, dc.Dial)
+	if dh.Dial > dc.Dial || dh.Tau > 0.002 || dh.Tau >= dc.Tau || !strings.Contains(dh.Reason, "near the cap") {
+		t.Fatalf("near the cap %+v, calm %+v: want slower", dh, dc)
 	}
 	if dh.WindowAbandonPct < 2.9 || dh.WindowAnswers != 200 {
 		t.Fatalf("window figure %+v", dh)
@@ -90,5 +91,31 @@ func TestSimulateDeterministic(t *testing.T) {
 	pr := Simulate(o)
 	if pr.Abandons != 0 || pr.TalkMinPerAgentHour >= a.TalkMinPerAgentHour {
 		t.Fatalf("progressive %+v, predictive %+v", pr, a)
+	}
+}
+
+// BenchmarkPacerDecide: one decision with 50 agents and 30 calls ringing.
+func BenchmarkPacerDecide(b *testing.B) {
+	p := NewPacer(PacerConfig{})
+	for i := range 400 {
+		p.Answered(t0, time.Duration(3+i%12)*time.Second)
+		p.NotAnswered(20 * time.Second)
+		p.Handled(time.Duration(30+i%200) * time.Second)
+	}
+	st := PacerState{Free: 3, Busy: busy(47, time.Minute), Ringing: busy(30, 4*time.Second), Leads: -1}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		st.Now = t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		p.Decide(st)
+	}
+}
+
+// BenchmarkSimulateHour: one simulated hour of the model.
+func BenchmarkSimulateHour(b *testing.B) {
+	o := DefaultSim()
+	o.Duration = time.Hour
+	for i := 0; b.Loop(); i++ {
+		o.Seed = uint64(i)
+		Simulate(o)
 	}
 }

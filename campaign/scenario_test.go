@@ -3,6 +3,7 @@ package campaign_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -501,6 +502,81 @@ func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
 			}
 			if ev := w.eventsOf("campaign_call_ended"); len(ev) != 2 || ev[0].Reason != "abandoned" || ev[1].Reason != "answered" {
 				t.Errorf("campaign_call_ended %+v", ev)
+			}
+		})
+	}
+}
+
+// A predictive campaign dials above 1:1 with no agent reserved: the first
+// callee who answers gets the free agent; callees who answer when no agent
+// is free within the connect time hear the compliance message and are
+// hung up on (abandoned, counted by the pacer, retried later). Every
+// pacing decision is kept with its inputs.
+func TestScenarioPredictiveAbandonMessage(t *testing.T) {
+	for _, f := range fronts {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			var csv strings.Builder
+			csv.WriteString("phone\n")
+			for i := range 6 {
+				n := fmt.Sprintf("1380000004%d", i)
+				w.customers(sim.EndpointSpec{Number: n, Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 1500 * time.Millisecond})
+				csv.WriteString(n + "\n")
+			}
+			c := w.campaign(&campaign.Campaign{ID: "pred", Name: "Pred", Type: campaign.Predictive, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), WrapUpMS: 100, Compliance: "custom", ConnectMS: 300, AbandonCapPct: 10, MinLinesPerAgent: 3,
+				AbandonMessage: &campaign.Message{Text: "Sorry, we will call you back.", Lang: "en"}}}, csv.String())
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
+				t.Fatal(err)
+			}
+			w.login("bob", "2002")
+			waitFor(t, "an answered call and an abandoned one", func() bool {
+				p, err := campaign.GetProgress(ctx, w.st, w.dl, tenant, c.ID)
+				return err == nil && p.Outcomes["answered"] >= 1 && p.Outcomes["abandoned"] >= 1
+			})
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Pause); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "no call in flight", func() bool { return w.dl.InFlight(tenant, c.ID) == 0 })
+			list, err := w.st.ListAttempts(ctx, tenant, c.ID, store.AttemptFilter{Kind: store.AttemptCall})
+			if err != nil {
+				t.Fatal(err)
+			}
+			heard := 0
+			for _, a := range list {
+				l, err := w.st.GetLead(ctx, tenant, a.LeadID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				leg := w.legOf(strings.TrimPrefix(l.Phone, "+86"))
+				switch a.Outcome {
+				case "answered":
+					if a.AgentID != "bob" || a.CallID == "" {
+						t.Errorf("answered attempt %+v", a)
+					}
+				case "abandoned":
+					if a.AgentID != "" || l.Status != store.LeadPending || l.NextAt == nil || time.Until(*l.NextAt) < 50*time.Minute {
+						t.Errorf("abandoned attempt %+v lead %+v", a, l)
+					}
+					if leg != nil && len(leg.Heard) > 0 {
+						heard++
+					}
+				}
+			}
+			if heard == 0 {
+				t.Errorf("no abandoned callee heard the message: %+v", list)
+			}
+			ex := w.dl.Pacer(tenant, c.ID).Explain(0)
+			if len(ex) == 0 || ex[0].CapPct != 10 {
+				t.Fatalf("pacing decisions %+v", ex)
+			}
+			dialled := 0
+			for _, d := range ex {
+				dialled += d.Dial
+			}
+			if dialled < 2 {
+				t.Errorf("the pacer dialled %d calls for one agent: not above 1:1", dialled)
 			}
 		})
 	}

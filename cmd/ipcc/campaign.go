@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -147,6 +148,16 @@ func newCampaignCmd(g *globals) *cobra.Command {
 				return out(cmd, p)
 			})
 		}}
+	pacing := &cobra.Command{Use: "pacing CAMPAIGN", Short: "Compliance profile and abandon rate over its period (the pacer's decisions: GET /api/v1/campaigns/{id}/pacing on the dialing controller)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(ctx context.Context, st *store.Store) error {
+				p, err := campaign.GetPacing(ctx, st, nil, tenant, args[0], 0, time.Now())
+				if err != nil {
+					return err
+				}
+				return out(cmd, p)
+			})
+		}}
 	var outFile string
 	export := &cobra.Command{Use: "export CAMPAIGN", Short: "Export the leads with their results as CSV", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -200,6 +211,6 @@ func newCampaignCmd(g *globals) *cobra.Command {
 	dnc.Flags().StringVar(&reason, "reason", "", "why the numbers are barred")
 
 	cmd.AddCommand(list, create, imp, act(campaign.Start, "Start or resume a campaign"), act(campaign.Pause, "Pause a running campaign"),
-		act(campaign.Stop, "Finish a campaign"), progress, export, dnc)
+		act(campaign.Stop, "Finish a campaign"), progress, pacing, export, dnc)
 	return cmd
 }
