@@ -249,7 +249,8 @@ func (d *Dialer) place(ctx context.Context, c *Campaign, l *store.Lead, a *store
 	lc := dispatch.LeadCall{
 		Number: National(l.Phone, c.Settings.Country()), CallerID: c.Settings.CallerID, Trunk: c.Settings.Trunk,
 		AgentDisplay: display, RingTimeout: c.Settings.RingTimeout(), AgentRingTimeout: time.Duration(c.Settings.AgentRingTimeoutMS) * time.Millisecond,
-		Vars: map[string]string{"ipcc_campaign": c.ID, "ipcc_lead": strconv.FormatInt(l.ID, 10), "ipcc_attempt": strconv.FormatInt(a.ID, 10)},
+		AbandonMessage: c.Settings.AbandonMedia(),
+		Vars:           map[string]string{"ipcc_campaign": c.ID, "ipcc_lead": strconv.FormatInt(l.ID, 10), "ipcc_attempt": strconv.FormatInt(a.ID, 10)},
 		Ended: func(outcome, callID string) {
 			once.Do(func() { d.ended(c, l.ID, a.ID, agent, Outcome(outcome), callID) })
 		},

@@ -476,6 +476,9 @@ func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
 				leg := w.legOf("13800000021")
 				return leg == nil || leg.State == "gone"
 			})
+			if leg := w.legOf("13800000021"); leg != nil && len(leg.Heard) == 0 {
+				t.Errorf("the abandoned callee heard no message: %+v", leg)
+			}
 			if _, err := campaign.Act(ctx, w.st, tenant, abandon.ID, campaign.Stop); err != nil {
 				t.Fatal(err)
 			}
