@@ -212,6 +212,22 @@ func TestCampaignsAPI(t *testing.T) {
 		if r := e.do("GET", "/api/v1/campaigns/survey/pacing", nil, agent...); r.Status != 403 {
 			t.Fatalf("pacing for an agent: %d", r.Status)
 		}
+		r = e.do("GET", "/api/v1/campaigns/survey/report", nil, sup...)
+		var cr campaign.Report
+		r.json(t, &cr)
+		if r.Status != 200 || cr.Outcomes["answered"] != 1 || len(cr.Agents) != 1 || cr.Agents[0].Answered != 1 || len(cr.Abandon) == 0 || cr.WindowMS != 3600000 {
+			t.Fatalf("report: %d %s", r.Status, r.Body)
+		}
+		r = e.do("GET", "/api/v1/campaigns/survey/report?format=csv&section=agents", nil, sup...)
+		if r.Status != 200 || !strings.HasPrefix(string(r.Body), "agent_id,calls,answered") {
+			t.Fatalf("report CSV: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("GET", "/api/v1/campaigns/survey/report?format=csv", nil, sup...); r.Status != 400 {
+			t.Fatalf("report CSV without a section: %d", r.Status)
+		}
+		if r := e.do("GET", "/api/v1/campaigns/survey/report", nil, agent...); r.Status != 403 {
+			t.Fatalf("report for an agent: %d", r.Status)
+		}
 		r = e.do("GET", "/api/v1/campaigns/survey/leads/export", nil, sup...)
 		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(r.Body), "+8613812341234,Ann,Shenzhen,,done,1,answered,sale,lead-call-1") {
 			t.Fatalf("export: %d %.300s", r.Status, r.Body)

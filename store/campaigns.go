@@ -374,3 +374,24 @@ func (s *Store) AbandonCounts(ctx context.Context, tenant, campaign string, sinc
 	}
 	return answers, abandons, nil
 }
+
+// EachCallAttempt calls fn with every call attempt (not skips) of a
+// campaign started in [from, to), oldest first, streaming.
+func (s *Store) EachCallAttempt(ctx context.Context, tenant, campaign string, from, to time.Time, fn func(*CampaignAttempt) error) error {
+	rows, err := s.db.QueryxContext(ctx, s.Rebind(`SELECT `+attemptCols+` FROM campaign_attempts WHERE tenant_id = ? AND campaign_id = ? AND kind = ?
+ AND started_at >= ? AND started_at < ? ORDER BY started_at, id`), tenant, campaign, AttemptCall, from.UTC(), to.UTC())
+	if err != nil {
+		return fmt.Errorf("store: attempts of campaign %q: %w", campaign, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a CampaignAttempt
+		if err := rows.StructScan(&a); err != nil {
+			return fmt.Errorf("store: attempts of campaign %q: %w", campaign, err)
+		}
+		if err := fn(&a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
