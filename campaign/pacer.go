@@ -504,15 +504,16 @@ func survival(s []float64, e, lo, hi float64) float64 {
 	return float64(len(s)-i) / float64(len(s))
 }
 
+// mean of the samples, the prior weighing as 100 of them: the first
+// handle times seen are the short ones (the long calls are still going),
+// so a young campaign must not believe them alone.
 func mean(s []float64, prior float64) float64 {
-	if len(s) < 10 {
-		return prior
-	}
-	t := 0.0
+	const k = 100
+	t := prior * k
 	for _, v := range s {
 		t += v
 	}
-	return t / float64(len(s))
+	return t / float64(len(s)+k)
 }
 
 func normCDF(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) }
