@@ -45,6 +45,11 @@ func (l *leadCalls) DialPredictive(ctx context.Context, tenant string, lc dispat
 	return err
 }
 
+func (l *leadCalls) DialBroadcast(ctx context.Context, tenant string, b dispatch.Broadcast) error {
+	_, err := l.DialFor(ctx, tenant, "", b.LeadCall)
+	return err
+}
+
 func (l *leadCalls) Publish(ev dispatch.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -105,7 +105,7 @@ func (s *Server) addCampaignRoutes() {
 	const tag = "campaigns"
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns", Summary: "List the tenant's outbound campaigns", Tag: tag, Roles: rolesSupervisor,
 		Response: []campaign.Campaign{}, Handler: s.listCampaigns})
-	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns", Summary: "Create a campaign (a draft): type preview | progressive | predictive | ivr_broadcast (ivr_broadcast cannot start yet), queue, caller ID, masking, window, retries, dispositions, script",
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns", Summary: "Create a campaign (a draft): type preview | progressive | predictive | ivr_broadcast, queue, caller ID, masking, window, retries, dispositions, script",
 		Tag: tag, Roles: rolesSupervisor, Request: campaignBody{}, Response: campaign.Campaign{}, Status: http.StatusCreated, ObjectType: "campaign", Handler: s.createCampaign})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id", Summary: "Get a campaign", Tag: tag, Roles: rolesSupervisor, Response: campaign.Campaign{}, Handler: s.getCampaign})
 	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/campaigns/:id", Summary: "Change a campaign's name and settings; a running campaign takes them at once (pacing, window, retries, caller ID)",

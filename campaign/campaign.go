@@ -33,7 +33,7 @@ const (
 )
 
 // Dials reports whether campaigns of this type can run today.
-func (t Type) Dials() bool { return t == Preview || t == Progressive || t == Predictive }
+func (t Type) Dials() bool { return t != "" }
 
 // Status is where a campaign is in its lifecycle.
 type Status string
@@ -190,6 +190,8 @@ type Settings struct {
 	// MaxLinesPerAgent bounds a predictive campaign's calls in flight per
 	// agent (default 6).
 	MaxLinesPerAgent float64 `json:"max_lines_per_agent,omitempty"`
+	// Broadcast is an IVR broadcast campaign's message and keys.
+	Broadcast *BroadcastSettings `json:"broadcast,omitempty"`
 	// MinLinesPerAgent is the least number of calls in flight per free
 	// agent of a predictive campaign (default 1, progressive).
 	MinLinesPerAgent float64 `json:"min_lines_per_agent,omitempty"`
@@ -350,6 +352,14 @@ func (c *Campaign) Validate() error {
 	}
 	if err := s.validateCompliance(); err != nil {
 		return err
+	}
+	if c.Type == IVRBroadcast && s.Broadcast == nil {
+		return FieldError{"settings.broadcast", "an IVR broadcast needs its message"}
+	}
+	if s.Broadcast != nil {
+		if err := s.Broadcast.validate(s.QueueID); err != nil {
+			return err
+		}
 	}
 	if s.MaxInFlight < 0 {
 		return FieldError{"settings.max_in_flight", "must not be negative"}

@@ -26,6 +26,7 @@ type Calls interface {
 	DialFor(ctx context.Context, tenant, agentID string, lc dispatch.LeadCall) (string, error)
 	DialLeadFirst(ctx context.Context, tenant, agentID string, lc dispatch.LeadCall) error
 	DialPredictive(ctx context.Context, tenant string, lc dispatch.LeadCall) error
+	DialBroadcast(ctx context.Context, tenant string, b dispatch.Broadcast) error
 	Publish(ev dispatch.Event)
 }
 
@@ -129,7 +130,11 @@ func (d *Dialer) Tick(ctx context.Context) {
 	}
 	for i := range rows {
 		c, err := FromRow(&rows[i])
-		if err != nil || (c.Type != Progressive && c.Type != Predictive) {
+		if err != nil || c.Type == Preview {
+			continue
+		}
+		if c.Type == IVRBroadcast {
+			d.tickBroadcast(ctx, c)
 			continue
 		}
 		eng, err := d.opt.Calls.Engine(ctx, c.TenantID)

@@ -584,3 +584,60 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 		})
 	}
 }
+
+// An IVR broadcast plays its message to each callee and collects one key:
+// 9 puts the number on the tenant's do-not-call list (the lead becomes
+// dnc), 1 transfers the callee to the queue where an agent takes them, a
+// callee who presses nothing just hears the message.
+func TestScenarioIVRBroadcast(t *testing.T) {
+	for _, f := range fronts {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			w.customers(
+				sim.EndpointSpec{Number: "13800000051", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, Press: []sim.Press{{After: 200 * time.Millisecond, Digits: "9"}}},
+				sim.EndpointSpec{Number: "13800000052", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 3 * time.Second, Press: []sim.Press{{After: 200 * time.Millisecond, Digits: "1"}}},
+				sim.EndpointSpec{Number: "13800000053", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond},
+			)
+			c := w.campaign(&campaign.Campaign{ID: "notice", Name: "Notice", Type: campaign.IVRBroadcast, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), Broadcast: &campaign.BroadcastSettings{
+					Message: campaign.Message{Text: "您的账单已出，按1转人工，按9退订。", Lang: "zh-CN"}, WaitMS: 500,
+					Keys: map[string]string{"1": "queue", "9": "optout"}}}}, "phone\n13800000051\n13800000052\n13800000053\n")
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			w.login("bob", "2002")
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "every lead was called", func() bool {
+				p, err := campaign.GetProgress(ctx, w.st, w.dl, tenant, c.ID)
+				return err == nil && p.Outcomes["answered"] == 3 && p.InFlight == 0
+			})
+			out := w.leadByPhone(c.ID, "+8613800000051")
+			if out.Status != store.LeadDNC || out.Disposition != "key:9" {
+				t.Errorf("opted-out lead %+v", out)
+			}
+			if e, err := w.st.MatchDNC(ctx, tenant, c.ID, "+8613800000051"); err != nil || e == nil || !strings.Contains(e.Reason, "opt-out") {
+				t.Errorf("do-not-call entry %+v %v", e, err)
+			}
+			tr := w.leadByPhone(c.ID, "+8613800000052")
+			at := w.attempts(c.ID, tr.ID)
+			if tr.Status != store.LeadDone || tr.Disposition != "key:1" || len(at) != 1 || at[0].Reason != "queue" {
+				t.Errorf("transferred lead %+v %+v", tr, at)
+			}
+			if rec, err := w.st.GetCall(ctx, tenant, at[0].CallID); err != nil || rec.AgentID != "bob" {
+				t.Errorf("transferred call record %+v %v", rec, err)
+			}
+			quiet := w.leadByPhone(c.ID, "+8613800000053")
+			if quiet.Status != store.LeadDone || quiet.Disposition != "" {
+				t.Errorf("lead without a key %+v", quiet)
+			}
+			for _, n := range []string{"13800000051", "13800000052", "13800000053"} {
+				if leg := w.legOf(n); leg == nil || len(leg.Heard) == 0 {
+					t.Errorf("%s heard nothing: %+v", n, leg)
+				}
+			}
+		})
+	}
+}
