@@ -94,7 +94,12 @@ func (d *Dialer) tickBroadcast(ctx context.Context, c *Campaign) {
 			d.inFlight[ck]++
 		}
 		d.mu.Unlock()
-		if busy >= lines {
+		if busy >= lines || !d.allowTrunk(c) {
+			if busy < lines {
+				d.mu.Lock()
+				d.inFlight[ck]--
+				d.mu.Unlock()
+			}
 			return
 		}
 		l, err := d.claimCallable(ctx, c, "", store.LeadDialing)

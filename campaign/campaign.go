@@ -190,6 +190,9 @@ type Settings struct {
 	// MaxLinesPerAgent bounds a predictive campaign's calls in flight per
 	// agent (default 6).
 	MaxLinesPerAgent float64 `json:"max_lines_per_agent,omitempty"`
+	// TrunkCPS limits the call attempts per second through the campaign's
+	// trunk (0 = no limit); campaigns on the same trunk share the limit.
+	TrunkCPS float64 `json:"trunk_cps,omitempty"`
 	// Broadcast is an IVR broadcast campaign's message and keys.
 	Broadcast *BroadcastSettings `json:"broadcast,omitempty"`
 	// MinLinesPerAgent is the least number of calls in flight per free
@@ -352,6 +355,9 @@ func (c *Campaign) Validate() error {
 	}
 	if err := s.validateCompliance(); err != nil {
 		return err
+	}
+	if s.TrunkCPS < 0 || s.TrunkCPS > 10000 {
+		return FieldError{"settings.trunk_cps", "0 (no limit) to 10000"}
 	}
 	if c.Type == IVRBroadcast && s.Broadcast == nil {
 		return FieldError{"settings.broadcast", "an IVR broadcast needs its message"}

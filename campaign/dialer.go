@@ -67,6 +67,8 @@ type Dialer struct {
 	active bool
 	// pred is the state of predictive campaigns (tenant/campaign).
 	pred map[string]*predState
+	// cps are the trunks' call-rate limiters (by trunk name).
+	cps map[string]*CPS
 }
 
 type agentSlot struct {
@@ -86,7 +88,7 @@ func New(o Options) *Dialer {
 	if o.Interval <= 0 {
 		o.Interval = time.Second
 	}
-	return &Dialer{opt: o, log: o.Logger.With("component", "campaign"), agents: map[string]*agentSlot{}, inFlight: map[string]int{}, pred: map[string]*predState{}}
+	return &Dialer{opt: o, log: o.Logger.With("component", "campaign"), agents: map[string]*agentSlot{}, inFlight: map[string]int{}, pred: map[string]*predState{}, cps: map[string]*CPS{}}
 }
 
 // Run looks for work every Interval until ctx ends, then waits for the
@@ -152,6 +154,9 @@ func (d *Dialer) Tick(ctx context.Context) {
 		for _, a := range snap.Agents {
 			if !freeFor(a, c.Settings.QueueID) {
 				continue
+			}
+			if !d.allowTrunk(c) {
+				break
 			}
 			if !d.take(c, a.AgentID) {
 				continue

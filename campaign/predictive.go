@@ -79,6 +79,9 @@ func (d *Dialer) tickPredictive(ctx context.Context, c *Campaign, snap acd.Snaps
 	d.mu.Unlock()
 	dec := ps.pacer.Decide(st)
 	for range dec.Dial {
+		if !d.allowTrunk(c) {
+			return
+		}
 		l, err := d.claimCallable(ctx, c, "", store.LeadDialing)
 		if err != nil || l == nil {
 			return
