@@ -172,13 +172,16 @@ type Pacer struct {
 	abandons []time.Time
 	logTau   float64
 	last     time.Time
-	log      []Decision
+	// periodPct is the abandon rate over the compliance profile's period
+	// (from the stored attempts), -1 unknown.
+	periodPct float64
+	log       []Decision
 }
 
 // NewPacer makes a pacer.
 func NewPacer(cfg PacerConfig) *Pacer {
 	cfg.defaults()
-	p := &Pacer{cfg: cfg, logTau: math.Log(cfg.CapPct / 100 / 5)} // start cautious
+	p := &Pacer{cfg: cfg, logTau: math.Log(cfg.CapPct / 100 / 5), periodPct: -1} // start cautious
 	p.outcomes.n, p.delays.n, p.noans.n, p.handles.n = cfg.Samples, cfg.Samples, cfg.Samples, cfg.Samples
 	return p
 }
@@ -193,6 +196,15 @@ func (p *Pacer) SetCap(pct float64) {
 	if pct > 0 {
 		p.cfg.CapPct = pct
 	}
+}
+
+// SetPeriodRate tells the pacer the abandon rate (percent) over the
+// compliance profile's period: at 90 % of the cap it slows down as when
+// its own window nears the cap.
+func (p *Pacer) SetPeriodRate(pct float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.periodPct = pct
 }
 
 // Answered records a live answer after delay of ringing.
@@ -333,10 +345,14 @@ func (p *Pacer) Decide(s PacerState) Decision {
 	case room <= 0:
 		d.Reason = "line or lead limit reached"
 	default:
-		if rate >= 0.9*capF && len(p.answers) >= 50 && p.cfg.FixedTau == 0 {
+		switch {
+		case rate >= 0.9*capF && len(p.answers) >= 50 && p.cfg.FixedTau == 0:
 			// Near the cap: slow down before a breach.
 			tau = math.Min(tau, 0.002)
 			d.Reason = fmt.Sprintf("abandon rate %.2f%% near the cap %.2g%%: ", 100*rate, p.cfg.CapPct)
+		case p.periodPct >= 0.9*p.cfg.CapPct && p.cfg.FixedTau == 0:
+			tau = math.Min(tau, 0.002)
+			d.Reason = fmt.Sprintf("abandon rate over the compliance period %.2f%% near the cap %.2g%%: ", p.periodPct, p.cfg.CapPct)
 		}
 		for n < room && risk(n+1) <= tau {
 			n++

@@ -119,3 +119,14 @@ func BenchmarkSimulateHour(b *testing.B) {
 		Simulate(o)
 	}
 }
+
+// An abandon rate near the cap over the compliance profile's period (read
+// from the stored attempts) slows the pacer down too.
+func TestPacerSlowsOnThePeriodRate(t *testing.T) {
+	st := PacerState{Now: t0, Free: 8, Busy: busy(42, time.Minute), Leads: -1}
+	p := NewPacer(PacerConfig{CapPct: 3})
+	p.SetPeriodRate(2.8)
+	if d := p.Decide(st); d.Tau > 0.002 || !strings.Contains(d.Reason, "compliance period") {
+		t.Fatalf("%+v", d)
+	}
+}

@@ -13,10 +13,12 @@ import (
 
 // predState is a predictive campaign's dialing state on this controller.
 type predState struct {
-	pacer   *Pacer
-	ringing map[int64]time.Time // attempt → dialled at
-	waiting int                 // answered callees waiting for an agent
-	since   map[string]time.Time
+	pacer *Pacer
+	// periodAt is when the period's abandon rate was last read.
+	periodAt time.Time
+	ringing  map[int64]time.Time // attempt → dialled at
+	waiting  int                 // answered callees waiting for an agent
+	since    map[string]time.Time
 }
 
 func (d *Dialer) predFor(c *Campaign) *predState {
@@ -50,6 +52,14 @@ func (d *Dialer) Pacer(tenant, campaign string) *Pacer {
 func (d *Dialer) tickPredictive(ctx context.Context, c *Campaign, snap acd.Snapshot) {
 	ps := d.predFor(c)
 	now := d.opt.Clock.Now()
+	if now.Sub(ps.periodAt) >= time.Minute {
+		// The rate over the compliance profile's period (30 days for us),
+		// from the stored attempts, once a minute.
+		ps.periodAt = now
+		if ans, ab, err := d.opt.Store.AbandonCounts(ctx, c.TenantID, c.ID, now.Add(-c.Settings.Profile().Period)); err == nil && ans > 0 {
+			ps.pacer.SetPeriodRate(100 * float64(ab) / float64(ans))
+		}
+	}
 	st := PacerState{Now: now, Leads: -1}
 	d.mu.Lock()
 	for _, a := range snap.Agents {
