@@ -40,6 +40,16 @@ func (l *leadCalls) DialLeadFirst(ctx context.Context, tenant, agent string, lc 
 	return err
 }
 
+func (l *leadCalls) DialPredictive(ctx context.Context, tenant string, lc dispatch.LeadCall) error {
+	_, err := l.DialFor(ctx, tenant, "", lc)
+	return err
+}
+
+func (l *leadCalls) DialBroadcast(ctx context.Context, tenant string, b dispatch.Broadcast) error {
+	_, err := l.DialFor(ctx, tenant, "", b.LeadCall)
+	return err
+}
+
 func (l *leadCalls) Publish(ev dispatch.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -197,6 +207,31 @@ func TestCampaignsAPI(t *testing.T) {
 		r.json(t, &p)
 		if r.Status != 200 || p.Leads != 301 || p.ByStatus["done"] != 1 || p.ByStatus["skipped"] != 1 || p.ByStatus["preview"] != 1 || p.Outcomes["skip:skipped"] != 1 {
 			t.Fatalf("progress: %d %s", r.Status, r.Body)
+		}
+		r = e.do("GET", "/api/v1/campaigns/survey/pacing?limit=5", nil, sup...)
+		var pc campaign.Pacing
+		r.json(t, &pc)
+		if r.Status != 200 || pc.Profile.Name != "cn" || pc.Profile.CapPct != 3 || pc.Period.Answers != 1 || pc.Period.Hours != 24 || pc.Decisions == nil {
+			t.Fatalf("pacing: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("GET", "/api/v1/campaigns/survey/pacing", nil, agent...); r.Status != 403 {
+			t.Fatalf("pacing for an agent: %d", r.Status)
+		}
+		r = e.do("GET", "/api/v1/campaigns/survey/report", nil, sup...)
+		var cr campaign.Report
+		r.json(t, &cr)
+		if r.Status != 200 || cr.Outcomes["answered"] != 1 || len(cr.Agents) != 1 || cr.Agents[0].Answered != 1 || len(cr.Abandon) == 0 || cr.WindowMS != 3600000 {
+			t.Fatalf("report: %d %s", r.Status, r.Body)
+		}
+		r = e.do("GET", "/api/v1/campaigns/survey/report?format=csv&section=agents", nil, sup...)
+		if r.Status != 200 || !strings.HasPrefix(string(r.Body), "agent_id,calls,answered") {
+			t.Fatalf("report CSV: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("GET", "/api/v1/campaigns/survey/report?format=csv", nil, sup...); r.Status != 400 {
+			t.Fatalf("report CSV without a section: %d", r.Status)
+		}
+		if r := e.do("GET", "/api/v1/campaigns/survey/report", nil, agent...); r.Status != 403 {
+			t.Fatalf("report for an agent: %d", r.Status)
 		}
 		r = e.do("GET", "/api/v1/campaigns/survey/leads/export", nil, sup...)
 		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(r.Body), "+8613812341234,Ann,Shenzhen,,done,1,answered,sale,lead-call-1") {

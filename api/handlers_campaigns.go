@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type Campaigns interface {
 	Dispose(ctx context.Context, tenant, agent string, attemptID int64, in campaign.DispositionInput) (*store.CampaignAttempt, error)
 	AgentCampaigns(ctx context.Context, tenant, agent string, queues []string) ([]campaign.Campaign, error)
 	InFlight(tenant, campaign string) int
+	Pacer(tenant, campaign string) *campaign.Pacer
 }
 
 // campaignBody is the body of POST and PUT /api/v1/campaigns.
@@ -103,7 +105,7 @@ func (s *Server) addCampaignRoutes() {
 	const tag = "campaigns"
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns", Summary: "List the tenant's outbound campaigns", Tag: tag, Roles: rolesSupervisor,
 		Response: []campaign.Campaign{}, Handler: s.listCampaigns})
-	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns", Summary: "Create a campaign (a draft): type preview | progressive | predictive | ivr_broadcast (the last two cannot start yet), queue, caller ID, masking, window, retries, dispositions, script",
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns", Summary: "Create a campaign (a draft): type preview | progressive | predictive | ivr_broadcast, queue, caller ID, masking, window, retries, dispositions, script",
 		Tag: tag, Roles: rolesSupervisor, Request: campaignBody{}, Response: campaign.Campaign{}, Status: http.StatusCreated, ObjectType: "campaign", Handler: s.createCampaign})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id", Summary: "Get a campaign", Tag: tag, Roles: rolesSupervisor, Response: campaign.Campaign{}, Handler: s.getCampaign})
 	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/campaigns/:id", Summary: "Change a campaign's name and settings; a running campaign takes them at once (pacing, window, retries, caller ID)",
@@ -117,6 +119,10 @@ func (s *Server) addCampaignRoutes() {
 			campaign.Stop:  "Finish a campaign for good",
 		}[a], Tag: tag, Roles: rolesSupervisor, Response: campaign.Campaign{}, ObjectType: "campaign", Handler: s.actCampaign(a)})
 	}
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/pacing", Summary: "A predictive campaign's pacing: compliance profile, abandon rate over the profile's period and the pacer's window, and the pacer's decisions with their inputs (?limit=N latest, default 60; 0 = the last hour)",
+		Tag: tag, Roles: rolesSupervisor, Response: campaign.Pacing{}, Handler: s.campaignPacing})
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/report", Summary: "A campaign's report: progress, call outcomes, attempts per lead, abandon rate per rolling window, agents' outbound productivity. Query: from, to (RFC 3339; default the last 24 h), window_ms (default 3600000), step_ms (default 900000); format=csv (or Accept: text/csv) with section=outcomes|attempts_per_lead|abandon|agents",
+		Tag: tag, Roles: rolesSupervisor, Response: campaign.Report{}, Handler: s.campaignReport})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/progress", Summary: "A campaign's progress: leads by status, attempts by outcome, skips by kind, calls in flight",
 		Tag: tag, Roles: rolesSupervisor, Response: progressView{}, Handler: s.campaignProgress})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns/:id/leads/import", Summary: "Import leads from a CSV file sent as the body (text/csv; up to 512 MiB). Query: encoding=auto|utf-8|gbk, " +
@@ -293,6 +299,28 @@ func (s *Server) campaignProgress(c echo.Context) error {
 	return c.JSON(http.StatusOK, p)
 }
 
+func (s *Server) campaignPacing(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	limit := 60
+	if v := c.QueryParam("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 0 {
+			return echo.NewHTTPError(http.StatusBadRequest, "limit: a count of decisions (0: the whole last hour)")
+		}
+	}
+	var d campaign.Live
+	if s.opt.Campaigns != nil {
+		d = s.opt.Campaigns
+	}
+	p, err := campaign.GetPacing(c.Request().Context(), s.opt.Store, d, tenant, c.Param("id"), limit, time.Now())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
 func boolParam(c echo.Context, name string) (bool, error) {
 	switch v := c.QueryParam(name); v {
 	case "":
@@ -405,6 +433,58 @@ func (s *Server) exportLeads(c echo.Context) error {
 		s.log.Warn("lead export cut short", "campaign", cp.ID, "err", err)
 	}
 	return nil
+}
+
+func (s *Server) campaignReport(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var o campaign.ReportOptions
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &o.From}, {"to", &o.To}} {
+		if v := c.QueryParam(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return echo.NewHTTPError(http.StatusBadRequest, p.name+": an RFC 3339 time")
+			}
+			*p.dst = t
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"window_ms", &o.Window}, {"step_ms", &o.Step}} {
+		if v := c.QueryParam(p.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 60000 {
+				return echo.NewHTTPError(http.StatusBadRequest, p.name+": milliseconds, at least 60000")
+			}
+			*p.dst = time.Duration(n) * time.Millisecond
+		}
+	}
+	if !o.From.IsZero() && !o.To.IsZero() && !o.From.Before(o.To) {
+		return echo.NewHTTPError(http.StatusBadRequest, "from must be before to")
+	}
+	r, err := campaign.BuildReport(c.Request().Context(), s.opt.Store, tenant, c.Param("id"), o)
+	if err != nil {
+		return err
+	}
+	asCSV := c.QueryParam("format") == "csv" || strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/csv")
+	if !asCSV {
+		return c.JSON(http.StatusOK, r)
+	}
+	section := c.QueryParam("section")
+	if !slices.Contains(campaign.ReportSections, section) {
+		return echo.NewHTTPError(http.StatusBadRequest, "section: one of "+strings.Join(campaign.ReportSections, ", ")+" for CSV")
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+r.CampaignID+`-`+section+`.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	return r.WriteCSV(c.Response(), section)
 }
 
 func (s *Server) assignLeads(c echo.Context) error {

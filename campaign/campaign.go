@@ -33,7 +33,7 @@ const (
 )
 
 // Dials reports whether campaigns of this type can run today.
-func (t Type) Dials() bool { return t == Preview || t == Progressive }
+func (t Type) Dials() bool { return t != "" }
 
 // Status is where a campaign is in its lifecycle.
 type Status string
@@ -172,12 +172,32 @@ type Settings struct {
 	Dispositions []Disposition `json:"dispositions,omitempty"`
 	// Script is the questionnaire agents fill in.
 	Script []Question `json:"script,omitempty"`
-	// Ratio is the predictive pacing ratio (stored for the predictive
-	// pacer, not used yet).
+	// Ratio is kept for compatibility; the predictive pacer sets its own
+	// ratio.
 	Ratio float64 `json:"ratio,omitempty"`
-	// AbandonCapPct is the predictive abandon cap in percent (stored, not
-	// used yet).
+	// Compliance is the predictive compliance profile: us, uk, cn
+	// (default) or custom (Profiles).
+	Compliance string `json:"compliance,omitempty"`
+	// AbandonCapPct lowers the profile's abandon cap (custom: sets it), in
+	// percent of live answers.
 	AbandonCapPct float64 `json:"abandon_cap_pct,omitempty"`
+	// ConnectMS lowers the profile's connect time (custom: sets it): an
+	// answered callee with no agent within it is abandoned.
+	ConnectMS int64 `json:"connect_ms,omitempty"`
+	// AbandonMessage is what an abandoned callee hears (default: the
+	// profile language's DefaultAbandonMessage, by TTS).
+	AbandonMessage *Message `json:"abandon_message,omitempty"`
+	// MaxLinesPerAgent bounds a predictive campaign's calls in flight per
+	// agent (default 6).
+	MaxLinesPerAgent float64 `json:"max_lines_per_agent,omitempty"`
+	// TrunkCPS limits the call attempts per second through the campaign's
+	// trunk (0 = no limit); campaigns on the same trunk share the limit.
+	TrunkCPS float64 `json:"trunk_cps,omitempty"`
+	// Broadcast is an IVR broadcast campaign's message and keys.
+	Broadcast *BroadcastSettings `json:"broadcast,omitempty"`
+	// MinLinesPerAgent is the least number of calls in flight per free
+	// agent of a predictive campaign (default 1, progressive).
+	MinLinesPerAgent float64 `json:"min_lines_per_agent,omitempty"`
 }
 
 // DefaultRetry is the retry rule of outcomes a campaign leaves out.
@@ -332,6 +352,20 @@ func (c *Campaign) Validate() error {
 	}
 	if s.WrapUpMS < 0 || s.WrapUpMS > 3600000 {
 		return FieldError{"settings.wrap_up_ms", "0 (default 15000) to 3600000"}
+	}
+	if err := s.validateCompliance(); err != nil {
+		return err
+	}
+	if s.TrunkCPS < 0 || s.TrunkCPS > 10000 {
+		return FieldError{"settings.trunk_cps", "0 (no limit) to 10000"}
+	}
+	if c.Type == IVRBroadcast && s.Broadcast == nil {
+		return FieldError{"settings.broadcast", "an IVR broadcast needs its message"}
+	}
+	if s.Broadcast != nil {
+		if err := s.Broadcast.validate(s.QueueID); err != nil {
+			return err
+		}
 	}
 	if s.MaxInFlight < 0 {
 		return FieldError{"settings.max_in_flight", "must not be negative"}

@@ -25,6 +25,8 @@ type Calls interface {
 	Engine(ctx context.Context, tenant string) (*acd.Engine, error)
 	DialFor(ctx context.Context, tenant, agentID string, lc dispatch.LeadCall) (string, error)
 	DialLeadFirst(ctx context.Context, tenant, agentID string, lc dispatch.LeadCall) error
+	DialPredictive(ctx context.Context, tenant string, lc dispatch.LeadCall) error
+	DialBroadcast(ctx context.Context, tenant string, b dispatch.Broadcast) error
 	Publish(ev dispatch.Event)
 }
 
@@ -67,6 +69,10 @@ type Dialer struct {
 	calls    sync.WaitGroup
 	// active: this controller was active at the last tick.
 	active bool
+	// pred is the state of predictive campaigns (tenant/campaign).
+	pred map[string]*predState
+	// cps are the trunks' call-rate limiters (by trunk name).
+	cps map[string]*CPS
 }
 
 type agentSlot struct {
@@ -86,7 +92,7 @@ func New(o Options) *Dialer {
 	if o.Interval <= 0 {
 		o.Interval = time.Second
 	}
-	return &Dialer{opt: o, log: o.Logger.With("component", "campaign"), agents: map[string]*agentSlot{}, inFlight: map[string]int{}}
+	return &Dialer{opt: o, log: o.Logger.With("component", "campaign"), agents: map[string]*agentSlot{}, inFlight: map[string]int{}, pred: map[string]*predState{}, cps: map[string]*CPS{}}
 }
 
 // Run looks for work every Interval until ctx ends, then waits for the
@@ -130,7 +136,11 @@ func (d *Dialer) Tick(ctx context.Context) {
 	}
 	for i := range rows {
 		c, err := FromRow(&rows[i])
-		if err != nil || c.Type != Progressive {
+		if err != nil || c.Type == Preview {
+			continue
+		}
+		if c.Type == IVRBroadcast {
+			d.tickBroadcast(ctx, c)
 			continue
 		}
 		eng, err := d.opt.Calls.Engine(ctx, c.TenantID)
@@ -141,9 +151,16 @@ func (d *Dialer) Tick(ctx context.Context) {
 		if err != nil {
 			continue
 		}
+		if c.Type == Predictive {
+			d.tickPredictive(ctx, c, snap)
+			continue
+		}
 		for _, a := range snap.Agents {
 			if !freeFor(a, c.Settings.QueueID) {
 				continue
+			}
+			if !d.allowTrunk(c) {
+				break
 			}
 			if !d.take(c, a.AgentID) {
 				continue
@@ -186,7 +203,9 @@ func (d *Dialer) take(c *Campaign, agent string) bool {
 func (d *Dialer) release(c *Campaign, agent string, after time.Duration, attempt int64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.agents[c.TenantID+"/"+agent] = &agentSlot{until: d.opt.Clock.Now().Add(after), attempt: attempt}
+	if agent != "" {
+		d.agents[c.TenantID+"/"+agent] = &agentSlot{until: d.opt.Clock.Now().Add(after), attempt: attempt}
+	}
 	ck := c.TenantID + "/" + c.ID
 	if d.inFlight[ck] > 0 {
 		d.inFlight[ck]--
@@ -244,7 +263,8 @@ func (d *Dialer) place(ctx context.Context, c *Campaign, l *store.Lead, a *store
 	lc := dispatch.LeadCall{
 		Number: National(l.Phone, c.Settings.Country()), CallerID: c.Settings.CallerID, Trunk: c.Settings.Trunk,
 		AgentDisplay: display, RingTimeout: c.Settings.RingTimeout(), AgentRingTimeout: time.Duration(c.Settings.AgentRingTimeoutMS) * time.Millisecond,
-		Vars: map[string]string{"ipcc_campaign": c.ID, "ipcc_lead": strconv.FormatInt(l.ID, 10), "ipcc_attempt": strconv.FormatInt(a.ID, 10)},
+		AbandonMessage: c.Settings.AbandonMedia(),
+		Vars:           map[string]string{"ipcc_campaign": c.ID, "ipcc_lead": strconv.FormatInt(l.ID, 10), "ipcc_attempt": strconv.FormatInt(a.ID, 10)},
 		Ended: func(outcome, callID string) {
 			once.Do(func() { d.ended(c, l.ID, a.ID, agent, Outcome(outcome), callID) })
 		},
@@ -293,6 +313,9 @@ func (d *Dialer) ended(c *Campaign, leadID, attemptID int64, agent string, o Out
 		return
 	}
 	a.CallID, a.Outcome, a.EndedAt = callID, string(o), &now
+	if a.AgentID == "" {
+		a.AgentID = agent // predictive: the agent who took the callee
+	}
 	if err := d.opt.Store.UpdateAttempt(ctx, a); err != nil {
 		d.log.Warn("campaign attempt not recorded", "attempt", attemptID, "err", err)
 	}
@@ -303,6 +326,12 @@ func (d *Dialer) ended(c *Campaign, leadID, attemptID int64, agent string, o Out
 	}
 	from := l.Status
 	next := Apply(&c.Settings, *l, o, now, d.zoneOf(c, l.Phone))
+	if p := c.Settings.Profile(); o == Abandoned && p.NoRepeat > 0 && next.Status == store.LeadPending && c.Type == Predictive {
+		// UK: an abandoned number is not called again within 72 h.
+		if not := now.Add(p.NoRepeat); next.NextAt == nil || next.NextAt.Before(not) {
+			next.NextAt = &not
+		}
+	}
 	if o == Answered && a.Disposition != "" {
 		// The agent gave the disposition during the call.
 		if disp, ok := c.Settings.FindDisposition(a.Disposition); ok {
@@ -314,7 +343,9 @@ func (d *Dialer) ended(c *Campaign, leadID, attemptID int64, agent string, o Out
 	if err := d.opt.Store.MoveLead(ctx, &next, from); err != nil {
 		d.log.Warn("campaign lead not moved", "lead", leadID, "err", err)
 	}
-	d.publish(c, agent, "campaign_call_ended", callID, string(o), LeadView{CampaignID: c.ID, LeadID: leadID, AttemptID: attemptID})
+	if agent != "" {
+		d.publish(c, agent, "campaign_call_ended", callID, string(o), LeadView{CampaignID: c.ID, LeadID: leadID, AttemptID: attemptID})
+	}
 }
 
 // claimCallable claims the next lead for agent and checks it at dial time:

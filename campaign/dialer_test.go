@@ -26,6 +26,12 @@ func (noCalls) DialFor(context.Context, string, string, dispatch.LeadCall) (stri
 func (noCalls) DialLeadFirst(context.Context, string, string, dispatch.LeadCall) error {
 	return errors.New("no calls here")
 }
+func (noCalls) DialPredictive(context.Context, string, dispatch.LeadCall) error {
+	return errors.New("no calls here")
+}
+func (noCalls) DialBroadcast(context.Context, string, dispatch.Broadcast) error {
+	return errors.New("no calls here")
+}
 func (noCalls) Publish(dispatch.Event) {}
 
 // A lead left "dialing" by an interrupted run is put back on the list when
@@ -62,15 +68,10 @@ func TestDialerPutsBackLeadsOfAnInterruptedRun(t *testing.T) {
 	<-done
 }
 
-// Lifecycle through the package: only preview and progressive campaigns
-// start; settings change live but the type is fixed once started.
+// Lifecycle through the package: settings change live but the type is fixed once started.
 func TestActAndUpdate(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
-	newCampaign(t, st, "pred", func(c *campaign.Campaign) { c.Type = campaign.Predictive })
-	if _, err := campaign.Act(ctx, st, "acme", "pred", campaign.Start); !errors.Is(err, campaign.ErrTransition) {
-		t.Fatalf("a predictive campaign started: %v", err)
-	}
 	c := newCampaign(t, st, "prog", nil)
 	if _, err := campaign.Act(ctx, st, "acme", "prog", campaign.Start); err != nil {
 		t.Fatal(err)

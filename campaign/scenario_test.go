@@ -3,6 +3,7 @@ package campaign_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -475,6 +476,9 @@ func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
 				leg := w.legOf("13800000021")
 				return leg == nil || leg.State == "gone"
 			})
+			if leg := w.legOf("13800000021"); leg != nil && len(leg.Heard) == 0 {
+				t.Errorf("the abandoned callee heard no message: %+v", leg)
+			}
 			if _, err := campaign.Act(ctx, w.st, tenant, abandon.ID, campaign.Stop); err != nil {
 				t.Fatal(err)
 			}
@@ -501,6 +505,138 @@ func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
 			}
 			if ev := w.eventsOf("campaign_call_ended"); len(ev) != 2 || ev[0].Reason != "abandoned" || ev[1].Reason != "answered" {
 				t.Errorf("campaign_call_ended %+v", ev)
+			}
+		})
+	}
+}
+
+// A predictive campaign dials above 1:1 with no agent reserved: the first
+// callee who answers gets the free agent; callees who answer when no agent
+// is free within the connect time hear the compliance message and are
+// hung up on (abandoned, counted by the pacer, retried later). Every
+// pacing decision is kept with its inputs.
+func TestScenarioPredictiveAbandonMessage(t *testing.T) {
+	for _, f := range fronts {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			var csv strings.Builder
+			csv.WriteString("phone\n")
+			for i := range 6 {
+				n := fmt.Sprintf("1380000004%d", i)
+				w.customers(sim.EndpointSpec{Number: n, Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 1500 * time.Millisecond})
+				csv.WriteString(n + "\n")
+			}
+			c := w.campaign(&campaign.Campaign{ID: "pred", Name: "Pred", Type: campaign.Predictive, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), WrapUpMS: 100, Compliance: "custom", ConnectMS: 300, AbandonCapPct: 10, MinLinesPerAgent: 3,
+				AbandonMessage: &campaign.Message{Text: "Sorry, we will call you back.", Lang: "en"}}}, csv.String())
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
+				t.Fatal(err)
+			}
+			w.login("bob", "2002")
+			waitFor(t, "an answered call and an abandoned one", func() bool {
+				p, err := campaign.GetProgress(ctx, w.st, w.dl, tenant, c.ID)
+				return err == nil && p.Outcomes["answered"] >= 1 && p.Outcomes["abandoned"] >= 1
+			})
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Pause); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "no call in flight", func() bool { return w.dl.InFlight(tenant, c.ID) == 0 })
+			list, err := w.st.ListAttempts(ctx, tenant, c.ID, store.AttemptFilter{Kind: store.AttemptCall})
+			if err != nil {
+				t.Fatal(err)
+			}
+			heard := 0
+			for _, a := range list {
+				l, err := w.st.GetLead(ctx, tenant, a.LeadID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				leg := w.legOf(strings.TrimPrefix(l.Phone, "+86"))
+				switch a.Outcome {
+				case "answered":
+					if a.AgentID != "bob" || a.CallID == "" {
+						t.Errorf("answered attempt %+v", a)
+					}
+				case "abandoned":
+					if a.AgentID != "" || l.Status != store.LeadPending || l.NextAt == nil || time.Until(*l.NextAt) < 50*time.Minute {
+						t.Errorf("abandoned attempt %+v lead %+v", a, l)
+					}
+					if leg != nil && len(leg.Heard) > 0 {
+						heard++
+					}
+				}
+			}
+			if heard == 0 {
+				t.Errorf("no abandoned callee heard the message: %+v", list)
+			}
+			ex := w.dl.Pacer(tenant, c.ID).Explain(0)
+			if len(ex) == 0 || ex[0].CapPct != 10 {
+				t.Fatalf("pacing decisions %+v", ex)
+			}
+			dialled := 0
+			for _, d := range ex {
+				dialled += d.Dial
+			}
+			if dialled < 2 {
+				t.Errorf("the pacer dialled %d calls for one agent: not above 1:1", dialled)
+			}
+		})
+	}
+}
+
+// An IVR broadcast plays its message to each callee and collects one key:
+// 9 puts the number on the tenant's do-not-call list (the lead becomes
+// dnc), 1 transfers the callee to the queue where an agent takes them, a
+// callee who presses nothing just hears the message.
+func TestScenarioIVRBroadcast(t *testing.T) {
+	for _, f := range fronts {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			w.customers(
+				sim.EndpointSpec{Number: "13800000051", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, Press: []sim.Press{{After: 200 * time.Millisecond, Digits: "9"}}},
+				sim.EndpointSpec{Number: "13800000052", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 3 * time.Second, Press: []sim.Press{{After: 200 * time.Millisecond, Digits: "1"}}},
+				sim.EndpointSpec{Number: "13800000053", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond},
+			)
+			c := w.campaign(&campaign.Campaign{ID: "notice", Name: "Notice", Type: campaign.IVRBroadcast, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), Broadcast: &campaign.BroadcastSettings{
+					Message: campaign.Message{Text: "您的账单已出，按1转人工，按9退订。", Lang: "zh-CN"}, WaitMS: 500,
+					Keys: map[string]string{"1": "queue", "9": "optout"}}}}, "phone\n13800000051\n13800000052\n13800000053\n")
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			w.login("bob", "2002")
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "every lead was called", func() bool {
+				p, err := campaign.GetProgress(ctx, w.st, w.dl, tenant, c.ID)
+				return err == nil && p.Outcomes["answered"] == 3 && p.InFlight == 0
+			})
+			out := w.leadByPhone(c.ID, "+8613800000051")
+			if out.Status != store.LeadDNC || out.Disposition != "key:9" {
+				t.Errorf("opted-out lead %+v", out)
+			}
+			if e, err := w.st.MatchDNC(ctx, tenant, c.ID, "+8613800000051"); err != nil || e == nil || !strings.Contains(e.Reason, "opt-out") {
+				t.Errorf("do-not-call entry %+v %v", e, err)
+			}
+			tr := w.leadByPhone(c.ID, "+8613800000052")
+			at := w.attempts(c.ID, tr.ID)
+			if tr.Status != store.LeadDone || tr.Disposition != "key:1" || len(at) != 1 || at[0].Reason != "queue" {
+				t.Errorf("transferred lead %+v %+v", tr, at)
+			}
+			if rec, err := w.st.GetCall(ctx, tenant, at[0].CallID); err != nil || rec.AgentID != "bob" {
+				t.Errorf("transferred call record %+v %v", rec, err)
+			}
+			quiet := w.leadByPhone(c.ID, "+8613800000053")
+			if quiet.Status != store.LeadDone || quiet.Disposition != "" {
+				t.Errorf("lead without a key %+v", quiet)
+			}
+			for _, n := range []string{"13800000051", "13800000052", "13800000053"} {
+				if leg := w.legOf(n); leg == nil || len(leg.Heard) == 0 {
+					t.Errorf("%s heard nothing: %+v", n, leg)
+				}
 			}
 		})
 	}

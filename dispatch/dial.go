@@ -59,6 +59,20 @@ type LeadCall struct {
 	// Answered is told when the callee answered, before the agent's phone
 	// rings (customer-first calls, DialLeadFirst).
 	Answered func(callID string)
+	// AbandonMessage is played to a callee who answered but is abandoned
+	// (no agent within the connect time, or the agent's phone did not
+	// answer) before they are hung up on: the compliance message.
+	AbandonMessage []controller.Media
+	// Connect is how long an answered callee of DialPredictive may wait
+	// for an agent (default 2 s, the 2-second rule).
+	Connect time.Duration
+	// Claim is asked (DialPredictive), from the callee's answer until
+	// Connect passed, for an agent to take them: it returns the agent,
+	// already held for the call by the asker, or "" for none yet.
+	Claim func(ctx context.Context) string
+	// AgentDisplayFor is what the claimed agent's phone shows
+	// (DialPredictive; nil: AgentDisplay).
+	AgentDisplayFor func(agentID string) string
 	// Ended is told once, when the call is over, how it went (Outcome*)
 	// and its call id; an agent whose phone did not answer gives
 	// OutcomeAgentUnavailable without a call id.

@@ -118,7 +118,7 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 		if agentRing <= 0 {
 			agentRing = defaultAgentRing
 		}
-		outcome = d.connectAgent(ctx, call, own, agentID, tenant, lc.AgentDisplay, agentRing, rec, oc)
+		outcome = d.connectAgent(ctx, call, own, agentID, tenant, lc.AgentDisplay, agentRing, rec, oc, lc.AbandonMessage)
 		if ctx.Err() != nil && !callDone(call) {
 			rec.Leave() // stopping: the next controller completes the record
 			return
@@ -136,7 +136,7 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 // connectAgent rings the agent for the callee who answered, connects them
 // and carries out the agent's controls until the call ends; it returns the
 // call's outcome.
-func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, own controller.Endpoint, agentID, tenant, display string, ring time.Duration, rec *inbound.Record, oc *outCall) string {
+func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, own controller.Endpoint, agentID, tenant, display string, ring time.Duration, rec *inbound.Record, oc *outCall, abandon []controller.Media) string {
 	leg, err := call.StartOriginate(ctx, own, controller.OriginateOptions{CallerIDNum: display, Timeout: ring})
 	if err == nil {
 		rec.Leg(leg, inbound.RoleAgent, own.Number, agentID)
@@ -154,8 +154,7 @@ func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, ow
 		if ctx.Err() != nil {
 			return OutcomeFailed
 		}
-		rec.Update(func(r *store.CallRecord) { r.Disposition = OutcomeAbandoned })
-		_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
+		d.abandonCallee(ctx, call, rec, abandon)
 		return OutcomeAbandoned
 	}
 	oc.connected()
@@ -178,4 +177,165 @@ func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, ow
 // callee is the call's own leg, the agent the added leg.
 func (d *Dispatcher) talkLead(ctx context.Context, call *controller.Call, agent *controller.Leg, rec *inbound.Record, rc *recorder, oc *outCall) {
 	d.outControls(ctx, call, call.Leg(), agent, rec, rc, oc)
+}
+
+// abandonCallee plays the compliance message (if any) to a callee no agent
+// took and hangs up.
+func (d *Dispatcher) abandonCallee(ctx context.Context, call *controller.Call, rec *inbound.Record, msg []controller.Media) {
+	rec.Update(func(r *store.CallRecord) { r.Disposition = OutcomeAbandoned })
+	if len(msg) > 0 && !callDone(call) {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+		if _, err := call.Leg().Play(pctx, controller.PlayOptions{Media: msg}); err != nil && !errors.Is(err, controller.ErrHungUp) {
+			d.log.Warn("abandon message not played", "call", call.ID(), "err", err)
+		} else if err == nil {
+			call.Note("abandon", "compliance message played")
+		}
+		cancel()
+	}
+	_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
+}
+
+// DialPredictive places a predictive campaign's call with no agent
+// reserved: the callee is dialled with the campaign's caller ID through
+// its trunk; when they answer, lc.Claim is asked for an agent until
+// lc.Connect (default 2 s) passed. The agent it gives (held for the call by
+// the campaign) is set not ready (outbound-call), their phone rung and
+// connected as on customer-first calls. A callee no agent takes in time —
+// or whose agent's phone does not answer — hears lc.AbandonMessage and is
+// hung up on: OutcomeAbandoned. It returns at once; lc.Ended is told how
+// the call went; the call's record carries the agent who took it.
+func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadCall) error {
+	d.mu.Lock()
+	dialer, sw := d.opt.Dialer, d.opt.DialSwitch
+	d.mu.Unlock()
+	if dialer == nil || sw == "" {
+		return errors.New("campaign calls need a switch (no switch is configured)")
+	}
+	if lc.Claim == nil {
+		return errors.New("predictive call without an agent claim")
+	}
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	trunk := d.opt.DefaultTrunk
+	if lc.Trunk != "" {
+		trunk = lc.Trunk
+	}
+	if trunk == "" {
+		return fmt.Errorf("campaign calls need a trunk (media.default_trunk or the campaign's)")
+	}
+	plan := d.outboundPlan(ctx, tenant, "")
+	callerID := plan.callerID
+	if lc.CallerID != "" {
+		callerID = lc.CallerID
+	}
+	target := controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(lc.Number, "+"), Trunk: trunk}
+	ring := lc.RingTimeout
+	if ring <= 0 {
+		ring = 45 * time.Second
+	}
+	connect := lc.Connect
+	if connect <= 0 {
+		connect = 2 * time.Second
+	}
+	vars := map[string]string{}
+	for k, v := range lc.Vars {
+		vars[k] = v
+	}
+	d.dials.Add(1)
+	go func() {
+		defer d.dials.Done()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			select {
+			case <-d.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		outcome, callID := OutcomeFailed, ""
+		defer func() {
+			if lc.Ended != nil {
+				lc.Ended(outcome, callID)
+			}
+		}()
+		call, err := dialer.Dial(ctx, sw, target, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: vars})
+		if err != nil {
+			outcome = DialOutcome(err)
+			return
+		}
+		callID = call.ID()
+		if lc.Answered != nil {
+			lc.Answered(callID)
+		}
+		now := d.opt.Clock.Now()
+		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
+			Direction: "outbound", ANI: callerID, DNIS: target.Number, StartedAt: now, Target: "number:" + target.Number, Trunk: trunk})
+		rec.Leg(call.Leg(), inbound.RoleExternal, target.Number, "")
+		rec.Answered(now)
+		rec.Save()
+		agentID := ""
+		deadline := time.Now().Add(connect)
+		for {
+			if agentID = lc.Claim(ctx); agentID != "" || !time.Now().Before(deadline) || callDone(call) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-call.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		if agentID == "" {
+			outcome = OutcomeAbandoned
+			if ctx.Err() == nil {
+				d.abandonCallee(ctx, call, rec, lc.AbandonMessage)
+			}
+			rec.Finish(d.opt.Clock.Now())
+			return
+		}
+		a, err := eng.Agent(ctx, agentID)
+		var own controller.Endpoint
+		if err == nil {
+			own, err = d.endpointFor(a.Device)
+		}
+		if err == nil {
+			_, err = eng.NotReady(ctx, agentID, reasonOwnCall)
+		}
+		if err != nil {
+			outcome = OutcomeAbandoned
+			d.abandonCallee(ctx, call, rec, lc.AbandonMessage)
+			rec.Finish(d.opt.Clock.Now())
+			return
+		}
+		resume := resumeOf(a)
+		rec.Update(func(r *store.CallRecord) { r.AgentID, r.AgentResume = agentID, resume })
+		oc := d.openOutCall(tenant, agentID)
+		defer oc.close()
+		agentRing := lc.AgentRingTimeout
+		if agentRing <= 0 {
+			agentRing = defaultAgentRing
+		}
+		display := lc.AgentDisplay
+		if lc.AgentDisplayFor != nil {
+			display = lc.AgentDisplayFor(agentID)
+		}
+		outcome = d.connectAgent(ctx, call, own, agentID, tenant, display, agentRing, rec, oc, lc.AbandonMessage)
+		if ctx.Err() != nil && !callDone(call) {
+			rec.Leave()
+			return
+		}
+		d.resume(context.Background(), eng, agentID, resume)
+		select {
+		case <-call.Done():
+		case <-time.After(5 * time.Second):
+		}
+		rec.Finish(d.opt.Clock.Now())
+	}()
+	return nil
 }

@@ -175,11 +175,11 @@ func (s *Store) AddAttempt(ctx context.Context, a *CampaignAttempt) error {
 	return nil
 }
 
-// UpdateAttempt rewrites an attempt's call, outcome, disposition, answers,
+// UpdateAttempt rewrites an attempt's call, agent, outcome, disposition, answers,
 // note and end.
 func (s *Store) UpdateAttempt(ctx context.Context, a *CampaignAttempt) error {
-	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE campaign_attempts SET call_id = ?, outcome = ?, reason = ?, disposition = ?, answers = ?, note = ?, ended_at = ?
- WHERE tenant_id = ? AND id = ?`), a.CallID, a.Outcome, a.Reason, a.Disposition, a.Answers, a.Note, utcPtr(a.EndedAt), a.TenantID, a.ID)
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE campaign_attempts SET call_id = ?, agent_id = ?, outcome = ?, reason = ?, disposition = ?, answers = ?, note = ?, ended_at = ?
+ WHERE tenant_id = ? AND id = ?`), a.CallID, a.AgentID, a.Outcome, a.Reason, a.Disposition, a.Answers, a.Note, utcPtr(a.EndedAt), a.TenantID, a.ID)
 	if err != nil {
 		return fmt.Errorf("store: update attempt %d: %w", a.ID, err)
 	}
@@ -353,4 +353,45 @@ func (s *Store) AttemptCounts(ctx context.Context, tenant, campaign string) (map
 		out[k] += r.N
 	}
 	return out, nil
+}
+
+// AbandonCounts counts a campaign's live answers (calls answered or
+// abandoned) and abandons among them, of calls started at or after since.
+func (s *Store) AbandonCounts(ctx context.Context, tenant, campaign string, since time.Time) (answers, abandons int, err error) {
+	var rows []struct {
+		Outcome string `db:"outcome"`
+		N       int    `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.Rebind(`SELECT outcome, COUNT(*) AS n FROM campaign_attempts WHERE tenant_id = ? AND campaign_id = ? AND kind = ?
+ AND outcome IN ('answered', 'abandoned') AND started_at >= ? GROUP BY outcome`), tenant, campaign, AttemptCall, since.UTC()); err != nil {
+		return 0, 0, fmt.Errorf("store: abandon counts of campaign %q: %w", campaign, err)
+	}
+	for _, r := range rows {
+		answers += r.N
+		if r.Outcome == "abandoned" {
+			abandons += r.N
+		}
+	}
+	return answers, abandons, nil
+}
+
+// EachCallAttempt calls fn with every call attempt (not skips) of a
+// campaign started in [from, to), oldest first, streaming.
+func (s *Store) EachCallAttempt(ctx context.Context, tenant, campaign string, from, to time.Time, fn func(*CampaignAttempt) error) error {
+	rows, err := s.db.QueryxContext(ctx, s.Rebind(`SELECT `+attemptCols+` FROM campaign_attempts WHERE tenant_id = ? AND campaign_id = ? AND kind = ?
+ AND started_at >= ? AND started_at < ? ORDER BY started_at, id`), tenant, campaign, AttemptCall, from.UTC(), to.UTC())
+	if err != nil {
+		return fmt.Errorf("store: attempts of campaign %q: %w", campaign, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a CampaignAttempt
+		if err := rows.StructScan(&a); err != nil {
+			return fmt.Errorf("store: attempts of campaign %q: %w", campaign, err)
+		}
+		if err := fn(&a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

@@ -19,7 +19,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Short: "Measure ipcc's performance (see docs/PERFORMANCE.md)",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newBenchSwitchCmd(g), newBenchACDCmd(g), newBenchESLReplayCmd(g), newBenchReportsCmd(g), newBenchE2ECmd(g), newBenchE2ESimCmd(g))
+	cmd.AddCommand(newBenchSwitchCmd(g), newBenchACDCmd(g), newBenchESLReplayCmd(g), newBenchReportsCmd(g), newBenchE2ECmd(g), newBenchE2ESimCmd(g), newBenchDialerCmd(g))
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -147,6 +148,50 @@ func newCampaignCmd(g *globals) *cobra.Command {
 				return out(cmd, p)
 			})
 		}}
+	pacing := &cobra.Command{Use: "pacing CAMPAIGN", Short: "Compliance profile and abandon rate over its period (the pacer's decisions: GET /api/v1/campaigns/{id}/pacing on the dialing controller)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(ctx context.Context, st *store.Store) error {
+				p, err := campaign.GetPacing(ctx, st, nil, tenant, args[0], 0, time.Now())
+				if err != nil {
+					return err
+				}
+				return out(cmd, p)
+			})
+		}}
+	var repSection string
+	var repFrom, repTo string
+	var repWindow time.Duration
+	report := &cobra.Command{Use: "report CAMPAIGN", Short: "Outcomes, attempts per lead, abandon rate per rolling window, agents' outbound productivity (JSON, or --section as CSV)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o := campaign.ReportOptions{Window: repWindow}
+			for _, p := range []struct {
+				v   string
+				dst *time.Time
+			}{{repFrom, &o.From}, {repTo, &o.To}} {
+				if p.v == "" {
+					continue
+				}
+				t, err := time.Parse(time.RFC3339, p.v)
+				if err != nil {
+					return fmt.Errorf("%q: want an RFC 3339 time", p.v)
+				}
+				*p.dst = t
+			}
+			return withStore(cmd, func(ctx context.Context, st *store.Store) error {
+				r, err := campaign.BuildReport(ctx, st, tenant, args[0], o)
+				if err != nil {
+					return err
+				}
+				if repSection != "" {
+					return r.WriteCSV(cmd.OutOrStdout(), repSection)
+				}
+				return out(cmd, r)
+			})
+		}}
+	report.Flags().StringVar(&repSection, "section", "", "CSV of one section: outcomes, attempts_per_lead, abandon, agents")
+	report.Flags().StringVar(&repFrom, "from", "", "start (RFC 3339; default 24 h ago)")
+	report.Flags().StringVar(&repTo, "to", "", "end (RFC 3339; default now)")
+	report.Flags().DurationVar(&repWindow, "window", time.Hour, "rolling window of the abandon rate")
 	var outFile string
 	export := &cobra.Command{Use: "export CAMPAIGN", Short: "Export the leads with their results as CSV", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -200,6 +245,6 @@ func newCampaignCmd(g *globals) *cobra.Command {
 	dnc.Flags().StringVar(&reason, "reason", "", "why the numbers are barred")
 
 	cmd.AddCommand(list, create, imp, act(campaign.Start, "Start or resume a campaign"), act(campaign.Pause, "Pause a running campaign"),
-		act(campaign.Stop, "Finish a campaign"), progress, export, dnc)
+		act(campaign.Stop, "Finish a campaign"), progress, pacing, report, export, dnc)
 	return cmd
 }

@@ -53,6 +53,12 @@ func TestCampaignCommands(t *testing.T) {
 	if out, _, err := run(t, ctx, env, "", "campaign", "progress", "spring"); err != nil || !strings.Contains(out, `"pending": 2`) {
 		t.Fatalf("progress: %s %v", out, err)
 	}
+	if out, _, err := run(t, ctx, env, "", "campaign", "pacing", "spring"); err != nil || !strings.Contains(out, `"period_hours": 24`) || !strings.Contains(out, `"name": "cn"`) {
+		t.Fatalf("pacing: %s %v", out, err)
+	}
+	if out, _, err := run(t, ctx, env, "", "campaign", "report", "spring", "--section", "outcomes"); err != nil || !strings.HasPrefix(out, "outcome,attempts") {
+		t.Fatalf("report: %s %v", out, err)
+	}
 	out, _, err = run(t, ctx, env, "", "campaign", "export", "spring")
 	if err != nil || !strings.Contains(out, "+8613812345678,张三,") {
 		t.Fatalf("export: %s %v", out, err)
