@@ -958,7 +958,7 @@ export interface paths {
         /** List the tenant's outbound campaigns */
         get: operations["getCampaigns"];
         put?: never;
-        /** Create a campaign (a draft): type preview | progressive | predictive | ivr_broadcast (the last two cannot start yet), queue, caller ID, masking, window, retries, dispositions, script */
+        /** Create a campaign (a draft): type preview | progressive | predictive | ivr_broadcast, queue, caller ID, masking, window, retries, dispositions, script */
         post: operations["postCampaigns"];
         delete?: never;
         options?: never;
@@ -1087,6 +1087,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{id}/pacing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A predictive campaign's pacing: compliance profile, abandon rate over the profile's period and the pacer's window, and the pacer's decisions with their inputs (?limit=N latest, default 60; 0 = the last hour) */
+        get: operations["getCampaignsIdPacing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/campaigns/{id}/pause": {
         parameters: {
             query?: never;
@@ -1113,6 +1130,23 @@ export interface paths {
         };
         /** A campaign's progress: leads by status, attempts by outcome, skips by kind, calls in flight */
         get: operations["getCampaignsIdProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign's report: progress, call outcomes, attempts per lead, abandon rate per rolling window, agents' outbound productivity. Query: from, to (RFC 3339; default the last 24 h), window_ms (default 3600000), step_ms (default 900000); format=csv (or Accept: text/csv) with section=outcomes|attempts_per_lead|abandon|agents */
+        get: operations["getCampaignsIdReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3340,6 +3374,50 @@ export interface components {
             number?: string;
             priority?: number;
         };
+        "campaign.AbandonFigure": {
+            abandons?: number;
+            answers?: number;
+            hours?: number;
+            pct?: number;
+        };
+        "campaign.AbandonWindow": {
+            abandons?: number;
+            answers?: number;
+            /** Format: date-time */
+            from?: string;
+            pct?: number;
+            /** Format: date-time */
+            to?: string;
+        };
+        "campaign.AgentOutbound": {
+            agent_id?: string;
+            answered?: number;
+            answered_per_hour?: number;
+            /** @description milliseconds */
+            avg_handle_ms?: number;
+            calls?: number;
+            dispositions?: {
+                [key: string]: number;
+            };
+            /** @description milliseconds */
+            handle_ms?: number;
+            missed?: number;
+        };
+        "campaign.AttemptsBucket": {
+            attempts?: number;
+            leads?: number;
+        };
+        "campaign.BroadcastSettings": {
+            keys?: {
+                [key: string]: string;
+            };
+            lines?: number;
+            message?: components["schemas"]["campaign.Message"];
+            optout_message?: components["schemas"]["campaign.Message"];
+            repeat?: number;
+            /** @description milliseconds */
+            wait_ms?: number;
+        };
         "campaign.Campaign": {
             /** Format: date-time */
             created_at?: string;
@@ -3354,6 +3432,30 @@ export interface components {
             type?: string;
             /** Format: date-time */
             updated_at?: string;
+        };
+        "campaign.Decision": {
+            answer_prob?: number;
+            /** Format: date-time */
+            at?: string;
+            busy_agents?: number;
+            cap_pct?: number;
+            dial?: number;
+            expected_agents?: number;
+            expected_answers?: number;
+            free_agents?: number;
+            /** @description milliseconds */
+            horizon_ms?: number;
+            /** @description milliseconds */
+            mean_answer_delay_ms?: number;
+            /** @description milliseconds */
+            mean_handle_ms?: number;
+            reason?: string;
+            ringing?: number;
+            risk?: number;
+            tau?: number;
+            waiting?: number;
+            window_abandon_pct?: number;
+            window_answers?: number;
         };
         "campaign.DialResult": {
             attempt_id?: number;
@@ -3401,6 +3503,26 @@ export interface components {
             phone?: string;
             script?: components["schemas"]["campaign.Question"][];
         };
+        "campaign.Message": {
+            lang?: string;
+            prompt?: string;
+            text?: string;
+        };
+        "campaign.Pacing": {
+            campaign_id?: string;
+            decisions?: components["schemas"]["campaign.Decision"][];
+            in_flight?: number;
+            period?: components["schemas"]["campaign.AbandonFigure"];
+            profile?: components["schemas"]["campaign.Profile"];
+            type?: string;
+            window?: components["schemas"]["campaign.AbandonFigure"];
+        };
+        "campaign.Profile": {
+            cap_pct?: number;
+            lang?: string;
+            name?: string;
+            source?: string;
+        };
         "campaign.Progress": {
             by_status?: {
                 [key: string]: number;
@@ -3424,6 +3546,24 @@ export interface components {
             reason?: string;
             row?: number;
         };
+        "campaign.Report": {
+            abandon?: components["schemas"]["campaign.AbandonWindow"][];
+            agents?: components["schemas"]["campaign.AgentOutbound"][];
+            attempts_per_lead?: components["schemas"]["campaign.AttemptsBucket"][];
+            campaign_id?: string;
+            /** Format: date-time */
+            from?: string;
+            outcomes?: {
+                [key: string]: number;
+            };
+            progress?: components["schemas"]["campaign.Progress"];
+            /** @description milliseconds */
+            step_ms?: number;
+            /** Format: date-time */
+            to?: string;
+            /** @description milliseconds */
+            window_ms?: number;
+        };
         "campaign.RetryRule": {
             /** @description milliseconds */
             delay_ms?: number;
@@ -3431,16 +3571,23 @@ export interface components {
         };
         "campaign.Settings": {
             abandon_cap_pct?: number;
+            abandon_message?: components["schemas"]["campaign.Message"];
             agent_first?: boolean;
             /** @description milliseconds */
             agent_ring_timeout_ms?: number;
+            broadcast?: components["schemas"]["campaign.BroadcastSettings"];
             caller_id?: string;
+            compliance?: string;
+            /** @description milliseconds */
+            connect_ms?: number;
             default_country?: string;
             dispositions?: components["schemas"]["campaign.Disposition"][];
             mask_numbers?: boolean;
             max_attempts?: number;
             max_attempts_per_day?: number;
             max_in_flight?: number;
+            max_lines_per_agent?: number;
+            min_lines_per_agent?: number;
             queue_id?: string;
             ratio?: number;
             retry?: {
@@ -3452,6 +3599,7 @@ export interface components {
             script?: components["schemas"]["campaign.Question"][];
             timezone?: string;
             trunk?: string;
+            trunk_cps?: number;
             window?: components["schemas"]["schedule.Schedule"];
             /** @description milliseconds */
             wrap_up_ms?: number;
@@ -6484,6 +6632,37 @@ export interface operations {
             };
         };
     };
+    getCampaignsIdPacing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["campaign.Pacing"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postCampaignsIdPause: {
         parameters: {
             query?: never;
@@ -6533,6 +6712,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["campaign.Progress"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCampaignsIdReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["campaign.Report"];
                 };
             };
             /** @description Error */
