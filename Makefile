@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 
 NPM      ?= npm
 
-.PHONY: build run test gotest web webtest e2e lint bench clean
+.PHONY: build run test gotest web webtest e2e e2e-softphone lint bench clean
 
 # The web console (web/, React + Vite) is built into web/dist and embedded
 # in the binary; `go build` alone works too and then serves a page saying
@@ -42,6 +42,11 @@ webtest: web build
 
 e2e: web build
 	cd web && IPCC_BIN=../$(BIN) node e2e/run.mjs
+
+# The browser softphone against a real FreeSWITCH; skips without
+# IPCC_TEST_FREESWITCH_WS (docs/testing-real-switches.md).
+e2e-softphone: web build
+	cd web && IPCC_BIN=../$(BIN) node e2e/softphone.mjs
 
 lint:
 	$(GO) vet ./...

@@ -110,6 +110,13 @@ func (r *callRecorder) ClickToDial(ctx context.Context, tenant, agentID, number,
 	return "dial-1", nil
 }
 
+func (r *callRecorder) TakeOver(ctx context.Context, tenant, callID, device string) (string, error) {
+	r.mu.Lock()
+	r.got = append(r.got, tenant+" takeover "+callID+" "+device)
+	r.mu.Unlock()
+	return "agent-of-" + callID, nil
+}
+
 func (r *callRecorder) take() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()

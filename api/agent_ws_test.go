@@ -33,7 +33,7 @@ func TestWebSocketAgentCommands(t *testing.T) {
 		for _, want := range []string{"login", "logout", "ready", "not-ready", "queue-login", "queue-logout", "hangup", "hold", "unhold",
 			"transfer", "consult", "consult-cancel", "consult-complete", "three-way", "help", "dial", "wrap-up-end", "wrap-up-extend",
 			"record-start", "record-stop", "record-pause", "record-resume", "state", "auth", "mute", "unmute", "answer",
-			"snapshot", "force", "monitor", "monitor-stop", "call-hangup"} {
+			"snapshot", "force", "monitor", "monitor-stop", "call-hangup", "call-takeover"} {
 			if !slices.Contains(cmds, any(want)) {
 				t.Errorf("hello lacks command %s: %v", want, cmds)
 			}
@@ -284,9 +284,19 @@ func TestWebSocketSupervisorCommands(t *testing.T) {
 	sup.fails("m4", "call-hangup", map[string]any{"call": "call-b"}, "not_found", "")
 	sup.fails("m5", "call-hangup", nil, "invalid", "call")
 	sup.ok("m6", "monitor-stop", map[string]any{"call": "call-a"})
+	// Take over: the supervisor's phone gets the caller, the agent is let go.
+	if r := sup.ok("m6a", "call-takeover", map[string]any{"call": "call-a", "device": "1009"}); r.Result["agent"] != "agent-of-call-a" || r.Result["device"] != "1009" {
+		t.Fatalf("take over %+v", r.Result)
+	}
+	sup.fails("m6b", "call-takeover", map[string]any{"call": "call-b", "device": "1009"}, "not_found", "")
+	sup.fails("m6c", "call-takeover", map[string]any{"call": "call-a", "device": "raw:sofia/gateway/gw1/13900000000"}, "forbidden", "device")
+	e.dial(e.tok["a/agent"]).fails("m6d", "call-takeover", map[string]any{"call": "call-a", "device": "1009"}, "forbidden", "")
+	if got := e.calls.take(); !slices.Contains(got, "a takeover call-a 1009") || slices.Contains(got, "b takeover call-b 1009") {
+		t.Fatalf("take over got %v", got)
+	}
 	sup.ok("m7", "call-hangup", map[string]any{"call": "call-a"})
 	e.dial(e.tok["a/agent"]).fails("m8", "call-hangup", map[string]any{"call": "call-a"}, "forbidden", "")
-	if got, want := e.sup.take(), []string{"monitor call-a 1009 whisper", "stop call-a", "hangup call-a"}; !slices.Equal(got, want) {
+	if got, want := e.sup.take(), []string{"monitor call-a 1009 whisper", "stop call-a", "stop call-a", "hangup call-a"}; !slices.Equal(got, want) {
 		t.Fatalf("supervision got %v, want %v", got, want)
 	}
 	// Tenant b's agent is untouched.

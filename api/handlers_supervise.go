@@ -29,6 +29,26 @@ type monitorRequest struct {
 	Device string `json:"device,omitempty"`
 }
 
+// callTakeOver is implemented by AgentCalls that can hand a live call from
+// its agent to a supervisor (the dispatcher).
+type callTakeOver interface {
+	TakeOver(ctx context.Context, tenant, callID, device string) (string, error)
+}
+
+type takeOverRequest struct {
+	// Device is the supervisor's phone the caller is transferred to: one of
+	// their assigned devices (any valid one for admins); left out, their
+	// only device.
+	Device string `json:"device,omitempty"`
+}
+
+type takeOverResponse struct {
+	Call string `json:"call"`
+	// Agent is the agent who had the call; their leg is released.
+	Agent  string `json:"agent"`
+	Device string `json:"device"`
+}
+
 type monitorResponse struct {
 	Call          string `json:"call"`
 	Mode          string `json:"mode"`
@@ -50,8 +70,11 @@ func superviseOps() []*agentOp {
 	stop.Status, stop.ObjectType = http.StatusNoContent, "call_monitor"
 	hangup := call("call-hangup", http.MethodPost, "hangup", "Hang up a live call (强拆): caller, agent and any supervisor")
 	hangup.Status, hangup.ObjectType = http.StatusNoContent, "call"
+	takeover := call("call-takeover", http.MethodPost, "takeover", "Take over a live call (接管): the caller is transferred to the supervisor's phone and the agent's leg is released (the agent goes to wrap-up); a monitor the supervisor runs on the call ends first")
+	takeover.Response, takeover.ObjectType = takeOverResponse{}, "call"
 	return []*agentOp{
 		op(monitor, monitorCall),
+		op(takeover, takeOverCall),
 		op(stop, func(ctx context.Context, x *opCall, _ *noBody) (any, error) {
 			id, err := liveCallOfTenant(ctx, x)
 			if err != nil {
@@ -135,4 +158,38 @@ func monitorCall(ctx context.Context, x *opCall, req *monitorRequest) (any, erro
 		return nil, superviseError(err)
 	}
 	return monitorResponse{Call: id, Mode: mode.String(), SupervisorLeg: leg}, nil
+}
+
+func takeOverCall(ctx context.Context, x *opCall, req *takeOverRequest) (any, error) {
+	id, err := liveCallOfTenant(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	to, ok := x.s.opt.AgentCalls.(callTakeOver)
+	if !ok {
+		return nil, errNoCallControl
+	}
+	if req.Device, err = x.s.resolveDevice(ctx, x.tenant, x.p, req.Device, false); err != nil {
+		return nil, err
+	}
+	if req.Device == "" {
+		return nil, noPhone(x.p)
+	}
+	if strings.HasPrefix(req.Device, "raw:") {
+		return nil, errInvalid("device", "take over transfers the caller to an extension: name one of your phones")
+	}
+	x.detail = map[string]any{"op": "takeover", "device": req.Device}
+	// The supervisor's phone may be listening to the call: hang that up
+	// first so the phone is free to take the caller.
+	if x.s.opt.Supervision != nil {
+		if err := x.s.opt.Supervision.StopMonitor(ctx, id); err != nil && !errors.Is(err, supervise.ErrNoMonitor) {
+			return nil, superviseError(err)
+		}
+	}
+	agent, err := to.TakeOver(ctx, x.tenant, id, req.Device)
+	if err != nil {
+		return nil, agentCallError(err)
+	}
+	x.detail["agent"] = agent
+	return takeOverResponse{Call: id, Agent: agent, Device: req.Device}, nil
 }

@@ -668,3 +668,27 @@ func (d *Dispatcher) Reserve(ctx context.Context, tenant, agentID, reason string
 	release := func() { _ = eng.Ready(context.Background(), agentID) }
 	return a.Device, release, nil
 }
+
+// TakeOver hands a live call from its agent to a supervisor (接管): the
+// caller is blind-transferred to device, the supervisor's phone, on the
+// supervisor's behalf, and the agent's leg is released (the agent goes to
+// wrap-up as after any transfer). It returns the agent who had the call.
+func (d *Dispatcher) TakeOver(ctx context.Context, tenant, callID, device string) (string, error) {
+	if callID == "" || device == "" {
+		return "", errors.New("dispatch: take over needs a call and a phone")
+	}
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return "", err
+	}
+	snap, err := eng.Snapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range snap.Agents {
+		if a.CallID == callID {
+			return a.AgentID, d.Control(ctx, tenant, a.AgentID, "transfer", &dialplan.Target{Kind: dialplan.KindExtension, Ref: device})
+		}
+	}
+	return "", ErrNoCall
+}

@@ -318,6 +318,72 @@ async function journeys({ browser, base, ctl }) {
     await sup.getByRole('region', { name: E.supervisor.agents, exact: true }).waitFor() // the choice is remembered
   })
 
+  let call2
+  await step('supervisor accepts a help request with whisper (English)', async () => {
+    // The agent gets a call again: the one transferred to sales comes back
+    // to them (they are in every queue), or a new demo call.
+    let placed = false
+    call2 = await waitFor(async () => {
+      const st = (await api(base, 'GET', '/api/v1/agent/state', agentToken)).body
+      if (st?.state === 'wrap-up') await api(base, 'POST', '/api/v1/agent/wrap-up/end', agentToken)
+      if (st?.state === 'not-ready') await api(base, 'POST', '/api/v1/agent/ready', agentToken)
+      if (st?.state === 'available' && !placed) {
+        placed = true
+        const r = await fetch(`${ctl}/calls`, {
+          method: 'POST',
+          body: JSON.stringify({ front: 'freeswitch', from: '13900000777', to: '4001', press: [{ after_ms: 4000, digits: '0' }], hangup_after_ms: 600000 }),
+        })
+        assert(r.ok, `sim call: ${r.status}`)
+      }
+      return st?.state === 'on-call' && st.call_id
+    }, 'a call connected to the agent again', 60_000)
+    // The agent asks for help (a consult of the supervisor's phone); the
+    // supervisor's console gets the request.
+    const h = await api(base, 'POST', '/api/v1/agent/call/help', agentToken, { kind: 'extension', target: '1009' })
+    assert(h.status < 300, `help: ${h.status} ${JSON.stringify(h.body)}`)
+    const accept = sup.getByRole('button', { name: E.supervisor.acceptWhisper })
+    await accept.waitFor({ timeout: 15_000 })
+    await sup.getByRole('button', { name: E.supervisor.acceptBarge }).waitFor()
+    await shot(sup, 'supervisor-help-request.en')
+    // The agent goes back to the caller; the supervisor then joins.
+    const c = await api(base, 'POST', '/api/v1/agent/call/consult/cancel', agentToken)
+    assert(c.status < 300, `consult cancel: ${c.status} ${JSON.stringify(c.body)}`)
+    await accept.click()
+    const panel = sup.getByLabel(E.supervisor.selectedCall)
+    await panel.getByText(call2).waitFor()
+    await panel.getByRole('status').getByText(E.supervisor.whisper, { exact: true }).waitFor({ timeout: 20_000 })
+    await waitFor(async () => {
+      const r = await api(base, 'GET', `/api/v1/calls/${call2}`, supToken)
+      return r.status === 200 && (r.body.legs ?? []).some((l) => l.role === 'whisper')
+    }, 'a whisper leg on the call record', 15_000)
+    await shot(sup, 'supervisor-help-whisper.en')
+  })
+
+  await step('supervisor takes over the call (Chinese): the agent is released, audited', async () => {
+    await sup.getByRole('combobox', { name: E.app.language }).click({ force: true })
+    await sup.getByText('简体中文', { exact: true }).last().click()
+    const panel = sup.getByLabel(Z.supervisor.selectedCall)
+    await panel.getByRole('button', { name: Z.supervisor.takeOver }).click()
+    const confirm = sup.locator('.ant-popconfirm')
+    await confirm.getByText(Z.supervisor.takeOverConfirm).waitFor()
+    await shot(sup, 'supervisor-takeover-confirm.zh-CN')
+    await confirm.getByRole('button', { name: /确\s?定|OK/ }).click()
+    await sup.getByText(Z.supervisor.takenOver).waitFor({ timeout: 20_000 })
+    await waitFor(async () => (await api(base, 'GET', '/api/v1/agent/state', agentToken)).body?.call_id !== call2, 'the agent to be released from the call', 20_000)
+    await waitFor(async () => {
+      const r = await api(base, 'GET', `/api/v1/calls/${call2}`, supToken)
+      return r.status === 200 && (r.body.transfers ?? 0) >= 1
+    }, 'the take-over on the call record', 15_000)
+    const admin = await token(base, 'admin', adminPassword)
+    const audit = await waitFor(async () => {
+      const r = await api(base, 'GET', '/api/v1/audit?limit=50', admin, undefined, { 'X-IPCC-Tenant': 'default' })
+      return r.status === 200 && JSON.stringify(r.body).includes('takeover') && r.body
+    }, 'the take-over in the audit log', 10_000)
+    assert(audit, 'no audit entry')
+    await shot(sup, 'supervisor-takeover.zh-CN')
+    await shot(agent, 'agent-taken-over.zh-CN')
+  })
+
   await step('login page in both languages', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     const p = await ctx.newPage()

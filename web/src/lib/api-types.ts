@@ -2098,6 +2098,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/supervisor/calls/{id}/takeover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take over a live call (接管): the caller is transferred to the supervisor's phone and the agent's leg is released (the agent goes to wrap-up); a monitor the supervisor runs on the call ends first (WebSocket command call-takeover) */
+        post: operations["postSupervisorCallsIdTakeover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/supervisor/snapshot": {
         parameters: {
             query?: never;
@@ -3254,6 +3271,14 @@ export interface components {
             reason?: string;
             /** @description milliseconds */
             retry_after_ms?: number;
+        };
+        "api.takeOverRequest": {
+            device?: string;
+        };
+        "api.takeOverResponse": {
+            agent?: string;
+            call?: string;
+            device?: string;
         };
         "api.tenantPatch": {
             disabled?: boolean;
@@ -9186,6 +9211,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSupervisorCallsIdTakeover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.takeOverRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.takeOverResponse"];
+                };
             };
             /** @description Error */
             default: {

@@ -3,14 +3,21 @@ import { App as AntApp, Button, Card, Descriptions, Empty, Popconfirm, Space, Ta
 import { useTranslation } from 'react-i18next'
 import { client, unwrap, type AgentSnapshot } from '../lib/api'
 
-type Mode = 'listen' | 'whisper' | 'barge'
+export type Mode = 'listen' | 'whisper' | 'barge'
+export type Monitoring = { call: string; mode: Mode } | null
 
-// CallMonitor: listen, whisper, barge on or hang up the selected agent's
-// call with the supervisor's own phone (rung first); the mode is shown.
-export const CallMonitor = memo(function CallMonitor({ agent }: { agent?: AgentSnapshot }) {
+// startMonitor rings the supervisor's own phone and joins it to the call in
+// mode (also used to accept a help request).
+export async function startMonitor(call: string, mode: Mode) {
+  await unwrap(client.POST('/api/v1/supervisor/calls/{id}/monitor', { params: { path: { id: call } }, body: { mode } }))
+}
+
+// CallMonitor: listen, whisper, barge on, take over or hang up the selected
+// agent's call with the supervisor's own phone (rung first); the mode is
+// shown (kept by the console, which also starts it on a help request).
+export const CallMonitor = memo(function CallMonitor({ agent, mode, setMode }: { agent?: AgentSnapshot; mode: Monitoring; setMode: (m: Monitoring) => void }) {
   const { t } = useTranslation()
   const { message } = AntApp.useApp()
-  const [mode, setMode] = useState<{ call: string; mode: Mode } | null>(null)
   const [busy, setBusy] = useState<string>()
   const call = agent?.call_id
   if (!agent || !call) {
@@ -24,7 +31,7 @@ export const CallMonitor = memo(function CallMonitor({ agent }: { agent?: AgentS
   const monitor = async (m: Mode) => {
     setBusy(m)
     try {
-      await unwrap(client.POST('/api/v1/supervisor/calls/{id}/monitor', { params: { path: { id: call } }, body: { mode: m } }))
+      await startMonitor(call, m)
       setMode({ call, mode: m })
     } catch (e) {
       message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
@@ -51,6 +58,18 @@ export const CallMonitor = memo(function CallMonitor({ agent }: { agent?: AgentS
       message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
     }
   }
+  const takeOver = async () => {
+    setBusy('takeover')
+    try {
+      await unwrap(client.POST('/api/v1/supervisor/calls/{id}/takeover', { params: { path: { id: call } }, body: {} }))
+      setMode(null)
+      message.success(t('supervisor.takenOver'))
+    } catch (e) {
+      message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
+    } finally {
+      setBusy(undefined)
+    }
+  }
   return (
     <Card size="small" title={t('supervisor.selectedCall')} aria-label={t('supervisor.selectedCall')}>
       <Descriptions size="small" column={1}>
@@ -75,6 +94,9 @@ export const CallMonitor = memo(function CallMonitor({ agent }: { agent?: AgentS
         <Button disabled={!current} loading={busy === 'stop'} onClick={() => void stop()}>
           {t('supervisor.stop')}
         </Button>
+        <Popconfirm title={t('supervisor.takeOverConfirm')} onConfirm={() => void takeOver()}>
+          <Button loading={busy === 'takeover'}>{t('supervisor.takeOver')}</Button>
+        </Popconfirm>
         <Popconfirm title={t('supervisor.hangupCall')} onConfirm={() => void hangup()}>
           <Button danger>{t('supervisor.hangupCall')}</Button>
         </Popconfirm>

@@ -7,7 +7,7 @@ import { useNow } from '../lib/hooks'
 import type { WsEvent } from '../lib/ws'
 import { AgentGrid } from './AgentGrid'
 import { QueueGrid } from './QueueGrid'
-import { CallMonitor } from './CallMonitor'
+import { CallMonitor, startMonitor, type Mode, type Monitoring } from './CallMonitor'
 import { holdAlerts, queueAlerts, type Alert } from './alerts'
 import { useSnapshot } from './useSnapshot'
 
@@ -17,15 +17,34 @@ const states = ['available', 'not-ready', 'ringing', 'on-call', 'wrap-up', 'logg
 // monitoring, forcing agents, help requests and alerts.
 export default function SupervisorConsole() {
   const { t } = useTranslation()
-  const { notification } = AntApp.useApp()
+  const { notification, message } = AntApp.useApp()
   const now = useNow(5_000)
   const [queue, setQueue] = useState<string>()
   const [state, setState] = useState<string>()
   const [search, setSearch] = useState('')
   const [selected, setSelected] = useState<string>()
+  const [monitoring, setMonitoring] = useState<Monitoring>(null)
   const [eventAlerts, setEventAlerts] = useState<Alert[]>([])
   const snapRef = useState<{ agents: AgentSnapshot[] }>({ agents: [] })[0]
   const holds = useState(() => new Map<string, { since: number; name: string }>())[0]
+  // Accepting a help request selects the agent and joins the supervisor's
+  // phone to their call in the chosen mode.
+  const accept = async (key: string, agentID: string | undefined, m: Mode) => {
+    notification.destroy(key)
+    if (!agentID) return
+    setSelected(agentID)
+    const call = snapRef.agents.find((a) => a.agent_id === agentID)?.call_id
+    if (!call) {
+      message.error(t('supervisor.monitorFailed', { message: t('call.noCall') }))
+      return
+    }
+    try {
+      await startMonitor(call, m)
+      setMonitoring({ call, mode: m })
+    } catch (e) {
+      message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
+    }
+  }
   const onEvent = (ev: WsEvent) => {
     const name = (id?: string) => snapRef.agents.find((a) => a.agent_id === id)?.name ?? id ?? ''
     if (ev.type === 'help_requested') {
@@ -37,16 +56,11 @@ export default function SupervisorConsole() {
         duration: 0,
         btn: (
           <Space>
-            <Button
-              type="primary"
-              size="small"
-              onClick={() => {
-                setSelected(ev.agent)
-                notification.destroy(key)
-              }}
-            >
-              {t('supervisor.accept')}
-            </Button>
+            {(['whisper', 'barge'] as Mode[]).map((m) => (
+              <Button key={m} type={m === 'whisper' ? 'primary' : 'default'} size="small" onClick={() => void accept(key, ev.agent, m)}>
+                {t(m === 'whisper' ? 'supervisor.acceptWhisper' : 'supervisor.acceptBarge')}
+              </Button>
+            ))}
             <Button size="small" onClick={() => notification.destroy(key)}>
               {t('supervisor.dismiss')}
             </Button>
@@ -102,7 +116,7 @@ export default function SupervisorConsole() {
         </Col>
         <Col xs={24} xxl={8}>
           <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
-            <CallMonitor agent={selectedAgent} />
+            <CallMonitor agent={selectedAgent} mode={monitoring} setMode={setMonitoring} />
             <Card size="small" title={t('supervisor.alerts')} aria-label={t('supervisor.alerts')}>
               <List
                 size="small"
