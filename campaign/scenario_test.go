@@ -503,6 +503,8 @@ func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
 			if ev := w.eventsOf("campaign_call"); len(ev) != 2 || ev[0].Agent != "carol" || ev[1].Agent != "bob" || ev[1].Caller != "138****0022" {
 				t.Errorf("campaign_call %+v", ev)
 			}
+			// The end is published after the lead is moved.
+			waitFor(t, "both campaign calls' ends are published", func() bool { return len(w.eventsOf("campaign_call_ended")) >= 2 })
 			if ev := w.eventsOf("campaign_call_ended"); len(ev) != 2 || ev[0].Reason != "abandoned" || ev[1].Reason != "answered" {
 				t.Errorf("campaign_call_ended %+v", ev)
 			}
