@@ -20,10 +20,10 @@ func (e *PhoneError) Error() string { return e.Reason }
 
 // Normalize turns a number as people write it into E.164 ("+8613812345678")
 // and tells its kind. country is the calling code assumed for numbers
-// written without one ("86"). Chinese numbers: mobiles 1[3-9]xxxxxxxxx
+// written without one ("86"). Chinese numbers: mobiles 1[3-9] followed by 9 digits
 // (with or without +86 / 0086 / a leading 0), landlines with their area
 // code (010-12345678, 0755 1234 5678, +86 755 12345678). Service numbers
-// (95588, 400/800 numbers, 1xxxx short codes) are refused: campaigns do
+// (95588, 400/800 numbers, five-digit short codes starting with 1) are refused: campaigns do
 // not call them.
 func Normalize(raw, country string) (string, string, error) {
 	s := strings.Map(func(r rune) rune {
