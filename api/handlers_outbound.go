@@ -69,14 +69,6 @@ func (s *Server) addOutboundRoutes() {
 	add(http.MethodPost, "/api/v1/outbound/decide", "Dry-run the outbound routing of a number: its type, the toll-fraud guard, the route, trunks, dialled number and caller ID", rolesSupervisor, outboundDecideRequest{}, outboundDecision{}, 0, "", s.decideOutbound)
 }
 
-// outboundChanged drops the tenant's cached routing so that the change
-// applies to the next call.
-func (s *Server) outboundChanged(tenant string) {
-	if s.opt.OutboundChanged != nil {
-		s.opt.OutboundChanged(tenant)
-	}
-}
-
 // refusalError answers an outbound call refused by a rule: 403 for a
 // destination the tenant may not call (or cannot route), 429 for a cap;
 // the rule is named.
@@ -164,7 +156,6 @@ func (d outboundDoc[T]) save(s *Server, c echo.Context, create bool) error {
 	} else if err := s.opt.Store.UpdateOutbound(ctx, tenant, d.kind, *id, string(doc)); err != nil {
 		return err
 	}
-	s.outboundChanged(tenant)
 	status := http.StatusOK
 	if create {
 		status = http.StatusCreated
@@ -190,7 +181,6 @@ func (d outboundDoc[T]) del(s *Server, c echo.Context, inUse func(ctx context.Co
 	if err := s.opt.Store.DeleteOutbound(ctx, tenant, d.kind, id); err != nil {
 		return err
 	}
-	s.outboundChanged(tenant)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -365,7 +355,6 @@ func (s *Server) putOutboundSettings(c echo.Context) error {
 	if err := s.opt.Store.PutSetting(ctx, tenant, store.OutboundSettingsName, string(doc)); err != nil {
 		return err
 	}
-	s.outboundChanged(tenant)
 	return c.JSON(http.StatusOK, &set)
 }
 

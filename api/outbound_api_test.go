@@ -42,7 +42,7 @@ func TestOutboundRoutingAPI(t *testing.T) {
 
 		// Dry run: a mobile goes by the mobile route, rewritten, with a pool number.
 		var d struct {
-			Number struct{ Type, E164 string }
+			Number   struct{ Type, E164 string }
 			Refused  bool
 			Rule     string
 			Route    struct{ ID string }
@@ -55,7 +55,7 @@ func TestOutboundRoutingAPI(t *testing.T) {
 			t.Fatalf("decide mobile: %+v", d)
 		}
 		d = struct {
-			Number struct{ Type, E164 string }
+			Number   struct{ Type, E164 string }
 			Refused  bool
 			Rule     string
 			Route    struct{ ID string }

@@ -54,9 +54,6 @@ type Options struct {
 	Events Events
 	// AgentCalls acts on agents' connected calls (hold, transfer, ...).
 	AgentCalls AgentCalls
-	// OutboundChanged is told when a tenant's outbound routing changed
-	// (trunks, routes, pools, settings) so cached copies are dropped.
-	OutboundChanged func(tenant string)
 	// DefaultTrunk is media.default_trunk, for the outbound dry-run of a
 	// tenant without routes.
 	DefaultTrunk string

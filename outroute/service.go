@@ -369,3 +369,18 @@ func (c *Call) Each(onSwitch string, originate func(ep controller.Endpoint, t Tr
 	}
 	return &Refusal{Rule: RuleNoTrunk, Detail: fmt.Sprintf("no trunk of the route is on switch %s", onSwitch)}
 }
+
+// Invalidate drops the tenant's cached configuration when the source keeps
+// one (StoreSource), so the next call reads the change.
+func (s *Service) Invalidate(tenant string) {
+	if inv, ok := s.src.(interface{ Invalidate(string) }); ok {
+		inv.Invalidate(tenant)
+	}
+}
+
+// StaticSource serves one configuration to every tenant (tests, and
+// controllers without a store).
+type StaticSource struct{ Config *Config }
+
+// OutboundConfig implements Source.
+func (s StaticSource) OutboundConfig(context.Context, string) (*Config, error) { return s.Config, nil }
