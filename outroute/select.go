@@ -74,7 +74,7 @@ func CheckDestination(s *Settings, n Number) *Refusal {
 		}
 	}
 	if !slices.Contains(s.Allowed(), n.Type) {
-		return &Refusal{Rule: RuleNumberType, Detail: fmt.Sprintf("%s is a %s number and the tenant may call only %s numbers", n.E164, n.Type, strings.Join(s.Allowed(), ", "))}
+		return &Refusal{Rule: RuleNumberType, Detail: fmt.Sprintf("%s is of type %s and the tenant may call only %s numbers", n.E164, n.Type, strings.Join(s.Allowed(), ", "))}
 	}
 	if n.Type == TypeInternational && !slices.Contains(s.AllowedCountries, "*") && !slices.Contains(s.AllowedCountries, n.Country) {
 		allowed := "none"
