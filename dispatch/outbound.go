@@ -120,7 +120,7 @@ func (d *Dispatcher) dialOut(ctx context.Context, dialer Dialer, sw string, out 
 	if call != nil {
 		noteRouting(call, out)
 	} else if len(out.Notes) > 0 {
-		d.log.Info("outbound call not placed", "tenant", out.Tenant, "number", out.Number.E164, "routing", out.Notes, "err", err)
+		d.log.Info("outbound call not placed", "tenant", out.Tenant, "number", out.Number.String(), "routing", out.Notes, "err", err)
 	}
 	return call, err
 }

@@ -334,10 +334,10 @@ func (p *Pool) Validate(home string) error {
 			errs = append(errs, FieldError{Field: f + ".number", Message: msg})
 			continue
 		}
-		if j, dup := seen[c.E164]; dup {
+		if j, dup := seen[c.String()]; dup {
 			errs = append(errs, FieldError{Field: f + ".number", Message: fmt.Sprintf("%s is already numbers[%d]", n.Number, j)})
 		}
-		seen[c.E164] = i
+		seen[c.String()] = i
 		if n.Area != "" && (len(n.Area) < 2 || len(n.Area) > 5 || !digits(n.Area) || n.Area[0] != '0') {
 			errs = append(errs, FieldError{Field: f + ".area", Message: fmt.Sprintf("%q is not an area code such as 0755", n.Area)})
 		}

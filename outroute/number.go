@@ -28,10 +28,10 @@ var Types = []string{TypeMobile, TypeLandline, TypeService, TypeInternational}
 type Number struct {
 	// Raw is the number as given.
 	Raw string `json:"raw"`
-	// E164 is "+8613812345678"; for a local landline written without its
-	// area code or a short service code it is the national digits
-	// prefixed with the calling code as far as known ("+8695588").
-	E164 string `json:"e164"`
+	// E164 is "+8613812345678" ("+8695588" for a service number); empty
+	// for a local landline written without its area code, which only the
+	// trunk's own area knows.
+	E164 string `json:"e164,omitempty"`
 	// Country is the calling code ("86").
 	Country string `json:"country"`
 	// National is the number as dialled inside its country: 13812345678,
@@ -41,6 +41,14 @@ type Number struct {
 	Type string `json:"type"`
 	// Area is a landline's area code with its 0 ("0755"), else "".
 	Area string `json:"area,omitempty"`
+}
+
+// String is the number for people and logs: E.164, else national.
+func (n Number) String() string {
+	if n.E164 != "" {
+		return n.E164
+	}
+	return n.National
 }
 
 // NumberError says why a string is not a number that can be dialled.
@@ -120,7 +128,7 @@ func chinese(n Number, s string, afterCC bool) (Number, error) {
 		if !strings.HasPrefix(s, "0") {
 			if len(s) == 7 || len(s) == 8 {
 				// A local landline without its area code: the trunk's area.
-				n.Type, n.E164, n.National = TypeLandline, "+86"+s, s
+				n.Type, n.National = TypeLandline, s
 				return n, nil
 			}
 			return n, &NumberError{"not a Chinese mobile, landline or service number: " + s}

@@ -31,7 +31,7 @@ func TestClassify(t *testing.T) {
 		{raw: "8008001234", typ: TypeService, e164: "+868008001234", national: "8008001234", country: "86"},
 		{raw: "10086", typ: TypeService, e164: "+8610086", national: "10086", country: "86"},
 		{raw: "110", typ: TypeService, e164: "+86110", national: "110", country: "86"},
-		{raw: "87654321", typ: TypeLandline, e164: "+8687654321", national: "87654321", country: "86"},
+		{raw: "87654321", typ: TypeLandline, e164: "", national: "87654321", country: "86"},
 		{raw: "+852 2123 4567", typ: TypeInternational, e164: "+85221234567", national: "0085221234567", country: "852"},
 		{raw: "0012125551234", typ: TypeInternational, e164: "+12125551234", national: "0012125551234", country: "1"},
 		{raw: "+44 20 7946 0000", typ: TypeInternational, e164: "+442079460000", national: "00442079460000", country: "44"},

@@ -70,25 +70,25 @@ const (
 func CheckDestination(s *Settings, n Number) *Refusal {
 	for _, p := range s.Blocked() {
 		if matchPrefix(p, n) {
-			return &Refusal{Rule: RuleBlockedPrefix, Detail: fmt.Sprintf("%s matches the blocked prefix %s (premium or fraud-prone numbers)", n.E164, p)}
+			return &Refusal{Rule: RuleBlockedPrefix, Detail: fmt.Sprintf("%s matches the blocked prefix %s (premium or fraud-prone numbers)", n, p)}
 		}
 	}
 	if !slices.Contains(s.Allowed(), n.Type) {
-		return &Refusal{Rule: RuleNumberType, Detail: fmt.Sprintf("%s is of type %s and the tenant may call only %s numbers", n.E164, n.Type, strings.Join(s.Allowed(), ", "))}
+		return &Refusal{Rule: RuleNumberType, Detail: fmt.Sprintf("%s is of type %s and the tenant may call only %s numbers", n, n.Type, strings.Join(s.Allowed(), ", "))}
 	}
 	if n.Type == TypeInternational && !slices.Contains(s.AllowedCountries, "*") && !slices.Contains(s.AllowedCountries, n.Country) {
 		allowed := "none"
 		if len(s.AllowedCountries) > 0 {
 			allowed = "+" + strings.Join(s.AllowedCountries, ", +")
 		}
-		return &Refusal{Rule: RuleCountry, Detail: fmt.Sprintf("%s is in country +%s and the tenant may call abroad only to %s", n.E164, n.Country, allowed)}
+		return &Refusal{Rule: RuleCountry, Detail: fmt.Sprintf("%s is in country +%s and the tenant may call abroad only to %s", n, n.Country, allowed)}
 	}
 	return nil
 }
 
 func matchPrefix(p string, n Number) bool {
 	if strings.HasPrefix(p, "+") {
-		return strings.HasPrefix(n.E164, p)
+		return n.E164 != "" && strings.HasPrefix(n.E164, p)
 	}
 	return strings.HasPrefix(n.National, p)
 }
@@ -163,7 +163,7 @@ func Select(routes []Route, trunks map[string]Trunk, req Request, now time.Time,
 		}
 		return sel, nil
 	}
-	return nil, &Refusal{Rule: RuleNoRoute, Detail: fmt.Sprintf("no outbound route matches %s (%s, %s)", req.Number.E164, req.Number.Type, describe(req))}
+	return nil, &Refusal{Rule: RuleNoRoute, Detail: fmt.Sprintf("no outbound route matches %s (%s, %s)", req.Number, req.Number.Type, describe(req))}
 }
 
 func describe(req Request) string {
@@ -185,7 +185,8 @@ func (w Rewrite) Apply(n Number) string {
 		s = n.E164
 	case "digits":
 		s = strings.TrimPrefix(n.E164, "+")
-	default:
+	}
+	if s == "" { // national, or a local number with no E.164 form
 		s = n.National
 	}
 	if w.Strip != "" {

@@ -170,7 +170,7 @@ func (s *Service) route(cfg *Config, req PlanRequest) (*Call, *Refusal) {
 		return nil, ref
 	}
 	c.Route, c.Trunks, c.Dial = sel.Route, sel.Trunks, sel.Dial
-	c.note("route %s (%s %s) dials %s", sel.Route.ID, n.Type, n.E164, sel.Dial)
+	c.note("route %s (%s %s) dials %s", sel.Route.ID, n.Type, n, sel.Dial)
 	for _, sk := range sel.Skipped {
 		c.note("trunk %s skipped", sk)
 	}
