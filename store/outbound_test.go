@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/store/storetest"
@@ -46,6 +47,26 @@ func TestOutboundDocsCRUDAndIsolation(t *testing.T) {
 		}
 		if _, err := s.GetOutbound(ctx, "acme", store.OutboundTrunk, "cmcc"); err != nil {
 			t.Fatalf("acme's trunk went with the other tenant's: %v", err)
+		}
+	})
+}
+
+func TestSkipAttempt(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := &store.CampaignAttempt{TenantID: "acme", CampaignID: "c", LeadID: 1, Kind: store.AttemptCall, StartedAt: time.Now()}
+		if err := s.AddAttempt(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SkipAttempt(ctx, "other", a.ID, "blocked", "no", time.Now()); !store.IsNotFound(err) {
+			t.Fatalf("another tenant's attempt: %v", err)
+		}
+		if err := s.SkipAttempt(ctx, "acme", a.ID, "blocked", "outbound call refused (country)", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetAttempt(ctx, "acme", a.ID)
+		if err != nil || got.Kind != store.AttemptSkip || got.Outcome != "blocked" || got.Reason != "outbound call refused (country)" || got.EndedAt == nil {
+			t.Fatalf("%+v %v", got, err)
 		}
 	})
 }

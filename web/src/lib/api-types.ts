@@ -3766,6 +3766,7 @@ export interface components {
             agent_ring_timeout_ms?: number;
             broadcast?: components["schemas"]["campaign.BroadcastSettings"];
             caller_id?: string;
+            caller_id_pool?: string;
             compliance?: string;
             /** @description milliseconds */
             connect_ms?: number;
