@@ -437,6 +437,7 @@ func (d *Dialer) vet(ctx context.Context, c *Campaign, l *store.Lead, from strin
 			return true, nil
 		}
 		reason = ref.Error()
+		d.log.Info("lead refused by outbound routing", "tenant", c.TenantID, "campaign", c.ID, "lead", l.ID, "rule", ref.Rule, "detail", ref.Detail)
 		if destinationRefused(ref) {
 			next.Status, next.NextAt, next.LastOutcome = store.LeadSkipped, nil, SkipBlocked
 		} else {
