@@ -147,3 +147,61 @@ func TestScenarioCampaignTenantCap(t *testing.T) {
 		t.Fatalf("%d callees dialled under a cap of 1", dialled)
 	}
 }
+
+// IVR broadcasts and predictive campaigns leave through outbound routing
+// too: failover past the congested trunk, the pool's local number shown.
+func TestScenarioBroadcastAndPredictiveRouting(t *testing.T) {
+	for _, f := range fronts {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			w.outbound(store.OutboundTrunk, "first", outroute.Trunk{ID: "first", Gateway: "gw-a"})
+			w.outbound(store.OutboundTrunk, "second", outroute.Trunk{ID: "second", Gateway: "gw-b"})
+			w.outbound(store.OutboundPool, "local", outroute.Pool{ID: "local", Numbers: []outroute.PoolNumber{{Number: "075588880001"}, {Number: "01088880003"}}})
+			w.outbound(store.OutboundRoute, "all", outroute.Route{ID: "all", Trunks: []string{"first", "second"}, CallerIDPool: "local"})
+			if err := w.sw.Sim.DefineTrunk(sim.TrunkSpec{Name: "gw-a", Behavior: sim.TrunkCongested}); err != nil {
+				t.Fatal(err)
+			}
+			w.customers(
+				sim.EndpointSpec{Number: "01062345678", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: time.Second},
+				sim.EndpointSpec{Number: "075512345678", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: time.Second},
+			)
+			bc := w.campaign(&campaign.Campaign{ID: "bc", Name: "Notice", Type: campaign.IVRBroadcast, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), Broadcast: &campaign.BroadcastSettings{Message: campaign.Message{Text: "Your bill is ready.", Lang: "en"}, WaitMS: 200}}},
+				"phone\n010 6234 5678\n")
+			pd := w.campaign(&campaign.Campaign{ID: "pd", Name: "Pred", Type: campaign.Predictive, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), WrapUpMS: 100}}, "phone\n0755 1234 5678\n")
+			w.login("bob", "2002")
+			for _, c := range []*campaign.Campaign{bc, pd} {
+				if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitFor(t, "both callees were reached through the second trunk", func() bool {
+				n := 0
+				for _, leg := range w.sw.Sim.Calls() {
+					if leg.Trunk == "gw-b" && (leg.Endpoint == "01062345678" || leg.Endpoint == "075512345678") {
+						n++
+					}
+				}
+				return n == 2
+			})
+			for _, leg := range w.sw.Sim.Calls() {
+				want := map[string]string{"01062345678": "01088880003", "075512345678": "075588880001"}[leg.Endpoint]
+				if want != "" && leg.ANI != want {
+					t.Errorf("%s through %s saw %q, want %s", leg.Endpoint, leg.Trunk, leg.ANI, want)
+				}
+			}
+			for _, c := range []*campaign.Campaign{bc, pd} {
+				waitFor(t, c.ID+"'s call recorded through the second trunk", func() bool {
+					list, _ := w.st.ListAttempts(ctx, tenant, c.ID, store.AttemptFilter{Kind: store.AttemptCall})
+					if len(list) == 0 || list[0].CallID == "" {
+						return false
+					}
+					rec, err := w.st.GetCall(ctx, tenant, list[0].CallID)
+					return err == nil && rec.Trunk == "second"
+				})
+			}
+		})
+	}
+}
