@@ -134,7 +134,12 @@ func TestScenarioCampaignTenantCap(t *testing.T) {
 		}
 		return false
 	})
-	if skipped.Status != store.LeadPending || skipped.Attempts != 0 || skipped.NextAt == nil {
+	// The skip is written before the lead is moved back.
+	waitFor(t, "the capped lead waits", func() bool {
+		skipped = w.leadByPhone(c.ID, skipped.Phone)
+		return skipped.Status == store.LeadPending
+	})
+	if skipped.Attempts != 0 || skipped.NextAt == nil || time.Until(*skipped.NextAt) < 5*time.Second {
 		t.Fatalf("the capped lead %+v", skipped)
 	}
 	dialled := 0
