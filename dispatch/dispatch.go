@@ -527,7 +527,7 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 		return ErrNoCall
 	}
 	if target != nil {
-		if err := d.checkTarget(ctx, tenant, target); err != nil {
+		if err := d.checkTarget(ctx, tenant, agentID, target); err != nil {
 			return err
 		}
 	}
@@ -558,7 +558,7 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 var ErrBadTarget = errors.New("bad target")
 
 // checkTarget refuses targets that would lose the caller.
-func (d *Dispatcher) checkTarget(ctx context.Context, tenant string, t *dialplan.Target) error {
+func (d *Dispatcher) checkTarget(ctx context.Context, tenant, agentID string, t *dialplan.Target) error {
 	switch t.Kind {
 	case dialplan.KindQueue:
 		if d.queueConfig(tenant, t.Ref) == nil {
@@ -573,7 +573,8 @@ func (d *Dispatcher) checkTarget(ctx context.Context, tenant string, t *dialplan
 	case dialplan.KindExternal:
 		// The toll-fraud guard and the routes, before the caller is let
 		// go: a refusal names its rule.
-		if err := d.CheckOutbound(ctx, tenant, outroute.PlanRequest{Number: t.Ref, Source: outroute.SourceTransfer}); err != nil {
+		req := outroute.PlanRequest{Number: t.Ref, Source: outroute.SourceTransfer, Agent: agentID, Queues: d.agentQueues(ctx, tenant, agentID)}
+		if err := d.CheckOutbound(ctx, tenant, req); err != nil {
 			return fmt.Errorf("%w: %w", ErrBadTarget, err)
 		}
 	case dialplan.KindAgent:

@@ -67,7 +67,13 @@ func (h *Handler) reach(ctx context.Context, k *call, t dialplan.Target, hop int
 		next = h.dial(ctx, k, controller.Endpoint{Kind: controller.EndpointExtension, Number: t.Ref}, t)
 	case dialplan.KindExternal:
 		if h.opt.Outbound != nil {
-			out, err := h.opt.Outbound.Plan(ctx, k.tenant, outroute.PlanRequest{Number: t.Ref, Source: outroute.SourceTransfer, DefaultTrunk: h.opt.DefaultTrunk})
+			// A blind transfer by an agent routes as theirs (agent, queue).
+			snap := k.rec.Fields()
+			req := outroute.PlanRequest{Number: t.Ref, Source: outroute.SourceTransfer, DefaultTrunk: h.opt.DefaultTrunk, Agent: snap.AgentID}
+			if snap.QueueID != "" {
+				req.Queues = []string{snap.QueueID}
+			}
+			out, err := h.opt.Outbound.Plan(ctx, k.tenant, req)
 			if err != nil {
 				k.c.Note("target", "external number "+t.Ref+" not dialled: "+err.Error())
 				k.setDisposition("failed")
