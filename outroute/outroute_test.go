@@ -414,3 +414,12 @@ func checkFields(t *testing.T, err error, want []string) {
 		t.Errorf("errors %v, want fields %v", err, want)
 	}
 }
+
+func TestExtensionPlanRangesValidate(t *testing.T) {
+	s := dialplan.Settings{Extensions: &dialplan.ExtensionPlan{Ranges: []string{"1000-1999", "1999-1000", "100-1999", "x-y", "7"}}}
+	checkFields(t, s.Validate(), []string{"extensions.ranges[1]", "extensions.ranges[2]", "extensions.ranges[3]", "extensions.ranges[4]"})
+	ok := dialplan.Settings{Extensions: &dialplan.ExtensionPlan{Ranges: []string{"1000-1999", "600"}}}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
