@@ -423,3 +423,31 @@ func TestExtensionPlanRangesValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A trunk at its call rate is skipped for the next one of the route; a
+// second later it takes calls again.
+func TestTrunkCPSMovesToNextTrunk(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	cfg := &Config{Home: "86", Trunks: map[string]Trunk{"slow": {ID: "slow", Gateway: "gw-s", CPS: 1}, "fast": {ID: "fast", Gateway: "gw-f"}},
+		Routes: []Route{{ID: "r", Trunks: []string{"slow", "fast"}}}}
+	svc := NewService(fixedSource{cfg}, func() time.Time { return now }, nil, nil)
+	var used []string
+	for range 3 {
+		c, err := svc.Plan(context.Background(), "t", PlanRequest{Number: "13812345678"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Each("", func(controller.Endpoint, Trunk) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		used = append(used, c.Trunk.ID)
+		c.Release()
+	}
+	now = now.Add(time.Second)
+	c, _ := svc.Plan(context.Background(), "t", PlanRequest{Number: "13812345678"})
+	_ = c.Each("", func(controller.Endpoint, Trunk) error { return nil })
+	used = append(used, c.Trunk.ID)
+	if fmt.Sprint(used) != "[slow fast fast slow]" {
+		t.Fatalf("trunks used %v", used)
+	}
+}
