@@ -93,6 +93,14 @@ func TestOutboundRoutingAPI(t *testing.T) {
 			t.Fatalf("tenant b sees %v", setB)
 		}
 
+		// A campaign names a pool of its tenant.
+		camp := func(pool string) map[string]any {
+			return map[string]any{"id": "c-" + pool, "name": "C", "type": "progressive", "settings": map[string]any{"queue_id": "sales", "caller_id_pool": pool}}
+		}
+		e.invalid(e.req("POST", "/api/v1/campaigns", "a/admin", camp("nope")), "settings.caller_id_pool", "no caller-ID pool")
+		e.invalid(e.req("POST", "/api/v1/campaigns", "b/admin", camp("p")), "settings.caller_id_pool", "no caller-ID pool")
+		e.must(201, e.req("POST", "/api/v1/campaigns", "a/admin", camp("p")))
+
 		// In use: a trunk of a route, a pool of the settings.
 		r := e.must(409, e.req("DELETE", "/api/v1/outbound/trunks/cu", "a/admin", nil))
 		if code, msg, _ := r.apiErr(t); code != "in_use" || !strings.Contains(msg, "route mobile") {
