@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -449,5 +450,31 @@ func TestTrunkCPSMovesToNextTrunk(t *testing.T) {
 	used = append(used, c.Trunk.ID)
 	if fmt.Sprint(used) != "[slow fast fast slow]" {
 		t.Fatalf("trunks used %v", used)
+	}
+}
+
+// A call that must stay on its switch skips trunks of other switches.
+func TestTrunksOfOtherSwitchesSkipped(t *testing.T) {
+	cfg := &Config{Home: "86", Trunks: map[string]Trunk{"far": {ID: "far", Gateway: "gw-far", Switch: "sw2"}, "near": {ID: "near", Gateway: "gw-near", Switch: "sw1"},
+		"any": {ID: "any", Gateway: "gw-any"}}, Routes: []Route{{ID: "r", Trunks: []string{"far", "near", "any"}}}}
+	svc := NewService(fixedSource{cfg}, nil, nil, nil)
+	var tried []string
+	c, _ := svc.Plan(context.Background(), "t", PlanRequest{Number: "13812345678"})
+	err := c.Each("sw1", func(ep controller.Endpoint, tr Trunk) error {
+		tried = append(tried, tr.ID)
+		return &controller.OriginateError{Cause: "GATEWAY_DOWN"}
+	})
+	if fmt.Sprint(tried) != "[near any]" || err == nil {
+		t.Fatalf("tried %v: %v", tried, err)
+	}
+	if !strings.Contains(strings.Join(c.Notes, "\n"), "trunk far skipped: on switch sw2, the call is on sw1") {
+		t.Fatalf("notes %v", c.Notes)
+	}
+	// Callee-first calls may use every trunk (each dialled on its switch).
+	tried = nil
+	c2, _ := svc.Plan(context.Background(), "t", PlanRequest{Number: "13812345678"})
+	_ = c2.Each("", func(ep controller.Endpoint, tr Trunk) error { tried = append(tried, tr.ID); return nil })
+	if fmt.Sprint(tried) != "[far]" {
+		t.Fatalf("tried %v", tried)
 	}
 }
