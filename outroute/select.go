@@ -93,15 +93,21 @@ func matchPrefix(p string, n Number) bool {
 	return strings.HasPrefix(n.National, p)
 }
 
-// Sorted orders routes by priority, then id.
+func routeLess(a, b *Route) bool {
+	if a.Priority != b.Priority {
+		return a.Priority < b.Priority
+	}
+	return a.ID < b.ID
+}
+
+// Sorted orders routes by priority, then id (routes already in that order,
+// as Load gives them, are returned as they are).
 func Sorted(routes []Route) []Route {
+	if sort.SliceIsSorted(routes, func(i, j int) bool { return routeLess(&routes[i], &routes[j]) }) {
+		return routes
+	}
 	out := slices.Clone(routes)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Priority != out[j].Priority {
-			return out[i].Priority < out[j].Priority
-		}
-		return out[i].ID < out[j].ID
-	})
+	sort.SliceStable(out, func(i, j int) bool { return routeLess(&out[i], &out[j]) })
 	return out
 }
 
@@ -142,11 +148,13 @@ func (r *Route) Matches(req Request, now time.Time, schedules map[string]*schedu
 // Select picks the first route (by priority) matching req and lists its
 // usable trunks; the number is rewritten by the route.
 func Select(routes []Route, trunks map[string]Trunk, req Request, now time.Time, schedules map[string]*schedule.Schedule) (*Selected, *Refusal) {
-	for _, r := range Sorted(routes) {
+	sorted := Sorted(routes)
+	for i := range sorted {
+		r := &sorted[i]
 		if !r.Matches(req, now, schedules) {
 			continue
 		}
-		sel := &Selected{Route: &r, Dial: r.Rewrite.Apply(req.Number)}
+		sel := &Selected{Route: r, Dial: r.Rewrite.Apply(req.Number)}
 		for _, id := range r.Trunks {
 			t, ok := trunks[id]
 			switch {
