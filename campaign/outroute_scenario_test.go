@@ -40,8 +40,8 @@ func TestScenarioCampaignOutboundRouting(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.customers(
-				sim.EndpointSpec{Number: "01062345678", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 300 * time.Millisecond},
-				sim.EndpointSpec{Number: "075512345678", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 300 * time.Millisecond},
+				sim.EndpointSpec{Number: "01062345678", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 1500 * time.Millisecond},
+				sim.EndpointSpec{Number: "075512345678", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 1500 * time.Millisecond},
 			)
 			c := w.campaign(&campaign.Campaign{ID: "spring", Name: "Spring", Type: campaign.Progressive, Settings: campaign.Settings{
 				QueueID: "sales", CallerIDPool: "local", Window: allDay(), WrapUpMS: 100, RingTimeoutMS: 3000,
@@ -50,10 +50,18 @@ func TestScenarioCampaignOutboundRouting(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.login("bob", "2002")
-			waitFor(t, "every lead was handled", func() bool {
+			deadline := time.Now().Add(30 * time.Second)
+			for {
 				p, err := campaign.GetProgress(ctx, w.st, w.dl, tenant, c.ID)
-				return err == nil && p.ByStatus[store.LeadDone] == 2 && p.ByStatus[store.LeadSkipped] == 1 && p.InFlight == 0
-			})
+				if err == nil && p.ByStatus[store.LeadDone] == 2 && p.ByStatus[store.LeadSkipped] == 1 && p.InFlight == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					list, _ := w.st.ListAttempts(ctx, tenant, c.ID, store.AttemptFilter{})
+					t.Fatalf("leads not handled: %+v %v\nattempts %+v", p, err, list)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			hk := w.leadByPhone(c.ID, "+85221234567")
 			at := w.attempts(c.ID, hk.ID)
 			if hk.Status != store.LeadSkipped || hk.Attempts != 0 || len(at) != 1 || at[0].Kind != store.AttemptSkip || at[0].Outcome != "blocked" ||
