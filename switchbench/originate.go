@@ -97,7 +97,7 @@ type LimitResult struct {
 func RunOriginate(ctx context.Context, o OriginateOptions) (OriginateResult, error) {
 	o = o.withDefaults()
 	res := OriginateResult{Offered: o.Rate, Errors: map[string]int{}, CommandConnections: 1, InFlight: 32}
-	s := sim.New(sim.Options{ARIAddr: "-", Logger: discardLogger()})
+	s := sim.New(sim.Options{ARIAddr: "-", Logger: discardLogger(), NoHearingHistory: true})
 	if err := s.Start(); err != nil {
 		return res, err
 	}
