@@ -3623,15 +3623,21 @@ export interface components {
             updated_at?: string;
         };
         "campaign.Decision": {
+            allowed_pct?: number;
             answer_prob?: number;
             /** Format: date-time */
             at?: string;
+            beta?: number;
+            budget?: number;
             busy_agents?: number;
             cap_pct?: number;
             dial?: number;
+            expected_abandons?: number;
             expected_agents?: number;
             expected_answers?: number;
             free_agents?: number;
+            guard?: number;
+            guard_abandon_pct?: number;
             /** @description milliseconds */
             horizon_ms?: number;
             /** @description milliseconds */
@@ -3640,8 +3646,6 @@ export interface components {
             mean_handle_ms?: number;
             reason?: string;
             ringing?: number;
-            risk?: number;
-            tau?: number;
             waiting?: number;
             window_abandon_pct?: number;
             window_answers?: number;
