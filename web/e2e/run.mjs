@@ -3,6 +3,8 @@
 // Calls are placed through the simulator's control API (--demo-control).
 //
 //   IPCC_BIN=../bin/ipcc node e2e/run.mjs        (make e2e does this)
+//   IPCC_E2E_JOURNEY=softphone node e2e/run.mjs  (only the named journeys, comma-separated:
+//                                                 main, softphone)
 //
 // Screenshots of each screen in both languages go to e2e/screenshots/, the
 // measured figures (screen pop latency, first-load JS, long tasks) to
@@ -15,6 +17,7 @@ import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { perfScreenPop, perfSupervisorGrid } from './perf.mjs'
+import { startRegistrar } from './sipfake.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const bin = resolve(process.env.IPCC_BIN ?? join(here, '../../bin/ipcc'))
@@ -99,7 +102,13 @@ async function main() {
       executablePath: browserPath,
       args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
     })
-    await journeys({ browser, base, ctl })
+    const all = { main: journeys, softphone: softphoneJourney }
+    const chosen = (process.env.IPCC_E2E_JOURNEY ?? Object.keys(all).join(',')).split(',').map((s) => s.trim()).filter(Boolean)
+    for (const name of chosen) {
+      assert(all[name], `no journey ${name} (there are: ${Object.keys(all).join(', ')})`)
+      console.log(`journey ${name}`)
+      await all[name]({ browser, base, ctl })
+    }
   } finally {
     await browser?.close()
     server.kill('SIGTERM')
@@ -446,6 +455,80 @@ async function journeys({ browser, base, ctl }) {
   await step('no Content-Security-Policy violations', async () => {
     assert(cspErrors.length === 0, cspErrors.join('\n'))
   })
+}
+
+// The browser phone registers on the agent's assigned extension as soon as
+// the desktop opens (before sign-in), and stays registered through sign-in
+// and sign-out. The switch is a fake SIP registrar on a WebSocket.
+async function softphoneJourney({ browser, base }) {
+  const E = L.en
+  const Z = L['zh-CN']
+  const reg = await startRegistrar()
+  const admin = await token(base, 'admin', adminPassword)
+  const T = { 'X-IPCC-Tenant': 'default' }
+  const before = (await api(base, 'GET', '/api/v1/desktop/settings', admin, undefined, T)).body
+  const agentToken = await token(base, '1005')
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
+  const page = await ctx.newPage()
+  debugPages.push(page)
+  try {
+    const r = await api(base, 'PUT', '/api/v1/desktop/settings', admin, { ...before, sip_wss_url: reg.url, sip_domain: 'demo.test' }, T)
+    assert(r.status < 300, `desktop settings: ${r.status} ${JSON.stringify(r.body)}`)
+    await api(base, 'POST', '/api/v1/agent/logout', agentToken)
+    const phone = page.getByTestId('softphone')
+    const registered = () => phone.getByText(E.softphone.registered, { exact: true })
+
+    await step('softphone: the signed-out agent registers the browser phone on their assigned extension', async () => {
+      await login(page, base, 'en', '1005')
+      await page.getByRole('button', { name: `${E.agent.signIn} · ${E.agent.signInAll}` }).waitFor()
+      await phone.getByText(`${E.softphone.title} · 1005`).waitFor()
+      await phone.getByLabel(E.softphone.password).fill('secret-1005')
+      await phone.getByRole('button', { name: E.softphone.register }).click()
+      await registered().waitFor({ timeout: 15_000 })
+      await waitFor(() => reg.registered.has('1005'), 'REGISTER of 1005 at the switch', 10_000)
+      // Not signed in: the dial pad says the browser phone dials.
+      await page.getByText(E.dial.viaPhone.replace('{{ext}}', '1005')).waitFor()
+      await shot(page, 'agent-softphone-signed-out.en')
+    })
+
+    await step('softphone: a reload registers again by itself (password kept in the tab)', async () => {
+      reg.registered.clear()
+      await page.reload()
+      await registered().waitFor({ timeout: 15_000 })
+      await waitFor(() => reg.registered.has('1005'), 'a new REGISTER of 1005 after the reload', 10_000)
+    })
+
+    await step('softphone: still registered after sign-in and sign-out', async () => {
+      const n = reg.log.length
+      await page.getByRole('button', { name: `${E.agent.signIn} · ${E.agent.signInAll}` }).click()
+      await page.getByRole('status', { name: E.agent.currentState }).getByText(E.state.available, { exact: true }).waitFor()
+      await registered().waitFor()
+      await page.waitForTimeout(1000)
+      assert(reg.registered.has('1005'), 'the extension was unregistered at sign-in')
+      assert(!reg.log.slice(n).includes('REGISTER') || reg.registered.has('1005'), 'registration lost')
+      await page.getByRole('button', { name: E.agent.signOut, exact: true }).click()
+      await page.getByRole('button', { name: `${E.agent.signIn} · ${E.agent.signInAll}` }).waitFor()
+      await page.waitForTimeout(1000)
+      await registered().waitFor()
+      assert(reg.registered.has('1005'), 'the extension was unregistered at sign-out')
+    })
+
+    await step('softphone: the browser phone in Chinese', async () => {
+      await page.getByRole('combobox', { name: E.app.language }).click({ force: true })
+      await page.getByText('简体中文', { exact: true }).last().click()
+      await phone.getByText(Z.softphone.registered, { exact: true }).waitFor()
+      await shot(page, 'agent-softphone-signed-out.zh-CN')
+      await page.getByRole('combobox', { name: Z.app.language }).click({ force: true })
+      await page.getByText('English', { exact: true }).last().click()
+      await phone.getByRole('button', { name: E.softphone.unregister }).click()
+      await phone.getByRole('button', { name: E.softphone.register }).waitFor()
+      await waitFor(() => !reg.registered.has('1005'), 'the un-REGISTER of 1005', 10_000)
+    })
+  } finally {
+    await api(base, 'PUT', '/api/v1/desktop/settings', admin, before, T)
+    await ctx.close()
+    await reg.close()
+  }
 }
 
 main().then(

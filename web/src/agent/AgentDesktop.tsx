@@ -14,6 +14,8 @@ const RecentCalls = lazy(() => import('./RecentCalls'))
 const Softphone = lazy(() => import('./Softphone'))
 import { useAgentEvents, useAgentState } from './useAgent'
 import { useCall } from './callStore'
+import { useMe } from '../lib/hooks'
+import { softphoneExtension } from './phoneStore'
 
 // Lists is the desktop's lower half; it does not depend on the call, so a
 // ringing call does not re-render it (the screen pop paints sooner).
@@ -33,10 +35,14 @@ const Lists = memo(function Lists({ dialBlocked }: { dialBlocked?: string }) {
   )
 })
 
+// Phone is the browser softphone on the agent's extension: the device they
+// signed in on, else the one assigned to them (so it rings for direct and
+// transferred calls, and dials, before they sign in to queues). A new
+// extension remounts it (registers the new one).
 const Phone = memo(function Phone({ device }: { device?: string }) {
   return (
     <Suspense fallback={null}>
-      <Softphone device={device} />
+      <Softphone key={device ?? ''} device={device} />
     </Suspense>
   )
 })
@@ -49,6 +55,7 @@ export function AgentDesktop() {
   const q = useAgentState()
   const state = q.data
   const { offer } = useCall()
+  const assigned = useMe().data?.devices
   const st = state?.state
   // The pop belongs to the current call (shown the moment the offer
   // arrives, before the state confirms it); the last one stays visible
@@ -69,7 +76,7 @@ export function AgentDesktop() {
         <Col xs={24} xl={11}>
           <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
             <ScreenPop offer={current} />
-            <Phone device={state?.device} />
+            <Phone device={softphoneExtension(st === 'logged-out' ? undefined : state?.device, assigned)} />
           </div>
         </Col>
       </Row>
