@@ -90,6 +90,19 @@ func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
 			t.Errorf("agent %s: work number %q, user %+v %v", ag.AgentID, ag.WorkNumber, u, err)
 		}
 	}
+	// The demo agents are in two groups (班组), the desk agent too, so the
+	// supervisor console's group filter has something to show.
+	groups := map[string]int{}
+	for _, name := range []string{"1001", "1002", "1003", "1004", demo.DeskAgent.Ext} {
+		u, err := st.GetUserByName(ctx, auth.DefaultTenant, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups[u.Group]++
+	}
+	if groups[demo.GroupOne] != 2 || groups[demo.GroupTwo] != 3 {
+		t.Errorf("groups of the demo agents: %v", groups)
+	}
 	// Every demo user signs in with the documented password.
 	for _, u := range []string{"1001", demo.DeskAgent.Ext, demo.SupervisorUser} {
 		if _, _, _, err := a.Login(ctx, auth.DefaultTenant, u, demo.Password); err != nil {

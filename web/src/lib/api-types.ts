@@ -2202,7 +2202,7 @@ export interface paths {
         delete: operations["deleteUsersId"];
         options?: never;
         head?: never;
-        /** Change a user's display name, role, password, disabled flag, devices or work number (a password, role or disabled change ends the user's sessions) */
+        /** Change a user's display name, role, password, disabled flag, devices, work number or group (a password, role or disabled change ends the user's sessions) */
         patch: operations["patchUsersId"];
         trace?: never;
     };
@@ -2562,6 +2562,7 @@ export interface components {
             call_id?: string;
             calls_today?: number;
             device?: string;
+            group?: string;
             name?: string;
             pending?: string;
             queue_id?: string;
@@ -3116,6 +3117,7 @@ export interface components {
         "api.principalView": {
             devices?: string[];
             display_name?: string;
+            group?: string;
             id?: string;
             kind?: string;
             name?: string;
@@ -3306,6 +3308,7 @@ export interface components {
             devices?: string[];
             disabled?: boolean;
             display_name?: string;
+            group?: string;
             password?: string;
             role?: string;
             work_number?: string;
@@ -3313,6 +3316,7 @@ export interface components {
         "api.userRequest": {
             devices?: string[];
             display_name?: string;
+            group?: string;
             password?: string;
             role?: string;
             username?: string;
@@ -3324,6 +3328,7 @@ export interface components {
             devices?: string[];
             disabled?: boolean;
             display_name?: string;
+            group?: string;
             id?: string;
             role?: string;
             tenant?: string;

@@ -16,7 +16,7 @@ type Props = {
 
 const ROW = 40 // px, every row
 const HEIGHT = 440 // px, the visible body
-const widths = [180, 80, 190, 80, 110, 100, 80, 120]
+const widths = [170, 70, 110, 180, 80, 100, 90, 70, 110]
 
 function Ticking({ from }: { from?: string }) {
   const now = useNow()
@@ -43,6 +43,7 @@ const Row = memo(function Row({ a, selected, onSelect, onForce }: RowProps) {
     <tr aria-selected={selected} className={selected ? 'selected' : undefined} onClick={() => onSelect(a)}>
       <td>{a.name || a.agent_id}</td>
       <td>{a.work_number}</td>
+      <td>{a.group}</td>
       <td>
         <StateTag state={a.state} reason={a.reason} />
       </td>
@@ -102,7 +103,7 @@ export const AgentGrid = memo(function AgentGrid({ agents, selected, onSelect }:
   )
   const start = Math.max(0, Math.floor(top / ROW) - 5)
   const end = Math.min(agents.length, start + Math.ceil(HEIGHT / ROW) + 10)
-  const heads = ['name', 'workNumber', 'state', 'time', 'call', 'queue', 'phone', 'actions']
+  const heads = ['name', 'workNumber', 'group', 'state', 'time', 'call', 'queue', 'phone', 'actions']
   return (
     <section aria-label={t('supervisor.agents')} className="ipcc-grid">
       <table role="presentation">

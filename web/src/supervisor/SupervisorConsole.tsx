@@ -10,6 +10,7 @@ import { QueueGrid } from './QueueGrid'
 import { CallMonitor, startMonitor, type Mode, type Monitoring } from './CallMonitor'
 import { holdAlerts, queueAlerts, type Alert } from './alerts'
 import { useSnapshot } from './useSnapshot'
+import { agentGroups, filterAgents } from './filter'
 
 const states = ['available', 'not-ready', 'ringing', 'on-call', 'wrap-up', 'logged-out']
 
@@ -20,6 +21,7 @@ export default function SupervisorConsole() {
   const { notification, message } = AntApp.useApp()
   const now = useNow(5_000)
   const [queue, setQueue] = useState<string>()
+  const [group, setGroup] = useState<string>()
   const [state, setState] = useState<string>()
   const [search, setSearch] = useState('')
   const [selected, setSelected] = useState<string>()
@@ -78,13 +80,8 @@ export default function SupervisorConsole() {
   const data = snap.data
   snapRef.agents = data?.agents ?? []
   const queues = useMemo(() => data?.queues ?? [], [data?.queues])
-  const agents = useMemo(() => {
-    const s = search.trim().toLowerCase()
-    return (data?.agents ?? [])
-      .filter((a) => !queue || (a.queues ?? []).some((q) => q.queue_id === queue && q.logged_in))
-      .filter((a) => !state || a.state === state)
-      .filter((a) => !s || (a.name ?? '').toLowerCase().includes(s) || (a.work_number ?? '').includes(s))
-  }, [data?.agents, queue, state, search])
+  const agents = useMemo(() => filterAgents(data?.agents ?? [], { queue, group, state, search }), [data?.agents, queue, group, state, search])
+  const groups = useMemo(() => agentGroups(data?.agents ?? []), [data?.agents])
   const alerts = useMemo(() => [...queueAlerts(queues, now), ...holdAlerts(holds, now), ...eventAlerts.filter((a) => now - a.at < 300_000)], [queues, now, eventAlerts, holds])
   const shownQueues = useMemo(() => (queue ? queues.filter((q) => q.id === queue) : queues), [queues, queue])
   const selectedAgent = (data?.agents ?? []).find((a) => a.agent_id === selected)
@@ -106,6 +103,7 @@ export default function SupervisorConsole() {
             extra={
               <Space wrap>
                 <Select allowClear aria-label={t('supervisor.filterQueue')} placeholder={t('supervisor.filterQueue')} style={{ width: 140 }} value={queue} onChange={setQueue} options={queues.map((q) => ({ value: q.id, label: q.name || q.id }))} />
+                <Select allowClear aria-label={t('supervisor.filterGroup')} placeholder={t('supervisor.filterGroup')} style={{ width: 140 }} value={group} onChange={setGroup} options={groups.map((g) => ({ value: g, label: g }))} notFoundContent={t('supervisor.noGroups')} />
                 <Select allowClear aria-label={t('supervisor.filterState')} placeholder={t('supervisor.filterState')} style={{ width: 140 }} value={state} onChange={setState} options={states.map((s) => ({ value: s, label: t(`state.${s}`) }))} />
                 <Input.Search allowClear aria-label={t('supervisor.search')} placeholder={t('supervisor.search')} style={{ width: 180 }} onChange={(e) => setSearch(e.target.value)} />
               </Space>
