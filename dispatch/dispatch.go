@@ -669,6 +669,68 @@ func (d *Dispatcher) Reserve(ctx context.Context, tenant, agentID, reason string
 	return a.Device, release, nil
 }
 
+// TakeConsult hands a supervisor who accepts a help request the leg of the
+// agent's consultation of their phone (device) on call callID, so the
+// accept does not ring that phone a second time: the consultation ends
+// without hanging the phone up, the caller is back with the agent, and the
+// returned leg (answered) is the supervisor's to eavesdrop with; setRole
+// changes that leg's role on the call's record (listen, whisper, barge).
+// A nil leg (and no error) means the agent is not consulting device on the
+// call. A consultation still ringing is waited for (the request waits its
+// turn in the call's control queue).
+func (d *Dispatcher) TakeConsult(ctx context.Context, tenant, callID, device string) (*controller.Leg, func(role string), error) {
+	if callID == "" || device == "" {
+		return nil, nil, nil
+	}
+	d.mu.Lock()
+	w := d.waiting[tenant+"/"+callID]
+	d.mu.Unlock()
+	if w == nil {
+		return nil, nil, nil // not a queue call: no consultation to hand over
+	}
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return nil, nil, err
+	}
+	snap, err := eng.Snapshot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	agent := ""
+	for _, a := range snap.Agents {
+		if a.CallID == callID {
+			agent = a.AgentID
+		}
+	}
+	if agent == "" {
+		return nil, nil, nil
+	}
+	out := &handover{}
+	cmd := control{op: "consult-handover", agent: agent, target: &dialplan.Target{Kind: dialplan.KindExtension, Ref: device}, reply: make(chan error, 1), handover: out}
+	timeout := time.NewTimer(45 * time.Second)
+	defer timeout.Stop()
+	select {
+	case w.ctrl <- cmd:
+	case <-w.c.Done():
+		return nil, nil, nil
+	case <-w.stop:
+		return nil, nil, nil
+	case <-timeout.C:
+		return nil, nil, errors.New("the call did not take the request in time")
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	select {
+	case err := <-cmd.reply:
+		if errors.Is(err, ErrNoCall) {
+			return nil, nil, nil // the agent left the call meanwhile
+		}
+		return out.leg, out.setRole, err
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+}
+
 // TakeOver hands a live call from its agent to a supervisor (接管): the
 // caller is blind-transferred to device, the supervisor's phone, on the
 // supervisor's behalf, and the agent's leg is released (the agent goes to

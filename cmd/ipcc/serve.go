@@ -284,6 +284,9 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	// Calls re-adopted after a restart are found by their record's id too.
 	sup := supervise.New(handler.LiveCalls(path.ctl))
 	sup.Legs = st
+	// Accepting a help request takes the agent's consultation of the
+	// supervisor's phone instead of ringing it again.
+	sup.Consults = disp
 	srv, err := api.New(api.Options{
 		Addr:            cfg.HTTP.Addr,
 		ReadTimeout:     cfg.HTTP.ReadTimeout,

@@ -346,17 +346,20 @@ async function journeys({ browser, base, ctl }) {
       }
       return st?.state === 'on-call' && st.call_id
     }, 'a call connected to the agent again', 60_000)
-    // The agent asks for help (a consult of the supervisor's phone); the
-    // supervisor's console gets the request.
+    // The agent asks for help (a consult of the supervisor's phone, which
+    // answers); the supervisor's console gets the request.
+    const rings = async () => ((await (await fetch(`${ctl}/calls`)).json()).calls ?? []).filter((c) => c.endpoint === '1009' && !c.inbound).length
+    const before = await rings()
     const h = await api(base, 'POST', '/api/v1/agent/call/help', agentToken, { kind: 'extension', target: '1009' })
     assert(h.status < 300, `help: ${h.status} ${JSON.stringify(h.body)}`)
     const accept = sup.getByRole('button', { name: E.supervisor.acceptWhisper })
     await accept.waitFor({ timeout: 15_000 })
     await sup.getByRole('button', { name: E.supervisor.acceptBarge }).waitFor()
     await shot(sup, 'supervisor-help-request.en')
-    // The agent goes back to the caller; the supervisor then joins.
-    const c = await api(base, 'POST', '/api/v1/agent/call/consult/cancel', agentToken)
-    assert(c.status < 300, `consult cancel: ${c.status} ${JSON.stringify(c.body)}`)
+    assert((await rings()) === before + 1, `the help request rang the supervisor's phone ${(await rings()) - before} times`)
+    // Accepting takes the supervisor's phone, already on the consultation,
+    // into the call with whisper: the caller is back with the agent and the
+    // phone is not rung again.
     await accept.click()
     const panel = sup.getByLabel(E.supervisor.selectedCall)
     await panel.getByText(call2).waitFor()
@@ -365,6 +368,9 @@ async function journeys({ browser, base, ctl }) {
       const r = await api(base, 'GET', `/api/v1/calls/${call2}`, supToken)
       return r.status === 200 && (r.body.legs ?? []).some((l) => l.role === 'whisper')
     }, 'a whisper leg on the call record', 15_000)
+    assert((await rings()) === before + 1, `accepting the help request rang the supervisor's phone again (${(await rings()) - before} rings)`)
+    const st = (await api(base, 'GET', '/api/v1/agent/state', agentToken)).body
+    assert(st?.state === 'on-call' && st.call_id === call2, `the agent is not back on the call: ${JSON.stringify(st)}`)
     await shot(sup, 'supervisor-help-whisper.en')
   })
 
