@@ -75,7 +75,8 @@ type Dispatcher struct {
 	done    chan struct{}
 
 	mu      sync.Mutex
-	waiting map[string]*waiter // tenant + "/" + call id
+	waiting map[string]*waiter   // tenant + "/" + call id
+	holds   map[string]holdState // tenant + "/" + call id: what holds the call (hold.go)
 	subs    map[int]*subscriber
 	nextSub int
 	flows   FlowRunner
@@ -103,7 +104,7 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{},
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, holds: map[string]holdState{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{},
 		switches: map[string]bool{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
@@ -182,7 +183,15 @@ type subscriber struct {
 // Publish sends an event that happened outside the engine (an agent's help
 // request, a campaign's lead for an agent) to every subscriber, as the
 // engine's own events are.
-func (d *Dispatcher) Publish(ev Event) { d.publish(ev) }
+// held and unheld (an agent's hold through the API) count with the holds
+// the switch reports: one event per change of the call's hold.
+func (d *Dispatcher) Publish(ev Event) {
+	if (ev.Type == "held" || ev.Type == "unheld") && ev.Call != "" {
+		d.setHold(ev, "api", ev.Type == "held")
+		return
+	}
+	d.publish(ev)
+}
 
 // publish hands ev to every subscriber without blocking. Sent under the
 // lock: an unsubscribe closes its channel under the same lock.
@@ -366,6 +375,7 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	defer func() {
 		d.mu.Lock()
 		delete(d.waiting, key)
+		d.forgetHoldsLocked(key)
 		d.mu.Unlock()
 	}()
 	data := map[string]string{"ani": c.ANI(), "did": c.DNIS()}

@@ -243,6 +243,19 @@ async function journeys({ browser, base, ctl }) {
     assert(await hangup.isDisabled(), 'complete transfer is enabled without a consult')
   })
 
+  await step('a hold on the desk phone itself (the switch reports it) reaches the desktop', async () => {
+    const legs = (await (await fetch(`${ctl}/calls`)).json()).calls ?? []
+    const phone = legs.filter((c) => c.endpoint === '1005' && !c.inbound && c.state !== 'gone').pop()
+    assert(phone, `no live leg of phone 1005: ${JSON.stringify(legs.map((c) => [c.endpoint, c.state]))}`)
+    const r = await fetch(`${ctl}/calls/${phone.id}/hold`, { method: 'POST' })
+    assert(r.ok, `sim hold: ${r.status}`)
+    await agent.getByText(E.call.held, { exact: true }).waitFor()
+    await shot(agent, 'agent-phone-hold.en')
+    const r2 = await fetch(`${ctl}/calls/${phone.id}/unhold`, { method: 'POST' })
+    assert(r2.ok, `sim unhold: ${r2.status}`)
+    await agent.getByText(E.call.held, { exact: true }).waitFor({ state: 'detached' })
+  })
+
   await step('supervisor listens, whispers and barges on the call (Chinese)', async () => {
     const grid = sup.getByRole('region', { name: Z.supervisor.agents, exact: true })
     await grid.getByText('赵敏 Zhao Min').click()
