@@ -5,6 +5,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { client, unwrap, type AgentSnapshot } from '../lib/api'
 import { fmtDuration, since } from '../lib/format'
 import { useNow } from '../lib/hooks'
+import { errorText, live } from '../lib/live'
 import { setFlags, useCall } from './callStore'
 import { TargetDialog, type TargetMode } from './TargetDialog'
 import { agentStateKey } from './useAgent'
@@ -91,7 +92,7 @@ export function CallPanel({ state }: { state?: AgentSnapshot }) {
     enabled: !!callID && (st === 'ringing' || st === 'on-call'),
     staleTime: 60_000,
   })
-  const label = (key: string) => t(`call.${key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}`)
+  const labelKey = (key: string) => `call.${key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}`
 
   const post = async (key: string, f: () => Promise<unknown>) => {
     try {
@@ -127,10 +128,10 @@ export function CallPanel({ state }: { state?: AgentSnapshot }) {
           setFlags(callID, { recording: 'on' })
           break
       }
-      message.success(`${label(key)} · ${t('call.done')}`)
+      message.success(live((t) => t('call.actionDone', { action: t(labelKey(key)) })))
       void qc.invalidateQueries({ queryKey: agentStateKey })
     } catch (e) {
-      message.error(t('call.failed', { action: label(key), message: (e as Error).message }))
+      message.error(live((t) => t('call.failed', { action: t(labelKey(key)), message: errorText(t, e) })))
     }
   }
 

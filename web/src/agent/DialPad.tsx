@@ -3,6 +3,7 @@ import { App as AntApp, Button, Input, Space, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
 import { client, unwrap } from '../lib/api'
 import { usePhone } from './phoneStore'
+import { errorText, live } from '../lib/live'
 
 export async function dial(number: string, parent?: string) {
   return unwrap(client.POST('/api/v1/agent/dial', { body: parent ? { number, parent } : { number } }))
@@ -27,13 +28,13 @@ export function DialPad({ disabled: blocked }: { disabled?: string }) {
     try {
       if (viaPhone && phone.call) {
         await phone.call(number.trim())
-        message.info(t('dial.placedPhone', { number }))
+        message.info(live((t) => t('dial.placedPhone', { number })))
         return
       }
       await dial(number.trim())
-      message.info(t('dial.placed', { number }))
+      message.info(live((t) => t('dial.placed', { number })))
     } catch (e) {
-      message.error(t('call.failed', { action: t('dial.call'), message: (e as Error).message }))
+      message.error(live((t) => t('call.failed', { action: t('dial.call'), message: errorText(t, e) })))
     } finally {
       setBusy(false)
     }

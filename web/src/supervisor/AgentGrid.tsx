@@ -7,6 +7,7 @@ import { fmtDuration, since } from '../lib/format'
 import { useNow } from '../lib/hooks'
 import { StateTag, notReadyReasons } from '../agent/StateBar'
 import { snapshotKey } from './useSnapshot'
+import { errorText, live } from '../lib/live'
 
 type Props = {
   agents: AgentSnapshot[]
@@ -93,10 +94,10 @@ export const AgentGrid = memo(function AgentGrid({ agents, selected, onSelect }:
     async (a: AgentSnapshot, action: string, reason?: string) => {
       try {
         await unwrap(client.POST('/api/v1/supervisor/agents/{id}/force', { params: { path: { id: a.agent_id! } }, body: { action, reason } }))
-        message.success(t('supervisor.forced'))
+        message.success(live((t) => t('supervisor.forced')))
         void qc.invalidateQueries({ queryKey: snapshotKey })
       } catch (e) {
-        message.error(t('supervisor.forceFailed', { message: (e as Error).message }))
+        message.error(live((t) => t('supervisor.forceFailed', { message: errorText(t, e) })))
       }
     },
     [message, qc, t],

@@ -11,6 +11,7 @@ import { CallMonitor, startMonitor, type Mode, type Monitoring } from './CallMon
 import { holdAlerts, queueAlerts, type Alert } from './alerts'
 import { useSnapshot } from './useSnapshot'
 import { agentGroups, filterAgents } from './filter'
+import { errorText, live } from '../lib/live'
 
 const states = ['available', 'not-ready', 'ringing', 'on-call', 'wrap-up', 'logged-out']
 
@@ -37,14 +38,14 @@ export default function SupervisorConsole() {
     setSelected(agentID)
     const call = snapRef.agents.find((a) => a.agent_id === agentID)?.call_id
     if (!call) {
-      message.error(t('supervisor.monitorFailed', { message: t('call.noCall') }))
+      message.error(live((t) => t('supervisor.monitorFailed', { message: t('call.noCall') })))
       return
     }
     try {
       await startMonitor(call, m)
       setMonitoring({ call, mode: m })
     } catch (e) {
-      message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
+      message.error(live((t) => t('supervisor.monitorFailed', { message: errorText(t, e) })))
     }
   }
   const onEvent = (ev: WsEvent) => {
@@ -53,18 +54,18 @@ export default function SupervisorConsole() {
       const key = `help:${ev.agent}:${ev.at}`
       notification.open({
         key,
-        message: t('supervisor.help'),
-        description: t('supervisor.helpFrom', { agent: name(ev.agent) }),
+        message: live((t) => t('supervisor.help')),
+        description: live((t) => t('supervisor.helpFrom', { agent: name(ev.agent) })),
         duration: 0,
         btn: (
           <Space>
             {(['whisper', 'barge'] as Mode[]).map((m) => (
               <Button key={m} type={m === 'whisper' ? 'primary' : 'default'} size="small" onClick={() => void accept(key, ev.agent, m)}>
-                {t(m === 'whisper' ? 'supervisor.acceptWhisper' : 'supervisor.acceptBarge')}
+                {live((t) => t(m === 'whisper' ? 'supervisor.acceptWhisper' : 'supervisor.acceptBarge'))}
               </Button>
             ))}
             <Button size="small" onClick={() => notification.destroy(key)}>
-              {t('supervisor.dismiss')}
+              {live((t) => t('supervisor.dismiss'))}
             </Button>
           </Space>
         ),
