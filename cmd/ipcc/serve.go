@@ -249,6 +249,11 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 		if err := d.StaffAgents(ctx, st, a, disp, auth.DefaultTenant, qs); err != nil {
 			return err
 		}
+		// A preview campaign for the agent desktop's campaign screens
+		// (members of the operator queue: agent 1005 among them).
+		if err := demo.AddPreviewCampaign(ctx, st, auth.DefaultTenant, "operator"); err != nil {
+			return err
+		}
 		demoRunning = true
 		go func() { defer close(demoDone); _ = d.Run(demoCtx) }()
 		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL(), "quiet", df.quiet,
