@@ -4,7 +4,7 @@
 //
 //   IPCC_BIN=../bin/ipcc node e2e/run.mjs        (make e2e does this)
 //   IPCC_E2E_JOURNEY=softphone node e2e/run.mjs  (only the named journeys, comma-separated:
-//                                                 main, softphone, groups)
+//                                                 main, softphone, groups, campaign)
 //
 // Screenshots of each screen in both languages go to e2e/screenshots/, the
 // measured figures (screen pop latency, first-load JS, long tasks) to
@@ -102,7 +102,7 @@ async function main() {
       executablePath: browserPath,
       args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
     })
-    const all = { main: journeys, softphone: softphoneJourney, groups: groupsJourney }
+    const all = { main: journeys, softphone: softphoneJourney, groups: groupsJourney, campaign: campaignJourney }
     const chosen = (process.env.IPCC_E2E_JOURNEY ?? Object.keys(all).join(',')).split(',').map((s) => s.trim()).filter(Boolean)
     for (const name of chosen) {
       assert(all[name], `no journey ${name} (there are: ${Object.keys(all).join(', ')})`)
@@ -599,6 +599,100 @@ async function groupsJourney({ browser, base }) {
       }
     })
   } finally {
+    await ctx.close()
+  }
+}
+
+// The demo's preview campaign on the agent desktop: the next customer pops
+// with their data and the number hidden, one is skipped with a reason,
+// the next dialled (the agent's phone, then the customer), and the result
+// and questionnaire answers entered; in both languages.
+async function campaignJourney({ browser, base }) {
+  const E = L.en
+  const Z = L['zh-CN']
+  const C = E.agent.campaign
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 1100 } })
+  const page = await ctx.newPage()
+  debugPages.push(page)
+  const admin = await token(base, 'admin', adminPassword)
+  const T = { 'X-IPCC-Tenant': 'default' }
+  const agentToken = await token(base, '1005')
+  const card = page.getByRole('region', { name: C.title }).or(page.locator('.ant-card').filter({ has: page.getByText(C.title, { exact: true }) })).first()
+  const leadCard = page.getByTestId('campaign-lead')
+  try {
+    await step('campaign: the agent takes the next customer of the preview campaign (number hidden)', async () => {
+      await login(page, base, 'en', '1005')
+      const st = (await api(base, 'GET', '/api/v1/agent/state', agentToken)).body
+      if (st?.state === 'logged-out') await page.getByRole('button', { name: `${E.agent.signIn} · ${E.agent.signInAll}` }).click()
+      await page.getByRole('status', { name: E.agent.currentState }).getByText(E.state.available, { exact: true }).waitFor()
+      await card.getByRole('button', { name: C.next }).click()
+      await leadCard.waitFor()
+      await leadCard.getByText(C.masked).waitFor()
+      const number = await leadCard.locator('strong').first().innerText()
+      assert(/^1\d\d\*{4}\d{4}$/.test(number.replace(/\s/g, '')), `the number is not masked: ${number}`)
+      await leadCard.getByText('plan', { exact: true }).waitFor() // the lead's own fields
+      await shot(page, 'agent-campaign-preview.en')
+    })
+
+    let skipped
+    await step('campaign: the agent skips a customer with a reason', async () => {
+      skipped = await leadCard.locator('td').first().innerText()
+      await card.getByRole('button', { name: C.skip }).waitFor()
+      assert(await card.getByRole('button', { name: C.skip }).isDisabled(), 'skip without a reason is enabled')
+      await card.getByLabel(C.skipReason).fill('customer asked for next week')
+      await card.getByRole('button', { name: C.skip }).click()
+      await page.getByText(C.skipped).first().waitFor()
+      await card.getByRole('button', { name: C.next }).click()
+      await leadCard.waitFor()
+      const name = await leadCard.locator('td').first().innerText()
+      assert(name !== skipped, `the skipped customer ${skipped} came back at once`)
+    })
+
+    let attempt
+    await step('campaign: the agent dials, talks and enters the result with the questionnaire', async () => {
+      const name = await leadCard.locator('td').first().innerText()
+      await card.getByRole('button', { name: C.dial }).click()
+      await card.getByText(C.onCall.replace('{{name}}', name)).waitFor({ timeout: 30_000 })
+      const form = card.getByRole('form', { name: C.script }).or(card.locator('form')).first()
+      await form.getByLabel(C.yes).check()
+      await form.getByRole('combobox', { name: /Which new plan/ }).click({ force: true })
+      await page.locator('.ant-select-dropdown:visible .ant-select-item-option-content').getByText('5G 畅享 199', { exact: true }).click()
+      await form.getByRole('combobox', { name: C.disposition }).click({ force: true })
+      await page.locator('.ant-select-dropdown:visible .ant-select-item-option-content').getByText('有意向 Interested', { exact: true }).click()
+      await form.getByLabel(C.note).fill('wants the 199 plan from next month')
+      await shot(page, 'agent-campaign-call.en')
+      await form.getByRole('button', { name: C.save }).click()
+      await page.getByText(C.saved).first().waitFor()
+      const r = await waitFor(async () => {
+        const x = await api(base, 'GET', '/api/v1/campaigns/demo-preview/attempts', admin, undefined, T)
+        return x.status === 200 && (x.body ?? []).find((a) => a.disposition === 'interested') && x
+      }, 'the result on the campaign attempt', 15_000)
+      const a = r.body.find((x) => x.disposition === 'interested')
+      attempt = a
+      assert(a.answers?.satisfied === true && a.answers?.interest === '5G 畅享 199', `answers ${JSON.stringify(a.answers)}`)
+      // The call ends (the agent hangs up).
+      await api(base, 'POST', '/api/v1/agent/call/hangup', agentToken)
+    })
+
+    await step('campaign: the campaign screen in Chinese', async () => {
+      assert(attempt, 'no attempt')
+      await page.getByRole('combobox', { name: E.app.language }).click({ force: true })
+      await page.getByText('简体中文', { exact: true }).last().click()
+      const zcard = page.locator('.ant-card').filter({ has: page.getByText(Z.agent.campaign.title, { exact: true }) }).first()
+      await waitFor(async () => {
+        const st = (await api(base, 'GET', '/api/v1/agent/state', agentToken)).body
+        if (st?.state === 'wrap-up') await api(base, 'POST', '/api/v1/agent/wrap-up/end', agentToken)
+        return st?.call_id == null || st?.call_id === ''
+      }, 'the campaign call to end', 20_000)
+      await zcard.getByRole('button', { name: Z.agent.campaign.next }).click()
+      await leadCard.getByText(Z.agent.campaign.masked).waitFor()
+      await shot(page, 'agent-campaign-preview.zh-CN')
+      await zcard.getByLabel(Z.agent.campaign.skipReason).fill('演示结束')
+      await zcard.getByRole('button', { name: Z.agent.campaign.skip }).click()
+      await page.getByText(Z.agent.campaign.skipped).first().waitFor()
+    })
+  } finally {
+    await api(base, 'POST', '/api/v1/agent/logout', agentToken)
     await ctx.close()
   }
 }

@@ -12,6 +12,7 @@ const Callbacks = lazy(() => import('./Callbacks'))
 const Voicemail = lazy(() => import('./Voicemail'))
 const RecentCalls = lazy(() => import('./RecentCalls'))
 const Softphone = lazy(() => import('./Softphone'))
+const Campaigns = lazy(() => import('./Campaigns'))
 import { useAgentEvents, useAgentState } from './useAgent'
 import { useCall } from './callStore'
 import { useMe } from '../lib/hooks'
@@ -75,6 +76,9 @@ export function AgentDesktop() {
         </Col>
         <Col xs={24} xl={11}>
           <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
+            <Suspense fallback={null}>
+              <Campaigns />
+            </Suspense>
             <ScreenPop offer={current} />
             <Phone device={softphoneExtension(st === 'logged-out' ? undefined : state?.device, assigned)} />
           </div>
