@@ -670,8 +670,11 @@ async function campaignJourney({ browser, base }) {
       const a = r.body.find((x) => x.disposition === 'interested')
       attempt = a
       assert(a.answers?.satisfied === true && a.answers?.interest === '5G 畅享 199', `answers ${JSON.stringify(a.answers)}`)
-      // The call ends (the agent hangs up).
-      await api(base, 'POST', '/api/v1/agent/call/hangup', agentToken)
+      // The agent hangs up from the desktop (their own outbound call).
+      const hangup = page.getByRole('button', { name: new RegExp(`^${E.call.hangup}`) })
+      assert(!(await hangup.isDisabled()), 'hang-up is disabled on the campaign call')
+      assert(await page.getByRole('button', { name: new RegExp(`^${E.call.transfer}`) }).isDisabled(), 'transfer is enabled on an own outbound call')
+      await hangup.click()
     })
 
     await step('campaign: the campaign screen in Chinese', async () => {
