@@ -16,6 +16,8 @@ const Campaigns = lazy(() => import('./Campaigns'))
 import { useAgentEvents, useAgentState } from './useAgent'
 import { useCall } from './callStore'
 import { useMe } from '../lib/hooks'
+import { useQuery } from '@tanstack/react-query'
+import { client, unwrap } from '../lib/api'
 import { softphoneExtension } from './phoneStore'
 
 // Lists is the desktop's lower half; it does not depend on the call, so a
@@ -57,6 +59,8 @@ export function AgentDesktop() {
   const state = q.data
   const { offer } = useCall()
   const assigned = useMe().data?.devices
+  // The campaign screens load only for an agent whose queues run one.
+  const campaigns = useQuery({ queryKey: ['agent', 'campaigns'], queryFn: () => unwrap(client.GET('/api/v1/agent/campaigns')), refetchInterval: 60_000 })
   const st = state?.state
   // The pop belongs to the current call (shown the moment the offer
   // arrives, before the state confirms it); the last one stays visible
@@ -76,9 +80,11 @@ export function AgentDesktop() {
         </Col>
         <Col xs={24} xl={11}>
           <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
-            <Suspense fallback={null}>
-              <Campaigns />
-            </Suspense>
+            {(campaigns.data?.length ?? 0) > 0 && (
+              <Suspense fallback={null}>
+                <Campaigns />
+              </Suspense>
+            )}
             <ScreenPop offer={current} />
             <Phone device={softphoneExtension(st === 'logged-out' ? undefined : state?.device, assigned)} />
           </div>

@@ -82,7 +82,10 @@ export default function SupervisorConsole() {
   snapRef.agents = data?.agents ?? []
   const queues = useMemo(() => data?.queues ?? [], [data?.queues])
   const agents = useMemo(() => filterAgents(data?.agents ?? [], { queue, group, state, search }), [data?.agents, queue, group, state, search])
-  const groups = useMemo(() => agentGroups(data?.agents ?? []), [data?.agents])
+  // The group filter's options change only when the set of groups does
+  // (not with every refetched snapshot): the Select is not drawn again.
+  const groupKey = useMemo(() => agentGroups(data?.agents ?? []).join('\u0000'), [data?.agents])
+  const groupOptions = useMemo(() => (groupKey ? groupKey.split('\u0000') : []).map((g) => ({ value: g, label: g })), [groupKey])
   const alerts = useMemo(() => [...queueAlerts(queues, now), ...holdAlerts(holds, now), ...eventAlerts.filter((a) => now - a.at < 300_000)], [queues, now, eventAlerts, holds])
   const shownQueues = useMemo(() => (queue ? queues.filter((q) => q.id === queue) : queues), [queues, queue])
   const selectedAgent = (data?.agents ?? []).find((a) => a.agent_id === selected)
@@ -104,7 +107,7 @@ export default function SupervisorConsole() {
             extra={
               <Space wrap>
                 <Select allowClear aria-label={t('supervisor.filterQueue')} placeholder={t('supervisor.filterQueue')} style={{ width: 140 }} value={queue} onChange={setQueue} options={queues.map((q) => ({ value: q.id, label: q.name || q.id }))} />
-                <Select allowClear aria-label={t('supervisor.filterGroup')} placeholder={t('supervisor.filterGroup')} style={{ width: 140 }} value={group} onChange={setGroup} options={groups.map((g) => ({ value: g, label: g }))} notFoundContent={t('supervisor.noGroups')} />
+                <Select allowClear aria-label={t('supervisor.filterGroup')} placeholder={t('supervisor.filterGroup')} style={{ width: 140 }} value={group} onChange={setGroup} options={groupOptions} notFoundContent={t('supervisor.noGroups')} />
                 <Select allowClear aria-label={t('supervisor.filterState')} placeholder={t('supervisor.filterState')} style={{ width: 140 }} value={state} onChange={setState} options={states.map((s) => ({ value: s, label: t(`state.${s}`) }))} />
                 <Input.Search allowClear aria-label={t('supervisor.search')} placeholder={t('supervisor.search')} style={{ width: 180 }} onChange={(e) => setSearch(e.target.value)} />
               </Space>
