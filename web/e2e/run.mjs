@@ -108,7 +108,8 @@ async function main() {
     for (const name of chosen) {
       assert(all[name], `no journey ${name} (there are: ${Object.keys(all).join(', ')})`)
       console.log(`journey ${name}`)
-      await all[name]({ browser, base, ctl })
+      // A failed journey is reported and the next one still runs.
+      await all[name]({ browser, base, ctl }).catch((e) => console.log(`journey ${name} stopped: ${e?.message ?? e}`))
     }
   } finally {
     await browser?.close()
