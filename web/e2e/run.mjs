@@ -333,6 +333,10 @@ async function journeys({ browser, base, ctl }) {
     await agent.getByRole('combobox', { name: E.app.language }).click({ force: true })
     await agent.getByText('简体中文', { exact: true }).last().click()
     await agent.getByRole('button', { name: new RegExp(`^${Z.call.hangup}`) }).waitFor()
+    // A toast still on screen (the transfer's) turned Chinese with the page.
+    const toasts = await agent.locator('.ant-message-notice').allInnerTexts()
+    const english = E.call.actionDone.replace('{{action}}', E.call.transfer)
+    assert(!toasts.some((x) => x.includes(english)), `an English toast on the Chinese desktop: ${toasts.join(' | ')}`)
     await shot(agent, 'agent-desktop.zh-CN')
     await sup.getByRole('combobox', { name: Z.app.language }).click({ force: true })
     await sup.getByText('English', { exact: true }).last().click()
