@@ -61,8 +61,11 @@ type AgentSnapshot struct {
 	// Name is the user's display name and WorkNumber their work number
 	// (工号), so supervisors see who the agent is (the API fills Name from
 	// the user record; the engine knows ids only).
-	Name          string       `json:"name,omitempty"`
-	WorkNumber    string       `json:"work_number,omitempty"`
+	Name       string `json:"name,omitempty"`
+	WorkNumber string `json:"work_number,omitempty"`
+	// Group is the agent's group (班组) from the user record (the API
+	// fills it), by which supervisors filter the live grid.
+	Group         string       `json:"group,omitempty"`
 	Device        string       `json:"device,omitempty"`
 	State         State        `json:"state"`
 	Reason        string       `json:"reason,omitempty"`

@@ -7,11 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -136,6 +138,10 @@ type userRequest struct {
 	// WorkNumber is the agent's work number (工号), announced to callers:
 	// 1-16 letters and digits, unique in the tenant; omitted, none.
 	WorkNumber string `json:"work_number,omitempty"`
+	// Group is the agent's group (班组): free text of at most 64
+	// characters naming the team (the supervisor console filters by it);
+	// omitted, none.
+	Group string `json:"group,omitempty"`
 }
 
 type userPatch struct {
@@ -148,13 +154,31 @@ type userPatch struct {
 	// WorkNumber, when given, replaces the work number ("" removes it; a
 	// logged-in agent is announced with the new one from their next call).
 	WorkNumber *string `json:"work_number,omitempty"`
+	// Group, when given, replaces the agent's group (班组; "" removes it).
+	Group *string `json:"group,omitempty"`
+}
+
+// maxGroup is how many characters an agent's group name may have.
+const maxGroup = 64
+
+// cleanGroup checks an agent's group (班组) an admin gives: trimmed, at
+// most maxGroup characters, printable text. "" means none.
+func cleanGroup(g string) (string, error) {
+	g = strings.TrimSpace(g)
+	if n := utf8.RuneCountInString(g); n > maxGroup {
+		return "", errInvalid("group", "group must be at most %d characters, got %d", maxGroup, n)
+	}
+	if controller.CleanText(g, maxGroup) != g {
+		return "", errInvalid("group", "group must be printable text (no control characters or invalid UTF-8): %q", g)
+	}
+	return g, nil
 }
 
 func (s *Server) addUserRoutes() {
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/users", Summary: "List the tenant's users", Tag: "users", Roles: rolesSupervisor, Response: []userView{}, Handler: s.listUsers})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/users", Summary: "Create a user (admin, supervisor, qa or agent)", Tag: "users", Roles: rolesAdmin, Request: userRequest{}, Response: userView{}, Status: http.StatusCreated, ObjectType: "user", Handler: s.createUser})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/users/:id", Summary: "Get a user", Tag: "users", Roles: rolesSupervisor, Response: userView{}, Handler: s.getUser})
-	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/users/:id", Summary: "Change a user's display name, role, password, disabled flag, devices or work number (a password, role or disabled change ends the user's sessions)", Tag: "users", Roles: rolesAdmin, Request: userPatch{}, Response: userView{}, ObjectType: "user", Handler: s.patchUser})
+	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/users/:id", Summary: "Change a user's display name, role, password, disabled flag, devices, work number or group (a password, role or disabled change ends the user's sessions)", Tag: "users", Roles: rolesAdmin, Request: userPatch{}, Response: userView{}, ObjectType: "user", Handler: s.patchUser})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/users/:id/logout", Summary: "End every session of a user: all their tokens stop working (a password, role or disabled change does this too)", Tag: "users", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "user", Handler: s.logoutUser})
 	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/users/:id", Summary: "Delete a user", Tag: "users", Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "user", Handler: s.deleteUser})
 }
@@ -216,8 +240,12 @@ func (s *Server) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	group, err := cleanGroup(req.Group)
+	if err != nil {
+		return err
+	}
 	setAudit(c, "", map[string]any{"username": req.Username, "role": req.Role})
-	u := &store.User{TenantID: tenant, Username: req.Username, DisplayName: strings.TrimSpace(req.DisplayName), Role: string(role), WorkNumber: wn}
+	u := &store.User{TenantID: tenant, Username: req.Username, DisplayName: strings.TrimSpace(req.DisplayName), Role: string(role), WorkNumber: wn, Group: group}
 	if err := s.opt.Auth.AddUser(ctx, u, req.Password); err != nil {
 		if store.IsConflict(err) {
 			if _, nerr := s.opt.Store.GetUserByName(ctx, tenant, req.Username); nerr != nil && wn != "" {
@@ -227,7 +255,7 @@ func (s *Server) createUser(c echo.Context) error {
 		}
 		return err
 	}
-	setAudit(c, u.ID, map[string]any{"username": u.Username, "role": u.Role, "devices": devices, "work_number": u.WorkNumber})
+	setAudit(c, u.ID, map[string]any{"username": u.Username, "role": u.Role, "devices": devices, "work_number": u.WorkNumber, "group": u.Group})
 	if err := s.opt.Store.SetUserDevices(ctx, tenant, u.ID, devices); err != nil {
 		return err
 	}
@@ -302,6 +330,12 @@ func (s *Server) patchUser(c echo.Context) error {
 			return err
 		}
 		changed["work_number"] = u.WorkNumber
+	}
+	if req.Group != nil {
+		if u.Group, err = cleanGroup(*req.Group); err != nil {
+			return err
+		}
+		changed["group"] = u.Group
 	}
 	setAudit(c, u.ID, changed)
 	if req.Password != nil {

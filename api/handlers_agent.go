@@ -13,7 +13,6 @@ import (
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/controller"
-	"github.com/ipcc/ipcc/reports"
 )
 
 // ACD is what the agent and supervisor routes need of the running call
@@ -341,18 +340,26 @@ func supervisorForce(ctx context.Context, x *opCall, req *forceRequest) (any, er
 }
 
 // nameAgents puts each agent's display name (their username when they
-// have none) and work number from the user record next to their id.
+// have none), work number and group (班组) from the user record next to
+// their id.
 func (x *opCall) nameAgents(ctx context.Context, agents []acd.AgentSnapshot) error {
-	label, err := reports.AgentLabels(ctx, x.s.opt.Store, x.tenant)
+	users, err := x.s.opt.Store.UserNames(ctx, x.tenant)
 	if err != nil {
 		return err
 	}
 	for i := range agents {
-		l := label(agents[i].AgentID)
-		agents[i].Name = l.AgentName
-		if l.AgentWorkNumber != "" {
-			agents[i].WorkNumber = l.AgentWorkNumber
+		u, ok := users[agents[i].AgentID]
+		if !ok {
+			continue
 		}
+		agents[i].Name = u.DisplayName
+		if agents[i].Name == "" {
+			agents[i].Name = u.Username
+		}
+		if u.WorkNumber != "" {
+			agents[i].WorkNumber = u.WorkNumber
+		}
+		agents[i].Group = u.Group
 	}
 	return nil
 }

@@ -42,9 +42,12 @@ type userView struct {
 	Devices []string `json:"devices"`
 	// WorkNumber is the agent's work number (工号) set by admins, spoken
 	// to callers by the agent-ID announcement ("" = none).
-	WorkNumber string    `json:"work_number"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	WorkNumber string `json:"work_number"`
+	// Group is the agent's group (班组) set by admins ("" = none); the
+	// supervisor console filters agents by it.
+	Group     string    `json:"group"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func viewUser(u *store.User, devices []string) *userView {
@@ -52,7 +55,7 @@ func viewUser(u *store.User, devices []string) *userView {
 		devices = []string{}
 	}
 	return &userView{ID: u.ID, Tenant: u.TenantID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Disabled: u.Disabled, Devices: devices,
-		WorkNumber: u.WorkNumber, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		WorkNumber: u.WorkNumber, Group: u.Group, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
 func (s *Server) addAuthRoutes() {
@@ -167,9 +170,11 @@ type principalView struct {
 	Role   string `json:"role"`
 	// Devices are the user's assigned devices (none for API keys).
 	Devices []string `json:"devices"`
-	// DisplayName and WorkNumber (工号) of a user, set by admins.
+	// DisplayName, WorkNumber (工号) and Group (班组) of a user, set by
+	// admins.
 	DisplayName string `json:"display_name"`
 	WorkNumber  string `json:"work_number"`
+	Group       string `json:"group"`
 	// Timezone is the tenant's time zone (IANA name; empty: UTC), in which
 	// the console shows times.
 	Timezone string `json:"timezone"`
@@ -184,7 +189,7 @@ func (s *Server) me(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		v.DisplayName, v.WorkNumber = u.DisplayName, u.WorkNumber
+		v.DisplayName, v.WorkNumber, v.Group = u.DisplayName, u.WorkNumber, u.Group
 		if t, err := s.opt.Store.GetTenant(ctx, p.TenantID); err == nil {
 			v.Timezone = t.Timezone
 		}

@@ -21,16 +21,21 @@ type agent struct {
 	id, ext string
 }
 
-// The simulated staff: agents on phones 1001-1004 with their names and
-// work numbers (工号, spoken to callers), and a supervisor on phone 1009 who
-// can listen, whisper and barge and whom agents ask for help.
+// The simulated staff: agents on phones 1001-1004 with their names, work
+// numbers (工号, spoken to callers) and groups (班组), and a supervisor on
+// phone 1009 who can listen, whisper and barge and whom agents ask for
+// help.
 var (
-	staff = []struct{ ext, name, workNumber string }{
-		{"1001", "张伟 Zhang Wei", "8001"},
-		{"1002", "王芳 Wang Fang", "8002"},
-		{"1003", "李娜 Li Na", "8003"},
-		{"1004", "刘洋 Liu Yang", "8004"},
+	staff = []struct{ ext, name, workNumber, group string }{
+		{"1001", "张伟 Zhang Wei", "8001", GroupOne},
+		{"1002", "王芳 Wang Fang", "8002", GroupOne},
+		{"1003", "李娜 Li Na", "8003", GroupTwo},
+		{"1004", "刘洋 Liu Yang", "8004", GroupTwo},
 	}
+	// GroupOne and GroupTwo are the demo agents' groups (班组); the desk
+	// agent is in GroupTwo.
+	GroupOne = "一组 Team 1"
+	GroupTwo = "二组 Team 2"
 	// SupervisorUser is the demo supervisor's username, SupervisorPhone
 	// their assigned phone.
 	SupervisorUser  = "supervisor"
@@ -38,7 +43,7 @@ var (
 	// DeskAgent is the agent left to a person at the web console: the
 	// demo neither logs it in nor sends it on breaks. Its phone answers
 	// after two seconds and stays until the caller or the agent hangs up.
-	DeskAgent = struct{ Ext, Name, WorkNumber string }{"1005", "赵敏 Zhao Min", "8005"}
+	DeskAgent = struct{ Ext, Name, WorkNumber, Group string }{"1005", "赵敏 Zhao Min", "8005", GroupTwo}
 	// Password is the password the demo gives the users it creates, so a
 	// newcomer can sign in at the web console (users created by an earlier
 	// version keep their random one: reset it with `ipcc user passwd`).
@@ -53,7 +58,7 @@ var (
 // few seconds and ends the conversation after a while, and logs them in
 // with the work number of their user. Run then sends one on a short break
 // now and then. What an admin changed on these users (devices, work
-// number) is left alone.
+// number, group) is left alone.
 func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service, engines Engines, tenant string, queues []string) error {
 	eng, err := engines.Engine(ctx, tenant)
 	if err != nil {
@@ -64,11 +69,8 @@ func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service
 		if err != nil {
 			return err
 		}
-		if u.WorkNumber == "" {
-			u.WorkNumber = s.workNumber
-			if err := st.UpdateUser(ctx, u); err != nil && !store.IsConflict(err) {
-				return fmt.Errorf("demo: agent %s: work number: %w", s.ext, err)
-			}
+		if err := demoLabels(ctx, st, u, s.workNumber, s.group); err != nil {
+			return fmt.Errorf("demo: agent %s: %w", s.ext, err)
 		}
 		for _, q := range queues {
 			if err := st.PutACDMember(ctx, &store.ACDMember{TenantID: tenant, QueueID: q, AgentID: u.ID, Level: 1 + i%2}); err != nil {
@@ -88,11 +90,8 @@ func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service
 	if err != nil {
 		return err
 	}
-	if desk.WorkNumber == "" {
-		desk.WorkNumber = DeskAgent.WorkNumber
-		if err := st.UpdateUser(ctx, desk); err != nil && !store.IsConflict(err) {
-			return fmt.Errorf("demo: agent %s: work number: %w", DeskAgent.Ext, err)
-		}
+	if err := demoLabels(ctx, st, desk, DeskAgent.WorkNumber, DeskAgent.Group); err != nil {
+		return fmt.Errorf("demo: agent %s: %w", DeskAgent.Ext, err)
 	}
 	for _, q := range queues {
 		if err := st.PutACDMember(ctx, &store.ACDMember{TenantID: tenant, QueueID: q, AgentID: desk.ID, Level: 1}); err != nil {
@@ -136,6 +135,31 @@ func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service
 	}
 	d.mu.Unlock()
 	d.log.Info("demo staff ready", "tenant", tenant, "agents", len(d.agents), "supervisor", SupervisorUser, "supervisor_phone", SupervisorPhone)
+	return nil
+}
+
+// demoLabels gives a demo agent its work number and group when it has
+// none (an admin's choice is kept; a work number taken by someone else is
+// left out).
+func demoLabels(ctx context.Context, st *store.Store, u *store.User, workNumber, group string) error {
+	if u.WorkNumber != "" && u.Group != "" {
+		return nil
+	}
+	wn := u.WorkNumber == ""
+	if wn {
+		u.WorkNumber = workNumber
+	}
+	if u.Group == "" {
+		u.Group = group
+	}
+	err := st.UpdateUser(ctx, u)
+	if store.IsConflict(err) && wn {
+		u.WorkNumber = ""
+		err = st.UpdateUser(ctx, u)
+	}
+	if err != nil {
+		return fmt.Errorf("work number and group: %w", err)
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/campaign"
 	"github.com/ipcc/ipcc/demo"
 	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/examples"
@@ -90,6 +91,19 @@ func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
 			t.Errorf("agent %s: work number %q, user %+v %v", ag.AgentID, ag.WorkNumber, u, err)
 		}
 	}
+	// The demo agents are in two groups (班组), the desk agent too, so the
+	// supervisor console's group filter has something to show.
+	groups := map[string]int{}
+	for _, name := range []string{"1001", "1002", "1003", "1004", demo.DeskAgent.Ext} {
+		u, err := st.GetUserByName(ctx, auth.DefaultTenant, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups[u.Group]++
+	}
+	if groups[demo.GroupOne] != 2 || groups[demo.GroupTwo] != 3 {
+		t.Errorf("groups of the demo agents: %v", groups)
+	}
 	// Every demo user signs in with the documented password.
 	for _, u := range []string{"1001", demo.DeskAgent.Ext, demo.SupervisorUser} {
 		if _, _, _, err := a.Login(ctx, auth.DefaultTenant, u, demo.Password); err != nil {
@@ -106,5 +120,31 @@ func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
 	}
 	if len(d.Switches()) != 2 {
 		t.Fatalf("switches %+v", d.Switches())
+	}
+}
+
+// The demo's preview campaign is there, running, with masked numbers, a
+// script and dispositions, eight leads, and is left alone on a rerun.
+func TestDemoPreviewCampaign(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	if err := st.CreateTenant(ctx, &store.Tenant{ID: auth.DefaultTenant, Name: "Default", Timezone: "Asia/Shanghai"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := demo.AddPreviewCampaign(ctx, st, auth.DefaultTenant, "operator"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := campaign.Get(ctx, st, auth.DefaultTenant, demo.PreviewCampaign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != campaign.Running || c.Type != campaign.Preview || !c.Settings.MaskNumbers || len(c.Settings.Script) == 0 || len(c.Settings.Dispositions) == 0 {
+		t.Fatalf("campaign %+v", c)
+	}
+	leads, err := st.ListLeads(ctx, auth.DefaultTenant, demo.PreviewCampaign, store.LeadFilter{})
+	if err != nil || len(leads) != 8 {
+		t.Fatalf("leads: %d %v", len(leads), err)
 	}
 }

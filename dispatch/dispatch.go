@@ -79,7 +79,8 @@ type Dispatcher struct {
 	done    chan struct{}
 
 	mu      sync.Mutex
-	waiting map[string]*waiter // tenant + "/" + call id
+	waiting map[string]*waiter   // tenant + "/" + call id
+	holds   map[string]holdState // tenant + "/" + call id: what holds the call (hold.go)
 	subs    map[int]*subscriber
 	nextSub int
 	flows   FlowRunner
@@ -107,7 +108,7 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{},
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, holds: map[string]holdState{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{},
 		switches: map[string]bool{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
@@ -193,7 +194,15 @@ type subscriber struct {
 // Publish sends an event that happened outside the engine (an agent's help
 // request, a campaign's lead for an agent) to every subscriber, as the
 // engine's own events are.
-func (d *Dispatcher) Publish(ev Event) { d.publish(ev) }
+// held and unheld (an agent's hold through the API) count with the holds
+// the switch reports: one event per change of the call's hold.
+func (d *Dispatcher) Publish(ev Event) {
+	if (ev.Type == "held" || ev.Type == "unheld") && ev.Call != "" {
+		d.setHold(ev, "api", ev.Type == "held")
+		return
+	}
+	d.publish(ev)
+}
 
 // publish hands ev to every subscriber without blocking. Sent under the
 // lock: an unsubscribe closes its channel under the same lock.
@@ -377,6 +386,7 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	defer func() {
 		d.mu.Lock()
 		delete(d.waiting, key)
+		d.forgetHoldsLocked(key)
 		d.mu.Unlock()
 	}()
 	data := map[string]string{"ani": c.ANI(), "did": c.DNIS()}
@@ -681,6 +691,68 @@ func (d *Dispatcher) Reserve(ctx context.Context, tenant, agentID, reason string
 	}
 	release := func() { _ = eng.Ready(context.Background(), agentID) }
 	return a.Device, release, nil
+}
+
+// TakeConsult hands a supervisor who accepts a help request the leg of the
+// agent's consultation of their phone (device) on call callID, so the
+// accept does not ring that phone a second time: the consultation ends
+// without hanging the phone up, the caller is back with the agent, and the
+// returned leg (answered) is the supervisor's to eavesdrop with; setRole
+// changes that leg's role on the call's record (listen, whisper, barge).
+// A nil leg (and no error) means the agent is not consulting device on the
+// call. A consultation still ringing is waited for (the request waits its
+// turn in the call's control queue).
+func (d *Dispatcher) TakeConsult(ctx context.Context, tenant, callID, device string) (*controller.Leg, func(role string), error) {
+	if callID == "" || device == "" {
+		return nil, nil, nil
+	}
+	d.mu.Lock()
+	w := d.waiting[tenant+"/"+callID]
+	d.mu.Unlock()
+	if w == nil {
+		return nil, nil, nil // not a queue call: no consultation to hand over
+	}
+	eng, err := d.tenants.Get(ctx, tenant)
+	if err != nil {
+		return nil, nil, err
+	}
+	snap, err := eng.Snapshot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	agent := ""
+	for _, a := range snap.Agents {
+		if a.CallID == callID {
+			agent = a.AgentID
+		}
+	}
+	if agent == "" {
+		return nil, nil, nil
+	}
+	out := &handover{}
+	cmd := control{op: "consult-handover", agent: agent, target: &dialplan.Target{Kind: dialplan.KindExtension, Ref: device}, reply: make(chan error, 1), handover: out}
+	timeout := time.NewTimer(45 * time.Second)
+	defer timeout.Stop()
+	select {
+	case w.ctrl <- cmd:
+	case <-w.c.Done():
+		return nil, nil, nil
+	case <-w.stop:
+		return nil, nil, nil
+	case <-timeout.C:
+		return nil, nil, errors.New("the call did not take the request in time")
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	select {
+	case err := <-cmd.reply:
+		if errors.Is(err, ErrNoCall) {
+			return nil, nil, nil // the agent left the call meanwhile
+		}
+		return out.leg, out.setRole, err
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 }
 
 // TakeOver hands a live call from its agent to a supervisor (接管): the

@@ -52,6 +52,7 @@ func (d *Dispatcher) ResumeConversation(ctx context.Context, c *controller.Call,
 		d.mu.Lock()
 		if d.waiting[key] == w {
 			delete(d.waiting, key)
+			d.forgetHoldsLocked(key)
 		}
 		d.mu.Unlock()
 	}()

@@ -124,6 +124,10 @@ func (w *world) start() {
 	rctx, cancel := context.WithCancel(context.Background())
 	watched := h.WatchSwitches(rctx, ctl)
 	done := make(chan struct{})
+	// Holds the switch reports are published (as serve does).
+	holds, unsubscribe := ctl.Subscribe(controller.EventHold, controller.EventUnhold)
+	holdsDone := make(chan struct{})
+	go func() { defer close(holdsDone); defer unsubscribe(); disp.FollowHolds(rctx, holds) }()
 	go func() { defer close(done); _ = ctl.Run(rctx) }()
 	var once sync.Once
 	w.stop = func() {
@@ -131,6 +135,7 @@ func (w *world) start() {
 			cancel()
 			<-done
 			<-watched
+			<-holdsDone
 			disp.Close()
 		})
 	}

@@ -21,8 +21,12 @@ type conversation struct {
 	agent   *controller.Leg // nil once the agent left (consult completed)
 	partner *controller.Leg // who the caller talks to (agent, or consultee after a completed consult)
 	consult *controller.Leg // the third party while consulting or in a three-way
-	room    string          // three-way conference room
-	rc      *recorder       // the call's recording under its policy
+	// consultTo is the number the consultation rang (the consulted
+	// phone), so a supervisor accepting a help request on that phone is
+	// handed the consult leg rather than rung again.
+	consultTo string
+	room      string    // three-way conference room
+	rc        *recorder // the call's recording under its policy
 	// release gives back an agent reserved for a consultation, or the
 	// outbound routing of an external consultee.
 	release func()
@@ -197,6 +201,8 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 		err = cv.cancelConsult(ctx)
 	case "consult-complete":
 		err = cv.completeConsult(ctx)
+	case "consult-handover":
+		err = cv.handOverConsult(ctx, cmd.target.Ref, cmd.handover)
 	case "three-way":
 		err = cv.threeWay(ctx)
 	case "flow":
@@ -292,7 +298,42 @@ func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) er
 		}
 		return fmt.Errorf("consult %s: %w", t.Ref, err)
 	}
-	cv.consult = leg
+	cv.consult, cv.consultTo = leg, ep.Number
+	return nil
+}
+
+// handOverConsult gives the consult leg to a supervisor who accepts the
+// help request on the consulted phone (device): the consultation ends
+// without hanging that phone up, the caller is back with the agent, and
+// the leg — already answered — is the supervisor's to listen, whisper or
+// barge with. No consultation on device: out.leg stays nil.
+func (cv *conversation) handOverConsult(ctx context.Context, device string, out *handover) error {
+	w := cv.w
+	if cv.consult == nil || cv.room != "" || cv.consultTo == "" || cv.consultTo != device {
+		return nil
+	}
+	leg := cv.consult
+	select {
+	case <-leg.Done():
+		return nil // the supervisor hung up meanwhile: they are rung anew
+	default:
+	}
+	if err := leg.Unbridge(ctx); err != nil {
+		return fmt.Errorf("take the supervisor's phone out of the consultation: %w", err)
+	}
+	cv.consult, cv.consultTo = nil, ""
+	cv.releaseConsultee()
+	if err := cv.offHold(ctx); err != nil {
+		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
+		return err
+	}
+	if err := w.c.Bridge(ctx, cv.agent); err != nil {
+		_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
+		return fmt.Errorf("reconnect the caller with the agent: %w", err)
+	}
+	w.c.Note("queue", "help consultation handed to the supervisor on "+device+"; caller back with the agent")
+	id := leg.ID()
+	out.leg, out.setRole = leg, func(role string) { w.rec.SetLegRole(id, role) }
 	return nil
 }
 
@@ -303,7 +344,7 @@ func (cv *conversation) cancelConsult(ctx context.Context) error {
 		return errors.New("no consultation to cancel")
 	}
 	_ = cv.consult.Hangup(w.bg(), controller.CauseNormalClearing)
-	cv.consult = nil
+	cv.consult, cv.consultTo = nil, ""
 	cv.releaseConsultee()
 	if err := cv.offHold(ctx); err != nil {
 		return err
@@ -329,7 +370,7 @@ func (cv *conversation) completeConsult(ctx context.Context) error {
 	w.rec.Transferred()
 	w.rec.Save()
 	agent := cv.agent
-	cv.agent, cv.partner, cv.consult = nil, cv.consult, nil
+	cv.agent, cv.partner, cv.consult, cv.consultTo = nil, cv.consult, nil, ""
 	_ = agent.Hangup(w.bg(), controller.CauseNormalClearing)
 	_ = w.eng.CallEnded(w.bg(), w.id)
 	return nil

@@ -64,6 +64,16 @@ type control struct {
 	op     string // hold, unhold, hangup, transfer
 	target *dialplan.Target
 	reply  chan error
+	// handover receives the consult leg of a consult-handover.
+	handover *handover
+}
+
+// handover is a help consultation's leg given to the supervisor who
+// accepted it on the consulted phone, and how to change the leg's role on
+// the call's record.
+type handover struct {
+	leg     *controller.Leg
+	setRole func(role string)
 }
 
 // legEvent is an offered agent leg answering or ending.

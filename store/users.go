@@ -21,6 +21,9 @@ type User struct {
 	// in the tenant when set, spoken to callers by the agent-ID
 	// announcement ("" = none, and no announcement).
 	WorkNumber string `db:"work_number" json:"work_number"`
+	// Group is the agent's group (班组), set by admins: free text naming
+	// the team a supervisor watches ("" = none).
+	Group string `db:"agent_group" json:"group"`
 	// TokenVersion is carried by the user's login tokens; a token of an
 	// older version is refused. UpdateUser and RevokeUserTokens raise it.
 	TokenVersion int       `db:"token_version" json:"-"`
@@ -28,14 +31,14 @@ type User struct {
 	UpdatedAt    time.Time `db:"updated_at" json:"updated_at"`
 }
 
-const userCols = `id, tenant_id, username, display_name, role, password_hash, disabled, work_number, token_version, created_at, updated_at`
+const userCols = `id, tenant_id, username, display_name, role, password_hash, disabled, work_number, agent_group, token_version, created_at, updated_at`
 
 // CreateUser stores a new user; ErrConflict when the username or the work
 // number is taken in the tenant.
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	u.CreatedAt, u.UpdatedAt = now(), now()
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`),
-		u.ID, u.TenantID, u.Username, u.DisplayName, u.Role, u.PasswordHash, u.Disabled, u.WorkNumber, u.TokenVersion, u.CreatedAt, u.UpdatedAt)
+	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`),
+		u.ID, u.TenantID, u.Username, u.DisplayName, u.Role, u.PasswordHash, u.Disabled, u.WorkNumber, u.Group, u.TokenVersion, u.CreatedAt, u.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("store: create user %q in tenant %q: %w", u.Username, u.TenantID, mapErr(err))
 	}
@@ -90,13 +93,14 @@ type UserName struct {
 	Username    string `db:"username" json:"username"`
 	DisplayName string `db:"display_name" json:"display_name"`
 	WorkNumber  string `db:"work_number" json:"work_number"`
+	Group       string `db:"agent_group" json:"group"`
 }
 
-// UserNames maps the ids of the tenant's users to their names and work
-// numbers (one query, for labelling agents in lists).
+// UserNames maps the ids of the tenant's users to their names, work
+// numbers and groups (one query, for labelling agents in lists).
 func (s *Store) UserNames(ctx context.Context, tenant string) (map[string]UserName, error) {
 	var rows []UserName
-	err := s.db.SelectContext(ctx, &rows, s.Rebind(`SELECT id, username, display_name, work_number FROM users WHERE tenant_id = ?`), tenant)
+	err := s.db.SelectContext(ctx, &rows, s.Rebind(`SELECT id, username, display_name, work_number, agent_group FROM users WHERE tenant_id = ?`), tenant)
 	if err != nil {
 		return nil, fmt.Errorf("store: user names of tenant %q: %w", tenant, err)
 	}
@@ -117,8 +121,8 @@ func (s *Store) CountUsersWithRole(ctx context.Context, tenant, role string) (in
 	return n, nil
 }
 
-// UpdateUser saves display name, role, password hash, disabled and work
-// number (ErrConflict when another user of the tenant has it). A change
+// UpdateUser saves display name, role, password hash, disabled, work
+// number and group (ErrConflict when another user of the tenant has it). A change
 // of password, role or disabled flag raises the user's token version in the
 // same statement, so every token issued before stops working whoever made
 // the change (API, CLI). u.TokenVersion is reloaded.
@@ -126,9 +130,9 @@ func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 	u.UpdatedAt = now()
 	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE users SET
 		token_version = token_version + CASE WHEN role <> ? OR password_hash <> ? OR disabled <> ? THEN 1 ELSE 0 END,
-		display_name = ?, role = ?, password_hash = ?, disabled = ?, work_number = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		display_name = ?, role = ?, password_hash = ?, disabled = ?, work_number = ?, agent_group = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
 		u.Role, u.PasswordHash, u.Disabled,
-		u.DisplayName, u.Role, u.PasswordHash, u.Disabled, u.WorkNumber, u.UpdatedAt, u.TenantID, u.ID)
+		u.DisplayName, u.Role, u.PasswordHash, u.Disabled, u.WorkNumber, u.Group, u.UpdatedAt, u.TenantID, u.ID)
 	if err != nil {
 		return fmt.Errorf("store: update user %q: %w", u.ID, mapErr(err))
 	}

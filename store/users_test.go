@@ -103,3 +103,45 @@ func TestTokenVersionAndDevices(t *testing.T) {
 		}
 	})
 }
+
+// An agent's group (班组) is stored with the user, changed by UpdateUser,
+// listed with the user's name (the live agent view) and kept per tenant.
+func TestUserGroup(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for _, id := range []string{"a", "b"} {
+			if err := s.CreateTenant(ctx, &store.Tenant{ID: id, Name: id, Timezone: "UTC"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u := &store.User{ID: "u1", TenantID: "a", Username: "ann", Role: "agent", PasswordHash: "h", Group: "一组 Team 1"}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateUser(ctx, &store.User{ID: "u2", TenantID: "b", Username: "bob", Role: "agent", PasswordHash: "h", Group: "Team B"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.GetUser(ctx, "a", "u1"); err != nil || got.Group != "一组 Team 1" {
+			t.Fatalf("created: %+v %v", got, err)
+		}
+		u.Group = "二组 Team 2"
+		if err := s.UpdateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		names, err := s.UserNames(ctx, "a")
+		if err != nil || names["u1"].Group != "二组 Team 2" || len(names) != 1 {
+			t.Fatalf("names: %+v %v", names, err)
+		}
+		us, err := s.ListUsers(ctx, "b")
+		if err != nil || len(us) != 1 || us[0].Group != "Team B" {
+			t.Fatalf("list b: %+v %v", us, err)
+		}
+		u.Group = ""
+		if err := s.UpdateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.GetUser(ctx, "a", "u1"); got.Group != "" {
+			t.Fatalf("group not cleared: %q", got.Group)
+		}
+	})
+}

@@ -53,6 +53,16 @@ type LegStore interface {
 	SaveCallLeg(ctx context.Context, l *store.CallLeg) error
 }
 
+// Consults hands over the agent's consultation of the supervisor's phone
+// (a help request: Help in the agent desktop consults the supervisor).
+// TakeConsult ends the agent's consultation of device on call callID
+// without hanging the phone up — the caller is back with the agent — and
+// returns that leg, answered, with a function that changes its role on
+// the call's record; a nil leg means there is no such consultation.
+type Consults interface {
+	TakeConsult(ctx context.Context, tenant, callID, device string) (*controller.Leg, func(role string), error)
+}
+
 // Supervisor performs interventions; safe for concurrent use.
 type Supervisor struct {
 	calls Calls
@@ -62,15 +72,22 @@ type Supervisor struct {
 	// barge, the supervisor in agent_id) when it joins, changes mode and
 	// ends.
 	Legs LegStore
+	// Consults, when set, is asked first whether the supervisor's phone
+	// is already on the call as the agent's help consultation: accepting
+	// a help request then joins that phone in the chosen mode instead of
+	// ringing it a second time.
+	Consults Consults
 
 	mu    sync.Mutex
 	spies map[string]*controller.Leg // call id → supervisor leg
 	rows  map[string]*store.CallLeg  // call id → its leg's record
+	roles map[string]func(string)    // call id → role setter of a handed-over consult leg
 }
 
 // New returns a Supervisor over the live calls.
 func New(calls Calls) *Supervisor {
-	return &Supervisor{calls: calls, RingTimeout: 30 * time.Second, spies: map[string]*controller.Leg{}, rows: map[string]*store.CallLeg{}}
+	return &Supervisor{calls: calls, RingTimeout: 30 * time.Second, spies: map[string]*controller.Leg{}, rows: map[string]*store.CallLeg{},
+		roles: map[string]func(string){}}
 }
 
 // Monitoring names who monitors a call of which tenant, for the record.
@@ -130,15 +147,13 @@ func (s *Supervisor) peerCall(c *controller.Call, peer string) *controller.Call 
 
 // Monitor joins the supervisor on device (an extension or raw:<dial
 // string>) to the call's agent leg in mode; with a supervisor already on the
-// call it only changes mode. It returns the supervisor's leg id.
+// call it only changes mode. When the agent is consulting device (the
+// supervisor answered a help request on it), that leg is taken over rather
+// than the phone rung again. It returns the supervisor's leg id.
 func (s *Supervisor) Monitor(ctx context.Context, who Monitoring, callID, device string, mode controller.EavesdropMode) (string, error) {
 	c, ok := s.calls.Call(callID)
 	if !ok {
 		return "", ErrNoCall
-	}
-	agent, err := s.agentLeg(c)
-	if err != nil {
-		return "", err
 	}
 	s.mu.Lock()
 	spy := s.spies[callID]
@@ -149,6 +164,46 @@ func (s *Supervisor) Monitor(ctx context.Context, who Monitoring, callID, device
 			spy = nil
 		default:
 		}
+	}
+	// The supervisor's phone may be on the call already: the agent's help
+	// consultation, which holds the caller (so the agent's leg is found
+	// once the caller is back with them).
+	var handed *controller.Leg
+	var setRole func(string)
+	if spy == nil && device != "" && s.Consults != nil {
+		var err error
+		if handed, setRole, err = s.Consults.TakeConsult(ctx, who.Tenant, callID, device); err != nil {
+			return "", fmt.Errorf("supervise: take over the help consultation on %s: %w", device, err)
+		}
+	}
+	agent, err := s.agentLeg(c)
+	if err != nil {
+		if handed != nil {
+			_ = handed.Hangup(context.WithoutCancel(ctx), controller.CauseNormalClearing)
+		}
+		return "", err
+	}
+	if handed != nil {
+		c.Note("supervise", fmt.Sprintf("supervisor on %s takes the help consultation to %s (no new ring)", device, mode))
+		if err := handed.Eavesdrop(ctx, agent.ID(), mode); err != nil {
+			_ = handed.Hangup(context.WithoutCancel(ctx), controller.CauseNormalClearing)
+			return "", fmt.Errorf("supervise: %s on call %s: %w", mode, callID, err)
+		}
+		now := time.Now().UTC()
+		row := &store.CallLeg{TenantID: who.Tenant, CallID: callID, LegID: handed.ID(), Role: mode.String(), Endpoint: device,
+			AgentID: who.Supervisor, StartedAt: now, AnsweredAt: &now}
+		if setRole != nil {
+			setRole(mode.String())
+		}
+		s.mu.Lock()
+		s.spies[callID] = handed
+		s.rows[callID] = row
+		s.roles[callID] = setRole
+		s.mu.Unlock()
+		s.saveLeg(ctx, callID)
+		go s.forgetWhenDone(c, callID, handed)
+		c.Note("supervise", fmt.Sprintf("supervisor %s (leg %s)", mode, handed.ID()))
+		return handed.ID(), nil
 	}
 	if spy == nil {
 		if device == "" {
@@ -200,7 +255,11 @@ func (s *Supervisor) Monitor(ctx context.Context, who Monitoring, callID, device
 		if row := s.rows[callID]; row != nil {
 			row.Role = mode.String()
 		}
+		setRole := s.roles[callID]
 		s.mu.Unlock()
+		if setRole != nil {
+			setRole(mode.String()) // the call's record follows the leg too
+		}
 		s.saveLeg(ctx, callID)
 	}
 	c.Note("supervise", fmt.Sprintf("supervisor %s (leg %s)", mode, spy.ID()))
@@ -232,6 +291,7 @@ func (s *Supervisor) forgetWhenDone(c *controller.Call, callID string, spy *cont
 	if s.spies[callID] == spy {
 		delete(s.spies, callID)
 		delete(s.rows, callID)
+		delete(s.roles, callID)
 	}
 	s.mu.Unlock()
 }

@@ -110,7 +110,11 @@ func (p *callPath) start(ctx context.Context, switches []config.Switch, log *slo
 		// Agents' own calls leave through the first configured switch.
 		p.disp.SetDialer(p.ctl, switches[0].Name)
 	}
-	p.wg.Add(2)
+	// Holds the switch reports (a desk phone's hold button) reach the
+	// desktops and the supervisors' long-hold alert as held / unheld.
+	holds, unsubscribe := p.ctl.Subscribe(controller.EventHold, controller.EventUnhold)
+	p.wg.Add(3)
+	go func() { defer p.wg.Done(); defer unsubscribe(); p.disp.FollowHolds(runCtx, holds) }()
 	go func() { defer p.wg.Done(); _ = p.ctl.Run(runCtx) }()
 	go func() { defer p.wg.Done(); _ = leased.Run(runCtx) }()
 	return nil

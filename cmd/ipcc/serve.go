@@ -249,6 +249,11 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 		if err := d.StaffAgents(ctx, st, a, disp, auth.DefaultTenant, qs); err != nil {
 			return err
 		}
+		// A preview campaign for the agent desktop's campaign screens
+		// (members of the operator queue: agent 1005 among them).
+		if err := demo.AddPreviewCampaign(ctx, st, auth.DefaultTenant, "operator"); err != nil {
+			return err
+		}
 		demoRunning = true
 		go func() { defer close(demoDone); _ = d.Run(demoCtx) }()
 		log.Info("demo mode: simulator running", "esl", d.Sim().ESLAddr(), "ari", d.Sim().ARIURL(), "quiet", df.quiet,
@@ -284,6 +289,9 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	// Calls re-adopted after a restart are found by their record's id too.
 	sup := supervise.New(handler.LiveCalls(path.ctl))
 	sup.Legs = st
+	// Accepting a help request takes the agent's consultation of the
+	// supervisor's phone instead of ringing it again.
+	sup.Consults = disp
 	srv, err := api.New(api.Options{
 		Addr:            cfg.HTTP.Addr,
 		ReadTimeout:     cfg.HTTP.ReadTimeout,

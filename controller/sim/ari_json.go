@@ -176,6 +176,15 @@ func (a *ariServer) render(me *mEvent) *ariEvent {
 		return ev("StasisStart", jkv{"args", args}, jkv{"channel", a.channelJSON(c)})
 	case evStasisEnd:
 		return ev("StasisEnd", jkv{"channel", a.channelJSON(c)})
+	case evHold, evUnhold:
+		if !me.Phone {
+			return nil // Asterisk reports no hold it was asked for over ARI
+		}
+		typ := "ChannelHold"
+		if me.Kind == evUnhold {
+			typ = "ChannelUnhold"
+		}
+		return ev(typ, jkv{"channel", a.channelJSON(c)})
 	case evDTMF:
 		return ev("ChannelDtmfReceived", jkv{"digit", me.Digit}, jkv{"duration_ms", 120}, jkv{"channel", a.channelJSON(c)})
 	case evVarSet:

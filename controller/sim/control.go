@@ -19,6 +19,7 @@ import (
 //	POST /sim/v1/calls/{id}/press      {digits}
 //	POST /sim/v1/calls/{id}/hangup     far end hangs up
 //	POST /sim/v1/calls/{id}/answer     far end answers (ringing outbound leg)
+//	POST /sim/v1/calls/{id}/hold       the party's phone holds the call  (/unhold: takes it off)
 //	PUT  /sim/v1/endpoints/{number}    define a phone {behavior, answer_after_ms, hangup_after_ms, press}
 //	GET  /sim/v1/endpoints             list phones
 //	PUT  /sim/v1/trunks/{name}         script a gateway/trunk {behavior: up|congested|down, cause}
@@ -169,6 +170,8 @@ func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.done(w, parts[1], c.s.HangupCall(parts[1]))
 	case "calls/*/answer POST":
 		c.done(w, parts[1], c.s.AnswerCall(parts[1]))
+	case "calls/*/hold POST", "calls/*/unhold POST":
+		c.done(w, parts[1], c.s.PhoneHold(parts[1], parts[2] == "hold"))
 	case "endpoints/* PUT", "endpoints POST":
 		var in wireEndpoint
 		if err := decode(r, &in); err != nil {

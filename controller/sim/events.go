@@ -59,8 +59,11 @@ type mEvent struct {
 	DialStatus string
 	Cause      string
 	Soft       bool
-	Code       int
-	File       string
+	// Phone: a hold the party's own phone asked for (a re-INVITE), which
+	// Asterisk reports as ChannelHold/ChannelUnhold (an ARI hold is not).
+	Phone bool
+	Code  int
+	File  string
 }
 
 func (m *Model) ev(k evKind, c *Channel) *mEvent {

@@ -272,6 +272,25 @@ func (m *Model) hold(c *Channel, on bool, moh string) {
 	m.emit(m.ev(evUnhold, c))
 }
 
+// phoneHold is the party on c putting the call on hold from their own
+// phone (a sendonly re-INVITE) or taking it off: nobody hears them while
+// held, and the switch reports it (FreeSWITCH CHANNEL_HOLD, Asterisk
+// ChannelHold) on c.
+func (m *Model) phoneHold(c *Channel, on bool) {
+	if c.Held == on {
+		return
+	}
+	c.Held = on
+	m.hearGen++
+	k := evUnhold
+	if on {
+		k = evHold
+	}
+	ev := m.ev(k, c)
+	ev.Phone = true
+	m.emit(ev)
+}
+
 // fsHold is FreeSWITCH's uuid_hold / uuid_hold off (switch_ivr_hold,
 // switch_ivr_unhold): the channel is silenced (nobody hears it, it hears
 // nobody) and its hold music — temp_hold_music, else hold_music, else the

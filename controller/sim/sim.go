@@ -249,6 +249,19 @@ func (s *Sim) HangupCall(id string) error {
 	})
 }
 
+// PhoneHold makes the party on a leg put the call on hold from their phone
+// (on) or take it off: the switch reports the hold on that leg, as a desk
+// phone's hold button does.
+func (s *Sim) PhoneHold(id string, on bool) error {
+	return s.withLeg(id, func(c *Channel) error {
+		if !c.alive() {
+			return fmt.Errorf("sim: leg %q is gone", id)
+		}
+		s.model.phoneHold(c, on)
+		return nil
+	})
+}
+
 // AnswerCall makes a ringing outbound leg's phone answer now.
 func (s *Sim) AnswerCall(id string) error {
 	return s.withLeg(id, func(c *Channel) error {

@@ -12,8 +12,13 @@ const Callbacks = lazy(() => import('./Callbacks'))
 const Voicemail = lazy(() => import('./Voicemail'))
 const RecentCalls = lazy(() => import('./RecentCalls'))
 const Softphone = lazy(() => import('./Softphone'))
+const Campaigns = lazy(() => import('./Campaigns'))
 import { useAgentEvents, useAgentState } from './useAgent'
 import { useCall } from './callStore'
+import { useMe } from '../lib/hooks'
+import { useQuery } from '@tanstack/react-query'
+import { client, unwrap } from '../lib/api'
+import { softphoneExtension } from './phoneStore'
 
 // Lists is the desktop's lower half; it does not depend on the call, so a
 // ringing call does not re-render it (the screen pop paints sooner).
@@ -33,10 +38,14 @@ const Lists = memo(function Lists({ dialBlocked }: { dialBlocked?: string }) {
   )
 })
 
+// Phone is the browser softphone on the agent's extension: the device they
+// signed in on, else the one assigned to them (so it rings for direct and
+// transferred calls, and dials, before they sign in to queues). A new
+// extension remounts it (registers the new one).
 const Phone = memo(function Phone({ device }: { device?: string }) {
   return (
     <Suspense fallback={null}>
-      <Softphone device={device} />
+      <Softphone key={device ?? ''} device={device} />
     </Suspense>
   )
 })
@@ -49,6 +58,9 @@ export function AgentDesktop() {
   const q = useAgentState()
   const state = q.data
   const { offer } = useCall()
+  const assigned = useMe().data?.devices
+  // The campaign screens load only for an agent whose queues run one.
+  const campaigns = useQuery({ queryKey: ['agent', 'campaigns'], queryFn: () => unwrap(client.GET('/api/v1/agent/campaigns')), refetchInterval: 60_000 })
   const st = state?.state
   // The pop belongs to the current call (shown the moment the offer
   // arrives, before the state confirms it); the last one stays visible
@@ -68,8 +80,13 @@ export function AgentDesktop() {
         </Col>
         <Col xs={24} xl={11}>
           <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
+            {(campaigns.data?.length ?? 0) > 0 && (
+              <Suspense fallback={null}>
+                <Campaigns />
+              </Suspense>
+            )}
             <ScreenPop offer={current} />
-            <Phone device={state?.device} />
+            <Phone device={softphoneExtension(st === 'logged-out' ? undefined : state?.device, assigned)} />
           </div>
         </Col>
       </Row>

@@ -5,6 +5,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { client, unwrap, type AgentSnapshot } from '../lib/api'
 import { fmtDuration, since } from '../lib/format'
 import { useNow } from '../lib/hooks'
+import { errorText, live } from '../lib/live'
 import { setFlags, useCall } from './callStore'
 import { TargetDialog, type TargetMode } from './TargetDialog'
 import { agentStateKey } from './useAgent'
@@ -22,6 +23,9 @@ export type ControlAction = {
 
 type ControlInput = {
   state?: string
+  // own: the agent's own outbound call (click-to-dial, a campaign's
+  // preview dial): hang-up, hold and recording apply, transfers do not.
+  own?: boolean
   answer: { ok: boolean; reason?: string }
   flags: { held?: boolean; muted?: boolean; recording?: 'on' | 'paused'; consulting?: boolean }
 }
@@ -30,11 +34,15 @@ type ControlInput = {
 // a pure function of the agent's state and the call's flags.
 export function controlsFor(input: ControlInput, t: (k: string, o?: Record<string, unknown>) => string, act: (key: string) => void): ControlAction[] {
   const { state, flags } = input
-  const onCall = state === 'on-call'
+  const own = !!input.own
+  const onCall = state === 'on-call' || own
   const ringing = state === 'ringing'
   const none = !onCall && !ringing ? t('call.why.noCall') : ringing ? t('call.why.ringing') : undefined
-  const consulting = flags.consulting ? t('call.why.consulting') : undefined
-  const needConsult = !flags.consulting ? t('call.why.notConsulting') : undefined
+  // On their own outbound call the agent has no transfer, consult, help,
+  // flow or mute (the call is not a queue call).
+  const notOwn = own ? t('call.why.ownCall') : undefined
+  const consulting = notOwn ?? (flags.consulting ? t('call.why.consulting') : undefined)
+  const needConsult = notOwn ?? (!flags.consulting ? t('call.why.notConsulting') : undefined)
   const a = (key: string, label: string, shortcut: string, disabled?: string, extra: Partial<ControlAction> = {}): ControlAction => ({
     key,
     label,
@@ -46,8 +54,8 @@ export function controlsFor(input: ControlInput, t: (k: string, o?: Record<strin
   return [
     a('answer', t('call.answer'), 'Alt+A', !ringing ? t('call.why.noCall') : !input.answer.ok ? t('call.why.noAnswer', { reason: input.answer.reason ?? '' }) : undefined, { primary: true }),
     a('hangup', t('call.hangup'), 'Alt+E', none, { danger: true }),
-    flags.held ? a('unhold', t('call.unhold'), 'Alt+H', none) : a('hold', t('call.hold'), 'Alt+H', none ?? consulting),
-    flags.muted ? a('unmute', t('call.unmute'), 'Alt+M', none) : a('mute', t('call.mute'), 'Alt+M', none),
+    flags.held ? a('unhold', t('call.unhold'), 'Alt+H', none) : a('hold', t('call.hold'), 'Alt+H', none ?? (own ? undefined : consulting)),
+    flags.muted ? a('unmute', t('call.unmute'), 'Alt+M', none ?? notOwn) : a('mute', t('call.mute'), 'Alt+M', none ?? notOwn),
     a('transfer', t('call.transfer'), 'Alt+T', none ?? consulting),
     a('consult', t('call.consult'), 'Alt+C', none ?? consulting),
     a('consult-complete', t('call.consultComplete'), 'Alt+K', none ?? needConsult),
@@ -84,6 +92,9 @@ export function CallPanel({ state }: { state?: AgentSnapshot }) {
   const [dialog, setDialog] = useState<TargetMode | null>(null)
   const st = state?.state
   const callID = state?.call_id
+  // The agent's own outbound call (click-to-dial, a campaign dial): they
+  // are not ready for queue calls while it lasts.
+  const ownCall = st === 'not-ready' && state?.reason === 'outbound-call'
   useRinger(st === 'ringing')
   const caps = useQuery({
     queryKey: ['agent', 'capabilities', callID],
@@ -91,7 +102,7 @@ export function CallPanel({ state }: { state?: AgentSnapshot }) {
     enabled: !!callID && (st === 'ringing' || st === 'on-call'),
     staleTime: 60_000,
   })
-  const label = (key: string) => t(`call.${key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}`)
+  const labelKey = (key: string) => `call.${key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}`
 
   const post = async (key: string, f: () => Promise<unknown>) => {
     try {
@@ -127,10 +138,10 @@ export function CallPanel({ state }: { state?: AgentSnapshot }) {
           setFlags(callID, { recording: 'on' })
           break
       }
-      message.success(`${label(key)} · ${t('call.done')}`)
+      message.success(live((t) => t('call.actionDone', { action: t(labelKey(key)) })))
       void qc.invalidateQueries({ queryKey: agentStateKey })
     } catch (e) {
-      message.error(t('call.failed', { action: label(key), message: (e as Error).message }))
+      message.error(live((t) => t('call.failed', { action: t(labelKey(key)), message: errorText(t, e) })))
     }
   }
 
@@ -146,11 +157,11 @@ export function CallPanel({ state }: { state?: AgentSnapshot }) {
   const actions = useMemo(
     () =>
       controlsFor(
-        { state: st, answer: { ok: !!caps.data?.answer, reason: caps.data?.answer_unsupported }, flags: flags ?? {} },
+        { state: st, own: ownCall, answer: { ok: !!caps.data?.answer, reason: caps.data?.answer_unsupported }, flags: flags ?? {} },
         t as unknown as (k: string, o?: Record<string, unknown>) => string,
         act,
       ),
-    [st, caps.data, flags, t], // eslint-disable-line react-hooks/exhaustive-deps
+    [st, ownCall, caps.data, flags, t], // eslint-disable-line react-hooks/exhaustive-deps
   )
 
   // Keyboard shortcuts: Alt + the key shown on each button.
@@ -178,7 +189,7 @@ export function CallPanel({ state }: { state?: AgentSnapshot }) {
   }
 
   const ringing = st === 'ringing'
-  const onCall = st === 'on-call'
+  const onCall = st === 'on-call' || ownCall
   const queues = (state?.queues ?? []).map((q) => q.queue_id ?? '').filter(Boolean)
   return (
     <Card

@@ -6,6 +6,7 @@ import { client, unwrap, type Schemas } from '../lib/api'
 import { fmtDateTime } from '../lib/format'
 import { useTimezone } from '../lib/hooks'
 import { useSession } from '../lib/session'
+import { errorText, live } from '../lib/live'
 
 type Callback = Schemas['store.CallbackWork']
 
@@ -28,7 +29,7 @@ export default function Callbacks() {
       await f()
       await qc.invalidateQueries({ queryKey: ['callbacks'] })
     } catch (e) {
-      message.error((e as Error).message)
+      message.error(live((t) => errorText(t, e)))
     }
   }
   const rows = (list.data ?? []).filter((c) => status === 'pending' || c.handled_by === me)

@@ -1,7 +1,9 @@
 import { useState } from 'react'
-import { App as AntApp, Button, Input, Space } from 'antd'
+import { App as AntApp, Button, Input, Space, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
 import { client, unwrap } from '../lib/api'
+import { usePhone } from './phoneStore'
+import { errorText, live } from '../lib/live'
 
 export async function dial(number: string, parent?: string) {
   return unwrap(client.POST('/api/v1/agent/dial', { body: parent ? { number, parent } : { number } }))
@@ -9,19 +11,30 @@ export async function dial(number: string, parent?: string) {
 
 const keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#']
 
-// DialPad: click-to-dial an outside number or an extension.
-export function DialPad({ disabled }: { disabled?: string }) {
+// DialPad: click-to-dial an outside number or an extension. Before the
+// agent signs in to queues (disabled says why the controller's
+// click-to-dial cannot be used), a registered browser phone calls the
+// number itself, through the switch as a desk phone would.
+export function DialPad({ disabled: blocked }: { disabled?: string }) {
   const { t } = useTranslation()
   const { message } = AntApp.useApp()
   const [number, setNumber] = useState('')
   const [busy, setBusy] = useState(false)
+  const phone = usePhone()
+  const viaPhone = !!blocked && !!phone.call
+  const disabled = viaPhone ? undefined : blocked
   const call = async () => {
     setBusy(true)
     try {
+      if (viaPhone && phone.call) {
+        await phone.call(number.trim())
+        message.info(live((t) => t('dial.placedPhone', { number })))
+        return
+      }
       await dial(number.trim())
-      message.info(t('dial.placed', { number }))
+      message.info(live((t) => t('dial.placed', { number })))
     } catch (e) {
-      message.error(t('call.failed', { action: t('dial.call'), message: (e as Error).message }))
+      message.error(live((t) => t('call.failed', { action: t('dial.call'), message: errorText(t, e) })))
     } finally {
       setBusy(false)
     }
@@ -48,6 +61,7 @@ export function DialPad({ disabled }: { disabled?: string }) {
       <Button type="primary" block size="large" loading={busy} disabled={!number.trim() || !!disabled} title={disabled} onClick={() => void call()}>
         {t('dial.call')}
       </Button>
+      {viaPhone && <Typography.Text type="secondary">{t('dial.viaPhone', { ext: phone.ext })}</Typography.Text>}
     </Space>
   )
 }

@@ -6,6 +6,7 @@ import { client, unwrap, type AgentSnapshot, type Schemas } from '../lib/api'
 import { fmtDuration, since } from '../lib/format'
 import { useMe, useNow } from '../lib/hooks'
 import { agentStateKey } from './useAgent'
+import { errorText, live } from '../lib/live'
 
 export const notReadyReasons = ['break', 'lunch', 'training', 'meeting'] as const
 
@@ -39,7 +40,8 @@ export function StateBar({ state, loading }: Props) {
   const me = useMe().data
   const now = useNow()
   const [busy, setBusy] = useState<string>()
-  const [breakNote, setBreakNote] = useState<{ type: 'info' | 'error'; text: string }>()
+  // The break cap's answer, said in the language of the moment it is read.
+  const [breakNote, setBreakNote] = useState<{ type: 'info' | 'error'; error?: unknown }>()
   const [chooseOpen, setChooseOpen] = useState(false)
   const [chosen, setChosen] = useState<string[]>([])
   const [device, setDevice] = useState<string>()
@@ -56,7 +58,7 @@ export function StateBar({ state, loading }: Props) {
       await qc.invalidateQueries({ queryKey: agentStateKey })
       return r
     } catch (e) {
-      message.error(t('call.failed', { action: t(`agent.${key}`, { defaultValue: key }), message: (e as Error).message }))
+      message.error(live((t) => t('call.failed', { action: t(`agent.${key}`, { defaultValue: key }), message: errorText(t, e) })))
       return undefined
     } finally {
       setBusy(undefined)
@@ -76,11 +78,11 @@ export function StateBar({ state, loading }: Props) {
     setBusy('notReady')
     try {
       const r = await unwrap(client.POST('/api/v1/agent/not-ready', { body: { reason } }))
-      if (r.queued) setBreakNote({ type: 'info', text: t('agent.breakQueued') })
+      if (r.queued) setBreakNote({ type: 'info' })
       await qc.invalidateQueries({ queryKey: agentStateKey })
     } catch (e) {
       // The break cap's refusal, said plainly.
-      setBreakNote({ type: 'error', text: t('agent.breakRefused', { message: (e as Error).message }) })
+      setBreakNote({ type: 'error', error: e })
     } finally {
       setBusy(undefined)
     }
@@ -88,7 +90,7 @@ export function StateBar({ state, loading }: Props) {
 
   const wrapLeft = state?.wrap_up_end ? Math.max(0, new Date(state.wrap_up_end).getTime() - now) : 0
   return (
-    <Card size="small" styles={{ body: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12 } }} aria-label="agent state">
+    <Card size="small" styles={{ body: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12 } }} aria-label={t('agent.stateBar')}>
       <Space size="small" align="center">
         <span role="status" aria-label={t('agent.currentState')}>
           <StateTag state={st} reason={state?.reason} />
@@ -162,7 +164,7 @@ export function StateBar({ state, loading }: Props) {
       )}
       {devices.length === 0 && me && !signedIn && <Alert type="warning" showIcon message={t('agent.noDevice')} />}
       {!signedIn && devices.length > 0 && <Typography.Text type="secondary">{t('agent.notSignedIn')}</Typography.Text>}
-      {breakNote && <Alert style={{ flexBasis: '100%' }} type={breakNote.type} showIcon closable message={breakNote.text} onClose={() => setBreakNote(undefined)} role="alert" />}
+      {breakNote && <Alert style={{ flexBasis: '100%' }} type={breakNote.type} showIcon closable message={breakNote.type === 'info' ? t('agent.breakQueued') : t('agent.breakRefused', { message: errorText(t, breakNote.error) })} onClose={() => setBreakNote(undefined)} role="alert" />}
       <Modal
         open={chooseOpen}
         title={t('agent.signInChosen')}

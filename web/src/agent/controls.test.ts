@@ -39,4 +39,12 @@ describe('call controls', () => {
     const list = controlsFor({ state: 'on-call', answer: { ok: false }, flags: {} }, t, () => {})
     expect(new Set(list.map((a) => a.shortcut)).size).toBe(list.length)
   })
+
+  it("on the agent's own outbound call: hang up, hold and recording; no transfer, consult, help, flow or mute", () => {
+    const c = by(controlsFor({ state: 'not-ready', own: true, answer: { ok: false }, flags: {} }, t, () => {}))
+    expect(c.hangup).toBeUndefined()
+    expect(c.hold).toBeUndefined()
+    for (const k of ['transfer', 'consult', 'help', 'flow', 'mute', 'consult-complete', 'three-way']) expect(c[k], k).toBe('call.why.ownCall')
+    expect(c.answer).toBe('call.why.noCall')
+  })
 })

@@ -60,7 +60,7 @@ export function AppLayout() {
         <Typography.Text strong style={{ whiteSpace: 'nowrap' }}>
           {t('app.name')}
         </Typography.Text>
-        <nav aria-label="main" style={{ flex: 1, minWidth: 0 }}>
+        <nav aria-label={t('nav.main')} style={{ flex: 1, minWidth: 0 }}>
           <Menu mode="horizontal" selectedKeys={[loc.pathname]} items={items} style={{ borderBottom: 'none' }} />
         </nav>
         <Space>

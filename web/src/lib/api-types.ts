@@ -2348,7 +2348,7 @@ export interface paths {
         delete: operations["deleteUsersId"];
         options?: never;
         head?: never;
-        /** Change a user's display name, role, password, disabled flag, devices or work number (a password, role or disabled change ends the user's sessions) */
+        /** Change a user's display name, role, password, disabled flag, devices, work number or group (a password, role or disabled change ends the user's sessions) */
         patch: operations["patchUsersId"];
         trace?: never;
     };
@@ -2708,6 +2708,7 @@ export interface components {
             call_id?: string;
             calls_today?: number;
             device?: string;
+            group?: string;
             name?: string;
             pending?: string;
             queue_id?: string;
@@ -3280,6 +3281,7 @@ export interface components {
         "api.principalView": {
             devices?: string[];
             display_name?: string;
+            group?: string;
             id?: string;
             kind?: string;
             name?: string;
@@ -3470,6 +3472,7 @@ export interface components {
             devices?: string[];
             disabled?: boolean;
             display_name?: string;
+            group?: string;
             password?: string;
             role?: string;
             work_number?: string;
@@ -3477,6 +3480,7 @@ export interface components {
         "api.userRequest": {
             devices?: string[];
             display_name?: string;
+            group?: string;
             password?: string;
             role?: string;
             username?: string;
@@ -3488,6 +3492,7 @@ export interface components {
             devices?: string[];
             disabled?: boolean;
             display_name?: string;
+            group?: string;
             id?: string;
             role?: string;
             tenant?: string;

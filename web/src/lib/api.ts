@@ -58,6 +58,10 @@ export async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
 export async function fetchAudio(path: string): Promise<string> {
   const s = getSession()
   const res = await fetch(path, { headers: s ? { Authorization: `Bearer ${s.token}` } : {} })
-  if (!res.ok) throw new ApiError(res.status, 'error', res.statusText)
+  if (!res.ok) {
+    // The API's error (code, message) when it sent one.
+    const e = ((await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined)?.error
+    throw new ApiError(res.status, e?.code ?? 'error', e?.message ?? res.statusText)
+  }
   return URL.createObjectURL(await res.blob())
 }

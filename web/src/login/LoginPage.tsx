@@ -4,12 +4,13 @@ import { useTranslation } from 'react-i18next'
 import { client, unwrap } from '../lib/api'
 import { setSession, type User } from '../lib/session'
 import { LanguageSelect } from '../layout/AppLayout'
+import { errorText } from '../lib/live'
 
 type Values = { tenant: string; username: string; password: string }
 
 export function LoginPage() {
   const { t } = useTranslation()
-  const [error, setError] = useState<string>()
+  const [error, setError] = useState<unknown>()
   const [busy, setBusy] = useState(false)
   const submit = async (v: Values) => {
     setBusy(true)
@@ -19,7 +20,7 @@ export function LoginPage() {
       localStorage.setItem('ipcc.lastTenant', v.tenant.trim())
       setSession({ token: r.token ?? '', expires_at: r.expires_at ?? '', session_expires_at: r.session_expires_at ?? '', user: r.user as unknown as User })
     } catch (e) {
-      setError(t('login.failed', { message: (e as Error).message }))
+      setError(e)
     } finally {
       setBusy(false)
     }
@@ -44,7 +45,7 @@ export function LoginPage() {
           <Form.Item label={t('login.password')} name="password" rules={[{ required: true, message: t('login.required') }]}>
             <Input.Password autoComplete="current-password" />
           </Form.Item>
-          {error && <Alert type="error" message={error} showIcon style={{ marginBottom: 12 }} role="alert" />}
+          {error !== undefined && <Alert type="error" message={t('login.failed', { message: errorText(t, error) })} showIcon style={{ marginBottom: 12 }} role="alert" />}
           <Button type="primary" htmlType="submit" block loading={busy}>
             {t('login.submit')}
           </Button>

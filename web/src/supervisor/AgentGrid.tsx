@@ -7,6 +7,7 @@ import { fmtDuration, since } from '../lib/format'
 import { useNow } from '../lib/hooks'
 import { StateTag, notReadyReasons } from '../agent/StateBar'
 import { snapshotKey } from './useSnapshot'
+import { errorText, live } from '../lib/live'
 
 type Props = {
   agents: AgentSnapshot[]
@@ -16,7 +17,7 @@ type Props = {
 
 const ROW = 40 // px, every row
 const HEIGHT = 440 // px, the visible body
-const widths = [180, 80, 190, 80, 110, 100, 80, 120]
+const widths = [170, 70, 110, 180, 80, 100, 90, 70, 110]
 
 function Ticking({ from }: { from?: string }) {
   const now = useNow()
@@ -43,6 +44,7 @@ const Row = memo(function Row({ a, selected, onSelect, onForce }: RowProps) {
     <tr aria-selected={selected} className={selected ? 'selected' : undefined} onClick={() => onSelect(a)}>
       <td>{a.name || a.agent_id}</td>
       <td>{a.work_number}</td>
+      <td>{a.group}</td>
       <td>
         <StateTag state={a.state} reason={a.reason} />
       </td>
@@ -92,17 +94,17 @@ export const AgentGrid = memo(function AgentGrid({ agents, selected, onSelect }:
     async (a: AgentSnapshot, action: string, reason?: string) => {
       try {
         await unwrap(client.POST('/api/v1/supervisor/agents/{id}/force', { params: { path: { id: a.agent_id! } }, body: { action, reason } }))
-        message.success(t('supervisor.forced'))
+        message.success(live((t) => t('supervisor.forced')))
         void qc.invalidateQueries({ queryKey: snapshotKey })
       } catch (e) {
-        message.error(t('supervisor.forceFailed', { message: (e as Error).message }))
+        message.error(live((t) => t('supervisor.forceFailed', { message: errorText(t, e) })))
       }
     },
     [message, qc, t],
   )
   const start = Math.max(0, Math.floor(top / ROW) - 5)
   const end = Math.min(agents.length, start + Math.ceil(HEIGHT / ROW) + 10)
-  const heads = ['name', 'workNumber', 'state', 'time', 'call', 'queue', 'phone', 'actions']
+  const heads = ['name', 'workNumber', 'group', 'state', 'time', 'call', 'queue', 'phone', 'actions']
   return (
     <section aria-label={t('supervisor.agents')} className="ipcc-grid">
       <table role="presentation">

@@ -2,6 +2,7 @@ import { memo, useState } from 'react'
 import { App as AntApp, Button, Card, Descriptions, Empty, Popconfirm, Space, Tag, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
 import { client, unwrap, type AgentSnapshot } from '../lib/api'
+import { errorText, live } from '../lib/live'
 
 export type Mode = 'listen' | 'whisper' | 'barge'
 export type Monitoring = { call: string; mode: Mode } | null
@@ -34,7 +35,7 @@ export const CallMonitor = memo(function CallMonitor({ agent, mode, setMode }: {
       await startMonitor(call, m)
       setMode({ call, mode: m })
     } catch (e) {
-      message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
+      message.error(live((t) => t('supervisor.monitorFailed', { message: errorText(t, e) })))
     } finally {
       setBusy(undefined)
     }
@@ -45,7 +46,7 @@ export const CallMonitor = memo(function CallMonitor({ agent, mode, setMode }: {
       await unwrap(client.DELETE('/api/v1/supervisor/calls/{id}/monitor', { params: { path: { id: call } } }))
       setMode(null)
     } catch (e) {
-      message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
+      message.error(live((t) => t('supervisor.monitorFailed', { message: errorText(t, e) })))
     } finally {
       setBusy(undefined)
     }
@@ -55,7 +56,7 @@ export const CallMonitor = memo(function CallMonitor({ agent, mode, setMode }: {
       await unwrap(client.POST('/api/v1/supervisor/calls/{id}/hangup', { params: { path: { id: call } } }))
       setMode(null)
     } catch (e) {
-      message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
+      message.error(live((t) => t('supervisor.monitorFailed', { message: errorText(t, e) })))
     }
   }
   const takeOver = async () => {
@@ -63,9 +64,9 @@ export const CallMonitor = memo(function CallMonitor({ agent, mode, setMode }: {
     try {
       await unwrap(client.POST('/api/v1/supervisor/calls/{id}/takeover', { params: { path: { id: call } }, body: {} }))
       setMode(null)
-      message.success(t('supervisor.takenOver'))
+      message.success(live((t) => t('supervisor.takenOver')))
     } catch (e) {
-      message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
+      message.error(live((t) => t('supervisor.monitorFailed', { message: errorText(t, e) })))
     } finally {
       setBusy(undefined)
     }

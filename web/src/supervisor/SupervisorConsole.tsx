@@ -10,6 +10,8 @@ import { QueueGrid } from './QueueGrid'
 import { CallMonitor, startMonitor, type Mode, type Monitoring } from './CallMonitor'
 import { holdAlerts, queueAlerts, type Alert } from './alerts'
 import { useSnapshot } from './useSnapshot'
+import { agentGroups, filterAgents } from './filter'
+import { errorText, live } from '../lib/live'
 
 const states = ['available', 'not-ready', 'ringing', 'on-call', 'wrap-up', 'logged-out']
 
@@ -20,6 +22,7 @@ export default function SupervisorConsole() {
   const { notification, message } = AntApp.useApp()
   const now = useNow(5_000)
   const [queue, setQueue] = useState<string>()
+  const [group, setGroup] = useState<string>()
   const [state, setState] = useState<string>()
   const [search, setSearch] = useState('')
   const [selected, setSelected] = useState<string>()
@@ -35,14 +38,14 @@ export default function SupervisorConsole() {
     setSelected(agentID)
     const call = snapRef.agents.find((a) => a.agent_id === agentID)?.call_id
     if (!call) {
-      message.error(t('supervisor.monitorFailed', { message: t('call.noCall') }))
+      message.error(live((t) => t('supervisor.monitorFailed', { message: t('call.noCall') })))
       return
     }
     try {
       await startMonitor(call, m)
       setMonitoring({ call, mode: m })
     } catch (e) {
-      message.error(t('supervisor.monitorFailed', { message: (e as Error).message }))
+      message.error(live((t) => t('supervisor.monitorFailed', { message: errorText(t, e) })))
     }
   }
   const onEvent = (ev: WsEvent) => {
@@ -51,18 +54,18 @@ export default function SupervisorConsole() {
       const key = `help:${ev.agent}:${ev.at}`
       notification.open({
         key,
-        message: t('supervisor.help'),
-        description: t('supervisor.helpFrom', { agent: name(ev.agent) }),
+        message: live((t) => t('supervisor.help')),
+        description: live((t) => t('supervisor.helpFrom', { agent: name(ev.agent) })),
         duration: 0,
         btn: (
           <Space>
             {(['whisper', 'barge'] as Mode[]).map((m) => (
               <Button key={m} type={m === 'whisper' ? 'primary' : 'default'} size="small" onClick={() => void accept(key, ev.agent, m)}>
-                {t(m === 'whisper' ? 'supervisor.acceptWhisper' : 'supervisor.acceptBarge')}
+                {live((t) => t(m === 'whisper' ? 'supervisor.acceptWhisper' : 'supervisor.acceptBarge'))}
               </Button>
             ))}
             <Button size="small" onClick={() => notification.destroy(key)}>
-              {t('supervisor.dismiss')}
+              {live((t) => t('supervisor.dismiss'))}
             </Button>
           </Space>
         ),
@@ -78,13 +81,11 @@ export default function SupervisorConsole() {
   const data = snap.data
   snapRef.agents = data?.agents ?? []
   const queues = useMemo(() => data?.queues ?? [], [data?.queues])
-  const agents = useMemo(() => {
-    const s = search.trim().toLowerCase()
-    return (data?.agents ?? [])
-      .filter((a) => !queue || (a.queues ?? []).some((q) => q.queue_id === queue && q.logged_in))
-      .filter((a) => !state || a.state === state)
-      .filter((a) => !s || (a.name ?? '').toLowerCase().includes(s) || (a.work_number ?? '').includes(s))
-  }, [data?.agents, queue, state, search])
+  const agents = useMemo(() => filterAgents(data?.agents ?? [], { queue, group, state, search }), [data?.agents, queue, group, state, search])
+  // The group filter's options change only when the set of groups does
+  // (not with every refetched snapshot): the Select is not drawn again.
+  const groupKey = useMemo(() => agentGroups(data?.agents ?? []).join('\u0000'), [data?.agents])
+  const groupOptions = useMemo(() => (groupKey ? groupKey.split('\u0000') : []).map((g) => ({ value: g, label: g })), [groupKey])
   const alerts = useMemo(() => [...queueAlerts(queues, now), ...holdAlerts(holds, now), ...eventAlerts.filter((a) => now - a.at < 300_000)], [queues, now, eventAlerts, holds])
   const shownQueues = useMemo(() => (queue ? queues.filter((q) => q.id === queue) : queues), [queues, queue])
   const selectedAgent = (data?.agents ?? []).find((a) => a.agent_id === selected)
@@ -106,6 +107,7 @@ export default function SupervisorConsole() {
             extra={
               <Space wrap>
                 <Select allowClear aria-label={t('supervisor.filterQueue')} placeholder={t('supervisor.filterQueue')} style={{ width: 140 }} value={queue} onChange={setQueue} options={queues.map((q) => ({ value: q.id, label: q.name || q.id }))} />
+                <Select allowClear aria-label={t('supervisor.filterGroup')} placeholder={t('supervisor.filterGroup')} style={{ width: 140 }} value={group} onChange={setGroup} options={groupOptions} notFoundContent={t('supervisor.noGroups')} />
                 <Select allowClear aria-label={t('supervisor.filterState')} placeholder={t('supervisor.filterState')} style={{ width: 140 }} value={state} onChange={setState} options={states.map((s) => ({ value: s, label: t(`state.${s}`) }))} />
                 <Input.Search allowClear aria-label={t('supervisor.search')} placeholder={t('supervisor.search')} style={{ width: 180 }} onChange={(e) => setSearch(e.target.value)} />
               </Space>

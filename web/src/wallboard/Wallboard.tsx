@@ -6,6 +6,7 @@ import { client, unwrap, ApiError, type Schemas } from '../lib/api'
 import { fmtDuration, fmtPercent, fmtTime } from '../lib/format'
 import { getSession } from '../lib/session'
 import { HourlyChart } from './HourlyChart'
+import { errorText } from '../lib/live'
 
 type Board = Schemas['api.wallboard']
 type WQueue = Schemas['api.wallboardQueue']
@@ -74,7 +75,7 @@ export default function Wallboard() {
   if (!usable) return <div className="ipcc-wallboard"><h1>{t('wallboard.needKey')}</h1></div>
   if (board.error) {
     const refused = board.error instanceof ApiError && (board.error.status === 401 || board.error.status === 403)
-    return <div className="ipcc-wallboard"><h1>{refused ? t('wallboard.keyRefused') : (board.error as Error).message}</h1></div>
+    return <div className="ipcc-wallboard"><h1>{refused ? t('wallboard.keyRefused') : errorText(t, board.error)}</h1></div>
   }
   const shown = page === 0 || page > qs.length ? qs : [qs[page - 1]]
   const title = page === 0 || page > qs.length ? t('wallboard.allQueues') : qs[page - 1].name || qs[page - 1].id

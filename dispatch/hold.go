@@ -1,0 +1,121 @@
+package dispatch
+
+import (
+	"context"
+	"time"
+
+	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/controller"
+)
+
+// Holds. A queue call is on hold while ipcc holds its caller (the agent's
+// Hold in the desktop or the API, a consultation) or while a party's phone
+// holds it (the hold button of the agent's desk phone, which the switch
+// reports). Subscribers get one held event when the call goes on hold,
+// whatever the source, and one unheld when nothing holds it any more: the
+// desktop's flags and the supervisor's long-hold alert follow them.
+
+// holdState is what holds one call: "api" for a hold an agent asked for
+// through the API, else the ids of legs the switch reports held.
+type holdState map[string]bool
+
+// FollowHolds publishes held and unheld for queue calls from the switch's
+// hold events (a controller subscription to EventHold and EventUnhold),
+// until events is closed or ctx ends.
+func (d *Dispatcher) FollowHolds(ctx context.Context, events <-chan controller.Event) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if ev.Type == controller.EventHold || ev.Type == controller.EventUnhold {
+				d.switchHold(ctx, ev)
+			}
+		}
+	}
+}
+
+// switchHold applies a hold or unhold the switch reported on a leg of a
+// queue call.
+func (d *Dispatcher) switchHold(ctx context.Context, ev controller.Event) {
+	var w *waiter
+	d.mu.Lock()
+	for _, x := range d.waiting {
+		if x.c.Switch() != ev.Switch {
+			continue
+		}
+		if x.c.Leg().ID() == ev.Leg {
+			w = x
+			break
+		}
+		for _, l := range x.c.Legs() {
+			if l.ID() == ev.Leg {
+				w = x
+				break
+			}
+		}
+		if w != nil {
+			break
+		}
+	}
+	d.mu.Unlock()
+	if w == nil {
+		return // not a queue call (an IVR, a click-to-dial call)
+	}
+	agent := ""
+	if snap, err := w.eng.Snapshot(ctx); err == nil {
+		for _, a := range snap.Agents {
+			if a.CallID == w.id && a.State == acd.OnCall {
+				agent = a.AgentID
+			}
+		}
+	}
+	if agent == "" {
+		// A caller waiting in the queue (an agent's phone may be ringing)
+		// is held by ipcc, with music: that is waiting, not a hold.
+		return
+	}
+	at := ev.Time
+	if at.IsZero() {
+		at = time.Now()
+	}
+	d.setHold(Event{Tenant: w.tenant, Agent: agent, Call: w.id, Queue: w.queue, At: at.UTC()}, "leg:"+ev.Leg, ev.Type == controller.EventHold)
+}
+
+// setHold notes that source holds (on) or no longer holds the call of ev
+// and publishes held or unheld (ev's fields) when the call's hold changes.
+func (d *Dispatcher) setHold(ev Event, source string, on bool) {
+	key := ev.Tenant + "/" + ev.Call
+	d.mu.Lock()
+	hs := d.holds[key]
+	before := len(hs) > 0
+	switch {
+	case on && hs == nil:
+		hs = holdState{source: true}
+		d.holds[key] = hs
+	case on:
+		hs[source] = true
+	case hs != nil:
+		delete(hs, source)
+		if len(hs) == 0 {
+			delete(d.holds, key)
+		}
+	}
+	after := len(hs) > 0
+	d.mu.Unlock()
+	if before == after {
+		return
+	}
+	ev.Type = "unheld"
+	if after {
+		ev.Type = "held"
+	}
+	d.publish(ev)
+}
+
+// forgetHoldsLocked drops what held a call that left the queue's hands (its
+// end, a transfer); d.mu held.
+func (d *Dispatcher) forgetHoldsLocked(key string) { delete(d.holds, key) }
