@@ -69,9 +69,11 @@ function SettingsForm<T>({
             }}
           >
             {children(form)}
-            <Button type="primary" htmlType="submit" loading={m.isPending}>
-              {t('admin.save')}
-            </Button>
+            <div>
+              <Button type="primary" htmlType="submit" loading={m.isPending}>
+                {t('admin.save')}
+              </Button>
+            </div>
           </Form>
         </Card>
       </Space>
@@ -138,10 +140,10 @@ export function RoutingSettingsPage() {
             <Input.TextArea rows={4} placeholder="1380013=010" />
           </Form.Item>
           <Space size="large" wrap>
-            <Form.Item name={['extensions', 'lengths']} label={t('admin.routingSettings.extLengths')}>
+            <Form.Item name={['extensions', 'lengths']} label={t('admin.routingSettings.extLengths')} style={{ width: 220 }}>
               <TagsInput placeholder="4" />
             </Form.Item>
-            <Form.Item name={['extensions', 'prefixes']} label={t('admin.routingSettings.extPrefixes')}>
+            <Form.Item name={['extensions', 'prefixes']} label={t('admin.routingSettings.extPrefixes')} style={{ width: 220 }}>
               <TagsInput placeholder="8" />
             </Form.Item>
           </Space>

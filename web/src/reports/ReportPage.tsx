@@ -1,7 +1,7 @@
 // ReportPage shows one standard report: date range in the tenant's time
 // zone, filters, a chart, the table, CSV of exactly what the table shows,
 // and drill-down from a figure to the calls behind it.
-import { useMemo, type ReactNode } from 'react'
+import { useMemo, type HTMLAttributes, type ReactNode } from 'react'
 import { Alert, Button, DatePicker, Input, Select, Space, Table, Typography, App as AntApp } from 'antd'
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
@@ -30,6 +30,8 @@ export type Col = {
   // callLink names the call a cell opens (the call's detail page).
   callLink?: (r: Row) => string | undefined
   render?: (r: Row) => ReactNode
+  // action columns (buttons) are not data: left out of the CSV.
+  action?: boolean
 }
 export type ChartSpec = { categories: string[]; series: Series[]; pick?: (i: number) => Drill | undefined; percentAxis?: boolean }
 export type ReportDef = {
@@ -133,9 +135,10 @@ export function ReportPage({ def }: { def: ReportDef }) {
   const withTime = from.length > 10 || to.length > 10
 
   const exportShown = () => {
+    const data = cols.filter((c) => !c.action)
     const text = toCSV(
-      cols.map((c) => c.title),
-      rows.map((r) => cols.map((c) => cellText(c, r, tz, t))),
+      data.map((c) => c.title),
+      rows.map((r) => data.map((c) => cellText(c, r, tz, t))),
     )
     saveBlob(csvBlob(text), `${def.key}-${from.slice(0, 10)}.csv`)
   }
@@ -234,6 +237,8 @@ export function ReportPage({ def }: { def: ReportDef }) {
           columns={cols.map((c) => ({
             title: c.title,
             key: c.key,
+            onHeaderCell: () => (c.action ? { 'data-action': 'true' } : {}) as HTMLAttributes<HTMLElement>,
+            onCell: () => (c.action ? { 'data-action': 'true' } : {}) as HTMLAttributes<HTMLElement>,
             render: (_: unknown, r: Row) => {
               if (c.render) return c.render(r)
               const text = cellText(c, r, tz, t)

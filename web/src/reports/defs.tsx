@@ -227,7 +227,7 @@ export const reportDefs: ReportDef[] = [
       { key: 'disposition', title: t('reports.cols.disposition') },
       { key: 'ivr_ms', title: t('reports.cols.ivr'), fmt: 'ms' },
       { key: 'waited_ms', title: t('reports.cols.wait'), fmt: 'ms' },
-      { key: 'dial_back', title: t('reports.dialBack'), get: () => '', render: (r) => <DialBack r={r} /> },
+      { key: 'dial_back', title: t('reports.dialBack'), action: true, render: (r) => <DialBack r={r} /> },
     ],
     chart: (rows, t) => {
       const m = count(rows, (r) => r.queue || t('reports.ivr'))
