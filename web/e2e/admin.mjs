@@ -304,12 +304,13 @@ export async function adminJourneys(h) {
     await formItem(dlg, E.admin.tenants.name).locator('input').fill('E2E tenant')
     await dlg.getByRole('button', { name: E.admin.save }).click()
     await formItem(dlg, E.admin.tenants.id).locator('.ant-form-item-explain-error').waitFor()
-    await formItem(dlg, E.admin.tenants.id).locator('input').fill('e2e-tenant')
+    const tid = `e2e-${String(Date.now()).slice(-6)}`
+    await formItem(dlg, E.admin.tenants.id).locator('input').fill(tid)
     await dlg.getByRole('button', { name: E.admin.save }).click()
-    const row = sec.getByRole('row').filter({ has: p.getByRole('cell', { name: 'e2e-tenant', exact: true }) })
+    const row = sec.getByRole('row').filter({ has: p.getByRole('cell', { name: tid, exact: true }) })
     await row.getByRole('button', { name: E.admin.tenants.disable }).click()
     await row.getByText(E.admin.disabled).waitFor()
-    assert((await api(base, 'GET', '/api/v1/tenants/e2e-tenant', sa)).body.disabled === true, 'the tenant is not disabled')
+    assert((await api(base, 'GET', `/api/v1/tenants/${tid}`, sa)).body.disabled === true, 'the tenant is not disabled')
     await shot(p, 'admin-tenants.en')
     await sctx.close()
   })
@@ -337,9 +338,16 @@ export async function adminJourneys(h) {
       const s = await st()
       return s?.state === 'on-call' && s.call_id
     }, 'the call connected to the agent', 60_000)
-    await agentPage.waitForTimeout(1500)
-    const hu = await api(base, 'POST', '/api/v1/agent/call/hangup', agentToken)
-    assert(hu.status < 300, `hangup: ${hu.status} ${JSON.stringify(hu.body)}`)
+    // The agent's phone hangs up first (the caller stays for the survey).
+    // Once the caller heard the agent's work number, the two are talking.
+    const agentLeg = await waitFor(async () => {
+      const legs = (await (await fetch(`${ctl}/calls`)).json()).calls ?? []
+      const caller = legs.find((c) => c.inbound && c.ani === '13900000333' && c.state === 'up')
+      if (!(caller?.heard ?? []).some((x) => /8005/.test(x.text ?? ''))) return undefined
+      return legs.filter((c) => !c.inbound && c.dnis === '1005' && c.ani === '13900000333' && c.state === 'up').pop()
+    }, 'the agent phone leg of the connected call', 30_000)
+    const hu = await fetch(`${ctl}/calls/${agentLeg.id}/hangup`, { method: 'POST' })
+    assert(hu.ok, `agent phone hangup: ${hu.status}`)
     const leg = placed.id ?? placed.call?.id
     await waitFor(async () => {
       await fetch(`${ctl}/calls/${leg}/press`, { method: 'POST', body: JSON.stringify({ digits: '1' }) }).catch(() => undefined)
@@ -366,10 +374,10 @@ export async function adminJourneys(h) {
           const dl = page.waitForEvent('download')
           await sec.getByRole('button', { name: t.reports.exportShown }).click()
           const rows = await csvRows(await dl)
-          const header = (await table.locator('thead th').allInnerTexts()).map((s) => s.trim()).filter(Boolean)
+          const header = (await table.locator('thead th:not([data-action])').allInnerTexts()).map((s) => s.trim()).filter(Boolean)
           assert(rows[0] === header.join(','), `${r}: CSV header ${rows[0]} is not the table's ${header.join(',')}`)
           assert(rows.length - 1 >= shown, `${r}: CSV has ${rows.length - 1} rows, the table shows ${shown}`)
-          const first = (await table.locator('tbody tr.ant-table-row').first().locator('td').allInnerTexts()).map((s) => s.trim())
+          const first = (await table.locator('tbody tr.ant-table-row').first().locator('td:not([data-action])').allInnerTexts()).map((s) => s.trim())
           assert(rows.slice(1).some((line) => first.filter(Boolean).every((cell) => line.includes(cell.replace(/"/g, '""')))), `${r}: the first row ${first.join('|')} is not in the CSV`)
         }
         await shot(page, `report-${r}.${lang}`)
@@ -447,6 +455,7 @@ if (process.argv[1] && process.argv[1].endsWith('admin.mjs')) {
   const agentCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   const agentPage = await agentCtx.newPage()
   await signIn(agentPage, base, 'zh-CN', '1005', 'ipcc-demo')
+  await api(base, 'POST', '/api/v1/agent/login', await token(base, '1005'), {})
   let failed = 0
   try {
     await adminJourneys({
