@@ -232,7 +232,25 @@ export async function adminJourneys(h) {
     await page.getByRole('button', { name: `${Z.admin.edit} operator` }).click()
     await page.locator('.ant-drawer-content').getByRole('region', { name: Z.admin.queues.members }).getByRole('cell').first().waitFor()
     await shot(page, 'admin-queue-edit.zh-CN')
-    await page.keyboard.press('Escape')
+    // The sample queue saved unchanged keeps its settings (also those the
+    // form has no field for, such as the English entry prompt).
+    const q0 = (await api(base, 'GET', '/api/v1/queues/operator', adminToken)).body
+    await page.locator('.ant-drawer-content').getByRole('button', { name: Z.admin.save }).click()
+    await page.locator('.ant-drawer-content').waitFor({ state: 'hidden' })
+    const q1 = (await api(base, 'GET', '/api/v1/queues/operator', adminToken)).body
+    delete q0.updated_at
+    delete q1.updated_at
+    assert(JSON.stringify(q0) === JSON.stringify(q1), `saving changed the queue:\n${JSON.stringify(q0)}\n${JSON.stringify(q1)}`)
+    // The schedule with its holiday calendar; saved unchanged it stays the same.
+    await page.goto(`${base}/admin/schedules`)
+    const s0 = (await api(base, 'GET', '/api/v1/schedules', adminToken)).body[0]
+    await page.getByRole('button', { name: `${Z.admin.edit} ${s0.name}` }).click()
+    await page.locator('.ant-drawer-content').getByRole('region', { name: Z.admin.schedules.calendar }).waitFor()
+    await shot(page, 'admin-schedule-edit.zh-CN')
+    await page.locator('.ant-drawer-content').getByRole('button', { name: Z.admin.save }).click()
+    await page.locator('.ant-drawer-content').waitFor({ state: 'hidden' })
+    const s1 = (await api(base, 'GET', `/api/v1/schedules/${s0.id}`, adminToken)).body
+    assert(JSON.stringify(s0) === JSON.stringify(s1), `saving changed the schedule:\n${JSON.stringify(s0)}\n${JSON.stringify(s1)}`)
     await switchLanguage(page, 'zh-CN', 'en')
   })
 
@@ -330,8 +348,11 @@ export async function adminJourneys(h) {
       const r = await api(base, 'GET', '/api/v1/reports/abandoned?include=ivr', adminToken)
       return r.status === 200 && (r.body.rows ?? []).some((x) => x.caller === '13900000444')
     }, 'the abandoned call in the report', 40_000)
-    // Ready again: the next caller is answered, the agent hangs up, the
-    // caller rates the service 1.
+    // Ready again: the next caller is answered (and recorded: a policy
+    // for the operator queue), the agent hangs up, the caller rates the
+    // service 1.
+    const pol = await api(base, 'POST', '/api/v1/recording-policies', adminToken, { scope: 'queue', target: 'operator', inbound: 'always', note: 'e2e' })
+    assert(pol.status === 201, `recording policy: ${pol.status} ${JSON.stringify(pol.body)}`)
     await api(base, 'POST', '/api/v1/agent/ready', agentToken)
     const placed = await (await fetch(`${ctl}/calls`, { method: 'POST', body: JSON.stringify({ front: 'freeswitch', from: '13900000333', to: '4001', press: [{ after_ms: 4000, digits: '0' }], hangup_after_ms: 120000 }) })).json()
     const call = await waitFor(async () => {
@@ -354,6 +375,8 @@ export async function adminJourneys(h) {
       const r = await api(base, 'GET', `/api/v1/calls/${call}`, adminToken)
       return r.status === 200 && (r.body.surveys ?? []).length > 0
     }, 'the survey on the call record', 40_000, 1500)
+    await waitFor(async () => ((await api(base, 'GET', `/api/v1/calls/${call}`, adminToken)).body.recordings ?? []).some((r) => r.status === 'done'), 'the recording of the call', 20_000)
+    await api(base, 'DELETE', `/api/v1/recording-policies/${pol.body.id}`, adminToken)
   })
 
   await step('each report page loads with data, exports CSV of what it shows, and drills down (both languages)', async () => {
@@ -404,6 +427,9 @@ export async function adminJourneys(h) {
     await d.getByText(E.reports.call.legs).waitFor()
     await d.getByText(`${E.reports.cols.score}: 1`).waitFor()
     await d.getByTestId('call-trace').waitFor()
+    // The recording plays (fetched with the token).
+    await d.getByRole('button', { name: `▶ ${E.reports.call.play}` }).click()
+    await d.locator('audio').waitFor()
     await shot(page, 'report-call-detail.en')
     await switchLanguage(page, 'en', 'zh-CN')
     await page.getByRole('region', { name: Z.reports.call.title }).getByText(Z.reports.call.legs).waitFor()

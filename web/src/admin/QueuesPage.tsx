@@ -15,6 +15,17 @@ const joinRules = ['join', 'refuse', 'leave']
 const overflowKinds = ['queue', 'flow', 'voicemail', 'number', 'hangup']
 const overflows = ['queue_full', 'max_wait', 'no_agents', 'all_on_break', 'voicemail']
 
+// merged lays the form's values over the queue as loaded, so settings the
+// form has no field for (entry prompts in other languages) are kept.
+function merged(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    const b = base[k]
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? merged(b as Record<string, unknown>, v as Record<string, unknown>) : v
+  }
+  return out
+}
+
 function cleanQueue(v: Schemas['acd.QueueConfig']): Schemas['acd.QueueConfig'] {
   const o = { ...(v.overflow ?? {}) } as Record<string, { kind?: string; value?: string } | undefined>
   for (const k of overflows) if (!o[k]?.kind) delete o[k]
@@ -50,7 +61,10 @@ export default function QueuesPage({ readOnly }: { readOnly?: boolean }) {
       ]}
       initialValues={{ strategy: 'longest-idle', announcements: {}, limits: {}, overflow: {} }}
       create={(v) => unwrap(client.POST('/api/v1/queues', { body: cleanQueue(v) }))}
-      update={(q, v) => unwrap(client.PUT('/api/v1/queues/{id}', { params: { path: { id: q.id! } }, body: cleanQueue({ ...v, id: q.id }) }))}
+      update={(q, v) => {
+        const { members: _m, created_at: _c, updated_at: _u, ...config } = q // eslint-disable-line @typescript-eslint/no-unused-vars
+        return unwrap(client.PUT('/api/v1/queues/{id}', { params: { path: { id: q.id! } }, body: cleanQueue({ ...(merged(config, v) as Schemas['acd.QueueConfig']), id: q.id }) }))
+      }}
       remove={(q) => unwrap(client.DELETE('/api/v1/queues/{id}', { params: { path: { id: q.id! } } }))}
       below={(q) => <Members queue={q.id!} readOnly={!!readOnly} />}
       renderForm={({ editing }) => (

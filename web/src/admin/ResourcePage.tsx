@@ -94,7 +94,7 @@ export function ResourcePage<T extends object>(p: ResourcePageProps<T>) {
   const actions: ColumnsType<T>[number] = {
     title: t('admin.actions'),
     key: '_actions',
-    width: 1,
+    onHeaderCell: () => ({ style: { whiteSpace: 'nowrap' } }),
     render: (_: unknown, r: T) => (
       <Space size="small" wrap={false}>
         {canEdit && (

@@ -92,6 +92,7 @@ function scheduleBody(v: Schedule): Schedule {
     timezone: v.timezone,
     weekly,
     lunch: v.lunch?.length ? v.lunch : undefined,
+    weekly_lunch: v.weekly_lunch && Object.keys(v.weekly_lunch).length ? v.weekly_lunch : undefined,
     holidays: (v.holidays ?? []).filter((h) => h && (h.from || h.name)),
     special_working_days: (v.special_working_days ?? []).filter((h) => h && (h.from || h.name)),
   }
@@ -140,6 +141,10 @@ export function SchedulesPage() {
           <Form.Item name="lunch" label={t('admin.schedules.lunch')}>
             <TagsInput placeholder="12:00-13:00" />
           </Form.Item>
+          {/* kept as loaded: per-weekday lunch (API and YAML only) */}
+          <Form.Item name="weekly_lunch" hidden>
+            <Input />
+          </Form.Item>
           <DayList name="holidays" title={t('admin.schedules.holidays')} />
           <DayList name="special_working_days" title={t('admin.schedules.special')} special />
           <Form.Item noStyle shouldUpdate>
@@ -170,9 +175,21 @@ function DayList({ name, title, special }: { name: string; title: string; specia
                 <DateInput />
               </Form.Item>
               {special && (
-                <Form.Item name={[f.name, 'open']} style={{ marginBottom: 0, width: 200 }}>
-                  <TagsInput placeholder={t('admin.schedules.openSpans')} />
-                </Form.Item>
+                <>
+                  <Form.Item name={[f.name, 'open']} style={{ marginBottom: 0, width: 200 }}>
+                    <TagsInput placeholder={t('admin.schedules.openSpans')} />
+                  </Form.Item>
+                  {/* kept as loaded */}
+                  <Form.Item name={[f.name, 'hours_of']} hidden>
+                    <Input />
+                  </Form.Item>
+                  <Form.Item name={[f.name, 'lunch']} hidden>
+                    <Input />
+                  </Form.Item>
+                  <Form.Item name={[f.name, 'no_lunch']} hidden>
+                    <Input />
+                  </Form.Item>
+                </>
               )}
               <Button onClick={() => remove(f.name)}>{t('admin.delete')}</Button>
             </Space>

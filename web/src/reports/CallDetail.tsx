@@ -116,11 +116,45 @@ export default function CallDetail() {
           )}
         </Card>
         <Card title={t('reports.call.trace')}>
-          <pre data-testid="call-trace" style={{ maxHeight: 420, overflow: 'auto', fontSize: 12, margin: 0 }}>
-            {JSON.stringify(c.trace ?? null, null, 2)}
-          </pre>
+          <Trace trace={c.trace} tz={tz} />
         </Card>
       </Space>
     </section>
+  )
+}
+
+type Step = { Time?: string; Kind?: string; Detail?: string }
+
+// Trace shows the decision trace as a timeline (time in the tenant's zone
+// with milliseconds, kind, detail); anything else as JSON.
+function Trace({ trace, tz }: { trace: unknown; tz: string }) {
+  const { t } = useTranslation()
+  if (Array.isArray(trace) && trace.every((x) => x && typeof x === 'object' && 'Kind' in x)) {
+    const steps = trace as Step[]
+    return (
+      <Table<Step>
+        size="small"
+        data-testid="call-trace"
+        rowKey={(_, i) => String(i)}
+        dataSource={steps}
+        pagination={steps.length > 100 ? { pageSize: 100 } : false}
+        columns={[
+          {
+            title: t('reports.cols.at'),
+            dataIndex: 'Time',
+            width: 130,
+            render: (v: string) =>
+              v ? new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hour12: false }).format(new Date(v)) : '–',
+          },
+          { title: t('reports.call.kind'), dataIndex: 'Kind', width: 110, render: (k: string) => <Tag>{k}</Tag> },
+          { title: t('reports.call.detail'), dataIndex: 'Detail', render: (d: string) => <Typography.Text style={{ fontFamily: 'monospace', fontSize: 12 }}>{d}</Typography.Text> },
+        ]}
+      />
+    )
+  }
+  return (
+    <pre data-testid="call-trace" style={{ maxHeight: 420, overflow: 'auto', fontSize: 12, margin: 0 }}>
+      {JSON.stringify(trace ?? null, null, 2)}
+    </pre>
   )
 }
