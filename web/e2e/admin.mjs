@@ -304,14 +304,14 @@ export async function adminJourneys(h) {
   })
 
   await step('superadmin: tenants with usage, create and disable one', async () => {
+    // The superadmin signs in without a tenant.
     const sctx = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-    const me = (await api(base, 'GET', '/api/v1/me', sa)).body
-    await sctx.addInitScript(
-      ([tok, user]) => sessionStorage.setItem('ipcc.session', JSON.stringify({ token: tok, expires_at: new Date(Date.now() + 3600e3).toISOString(), session_expires_at: new Date(Date.now() + 3600e3).toISOString(), user })),
-      [sa, { id: me.id ?? me.user?.id, username: 'admin', role: 'superadmin', tenant: '' }],
-    )
     const p = await sctx.newPage()
-    await p.goto(`${base}/admin?lang=en`)
+    await p.goto(`${base}/login?lang=en`)
+    await p.getByLabel(E.login.tenant).fill('')
+    await p.getByLabel(E.login.username).fill('admin')
+    await p.getByLabel(E.login.password).fill(adminPassword)
+    await p.getByRole('button', { name: E.login.submit }).click()
     await p.waitForURL((u) => u.pathname === '/admin/tenants')
     const sec = p.getByRole('region', { name: E.admin.tenants.title })
     await sec.getByRole('cell', { name: 'default', exact: true }).waitFor()
