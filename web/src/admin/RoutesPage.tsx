@@ -131,7 +131,7 @@ export function SchedulesPage() {
               <Input style={{ width: 220 }} placeholder="Asia/Shanghai" />
             </Form.Item>
           </Space>
-          <Typography.Text strong>{t('admin.schedules.weekly')}</Typography.Text>
+          <Typography.Title level={5}>{t('admin.schedules.weekly')}</Typography.Title>
           <Typography.Paragraph type="secondary">{t('admin.schedules.weeklyHint')}</Typography.Paragraph>
           {days.map((d) => (
             <Form.Item key={d} name={['weekly', d]} label={t(`admin.schedules.days.${d}`)} style={{ marginBottom: 8 }}>
@@ -162,7 +162,7 @@ function DayList({ name, title, special }: { name: string; title: string; specia
     <Form.List name={name}>
       {(fields, { add, remove }) => (
         <section aria-label={title} style={{ marginBottom: 16 }}>
-          <Typography.Text strong>{title}</Typography.Text>
+          <Typography.Title level={5}>{title}</Typography.Title>
           {fields.map((f) => (
             <Space key={f.key} align="start" wrap style={{ display: 'flex', marginTop: 8 }}>
               <Form.Item name={[f.name, 'name']} style={{ marginBottom: 0 }}>
@@ -217,7 +217,7 @@ function HolidayCalendar({ holidays, special }: { holidays: Range[]; special: Ra
   const { t } = useTranslation()
   return (
     <section aria-label={t('admin.schedules.calendar')}>
-      <Typography.Text strong>{t('admin.schedules.calendar')}</Typography.Text>
+      <Typography.Title level={5}>{t('admin.schedules.calendar')}</Typography.Title>
       <Calendar
         fullscreen={false}
         cellRender={(d: Dayjs, info) => {
