@@ -214,6 +214,18 @@ export async function adminJourneys(h) {
     await vip.getByRole('cell', { name: `1392${n}01`, exact: true }).waitFor()
   })
 
+  await step('routes: a dry run says where a call to 4001 goes and why', async () => {
+    await page.goto(`${base}/admin/routes`)
+    const d = page.getByRole('region', { name: E.admin.routes.decide })
+    await d.getByLabel(E.admin.routes.did).fill('4001')
+    await d.getByLabel(E.admin.routes.caller).fill('13800000000')
+    await d.getByRole('button', { name: E.admin.routes.decideRun }).click()
+    const res = d.locator('.ant-alert-success')
+    await res.getByText(E.admin.target.kinds.flow).waitFor()
+    const want = (await api(base, 'POST', '/api/v1/routes/decide', adminToken, { did: '4001', ani: '13800000000' })).body
+    await res.getByText(want.trace[0]).waitFor()
+  })
+
   await step('every admin page in both languages (screenshots)', async () => {
     for (const lang of ['en', 'zh-CN']) {
       const t = L[lang]

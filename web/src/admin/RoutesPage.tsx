@@ -18,68 +18,124 @@ function routeBody(v: Schemas['api.routeRequest']): Schemas['api.routeRequest'] 
   return { ...v, branches: b, default: cleanTarget(v.default), sticky: { enabled: !!v.sticky?.enabled, days: v.sticky?.days || undefined }, schedule_id: v.schedule_id || undefined }
 }
 
+// Decide dry-runs the routing decision for a DID and caller at a time
+// (POST /routes/decide): where the call would go, and why.
+function Decide() {
+  const { t } = useTranslation()
+  const [form] = Form.useForm()
+  const [res, setRes] = useState<Schemas['dialplan.Decision']>()
+  const [err, setErr] = useState<string>()
+  return (
+    <section aria-label={t('admin.routes.decide')} style={{ marginTop: 24 }}>
+      <Typography.Title level={5}>{t('admin.routes.decide')}</Typography.Title>
+      <Form
+        form={form}
+        layout="inline"
+        onFinish={async (v) => {
+          setErr(undefined)
+          setRes(undefined)
+          try {
+            setRes(await unwrap(client.POST('/api/v1/routes/decide', { body: { did: v.did ?? '', ani: v.ani ?? '', at: v.at ? (v.at as Dayjs).toISOString() : undefined } })))
+          } catch (e) {
+            setErr(errorMessage(e))
+          }
+        }}
+      >
+        <Form.Item name="did" label={t('admin.routes.did')}>
+          <Input style={{ width: 140 }} placeholder="4001" />
+        </Form.Item>
+        <Form.Item name="ani" label={t('admin.routes.caller')}>
+          <Input style={{ width: 160 }} placeholder="13800000000" />
+        </Form.Item>
+        <Form.Item name="at" label={t('admin.routes.at')}>
+          <DatePicker showTime />
+        </Form.Item>
+        <Button htmlType="submit">{t('admin.routes.decideRun')}</Button>
+      </Form>
+      {err && <Alert type="error" showIcon message={err} style={{ marginTop: 12 }} />}
+      {res && (
+        <Alert
+          type={res.hangup || res.Blacklisted ? 'warning' : 'success'}
+          style={{ marginTop: 12 }}
+          message={`${res.branch ? `${t(`admin.routes.branches.${res.branch}`, res.branch)} · ` : ''}${res.target ? `${t(`admin.target.kinds.${res.target.kind}`, res.target.kind ?? '')} ${res.target.ref ?? ''}` : res.action ?? ''}`}
+          description={
+            <ol style={{ margin: 0, paddingLeft: 20 }}>
+              {(res.trace ?? []).map((line, i) => (
+                <li key={i}>{line}</li>
+              ))}
+            </ol>
+          }
+        />
+      )}
+    </section>
+  )
+}
+
 export function RoutesPage() {
   const { t } = useTranslation()
   const schedules = useSchedules().data ?? []
   return (
-    <ResourcePage<Route>
-      title={t('admin.routes.title')}
-      intro={t('admin.routes.intro')}
-      queryKey={['admin', 'routes']}
-      list={() => unwrap(client.GET('/api/v1/routes'))}
-      rowKey={(r) => r.id ?? ''}
-      rowLabel={(r) => r.name || r.did || ''}
-      searchText={(r) => `${r.name} ${r.did} ${r.default?.ref ?? ''}`}
-      drawerWidth={640}
-      columns={[
-        { title: t('admin.routes.name'), dataIndex: 'name' },
-        { title: t('admin.routes.did'), dataIndex: 'did' },
-        { title: t('admin.routes.schedule'), dataIndex: 'schedule_id', render: (id: string) => schedules.find((s) => s.id === id)?.name ?? id },
-        { title: t('admin.routes.default'), dataIndex: 'default', render: (d?: Schemas['dialplan.Target']) => (d ? `${t(`admin.target.kinds.${d.kind}`)} ${d.ref ?? ''}` : '–') },
-        { title: t('admin.routes.enabled'), dataIndex: 'enabled', render: (e: boolean) => (e ? <Tag color="green">{t('admin.enabled')}</Tag> : <Tag>{t('admin.disabled')}</Tag>) },
-      ]}
-      initialValues={{ enabled: true, sticky: { enabled: false }, branches: {} }}
-      create={(v) => unwrap(client.POST('/api/v1/routes', { body: routeBody(v) }))}
-      update={(r, v) => unwrap(client.PUT('/api/v1/routes/{id}', { params: { path: { id: r.id! } }, body: routeBody(v) }))}
-      remove={(r) => unwrap(client.DELETE('/api/v1/routes/{id}', { params: { path: { id: r.id! } } }))}
-      renderForm={() => (
-        <>
-          <Form.Item name="name" label={t('admin.routes.name')}>
-            <Input />
-          </Form.Item>
-          <Form.Item name="did" label={t('admin.routes.did')} extra={t('admin.routes.didHint')}>
-            <Input />
-          </Form.Item>
-          <Space size="large">
-            <Form.Item name="enabled" label={t('admin.routes.enabled')} valuePropName="checked">
-              <Switch />
+    <>
+      <ResourcePage<Route>
+        title={t('admin.routes.title')}
+        intro={t('admin.routes.intro')}
+        queryKey={['admin', 'routes']}
+        list={() => unwrap(client.GET('/api/v1/routes'))}
+        rowKey={(r) => r.id ?? ''}
+        rowLabel={(r) => r.name || r.did || ''}
+        searchText={(r) => `${r.name} ${r.did} ${r.default?.ref ?? ''}`}
+        drawerWidth={640}
+        columns={[
+          { title: t('admin.routes.name'), dataIndex: 'name' },
+          { title: t('admin.routes.did'), dataIndex: 'did' },
+          { title: t('admin.routes.schedule'), dataIndex: 'schedule_id', render: (id: string) => schedules.find((s) => s.id === id)?.name ?? id },
+          { title: t('admin.routes.default'), dataIndex: 'default', render: (d?: Schemas['dialplan.Target']) => (d ? `${t(`admin.target.kinds.${d.kind}`)} ${d.ref ?? ''}` : '–') },
+          { title: t('admin.routes.enabled'), dataIndex: 'enabled', render: (e: boolean) => (e ? <Tag color="green">{t('admin.enabled')}</Tag> : <Tag>{t('admin.disabled')}</Tag>) },
+        ]}
+        initialValues={{ enabled: true, sticky: { enabled: false }, branches: {} }}
+        create={(v) => unwrap(client.POST('/api/v1/routes', { body: routeBody(v) }))}
+        update={(r, v) => unwrap(client.PUT('/api/v1/routes/{id}', { params: { path: { id: r.id! } }, body: routeBody(v) }))}
+        remove={(r) => unwrap(client.DELETE('/api/v1/routes/{id}', { params: { path: { id: r.id! } } }))}
+        renderForm={() => (
+          <>
+            <Form.Item name="name" label={t('admin.routes.name')}>
+              <Input />
             </Form.Item>
-            <Form.Item name="language" label={t('admin.routes.language')}>
-              <Select allowClear style={{ width: 160 }} options={[{ value: 'zh-CN', label: '简体中文' }, { value: 'en', label: 'English' }]} />
+            <Form.Item name="did" label={t('admin.routes.did')} extra={t('admin.routes.didHint')}>
+              <Input />
             </Form.Item>
-          </Space>
-          <Form.Item name="schedule_id" label={t('admin.routes.schedule')}>
-            <Select allowClear options={schedules.map((s) => ({ value: s.id!, label: s.name }))} />
-          </Form.Item>
-          <Form.Item name="default" label={t('admin.routes.default')} extra={t('admin.routes.defaultHint')}>
-            <TargetInput kinds={routeKinds} optional />
-          </Form.Item>
-          {branches.map((b) => (
-            <Form.Item key={b} name={['branches', b]} label={t(`admin.routes.branches.${b}`)}>
+            <Space size="large">
+              <Form.Item name="enabled" label={t('admin.routes.enabled')} valuePropName="checked">
+                <Switch />
+              </Form.Item>
+              <Form.Item name="language" label={t('admin.routes.language')}>
+                <Select allowClear style={{ width: 160 }} options={[{ value: 'zh-CN', label: '简体中文' }, { value: 'en', label: 'English' }]} />
+              </Form.Item>
+            </Space>
+            <Form.Item name="schedule_id" label={t('admin.routes.schedule')}>
+              <Select allowClear options={schedules.map((s) => ({ value: s.id!, label: s.name }))} />
+            </Form.Item>
+            <Form.Item name="default" label={t('admin.routes.default')} extra={t('admin.routes.defaultHint')}>
               <TargetInput kinds={routeKinds} optional />
             </Form.Item>
-          ))}
-          <Space size="large">
-            <Form.Item name={['sticky', 'enabled']} label={t('admin.routes.sticky')} valuePropName="checked">
-              <Switch />
-            </Form.Item>
-            <Form.Item name={['sticky', 'days']} label={t('admin.routes.stickyDays')}>
-              <InputNumber min={0} />
-            </Form.Item>
-          </Space>
-        </>
-      )}
-    />
+            {branches.map((b) => (
+              <Form.Item key={b} name={['branches', b]} label={t(`admin.routes.branches.${b}`)}>
+                <TargetInput kinds={routeKinds} optional />
+              </Form.Item>
+            ))}
+            <Space size="large">
+              <Form.Item name={['sticky', 'enabled']} label={t('admin.routes.sticky')} valuePropName="checked">
+                <Switch />
+              </Form.Item>
+              <Form.Item name={['sticky', 'days']} label={t('admin.routes.stickyDays')}>
+                <InputNumber min={0} />
+              </Form.Item>
+            </Space>
+          </>
+        )}
+      />
+      <Decide />
+    </>
   )
 }
 

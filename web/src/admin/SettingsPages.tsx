@@ -182,6 +182,7 @@ export function DesktopSettingsPage() {
 
 export function RetentionPage() {
   const { t } = useTranslation()
+  const { message } = AntApp.useApp()
   const tz = useTimezone()
   const runs = useQuery({ queryKey: ['admin', 'retention-runs'], queryFn: () => unwrap(client.GET('/api/v1/retention/runs')) })
   return (
@@ -204,7 +205,24 @@ export function RetentionPage() {
           </Space>
         )}
       </SettingsForm>
-      <Card title={t('admin.retention.runs')}>
+      <Card
+        title={t('admin.retention.runs')}
+        extra={
+          <Button
+            onClick={async () => {
+              try {
+                await unwrap(client.POST('/api/v1/retention/run'))
+                message.success(t('admin.retention.ran'))
+                runs.refetch()
+              } catch (e) {
+                message.error(errorMessage(e))
+              }
+            }}
+          >
+            {t('admin.retention.runNow')}
+          </Button>
+        }
+      >
         <Table
           size="small"
           rowKey={(r) => String((r as { id?: unknown }).id)}
