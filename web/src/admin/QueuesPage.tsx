@@ -256,10 +256,10 @@ function Members({ queue, readOnly }: { queue: string; readOnly: boolean }) {
         columns={[
           { title: t('admin.queues.agent'), dataIndex: 'agent_id', render: (a: string) => name(a) },
           ...(['level', 'weight', 'position'] as const).map((f) => ({
-            title: t(`admin.queues.${f}`),
+            title: t(`admin.queues.${f === 'position' ? 'order' : f}`),
             dataIndex: f,
             render: (v: number, m: Member) =>
-              readOnly ? v : <InputNumber size="small" aria-label={`${t(`admin.queues.${f}`)} ${name(m.agent_id)}`} min={f === 'level' ? 1 : 0} defaultValue={v} onBlur={(e) => Number(e.target.value) !== v && put.mutate({ ...m, [f]: Number(e.target.value) })} />,
+              readOnly ? v : <InputNumber size="small" aria-label={`${t(`admin.queues.${f === 'position' ? 'order' : f}`)} ${name(m.agent_id)}`} min={f === 'level' ? 1 : 0} defaultValue={v} onBlur={(e) => Number(e.target.value) !== v && put.mutate({ ...m, [f]: Number(e.target.value) })} />,
           })),
           ...(readOnly
             ? []
