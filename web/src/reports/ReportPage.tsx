@@ -9,6 +9,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom'
 import dayjs from 'dayjs'
 import { ApiError } from '../lib/api'
 import { getSession } from '../lib/session'
+import i18n from '../lib/i18n'
 import { fmtDateTime, fmtDuration, fmtPercent } from '../lib/format'
 import { useTimezone } from '../lib/hooks'
 import { useQueues, useUsers } from '../admin/inputs'
@@ -80,7 +81,7 @@ export function cellText(c: Col, r: Row, tz: string, t: (k: string) => string): 
       return v ? t('admin.yes') : t('admin.no')
     case 'map':
       return Object.entries((v as Record<string, number>) ?? {})
-        .map(([k, x]) => `${k}:${typeof x === 'number' && /_ms$|reason/.test(c.key) ? fmtDuration(x) : x}`)
+        .map(([k, x]) => (/_ms$|reason/.test(c.key) ? `${i18n.t(`reason.${k}`, { defaultValue: k })}:${fmtDuration(Number(x))}` : `${k}:${x}`))
         .join(' ')
     default:
       return v == null ? '' : String(v)

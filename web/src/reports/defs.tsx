@@ -144,10 +144,10 @@ export const reportDefs: ReportDef[] = [
       return {
         categories: rows.map((r) => `${agentName(r)}${r.date ? ` ${r.date}` : ''}`),
         series: [
-          { name: `${t('reports.cols.ready')} (min)`, data: min('ready_ms') },
-          { name: `${t('reports.cols.notReady')} (min)`, data: min('not_ready_ms') },
-          { name: `${t('reports.cols.onCall')} (min)`, data: min('on_call_ms') },
-          { name: `${t('reports.cols.wrapUp')} (min)`, data: min('wrapup_ms') },
+          { name: `${t('reports.cols.ready')} (${t('reports.minutes')})`, data: min('ready_ms') },
+          { name: `${t('reports.cols.notReady')} (${t('reports.minutes')})`, data: min('not_ready_ms') },
+          { name: `${t('reports.cols.onCall')} (${t('reports.minutes')})`, data: min('on_call_ms') },
+          { name: `${t('reports.cols.wrapUp')} (${t('reports.minutes')})`, data: min('wrapup_ms') },
         ],
         pick: (i) => ({ report: 'operations', params: { ...keep(p, 'from', 'to'), agent: rows[i].agent } }),
       }
