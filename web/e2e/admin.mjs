@@ -442,6 +442,10 @@ export async function adminJourneys(h) {
     // The recording plays (fetched with the token).
     await d.getByRole('button', { name: `▶ ${E.reports.call.play}` }).click()
     await d.locator('audio').waitFor()
+    // A legal hold placed on the page reaches the API.
+    const rec = (await api(base, 'GET', `/api/v1/calls/${new URL(page.url()).pathname.split('/').pop()}`, adminToken)).body.recordings[0]
+    await d.getByRole('switch', { name: `${E.reports.call.legalHold} ${rec.id}` }).click()
+    await waitFor(async () => (await api(base, 'GET', `/api/v1/recordings/${rec.id}`, adminToken)).body.legal_hold === true, 'the legal hold in the API', 10_000)
     await shot(page, 'report-call-detail.en')
     await switchLanguage(page, 'en', 'zh-CN')
     await page.getByRole('region', { name: Z.reports.call.title }).getByText(Z.reports.call.legs).waitFor()

@@ -1,6 +1,6 @@
 // A call's detail page: the record, its legs, the decision trace, the
 // recordings with a player, the voicemail and the survey.
-import { Alert, Card, Descriptions, Space, Table, Tag, Typography, Spin, Button } from 'antd'
+import { Alert, Card, Descriptions, Space, Switch, Table, Tag, Typography, Spin, Button, App as AntApp } from 'antd'
 import { useQuery } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
 import { Link, useNavigate, useParams } from 'react-router-dom'
@@ -22,6 +22,7 @@ export default function CallDetail() {
   const tz = useTimezone()
   const nav = useNavigate()
   const { id = '' } = useParams()
+  const { message } = AntApp.useApp()
   const q = useQuery({ queryKey: ['call', id], queryFn: () => unwrap(client.GET('/api/v1/calls/{id}', { params: { path: { id } } })) })
   if (q.isLoading) return <Spin />
   if (q.error) return <Alert type="error" showIcon message={(q.error as Error).message} />
@@ -91,7 +92,27 @@ export default function CallDetail() {
               { title: t('reports.cols.started'), dataIndex: 'started_at', render: (v: string) => fmtFull(v, tz) },
               { title: t('reports.cols.duration'), dataIndex: 'duration_ms', render: (v: number) => fmtDuration(v) },
               { title: t('reports.call.status'), dataIndex: 'status', render: (s: string, r) => (r.deleted_at ? <Tag>{t('reports.call.deleted')}</Tag> : <Tag color={s === 'done' ? 'green' : s === 'failed' ? 'red' : 'blue'}>{s}</Tag>) },
-              { title: t('reports.call.legalHold'), dataIndex: 'legal_hold', render: (v: boolean) => (v ? t('admin.yes') : t('admin.no')) },
+              {
+                title: t('reports.call.legalHold'),
+                dataIndex: 'legal_hold',
+                render: (v: boolean, r) => (
+                  <Switch
+                    size="small"
+                    aria-label={`${t('reports.call.legalHold')} ${r.id}`}
+                    checked={!!v}
+                    disabled={!!r.deleted_at}
+                    onChange={async (hold) => {
+                      try {
+                        await unwrap(client.PUT('/api/v1/recordings/{id}/legal-hold', { params: { path: { id: r.id! } }, body: { hold } }))
+                        message.success(hold ? t('reports.call.held') : t('reports.call.released'))
+                        q.refetch()
+                      } catch (e) {
+                        message.error((e as Error).message)
+                      }
+                    }}
+                  />
+                ),
+              },
               { title: t('reports.call.play'), key: 'play', render: (_: unknown, r) => (r.status === 'done' && !r.deleted_at ? <AudioButton path={`/api/v1/recordings/${r.id}/audio`} label={t('reports.call.play')} /> : r.error || '–') },
             ]}
           />
