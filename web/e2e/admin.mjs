@@ -467,6 +467,7 @@ if (process.argv[1] && process.argv[1].endsWith('admin.mjs')) {
   const shots = join(here, 'screenshots')
   const { mkdirSync } = await import('node:fs')
   mkdirSync(shots, { recursive: true })
+  mkdirSync(join(here, 'out'), { recursive: true })
   const api = async (b, method, path, tok, body, headers = {}) => {
     const res = await fetch(b + path, { method, headers: { 'Content-Type': 'application/json', ...(tok ? { Authorization: `Bearer ${tok}` } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined })
     const text = await res.text()
@@ -525,7 +526,7 @@ if (process.argv[1] && process.argv[1].endsWith('admin.mjs')) {
           console.log(`  ok   ${name} (${Date.now() - t0} ms)`)
         } catch (e) {
           failed++
-          for (const [i, p] of debugPages.entries()) await p.screenshot({ path: join(here, `failure-${i}.png`), fullPage: true }).catch(() => undefined)
+          for (const [i, p] of debugPages.entries()) await p.screenshot({ path: join(here, 'out', `failure-admin-${i}.png`), fullPage: true }).catch(() => undefined)
           console.log(`  FAIL ${name}: ${e?.stack ?? e}`)
           throw e
         }
