@@ -74,6 +74,8 @@ func (s *Server) addRoutingRoutes() {
 
 	add(http.MethodGet, "/api/v1/whitelist", "List whitelist (VIP) entries", rolesSupervisor, nil, []dialplan.WhitelistEntry{}, 0, "", s.listWhitelist)
 	add(http.MethodPost, "/api/v1/whitelist", "Add a whitelist (VIP) entry with its ACD priority", rolesAdmin, whitelistRequest{}, dialplan.WhitelistEntry{}, http.StatusCreated, "whitelist", s.createWhitelist)
+	add(http.MethodGet, "/api/v1/whitelist/export", "Export the whitelist (VIP) as CSV: number,kind,name,priority,expires_at", rolesSupervisor, nil, nil, 0, "", s.exportWhitelist)
+	add(http.MethodPost, "/api/v1/whitelist/import", "Import CSV rows number,kind,name,priority,expires_at; any bad row imports nothing and the answer names its line and column", rolesAdmin, nil, importResult{}, 0, "whitelist", s.importWhitelist)
 	add(http.MethodGet, "/api/v1/whitelist/:id", "Get a whitelist entry", rolesSupervisor, nil, dialplan.WhitelistEntry{}, 0, "", s.getWhitelist)
 	add(http.MethodPut, "/api/v1/whitelist/:id", "Replace a whitelist entry", rolesAdmin, whitelistRequest{}, dialplan.WhitelistEntry{}, 0, "whitelist", s.putWhitelist)
 	add(http.MethodDelete, "/api/v1/whitelist/:id", "Delete a whitelist entry", rolesAdmin, nil, nil, http.StatusNoContent, "whitelist", s.deleteWhitelist)

@@ -1,12 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -14,8 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ipcc/ipcc/dialplan"
-	"github.com/ipcc/ipcc/reports"
-	"github.com/ipcc/ipcc/schedule"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -103,148 +97,6 @@ func (s *Server) blacklistOps() numberList[dialplan.BlacklistEntry] {
 
 func (s *Server) deleteBlacklist(c echo.Context) error {
 	return tenantDelete(c, s.opt.Store.DeleteBlacklist)
-}
-
-var blacklistCSVColumns = []string{"number", "kind", "reason", "expires_at"}
-
-// importBlacklist reads CSV rows number,kind,reason,expires_at (kind,
-// reason and expires_at may be empty; a first row starting "number" is a
-// header). Every row is checked before anything is stored; the first bad
-// row gives a 400 naming its line and column, and nothing is imported.
-// Rows whose number and kind exist already replace that entry's reason and
-// expiry.
-func (s *Server) importBlacklist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(c)
-	if err != nil {
-		return err
-	}
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")) // Excel's UTF-8 BOM
-	r := csv.NewReader(bytes.NewReader(body))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	var entries []dialplan.BlacklistEntry
-	seen := map[string]int{}
-	for first := true; ; first = false {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return errInvalid("csv", "line %d, column %d: %v", pe.Line, pe.Column, pe.Err)
-			}
-			return errInvalid("csv", "%v", err)
-		}
-		line, _ := r.FieldPos(0)
-		if first && strings.EqualFold(strings.TrimSpace(rec[0]), "number") {
-			continue
-		}
-		for i, cell := range rec {
-			if why := badText(cell); why != "" {
-				return errInvalid(csvColumn(i+1), "line %d, column %d (%s): holds %s", line, i+1, csvColumn(i+1), why)
-			}
-			// An exported file imports back as it was: the apostrophe the
-			// export put before a formula-like cell comes off.
-			rec[i] = reports.UnsafeCSVCell(cell)
-		}
-		e, col, msg := blacklistRow(rec)
-		if msg != "" {
-			return errInvalid(csvColumn(col), "line %d, column %d (%s): %s", line, col, csvColumn(col), msg)
-		}
-		key := string(e.Kind) + " " + e.Number
-		if prev, dup := seen[key]; dup {
-			return errInvalid("number", "line %d, column 1 (number): %s %s repeats line %d", line, e.Kind, e.Number, prev)
-		}
-		seen[key] = line
-		entries = append(entries, e)
-	}
-	if len(entries) == 0 {
-		return errInvalid("csv", "no rows to import (expected number,kind,reason,expires_at)")
-	}
-	added, updated, err := s.opt.Store.ImportBlacklist(c.Request().Context(), tenant, entries)
-	if err != nil {
-		return err
-	}
-	setAudit(c, "", map[string]any{"added": added, "updated": updated})
-	return c.JSON(http.StatusOK, importResult{Added: added, Updated: updated})
-}
-
-func csvColumn(col int) string {
-	if col >= 1 && col <= len(blacklistCSVColumns) {
-		return blacklistCSVColumns[col-1]
-	}
-	return "extra column"
-}
-
-// blacklistRow checks one CSV record; on a problem it returns the 1-based
-// column and a message.
-func blacklistRow(rec []string) (dialplan.BlacklistEntry, int, string) {
-	if len(rec) > len(blacklistCSVColumns) {
-		return dialplan.BlacklistEntry{}, len(blacklistCSVColumns) + 1, fmt.Sprintf("%d columns, expected at most %d (number,kind,reason,expires_at)", len(rec), len(blacklistCSVColumns))
-	}
-	get := func(i int) string {
-		if i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
-	e := dialplan.BlacklistEntry{Number: dialplan.Clean(get(0)), Kind: dialplan.MatchKind(strings.ToLower(get(1))), Reason: get(2)}
-	if e.Kind == "" {
-		e.Kind = dialplan.Exact
-	}
-	if v := get(3); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return e, 4, fmt.Sprintf("%q is not an RFC 3339 time such as 2026-12-31T23:59:59+08:00", v)
-		}
-		e.ExpiresAt = &t
-	}
-	if err := e.Validate(); err != nil {
-		var es schedule.Errors
-		if errors.As(err, &es) {
-			col := 1
-			for i, name := range blacklistCSVColumns {
-				if name == es[0].Field {
-					col = i + 1
-				}
-			}
-			return e, col, es[0].Message
-		}
-		return e, 1, err.Error()
-	}
-	return e, 0, ""
-}
-
-func (s *Server) exportBlacklist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	es, err := s.opt.Store.ListBlacklist(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	_ = w.Write(blacklistCSVColumns)
-	for _, e := range es {
-		exp := ""
-		if e.ExpiresAt != nil {
-			exp = e.ExpiresAt.UTC().Format(time.RFC3339)
-		}
-		_ = w.Write(reports.SafeCSVRecord([]string{e.Number, string(e.Kind), e.Reason, exp}))
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return fmt.Errorf("api: export blacklist: %w", err)
-	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="blacklist.csv"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
 // ---- whitelist

@@ -404,3 +404,59 @@ func TestBlacklistCSVIsFormulaSafe(t *testing.T) {
 		e.invalid(e.req("POST", "/api/v1/blacklist/import", "a/admin", "13900000002,exact,caf\xe9,\n"), "reason", "line 1, column 3 (reason): holds invalid UTF-8")
 	})
 }
+
+// The VIP whitelist imports and exports CSV like the blacklist: a bad row
+// names its line and column and imports nothing; an export imports back.
+func TestWhitelistCSV(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		e := newRoutingEnv(t, s)
+		e.must(201, e.req("POST", "/api/v1/whitelist", "a/admin", map[string]any{"number": "13800000000", "name": "kept", "priority": 5}))
+		list := func() string {
+			t.Helper()
+			return string(e.must(200, e.req("GET", "/api/v1/whitelist/export", "a/supervisor", nil)).Body)
+		}
+		before := list()
+		for _, c := range []struct {
+			name, csv, field, msg string
+		}{
+			{"bad priority", "number,kind,name,priority,expires_at\n13900000000,exact,a,10,\n13900000001,exact,b,high,\n", "priority", `line 3, column 4 (priority): priority "high" is not a whole number 0-100`},
+			{"priority out of range", "13900000000,exact,a,101,\n", "priority", "line 1, column 4 (priority): priority must be 0-100"},
+			{"bad kind", "13900000000,fuzzy,a,1,\n", "kind", "line 1, column 2 (kind)"},
+			{"bad expiry", "13900000000,exact,a,1,tomorrow\n", "expires_at", `line 1, column 5 (expires_at): "tomorrow" is not an RFC 3339 time`},
+			{"too many columns", "13900000000,exact,a,1,,x\n", "extra column", "line 1, column 6"},
+			{"duplicate rows", "13900000000,,,,\n139 0000 0000,exact,,,\n", "number", "line 2, column 1 (number): exact 13900000000 repeats line 1"},
+			{"existing entry in a bad file", "13800000000,exact,overwritten,9,\n12,prefix,,,\n", "number", "line 2, column 1 (number)"},
+			{"empty", "number,kind,name,priority,expires_at\n", "csv", "no rows"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				e.invalid(e.req("POST", "/api/v1/whitelist/import", "a/admin", c.csv), c.field, c.msg)
+				if after := list(); after != before {
+					t.Fatalf("a rejected import changed the whitelist:\n%s\n->\n%s", before, after)
+				}
+			})
+		}
+		good := "\xef\xbb\xbfnumber,kind,name,priority,expires_at\n" +
+			"13800000000,exact,Gold customer,50,2027-01-01T00:00:00+08:00\n" +
+			"1390000,prefix,\"Partner, Inc.\",20,\n"
+		var ir struct{ Added, Updated int }
+		e.must(200, e.req("POST", "/api/v1/whitelist/import", "a/admin", good)).decode(t, &ir)
+		if ir.Added != 1 || ir.Updated != 1 {
+			t.Fatalf("import: %+v", ir)
+		}
+		e.must(403, e.req("POST", "/api/v1/whitelist/import", "a/supervisor", good))
+		r := e.must(200, e.req("GET", "/api/v1/whitelist/export", "a/supervisor", nil))
+		want := "number,kind,name,priority,expires_at\n" +
+			"13800000000,exact,Gold customer,50,2026-12-31T16:00:00Z\n" +
+			"1390000,prefix,\"Partner, Inc.\",20,\n"
+		if string(r.Body) != want {
+			t.Fatalf("export:\n%s\nwant:\n%s", r.Body, want)
+		}
+		e.must(200, e.req("POST", "/api/v1/whitelist/import", "a/admin", string(r.Body))).decode(t, &ir)
+		if ir.Added != 0 || ir.Updated != 2 || list() != want {
+			t.Fatalf("round trip: %+v\n%s", ir, list())
+		}
+		if b := string(e.must(200, e.req("GET", "/api/v1/whitelist/export", "b/admin", nil)).Body); b != "number,kind,name,priority,expires_at\n" {
+			t.Fatalf("tenant b export: %q", b)
+		}
+	})
+}

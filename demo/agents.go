@@ -40,6 +40,9 @@ var (
 	// their assigned phone.
 	SupervisorUser  = "supervisor"
 	SupervisorPhone = "1009"
+	// AdminUser is the demo tenant's admin (管理员), who works in the web
+	// console's admin pages; no phone.
+	AdminUser = "manager"
 	// DeskAgent is the agent left to a person at the web console: the
 	// demo neither logs it in nor sends it on breaks. Its phone answers
 	// after two seconds and stays until the caller or the agent hangs up.
@@ -104,6 +107,13 @@ func (d *Demo) StaffAgents(ctx context.Context, st *store.Store, a *auth.Service
 	sup, err := demoUser(ctx, st, a, tenant, SupervisorUser, "班长 Chen Jing", auth.RoleSupervisor, SupervisorPhone)
 	if err != nil {
 		return err
+	}
+	if _, err := st.GetUserByName(ctx, tenant, AdminUser); store.IsNotFound(err) {
+		if _, err := a.CreateUser(ctx, tenant, AdminUser, "管理员 Li Ming", auth.RoleAdmin, Password); err != nil {
+			return fmt.Errorf("demo: user %s: %w", AdminUser, err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("demo: user %s: %w", AdminUser, err)
 	}
 	// The supervisor's phone answers quickly and stays until the call ends
 	// (a monitor or a help request).

@@ -105,7 +105,7 @@ func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
 		t.Errorf("groups of the demo agents: %v", groups)
 	}
 	// Every demo user signs in with the documented password.
-	for _, u := range []string{"1001", demo.DeskAgent.Ext, demo.SupervisorUser} {
+	for _, u := range []string{"1001", demo.DeskAgent.Ext, demo.SupervisorUser, demo.AdminUser} {
 		if _, _, _, err := a.Login(ctx, auth.DefaultTenant, u, demo.Password); err != nil {
 			t.Errorf("login %s with the demo password: %v", u, err)
 		}
@@ -117,6 +117,10 @@ func TestDemoStaffsTheSampleCallCenter(t *testing.T) {
 	}
 	if ds, _ := st.UserDevices(ctx, auth.DefaultTenant, sup.ID); len(ds) != 1 || ds[0] != demo.SupervisorPhone {
 		t.Errorf("supervisor's devices %v", ds)
+	}
+	// A tenant admin for the web console's admin pages.
+	if adm, err := st.GetUserByName(ctx, auth.DefaultTenant, demo.AdminUser); err != nil || adm.Role != string(auth.RoleAdmin) {
+		t.Errorf("admin %+v %v", adm, err)
 	}
 	if len(d.Switches()) != 2 {
 		t.Fatalf("switches %+v", d.Switches())

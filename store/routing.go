@@ -411,6 +411,39 @@ func (s *Store) AddWhitelist(ctx context.Context, tenant string, e *dialplan.Whi
 	return nil
 }
 
+// ImportWhitelist adds or replaces (by number and kind) every VIP entry in
+// one transaction: either all are stored or none. It reports how many were
+// new and how many replaced an existing entry's name, priority and expiry.
+func (s *Store) ImportWhitelist(ctx context.Context, tenant string, es []dialplan.WhitelistEntry) (added, updated int, err error) {
+	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+		added, updated = 0, 0
+		for i := range es {
+			e := &es[i]
+			e.ExpiresAt = routingUTC(e.ExpiresAt)
+			res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE routing_whitelist SET name = ?, priority = ?, expires_at = ? WHERE tenant_id = ? AND number = ? AND kind = ?`),
+				e.Name, e.Priority, e.ExpiresAt, tenant, e.Number, string(e.Kind))
+			if err != nil {
+				return fmt.Errorf("store: import whitelist entry %d (%s): %w", i+1, e.Number, err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				updated++
+				continue
+			}
+			e.ID, e.CreatedAt = uuid.NewString(), now()
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO routing_whitelist (tenant_id, `+whitelistCols+`) VALUES (?,?,?,?,?,?,?,?)`),
+				tenant, e.ID, e.Number, string(e.Kind), e.Name, e.Priority, e.ExpiresAt, e.CreatedAt); err != nil {
+				return fmt.Errorf("store: import whitelist entry %d (%s): %w", i+1, e.Number, mapErr(err))
+			}
+			added++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return added, updated, nil
+}
+
 // GetWhitelist loads one whitelist entry.
 func (s *Store) GetWhitelist(ctx context.Context, tenant, id string) (*dialplan.WhitelistEntry, error) {
 	var row whitelistRow

@@ -18,6 +18,7 @@ import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { perfScreenPop, perfSupervisorGrid } from './perf.mjs'
 import { startRegistrar } from './sipfake.mjs'
+import { adminJourneys } from './admin.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const bin = resolve(process.env.IPCC_BIN ?? join(here, '../../bin/ipcc'))
@@ -417,6 +418,9 @@ async function journeys({ browser, base, ctl }) {
     await shot(sup, 'supervisor-takeover.zh-CN')
     await shot(agent, 'agent-taken-over.zh-CN')
   })
+
+  // The admin console and the report pages (e2e/admin.mjs).
+  await adminJourneys({ browser, base, ctl, step, waitFor, assert, api, token, shot, adminPassword, agentPage: agent, agentToken, debugPages })
 
   await step('login page in both languages', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } })

@@ -16,6 +16,8 @@ import { AgentDesktop } from './agent/AgentDesktop'
 // Screens an agent never needs load only when opened.
 const SupervisorConsole = lazy(() => import('./supervisor/SupervisorConsole'))
 const Wallboard = lazy(() => import('./wallboard/Wallboard'))
+const AdminConsole = lazy(() => import('./admin/AdminConsole'))
+const Reports = lazy(() => import('./reports/Reports'))
 
 export const supervisorRoles = ['admin', 'supervisor']
 export const agentRoles = ['admin', 'supervisor', 'qa', 'agent']
@@ -49,6 +51,8 @@ export function App() {
             <Route path="/" element={<Navigate to={homeFor(session?.user.role)} replace />} />
             <Route path="/agent" element={<RequireRole roles={agentRoles}><AgentDesktop /></RequireRole>} />
             <Route path="/supervisor" element={<RequireRole roles={supervisorRoles}><SupervisorConsole /></RequireRole>} />
+            <Route path="/admin/*" element={<AdminConsole />} />
+            <Route path="/reports/*" element={<RequireRole roles={supervisorRoles}><Reports /></RequireRole>} />
             <Route path="*" element={<Navigate to={homeFor(session?.user.role)} replace />} />
           </Route>
         </Routes>

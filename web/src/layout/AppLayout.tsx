@@ -46,6 +46,8 @@ export function AppLayout() {
     agentRoles.includes(role) && { key: '/agent', label: <Link to="/agent">{t('nav.agent')}</Link> },
     supervisorRoles.includes(role) && { key: '/supervisor', label: <Link to="/supervisor">{t('nav.supervisor')}</Link> },
     supervisorRoles.includes(role) && { key: '/wallboard', label: <Link to="/wallboard">{t('nav.wallboard')}</Link> },
+    supervisorRoles.includes(role) && { key: '/reports', label: <Link to="/reports">{t('nav.reports')}</Link> },
+    (role === 'admin' || role === 'supervisor' || role === 'superadmin') && { key: '/admin', label: <Link to="/admin">{t('nav.admin')}</Link> },
   ].filter(Boolean) as { key: string; label: JSX.Element }[]
   const logout = async () => {
     try {
@@ -61,7 +63,7 @@ export function AppLayout() {
           {t('app.name')}
         </Typography.Text>
         <nav aria-label={t('nav.main')} style={{ flex: 1, minWidth: 0 }}>
-          <Menu mode="horizontal" selectedKeys={[loc.pathname]} items={items} style={{ borderBottom: 'none' }} />
+          <Menu mode="horizontal" selectedKeys={[loc.pathname, '/' + loc.pathname.split('/')[1]]} items={items} style={{ borderBottom: 'none' }} />
         </nav>
         <Space>
           <ConnectionTag />

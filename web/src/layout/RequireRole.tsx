@@ -5,6 +5,7 @@ import { Link } from 'react-router-dom'
 import { useSession } from '../lib/session'
 
 export function homeFor(role?: string): string {
+  if (role === 'superadmin') return '/admin/tenants'
   if (role === 'admin' || role === 'supervisor') return '/supervisor'
   return '/agent'
 }

@@ -16,8 +16,8 @@ export function LoginPage() {
     setBusy(true)
     setError(undefined)
     try {
-      const r = await unwrap(client.POST('/api/v1/auth/login', { body: { tenant: v.tenant.trim(), username: v.username.trim(), password: v.password } }))
-      localStorage.setItem('ipcc.lastTenant', v.tenant.trim())
+      const r = await unwrap(client.POST('/api/v1/auth/login', { body: { tenant: (v.tenant ?? '').trim() || undefined, username: v.username.trim(), password: v.password } }))
+      localStorage.setItem('ipcc.lastTenant', (v.tenant ?? '').trim())
       setSession({ token: r.token ?? '', expires_at: r.expires_at ?? '', session_expires_at: r.session_expires_at ?? '', user: r.user as unknown as User })
     } catch (e) {
       setError(e)
@@ -36,7 +36,7 @@ export function LoginPage() {
         </Space>
         <Typography.Paragraph type="secondary">{t('app.name')}</Typography.Paragraph>
         <Form<Values> layout="vertical" onFinish={submit} initialValues={{ tenant: localStorage.getItem('ipcc.lastTenant') ?? 'default' }} requiredMark={false}>
-          <Form.Item label={t('login.tenant')} name="tenant" rules={[{ required: true, message: t('login.required') }]}>
+          <Form.Item label={t('login.tenant')} name="tenant" extra={t('admin.tenants.loginHint')}>
             <Input autoComplete="organization" />
           </Form.Item>
           <Form.Item label={t('login.username')} name="username" rules={[{ required: true, message: t('login.required') }]}>
