@@ -16,6 +16,8 @@ import { AgentDesktop } from './agent/AgentDesktop'
 // Screens an agent never needs load only when opened.
 const SupervisorConsole = lazy(() => import('./supervisor/SupervisorConsole'))
 const Wallboard = lazy(() => import('./wallboard/Wallboard'))
+const FlowsPage = lazy(() => import('./flows/FlowsPage'))
+const FlowEditor = lazy(() => import('./flows/FlowEditor'))
 
 export const supervisorRoles = ['admin', 'supervisor']
 export const agentRoles = ['admin', 'supervisor', 'qa', 'agent']
@@ -49,6 +51,8 @@ export function App() {
             <Route path="/" element={<Navigate to={homeFor(session?.user.role)} replace />} />
             <Route path="/agent" element={<RequireRole roles={agentRoles}><AgentDesktop /></RequireRole>} />
             <Route path="/supervisor" element={<RequireRole roles={supervisorRoles}><SupervisorConsole /></RequireRole>} />
+            <Route path="/admin/flows" element={<RequireRole roles={['admin']}><FlowsPage /></RequireRole>} />
+            <Route path="/admin/flows/:id" element={<RequireRole roles={['admin']}><FlowEditor /></RequireRole>} />
             <Route path="*" element={<Navigate to={homeFor(session?.user.role)} replace />} />
           </Route>
         </Routes>

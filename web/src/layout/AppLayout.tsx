@@ -46,6 +46,7 @@ export function AppLayout() {
     agentRoles.includes(role) && { key: '/agent', label: <Link to="/agent">{t('nav.agent')}</Link> },
     supervisorRoles.includes(role) && { key: '/supervisor', label: <Link to="/supervisor">{t('nav.supervisor')}</Link> },
     supervisorRoles.includes(role) && { key: '/wallboard', label: <Link to="/wallboard">{t('nav.wallboard')}</Link> },
+    role === 'admin' && { key: '/admin/flows', label: <Link to="/admin/flows">{t('flows.nav')}</Link> },
   ].filter(Boolean) as { key: string; label: JSX.Element }[]
   const logout = async () => {
     try {
@@ -61,7 +62,7 @@ export function AppLayout() {
           {t('app.name')}
         </Typography.Text>
         <nav aria-label="main" style={{ flex: 1, minWidth: 0 }}>
-          <Menu mode="horizontal" selectedKeys={[loc.pathname]} items={items} style={{ borderBottom: 'none' }} />
+          <Menu mode="horizontal" selectedKeys={[loc.pathname.startsWith('/admin/flows') ? '/admin/flows' : loc.pathname]} items={items} style={{ borderBottom: 'none' }} />
         </nav>
         <Space>
           <ConnectionTag />
