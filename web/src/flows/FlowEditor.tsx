@@ -71,78 +71,108 @@ function FlowEditor({ flowId }: { flowId: string }) {
   const clipboard = useRef<{ nodes: FlowNode[]; pos: Record<string, Position> } | null>(null)
   const wrapper = useRef<HTMLDivElement>(null)
   const docRef = useRef<FlowDoc | null>(null)
-  docRef.current = doc
   const saveTimer = useRef<ReturnType<typeof setTimeout>>()
   const savePromise = useRef<Promise<void>>(Promise.resolve())
+  // Fit the view when the flow opens with nodes; an empty canvas stays at
+  // 100% so the first nodes dropped keep their size.
+  const fitOnOpen = useRef<boolean>()
+  if (doc && fitOnOpen.current === undefined) fitOnOpen.current = doc.nodes.length > 0
 
   // Load once; later the editor's state is the truth and is saved back.
   useEffect(() => {
     if (flowQ.data && !doc) {
       const d = (flowQ.data.draft ?? { id: flowId, nodes: [] }) as unknown as FlowDoc
-      setDoc({ ...d, nodes: d.nodes ?? [] })
+      docRef.current = { ...d, nodes: d.nodes ?? [] }
+      setDoc(docRef.current)
       setPublished(flowQ.data.published_version ?? 0)
       setErrors(flowQ.data.errors ?? [])
       setChecked(true)
     }
   }, [flowQ.data]) // eslint-disable-line react-hooks/exhaustive-deps
 
-  // change records an edit (undo history) and schedules the save.
-  const change = useCallback((fn: (d: FlowDoc) => FlowDoc) => {
-    const cur = docRef.current
-    if (!cur) return
-    const next = fn(cur)
-    if (next === cur) return
-    hist.current.past.push(cur)
-    if (hist.current.past.length > 200) hist.current.past.shift()
-    hist.current.future = []
-    docRef.current = next
-    setDoc(next)
-    setSave('dirty')
-  }, [])
-
-  const undo = useCallback(() => {
-    const prev = hist.current.past.pop()
-    if (!prev || !docRef.current) return
-    hist.current.future.push(docRef.current)
-    docRef.current = prev
-    setDoc(prev)
-    setSave('dirty')
-  }, [])
-  const redo = useCallback(() => {
-    const next = hist.current.future.pop()
-    if (!next || !docRef.current) return
-    hist.current.past.push(docRef.current)
-    docRef.current = next
-    setDoc(next)
-    setSave('dirty')
-  }, [])
-
+  // Every edit bumps editSeq; a save stores the document of one sequence
+  // number and saves again when edits came in meanwhile.
+  const editSeq = useRef(0)
+  const savedSeq = useRef(0)
   const doSave = useCallback(async () => {
+    const seq = editSeq.current
     const d = docRef.current
-    if (!d) return
+    if (!d || seq === savedSeq.current) return
     setSave('saving')
     try {
       const r = await unwrap(client.PUT('/api/v1/flows/{id}', { params: { path: { id: flowId } }, body: d as never }))
+      savedSeq.current = seq
       setPublished(r.published_version ?? 0)
-      setSave(docRef.current === d ? 'saved' : 'dirty')
+      setSave(editSeq.current === seq ? 'saved' : 'dirty')
     } catch (e) {
       setSave('error')
       message.error(e instanceof ApiError ? e.message : String(e))
       throw e
     }
   }, [flowId, message])
+  const scheduleSave = useCallback(
+    (delay: number) => {
+      clearTimeout(saveTimer.current)
+      saveTimer.current = setTimeout(() => {
+        savePromise.current = savePromise.current
+          .catch(() => undefined)
+          .then(doSave)
+          .then(() => {
+            if (editSeq.current !== savedSeq.current) scheduleSave(300)
+          })
+      }, delay)
+    },
+    [doSave],
+  )
+
+  const edited = useCallback(
+    (next: FlowDoc) => {
+      docRef.current = next
+      editSeq.current++
+      setDoc(next)
+      setSave('dirty')
+      scheduleSave(800)
+    },
+    [scheduleSave],
+  )
+
+  // change records an edit (undo history) and schedules the save.
+  const change = useCallback(
+    (fn: (d: FlowDoc) => FlowDoc) => {
+      const cur = docRef.current
+      if (!cur) return
+      const next = fn(cur)
+      if (next === cur) return
+      hist.current.past.push(cur)
+      if (hist.current.past.length > 200) hist.current.past.shift()
+      hist.current.future = []
+      edited(next)
+    },
+    [edited],
+  )
+  const undo = useCallback(() => {
+    const prev = hist.current.past.pop()
+    if (!prev || !docRef.current) return
+    hist.current.future.push(docRef.current)
+    edited(prev)
+  }, [edited])
+  const redo = useCallback(() => {
+    const next = hist.current.future.pop()
+    if (!next || !docRef.current) return
+    hist.current.past.push(docRef.current)
+    edited(next)
+  }, [edited])
 
   // flush saves now if anything is unsaved (before simulate and publish).
   const flush = useCallback(async () => {
     clearTimeout(saveTimer.current)
-    await savePromise.current.catch(() => undefined)
-    savePromise.current = doSave()
+    savePromise.current = savePromise.current.catch(() => undefined).then(doSave)
     await savePromise.current
   }, [doSave])
 
-  // Live validation (quick) and saving (a little later) after each edit.
+  // Live validation after each edit.
   useEffect(() => {
-    if (!doc || save !== 'dirty') return
+    if (!doc || editSeq.current === 0) return
     setChecked(false)
     const v = setTimeout(async () => {
       try {
@@ -155,12 +185,8 @@ function FlowEditor({ flowId }: { flowId: string }) {
         /* the save reports problems */
       }
     }, 250)
-    clearTimeout(saveTimer.current)
-    saveTimer.current = setTimeout(() => {
-      savePromise.current = savePromise.current.catch(() => undefined).then(doSave)
-    }, 1000)
     return () => clearTimeout(v)
-  }, [doc]) // eslint-disable-line react-hooks/exhaustive-deps
+  }, [doc])
 
   // Canvas nodes follow the document; unchanged nodes keep their object so
   // only what changed re-renders (dragging one node renders one node).
@@ -460,7 +486,7 @@ function FlowEditor({ flowId }: { flowId: string }) {
               onSelectionChange={onSelectionChange}
               deleteKeyCode={['Delete', 'Backspace']}
               multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
-              fitView
+              fitView={fitOnOpen.current}
               minZoom={0.1}
               onlyRenderVisibleElements={rfNodes.length > 150}
               proOptions={{ hideAttribution: true }}

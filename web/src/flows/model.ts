@@ -159,16 +159,20 @@ export function renameNode(doc: FlowDoc, from: string, to: string, schema: JSONS
 // freeId returns base, or base_2, base_3... not used in the flow.
 export function freeId(doc: FlowDoc, base: string, taken: Set<string> = new Set()): string {
   const used = new Set([...doc.nodes.map((n) => n.id), ...taken])
-  for (let i = 1; ; i++) {
-    const id = i === 1 && !/_\d+$/.test(base) && base !== '' ? base : `${base}_${i}`
-    if (!used.has(id)) return id
-  }
+  if (!used.has(base)) return base
+  for (let i = 2; ; i++) if (!used.has(`${base}_${i}`)) return `${base}_${i}`
+}
+
+// numberedId returns type_1, type_2... the first not used.
+export function numberedId(doc: FlowDoc, type: string): string {
+  const used = new Set(doc.nodes.map((n) => n.id))
+  for (let i = 1; ; i++) if (!used.has(`${type}_${i}`)) return `${type}_${i}`
 }
 
 // addNode adds an empty node of a type at a position; the first node of a
 // flow becomes its start.
 export function addNode(doc: FlowDoc, type: string, pos: Position): { doc: FlowDoc; id: string } {
-  const id = freeId(doc, `${type}_1`)
+  const id = numberedId(doc, type)
   const layout = { ...(doc.layout ?? {}), [id]: round(pos) }
   return { doc: { ...doc, nodes: [...doc.nodes, { id, type }], layout, start: doc.start || id }, id }
 }
@@ -275,7 +279,7 @@ export function diffLines(a: string[], b: string[]): DiffRow[] {
         mid.push({ kind: 'same', left: A[i], right: B[j], ln: head + i + 1, rn: head + j + 1 })
         i++
         j++
-      } else if (j < m && (i === n || L[i * (m + 1) + j + 1] >= L[(i + 1) * (m + 1) + j])) {
+      } else if (j < m && (i === n || L[i * (m + 1) + j + 1] > L[(i + 1) * (m + 1) + j])) {
         mid.push({ kind: 'add', right: B[j], rn: head + j + 1 })
         j++
       } else {
