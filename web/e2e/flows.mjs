@@ -54,9 +54,9 @@ export async function flowJourneys(h) {
     await page.mouse.move(t.x + t.width / 2, t.y + t.height / 2, { steps: 5 })
     await page.mouse.up()
   }
-  async function select(id) {
+  async function select(id, F = E) {
     await node(id).locator('.flow-node-id').click()
-    await page.getByRole('textbox', { name: E.field.id, exact: true }).and(page.locator(`[value="${id}"]`)).waitFor()
+    await page.getByRole('textbox', { name: F.field.id, exact: true }).and(page.locator(`[value="${id}"]`)).waitFor()
   }
   async function fillPrompt(zh, en) {
     const g = page.getByRole('group', { name: E.field.prompt, exact: true })
@@ -66,7 +66,8 @@ export async function flowJourneys(h) {
   }
   async function pick(label, option) {
     await page.getByRole('combobox', { name: label, exact: true }).click({ force: true })
-    await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click()
+    await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').last().locator(`.ant-select-item-option[title="${option}"]`).click()
+    await page.waitForTimeout(400) // the dropdown's closing animation
   }
   const flowAPI = async () => (await api(base, 'GET', `/api/v1/flows/${flowId}`, adminTok)).body
 
@@ -205,21 +206,21 @@ export async function flowJourneys(h) {
   })
 
   await step('the editor in Chinese: canvas, simulate, versions', async () => {
-    await page.getByRole('combobox', { name: L.en.app.language }).click()
-    await page.locator('.ant-select-item-option[title="简体中文"]').click()
+    await page.getByRole('combobox', { name: L.en.app.language }).click({ force: true })
+    await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').last().locator('.ant-select-item-option[title="简体中文"]').click()
     await page.getByRole('tab', { name: Z.simulate }).click()
     await page.getByLabel(Z.sim.keys, { exact: true }).fill('1,1,1')
     await page.getByRole('button', { name: Z.sim.run }).click()
     await page.getByTestId('sim-outcome').getByText('transfer queue support').waitFor()
     await shot(page, 'flow-editor-simulate.zh-CN')
     await page.getByRole('tab', { name: Z.inspector }).click()
-    await select('menu_1')
+    await select('menu_1', Z)
     await shot(page, 'flow-editor-inspector.zh-CN')
     await page.getByRole('button', { name: `← ${Z.list}` }).click()
     await page.getByRole('region', { name: Z.title }).getByText(flowId).waitFor()
     await shot(page, 'flows-list.zh-CN')
-    await page.getByRole('combobox', { name: L['zh-CN'].app.language }).click()
-    await page.locator('.ant-select-item-option[title="English"]').click()
+    await page.getByRole('combobox', { name: L['zh-CN'].app.language }).click({ force: true })
+    await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').last().locator('.ant-select-item-option[title="English"]').click()
     await shot(page, 'flows-list.en')
     assert(csp.length === 0, csp.join('\n'))
   })

@@ -66,6 +66,7 @@ export function VersionsPanel({ flowId, publishedVersion, onChanged, onMarks }: 
     const name = (v: number) => (v ? `v${v}` : t('flows.draft'))
     setDiff({ a: ya, b: yb, nodes: nodeChanges(da, db), title: `${name(a)} ↔ ${name(right)}` })
     setOnCanvas(false)
+    onMarks(null)
   }
 
   const rows = diff ? diffLines(diff.a.split('\n'), diff.b.split('\n')) : []
@@ -77,6 +78,9 @@ export function VersionsPanel({ flowId, publishedVersion, onChanged, onMarks }: 
         <Button onClick={compare} disabled={!versions.data?.length && left === undefined}>
           {t('flows.compare')}
         </Button>
+        {onCanvas && !diff && (
+          <Button onClick={() => (setOnCanvas(false), onMarks(null))}>{t('flows.clearMarks')}</Button>
+        )}
       </Space>
       <List
         size="small"
@@ -102,7 +106,7 @@ export function VersionsPanel({ flowId, publishedVersion, onChanged, onMarks }: 
           </List.Item>
         )}
       />
-      <Modal open={!!diff} onCancel={() => (setDiff(null), onMarks(null))} footer={null} width="90vw" title={`${t('flows.diff')} ${diff?.title ?? ''}`}>
+      <Modal open={!!diff} onCancel={() => setDiff(null)} footer={null} width="90vw" title={`${t('flows.diff')} ${diff?.title ?? ''}`}>
         {diff && (
           <>
             <Space wrap style={{ marginBottom: 8 }}>
