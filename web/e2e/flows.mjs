@@ -131,7 +131,7 @@ export async function flowJourneys(h) {
 
   await step('admin simulates the path 1,1,1 and it lights up to the transfer', async () => {
     await page.getByRole('tab', { name: E.simulate }).click()
-    await page.getByLabel(E.sim.keys, { exact: true }).fill('1,1,1')
+    await page.getByRole('textbox', { name: E.sim.keys, exact: true }).fill('1,1,1')
     await page.getByLabel(E.sim.did, { exact: true }).fill(did)
     await page.getByRole('button', { name: E.sim.run }).click()
     await page.getByTestId('sim-outcome').getByText('transfer queue support').waitFor()
@@ -209,7 +209,7 @@ export async function flowJourneys(h) {
     await page.getByRole('combobox', { name: L.en.app.language }).click({ force: true })
     await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').last().locator('.ant-select-item-option[title="简体中文"]').click()
     await page.getByRole('tab', { name: Z.simulate }).click()
-    await page.getByLabel(Z.sim.keys, { exact: true }).fill('1,1,1')
+    await page.getByRole('textbox', { name: Z.sim.keys, exact: true }).fill('1,1,1')
     await page.getByRole('button', { name: Z.sim.run }).click()
     await page.getByTestId('sim-outcome').getByText('transfer queue support').waitFor()
     await shot(page, 'flow-editor-simulate.zh-CN')
