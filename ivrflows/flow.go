@@ -492,6 +492,7 @@ func (f *Flow) YAML() ([]byte, error) {
 	if err := yaml.Unmarshal(j, &doc); err != nil {
 		return nil, fmt.Errorf("ivrflows: render YAML: %w", err)
 	}
+	dropEmptyLimits(&doc)
 	blockStyle(&doc)
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -503,6 +504,21 @@ func (f *Flow) YAML() ([]byte, error) {
 		return nil, fmt.Errorf("ivrflows: render YAML: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// dropEmptyLimits leaves out "limits: {}" (Limits is a struct, which
+// encoding/json's omitempty keeps).
+func dropEmptyLimits(doc *yaml.Node) {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "limits" && m.Content[i+1].Kind == yaml.MappingNode && len(m.Content[i+1].Content) == 0 {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
 }
 
 // blockStyle turns the flow style JSON parses into YAML's block style;

@@ -136,3 +136,18 @@ func TestYAMLExportRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+func TestYAMLExportLeavesOutEmptyLimits(t *testing.T) {
+	f := &Flow{ID: "x", Start: "h", Nodes: []*Node{{ID: "h", Type: TypeHangup}}}
+	y, err := f.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(y) != "id: x\nstart: h\nnodes:\n  - id: h\n    type: hangup\n" {
+		t.Fatalf("got:\n%s", y)
+	}
+	f.Limits.MaxVisits = 9
+	if y, _ = f.YAML(); !bytes.Contains(y, []byte("limits:\n  max_visits: 9\n")) {
+		t.Fatalf("got:\n%s", y)
+	}
+}

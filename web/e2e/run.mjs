@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { perfScreenPop, perfSupervisorGrid } from './perf.mjs'
-import { flowJourneys } from './flows.mjs'
+import { flowJourneys, flowPerf } from './flows.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const bin = resolve(process.env.IPCC_BIN ?? join(here, '../../bin/ipcc'))
@@ -100,9 +100,12 @@ async function main() {
       executablePath: browserPath,
       args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
     })
-    // IPCC_E2E_ONLY=flows runs only the flow editor's journeys.
-    if (process.env.IPCC_E2E_ONLY !== 'flows') await journeys({ browser, base, ctl })
-    await flowJourneys({ browser, base, ctl, step, api, token, L, shot, waitFor, assert, metrics, adminPassword, debugPages })
+    // IPCC_E2E_ONLY=flows runs only the flow editor's journeys, flows-perf only its measurement.
+    const only = process.env.IPCC_E2E_ONLY
+    const h = { browser, base, ctl, step, api, token, L, shot, waitFor, assert, metrics, adminPassword, debugPages }
+    if (!only) await journeys({ browser, base, ctl })
+    if (only === 'flows-perf') await flowPerf(h)
+    else await flowJourneys(h)
   } finally {
     await browser?.close()
     server.kill('SIGTERM')

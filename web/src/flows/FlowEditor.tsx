@@ -2,7 +2,7 @@
 // (@xyflow/react), inspector, problems, simulate and versions. The draft
 // is saved as it is edited (with node positions in its layout) and
 // validated live by the API's validator.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type MutableRefObject, type SetStateAction } from 'react'
 import { useNavigate, useParams } from 'react-router-dom'
 import {
   Background,
@@ -66,7 +66,10 @@ function FlowEditor({ flowId }: { flowId: string }) {
   const [tab, setTab] = useState('inspect')
   const [path, setPath] = useState<{ visits: Visit[]; step: number }>({ visits: [], step: 0 })
   const [marks, setMarks] = useState<{ added: string[]; changed: string[] } | null>(null)
-  const [rfNodes, setRfNodes] = useState<CanvasNode[]>([])
+  // The canvas owns its nodes (so dragging re-renders the canvas, not the
+  // panels); the editor updates them through this setter.
+  const canvasSetter = useRef<Dispatch<SetStateAction<CanvasNode[]>>>()
+  const setRfNodes = useCallback((fn: SetStateAction<CanvasNode[]>) => canvasSetter.current?.(fn), [])
   const hist = useRef<{ past: FlowDoc[]; future: FlowDoc[] }>({ past: [], future: [] })
   const clipboard = useRef<{ nodes: FlowNode[]; pos: Record<string, Position> } | null>(null)
   const wrapper = useRef<HTMLDivElement>(null)
@@ -246,14 +249,6 @@ function FlowEditor({ flowId }: { flowId: string }) {
     })
   }, [doc, schema, path, flowId, t])
 
-  const onNodesChange = useCallback(
-    (changes: NodeChange<CanvasNode>[]) => {
-      setRfNodes((ns) => applyNodeChanges(changes, ns))
-      const moved = changes.filter((c) => c.type === 'position' && !c.dragging && c.position) as { id: string; position: Position }[]
-      if (moved.length) commitPositions(moved)
-    },
-    [change], // eslint-disable-line react-hooks/exhaustive-deps
-  )
   // commitPositions writes moved nodes into the layout (one undo step; none
   // when nothing moved).
   const commitPositions = useCallback(
@@ -265,7 +260,6 @@ function FlowEditor({ flowId }: { flowId: string }) {
       }),
     [change],
   )
-  const onNodeDragStop = useCallback((_: unknown, _n: CanvasNode, nodes: CanvasNode[]) => commitPositions(nodes), [commitPositions])
   const onConnect = useCallback(
     (c: Connection) => {
       if (!c.source || !c.target || !c.sourceHandle) return
@@ -273,7 +267,7 @@ function FlowEditor({ flowId }: { flowId: string }) {
     },
     [change],
   )
-  const deleteIds = useCallback((ids: string[]) => ids.length && change((d) => removeNodes(d, new Set(ids), schema)), [change, schema])
+  const deleteIds = useCallback((ids: string[]) => void (ids.length && change((d) => removeNodes(d, new Set(ids), schema))), [change, schema])
   const onEdgesDelete = useCallback(
     (es: Edge[]) => change((d) => ({ ...d, nodes: d.nodes.map((n) => es.filter((e) => e.source === n.id).reduce((m, e) => connect(m, e.sourceHandle!, undefined), n)) })),
     [change],
@@ -356,8 +350,20 @@ function FlowEditor({ flowId }: { flowId: string }) {
     return () => window.removeEventListener('keydown', onKey)
   }, [undo, redo, copy, paste, flush, layout, rf, message, t])
 
-  // Keep unsaved work: save on leaving the page.
-  useEffect(() => () => void (docRef.current && clearTimeout(saveTimer.current)), [])
+  // Keep unsaved work: save when the editor closes, warn before the tab does.
+  const doSaveRef = useRef(doSave)
+  doSaveRef.current = doSave
+  useEffect(() => {
+    const warn = (e: BeforeUnloadEvent) => {
+      if (editSeq.current !== savedSeq.current) e.preventDefault()
+    }
+    window.addEventListener('beforeunload', warn)
+    return () => {
+      window.removeEventListener('beforeunload', warn)
+      clearTimeout(saveTimer.current)
+      if (editSeq.current !== savedSeq.current) void savePromise.current.catch(() => undefined).then(() => doSaveRef.current())
+    }
+  }, [])
 
   const publish = async () => {
     try {
@@ -473,29 +479,19 @@ function FlowEditor({ flowId }: { flowId: string }) {
           ))}
         </Layout.Sider>
         <Layout.Content style={{ position: 'relative', minWidth: 0 }}>
-          <div ref={wrapper} style={{ position: 'absolute', inset: 0 }} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = 'move'))} onDrop={onDrop} data-testid="flow-canvas">
-            <ReactFlow<CanvasNode, Edge>
-              nodes={rfNodes}
+          <div ref={wrapper} style={{ position: 'absolute', inset: 0 }}>
+            <FlowCanvas
+              setterRef={canvasSetter}
               edges={edges}
-              nodeTypes={nodeTypesMap}
-              onNodesChange={onNodesChange}
-              onNodeDragStop={onNodeDragStop}
+              onCommit={commitPositions}
               onConnect={onConnect}
-              onNodesDelete={(ns) => deleteIds(ns.map((n) => n.id))}
+              onDeleteNodes={deleteIds}
               onEdgesDelete={onEdgesDelete}
               onSelectionChange={onSelectionChange}
-              deleteKeyCode={['Delete', 'Backspace']}
-              multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
-              fitView={fitOnOpen.current}
-              minZoom={0.1}
-              onlyRenderVisibleElements={rfNodes.length > 150}
-              proOptions={{ hideAttribution: true }}
-            >
-              <Background />
-              <Controls showInteractive={false} />
-              <MiniMap pannable zoomable ariaLabel={t('flows.minimap')} />
-            </ReactFlow>
-            {doc.nodes.length === 0 && <div className="flow-empty">{t('flows.emptyCanvas')}</div>}
+              onDrop={onDrop}
+              fitView={!!fitOnOpen.current}
+              empty={doc.nodes.length === 0}
+            />
           </div>
         </Layout.Content>
         <Layout.Sider width={380} theme="light" className="flow-side">
@@ -598,3 +594,65 @@ function FlowSettings({ doc, errors, onChange, selectedCount }: { doc: FlowDoc; 
     </Form>
   )
 }
+
+type CanvasProps = {
+  setterRef: MutableRefObject<Dispatch<SetStateAction<CanvasNode[]>> | undefined>
+  edges: Edge[]
+  onCommit: (moved: { id: string; position: Position }[]) => void
+  onConnect: (c: Connection) => void
+  onDeleteNodes: (ids: string[]) => void
+  onEdgesDelete: (es: Edge[]) => void
+  onSelectionChange: (p: OnSelectionChangeParams) => void
+  onDrop: (e: React.DragEvent) => void
+  fitView: boolean
+  empty: boolean
+}
+
+// FlowCanvas draws the graph. It holds the canvas nodes itself, so a drag
+// (a change per mouse move) re-renders the canvas and the moved node only.
+const FlowCanvas = memo(function FlowCanvas(p: CanvasProps) {
+  const { t } = useTranslation()
+  const [nodes, setNodes] = useState<CanvasNode[]>([])
+  p.setterRef.current = setNodes
+  const { onCommit } = p
+  const onNodesChange = useCallback(
+    (changes: NodeChange<CanvasNode>[]) => {
+      setNodes((ns) => applyNodeChanges(changes, ns))
+      const moved = changes.filter((c) => c.type === 'position' && !c.dragging && c.position) as { id: string; position: Position }[]
+      if (moved.length) onCommit(moved)
+    },
+    [onCommit],
+  )
+  const onNodeDragStop = useCallback((_: unknown, _n: CanvasNode, ns: CanvasNode[]) => onCommit(ns), [onCommit])
+  const { onDeleteNodes } = p
+  const onNodesDelete = useCallback((ns: CanvasNode[]) => onDeleteNodes(ns.map((n) => n.id)), [onDeleteNodes])
+  return (
+    <div style={{ position: 'absolute', inset: 0 }} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = 'move'))} onDrop={p.onDrop} data-testid="flow-canvas">
+      <ReactFlow<CanvasNode, Edge>
+        nodes={nodes}
+        edges={p.edges}
+        nodeTypes={nodeTypesMap}
+        onNodesChange={onNodesChange}
+        onNodeDragStop={onNodeDragStop}
+        onConnect={p.onConnect}
+        onNodesDelete={onNodesDelete}
+        onEdgesDelete={p.onEdgesDelete}
+        onSelectionChange={p.onSelectionChange}
+        deleteKeyCode={deleteKeys}
+        multiSelectionKeyCode={multiKeys}
+        fitView={p.fitView}
+        minZoom={0.1}
+        onlyRenderVisibleElements={nodes.length > 150}
+        proOptions={proOptions}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable ariaLabel={t('flows.minimap')} />
+      </ReactFlow>
+      {p.empty && <div className="flow-empty">{t('flows.emptyCanvas')}</div>}
+    </div>
+  )
+})
+const deleteKeys = ['Delete', 'Backspace']
+const multiKeys = ['Shift', 'Meta', 'Control']
+const proOptions = { hideAttribution: true }

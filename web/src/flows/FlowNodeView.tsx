@@ -27,13 +27,13 @@ export function portLabel(t: (k: string, o?: Record<string, unknown>) => string,
 }
 
 // summary is one line about what the node does (first prompt text, target...).
-function summary(n: FlowNode, lang: string): string {
+function summary(n: FlowNode, lang: string, label: (f: string) => string): string {
   const prompt = n.prompt as { tts?: string | Record<string, string>; file?: string | Record<string, string> }[] | undefined
   const first = prompt?.[0]
   const loc = first?.tts ?? first?.file
   if (loc) return typeof loc === 'string' ? loc : (loc[lang] ?? Object.values(loc)[0] ?? '')
   for (const f of ['target', 'url', 'schedule', 'language', 'variable', 'mailbox', 'text']) {
-    if (typeof n[f] === 'string' && n[f]) return `${f}: ${n[f] as string}`
+    if (typeof n[f] === 'string' && n[f]) return `${label(f)}: ${n[f] as string}`
   }
   return (n.note as string) ?? ''
 }
@@ -56,7 +56,7 @@ function FlowNodeViewInner({ data, selected }: NodeProps<CanvasNode>) {
         )}
       </div>
       <div className="flow-node-id">{node.id}</div>
-      <div className="flow-node-summary">{summary(node, i18n.language)}</div>
+      <div className="flow-node-summary">{summary(node, i18n.language, (f) => t(`flows.field.${f}`, { defaultValue: f }))}</div>
       {ports.length > 0 && (
         <div className="flow-node-ports">
           {ports.map((p) => (
