@@ -2,7 +2,7 @@
 // (@xyflow/react), inspector, problems, simulate and versions. The draft
 // is saved as it is edited (with node positions in its layout) and
 // validated live by the API's validator.
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type MutableRefObject, type SetStateAction } from 'react'
+import { memo, startTransition, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type Dispatch, type MutableRefObject, type SetStateAction } from 'react'
 import { useNavigate, useParams } from 'react-router-dom'
 import {
   Background,
@@ -128,12 +128,19 @@ function FlowEditor({ flowId }: { flowId: string }) {
     [doSave],
   )
 
+  // edited takes a new document. A moved node's new position is already
+  // on the canvas, so that update renders as a transition (React yields to
+  // the browser in between), never as one long task.
   const edited = useCallback(
-    (next: FlowDoc) => {
+    (next: FlowDoc, background = false) => {
       docRef.current = next
       editSeq.current++
-      setDoc(next)
-      setSave('dirty')
+      const apply = () => {
+        setDoc(next)
+        setSave('dirty')
+      }
+      if (background) startTransition(apply)
+      else apply()
       scheduleSave(800)
     },
     [scheduleSave],
@@ -141,7 +148,7 @@ function FlowEditor({ flowId }: { flowId: string }) {
 
   // change records an edit (undo history) and schedules the save.
   const change = useCallback(
-    (fn: (d: FlowDoc) => FlowDoc) => {
+    (fn: (d: FlowDoc) => FlowDoc, background = false) => {
       const cur = docRef.current
       if (!cur) return
       const next = fn(cur)
@@ -149,7 +156,7 @@ function FlowEditor({ flowId }: { flowId: string }) {
       hist.current.past.push(cur)
       if (hist.current.past.length > 200) hist.current.past.shift()
       hist.current.future = []
-      edited(next)
+      edited(next, background)
     },
     [edited],
   )
@@ -181,8 +188,10 @@ function FlowEditor({ flowId }: { flowId: string }) {
       try {
         const r = await unwrap(client.POST('/api/v1/flows/validate', { body: doc as never }))
         if (docRef.current === doc) {
-          setErrors(r.errors ?? [])
-          setChecked(true)
+          startTransition(() => {
+            setErrors(r.errors ?? [])
+            setChecked(true)
+          })
         }
       } catch {
         /* the save reports problems */
@@ -241,7 +250,9 @@ function FlowEditor({ flowId }: { flowId: string }) {
         sourceHandle: e.sourceHandle,
         target: e.target,
         targetHandle: 'in',
-        label: e.sourceHandle === 'next' || !p ? undefined : portLabel(t, p),
+        // The ports name every edge; labels on the lines too help small
+        // flows and cost every drag frame in big ones.
+        label: e.sourceHandle === 'next' || !p || doc.nodes.length > 100 ? undefined : portLabel(t, p),
         animated: lit,
         className: lit ? 'lit' : undefined,
         style: lit ? { stroke: '#52c41a', strokeWidth: 3 } : undefined,
@@ -257,7 +268,7 @@ function FlowEditor({ flowId }: { flowId: string }) {
         const ps = moved.map((m) => [m.id, { x: Math.round(m.position.x), y: Math.round(m.position.y) }] as const)
         if (ps.every(([id, p]) => d.layout?.[id]?.x === p.x && d.layout?.[id]?.y === p.y)) return d
         return { ...d, layout: { ...(d.layout ?? {}), ...Object.fromEntries(ps) } }
-      }),
+      }, true),
     [change],
   )
   const onConnect = useCallback(
@@ -299,11 +310,15 @@ function FlowEditor({ flowId }: { flowId: string }) {
     },
     [addAt, rf],
   )
-  const addCentered = (type: string) => {
-    const r = wrapper.current?.getBoundingClientRect()
-    const p = rf.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 600) / 2, y: (r?.top ?? 0) + (r?.height ?? 400) / 2 })
-    addAt(type, { x: p.x - 110 + (doc?.nodes.length ?? 0) * 12, y: p.y - 40 + (doc?.nodes.length ?? 0) * 12 })
-  }
+  const addCentered = useCallback(
+    (type: string) => {
+      const r = wrapper.current?.getBoundingClientRect()
+      const p = rf.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 600) / 2, y: (r?.top ?? 0) + (r?.height ?? 400) / 2 })
+      const n = docRef.current?.nodes.length ?? 0
+      addAt(type, { x: p.x - 110 + n * 12, y: p.y - 40 + n * 12 })
+    },
+    [addAt, rf],
+  )
 
   const copy = useCallback(() => {
     const d = docRef.current
@@ -381,15 +396,45 @@ function FlowEditor({ flowId }: { flowId: string }) {
     const r = await unwrap(client.GET('/api/v1/flows/{id}/export', { params: { path: { id: flowId } } }))
     downloadText(`${flowId}.yaml`, r.yaml ?? '')
   }
-  const reload = async () => {
-    const r = await flowQ.refetch()
+  const { refetch } = flowQ
+  const reload = useCallback(async () => {
+    const r = await refetch()
     setPublished(r.data?.published_version ?? 0)
-  }
+  }, [refetch])
+  const onPath = useCallback((visits: Visit[], step: number) => setPath({ visits, step }), [])
+  const onNodeChange = useCallback((n: FlowNode) => change((d) => ({ ...d, nodes: d.nodes.map((x) => (x.id === n.id ? n : x)) })), [change])
+  const onRename = useCallback(
+    (from: string, to: string) => {
+      change((d) => renameNode(d, from, to, schema))
+      setTimeout(() => setSelected([to]))
+    },
+    [change, schema],
+  )
+  const onSetStart = useCallback((id: string) => change((d) => ({ ...d, start: id })), [change])
+  const onPickProblem = useCallback(
+    (node: string) => {
+      setRfNodes((ns) => ns.map((n) => ({ ...n, selected: n.id === node })))
+      setSelected([node])
+      setTab('inspect')
+      const p = docRef.current?.layout?.[node]
+      if (p) rf.setCenter(p.x + 110, p.y + 40, { duration: 200, zoom: rf.getZoom() })
+    },
+    [setRfNodes, rf],
+  )
+  // The inspector re-renders only when its node, the node ids or its
+  // errors change (not when nodes are moved or other nodes edited).
+  const nodes = doc?.nodes
+  const nodeIds = useMemo(() => nodes?.map((n) => n.id) ?? [], [nodes])
+  // Selecting a node (also at the start of a drag) mounts its form: a
+  // deferred render, so the drag is never held up by it.
+  const selId = useDeferredValue(selected.length === 1 ? selected[0] : undefined)
+  const selErrorsKey = JSON.stringify(errors.filter((e) => e.node === selId))
+  const selErrors = useMemo(() => JSON.parse(selErrorsKey) as ValidationError[], [selErrorsKey])
 
   if (flowQ.error) return <Alert type="error" message={(flowQ.error as Error).message} action={<Button onClick={() => navigate('/admin/flows')}>{t('flows.back')}</Button>} />
   if (!doc || !schema) return <Spin style={{ display: 'block', marginTop: 80 }} />
 
-  const sel = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined
+  const sel = selId ? doc.nodes.find((n) => n.id === selId) : undefined
   const invalid = errors.length > 0
   const saveTag = { saved: ['green', t('flows.saveState.saved')], dirty: ['default', t('flows.saveState.dirty')], saving: ['blue', t('flows.saveState.saving')], error: ['red', t('flows.saveState.error')] }[save]
 
@@ -448,35 +493,7 @@ function FlowEditor({ flowId }: { flowId: string }) {
       </div>
       <Layout hasSider style={{ background: '#fff', minHeight: 0 }}>
         <Layout.Sider width={170} theme="light" className="flow-palette" aria-label={t('flows.palette')} role="region">
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {t('flows.paletteHelp')}
-          </Typography.Text>
-          {nodeTypes(schema).map((type) => (
-            <Tooltip key={type} placement="right" title={t(`flows.typeDoc.${type}`, { defaultValue: typeSpec(schema, type)?.description ?? '' })}>
-              <div
-                className="flow-palette-item"
-                role="button"
-                tabIndex={0}
-                draggable
-                data-type={type}
-                aria-label={`${t('flows.addNode')} ${t(`flows.type.${type}`, { defaultValue: type })}`}
-                onDragStart={(e) => {
-                  e.dataTransfer.setData('application/x-ipcc-node', type)
-                  e.dataTransfer.effectAllowed = 'move'
-                }}
-                onKeyDown={(e) => {
-                  if (e.key === 'Enter' || e.key === ' ') {
-                    e.preventDefault()
-                    addCentered(type)
-                  }
-                }}
-                onDoubleClick={() => addCentered(type)}
-              >
-                {t(`flows.type.${type}`, { defaultValue: type })}
-                <span className="flow-palette-type">{type}</span>
-              </div>
-            </Tooltip>
-          ))}
+          <Palette schema={schema} onAdd={addCentered} />
         </Layout.Sider>
         <Layout.Content style={{ position: 'relative', minWidth: 0 }}>
           <div ref={wrapper} style={{ position: 'absolute', inset: 0 }}>
@@ -504,19 +521,7 @@ function FlowEditor({ flowId }: { flowId: string }) {
                 key: 'inspect',
                 label: t('flows.inspector'),
                 children: sel ? (
-                  <Inspector
-                    key={sel.id}
-                    doc={doc}
-                    node={sel}
-                    schema={schema}
-                    errors={errors}
-                    onChange={(n) => change((d) => ({ ...d, nodes: d.nodes.map((x) => (x.id === sel.id ? n : x)) }))}
-                    onRename={(to) => {
-                      change((d) => renameNode(d, sel.id, to, schema))
-                      setTimeout(() => setSelected([to]))
-                    }}
-                    onSetStart={() => change((d) => ({ ...d, start: sel.id }))}
-                  />
+                  <Inspector key={sel.id} nodeIds={nodeIds} isStart={doc.start === sel.id} node={sel} schema={schema} errors={selErrors} onChange={onNodeChange} onRename={onRename} onSetStart={onSetStart} />
                 ) : (
                   <FlowSettings doc={doc} errors={errors} onChange={(fn) => change(fn)} selectedCount={selected.length} />
                 ),
@@ -528,34 +533,9 @@ function FlowEditor({ flowId }: { flowId: string }) {
                     {t('flows.problemsTab')}
                   </Badge>
                 ),
-                children: (
-                  <List
-                    size="small"
-                    aria-label={t('flows.problemsTab')}
-                    locale={{ emptyText: t('flows.noProblems') }}
-                    dataSource={errors}
-                    renderItem={(e) => (
-                      <List.Item
-                        style={{ cursor: e.node ? 'pointer' : undefined }}
-                        onClick={() => {
-                          if (!e.node) return
-                          setRfNodes((ns) => ns.map((n) => ({ ...n, selected: n.id === e.node })))
-                          setSelected([e.node])
-                          setTab('inspect')
-                          const p = doc.layout?.[e.node]
-                          if (p) rf.setCenter(p.x + 110, p.y + 40, { duration: 200, zoom: rf.getZoom() })
-                        }}
-                      >
-                        <span>
-                          {e.node && <Tag>{e.node}</Tag>}
-                          {e.field && <code>{e.field}</code>} {e.message}
-                        </span>
-                      </List.Item>
-                    )}
-                  />
-                ),
+                children: <Problems errors={errors} onPick={onPickProblem} />,
               },
-              { key: 'simulate', label: t('flows.simulate'), children: <SimulatePanel flowId={flowId} flush={flush} onPath={(visits, step) => setPath({ visits, step })} /> },
+              { key: 'simulate', label: t('flows.simulate'), children: <SimulatePanel flowId={flowId} flush={flush} onPath={onPath} /> },
               { key: 'versions', label: t('flows.versions'), children: <VersionsPanel flowId={flowId} publishedVersion={published} onChanged={reload} onMarks={setMarks} /> },
             ]}
           />
@@ -656,3 +636,62 @@ const FlowCanvas = memo(function FlowCanvas(p: CanvasProps) {
 const deleteKeys = ['Delete', 'Backspace']
 const multiKeys = ['Shift', 'Meta', 'Control']
 const proOptions = { hideAttribution: true }
+
+// Palette lists every node type of the schema; drag one onto the canvas,
+// or press Enter on it.
+const Palette = memo(function Palette({ schema, onAdd }: { schema: JSONSchema; onAdd: (type: string) => void }) {
+  const { t } = useTranslation()
+  return (
+    <>
+      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+        {t('flows.paletteHelp')}
+      </Typography.Text>
+          {nodeTypes(schema).map((type) => (
+            <Tooltip key={type} placement="right" title={t(`flows.typeDoc.${type}`, { defaultValue: typeSpec(schema, type)?.description ?? '' })}>
+              <div
+                className="flow-palette-item"
+                role="button"
+                tabIndex={0}
+                draggable
+                data-type={type}
+                aria-label={`${t('flows.addNode')} ${t(`flows.type.${type}`, { defaultValue: type })}`}
+                onDragStart={(e) => {
+                  e.dataTransfer.setData('application/x-ipcc-node', type)
+                  e.dataTransfer.effectAllowed = 'move'
+                }}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault()
+                    onAdd(type)
+                  }
+                }}
+                onDoubleClick={() => onAdd(type)}
+              >
+                {t(`flows.type.${type}`, { defaultValue: type })}
+                <span className="flow-palette-type">{type}</span>
+              </div>
+            </Tooltip>
+          ))}
+    </>
+  )
+})
+
+const Problems = memo(function Problems({ errors, onPick }: { errors: ValidationError[]; onPick: (node: string) => void }) {
+  const { t } = useTranslation()
+  return (
+    <List
+      size="small"
+      aria-label={t('flows.problemsTab')}
+      locale={{ emptyText: t('flows.noProblems') }}
+      dataSource={errors}
+      renderItem={(e) => (
+        <List.Item style={{ cursor: e.node ? 'pointer' : undefined }} onClick={() => e.node && onPick(e.node)}>
+          <span>
+            {e.node && <Tag>{e.node}</Tag>}
+            {e.field && <code>{e.field}</code>} {e.message}
+          </span>
+        </List.Item>
+      )}
+    />
+  )
+})

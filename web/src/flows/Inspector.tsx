@@ -3,17 +3,18 @@
 // the validator's errors at their field.
 import { Button, Form, Input, InputNumber, Select, Space, Switch, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
-import { useState } from 'react'
-import { errorsOf, keyOrder, setField, typeSpec, type FlowDoc, type FlowNode, type JSONSchema, type ValidationError } from './model'
+import { memo, useState } from 'react'
+import { errorsOf, keyOrder, setField, typeSpec, type FlowNode, type JSONSchema, type ValidationError } from './model'
 
 type Props = {
-  doc: FlowDoc
+  nodeIds: string[]
+  isStart: boolean
   node: FlowNode
   schema: JSONSchema
   errors: ValidationError[]
   onChange: (n: FlowNode) => void
-  onRename: (to: string) => void
-  onSetStart: () => void
+  onRename: (from: string, to: string) => void
+  onSetStart: (id: string) => void
 }
 
 type PromptItem = Record<string, unknown>
@@ -23,10 +24,10 @@ export function fieldLabel(t: (k: string, o?: Record<string, unknown>) => string
   return t(`flows.field.${field}`, { defaultValue: field })
 }
 
-export function Inspector({ doc, node, schema, errors, onChange, onRename, onSetStart }: Props) {
+export const Inspector = memo(function Inspector({ nodeIds: allIds, isStart, node, schema, errors, onChange, onRename, onSetStart }: Props) {
   const { t } = useTranslation()
   const spec = typeSpec(schema, node.type)
-  const nodeIds = doc.nodes.map((n) => n.id).filter((id) => id !== node.id)
+  const nodeIds = allIds.filter((id) => id !== node.id)
   const targetOptions = nodeIds.map((id) => ({ value: id, label: id }))
   const langs = (schema.$defs?.localized?.oneOf?.[1]?.properties && Object.keys(schema.$defs.localized.oneOf[1].properties)) || ['zh-CN', 'en']
   const set = (field: string, v: unknown) => onChange(setField(node, field, v, spec))
@@ -75,10 +76,10 @@ export function Inspector({ doc, node, schema, errors, onChange, onRename, onSet
         <strong>{t(`flows.type.${node.type}`, { defaultValue: node.type })}</strong> — {t(`flows.typeDoc.${node.type}`, { defaultValue: spec?.description ?? '' })}
       </Typography.Paragraph>
       <Form.Item label={fieldLabel(t, 'id')} required validateStatus={help('id') ? 'error' : undefined} help={help('id')}>
-        <RenameInput id={node.id} taken={new Set(nodeIds)} onRename={onRename} />
+        <RenameInput id={node.id} taken={new Set(nodeIds)} onRename={(to) => onRename(node.id, to)} />
       </Form.Item>
-      {doc.start !== node.id ? (
-        <Button size="small" style={{ marginBottom: 12 }} onClick={onSetStart}>
+      {!isStart ? (
+        <Button size="small" style={{ marginBottom: 12 }} onClick={() => onSetStart(node.id)}>
           {t('flows.setStart')}
         </Button>
       ) : (
@@ -106,7 +107,7 @@ export function Inspector({ doc, node, schema, errors, onChange, onRename, onSet
         })}
     </Form>
   )
-}
+})
 
 function RenameInput({ id, taken, onRename }: { id: string; taken: Set<string>; onRename: (to: string) => void }) {
   const { t } = useTranslation()

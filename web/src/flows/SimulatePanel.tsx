@@ -3,7 +3,7 @@
 // their text (TTS text can be spoken by the browser), then the variables
 // and the outcome.
 import { Alert, Button, Descriptions, Form, Input, Select, Slider, Space, Table, Tag, Typography } from 'antd'
-import { useEffect, useState } from 'react'
+import { memo, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError, client, unwrap, type Schemas } from '../lib/api'
 
@@ -30,7 +30,7 @@ function rfc3339(local: string): string {
   return `${local.length === 16 ? local + ':00' : local}${sign}${p(off / 60)}:${p(off % 60)}`
 }
 
-export function SimulatePanel({ flowId, flush, onPath }: Props) {
+export const SimulatePanel = memo(function SimulatePanel({ flowId, flush, onPath }: Props) {
   const { t } = useTranslation()
   const [caller, setCaller] = useState('13800000000')
   const [did, setDid] = useState('')
@@ -172,4 +172,4 @@ export function SimulatePanel({ flowId, flush, onPath }: Props) {
       )}
     </div>
   )
-}
+})

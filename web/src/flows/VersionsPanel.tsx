@@ -2,7 +2,7 @@
 // draft), publish and rollback.
 import { App, Button, Checkbox, List, Modal, Select, Space, Tag, Typography } from 'antd'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { useMemo, useState } from 'react'
+import { memo, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError, client, unwrap } from '../lib/api'
 import { useTimezone } from '../lib/hooks'
@@ -30,7 +30,7 @@ async function loadDoc(id: string, version: number): Promise<FlowDoc> {
   return v.document as unknown as FlowDoc
 }
 
-export function VersionsPanel({ flowId, publishedVersion, onChanged, onMarks }: Props) {
+export const VersionsPanel = memo(function VersionsPanel({ flowId, publishedVersion, onChanged, onMarks }: Props) {
   const { t } = useTranslation()
   const { message } = App.useApp()
   const tz = useTimezone()
@@ -139,4 +139,4 @@ export function VersionsPanel({ flowId, publishedVersion, onChanged, onMarks }: 
       </Modal>
     </div>
   )
-}
+})
