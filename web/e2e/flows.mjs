@@ -212,7 +212,8 @@ export async function flowJourneys(h) {
     await page.getByRole('textbox', { name: Z.sim.keys, exact: true }).fill('1,1,1')
     await page.getByRole('button', { name: Z.sim.run }).click()
     await page.getByTestId('sim-outcome').getByText('transfer queue support').waitFor()
-    await waitFor(async () => (await node('transfer_1').locator('.flow-node.visited').count()) === 1, 'the path to light up', 10_000)
+    await page.getByText(Z.sim.step.replace('{{n}}', '4').replace('{{total}}', '4')).waitFor() // the replay reached the end
+    await node('transfer_1').locator('.flow-node.visited').waitFor()
     await shot(page, 'flow-editor-simulate.zh-CN')
     await page.getByRole('tab', { name: Z.inspector }).click()
     await select('menu_1', Z)
