@@ -76,8 +76,26 @@ type flowInvalidBody struct {
 	} `json:"error"`
 }
 
+// flowImportRequest carries a flow document as text: YAML (as exported)
+// or JSON.
+type flowImportRequest struct {
+	Document string `json:"document"`
+}
+
+// flowExport is a flow document rendered as YAML.
+type flowExport struct {
+	ID string `json:"id"`
+	// Version is the exported version, 0 for the draft.
+	Version int    `json:"version"`
+	YAML    string `json:"yaml"`
+}
+
 func (s *Server) addFlowRoutes() {
 	const tag = "flows"
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/flow-schema", Summary: "The flow language's JSON Schema: node types, their fields and their edges (built from the Go definitions)", Tag: tag, Roles: rolesSupervisor, Response: ivrflows.JSONSchema{}, Handler: s.flowSchema})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/flows/validate", Summary: "Validate a flow document without saving it and list every problem", Tag: tag, Roles: rolesSupervisor, Request: ivrflows.Flow{}, Response: flowValidation{}, Handler: s.validateFlowDoc})
+	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/flows/import", Summary: "Import a flow document (YAML or JSON text): creates the flow or replaces its draft", Tag: tag, Roles: rolesAdmin, Request: flowImportRequest{}, Response: flowView{}, ObjectType: "flow", Handler: s.importFlow})
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/flows/:id/export", Summary: "Export the draft (or ?version=N) as YAML", Tag: tag, Roles: rolesSupervisor, Response: flowExport{}, Handler: s.exportFlow})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/flows", Summary: "List IVR flows with whether each draft is valid (documents not included)", Tag: tag, Roles: rolesSupervisor, Response: []flowView{}, Handler: s.listFlows})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/flows", Summary: "Create a flow from a flow document (the draft may still have validation errors)", Tag: tag, Roles: rolesAdmin, Request: ivrflows.Flow{}, Response: flowView{}, Status: http.StatusCreated, ObjectType: "flow", Handler: s.createFlow})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/flows/:id", Summary: "Get a flow with its draft and the draft's validation errors", Tag: tag, Roles: rolesSupervisor, Response: flowView{}, Handler: s.getFlow})
@@ -127,6 +145,7 @@ func readFlowDoc(c echo.Context) (*ivrflows.Flow, string, error) {
 	if err != nil {
 		return nil, "", errInvalid("", "%v", err)
 	}
+	pruneLayout(fl)
 	b, err := fl.Marshal()
 	if err != nil {
 		return nil, "", fmt.Errorf("api: render flow: %w", err)
@@ -433,4 +452,109 @@ func scheduleBranchOK(b string) bool {
 		}
 	}
 	return false
+}
+
+// pruneLayout drops the positions of nodes the flow no longer has.
+func pruneLayout(fl *ivrflows.Flow) {
+	for id := range fl.Layout {
+		if fl.Node(id) == nil {
+			delete(fl.Layout, id)
+		}
+	}
+	if len(fl.Layout) == 0 {
+		fl.Layout = nil
+	}
+}
+
+func (s *Server) flowSchema(c echo.Context) error {
+	sch, err := ivrflows.Schema()
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sch)
+}
+
+func (s *Server) validateFlowDoc(c echo.Context) error {
+	if _, err := tenantRequired(c); err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if err := decodeJSON(c, &raw); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, validateDoc(string(raw)))
+}
+
+func (s *Server) importFlow(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var req flowImportRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	fl, err := ivrflows.Parse([]byte(req.Document))
+	if err != nil {
+		return errInvalid("document", "%v", err)
+	}
+	if !flowIDOK(fl.ID) {
+		return errInvalid("document", "flow id must be 1-64 letters, digits, '_', '.' or '-'")
+	}
+	pruneLayout(fl)
+	b, err := fl.Marshal()
+	if err != nil {
+		return fmt.Errorf("api: render flow: %w", err)
+	}
+	ctx := c.Request().Context()
+	setAudit(c, fl.ID, map[string]any{"name": fl.Name, "nodes": len(fl.Nodes), "import": true})
+	if _, err := s.opt.Store.GetFlow(ctx, tenant, fl.ID); store.IsNotFound(err) {
+		f := &store.Flow{TenantID: tenant, ID: fl.ID, Name: fl.Name, Draft: string(b), UpdatedBy: actorName(c)}
+		if err := s.opt.Store.CreateFlow(ctx, f); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, viewFlow(f, true))
+	} else if err != nil {
+		return err
+	}
+	f, err := s.opt.Store.UpdateFlowDraft(ctx, tenant, fl.ID, fl.Name, string(b), actorName(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewFlow(f, true))
+}
+
+func (s *Server) exportFlow(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	f, err := s.opt.Store.GetFlow(ctx, tenant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := flowExport{ID: f.ID}
+	doc := f.Draft
+	if q := c.QueryParam("version"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 {
+			return errInvalid("version", "version must be a positive number")
+		}
+		v, err := s.opt.Store.GetFlowVersion(ctx, tenant, f.ID, n)
+		if err != nil {
+			return err
+		}
+		out.Version, doc = n, v.Document
+	}
+	fl, err := ivrflows.ParseJSON([]byte(doc))
+	if err != nil {
+		return errInvalid("version", "stored document does not parse: %v", err)
+	}
+	y, err := fl.YAML()
+	if err != nil {
+		return err
+	}
+	out.YAML = string(y)
+	return c.JSON(http.StatusOK, out)
 }

@@ -82,6 +82,15 @@ type Flow struct {
 	// Variables are set when the flow starts (before the call's own).
 	Variables map[string]string `json:"variables,omitempty"`
 	Nodes     []*Node           `json:"nodes"`
+	// Layout is where the visual editor draws each node (node id →
+	// position). It has no effect on calls.
+	Layout map[string]Position `json:"layout,omitempty"`
+}
+
+// Position is a node's place on the editor's canvas.
+type Position struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
 }
 
 // Limits bound one run. Zero values take the defaults.
@@ -469,6 +478,65 @@ func (f *Flow) Node(id string) *Node {
 // Marshal renders the flow as indented JSON.
 func (f *Flow) Marshal() ([]byte, error) {
 	return json.MarshalIndent(f, "", "  ")
+}
+
+// YAML renders the flow as a YAML document with the fields in the order
+// of the Go definitions (the order Marshal writes). Parse reads it back to
+// the same flow, so export → import → export is byte-stable.
+func (f *Flow) YAML() ([]byte, error) {
+	j, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(j, &doc); err != nil {
+		return nil, fmt.Errorf("ivrflows: render YAML: %w", err)
+	}
+	dropEmptyLimits(&doc)
+	blockStyle(&doc)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, fmt.Errorf("ivrflows: render YAML: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("ivrflows: render YAML: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// dropEmptyLimits leaves out "limits: {}" (Limits is a struct, which
+// encoding/json's omitempty keeps).
+func dropEmptyLimits(doc *yaml.Node) {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "limits" && m.Content[i+1].Kind == yaml.MappingNode && len(m.Content[i+1].Content) == 0 {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+// blockStyle turns the flow style JSON parses into YAML's block style;
+// strings keep quotes only where YAML would read them as something else.
+func blockStyle(n *yaml.Node) {
+	switch n.Kind {
+	case yaml.MappingNode, yaml.SequenceNode:
+		n.Style = 0
+	case yaml.ScalarNode:
+		if n.Tag == "!!str" && !strings.ContainsAny(n.Value, "\n\t") {
+			n.Style = 0
+		} else if n.Tag == "!!str" {
+			n.Style = yaml.DoubleQuotedStyle
+		}
+	}
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
 }
 
 // startLanguage is the language a call starts in.

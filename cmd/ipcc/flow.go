@@ -22,8 +22,48 @@ func newFlowCmd(g *globals) *cobra.Command {
 		Use:   "flow",
 		Short: "Check and dry-run IVR flow files",
 	}
-	cmd.AddCommand(newFlowValidateCmd(), newFlowRunCmd(g))
+	cmd.AddCommand(newFlowValidateCmd(), newFlowRunCmd(g), newFlowSchemaCmd(), newFlowFmtCmd())
 	return cmd
+}
+
+func newFlowSchemaCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the flow language's JSON Schema (as GET /api/v1/flow-schema serves it)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := ivrflows.Schema()
+			if err != nil {
+				return err
+			}
+			b, err := json.MarshalIndent(s, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
+			return err
+		},
+	}
+}
+
+func newFlowFmtCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "fmt FILE",
+		Short: "Print a flow file (YAML or JSON) as YAML in the form the editor exports",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := readFlowFile(args[0])
+			if err != nil {
+				return err
+			}
+			y, err := f.YAML()
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(y)
+			return err
+		},
+	}
 }
 
 func readFlowFile(path string) (*ivrflows.Flow, error) {

@@ -107,3 +107,14 @@ func TestFlowRunEgress(t *testing.T) {
 		t.Fatalf("bad --allow-egress: %v", err)
 	}
 }
+
+func TestFlowSchemaAndFmtCommands(t *testing.T) {
+	out, err := runFlowCmd(t, "schema")
+	if err != nil || !strings.Contains(out, `"node.menu"`) || !strings.Contains(out, `"x-outputs"`) {
+		t.Fatalf("schema: %v\n%.400s", err, out)
+	}
+	out, err = runFlowCmd(t, "fmt", "../../examples/flows/survey.yaml")
+	if err != nil || !strings.HasPrefix(out, "format: 1\nid: survey\n") {
+		t.Fatalf("fmt: %v\n%s", err, out)
+	}
+}

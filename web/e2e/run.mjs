@@ -19,6 +19,7 @@ import { chromium } from 'playwright-core'
 import { perfScreenPop, perfSupervisorGrid } from './perf.mjs'
 import { startRegistrar } from './sipfake.mjs'
 import { adminJourneys } from './admin.mjs'
+import { flowJourneys, flowPerf } from './flows.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const bin = resolve(process.env.IPCC_BIN ?? join(here, '../../bin/ipcc'))
@@ -103,9 +104,14 @@ async function main() {
       executablePath: browserPath,
       args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
     })
-    const all = { main: journeys, softphone: softphoneJourney, groups: groupsJourney, campaign: campaignJourney, perf: perfJourney }
-    // main measures the load figures too: perf runs only when named.
-    const chosen = (process.env.IPCC_E2E_JOURNEY ?? 'main,softphone,groups,campaign').split(',').map((s) => s.trim()).filter(Boolean)
+    const h = { browser, base, ctl, step, api, token, L, shot, waitFor, assert, metrics, adminPassword, debugPages }
+    const all = {
+      main: journeys, softphone: softphoneJourney, groups: groupsJourney, campaign: campaignJourney, perf: perfJourney,
+      flows: () => flowJourneys(h), 'flows-perf': () => flowPerf(h),
+    }
+    // main measures the load figures too: perf and flows-perf run only when named.
+    // IPCC_E2E_ONLY is the older name of IPCC_E2E_JOURNEY.
+    const chosen = (process.env.IPCC_E2E_JOURNEY ?? process.env.IPCC_E2E_ONLY ?? 'main,softphone,groups,campaign,flows').split(',').map((s) => s.trim()).filter(Boolean)
     for (const name of chosen) {
       assert(all[name], `no journey ${name} (there are: ${Object.keys(all).join(', ')})`)
       console.log(`journey ${name}`)

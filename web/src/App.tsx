@@ -18,6 +18,8 @@ const SupervisorConsole = lazy(() => import('./supervisor/SupervisorConsole'))
 const Wallboard = lazy(() => import('./wallboard/Wallboard'))
 const AdminConsole = lazy(() => import('./admin/AdminConsole'))
 const Reports = lazy(() => import('./reports/Reports'))
+const FlowsPage = lazy(() => import('./flows/FlowsPage'))
+const FlowEditor = lazy(() => import('./flows/FlowEditor'))
 
 export const supervisorRoles = ['admin', 'supervisor']
 export const agentRoles = ['admin', 'supervisor', 'qa', 'agent']
@@ -53,6 +55,8 @@ export function App() {
             <Route path="/supervisor" element={<RequireRole roles={supervisorRoles}><SupervisorConsole /></RequireRole>} />
             <Route path="/admin/*" element={<AdminConsole />} />
             <Route path="/reports/*" element={<RequireRole roles={supervisorRoles}><Reports /></RequireRole>} />
+            <Route path="/admin/flows" element={<RequireRole roles={['admin']}><FlowsPage /></RequireRole>} />
+            <Route path="/admin/flows/:id" element={<RequireRole roles={['admin']}><FlowEditor /></RequireRole>} />
             <Route path="*" element={<Navigate to={homeFor(session?.user.role)} replace />} />
           </Route>
         </Routes>

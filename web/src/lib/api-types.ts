@@ -1242,6 +1242,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/flow-schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The flow language's JSON Schema: node types, their fields and their edges (built from the Go definitions) */
+        get: operations["getFlowSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flows": {
         parameters: {
             query?: never;
@@ -1254,6 +1271,40 @@ export interface paths {
         put?: never;
         /** Create a flow from a flow document (the draft may still have validation errors) */
         post: operations["postFlows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a flow document (YAML or JSON text): creates the flow or replaces its draft */
+        post: operations["postFlowsImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate a flow document without saving it and list every problem */
+        post: operations["postFlowsValidate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1274,6 +1325,23 @@ export interface paths {
         post?: never;
         /** Delete a flow and all its versions */
         delete: operations["deleteFlowsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the draft (or ?version=N) as YAML */
+        get: operations["getFlowsIdExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3141,6 +3209,14 @@ export interface components {
             /** @description milliseconds */
             extend_ms?: number;
         };
+        "api.flowExport": {
+            id?: string;
+            version?: number;
+            yaml?: string;
+        };
+        "api.flowImportRequest": {
+            document?: string;
+        };
         "api.flowPublished": {
             flow?: components["schemas"]["api.flowView"];
             version?: number;
@@ -3973,6 +4049,9 @@ export interface components {
             format?: number;
             id?: string;
             language?: string;
+            layout?: {
+                [key: string]: components["schemas"]["ivrflows.Position"];
+            };
             limits?: components["schemas"]["ivrflows.Limits"];
             name?: string;
             nodes?: components["schemas"]["ivrflows.Node"][];
@@ -3983,6 +4062,36 @@ export interface components {
             variables?: {
                 [key: string]: string;
             };
+        };
+        "ivrflows.JSONSchema": {
+            $defs?: {
+                [key: string]: components["schemas"]["ivrflows.JSONSchema"];
+            };
+            $id?: string;
+            $ref?: string;
+            $schema?: string;
+            additionalProperties?: components["schemas"]["ivrflows.JSONSchema"];
+            const?: string;
+            default?: string;
+            description?: string;
+            enum?: string[];
+            items?: components["schemas"]["ivrflows.JSONSchema"];
+            maximum?: number;
+            minimum?: number;
+            oneOf?: components["schemas"]["ivrflows.JSONSchema"][];
+            pattern?: string;
+            properties?: {
+                [key: string]: components["schemas"]["ivrflows.JSONSchema"];
+            };
+            required?: string[];
+            title?: string;
+            type?: string;
+            "x-closed"?: boolean;
+            "x-kind"?: string;
+            "x-node-types"?: string[];
+            "x-order"?: string[];
+            "x-outputs"?: components["schemas"]["ivrflows.NodeOutput"][];
+            "x-terminal"?: boolean;
         };
         "ivrflows.Limits": {
             /**
@@ -4062,6 +4171,14 @@ export interface components {
             url?: string;
             variable?: string;
         };
+        "ivrflows.NodeOutput": {
+            description?: string;
+            field?: string;
+            key_pattern?: string;
+            keys?: string[];
+            required?: boolean;
+            shape?: string;
+        };
         "ivrflows.Outcome": {
             cause?: string;
             hung_up?: boolean;
@@ -4071,6 +4188,10 @@ export interface components {
             reason?: string;
             recorded?: boolean;
             transfer?: components["schemas"]["ivrflows.Transfer"];
+        };
+        "ivrflows.Position": {
+            x?: number;
+            y?: number;
         };
         "ivrflows.PromptItem": {
             digits?: string;
@@ -7265,6 +7386,35 @@ export interface operations {
             };
         };
     };
+    getFlowSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ivrflows.JSONSchema"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getFlows: {
         parameters: {
             query?: never;
@@ -7314,6 +7464,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.flowView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postFlowsImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.flowImportRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.flowView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postFlowsValidate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ivrflows.Flow"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.flowValidation"];
                 };
             };
             /** @description Error */
@@ -7410,6 +7626,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getFlowsIdExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.flowExport"];
+                };
             };
             /** @description Error */
             default: {
