@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 
 NPM      ?= npm
 
-.PHONY: build run test gotest web webtest e2e e2e-softphone lint bench clean
+.PHONY: build run test gotest web webtest e2e bench-web e2e-softphone lint bench clean
 
 # The web console (web/, React + Vite) is built into web/dist and embedded
 # in the binary; `go build` alone works too and then serves a page saying
@@ -42,6 +42,12 @@ webtest: web build
 
 e2e: web build
 	cd web && IPCC_BIN=../$(BIN) node e2e/run.mjs
+
+# The console's speed targets (screen pop, supervisor grid under load, the
+# 300-node flow editor): measured by every e2e run, but only this target fails
+# when one is missed. Run it on an idle machine.
+bench-web: web build
+	cd web && IPCC_E2E_TARGETS=1 IPCC_E2E_JOURNEY=perf,flows-perf IPCC_BIN=../$(BIN) node e2e/run.mjs
 
 # The browser softphone against a real FreeSWITCH; skips without
 # IPCC_TEST_FREESWITCH_WS (docs/testing-real-switches.md).

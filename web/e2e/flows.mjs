@@ -232,10 +232,10 @@ export async function flowJourneys(h) {
   await flowPerf({ ...h, adminTok, adminUser })
 }
 
-// flowPerf measures the editor with a 300-node flow (IPCC_E2E_ONLY=flows-perf
+// flowPerf measures the editor with a 300-node flow (IPCC_E2E_JOURNEY=flows-perf
 // runs it alone).
 export async function flowPerf(h) {
-  const { browser, base, step, assert, metrics } = h
+  const { browser, base, step, target, metrics } = h
   let { adminTok, adminUser } = h
   if (!adminTok) {
     const su = await h.token(base, 'admin', h.adminPassword)
@@ -257,7 +257,7 @@ export async function flowPerf(h) {
     const fit = await perfBigFlow(browser, base, adminTok, adminUser, 0)
     console.log(`       300-node flow: ${fit.nodes} nodes (${fit.drawn} drawn), ${fit.moves} drag moves over ${fit.seconds} s (${fit.view}); long tasks: ${fit.longTasks} (max ${fit.maxLongTaskMs} ms); idle 3 s before: ${fit.idleLongTasks} (max ${fit.idleMaxMs} ms)`)
     metrics.flowEditor300 = { zoom100: attempts, fitView: fit }
-    assert(attempts.some((m) => m.maxLongTaskMs <= 50), `a main-thread task took ${attempts.map((m) => m.maxLongTaskMs).join(' / ')} ms`)
+    target(attempts.some((m) => m.maxLongTaskMs <= 50), 'flow editor, 300 nodes: no main-thread task over 50 ms while dragging', `longest task ${attempts.map((m) => m.maxLongTaskMs).join(' / ')} ms`)
   })
 }
 

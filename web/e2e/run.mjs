@@ -83,6 +83,17 @@ function assert(cond, msg) {
   if (!cond) throw new Error(msg)
 }
 
+// target records a speed target's outcome. Every run measures and reports the
+// figures; only IPCC_E2E_TARGETS=1 (`make bench-web`) fails on a miss: on a
+// shared CI machine a timing says more about the machine's load than about the
+// console, and targets belong to benchmarks, not to the functional tests.
+const targets = []
+function target(ok, name, msg) {
+  targets.push({ name, ok, msg })
+  console.log(`       target ${ok ? 'met' : 'MISSED'}: ${name}${ok ? '' : ` (${msg})`}`)
+  if (!ok && process.env.IPCC_E2E_TARGETS === '1') throw new Error(msg)
+}
+
 async function main() {
   assert(existsSync(bin), `no ipcc binary at ${bin} (make build)`)
   assert(browserPath, 'no chromium: apt-get install -y chromium (or set CHROMIUM)')
@@ -104,7 +115,7 @@ async function main() {
       executablePath: browserPath,
       args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
     })
-    const h = { browser, base, ctl, step, api, token, L, shot, waitFor, assert, metrics, adminPassword, debugPages }
+    const h = { browser, base, ctl, step, api, token, L, shot, waitFor, assert, target, metrics, adminPassword, debugPages }
     const all = {
       main: journeys, softphone: softphoneJourney, groups: groupsJourney, campaign: campaignJourney, perf: perfJourney,
       flows: () => flowJourneys(h), 'flows-perf': () => flowPerf(h),
@@ -125,7 +136,7 @@ async function main() {
     if (failed) console.log(`--- ipcc log (last 4000 chars) ---\n${serverLog.slice(-4000)}`)
     rmSync(dir, { recursive: true, force: true })
     writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2))
-    writeFileSync(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2))
+    writeFileSync(join(out, 'metrics.json'), JSON.stringify({ ...metrics, targets }, null, 2))
   }
 }
 
@@ -235,7 +246,7 @@ async function journeys({ browser, base, ctl }) {
     console.log(`       screen pop: ${m[0].eventToPaintMs.toFixed(1)} ms from the offered event to paint (rendered after ${m[0].eventToRenderMs.toFixed(1)} ms; ${m[0].serverToPaintMs} ms from the server's event time)`)
     // The 300 ms target is checked on many pops below (the median); one
     // pop on a busy CI machine only has to be in the right range.
-    assert(m[0].eventToPaintMs <= 1500, `screen pop took ${m[0].eventToPaintMs} ms`)
+    target(m[0].eventToPaintMs <= 300, 'screen pop of a demo call ≤ 300 ms', `${m[0].eventToPaintMs.toFixed(1)} ms`)
     callId = m[0].call
     await agent.getByText(E.call.connected, { exact: true }).first().waitFor({ timeout: 15_000 }) // the demo phone answers
     await pop.getByText('operator').first().waitFor()
@@ -470,7 +481,7 @@ async function journeys({ browser, base, ctl }) {
     metrics.screenPopRepeated = await perfScreenPop(browser, base, agentToken)
     const p = metrics.screenPopRepeated
     console.log(`       screen pop over ${p.runs} offers: median ${p.p50Ms} ms, p90 ${p.p90Ms} ms, max ${p.maxMs} ms`)
-    assert(p.p50Ms <= 300, `median screen pop ${p.p50Ms} ms`)
+    target(p.p50Ms <= 300, 'median screen pop ≤ 300 ms', `median ${p.p50Ms} ms`)
   })
 
   await step('supervisor grid with 500 agents and 50 events/s has no task over 50 ms', async () => {
@@ -484,7 +495,7 @@ async function journeys({ browser, base, ctl }) {
       if (g.maxLongTaskMs <= 50) break
     }
     metrics.supervisorGrid = attempts
-    assert(attempts.some((g) => g.maxLongTaskMs <= 50), `a main-thread task took ${attempts.map((g) => g.maxLongTaskMs).join(' / ')} ms`)
+    target(attempts.some((g) => g.maxLongTaskMs <= 50), 'supervisor grid: no main-thread task over 50 ms', `longest task ${attempts.map((g) => g.maxLongTaskMs).join(' / ')} ms`)
   })
 
   await step('no Content-Security-Policy violations', async () => {
@@ -724,7 +735,7 @@ async function perfJourney({ browser, base }) {
   await step('perf: screen pop within 300 ms of the offered event (median of 15)', async () => {
     const p = await perfScreenPop(browser, base, agentToken)
     console.log(`       screen pop over ${p.runs} offers: median ${p.p50Ms} ms, p90 ${p.p90Ms} ms, max ${p.maxMs} ms`)
-    assert(p.p50Ms <= 300, `median screen pop ${p.p50Ms} ms`)
+    target(p.p50Ms <= 300, 'median screen pop ≤ 300 ms', `median ${p.p50Ms} ms`)
   })
   await step('perf: supervisor grid with 500 agents and 50 events/s has no task over 50 ms', async () => {
     const attempts = []
@@ -734,7 +745,7 @@ async function perfJourney({ browser, base }) {
       console.log(`       supervisor grid: ${g.events} events in ${g.seconds} s to ${g.agents} agents; long tasks: ${g.longTasks} (max ${g.maxLongTaskMs} ms)`)
       if (g.maxLongTaskMs <= 50) break
     }
-    assert(attempts.some((g) => g.maxLongTaskMs <= 50), `a main-thread task took ${attempts.map((g) => g.maxLongTaskMs).join(' / ')} ms`)
+    target(attempts.some((g) => g.maxLongTaskMs <= 50), 'supervisor grid: no main-thread task over 50 ms', `longest task ${attempts.map((g) => g.maxLongTaskMs).join(' / ')} ms`)
   })
 }
 
