@@ -22,6 +22,8 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Rule names the outbound rule that refused a call (outbound_refused).
+	Rule string `json:"rule,omitempty"`
 }
 
 func (e *Error) Error() string {
@@ -53,6 +55,9 @@ func toAPIError(err error) *Error {
 	var ae *Error
 	if errors.As(err, &ae) {
 		return ae
+	}
+	if re := refusalError(err); re != nil {
+		return re
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

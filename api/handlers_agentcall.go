@@ -184,6 +184,9 @@ func agentDial(ctx context.Context, x *opCall, req *dialRequest) (any, error) {
 	}
 	call, err := x.s.opt.AgentCalls.ClickToDial(ctx, x.tenant, x.p.ID, dialplan.Clean(num), parent)
 	if err != nil {
+		if re := refusalError(err); re != nil {
+			return nil, re
+		}
 		if ae := acdError(err); ae != err {
 			return nil, ae
 		}

@@ -124,6 +124,8 @@ func agentCallError(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case refusalError(err) != nil:
+		return refusalError(err)
 	case errors.Is(err, dispatch.ErrNoCall), errors.Is(err, controller.ErrHungUp), errors.Is(err, controller.ErrNoSuchLeg):
 		return errNoCall
 	case errors.Is(err, dispatch.ErrNoOffer):

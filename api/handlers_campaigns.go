@@ -740,6 +740,9 @@ func leadDial(ctx context.Context, x *opCall, _ *noBody) (any, error) {
 	}
 	res, err := cs.Dial(ctx, x.tenant, x.p.ID, id)
 	if err != nil {
+		if re := refusalError(err); re != nil {
+			return nil, re
+		}
 		if store.IsNotFound(err) {
 			return nil, errNotFound("lead")
 		}

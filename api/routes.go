@@ -200,6 +200,7 @@ func (s *Server) registerRoutes() {
 	s.addAuditRoutes()
 	s.addFlowRoutes()
 	s.addRoutingRoutes()
+	s.addOutboundRoutes()
 	s.addACDRoutes()
 	s.addCallRoutes()
 	s.addAgentRoutes()

@@ -54,6 +54,12 @@ type Options struct {
 	Events Events
 	// AgentCalls acts on agents' connected calls (hold, transfer, ...).
 	AgentCalls AgentCalls
+	// DefaultTrunk is media.default_trunk, for the outbound dry-run of a
+	// tenant without routes.
+	DefaultTrunk string
+	// Switches are the configured switch names a trunk may name (empty: not
+	// checked).
+	Switches []string
 	// Campaigns works outbound campaigns for agents (preview, dial, skip,
 	// disposition); nil makes those routes answer 503 (campaign
 	// administration works without it).

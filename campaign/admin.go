@@ -14,6 +14,9 @@ func Create(ctx context.Context, st *store.Store, c *Campaign) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	if err := checkRefs(ctx, st, c); err != nil {
+		return err
+	}
 	row, err := c.Row()
 	if err != nil {
 		return err
@@ -66,6 +69,9 @@ func Update(ctx context.Context, st *store.Store, c *Campaign) error {
 	}
 	c.Status, c.CreatedAt, c.StartedAt, c.FinishedAt = old.Status, old.CreatedAt, old.StartedAt, old.FinishedAt
 	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := checkRefs(ctx, st, c); err != nil {
 		return err
 	}
 	row, err := c.Row()
@@ -167,4 +173,17 @@ func NormalizeNumbers(raw []string, country string) ([]string, []RejectedRow) {
 		ok = append(ok, n)
 	}
 	return ok, bad
+}
+
+// checkRefs checks what the settings name in the tenant: the caller-ID
+// pool.
+func checkRefs(ctx context.Context, st *store.Store, c *Campaign) error {
+	if p := c.Settings.CallerIDPool; p != "" {
+		if _, err := st.GetOutbound(ctx, c.TenantID, store.OutboundPool, p); store.IsNotFound(err) {
+			return FieldError{"settings.caller_id_pool", fmt.Sprintf("no caller-ID pool %q in this tenant", p)}
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -171,7 +171,12 @@ func (d *Dialer) placeBroadcast(ctx context.Context, c *Campaign, l *store.Lead,
 func (d *Dialer) endedBroadcast(c *Campaign, leadID, attemptID int64, o Outcome, callID, key string) {
 	ctx := context.Background()
 	defer d.release(c, "", 0, 0)
+	d.outcomeMu.Lock()
+	defer d.outcomeMu.Unlock()
 	if a, err := d.opt.Store.GetAttempt(ctx, c.TenantID, attemptID); err == nil {
+		if a.Kind == store.AttemptSkip {
+			return // outbound routing refused the call: recorded as a skip
+		}
 		now := d.opt.Clock.Now()
 		a.CallID, a.Outcome, a.EndedAt = callID, string(o), &now
 		if key != "" {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipcc/ipcc/outroute"
 	"github.com/ipcc/ipcc/schedule"
 	"github.com/ipcc/ipcc/store"
 )
@@ -121,11 +122,16 @@ type Question struct {
 type Settings struct {
 	// QueueID names the ACD queue whose agents work the campaign.
 	QueueID string `json:"queue_id"`
-	// CallerID is the number callees see; "" uses the tenant's outbound
-	// caller ID (routing settings), then the trunk's own.
+	// CallerID is the number callees see; "" uses CallerIDPool, then the
+	// route's or the tenant's caller-ID pool, the tenant's outbound caller
+	// ID (routing settings), then the trunk's own.
 	CallerID string `json:"caller_id,omitempty"`
-	// Trunk sends the campaign's calls through a given trunk ("" = the
-	// controller's media.default_trunk).
+	// CallerIDPool presents a number of this caller-ID pool, local to the
+	// callee's area where the pool has one (local presence).
+	CallerIDPool string `json:"caller_id_pool,omitempty"`
+	// Trunk sends the campaign's calls through a given trunk when the
+	// tenant has no outbound routes ("" = the controller's
+	// media.default_trunk); with routes, routes decide.
 	Trunk string `json:"trunk,omitempty"`
 	// AgentFirst makes a progressive campaign ring the agent's phone first
 	// and then the callee (as preview dials do); by default the callee is
@@ -337,6 +343,12 @@ func (c *Campaign) Validate() error {
 	}
 	if s.CallerID != "" && !digitsRe.MatchString(strings.TrimPrefix(s.CallerID, "+")) {
 		return FieldError{"settings.caller_id", fmt.Sprintf("%q is not a phone number", s.CallerID)}
+	}
+	if s.CallerIDPool != "" && !outroute.ValidID(s.CallerIDPool) {
+		return FieldError{"settings.caller_id_pool", fmt.Sprintf("%q is not a caller-ID pool id", s.CallerIDPool)}
+	}
+	if s.CallerIDPool != "" && s.CallerID != "" {
+		return FieldError{"settings.caller_id_pool", "set caller_id (one fixed number) or caller_id_pool, not both"}
 	}
 	if s.MaxAttempts < 0 || s.MaxAttempts > 100 {
 		return FieldError{"settings.max_attempts", "0 (default 3) to 100"}

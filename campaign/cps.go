@@ -1,55 +1,13 @@
 package campaign
 
-import (
-	"sync"
-	"time"
-)
+import "github.com/ipcc/ipcc/outroute"
 
-// CPS is a token bucket limiting call attempts per second through a trunk:
-// Rate tokens a second, at most Burst (default: one second's worth, at
-// least 1) saved up.
-type CPS struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-}
+// CPS is the token bucket limiting call attempts per second
+// (outroute.CPS: trunks and tenants use the same).
+type CPS = outroute.CPS
 
 // NewCPS makes a limiter of rate calls per second.
-func NewCPS(rate float64, burst int) *CPS {
-	b := float64(burst)
-	if b <= 0 {
-		b = max(1, rate)
-	}
-	return &CPS{rate: rate, burst: b, tokens: b}
-}
-
-// Allow takes a token at now when one is left.
-func (l *CPS) Allow(now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.last.IsZero() && now.After(l.last) {
-		l.tokens = min(l.burst, l.tokens+now.Sub(l.last).Seconds()*l.rate)
-	}
-	if l.last.IsZero() || now.After(l.last) {
-		l.last = now
-	}
-	if l.tokens < 1 {
-		return false
-	}
-	l.tokens--
-	return true
-}
-
-// SetRate changes the rate live.
-func (l *CPS) SetRate(rate float64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.rate = rate
-	l.burst = max(1, rate)
-	l.tokens = min(l.tokens, l.burst)
-}
+func NewCPS(rate float64, burst int) *CPS { return outroute.NewCPS(rate, burst) }
 
 // allowTrunk takes a token of the trunk's limiter when the campaign sets
 // trunk_cps (campaigns sharing a trunk share its limiter; the last rate
@@ -64,7 +22,7 @@ func (d *Dialer) allowTrunk(c *Campaign) bool {
 	if l == nil {
 		l = NewCPS(c.Settings.TrunkCPS, 0)
 		d.cps[trunk] = l
-	} else if l.rate != c.Settings.TrunkCPS {
+	} else if l.Rate() != c.Settings.TrunkCPS {
 		l.SetRate(c.Settings.TrunkCPS)
 	}
 	d.mu.Unlock()

@@ -92,7 +92,11 @@ func New(o Options) *Dialer {
 	if o.Interval <= 0 {
 		o.Interval = time.Second
 	}
-	return &Dialer{opt: o, log: o.Logger.With("component", "campaign"), agents: map[string]*agentSlot{}, inFlight: map[string]int{}, pred: map[string]*predState{}, cps: map[string]*CPS{}}
+	d := &Dialer{opt: o, log: o.Logger.With("component", "campaign"), agents: map[string]*agentSlot{}, inFlight: map[string]int{}, pred: map[string]*predState{}, cps: map[string]*CPS{}}
+	if o.Calls != nil {
+		d.opt.Calls = routedCalls{Calls: o.Calls, d: d}
+	}
+	return d
 }
 
 // Run looks for work every Interval until ctx ends, then waits for the
@@ -312,6 +316,10 @@ func (d *Dialer) ended(c *Campaign, leadID, attemptID int64, agent string, o Out
 		d.log.Warn("campaign attempt not read", "attempt", attemptID, "err", err)
 		return
 	}
+	if a.Kind == store.AttemptSkip {
+		// Outbound routing refused the call: recorded as a skip already.
+		return
+	}
 	a.CallID, a.Outcome, a.EndedAt = callID, string(o), &now
 	if a.AgentID == "" {
 		a.AgentID = agent // predictive: the agent who took the callee
@@ -412,15 +420,30 @@ func (d *Dialer) vet(ctx context.Context, c *Campaign, l *store.Lead, from strin
 			break
 		}
 		w := CheckWindow(win, zone, l.Phone, now)
-		if w.Open {
+		if !w.Open {
+			reason = "calling window closed in the callee's time (" + w.Zone.String() + "): " + w.Reason
+			at := w.Next
+			if at.IsZero() {
+				at = now.Add(24 * time.Hour)
+			}
+			next.Status, next.NextAt = store.LeadPending, &at
+			break
+		}
+		ref, err := d.checkRouting(ctx, c, l)
+		if err != nil {
+			return false, err
+		}
+		if ref == nil {
 			return true, nil
 		}
-		reason = "calling window closed in the callee's time (" + w.Zone.String() + "): " + w.Reason
-		at := w.Next
-		if at.IsZero() {
-			at = now.Add(24 * time.Hour)
+		reason = ref.Error()
+		d.log.Info("lead refused by outbound routing", "tenant", c.TenantID, "campaign", c.ID, "lead", l.ID, "rule", ref.Rule, "detail", ref.Detail)
+		if destinationRefused(ref) {
+			next.Status, next.NextAt, next.LastOutcome = store.LeadSkipped, nil, SkipBlocked
+		} else {
+			at := now.Add(refusalRetry(ref))
+			next.Status, next.NextAt = store.LeadPending, &at
 		}
-		next.Status, next.NextAt = store.LeadPending, &at
 	}
 	if err := d.opt.Store.MoveLead(ctx, &next, from); err != nil {
 		return false, err
@@ -440,6 +463,8 @@ func skipOutcome(status string) string {
 		return "dnc"
 	case store.LeadExhausted:
 		return "exhausted"
+	case store.LeadSkipped:
+		return SkipBlocked
 	}
 	return "deferred"
 }

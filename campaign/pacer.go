@@ -9,32 +9,40 @@ import (
 )
 
 // The predictive pacer decides how many calls a predictive campaign places
-// now. It estimates, from what the campaign's own calls did lately,
+// now. It learns, from the campaign's own calls,
 //
-//   - the answer probability p (share of resolved attempts a live person
-//     answered),
-//   - the answer delay and the ring time of unanswered attempts (so that a
+//   - the answer probability p and the answer delay distribution (Sa, its
+//     survival) and the ring time of unanswered attempts (Su), over the
+//     mature attempts (dialled at least the ring timeout ago, so a young
+//     campaign's quick answers do not outnumber its slow no-answers); a
 //     call ringing for e seconds is answered with probability
-//     q(e) = p·Sa(e) / (p·Sa(e) + (1-p)·Su(e)), Sa and Su the survival
-//     functions of the two),
-//   - the handle time (talk + wrap-up), and from it the chance r that a
-//     busy agent who has handled their call for e seconds is free within
-//     the horizon H: r(e) = P(T ≤ e+H | T > e),
+//     q(e) = p·Sa(e) / (p·Sa(e) + (1−p)·Su(e));
+//   - the mean handle time by Little's law (busy agent-seconds over calls
+//     handled, both decaying), so that a busy agent is free within t with
+//     probability r(e, t) = P(T ≤ e+t | T > e);
 //
-// and dials the largest n for which the chance that the answers then
-// expected outnumber the agents expected free stays under the marginal
-// risk τ:
+// and plans the next seconds in one-second buckets (plan.go): by the end
+// of bucket k the answered callees who must have an agent (those answered
+// by k − connect) less the agents available,
 //
-//	X = Σ q(e_i) + n·p          answers expected (ringing calls + n new ones)
-//	Y = free + Σ r(e_j)          agents expected free within H
-//	P(X > Y) ≈ Φ((X − Y + ½) / σ),  σ² = Σ q(1−q) + n·p(1−p) + Σ r(1−r)
+//	D_k(n) = Σ_ringing q_i·P(answer by k | ringing e_i) + n·p·G(k − connect)
+//	         − (free − waiting) − Σ_busy r(e_j, k)
 //
-// τ is steered by the abandon rate measured over the pacer's feedback
-// window: it rises while the rate is below the set point (a share of the
-// cap) and falls — fast — above it, and the pacer dials no more than one
-// call per free agent once the window's rate reaches 90 % of the cap (it
-// slows down before a breach, never after). Every decision is kept with
-// its inputs for the last hour (Explain).
+// a sum of independent Bernoulli counts, taken as normal with mean m_k and
+// variance v_k. The expected abandons within the horizon are
+// E_ab(n) = max_k E[D_k(n)⁺] (E[X⁺] = σφ(m/σ) + mΦ(m/σ)), the expected
+// answers E_ans(n). The pacer dials the largest n with
+//
+//	E_ab(n) ≤ β · g · E_ans(n)
+//
+// β is the abandon budget per answer, steered by the abandon rate of the
+// feedback window (15 min) toward the set point (60 % of the cap); g, the
+// guard, shrinks the budget as the square of the abandon rate the next
+// answers may have without any full guard window (1 h) going over the cap
+// (see allowed), once that falls under 90 % of the cap: the pacer slows
+// down before a breach, never after. β does not rise while the guard
+// holds. Every decision is kept with its inputs for the last hour
+// (Explain).
 
 // PacerConfig sets a pacer.
 type PacerConfig struct {
@@ -43,10 +51,24 @@ type PacerConfig struct {
 	// Connect is how long an answered callee may wait for an agent before
 	// the call is abandoned (the 2-second rule; default 2 s).
 	Connect time.Duration
-	// SetPoint is the share of the cap the pacer aims at (default 0.75).
+	// SetPoint is the share of the cap the feedback aims the window's
+	// abandon rate at (default 0.6).
 	SetPoint float64
+	// GuardFrom: the abandon budget shrinks (as the square) when the
+	// rate the next answers may have without a guard window over the cap
+	// falls under GuardFrom of the cap (default 0.9).
+	GuardFrom float64
 	// Window is the feedback window of the abandon rate (default 15 min).
 	Window time.Duration
+	// GuardReserve is how many abandons the guard keeps in reserve in
+	// every window (abandons come in bursts; default 3).
+	GuardReserve float64
+	// Gain of the feedback on log β per second at 100 % error (default
+	// 0.001).
+	Gain float64
+	// GuardWindow is the longer window whose rate the headroom guard
+	// watches too (default 1 h).
+	GuardWindow time.Duration
 	// MaxLinesPerAgent bounds the calls in flight per logged-in agent
 	// (default 6).
 	MaxLinesPerAgent float64
@@ -64,9 +86,13 @@ type PacerConfig struct {
 	// PriorRing is how long unanswered attempts ring (the campaign's ring
 	// timeout; default 30 s).
 	PriorRing time.Duration
-	// FixedTau fixes the marginal risk τ and turns the feedback off
-	// (for experiments).
-	FixedTau float64
+	// FixedBudget fixes the abandon budget β (expected abandons per
+	// expected answer over the horizon) and turns the feedback off (for
+	// experiments).
+	FixedBudget float64
+	// HandleMemory is the time constant of the handle-time estimate
+	// (default 30 min).
+	HandleMemory time.Duration
 	// KeepDecisions is how long decisions are kept for Explain (default
 	// 1 h).
 	KeepDecisions time.Duration
@@ -80,10 +106,22 @@ func (c *PacerConfig) defaults() {
 		c.Connect = 2 * time.Second
 	}
 	if c.SetPoint <= 0 || c.SetPoint >= 1 {
-		c.SetPoint = 0.75
+		c.SetPoint = 0.6
+	}
+	if c.GuardFrom <= 0 || c.GuardFrom >= 1 {
+		c.GuardFrom = 0.9
 	}
 	if c.Window <= 0 {
 		c.Window = 15 * time.Minute
+	}
+	if c.GuardReserve <= 0 {
+		c.GuardReserve = 3
+	}
+	if c.Gain <= 0 {
+		c.Gain = 0.001
+	}
+	if c.GuardWindow < c.Window {
+		c.GuardWindow = time.Hour
 	}
 	if c.MaxLinesPerAgent <= 0 {
 		c.MaxLinesPerAgent = 6
@@ -105,6 +143,9 @@ func (c *PacerConfig) defaults() {
 	}
 	if c.PriorRing <= 0 {
 		c.PriorRing = 30 * time.Second
+	}
+	if c.HandleMemory <= 0 {
+		c.HandleMemory = 30 * time.Minute
 	}
 	if c.KeepDecisions <= 0 {
 		c.KeepDecisions = time.Hour
@@ -137,52 +178,70 @@ type Decision struct {
 	Ringing int       `json:"ringing"`
 	Waiting int       `json:"waiting"`
 	// Estimates.
-	AnswerProb      float64 `json:"answer_prob"`
-	MeanDelayMS     int64   `json:"mean_answer_delay_ms"`
-	MeanHandleMS    int64   `json:"mean_handle_ms"`
-	HorizonMS       int64   `json:"horizon_ms"`
-	ExpectedAnswers float64 `json:"expected_answers"`
-	ExpectedAgents  float64 `json:"expected_agents"`
-	// Risk is P(answers > agents) after dialing; Tau the marginal risk
-	// allowed.
-	Risk float64 `json:"risk"`
-	Tau  float64 `json:"tau"`
+	AnswerProb   float64 `json:"answer_prob"`
+	MeanDelayMS  int64   `json:"mean_answer_delay_ms"`
+	MeanHandleMS int64   `json:"mean_handle_ms"`
+	HorizonMS    int64   `json:"horizon_ms"`
+	// Over the horizon, with the calls dialed: live answers expected,
+	// agents expected free (less callees waiting), abandons expected.
+	ExpectedAnswers  float64 `json:"expected_answers"`
+	ExpectedAgents   float64 `json:"expected_agents"`
+	ExpectedAbandons float64 `json:"expected_abandons"`
+	// Beta is the abandon budget per expected answer the feedback set,
+	// Guard the headroom factor (1 far from the cap, 0 at it), Budget
+	// their product times the expected answers: the pacer dials the
+	// largest number whose expected abandons stay within it.
+	Beta   float64 `json:"beta"`
+	Guard  float64 `json:"guard"`
+	Budget float64 `json:"budget"`
 	// Abandon rate over the feedback window, its answers and the cap.
 	WindowAbandonPct float64 `json:"window_abandon_pct"`
 	WindowAnswers    int     `json:"window_answers"`
-	CapPct           float64 `json:"cap_pct"`
-	Dial             int     `json:"dial"`
-	Reason           string  `json:"reason"`
+	// GuardAbandonPct is the rate over the guard window (1 h);
+	// AllowedPct the rate the next answers may have without a guard
+	// window over the cap.
+	GuardAbandonPct float64 `json:"guard_abandon_pct"`
+	AllowedPct      float64 `json:"allowed_pct"`
+	CapPct          float64 `json:"cap_pct"`
+	Dial            int     `json:"dial"`
+	Reason          string  `json:"reason"`
 }
 
 // Pacer paces one predictive campaign. Safe for concurrent use.
 type Pacer struct {
 	cfg PacerConfig
 
-	mu        sync.Mutex
-	outcomes  ring[bool]    // answered?
-	delays    ring[float64] // answer delay (s) of answered attempts
-	noans     ring[float64] // ring time (s) of unanswered attempts
-	handles   ring[float64] // handle time (s)
-	sorted    struct{ delays, noans, handles []float64 }
-	dirty     bool
-	refreshed time.Time
+	mu       sync.Mutex
+	attempts ring[attempt] // resolved attempts, in the order they resolved
+	handles  ring[float64] // handle time (s)
+	sorted   struct{ delays, noans, handles []float64 }
+	// answered and mature: the answered attempts and all the attempts of
+	// the mature sample (see refresh).
+	answered, mature int
+	dirty            bool
+	refreshed        time.Time
 	// events of the feedback window: answers and abandons.
 	answers  []time.Time
 	abandons []time.Time
-	logTau   float64
+	logBeta  float64
 	last     time.Time
 	// periodPct is the abandon rate over the compliance profile's period
 	// (from the stored attempts), -1 unknown.
 	periodPct float64
 	log       []Decision
+	// Little's law for the handle time: busy agent-seconds and calls
+	// handled, both decaying (time constant HandleMemory).
+	exposure, done float64
+	exposedAt      time.Time
+	// first is the first answer's time.
+	first time.Time
 }
 
 // NewPacer makes a pacer.
 func NewPacer(cfg PacerConfig) *Pacer {
 	cfg.defaults()
-	p := &Pacer{cfg: cfg, logTau: math.Log(cfg.CapPct / 100 / 5), periodPct: -1} // start cautious
-	p.outcomes.n, p.delays.n, p.noans.n, p.handles.n = cfg.Samples, cfg.Samples, cfg.Samples, cfg.Samples
+	p := &Pacer{cfg: cfg, logBeta: math.Log(cfg.CapPct / 100 / 6), periodPct: -1} // start cautious
+	p.attempts.n, p.handles.n = cfg.Samples, cfg.Samples
 	return p
 }
 
@@ -211,18 +270,20 @@ func (p *Pacer) SetPeriodRate(pct float64) {
 func (p *Pacer) Answered(at time.Time, delay time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.outcomes.add(true)
-	p.delays.add(delay.Seconds())
+	p.attempts.add(attempt{dialled: at.Add(-delay), resolved: at, answered: true, ring: delay.Seconds()})
 	p.answers = append(p.answers, at)
+	if p.first.IsZero() {
+		p.first = at
+	}
 	p.dirty = true
 }
 
-// NotAnswered records an attempt that ended unanswered after ringing.
-func (p *Pacer) NotAnswered(after time.Duration) {
+// NotAnswered records an attempt that ended unanswered at at after
+// ringing.
+func (p *Pacer) NotAnswered(at time.Time, after time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.outcomes.add(false)
-	p.noans.add(after.Seconds())
+	p.attempts.add(attempt{dialled: at.Add(-after), resolved: at, ring: after.Seconds()})
 	p.dirty = true
 }
 
@@ -239,6 +300,7 @@ func (p *Pacer) Handled(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.handles.add(d.Seconds())
+	p.done++
 	p.dirty = true
 }
 
@@ -253,91 +315,66 @@ func (p *Pacer) Decide(s PacerState) Decision {
 	pa := p.answerProb()
 	d.AnswerProb = pa
 	meanDelay := mean(p.sorted.delays, p.cfg.PriorDelay.Seconds())
-	meanHandle := mean(p.sorted.handles, p.cfg.PriorHandle.Seconds())
+	meanHandle := p.meanHandle(s.Now, len(s.Busy))
 	d.MeanDelayMS = int64(meanDelay * 1000)
 	d.MeanHandleMS = int64(meanHandle * 1000)
-	d.HorizonMS = int64((meanDelay + p.cfg.Connect.Seconds()) * 1000)
-	d.WindowAnswers = len(p.answers)
+	ab, an := p.since(s.Now.Add(-p.cfg.Window))
+	d.WindowAnswers = an
 	rate := 0.0
-	if len(p.answers) > 0 {
-		rate = float64(len(p.abandons)) / float64(len(p.answers))
+	if an > 0 {
+		rate = float64(ab) / float64(an)
 	}
 	d.WindowAbandonPct = 100 * rate
+	hourRate := 0.0
+	if len(p.answers) > 0 {
+		hourRate = float64(len(p.abandons)) / float64(len(p.answers))
+	}
+	d.GuardAbandonPct = 100 * hourRate
 
-	// Feedback: steer τ toward the set point, in proportion to the time
-	// since the last decision.
+	// Headroom: the budget shrinks (as the square) when the abandon rate
+	// the next answers may have without a guard window over the cap
+	// falls below GuardFrom of the cap, on the guard window and on the
+	// compliance period.
+	allow := p.allowed(s.Now, capF)
+	d.AllowedPct = 100 * allow
+	guard := headroom(allow, capF*p.cfg.GuardFrom)
+	if p.periodPct >= 0 {
+		guard = math.Min(guard, headroom(capF-p.periodPct/100, capF*p.cfg.GuardFrom))
+	}
+
+	// Feedback: steer β toward the set point, in proportion to the time
+	// since the last decision. While the guard holds the pacer back β
+	// does not rise (no wind-up: it would burst out when the guard lets
+	// go).
 	dt := 1.0
 	if !p.last.IsZero() {
 		dt = math.Min(s.Now.Sub(p.last).Seconds(), 10)
 	}
 	p.last = s.Now
 	sp := capF * p.cfg.SetPoint
-	// Confidence grows with the window's answers: few answers move τ
+	// Confidence grows with the window's answers: few answers move β
 	// little.
-	w := math.Min(1, float64(len(p.answers))/200)
-	err := (sp - rate) / sp // > 0 below the set point
-	if err < -3 {
-		err = -3
+	w := math.Min(1, float64(an)/200)
+	err := math.Max(-1, (sp-rate)/sp) // > 0 below the set point
+	if err < 0 || guard >= 1 {
+		p.logBeta += p.cfg.Gain * err * w * dt
 	}
-	gain := 0.002
-	if err < 0 {
-		gain = 0.01 // slow down faster than speeding up
+	p.logBeta = math.Max(math.Log(capF/30), math.Min(math.Log(capF/3), p.logBeta))
+	beta := math.Exp(p.logBeta)
+	if p.cfg.FixedBudget > 0 {
+		beta, guard = p.cfg.FixedBudget, 1
 	}
-	p.logTau += gain * err * w * dt
-	p.logTau = math.Max(math.Log(0.002), math.Min(math.Log(0.6), p.logTau))
-	tau := math.Exp(p.logTau)
-	if p.cfg.FixedTau > 0 {
-		tau = p.cfg.FixedTau
-	}
+	d.Beta, d.Guard = beta, guard
 
-	// The marginal call is answered at one of the answer delays u_k (the
-	// quantiles of those seen); it finds an agent when the answers
-	// expected by u_k (calls ringing and the n new ones) do not outnumber
-	// the agents expected free by u_k + the connect time.
-	us := p.delayPoints()
-	type point struct{ g, dx, vx, y, vy float64 }
-	pts := make([]point, len(us))
-	free0 := float64(s.Free - s.Waiting)
-	for k, u := range us {
-		pt := point{g: p.delayCDF(u), y: free0}
-		for _, e := range s.Ringing {
-			es := e.Seconds()
-			w := p.answerGiven(pa, es) * p.answeredWithin(es, u)
-			pt.dx += w
-			pt.vx += w * (1 - w)
-		}
-		for _, e := range s.Busy {
-			r := p.freeWithin(e.Seconds(), u+p.cfg.Connect.Seconds(), meanHandle)
-			pt.y += r
-			pt.vy += r * (1 - r)
-		}
-		pts[k] = pt
-	}
-	var x, y float64
-	for _, e := range s.Ringing {
-		x += p.answerGiven(pa, e.Seconds())
-	}
-	if len(pts) > 0 {
-		y = pts[len(pts)-1].y
-	}
+	pl := p.plan(s, pa, meanHandle)
+	d.HorizonMS = int64(len(pl.free)) * 1000
 	agents := s.Free + len(s.Busy)
 	maxLines := int(math.Ceil(p.cfg.MaxLinesPerAgent * float64(agents)))
 	room := maxLines - len(s.Ringing)
 	if s.Leads >= 0 && s.Leads < room {
 		room = s.Leads
 	}
-	risk := func(n int) float64 {
-		t := 0.0
-		for _, pt := range pts {
-			// Given the marginal (n-th) call answers at u_k, it adds 1 to
-			// the answers; the other n-1 their expectation.
-			w := pa * pt.g
-			mx := pt.dx + float64(n-1)*w + 1
-			v := pt.vx + pt.vy + float64(n-1)*w*(1-w)
-			t += normCDF((mx - pt.y - 0.5) / math.Sqrt(v+0.25))
-		}
-		return t / float64(len(pts))
-	}
+	budget := func(n int) float64 { return beta * guard * pl.answers(n) }
 	n := 0
 	switch {
 	case agents == 0:
@@ -345,29 +382,28 @@ func (p *Pacer) Decide(s PacerState) Decision {
 	case room <= 0:
 		d.Reason = "line or lead limit reached"
 	default:
-		switch {
-		case rate >= 0.9*capF && len(p.answers) >= 50 && p.cfg.FixedTau == 0:
-			// Near the cap: slow down before a breach.
-			tau = math.Min(tau, 0.002)
-			d.Reason = fmt.Sprintf("abandon rate %.2f%% near the cap %.2g%%: ", 100*rate, p.cfg.CapPct)
-		case p.periodPct >= 0.9*p.cfg.CapPct && p.cfg.FixedTau == 0:
-			tau = math.Min(tau, 0.002)
-			d.Reason = fmt.Sprintf("abandon rate over the compliance period %.2f%% near the cap %.2g%%: ", p.periodPct, p.cfg.CapPct)
-		}
-		for n < room && risk(n+1) <= tau {
+		for n < room && pl.abandons(n+1) <= budget(n+1) {
 			n++
+		}
+		d.Reason = fmt.Sprintf("largest n with expected abandons ≤ β·g·expected answers (β=%.3g, g=%.2f)", beta, guard)
+		if guard < 1 {
+			period := ""
+			if p.periodPct >= 0 {
+				period = fmt.Sprintf(", %.2f%% over the compliance period", p.periodPct)
+			}
+			d.Reason = fmt.Sprintf("abandon rate %.2f%% over the last %v%s near the cap %.2g%% (next answers may have %.2f%%): ", 100*hourRate, p.cfg.GuardWindow, period, p.cfg.CapPct, 100*allow) + d.Reason
 		}
 		// Never below progressive: a line per free agent (or the
 		// campaign's minimum).
 		if floor := min(int(math.Ceil(p.cfg.MinLinesPerAgent*float64(s.Free-s.Waiting)))-len(s.Ringing), room); n < floor {
 			n = floor
+			d.Reason += fmt.Sprintf("; raised to %d: at least %.3g line(s) per free agent", n, p.cfg.MinLinesPerAgent)
 		}
-		d.Reason += fmt.Sprintf("largest n with P(answers > agents) ≤ τ=%.3g", tau)
 	}
-	d.Tau = tau
-	d.ExpectedAnswers = x + float64(n)*pa
-	d.ExpectedAgents = y
-	d.Risk = risk(n)
+	d.ExpectedAnswers = pl.answers(n)
+	d.ExpectedAgents = pl.agents()
+	d.ExpectedAbandons = pl.abandons(n)
+	d.Budget = budget(n)
 	d.Dial = n
 	p.log = append(p.log, d)
 	// Trim a minute's worth at a time.
@@ -376,6 +412,97 @@ func (p *Pacer) Decide(s PacerState) Decision {
 		p.log = append(p.log[:0], p.log[i:]...)
 	}
 	return d
+}
+
+// meanHandle is the mean handle time by Little's law: the agent-seconds
+// spent handling calls over the calls handled, both decaying with the
+// time constant HandleMemory, the prior weighing as 20 calls. Unlike the
+// mean of the handle times seen it counts the calls still going, so a
+// young campaign (whose first finished calls are the short ones) does
+// not believe agents free up faster than they do.
+func (p *Pacer) meanHandle(now time.Time, busy int) float64 {
+	if !p.exposedAt.IsZero() && now.After(p.exposedAt) {
+		dt := now.Sub(p.exposedAt).Seconds()
+		k := math.Exp(-dt / p.cfg.HandleMemory.Seconds())
+		// Busy agents over dt, then the decay of the whole.
+		p.exposure = (p.exposure + float64(busy)*dt) * k
+		p.done *= k
+	}
+	p.exposedAt = now
+	const prior = 20
+	return (p.exposure + prior*p.cfg.PriorHandle.Seconds()) / (p.done + prior)
+}
+
+// headroom is 1 while the abandon rate allowed is at least normal,
+// falling as the square to 0 as it falls to 0.
+func headroom(allowed, normal float64) float64 {
+	h := math.Max(0, math.Min(1, allowed/normal))
+	return h * h
+}
+
+// allowed is the abandon rate (per live answer) the calls answered over
+// the next minutes may have so that no full guard window ending in them
+// goes over the cap: for each look-ahead Δ (1/12, 1/4, 1/2 and all of
+// the window) the window ending at now+Δ keeps the answers and abandons
+// after now−W+Δ and gains Δ of answers at the recent answer rate λ;
+//
+//	allowed(Δ) = (cap·(A_kept + λΔ) − B_kept) / (λΔ)
+//
+// and the least of them is the answer. A window starting before the
+// pacer's first answer counts from it (a campaign's first hour is a full
+// window from its start).
+func (p *Pacer) allowed(now time.Time, capF float64) float64 {
+	if len(p.answers) == 0 {
+		return capF
+	}
+	w := p.cfg.GuardWindow
+	span := min(max(now.Sub(p.first), 2*time.Minute), w)
+	_, a0 := p.since(now.Add(-span))
+	lambda := float64(a0) / span.Seconds() // answers per second
+	// The first full window ends at first+W: earlier ones are not
+	// windows of W.
+	full := max(p.first.Add(w).Sub(now), w/12)
+	best := capF
+	for _, delta := range []time.Duration{w / 12, w / 4, w / 2, w, full} {
+		if delta <= 0 || delta > w || delta < full {
+			continue
+		}
+		ab, an := p.since(now.Add(delta - w))
+		fut := lambda * delta.Seconds()
+		if fut <= 0 {
+			continue
+		}
+		best = math.Min(best, (capF*(float64(an)+fut)-float64(ab)-p.cfg.GuardReserve)/fut)
+	}
+	return math.Max(0, best)
+}
+
+// plan builds the horizon of the decision.
+func (p *Pacer) plan(s PacerState, pa, meanHandle float64) *plan {
+	conn := int(math.Ceil(p.cfg.Connect.Seconds()))
+	last := p.cfg.PriorDelay.Seconds() * 5 / 3
+	if ds := p.sorted.delays; len(ds) >= 30 {
+		last = ds[len(ds)-1]
+	}
+	k := min(max(int(math.Ceil(last))+conn+1, 5), 60)
+	pl := &plan{free0: float64(s.Free - s.Waiting), p: pa, connect: conn,
+		ans: make([]float64, k), ansVar: make([]float64, k), free: make([]float64, k), freeVar: make([]float64, k), g: make([]float64, k)}
+	for j := range k {
+		t := float64(j + 1)
+		pl.g[j] = p.delayCDF(t)
+		for _, e := range s.Ringing {
+			es := e.Seconds()
+			w := p.answerGiven(pa, es) * p.answeredWithin(es, t)
+			pl.ans[j] += w
+			pl.ansVar[j] += w * (1 - w)
+		}
+		for _, e := range s.Busy {
+			r := p.freeWithin(e.Seconds(), t, meanHandle)
+			pl.free[j] += r
+			pl.freeVar[j] += r * (1 - r)
+		}
+	}
+	return pl
 }
 
 // Explain returns the decisions of the last hour (oldest first), at most
@@ -395,11 +522,19 @@ func (p *Pacer) Rolling(now time.Time) (abandons, answers int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.trim(now)
-	return len(p.abandons), len(p.answers)
+	return p.since(now.Add(-p.cfg.Window))
+}
+
+// since counts the abandons and answers kept from cut on.
+func (p *Pacer) since(cut time.Time) (abandons, answers int) {
+	after := func(ts []time.Time) int {
+		return len(ts) - sort.Search(len(ts), func(i int) bool { return !ts[i].Before(cut) })
+	}
+	return after(p.abandons), after(p.answers)
 }
 
 func (p *Pacer) trim(now time.Time) {
-	cut := now.Add(-p.cfg.Window)
+	cut := now.Add(-p.cfg.GuardWindow)
 	p.answers = dropBefore(p.answers, cut)
 	p.abandons = dropBefore(p.abandons, cut)
 }
@@ -420,40 +555,48 @@ func (p *Pacer) refresh(now time.Time) {
 		return
 	}
 	p.dirty, p.refreshed = false, now
-	p.sorted.delays = sortedOf(&p.delays, p.sorted.delays)
-	p.sorted.noans = sortedOf(&p.noans, p.sorted.noans)
+	// The mature sample: attempts dialled at least the ring timeout ago
+	// (all of them have resolved, so the quick answers do not outnumber
+	// the slow no-answers, as they would at a campaign's start) and after
+	// the oldest resolution kept (all of them are still kept).
+	cut := now.Add(-p.cfg.PriorRing)
+	var from time.Time
+	all := p.attempts.items()
+	if len(all) == p.attempts.n {
+		from = all[p.attempts.next].resolved
+	}
+	p.sorted.delays, p.sorted.noans = p.sorted.delays[:0], p.sorted.noans[:0]
+	p.answered, p.mature = 0, 0
+	for _, a := range all {
+		if a.dialled.After(cut) || a.dialled.Before(from) {
+			continue
+		}
+		p.mature++
+		if a.answered {
+			p.answered++
+			p.sorted.delays = append(p.sorted.delays, a.ring)
+		} else {
+			p.sorted.noans = append(p.sorted.noans, a.ring)
+		}
+	}
+	sort.Float64s(p.sorted.delays)
+	sort.Float64s(p.sorted.noans)
 	p.sorted.handles = sortedOf(&p.handles, p.sorted.handles)
 }
 
-// answerProb is the share of the recent resolved attempts answered, the
-// prior weighing as 20 attempts.
+// answerProb is the share of the mature sample answered, the prior
+// weighing as 20 attempts.
 func (p *Pacer) answerProb() float64 {
-	yes, all := 0, 0
-	for _, a := range p.outcomes.items() {
-		all++
-		if a {
-			yes++
-		}
-	}
 	const prior = 20
-	return (float64(yes) + prior*p.cfg.PriorAnswer) / float64(all+prior)
+	return (float64(p.answered) + prior*p.cfg.PriorAnswer) / float64(p.mature+prior)
 }
 
-// delayPoints are the answer delays (s) the marginal call is looked at:
-// deciles of those seen, else of the prior.
-func (p *Pacer) delayPoints() []float64 {
-	qs := []float64{0.1, 0.3, 0.5, 0.7, 0.9}
-	out := make([]float64, len(qs))
-	ds := p.sorted.delays
-	for i, q := range qs {
-		if len(ds) >= 30 {
-			out[i] = ds[int(q*float64(len(ds)-1))]
-		} else {
-			m := p.cfg.PriorDelay.Seconds()
-			out[i] = m/3 + q*m*4/3
-		}
-	}
-	return out
+// attempt is a resolved attempt: when it was dialled and resolved,
+// whether a person answered, and how long it rang (s).
+type attempt struct {
+	dialled, resolved time.Time
+	answered          bool
+	ring              float64
 }
 
 // delaySurvival is the share of answered calls not answered within e
@@ -497,7 +640,7 @@ func (p *Pacer) freeWithin(e, h, meanHandle float64) float64 {
 	hs := p.sorted.handles
 	i := sort.SearchFloat64s(hs, e)
 	longer := len(hs) - i
-	if longer >= 100 {
+	if longer >= 100 && len(hs) >= p.cfg.Samples {
 		j := sort.SearchFloat64s(hs, e+h)
 		return float64(j-i) / float64(longer)
 	}

@@ -43,25 +43,36 @@ func TestPacerDecide(t *testing.T) {
 	}
 }
 
-// The pacer slows down as the window's abandon rate nears the cap.
+// The pacer slows down as the abandons of the last hour near the cap:
+// both pacers have had an hour of answers (0.4/s), one with none
+// abandoned, the other with 2.9 % abandoned (the cap is 3 %).
 func TestPacerSlowsBeforeBreach(t *testing.T) {
 	st := PacerState{Free: 8, Busy: busy(42, time.Minute), Leads: -1}
 	calm, hot := NewPacer(PacerConfig{CapPct: 3}), NewPacer(PacerConfig{CapPct: 3})
-	for i := range 200 {
-		at := t0.Add(time.Duration(i) * time.Second)
-		calm.Answered(at, 9*time.Second)
-		hot.Answered(at, 9*time.Second)
-		if i%35 == 0 { // 6 of 200: 3 %
+	for i := range 1440 {
+		at := t0.Add(time.Duration(i) * 2500 * time.Millisecond)
+		for _, p := range []*Pacer{calm, hot} {
+			p.Answered(at, 9*time.Second)
+			// 0.3 answered: 7 of 3 not.
+			for range 2 + (i%3+1)/3 {
+				p.NotAnswered(at, 20*time.Second)
+			}
+		}
+		if i%34 == 0 { // 43 of 1440: 2.9 %
 			hot.Abandoned(at)
 		}
 	}
-	st.Now = t0.Add(200 * time.Second)
+	st.Now = t0.Add(time.Hour)
 	dc, dh := calm.Decide(st), hot.Decide(st)
-	if dh.Dial > dc.Dial || dh.Tau > 0.002 || dh.Tau >= dc.Tau || !strings.Contains(dh.Reason, "near the cap") {
+	if dh.Dial >= dc.Dial || dh.Guard >= 0.5 || dc.Guard != 1 || !strings.Contains(dh.Reason, "near the cap") {
 		t.Fatalf("near the cap %+v, calm %+v: want slower", dh, dc)
 	}
-	if dh.WindowAbandonPct < 2.9 || dh.WindowAnswers != 200 {
-		t.Fatalf("window figure %+v", dh)
+	if dh.GuardAbandonPct < 2.9 || dh.WindowAnswers != 360 || dh.AllowedPct >= 2.7 {
+		t.Fatalf("window figures %+v", dh)
+	}
+	// Never below progressive: a line per free agent.
+	if dh.Dial < 8 {
+		t.Fatalf("dialled %d for 8 free agents", dh.Dial)
 	}
 }
 
@@ -99,7 +110,7 @@ func BenchmarkPacerDecide(b *testing.B) {
 	p := NewPacer(PacerConfig{})
 	for i := range 400 {
 		p.Answered(t0, time.Duration(3+i%12)*time.Second)
-		p.NotAnswered(20 * time.Second)
+		p.NotAnswered(t0, 20*time.Second)
 		p.Handled(time.Duration(30+i%200) * time.Second)
 	}
 	st := PacerState{Free: 3, Busy: busy(47, time.Minute), Ringing: busy(30, 4*time.Second), Leads: -1}
@@ -126,7 +137,11 @@ func TestPacerSlowsOnThePeriodRate(t *testing.T) {
 	st := PacerState{Now: t0, Free: 8, Busy: busy(42, time.Minute), Leads: -1}
 	p := NewPacer(PacerConfig{CapPct: 3})
 	p.SetPeriodRate(2.8)
-	if d := p.Decide(st); d.Tau > 0.002 || !strings.Contains(d.Reason, "compliance period") {
+	d := p.Decide(st)
+	if d.Guard >= 1 || !strings.Contains(d.Reason, "compliance period") {
 		t.Fatalf("%+v", d)
+	}
+	if free := NewPacer(PacerConfig{CapPct: 3}).Decide(st); free.Dial <= d.Dial {
+		t.Fatalf("near the cap over the period: %d dialled, else %d: want fewer", d.Dial, free.Dial)
 	}
 }

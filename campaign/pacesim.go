@@ -27,8 +27,12 @@ type SimOptions struct {
 	HalveAt time.Duration
 	// Progressive dials one call per free agent instead of pacing.
 	Progressive bool
-	// FixedTau: see PacerConfig.
-	FixedTau float64
+	// FixedBudget: see PacerConfig.
+	FixedBudget float64
+	// Pacer is the pacer's configuration; the cap, the connect time, the
+	// ring time of unanswered calls and FixedBudget are set from the
+	// options above.
+	Pacer PacerConfig
 	// Tick is how often the pacer decides besides on every event
 	// (default 1 s, the dialer's tick).
 	Tick time.Duration
@@ -50,6 +54,8 @@ type SimResult struct {
 	// MaxHourAbandonPct is the highest abandon rate of any rolling hour
 	// (windows of 60 minutes stepped by a minute, within the run).
 	MaxHourAbandonPct float64
+	// MaxHourFrom is when that hour starts.
+	MaxHourFrom time.Duration
 	// Decisions is how many times the pacer decided.
 	Decisions int
 }
@@ -87,7 +93,9 @@ func Simulate(o SimOptions) SimResult {
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(s float64) time.Time { return base.Add(time.Duration(s * float64(time.Second))) }
 	end := o.Duration.Seconds()
-	pacer := NewPacer(PacerConfig{CapPct: o.CapPct, Connect: o.Connect, FixedTau: o.FixedTau, PriorRing: o.NoAnswerEnd})
+	pc := o.Pacer
+	pc.CapPct, pc.Connect, pc.FixedBudget, pc.PriorRing = o.CapPct, o.Connect, o.FixedBudget, o.NoAnswerEnd
+	pacer := NewPacer(pc)
 
 	type call struct {
 		dialed   float64
@@ -202,7 +210,7 @@ func Simulate(o SimOptions) SimResult {
 		case evNoAnswer:
 			c := &calls[ev.id]
 			delete(ringing, ev.id)
-			pacer.NotAnswered(time.Duration((now - c.dialed) * float64(time.Second)))
+			pacer.NotAnswered(at(now), time.Duration((now-c.dialed)*float64(time.Second)))
 			if o.Progressive {
 				reserved[c.agent] = false
 			}
@@ -244,8 +252,8 @@ func Simulate(o SimOptions) SimResult {
 			a += ansPerMin[m]
 			b += abPerMin[m]
 		}
-		if a > 0 {
-			res.MaxHourAbandonPct = math.Max(res.MaxHourAbandonPct, 100*float64(b)/float64(a))
+		if a > 0 && 100*float64(b)/float64(a) > res.MaxHourAbandonPct {
+			res.MaxHourAbandonPct, res.MaxHourFrom = 100*float64(b)/float64(a), time.Duration(s)*time.Minute
 		}
 	}
 	return res

@@ -187,7 +187,7 @@ func (d *Dialer) placePredictive(ctx context.Context, c *Campaign, ps *predState
 			o := Outcome(outcome)
 			switch {
 			case ans.IsZero():
-				ps.pacer.NotAnswered(now.Sub(dialled))
+				ps.pacer.NotAnswered(now, now.Sub(dialled))
 			case o == Abandoned:
 				ps.pacer.Abandoned(now)
 			case o == Answered:

@@ -3,8 +3,6 @@ package dispatch
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ipcc/ipcc/controller"
@@ -45,19 +43,11 @@ func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadca
 	if dialer == nil || sw == "" {
 		return errors.New("campaign calls need a switch (no switch is configured)")
 	}
-	trunk := d.opt.DefaultTrunk
-	if b.Trunk != "" {
-		trunk = b.Trunk
+	out, err := d.planOut(ctx, tenant, leadPlan(&b.LeadCall, ""))
+	if err != nil {
+		return err
 	}
-	if trunk == "" {
-		return fmt.Errorf("campaign calls need a trunk (media.default_trunk or the campaign's)")
-	}
-	plan := d.outboundPlan(ctx, tenant, "")
-	callerID := plan.callerID
-	if b.CallerID != "" {
-		callerID = b.CallerID
-	}
-	target := controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(b.Number, "+"), Trunk: trunk}
+	callerID := out.CallerID
 	ring := b.RingTimeout
 	if ring <= 0 {
 		ring = 45 * time.Second
@@ -84,7 +74,8 @@ func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadca
 				b.Ended(outcome, callID)
 			}
 		}()
-		call, err := dialer.Dial(ctx, sw, target, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: b.Vars})
+		defer out.Release()
+		call, err := d.dialOut(ctx, dialer, sw, out, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: b.Vars})
 		if err != nil {
 			outcome = DialOutcome(err)
 			return
@@ -94,9 +85,9 @@ func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadca
 			b.Answered(callID)
 		}
 		now := d.opt.Clock.Now()
-		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
-			Direction: "outbound", ANI: callerID, DNIS: target.Number, StartedAt: now, Target: "number:" + target.Number, Trunk: trunk})
-		rec.Leg(call.Leg(), inbound.RoleExternal, target.Number, "")
+		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
+			Direction: "outbound", ANI: callerID, DNIS: out.Dial, StartedAt: now, Target: "number:" + out.Dial, Trunk: out.Trunk.ID})
+		rec.Leg(call.Leg(), inbound.RoleExternal, out.Dial, "")
 		rec.Answered(now)
 		rec.Update(func(r *store.CallRecord) { r.Disposition = "broadcast" })
 		rec.Save()

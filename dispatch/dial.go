@@ -12,6 +12,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/outroute"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -37,12 +38,23 @@ func (d *Dispatcher) ClickToDial(ctx context.Context, tenant, agentID, number, p
 
 // LeadCall is a campaign's call placed from an agent's phone (DialFor).
 type LeadCall struct {
-	// Number is the callee's number as the trunk dials it.
+	// Number is the callee's number (national form in the campaign's
+	// country, or E.164); outbound routing rewrites it for the trunk.
 	Number string
-	// CallerID is presented to the callee ("" = the tenant's outbound
-	// caller ID, else the trunk's own).
+	// E164, when set, is the callee's number in E.164 and wins over Number
+	// for routing (a campaign of another country than the tenant's).
+	E164 string
+	// Campaign and Queue (the campaign's queue, its agent group) select
+	// outbound routes.
+	Campaign, Queue string
+	// CallerID is presented to the callee ("" = a number of CallerIDPool,
+	// the route's or the tenant's pool, the tenant's outbound caller ID,
+	// else the trunk's own).
 	CallerID string
-	// Trunk overrides media.default_trunk.
+	// CallerIDPool is the campaign's caller-ID pool.
+	CallerIDPool string
+	// Trunk overrides media.default_trunk for a tenant without outbound
+	// routes.
 	Trunk string
 	// AgentDisplay is what the agent's phone shows while it rings (a
 	// masked number, the campaign's name); the callee's number never
@@ -148,25 +160,25 @@ func (d *Dispatcher) agentDial(ctx context.Context, tenant, agentID, number, par
 	}
 	plan := d.outboundPlan(ctx, tenant, parent)
 	target := controller.Endpoint{Kind: controller.EndpointExtension, Number: number}
-	// Internal calls show the agent's extension; external ones the
-	// tenant's number (or the trunk's own, when none is set).
+	// Internal calls show the agent's extension; external ones a number
+	// outbound routing picks (caller-ID pool, the tenant's number, or the
+	// trunk's own when none is set).
 	callerID := ""
 	if own.Kind == controller.EndpointExtension {
 		callerID = own.Number
 	}
-	trunk := d.opt.DefaultTrunk
-	if lc != nil && lc.Trunk != "" {
-		trunk = lc.Trunk
-	}
+	var out *outroute.Call
 	if lc != nil || !plan.extensions.IsExtension(number) {
-		if trunk == "" {
-			return "", fmt.Errorf("%s is not an extension of the tenant's plan and external numbers need a trunk (media.default_trunk)", number)
+		req := outroute.PlanRequest{Number: number, Source: outroute.SourceClickToDial, Agent: agentID, Queues: d.agentQueues(ctx, tenant, agentID),
+			FallbackCallerID: plan.queueCallerID}
+		if lc != nil {
+			req = leadPlan(lc, agentID)
 		}
-		target = controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(number, "+"), Trunk: trunk}
-		callerID = plan.callerID
-		if lc != nil && lc.CallerID != "" {
-			callerID = lc.CallerID
+		if out, err = d.planOut(ctx, tenant, req); err != nil {
+			return "", err
 		}
+		target = out.Endpoint(out.Trunks[0])
+		callerID = out.CallerID
 	}
 	display, vars := number, map[string]string{"ipcc_agent": agentID}
 	if lc != nil {
@@ -176,6 +188,7 @@ func (d *Dispatcher) agentDial(ctx context.Context, tenant, agentID, number, par
 		}
 	}
 	if _, err := eng.NotReady(ctx, agentID, reasonOwnCall); err != nil {
+		out.Release()
 		return "", err
 	}
 	// Afterwards the agent gets back the state they had: ready, or their
@@ -185,6 +198,7 @@ func (d *Dispatcher) agentDial(ctx context.Context, tenant, agentID, number, par
 	restore := func() { d.resume(context.Background(), eng, agentID, resume) }
 	call, err := dialer.Dial(ctx, sw, own, controller.OriginateOptions{CallerIDNum: display, Timeout: 30 * time.Second, Vars: vars})
 	if err != nil {
+		out.Release()
 		restore()
 		return "", fmt.Errorf("ring your phone: %w", err)
 	}
@@ -205,7 +219,8 @@ func (d *Dispatcher) agentDial(ctx context.Context, tenant, agentID, number, par
 	go func() {
 		defer d.dials.Done()
 		defer oc.close()
-		d.finishDial(call, tenant, agentID, target, callerID, rec, restore, oc, lc)
+		defer out.Release()
+		d.finishDial(call, tenant, agentID, target, callerID, rec, restore, oc, lc, out)
 	}()
 	return call.ID(), nil
 }
@@ -213,13 +228,15 @@ func (d *Dispatcher) agentDial(ctx context.Context, tenant, agentID, number, par
 // dialPlan is what an agent's call needs of the tenant's settings.
 type dialPlan struct {
 	extensions *dialplan.ExtensionPlan
-	callerID   string // presented on external calls ("" = the trunk's)
+	// queueCallerID is the queue's outbound caller ID for a call-back to
+	// one of its callers.
+	queueCallerID string
 }
 
-// outboundPlan reads the tenant's extension plan and outbound caller ID;
-// a call following up a queue's caller (parent) presents the queue's
-// outbound caller ID when it has one. Settings that cannot be read leave
-// the defaults (4-digit extensions, the trunk's number).
+// outboundPlan reads the tenant's extension plan; a call following up a
+// queue's caller (parent) presents the queue's outbound caller ID when it
+// has one. Settings that cannot be read leave the default plan (4-digit
+// extensions).
 func (d *Dispatcher) outboundPlan(ctx context.Context, tenant, parent string) dialPlan {
 	var p dialPlan
 	if d.opt.Store == nil {
@@ -230,7 +247,7 @@ func (d *Dispatcher) outboundPlan(ctx context.Context, tenant, parent string) di
 		d.log.Warn("routing settings not read: default extension plan, no outbound caller ID", "tenant", tenant, "err", err)
 		return p
 	}
-	p.extensions, p.callerID = set.Extensions, set.OutboundCallerID
+	p.extensions = set.Extensions
 	if parent == "" {
 		return p
 	}
@@ -240,7 +257,7 @@ func (d *Dispatcher) outboundPlan(ctx context.Context, tenant, parent string) di
 	}
 	if row, err := d.opt.Store.GetACDQueue(ctx, tenant, rec.QueueID); err == nil {
 		if q, err := acd.QueueFromRow(row); err == nil && q.OutboundCallerID != "" {
-			p.callerID = q.OutboundCallerID
+			p.queueCallerID = q.OutboundCallerID
 		}
 	}
 	return p
@@ -248,7 +265,7 @@ func (d *Dispatcher) outboundPlan(ctx context.Context, tenant, parent string) di
 
 // finishDial calls the number from the agent's answered call, connects them
 // and waits for the end; the called party sees callerID.
-func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, target controller.Endpoint, callerID string, rec *inbound.Record, restore func(), oc *outCall, lc *LeadCall) {
+func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, target controller.Endpoint, callerID string, rec *inbound.Record, restore func(), oc *outCall, lc *LeadCall, out *outroute.Call) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ring := 45 * time.Second
@@ -270,9 +287,15 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 	if target.Kind == controller.EndpointExtension {
 		role = inbound.RoleExtension
 	}
-	leg, err := call.StartOriginate(ctx, target, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring})
-	if err == nil {
-		rec.Leg(leg, role, target.Number, "")
+	var leg *controller.Leg
+	try := func(ep controller.Endpoint, trunk string) error {
+		l, err := call.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring})
+		if err != nil {
+			return err
+		}
+		leg = l
+		rec.Leg(leg, role, ep.Number, "")
+		rec.Update(func(r *store.CallRecord) { r.Trunk = trunk })
 		rec.Save()
 		ringFrom := d.opt.Clock.Now()
 		err = waitLeg(ctx, call, leg, ring+5*time.Second)
@@ -280,6 +303,15 @@ func (d *Dispatcher) finishDial(call *controller.Call, tenant, agentID string, t
 		if err != nil {
 			_ = leg.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
 		}
+		return err
+	}
+	var err error
+	if out != nil {
+		// Through the route's trunks in turn: a congested one fails over.
+		err = out.Each(call.Switch(), func(ep controller.Endpoint, t outroute.Trunk) error { return try(ep, t.ID) })
+		noteRouting(call, out)
+	} else {
+		err = try(target, "")
 	}
 	var rc *recorder
 	if err == nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/outroute"
 	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
@@ -50,6 +51,9 @@ type Options struct {
 	// Location gives each tenant's time zone for "today" (nil: the tenant's
 	// configured zone is looked up in the store).
 	Location func(tenant string) *time.Location
+	// Outbound routes external calls (trunks, routes, caller ID, toll-fraud
+	// guard); nil makes one over the store (no routes: DefaultTrunk).
+	Outbound *outroute.Service
 }
 
 // Recording modes a RecordPolicy returns.
@@ -112,6 +116,13 @@ func New(o Options) *Dispatcher {
 		}
 		return opt
 	}}
+	if o.Outbound == nil {
+		var src outroute.Source = outroute.StaticSource{Config: &outroute.Config{Home: "86"}}
+		if o.Store != nil {
+			src = &outroute.StoreSource{Store: o.Store}
+		}
+		d.opt.Outbound = outroute.NewService(src, o.Clock.Now, o.Logger, d.auditRefusal)
+	}
 	go d.pump()
 	return d
 }
@@ -516,7 +527,7 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 		return ErrNoCall
 	}
 	if target != nil {
-		if err := d.checkTarget(ctx, tenant, target); err != nil {
+		if err := d.checkTarget(ctx, tenant, agentID, target); err != nil {
 			return err
 		}
 	}
@@ -547,7 +558,7 @@ func (d *Dispatcher) Control(ctx context.Context, tenant, agentID, op string, ta
 var ErrBadTarget = errors.New("bad target")
 
 // checkTarget refuses targets that would lose the caller.
-func (d *Dispatcher) checkTarget(ctx context.Context, tenant string, t *dialplan.Target) error {
+func (d *Dispatcher) checkTarget(ctx context.Context, tenant, agentID string, t *dialplan.Target) error {
 	switch t.Kind {
 	case dialplan.KindQueue:
 		if d.queueConfig(tenant, t.Ref) == nil {
@@ -560,8 +571,11 @@ func (d *Dispatcher) checkTarget(ctx context.Context, tenant string, t *dialplan
 			}
 		}
 	case dialplan.KindExternal:
-		if d.opt.DefaultTrunk == "" {
-			return fmt.Errorf("%w: external numbers need media.default_trunk", ErrBadTarget)
+		// The toll-fraud guard and the routes, before the caller is let
+		// go: a refusal names its rule.
+		req := outroute.PlanRequest{Number: t.Ref, Source: outroute.SourceTransfer, Agent: agentID, Queues: d.agentQueues(ctx, tenant, agentID)}
+		if err := d.CheckOutbound(ctx, tenant, req); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadTarget, err)
 		}
 	case dialplan.KindAgent:
 		if _, _, err := d.AgentDevice(ctx, tenant, t.Ref); err != nil {

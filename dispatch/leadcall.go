@@ -3,8 +3,6 @@ package dispatch
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ipcc/ipcc/controller"
@@ -51,20 +49,13 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 	if err != nil {
 		return err
 	}
-	trunk := d.opt.DefaultTrunk
-	if lc.Trunk != "" {
-		trunk = lc.Trunk
+	out, err := d.planOut(ctx, tenant, leadPlan(&lc, agentID))
+	if err != nil {
+		return err
 	}
-	if trunk == "" {
-		return fmt.Errorf("campaign calls need a trunk (media.default_trunk or the campaign's)")
-	}
-	plan := d.outboundPlan(ctx, tenant, "")
-	callerID := plan.callerID
-	if lc.CallerID != "" {
-		callerID = lc.CallerID
-	}
-	target := controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(lc.Number, "+"), Trunk: trunk}
+	callerID := out.CallerID
 	if _, err := eng.NotReady(ctx, agentID, reasonOwnCall); err != nil {
+		out.Release()
 		return err
 	}
 	resume := resumeOf(a)
@@ -95,7 +86,8 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 				lc.Ended(outcome, callID)
 			}
 		}()
-		call, err := dialer.Dial(ctx, sw, target, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: vars})
+		defer out.Release()
+		call, err := d.dialOut(ctx, dialer, sw, out, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: vars})
 		if err != nil {
 			outcome = DialOutcome(err)
 			restore()
@@ -106,10 +98,10 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 			lc.Answered(callID)
 		}
 		now := d.opt.Clock.Now()
-		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
-			Direction: "outbound", ANI: callerID, DNIS: target.Number, StartedAt: now, AgentID: agentID, Target: "number:" + target.Number, Trunk: trunk,
+		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
+			Direction: "outbound", ANI: callerID, DNIS: out.Dial, StartedAt: now, AgentID: agentID, Target: "number:" + out.Dial, Trunk: out.Trunk.ID,
 			AgentResume: resume})
-		rec.Leg(call.Leg(), inbound.RoleExternal, target.Number, "")
+		rec.Leg(call.Leg(), inbound.RoleExternal, out.Dial, "")
 		rec.Answered(now)
 		rec.Save()
 		oc := d.openOutCall(tenant, agentID)
@@ -218,19 +210,11 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 	if err != nil {
 		return err
 	}
-	trunk := d.opt.DefaultTrunk
-	if lc.Trunk != "" {
-		trunk = lc.Trunk
+	out, err := d.planOut(ctx, tenant, leadPlan(&lc, ""))
+	if err != nil {
+		return err
 	}
-	if trunk == "" {
-		return fmt.Errorf("campaign calls need a trunk (media.default_trunk or the campaign's)")
-	}
-	plan := d.outboundPlan(ctx, tenant, "")
-	callerID := plan.callerID
-	if lc.CallerID != "" {
-		callerID = lc.CallerID
-	}
-	target := controller.Endpoint{Kind: controller.EndpointExternal, Number: strings.TrimPrefix(lc.Number, "+"), Trunk: trunk}
+	callerID := out.CallerID
 	ring := lc.RingTimeout
 	if ring <= 0 {
 		ring = 45 * time.Second
@@ -261,7 +245,8 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 				lc.Ended(outcome, callID)
 			}
 		}()
-		call, err := dialer.Dial(ctx, sw, target, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: vars})
+		defer out.Release()
+		call, err := d.dialOut(ctx, dialer, sw, out, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: vars})
 		if err != nil {
 			outcome = DialOutcome(err)
 			return
@@ -271,9 +256,9 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 			lc.Answered(callID)
 		}
 		now := d.opt.Clock.Now()
-		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
-			Direction: "outbound", ANI: callerID, DNIS: target.Number, StartedAt: now, Target: "number:" + target.Number, Trunk: trunk})
-		rec.Leg(call.Leg(), inbound.RoleExternal, target.Number, "")
+		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
+			Direction: "outbound", ANI: callerID, DNIS: out.Dial, StartedAt: now, Target: "number:" + out.Dial, Trunk: out.Trunk.ID})
+		rec.Leg(call.Leg(), inbound.RoleExternal, out.Dial, "")
 		rec.Answered(now)
 		rec.Save()
 		agentID := ""

@@ -108,7 +108,7 @@ func (w *world) start() {
 		t.Fatal(err)
 	}
 	cache, _ := tts.NewCache(t.TempDir(), tts.Silent{}, tts.CacheOptions{})
-	h, err := inbound.New(inbound.Options{Store: w.st, Logger: quiet, Queues: disp, Agents: disp})
+	h, err := inbound.New(inbound.Options{Store: w.st, Logger: quiet, Queues: disp, Agents: disp, Outbound: disp.Outbound()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/outroute"
 )
 
 // conversation is a connected call and what the agent did to it: a
@@ -22,8 +23,11 @@ type conversation struct {
 	consult *controller.Leg // the third party while consulting or in a three-way
 	room    string          // three-way conference room
 	rc      *recorder       // the call's recording under its policy
-	// release gives back an agent reserved for a consultation.
+	// release gives back an agent reserved for a consultation, or the
+	// outbound routing of an external consultee.
 	release func()
+	// out routes an external consultee (trunks in failover order).
+	out *outroute.Call
 }
 
 // talk waits for the conversation to end, carrying out the agent's
@@ -124,10 +128,14 @@ func (cv *conversation) endpoint(ctx context.Context, t *dialplan.Target) (contr
 	case dialplan.KindExtension:
 		return controller.Endpoint{Kind: controller.EndpointExtension, Number: t.Ref}, nil
 	case dialplan.KindExternal:
-		if cv.w.d.opt.DefaultTrunk == "" {
-			return controller.Endpoint{}, errors.New("no trunk configured for external numbers")
+		w := cv.w
+		out, err := w.d.planOut(ctx, w.tenant, outroute.PlanRequest{Number: t.Ref, Source: outroute.SourceTransfer, Agent: cv.e.AgentID,
+			Queues: w.d.agentQueues(ctx, w.tenant, cv.e.AgentID)})
+		if err != nil {
+			return controller.Endpoint{}, err
 		}
-		return controller.Endpoint{Kind: controller.EndpointExternal, Number: t.Ref, Trunk: cv.w.d.opt.DefaultTrunk}, nil
+		cv.out, cv.release = out, out.Release
+		return out.Endpoint(out.Trunks[0]), nil
 	case dialplan.KindAgent:
 		// Reserved for the consultation so the ACD offers them nothing else.
 		device, release, err := cv.w.d.Reserve(ctx, cv.w.tenant, t.Ref, "consulted")
@@ -236,18 +244,40 @@ func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) er
 	} else if !errors.Is(err, controller.ErrHungUp) {
 		w.c.Note("queue", "caller not put on hold for the consultation (they wait without music): "+err.Error())
 	}
-	leg, err := w.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: w.c.ANI(), Timeout: 30 * time.Second})
-	if err == nil {
+	var leg *controller.Leg
+	try := func(ep controller.Endpoint, callerID string) error {
+		l, err := w.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: callerID, Timeout: 30 * time.Second})
+		if err != nil {
+			return err
+		}
 		agentID := ""
 		if t.Kind == dialplan.KindAgent {
 			agentID = t.Ref
 		}
-		w.rec.Leg(leg, inbound.RoleConsult, ep.Number, agentID)
+		w.rec.Leg(l, inbound.RoleConsult, ep.Number, agentID)
 		w.rec.Save()
-		if err = waitLeg(ctx, w.c, leg, 35*time.Second); err == nil {
-			err = cv.agent.Bridge(ctx, leg)
+		if err := waitLeg(ctx, w.c, l, 35*time.Second); err != nil {
+			_ = l.Hangup(w.bg(), controller.CauseNormalClearing)
+			return err
 		}
-		if err != nil {
+		leg = l
+		return nil
+	}
+	if cv.out != nil {
+		// An external number: the caller's number is shown unless routing
+		// picks one (a caller-ID pool, the tenant's number); a congested
+		// trunk fails over to the next.
+		cid := w.c.ANI()
+		if cv.out.CallerID != "" {
+			cid = cv.out.CallerID
+		}
+		err = cv.out.Each(w.c.Switch(), func(ep controller.Endpoint, _ outroute.Trunk) error { return try(ep, cid) })
+		noteRouting(w.c, cv.out)
+	} else {
+		err = try(ep, w.c.ANI())
+	}
+	if err == nil {
+		if err = cv.agent.Bridge(ctx, leg); err != nil {
 			_ = leg.Hangup(w.bg(), controller.CauseNormalClearing)
 		}
 	}
@@ -379,6 +409,7 @@ func (cv *conversation) releaseConsultee() {
 		cv.release()
 		cv.release = nil
 	}
+	cv.out = nil
 }
 
 // waitLeg waits until an originated leg answers; it fails when the leg

@@ -20,6 +20,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/outroute"
 	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
@@ -105,8 +106,12 @@ type Options struct {
 	// SwitchVoicemailDirs overrides VoicemailDir per switch (by name):
 	// where that switch writes voicemail and where this controller reads it.
 	SwitchVoicemailDirs map[string]recording.Dir
-	// DefaultTrunk names the gateway/trunk for external numbers.
+	// DefaultTrunk names the gateway/trunk for external numbers of a
+	// tenant without outbound routes.
 	DefaultTrunk string
+	// Outbound routes external numbers (trunks with failover, rewriting,
+	// caller ID, toll-fraud guard); nil dials DefaultTrunk.
+	Outbound *outroute.Service
 	// RingTimeout for agents, extensions and external numbers (default 30s).
 	RingTimeout time.Duration
 	// CacheTTL bounds how stale routing may be (default 5s).

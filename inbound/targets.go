@@ -10,6 +10,7 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/outroute"
 	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
@@ -65,6 +66,23 @@ func (h *Handler) reach(ctx context.Context, k *call, t dialplan.Target, hop int
 	case dialplan.KindExtension:
 		next = h.dial(ctx, k, controller.Endpoint{Kind: controller.EndpointExtension, Number: t.Ref}, t)
 	case dialplan.KindExternal:
+		if h.opt.Outbound != nil {
+			// A blind transfer by an agent routes as theirs (agent, queue).
+			snap := k.rec.Fields()
+			req := outroute.PlanRequest{Number: t.Ref, Source: outroute.SourceTransfer, DefaultTrunk: h.opt.DefaultTrunk, Agent: snap.AgentID}
+			if snap.QueueID != "" {
+				req.Queues = []string{snap.QueueID}
+			}
+			out, err := h.opt.Outbound.Plan(ctx, k.tenant, req)
+			if err != nil {
+				k.c.Note("target", "external number "+t.Ref+" not dialled: "+err.Error())
+				k.setDisposition("failed")
+				k.apologize(ctx)
+				return
+			}
+			next = h.dialOut(ctx, k, out, t)
+			break
+		}
 		if h.opt.DefaultTrunk == "" {
 			k.c.Note("target", "no trunk configured for external numbers (inbound.default_trunk)")
 			k.setDisposition("failed")
@@ -305,18 +323,54 @@ func dialRole(t dialplan.Target) string {
 // dial rings an extension, agent phone or external number and connects the
 // caller; when nobody answers, the call goes to the target's voicemail box.
 func (h *Handler) dial(ctx context.Context, k *call, ep controller.Endpoint, t dialplan.Target) *dialplan.Target {
+	return h.dialVia(ctx, k, t, nil, func(try func(controller.Endpoint, string) error) error { return try(ep, k.c.ANI()) })
+}
+
+// dialOut dials an external number through its route's trunks in turn (a
+// congested trunk fails over to the next), presenting the caller ID
+// routing picked, else the caller's number.
+func (h *Handler) dialOut(ctx context.Context, k *call, out *outroute.Call, t dialplan.Target) *dialplan.Target {
+	defer out.Release()
+	cid := k.c.ANI()
+	if out.CallerID != "" {
+		cid = out.CallerID
+	}
+	return h.dialVia(ctx, k, t, out, func(try func(controller.Endpoint, string) error) error {
+		err := out.Each(k.c.Switch(), func(ep controller.Endpoint, _ outroute.Trunk) error { return try(ep, cid) })
+		for _, n := range out.Notes {
+			k.c.Note("outbound", n)
+		}
+		return err
+	})
+}
+
+// dialVia rings the target (through each, which calls try per endpoint
+// until one answers) and connects the caller with it.
+func (h *Handler) dialVia(ctx context.Context, k *call, t dialplan.Target, out *outroute.Call, each func(try func(controller.Endpoint, string) error) error) *dialplan.Target {
 	agent := ""
 	if t.Kind == dialplan.KindAgent {
 		agent = t.Ref
 		k.rec.Offered(agent)
 	}
 	ringFrom := h.now()
-	leg, err := k.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: k.c.ANI(), Timeout: h.opt.RingTimeout})
-	if err == nil {
+	var leg *controller.Leg
+	err := each(func(ep controller.Endpoint, callerID string) error {
+		l, err := k.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: callerID, Timeout: h.opt.RingTimeout})
+		if err != nil {
+			return err
+		}
+		leg = l
 		k.rec.Leg(leg, dialRole(t), ep.Number, agent)
+		if out != nil {
+			k.rec.Update(func(r *store.CallRecord) { r.Trunk = out.Trunk.ID })
+		}
 		k.rec.Save()
 		err = waitAnswer(ctx, k.c, leg, h.opt.RingTimeout)
-	}
+		if err != nil {
+			_ = leg.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
+		}
+		return err
+	})
 	if err != nil {
 		var oe *controller.OriginateError
 		if errors.As(err, &oe) {

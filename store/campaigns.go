@@ -395,3 +395,17 @@ func (s *Store) EachCallAttempt(ctx context.Context, tenant, campaign string, fr
 	}
 	return rows.Err()
 }
+
+// SkipAttempt turns a call attempt that placed no call into a skip with
+// its outcome and reason (outbound routing refused the call).
+func (s *Store) SkipAttempt(ctx context.Context, tenant string, id int64, outcome, reason string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE campaign_attempts SET kind = ?, outcome = ?, reason = ?, ended_at = ? WHERE tenant_id = ? AND id = ?`),
+		AttemptSkip, outcome, reason, at.UTC(), tenant, id)
+	if err != nil {
+		return fmt.Errorf("store: skip attempt %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: skip attempt %d: %w", id, ErrNotFound)
+	}
+	return nil
+}

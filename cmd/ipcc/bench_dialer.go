@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipcc/ipcc/campaign"
+	"github.com/ipcc/ipcc/switchbench"
 )
 
 // dialerScenario is one line of `ipcc bench dialer`.
@@ -41,7 +43,11 @@ func (s dialerSummary) ok() bool {
 
 func newBenchDialerCmd(*globals) *cobra.Command {
 	o := campaign.DefaultSim()
-	var seeds int
+	var (
+		seeds int
+		only  string
+		oo    switchbench.OriginateOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "dialer",
 		Short: "Run the production predictive pacer against the issue's dialing model on a simulated clock",
@@ -57,17 +63,43 @@ no wrap-up, an answered callee is abandoned when no agent takes them within 2 s,
   progressive     one call per free agent, for comparison (about 41)
 
 Abandon rates are of live answers; "worst hour" is the highest rate of any rolling
-60-minute window (stepped by a minute) of any seed.`,
+60-minute window (stepped by a minute) of any seed.
+
+Originate (--only originate): the FreeSWITCH driver against the simulator
+(controller/sim, real ESL over a TCP socket) through ONE ESL connection (commands on
+the event connection): originates offered open loop at --originate-rate for
+--originate-duration, target ≥ 500 accepted per second with p99 accept latency
+(Originate call until the switch's +OK) < 10 ms; then the per-trunk call-rate limiter
+(campaign.CPS) asked before every originate as the dialer asks it, at 10, 50 and
+200 calls/s for 10 s each: the originates the switch accepted per second after the
+first second within ±5 % of the setting.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
-			start := time.Now()
-			sums := runDialerBench(o, seeds)
-			writeDialerBench(out, o, seeds, sums, time.Since(start))
-			for _, s := range sums {
-				if !s.ok() {
-					return errors.New("bench dialer: a target was missed")
+			missed := false
+			switch only {
+			case "", "pacer", "originate":
+			default:
+				return fmt.Errorf("bench dialer: --only %q: want pacer or originate", only)
+			}
+			if only != "originate" {
+				start := time.Now()
+				sums := runDialerBench(o, seeds)
+				writeDialerBench(out, o, seeds, sums, time.Since(start))
+				for _, s := range sums {
+					missed = missed || !s.ok()
 				}
+			}
+			if only != "pacer" {
+				oo.NewLimiter = func(rate float64) switchbench.Limiter { return campaign.NewCPS(rate, 0) }
+				res, err := switchbench.RunOriginate(cmd.Context(), oo)
+				if err != nil {
+					return fmt.Errorf("bench dialer: originate: %w", err)
+				}
+				missed = writeOriginateBench(out, res) || missed
+			}
+			if missed {
+				return errors.New("bench dialer: a target was missed")
 			}
 			return nil
 		},
@@ -78,6 +110,9 @@ Abandon rates are of live answers; "worst hour" is the highest rate of any rolli
 	f.DurationVar(&o.Duration, "duration", o.Duration, "simulated time per run")
 	f.DurationVar(&o.TalkMean, "talk-mean", o.TalkMean, "mean talk time")
 	f.IntVar(&seeds, "seeds", 20, "seeds per scenario")
+	f.StringVar(&only, "only", "", "run only the pacer simulation (pacer) or the originate measurement (originate)")
+	f.Float64Var(&oo.Rate, "originate-rate", 500, "originates per second offered")
+	f.DurationVar(&oo.Duration, "originate-duration", 10*time.Second, "how long originates are offered")
 	return cmd
 }
 
@@ -154,4 +189,35 @@ func writeDialerBench(w io.Writer, o campaign.SimOptions, seeds int, sums []dial
 		}
 		fmt.Fprintf(w, "%-52s %9.2f %9.2f %8.2f%% %9.2f%% %8d  %s\n", s.name, s.talkMean, s.talkMin, s.abandonPct, s.maxHourPct, s.dials/max(s.runs, 1), verdict)
 	}
+}
+
+// writeOriginateBench prints the originate figures with PASS/FAIL; it
+// reports whether a target was missed.
+func writeOriginateBench(w io.Writer, r switchbench.OriginateResult) (missed bool) {
+	verdict := func(ok bool) string {
+		if ok {
+			return "PASS"
+		}
+		missed = true
+		return "FAIL"
+	}
+	fmt.Fprintf(w, "\nipcc bench dialer --only originate — FreeSWITCH driver → simulator (real ESL over TCP), originates on %d ESL command connection\n", r.CommandConnections)
+	fmt.Fprintf(w, "  %-44s %10.1f/s   target ≥ 500/s   %s\n", fmt.Sprintf("most accepted per second (%d in flight)", r.InFlight), r.MaxRate, verdict(r.MaxRate >= 500))
+	errs := 0
+	for _, n := range r.Errors {
+		errs += n
+	}
+	fmt.Fprintf(w, "  open loop, offered %.0f/s: sent %d, accepted %d, errors %d\n", r.Offered, r.Sent, r.Accepted, errs)
+	for e, n := range r.Errors {
+		fmt.Fprintf(w, "    %d× %s\n", n, e)
+	}
+	fmt.Fprintf(w, "  %-44s %10.1f/s   (all accepted: %s)\n", fmt.Sprintf("accepted at %.0f/s offered", r.Offered), r.Rate, verdict(errs == 0 && r.Accepted == r.Sent))
+	fmt.Fprintf(w, "  %-44s %10s     target < 10 ms   %s\n", "p99 accept latency (Originate → +OK)", r.P99.Round(time.Microsecond), verdict(r.Accepted > 0 && r.P99 < 10*time.Millisecond))
+	fmt.Fprintf(w, "  %-44s %10s / %s\n", "p50 / max accept latency", r.P50.Round(time.Microsecond), r.Max.Round(time.Microsecond))
+	fmt.Fprintf(w, "  %-44s %10s / %s\n", "CPU starvation (1 ms sleeper p99 / max late)", r.ProbeP99.Round(time.Microsecond), r.ProbeMax.Round(time.Microsecond))
+	for _, l := range r.Limits {
+		fmt.Fprintf(w, "  %-44s %10.2f/s   target %.0f/s ±5 %% %s   (first second %d, busiest later second %d)\n",
+			fmt.Sprintf("limiter at %.0f/s: accepted after the 1st second", l.Setting), l.Rate, l.Setting, verdict(math.Abs(l.ErrorPct) <= 5), l.BurstFirstSecond, l.MaxSecond)
+	}
+	return missed
 }

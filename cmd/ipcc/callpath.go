@@ -74,7 +74,7 @@ func newCallPath(d callPathDeps) (*callPath, error) {
 		SwitchRecordingDirs: d.media.recordings})
 	var err error
 	p.handler, err = inbound.New(inbound.Options{Store: d.st, Logger: d.log, Queues: p.disp, Agents: p.disp, VoicemailDir: d.vmDir, DefaultTrunk: d.trunk,
-		HTTP: d.flowHTTP, SwitchVoicemailDirs: d.media.voicemail})
+		Outbound: p.disp.Outbound(), HTTP: d.flowHTTP, SwitchVoicemailDirs: d.media.voicemail})
 	if err != nil {
 		p.disp.Close()
 		return nil, err

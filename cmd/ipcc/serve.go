@@ -306,6 +306,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 		Retention:       retention,
 		MediaRoots:      append([]string{recDir, vmDir}, media.roots...),
 		FlowHTTP:        flowHTTP,
+		DefaultTrunk:    cfg.Media.DefaultTrunk,
+		Switches:        switchNames(cfg.Switches),
 		UI:              web.Handler(),
 		OnChange: func(tenant, objectType string) {
 			switch objectType {
@@ -314,6 +316,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 			case "recording", "retention_settings", "retention_run", "webhook", "mailbox",
 				"campaign", "campaign_leads", "campaign_lead", "campaign_attempt", "dnc":
 				// Read from the store when used: nothing cached to drop.
+			case "outbound_trunk", "outbound_route", "caller_id_pool", "outbound_settings":
+				disp.Outbound().Invalidate(tenant)
 			case "queue", "queue_member":
 				policies.Invalidate(tenant) // a queue's record flag counts as a rule
 				if err := disp.Reload(context.Background(), tenant); err != nil {
@@ -374,4 +378,14 @@ func getenv(g *globals, name string) string {
 		}
 	}
 	return ""
+}
+
+// switchNames are the configured switches' names (outbound trunks name
+// one).
+func switchNames(sw []config.Switch) []string {
+	out := make([]string, 0, len(sw))
+	for _, s := range sw {
+		out = append(out, s.Name)
+	}
+	return out
 }

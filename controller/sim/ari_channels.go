@@ -289,7 +289,7 @@ func (a *ariServer) originate(id string, p params) (int, any) {
 		if trunk == "" && !defined {
 			return http.StatusInternalServerError, jobj{{"error", "Allocation failed"}}
 		}
-		r.Kind, r.Number, r.Context = "external", num, "from-internal"
+		r.Kind, r.Number, r.Context, r.Trunk = "external", num, "from-internal", trunk
 		r.Name = fmt.Sprintf("%s/%s-%08x", tech, num, m.seq+1)
 	case "LOCAL":
 		dest := strings.TrimSuffix(strings.TrimSuffix(res, "/n"), "/nm")

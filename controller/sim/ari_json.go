@@ -128,7 +128,8 @@ var causeText = map[int]string{
 	1: "Unallocated (unassigned) number", 3: "No route to destination", 16: "Normal Clearing",
 	17: "User busy", 18: "No user responding", 19: "User alerting, no answer", 20: "Subscriber absent",
 	21: "Call Rejected", 26: "Answered elsewhere", 31: "Normal, unspecified",
-	34: "Circuit/channel congestion", 41: "Temporary failure",
+	34: "Circuit/channel congestion", 38: "Network out of order", 41: "Temporary failure",
+	42: "Switching equipment congestion",
 }
 
 func causeTxt(code int) string {

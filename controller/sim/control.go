@@ -21,6 +21,8 @@ import (
 //	POST /sim/v1/calls/{id}/answer     far end answers (ringing outbound leg)
 //	PUT  /sim/v1/endpoints/{number}    define a phone {behavior, answer_after_ms, hangup_after_ms, press}
 //	GET  /sim/v1/endpoints             list phones
+//	PUT  /sim/v1/trunks/{name}         script a gateway/trunk {behavior: up|congested|down, cause}
+//	GET  /sim/v1/trunks                list scripted trunks
 //	GET  /sim/v1/hearing               who hears whom now and its history
 type control struct{ s *Sim }
 
@@ -192,13 +194,30 @@ func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.ok(w, http.StatusOK, in)
+	case "trunks/* PUT":
+		var in struct {
+			Behavior string `json:"behavior"`
+			Cause    string `json:"cause"`
+		}
+		if err := decode(r, &in); err != nil {
+			c.failErr(w, err)
+			return
+		}
+		if err := c.s.DefineTrunk(TrunkSpec{Name: parts[1], Behavior: in.Behavior, Cause: in.Cause}); err != nil {
+			c.failErr(w, err)
+			return
+		}
+		c.ok(w, http.StatusOK, map[string]string{"name": parts[1], "behavior": in.Behavior, "cause": in.Cause})
+	case "trunks GET":
+		c.ok(w, http.StatusOK, map[string]any{"trunks": c.s.Trunks()})
 	case "endpoints GET":
 		c.ok(w, http.StatusOK, map[string]any{"endpoints": c.s.endpoints()})
 	case "hearing GET":
 		c.ok(w, http.StatusOK, map[string]any{"history": c.s.HearingHistory()})
 	default:
 		known := map[string]bool{"calls": true, "calls/*": true, "calls/*/press": true, "calls/*/hangup": true,
-			"calls/*/answer": true, "endpoints": true, "endpoints/*": true, "hearing": true}
+			"calls/*/answer": true, "endpoints": true, "endpoints/*": true, "hearing": true,
+			"trunks": true, "trunks/*": true}
 		if known[route] {
 			c.fail(w, apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " not allowed here", ""})
 			return

@@ -85,6 +85,12 @@
 // send_dtmf, hangup, conference, eavesdrop. Unknown applications hang the
 // channel up, as on FreeSWITCH.
 //
+// Gateways/trunks can be scripted (DefineTrunk, PUT /sim/v1/trunks/{name}):
+// congested — every originate through it is created and ends without
+// ringing, FreeSWITCH "-ERR NORMAL_TEMPORARY_FAILURE" (sofia's cause for a
+// SIP 503), Asterisk ChannelDestroyed cause 34; down — FreeSWITCH answers
+// "-ERR GATEWAY_DOWN" at once, Asterisk ends the channel with cause 38.
+//
 // Eavesdrop modes: listen on start; DTMF on the spy leg 2 = whisper (the
 // eavesdropped leg hears the spy), 1 = whisper to the other leg, 3 = barge
 // (three-way), 0 = listen (unless eavesdrop_enable_dtmf=false). Variables

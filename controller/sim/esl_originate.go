@@ -169,7 +169,7 @@ func (s *eslServer) originateReq(o *fsOriginate) (origReq, string) {
 		num, _, _ := strings.Cut(parts[1], "@")
 		r.Kind, r.Number, r.Name = "user", num, "sofia/internal/"+num+"@127.0.0.1"
 	case parts[0] == "sofia" && len(parts) >= 4 && parts[1] == "gateway":
-		r.Kind, r.Number, r.Name = "external", strings.Join(parts[3:], "/"), o.endpoint
+		r.Kind, r.Number, r.Name, r.Trunk = "external", strings.Join(parts[3:], "/"), o.endpoint, parts[2]
 		r.Number, _, _ = strings.Cut(r.Number, "@")
 	case parts[0] == "sofia" && len(parts) >= 3:
 		if parts[1] != "internal" && parts[1] != "external" {

@@ -122,6 +122,7 @@ type Channel struct {
 	Cause      string
 	HangupBy   string
 	Endpoint   string // endpoint number reached by an originate
+	Trunk      string // the gateway/trunk of an originate to an external number
 	Recordings []string
 	seq        int
 	relay      bool // snoop channels pass audio on instead of being a party
@@ -208,6 +209,7 @@ type Model struct {
 	recs      map[string]*Recording
 	stored    map[string]*Recording // Asterisk stored recordings by name
 	phones    map[string]EndpointSpec
+	trunks    map[string]TrunkSpec // scripted gateway/trunk failures
 	sinks     []sink
 	history   []HearingChange
 	lastPairs [][2]string
@@ -241,6 +243,7 @@ func newModel(o Options) *Model {
 		recs:      map[string]*Recording{},
 		stored:    map[string]*Recording{},
 		phones:    map[string]EndpointSpec{},
+		trunks:    map[string]TrunkSpec{},
 		timers:    map[*time.Timer]struct{}{},
 		started:   time.Now(),
 	}
@@ -565,6 +568,8 @@ var causeCodes = map[string]int{
 	"ANSWERED_ELSEWHERE": 26, "NORMAL_UNSPECIFIED": 31, "NORMAL_CIRCUIT_CONGESTION": 34,
 	"NORMAL_TEMPORARY_FAILURE": 41, "ORIGINATOR_CANCEL": 487, "MANAGER_REQUEST": 503,
 	"SYSTEM_SHUTDOWN": 503, "CHAN_NOT_IMPLEMENTED": 66, "INVALID_PROFILE": 50,
+	"NETWORK_OUT_OF_ORDER": 38, "SWITCH_CONGESTION": 42, "REQUESTED_CHAN_UNAVAIL": 44,
+	"RECOVERY_ON_TIMER_EXPIRE": 102,
 }
 
 // causeName maps a Q.850 code to the FreeSWITCH cause name.

@@ -45,6 +45,7 @@ type origReq struct {
 	Name            string
 	Kind            string // user, external, loopback, local
 	Number, Context string
+	Trunk           string // the gateway/trunk of an external number
 	CIDNum, CIDName string
 	Timeout         time.Duration
 	Vars            [][2]string
@@ -99,12 +100,17 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 	if spec.Behavior == BehaviorAbsent {
 		return nil, "SUBSCRIBER_ABSENT"
 	}
+	trunk, trunkFails := m.trunks[r.Trunk]
+	trunkFails = trunkFails && r.Kind == "external" && r.Trunk != ""
+	if trunkFails && trunk.Behavior == TrunkDown && r.Front == FrontFreeSWITCH {
+		return nil, trunk.cause(r.Front) // mod_sofia refuses before creating a channel
+	}
 	if r.ID != "" && m.chans[r.ID] != nil {
 		return nil, "DUPLICATE"
 	}
 	c := m.newChannel(r.ID, r.Front, false, r.Name)
 	c.ANI, c.ANIName, c.DNIS, c.Context = r.CIDNum, r.CIDName, r.Number, r.Context
-	c.Endpoint = r.Number
+	c.Endpoint, c.Trunk = r.Number, r.Trunk
 	for _, kv := range r.Vars {
 		c.Vars.set(kv[0], kv[1])
 	}
@@ -129,9 +135,6 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 		m.emit(m.ev(evCreate, far))
 	}
 	m.emit(&mEvent{Kind: evDial, At: time.Now(), Ch: c})
-	c.State = StateRinging
-	m.hearGen++
-	m.emit(m.ev(evRinging, c))
 	c.phone = &phoneRun{press: spec.Press, hangup: spec.HangupAfter}
 	failDial := func(cause, status string) {
 		if !c.alive() {
@@ -145,6 +148,14 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 		}
 	}
 	fail := func(cause string) { failDial(cause, dialStatus(cause)) }
+	if trunkFails {
+		// The carrier rejects the INVITE: no ringing, the channel ends.
+		m.schedule(c, trunkFailDelay, func() { fail(trunk.cause(r.Front)) })
+		return c, ""
+	}
+	c.State = StateRinging
+	m.hearGen++
+	m.emit(m.ev(evRinging, c))
 	connect := func() {
 		if !c.alive() || c.State == StateUp {
 			return

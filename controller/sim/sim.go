@@ -289,6 +289,7 @@ type CallInfo struct {
 	ANIName      string            `json:"ani_name,omitempty"`
 	DNIS         string            `json:"dnis"`
 	Endpoint     string            `json:"endpoint,omitempty"`
+	Trunk        string            `json:"trunk,omitempty"` // the gateway/trunk an outbound leg was dialled through
 	Vars         map[string]string `json:"vars"`
 	Bridge       string            `json:"bridge,omitempty"`
 	BridgedWith  []string          `json:"bridged_with,omitempty"`
@@ -313,7 +314,7 @@ type CallInfo struct {
 
 func (m *Model) info(c *Channel, e map[string]map[string]bool) CallInfo {
 	ci := CallInfo{ID: c.ID, Name: c.Name, Front: c.Front, Inbound: c.Inbound, State: c.State.String(),
-		ANI: c.ANI, ANIName: c.ANIName, DNIS: c.DNIS, Endpoint: c.Endpoint, Vars: c.Vars.copyMap(),
+		ANI: c.ANI, ANIName: c.ANIName, DNIS: c.DNIS, Endpoint: c.Endpoint, Trunk: c.Trunk, Vars: c.Vars.copyMap(),
 		Bridge: c.Bridge, Conference: c.Conference, Held: c.Held, App: c.App, AppArgs: append([]string(nil), c.AppArgs...),
 		Heard: append([]Heard{}, c.Heard...), DTMFReceived: c.DTMFIn, DTMFSent: c.DTMFOut,
 		Recordings: append([]string{}, c.Recordings...), Cause: c.Cause, HangupBy: c.HangupBy,

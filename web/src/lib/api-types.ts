@@ -1452,6 +1452,152 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/outbound/caller-id-pools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List caller-ID pools */
+        get: operations["getOutboundCallerIdPools"];
+        put?: never;
+        /** Create a caller-ID pool (numbers with their areas for local presence) */
+        post: operations["postOutboundCallerIdPools"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbound/caller-id-pools/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a caller-ID pool */
+        get: operations["getOutboundCallerIdPoolsId"];
+        /** Replace a caller-ID pool */
+        put: operations["putOutboundCallerIdPoolsId"];
+        post?: never;
+        /** Delete a caller-ID pool no route, campaign or the settings use */
+        delete: operations["deleteOutboundCallerIdPoolsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbound/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry-run the outbound routing of a number: its type, the toll-fraud guard, the route, trunks, dialled number and caller ID */
+        post: operations["postOutboundDecide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbound/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List outbound routes in the order they are tried */
+        get: operations["getOutboundRoutes"];
+        put?: never;
+        /** Create an outbound route (match, rewrite, trunks in failover order) */
+        post: operations["postOutboundRoutes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbound/routes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an outbound route */
+        get: operations["getOutboundRoutesId"];
+        /** Replace an outbound route */
+        put: operations["putOutboundRoutesId"];
+        post?: never;
+        /** Delete an outbound route */
+        delete: operations["deleteOutboundRoutesId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbound/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the outbound settings: toll-fraud guard (allowed number types and countries, blocked prefixes, concurrent and CPS caps) and default caller-ID pool */
+        get: operations["getOutboundSettings"];
+        /** Replace the outbound settings */
+        put: operations["putOutboundSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbound/trunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List outbound trunks */
+        get: operations["getOutboundTrunks"];
+        put?: never;
+        /** Create an outbound trunk (gateway on a switch, channel and CPS limits) */
+        post: operations["postOutboundTrunks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbound/trunks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an outbound trunk */
+        get: operations["getOutboundTrunksId"];
+        /** Replace an outbound trunk */
+        put: operations["putOutboundTrunksId"];
+        post?: never;
+        /** Delete an outbound trunk no route uses */
+        delete: operations["deleteOutboundTrunksId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/dnc": {
         parameters: {
             query?: never;
@@ -3147,6 +3293,24 @@ export interface components {
         "api.notReadyRequest": {
             reason?: string;
         };
+        "api.outboundDecideRequest": {
+            agent?: string;
+            campaign?: string;
+            number?: string;
+            queues?: string[];
+            source?: string;
+        };
+        "api.outboundDecision": {
+            caller_id?: string;
+            dial?: string;
+            notes?: string[];
+            number?: components["schemas"]["outroute.Number"];
+            reason?: string;
+            refused?: boolean;
+            route?: components["schemas"]["outroute.Route"];
+            rule?: string;
+            trunks?: components["schemas"]["outroute.Trunk"][];
+        };
         "api.principalView": {
             devices?: string[];
             display_name?: string;
@@ -3493,15 +3657,21 @@ export interface components {
             updated_at?: string;
         };
         "campaign.Decision": {
+            allowed_pct?: number;
             answer_prob?: number;
             /** Format: date-time */
             at?: string;
+            beta?: number;
+            budget?: number;
             busy_agents?: number;
             cap_pct?: number;
             dial?: number;
+            expected_abandons?: number;
             expected_agents?: number;
             expected_answers?: number;
             free_agents?: number;
+            guard?: number;
+            guard_abandon_pct?: number;
             /** @description milliseconds */
             horizon_ms?: number;
             /** @description milliseconds */
@@ -3510,8 +3680,6 @@ export interface components {
             mean_handle_ms?: number;
             reason?: string;
             ringing?: number;
-            risk?: number;
-            tau?: number;
             waiting?: number;
             window_abandon_pct?: number;
             window_answers?: number;
@@ -3636,6 +3804,7 @@ export interface components {
             agent_ring_timeout_ms?: number;
             broadcast?: components["schemas"]["campaign.BroadcastSettings"];
             caller_id?: string;
+            caller_id_pool?: string;
             compliance?: string;
             /** @description milliseconds */
             connect_ms?: number;
@@ -3711,6 +3880,7 @@ export interface components {
         "dialplan.ExtensionPlan": {
             lengths?: number[];
             prefixes?: string[];
+            ranges?: string[];
         };
         "dialplan.Route": {
             branches?: components["schemas"]["dialplan.BranchTargets"];
@@ -3963,6 +4133,66 @@ export interface components {
             mailbox?: string;
             path?: string;
             tenant?: string;
+        };
+        "outroute.Match": {
+            agents?: string[];
+            campaigns?: string[];
+            prefixes?: string[];
+            queues?: string[];
+            schedule_id?: string;
+            sources?: string[];
+            types?: string[];
+        };
+        "outroute.Number": {
+            area?: string;
+            country?: string;
+            e164?: string;
+            national?: string;
+            raw?: string;
+            type?: string;
+        };
+        "outroute.Pool": {
+            id?: string;
+            local_presence?: boolean;
+            name?: string;
+            numbers?: components["schemas"]["outroute.PoolNumber"][];
+        };
+        "outroute.PoolNumber": {
+            area?: string;
+            number?: string;
+        };
+        "outroute.Rewrite": {
+            format?: string;
+            prepend?: string;
+            strip?: string;
+        };
+        "outroute.Route": {
+            caller_id_pool?: string;
+            disabled?: boolean;
+            failover_causes?: string[];
+            id?: string;
+            match?: components["schemas"]["outroute.Match"];
+            name?: string;
+            priority?: number;
+            rewrite?: components["schemas"]["outroute.Rewrite"];
+            trunks?: string[];
+        };
+        "outroute.Settings": {
+            allowed_countries?: string[];
+            allowed_types?: string[];
+            blocked_prefixes?: string[];
+            caller_id_pool?: string;
+            max_concurrent?: number;
+            max_cps?: number;
+        };
+        "outroute.Trunk": {
+            channels?: number;
+            cps?: number;
+            disabled?: boolean;
+            gateway?: string;
+            id?: string;
+            name?: string;
+            switch?: string;
         };
         "recording.DiskReport": {
             after_percent?: number;
@@ -7579,6 +7809,572 @@ export interface operations {
         responses: {
             /** @description OK */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOutboundCallerIdPools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Pool"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postOutboundCallerIdPools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["outroute.Pool"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Pool"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOutboundCallerIdPoolsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Pool"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putOutboundCallerIdPoolsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["outroute.Pool"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Pool"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteOutboundCallerIdPoolsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postOutboundDecide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.outboundDecideRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.outboundDecision"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOutboundRoutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Route"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postOutboundRoutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["outroute.Route"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Route"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOutboundRoutesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Route"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putOutboundRoutesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["outroute.Route"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Route"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteOutboundRoutesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOutboundSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Settings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putOutboundSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["outroute.Settings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Settings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOutboundTrunks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Trunk"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postOutboundTrunks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["outroute.Trunk"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Trunk"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOutboundTrunksId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Trunk"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putOutboundTrunksId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["outroute.Trunk"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.Trunk"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteOutboundTrunksId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
