@@ -43,6 +43,16 @@ function formItem(scope, name) {
   return scope.locator('.ant-form-item').filter({ has: scope.page().locator(`label[title="${name}"]`) })
 }
 
+async function switchLanguage(page, from, to) {
+  const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: to === 'en' ? 'English' : '简体中文' })
+  for (let i = 0; i < 5 && !(await option.count()); i++) {
+    await page.getByRole('combobox', { name: L[from].app.language }).click({ force: true })
+    await page.waitForTimeout(400)
+  }
+  await option.first().click()
+  await page.getByRole('link', { name: L[to].nav.admin }).first().waitFor()
+}
+
 async function pick(page, scope, label, optionText) {
   await formItem(scope, label).locator('.ant-select').click()
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click()
@@ -123,7 +133,7 @@ export async function outboundJourney(h) {
   await step('outbound: every outbound page in both languages (screenshots)', async () => {
     for (const lang of ['en', 'zh-CN']) {
       const t = L[lang]
-      if (lang === 'zh-CN') await signIn(page, base, 'zh-CN', adminUser, pw)
+      if (lang === 'zh-CN') await switchLanguage(page, 'en', 'zh-CN')
       for (const [path, key, sub] of pages) {
         await page.goto(`${base}/admin/${path}`)
         await page.getByRole('heading', { name: t.admin.outbound[sub].title }).first().waitFor()
