@@ -38,7 +38,7 @@ describe('outbound forms', () => {
     expect(f.blocked_prefixes).toEqual(defaultBlockedPrefixes)
     expect(settingsBody(f).blocked_prefixes).toBeUndefined()
     expect(settingsBody({ ...f, blocked_prefixes: [] }).blocked_prefixes).toEqual([])
-    expect(settingsBody({ ...f, blocked_prefixes: ['+882'], max_cps: 20, caller_id_pool: '' })).toEqual({ allowed_types: ['mobile', 'landline', 'service'], blocked_prefixes: ['+882'], max_cps: 20 })
+    expect(settingsBody({ ...f, blocked_prefixes: ['+882'], max_cps: 20, caller_id_pool: '' })).toEqual({ allowed_types: ['mobile', 'landline', 'service'], blocked_prefixes: ['+882'], max_concurrent: 0, max_cps: 20 })
     expect(settingsToForm({ blocked_prefixes: [] }).blocked_prefixes).toEqual([])
   })
 })

@@ -108,7 +108,7 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
 
 // settingsToForm shows the defaults the API applies to absent lists.
 export function settingsToForm(s: Settings): Settings {
-  return { ...s, allowed_types: s.allowed_types?.length ? s.allowed_types : defaultAllowedTypes, allowed_countries: s.allowed_countries ?? [], blocked_prefixes: s.blocked_prefixes ?? defaultBlockedPrefixes }
+  return { ...s, allowed_types: s.allowed_types?.length ? s.allowed_types : defaultAllowedTypes, allowed_countries: s.allowed_countries ?? [], blocked_prefixes: s.blocked_prefixes ?? defaultBlockedPrefixes, max_concurrent: s.max_concurrent ?? 0, max_cps: s.max_cps ?? 0 }
 }
 
 // settingsBody sends the lists as edited; the default blocked prefixes are
