@@ -56,7 +56,10 @@ async function switchLanguage(page, from, to) {
 async function pick(page, scope, label, optionText) {
   await formItem(scope, label).locator('.ant-select').click()
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click()
-  await page.keyboard.press('Escape')
+  // A multiple select stays open: a click on the drawer's title closes it
+  // (Escape would close the drawer when the dropdown is already closed).
+  await page.locator('.ant-drawer-title').click()
+  await page.locator('.ant-select-dropdown:visible').waitFor({ state: 'hidden' }).catch(() => undefined)
 }
 
 export async function outboundJourney(h) {
@@ -89,6 +92,29 @@ export async function outboundJourney(h) {
     assert(tr.gateway === 'cmcc-sip' && tr.channels === 60 && tr.cps === 10 && !tr.disabled, `trunk: ${JSON.stringify(tr)}`)
   })
 
+  await step('outbound: admin creates a caller-ID pool; a bad number is refused at its row, then fixed', async () => {
+    await page.getByRole('navigation', { name: E.admin.menu }).getByRole('link', { name: E.admin.nav.outPools }).click()
+    await page.waitForURL((u) => u.pathname === '/admin/caller-id-pools')
+    const sec = page.getByRole('region', { name: E.admin.outbound.pools.title })
+    await sec.getByRole('button', { name: E.admin.new }).click()
+    await formItem(dlg, E.admin.outbound.id).locator('input').fill('e2e-local')
+    const nums = dlg.getByRole('region', { name: E.admin.outbound.pools.numbers })
+    await nums.getByLabel(`${E.admin.outbound.pools.number} 1`).fill('075588880001')
+    await nums.getByRole('button', { name: E.admin.add }).click()
+    await nums.getByLabel(`${E.admin.outbound.pools.number} 2`).fill('12ab')
+    await nums.getByLabel(`${E.admin.outbound.pools.area} 2`).fill('0755')
+    await dlg.getByRole('button', { name: E.admin.save }).click()
+    // The API's message for numbers[1].number, at the second row's number.
+    const row2 = nums.locator('.ant-form-item').filter({ has: page.getByLabel(`${E.admin.outbound.pools.number} 2`) })
+    await row2.locator('.ant-form-item-explain-error').getByText('numbers[1].number').waitFor()
+    assert((await nums.locator('.ant-form-item-explain-error').count()) === 1, 'the error is shown at one row only')
+    await nums.getByLabel(`${E.admin.outbound.pools.number} 2`).fill('13900000004')
+    await dlg.getByRole('button', { name: E.admin.save }).click()
+    await sec.getByRole('cell', { name: 'e2e-local', exact: true }).waitFor()
+    const p = (await api(base, 'GET', '/api/v1/outbound/caller-id-pools/e2e-local', adminToken)).body
+    assert(p.numbers?.length === 2 && p.numbers[1].number === '13900000004' && p.numbers[1].area === '0755' && p.local_presence !== false, `pool: ${JSON.stringify(p)}`)
+  })
+
   await step('outbound: admin creates a route; the API refuses a bad prefix at the field, then it is saved', async () => {
     await page.getByRole('navigation', { name: E.admin.menu }).getByRole('link', { name: E.admin.nav.outRoutes }).click()
     await page.waitForURL((u) => u.pathname === '/admin/outbound-routes')
@@ -102,6 +128,7 @@ export async function outboundJourney(h) {
     await prefixes.locator('input').press('Enter')
     await formItem(dlg, E.admin.outbound.routes.prepend).locator('input').fill('9')
     await pick(page, dlg, E.admin.outbound.routes.trunkOrder, 'e2e-cmcc')
+    await pick(page, dlg, E.admin.outbound.routes.pool, 'e2e-local')
     await dlg.getByRole('button', { name: E.admin.save }).click()
     // The API's message, at the prefixes field.
     await prefixes.locator('.ant-form-item-explain-error').getByText('is not a digit prefix').waitFor()
@@ -112,7 +139,7 @@ export async function outboundJourney(h) {
     await dlg.getByRole('button', { name: E.admin.save }).click()
     await sec.getByRole('cell', { name: 'e2e-mobiles', exact: true }).waitFor()
     const r = (await api(base, 'GET', '/api/v1/outbound/routes/e2e-mobiles', adminToken)).body
-    assert(r.priority === 1 && r.match?.types?.[0] === 'mobile' && r.match?.prefixes?.join() === '138' && r.trunks?.join() === 'e2e-cmcc' && r.rewrite?.prepend === '9', `route: ${JSON.stringify(r)}`)
+    assert(r.priority === 1 && r.match?.types?.[0] === 'mobile' && r.match?.prefixes?.join() === '138' && r.trunks?.join() === 'e2e-cmcc' && r.rewrite?.prepend === '9' && r.caller_id_pool === 'e2e-local', `route: ${JSON.stringify(r)}`)
   })
 
   await step('outbound: the dry run shows the route chosen, the trunk and the number dialled', async () => {
@@ -123,6 +150,10 @@ export async function outboundJourney(h) {
     await card.getByText(`${E.admin.outbound.decide.route}: e2e-mobiles`).waitFor()
     await card.getByText('913812345678', { exact: true }).waitFor()
     await card.getByText('e2e-cmcc', { exact: true }).waitFor()
+    // The caller ID is a number of the route's pool.
+    const want = (await api(base, 'POST', '/api/v1/outbound/decide', adminToken, { number: '13812345678', source: 'click_to_dial' })).body
+    assert(want.route?.id === 'e2e-mobiles' && ['075588880001', '13900000004'].includes(want.caller_id), `decision: ${JSON.stringify(want)}`)
+    await card.locator('.ant-descriptions-item-content').filter({ hasText: /^(075588880001|13900000004)$/ }).waitFor()
     await shot(page, 'outbound-dry-run.en')
     // A number the guard refuses names its rule.
     await formItem(dry, E.admin.outbound.decide.number).locator('input').fill('+88216012345')
