@@ -134,8 +134,8 @@ export function OutboundRoutesPage({ readOnly }: { readOnly?: boolean }) {
         renderForm={({ editing }) => (
           <>
             <Space size="large" wrap>
-              <Form.Item name="id" label={t('admin.outbound.id')} extra={t('admin.outbound.idHint')}>
-                <Input disabled={!!editing} style={{ width: 200 }} />
+              <Form.Item name="id" label={t('admin.outbound.id')} extra={t('admin.outbound.idHint')} style={{ width: 220 }}>
+                <Input disabled={!!editing} />
               </Form.Item>
               <Form.Item name="name" label={t('admin.outbound.name')}>
                 <Input style={{ width: 220 }} />
