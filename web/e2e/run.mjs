@@ -20,6 +20,7 @@ import { perfScreenPop, perfSupervisorGrid } from './perf.mjs'
 import { startRegistrar } from './sipfake.mjs'
 import { adminJourneys } from './admin.mjs'
 import { flowJourneys, flowPerf } from './flows.mjs'
+import { outboundJourney } from './outbound.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const bin = resolve(process.env.IPCC_BIN ?? join(here, '../../bin/ipcc'))
@@ -438,6 +439,8 @@ async function journeys({ browser, base, ctl }) {
 
   // The admin console and the report pages (e2e/admin.mjs).
   await adminJourneys({ browser, base, ctl, step, waitFor, assert, api, token, shot, adminPassword, agentPage: agent, agentToken, debugPages })
+  // The outbound routing pages (e2e/outbound.mjs).
+  await outboundJourney({ browser, base, step, assert, api, token, shot, adminPassword, debugPages })
 
   await step('login page in both languages', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } })

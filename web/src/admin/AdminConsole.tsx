@@ -14,6 +14,7 @@ import { BlacklistPage, CallerListsPage, CallerRulesPage, WhitelistPage } from '
 import { APIKeysPage, MailboxesPage, RecordingPoliciesPage, WebhooksPage } from './OpsPages'
 import { AuditPage, DesktopSettingsPage, RetentionPage, RoutingSettingsPage } from './SettingsPages'
 import TenantsPage from './TenantsPage'
+import { CallerIdPoolsPage, OutboundRoutesPage, OutboundSettingsPage, OutboundTrunksPage } from './OutboundPages'
 
 type Page = { path: string; key: string; element?: JSX.Element; roles: string[] }
 
@@ -31,6 +32,10 @@ function pages(role: string): Page[] {
     { path: 'caller-rules', key: 'rules', element: <CallerRulesPage />, roles: ['admin'] },
     { path: 'caller-lists', key: 'callerLists', element: <CallerListsPage />, roles: ['admin'] },
     { path: 'routing-settings', key: 'routingSettings', element: <RoutingSettingsPage />, roles: ['admin'] },
+    { path: 'outbound-trunks', key: 'outTrunks', element: <OutboundTrunksPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
+    { path: 'outbound-routes', key: 'outRoutes', element: <OutboundRoutesPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
+    { path: 'caller-id-pools', key: 'outPools', element: <CallerIdPoolsPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
+    { path: 'outbound-settings', key: 'outSettings', element: <OutboundSettingsPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
     { path: 'recording', key: 'recording', element: <RecordingPoliciesPage />, roles: ['admin'] },
     { path: 'retention', key: 'retention', element: <RetentionPage />, roles: ['admin'] },
     { path: 'mailboxes', key: 'mailboxes', element: <MailboxesPage />, roles: ['admin'] },
