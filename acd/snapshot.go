@@ -65,15 +65,18 @@ type AgentSnapshot struct {
 	WorkNumber string `json:"work_number,omitempty"`
 	// Group is the agent's group (班组) from the user record (the API
 	// fills it), by which supervisors filter the live grid.
-	Group         string       `json:"group,omitempty"`
-	Device        string       `json:"device,omitempty"`
-	State         State        `json:"state"`
-	Reason        string       `json:"reason,omitempty"`
-	Since         time.Time    `json:"since"`
-	Pending       string       `json:"pending,omitempty"`
-	BreakWaiting  string       `json:"break_waiting,omitempty"`
-	CallID        string       `json:"call_id,omitempty"`
-	QueueID       string       `json:"queue_id,omitempty"`
+	Group        string    `json:"group,omitempty"`
+	Device       string    `json:"device,omitempty"`
+	State        State     `json:"state"`
+	Reason       string    `json:"reason,omitempty"`
+	Since        time.Time `json:"since"`
+	Pending      string    `json:"pending,omitempty"`
+	BreakWaiting string    `json:"break_waiting,omitempty"`
+	CallID       string    `json:"call_id,omitempty"`
+	QueueID      string    `json:"queue_id,omitempty"`
+	// HeldSince is when the agent's call went on hold, while it is held
+	// (the API fills it from the dispatcher; the engine knows no holds).
+	HeldSince     time.Time    `json:"held_since,omitzero"`
 	WrapUpEnd     time.Time    `json:"wrap_up_end,omitzero"`
 	CallsToday    int          `json:"calls_today"`
 	TalkTimeToday Duration     `json:"talk_time_today_ms"`

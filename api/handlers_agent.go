@@ -135,6 +135,16 @@ func agentStateOps() []*agentOp {
 			if err != nil {
 				return nil, err
 			}
+			if h, ok := x.s.opt.AgentCalls.(holdClock); ok {
+				for i, a := range snap.Agents {
+					if a.CallID == "" {
+						continue
+					}
+					if at, held := h.HeldSince(x.tenant, a.CallID); held {
+						snap.Agents[i].HeldSince = at
+					}
+				}
+			}
 			return snap, x.nameAgents(ctx, snap.Agents)
 		}),
 		op(force, supervisorForce),
@@ -342,6 +352,12 @@ func supervisorForce(ctx context.Context, x *opCall, req *forceRequest) (any, er
 // nameAgents puts each agent's display name (their username when they
 // have none), work number and group (班组) from the user record next to
 // their id.
+// holdClock tells since when a call is on hold (the dispatcher), for the
+// supervisor's long-hold alert after a reload.
+type holdClock interface {
+	HeldSince(tenant, call string) (time.Time, bool)
+}
+
 func (x *opCall) nameAgents(ctx context.Context, agents []acd.AgentSnapshot) error {
 	users, err := x.s.opt.Store.UserNames(ctx, x.tenant)
 	if err != nil {

@@ -81,10 +81,12 @@ type Dispatcher struct {
 	mu      sync.Mutex
 	waiting map[string]*waiter   // tenant + "/" + call id
 	holds   map[string]holdState // tenant + "/" + call id: what holds the call (hold.go)
-	subs    map[int]*subscriber
-	nextSub int
-	flows   FlowRunner
-	dials   sync.WaitGroup // click-to-dial calls in progress
+	// heldSince is when each call in holds went on hold.
+	heldSince map[string]time.Time
+	subs      map[int]*subscriber
+	nextSub   int
+	flows     FlowRunner
+	dials     sync.WaitGroup // click-to-dial calls in progress
 	// wrapFrom is when each agent's wrap-up began (tenant/agent), for the
 	// wrap-up time of the call it follows; writes waits for those writes.
 	wrapFrom map[string]time.Time
@@ -108,7 +110,7 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, holds: map[string]holdState{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{},
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, holds: map[string]holdState{}, heldSince: map[string]time.Time{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{},
 		switches: map[string]bool{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}

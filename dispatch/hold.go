@@ -105,6 +105,12 @@ func (d *Dispatcher) setHold(ev Event, source string, on bool) {
 		}
 	}
 	after := len(hs) > 0
+	switch {
+	case after && !before:
+		d.heldSince[key] = ev.At
+	case !after:
+		delete(d.heldSince, key)
+	}
 	d.mu.Unlock()
 	if before == after {
 		return
@@ -118,4 +124,17 @@ func (d *Dispatcher) setHold(ev Event, source string, on bool) {
 
 // forgetHoldsLocked drops what held a call that left the queue's hands (its
 // end, a transfer); d.mu held.
-func (d *Dispatcher) forgetHoldsLocked(key string) { delete(d.holds, key) }
+func (d *Dispatcher) forgetHoldsLocked(key string) {
+	delete(d.holds, key)
+	delete(d.heldSince, key)
+}
+
+// HeldSince reports when the tenant's call went on hold, if it is on hold
+// now (from any source), so a supervisor's console opened or reloaded
+// mid-hold knows the hold's age without having seen its held event.
+func (d *Dispatcher) HeldSince(tenant, call string) (time.Time, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	at, ok := d.heldSince[tenant+"/"+call]
+	return at, ok
+}

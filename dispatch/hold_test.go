@@ -55,14 +55,22 @@ func TestScenarioPhoneHoldIsPublished(t *testing.T) {
 			if err := w.sw.Sim.PhoneHold(bob, true); err != nil {
 				t.Fatal(err)
 			}
-			if ev := next("held"); ev.Type != "held" || ev.Agent != "bob" || ev.Call != id || ev.Queue != "support" || ev.Tenant != tenant {
+			ev := next("held")
+			if ev.Type != "held" || ev.Agent != "bob" || ev.Call != id || ev.Queue != "support" || ev.Tenant != tenant {
 				t.Fatalf("held: %+v (call %s)", ev, id)
+			}
+			// A console opened now learns the hold and its age.
+			if at, ok := w.disp.HeldSince(tenant, id); !ok || !at.Equal(ev.At) {
+				t.Fatalf("HeldSince while held = %v, %v; want %v", at, ok, ev.At)
 			}
 			if err := w.sw.Sim.PhoneHold(bob, false); err != nil {
 				t.Fatal(err)
 			}
 			if ev := next("unheld"); ev.Type != "unheld" || ev.Agent != "bob" || ev.Call != id {
 				t.Fatalf("unheld: %+v", ev)
+			}
+			if at, ok := w.disp.HeldSince(tenant, id); ok {
+				t.Fatalf("HeldSince after unheld = %v", at)
 			}
 
 			// Through the API (what the API does: the hold, then its event)
@@ -102,6 +110,10 @@ func TestScenarioPhoneHoldIsPublished(t *testing.T) {
 			waitFor(t, "bob is free again", func() bool {
 				a, err := w.eng.Agent(ctx, "bob")
 				return err == nil && a.CallID == ""
+			})
+			waitFor(t, "the ended call's hold forgotten", func() bool {
+				_, ok := w.disp.HeldSince(tenant, id)
+				return !ok
 			})
 		})
 	}

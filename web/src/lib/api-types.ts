@@ -2811,6 +2811,8 @@ export interface components {
             calls_today?: number;
             device?: string;
             group?: string;
+            /** Format: date-time */
+            held_since?: string;
             name?: string;
             pending?: string;
             queue_id?: string;

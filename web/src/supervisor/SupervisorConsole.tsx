@@ -8,7 +8,7 @@ import type { WsEvent } from '../lib/ws'
 import { AgentGrid } from './AgentGrid'
 import { QueueGrid } from './QueueGrid'
 import { CallMonitor, startMonitor, type Mode, type Monitoring } from './CallMonitor'
-import { holdAlerts, queueAlerts, type Alert } from './alerts'
+import { holdAlerts, queueAlerts, seedHolds, type Alert } from './alerts'
 import { useSnapshot } from './useSnapshot'
 import { agentGroups, filterAgents } from './filter'
 import { errorText, live } from '../lib/live'
@@ -30,6 +30,7 @@ export default function SupervisorConsole() {
   const [eventAlerts, setEventAlerts] = useState<Alert[]>([])
   const snapRef = useState<{ agents: AgentSnapshot[] }>({ agents: [] })[0]
   const holds = useState(() => new Map<string, { since: number; name: string }>())[0]
+  const heldSeen = useState(() => new Map<string, string>())[0]
   // Accepting a help request selects the agent and joins the supervisor's
   // phone to their call in the chosen mode.
   const accept = async (key: string, agentID: string | undefined, m: Mode) => {
@@ -80,6 +81,7 @@ export default function SupervisorConsole() {
   const snap = useSnapshot(onEvent)
   const data = snap.data
   snapRef.agents = data?.agents ?? []
+  seedHolds(holds, heldSeen, snapRef.agents)
   const queues = useMemo(() => data?.queues ?? [], [data?.queues])
   const agents = useMemo(() => filterAgents(data?.agents ?? [], { queue, group, state, search }), [data?.agents, queue, group, state, search])
   // The group filter's options change only when the set of groups does

@@ -1,4 +1,4 @@
-import type { QueueSnapshot } from '../lib/api'
+import type { AgentSnapshot, QueueSnapshot } from '../lib/api'
 
 export type Alert = { key: string; kind: 'sl' | 'wait' | 'noAnswer' | 'hold'; queue?: string; agent?: string; value?: number; target?: number; at: number }
 
@@ -27,4 +27,19 @@ export function holdAlerts(holds: Map<string, { since: number; name: string }>, 
     if (now - h.since > rules.longHoldMs) out.push({ key: `hold:${agent}`, kind: 'hold', agent: h.name, value: now - h.since, at: now })
   }
   return out
+}
+
+// seedHolds adds the holds a snapshot reports (held_since) that the console
+// has not seen as events (opened or reloaded mid-hold). seen remembers which
+// held_since was taken per agent, so a stale snapshot does not bring back a
+// hold an unheld event ended.
+export function seedHolds(holds: Map<string, { since: number; name: string }>, seen: Map<string, string>, agents: AgentSnapshot[]): void {
+  for (const a of agents) {
+    const id = a.agent_id ?? ''
+    const at = a.held_since
+    if (!id || !at || seen.get(id) === at) continue
+    seen.set(id, at)
+    const since = Date.parse(at)
+    if (!Number.isNaN(since) && !holds.has(id)) holds.set(id, { since, name: a.name || id })
+  }
 }

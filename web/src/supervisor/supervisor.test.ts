@@ -1,4 +1,4 @@
-import { holdAlerts, queueAlerts } from './alerts'
+import { holdAlerts, queueAlerts, seedHolds } from './alerts'
 import { foldEvents } from './useSnapshot'
 import type { Snapshot } from '../lib/api'
 import type { WsEvent } from '../lib/ws'
@@ -43,5 +43,27 @@ describe('hold alerts', () => {
       ['b', { since: 50_000, name: 'Bob' }],
     ])
     expect(holdAlerts(holds, 70_000).map((a) => a.agent)).toEqual(['Ann'])
+  })
+})
+
+describe('seedHolds', () => {
+  it('takes a hold from the snapshot once, and not again after its unheld event', () => {
+    const holds = new Map<string, { since: number; name: string }>()
+    const seen = new Map<string, string>()
+    const at = '2026-12-05T10:00:00Z'
+    const agents = [
+      { agent_id: 'a1', name: 'Ann', held_since: at },
+      { agent_id: 'a2', name: 'Bo' },
+    ] as unknown as Parameters<typeof seedHolds>[2]
+    seedHolds(holds, seen, agents)
+    expect([...holds.keys()]).toEqual(['a1'])
+    expect(holds.get('a1')?.since).toBe(Date.parse(at))
+    // the unheld event removes it; the same (stale) snapshot does not bring it back
+    holds.delete('a1')
+    seedHolds(holds, seen, agents)
+    expect(holds.size).toBe(0)
+    // a new hold of the same agent is taken
+    seedHolds(holds, seen, [{ agent_id: 'a1', name: 'Ann', held_since: '2026-12-05T10:05:00Z' }] as unknown as Parameters<typeof seedHolds>[2])
+    expect(holds.get('a1')?.since).toBe(Date.parse('2026-12-05T10:05:00Z'))
   })
 })
