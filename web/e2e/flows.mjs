@@ -294,7 +294,13 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
       sessionStorage.setItem('ipcc.session', JSON.stringify({ token, expires_at: new Date(Date.now() + 3600e3).toISOString(), session_expires_at: new Date(Date.now() + 3600e3).toISOString(), user: { id: user, username: user, role: 'admin', tenant: 'default' } }))
       localStorage.setItem('ipcc.lang', 'en')
       window.__longTasks = []
-      new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false })
+      window.__longTaskAt = []
+      new PerformanceObserver((l) =>
+        l.getEntries().forEach((e) => {
+          window.__longTasks.push(e.duration)
+          window.__longTaskAt.push([e.startTime, e.duration])
+        }),
+      ).observe({ type: 'longtask', buffered: false })
     },
     [adminTok, adminUser],
   )
@@ -336,14 +342,20 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
   const b = await target.boundingBox()
   let moves = 0
   const t1 = Date.now()
+  // When each press and release happened (page clock), to tell the tasks
+  // of a drag's start and end from those of its moves.
+  const marks = []
+  await page.evaluate(() => (window.__longTaskAt = []))
   for (let round = 0; round < 3; round++) {
     await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2)
+    marks.push(['down', await page.evaluate(() => performance.now())])
     await page.mouse.down()
     for (let i = 1; i <= 60; i++) {
       await page.mouse.move(b.x + b.width / 2 + Math.sin(i / 6) * 200, b.y + b.height / 2 + i * 2)
       moves++
       await page.waitForTimeout(16)
     }
+    marks.push(['up', await page.evaluate(() => performance.now())])
     await page.mouse.up()
     await page.waitForTimeout(300)
   }
@@ -361,6 +373,16 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
     console.log([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `  ${v.toFixed(0)} ms ${k}`).join('\n'))
   }
   const longTasks = await page.evaluate(() => window.__longTasks)
+  // phases: a task starting within 300 ms of a press is the drag's start
+  // (selection), from a release to the next press its end (commit, save,
+  // validation), anything else a move.
+  const phases = { start: [], move: [], end: [] }
+  for (const [at, d] of await page.evaluate(() => window.__longTaskAt)) {
+    const last = marks.filter(([, t]) => t <= at).pop()
+    const ph = !last ? 'start' : last[0] === 'up' ? 'end' : at - last[1] < 300 ? 'start' : 'move'
+    phases[ph].push(Math.round(d))
+  }
+  console.log(`       long tasks by phase (ms): drag start ${JSON.stringify(phases.start)}, moves ${JSON.stringify(phases.move)}, drag end ${JSON.stringify(phases.end)}`)
   await ctx.close()
   return { nodes: 300, drawn, moves, seconds, view: zoom ? 'zoom 100%' : 'fit view', openMs, longTasks: longTasks.length, maxLongTaskMs: Math.round(Math.max(0, ...longTasks)), idleLongTasks: idle.length, idleMaxMs: Math.round(Math.max(0, ...idle)) }
 }

@@ -31,6 +31,7 @@ import { addNode, autoLayout, connect, edgesOf, errorsOf, nodeTypes, pasteNodes,
 import { downloadText } from './FlowsPage'
 
 const nodeTypesMap = { flow: FlowNodeView }
+const litStyle = { stroke: '#52c41a', strokeWidth: 3 }
 type Visit = Schemas['ivrflows.Visit']
 
 export function useFlowSchema() {
@@ -219,7 +220,8 @@ function FlowEditor({ flowId }: { flowId: string }) {
     const changed = new Set(marks?.changed ?? [])
     setRfNodes((prev) => {
       const pm = new Map(prev.map((n) => [n.id, n]))
-      return doc.nodes.map((n) => {
+      let same = prev.length === doc.nodes.length
+      const next = doc.nodes.map((n, i) => {
         const old = pm.get(n.id)
         const data: NodeData = {
           node: n,
@@ -231,34 +233,63 @@ function FlowEditor({ flowId }: { flowId: string }) {
           mark: added.has(n.id) ? 'added' : changed.has(n.id) ? 'changed' : undefined,
         }
         const pos = doc.layout?.[n.id] ?? old?.position ?? { x: 0, y: 0 }
-        if (old && old.position.x === pos.x && old.position.y === pos.y && (Object.keys(data) as (keyof NodeData)[]).every((k) => old.data[k] === data[k])) return old
-        return { id: n.id, type: 'flow', position: pos, data, selected: old?.selected ?? false }
+        if (old && old.position.x === pos.x && old.position.y === pos.y && (Object.keys(data) as (keyof NodeData)[]).every((k) => old.data[k] === data[k])) {
+          if (prev[i] !== old) same = false
+          return old
+        }
+        same = false
+        return { id: n.id, type: 'flow', position: pos, data, selected: old?.selected ?? false } as CanvasNode
       })
+      // Nothing changed (a drag's end, a validation with the same
+      // problems): the canvas keeps its array and does not re-render.
+      return same ? prev : next
     })
   }, [doc, schema, errCount, visited, activeNode, marks])
 
+  // Edges follow the nodes, not the layout: moving a node (a layout edit)
+  // keeps the edge list, so a drag's end does not hand the canvas 700 new
+  // edges. An edge that did not change keeps its object.
+  const edgeCache = useRef(new Map<string, Edge>())
+  const docNodes = doc?.nodes
+  const edgeLabels = (docNodes?.length ?? 0) <= 100
   const edges: Edge[] = useMemo(() => {
-    if (!doc) return []
+    if (!docNodes) return []
     const taken = new Set<string>()
     path.visits.slice(0, path.step).forEach((v) => v.flow === flowId && taken.add(`${v.node}|${v.outcome}`))
-    return edgesOf(doc, schema).map((e) => {
+    const byId = new Map(docNodes.map((n) => [n.id, n]))
+    const cache = edgeCache.current
+    const next = new Map<string, Edge>()
+    const out = edgesOf({ id: '', nodes: docNodes } as FlowDoc, schema).map((e) => {
       const lit = taken.has(e.id)
-      const p = portsOf(doc.nodes.find((n) => n.id === e.source)!, typeSpec(schema, doc.nodes.find((n) => n.id === e.source)!.type)).find((x) => x.handle === e.sourceHandle)
-      return {
-        id: e.id,
-        source: e.source,
-        sourceHandle: e.sourceHandle,
-        target: e.target,
-        targetHandle: 'in',
+      let label: string | undefined
+      if (edgeLabels && e.sourceHandle !== 'next') {
+        const src = byId.get(e.source)!
+        const p = portsOf(src, typeSpec(schema, src.type)).find((x) => x.handle === e.sourceHandle)
         // The ports name every edge; labels on the lines too help small
         // flows and cost every drag frame in big ones.
-        label: e.sourceHandle === 'next' || !p || doc.nodes.length > 100 ? undefined : portLabel(t, p),
-        animated: lit,
-        className: lit ? 'lit' : undefined,
-        style: lit ? { stroke: '#52c41a', strokeWidth: 3 } : undefined,
+        label = p ? portLabel(t, p) : undefined
       }
+      const old = cache.get(e.id)
+      const edge: Edge =
+        old && old.source === e.source && old.target === e.target && old.sourceHandle === e.sourceHandle && old.label === label && !!old.animated === lit
+          ? old
+          : {
+              id: e.id,
+              source: e.source,
+              sourceHandle: e.sourceHandle,
+              target: e.target,
+              targetHandle: 'in',
+              label,
+              animated: lit,
+              className: lit ? 'lit' : undefined,
+              style: lit ? litStyle : undefined,
+            }
+      next.set(e.id, edge)
+      return edge
     })
-  }, [doc, schema, path, flowId, t])
+    edgeCache.current = next
+    return out
+  }, [docNodes, edgeLabels, schema, path, flowId, t])
 
   // commitPositions writes moved nodes into the layout (one undo step; none
   // when nothing moved).
