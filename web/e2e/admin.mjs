@@ -266,7 +266,7 @@ export async function adminJourneys(h) {
     await switchLanguage(page, 'zh-CN', 'en')
   })
 
-  await step('supervisor sees the queue settings read-only and no other admin page', async () => {
+  await step('supervisor sees the queue and outbound routing settings read-only and no other admin page', async () => {
     const sctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
     const sp = await sctx.newPage()
     await signIn(sp, base, 'zh-CN', 'supervisor', 'ipcc-demo')
@@ -277,7 +277,10 @@ export async function adminJourneys(h) {
     assert((await sec.getByRole('button', { name: Z.admin.new }).count()) === 0, 'the supervisor has a New button')
     assert((await sec.getByRole('button', { name: `${Z.admin.delete} operator` }).count()) === 0, 'the supervisor has a Delete button')
     const menu = sp.getByRole('navigation', { name: Z.admin.menu })
-    assert((await menu.getByRole('link').count()) === 1, 'the supervisor sees other admin pages')
+    // Queues and the four outbound routing pages (read-only), nothing else.
+    const links = (await menu.getByRole('link').allTextContents()).sort()
+    const want = [Z.admin.nav.queues, Z.admin.nav.outTrunks, Z.admin.nav.outRoutes, Z.admin.nav.outPools, Z.admin.nav.outSettings].sort()
+    assert(JSON.stringify(links) === JSON.stringify(want), `the supervisor's admin menu: ${links.join(', ')}`)
     await sec.getByRole('button', { name: `${Z.admin.view} operator` }).click()
     const dlg = sp.locator('.ant-drawer-content')
     await formItem(dlg, Z.admin.queues.name).locator('input').waitFor()
