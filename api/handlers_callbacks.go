@@ -32,9 +32,10 @@ type callbackUpdate struct {
 
 func (s *Server) addCallbackRoutes() {
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/callbacks", Tag: "agent",
-		Summary: "Call-back requests left by callers in queues, most urgent first (query: status = pending (default) | in_progress | done | cancelled | all, queue, limit). Agents see their own queues' requests",
+		Summary: "Call-back requests left by callers in queues and scheduled call-backs, due and overdue first (query: status = pending (default) | in_progress | done | cancelled | all, queue, owner = me | queue, limit). Agents see their own queues' requests, and another agent's scheduled call-back only once its grace period has passed",
 		Roles:   rolesCallbackReaders, Response: []store.CallbackWork{}, Handler: s.listCallbacks})
 	s.addOps(callbackOps())
+	s.addOps(scheduleOps())
 }
 
 // callbackOps are the call-back operations shared by REST and the
@@ -83,6 +84,18 @@ func (s *Server) listCallbacks(c echo.Context) error {
 		}
 	}
 	f.Queues = queues
+	switch o := c.QueryParam("owner"); o {
+	case "", "queue":
+		f.Owner = o
+	case "me":
+		f.Owner = o
+		f.Viewer = principalOf(c).ID
+	default:
+		return errInvalid("owner", "owner %q: want me or queue", o)
+	}
+	if principalOf(c).Role == auth.RoleAgent {
+		f.Viewer = principalOf(c).ID
+	}
 	out, err := s.opt.Store.ListCallbackWork(ctx, tenant, f)
 	if err != nil {
 		return err
@@ -115,7 +128,13 @@ func callbackOf(ctx context.Context, x *opCall) (*store.CallbackWork, error) {
 	if err != nil {
 		return nil, err
 	}
-	if queues != nil && !slices.Contains(queues, cb.QueueID) {
+	if queues != nil && !slices.Contains(queues, cb.QueueID) && cb.OwnerAgent != x.p.ID {
+		return nil, errNotFound("call-back request")
+	}
+	// Another agent's scheduled call-back stays theirs until its grace
+	// period has passed.
+	if x.p.Role == auth.RoleAgent && cb.OwnerAgent != "" && cb.OwnerAgent != x.p.ID &&
+		(cb.OwnerUntil == nil || time.Now().Before(*cb.OwnerUntil)) {
 		return nil, errNotFound("call-back request")
 	}
 	return cb, nil
