@@ -95,16 +95,19 @@ func (s *Store) ReassignCallback(ctx context.Context, tenant, id, queue, owner s
 	return nil
 }
 
-// DueCallbacks lists pending call-backs of every tenant due at or before
-// at whose due notice has not been sent, oldest first.
+// DueCallbacks lists pending call-backs of every tenant that need a notice
+// at time at: due and not notified yet, or agent-owned, past their grace
+// period (overdue: they fall to the queue) and not notified since; oldest
+// first.
 func (s *Store) DueCallbacks(ctx context.Context, at time.Time, limit int) ([]CallbackWork, error) {
 	if limit <= 0 {
 		limit = 500
 	}
 	out := []CallbackWork{}
-	q := fmt.Sprintf(`SELECT `+callbackWorkCols+` FROM acd_callbacks WHERE status = ? AND due_at IS NOT NULL AND due_at <= ? AND notified_at IS NULL
+	q := fmt.Sprintf(`SELECT `+callbackWorkCols+` FROM acd_callbacks WHERE status = ? AND due_at IS NOT NULL AND due_at <= ?
+ AND (notified_at IS NULL OR (owner_until IS NOT NULL AND owner_until <= ? AND notified_at < owner_until))
  ORDER BY due_at, tenant_id, id LIMIT %d`, limit)
-	if err := s.db.SelectContext(ctx, &out, s.Rebind(q), CallbackPending, at.UTC()); err != nil {
+	if err := s.db.SelectContext(ctx, &out, s.Rebind(q), CallbackPending, at.UTC(), at.UTC()); err != nil {
 		return nil, fmt.Errorf("store: due call-backs: %w", err)
 	}
 	return out, nil

@@ -84,6 +84,17 @@ func TestScheduledCallbacksStore(t *testing.T) {
 		if due, _ = s.DueCallbacks(ctx, t0, 0); len(due) != 2 {
 			t.Fatalf("after notice and claim: %+v", due)
 		}
+		// Past its grace period a notified one is due again (overdue, for
+		// the queue), once.
+		if due, _ = s.DueCallbacks(ctx, t0.Add(11*time.Minute), 0); len(due) != 3 || due[1].ID != "due-mine" {
+			t.Fatalf("overdue: %+v", due)
+		}
+		if err := s.MarkCallbackNotified(ctx, "a", "due-mine", t0.Add(11*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if due, _ = s.DueCallbacks(ctx, t0.Add(12*time.Minute), 0); len(due) != 2 {
+			t.Fatalf("overdue notified: %+v", due)
+		}
 
 		// Reassigning: only pending ones; it clears the notice.
 		if err := s.ReassignCallback(ctx, "a", "due-mine", "q", "ag2", at(5), at(20)); err != nil {
