@@ -100,6 +100,9 @@ func (s *Server) listCallbacks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.maskCallbacks(ctx, tenant, principalOf(c), out); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -219,5 +222,13 @@ func callbackSetStatus(ctx context.Context, x *opCall, req *callbackUpdate) (any
 	if err := x.s.opt.Store.UpdateCallback(ctx, x.tenant, cb.ID, req.Status, result, note, at); err != nil {
 		return nil, err
 	}
-	return x.s.opt.Store.GetCallbackWork(ctx, x.tenant, cb.ID)
+	got, err := x.s.opt.Store.GetCallbackWork(ctx, x.tenant, cb.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []store.CallbackWork{*got}
+	if err := x.s.maskCallbacks(ctx, x.tenant, x.p, out); err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }

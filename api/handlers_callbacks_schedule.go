@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/campaign"
 	"github.com/ipcc/ipcc/outroute"
 	"github.com/ipcc/ipcc/store"
 )
@@ -225,7 +226,11 @@ func callbackSchedulePost(ctx context.Context, x *opCall, req *callbackSchedule)
 			return nil, err
 		}
 	}
-	return cb, nil
+	out := []store.CallbackWork{*cb}
+	if err := x.s.maskCallbacks(ctx, x.tenant, x.p, out); err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }
 
 func callbackAssign(ctx context.Context, x *opCall, req *callbackSchedule) (any, error) {
@@ -262,4 +267,43 @@ func callbackAssign(ctx context.Context, x *opCall, req *callbackSchedule) (any,
 		return nil, err
 	}
 	return x.s.opt.Store.GetCallbackWork(ctx, x.tenant, cb.ID)
+}
+
+// maskCallbacks hides the numbers of masking campaigns' leads from agents
+// (they take the call-back by its id; the number stays on the server).
+func (s *Server) maskCallbacks(ctx context.Context, tenant string, p *auth.Principal, cbs []store.CallbackWork) error {
+	if isSupervisor(p) {
+		return nil
+	}
+	masks := map[string]bool{}
+	for i := range cbs {
+		id := cbs[i].CampaignID
+		if id == "" {
+			continue
+		}
+		m, ok := masks[id]
+		if !ok {
+			row, err := s.opt.Store.GetCampaign(ctx, tenant, id)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				m = true // the campaign is gone: hide rather than show
+			case err != nil:
+				return err
+			default:
+				c, err := campaign.FromRow(row)
+				if err != nil {
+					return err
+				}
+				m = c.Settings.MaskNumbers
+			}
+			masks[id] = m
+		}
+		if m {
+			if cbs[i].Caller == cbs[i].Number {
+				cbs[i].Caller = campaign.Mask(cbs[i].Number)
+			}
+			cbs[i].Number = campaign.Mask(cbs[i].Number)
+		}
+	}
+	return nil
 }
