@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,6 +164,74 @@ func TestScheduledCallbacksAPI(t *testing.T) {
 		}
 		if got := list("/api/v1/callbacks?owner=me", agent2); !slices.Contains(got, mine.ID) {
 			t.Fatalf("agent2 does not see the reassigned one: %v", got)
+		}
+	})
+}
+
+// A call-back of a campaign lead: the lead's attempt is recorded with the
+// callback outcome, the campaign will not redial it before due_at, and a
+// masking campaign's number never reaches the agent.
+func TestScheduledCallbackOfLead(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		e := newACDEnv(t, s, func(o *api.Options) { o.DefaultTrunk = "gw" })
+		ctx := context.Background()
+		agentID := e.ids["a/agent"]
+		agent, sup := bearer(e.tok["a/agent"]), bearer(e.tok["a/supervisor"])
+		body := map[string]any{"id": "survey", "name": "Survey", "type": "preview", "settings": map[string]any{
+			"queue_id": "sales", "mask_numbers": true,
+			"window": map[string]any{"name": "always", "timezone": "Asia/Shanghai", "weekly": allWeek()},
+		}}
+		if r := e.do("POST", "/api/v1/campaigns", body, sup...); r.Status != 201 {
+			t.Fatalf("campaign: %d %s", r.Status, r.Body)
+		}
+		if err := s.InsertLeads(ctx, "a", "survey", []store.Lead{{Phone: "+8613812341234", Name: "Ann", AgentID: agentID}, {Phone: "+8613912341234", Name: "Bo"}}); err != nil {
+			t.Fatal(err)
+		}
+		leads, err := s.ListLeads(ctx, "a", "survey", store.LeadFilter{})
+		if err != nil || len(leads) != 2 {
+			t.Fatalf("leads %v %v", leads, err)
+		}
+		ann, bo := leads[0], leads[1]
+		if ann.Name != "Ann" {
+			ann, bo = bo, ann
+		}
+		due := time.Now().UTC().Add(2 * time.Hour).Truncate(time.Second)
+		if r := e.do("POST", "/api/v1/callbacks", map[string]any{"lead_id": bo.ID, "due_at": due}, agent...); r.Status != 400 {
+			t.Fatalf("another's lead: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("POST", "/api/v1/callbacks", map[string]any{"lead_id": ann.ID, "due_at": due}, bearer(e.tok["b/agent"])...); r.Status != 400 {
+			t.Fatalf("tenant b's agent: %d %s", r.Status, r.Body)
+		}
+		r := e.do("POST", "/api/v1/callbacks", map[string]any{"lead_id": ann.ID, "due_at": due}, agent...)
+		var cb store.CallbackWork
+		r.json(t, &cb)
+		if r.Status != 200 || cb.LeadID != ann.ID || cb.CampaignID != "survey" || cb.OwnerAgent != agentID {
+			t.Fatalf("schedule lead: %d %s", r.Status, r.Body)
+		}
+		lst := e.do("GET", "/api/v1/callbacks?owner=me", nil, agent...)
+		for _, b := range [][]byte{r.Body, lst.Body} {
+			if strings.Contains(string(b), "13812341234") {
+				t.Fatalf("the agent sees the masked number: %s", b)
+			}
+		}
+		if !strings.Contains(string(lst.Body), cb.ID) {
+			t.Fatalf("not listed: %s", lst.Body)
+		}
+		got, err := s.GetCallbackWork(ctx, "a", cb.ID)
+		if err != nil || got.Number != "+8613812341234" {
+			t.Fatalf("stored %+v %v", got, err)
+		}
+		lead, err := s.GetLead(ctx, "a", ann.ID)
+		if err != nil || lead.Status != store.LeadPending || lead.NextAt == nil || !lead.NextAt.Equal(due) || lead.LastOutcome != "callback" {
+			t.Fatalf("lead after %+v %v", lead, err)
+		}
+		atts, err := s.ListAttempts(ctx, "a", "survey", store.AttemptFilter{LeadID: ann.ID})
+		if err != nil || len(atts) != 1 || atts[0].Outcome != "callback" || atts[0].AgentID != agentID {
+			t.Fatalf("attempts %+v %v", atts, err)
+		}
+		// The campaign does not hand the lead out before it is due.
+		if l, err := s.ClaimLead(ctx, "a", "survey", agentID, store.LeadPreview, time.Now()); err != nil || (l != nil && l.ID == ann.ID) {
+			t.Fatalf("claimed before due: %+v %v", l, err)
 		}
 	})
 }
