@@ -32,9 +32,10 @@ type callbackUpdate struct {
 
 func (s *Server) addCallbackRoutes() {
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/callbacks", Tag: "agent",
-		Summary: "Call-back requests left by callers in queues, most urgent first (query: status = pending (default) | in_progress | done | cancelled | all, queue, limit). Agents see their own queues' requests",
+		Summary: "Call-back requests left by callers in queues and scheduled call-backs, due and overdue first (query: status = pending (default) | in_progress | done | cancelled | all, queue, owner = me | queue, limit). Agents see their own queues' requests, and another agent's scheduled call-back only once its grace period has passed",
 		Roles:   rolesCallbackReaders, Response: []store.CallbackWork{}, Handler: s.listCallbacks})
 	s.addOps(callbackOps())
+	s.addOps(scheduleOps())
 }
 
 // callbackOps are the call-back operations shared by REST and the
@@ -83,8 +84,23 @@ func (s *Server) listCallbacks(c echo.Context) error {
 		}
 	}
 	f.Queues = queues
+	switch o := c.QueryParam("owner"); o {
+	case "", "queue":
+		f.Owner = o
+	case "me":
+		f.Owner = o
+		f.Viewer = principalOf(c).ID
+	default:
+		return errInvalid("owner", "owner %q: want me or queue", o)
+	}
+	if principalOf(c).Role == auth.RoleAgent {
+		f.Viewer = principalOf(c).ID
+	}
 	out, err := s.opt.Store.ListCallbackWork(ctx, tenant, f)
 	if err != nil {
+		return err
+	}
+	if err := s.maskCallbacks(ctx, tenant, principalOf(c), out); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
@@ -115,7 +131,13 @@ func callbackOf(ctx context.Context, x *opCall) (*store.CallbackWork, error) {
 	if err != nil {
 		return nil, err
 	}
-	if queues != nil && !slices.Contains(queues, cb.QueueID) {
+	if queues != nil && !slices.Contains(queues, cb.QueueID) && cb.OwnerAgent != x.p.ID {
+		return nil, errNotFound("call-back request")
+	}
+	// Another agent's scheduled call-back stays theirs until its grace
+	// period has passed.
+	if x.p.Role == auth.RoleAgent && cb.OwnerAgent != "" && cb.OwnerAgent != x.p.ID &&
+		(cb.OwnerUntil == nil || time.Now().Before(*cb.OwnerUntil)) {
 		return nil, errNotFound("call-back request")
 	}
 	return cb, nil
@@ -200,5 +222,13 @@ func callbackSetStatus(ctx context.Context, x *opCall, req *callbackUpdate) (any
 	if err := x.s.opt.Store.UpdateCallback(ctx, x.tenant, cb.ID, req.Status, result, note, at); err != nil {
 		return nil, err
 	}
-	return x.s.opt.Store.GetCallbackWork(ctx, x.tenant, cb.ID)
+	got, err := x.s.opt.Store.GetCallbackWork(ctx, x.tenant, cb.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []store.CallbackWork{*got}
+	if err := x.s.maskCallbacks(ctx, x.tenant, x.p, out); err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }

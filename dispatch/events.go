@@ -20,7 +20,9 @@ type Event struct {
 	// recording_resumed, recording_stopped, recording_failed (Reason: why),
 	// help_requested (the agent called Target for help on Call), held and
 	// unheld (the agent put Call on hold, took it off),
-	// events_lost (this subscriber missed Reason's count).
+	// events_lost (this subscriber missed Reason's count), callback_due
+	// (a scheduled call-back, Target, is due for Agent: Reason due or
+	// overdue; published by campaign.CallbackScheduler).
 	Type   string `json:"type"`
 	Tenant string `json:"tenant"`
 	Agent  string `json:"agent,omitempty"`

@@ -32,19 +32,99 @@ type CallbackWork struct {
 	ResultCallID string     `db:"result_call_id" json:"result_call_id"`
 	Attempts     int        `db:"attempts" json:"attempts"`
 	Note         string     `db:"note" json:"note"`
+	// Scheduled call-backs: when it is due, the agent who owns it until
+	// OwnerUntil (due + grace; then it falls to the queue), the campaign
+	// lead it calls back, who created it and when the due notice went out.
+	DueAt      *time.Time `db:"due_at" json:"due_at,omitempty"`
+	OwnerAgent string     `db:"owner_agent" json:"owner_agent"`
+	OwnerUntil *time.Time `db:"owner_until" json:"owner_until,omitempty"`
+	CampaignID string     `db:"campaign_id" json:"campaign_id"`
+	LeadID     int64      `db:"lead_id" json:"lead_id"`
+	CreatedBy  string     `db:"created_by" json:"created_by"`
+	NotifiedAt *time.Time `db:"notified_at" json:"notified_at,omitempty"`
 }
 
-const callbackWorkCols = acdCallbackCols + `, handled_by, result_call_id, attempts, note`
+const callbackWorkCols = acdCallbackCols + `, handled_by, result_call_id, attempts, note, due_at, owner_agent, owner_until, campaign_id, lead_id, created_by, notified_at`
 
 // CallbackFilter narrows a call-back listing.
 type CallbackFilter struct {
 	Status string   // "" = all
 	Queues []string // nil = every queue
-	Limit  int
+	// Viewer, when set, is an agent: call-backs owned by another agent are
+	// hidden until their OwnerUntil has passed (at Now).
+	Viewer string
+	// Owner: "me" = owned by Viewer; "queue" = owned by no agent (or
+	// released to the queue at Now); "" = both.
+	Owner string
+	Now   time.Time
+	Limit int
+}
+
+// CreateCallback stores a scheduled call-back (status pending).
+func (s *Store) CreateCallback(ctx context.Context, c *CallbackWork) error {
+	if c.Status == "" {
+		c.Status = CallbackPending
+	}
+	if c.RequestedAt.IsZero() {
+		c.RequestedAt = now()
+	}
+	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO acd_callbacks (`+callbackWorkCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+		c.TenantID, c.ID, c.CallID, c.QueueID, c.Caller, c.Number, c.Priority, c.Status, c.RequestedAt.UTC(), utcPtr(c.HandledAt),
+		c.HandledBy, c.ResultCallID, c.Attempts, c.Note, utcPtr(c.DueAt), c.OwnerAgent, utcPtr(c.OwnerUntil), c.CampaignID, c.LeadID,
+		c.CreatedBy, utcPtr(c.NotifiedAt))
+	if err != nil {
+		return fmt.Errorf("store: create call-back: %w", mapErr(err))
+	}
+	return nil
+}
+
+// ReassignCallback changes a pending call-back's owner, queue, due time
+// and grace end.
+func (s *Store) ReassignCallback(ctx context.Context, tenant, id, queue, owner string, due, until *time.Time) error {
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE acd_callbacks SET queue_id = ?, owner_agent = ?, due_at = ?, owner_until = ?, notified_at = NULL
+ WHERE tenant_id = ? AND id = ? AND status = ?`), queue, owner, utcPtr(due), utcPtr(until), tenant, id, CallbackPending)
+	if err != nil {
+		return fmt.Errorf("store: reassign call-back %q: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.GetCallbackWork(ctx, tenant, id); err != nil {
+			return err
+		}
+		return fmt.Errorf("store: reassign call-back %q: %w: it is not pending", id, ErrConflict)
+	}
+	return nil
+}
+
+// DueCallbacks lists pending call-backs of every tenant that need a notice
+// at time at: due and not notified yet, or agent-owned, past their grace
+// period (overdue: they fall to the queue) and not notified since; oldest
+// first.
+func (s *Store) DueCallbacks(ctx context.Context, at time.Time, limit int) ([]CallbackWork, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	out := []CallbackWork{}
+	q := fmt.Sprintf(`SELECT `+callbackWorkCols+` FROM acd_callbacks WHERE status = ? AND due_at IS NOT NULL AND due_at <= ?
+ AND (notified_at IS NULL OR (owner_until IS NOT NULL AND owner_until <= ? AND notified_at < owner_until))
+ ORDER BY due_at, tenant_id, id LIMIT %d`, limit)
+	if err := s.db.SelectContext(ctx, &out, s.Rebind(q), CallbackPending, at.UTC(), at.UTC()); err != nil {
+		return nil, fmt.Errorf("store: due call-backs: %w", err)
+	}
+	return out, nil
+}
+
+// MarkCallbackNotified records that the due notice of a call-back went out.
+func (s *Store) MarkCallbackNotified(ctx context.Context, tenant, id string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE acd_callbacks SET notified_at = ? WHERE tenant_id = ? AND id = ?`), at.UTC(), tenant, id)
+	if err != nil {
+		return fmt.Errorf("store: mark call-back %q notified: %w", id, err)
+	}
+	return nil
 }
 
 // ListCallbackWork lists the tenant's call-back requests, the most urgent
-// first (priority, then the oldest request).
+// first: due scheduled call-backs (the longest overdue first), then
+// callers' requests (priority, then the oldest), then those due later.
 func (s *Store) ListCallbackWork(ctx context.Context, tenant string, f CallbackFilter) ([]CallbackWork, error) {
 	q := `SELECT ` + callbackWorkCols + ` FROM acd_callbacks WHERE tenant_id = ?`
 	args := []any{tenant}
@@ -61,10 +141,30 @@ func (s *Store) ListCallbackWork(ctx context.Context, tenant string, f CallbackF
 			args = append(args, qu)
 		}
 	}
+	at := f.Now
+	if at.IsZero() {
+		at = now()
+	}
+	at = at.UTC()
+	if f.Viewer != "" {
+		q += ` AND (owner_agent = '' OR owner_agent = ? OR (owner_until IS NOT NULL AND owner_until <= ?))`
+		args = append(args, f.Viewer, at)
+	}
+	switch f.Owner {
+	case "me":
+		q += ` AND owner_agent = ?`
+		args = append(args, f.Viewer)
+	case "queue":
+		q += ` AND (owner_agent = '' OR (owner_until IS NOT NULL AND owner_until <= ?))`
+		args = append(args, at)
+	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	q += fmt.Sprintf(` ORDER BY priority DESC, requested_at, id LIMIT %d`, f.Limit)
+	// Due (and overdue) scheduled call-backs first, then callers' requests,
+	// then those scheduled later.
+	q += fmt.Sprintf(` ORDER BY CASE WHEN due_at IS NULL THEN 1 WHEN due_at <= ? THEN 0 ELSE 2 END, priority DESC, due_at, requested_at, id LIMIT %d`, f.Limit)
+	args = append(args, at)
 	out := []CallbackWork{}
 	if err := s.db.SelectContext(ctx, &out, s.Rebind(q), args...); err != nil {
 		return nil, fmt.Errorf("store: list call-backs of tenant %q: %w", tenant, err)

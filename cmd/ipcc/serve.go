@@ -280,10 +280,16 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	dialer := campaign.New(campaign.Options{Store: st, Calls: disp, Logger: log, Active: func() bool {
 		return len(switches) > 0 && path.leased.member.Holds(cluster.SwitchPrefix+switches[0].Name)
 	}})
-	wg.Add(3)
+	// Scheduled call-backs: due and overdue notices to the agents' desktops,
+	// from the active controller only, like the dialer.
+	callbacks := campaign.NewCallbackScheduler(campaign.CallbackOptions{Store: st, Events: disp, Logger: log, Active: func() bool {
+		return len(switches) > 0 && path.leased.member.Holds(cluster.SwitchPrefix+switches[0].Name)
+	}})
+	wg.Add(4)
 	go func() { defer wg.Done(); retention.Schedule(runCtx, cfg.Retention.Interval) }()
 	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
 	go func() { defer wg.Done(); _ = dialer.Run(runCtx) }()
+	go func() { defer wg.Done(); _ = callbacks.Run(runCtx) }()
 
 	// Monitor legs go on the call's record as they happen (restart-proof).
 	// Calls re-adopted after a restart are found by their record's id too.

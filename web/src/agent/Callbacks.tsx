@@ -1,5 +1,7 @@
 import { App as AntApp, Button, Segmented, Space, Table, Tag } from 'antd'
 import { useState } from 'react'
+import { ScheduleCallback } from './ScheduleCallback'
+import { callbackState, sortCallbacks } from './callbacks'
 import { useTranslation } from 'react-i18next'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { client, unwrap, type Schemas } from '../lib/api'
@@ -19,11 +21,14 @@ export default function Callbacks() {
   const me = useSession()?.user.id
   const qc = useQueryClient()
   const [status, setStatus] = useState<'pending' | 'in_progress'>('pending')
+  const [owner, setOwner] = useState<'' | 'me' | 'queue'>('')
+  const [scheduling, setScheduling] = useState(false)
   const list = useQuery({
-    queryKey: ['callbacks', status],
-    queryFn: () => unwrap(client.GET('/api/v1/callbacks', { params: { query: { status } as never } })),
+    queryKey: ['callbacks', status, owner],
+    queryFn: () => unwrap(client.GET('/api/v1/callbacks', { params: { query: { status, ...(owner ? { owner } : {}) } as never } })),
     refetchInterval: 15_000,
   })
+  const now = Date.now()
   const act = async (f: () => Promise<unknown>) => {
     try {
       await f()
@@ -32,17 +37,30 @@ export default function Callbacks() {
       message.error(live((t) => errorText(t, e)))
     }
   }
-  const rows = (list.data ?? []).filter((c) => status === 'pending' || c.handled_by === me)
+  const rows = sortCallbacks((list.data ?? []).filter((c) => status === 'pending' || c.handled_by === me), now)
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
-      <Segmented
-        value={status}
-        onChange={(v) => setStatus(v as typeof status)}
-        options={[
-          { value: 'pending', label: t('callbacks.statuses.pending') },
-          { value: 'in_progress', label: t('callbacks.mine') },
-        ]}
-      />
+      <Space wrap>
+        <Segmented
+          value={status}
+          onChange={(v) => setStatus(v as typeof status)}
+          options={[
+            { value: 'pending', label: t('callbacks.statuses.pending') },
+            { value: 'in_progress', label: t('callbacks.mine') },
+          ]}
+        />
+        <Segmented
+          value={owner}
+          onChange={(v) => setOwner(v as typeof owner)}
+          options={[
+            { value: '', label: t('callbacks.owners.all') },
+            { value: 'me', label: t('callbacks.owners.me') },
+            { value: 'queue', label: t('callbacks.owners.queue') },
+          ]}
+        />
+        <Button onClick={() => setScheduling(true)}>{t('callbacks.schedule.open')}</Button>
+      </Space>
+      <ScheduleCallback open={scheduling} onClose={() => setScheduling(false)} />
       <Table<Callback>
         size="small"
         rowKey="id"
@@ -50,9 +68,27 @@ export default function Callbacks() {
         dataSource={rows}
         pagination={false}
         locale={{ emptyText: t('callbacks.empty') }}
+        rowClassName={(c) => (callbackState(c, now) === 'overdue' ? 'callback-overdue' : '')}
+        onRow={(c) => (callbackState(c, now) === 'overdue' ? { style: { background: '#fff1f0' } } : {})}
         columns={[
           { title: t('callbacks.number'), dataIndex: 'number' },
           { title: t('callbacks.queue'), dataIndex: 'queue_id' },
+          {
+            title: t('callbacks.due'),
+            key: 'due',
+            render: (_, c) => {
+              const st = callbackState(c, now)
+              if (st === 'request') return '–'
+              const color = st === 'overdue' ? 'red' : st === 'due' ? 'orange' : 'blue'
+              return (
+                <Space size={4}>
+                  <span>{fmtDateTime(c.due_at, tz)}</span>
+                  <Tag color={color}>{t(`callbacks.states.${st}`)}</Tag>
+                  {c.owner_agent ? <Tag>{c.owner_agent === me ? t('callbacks.owners.me') : t('callbacks.owners.agent')}</Tag> : null}
+                </Space>
+              )
+            },
+          },
           { title: t('callbacks.asked'), dataIndex: 'requested_at', render: (v: string) => fmtDateTime(v, tz) },
           { title: t('callbacks.status'), dataIndex: 'status', render: (v: string) => <Tag>{t(`callbacks.statuses.${v}`, { defaultValue: v })}</Tag> },
           {

@@ -1,4 +1,5 @@
 import { Button, Space, Table, Tag } from 'antd'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useQuery } from '@tanstack/react-query'
 import { client, unwrap, type CallSummary } from '../lib/api'
@@ -6,6 +7,7 @@ import { fmtDateTime, fmtDuration } from '../lib/format'
 import { useTimezone } from '../lib/hooks'
 import { AudioButton } from './AudioButton'
 import { dial } from './DialPad'
+import { ScheduleCallback } from './ScheduleCallback'
 
 function Recordings({ call }: { call: string }) {
   const { t } = useTranslation()
@@ -30,7 +32,10 @@ export default function RecentCalls() {
   const { t } = useTranslation()
   const tz = useTimezone()
   const list = useQuery({ queryKey: ['agent', 'calls'], queryFn: () => unwrap(client.GET('/api/v1/agent/calls')), refetchInterval: 60_000 })
+  const [later, setLater] = useState<{ number: string; call: string } | null>(null)
   return (
+    <>
+    {later && <ScheduleCallback open number={later.number} callId={later.call} onClose={() => setLater(null)} />}
     <Table<CallSummary>
       size="small"
       rowKey="id"
@@ -51,13 +56,19 @@ export default function RecentCalls() {
           render: (_, c) => {
             const n = c.direction === 'inbound' ? c.ani : c.dnis
             return n ? (
-              <Button size="small" onClick={() => void dial(n, c.id).catch(() => undefined)}>
-                {t('calls.callBack')}
-              </Button>
+              <Space>
+                <Button size="small" onClick={() => void dial(n, c.id).catch(() => undefined)}>
+                  {t('calls.callBack')}
+                </Button>
+                <Button size="small" onClick={() => setLater({ number: n, call: c.id! })}>
+                  {t('callbacks.schedule.open')}
+                </Button>
+              </Space>
             ) : null
           },
         },
       ]}
     />
+    </>
   )
 }

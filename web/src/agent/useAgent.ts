@@ -1,8 +1,10 @@
+import { App as AntApp } from 'antd'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRef } from 'react'
 import { client, unwrap, type AgentSnapshot } from '../lib/api'
 import { useEvents } from '../lib/ws'
 import { useSession } from '../lib/session'
+import { live } from '../lib/live'
 import { applyEvent, clearCall, getCall } from './callStore'
 
 export const agentStateKey = ['agent', 'state']
@@ -20,6 +22,7 @@ export function useAgentState() {
 // agent state by refetching it (coalesced).
 export function useAgentEvents() {
   const qc = useQueryClient()
+  const { notification } = AntApp.useApp()
   const me = useSession()?.user.id
   const pending = useRef<ReturnType<typeof setTimeout>>()
   const refetch = () => {
@@ -35,6 +38,16 @@ export function useAgentEvents() {
       return
     }
     if (ev.agent && ev.agent !== me) return // supervisors see every agent's events
+    if (ev.type === 'callback_due') {
+      // A scheduled call-back is due (or overdue and now the queue's).
+      void qc.invalidateQueries({ queryKey: ['callbacks'] })
+      const caller = ev.caller || ''
+      notification.info({
+        key: `callback-${ev.target}`,
+        message: live((t) => t(ev.reason === 'overdue' ? 'callbacks.overdueNotice' : 'callbacks.dueNotice', { caller })),
+      })
+      return
+    }
     if (ev.type === 'offered') {
       applyEvent(ev)
       // The state shows ringing right away; the refetch confirms it.

@@ -797,10 +797,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Call-back requests left by callers in queues, most urgent first (query: status = pending (default) | in_progress | done | cancelled | all, queue, limit). Agents see their own queues' requests */
+        /** Call-back requests left by callers in queues and scheduled call-backs, due and overdue first (query: status = pending (default) | in_progress | done | cancelled | all, queue, owner = me | queue, limit). Agents see their own queues' requests, and another agent's scheduled call-back only once its grace period has passed */
         get: operations["getCallbacks"];
         put?: never;
-        post?: never;
+        /** Schedule a call-back (预约回呼) for due_at, of a number or a campaign lead, owned by you (owner=me), a queue (owner=queue) or — supervisors — another agent. 400 when due_at is past, the agent or queue is unknown or outbound routing refuses the number (WebSocket command callback-schedule) */
+        post: operations["postCallbacks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -817,6 +818,23 @@ export interface paths {
         get?: never;
         /** Close a call-back you took as done, or put it back as pending (not reached); supervisors may also cancel any open request (WebSocket command callback-update) */
         put: operations["putCallbacksId"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/callbacks/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Supervisors: reassign a pending call-back (owner, queue, due_at) (WebSocket command callback-assign) */
+        put: operations["putCallbacksIdAssign"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3148,6 +3166,16 @@ export interface components {
             /** @description milliseconds */
             wrapup_ms?: number;
         };
+        "api.callbackSchedule": {
+            call_id?: string;
+            /** Format: date-time */
+            due_at?: string;
+            lead_id?: number;
+            note?: string;
+            number?: string;
+            owner?: string;
+            queue?: string;
+        };
         "api.callbackUpdate": {
             note?: string;
             status?: string;
@@ -4614,12 +4642,22 @@ export interface components {
             attempts?: number;
             call_id?: string;
             caller?: string;
+            campaign_id?: string;
+            created_by?: string;
+            /** Format: date-time */
+            due_at?: string;
             /** Format: date-time */
             handled_at?: string;
             handled_by?: string;
             id?: string;
+            lead_id?: number;
             note?: string;
+            /** Format: date-time */
+            notified_at?: string;
             number?: string;
+            owner_agent?: string;
+            /** Format: date-time */
+            owner_until?: string;
             priority?: number;
             queue_id?: string;
             /** Format: date-time */
@@ -6288,6 +6326,39 @@ export interface operations {
             };
         };
     };
+    postCallbacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.callbackSchedule"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.CallbackWork"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     putCallbacksId: {
         parameters: {
             query?: never;
@@ -6300,6 +6371,41 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["api.callbackUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.CallbackWork"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putCallbacksIdAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.callbackSchedule"];
             };
         };
         responses: {
