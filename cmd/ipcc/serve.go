@@ -175,6 +175,11 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	if err != nil {
 		return err
 	}
+	promptDir, err := filepath.Abs(cfg.Media.PromptDir)
+	if err != nil {
+		return fmt.Errorf("media.prompt_dir: %w", err)
+	}
+	ttsCache, _ := renderer.(*tts.Cache) // nil for engine none: previews answer 503
 	for _, dir := range []string{recDir, vmDir} {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			log.Warn("media directory not created here (the switches must provide it)", "dir", dir, "err", err)
@@ -313,6 +318,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 		Campaigns:       dialer,
 		Retention:       retention,
 		MediaRoots:      append([]string{recDir, vmDir}, media.roots...),
+		PromptDir:       promptDir,
+		TTS:             ttsCache,
 		FlowHTTP:        flowHTTP,
 		DefaultTrunk:    cfg.Media.DefaultTrunk,
 		Switches:        switchNames(cfg.Switches),
