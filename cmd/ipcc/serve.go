@@ -223,7 +223,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	if demoMode && trunk == "" {
 		trunk = demo.Trunk // the simulated switches' outside line
 	}
-	path, err := newCallPath(callPathDeps{cfg: cfg, st: st, log: log, reg: reg, tts: renderer, policies: policies, recDir: recDir, vmDir: vmDir,
+	path, err := newCallPath(callPathDeps{cfg: cfg, st: st, log: log, reg: reg, tts: renderer, policies: policies, recDir: recDir, vmDir: vmDir, promptDir: promptDir,
 		media: media, flowHTTP: flowHTTP, trunk: trunk})
 	if err != nil {
 		return err

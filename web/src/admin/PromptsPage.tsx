@@ -161,7 +161,7 @@ export default function PromptsPage({ readOnly }: { readOnly?: boolean }) {
       {!readOnly && (
         <>
           <Typography.Title level={5}>{t('admin.prompts.upload')}</Typography.Title>
-          <Form form={upForm} layout="inline" onFinish={(v) => void upload(v)}>
+          <Form form={upForm} name="promptUpload" layout="inline" onFinish={(v) => void upload(v)}>
             <Form.Item name="name" label={t('admin.prompts.name')} validateStatus={fieldStatus(uploadError, 'name')}>
               <Input placeholder="welcome" />
             </Form.Item>
@@ -186,7 +186,7 @@ export default function PromptsPage({ readOnly }: { readOnly?: boolean }) {
           </Form>
           {uploadError && <Alert role="alert" type="error" message={uploadError.message} />}
           <Typography.Title level={5}>{t('admin.prompts.tts')}</Typography.Title>
-          <Form form={ttsForm} layout="vertical" onFinish={(v) => void createTTS(v)} style={{ maxWidth: 640 }}>
+          <Form form={ttsForm} name="promptTts" layout="vertical" onFinish={(v) => void createTTS(v)} style={{ maxWidth: 640 }}>
             <Form.Item name="name" label={t('admin.prompts.name')} validateStatus={fieldStatus(ttsError, 'name')}>
               <Input placeholder="greeting" />
             </Form.Item>
