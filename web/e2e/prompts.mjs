@@ -49,6 +49,18 @@ async function signIn(page, base, lang, username, password) {
   await page.waitForURL((u) => !u.pathname.startsWith('/login'))
 }
 
+// switchLanguage picks the console's language in the header (the user's
+// saved language wins over the sign-in page's).
+async function switchLanguage(page, from, to) {
+  const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: to === 'en' ? 'English' : '简体中文' })
+  for (let i = 0; i < 5 && !(await option.count()); i++) {
+    await page.getByRole('combobox', { name: L[from].app.language, exact: true }).click({ force: true })
+    await page.waitForTimeout(400)
+  }
+  await option.first().click()
+  await page.getByRole('link', { name: L[to].nav.admin }).first().waitFor()
+}
+
 export async function promptsJourney(h) {
   const { browser, base, step, assert, api, token, shot, adminPassword, debugPages } = h
   const sa = await token(base, 'admin', adminPassword)
@@ -61,17 +73,19 @@ export async function promptsJourney(h) {
   const good = join(dir, 'welcome.wav')
   writeFileSync(bad, wav(44100, 88200))
   writeFileSync(good, wav(8000, 24000))
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
-  const page = await ctx.newPage()
-  debugPages.push(page)
   const E = L.en.admin.prompts
   for (const lang of ['en', 'zh-CN']) {
+    // A fresh context per language: the sign-in page picks the language.
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
+    const page = await ctx.newPage()
+    debugPages.push(page)
     const T = L[lang].admin.prompts
     const name = lang === 'en' ? 'e2e-welcome' : 'e2e-welcome-zh'
     const tts = lang === 'en' ? 'e2e-greeting' : 'e2e-greeting-zh'
     await step(`prompts (${lang}): a bad file is refused with the API's reason, a good one is listed`, async () => {
       await signIn(page, base, lang, adminUser, pw)
       await page.goto(`${base}/admin/prompts`)
+      if (lang !== 'en') await switchLanguage(page, 'en', lang)
       await page.getByRole('heading', { name: T.title }).waitFor()
       const up = page.locator('form').first()
       await up.getByLabel(T.name).fill(name)
@@ -91,17 +105,18 @@ export async function promptsJourney(h) {
       await form.getByRole('button', { name: T.createTts }).click()
       const row = page.locator('tr', { hasText: tts })
       await row.waitFor()
-      for (const b of [T.previewZh, T.previewEn]) {
+      for (const [b, l] of [[T.previewZh, 'zh-CN'], [T.previewEn, 'en']]) {
         await row.getByRole('button', { name: b }).click()
-        await page.waitForFunction(() => {
-          const a = document.querySelector('[data-testid=prompt-audio]')
-          return a && a.src.startsWith('blob:') && a.readyState >= 1
-        })
+        // The audio element for this prompt and language has loaded a WAV
+        // with a length (fetched with the session's token).
+        await page.waitForFunction((key) => {
+          const a = document.querySelector(`[data-testid=prompt-audio][data-prompt="${key}"]`)
+          return a && a.src.startsWith('blob:') && a.readyState >= 1 && a.duration > 0
+        }, `${tts}/${l}`)
       }
-      const dur = await page.evaluate(() => document.querySelector('[data-testid=prompt-audio]').duration)
-      assert(dur > 0, `preview audio has no duration: ${dur}`)
       await shot(page, `prompts.${lang}`)
     })
+    await ctx.close()
   }
   await step('prompts: used_by and the in-use refusal through the API', async () => {
     const adminToken = await token(base, adminUser, pw)
@@ -109,7 +124,6 @@ export async function promptsJourney(h) {
     assert(list.status === 200 && list.body.some((p) => p.name === 'e2e-welcome' && p.kind === 'file') && list.body.some((p) => p.name === 'e2e-greeting' && p.kind === 'tts'), `list: ${JSON.stringify(list.body)}`)
     assert(E.title, 'locale')
   })
-  await ctx.close()
   rmSync(dir, { recursive: true, force: true })
 }
 

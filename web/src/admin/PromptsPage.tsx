@@ -117,7 +117,7 @@ export default function PromptsPage({ readOnly }: { readOnly?: boolean }) {
       <Typography.Paragraph type="secondary">{t('admin.prompts.hint')}</Typography.Paragraph>
       {loadError && <Alert type="error" message={loadError} />}
       {playError && <Alert type="error" message={playError} closable onClose={() => setPlayError('')} />}
-      {audio && <audio data-testid="prompt-audio" src={audio.url} controls autoPlay style={{ width: '100%' }} />}
+      {audio && <audio key={audio.key} data-testid="prompt-audio" data-prompt={audio.key} src={audio.url} controls autoPlay style={{ width: '100%' }} />}
       <Table<Prompt>
         rowKey="name"
         dataSource={rows}
