@@ -273,7 +273,14 @@ func (s *Server) publishFlow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if res := validateDoc(f.Draft); !res.Valid {
+	res := validateDoc(f.Draft)
+	if res.Valid {
+		if res.Errors, err = s.checkLibraryRefs(c, tenant, f.Draft); err != nil {
+			return err
+		}
+		res.Valid = len(res.Errors) == 0
+	}
+	if !res.Valid {
 		var body flowInvalidBody
 		body.Error.Code = "invalid_flow"
 		body.Error.Message = fmt.Sprintf("flow %q has %d validation errors; nothing was published", id, len(res.Errors))

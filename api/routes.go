@@ -211,6 +211,7 @@ func (s *Server) registerRoutes() {
 	s.addAgentMediaRoutes()
 	s.addVoicemailRoutes()
 	s.addRecordingRoutes()
+	s.addPromptRoutes()
 	s.addRecordingGetRoute()
 	s.addReportRoutes()
 	s.addCampaignRoutes()

@@ -24,6 +24,7 @@ import (
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
+	"github.com/ipcc/ipcc/tts"
 )
 
 // Options wire a Server.
@@ -78,6 +79,12 @@ type Options struct {
 	// OnChange is told after every successful change through the API
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)
+
+	// PromptDir holds the tenants' uploaded prompts (media.prompt_dir), one
+	// directory per tenant; empty refuses uploads.
+	PromptDir string
+	// TTS synthesises TTS prompts for preview; nil answers 503.
+	TTS *tts.Cache
 
 	// UI serves the web console at / (GET and HEAD of every path no API
 	// route takes); nil serves nothing there.
@@ -146,9 +153,11 @@ func New(opt Options) (*Server, error) {
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
 	e.Use(s.observe)
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(opt.BodyLimit, 10) + "B",
-		// Lead lists are uploaded as files; their route applies its own limit.
+		// Lead lists and prompt audio are uploaded as files; their routes
+		// apply their own limits.
 		Skipper: func(c echo.Context) bool {
-			return c.Request().Method == http.MethodPost && strings.HasSuffix(c.Request().URL.Path, "/leads/import")
+			return c.Request().Method == http.MethodPost && (strings.HasSuffix(c.Request().URL.Path, "/leads/import") ||
+				c.Request().URL.Path == "/api/v1/prompts" && !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), "application/json"))
 		}}))
 	e.Use(s.recoverPanics)
 	s.e = e

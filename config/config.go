@@ -116,6 +116,10 @@ type Media struct {
 	// RecordingDir is where switches write call recordings (relative:
 	// as VoicemailDir; default ./data/recordings).
 	RecordingDir string `mapstructure:"recording_dir"`
+	// PromptDir holds the tenants' prompts library uploads
+	// (<tenant>/<name>.wav under it; relative: as VoicemailDir; default
+	// ./data/prompts).
+	PromptDir string `mapstructure:"prompt_dir"`
 }
 
 // Retention configures the job that backs up and deletes recordings and
@@ -272,6 +276,7 @@ var defaults = map[string]any{
 	"media.voicemail_dir":               "./data/voicemail",
 	"media.default_trunk":               "",
 	"media.recording_dir":               "./data/recordings",
+	"media.prompt_dir":                  "./data/prompts",
 	"log.level":                         "info",
 	"retention.interval":                "1h",
 	"retention.disk_high_water_percent": 90,

@@ -100,6 +100,10 @@ type Options struct {
 	StickyDays int
 	// HTTP is the client of flow http nodes (nil: ivrflows' default).
 	HTTP *http.Client
+	// PromptDir is the prompts library's upload directory (media.prompt_dir)
+	// as the switches see it: flows' library items play
+	// <PromptDir>/<tenant>/<name>.wav; empty plays library files nowhere.
+	PromptDir string
 	// VoicemailDir is where switches write voicemail recordings (read at
 	// the same path here).
 	VoicemailDir string

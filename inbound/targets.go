@@ -114,6 +114,7 @@ func (h *Handler) interpreter(k *call, vars map[string]any) *ivrflows.Interprete
 	return ivrflows.New(ivrflows.Options{
 		Tenant: k.tenant, Clock: h.opt.Clock, Schedules: scheduleSource{h.opt.Store},
 		Voicemail: cp, Surveys: cp, Flows: h.be, HTTP: h.opt.HTTP, RecordingDir: h.voicemailDir(k.c.Switch()).Switch, Vars: vars,
+		Library: promptLibrary{st: h.opt.Store, dir: h.opt.PromptDir},
 	})
 }
 

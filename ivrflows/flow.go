@@ -213,6 +213,10 @@ type PromptItem struct {
 	Tone string `json:"tone,omitempty"`
 	// Silence in milliseconds.
 	Silence int `json:"silence,omitempty"`
+	// Library names a prompt of the tenant's prompts library (uploaded
+	// audio or a TTS prompt); the API refuses to publish a flow naming a
+	// prompt the library does not have.
+	Library string `json:"library,omitempty"`
 }
 
 // Localized is a text (or file name) that is either the same in every
@@ -568,4 +572,9 @@ func (f *Flow) longestShortcut() int {
 		n = max(n, len(k))
 	}
 	return n
+}
+
+// prompts are the node's prompts by field name.
+func (n *Node) prompts() map[string]Prompt {
+	return map[string]Prompt{"prompt": n.Prompt, "timeout_prompt": n.TimeoutPrompt, "invalid_prompt": n.InvalidPrompt, "thank_you": n.ThankYou}
 }

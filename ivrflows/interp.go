@@ -85,6 +85,13 @@ type FlowSource interface {
 	Published(ctx context.Context, tenant, flowID string) (*Flow, int, error)
 }
 
+// Library resolves a prompt of the tenant's prompts library into what to
+// play in a language: an uploaded file (as the switch sees its path) or a
+// TTS text.
+type Library interface {
+	LibraryMedia(ctx context.Context, tenant, name, lang string) (controller.Media, error)
+}
+
 // Options wire an Interpreter. Everything but Clock is optional: a node
 // whose service is missing takes its error path (or ends the flow with an
 // Outcome the wiring acts on) and says so in the trace.
@@ -108,6 +115,9 @@ type Options struct {
 	// RecordingDir is where the switch writes voicemail recordings
 	// (default /var/lib/ipcc/voicemail).
 	RecordingDir string
+	// Library plays prompt items naming the prompts library; without it
+	// such items are left out (the trace says why).
+	Library Library
 	// Vars are variables set before the flow's own (e.g. agent_id and
 	// queue for a post-call survey).
 	Vars map[string]any

@@ -166,6 +166,16 @@ func (r *run) mediaItem(it PromptItem) (controller.Media, error) {
 		err = checkTone(m.Value)
 	case it.Silence > 0:
 		m.Kind, m.Value = controller.MediaSilence, strconv.Itoa(it.Silence)
+	case it.Library != "":
+		kind, m.Value = "library prompt", it.Library
+		if r.in.opt.Library == nil {
+			err = errors.New("cannot be played: no prompts library is wired")
+			break
+		}
+		var lm controller.Media
+		if lm, err = r.in.opt.Library.LibraryMedia(r.ctx, r.in.opt.Tenant, it.Library, r.lang); err == nil {
+			return lm, nil
+		}
 	default:
 		return m, errors.New("empty prompt item")
 	}

@@ -348,7 +348,8 @@ func Schema() (*JSONSchema, error) {
 		"file": {Ref: "#/$defs/localized", Description: "Sound file relative to the switch's sound directory."}, "tts": {Ref: "#/$defs/localized", Description: "Text to speech."},
 		"number": {Type: "string", Description: "Say a number."}, "digits": {Type: "string", Description: "Say digits one by one."},
 		"tone": {Type: "string", Description: "A tone name or tone list."}, "silence": {Type: "integer", Minimum: intp(1), Maximum: intp(60000), Description: "Silence in milliseconds."},
-	}, Order: []string{"tts", "file", "number", "digits", "tone", "silence"}}
+		"library": {Type: "string", Description: "A prompt of the tenant's prompts library (uploaded audio or TTS prompt), by name."},
+	}, Order: []string{"tts", "file", "number", "digits", "tone", "silence", "library"}}
 	root.Defs["prompt"] = &JSONSchema{Type: "array", Items: ref("prompt_item"), Description: "Items played in order."}
 	root.Defs["assignment"] = &JSONSchema{Type: "object", Closed: true, Required: []string{"var", "expr"}, Order: []string{"var", "expr"}, Properties: map[string]*JSONSchema{
 		"var": {Type: "string", Pattern: varNameRe.String(), Description: fieldDocs["set[].var"]}, "expr": {Type: "string", Description: fieldDocs["set[].expr"]}}}

@@ -151,6 +151,35 @@ func (v *validator) add(node, field, format string, args ...any) {
 
 // Validate checks a parsed flow and returns every problem at once, sorted;
 // nil when the flow is valid.
+var libraryNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// LibraryRef is a prompt item naming a library prompt, with where it is.
+type LibraryRef struct {
+	Node, Field, Name string
+}
+
+// LibraryRefs lists the flow's prompt items naming library prompts, so the
+// API can check the names against the tenant's library.
+func LibraryRefs(f *Flow) []LibraryRef {
+	var out []LibraryRef
+	for _, n := range f.Nodes {
+		for field, p := range n.prompts() {
+			for i, it := range p {
+				if it.Library != "" {
+					out = append(out, LibraryRef{Node: n.ID, Field: fmt.Sprintf("%s[%d].library", field, i), Name: it.Library})
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Node != out[j].Node {
+			return out[i].Node < out[j].Node
+		}
+		return out[i].Field < out[j].Field
+	})
+	return out
+}
+
 func Validate(f *Flow) ValidationErrors {
 	if f == nil {
 		return ValidationErrors{{Message: "no flow"}}
@@ -541,13 +570,13 @@ func (v *validator) prompt(n *Node, field string, p Prompt, required bool) {
 	for i, it := range p {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		set := 0
-		for _, b := range []bool{it.File != nil, it.TTS != nil, it.Number != "", it.Digits != "", it.Tone != "", it.Silence != 0} {
+		for _, b := range []bool{it.File != nil, it.TTS != nil, it.Number != "", it.Digits != "", it.Tone != "", it.Silence != 0, it.Library != ""} {
 			if b {
 				set++
 			}
 		}
 		if set != 1 {
-			v.add(n.ID, f, "a prompt item sets exactly one of file, tts, number, digits, tone, silence")
+			v.add(n.ID, f, "a prompt item sets exactly one of file, tts, number, digits, tone, silence, library")
 			continue
 		}
 		switch {
@@ -562,6 +591,10 @@ func (v *validator) prompt(n *Node, field string, p Prompt, required bool) {
 		case it.Tone != "":
 			if err := checkTone(it.Tone); err != nil {
 				v.add(n.ID, f+".tone", "%v", mediaError("tone", it.Tone, err))
+			}
+		case it.Library != "":
+			if !libraryNameRe.MatchString(it.Library) {
+				v.add(n.ID, f+".library", "library prompt %q: a name is 1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit", it.Library)
 			}
 		case it.Silence < 0 || it.Silence > 60000:
 			v.add(n.ID, f+".silence", "silence is 1-60000 milliseconds")

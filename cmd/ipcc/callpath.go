@@ -42,14 +42,15 @@ type callPath struct {
 
 // callPathDeps are what the call path needs from the process.
 type callPathDeps struct {
-	cfg      *config.Config
-	st       *store.Store
-	log      *slog.Logger
-	reg      prometheus.Registerer
-	tts      tts.Renderer
-	policies dispatch.RecordPolicy
-	recDir   string
-	vmDir    string
+	cfg       *config.Config
+	st        *store.Store
+	log       *slog.Logger
+	reg       prometheus.Registerer
+	tts       tts.Renderer
+	policies  dispatch.RecordPolicy
+	recDir    string
+	vmDir     string
+	promptDir string
 	// media is every switch's directories and prompt format.
 	media switchMedia
 	// flowHTTP is the client of flow http nodes (the egress policy);
@@ -73,7 +74,7 @@ func newCallPath(d callPathDeps) (*callPath, error) {
 	p.disp = dispatch.New(dispatch.Options{Store: d.st, Logger: d.log, DefaultTrunk: d.trunk, RecordingDir: d.recDir, RecordPolicy: d.policies,
 		SwitchRecordingDirs: d.media.recordings})
 	var err error
-	p.handler, err = inbound.New(inbound.Options{Store: d.st, Logger: d.log, Queues: p.disp, Agents: p.disp, VoicemailDir: d.vmDir, DefaultTrunk: d.trunk,
+	p.handler, err = inbound.New(inbound.Options{Store: d.st, Logger: d.log, Queues: p.disp, Agents: p.disp, VoicemailDir: d.vmDir, PromptDir: d.promptDir, DefaultTrunk: d.trunk,
 		Outbound: p.disp.Outbound(), HTTP: d.flowHTTP, SwitchVoicemailDirs: d.media.voicemail})
 	if err != nil {
 		p.disp.Close()

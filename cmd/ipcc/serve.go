@@ -175,6 +175,11 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	if err != nil {
 		return err
 	}
+	promptDir, err := filepath.Abs(cfg.Media.PromptDir)
+	if err != nil {
+		return fmt.Errorf("media.prompt_dir: %w", err)
+	}
+	ttsCache, _ := renderer.(*tts.Cache) // nil for engine none: previews answer 503
 	for _, dir := range []string{recDir, vmDir} {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			log.Warn("media directory not created here (the switches must provide it)", "dir", dir, "err", err)
@@ -218,7 +223,7 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	if demoMode && trunk == "" {
 		trunk = demo.Trunk // the simulated switches' outside line
 	}
-	path, err := newCallPath(callPathDeps{cfg: cfg, st: st, log: log, reg: reg, tts: renderer, policies: policies, recDir: recDir, vmDir: vmDir,
+	path, err := newCallPath(callPathDeps{cfg: cfg, st: st, log: log, reg: reg, tts: renderer, policies: policies, recDir: recDir, vmDir: vmDir, promptDir: promptDir,
 		media: media, flowHTTP: flowHTTP, trunk: trunk})
 	if err != nil {
 		return err
@@ -319,6 +324,8 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 		Campaigns:       dialer,
 		Retention:       retention,
 		MediaRoots:      append([]string{recDir, vmDir}, media.roots...),
+		PromptDir:       promptDir,
+		TTS:             ttsCache,
 		FlowHTTP:        flowHTTP,
 		DefaultTrunk:    cfg.Media.DefaultTrunk,
 		Switches:        switchNames(cfg.Switches),

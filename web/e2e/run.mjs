@@ -21,6 +21,7 @@ import { startRegistrar } from './sipfake.mjs'
 import { adminJourneys } from './admin.mjs'
 import { flowJourneys, flowPerf } from './flows.mjs'
 import { outboundJourney } from './outbound.mjs'
+import { promptsJourney } from './prompts.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const bin = resolve(process.env.IPCC_BIN ?? join(here, '../../bin/ipcc'))
@@ -441,6 +442,8 @@ async function journeys({ browser, base, ctl }) {
   await adminJourneys({ browser, base, ctl, step, waitFor, assert, api, token, shot, adminPassword, agentPage: agent, agentToken, debugPages })
   // The outbound routing pages (e2e/outbound.mjs).
   await outboundJourney({ browser, base, step, assert, api, token, shot, adminPassword, debugPages })
+  // The prompts library page (e2e/prompts.mjs).
+  await promptsJourney({ browser, base, step, assert, api, token, shot, adminPassword, debugPages })
 
   await step('login page in both languages', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } })

@@ -14,6 +14,7 @@ import { BlacklistPage, CallerListsPage, CallerRulesPage, WhitelistPage } from '
 import { APIKeysPage, MailboxesPage, RecordingPoliciesPage, WebhooksPage } from './OpsPages'
 import { AuditPage, DesktopSettingsPage, RetentionPage, RoutingSettingsPage } from './SettingsPages'
 import TenantsPage from './TenantsPage'
+import PromptsPage from './PromptsPage'
 import { CallerIdPoolsPage, OutboundRoutesPage, OutboundSettingsPage, OutboundTrunksPage } from './OutboundPages'
 
 type Page = { path: string; key: string; element?: JSX.Element; roles: string[] }
@@ -25,6 +26,7 @@ function pages(role: string): Page[] {
     { path: 'users', key: 'users', element: <UsersPage />, roles: ['admin'] },
     { path: 'queues', key: 'queues', element: <QueuesPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
     { path: 'flows', key: 'flows', roles: ['admin'] },
+    { path: 'prompts', key: 'prompts', element: <PromptsPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
     { path: 'routes', key: 'routes', element: <RoutesPage />, roles: ['admin'] },
     { path: 'schedules', key: 'schedules', element: <SchedulesPage />, roles: ['admin'] },
     { path: 'blacklist', key: 'blacklist', element: <BlacklistPage />, roles: ['admin'] },

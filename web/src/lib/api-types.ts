@@ -1719,6 +1719,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's prompts library: name, kind (file or tts), language, duration, size, TTS texts and used_by (the flows whose prompt items reference it, as flow:<id>) */
+        get: operations["getPrompts"];
+        put?: never;
+        /** Add a prompt. JSON {name, texts: {zh-CN, en}} makes a TTS prompt; an audio upload is the raw body (audio/wav; query name, language) or multipart/form-data (name, language, file). Audio must be PCM WAV at 8000 or 16000 Hz, mono or stereo, at most 32 MiB and 10 minutes; 400 names the problem. Names: 1-64 of a-z, 0-9, _ and - */
+        post: operations["postPrompts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompts/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a prompt; 409 naming the flows that still use it */
+        delete: operations["deletePromptsName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompts/{name}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Play a prompt (audio/wav): an uploaded file, or a TTS prompt synthesised in lang (zh-CN or en; default zh-CN) */
+        get: operations["getPromptsNameAudio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/queues": {
         parameters: {
             query?: never;
@@ -3430,6 +3482,29 @@ export interface components {
             timezone?: string;
             work_number?: string;
         };
+        "api.promptRequest": {
+            name?: string;
+            texts?: {
+                [key: string]: string;
+            };
+        };
+        "api.promptView": {
+            channels?: number;
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            /** @description milliseconds */
+            duration_ms?: number;
+            kind?: string;
+            language?: string;
+            name?: string;
+            sample_rate?: number;
+            size_bytes?: number;
+            texts?: {
+                [key: string]: string;
+            };
+            used_by?: string[];
+        };
         "api.queueView": {
             announcements?: components["schemas"]["acd.Announcements"];
             break_cap?: number;
@@ -4226,6 +4301,7 @@ export interface components {
         "ivrflows.PromptItem": {
             digits?: string;
             file?: string;
+            library?: string;
             number?: string;
             silence?: number;
             tone?: string;
@@ -8826,6 +8902,126 @@ export interface operations {
         responses: {
             /** @description No Content */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPrompts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.promptView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postPrompts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.promptRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.promptView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deletePromptsName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPromptsNameAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
