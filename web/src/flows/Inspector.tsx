@@ -18,7 +18,7 @@ type Props = {
 }
 
 type PromptItem = Record<string, unknown>
-const itemKinds = ['tts', 'file', 'number', 'digits', 'tone', 'silence']
+const itemKinds = ['tts', 'file', 'library', 'number', 'digits', 'tone', 'silence']
 
 export function fieldLabel(t: (k: string, o?: Record<string, unknown>) => string, field: string) {
   return t(`flows.field.${field}`, { defaultValue: field })
@@ -171,7 +171,7 @@ function PromptEditor({ label, langs, value, onChange }: { label: string; langs:
                 />
               ))}
             {kind === 'silence' && <InputNumber size="small" aria-label={`${label} ${i + 1} ms`} min={1} max={60000} value={v as number} onChange={(x) => put(i, { silence: x ?? 0 })} style={{ marginTop: 4 }} />}
-            {(kind === 'number' || kind === 'digits' || kind === 'tone') && (
+            {(kind === 'number' || kind === 'digits' || kind === 'tone' || kind === 'library') && (
               <Input size="small" aria-label={`${label} ${i + 1} ${kind}`} value={v as string} onChange={(e) => put(i, { [kind]: e.target.value })} style={{ marginTop: 4 }} />
             )}
           </div>
