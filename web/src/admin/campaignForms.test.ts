@@ -34,7 +34,15 @@ describe('campaign form', () => {
   })
 
   it('a new campaign sends only what the form holds', () => {
-    expect(campaignBody({ id: '', name: 'N', type: 'preview', settings: { queue_id: 'sales', max_attempts: 3 } })).toEqual({ name: 'N', type: 'preview', settings: { queue_id: 'sales', max_attempts: 3, mask_numbers: false } })
+    expect(campaignBody({ id: '', name: 'N', type: 'preview', settings: { queue_id: 'sales', max_attempts: 3 } })).toEqual({ name: 'N', type: 'preview', settings: { queue_id: 'sales', max_attempts: 3 } })
+  })
+
+  it('settings the form does not show keep their loaded value', () => {
+    const c = { id: 'p', type: 'predictive', settings: { queue_id: 'q', compliance: 'us', abandon_cap_pct: 2 } }
+    const { compliance, abandon_cap_pct, ...shown } = campaignToForm(c).settings ?? {}
+    void compliance
+    void abandon_cap_pct
+    expect(campaignBody({ type: 'predictive', settings: shown }, c).settings).toEqual({ queue_id: 'q', compliance: 'us', abandon_cap_pct: 2, mask_numbers: false })
   })
 
   it('progress counts leads no longer pending, dialing or previewed', () => {

@@ -39,21 +39,24 @@ export function campaignToForm(c: Campaign): CampaignForm {
 // campaignBody merges the form into the loaded campaign's settings (none for
 // a new campaign).
 export function campaignBody(v: CampaignForm, loaded?: Campaign): Body {
-  const f = v.settings ?? {}
-  const settings: Settings = {
-    ...(loaded?.settings ?? {}),
-    queue_id: str(f.queue_id),
-    caller_id_pool: str(f.caller_id_pool),
-    schedule_id: str(f.schedule_id),
-    timezone: str(f.timezone),
-    max_attempts: num(f.max_attempts),
-    max_attempts_per_day: num(f.max_attempts_per_day),
-    mask_numbers: !!f.mask_numbers,
-    compliance: str(f.compliance),
-    abandon_cap_pct: num(f.abandon_cap_pct),
+  const f = (v.settings ?? {}) as Record<string, unknown>
+  const norm: Record<string, (x: never) => unknown> = {
+    queue_id: str,
+    caller_id_pool: str,
+    schedule_id: str,
+    timezone: str,
+    compliance: str,
+    max_attempts: num,
+    max_attempts_per_day: num,
+    abandon_cap_pct: num,
+    mask_numbers: (x: boolean | undefined) => !!x,
   }
-  for (const k of Object.keys(settings) as (keyof Settings)[]) if (settings[k] === undefined) delete settings[k]
-  return { id: str(v.id), name: str(v.name), type: str(v.type), settings }
+  const settings: Record<string, unknown> = { ...(loaded?.settings ?? {}) }
+  // A field the form does not show (the predictive ones of other types)
+  // keeps the loaded value; a shown, cleared one is sent as absent.
+  for (const k of editedSettings) if (k in f) settings[k] = norm[k](f[k] as never)
+  for (const k of Object.keys(settings)) if (settings[k] === undefined) delete settings[k]
+  return { id: str(v.id), name: str(v.name), type: str(v.type), settings: settings as Settings }
 }
 
 // progressDone is the leads no longer open (done, exhausted, dnc, skipped)
