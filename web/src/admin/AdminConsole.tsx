@@ -15,6 +15,7 @@ import { APIKeysPage, MailboxesPage, RecordingPoliciesPage, WebhooksPage } from 
 import { AuditPage, DesktopSettingsPage, RetentionPage, RoutingSettingsPage } from './SettingsPages'
 import TenantsPage from './TenantsPage'
 import PromptsPage from './PromptsPage'
+import CampaignsPage from './CampaignsPage'
 import { CallerIdPoolsPage, OutboundRoutesPage, OutboundSettingsPage, OutboundTrunksPage } from './OutboundPages'
 
 type Page = { path: string; key: string; element?: JSX.Element; roles: string[] }
@@ -34,6 +35,7 @@ function pages(role: string): Page[] {
     { path: 'caller-rules', key: 'rules', element: <CallerRulesPage />, roles: ['admin'] },
     { path: 'caller-lists', key: 'callerLists', element: <CallerListsPage />, roles: ['admin'] },
     { path: 'routing-settings', key: 'routingSettings', element: <RoutingSettingsPage />, roles: ['admin'] },
+    { path: 'campaigns', key: 'campaigns', element: <CampaignsPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
     { path: 'outbound-trunks', key: 'outTrunks', element: <OutboundTrunksPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
     { path: 'outbound-routes', key: 'outRoutes', element: <OutboundRoutesPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
     { path: 'caller-id-pools', key: 'outPools', element: <CallerIdPoolsPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
