@@ -37,6 +37,7 @@ const adminPages = [
   ['apikeys', 'apikeys'],
   ['desktop', 'desktop'],
   ['audit', 'audit'],
+  ['campaigns', 'campaigns'],
 ]
 const reports = ['calls', 'hourly', 'agents', 'service', 'operations', 'queues', 'abandoned', 'waits', 'satisfaction', 'surveys']
 
@@ -277,9 +278,9 @@ export async function adminJourneys(h) {
     assert((await sec.getByRole('button', { name: Z.admin.new }).count()) === 0, 'the supervisor has a New button')
     assert((await sec.getByRole('button', { name: `${Z.admin.delete} operator` }).count()) === 0, 'the supervisor has a Delete button')
     const menu = sp.getByRole('navigation', { name: Z.admin.menu })
-    // Queues and the four outbound routing pages (read-only), nothing else.
+    // Queues, campaigns and the four outbound routing pages (read-only), nothing else.
     const links = (await menu.getByRole('link').allTextContents()).sort()
-    const want = [Z.admin.nav.queues, Z.admin.nav.outTrunks, Z.admin.nav.outRoutes, Z.admin.nav.outPools, Z.admin.nav.outSettings].sort()
+    const want = [Z.admin.nav.queues, Z.admin.nav.campaigns, Z.admin.nav.outTrunks, Z.admin.nav.outRoutes, Z.admin.nav.outPools, Z.admin.nav.outSettings].sort()
     assert(JSON.stringify(links) === JSON.stringify(want), `the supervisor's admin menu: ${links.join(', ')}`)
     await sec.getByRole('button', { name: `${Z.admin.view} operator` }).click()
     const dlg = sp.locator('.ant-drawer-content')
