@@ -267,7 +267,7 @@ export async function adminJourneys(h) {
     await switchLanguage(page, 'zh-CN', 'en')
   })
 
-  await step('supervisor sees the queue and outbound routing settings read-only and no other admin page', async () => {
+  await step('supervisor sees queues, prompts, campaigns and outbound routing read-only and no other admin page', async () => {
     const sctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
     const sp = await sctx.newPage()
     await signIn(sp, base, 'zh-CN', 'supervisor', 'ipcc-demo')
@@ -278,9 +278,10 @@ export async function adminJourneys(h) {
     assert((await sec.getByRole('button', { name: Z.admin.new }).count()) === 0, 'the supervisor has a New button')
     assert((await sec.getByRole('button', { name: `${Z.admin.delete} operator` }).count()) === 0, 'the supervisor has a Delete button')
     const menu = sp.getByRole('navigation', { name: Z.admin.menu })
-    // Queues, campaigns and the four outbound routing pages (read-only), nothing else.
+    // Queues, prompts, campaigns and the four outbound routing pages
+    // (read-only), nothing else.
     const links = (await menu.getByRole('link').allTextContents()).sort()
-    const want = [Z.admin.nav.queues, Z.admin.nav.campaigns, Z.admin.nav.outTrunks, Z.admin.nav.outRoutes, Z.admin.nav.outPools, Z.admin.nav.outSettings].sort()
+    const want = [Z.admin.nav.queues, Z.admin.nav.prompts, Z.admin.nav.campaigns, Z.admin.nav.outTrunks, Z.admin.nav.outRoutes, Z.admin.nav.outPools, Z.admin.nav.outSettings].sort()
     assert(JSON.stringify(links) === JSON.stringify(want), `the supervisor's admin menu: ${links.join(', ')}`)
     await sec.getByRole('button', { name: `${Z.admin.view} operator` }).click()
     const dlg = sp.locator('.ant-drawer-content')
