@@ -56,9 +56,25 @@ function formItem(scope, name) {
   return scope.locator('.ant-form-item').filter({ has: scope.page().locator(`label[title="${name}"]`) })
 }
 
+// pickOption chooses an option of a single select and waits until the select
+// shows it: on a busy machine a click during the dropdown's opening animation
+// can be lost, so it tries again.
 async function pickOption(page, scope, label, optionText) {
-  await formItem(scope, label).locator('.ant-select').click()
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click()
+  const select = formItem(scope, label).locator('.ant-select')
+  for (let i = 0; ; i++) {
+    // open it unless a try left it open
+    if (!(await page.locator('.ant-select-dropdown:visible').count())) await select.click()
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click()
+    const shown = await select
+      .locator('.ant-select-selection-item')
+      .filter({ hasText: optionText })
+      .first()
+      .waitFor({ timeout: 3_000 })
+      .then(() => true)
+      .catch(() => false)
+    if (shown) return
+    if (i >= 2) throw new Error(`the select ${label} does not show ${optionText}`)
+  }
 }
 
 async function switchLanguage(page, from, to) {
