@@ -17,7 +17,7 @@ import (
 const (
 	TypeMobile        = "mobile"        // Chinese mobile (1[3-9] + 9 digits)
 	TypeLandline      = "landline"      // Chinese landline with its area code, or a home number of another country
-	TypeService       = "service"       // 95xxx/96xxx, 400/800 numbers, 1xx short codes (110, 10086, 12345)
+	TypeService       = "service"       // 95 and 96 five-digit numbers (95588), 400/800 numbers, 1-prefixed short codes (110, 10086, 12345)
 	TypeInternational = "international" // a number of another country than the tenant's
 )
 
