@@ -207,7 +207,7 @@ const acdAgentCols = `tenant_id, agent_id, work_number, device, state, reason, p
 // SaveACDAgentState writes an agent's state (insert or replace).
 func (s *Store) SaveACDAgentState(ctx context.Context, a *ACDAgentState) error {
 	a.UpdatedAt = now()
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO acd_agent_state (`+acdAgentCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	_, err := s.fencedExec(ctx, s.Rebind(`INSERT INTO acd_agent_state (`+acdAgentCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (tenant_id, agent_id) DO UPDATE SET work_number = excluded.work_number, device = excluded.device, state = excluded.state,
 		reason = excluded.reason, pending = excluded.pending, pending_reason = excluded.pending_reason, break_wait = excluded.break_wait,
 		since = excluded.since, call_id = excluded.call_id, queue_id = excluded.queue_id, connected_at = excluded.connected_at,
@@ -233,7 +233,7 @@ func (s *Store) ListACDAgentStates(ctx context.Context, tenant string) ([]ACDAge
 
 // AddACDAgentLog appends one state transition.
 func (s *Store) AddACDAgentLog(ctx context.Context, l *ACDAgentLogEntry) error {
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO acd_agent_log (tenant_id, agent_id, at, from_state, to_state, reason, call_id, queue_id, by_user) VALUES (?,?,?,?,?,?,?,?,?)`),
+	_, err := s.fencedExec(ctx, s.Rebind(`INSERT INTO acd_agent_log (tenant_id, agent_id, at, from_state, to_state, reason, call_id, queue_id, by_user) VALUES (?,?,?,?,?,?,?,?,?)`),
 		l.TenantID, l.AgentID, l.At.UTC(), l.FromState, l.ToState, l.Reason, l.CallID, l.QueueID, l.By)
 	if err != nil {
 		return fmt.Errorf("store: log state of agent %q: %w", l.AgentID, err)
@@ -263,7 +263,7 @@ const acdEntryCols = `tenant_id, call_id, queue_id, priority, enqueued_at, first
 
 // SaveACDEntry writes a waiting caller (insert or replace).
 func (s *Store) SaveACDEntry(ctx context.Context, e *ACDEntry) error {
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO acd_queue_entries (`+acdEntryCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+	_, err := s.fencedExec(ctx, s.Rebind(`INSERT INTO acd_queue_entries (`+acdEntryCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (tenant_id, call_id) DO UPDATE SET queue_id = excluded.queue_id, priority = excluded.priority, enqueued_at = excluded.enqueued_at,
 		first_at = excluded.first_at, seq = excluded.seq, caller = excluded.caller, last_agent = excluded.last_agent, data = excluded.data, hops = excluded.hops,
 		lang = excluded.lang`),
@@ -276,7 +276,7 @@ func (s *Store) SaveACDEntry(ctx context.Context, e *ACDEntry) error {
 
 // DeleteACDEntry forgets a waiting caller (no error when already gone).
 func (s *Store) DeleteACDEntry(ctx context.Context, tenant, callID string) error {
-	if _, err := s.db.ExecContext(ctx, s.Rebind(`DELETE FROM acd_queue_entries WHERE tenant_id = ? AND call_id = ?`), tenant, callID); err != nil {
+	if _, err := s.fencedExec(ctx, s.Rebind(`DELETE FROM acd_queue_entries WHERE tenant_id = ? AND call_id = ?`), tenant, callID); err != nil {
 		return fmt.Errorf("store: delete queue entry %q: %w", callID, err)
 	}
 	return nil
@@ -296,7 +296,7 @@ const acdCallbackCols = `tenant_id, id, call_id, queue_id, caller, number, prior
 
 // SaveACDCallback writes a callback request (insert or replace).
 func (s *Store) SaveACDCallback(ctx context.Context, c *ACDCallback) error {
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO acd_callbacks (`+acdCallbackCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)
+	_, err := s.fencedExec(ctx, s.Rebind(`INSERT INTO acd_callbacks (`+acdCallbackCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (tenant_id, id) DO UPDATE SET status = excluded.status, handled_at = excluded.handled_at, number = excluded.number`),
 		c.TenantID, c.ID, c.CallID, c.QueueID, c.Caller, c.Number, c.Priority, c.Status, c.RequestedAt.UTC(), utcPtr(c.HandledAt))
 	if err != nil {

@@ -92,6 +92,25 @@ func (s *Store) SaveCall(ctx context.Context, c *CallRecord) error {
 	return nil
 }
 
+// SaveCallWithEvents is SaveCall whose row is written in one transaction
+// with webhook outbox events (the call's call.ended): both are written or
+// neither. When ctx ends first, both stay queued and are written later
+// (the error then wraps ctx's); any other error means the row was refused
+// and the events were not written.
+func (s *Store) SaveCallWithEvents(ctx context.Context, c *CallRecord, evs []OutboxEvent) error {
+	g, err := s.calls.queueCall(ctx, *c, evs...)
+	if err != nil {
+		return err
+	}
+	if err := wait(ctx, g); err != nil {
+		return err
+	}
+	if g.callErr != nil {
+		return fmt.Errorf("store: save call %s: %w", c.ID, mapErr(g.callErr))
+	}
+	return nil
+}
+
 // QueueCall hands the call's record to the store's writer, which writes it
 // soon, in a batch with others, retrying until it is written (it is never
 // dropped). It returns at once unless the writer's queue is full, when it

@@ -89,9 +89,12 @@ type callGroup struct {
 	legErrs []error
 	legAt   map[string]int
 	updates []*callUpdate
-	rows    int
-	since   time.Time     // when the oldest change was queued
-	done    chan struct{} // closed once written (or refused, or given up)
+	// events go into the webhook outbox in the transaction that writes
+	// the call's row (SaveCallWithEvents).
+	events []OutboxEvent
+	rows   int
+	since  time.Time     // when the oldest change was queued
+	done   chan struct{} // closed once written (or refused, or given up)
 }
 
 // callWriter is the Store's writer of call records.
@@ -176,8 +179,9 @@ func (w *callWriter) kick() {
 	}
 }
 
-// queueCall queues the call's row; the group it is in is returned.
-func (w *callWriter) queueCall(ctx context.Context, c CallRecord) (*callGroup, error) {
+// queueCall queues the call's row (with outbox events written in the
+// same transaction); the group it is in is returned.
+func (w *callWriter) queueCall(ctx context.Context, c CallRecord, evs ...OutboxEvent) (*callGroup, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	g, err := w.group(ctx, callKey{c.TenantID, c.ID}, func(g *callGroup) bool { return g.call == nil })
@@ -190,6 +194,7 @@ func (w *callWriter) queueCall(ctx context.Context, c CallRecord) (*callGroup, e
 		w.noteQueuedLocked()
 	}
 	g.call = &c
+	g.events = append(g.events, evs...)
 	w.stats.Saves++
 	w.kick()
 	return g, nil

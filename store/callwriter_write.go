@@ -97,6 +97,10 @@ func (w *callWriter) writeOps(ops []rowOp, manyCalls bool) {
 			w.succeeded(len(ops), took)
 			return
 		}
+		if errors.Is(err, ErrFenced) {
+			w.fenced(ops, err)
+			return
+		}
 		final := isFinal(err)
 		if final || (!isTransient(err) && attempt >= unclassifiedTries) {
 			switch {
@@ -151,6 +155,7 @@ func (w *callWriter) exec(ctx context.Context, ops []rowOp) error {
 	var calls []*CallRecord
 	var legs []*CallLeg
 	var updates []rowOp
+	var events []OutboxEvent
 	for _, op := range ops {
 		switch {
 		case op.upd != nil:
@@ -159,9 +164,18 @@ func (w *callWriter) exec(ctx context.Context, ops []rowOp) error {
 			legs = append(legs, op.g.legs[op.leg])
 		default:
 			calls = append(calls, op.g.call)
+			events = append(events, op.g.events...)
 		}
 	}
+	if len(events) > 0 {
+		// Taken before the transaction, as every outbox writer does (on
+		// SQLite the other order would wait on the write lock held here).
+		defer w.s.outboxLock()()
+	}
 	return w.s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := w.s.checkFence(ctx, tx); err != nil {
+			return err
+		}
 		for len(calls) > 0 {
 			n := min(len(calls), rowsPerStatement)
 			args := make([]any, 0, n*callColumns)
@@ -183,6 +197,11 @@ func (w *callWriter) exec(ctx context.Context, ops []rowOp) error {
 				return err
 			}
 			legs = legs[n:]
+		}
+		if len(events) > 0 {
+			if _, err := w.s.queueWebhookEventsTx(ctx, tx, events); err != nil {
+				return err
+			}
 		}
 		for _, op := range updates {
 			op.upd.err = w.s.updateCall(ctx, tx, op.g.key, op.upd)
@@ -286,6 +305,21 @@ func (w *callWriter) refused(op rowOp, err error) {
 	w.log.Error("call record refused by the database; its content follows", "row", what, "tenant", op.g.key.tenant, "content", string(content), "err", err)
 }
 
+// fenced drops rows this controller may no longer write: another
+// controller holds the lease now and writes these calls' records itself
+// (it re-adopted them from the switch and the store).
+func (w *callWriter) fenced(ops []rowOp, err error) {
+	w.mu.Lock()
+	w.stats.Refused += int64(len(ops))
+	w.mu.Unlock()
+	calls := map[string]bool{}
+	for _, op := range ops {
+		op.fail(err)
+		calls[op.g.key.id] = true
+	}
+	w.log.Error("call records not written: this controller lost its lease; the new holder writes these calls", "rows", len(ops), "calls", len(calls), "err", err)
+}
+
 // unwritten logs rows given up at Close.
 func (w *callWriter) unwritten(ops []rowOp) {
 	w.mu.Lock()
@@ -325,7 +359,9 @@ func isTransient(err error) bool {
 		case "08", "40", "53", "57", "58":
 			return true
 		}
-		return pe.Code == "55P03" // lock_not_available
+		// lock_not_available; a transaction the server ended for idling
+		// (IdleInTxTimeout).
+		return pe.Code == "55P03" || pe.Code == "25P03"
 	}
 	return false
 }

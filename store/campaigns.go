@@ -55,10 +55,11 @@ func (s *Store) ListCampaigns(ctx context.Context, tenant string) ([]CampaignRow
 }
 
 // ListRunningCampaigns lists every tenant's running campaigns (the dialer's
-// work list).
+// work list), leaving out those of suspended (disabled) tenants: they stay
+// running and dial again when the tenant is resumed.
 func (s *Store) ListRunningCampaigns(ctx context.Context) ([]CampaignRow, error) {
 	out := []CampaignRow{}
-	if err := s.db.SelectContext(ctx, &out, s.Rebind(`SELECT `+campaignCols+` FROM campaigns WHERE status = ? ORDER BY tenant_id, id`), "running"); err != nil {
+	if err := s.db.SelectContext(ctx, &out, s.Rebind(`SELECT `+campaignCols+` FROM campaigns WHERE status = ? AND tenant_id NOT IN (SELECT tenant_id FROM tenants WHERE disabled = ?) ORDER BY tenant_id, id`), "running", true); err != nil {
 		return nil, fmt.Errorf("store: list running campaigns: %w", err)
 	}
 	return out, nil

@@ -37,6 +37,13 @@ func TestCampaignLifecycleAndIsolation(t *testing.T) {
 		if err != nil || len(run) != 1 {
 			t.Fatalf("running %v %v", run, err)
 		}
+		// A suspended tenant's campaigns are not dialled (docs/tenants.md).
+		if err := s.CreateTenant(ctx, &store.Tenant{ID: "acme", Name: "Acme", Timezone: "UTC", Disabled: true}); err != nil {
+			t.Fatal(err)
+		}
+		if run, err := s.ListRunningCampaigns(ctx); err != nil || len(run) != 0 {
+			t.Fatalf("running while suspended %v %v", run, err)
+		}
 		if err := s.DeleteCampaign(ctx, "acme", "spring"); err != nil {
 			t.Fatal(err)
 		}
@@ -148,6 +155,113 @@ func TestDNCLists(t *testing.T) {
 		}
 		if err := s.RemoveDNC(ctx, "acme", "", "+8613800000002"); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+func TestListLeadsSearch(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		leads := []store.Lead{
+			{Phone: "+8613812345678", Name: "王小明", Row: 2},
+			{Phone: "+8613900000001", Name: "Alice Smith", Row: 3},
+			{Phone: "+8675588880001", Name: "100% Tea_House", Row: 4},
+			{Phone: "+8613700000002", Name: "Bob", Row: 5},
+		}
+		if err := s.InsertLeads(ctx, "acme", "spring", leads); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.InsertLeads(ctx, "other", "spring", []store.Lead{{Phone: "+8613812345678", Name: "王小明", Row: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		names := func(f store.LeadFilter) string {
+			t.Helper()
+			got, err := s.ListLeads(ctx, "acme", "spring", f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, l := range got {
+				out = append(out, l.Name)
+			}
+			return fmt.Sprint(out)
+		}
+		for _, c := range []struct{ search, want string }{
+			{"138 1234", "[王小明]"},      // digits of the phone, spaces ignored
+			{"小明", "[王小明]"},            // part of a Chinese name
+			{"alice", "[Alice Smith]"}, // any case
+			{"SMITH", "[Alice Smith]"},
+			{"0755", "[]"}, // a national prefix is not in the E.164 number
+			{"7558888", "[100% Tea_House]"},
+			{"%", "[100% Tea_House]"}, // LIKE's wildcards are plain characters
+			{"te_", "[]"},             // as a wildcard it would match "Tea"
+			{"tea_", "[100% Tea_House]"},
+			{"nobody", "[]"},
+			{"  ", "[王小明 Alice Smith 100% Tea_House Bob]"},
+		} {
+			if got := names(store.LeadFilter{Search: c.search}); got != c.want {
+				t.Errorf("search %q: got %s, want %s", c.search, got, c.want)
+			}
+		}
+		if _, err := s.AssignLeads(ctx, "acme", "spring", []string{"bob"}, 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(store.LeadFilter{Search: "1", AgentID: "bob"}); got != "[王小明]" {
+			t.Errorf("search with an agent: %s", got)
+		}
+	})
+}
+
+func TestSetLeadsAgent(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var leads []store.Lead
+		for i := range 5 {
+			leads = append(leads, store.Lead{Phone: fmt.Sprintf("+86138%08d", i), Name: fmt.Sprint("n", i), Row: i + 2})
+		}
+		if err := s.InsertLeads(ctx, "acme", "spring", leads); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.InsertLeads(ctx, "acme", "autumn", []store.Lead{{Phone: "+8613900000000", Row: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		all, _ := s.ListLeads(ctx, "acme", "spring", store.LeadFilter{})
+		other, _ := s.ListLeads(ctx, "acme", "autumn", store.LeadFilter{})
+		agentOf := func() string {
+			t.Helper()
+			got, err := s.ListLeads(ctx, "acme", "spring", store.LeadFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, l := range got {
+				out = append(out, l.AgentID)
+			}
+			return fmt.Sprint(out)
+		}
+		if err := s.SetLeadsAgent(ctx, "acme", "spring", []int64{all[1].ID, all[3].ID, all[1].ID}, "bob"); err != nil {
+			t.Fatal(err)
+		}
+		if got := agentOf(); got != "[ bob  bob ]" {
+			t.Fatalf("assigned: %s", got)
+		}
+		// A lead of another campaign (or tenant) in the list: none changes.
+		for _, c := range []struct {
+			tenant string
+			ids    []int64
+		}{{"acme", []int64{all[0].ID, other[0].ID}}, {"other", []int64{all[0].ID}}} {
+			if err := s.SetLeadsAgent(ctx, c.tenant, "spring", c.ids, "carol"); !store.IsNotFound(err) {
+				t.Fatalf("%s %v: %v", c.tenant, c.ids, err)
+			}
+		}
+		if got := agentOf(); got != "[ bob  bob ]" {
+			t.Fatalf("a refused assignment changed leads: %s", got)
+		}
+		if err := s.SetLeadsAgent(ctx, "acme", "spring", []int64{all[1].ID}, ""); err != nil {
+			t.Fatal(err)
+		}
+		if got := agentOf(); got != "[   bob ]" {
+			t.Fatalf("unassigned: %s", got)
 		}
 	})
 }

@@ -1,5 +1,11 @@
 package store
 
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+)
+
 // SetCallWriterFault makes the call-record writer fail every transaction
 // for which f returns an error; f is given the call ids of its rows, in
 // the order they are written.
@@ -13,4 +19,19 @@ func SetCallWriterFault(s *Store, f func(calls []string) error) {
 		}
 		return f(ids)
 	}
+}
+
+// BeginFenced opens a transaction that has passed the fence check (on
+// PostgreSQL the lease row is read FOR SHARE), as every fenced write
+// starts, and returns it open: a controller frozen inside a write.
+func BeginFenced(ctx context.Context, s *Store) (*sqlx.Tx, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkFence(ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
 }

@@ -169,7 +169,13 @@ type LeadFilter struct {
 	AgentID string // "" = every agent
 	AfterID int64  // keyset paging: leads with a larger id
 	Limit   int
+	// Search keeps leads whose name contains it (any case) or whose
+	// phone contains its digits ("138 1234" finds +8613812345678).
+	Search string
 }
+
+// likeEscaper escapes LIKE's wildcards (with ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // ListLeads lists a campaign's leads by id.
 func (s *Store) ListLeads(ctx context.Context, tenant, campaign string, f LeadFilter) ([]Lead, error) {
@@ -182,6 +188,21 @@ func (s *Store) ListLeads(ctx context.Context, tenant, campaign string, f LeadFi
 	if f.AgentID != "" {
 		q += ` AND agent_id = ?`
 		args = append(args, f.AgentID)
+	}
+	if search := strings.TrimSpace(f.Search); search != "" {
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, search)
+		cond := `LOWER(name) LIKE ? ESCAPE '\'`
+		args = append(args, "%"+likeEscaper.Replace(strings.ToLower(search))+"%")
+		if digits != "" {
+			cond += ` OR phone LIKE ?`
+			args = append(args, "%"+digits+"%")
+		}
+		q += ` AND (` + cond + `)`
 	}
 	if f.Limit <= 0 || f.Limit > 10000 {
 		f.Limit = 1000
@@ -324,6 +345,56 @@ func (s *Store) AssignLeads(ctx context.Context, tenant, campaign string, agents
 }
 
 // SetLeadAgent assigns one lead to an agent ("" = to nobody).
+// NotALeadError names an id that is not a lead of the campaign (it is a
+// not-found error).
+type NotALeadError struct {
+	ID       int64
+	Campaign string
+}
+
+func (e *NotALeadError) Error() string {
+	return fmt.Sprintf("store: %d is not a lead of campaign %q", e.ID, e.Campaign)
+}
+
+// Unwrap makes it ErrNotFound.
+func (e *NotALeadError) Unwrap() error { return ErrNotFound }
+
+// SetLeadsAgent assigns leads of a campaign to agent ("" = to nobody) in
+// one statement: all of them or, when one is not a lead of the campaign,
+// none (ErrNotFound naming it).
+func (s *Store) SetLeadsAgent(ctx context.Context, tenant, campaign string, ids []int64, agent string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		q, args, err := sqlx.In(`SELECT id FROM campaign_leads WHERE tenant_id = ? AND campaign_id = ? AND id IN (?)`, tenant, campaign, ids)
+		if err != nil {
+			return fmt.Errorf("store: assign leads: %w", err)
+		}
+		var found []int64
+		if err := tx.SelectContext(ctx, &found, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("store: assign leads of campaign %q: %w", campaign, err)
+		}
+		have := make(map[int64]bool, len(found))
+		for _, id := range found {
+			have[id] = true
+		}
+		for _, id := range ids {
+			if !have[id] {
+				return &NotALeadError{ID: id, Campaign: campaign}
+			}
+		}
+		q, args, err = sqlx.In(`UPDATE campaign_leads SET agent_id = ?, updated_at = ? WHERE tenant_id = ? AND campaign_id = ? AND id IN (?)`, agent, now(), tenant, campaign, ids)
+		if err != nil {
+			return fmt.Errorf("store: assign leads: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("store: assign leads of campaign %q: %w", campaign, err)
+		}
+		return nil
+	})
+}
+
 func (s *Store) SetLeadAgent(ctx context.Context, tenant string, id int64, agent string) error {
 	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE campaign_leads SET agent_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`), agent, now(), tenant, id)
 	if err != nil {

@@ -36,3 +36,30 @@ ON CONFLICT (tenant_id, name) DO UPDATE SET value = excluded.value, updated_at =
 	}
 	return nil
 }
+
+// DeleteSetting removes a setting of the tenant; no error when it is unset.
+func (s *Store) DeleteSetting(ctx context.Context, tenant, name string) error {
+	if _, err := s.db.ExecContext(ctx, s.Rebind(`DELETE FROM settings WHERE tenant_id = ? AND name = ?`), tenant, name); err != nil {
+		return fmt.Errorf("store: delete setting %q: %w", name, err)
+	}
+	return nil
+}
+
+// ListSettings returns the tenant's settings whose names start with prefix,
+// by name.
+func (s *Store) ListSettings(ctx context.Context, tenant, prefix string) (map[string]string, error) {
+	var rows []struct {
+		Name  string `db:"name"`
+		Value string `db:"value"`
+	}
+	// substr, not LIKE: a prefix holding % or _ matches itself only.
+	err := s.db.SelectContext(ctx, &rows, s.Rebind(`SELECT name, value FROM settings WHERE tenant_id = ? AND substr(name, 1, ?) = ?`), tenant, len(prefix), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: list settings %q: %w", prefix, err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Name] = r.Value
+	}
+	return out, nil
+}

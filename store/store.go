@@ -10,9 +10,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -44,13 +48,42 @@ type Store struct {
 	dialect Dialect
 	// calls writes the calls and call_legs tables (callwriter.go).
 	calls *callWriter
+	// outboxMu serialises the webhook outbox's writers on SQLite (one
+	// writer at a time there): waiting here is a handoff, where SQLite's
+	// busy handler would sleep and retry (webhook_outbox.go).
+	outboxMu sync.Mutex
+	// fence, once set, guards the writes that matter (fence.go).
+	fence atomic.Pointer[Fence]
 }
 
 // Options tune the connection pool and the call-record writer.
 type Options struct {
 	MaxOpenConns int
 	CallWriter   CallWriterOptions
+	// IdleInTxTimeout, on PostgreSQL, is every pooled session's
+	// idle_in_transaction_session_timeout: the server ends a session whose
+	// transaction waits that long for its client, releasing its locks
+	// (IdleInTxTimeout(lease_ttl) for controllers; see that function). 0,
+	// or the parameter set in the URL, leaves the URL's or server's value.
+	IdleInTxTimeout time.Duration
 }
+
+// IdleInTxTimeout is the idle_in_transaction_session_timeout of the
+// controllers' PostgreSQL sessions for a cluster.lease_ttl: a third of it.
+//
+// A fenced write holds the lease row FOR SHARE until it commits. A
+// controller frozen inside one (SIGSTOP, a stalled VM, a host cut off
+// with its TCP connection still open on the server) would keep that lock,
+// and the standby's claim of the expired lease would wait on it for as
+// long as the process stays frozen. The holder renews every third of the
+// TTL, so its lease expires at least two thirds of the TTL after it froze:
+// a transaction left idle then is ended by the server a third of the TTL
+// after its last statement, before the standby may claim, and the late
+// commit of the woken holder fails. A live controller never leaves a
+// transaction idle that long (its transactions are a few statements sent
+// back to back); were it descheduled that long, its write fails and is
+// retried under the fence check (fencedExec, the call-record writer).
+func IdleInTxTimeout(leaseTTL time.Duration) time.Duration { return leaseTTL / 3 }
 
 // ParseURL tells the dialect and driver DSN of a database URL:
 // "postgres://..." / "postgresql://..." select PostgreSQL; "sqlite:PATH",
@@ -73,6 +106,27 @@ func ParseURL(url string) (Dialect, string, error) {
 	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
 	return SQLite, dsn, nil
+}
+
+// withSessionParams adds the options' session parameters to a PostgreSQL
+// URL as run-time parameters (lib/pq sends a URL parameter it does not
+// know in the start-up message: every pooled connection gets them), unless
+// the URL sets them itself.
+func withSessionParams(dsn string, opt Options) (string, error) {
+	if opt.IdleInTxTimeout <= 0 {
+		return dsn, nil
+	}
+	u, err := neturl.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("parse database url: %w", err)
+	}
+	q := u.Query()
+	if q.Get("idle_in_transaction_session_timeout") != "" || strings.Contains(q.Get("options"), "idle_in_transaction_session_timeout") {
+		return dsn, nil
+	}
+	q.Set("idle_in_transaction_session_timeout", strconv.FormatInt(max(opt.IdleInTxTimeout.Milliseconds(), 1), 10))
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // redact hides a password in a URL for error messages.
@@ -111,7 +165,10 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 			opt.MaxOpenConns = 8
 		}
 	case Postgres:
-		db, err = sqlx.Open("postgres", dsn)
+		dsn, err = withSessionParams(dsn, opt)
+		if err == nil {
+			db, err = sqlx.Open("postgres", dsn)
+		}
 		if err == nil && opt.MaxOpenConns == 0 {
 			opt.MaxOpenConns = 20
 		}

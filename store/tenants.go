@@ -98,7 +98,13 @@ func (s *Store) DeleteTenant(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("store: delete tenant %q: %w", id, err)
 	}
-	return affectedOne(res, "tenant", id)
+	if err := affectedOne(res, "tenant", id); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, s.Rebind(`DELETE FROM tenant_quotas WHERE tenant_id = ?`), id); err != nil {
+		return fmt.Errorf("store: delete tenant %q: quota: %w", id, err)
+	}
+	return nil
 }
 
 type rowsAffected interface{ RowsAffected() (int64, error) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -12,19 +11,23 @@ import (
 
 // Webhook is a tenant's endpoint for signed event notifications.
 type Webhook struct {
-	TenantID    string    `db:"tenant_id" json:"-"`
-	ID          string    `db:"id" json:"id"`
-	URL         string    `db:"url" json:"url"`
-	Secret      string    `db:"secret" json:"-"`
-	EventsJSON  string    `db:"events" json:"-"`
-	Events      []string  `db:"-" json:"events"`
-	Enabled     bool      `db:"enabled" json:"enabled"`
-	Description string    `db:"description" json:"description"`
-	CreatedAt   time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
+	TenantID string `db:"tenant_id" json:"-"`
+	ID       string `db:"id" json:"id"`
+	URL      string `db:"url" json:"url"`
+	Secret   string `db:"secret" json:"-"`
+	// PreviousSecret was replaced by the last rotation; deliveries are
+	// signed with it too until PreviousUntil, so receivers can switch over.
+	PreviousSecret string     `db:"previous_secret" json:"-"`
+	PreviousUntil  *time.Time `db:"previous_secret_until" json:"previous_secret_until,omitempty"`
+	EventsJSON     string     `db:"events" json:"-"`
+	Events         []string   `db:"-" json:"events"`
+	Enabled        bool       `db:"enabled" json:"enabled"`
+	Description    string     `db:"description" json:"description"`
+	CreatedAt      time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt      time.Time  `db:"updated_at" json:"updated_at"`
 }
 
-const webhookCols = `tenant_id, id, url, secret, events, enabled, description, created_at, updated_at`
+const webhookCols = `tenant_id, id, url, secret, previous_secret, previous_secret_until, events, enabled, description, created_at, updated_at`
 
 func (w *Webhook) encode() error {
 	if w.Events == nil {
@@ -56,8 +59,8 @@ func (s *Store) CreateWebhook(ctx context.Context, w *Webhook) error {
 	}
 	w.CreatedAt = now()
 	w.UpdatedAt = w.CreatedAt
-	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO webhooks (`+webhookCols+`) VALUES (?,?,?,?,?,?,?,?,?)`),
-		w.TenantID, w.ID, w.URL, w.Secret, w.EventsJSON, w.Enabled, w.Description, w.CreatedAt, w.UpdatedAt)
+	_, err := s.db.ExecContext(ctx, s.Rebind(`INSERT INTO webhooks (`+webhookCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`),
+		w.TenantID, w.ID, w.URL, w.Secret, w.PreviousSecret, w.PreviousUntil, w.EventsJSON, w.Enabled, w.Description, w.CreatedAt, w.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("store: create webhook %s: %w", w.ID, mapErr(err))
 	}
@@ -97,8 +100,8 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *Webhook) error {
 		return err
 	}
 	w.UpdatedAt = now()
-	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE webhooks SET url = ?, secret = ?, events = ?, enabled = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
-		w.URL, w.Secret, w.EventsJSON, w.Enabled, w.Description, w.UpdatedAt, w.TenantID, w.ID)
+	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE webhooks SET url = ?, secret = ?, previous_secret = ?, previous_secret_until = ?, events = ?, enabled = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		w.URL, w.Secret, w.PreviousSecret, w.PreviousUntil, w.EventsJSON, w.Enabled, w.Description, w.UpdatedAt, w.TenantID, w.ID)
 	if err != nil {
 		return fmt.Errorf("store: update webhook %s: %w", w.ID, err)
 	}
@@ -118,7 +121,10 @@ func (s *Store) DeleteWebhook(ctx context.Context, tenant, id string) error {
 const (
 	DeliveryPending   = "pending"
 	DeliveryDelivered = "delivered"
-	DeliveryFailed    = "failed"
+	DeliveryFailed    = "failed" // before dead letters existed: given up, listed with them
+	// DeliveryDead: retries exhausted (or the endpoint was removed or
+	// disabled); listed as dead letters, replayable.
+	DeliveryDead = "dead"
 )
 
 // WebhookDelivery is one event on its way to one endpoint.
@@ -128,6 +134,7 @@ type WebhookDelivery struct {
 	WebhookID     string     `db:"webhook_id" json:"webhook_id"`
 	EventID       string     `db:"event_id" json:"event_id"`
 	EventType     string     `db:"event_type" json:"event_type"`
+	CallID        string     `db:"call_id" json:"call_id,omitempty"`
 	Payload       string     `db:"payload" json:"-"`
 	Status        string     `db:"status" json:"status"`
 	Attempts      int        `db:"attempts" json:"attempts"`
@@ -136,9 +143,14 @@ type WebhookDelivery struct {
 	LastError     string     `db:"last_error" json:"last_error,omitempty"`
 	CreatedAt     time.Time  `db:"created_at" json:"created_at"`
 	DeliveredAt   *time.Time `db:"delivered_at" json:"delivered_at,omitempty"`
+	// LatencyMS is enqueue → delivered; AttemptMS the last attempt's round
+	// trip; Replays how often it was replayed from the dead letters.
+	LatencyMS int64 `db:"latency_ms" json:"latency_ms"`
+	AttemptMS int64 `db:"attempt_ms" json:"attempt_ms"`
+	Replays   int   `db:"replays" json:"replays"`
 }
 
-const deliveryCols = `id, tenant_id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at`
+const deliveryCols = `id, tenant_id, webhook_id, event_id, event_type, call_id, payload, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at, latency_ms, attempt_ms, replays`
 
 // QueueVoicemailEvents puts the "voicemail.new" event of up to limit
 // messages not yet announced into the outbox of every enabled endpoint of
@@ -170,12 +182,12 @@ func (s *Store) QueueVoicemailEvents(ctx context.Context, eventType string, limi
 			}
 			at := now()
 			for _, h := range hooks {
-				if !h.Enabled || !slices.Contains(h.Events, eventType) {
+				if !h.Enabled || !EventMatches(h.Events, eventType) {
 					continue
 				}
-				_, err := tx.ExecContext(ctx, s.Rebind(`INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-					VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (webhook_id, tenant_id, event_id) DO NOTHING`),
-					m.TenantID, h.ID, eventID, eventType, body, DeliveryPending, 0, at, at)
+				_, err := tx.ExecContext(ctx, s.Rebind(`INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, event_type, call_id, payload, status, attempts, next_attempt_at, created_at)
+					VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (webhook_id, tenant_id, event_id) DO NOTHING`),
+					m.TenantID, h.ID, eventID, eventType, m.CallID, body, DeliveryPending, 0, at, at)
 				if err != nil {
 					return fmt.Errorf("store: queue %s for webhook %s: %w", eventID, h.ID, err)
 				}
@@ -188,49 +200,6 @@ func (s *Store) QueueVoicemailEvents(ctx context.Context, eventType string, limi
 		}
 	}
 	return queued, nil
-}
-
-// ClaimDueDeliveries takes up to limit pending deliveries due at t: each is
-// pushed lease into the future with one more attempt counted, so no other
-// controller sends it meanwhile.
-func (s *Store) ClaimDueDeliveries(ctx context.Context, t time.Time, lease time.Duration, limit int) ([]WebhookDelivery, error) {
-	var due []WebhookDelivery
-	err := s.db.SelectContext(ctx, &due, s.Rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id`+fmt.Sprintf(` LIMIT %d`, limit)),
-		DeliveryPending, t.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("store: due deliveries: %w", err)
-	}
-	out := due[:0]
-	for _, d := range due {
-		next := t.Add(lease).UTC()
-		res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND status = ? AND attempts = ?`),
-			next, d.ID, DeliveryPending, d.Attempts)
-		if err != nil {
-			return nil, fmt.Errorf("store: claim delivery %d: %w", d.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			d.Attempts++
-			d.NextAttemptAt = next
-			out = append(out, d)
-		}
-	}
-	return out, nil
-}
-
-// FinishDeliveryAttempt stores an attempt's outcome: status is delivered,
-// failed (no more attempts) or pending (retry at next).
-func (s *Store) FinishDeliveryAttempt(ctx context.Context, id int64, status string, httpStatus int, errText string, next time.Time) error {
-	var delivered *time.Time
-	if status == DeliveryDelivered {
-		t := now()
-		delivered = &t
-	}
-	_, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE webhook_deliveries SET status = ?, last_status = ?, last_error = ?, next_attempt_at = ?, delivered_at = ? WHERE id = ?`),
-		status, httpStatus, errText, next.UTC(), delivered, id)
-	if err != nil {
-		return fmt.Errorf("store: finish delivery %d: %w", id, err)
-	}
-	return nil
 }
 
 // ListWebhookDeliveries lists an endpoint's deliveries, newest first.
@@ -251,8 +220,8 @@ func (s *Store) ListWebhookDeliveries(ctx context.Context, tenant, webhookID str
 func (s *Store) QueueDelivery(ctx context.Context, d *WebhookDelivery) error {
 	at := now()
 	d.Status, d.Attempts, d.NextAttemptAt, d.CreatedAt = DeliveryPending, 0, at, at
-	id, err := s.insertReturningID(ctx, `INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
-		d.TenantID, d.WebhookID, d.EventID, d.EventType, d.Payload, d.Status, d.Attempts, d.NextAttemptAt, d.CreatedAt)
+	id, err := s.insertReturningID(ctx, `INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, event_type, call_id, payload, status, attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		d.TenantID, d.WebhookID, d.EventID, d.EventType, d.CallID, d.Payload, d.Status, d.Attempts, d.NextAttemptAt, d.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("store: queue %s for webhook %s: %w", d.EventID, d.WebhookID, err)
 	}
