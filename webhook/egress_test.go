@@ -70,7 +70,7 @@ func TestDeliveriesGoThroughTheEgressPolicy(t *testing.T) {
 					return len(ds) == 1 && ds[0].Status != store.DeliveryPending
 				})
 				ds, _ := s.ListWebhookDeliveries(ctx, tenant, id, 10)
-				if ds[0].Status != store.DeliveryFailed || ds[0].LastStatus != 0 || ds[0].LastError != egress.Failed {
+				if ds[0].Status != store.DeliveryDead || ds[0].LastStatus != 0 || ds[0].LastError != egress.Failed {
 					t.Errorf("%s: %+v, want failed with %q", id, ds[0], egress.Failed)
 				}
 			}

@@ -51,7 +51,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 			return len(ds) == 1 && ds[0].Status != store.DeliveryPending
 		})
 		ds, _ := s.ListWebhookDeliveries(ctx, "a", "crm", 10)
-		if ds[0].Status != store.DeliveryFailed || ds[0].LastStatus != http.StatusFound {
+		if ds[0].Status != store.DeliveryDead || ds[0].LastStatus != http.StatusFound {
 			t.Fatalf("redirected delivery %+v, want failed with 302", ds[0])
 		}
 		if n := elsewhere.Load(); n != 0 {

@@ -21,29 +21,47 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func TestSignAndVerify(t *testing.T) {
 	body := []byte(`{"id":"voicemail-1"}`)
 	now := time.Unix(1_800_000_000, 0)
-	sig := webhook.Sign("s3cret", now.Unix(), body)
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	sig, err := webhook.Sign("msg_1", now.Unix(), body, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := "1800000000"
 	tests := []struct {
-		name, secret, sig, ts string
-		body                  []byte
-		at                    time.Time
-		ok                    bool
+		name, secret, id, sig, ts string
+		body                      []byte
+		at                        time.Time
+		ok                        bool
 	}{
-		{"valid signature passes", "s3cret", sig, ts, body, now, true},
-		{"wrong secret fails", "other", sig, ts, body, now, false},
-		{"changed body fails", "s3cret", sig, ts, []byte(`{"id":"voicemail-2"}`), now, false},
-		{"replayed with another timestamp fails", "s3cret", sig, "1800000001", body, now.Add(time.Second), false},
-		{"stale timestamp fails", "s3cret", sig, ts, body, now.Add(10 * time.Minute), false},
-		{"missing prefix fails", "s3cret", sig[len("sha256="):], ts, body, now, false},
-		{"bad timestamp fails", "s3cret", sig, "yesterday", body, now, false},
+		{"valid signature passes", secret, "msg_1", sig, ts, body, now, true},
+		{"wrong secret fails", "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY", "msg_1", sig, ts, body, now, false},
+		{"changed body fails", secret, "msg_1", sig, ts, []byte(`{"id":"voicemail-2"}`), now, false},
+		{"another message id fails", secret, "msg_2", sig, ts, body, now, false},
+		{"replayed with another timestamp fails", secret, "msg_1", sig, "1800000001", body, now.Add(time.Second), false},
+		{"stale timestamp fails", secret, "msg_1", sig, ts, body, now.Add(10 * time.Minute), false},
+		{"missing version fails", secret, "msg_1", sig[len("v1,"):], ts, body, now, false},
+		{"bad timestamp fails", secret, "msg_1", sig, "yesterday", body, now, false},
+		{"one of several signatures is enough", secret, "msg_1", "v1,bm90IGl0 " + sig, ts, body, now, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := webhook.Verify(tc.secret, tc.sig, tc.ts, tc.body, tc.at, 5*time.Minute)
+			err := webhook.Verify(tc.secret, tc.id, tc.ts, tc.sig, tc.body, tc.at, 5*time.Minute)
 			if (err == nil) != tc.ok {
 				t.Fatalf("Verify = %v, want ok=%v", err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestStandardWebhooksVector checks the signature against the example of
+// the Standard Webhooks specification (its reference libraries' test).
+func TestStandardWebhooksVector(t *testing.T) {
+	got, err := webhook.Signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, []byte(`{"test": 2432232314}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; got != want {
+		t.Fatalf("signature %s, want %s", got, want)
 	}
 }
 
@@ -64,7 +82,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++
-	if err := webhook.Verify(r.secret, req.Header.Get(webhook.HeaderSignature), req.Header.Get(webhook.HeaderTimestamp), body, time.Now(), time.Minute); err != nil {
+	if err := webhook.Verify(r.secret, req.Header.Get(webhook.HeaderID), req.Header.Get(webhook.HeaderTimestamp), req.Header.Get(webhook.HeaderSignature), body, time.Now(), time.Minute); err != nil {
 		r.t.Errorf("delivery not verified: %v", err)
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
@@ -78,7 +96,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if err := json.Unmarshal(body, &ev); err != nil {
 		r.t.Errorf("body: %v", err)
 	}
-	if ev.ID != req.Header.Get(webhook.HeaderEventID) || ev.Type != req.Header.Get(webhook.HeaderEvent) {
+	if ev.ID != req.Header.Get(webhook.HeaderID) || ev.Type != req.Header.Get(webhook.HeaderEvent) {
 		r.t.Errorf("headers %v do not match body %+v", req.Header, ev)
 	}
 	r.events[ev.ID]++
@@ -204,9 +222,9 @@ func TestDeliveryGivesUp(t *testing.T) {
 		}
 		stop := start(t, s)
 		defer stop()
-		waitFor(t, "delivery marked failed after 3 attempts", func() bool {
+		waitFor(t, "delivery a dead letter after 3 attempts", func() bool {
 			ds, _ := s.ListWebhookDeliveries(ctx, "a", "crm", 10)
-			return len(ds) == 1 && ds[0].Status == store.DeliveryFailed
+			return len(ds) == 1 && ds[0].Status == store.DeliveryDead
 		})
 		ds, _ := s.ListWebhookDeliveries(ctx, "a", "crm", 10)
 		if ds[0].Attempts != 3 || ds[0].LastStatus != 500 || ds[0].LastError == "" {
