@@ -138,6 +138,22 @@ func (c *Call) HangupCause() (cause Cause, by HangupSide, ok bool) {
 	return c.inbound.HangupCause()
 }
 
+// HasLeg reports whether the leg with id is one of Legs, without copying
+// them (the dispatcher asks it of every queue call per hold event).
+func (c *Call) HasLeg(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inbound.ID() == id {
+		return true
+	}
+	for _, l := range c.legs {
+		if l.ID() == id {
+			return true
+		}
+	}
+	return false
+}
+
 // Legs lists the call's legs, inbound first.
 func (c *Call) Legs() []*Leg {
 	c.mu.Lock()

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -45,6 +46,21 @@ func (c *Call) Unbridge(ctx context.Context) error { return c.inbound.Unbridge(c
 
 // Hold puts the caller on hold with music-on-hold class moh.
 func (c *Call) Hold(ctx context.Context, moh string) error { return c.inbound.Hold(ctx, moh) }
+
+// HoldMedia puts the caller on hold hearing m in a loop instead of a
+// music-on-hold class: a file, or TTS rendered to one first (a prompt of
+// the tenant's library as hold music). A driver that plays only classes
+// (Asterisk: musiconhold.conf) answers ErrNotSupported.
+func (c *Call) HoldMedia(ctx context.Context, m Media) error {
+	ms, err := c.resolveMedia(ctx, []Media{m})
+	if err != nil {
+		return err
+	}
+	if ms[0].Kind != MediaFile || ms[0].Value == "" {
+		return fmt.Errorf("hold music: only a file plays on hold, got %s %q: %w", mediaKindNames[ms[0].Kind], ms[0].Value, ErrNotSupported)
+	}
+	return c.inbound.Hold(ctx, ms[0].Value)
+}
 
 // Unhold takes the caller off hold.
 func (c *Call) Unhold(ctx context.Context) error { return c.inbound.Unhold(ctx) }
@@ -107,4 +123,11 @@ func (c *Call) Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return c.inbound.wrap("sleep", ctx.Err())
 	}
+}
+
+// HangupSwitchLeg hangs up a leg on the call's switch that no call of this
+// controller owns: a leg a previous controller left behind, such as an
+// agent it was still ringing for this call when it died.
+func (c *Call) HangupSwitchLeg(ctx context.Context, leg string, cause Cause) error {
+	return c.sw.Hangup(ctx, leg, cause)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ipcc/ipcc/clock"
+	"github.com/ipcc/ipcc/sites"
 	"github.com/ipcc/ipcc/tts"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -53,6 +54,13 @@ type Options struct {
 	// Created/Ended/HangupCause/Trace). It runs in its own goroutine, which
 	// Run waits for.
 	OnCallEnded func(c *Call)
+	// Sites says which switch each extension is registered on and which
+	// inter-switch trunk reaches it (docs/sites.md): an originate to an
+	// extension of another switch is dialled through the trunk, and Dial
+	// places a call from an extension on the extension's own switch. nil
+	// (or a map placing no device) rings every extension on the call's
+	// switch.
+	Sites *sites.Map
 }
 
 // Controller holds the switches, pumps their events to per-call actors and

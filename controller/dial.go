@@ -13,6 +13,15 @@ import (
 // number dialed. No Handler is started: the caller of Dial drives the call
 // from its own goroutine with the usual methods.
 func (c *Controller) Dial(ctx context.Context, switchName string, ep Endpoint, o OriginateOptions) (*Call, error) {
+	requested := switchName
+	if ep.Kind == EndpointExtension {
+		// A phone is called from its own switch (Options.Sites): no
+		// trunk between the phone and the call's other parties' switch
+		// is needed for the phone itself.
+		if home, ok := c.HomeSwitch(ep.Number); ok {
+			switchName = home
+		}
+	}
 	c.mu.Lock()
 	sw, ok := c.switches[switchName]
 	running := c.running && !c.stopping
@@ -32,6 +41,9 @@ func (c *Controller) Dial(ctx context.Context, switchName string, ep Endpoint, o
 	call.inbound.inbound = false
 	call.trace = call.trace[:0]
 	call.Note("dial", fmt.Sprintf("to %s via %s", ep.Number, switchName))
+	if requested != switchName {
+		call.Note("dial", fmt.Sprintf("phone %s is on switch %s, not %s: the call is placed there", ep.Number, switchName, requested))
+	}
 
 	c.mu.Lock()
 	c.legs[legKey{switchName, legID}] = call

@@ -67,6 +67,7 @@ func (c *Call) StartOriginate(ctx context.Context, ep Endpoint, o OriginateOptio
 // sendOriginate sends the originate for leg (already registered); on
 // failure the leg is marked gone and unregistered.
 func (c *Call) sendOriginate(ctx context.Context, leg *Leg, ep Endpoint, o OriginateOptions) error {
+	ep, routeErr := c.ctl.place(c, ep)
 	c.mu.Lock()
 	leg.endpoint, leg.origVars, leg.dialled = ep, maps.Clone(o.Vars), true
 	c.mu.Unlock()
@@ -75,7 +76,10 @@ func (c *Call) sendOriginate(ctx context.Context, leg *Leg, ep Endpoint, o Origi
 		Timeout: o.Timeout, Vars: maps.Clone(o.Vars),
 	}
 	// No dial string is built from an endpoint that could reach elsewhere.
-	err := CheckEndpoint(ep)
+	err := routeErr
+	if err == nil {
+		err = CheckEndpoint(ep)
+	}
 	if err != nil {
 		c.Note("originate", "refused: "+err.Error())
 		err = originateErr(c, ep, err)
@@ -193,4 +197,42 @@ func (l *Leg) Bridge(ctx context.Context, other *Leg) error {
 			return nil
 		}
 	}
+}
+
+// place turns an originate to an extension registered on another switch
+// into a call through the inter-switch trunk from this call's switch to
+// that one (Options.Sites); an extension of this switch, or one no site
+// claims, is rung here. The trace says which.
+func (ctl *Controller) place(c *Call, ep Endpoint) (Endpoint, error) {
+	m := ctl.opts.Sites
+	if ep.Kind != EndpointExtension || m.Empty() {
+		return ep, nil
+	}
+	r, err := m.Route(c.swName, ep.Number)
+	switch {
+	case err != nil:
+		return ep, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+	case r.Local:
+		return ep, nil
+	}
+	out := Endpoint{Kind: EndpointExternal, Number: r.Trunk.Prefix + ep.Number, Trunk: r.Trunk.Gateway}
+	site := ""
+	if s := m.Site(r.Home); s != "" {
+		site = " (site " + s + ")"
+	}
+	c.Note("originate", fmt.Sprintf("phone %s is on switch %s%s: dialled from %s through trunk %s as %s", ep.Number, r.Home, site, c.swName, out.Trunk, out.Number))
+	return out, nil
+}
+
+// HomeSwitch is the switch extension ext is registered on (Options.Sites);
+// ok is false when no site places it, or it names a switch not added.
+func (ctl *Controller) HomeSwitch(ext string) (string, bool) {
+	sw, ok := ctl.opts.Sites.Home(ext)
+	if !ok {
+		return "", false
+	}
+	ctl.mu.Lock()
+	_, added := ctl.switches[sw]
+	ctl.mu.Unlock()
+	return sw, added
 }

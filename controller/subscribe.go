@@ -15,7 +15,14 @@ type subscriber struct {
 // loses events, which is logged and counted, instead of stalling the switch
 // pumps. The channel is closed by cancel or when Run returns.
 func (c *Controller) Subscribe(types ...EventType) (<-chan Event, func()) {
-	s := &subscriber{ch: make(chan Event, c.opts.SubscriberBuffer)}
+	return c.SubscribeBuffered(c.opts.SubscriberBuffer, types...)
+}
+
+// SubscribeBuffered is Subscribe with a channel of buf events (at least
+// 1): for a consumer whose events come in bursts with the calls (holds at
+// thousands of calls) and must not be lost to a short stall.
+func (c *Controller) SubscribeBuffered(buf int, types ...EventType) (<-chan Event, func()) {
+	s := &subscriber{ch: make(chan Event, max(buf, 1))}
 	if len(types) > 0 {
 		s.types = map[EventType]bool{}
 		for _, t := range types {

@@ -125,6 +125,9 @@ const (
 	EventSwitchDisconnected
 	EventConferenceJoined
 	EventConferenceLeft
+	// EventMachineDetected: answering-machine detection started by
+	// MachineDetector.DetectMachine decided (Machine, MachineCause).
+	EventMachineDetected
 )
 
 var eventTypeNames = [...]string{
@@ -146,6 +149,7 @@ var eventTypeNames = [...]string{
 	EventSwitchDisconnected: "switch_disconnected",
 	EventConferenceJoined:   "conference_joined",
 	EventConferenceLeft:     "conference_left",
+	EventMachineDetected:    "machine_detected",
 }
 
 func (t EventType) String() string {
@@ -183,6 +187,12 @@ type Event struct {
 	HangupBy HangupSide // HungUp: who ended it
 
 	Err string // failure text (e.g. a playback that could not start)
+
+	// MachineDetected: the neutral result (MachineHuman, MachineMachine,
+	// MachineUnknown) and the switch's own cause text (e.g. mod_amd's
+	// LONG_GREETING, Asterisk's AMDCAUSE "MAXWORDS-4-4").
+	Machine      string
+	MachineCause string
 }
 
 // HangupSide says who ended a leg.
@@ -286,6 +296,9 @@ type Media struct {
 	Kind  MediaKind
 	Value string
 	Lang  string
+	// Library names the prompts library entry the media was resolved
+	// from ("" when none), for traces and dry runs; switches ignore it.
+	Library string
 }
 
 // Playback is a request to play media on a leg.

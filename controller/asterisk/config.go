@@ -35,6 +35,12 @@ type Config struct {
 	OriginateArg string
 	// SnoopArg is the Stasis argument of snoop channels. Default "ipcc-snoop".
 	SnoopArg string
+	// AMDContext is the dialplan context answering-machine detection sends
+	// a leg to (extension s): it runs AMD() and returns the leg with
+	// Stasis(<App>,<AMDArg>,${AMDSTATUS},${AMDCAUSE}) (docs/outbound.md).
+	// Default "ipcc-amd"; AMDArg defaults to "ipcc-amd".
+	AMDContext string
+	AMDArg     string
 
 	// TransferContext is used when a transfer target names no context
 	// ("" keeps the channel's current context).
@@ -81,6 +87,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.SnoopArg == "" {
 		c.SnoopArg = "ipcc-snoop"
+	}
+	if c.AMDContext == "" {
+		c.AMDContext = "ipcc-amd"
+	}
+	if c.AMDArg == "" {
+		c.AMDArg = "ipcc-amd"
 	}
 	if c.RecordingDir == "" {
 		c.RecordingDir = "/var/spool/asterisk/recording"

@@ -2,7 +2,10 @@ package asterisk
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -67,7 +70,16 @@ func (d *Driver) Originate(ctx context.Context, o controller.Originate) error {
 		d.mu.Lock()
 		d.st.dropReservation(l)
 		d.mu.Unlock()
-		return d.fail("originate", o.LegID, err)
+		err = d.fail("originate", o.LegID, err)
+		if allocationFailed(err) {
+			// The channel driver could not create the channel: for PJSIP an
+			// unknown endpoint or a trunk with no reachable contact, which
+			// chan_pjsip records as cause 3 (ARI passes on no cause). Say
+			// so as a failed attempt, so routing can try the next trunk.
+			return fmt.Errorf("%w: %w", err, &controller.OriginateError{Leg: o.LegID, Endpoint: o.Endpoint,
+				Cause: controller.CauseNoRouteDestination, By: controller.HangupSwitch})
+		}
+		return err
 	}
 	d.mu.Lock()
 	d.st.confirm(o.LegID)
@@ -123,6 +135,12 @@ func (d *Driver) hold(ctx context.Context, leg, moh string, on bool) error {
 	op := "unhold"
 	if on {
 		op = "hold"
+	}
+	if on && fileMOH(moh) {
+		// A prompt of the library as hold music: ARI starts only classes
+		// (POST /channels/{id}/moh?mohClass=); the caller of Hold falls
+		// back to the switch's music.
+		return fmt.Errorf("asterisk: hold %s with the file %q: ARI plays only musiconhold.conf classes on hold: %w", leg, moh, controller.ErrNotSupported)
 	}
 	if err := d.ready(op, leg); err != nil {
 		return err
@@ -345,4 +363,24 @@ func (d *Driver) SetVar(ctx context.Context, leg, name, value string) error {
 		return d.fail("set var "+name, leg, err)
 	}
 	return nil
+}
+
+// allocationFailed: Asterisk refused to create a channel (POST /channels
+// 500 "Allocation failed").
+func allocationFailed(err error) bool {
+	var ae *ari.Error
+	return errors.As(err, &ae) && ae.Status == http.StatusInternalServerError && strings.Contains(ae.Message, "Allocation failed")
+}
+
+// fileMOH says whether a music-on-hold value names a file (a path, a URL,
+// a sound file's name) rather than a musiconhold.conf class.
+func fileMOH(moh string) bool {
+	if strings.Contains(moh, "/") || strings.Contains(moh, ":") {
+		return true
+	}
+	switch strings.ToLower(path.Ext(moh)) {
+	case ".wav", ".wav16", ".mp3", ".ogg", ".flac", ".gsm", ".ulaw", ".alaw", ".sln":
+		return true
+	}
+	return false
 }

@@ -343,6 +343,12 @@ func TestSimOriginateOutcomes(t *testing.T) {
 				if !errors.Is(err, controller.ErrRejected) || !strings.Contains(err.Error(), "Allocation failed") {
 					t.Fatalf("originate to an absent endpoint: %v", err)
 				}
+				// Also a failed attempt with chan_pjsip's cause, so outbound
+				// routing can fail over to the next trunk.
+				var oe *controller.OriginateError
+				if !errors.As(err, &oe) || oe.Cause != controller.CauseNoRouteDestination || oe.Leg != leg {
+					t.Fatalf("originate to an absent endpoint is not a failed attempt with NO_ROUTE_DESTINATION: %v", err)
+				}
 				return
 			}
 			must(t, err)

@@ -33,6 +33,7 @@ type leg struct {
 	deleting    bool // we sent DELETE /channels/{id}
 	ourCause    controller.Cause
 	transferred bool // we sent continue: the leg leaves ipcc control
+	amd         bool // we sent continue to the AMD context: it comes back with the result
 	dialCause   int  // the Q.850 cause a Dial failure status stands for (0 = none)
 	confirmed   time.Time
 	bridge      string
@@ -170,6 +171,8 @@ func (s *state) translate(e *ari.Event) {
 		}
 		l.inStasis = false
 		switch {
+		case l.amd && !l.hangupReq:
+			// Left for the AMD dialplan hop: back with StasisStart.
 		case l.transferred:
 			s.forget(l)
 		case l.kind == kindSnoop:
@@ -264,6 +267,18 @@ func (s *state) stasisStart(e *ari.Event, at time.Time) {
 		}
 		l = s.adopt(ch, e.Args)
 		s.send(s.arrived(l), at)
+	}
+	if l.amd && len(e.Args) > 0 && e.Args[0] == s.cfg.AMDArg {
+		// Back from the AMD dialplan hop: Stasis(app,ipcc-amd,${AMDSTATUS},${AMDCAUSE}).
+		l.amd = false
+		ev := controller.Event{Type: controller.EventMachineDetected, Leg: l.id, Machine: controller.MachineUnknown}
+		if len(e.Args) > 1 {
+			ev.Machine = controller.MachineResult(e.Args[1])
+		}
+		if len(e.Args) > 2 {
+			ev.MachineCause = e.Args[2]
+		}
+		s.send(ev, at)
 	}
 	l.inStasis = true
 	if w := s.waiters[ch.ID]; w != nil {

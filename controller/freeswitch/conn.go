@@ -55,6 +55,14 @@ func (s *session) reason() string {
 // trusted with the next command (replies are matched to commands by order
 // alone).
 func (s *session) send(ctx context.Context, cmd string) (string, error) {
+	// A command whose caller has given up is not sent, even when the
+	// connection is free (select would pick either case at random): a
+	// controller stopping — a lease lost, a handover — cancels its calls'
+	// handlers, and a hang-up they would send on the way out must not reach
+	// a switch the next controller now drives.
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -287,6 +295,7 @@ func (d *Driver) session(ctx context.Context) error {
 		return err
 	}
 	d.connected.Store(true)
+	d.beacon(ctx, s)
 	d.emitSwitch(controller.EventSwitchConnected, "")
 	d.log.Info("freeswitch connected", "addr", d.cfg.Addr)
 	err = d.watch(ctx, s)
@@ -307,9 +316,17 @@ func (d *Driver) watch(ctx context.Context, s *session) error {
 	hard := 2 * soft
 	tick := time.NewTicker(max(d.cfg.HeartbeatInterval/4, 5*time.Millisecond))
 	defer tick.Stop()
+	var beacon <-chan time.Time
+	if d.cfg.Beacon > 0 {
+		bt := time.NewTicker(d.cfg.Beacon)
+		defer bt.Stop()
+		beacon = bt.C
+	}
 	var pinged int64 // lastEvent value already confirmed by a ping
 	for {
 		select {
+		case <-beacon:
+			d.beacon(ctx, s)
 		case <-ctx.Done():
 			s.kill("shutting down")
 			return ctx.Err()
@@ -338,4 +355,15 @@ func (d *Driver) emitSwitch(typ controller.EventType, why string) {
 	d.tr.mu.Lock()
 	d.q.push([]controller.Event{ev})
 	d.tr.mu.Unlock()
+}
+
+// beacon tells FreeSWITCH that a controller drives it now (Config.Beacon):
+// a failure is logged, the connection's health is the heartbeat's job.
+func (d *Driver) beacon(ctx context.Context, s *session) {
+	if d.cfg.Beacon <= 0 {
+		return
+	}
+	if reply, err := s.send(ctx, renderBeacon(time.Now())); err != nil || !strings.HasPrefix(reply, "+OK") {
+		d.log.Warn("freeswitch: the controller beacon was not set: the fallback dialplan may take calls", "var", BeaconVariable, "reply", reply, "err", err)
+	}
 }

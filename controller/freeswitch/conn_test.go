@@ -529,3 +529,25 @@ func TestCommandsOffTheEventConnection(t *testing.T) {
 		}
 	}
 }
+
+// A command whose context has ended is not sent, even on a free
+// connection: a stopping controller's handlers must not hang up calls the
+// next controller takes over (issue 16, `ipcc bench failover --pause`).
+func TestCancelledCommandIsNotSent(t *testing.T) {
+	s := newTestServer(t)
+	ownedChannels(s)
+	d, _ := startDriver(t, s.addr(), nil)
+	waitFor(t, d, "connected", isType(controller.EventSwitchConnected, ""))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 50 {
+		if err := d.Hangup(ctx, ownedLeg, controller.CauseNormalClearing); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Hangup with a cancelled context = %v", err)
+		}
+	}
+	for _, cmd := range s.commands() {
+		if strings.Contains(cmd, "kill") || strings.Contains(cmd, "hangup") {
+			t.Fatalf("a cancelled hang-up was sent: %q", cmd)
+		}
+	}
+}

@@ -65,6 +65,13 @@ type Config struct {
 	// servers). The connection is declared dead after 2.5 intervals without
 	// any event. Default 20s.
 	HeartbeatInterval time.Duration
+	// Beacon, when set, makes the driver write the global variable
+	// ipcc_seen=<unix seconds> on FreeSWITCH as soon as it is connected
+	// and again every Beacon while it stays connected, so that the
+	// switch's dialplan can tell whether a controller drives it and send
+	// calls to a local fallback when none has for a while (docs/sites.md,
+	// "A branch without the controller"). 0 writes nothing.
+	Beacon time.Duration
 	// ReorderWindow is the longest an event waits for a missing lower
 	// Event-Sequence before it is released anyway. The driver's own reader
 	// keeps the wire order, so the buffer only repairs FreeSWITCH's
@@ -120,6 +127,11 @@ type Config struct {
 	// EventBuffer is the capacity of the Events channel (default 256); the
 	// queue in front of it is unbounded.
 	EventBuffer int
+	// AMDApp is the answering-machine detection application (default
+	// "mod_amd", the application name of the maintained mod_amd module;
+	// older forks call it "amd"). It must be non-blocking and fire a
+	// CUSTOM mod_amd::info event carrying amd_result and amd_cause.
+	AMDApp string
 }
 
 func (c Config) withDefaults() Config {
@@ -161,6 +173,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.EventBuffer <= 0 {
 		c.EventBuffer = 256
+	}
+	if c.AMDApp == "" {
+		c.AMDApp = "mod_amd"
 	}
 	return c
 }
@@ -219,6 +234,10 @@ type Driver struct {
 	sideQ  []string
 
 	eventsIn, commands, cmdTimeouts, reconnects atomic.Uint64
+
+	amdMu      sync.Mutex
+	amdChecked time.Time // when module_exists mod_amd was last asked
+	amdLoaded  bool
 }
 
 var _ controller.Switch = (*Driver)(nil)

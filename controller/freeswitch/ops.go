@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"strings"
 
 	"github.com/google/uuid"
@@ -240,13 +241,23 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 }
 
 // mohStream is what plays for music-on-hold class moh: a local_stream
-// class, or as given a URL (tone_stream://, http://) or an absolute file
-// path (repeated until Unhold).
+// class, or as given a URL (tone_stream://, http://), an absolute file
+// path or a sound file's name (a prompt of the tenant's library, relative
+// to the switch's sound directory), repeated until Unhold.
 func mohStream(moh string) string {
-	if strings.Contains(moh, "://") || strings.HasPrefix(moh, "/") {
+	if strings.Contains(moh, "://") || strings.HasPrefix(moh, "/") || soundFile(moh) {
 		return moh
 	}
 	return "local_stream://" + moh
+}
+
+// soundFile says whether moh names an audio file rather than a class.
+func soundFile(moh string) bool {
+	switch strings.ToLower(path.Ext(moh)) {
+	case ".wav", ".wav16", ".mp3", ".ogg", ".flac", ".gsm", ".ulaw", ".alaw", ".sln":
+		return true
+	}
+	return false
 }
 
 // Hold plays music on hold to the leg, looping until Unhold (see hold.go

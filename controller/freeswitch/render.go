@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ipcc/ipcc/controller"
 )
@@ -223,7 +224,9 @@ func renderExists(leg string) string           { return "api uuid_exists " + leg
 func renderDump(leg string) string             { return "api uuid_dump " + leg + " json" }
 
 const (
-	renderPing         = "api version" // liveness check when heartbeats are late
+	renderPing = "api version" // liveness check when heartbeats are late
+	// BeaconVariable is the global variable the driver's Beacon writes.
+	BeaconVariable     = "ipcc_seen"
 	renderShowChannels = "api show channels as json"
 	renderShowBridged  = "api show bridged_calls as json"
 )
@@ -409,7 +412,12 @@ var subscribedEvents = []string{
 	"CHANNEL_HOLD", "CHANNEL_UNHOLD", "CHANNEL_HANGUP_COMPLETE", "DTMF",
 	"PLAYBACK_START", "PLAYBACK_STOP", "RECORD_START", "RECORD_STOP",
 	"BACKGROUND_JOB", "HEARTBEAT", "SHUTDOWN",
-	"CUSTOM", "conference::maintenance",
+	"CUSTOM", "conference::maintenance", amdEvent,
 }
 
 func renderSubscribe() string { return "event plain " + strings.Join(subscribedEvents, " ") }
+
+// renderBeacon sets the global variable the fallback dialplan reads.
+func renderBeacon(now time.Time) string {
+	return "api global_setvar " + BeaconVariable + "=" + strconv.FormatInt(now.Unix(), 10)
+}

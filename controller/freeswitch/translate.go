@@ -266,6 +266,12 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 			out = t.hungUp(e.time(), uuid, cause, side, "", out)
 		}
 	case "CUSTOM":
+		if e.get("Event-Subclass") == amdEvent && l != nil {
+			ev := t.base(e, controller.EventMachineDetected, uuid)
+			ev.Machine = controller.MachineResult(e.get("variable_amd_result"))
+			ev.MachineCause = e.get("variable_amd_cause")
+			out = append(out, ev)
+		}
 		if e.get("Event-Subclass") == "conference::maintenance" && l != nil {
 			room := e.get("Conference-Name")
 			switch e.get("Action") {

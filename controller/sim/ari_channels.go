@@ -215,7 +215,11 @@ func (a *ariServer) routeChannels(method string, parts []string, p params) (int,
 		}
 		m.setVar(c, k, p.get("value"))
 	case "continue POST":
+		app := c.App
 		a.leaveStasis(c, p.get("context"), p.get("extension"), "")
+		if p.get("context") == AMDContext && !c.Inbound {
+			a.amdHop(c, app)
+		}
 	case "redirect POST":
 		ep := p.get("endpoint")
 		if ep == "" {
@@ -285,8 +289,8 @@ func (a *ariServer) originate(id string, p params) (int, any) {
 	switch strings.ToUpper(tech) {
 	case "PJSIP", "SIP":
 		num, trunk, _ := strings.Cut(res, "@")
-		_, defined := m.phones[num]
-		if trunk == "" && !defined {
+		spec, defined := m.phones[num]
+		if trunk == "" && (!defined || !spec.registeredOn(FrontAsterisk)) {
 			return http.StatusInternalServerError, jobj{{"error", "Allocation failed"}}
 		}
 		r.Kind, r.Number, r.Context, r.Trunk = "external", num, "from-internal", trunk

@@ -20,7 +20,7 @@ import (
 //	POST /sim/v1/calls/{id}/hangup     far end hangs up
 //	POST /sim/v1/calls/{id}/answer     far end answers (ringing outbound leg)
 //	POST /sim/v1/calls/{id}/hold       the party's phone holds the call  (/unhold: takes it off)
-//	PUT  /sim/v1/endpoints/{number}    define a phone {behavior, answer_after_ms, hangup_after_ms, press}
+//	PUT  /sim/v1/endpoints/{number}    define a phone {behavior, answer_after_ms, hangup_after_ms, press, amd, amd_after_ms}
 //	GET  /sim/v1/endpoints             list phones
 //	PUT  /sim/v1/trunks/{name}         script a gateway/trunk {behavior: up|congested|down, cause}
 //	GET  /sim/v1/trunks                list scripted trunks
@@ -51,6 +51,9 @@ type wireEndpoint struct {
 	AnswerAfterMS int64       `json:"answer_after_ms"`
 	HangupAfterMS int64       `json:"hangup_after_ms"`
 	Press         []wirePress `json:"press"`
+	AMD           string      `json:"amd,omitempty"`
+	AMDAfterMS    int64       `json:"amd_after_ms,omitempty"`
+	Front         Front       `json:"front,omitempty"` // the switch it is registered on ("" = both)
 }
 
 func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
@@ -186,12 +189,12 @@ func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.failErr(w, err)
 			return
 		}
-		if in.AnswerAfterMS < 0 || in.HangupAfterMS < 0 {
+		if in.AnswerAfterMS < 0 || in.HangupAfterMS < 0 || in.AMDAfterMS < 0 {
 			c.failErr(w, errField("answer_after_ms", "durations must not be negative"))
 			return
 		}
 		spec := EndpointSpec{Number: in.Number, Behavior: in.Behavior, AnswerAfter: ms(in.AnswerAfterMS),
-			HangupAfter: ms(in.HangupAfterMS), Press: pr}
+			HangupAfter: ms(in.HangupAfterMS), Press: pr, AMD: in.AMD, AMDAfter: ms(in.AMDAfterMS), Front: in.Front}
 		if err := c.s.DefineEndpoint(spec); err != nil {
 			c.failErr(w, err)
 			return
@@ -201,16 +204,18 @@ func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Behavior string `json:"behavior"`
 			Cause    string `json:"cause"`
+			Peer     Front  `json:"peer"`
+			Prefix   string `json:"prefix"`
 		}
 		if err := decode(r, &in); err != nil {
 			c.failErr(w, err)
 			return
 		}
-		if err := c.s.DefineTrunk(TrunkSpec{Name: parts[1], Behavior: in.Behavior, Cause: in.Cause}); err != nil {
+		if err := c.s.DefineTrunk(TrunkSpec{Name: parts[1], Behavior: in.Behavior, Cause: in.Cause, Peer: in.Peer, Prefix: in.Prefix}); err != nil {
 			c.failErr(w, err)
 			return
 		}
-		c.ok(w, http.StatusOK, map[string]string{"name": parts[1], "behavior": in.Behavior, "cause": in.Cause})
+		c.ok(w, http.StatusOK, map[string]string{"name": parts[1], "behavior": in.Behavior, "cause": in.Cause, "peer": string(in.Peer), "prefix": in.Prefix})
 	case "trunks GET":
 		c.ok(w, http.StatusOK, map[string]any{"trunks": c.s.Trunks()})
 	case "endpoints GET":
@@ -248,7 +253,8 @@ func (s *Sim) endpoints() []wireEndpoint {
 	defer m.mu.Unlock()
 	out := make([]wireEndpoint, 0, len(m.phones))
 	for _, e := range m.phones {
-		w := wireEndpoint{Number: e.Number, Behavior: e.Behavior, AnswerAfterMS: e.AnswerAfter.Milliseconds(), HangupAfterMS: e.HangupAfter.Milliseconds()}
+		w := wireEndpoint{Number: e.Number, Behavior: e.Behavior, AnswerAfterMS: e.AnswerAfter.Milliseconds(), HangupAfterMS: e.HangupAfter.Milliseconds(),
+			AMD: e.AMD, AMDAfterMS: e.AMDAfter.Milliseconds(), Front: e.Front}
 		for _, p := range e.Press {
 			w.Press = append(w.Press, wirePress{AfterMS: p.After.Milliseconds(), Digits: p.Digits})
 		}

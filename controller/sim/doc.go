@@ -89,7 +89,16 @@
 // congested — every originate through it is created and ends without
 // ringing, FreeSWITCH "-ERR NORMAL_TEMPORARY_FAILURE" (sofia's cause for a
 // SIP 503), Asterisk ChannelDestroyed cause 34; down — FreeSWITCH answers
-// "-ERR GATEWAY_DOWN" at once, Asterisk ends the channel with cause 38.
+// "-ERR GATEWAY_DOWN" at once, Asterisk refuses POST /channels with 500
+// "Allocation failed"; no channel is created.
+//
+// Several switches: a phone may be registered on one front only
+// (EndpointSpec.Front; an extension originate on the other front finds no
+// user), and a trunk may be an inter-switch trunk to the other front
+// (TrunkSpec.Peer, Prefix): an originate through it rings that front's
+// phone as the far switch's dialplan would, the leg staying on the
+// originating front (CallInfo.Reached names the far front). The far
+// switch's own legs of such a call are not modelled (docs/sites.md).
 //
 // Eavesdrop modes: listen on start; DTMF on the spy leg 2 = whisper (the
 // eavesdropped leg hears the spy), 1 = whisper to the other leg, 3 = barge

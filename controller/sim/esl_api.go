@@ -81,6 +81,17 @@ func (s *eslServer) apiLocked(cmd, args string) string {
 		return "FreeSWITCH Version 1.11.3-sim~64bit ( 64bit)\n"
 	case "hostname":
 		return s.opts.Hostname
+	case "global_setvar":
+		name, value, _ := strings.Cut(strings.TrimSpace(args), "=")
+		if name = strings.TrimSpace(name); name == "" {
+			return "-USAGE: <var>=<value>\n"
+		}
+		m.globals[name] = strings.TrimSpace(value)
+		return "+OK\n"
+	case "global_getvar":
+		return m.globals[strings.TrimSpace(args)]
+	case "module_exists":
+		return strconv.FormatBool(simModules[arg(0)] && !(arg(0) == "mod_amd" && s.opts.NoAMD))
 	case "uuid_exists":
 		return strconv.FormatBool(s.fsChan(arg(0)) != nil)
 	case "uuid_answer":
@@ -743,3 +754,8 @@ func (s *eslServer) conference(f []string) string {
 	}
 	return b.String()
 }
+
+// simModules are the FreeSWITCH modules the simulator answers
+// module_exists with true for (mod_amd unless Options.NoAMD).
+var simModules = map[string]bool{"mod_amd": true, "mod_commands": true, "mod_conference": true, "mod_dptools": true,
+	"mod_event_socket": true, "mod_loopback": true, "mod_sofia": true, "mod_sndfile": true, "mod_tone_stream": true, "mod_local_stream": true}

@@ -415,6 +415,8 @@ func (s *eslServer) render(me *mEvent) []*eslEvent {
 		return []*eslEvent{a, b}
 	case evConf:
 		return s.renderConf(me)
+	case evAMD:
+		return s.renderAMD(me)
 	case evVarSet, evStasisStart, evStasisEnd, evBridgeCreated, evBridgeDestroyed, evDial:
 		return nil
 	}

@@ -33,6 +33,7 @@ const (
 	evBridgeDestroyed                    // Bridge
 	evDial                               // Asterisk Dial (DialStatus) for Ch
 	evPlaybackContinue                   // Asterisk PlaybackContinuing: next item of a media list
+	evAMD                                // FreeSWITCH mod_amd decided (CUSTOM mod_amd::info)
 )
 
 // mEvent is one model event. Ch, Other and Bridge are live pointers: sinks

@@ -123,6 +123,9 @@ type Channel struct {
 	HangupBy   string
 	Endpoint   string // endpoint number reached by an originate
 	Trunk      string // the gateway/trunk of an originate to an external number
+	// Reached is the front whose phone an inter-switch trunk leg rang
+	// (TrunkSpec.Peer); "" for every other leg.
+	Reached    Front
 	Recordings []string
 	seq        int
 	relay      bool // snoop channels pass audio on instead of being a party
@@ -210,6 +213,7 @@ type Model struct {
 	stored    map[string]*Recording // Asterisk stored recordings by name
 	phones    map[string]EndpointSpec
 	trunks    map[string]TrunkSpec // scripted gateway/trunk failures
+	globals   map[string]string    // FreeSWITCH global variables (global_setvar)
 	sinks     []sink
 	history   []HearingChange
 	lastPairs [][2]string
@@ -244,6 +248,7 @@ func newModel(o Options) *Model {
 		stored:    map[string]*Recording{},
 		phones:    map[string]EndpointSpec{},
 		trunks:    map[string]TrunkSpec{},
+		globals:   map[string]string{},
 		timers:    map[*time.Timer]struct{}{},
 		started:   time.Now(),
 	}

@@ -29,7 +29,22 @@ type EndpointSpec struct {
 	AnswerAfter time.Duration
 	HangupAfter time.Duration // after answer; 0 = stays
 	Press       []Press       // after answer
+	// AMD is what answering-machine detection on this callee decides:
+	// human (the default), machine or notsure; AMDAfter how long it
+	// takes (default DefaultAMDAfter).
+	AMD      string
+	AMDAfter time.Duration
+	// Front is the switch the phone is registered on: an extension
+	// originate on the other front finds no such user (FreeSWITCH
+	// SUBSCRIBER_ABSENT, Asterisk 500 "Allocation failed"), and an
+	// inter-switch trunk (TrunkSpec.Peer) reaches it only from the other
+	// side. "" = registered on both fronts (every front rings it).
+	Front Front
 }
+
+// registeredOn reports whether the phone can be rung as an extension of
+// front f.
+func (e EndpointSpec) registeredOn(f Front) bool { return e.Front == "" || e.Front == f }
 
 // Press is a scripted key press: Digits are sent After the party was
 // connected (answered).
@@ -87,23 +102,40 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 	if (r.Kind == "loopback" || r.Kind == "local") && r.Context == TestCallerContext {
 		return m.originateTestCaller(r)
 	}
-	spec, ok := m.phones[r.Number]
+	trunk, scripted := m.trunks[r.Trunk]
+	scripted = scripted && r.Kind == "external" && r.Trunk != ""
+	// An inter-switch trunk: the far switch's dialplan rings its own
+	// phone with the number (its prefix taken off).
+	peer := scripted && trunk.Peer != "" && trunk.Peer != r.Front
+	number, peerFail := r.Number, ""
+	if peer {
+		var cut bool
+		if number, cut = strings.CutPrefix(r.Number, trunk.Prefix); !cut || number == "" {
+			peerFail = "NO_ROUTE_DESTINATION" // the far dialplan has no extension for it
+		}
+	}
+	spec, ok := m.phones[number]
 	if (r.Kind == "loopback" || r.Kind == "local") && r.Context == TestPhoneContext {
 		spec, ok = testPhone(r.Number, m.opts.AutoAnswer), true
 	}
 	switch {
-	case !ok && r.Kind == "user":
+	case peer && peerFail == "" && (!ok || !spec.registeredOn(trunk.Peer) || spec.Behavior == BehaviorAbsent):
+		peerFail = "SUBSCRIBER_ABSENT" // the far switch has no such phone registered
+	case peer:
+	case (!ok || !spec.registeredOn(r.Front)) && r.Kind == "user":
 		return nil, "SUBSCRIBER_ABSENT"
 	case !ok:
 		spec = EndpointSpec{Number: r.Number, AnswerAfter: m.opts.AutoAnswer}
 	}
-	if spec.Behavior == BehaviorAbsent {
+	if spec.Behavior == BehaviorAbsent && !peer {
 		return nil, "SUBSCRIBER_ABSENT"
 	}
-	trunk, trunkFails := m.trunks[r.Trunk]
-	trunkFails = trunkFails && r.Kind == "external" && r.Trunk != ""
-	if trunkFails && trunk.Behavior == TrunkDown && r.Front == FrontFreeSWITCH {
-		return nil, trunk.cause(r.Front) // mod_sofia refuses before creating a channel
+	trunkFails := scripted && trunk.Behavior != TrunkUp
+	if trunkFails && trunk.Behavior == TrunkDown {
+		// Neither switch creates a channel: mod_sofia refuses the originate
+		// (-ERR GATEWAY_DOWN), chan_pjsip finds no reachable contact and
+		// ARI answers 500 "Allocation failed".
+		return nil, trunk.cause(r.Front)
 	}
 	if r.ID != "" && m.chans[r.ID] != nil {
 		return nil, "DUPLICATE"
@@ -111,6 +143,9 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 	c := m.newChannel(r.ID, r.Front, false, r.Name)
 	c.ANI, c.ANIName, c.DNIS, c.Context = r.CIDNum, r.CIDName, r.Number, r.Context
 	c.Endpoint, c.Trunk = r.Number, r.Trunk
+	if peer {
+		c.Reached = trunk.Peer
+	}
 	for _, kv := range r.Vars {
 		c.Vars.set(kv[0], kv[1])
 	}
@@ -151,6 +186,11 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 	if trunkFails {
 		// The carrier rejects the INVITE: no ringing, the channel ends.
 		m.schedule(c, trunkFailDelay, func() { fail(trunk.cause(r.Front)) })
+		return c, ""
+	}
+	if peerFail != "" {
+		// The far switch answers the INVITE with a failure: no ringing.
+		m.schedule(c, trunkFailDelay, func() { fail(peerFail) })
 		return c, ""
 	}
 	c.State = StateRinging

@@ -353,6 +353,13 @@ func (m *Model) runApp(c *Channel, it *execItem) {
 		})
 	case "play_and_get_digits":
 		m.startPagd(c, it)
+	case "mod_amd", "amd":
+		if m.opts.NoAMD {
+			m.appDone(c, it, "_none_")
+			m.hangup(c, "DESTINATION_OUT_OF_ORDER", "switch")
+			return
+		}
+		m.runAMD(c, it)
 	case "answer", "pre_answer", "ring_ready":
 		if it.App == "answer" {
 			m.answer(c)

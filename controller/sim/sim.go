@@ -55,6 +55,10 @@ type Options struct {
 	// live channels. Hears and the Hears/HeardBy of Call still tell the
 	// present; HearingHistory and EverHeard then know only the present.
 	NoHearingHistory bool
+	// NoAMD simulates a FreeSWITCH without mod_amd: module_exists mod_amd
+	// answers false, and executing its application hangs the channel up
+	// (DESTINATION_OUT_OF_ORDER, as for any unknown application).
+	NoAMD bool
 }
 
 func (o *Options) defaults() {
@@ -208,6 +212,14 @@ func (s *Sim) DefineEndpoint(e EndpointSpec) error {
 	default:
 		return fmt.Errorf("sim: define endpoint: %w", errField("behavior", "must be answer, ring, busy, busytone, reject or absent"))
 	}
+	if !validAMD(e.AMD) {
+		return amdFieldError()
+	}
+	switch e.Front {
+	case "", FrontFreeSWITCH, FrontAsterisk:
+	default:
+		return fmt.Errorf("sim: define endpoint: %w", errField("front", "must be freeswitch, asterisk or empty (every front)"))
+	}
 	s.model.mu.Lock()
 	s.model.phones[e.Number] = e
 	s.model.mu.Unlock()
@@ -293,16 +305,19 @@ type SpyInfo struct {
 
 // CallInfo is a snapshot of one leg.
 type CallInfo struct {
-	ID           string            `json:"id"`
-	Name         string            `json:"name"`
-	Front        Front             `json:"front"`
-	Inbound      bool              `json:"inbound"`
-	State        string            `json:"state"`
-	ANI          string            `json:"ani"`
-	ANIName      string            `json:"ani_name,omitempty"`
-	DNIS         string            `json:"dnis"`
-	Endpoint     string            `json:"endpoint,omitempty"`
-	Trunk        string            `json:"trunk,omitempty"` // the gateway/trunk an outbound leg was dialled through
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Front    Front  `json:"front"`
+	Inbound  bool   `json:"inbound"`
+	State    string `json:"state"`
+	ANI      string `json:"ani"`
+	ANIName  string `json:"ani_name,omitempty"`
+	DNIS     string `json:"dnis"`
+	Endpoint string `json:"endpoint,omitempty"`
+	Trunk    string `json:"trunk,omitempty"` // the gateway/trunk an outbound leg was dialled through
+	// Reached is the front whose phone an inter-switch trunk leg rang
+	// (TrunkSpec.Peer): the leg lives on Front, the phone on Reached.
+	Reached      Front             `json:"reached,omitempty"`
 	Vars         map[string]string `json:"vars"`
 	Bridge       string            `json:"bridge,omitempty"`
 	BridgedWith  []string          `json:"bridged_with,omitempty"`
@@ -327,7 +342,7 @@ type CallInfo struct {
 
 func (m *Model) info(c *Channel, e map[string]map[string]bool) CallInfo {
 	ci := CallInfo{ID: c.ID, Name: c.Name, Front: c.Front, Inbound: c.Inbound, State: c.State.String(),
-		ANI: c.ANI, ANIName: c.ANIName, DNIS: c.DNIS, Endpoint: c.Endpoint, Trunk: c.Trunk, Vars: c.Vars.copyMap(),
+		ANI: c.ANI, ANIName: c.ANIName, DNIS: c.DNIS, Endpoint: c.Endpoint, Trunk: c.Trunk, Reached: c.Reached, Vars: c.Vars.copyMap(),
 		Bridge: c.Bridge, Conference: c.Conference, Held: c.Held, App: c.App, AppArgs: append([]string(nil), c.AppArgs...),
 		Heard: append([]Heard{}, c.Heard...), DTMFReceived: c.DTMFIn, DTMFSent: c.DTMFOut,
 		Recordings: append([]string{}, c.Recordings...), Cause: c.Cause, HangupBy: c.HangupBy,
@@ -422,4 +437,12 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// GlobalVar is a FreeSWITCH global variable as global_setvar left it ("" when
+// unset).
+func (s *Sim) GlobalVar(name string) string {
+	s.model.mu.Lock()
+	defer s.model.mu.Unlock()
+	return s.model.globals[name]
 }

@@ -21,9 +21,10 @@ const (
 	// maps 503 to AST_CAUSE_CONGESTION; Dial status CONGESTION).
 	TrunkCongested = "congested"
 	// TrunkDown: the gateway is down (its OPTIONS pings fail). FreeSWITCH
-	// refuses the originate at once with "-ERR GATEWAY_DOWN", creating no
-	// channel; Asterisk creates the channel and ends it with cause 38,
-	// NETWORK_OUT_OF_ORDER.
+	// refuses the originate at once with "-ERR GATEWAY_DOWN"; Asterisk
+	// (every contact of the trunk's AOR unreachable) answers POST /channels
+	// with 500 "Allocation failed". Neither creates a channel (both checked
+	// on the real servers).
 	TrunkDown = "down"
 )
 
@@ -34,6 +35,16 @@ type TrunkSpec struct {
 	// Cause overrides the hang-up cause name (e.g. SWITCH_CONGESTION,
 	// NORMAL_CIRCUIT_CONGESTION on a FreeSWITCH E1 with no free channel).
 	Cause string `json:"cause,omitempty"`
+	// Peer makes the trunk an inter-switch trunk to the other front: a
+	// number dialled through it (Prefix taken off; a number without the
+	// prefix fails NO_ROUTE_DESTINATION) rings the phone registered on
+	// Peer (EndpointSpec.Front), as the far switch's dialplan would; a
+	// phone not registered there fails SUBSCRIBER_ABSENT. The leg stays
+	// on the originating front, CallInfo.Reached names Peer. The far
+	// switch's own half of the call (its trunk leg and phone leg) is not
+	// modelled: its controller connection sees nothing of it.
+	Peer   Front  `json:"peer,omitempty"`
+	Prefix string `json:"prefix,omitempty"`
 }
 
 // cause is what the front reports for the trunk's failure.
@@ -45,7 +56,7 @@ func (t TrunkSpec) cause(f Front) string {
 	case t.Behavior == TrunkDown && f == FrontFreeSWITCH:
 		return "GATEWAY_DOWN"
 	case t.Behavior == TrunkDown:
-		return "NETWORK_OUT_OF_ORDER"
+		return "NO_ROUTE_DESTINATION" // chan_pjsip's cause; ARI shows none
 	case f == FrontFreeSWITCH:
 		return "NORMAL_TEMPORARY_FAILURE"
 	}
@@ -69,9 +80,17 @@ func (s *Sim) DefineTrunk(t TrunkSpec) error {
 	if t.Cause != "" && !isCauseName(t.Cause) {
 		return fmt.Errorf("sim: define trunk: %w", errField("cause", "not a cause name such as SWITCH_CONGESTION"))
 	}
+	switch t.Peer {
+	case "", FrontFreeSWITCH, FrontAsterisk:
+	default:
+		return fmt.Errorf("sim: define trunk: %w", errField("peer", "must be freeswitch, asterisk or empty"))
+	}
+	if t.Prefix != "" && t.Peer == "" {
+		return fmt.Errorf("sim: define trunk: %w", errField("prefix", "only an inter-switch trunk (peer) takes a prefix off"))
+	}
 	s.model.mu.Lock()
 	defer s.model.mu.Unlock()
-	if t.Behavior == TrunkUp {
+	if t.Behavior == TrunkUp && t.Peer == "" {
 		delete(s.model.trunks, t.Name)
 		return nil
 	}

@@ -22,20 +22,24 @@ type SimWorld struct {
 
 // NewSimWorld starts a simulator for the test (closed at its end) with fast
 // media and heartbeats.
-func NewSimWorld(t *testing.T, front sim.Front) *SimWorld {
+func NewSimWorld(t *testing.T, front sim.Front, opts ...func(*sim.Options)) *SimWorld {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "recordings")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := sim.New(sim.Options{
+	o := sim.Options{
 		HeartbeatInterval: 200 * time.Millisecond,
 		MediaDuration:     20 * time.Millisecond,
 		MaxMediaDuration:  100 * time.Millisecond,
 		AutoAnswer:        20 * time.Millisecond,
 		RecordingDir:      dir,
 		Logger:            quietLogger(),
-	})
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	s := sim.New(o)
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -199,4 +203,12 @@ func (o simObserver) Recording(path string) (time.Duration, bool) {
 		}
 	}
 	return 0, false
+}
+
+// As is the same simulator seen through its other front (a second switch
+// of the other kind in the same world): its NewSwitch drives that front.
+func (w *SimWorld) As(front sim.Front) *SimWorld {
+	c := *w
+	c.Front = front
+	return &c
 }

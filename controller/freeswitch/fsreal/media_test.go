@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/controller/switchtest"
+	"github.com/ipcc/ipcc/controller/switchtest/sipua"
 )
 
 // TestRealFreeSWITCHHoldMusic checks with a SIP caller (loopback callers
@@ -32,41 +34,11 @@ func TestRealFreeSWITCHHoldMusic(t *testing.T) {
 	w := FromEnv(t)
 	moh := os.Getenv("IPCC_TEST_FREESWITCH_MOH")
 	if moh == "" {
-		moh = ToneFile(t)
+		moh = sipua.ToneFile(t)
 	}
 	sw := w.NewSwitch(t, "fs-media")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = sw.Run(ctx) }()
-	events := make(chan controller.Event, 1024)
-	go func() {
-		for {
-			select {
-			case e := <-sw.Events():
-				events <- e
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	wait := func(what string, match func(controller.Event) bool) controller.Event {
-		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case e := <-events:
-				if match(e) {
-					return e
-				}
-			case <-deadline:
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	is := func(typ controller.EventType, leg string) func(controller.Event) bool {
-		return func(e controller.Event) bool { return e.Type == typ && (leg == "" || e.Leg == leg) }
-	}
-	wait("connected", is(controller.EventSwitchConnected, ""))
+	watch := switchtest.Watch(t, sw)
+	ctx, wait, is := watch.Ctx, watch.Wait, switchtest.Is
 
 	ani := "1380013" + uuid.NewString()[:4]
 	ani = strings.Map(func(r rune) rune {
@@ -75,7 +47,7 @@ func TestRealFreeSWITCHHoldMusic(t *testing.T) {
 		}
 		return '7'
 	}, ani)
-	caller := DialSIP(t, sipAddr, ani, "4077")
+	caller := sipua.Dial(t, sipAddr, ani, "4077")
 	leg := wait("the SIP call parked for ipcc", func(e controller.Event) bool {
 		return e.Type == controller.EventCallArrived && e.ANI == ani
 	}).Leg
@@ -88,14 +60,14 @@ func TestRealFreeSWITCHHoldMusic(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the SIP caller got no answer")
 	}
-	silent := func(what string, a Audio) {
+	silent := func(what string, a sipua.Audio) {
 		t.Helper()
 		t.Logf("%s: %s", what, a)
 		if a.Loudness() > 0.1 {
 			t.Errorf("%s: the caller hears sound (%s), want silence", what, a)
 		}
 	}
-	music := func(what string, a Audio) {
+	music := func(what string, a sipua.Audio) {
 		t.Helper()
 		t.Logf("%s: %s", what, a)
 		if a.Frames < 50 || a.Loudness() < 0.5 {
@@ -178,4 +150,22 @@ func TestRealFreeSWITCHHoldMusic(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Error("the SIP caller was not hung up")
 	}
+}
+
+// TestRealFreeSWITCHPhoneHold checks what the driver reports when a phone
+// itself holds (a desk phone's hold button: a sendonly re-INVITE) while
+// bridged, the case the simulator's PhoneHold reproduces: FreeSWITCH sends
+// CHANNEL_HOLD / CHANNEL_UNHOLD for the phone's own leg, which the driver
+// reports as EventHold / EventUnhold of that leg. Needs the same variables
+// as TestRealFreeSWITCHHoldMusic.
+func TestRealFreeSWITCHPhoneHold(t *testing.T) {
+	sipAddr := os.Getenv("IPCC_TEST_FREESWITCH_SIP")
+	if sipAddr == "" {
+		t.Skip("IPCC_TEST_FREESWITCH_SIP not set: no SIP profile to call into (see docs/testing-real-switches.md)")
+	}
+	w := FromEnv(t)
+	sw := w.NewSwitch(t, "fs-phonehold")
+	const ani = "13800138770"
+	watch := switchtest.Watch(t, sw)
+	switchtest.CheckPhoneHold(t, sw, watch, sipua.Dial(t, sipAddr, ani, "4079"), ani, w.Phone(t, "2079", "answer"))
 }

@@ -1,4 +1,8 @@
-package fsreal
+// Package sipua is a minimal SIP user agent over UDP for the real-server
+// tests: a phone that calls in, answers re-INVITEs, presses hold and
+// measures what it hears, and a carrier that refuses calls with a chosen
+// status. Both switches speak to it the same way.
+package sipua
 
 import (
 	"bytes"
@@ -17,13 +21,13 @@ import (
 	"time"
 )
 
-// SIPCaller is a minimal SIP user agent over UDP that places one call
+// Caller is a minimal SIP user agent over UDP that places one call
 // (PCMU, no authentication: a profile whose context takes unauthenticated
 // calls, such as the sample external profile into "public") and measures
 // the audio it receives, so a test can tell music from silence. It
 // answers in-dialog re-INVITEs (hold: sendonly is answered recvonly) and
 // BYEs, and sends silence itself, 20 ms a packet, as a phone would.
-type SIPCaller struct {
+type Caller struct {
 	t         *testing.T
 	sip, rtp  *net.UDPConn
 	server    *net.UDPAddr
@@ -40,6 +44,7 @@ type SIPCaller struct {
 	rtpPeer   *net.UDPAddr
 	frames    []Frame
 	reinvites []string // SDP bodies of re-INVITEs received
+	sdpVer    int      // o= session version; a changed offer must bump it
 }
 
 // Frame is one RTP packet received: when, and its level (RMS of the
@@ -55,9 +60,9 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// DialSIP calls sip:to@server from sip:from@127.0.0.1. The call is up
+// Dial calls sip:to@server from sip:from@127.0.0.1. The call is up
 // once Answered is closed (the switch answered, ipcc's uuid_answer).
-func DialSIP(t *testing.T, server, from, to string) *SIPCaller {
+func Dial(t *testing.T, server, from, to string) *Caller {
 	t.Helper()
 	srv, err := net.ResolveUDPAddr("udp", server)
 	if err != nil {
@@ -71,7 +76,7 @@ func DialSIP(t *testing.T, server, from, to string) *SIPCaller {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &SIPCaller{t: t, sip: sipConn, rtp: rtpConn, server: srv, from: from, to: to,
+	c := &Caller{t: t, sip: sipConn, rtp: rtpConn, server: srv, from: from, to: to,
 		callID: randHex(8) + "@127.0.0.1", fromTag: randHex(4), answered: make(chan struct{}), ended: make(chan struct{})}
 	t.Cleanup(c.Close)
 	go c.readSIP()
@@ -83,21 +88,25 @@ func DialSIP(t *testing.T, server, from, to string) *SIPCaller {
 }
 
 // Answered is closed when the call was answered.
-func (c *SIPCaller) Answered() <-chan struct{} { return c.answered }
+func (c *Caller) Answered() <-chan struct{} { return c.answered }
 
 // Ended is closed when the switch hung up (BYE).
-func (c *SIPCaller) Ended() <-chan struct{} { return c.ended }
+func (c *Caller) Ended() <-chan struct{} { return c.ended }
 
-func (c *SIPCaller) local() string { return c.sip.LocalAddr().String() }
+func (c *Caller) local() string { return c.sip.LocalAddr().String() }
 
-func (c *SIPCaller) sdp(dir string) string {
+func (c *Caller) sdp(dir string) string {
 	port := c.rtp.LocalAddr().(*net.UDPAddr).Port
-	return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=ipcc-test\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
+	c.mu.Lock()
+	c.sdpVer++
+	ver := c.sdpVer
+	c.mu.Unlock()
+	return fmt.Sprintf("v=0\r\no=- 1 %d IN IP4 127.0.0.1\r\ns=ipcc-test\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n", ver) +
 		fmt.Sprintf("m=audio %d RTP/AVP 0 101\r\n", port) +
 		"a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=" + dir + "\r\n"
 }
 
-func (c *SIPCaller) request(method, uri, to, body string, cseq int) string {
+func (c *Caller) request(method, uri, to, body string, cseq int) string {
 	if to == "" {
 		to = "<sip:" + c.to + "@" + c.server.String() + ">"
 	}
@@ -118,7 +127,7 @@ func (c *SIPCaller) request(method, uri, to, body string, cseq int) string {
 	return b.String()
 }
 
-func (c *SIPCaller) write(msg string) {
+func (c *Caller) write(msg string) {
 	if _, err := c.sip.WriteToUDP([]byte(msg), c.server); err != nil {
 		c.t.Logf("sip: send: %v", err)
 	}
@@ -157,7 +166,7 @@ func parseSIP(b []byte) *sipMsg {
 	return m
 }
 
-func (c *SIPCaller) readSIP() {
+func (c *Caller) readSIP() {
 	buf := make([]byte, 65535)
 	for {
 		n, _, err := c.sip.ReadFromUDP(buf)
@@ -173,7 +182,7 @@ func (c *SIPCaller) readSIP() {
 	}
 }
 
-func (c *SIPCaller) response(m *sipMsg) {
+func (c *Caller) response(m *sipMsg) {
 	code, _ := strconv.Atoi(strings.Fields(m.first)[1])
 	cseq := m.get("cseq")
 	switch {
@@ -207,7 +216,7 @@ func (c *SIPCaller) response(m *sipMsg) {
 	}
 }
 
-func (c *SIPCaller) inRequest(m *sipMsg) {
+func (c *Caller) inRequest(m *sipMsg) {
 	method := strings.Fields(m.first)[0]
 	switch method {
 	case "ACK":
@@ -235,7 +244,7 @@ func (c *SIPCaller) inRequest(m *sipMsg) {
 	}
 }
 
-func (c *SIPCaller) reply(m *sipMsg, status, body string) {
+func (c *Caller) reply(m *sipMsg, status, body string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "SIP/2.0 %s\r\n", status)
 	for _, v := range m.hdr["via"] {
@@ -252,7 +261,7 @@ func (c *SIPCaller) reply(m *sipMsg, status, body string) {
 	c.write(b.String())
 }
 
-func (c *SIPCaller) end() {
+func (c *Caller) end() {
 	c.endOnce.Do(func() { close(c.ended) })
 }
 
@@ -275,7 +284,7 @@ func sdpAddr(body string) *net.UDPAddr {
 	return &net.UDPAddr{IP: ip, Port: port}
 }
 
-func (c *SIPCaller) readRTP() {
+func (c *Caller) readRTP() {
 	buf := make([]byte, 2048)
 	for {
 		n, _, err := c.rtp.ReadFromUDP(buf)
@@ -303,7 +312,7 @@ func (c *SIPCaller) readRTP() {
 }
 
 // sendRTP sends PCMU silence every 20 ms to the switch's media address.
-func (c *SIPCaller) sendRTP() {
+func (c *Caller) sendRTP() {
 	pkt := make([]byte, 12+160)
 	pkt[0], pkt[1] = 0x80, 0
 	ssrc := uint32(time.Now().UnixNano())
@@ -375,7 +384,7 @@ func (a Audio) String() string {
 const SoundLevel = 200
 
 // Heard summarises what arrived between from and to.
-func (c *SIPCaller) Heard(from, to time.Time) Audio {
+func (c *Caller) Heard(from, to time.Time) Audio {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var a Audio
@@ -393,21 +402,37 @@ func (c *SIPCaller) Heard(from, to time.Time) Audio {
 }
 
 // Listen waits d and returns what arrived meanwhile.
-func (c *SIPCaller) Listen(d time.Duration) Audio {
+func (c *Caller) Listen(d time.Duration) Audio {
 	from := time.Now()
 	time.Sleep(d)
 	return c.Heard(from, time.Now())
 }
 
 // ReInvites returns the SDP of the re-INVITEs the switch sent.
-func (c *SIPCaller) ReInvites() []string {
+func (c *Caller) ReInvites() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.reinvites...)
 }
 
+// Hold presses the phone's hold button: an in-dialog re-INVITE whose
+// offer is sendonly, as desk phones and softphones send it.
+func (c *Caller) Hold() { c.reinvite("sendonly") }
+
+// Unhold takes the call off hold: a re-INVITE offering sendrecv again.
+func (c *Caller) Unhold() { c.reinvite("sendrecv") }
+
+func (c *Caller) reinvite(dir string) {
+	body := c.sdp(dir)
+	c.mu.Lock()
+	c.cseq++
+	to, remote, n := c.toHeader, c.remote, c.cseq
+	c.mu.Unlock()
+	c.write(c.request("INVITE", remote, to, body, n))
+}
+
 // Hangup sends BYE (when answered) and closes the sockets.
-func (c *SIPCaller) Hangup() {
+func (c *Caller) Hangup() {
 	select {
 	case <-c.answered:
 		select {
@@ -426,7 +451,7 @@ func (c *SIPCaller) Hangup() {
 }
 
 // Close hangs up and releases the sockets.
-func (c *SIPCaller) Close() {
+func (c *Caller) Close() {
 	c.Hangup()
 	c.sip.Close()
 	c.rtp.Close()

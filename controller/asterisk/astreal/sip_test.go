@@ -1,0 +1,86 @@
+package astreal_test
+
+import (
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/controller/asterisk/astreal"
+	"github.com/ipcc/ipcc/controller/switchtest"
+	"github.com/ipcc/ipcc/controller/switchtest/sipua"
+)
+
+// The tests below need an Asterisk built with PJSIP (the kit's is not;
+// docs/testing-real-switches.md says how to add it): IPCC_TEST_ASTERISK_SIP
+// names its UDP transport, whose anonymous endpoint sends calls to the
+// ipcc-test context (Stasis(ipcc)).
+func sipAddr(t *testing.T) string {
+	a := os.Getenv("IPCC_TEST_ASTERISK_SIP")
+	if a == "" {
+		t.Skip("IPCC_TEST_ASTERISK_SIP not set: no PJSIP transport to call into (see docs/testing-real-switches.md)")
+	}
+	return a
+}
+
+// TestRealAsteriskPhoneHold: a phone bridged through ipcc presses hold (a
+// sendonly re-INVITE). chan_pjsip queues the hold, Asterisk sends
+// ChannelHold / ChannelUnhold for the phone's own channel, and the driver
+// reports EventHold / EventUnhold of that leg: what the simulator's
+// PhoneHold reproduces.
+func TestRealAsteriskPhoneHold(t *testing.T) {
+	addr := sipAddr(t)
+	w := astreal.FromEnv(t)
+	sw := w.NewSwitch(t, "ast-phonehold")
+	const ani = "13800138771"
+	watch := switchtest.Watch(t, sw)
+	switchtest.CheckPhoneHold(t, sw, watch, sipua.Dial(t, addr, ani, "4079"), ani, w.Phone(t, "2079", "answer"))
+}
+
+// TestRealAsteriskTrunkFailures: a carrier answering 503 ends the
+// originated channel with cause 34 (congestion), which the driver reports
+// as NORMAL_CIRCUIT_CONGESTION; an endpoint whose only contact is
+// unreachable (IPCC_TEST_ASTERISK_TRUNK_DOWN, qualify failing) is what the
+// simulator's down trunk stands for: Asterisk refuses to create the
+// channel (500 "Allocation failed") and the driver reports a failed
+// attempt with chan_pjsip's cause, NO_ROUTE_DESTINATION.
+func TestRealAsteriskTrunkFailures(t *testing.T) {
+	sipAddr(t)
+	w := astreal.FromEnv(t)
+	trunk := os.Getenv("IPCC_TEST_ASTERISK_TRUNK")
+	if trunk == "" {
+		trunk = "ipcc-test-trunk"
+	}
+	carrier := sipua.NewResponder(t, "503 Service Unavailable", "200 OK")
+	sw := w.NewSwitch(t, "ast-trunks")
+	watch := switchtest.Watch(t, sw)
+	ctx, wait, is := watch.Ctx, watch.Wait, switchtest.Is
+	fail := func(ep controller.Endpoint) controller.Event {
+		t.Helper()
+		leg := uuid.NewString()
+		if err := sw.Originate(ctx, controller.Originate{LegID: leg, Endpoint: ep, Timeout: 10 * time.Second}); err != nil {
+			t.Logf("originate %v refused: %v", ep, err)
+			var oe *controller.OriginateError
+			if !errors.As(err, &oe) {
+				t.Fatalf("originate %v refused without saying why the attempt failed: %v", ep, err)
+			}
+			return controller.Event{Type: controller.EventHungUp, Leg: leg, Cause: oe.Cause, HangupBy: oe.By}
+		}
+		return wait("the leg's hang-up", is(controller.EventHungUp, leg))
+	}
+	e := fail(controller.Endpoint{Kind: controller.EndpointRaw, Number: "PJSIP/" + trunk + "/sip:13800000001@" + carrier.Addr()})
+	t.Logf("503 from the carrier: %v by %v (%d INVITEs)", e.Cause, e.HangupBy, carrier.Invites())
+	if e.Cause != "NORMAL_CIRCUIT_CONGESTION" {
+		t.Errorf("503 from the carrier: cause %q, want NORMAL_CIRCUIT_CONGESTION", e.Cause)
+	}
+	if down := os.Getenv("IPCC_TEST_ASTERISK_TRUNK_DOWN"); down != "" {
+		e := fail(controller.Endpoint{Kind: controller.EndpointExternal, Trunk: down, Number: "13800000002"})
+		t.Logf("an unreachable trunk %s: %v by %v", down, e.Cause, e.HangupBy)
+		if e.Cause != controller.CauseNoRouteDestination {
+			t.Errorf("an unreachable trunk: cause %q, want NO_ROUTE_DESTINATION", e.Cause)
+		}
+	}
+}
