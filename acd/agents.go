@@ -83,16 +83,15 @@ func (c *core) login(r LoginRequest) error {
 		return fmt.Errorf("acd: login agent %s: already logged in: %w", r.AgentID, ErrBadState)
 	}
 	if r.Device != "" {
-		for _, o := range c.agents {
-			if o != a && o.st.State != LoggedOut && sameDevice(o.device, r.Device) {
-				return fmt.Errorf("acd: login agent %s: %w", r.AgentID, &DeviceInUseError{Device: r.Device, AgentID: o.id})
-			}
+		if o := c.deviceUser(a, r.Device); o != nil {
+			return fmt.Errorf("acd: login agent %s: %w", r.AgentID, &DeviceInUseError{Device: r.Device, AgentID: o.id})
 		}
 	}
 	if err := c.chooseQueues(a, r.Queues); err != nil {
 		return err
 	}
 	a.device, a.workNumber = r.Device, wn
+	c.indexDevice(a, r.Device)
 	if _, err := c.transition(a, Input{Kind: InLogin}, "", "", ""); err != nil {
 		return fmt.Errorf("acd: login agent %s: %w", r.AgentID, err)
 	}
@@ -146,6 +145,9 @@ func (c *core) ready(id, by string) error {
 		return err
 	}
 	c.dropBreakWait(a)
+	if by == "" && a.st.State == WrapUp && a.summaryDue != "" {
+		return fmt.Errorf("acd: ready agent %s (call %s): %w", id, a.summaryDue, ErrSummaryRequired)
+	}
 	if by != "" && a.st.State == WrapUp {
 		a.st.Pending, a.st.PendingReason = PendingNone, ""
 		return c.endWrapUp(id, by)
@@ -238,9 +240,42 @@ func (c *core) dropBreakWait(a *agent) {
 
 func (c *core) startWrapUp(a *agent, d time.Duration) {
 	a.wrapEnd, a.wrapExt = c.now().Add(d), 0
+	a.summaryDue, a.wrapOver = "", false
+	if a.lastQueue != nil && a.lastQueue.cfg.SummaryRequired {
+		a.summaryDue = a.lastCallID
+	}
 	a.wrapTimer.stop()
-	a.wrapTimer = c.after(d, func() { _ = c.endWrapUp(a.id, "") })
+	a.wrapTimer = c.after(d, func() { c.wrapTimeout(a.id) })
 	c.saveAgent(a)
+}
+
+// wrapTimeout ends wrap-up when its time is over, unless a required
+// service summary is still awaited: then the agent stays in wrap-up until
+// it arrives (summarySubmitted).
+func (c *core) wrapTimeout(id string) {
+	a := c.agents[id]
+	if a == nil || a.st.State != WrapUp {
+		return
+	}
+	if a.summaryDue != "" {
+		a.wrapOver = true
+		return
+	}
+	_ = c.endWrapUp(id, "")
+}
+
+// summarySubmitted records that the service summary of callID arrived;
+// when the wrap-up time is already over, wrap-up ends now.
+func (c *core) summarySubmitted(id, callID string) error {
+	a := c.agents[id]
+	if a == nil || a.summaryDue == "" || a.summaryDue != callID {
+		return nil
+	}
+	a.summaryDue = ""
+	if a.wrapOver && a.st.State == WrapUp {
+		return c.endWrapUp(id, "")
+	}
+	return nil
 }
 
 func (c *core) endWrapUp(id, by string) error {
@@ -251,6 +286,10 @@ func (c *core) endWrapUp(id, by string) error {
 	if a.st.State != WrapUp {
 		return fmt.Errorf("acd: end wrap-up of agent %s: %w: %s", id, ErrBadState, a.st.State)
 	}
+	if by == "" && a.summaryDue != "" {
+		return fmt.Errorf("acd: end wrap-up of agent %s (call %s): %w", id, a.summaryDue, ErrSummaryRequired)
+	}
+	a.summaryDue, a.wrapOver = "", false
 	a.wrapTimer.stop()
 	if q := a.lastQueue; q != nil && !a.connected.IsZero() {
 		q.aht.add(c.now().Sub(a.connected))
@@ -280,7 +319,7 @@ func (c *core) extendWrapUp(id string, d time.Duration) error {
 	a.wrapExt += d
 	a.wrapEnd = a.wrapEnd.Add(d)
 	a.wrapTimer.stop()
-	a.wrapTimer = c.after(a.wrapEnd.Sub(c.now()), func() { _ = c.endWrapUp(a.id, "") })
+	a.wrapTimer = c.after(a.wrapEnd.Sub(c.now()), func() { c.wrapTimeout(a.id) })
 	c.saveAgent(a)
 	return nil
 }

@@ -2,6 +2,7 @@ package acd
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -15,6 +16,7 @@ const (
 	PromptPosition PromptKind = "position"      // position and estimated wait, to the caller
 	PromptWhisper  PromptKind = "agent-whisper" // queue name and waited time, to the agent before connecting
 	PromptAgentID  PromptKind = "agent-id"      // the agent's work number, to the caller after connecting
+	PromptOverflow PromptKind = "overflow"      // the queue's overflow prompt (Name), to a caller leaving for an overflow target
 )
 
 // Prompt is one announcement. Text is the rendered sentence for TTS; the
@@ -23,7 +25,8 @@ type Prompt struct {
 	Kind PromptKind `json:"kind"`
 	Lang string     `json:"lang"`
 	Text string     `json:"text,omitempty"`
-	// Name is the entry prompt (a recording or TTS text).
+	// Name is the entry or overflow prompt: TTS text, or library:NAME for
+	// a prompt of the tenant's prompts library (LibraryName).
 	Name string `json:"name,omitempty"`
 	// Position is the caller's 1-based place (PromptPosition).
 	Position int `json:"position,omitempty"`
@@ -36,13 +39,134 @@ type Prompt struct {
 	// offers (see Announcements); the wiring collects them.
 	CallbackKey  string `json:"callback_key,omitempty"`
 	VoicemailKey string `json:"voicemail_key,omitempty"`
+	// Sentence and Sentences (per language) replace the generated
+	// sentence (position, whisper, agent ID) when set: the queue's parts
+	// (Announcements.PositionPrompt, ...), chosen for the prompt's
+	// language when it is played (the wiring may settle Lang first) and
+	// played as Parts says.
+	Sentence  []string            `json:"-"`
+	Sentences map[string][]string `json:"-"`
+	// CallbackSentence(s) is what a caller who presses CallbackKey hears
+	// (Announcements.CallbackPrompt; none: the generated confirmation).
+	CallbackSentence  []string            `json:"-"`
+	CallbackSentences map[string][]string `json:"-"`
+}
+
+// PartKind says how a part of an announcement is played.
+type PartKind string
+
+// Part kinds.
+const (
+	PartLibrary PartKind = "library" // Value names a prompt of the tenant's prompts library
+	PartText    PartKind = "text"    // TTS text
+	PartNumber  PartKind = "number"  // a number, said as one
+	PartDigits  PartKind = "digits"  // digits said one by one (0-9)
+)
+
+// Part is one piece of an announcement made of parts.
+type Part struct {
+	Kind  PartKind
+	Value string
+}
+
+// Parts is the announcement as pieces to play, in its language: each part
+// of the sentence (see Announcements.PositionPrompt) with its placeholders
+// filled in; a placeholder with no value (an unknown wait, a key not set)
+// is left out. Without a Sentence it is the generated sentence as one text
+// part, or the entry/overflow prompt (text or a library prompt).
+func (p Prompt) Parts() []Part {
+	return expandSentence(p, sentence(p.Sentence, p.Sentences, p.Lang))
+}
+
+// CallbackParts is the call-back confirmation made of parts (nil: the
+// generated one).
+func (p Prompt) CallbackParts() []Part {
+	cs := sentence(p.CallbackSentence, p.CallbackSentences, p.Lang)
+	if len(cs) == 0 {
+		return nil
+	}
+	return expandSentence(p, cs)
+}
+
+func expandSentence(p Prompt, sentence []string) []Part {
+	if len(sentence) == 0 {
+		if n, ok := LibraryName(p.Render()); ok && (p.Kind == PromptEntry || p.Kind == PromptOverflow) {
+			return []Part{{PartLibrary, n}}
+		}
+		return []Part{{PartText, p.Render()}}
+	}
+	en := p.Lang == "en"
+	out := make([]Part, 0, len(sentence))
+	key := func(k string) {
+		switch {
+		case k == "":
+		case k >= "0" && k <= "9":
+			out = append(out, Part{PartDigits, k})
+		default:
+			out = append(out, Part{PartText, keyName(k, en)})
+		}
+	}
+	for _, s := range sentence {
+		if n, ok := LibraryName(s); ok {
+			out = append(out, Part{PartLibrary, n})
+			continue
+		}
+		if !isPlaceholder(s) {
+			out = append(out, Part{PartText, s})
+			continue
+		}
+		switch s {
+		case "{position}":
+			out = append(out, Part{PartNumber, strconv.Itoa(p.Position)})
+		case "{wait}":
+			if p.Wait >= 0 {
+				out = append(out, Part{PartText, FormatWait(roundUpMinute(p.Wait), p.Lang)})
+			}
+		case "{wait_minutes}":
+			if p.Wait >= 0 {
+				out = append(out, Part{PartNumber, strconv.FormatInt(int64(roundUpMinute(p.Wait)/time.Minute), 10)})
+			}
+		case "{callback_key}":
+			key(p.CallbackKey)
+		case "{voicemail_key}":
+			key(p.VoicemailKey)
+		case "{queue}":
+			out = append(out, Part{PartText, p.QueueName})
+		case "{waited}":
+			out = append(out, Part{PartText, FormatWait(p.Wait, p.Lang)})
+		case "{agent}":
+			if strings.Trim(p.AgentNumber, "0123456789") == "" {
+				out = append(out, Part{PartDigits, p.AgentNumber})
+			} else {
+				out = append(out, Part{PartText, p.AgentNumber})
+			}
+		}
+	}
+	return out
+}
+
+// partsText is an announcement made of parts as one line for the event
+// stream: values in place, library prompts as library:NAME.
+func partsText(parts []Part) string {
+	var b []string
+	for _, p := range parts {
+		if p.Kind == PartLibrary {
+			b = append(b, LibraryPrefix+p.Value)
+		} else {
+			b = append(b, p.Value)
+		}
+	}
+	return strings.Join(b, " ")
 }
 
 // Render is the prompt's sentence in its language (zh-CN unless "en").
 func (p Prompt) Render() string {
+	if len(sentence(p.Sentence, p.Sentences, p.Lang)) > 0 {
+		return partsText(p.Parts())
+	}
 	en := p.Lang == "en"
 	switch p.Kind {
-	case PromptEntry:
+	case PromptEntry, PromptOverflow:
 		return p.Name
 	case PromptPosition:
 		if en {
@@ -172,8 +296,14 @@ func (c *core) armAnnounce(e *entry) {
 
 func (c *core) announcePosition(e *entry) {
 	pos := c.position(e)
-	p := Prompt{Kind: PromptPosition, Lang: e.callerLang(), Position: pos, Wait: c.estimate(e.q, pos),
-		CallbackKey: e.q.cfg.Announcements.CallbackKey, VoicemailKey: e.q.cfg.Announcements.VoicemailKey}
+	a := &e.q.cfg.Announcements
+	lang := e.callerLang()
+	p := Prompt{Kind: PromptPosition, Lang: lang, Position: pos, Wait: c.estimate(e.q, pos),
+		CallbackKey: a.CallbackKey, VoicemailKey: a.VoicemailKey,
+		Sentence: a.PositionPrompt, Sentences: a.PositionPrompts}
+	if a.CallbackKey != "" {
+		p.CallbackSentence, p.CallbackSentences = a.CallbackPrompt, a.CallbackPrompts
+	}
 	p.Text = p.Render()
 	c.emit(Announce{Tenant: c.tenant, CallID: e.callID, QueueID: e.q.cfg.ID, Prompt: p, At: c.now()})
 }

@@ -105,7 +105,16 @@ type Announcements struct {
 	EntryPrompt string `json:"entry_prompt,omitempty"`
 	// EntryPrompts are the entry prompt per language ({"en": "..."}),
 	// chosen by the caller's language; EntryPrompt covers the others.
+	// Each entry prompt is TTS text, or "library:NAME" for a prompt of the
+	// tenant's prompts library (uploaded audio, or a TTS prompt spoken in
+	// the caller's language), resolved when it is played.
 	EntryPrompts map[string]string `json:"entry_prompts,omitempty"`
+	// OverflowPrompt is played to the caller who leaves the queue for an
+	// overflow target (any rule, another queue too), before they go ("" =
+	// none); OverflowPrompts per language as EntryPrompts. Text or
+	// "library:NAME" like the entry prompt.
+	OverflowPrompt  string            `json:"overflow_prompt,omitempty"`
+	OverflowPrompts map[string]string `json:"overflow_prompts,omitempty"`
 	// Position turns on the periodic "you are number N, estimated wait M"
 	// announcement every PositionInterval (default 30s).
 	Position         bool     `json:"position,omitempty"`
@@ -122,6 +131,22 @@ type Announcements struct {
 	// the queue's voicemail (overflow.voicemail). Both need Position.
 	CallbackKey  string `json:"callback_key,omitempty"`
 	VoicemailKey string `json:"voicemail_key,omitempty"`
+	// PositionPrompt, WhisperPrompt, AgentIDPrompt and CallbackPrompt
+	// replace the generated sentence of the position announcement (also
+	// the periodic comfort message), the agent whisper, the agent-ID
+	// announcement and the call-back confirmation with a sequence of
+	// parts, each "library:NAME" (a prompt of the tenant's prompts
+	// library), TTS text, or a {placeholder} for the sentence's values
+	// (SentencePlaceholders). The *Prompts maps give one per language,
+	// chosen like EntryPrompts; empty: the generated sentence.
+	PositionPrompt  []string            `json:"position_prompt,omitempty"`
+	PositionPrompts map[string][]string `json:"position_prompts,omitempty"`
+	WhisperPrompt   []string            `json:"whisper_prompt,omitempty"`
+	WhisperPrompts  map[string][]string `json:"whisper_prompts,omitempty"`
+	AgentIDPrompt   []string            `json:"agent_id_prompt,omitempty"`
+	AgentIDPrompts  map[string][]string `json:"agent_id_prompts,omitempty"`
+	CallbackPrompt  []string            `json:"callback_prompt,omitempty"`
+	CallbackPrompts map[string][]string `json:"callback_prompts,omitempty"`
 }
 
 // QueueLimits bound a queue.
@@ -193,11 +218,21 @@ type QueueConfig struct {
 	DefaultHandleTime Duration `json:"default_handle_time_ms,omitempty"`
 	// BreakCap is the most members that may be on a capped break at once
 	// (允许休息最大人数, 0 = no cap); BreakMode says what happens above it.
-	BreakCap      int             `json:"break_cap,omitempty"`
-	BreakMode     BreakMode       `json:"break_mode,omitempty"`
-	Announcements Announcements   `json:"announcements"`
-	Limits        QueueLimits     `json:"limits"`
-	Overflow      OverflowTargets `json:"overflow"`
+	BreakCap      int           `json:"break_cap,omitempty"`
+	BreakMode     BreakMode     `json:"break_mode,omitempty"`
+	Announcements Announcements `json:"announcements"`
+	// HoldMusic is what callers waiting in the queue hear between the
+	// announcements: "library:NAME", a prompt of the tenant's prompts
+	// library (uploaded audio, or a TTS prompt spoken in the caller's
+	// language), played in a loop; "" is the switch's music on hold
+	// (switches[].music_on_hold).
+	HoldMusic string `json:"hold_music,omitempty"`
+	// AgentHoldMusic is what a caller of the queue hears while the agent
+	// holds them (the hold button, a consultation): "library:NAME" like
+	// HoldMusic; "" is HoldMusic.
+	AgentHoldMusic string          `json:"agent_hold_music,omitempty"`
+	Limits         QueueLimits     `json:"limits"`
+	Overflow       OverflowTargets `json:"overflow"`
 	// SurveyFlow is the IVR flow (a survey) a caller is sent to when the
 	// agent hangs up first ("" = none).
 	SurveyFlow string `json:"survey_flow,omitempty"`
@@ -208,6 +243,12 @@ type QueueConfig struct {
 	// call-back to one of the queue's callers presents; empty: the
 	// tenant's outbound caller ID (routing settings).
 	OutboundCallerID string `json:"outbound_caller_id,omitempty"`
+	// SummaryRequired keeps an agent in wrap-up until the call's service
+	// summary (服务小结) is submitted (Engine.SummarySubmitted): ending
+	// wrap-up or asking to be ready is refused with ErrSummaryRequired, and
+	// the wrap-up timer waits for it. A supervisor can still force the
+	// agent out. The queue gets wrap-up even with no wrap-up time.
+	SummaryRequired bool `json:"summary_required,omitempty"`
 }
 
 // Defaults used when a QueueConfig field is zero.
@@ -243,8 +284,240 @@ func (a *Announcements) entryPrompt(lang string) string {
 	return a.EntryPrompt
 }
 
+// overflowPrompt is the overflow prompt for a caller speaking lang.
+func (a *Announcements) overflowPrompt(lang string) string {
+	if p, ok := a.OverflowPrompts[lang]; ok {
+		return p
+	}
+	return a.OverflowPrompt
+}
+
+// sentence is the parts replacing a generated sentence for a caller (or
+// agent) speaking lang; nil: the generated sentence.
+func sentence(one []string, per map[string][]string, lang string) []string {
+	if p, ok := per[lang]; ok && len(p) > 0 {
+		return p
+	}
+	if len(one) > 0 {
+		return one
+	}
+	return nil
+}
+
+// SentencePlaceholders are the values each announcement made of parts
+// may say, by the field that holds its parts: {position} (a number),
+// {wait} (the estimated wait as words, rounded up to minutes; left out
+// when unknown), {wait_minutes} (a number; left out when unknown),
+// {callback_key} and {voicemail_key} (left out when not set), {queue}
+// (the queue's name), {waited} (how long the caller waited), {agent}
+// (the work number, digit by digit).
+var SentencePlaceholders = map[string][]string{
+	"position_prompt": {"{position}", "{wait}", "{wait_minutes}", "{callback_key}", "{voicemail_key}"},
+	"whisper_prompt":  {"{queue}", "{waited}"},
+	"agent_id_prompt": {"{agent}"},
+	"callback_prompt": nil,
+}
+
+// maxSentenceParts bounds an announcement made of parts.
+const maxSentenceParts = 20
+
+// sentenceFields lists the announcements made of parts: field (without
+// "announcements."), the parts for every language and those per language.
+func (a *Announcements) sentenceFields() []struct {
+	field string
+	one   []string
+	per   map[string][]string
+} {
+	return []struct {
+		field string
+		one   []string
+		per   map[string][]string
+	}{
+		{"position_prompt", a.PositionPrompt, a.PositionPrompts},
+		{"whisper_prompt", a.WhisperPrompt, a.WhisperPrompts},
+		{"agent_id_prompt", a.AgentIDPrompt, a.AgentIDPrompts},
+		{"callback_prompt", a.CallbackPrompt, a.CallbackPrompts},
+	}
+}
+
+// checkSentences checks the announcements made of parts: languages, the
+// number of parts, placeholders known for the sentence, and text or
+// library names like the entry prompt.
+func (a *Announcements) checkSentences() error {
+	for _, f := range a.sentenceFields() {
+		check := func(field string, parts []string) error {
+			if len(parts) > maxSentenceParts {
+				return fieldErr(field, "at most %d parts, got %d", maxSentenceParts, len(parts))
+			}
+			for i, p := range parts {
+				pf := fmt.Sprintf("%s[%d]", field, i)
+				if isPlaceholder(p) {
+					if !slices.Contains(SentencePlaceholders[f.field], p) {
+						if len(SentencePlaceholders[f.field]) == 0 {
+							return fieldErr(pf, "%s: this announcement has no values to say", p)
+						}
+						return fieldErr(pf, "%s is not a value of this announcement: use %s", p, strings.Join(SentencePlaceholders[f.field], ", "))
+					}
+					continue
+				}
+				if err := checkTextPrompt(PromptRef{Field: pf, Name: p}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := check("announcements."+f.field, f.one); err != nil {
+			return err
+		}
+		for _, l := range slices.Sorted(maps.Keys(f.per)) {
+			if !slices.Contains(Languages, l) {
+				return fieldErr("announcements."+f.field+"s."+l, "not a prompt language (zh-CN or en)")
+			}
+			if err := check("announcements."+f.field+"s."+l, f.per[l]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// isPlaceholder says whether a part of an announcement is a {value}.
+func isPlaceholder(p string) bool {
+	return len(p) > 2 && p[0] == '{' && p[len(p)-1] == '}' && !strings.ContainsAny(p[1:len(p)-1], "{} ")
+}
+
+// LibraryPrefix marks a prompt of the tenant's prompts library where an
+// announcement otherwise holds text: "library:welcome".
+const LibraryPrefix = "library:"
+
+// LibraryName returns the library prompt an announcement names and
+// whether it names one.
+func LibraryName(s string) (string, bool) {
+	if !strings.HasPrefix(s, LibraryPrefix) {
+		return "", false
+	}
+	return strings.TrimPrefix(s, LibraryPrefix), true
+}
+
+var libraryNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// PromptRef is an announcement naming a library prompt, with its field.
+type PromptRef struct {
+	Field string
+	Name  string
+}
+
+// textPrompts lists the announcements holding text or a library prompt,
+// by field, in a stable order.
+func (a *Announcements) textPrompts() []PromptRef {
+	var out []PromptRef
+	add := func(field, one string, per map[string]string) {
+		if one != "" {
+			out = append(out, PromptRef{Field: "announcements." + field, Name: one})
+		}
+		for _, l := range slices.Sorted(maps.Keys(per)) {
+			out = append(out, PromptRef{Field: "announcements." + field + "s." + l, Name: per[l]})
+		}
+	}
+	add("entry_prompt", a.EntryPrompt, a.EntryPrompts)
+	add("overflow_prompt", a.OverflowPrompt, a.OverflowPrompts)
+	addParts := func(field string, parts []string) {
+		for i, p := range parts {
+			if !isPlaceholder(p) {
+				out = append(out, PromptRef{Field: fmt.Sprintf("%s[%d]", field, i), Name: p})
+			}
+		}
+	}
+	for _, f := range a.sentenceFields() {
+		addParts("announcements."+f.field, f.one)
+		for _, l := range slices.Sorted(maps.Keys(f.per)) {
+			addParts("announcements."+f.field+"s."+l, f.per[l])
+		}
+	}
+	return out
+}
+
+// LibraryRefs lists the announcements naming library prompts, so the API
+// can check the names against the tenant's library and show where each
+// prompt is used.
+func (a *Announcements) LibraryRefs() []PromptRef {
+	var out []PromptRef
+	for _, p := range a.textPrompts() {
+		if n, ok := LibraryName(p.Name); ok {
+			out = append(out, PromptRef{Field: p.Field, Name: n})
+		}
+	}
+	return out
+}
+
+// holdMusic lists the queue's hold music settings that are set, by field.
+func (q *QueueConfig) holdMusic() []PromptRef {
+	var out []PromptRef
+	if q.HoldMusic != "" {
+		out = append(out, PromptRef{Field: "hold_music", Name: q.HoldMusic})
+	}
+	if q.AgentHoldMusic != "" {
+		out = append(out, PromptRef{Field: "agent_hold_music", Name: q.AgentHoldMusic})
+	}
+	return out
+}
+
+// checkHoldMusic checks a hold music setting: a library prompt's name.
+func checkHoldMusic(p PromptRef) error {
+	n, ok := LibraryName(p.Name)
+	if !ok {
+		return fieldErr(p.Field, "must be library:NAME, a prompt of the prompts library (empty: the switch's music on hold), got %q", p.Name)
+	}
+	if !libraryNameRe.MatchString(n) {
+		return fieldErr(p.Field, "library prompt %q: a name is 1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit", n)
+	}
+	return nil
+}
+
+// LibraryRefs lists every setting of the queue naming a library prompt —
+// its announcements and its hold music — so the API can check the names
+// against the tenant's library, show where each prompt is used and refuse
+// to delete a prompt in use.
+func (q *QueueConfig) LibraryRefs() []PromptRef {
+	out := q.Announcements.LibraryRefs()
+	for _, p := range q.holdMusic() {
+		if n, ok := LibraryName(p.Name); ok {
+			out = append(out, PromptRef{Field: p.Field, Name: n})
+		}
+	}
+	return out
+}
+
+// HoldMusicFor is the library prompt a caller of the queue hears on hold:
+// waiting in the queue (agentHold false) or held by the agent (true); ""
+// when the queue leaves it to the switch's music on hold.
+func (q *QueueConfig) HoldMusicFor(agentHold bool) string {
+	m := q.HoldMusic
+	if agentHold && q.AgentHoldMusic != "" {
+		m = q.AgentHoldMusic
+	}
+	n, _ := LibraryName(m)
+	return n
+}
+
 // Languages are the languages queue prompts are spoken in.
 var Languages = []string{"zh-CN", "en"}
+
+// checkTextPrompt checks an announcement: 1-500 characters of text, or a
+// library prompt's name. Whether the tenant's library has the prompt is
+// for the API to check (the engine does not read the library).
+func checkTextPrompt(p PromptRef) error {
+	if n, ok := LibraryName(p.Name); ok {
+		if !libraryNameRe.MatchString(n) {
+			return fieldErr(p.Field, "library prompt %q: a name is 1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit", n)
+		}
+		return nil
+	}
+	if strings.TrimSpace(p.Name) == "" || len(p.Name) > 500 {
+		return fieldErr(p.Field, "must be 1-500 characters of text, or library:NAME for a prompt of the prompts library")
+	}
+	return nil
+}
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
@@ -325,15 +598,27 @@ func (q *QueueConfig) Validate() error {
 	if k := q.Announcements.CallbackKey; k != "" && k == q.Announcements.VoicemailKey {
 		return fieldErr("announcements.voicemail_key", "must differ from callback_key (%s)", k)
 	}
-	if len(q.Announcements.EntryPrompt) > 500 {
-		return fieldErr("announcements.entry_prompt", "at most 500 characters")
-	}
 	for _, l := range slices.Sorted(maps.Keys(q.Announcements.EntryPrompts)) {
 		if !slices.Contains(Languages, l) {
 			return fieldErr("announcements.entry_prompts."+l, "not a prompt language (zh-CN or en)")
 		}
-		if t := q.Announcements.EntryPrompts[l]; strings.TrimSpace(t) == "" || len(t) > 500 {
-			return fieldErr("announcements.entry_prompts."+l, "must be 1-500 characters")
+	}
+	for _, l := range slices.Sorted(maps.Keys(q.Announcements.OverflowPrompts)) {
+		if !slices.Contains(Languages, l) {
+			return fieldErr("announcements.overflow_prompts."+l, "not a prompt language (zh-CN or en)")
+		}
+	}
+	if err := q.Announcements.checkSentences(); err != nil {
+		return err
+	}
+	for _, p := range q.Announcements.textPrompts() {
+		if err := checkTextPrompt(p); err != nil {
+			return err
+		}
+	}
+	for _, p := range q.holdMusic() {
+		if err := checkHoldMusic(p); err != nil {
+			return err
 		}
 	}
 	if !q.Limits.WhenNoAgents.valid() {
@@ -444,4 +729,7 @@ var (
 	ErrDuplicate    = errors.New("call already queued")
 	ErrClosed       = errors.New("engine closed")
 	ErrNotMember    = errors.New("not a member of the queue")
+	// ErrSummaryRequired: the agent must submit the call's service
+	// summary before leaving wrap-up.
+	ErrSummaryRequired = errors.New("the service summary of the call must be submitted first")
 )

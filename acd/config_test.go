@@ -2,6 +2,7 @@ package acd
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -83,4 +84,135 @@ func FuzzQueueConfig(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// Entry and overflow prompts are text or "library:NAME"; a bad one is an
+// error naming its field. LibraryRefs lists the library ones by field.
+func TestAnnouncementPrompts(t *testing.T) {
+	base := func(a Announcements) QueueConfig {
+		return QueueConfig{ID: "q", Name: "Q", Strategy: RingAll, Announcements: a}
+	}
+	for _, c := range []struct {
+		a     Announcements
+		field string
+	}{
+		{Announcements{EntryPrompt: "library:Bad Name"}, "announcements.entry_prompt"},
+		{Announcements{EntryPrompts: map[string]string{"en": "library:"}}, "announcements.entry_prompts.en"},
+		{Announcements{OverflowPrompt: "   "}, "announcements.overflow_prompt"},
+		{Announcements{OverflowPrompts: map[string]string{"fr": "Au revoir"}}, "announcements.overflow_prompts.fr"},
+		{Announcements{OverflowPrompts: map[string]string{"zh-CN": "library:../x"}}, "announcements.overflow_prompts.zh-CN"},
+		{Announcements{EntryPrompt: strings.Repeat("x", 501)}, "announcements.entry_prompt"},
+	} {
+		q := base(c.a)
+		err := q.Validate()
+		fe, ok := err.(*FieldError)
+		if !ok || fe.Field != c.field {
+			t.Errorf("%+v: %v, want an error at %s", c.a, err, c.field)
+		}
+	}
+	q := base(Announcements{EntryPrompt: "欢迎致电", EntryPrompts: map[string]string{"en": "library:welcome-en"},
+		OverflowPrompt: "library:sorry", OverflowPrompts: map[string]string{"en": "Sorry, goodbye"}})
+	if err := q.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	refs := q.Announcements.LibraryRefs()
+	want := []PromptRef{{"announcements.entry_prompts.en", "welcome-en"}, {"announcements.overflow_prompt", "sorry"}}
+	if len(refs) != len(want) || refs[0] != want[0] || refs[1] != want[1] {
+		t.Fatalf("refs %+v, want %+v", refs, want)
+	}
+}
+
+// A queue's hold music is a library prompt or nothing (the switch's
+// music on hold): text or a class name is an error at its field.
+// LibraryRefs lists it after the announcements; HoldMusicFor picks the
+// agent's hold music, falling back to the waiting music.
+func TestHoldMusic(t *testing.T) {
+	for _, c := range []struct {
+		hold, agent, field string
+	}{
+		{"moh", "", "hold_music"},
+		{"local_stream://moh", "", "hold_music"},
+		{"", "Please hold", "agent_hold_music"},
+		{"", "library:Bad Name", "agent_hold_music"},
+		{"library:", "", "hold_music"},
+	} {
+		q := QueueConfig{ID: "q", Name: "Q", Strategy: RingAll, HoldMusic: c.hold, AgentHoldMusic: c.agent}
+		err := q.Validate()
+		if fe, ok := err.(*FieldError); !ok || fe.Field != c.field {
+			t.Errorf("%+v: %v, want an error at %s", c, err, c.field)
+		}
+	}
+	q := QueueConfig{ID: "q", Name: "Q", Strategy: RingAll, Announcements: Announcements{EntryPrompt: "library:welcome"}, HoldMusic: "library:music"}
+	if err := q.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(q.LibraryRefs()), "[{announcements.entry_prompt welcome} {hold_music music}]"; got != want {
+		t.Errorf("refs %s, want %s", got, want)
+	}
+	if q.HoldMusicFor(false) != "music" || q.HoldMusicFor(true) != "music" {
+		t.Errorf("hold music %q / agent %q, want music for both", q.HoldMusicFor(false), q.HoldMusicFor(true))
+	}
+	q.AgentHoldMusic = "library:please-hold"
+	if q.HoldMusicFor(false) != "music" || q.HoldMusicFor(true) != "please-hold" {
+		t.Errorf("hold music %q / agent %q", q.HoldMusicFor(false), q.HoldMusicFor(true))
+	}
+	if (&QueueConfig{}).HoldMusicFor(true) != "" {
+		t.Error("no hold music set, yet one is named")
+	}
+}
+
+// The generated sentences may be replaced by parts: library prompts, text
+// and the sentence's own placeholders. A placeholder of another sentence,
+// a bad library name or a language not spoken is an error at the part's
+// field; LibraryRefs lists the library parts by field; Parts fills in the
+// values and leaves out an unknown wait.
+func TestAnnouncementSentences(t *testing.T) {
+	base := func(a Announcements) QueueConfig {
+		return QueueConfig{ID: "q", Name: "Q", Strategy: RingAll, Announcements: a}
+	}
+	for _, c := range []struct {
+		a     Announcements
+		field string
+		msg   string
+	}{
+		{Announcements{PositionPrompt: []string{"library:pos", "{agent}"}}, "announcements.position_prompt[1]", "{agent} is not a value of this announcement"},
+		{Announcements{AgentIDPrompts: map[string][]string{"en": {"library:Bad"}}}, "announcements.agent_id_prompts.en[0]", "a name is 1-64"},
+		{Announcements{WhisperPrompts: map[string][]string{"fr": {"{queue}"}}}, "announcements.whisper_prompts.fr", "not a prompt language"},
+		{Announcements{CallbackPrompt: []string{"{position}"}}, "announcements.callback_prompt[0]", "has no values"},
+		{Announcements{PositionPrompt: []string{" "}}, "announcements.position_prompt[0]", "1-500 characters"},
+		{Announcements{PositionPrompt: make([]string, 21)}, "announcements.position_prompt", "at most 20 parts"},
+	} {
+		q := base(c.a)
+		err := q.Validate()
+		fe, ok := err.(*FieldError)
+		if !ok || fe.Field != c.field || !strings.Contains(fe.Msg, c.msg) {
+			t.Errorf("%+v: %v, want an error at %s saying %q", c.a, err, c.field, c.msg)
+		}
+	}
+	a := Announcements{Position: true, CallbackKey: "1",
+		PositionPrompt:  []string{"library:pos", "{position}", "library:wait", "{wait_minutes}", "分钟", "{callback_key}"},
+		PositionPrompts: map[string][]string{"en": {"{position}", "{wait}"}},
+		AgentIDPrompt:   []string{"library:agent", "{agent}"}, CallbackPrompts: map[string][]string{"en": {"library:bye"}}}
+	q := base(a)
+	if err := q.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, r := range q.Announcements.LibraryRefs() {
+		refs = append(refs, r.Field+"="+r.Name)
+	}
+	if got := strings.Join(refs, " "); got != "announcements.position_prompt[0]=pos announcements.position_prompt[2]=wait announcements.agent_id_prompt[0]=agent announcements.callback_prompts.en[0]=bye" {
+		t.Fatalf("refs %s", got)
+	}
+	p := Prompt{Kind: PromptPosition, Lang: "zh-CN", Position: 3, Wait: 90 * time.Second, CallbackKey: "1", Sentence: a.PositionPrompt, Sentences: a.PositionPrompts}
+	if got := fmt.Sprint(p.Parts()); got != "[{library pos} {number 3} {library wait} {number 2} {text 分钟} {digits 1}]" {
+		t.Errorf("zh-CN parts %s", got)
+	}
+	p.Lang, p.Wait = "en", -1
+	if got := fmt.Sprint(p.Parts()); got != "[{number 3}]" {
+		t.Errorf("en parts with an unknown wait %s", got)
+	}
+	if got := fmt.Sprint(Prompt{Kind: PromptAgentID, Lang: "en", AgentNumber: "A7", Sentence: a.AgentIDPrompt}.Parts()); got != "[{library agent} {text A7}]" {
+		t.Errorf("agent parts %s", got)
+	}
 }

@@ -13,20 +13,29 @@ import (
 // the Engine's goroutine is its only owner.
 type core struct {
 	tenant string
-	clk    clock.Clock
-	log    *slog.Logger
-	loc    *time.Location
-	rng    *rand.Rand
-	sink   Sink
-	store  persister
+	// holdUntil: until then a restored caller not taken back yet keeps
+	// those behind them from being offered (ReattachGrace).
+	holdUntil time.Time
+	// held maps a call to the agent restored while ringing for it.
+	held  map[string]*agent
+	clk   clock.Clock
+	log   *slog.Logger
+	loc   *time.Location
+	rng   *rand.Rand
+	sink  Sink
+	store persister
 	// schedule runs f on the owner goroutine (set by the Engine); timers
 	// go through it.
 	schedule func(f func())
 
 	queues map[string]*queue
 	agents map[string]*agent
-	calls  map[string]*entry
-	offers map[uint64]*offer
+	// byDevice and byCall index the agents by device and by the call
+	// they are offered or on (agentindex.go).
+	byDevice map[string][]*agent
+	byCall   map[string][]*agent
+	calls    map[string]*entry
+	offers   map[uint64]*offer
 	// prefer indexes waiting calls by the last agent who served the caller.
 	prefer map[string]map[*entry]struct{}
 
@@ -49,6 +58,11 @@ type core struct {
 }
 
 type agent struct {
+	// heldFor: restored available while the previous process was ringing
+	// them for this call, whose leg may still be up on the switch; not
+	// offered until the call is taken back (its ring withdrawn) or the
+	// restore's grace ends (see restore).
+	heldFor    string
 	id         string
 	workNumber string
 	device     string
@@ -63,6 +77,10 @@ type agent struct {
 	wrapTimer  *ctimer
 	wrapEnd    time.Time
 	wrapExt    time.Duration
+	// summaryDue is the call whose required service summary is awaited;
+	// wrapOver says the wrap-up time ran out meanwhile.
+	summaryDue string
+	wrapOver   bool
 	idleSince  time.Time
 	callsToday int
 	talkToday  time.Duration
@@ -204,6 +222,8 @@ func newCore(opt *Options) *core {
 		sink:         opt.Sink,
 		queues:       map[string]*queue{},
 		agents:       map[string]*agent{},
+		byDevice:     map[string][]*agent{},
+		byCall:       map[string][]*agent{},
 		calls:        map[string]*entry{},
 		offers:       map[uint64]*offer{},
 		prefer:       map[string]map[*entry]struct{}{},
@@ -307,6 +327,19 @@ func (c *core) addToSets(a *agent) {
 	}
 }
 
+// release ends a restored agent's hold (heldFor): they may be offered.
+func (c *core) release(a *agent) {
+	if a.heldFor == "" {
+		return
+	}
+	delete(c.held, a.heldFor)
+	a.heldFor = ""
+	if a.st.State == Available {
+		c.addToSets(a)
+		c.markAgent(a)
+	}
+}
+
 func (c *core) removeFromSets(a *agent) {
 	for _, m := range a.members {
 		c.unset(m)
@@ -372,6 +405,15 @@ func (c *core) transition(a *agent, in Input, callID, queueID, by string) ([]Act
 	ns, acts, err := next(old, in)
 	if err != nil {
 		return nil, err
+	}
+	if a.heldFor != "" {
+		// Any change of state (a break, a log-out) ends the hold; an
+		// agent made available again joins the sets below.
+		delete(c.held, a.heldFor)
+		a.heldFor = ""
+		if old.State == Available && ns.State == Available {
+			c.addToSets(a)
+		}
 	}
 	c.counts(a, -1)
 	if old.State == Available && ns.State != Available {
@@ -484,6 +526,10 @@ func (c *core) agentRecord(a *agent) AgentRecord {
 		r.CallID = a.call.callID
 	} else if a.st.State == WrapUp {
 		r.CallID = a.lastCallID
+	} else if a.st.State == Ringing && a.offer != nil {
+		// The call rung for: after a restart the agent is held until it
+		// is taken back (restore).
+		r.CallID = a.offer.e.callID
 	}
 	if a.lastQueue != nil {
 		r.QueueID = a.lastQueue.cfg.ID

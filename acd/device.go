@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ipcc/ipcc/sites"
 )
 
 // Devices are what rings for an agent. They are assigned to users by admins
@@ -80,22 +82,9 @@ func CleanDevice(s string) (string, error) {
 }
 
 // ValidExtension reports whether s is an extension (SIP user) as devices
-// name them.
-func ValidExtension(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '*', c == '#':
-		case i > 0 && (c == '.' || c == '_' || c == '-' || c == '+'):
-		default:
-			return false
-		}
-	}
-	return true
-}
+// name them (the rule is the sites package's, which places extensions on
+// switches).
+func ValidExtension(s string) bool { return sites.ValidExtension(s) }
 
 // sameDevice compares devices by their canonical forms (an agent restored
 // from an older version may hold "sip:1001").

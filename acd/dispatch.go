@@ -93,6 +93,28 @@ func (c *core) enqueue(req CallRequest) (EnqueueResult, error) {
 // (CallRequest.EnqueuedAt).
 const ReattachWithin = 2 * time.Minute
 
+// ReattachGrace is how long after a restore a queue offers no caller while
+// a restored caller ahead of them is not taken back yet: after a restart or
+// a standby's takeover the switch announces the live calls one by one, and
+// agents free at that moment must not go to the callers re-adopted first
+// rather than to those who waited longest. Past it, a caller not back yet
+// (their call ended unseen) no longer holds the others up.
+const ReattachGrace = 5 * time.Second
+
+// detachedAhead reports whether q holds a restored caller, not taken back
+// yet, who comes before e while the restore's grace lasts.
+func (c *core) detachedAhead(q *queue, e *entry) bool {
+	if len(q.detached) == 0 || !c.now().Before(c.holdUntil) {
+		return false
+	}
+	for d := range q.detached {
+		if d.before(e) {
+			return true
+		}
+	}
+	return false
+}
+
 // detach keeps a restored waiting entry in place, not offered, until its
 // call takes it back.
 func (c *core) detach(e *entry) {
@@ -135,6 +157,11 @@ func (c *core) reattachEntry(e *entry, req CallRequest) EnqueueResult {
 	}
 	c.log.Info("acd: waiting caller taken back after a restart", "call", e.callID, "queue", e.q.cfg.ID, "waiting_since", e.enqueued)
 	c.requeue(e)
+	if a := c.held[e.callID]; a != nil {
+		// The previous process's ring for this call was withdrawn when the
+		// call was taken back: that agent may be offered again.
+		c.release(a)
+	}
 	c.settle()
 	res := EnqueueResult{Joined: true, QueueID: e.q.cfg.ID}
 	if c.calls[e.callID] == e && e.heapIdx >= 0 {
@@ -222,6 +249,13 @@ func (c *core) overflow(e *entry, q *queue, reason OverflowReason, target Overfl
 	if !e.enqueued.IsZero() && e.q == q {
 		ov.Waited = now.Sub(e.enqueued)
 	}
+	lang := e.lang
+	if lang == "" {
+		lang = q.cfg.Announcements.Lang
+	}
+	if p := q.cfg.Announcements.overflowPrompt(lang); p != "" {
+		ov.Prompt = &Prompt{Kind: PromptOverflow, Lang: lang, Name: p, Text: p}
+	}
 	q.stats.roll(c, now)
 	q.stats.Overflowed++
 	tq := c.queues[target.Value]
@@ -293,6 +327,7 @@ func (c *core) removeEntry(e *entry) {
 	e.waitTimer.stop()
 	if c.calls[e.callID] == e {
 		delete(c.calls, e.callID)
+		c.unindexCall(e.callID)
 	}
 	if c.store != nil {
 		c.store.dropEntry(e.callID)
@@ -311,7 +346,7 @@ func (c *core) saveEntry(e *entry) {
 func (c *core) dispatchQueue(q *queue) {
 	for {
 		e := q.waiting.peek()
-		if e == nil {
+		if e == nil || c.detachedAhead(q, e) {
 			return
 		}
 		if q.cfg.LastAgentFirst && e.lastAgent != "" {
@@ -334,13 +369,13 @@ func (c *core) dispatchQueue(q *queue) {
 // queues: a caller it served last first (where the queue says so), then
 // the highest priority, then the longest waiting.
 func (c *core) dispatchAgent(a *agent) {
-	if a.st.State != Available {
+	if a.st.State != Available || a.heldFor != "" {
 		return
 	}
 	var best *entry
 	last := false
 	for e := range c.prefer[a.id] {
-		if m := e.q.members[a.id]; e.q.cfg.LastAgentFirst && m != nil && !m.off && (best == nil || e.before(best)) {
+		if m := e.q.members[a.id]; e.q.cfg.LastAgentFirst && m != nil && !m.off && (best == nil || e.before(best)) && !c.detachedAhead(e.q, e) {
 			best, last = e, true
 		}
 	}
@@ -349,7 +384,7 @@ func (c *core) dispatchAgent(a *agent) {
 			if m.off {
 				continue
 			}
-			if h := m.q.waiting.peek(); h != nil && (best == nil || h.before(best)) {
+			if h := m.q.waiting.peek(); h != nil && (best == nil || h.before(best)) && !c.detachedAhead(m.q, h) {
 				best = h
 			}
 		}
@@ -412,6 +447,8 @@ func (c *core) offer(e *entry, agents []*agent, last bool) {
 		o := &offer{id: c.nextOffer, e: e, a: a, at: now, last: last}
 		c.offers[o.id] = o
 		a.offer = o
+		c.indexCall(a, e.callID)
+		c.saveAgent(a) // with the call rung for (replaces the transition's save while still pending)
 		e.offers = append(e.offers, o)
 	}
 	if len(e.offers) == 0 {
@@ -539,6 +576,7 @@ func (c *core) answered(id uint64) error {
 	e.agent, e.connected = a, now
 	c.today(a)
 	a.call, a.lastQueue, a.lastCallID, a.connected = e, q, e.callID, now
+	c.indexCall(a, e.callID)
 	a.callsToday++
 	if _, err := c.transition(a, Input{Kind: InAnswer}, e.callID, q.cfg.ID, ""); err != nil {
 		return fmt.Errorf("acd: answer offer %d of call %s by agent %s: %w", id, e.callID, a.id, err)
@@ -557,13 +595,17 @@ func (c *core) answered(id uint64) error {
 	if q.cfg.Announcements.AgentWhisper {
 		// The agent hears the whisper in the queue's (staff's) language,
 		// whatever the caller chose.
-		conn.AgentPrompt = &Prompt{Kind: PromptWhisper, Lang: q.cfg.Announcements.Lang, QueueName: q.cfg.Name, Wait: waited}
+		a := &q.cfg.Announcements
+		conn.AgentPrompt = &Prompt{Kind: PromptWhisper, Lang: a.Lang, QueueName: q.cfg.Name, Wait: waited,
+			Sentence: a.WhisperPrompt, Sentences: a.WhisperPrompts}
 		conn.AgentPrompt.Text = conn.AgentPrompt.Render()
 	}
 	// An agent without a work number is not announced: their id means
 	// nothing to a caller.
 	if q.cfg.Announcements.AgentID && a.workNumber != "" {
-		conn.CallerPrompt = &Prompt{Kind: PromptAgentID, Lang: e.callerLang(), AgentNumber: a.workNumber}
+		an := &q.cfg.Announcements
+		conn.CallerPrompt = &Prompt{Kind: PromptAgentID, Lang: e.callerLang(), AgentNumber: a.workNumber,
+			Sentence: an.AgentIDPrompt, Sentences: an.AgentIDPrompts}
 		conn.CallerPrompt.Text = conn.CallerPrompt.Render()
 	}
 	c.emit(conn)
@@ -706,6 +748,7 @@ func (c *core) callEnded(callID string) error {
 		return nil
 	}
 	delete(c.calls, callID)
+	c.unindexCall(callID)
 	a := e.agent
 	if a == nil || a.call != e {
 		return nil
@@ -719,7 +762,8 @@ func (c *core) callEnded(callID string) error {
 	if q != nil {
 		wrap = q.cfg.WrapUp.D()
 	}
-	acts, err := c.transition(a, Input{Kind: InCallEnd, WrapUp: wrap > 0}, callID, e.q.cfg.ID, "")
+	summary := q != nil && q.cfg.SummaryRequired
+	acts, err := c.transition(a, Input{Kind: InCallEnd, WrapUp: wrap > 0 || summary}, callID, e.q.cfg.ID, "")
 	if err != nil {
 		return fmt.Errorf("acd: end call %s of agent %s: %w", callID, a.id, err)
 	}

@@ -133,6 +133,9 @@ type Overflow struct {
 	Moved   bool
 	Waited  time.Duration
 	At      time.Time
+	// Prompt is the queue's overflow prompt for the caller (nil: none),
+	// played before the call leaves.
+	Prompt *Prompt
 }
 
 // CallbackRequested: the caller pressed the callback key and left the

@@ -343,6 +343,12 @@ func (e *Engine) EndWrapUp(ctx context.Context, agentID string) error {
 	return e.doCtx(ctx, func(c *core) error { return c.endWrapUp(agentID, "") })
 }
 
+// SummarySubmitted tells the engine the agent submitted the service
+// summary of callID (a queue with SummaryRequired waits for it).
+func (e *Engine) SummarySubmitted(ctx context.Context, agentID, callID string) error {
+	return e.doCtx(ctx, func(c *core) error { return c.summarySubmitted(agentID, callID) })
+}
+
 // ExtendWrapUp gives an agent d more wrap-up time (capped per queue).
 func (e *Engine) ExtendWrapUp(ctx context.Context, agentID string, d time.Duration) error {
 	return e.doCtx(ctx, func(c *core) error { return c.extendWrapUp(agentID, d) })
@@ -400,6 +406,16 @@ func (e *Engine) Snapshot(ctx context.Context) (Snapshot, error) {
 	var s Snapshot
 	err := e.doCtx(ctx, func(c *core) error { s = c.snapshot(); return nil })
 	return s, err
+}
+
+// OnCallAgent is the agent on call with callID ("" when none), as Snapshot
+// shows it (the agent whose CallID is callID and whose state is on-call;
+// of several, the last by agent id) without building the whole snapshot:
+// the dispatcher asks it on every hold event of a queue call.
+func (e *Engine) OnCallAgent(ctx context.Context, callID string) (string, error) {
+	var id string
+	err := e.doCtx(ctx, func(c *core) error { id = c.onCallAgent(callID); return nil })
+	return id, err
 }
 
 // Agent is one agent's live state (ErrUnknownAgent when never seen).

@@ -90,6 +90,13 @@ func TestSnapshotForSupervisors(t *testing.T) {
 	if b := s.Agents[1]; b.State != NotReady || b.Reason != ReasonBreak || !b.Since.Equal(t0.Add(5*time.Second)) {
 		t.Fatalf("agent b %+v", b)
 	}
+	// OnCallAgent agrees with the snapshot: a on c1; nobody on the waiting
+	// c3 or on a call the ACD never saw.
+	for call, want := range map[string]string{"c1": "a", "c2": "", "c3": "", "nope": ""} {
+		if got, err := h.e.OnCallAgent(h.ctx, call); err != nil || got != want {
+			t.Errorf("OnCallAgent(%s) = %q, %v; want %q", call, got, err, want)
+		}
+	}
 }
 
 func TestDailyCountersRollOverAtMidnight(t *testing.T) {

@@ -256,6 +256,7 @@ func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 			m.off = slices.Contains(r.QueuesOff, m.q.cfg.ID)
 		}
 		a.device, a.workNumber, a.since = r.Device, r.WorkNumber, r.Since
+		c.indexDevice(a, r.Device)
 		a.callsToday, a.talkToday, a.day = r.CallsToday, r.TalkToday, r.Day
 		a.lastQueue = c.queues[r.QueueID]
 		a.lastCallID, a.connected = r.CallID, r.ConnectedAt
@@ -266,9 +267,11 @@ func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 		case "logout":
 			st.Pending = PendingLogout
 		}
+		ringingFor := ""
 		if s == Ringing {
 			st = Status{State: Available}
 			defer c.saveAgent(a)
+			ringingFor = r.CallID
 		}
 		a.st = st
 		a.onBreak = c.cappedBreak(st)
@@ -276,6 +279,17 @@ func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 		switch st.State {
 		case Available:
 			a.idleSince = r.Since
+			if ringingFor != "" {
+				// Their phone may still ring for that call (the switch
+				// outlived the previous process): held until the call is
+				// taken back, which withdraws that ring, or the grace ends.
+				if c.held == nil {
+					c.held = map[string]*agent{}
+				}
+				a.heldFor = ringingFor
+				c.held[ringingFor] = a
+				break
+			}
 			c.addToSets(a)
 			c.markAgent(a)
 		case OnCall:
@@ -284,6 +298,7 @@ func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 				e.q = &queue{cfg: QueueConfig{ID: r.QueueID}}
 			}
 			a.call = e
+			c.indexCall(a, r.CallID)
 			c.calls[r.CallID] = e
 		case WrapUp:
 			left := r.WrapUpEnd.Sub(now)
@@ -325,6 +340,28 @@ func (c *core) restore(agents []AgentRecord, entries []EntryRecord) {
 			c.armAnnounce(e)
 		}
 		c.detach(e)
+	}
+	// An agent held for a call that is not waiting any more (it ended, or
+	// was connected) has no ring to wait for.
+	for id, a := range c.held {
+		if e := c.calls[id]; e == nil || !e.detached {
+			c.release(a)
+		}
+	}
+	if len(entries) > 0 || len(c.held) > 0 {
+		// Callers taken back early wait for those ahead of them, and
+		// agents rung by the previous process for their call's take-back
+		// (see ReattachGrace); when the grace ends, whoever is back is
+		// offered and every agent may be.
+		c.holdUntil = now.Add(ReattachGrace)
+		c.after(ReattachGrace, func() {
+			for _, a := range c.held {
+				c.release(a)
+			}
+			for _, q := range c.queues {
+				c.markQueue(q)
+			}
+		})
 	}
 	c.breakDirty = true
 }

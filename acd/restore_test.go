@@ -112,11 +112,17 @@ func TestRestartFromStore(t *testing.T) {
 		if err != nil || !res.Joined || res.Position != 3 || res.QueueID != "q" {
 			t.Fatalf("c4 taken back: %+v %v", res, err)
 		}
-		// d is offered the first caller back (c4): c5 and c3 cannot be
-		// connected yet.
+		// c4 waits for the callers ahead of it (c5, c3) while the
+		// restore's grace lasts: they may be taken back any moment.
 		if err := e2.Ready(ctx, "d"); err != nil {
 			t.Fatal(err)
 		}
+		if offers := offersIn(rec2.take()); len(offers) != 0 {
+			t.Fatalf("c4 was offered ahead of restored callers not back yet: %+v", offers)
+		}
+		// Past the grace, d is offered the first caller back (c4): c5 and
+		// c3 cannot be connected yet.
+		clk.Advance(ReattachGrace)
 		o := h2.offer()
 		if o.AgentID != "d" || o.CallID != "c4" {
 			t.Fatalf("after c4 came back: %+v", o)
@@ -148,11 +154,12 @@ func TestRestartFromStore(t *testing.T) {
 				c3Before = w.Waited.D()
 			}
 		}
-		if q.Waiting[1].Waited.D() != c3Before+10*time.Second {
+		if q.Waiting[1].Waited.D() != c3Before+10*time.Second+ReattachGrace {
 			t.Fatalf("c3 waited %v, before the restart %v", q.Waiting[1].Waited, c3Before)
 		}
-		// c's wrap-up resumes with the time left (60s - 20s - 11s = 29s).
-		clk.Advance(28 * time.Second)
+		// c's wrap-up resumes with the time left (60s - 20s - 11s = 29s,
+		// of which ReattachGrace went by above).
+		clk.Advance(28*time.Second - ReattachGrace)
 		h2.wantState("c", WrapUp, "")
 		clk.Advance(time.Second)
 		h2.wantState("c", Ringing, "")
@@ -313,6 +320,73 @@ func TestRestoredCallerKeepsTheirLanguage(t *testing.T) {
 		anns := ofType[Announce](h.rec.take())
 		if len(anns) != 1 || anns[0].Prompt.Lang != "en" || anns[0].Prompt.Render() != "You are number 1 in the queue." {
 			t.Fatalf("announcements after the restart: %+v", anns)
+		}
+	})
+}
+
+// An agent the previous process was ringing for a waiting caller is not
+// offered another call until that caller is taken back (which withdraws
+// the ring still up on the switch), even when a caller ahead of everyone
+// is back already: their phone would ring for two calls.
+func TestRestoredRingingAgentHeldUntilTheirCallIsBack(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		row, err := QueueRow("t1", QueueConfig{ID: "q", Name: "Queue", Strategy: LongestIdle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateACDQueue(ctx, row); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutACDMember(ctx, &store.ACDMember{TenantID: "t1", QueueID: "q", AgentID: "x", Level: 1}); err != nil {
+			t.Fatal(err)
+		}
+		clk := clock.NewFake(t0)
+		rec := &recorder{}
+		opt := Options{Tenant: "t1", Clock: clk, Sink: rec, Store: SQLStore{S: s}, Logger: quiet, Seed: 1}
+		e1, err := New(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &harness{t: t, clk: clk, e: e1, rec: rec, ctx: ctx}
+		if err := e1.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		h.login("x")
+		h.enqueue("q", "c1", 0)
+		if o := h.offer(); o.AgentID != "x" || o.CallID != "c1" {
+			t.Fatalf("c1: %+v", o)
+		}
+		clk.Advance(time.Second)
+		h.enqueue("q", "vip", 5) // waits: x rings for c1
+		if err := e1.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		clk.Advance(3 * time.Second)
+		rec2 := &recorder{}
+		opt.Sink = rec2
+		e2, err := New(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e2.Close()
+		h2 := &harness{t: t, clk: clk, e: e2, rec: rec2, ctx: ctx}
+		if err := e2.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		h2.wantState("x", Available, "")
+		// The VIP, ahead of c1, is taken back first: x's phone may still
+		// ring for c1, so x is not offered the VIP yet.
+		h2.enqueue("q", "vip", 5)
+		if offers := offersIn(rec2.take()); len(offers) != 0 {
+			t.Fatalf("x was offered a call while held for c1: %+v", offers)
+		}
+		// c1 taken back (its old ring withdrawn by the caller's handler):
+		// x is offered the best caller, the VIP.
+		h2.enqueue("q", "c1", 0)
+		if o := h2.offer(); o.AgentID != "x" || o.CallID != "vip" {
+			t.Fatalf("after c1 came back: %+v", o)
 		}
 	})
 }

@@ -76,8 +76,11 @@ type AgentSnapshot struct {
 	QueueID      string    `json:"queue_id,omitempty"`
 	// HeldSince is when the agent's call went on hold, while it is held
 	// (the API fills it from the dispatcher; the engine knows no holds).
-	HeldSince     time.Time    `json:"held_since,omitzero"`
-	WrapUpEnd     time.Time    `json:"wrap_up_end,omitzero"`
+	HeldSince time.Time `json:"held_since,omitzero"`
+	WrapUpEnd time.Time `json:"wrap_up_end,omitzero"`
+	// SummaryDue names the call whose required service summary keeps the
+	// agent in wrap-up.
+	SummaryDue    string       `json:"summary_due,omitempty"`
 	CallsToday    int          `json:"calls_today"`
 	TalkTimeToday Duration     `json:"talk_time_today_ms"`
 	Queues        []AgentQueue `json:"queues"`
@@ -173,7 +176,7 @@ func (c *core) agentSnapshot(a *agent) AgentSnapshot {
 	r := c.agentRecord(a)
 	as := AgentSnapshot{AgentID: a.id, WorkNumber: a.workNumber, Device: a.device, State: a.st.State, Reason: a.st.Reason, Since: a.since,
 		Pending: r.Pending, BreakWaiting: a.breakWait, CallsToday: a.callsToday, TalkTimeToday: Duration(a.talkToday), WrapUpEnd: a.wrapEnd,
-		Queues: []AgentQueue{}}
+		SummaryDue: a.summaryDue, Queues: []AgentQueue{}}
 	switch {
 	case a.offer != nil:
 		as.CallID, as.QueueID = a.offer.e.callID, a.offer.e.q.cfg.ID
@@ -185,4 +188,20 @@ func (c *core) agentSnapshot(a *agent) AgentSnapshot {
 	}
 	slices.SortFunc(as.Queues, func(x, y AgentQueue) int { return cmpString(x.QueueID, y.QueueID) })
 	return as
+}
+
+// onCallAgent is the agent snapshot shows on-call with callID: its CallID
+// is the offer's call, else the call it is on (agentSnapshot); of several,
+// the last by agent id, as a loop over the sorted snapshot finds.
+//
+// The agents offered or connected to callID are indexed (byCall), so this
+// looks at those only, whatever the number of agents.
+func (c *core) onCallAgent(callID string) string {
+	found := ""
+	for _, a := range c.byCall[callID] {
+		if a.st.State == OnCall && shownCall(a) == callID && (found == "" || cmpString(a.id, found) > 0) {
+			found = a.id
+		}
+	}
+	return found
 }

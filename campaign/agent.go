@@ -141,7 +141,7 @@ func (d *Dialer) Dial(ctx context.Context, tenant, agent string, leadID int64) (
 	}
 	d.calls.Add(1)
 	defer d.calls.Done()
-	callID, err := d.place(ctx, c, &dialing, a, agent)
+	callID, err := d.place(ctx, c, &dialing, a, agent, nil)
 	if err != nil {
 		return nil, err
 	}

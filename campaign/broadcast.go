@@ -73,8 +73,9 @@ func containsRune(s string, r rune) bool {
 	return false
 }
 
-// tickBroadcast keeps the campaign's lines busy.
-func (d *Dialer) tickBroadcast(ctx context.Context, c *Campaign) {
+// tickBroadcast keeps the campaign's lines busy, within the room the
+// tenant's quota of calls leaves.
+func (d *Dialer) tickBroadcast(ctx context.Context, c *Campaign, room *tenantRoom) {
 	b := c.Settings.Broadcast
 	if b == nil {
 		return
@@ -94,7 +95,11 @@ func (d *Dialer) tickBroadcast(ctx context.Context, c *Campaign) {
 			d.inFlight[ck]++
 		}
 		d.mu.Unlock()
-		if busy >= lines || !d.allowTrunk(c) {
+		held := busy < lines && !room.left()
+		if held {
+			d.heldBack(c, room)
+		}
+		if busy >= lines || held || !d.allowTrunk(c) {
 			if busy < lines {
 				d.mu.Lock()
 				d.inFlight[ck]--
@@ -106,6 +111,7 @@ func (d *Dialer) tickBroadcast(ctx context.Context, c *Campaign) {
 		if err == nil && l != nil {
 			a := &store.CampaignAttempt{TenantID: c.TenantID, CampaignID: c.ID, LeadID: l.ID, Kind: store.AttemptCall, StartedAt: d.opt.Clock.Now()}
 			if err = d.opt.Store.AddAttempt(ctx, a); err == nil {
+				room.use()
 				d.placeBroadcast(ctx, c, l, a)
 				continue
 			}
@@ -140,6 +146,7 @@ func (d *Dialer) placeBroadcast(ctx context.Context, c *Campaign, l *store.Lead,
 	if b.WaitMS > 0 {
 		bc.Wait = msDuration(b.WaitMS)
 	}
+	bc.DetectMachine, bc.MachineTimeout, bc.MachineMessage = c.Settings.amdCall()
 	bc.Key = func(k, action string) {
 		mu.Lock()
 		key = k
@@ -156,9 +163,12 @@ func (d *Dialer) placeBroadcast(ctx context.Context, c *Campaign, l *store.Lead,
 		mu.Unlock()
 		d.endedBroadcast(c, l.ID, a.ID, Outcome(outcome), callID, k)
 	}
+	routed := d.placingCall(c.TenantID)
+	bc.Routed = routed
 	d.calls.Add(1)
 	go func() {
 		defer d.calls.Done()
+		defer routed()
 		if err := d.opt.Calls.DialBroadcast(context.WithoutCancel(ctx), c.TenantID, bc); err != nil {
 			d.log.Warn("broadcast call not placed", "campaign", c.ID, "err", err)
 			bc.Ended(string(Failed), "")

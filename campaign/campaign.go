@@ -86,10 +86,11 @@ const (
 	Failed        Outcome = "failed"            // trunk or switch failure
 	AgentMissed   Outcome = "agent_unavailable" // the agent's phone did not answer: the lead was not called
 	Abandoned     Outcome = "abandoned"         // the callee answered, the agent's phone did not (customer-first calls)
+	Machine       Outcome = "machine"           // answering-machine detection: a machine answered (never an abandon)
 )
 
 // Outcomes lists those a retry rule may name.
-var Outcomes = []Outcome{Busy, NoAnswer, Rejected, InvalidNumber, Failed, AgentMissed, Abandoned}
+var Outcomes = []Outcome{Busy, NoAnswer, Rejected, InvalidNumber, Failed, AgentMissed, Abandoned, Machine}
 
 // RetryRule says whether and when a lead is called again after an outcome.
 type RetryRule struct {
@@ -204,6 +205,13 @@ type Settings struct {
 	// MinLinesPerAgent is the least number of calls in flight per free
 	// agent of a predictive campaign (default 1, progressive).
 	MinLinesPerAgent float64 `json:"min_lines_per_agent,omitempty"`
+	// AMD asks the switch to detect answering machines (customer-first
+	// progressive and predictive campaigns); nil = no detection.
+	AMD *AMDSettings `json:"amd,omitempty"`
+	// CallbackGraceMS is how long after its time a scheduled call-back of
+	// the campaign's leads stays with its agent before it goes to the
+	// queue (default 15 minutes; 1 minute to 24 hours).
+	CallbackGraceMS int64 `json:"callback_grace_ms,omitempty"`
 }
 
 // DefaultRetry is the retry rule of outcomes a campaign leaves out.
@@ -215,6 +223,7 @@ var DefaultRetry = map[Outcome]RetryRule{
 	Failed:        {Retry: true, DelayMS: (5 * time.Minute).Milliseconds()},
 	AgentMissed:   {Retry: true, DelayMS: 0},
 	Abandoned:     {Retry: true, DelayMS: (time.Hour).Milliseconds()},
+	Machine:       {Retry: true, DelayMS: (4 * time.Hour).Milliseconds()},
 }
 
 // DefaultWindow is the calling window of a campaign that sets none.
@@ -258,6 +267,15 @@ func (c *Campaign) Row() (*store.CampaignRow, error) {
 	}
 	return &store.CampaignRow{TenantID: c.TenantID, ID: c.ID, Name: c.Name, Type: string(c.Type), Status: string(c.Status), Document: string(b),
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt}, nil
+}
+
+// CallbackGrace is how long a scheduled call-back of the campaign's leads
+// stays with its agent after it is due (default 15 minutes).
+func (s *Settings) CallbackGrace() time.Duration {
+	if s.CallbackGraceMS > 0 {
+		return time.Duration(s.CallbackGraceMS) * time.Millisecond
+	}
+	return 15 * time.Minute
 }
 
 // RetryFor is the campaign's rule for an outcome.
@@ -382,9 +400,17 @@ func (c *Campaign) Validate() error {
 	if s.MaxInFlight < 0 {
 		return FieldError{"settings.max_in_flight", "must not be negative"}
 	}
+	if s.AMD != nil {
+		if err := s.AMD.validate(c.Type, s.AgentFirst); err != nil {
+			return err
+		}
+	}
+	if s.CallbackGraceMS != 0 && (s.CallbackGraceMS < time.Minute.Milliseconds() || s.CallbackGraceMS > (24*time.Hour).Milliseconds()) {
+		return FieldError{"settings.callback_grace_ms", "0 (default 900000, 15 minutes) or 60000 (1 minute) to 86400000 (24 hours)"}
+	}
 	for o, r := range s.Retry {
 		if _, ok := DefaultRetry[o]; !ok {
-			return FieldError{"settings.retry." + string(o), "unknown outcome (busy, no_answer, rejected, invalid_number, failed, agent_unavailable, abandoned)"}
+			return FieldError{"settings.retry." + string(o), "unknown outcome (busy, no_answer, rejected, invalid_number, failed, agent_unavailable, abandoned, machine)"}
 		}
 		if r.DelayMS < 0 {
 			return FieldError{"settings.retry." + string(o) + ".delay_ms", "must not be negative"}

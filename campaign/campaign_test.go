@@ -208,3 +208,44 @@ func TestCheckAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateAMDAndCallbackGrace(t *testing.T) {
+	base := func(typ Type, s Settings) *Campaign {
+		s.QueueID = "sales"
+		return &Campaign{ID: "c1", Name: "C", Type: typ, Settings: s}
+	}
+	msg := &Message{Text: "call us", Lang: "en"}
+	for _, tc := range []struct {
+		name  string
+		c     *Campaign
+		field string // "" = valid
+	}{
+		{"predictive hang up", base(Predictive, Settings{AMD: &AMDSettings{}}), ""},
+		{"progressive message", base(Progressive, Settings{AMD: &AMDSettings{OnMachine: "message", Message: msg, TimeoutMS: 4000}}), ""},
+		{"preview cannot detect", base(Preview, Settings{AMD: &AMDSettings{}}), "settings.amd"},
+		{"agent-first progressive cannot detect", base(Progressive, Settings{AgentFirst: true, AMD: &AMDSettings{}}), "settings.amd"},
+		{"unknown action", base(Predictive, Settings{AMD: &AMDSettings{OnMachine: "voicemail"}}), "settings.amd.on_machine"},
+		{"message without text", base(Predictive, Settings{AMD: &AMDSettings{OnMachine: "message"}}), "settings.amd.message"},
+		{"message with hang up", base(Predictive, Settings{AMD: &AMDSettings{Message: msg}}), "settings.amd.message"},
+		{"bad language", base(Predictive, Settings{AMD: &AMDSettings{OnMachine: "message", Message: &Message{Text: "x", Lang: "fr"}}}), "settings.amd.message.lang"},
+		{"timeout too short", base(Predictive, Settings{AMD: &AMDSettings{TimeoutMS: 200}}), "settings.amd.timeout_ms"},
+		{"machine retry rule", base(Predictive, Settings{Retry: map[Outcome]RetryRule{Machine: {Retry: true, DelayMS: 60000}}}), ""},
+		{"grace 30 minutes", base(Preview, Settings{CallbackGraceMS: 1800000}), ""},
+		{"grace too short", base(Preview, Settings{CallbackGraceMS: 1000}), "settings.callback_grace_ms"},
+		{"grace too long", base(Preview, Settings{CallbackGraceMS: 90000000}), "settings.callback_grace_ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.c.Validate()
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("valid campaign refused: %v", err)
+				}
+				return
+			}
+			var fe FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("got %v, want an error naming %s", err, tc.field)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +47,37 @@ type Options struct {
 	// lease of the switch campaign calls leave through (docs/cluster.md).
 	// A standby dials nothing; nil means always.
 	Active func() bool
+	// Events hears each lead attempt's outcome and the campaigns that
+	// finish on their own (nil: nobody). Webhook senders listen here.
+	Events Events
+	// Quota is the tenants' quotas of calls (quota.Service): campaigns
+	// dial no more calls than they leave room for (nil: no quotas).
+	Quota Quota
+}
+
+// Events hears what campaigns do on their own: every lead attempt's
+// outcome (answered, no answer, busy, machine, abandoned, ...) whether or
+// not it reached an agent, and a campaign finishing because none of its
+// leads is left to call. Calls may wait briefly (to make the event
+// durable) but must not act on the campaign.
+type Events interface {
+	LeadResult(r LeadResult)
+	CampaignFinished(c *Campaign)
+}
+
+// LeadResult is how one attempt to reach a lead ended.
+type LeadResult struct {
+	TenantID   string `json:"-"`
+	CampaignID string `json:"campaign"`
+	LeadID     int64  `json:"lead"`
+	AttemptID  int64  `json:"attempt"`
+	CallID     string `json:"call_id,omitempty"`
+	Agent      string `json:"agent,omitempty"`
+	Queue      string `json:"queue,omitempty"`
+	// Phone is the lead's number, masked (138****8000).
+	Phone   string    `json:"phone,omitempty"`
+	Outcome string    `json:"outcome"`
+	At      time.Time `json:"at"`
 }
 
 // Dialer works running campaigns: progressive ones place a call per free
@@ -73,6 +105,12 @@ type Dialer struct {
 	pred map[string]*predState
 	// cps are the trunks' call-rate limiters (by trunk name).
 	cps map[string]*CPS
+	// placing counts, by tenant, the campaign calls being placed that
+	// outbound routing has not yet counted against the tenant's quota.
+	placing map[string]int
+	// held is when each campaign (tenant/campaign) was last logged as
+	// held back by its tenant's quota.
+	held map[string]time.Time
 }
 
 type agentSlot struct {
@@ -92,7 +130,8 @@ func New(o Options) *Dialer {
 	if o.Interval <= 0 {
 		o.Interval = time.Second
 	}
-	d := &Dialer{opt: o, log: o.Logger.With("component", "campaign"), agents: map[string]*agentSlot{}, inFlight: map[string]int{}, pred: map[string]*predState{}, cps: map[string]*CPS{}}
+	d := &Dialer{opt: o, log: o.Logger.With("component", "campaign"), agents: map[string]*agentSlot{}, inFlight: map[string]int{}, pred: map[string]*predState{}, cps: map[string]*CPS{},
+		placing: map[string]int{}, held: map[string]time.Time{}}
 	if o.Calls != nil {
 		d.opt.Calls = routedCalls{Calls: o.Calls, d: d}
 	}
@@ -138,13 +177,15 @@ func (d *Dialer) Tick(ctx context.Context) {
 			}
 		}
 	}
+	rooms := tickRooms{}
 	for i := range rows {
 		c, err := FromRow(&rows[i])
-		if err != nil || c.Type == Preview {
+		if err != nil || d.finishIfDone(ctx, c) || c.Type == Preview {
 			continue
 		}
+		room := d.roomFor(ctx, rooms, c.TenantID)
 		if c.Type == IVRBroadcast {
-			d.tickBroadcast(ctx, c)
+			d.tickBroadcast(ctx, c, room)
 			continue
 		}
 		eng, err := d.opt.Calls.Engine(ctx, c.TenantID)
@@ -156,12 +197,16 @@ func (d *Dialer) Tick(ctx context.Context) {
 			continue
 		}
 		if c.Type == Predictive {
-			d.tickPredictive(ctx, c, snap)
+			d.tickPredictive(ctx, c, snap, room)
 			continue
 		}
 		for _, a := range snap.Agents {
 			if !freeFor(a, c.Settings.QueueID) {
 				continue
+			}
+			if !room.left() {
+				d.heldBack(c, room)
+				break
 			}
 			if !d.allowTrunk(c) {
 				break
@@ -169,11 +214,63 @@ func (d *Dialer) Tick(ctx context.Context) {
 			if !d.take(c, a.AgentID) {
 				continue
 			}
+			room.use()
 			if err := d.dialNext(ctx, c, a.AgentID); err != nil {
 				d.log.Warn("campaign call not placed", "tenant", c.TenantID, "campaign", c.ID, "agent", a.AgentID, "err", err)
 			}
 		}
 	}
+}
+
+// finishIfDone finishes a running campaign none of whose leads is left to
+// call (every lead done, exhausted, barred or skipped) once its last call
+// and its agents' after-call time are over, and tells Events. A campaign
+// without leads keeps running (its list may be loaded later). True when
+// it finished.
+func (d *Dialer) finishIfDone(ctx context.Context, c *Campaign) bool {
+	d.mu.Lock()
+	busy := d.inFlight[c.TenantID+"/"+c.ID] > 0
+	now := d.opt.Clock.Now()
+	for key, s := range d.agents {
+		// An answered call's disposition may still send its lead back.
+		if strings.HasPrefix(key, c.TenantID+"/") && s.attempt != 0 && now.Before(s.until) {
+			busy = true
+		}
+	}
+	d.mu.Unlock()
+	if busy {
+		return false
+	}
+	counts, err := d.opt.Store.LeadCounts(ctx, c.TenantID, c.ID)
+	if err != nil {
+		d.log.Warn("campaign leads not counted", "tenant", c.TenantID, "campaign", c.ID, "err", err)
+		return false
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	if total == 0 || counts[store.LeadPending]+counts[store.LeadDialing]+counts[store.LeadPreview] > 0 {
+		return false
+	}
+	if err := d.opt.Store.SetCampaignStatus(ctx, c.TenantID, c.ID, string(Running), string(Finished)); err != nil {
+		if !errors.Is(err, store.ErrConflict) {
+			d.log.Warn("finished campaign not marked finished", "tenant", c.TenantID, "campaign", c.ID, "err", err)
+		}
+		return false
+	}
+	d.log.Info("campaign finished: no lead left to call", "tenant", c.TenantID, "campaign", c.ID, "leads", total)
+	if d.opt.Events != nil {
+		row, err := d.opt.Store.GetCampaign(ctx, c.TenantID, c.ID)
+		if err != nil {
+			d.log.Warn("finished campaign not read", "tenant", c.TenantID, "campaign", c.ID, "err", err)
+			return true
+		}
+		if fc, err := FromRow(row); err == nil {
+			d.opt.Events.CampaignFinished(fc)
+		}
+	}
+	return true
 }
 
 // freeFor tells whether an agent can take a call of the queue now.
@@ -237,10 +334,12 @@ func (d *Dialer) dialNext(ctx context.Context, c *Campaign, agent string) error 
 		d.release(c, agent, 0, 0)
 		return err
 	}
+	routed := d.placingCall(c.TenantID)
 	d.calls.Add(1)
 	go func() {
 		defer d.calls.Done()
-		_, _ = d.place(context.WithoutCancel(ctx), c, l, a, agent)
+		defer routed()
+		_, _ = d.place(context.WithoutCancel(ctx), c, l, a, agent, routed)
 	}()
 	return nil
 }
@@ -255,8 +354,9 @@ func (d *Dialer) putBack(c *Campaign, l *store.Lead, from string) {
 }
 
 // place calls the lead from the agent's phone and returns the call id once
-// the agent answered; the call's end is reported to ended.
-func (d *Dialer) place(ctx context.Context, c *Campaign, l *store.Lead, a *store.CampaignAttempt, agent string) (string, error) {
+// the agent answered; the call's end is reported to ended. routed (may be
+// nil) is told once routing took the call's place under the quota.
+func (d *Dialer) place(ctx context.Context, c *Campaign, l *store.Lead, a *store.CampaignAttempt, agent string, routed func()) (string, error) {
 	view := d.viewOf(c, l)
 	view.AttemptID = a.ID
 	display := view.Phone
@@ -272,8 +372,10 @@ func (d *Dialer) place(ctx context.Context, c *Campaign, l *store.Lead, a *store
 		Ended: func(outcome, callID string) {
 			once.Do(func() { d.ended(c, l.ID, a.ID, agent, Outcome(outcome), callID) })
 		},
+		Routed: routed,
 	}
 	if c.Type == Progressive && !c.Settings.AgentFirst {
+		lc.DetectMachine, lc.MachineTimeout, lc.MachineMessage = c.Settings.amdCall()
 		// Customer first: the agent's desktop is told when the callee
 		// answered, as their phone starts ringing.
 		lc.Answered = func(callID string) {
@@ -308,7 +410,7 @@ func (d *Dialer) ended(c *Campaign, leadID, attemptID int64, agent string, o Out
 	case AgentMissed, Abandoned:
 		after = 30 * time.Second // their phone did not answer: not at once again
 	}
-	defer d.release(c, agent, after, awaiting)
+	defer func() { d.release(c, agent, after, awaiting) }()
 	d.outcomeMu.Lock()
 	defer d.outcomeMu.Unlock()
 	a, err := d.opt.Store.GetAttempt(ctx, c.TenantID, attemptID)
@@ -341,7 +443,9 @@ func (d *Dialer) ended(c *Campaign, leadID, attemptID int64, agent string, o Out
 		}
 	}
 	if o == Answered && a.Disposition != "" {
-		// The agent gave the disposition during the call.
+		// The agent gave the disposition during the call: no after-call
+		// time to wait for.
+		after, awaiting = 0, 0
 		if disp, ok := c.Settings.FindDisposition(a.Disposition); ok {
 			next = ApplyDisposition(&c.Settings, next, disp, now)
 		} else {
@@ -353,6 +457,10 @@ func (d *Dialer) ended(c *Campaign, leadID, attemptID int64, agent string, o Out
 	}
 	if agent != "" {
 		d.publish(c, agent, "campaign_call_ended", callID, string(o), LeadView{CampaignID: c.ID, LeadID: leadID, AttemptID: attemptID})
+	}
+	if d.opt.Events != nil {
+		d.opt.Events.LeadResult(LeadResult{TenantID: c.TenantID, CampaignID: c.ID, LeadID: leadID, AttemptID: attemptID, CallID: callID, Agent: a.AgentID,
+			Queue: c.Settings.QueueID, Phone: Mask(l.Phone), Outcome: string(o), At: now})
 	}
 }
 

@@ -90,6 +90,13 @@ type PacerConfig struct {
 	// expected answer over the horizon) and turns the feedback off (for
 	// experiments).
 	FixedBudget float64
+	// Known (experiments: `ipcc bench dialer --only frontier`) makes the
+	// pacer take its priors as the model's true parameters and learn
+	// nothing from the outcomes.
+	Known bool
+	// Rule is how the number of calls is chosen from the plan (default
+	// RuleAverage; the others are for experiments, with FixedBudget).
+	Rule DecisionRule
 	// HandleMemory is the time constant of the handle-time estimate
 	// (default 30 min).
 	HandleMemory time.Duration
@@ -152,6 +159,39 @@ func (c *PacerConfig) defaults() {
 	}
 }
 
+// DecisionRule is how the pacer chooses the number of calls from its plan
+// and the budget b (β·g, or FixedBudget).
+type DecisionRule int
+
+const (
+	// RuleAverage dials the largest n with E_ab(n) ≤ b·E_ans(n): the
+	// expected abandons per expected answer over the horizon (the
+	// production rule).
+	RuleAverage DecisionRule = iota
+	// RuleMarginal dials while the next call's marginal expected
+	// abandons per marginal expected answer, E_ab(n+1) − E_ab(n) ≤
+	// b·(E_ans(n+1) − E_ans(n)), stay within b.
+	RuleMarginal
+	// RuleIdle dials while the next call saves at least b idle
+	// agent-seconds per abandon it adds: b·(E_ab(n+1) − E_ab(n)) ≤
+	// E_idle(n) − E_idle(n+1) (a Lagrangian of utilisation against
+	// abandons; b is in seconds).
+	RuleIdle
+)
+
+// String names the rule.
+func (r DecisionRule) String() string {
+	switch r {
+	case RuleAverage:
+		return "average"
+	case RuleMarginal:
+		return "marginal"
+	case RuleIdle:
+		return "idle"
+	}
+	return fmt.Sprintf("rule(%d)", int(r))
+}
+
 // PacerState is what the pacer sees when it decides.
 type PacerState struct {
 	Now time.Time
@@ -167,6 +207,22 @@ type PacerState struct {
 	Waiting int
 	// Leads callable now (-1: unknown, no limit).
 	Leads int
+	// Quota is the room the tenant's quota of calls leaves the campaign
+	// now (docs/tenants.md): the pacer dials no more than that.
+	Quota QuotaRoom
+	// oracle replaces the pacer's plan (bench only: SimOptions.Oracle).
+	oracle *plan
+}
+
+// QuotaRoom is how many calls the tenant's quota of concurrent calls and
+// calls per second lets a campaign start now.
+type QuotaRoom struct {
+	// Limited is false when no quota limits the tenant's calls.
+	Limited bool
+	Room    int
+	// Why names the limit that binds and the tenant's figures, for the
+	// decision's explanation.
+	Why string
 }
 
 // Decision is one pacing decision with its inputs: the explanation the API
@@ -205,6 +261,14 @@ type Decision struct {
 	CapPct          float64 `json:"cap_pct"`
 	Dial            int     `json:"dial"`
 	Reason          string  `json:"reason"`
+	// Codes name the reason's parts for a translated explanation:
+	// no_agents, limit (lines or leads), budget (the largest n within
+	// Budget), near_cap (Guard < 1: GuardAbandonPct near CapPct,
+	// AllowedPct left), floor (raised to MinLines per free agent), quota
+	// (held down to the room the tenant's quota of calls leaves; the
+	// reason names the limit and the figures).
+	Codes    []string `json:"codes"`
+	MinLines float64  `json:"min_lines_per_agent,omitempty"`
 }
 
 // Pacer paces one predictive campaign. Safe for concurrent use.
@@ -366,7 +430,10 @@ func (p *Pacer) Decide(s PacerState) Decision {
 	}
 	d.Beta, d.Guard = beta, guard
 
-	pl := p.plan(s, pa, meanHandle)
+	pl := s.oracle
+	if pl == nil {
+		pl = p.plan(s, pa, meanHandle)
+	}
 	d.HorizonMS = int64(len(pl.free)) * 1000
 	agents := s.Free + len(s.Busy)
 	maxLines := int(math.Ceil(p.cfg.MaxLinesPerAgent * float64(agents)))
@@ -378,27 +445,51 @@ func (p *Pacer) Decide(s PacerState) Decision {
 	n := 0
 	switch {
 	case agents == 0:
-		d.Reason = "no agent logged in"
+		d.Reason, d.Codes = "no agent logged in", []string{"no_agents"}
 	case room <= 0:
-		d.Reason = "line or lead limit reached"
+		d.Reason, d.Codes = "line or lead limit reached", []string{"limit"}
 	default:
-		for n < room && pl.abandons(n+1) <= budget(n+1) {
-			n++
+		d.Codes = []string{"budget"}
+		b := beta * guard
+		switch p.cfg.Rule {
+		case RuleMarginal:
+			for n < room && pl.abandons(n+1)-pl.abandons(n) <= b*(pl.answers(n+1)-pl.answers(n)) {
+				n++
+			}
+			d.Reason = fmt.Sprintf("largest n with each call's marginal expected abandons ≤ β·g·its marginal expected answers (β=%.3g, g=%.2f)", beta, guard)
+		case RuleIdle:
+			for n < room && b*(pl.abandons(n+1)-pl.abandons(n)) <= pl.idle(n)-pl.idle(n+1) {
+				n++
+			}
+			d.Reason = fmt.Sprintf("largest n with each call saving ≥ β·g idle agent-seconds per abandon it adds (β=%.3g, g=%.2f)", beta, guard)
+		default:
+			for n < room && pl.abandons(n+1) <= budget(n+1) {
+				n++
+			}
+			d.Reason = fmt.Sprintf("largest n with expected abandons ≤ β·g·expected answers (β=%.3g, g=%.2f)", beta, guard)
 		}
-		d.Reason = fmt.Sprintf("largest n with expected abandons ≤ β·g·expected answers (β=%.3g, g=%.2f)", beta, guard)
 		if guard < 1 {
 			period := ""
 			if p.periodPct >= 0 {
 				period = fmt.Sprintf(", %.2f%% over the compliance period", p.periodPct)
 			}
 			d.Reason = fmt.Sprintf("abandon rate %.2f%% over the last %v%s near the cap %.2g%% (next answers may have %.2f%%): ", 100*hourRate, p.cfg.GuardWindow, period, p.cfg.CapPct, 100*allow) + d.Reason
+			d.Codes = append([]string{"near_cap"}, d.Codes...)
 		}
 		// Never below progressive: a line per free agent (or the
 		// campaign's minimum).
 		if floor := min(int(math.Ceil(p.cfg.MinLinesPerAgent*float64(s.Free-s.Waiting)))-len(s.Ringing), room); n < floor {
 			n = floor
 			d.Reason += fmt.Sprintf("; raised to %d: at least %.3g line(s) per free agent", n, p.cfg.MinLinesPerAgent)
+			d.Codes, d.MinLines = append(d.Codes, "floor"), p.cfg.MinLinesPerAgent
 		}
+	}
+	// The tenant's quota of calls comes last: never more than its room,
+	// whatever the plan wants (a call over it would be refused anyway).
+	if q := s.Quota; q.Limited && n > max(q.Room, 0) {
+		d.Reason += fmt.Sprintf("; held to %d of %d by the tenant's quota: %s", max(q.Room, 0), n, q.Why)
+		d.Codes = append(d.Codes, "quota")
+		n = max(q.Room, 0)
 	}
 	d.ExpectedAnswers = pl.answers(n)
 	d.ExpectedAgents = pl.agents()
@@ -429,6 +520,9 @@ func (p *Pacer) meanHandle(now time.Time, busy int) float64 {
 		p.done *= k
 	}
 	p.exposedAt = now
+	if p.cfg.Known {
+		return p.cfg.PriorHandle.Seconds()
+	}
 	const prior = 20
 	return (p.exposure + prior*p.cfg.PriorHandle.Seconds()) / (p.done + prior)
 }
@@ -551,7 +645,7 @@ func dropBefore(ts []time.Time, cut time.Time) []time.Time {
 }
 
 func (p *Pacer) refresh(now time.Time) {
-	if !p.dirty || now.Sub(p.refreshed) < time.Second {
+	if p.cfg.Known || !p.dirty || now.Sub(p.refreshed) < time.Second {
 		return
 	}
 	p.dirty, p.refreshed = false, now

@@ -1,6 +1,8 @@
 package campaign
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +23,13 @@ func TestPacerDecide(t *testing.T) {
 		name     string
 		st       PacerState
 		min, max int
+		code     string
 	}{
-		{"no agents", PacerState{Leads: -1}, 0, 0},
-		{"no leads", PacerState{Free: 5, Leads: 0}, 0, 0},
-		{"five free, nothing ringing: over 1:1", PacerState{Free: 5, Busy: busy(45, time.Minute), Leads: -1}, 6, 60},
-		{"all busy, many ringing", PacerState{Busy: busy(50, 5*time.Second), Ringing: busy(40, time.Second), Leads: -1}, 0, 0},
-		{"lead limit", PacerState{Free: 10, Leads: 2}, 0, 2},
+		{"no agents", PacerState{Leads: -1}, 0, 0, "no_agents"},
+		{"no leads", PacerState{Free: 5, Leads: 0}, 0, 0, "limit"},
+		{"five free, nothing ringing: over 1:1", PacerState{Free: 5, Busy: busy(45, time.Minute), Leads: -1}, 6, 60, "budget"},
+		{"all busy, many ringing", PacerState{Busy: busy(50, 5*time.Second), Ringing: busy(40, time.Second), Leads: -1}, 0, 0, "budget"},
+		{"lead limit", PacerState{Free: 10, Leads: 2}, 0, 2, "budget"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -36,8 +39,8 @@ func TestPacerDecide(t *testing.T) {
 			if d.Dial < c.min || d.Dial > c.max {
 				t.Fatalf("dial %d, want %d..%d (%+v)", d.Dial, c.min, c.max, d)
 			}
-			if d.Reason == "" || d.AnswerProb <= 0 {
-				t.Fatalf("decision not explained: %+v", d)
+			if d.Reason == "" || d.AnswerProb <= 0 || !slices.Contains(d.Codes, c.code) {
+				t.Fatalf("decision not explained (want code %s): %+v", c.code, d)
 			}
 		})
 	}
@@ -64,7 +67,7 @@ func TestPacerSlowsBeforeBreach(t *testing.T) {
 	}
 	st.Now = t0.Add(time.Hour)
 	dc, dh := calm.Decide(st), hot.Decide(st)
-	if dh.Dial >= dc.Dial || dh.Guard >= 0.5 || dc.Guard != 1 || !strings.Contains(dh.Reason, "near the cap") {
+	if dh.Dial >= dc.Dial || dh.Guard >= 0.5 || dc.Guard != 1 || !strings.Contains(dh.Reason, "near the cap") || !slices.Contains(dh.Codes, "near_cap") || slices.Contains(dc.Codes, "near_cap") {
 		t.Fatalf("near the cap %+v, calm %+v: want slower", dh, dc)
 	}
 	if dh.GuardAbandonPct < 2.9 || dh.WindowAnswers != 360 || dh.AllowedPct >= 2.7 {
@@ -143,5 +146,83 @@ func TestPacerSlowsOnThePeriodRate(t *testing.T) {
 	}
 	if free := NewPacer(PacerConfig{CapPct: 3}).Decide(st); free.Dial <= d.Dial {
 		t.Fatalf("near the cap over the period: %d dialled, else %d: want fewer", d.Dial, free.Dial)
+	}
+}
+
+// Every decision rule explains itself, and a larger budget never dials
+// fewer calls.
+func TestPacerRules(t *testing.T) {
+	st := PacerState{Now: t0, Free: 4, Busy: busy(46, time.Minute), Ringing: busy(10, 4*time.Second), Leads: -1}
+	cases := []struct {
+		rule       DecisionRule
+		lo, hi     float64
+		reasonPart string
+	}{
+		{RuleAverage, 0.002, 0.05, "expected abandons ≤ β·g·expected answers"},
+		{RuleMarginal, 0.002, 0.05, "marginal expected abandons"},
+		{RuleIdle, 3000, 100, "idle agent-seconds per abandon"},
+	}
+	for _, c := range cases {
+		t.Run(c.rule.String(), func(t *testing.T) {
+			lo := NewPacer(PacerConfig{Rule: c.rule, FixedBudget: c.lo}).Decide(st)
+			hi := NewPacer(PacerConfig{Rule: c.rule, FixedBudget: c.hi}).Decide(st)
+			if !strings.Contains(lo.Reason, c.reasonPart) {
+				t.Fatalf("reason %q does not name the rule (%q)", lo.Reason, c.reasonPart)
+			}
+			if hi.Dial < lo.Dial || hi.Dial == 0 {
+				t.Fatalf("budget %v dials %d, budget %v dials %d: want more with the looser budget", c.hi, hi.Dial, c.lo, lo.Dial)
+			}
+		})
+	}
+}
+
+// A pacer with Known parameters keeps its priors whatever the outcomes.
+func TestPacerKnownLearnsNothing(t *testing.T) {
+	known, learning := NewPacer(PacerConfig{Known: true, PriorRing: 20 * time.Second}), NewPacer(PacerConfig{PriorRing: 20 * time.Second})
+	for i := range 600 {
+		at := t0.Add(time.Duration(i) * time.Second)
+		for _, p := range []*Pacer{known, learning} {
+			p.NotAnswered(at, 20*time.Second)
+			p.Handled(30 * time.Second)
+		}
+	}
+	st := PacerState{Now: t0.Add(11 * time.Minute), Free: 2, Busy: busy(48, time.Minute), Leads: -1}
+	k, l := known.Decide(st), learning.Decide(st)
+	if k.AnswerProb != 0.3 || k.MeanHandleMS != 120000 {
+		t.Fatalf("known pacer moved: answer prob %.3f, handle %d ms", k.AnswerProb, k.MeanHandleMS)
+	}
+	if l.AnswerProb >= 0.1 || l.MeanHandleMS >= 120000 {
+		t.Fatalf("learning pacer did not learn: answer prob %.3f, handle %d ms", l.AnswerProb, l.MeanHandleMS)
+	}
+}
+
+// The tenant's quota of calls holds the decision down to its room, and
+// the explanation says so; a quota with room to spare changes nothing.
+func TestPacerHeldByTenantQuota(t *testing.T) {
+	st := PacerState{Now: t0, Free: 10, Leads: -1}
+	free := NewPacer(PacerConfig{}).Decide(st)
+	if free.Dial < 10 || slices.Contains(free.Codes, "quota") {
+		t.Fatalf("without a quota: %+v", free)
+	}
+	for _, tc := range []struct {
+		name string
+		room int
+		want int
+	}{{"room for 3", 3, 3}, {"no room", 0, 0}, {"room to spare", 1000, free.Dial}} {
+		t.Run(tc.name, func(t *testing.T) {
+			st.Quota = QuotaRoom{Limited: true, Room: tc.room, Why: "tenant acme has 7 of its 10 concurrent calls (quota max_calls) in progress"}
+			p := NewPacer(PacerConfig{})
+			d := p.Decide(st)
+			held := tc.want < free.Dial
+			if d.Dial != tc.want || slices.Contains(d.Codes, "quota") != held {
+				t.Fatalf("dial %d codes %v, want %d (held %v)", d.Dial, d.Codes, tc.want, held)
+			}
+			if held && !strings.Contains(d.Reason, "held to "+strconv.Itoa(tc.want)+" of "+strconv.Itoa(free.Dial)+" by the tenant's quota: tenant acme has 7 of its 10") {
+				t.Fatalf("reason %q", d.Reason)
+			}
+			if got := p.Explain(0); len(got) != 1 || got[0].Reason != d.Reason || got[0].Dial != d.Dial {
+				t.Fatalf("explained %+v", got)
+			}
+		})
 	}
 }

@@ -36,6 +36,16 @@ type SimOptions struct {
 	// Tick is how often the pacer decides besides on every event
 	// (default 1 s, the dialer's tick).
 	Tick time.Duration
+	// Oracle (bench only, never in production: it knows the future) gives
+	// the pacer, instead of its estimates, the model's true parameters and
+	// the exact future of what it names: OracleCalls, which ringing calls
+	// will be answered and when; OracleAgents, when every busy agent will
+	// be free. New calls' outcomes stay unknown. It measures how much of
+	// the gap to the targets the uncertainty about the calls in flight and
+	// the agents' talk accounts for.
+	Oracle       bool
+	OracleCalls  bool
+	OracleAgents bool
 }
 
 // DefaultSim is the model.
@@ -99,6 +109,7 @@ func Simulate(o SimOptions) SimResult {
 
 	type call struct {
 		dialed   float64
+		answerAt float64 // when it will be answered, -1 never (the oracle's view)
 		answered bool
 		agent    int // progressive: the reserved agent
 		done     bool
@@ -107,6 +118,7 @@ func Simulate(o SimOptions) SimResult {
 	ringing := map[int]bool{}
 	// agents: busy since (or -1 free); reserved (progressive).
 	busySince := make([]float64, o.Agents)
+	busyUntil := make([]float64, o.Agents)
 	reserved := make([]bool, o.Agents)
 	for i := range busySince {
 		busySince[i] = -1
@@ -122,7 +134,7 @@ func Simulate(o SimOptions) SimResult {
 
 	dial := func(now float64, agent int) {
 		id := len(calls)
-		calls = append(calls, call{dialed: now, agent: agent})
+		calls = append(calls, call{dialed: now, agent: agent, answerAt: -1})
 		ringing[id] = true
 		res.Dials++
 		p := o.AnswerProb
@@ -131,6 +143,7 @@ func Simulate(o SimOptions) SimResult {
 		}
 		if rng.Float64() < p {
 			d := o.AnswerMin.Seconds() + rng.Float64()*(o.AnswerMax-o.AnswerMin).Seconds()
+			calls[id].answerAt = now + d
 			q.add(now+d, evAnswer, id)
 		} else {
 			q.add(now+o.NoAnswerEnd.Seconds(), evNoAnswer, id)
@@ -149,6 +162,7 @@ func Simulate(o SimOptions) SimResult {
 		t := rng.ExpFloat64() * o.TalkMean.Seconds()
 		stop := math.Min(now+t, end)
 		talk += stop - now
+		busyUntil[agent] = now + t
 		q.add(now+t, evTalkEnd, agent)
 	}
 	decide := func(now float64) {
@@ -172,6 +186,19 @@ func Simulate(o SimOptions) SimResult {
 		}
 		for id := range ringing {
 			st.Ringing = append(st.Ringing, time.Duration((now-calls[id].dialed)*float64(time.Second)))
+		}
+		if o.Oracle {
+			var rc []oracleCall
+			for id := range ringing {
+				rc = append(rc, oracleCall{dialed: calls[id].dialed, answerAt: calls[id].answerAt})
+			}
+			var until []float64
+			for i, b := range busySince {
+				if b >= 0 {
+					until = append(until, busyUntil[i])
+				}
+			}
+			st.oracle = oraclePlan(o, now, st.Free-st.Waiting, rc, until)
 		}
 		d := pacer.Decide(st)
 		res.Decisions++
@@ -257,4 +284,74 @@ func Simulate(o SimOptions) SimResult {
 		}
 	}
 	return res
+}
+
+// oracleCall is a ringing call as the bench's oracle sees it: when it was
+// dialled and when it will be answered (-1: never).
+type oracleCall struct{ dialed, answerAt float64 }
+
+// oraclePlan is the plan of a bench-only oracle (SimOptions.Oracle) at
+// now (s): the model's true answer probability and delay distribution
+// for new calls; for the ringing calls, when o.OracleCalls, the answers
+// they will give (exact counts, no variance), else the true conditional
+// chance that a call ringing e seconds is answered by each bucket; for
+// the busy agents (busyUntil: when each will be free), when
+// o.OracleAgents, the exact count freed by each bucket, else the true
+// exponential chance.
+func oraclePlan(o SimOptions, now float64, free0 int, ringing []oracleCall, busyUntil []float64) *plan {
+	p := o.AnswerProb
+	if o.HalveAt > 0 && now >= o.HalveAt.Seconds() {
+		p /= 2
+	}
+	lo, hi := o.AnswerMin.Seconds(), o.AnswerMax.Seconds()
+	sa := func(x float64) float64 { // survival of the answer delay
+		if hi <= lo {
+			if x < lo {
+				return 1
+			}
+			return 0
+		}
+		return math.Max(0, math.Min(1, (hi-x)/(hi-lo)))
+	}
+	conn := int(math.Ceil(o.Connect.Seconds()))
+	k := int(math.Ceil(hi)) + conn + 1
+	pl := &plan{free0: float64(free0), p: p, connect: conn,
+		ans: make([]float64, k), ansVar: make([]float64, k), free: make([]float64, k), freeVar: make([]float64, k), g: make([]float64, k)}
+	for j := range k {
+		u := float64(j + 1)
+		t := now + u
+		pl.g[j] = 1 - sa(u)
+		for _, c := range ringing {
+			if o.OracleCalls {
+				if c.answerAt >= 0 && c.answerAt <= t {
+					pl.ans[j]++
+				}
+				continue
+			}
+			e := now - c.dialed
+			su := 1.0
+			if e >= o.NoAnswerEnd.Seconds() {
+				su = 0
+			}
+			den := p*sa(e) + (1-p)*su
+			if den <= 0 || sa(e) <= 0 {
+				continue
+			}
+			w := p * sa(e) / den * (sa(e) - sa(e+u)) / sa(e)
+			pl.ans[j] += w
+			pl.ansVar[j] += w * (1 - w)
+		}
+		for _, f := range busyUntil {
+			if o.OracleAgents {
+				if f <= t {
+					pl.free[j]++
+				}
+				continue
+			}
+			r := 1 - math.Exp(-u/o.TalkMean.Seconds())
+			pl.free[j] += r
+			pl.freeVar[j] += r * (1 - r)
+		}
+	}
+	return pl
 }

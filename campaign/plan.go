@@ -78,3 +78,18 @@ func (pl *plan) agents() float64 {
 	}
 	return pl.free0 + pl.free[len(pl.free)-1]
 }
+
+// idle is the expected idle agent-seconds within the horizon with n new
+// dials: per one-second bucket, the expected positive part of the agents
+// available by its end (free now less waiting, plus those freed) less
+// the callees answered by then, each taken as normal as in deficit.
+func (pl *plan) idle(n int) float64 {
+	t := 0.0
+	for k := range pl.free {
+		w := pl.p * pl.g[k]
+		m := pl.free0 + pl.free[k] - pl.ans[k] - float64(n)*w
+		v := pl.freeVar[k] + pl.ansVar[k] + float64(n)*w*(1-w)
+		t += positivePart(m, v)
+	}
+	return t
+}

@@ -181,3 +181,44 @@ func TestPacerMeanHandle(t *testing.T) {
 		t.Fatalf("mean handle %.1f s, want %.1f s", got, want)
 	}
 }
+
+func TestPlanIdle(t *testing.T) {
+	cont := math.Sqrt(1.0/12) / math.Sqrt(2*math.Pi) // E[X⁺] of the continuity correction alone
+	cases := []struct {
+		name      string
+		pl        *plan
+		n         int
+		want, tol float64
+	}{
+		// 5 agents free for all 18 buckets: 90 agent-seconds.
+		{"free agents, nothing dialled", flatPlan(5, 0, 120, 0.3, 3, 15, 18), 0, 90, 1e-6},
+		// No agent at all: only the continuity correction of each bucket.
+		{"no agents", flatPlan(0, 0, 120, 0.3, 3, 15, 18), 0, 18 * cont, 1e-9},
+		// Far more answers than agents: nobody idle after the first
+		// answers, so well under the 90 of no dials.
+		{"many calls for the free agents", flatPlan(5, 0, 120, 0.3, 3, 15, 18), 200, 20, 8},
+		// 45 busy agents freeing at 45/120 per second, none free now:
+		// Σ_k E[freed by k]⁺ ≈ Σ_k 45·(1−e^(−k/120)).
+		{"busy agents freeing", flatPlan(0, 45, 120, 0.3, 3, 15, 18), 0, func() float64 {
+			s := 0.0
+			for k := 1; k <= 18; k++ {
+				s += 45 * (1 - math.Exp(-float64(k)/120))
+			}
+			return s
+		}(), 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.pl.idle(c.n); math.Abs(got-c.want) > c.tol {
+				t.Fatalf("idle(%d) = %.4f, want %.4f ± %.3g", c.n, got, c.want, c.tol)
+			}
+		})
+	}
+	// More dials never mean more idle agents.
+	pl := flatPlan(5, 45, 120, 0.3, 3, 15, 18)
+	for n := range 100 {
+		if pl.idle(n+1) > pl.idle(n)+1e-12 {
+			t.Fatalf("idle rises at n=%d: %.4f → %.4f", n, pl.idle(n), pl.idle(n+1))
+		}
+	}
+}

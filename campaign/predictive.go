@@ -49,7 +49,7 @@ func (d *Dialer) Pacer(tenant, campaign string) *Pacer {
 
 // tickPredictive asks the campaign's pacer how many calls to place and
 // places them; agents are chosen only when a callee answers.
-func (d *Dialer) tickPredictive(ctx context.Context, c *Campaign, snap acd.Snapshot) {
+func (d *Dialer) tickPredictive(ctx context.Context, c *Campaign, snap acd.Snapshot, room *tenantRoom) {
 	ps := d.predFor(c)
 	now := d.opt.Clock.Now()
 	if now.Sub(ps.periodAt) >= time.Minute {
@@ -87,11 +87,13 @@ func (d *Dialer) tickPredictive(ctx context.Context, c *Campaign, snap acd.Snaps
 		st.Leads = max(0, m-d.inFlight[c.TenantID+"/"+c.ID])
 	}
 	d.mu.Unlock()
+	st.Quota = room.pacerRoom()
 	dec := ps.pacer.Decide(st)
 	for range dec.Dial {
-		if !d.allowTrunk(c) {
+		if !room.left() || !d.allowTrunk(c) {
 			return
 		}
+		room.use()
 		l, err := d.claimCallable(ctx, c, "", store.LeadDialing)
 		if err != nil || l == nil {
 			return
@@ -143,6 +145,7 @@ func (d *Dialer) placePredictive(ctx context.Context, c *Campaign, ps *predState
 			return view.Phone
 		},
 	}
+	lc.DetectMachine, lc.MachineTimeout, lc.MachineMessage = c.Settings.amdCall()
 	lc.Answered = func(callID string) {
 		now := d.opt.Clock.Now()
 		mu.Lock()
@@ -196,9 +199,12 @@ func (d *Dialer) placePredictive(ctx context.Context, c *Campaign, ps *predState
 			d.ended(c, l.ID, a.ID, ag, o, callID)
 		})
 	}
+	routed := d.placingCall(c.TenantID)
+	lc.Routed = routed
 	d.calls.Add(1)
 	go func() {
 		defer d.calls.Done()
+		defer routed()
 		if err := d.opt.Calls.DialPredictive(context.WithoutCancel(ctx), c.TenantID, lc); err != nil {
 			d.log.Warn("predictive call not placed", "tenant", c.TenantID, "campaign", c.ID, "err", err)
 			lc.Ended(string(Failed), "")

@@ -57,7 +57,18 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func newWorld(t *testing.T, front sim.Front) *world {
+func newWorld(t *testing.T, front sim.Front, hooks ...campaign.Events) *world {
+	t.Helper()
+	return newWorldWith(t, front, func(_ *store.Store, _ *dispatch.Dispatcher, o *campaign.Options) {
+		if len(hooks) > 0 {
+			o.Events = hooks[0]
+		}
+	})
+}
+
+// newWorldWith is newWorld with configure completing the wiring (the
+// dialer's options, the dispatcher's outbound routing).
+func newWorldWith(t *testing.T, front sim.Front, configure func(st *store.Store, disp *dispatch.Dispatcher, o *campaign.Options)) *world {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, store.SQLite)
@@ -98,7 +109,9 @@ func newWorld(t *testing.T, front sim.Front) *world {
 		t.Fatal(err)
 	}
 	w := &world{t: t, st: st, sw: sw, disp: disp, eng: eng}
-	w.dl = campaign.New(campaign.Options{Store: st, Calls: disp, Logger: quiet, Interval: 50 * time.Millisecond})
+	o := campaign.Options{Store: st, Calls: disp, Logger: quiet, Interval: 50 * time.Millisecond}
+	configure(st, disp, &o)
+	w.dl = campaign.New(o)
 	events, unsub := disp.Subscribe(256)
 	evDone := make(chan struct{})
 	go func() {

@@ -79,9 +79,12 @@ type Lease struct {
 	// Holder and Host of the current (or last) holder; empty when nobody
 	// ever held it.
 	Holder, Host string
-	Token        int64
-	Since        time.Time // when the holder took it
-	Expires      time.Time
+	// Instance tells the holder's runs apart (the row's instance: with
+	// Token, what a store.Fence checks).
+	Instance string
+	Token    int64
+	Since    time.Time // when the holder took it
+	Expires  time.Time
 	// Blocker, when this controller may not take a free lease, is the
 	// other controller's lease that keeps it from doing so.
 	Blocker *store.Lease
@@ -290,8 +293,37 @@ func (m *Member) Sync(ctx context.Context) time.Duration {
 		return every
 	}
 	m.apply(res, now)
-	return every
+	return m.nextClaim(now, every)
 }
+
+// nextClaim is when a member that does not hold every lease it wants
+// claims again: every TTL/3, or just after the other holder's lease
+// expires when that comes sooner. A standby then takes over a dead
+// holder's switches as soon as the database lets it, not up to TTL/3
+// later.
+func (m *Member) nextClaim(now time.Time, every time.Duration) time.Duration {
+	next := every
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, l := range m.leases {
+		if l.Mine {
+			continue
+		}
+		exp := l.Expires
+		if l.Blocker != nil {
+			exp = l.Blocker.ExpiresAt
+		}
+		if d := exp.Sub(now) + claimAfterExpiry; exp.After(now) && d < next {
+			next = d
+		}
+	}
+	return next
+}
+
+// claimAfterExpiry is how long after another holder's lease expires a
+// standby claims it (the controllers' clocks need not agree to the
+// microsecond).
+const claimAfterExpiry = 20 * time.Millisecond
 
 // expireOverdue gives up held leases whose renewal did not succeed in
 // time: a fifth of the TTL before the lease expires in the database, so
@@ -336,7 +368,7 @@ func (m *Member) apply(res store.LeaseClaimResult, now time.Time) {
 		r, exists := rows[name]
 		l.Err, l.Claimed, l.Blocker = nil, true, nil
 		if exists {
-			l.Holder, l.Host, l.Token, l.Since, l.Expires = r.Holder, r.Host, r.Token, r.AcquiredAt, r.ExpiresAt
+			l.Holder, l.Host, l.Instance, l.Token, l.Since, l.Expires = r.Holder, r.Host, r.Instance, r.Token, r.AcquiredAt, r.ExpiresAt
 		}
 		l.Mine = exists && r.Instance == m.instance
 		if !l.Mine && res.Blocker != nil && (!exists || !r.Live(now)) {

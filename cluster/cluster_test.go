@@ -286,3 +286,33 @@ func heldMetric(t *testing.T, reg *prometheus.Registry, lease string) float64 {
 	t.Fatalf("no ipcc_cluster_lease_held{lease=%q}", lease)
 	return -1
 }
+
+// A standby whose holder stopped renewing claims just after the lease
+// expires, not up to a third of the TTL later: its next claim is timed to
+// the expiry it read.
+func TestStandbyClaimsAtExpiry(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		clk := clock.NewFake(t0)
+		var ea, eb events
+		a := member(t, s, clk, "ctl-a", &ea, nil)
+		b := member(t, s, clk, "ctl-b", &eb, nil)
+		a.Sync(ctx) // a holds until t0+15s and dies
+		if next := b.Sync(ctx); next != 5*time.Second {
+			t.Fatalf("standby's next claim in %s with the lease 15s from expiry, want 5s", next)
+		}
+		clk.Advance(12 * time.Second) // 3s to expiry: sooner than TTL/3
+		next := b.Sync(ctx)
+		if want := 3*time.Second + 20*time.Millisecond; next != want {
+			t.Fatalf("standby's next claim in %s, want %s (just after the expiry)", next, want)
+		}
+		clk.Advance(next)
+		b.Sync(ctx)
+		if !b.Holds("switch:fs1") || !b.Holds("switch:ast1") {
+			t.Fatalf("b did not take over at the expiry: %s", b.Why("switch:fs1"))
+		}
+		if next := b.Sync(ctx); next != 5*time.Second {
+			t.Errorf("holder renews in %s, want 5s", next)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package dispatch_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,6 +206,8 @@ func TestScenarioClickToDial(t *testing.T) {
 			w := newWorld(t, f)
 			ctx := context.Background()
 			w.disp.SetDialer(w.ctl, "sw1")
+			heard := &endedRecorder{}
+			w.disp.SetCallEvents(heard)
 			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "3005", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond}); err != nil {
 				t.Fatal(err)
 			}
@@ -232,8 +235,35 @@ func TestScenarioClickToDial(t *testing.T) {
 				c, err := w.st.GetCall(ctx, tenant, id)
 				return a.State == acd.Available && err == nil && c.Direction == "internal" && c.Disposition == "answered" && c.EndedAt != nil
 			})
+			// The call-events listener (webhooks' call.ended) heard the
+			// completed record, once.
+			waitFor(t, "the call's end is heard", func() bool { return len(heard.all()) > 0 })
+			if got := heard.all(); len(got) != 1 || got[0].ID != id || got[0].EndedAt == nil || got[0].Disposition != "answered" || got[0].AgentID != "bob" {
+				t.Fatalf("ends heard %+v", got)
+			}
 		})
 	}
+}
+
+// endedRecorder hears the ends of the calls the dispatcher places.
+type endedRecorder struct {
+	mu    sync.Mutex
+	ended []store.CallRecord
+}
+
+func (r *endedRecorder) CallEvent(what string, rec store.CallRecord, _ map[string]any) {
+	if what != inbound.CallEnded {
+		return
+	}
+	r.mu.Lock()
+	r.ended = append(r.ended, rec)
+	r.mu.Unlock()
+}
+
+func (r *endedRecorder) all() []store.CallRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]store.CallRecord(nil), r.ended...)
 }
 
 // The agent sends the caller into an identity-check flow; the caller types

@@ -38,8 +38,9 @@ func (d *Dispatcher) AnswerOffer(ctx context.Context, tenant, agentID string) er
 // that could ring it must be able to make a phone answer: a queue call's
 // offer rings the agent on the switch of the caller's call, so that is
 // every switch of the controller (those seen connecting or bringing a
-// queue call, and the click-to-dial switch). The reason names the switches
-// that cannot.
+// queue call, and the click-to-dial switch) — or, when the controller's
+// sites place the phone on a switch, that switch (docs/sites.md). The
+// reason names the switches that cannot.
 func (d *Dispatcher) RemoteAnswerSupport(ctx context.Context, tenant, agentID string) (bool, string, error) {
 	if leg, _, err := d.ringingLeg(ctx, tenant, agentID); err == nil {
 		if err := leg.CanRemoteAnswer(); err != nil {
@@ -67,6 +68,17 @@ func (d *Dispatcher) RemoteAnswerSupport(ctx context.Context, tenant, agentID st
 	sws, names := d.ringSwitches()
 	if sws == nil || len(names) == 0 {
 		return false, "no switch is configured", nil
+	}
+	// With several sites the phone is rung directly only on its own
+	// switch; a call from another switch reaches it through a trunk, where
+	// the ringing leg itself refuses a remote answer (see above).
+	d.mu.Lock()
+	dialer := d.opt.Dialer
+	d.mu.Unlock()
+	if h, ok := dialer.(interface{ HomeSwitch(string) (string, bool) }); ok {
+		if home, placed := h.HomeSwitch(ep.Number); placed {
+			names = []string{home}
+		}
 	}
 	var cannot []string
 	for _, name := range names {

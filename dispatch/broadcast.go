@@ -43,7 +43,7 @@ func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadca
 	if dialer == nil || sw == "" {
 		return errors.New("campaign calls need a switch (no switch is configured)")
 	}
-	out, err := d.planOut(ctx, tenant, leadPlan(&b.LeadCall, ""))
+	out, err := d.planLead(ctx, tenant, &b.LeadCall, leadPlan(&b.LeadCall, ""))
 	if err != nil {
 		return err
 	}
@@ -81,11 +81,8 @@ func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadca
 			return
 		}
 		callID, outcome = call.ID(), OutcomeAnswered
-		if b.Answered != nil {
-			b.Answered(callID)
-		}
 		now := d.opt.Clock.Now()
-		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
+		rec := d.newRecord(call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
 			Direction: "outbound", ANI: callerID, DNIS: out.Dial, StartedAt: now, Target: "number:" + out.Dial, Trunk: out.Trunk.ID})
 		rec.Leg(call.Leg(), inbound.RoleExternal, out.Dial, "")
 		rec.Answered(now)
@@ -97,6 +94,13 @@ func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadca
 			}
 			rec.Finish(d.opt.Clock.Now())
 		}()
+		if d.screenMachine(ctx, call, rec, &b.LeadCall) {
+			outcome = OutcomeMachine // it heard the machine message, not the broadcast
+			return
+		}
+		if b.Answered != nil {
+			b.Answered(callID)
+		}
 		key := ""
 		for range max(b.Repeat, 0) + 1 {
 			k, err := call.Leg().PlayAndCollect(ctx, controller.Collect{Prompt: b.Message, Max: 1, FirstDigitTimeout: wait,

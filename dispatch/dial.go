@@ -82,6 +82,15 @@ type LeadCall struct {
 	// Connect passed, for an agent to take them: it returns the agent,
 	// already held for the call by the asker, or "" for none yet.
 	Claim func(ctx context.Context) string
+	// DetectMachine asks the switch, once the callee answered
+	// (customer-first and predictive calls), whether a person or an
+	// answering machine did, for up to MachineTimeout (default 5 s). A
+	// machine is never connected to an agent: it hears MachineMessage (if
+	// any) and is hung up on, OutcomeMachine. A person, an unsure result
+	// or a switch that cannot detect go on as usual.
+	DetectMachine  bool
+	MachineTimeout time.Duration
+	MachineMessage []controller.Media
 	// AgentDisplayFor is what the claimed agent's phone shows
 	// (DialPredictive; nil: AgentDisplay).
 	AgentDisplayFor func(agentID string) string
@@ -89,6 +98,20 @@ type LeadCall struct {
 	// and its call id; an agent whose phone did not answer gives
 	// OutcomeAgentUnavailable without a call id.
 	Ended func(outcome, callID string)
+	// Routed is told once outbound routing took the call's place under
+	// the tenant's caps and quota of calls, or refused it (a campaign's
+	// dialer counts the calls it placed that the quota does not count
+	// yet). Not told when the call fails before routing.
+	Routed func()
+}
+
+// planLead routes a campaign's call and tells lc.Routed.
+func (d *Dispatcher) planLead(ctx context.Context, tenant string, lc *LeadCall, req outroute.PlanRequest) (*outroute.Call, error) {
+	out, err := d.planOut(ctx, tenant, req)
+	if lc.Routed != nil {
+		lc.Routed()
+	}
+	return out, err
 }
 
 // Outcomes of a LeadCall (see DialOutcome).
@@ -100,6 +123,8 @@ const (
 	OutcomeInvalidNumber    = "invalid_number"
 	OutcomeFailed           = "failed"
 	OutcomeAgentUnavailable = "agent_unavailable"
+	// OutcomeMachine: answering-machine detection said a machine answered.
+	OutcomeMachine = "machine"
 )
 
 // DialOutcome names how a call attempt to a number failed.
@@ -172,9 +197,11 @@ func (d *Dispatcher) agentDial(ctx context.Context, tenant, agentID, number, par
 		req := outroute.PlanRequest{Number: number, Source: outroute.SourceClickToDial, Agent: agentID, Queues: d.agentQueues(ctx, tenant, agentID),
 			FallbackCallerID: plan.queueCallerID}
 		if lc != nil {
-			req = leadPlan(lc, agentID)
+			out, err = d.planLead(ctx, tenant, lc, leadPlan(lc, agentID))
+		} else {
+			out, err = d.planOut(ctx, tenant, req)
 		}
-		if out, err = d.planOut(ctx, tenant, req); err != nil {
+		if err != nil {
 			return "", err
 		}
 		target = out.Endpoint(out.Trunks[0])
@@ -207,7 +234,7 @@ func (d *Dispatcher) agentDial(ctx context.Context, tenant, agentID, number, par
 	if target.Kind == controller.EndpointExternal {
 		direction, trunk = "outbound", target.Trunk
 	}
-	rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: sw, Leg: call.Leg().ID(),
+	rec := d.newRecord(call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
 		Direction: direction, ANI: a.Device, DNIS: number, StartedAt: d.opt.Clock.Now(), AgentID: agentID, Target: "number:" + number, Trunk: trunk, ParentID: parent,
 		AgentResume: resume})
 	rec.Leg(call.Leg(), inbound.RoleAgent, a.Device, agentID)

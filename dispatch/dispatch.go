@@ -54,6 +54,16 @@ type Options struct {
 	// Outbound routes external calls (trunks, routes, caller ID, toll-fraud
 	// guard); nil makes one over the store (no routes: DefaultTrunk).
 	Outbound *outroute.Service
+	// Library plays queue announcements naming the tenant's prompts
+	// library ("library:NAME"), resolved when played in the caller's
+	// language (prompts.Library); nil leaves them out, the trace says so.
+	Library Library
+}
+
+// Library resolves a prompt of a tenant's prompts library (see
+// prompts.Library).
+type Library interface {
+	LibraryMedia(ctx context.Context, tenant, name, lang string) (controller.Media, error)
 }
 
 // Recording modes a RecordPolicy returns.
@@ -79,8 +89,11 @@ type Dispatcher struct {
 	done    chan struct{}
 
 	mu      sync.Mutex
-	waiting map[string]*waiter   // tenant + "/" + call id
-	holds   map[string]holdState // tenant + "/" + call id: what holds the call (hold.go)
+	waiting map[string]*waiter // tenant + "/" + call id
+	// byLeg finds the queue call of a leg (switch + "/" + leg) a hold
+	// event names: the caller's leg, and the others once found (hold.go).
+	byLeg map[string]*waiter
+	holds map[string]holdState // tenant + "/" + call id: what holds the call (hold.go)
 	// heldSince is when each call in holds went on hold.
 	heldSince map[string]time.Time
 	subs      map[int]*subscriber
@@ -99,6 +112,45 @@ type Dispatcher struct {
 	switches map[string]bool
 	watching bool
 	watch    sync.WaitGroup
+	// observer hears every event before the subscribers, never dropped
+	// (SetObserver).
+	observer func(Event)
+	// callEvents hears the records of the calls this dispatcher places
+	// (agents' dials, campaign and broadcast calls): SetCallEvents.
+	callEvents inbound.CallEvents
+}
+
+// SetCallEvents makes ev hear the records of the calls the dispatcher
+// places itself (click-to-dial, agents' dials, campaign and broadcast
+// calls), as inbound.Options.Events hears inbound calls': webhook senders
+// get call.ended for them. Set it before calls are placed.
+func (d *Dispatcher) SetCallEvents(ev inbound.CallEvents) {
+	d.mu.Lock()
+	d.callEvents = ev
+	d.mu.Unlock()
+}
+
+// newRecord starts the record of a call the dispatcher placed, observed
+// by the call-events listener.
+func (d *Dispatcher) newRecord(call *controller.Call, r store.CallRecord) *inbound.Record {
+	rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, r)
+	d.mu.Lock()
+	ev := d.callEvents
+	d.mu.Unlock()
+	if ev != nil {
+		rec.Observe(ev)
+	}
+	return rec
+}
+
+// SetObserver makes f hear every event the subscribers hear, in order and
+// none dropped (webhook senders): f is called where the event is
+// published, under the dispatcher's lock, so it must only hand the event
+// on without blocking.
+func (d *Dispatcher) SetObserver(f func(Event)) {
+	d.mu.Lock()
+	d.observer = f
+	d.mu.Unlock()
 }
 
 // New starts a dispatcher; Close stops it.
@@ -110,7 +162,7 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, holds: map[string]holdState{}, heldSince: map[string]time.Time{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{},
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, byLeg: map[string]*waiter{}, holds: map[string]holdState{}, heldSince: map[string]time.Time{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{},
 		switches: map[string]bool{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}
@@ -211,6 +263,9 @@ func (d *Dispatcher) Publish(ev Event) {
 func (d *Dispatcher) publish(ev Event) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.observer != nil {
+		d.observer(ev)
+	}
 	for _, sub := range d.subs {
 		if sub.lost > 0 {
 			notice := Event{Type: EventLost, Reason: strconv.Itoa(sub.lost) + " events dropped: the subscriber was too slow", At: ev.At}
@@ -379,15 +434,17 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	}
 	w := &waiter{d: d, eng: eng, c: c, id: id, flowVars: flowVars, rec: q.Record, tenant: q.Tenant, queue: q.Queue, joined: joined,
 		legs: newEffectQueue[legEvent](), stop: make(chan struct{}), ctrl: make(chan control), effects: newEffectQueue[acd.Effect](), offers: map[uint64]*controller.Leg{}, offeredAt: map[uint64]time.Time{},
-		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue), callerDefault: q.DefaultLanguage}
+		log: d.log.With("call", c.ID(), "tenant", q.Tenant, "queue", q.Queue), callerDefault: q.DefaultLanguage, callerLang: q.Language}
 	key := q.Tenant + "/" + id
 	d.noteSwitch(c.Switch())
 	d.mu.Lock()
 	d.waiting[key] = w
+	d.indexLegLocked(w, c.Switch(), c.Leg().ID())
 	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()
 		delete(d.waiting, key)
+		d.unindexLegsLocked(w)
 		d.forgetHoldsLocked(key)
 		d.mu.Unlock()
 	}()
@@ -405,6 +462,9 @@ func (d *Dispatcher) Enqueue(ctx context.Context, c *controller.Call, q inbound.
 	}
 	if !res.Joined {
 		c.Note("queue", fmt.Sprintf("not admitted to %s: %s", q.Queue, overflowText(res.Overflow)))
+		if res.Overflow != nil {
+			w.playOverflowPrompt(ctx, res.Overflow.Prompt)
+		}
 		return w.overflowResult(ctx, res.Overflow), nil
 	}
 	c.Note("queue", fmt.Sprintf("joined %s at position %d (estimated wait %s)", q.Queue, res.Position, res.EstimatedWait))
@@ -589,6 +649,11 @@ func (d *Dispatcher) checkTarget(ctx context.Context, tenant, agentID string, t 
 		if err := d.CheckOutbound(ctx, tenant, req); err != nil {
 			return fmt.Errorf("%w: %w", ErrBadTarget, err)
 		}
+		// And the tenant's quota of calls: a transfer it cannot place
+		// would leave the caller with an apology.
+		if err := d.opt.Outbound.CheckAdmission(ctx, tenant); err != nil {
+			return err
+		}
 	case dialplan.KindAgent:
 		if _, _, err := d.AgentDevice(ctx, tenant, t.Ref); err != nil {
 			return fmt.Errorf("%w: agent %q is not logged in", ErrBadTarget, t.Ref)
@@ -750,6 +815,11 @@ func (d *Dispatcher) TakeConsult(ctx context.Context, tenant, callID, device str
 	case err := <-cmd.reply:
 		if errors.Is(err, ErrNoCall) {
 			return nil, nil, nil // the agent left the call meanwhile
+		}
+		if err == nil && out.leg != nil {
+			// The agent's desktop ends its consultation: the caller is
+			// back with the agent and the supervisor is on the call.
+			d.publish(Event{Type: "help_accepted", Tenant: tenant, Agent: agent, Call: callID, Target: device, At: d.opt.Clock.Now()})
 		}
 		return out.leg, out.setRole, err
 	case <-ctx.Done():

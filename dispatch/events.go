@@ -18,7 +18,9 @@ type Event struct {
 	// state, no_answer, break_queued, callback, queue_login, queue_logout,
 	// muted, unmuted, recording_started, recording_paused,
 	// recording_resumed, recording_stopped, recording_failed (Reason: why),
-	// help_requested (the agent called Target for help on Call), held and
+	// help_requested (the agent called Target for help on Call),
+	// help_accepted (the supervisor on Target took over that consultation:
+	// the caller is back with the agent), held and
 	// unheld (the agent put Call on hold, took it off),
 	// events_lost (this subscriber missed Reason's count), callback_due
 	// (a scheduled call-back, Target, is due for Agent: Reason due or

@@ -94,6 +94,8 @@ func TestScenarioHelpAcceptRingsTheSupervisorOnce(t *testing.T) {
 			waitFor(t, "bob and the supervisor talk", func() bool { return w.sw.Sim.Hears(bob, phone) && w.sw.Sim.Hears(phone, bob) })
 
 			// The supervisor accepts with whisper (the console's accept).
+			events, stop := w.disp.Subscribe(256)
+			defer stop()
 			st, body := monitor(id, "whisper")
 			if st != 200 {
 				t.Fatalf("accept: %d %s", st, body)
@@ -113,6 +115,19 @@ func TestScenarioHelpAcceptRingsTheSupervisorOnce(t *testing.T) {
 			if ci := mustCall(w, caller); ci.Held || ci.Music != "" {
 				t.Fatalf("the caller is still on hold: %+v", ci)
 			}
+			// bob's desktop is told the consultation is over.
+			waitFor(t, "help_accepted for bob", func() bool {
+				for {
+					select {
+					case ev := <-events:
+						if ev.Type == "help_accepted" && ev.Agent == "bob" && ev.Call == id && ev.Target == "2009" {
+							return true
+						}
+					default:
+						return false
+					}
+				}
+			})
 			// A mode change keeps the same phone (no ring) and the record
 			// follows.
 			if st, body := monitor(id, "barge"); st != 200 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/controller"
 )
 
@@ -43,36 +42,29 @@ func (d *Dispatcher) FollowHolds(ctx context.Context, events <-chan controller.E
 func (d *Dispatcher) switchHold(ctx context.Context, ev controller.Event) {
 	var w *waiter
 	d.mu.Lock()
-	for _, x := range d.waiting {
-		if x.c.Switch() != ev.Switch {
-			continue
-		}
-		if x.c.Leg().ID() == ev.Leg {
-			w = x
-			break
-		}
-		for _, l := range x.c.Legs() {
-			if l.ID() == ev.Leg {
+	// The leg's queue call from the index (the caller's leg is indexed
+	// when it joins, other legs once found), checked: it is still
+	// waiting and still has the leg. Otherwise one pass over the queue
+	// calls (an agent's or consulted leg seen for the first time, or a
+	// call that is not a queue call).
+	k := ev.Switch + "/" + ev.Leg
+	if x := d.byLeg[k]; x != nil && d.waiting[x.tenant+"/"+x.id] == x && x.c.HasLeg(ev.Leg) {
+		w = x
+	}
+	if w == nil {
+		for _, x := range d.waiting {
+			if x.c.Switch() == ev.Switch && x.c.HasLeg(ev.Leg) {
 				w = x
+				d.indexLegLocked(w, ev.Switch, ev.Leg)
 				break
 			}
-		}
-		if w != nil {
-			break
 		}
 	}
 	d.mu.Unlock()
 	if w == nil {
 		return // not a queue call (an IVR, a click-to-dial call)
 	}
-	agent := ""
-	if snap, err := w.eng.Snapshot(ctx); err == nil {
-		for _, a := range snap.Agents {
-			if a.CallID == w.id && a.State == acd.OnCall {
-				agent = a.AgentID
-			}
-		}
-	}
+	agent, _ := w.eng.OnCallAgent(ctx, w.id)
 	if agent == "" {
 		// A caller waiting in the queue (an agent's phone may be ringing)
 		// is held by ipcc, with music: that is waiting, not a hold.
@@ -83,6 +75,27 @@ func (d *Dispatcher) switchHold(ctx context.Context, ev controller.Event) {
 		at = time.Now()
 	}
 	d.setHold(Event{Tenant: w.tenant, Agent: agent, Call: w.id, Queue: w.queue, At: at.UTC()}, "leg:"+ev.Leg, ev.Type == controller.EventHold)
+}
+
+// indexLegLocked notes that leg of switch sw belongs to queue call w
+// (d.mu held).
+func (d *Dispatcher) indexLegLocked(w *waiter, sw, leg string) {
+	k := sw + "/" + leg
+	if d.byLeg[k] == w {
+		return
+	}
+	d.byLeg[k] = w
+	w.legKeys = append(w.legKeys, k)
+}
+
+// unindexLegsLocked drops w's legs from the index (d.mu held).
+func (d *Dispatcher) unindexLegsLocked(w *waiter) {
+	for _, k := range w.legKeys {
+		if d.byLeg[k] == w {
+			delete(d.byLeg, k)
+		}
+	}
+	w.legKeys = nil
 }
 
 // setHold notes that source holds (on) or no longer holds the call of ev

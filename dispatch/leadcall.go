@@ -49,7 +49,7 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 	if err != nil {
 		return err
 	}
-	out, err := d.planOut(ctx, tenant, leadPlan(&lc, agentID))
+	out, err := d.planLead(ctx, tenant, &lc, leadPlan(&lc, agentID))
 	if err != nil {
 		return err
 	}
@@ -94,16 +94,22 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 			return
 		}
 		callID = call.ID()
-		if lc.Answered != nil {
-			lc.Answered(callID)
-		}
 		now := d.opt.Clock.Now()
-		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
+		rec := d.newRecord(call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
 			Direction: "outbound", ANI: callerID, DNIS: out.Dial, StartedAt: now, AgentID: agentID, Target: "number:" + out.Dial, Trunk: out.Trunk.ID,
 			AgentResume: resume})
 		rec.Leg(call.Leg(), inbound.RoleExternal, out.Dial, "")
 		rec.Answered(now)
 		rec.Save()
+		if d.screenMachine(ctx, call, rec, &lc) {
+			outcome = OutcomeMachine
+			restore()
+			rec.Finish(d.opt.Clock.Now())
+			return
+		}
+		if lc.Answered != nil {
+			lc.Answered(callID)
+		}
 		oc := d.openOutCall(tenant, agentID)
 		defer oc.close()
 		agentRing := lc.AgentRingTimeout
@@ -210,7 +216,7 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 	if err != nil {
 		return err
 	}
-	out, err := d.planOut(ctx, tenant, leadPlan(&lc, ""))
+	out, err := d.planLead(ctx, tenant, &lc, leadPlan(&lc, ""))
 	if err != nil {
 		return err
 	}
@@ -252,15 +258,21 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 			return
 		}
 		callID = call.ID()
-		if lc.Answered != nil {
-			lc.Answered(callID)
-		}
 		now := d.opt.Clock.Now()
-		rec := inbound.NewRecord(d.opt.Store, d.log, d.opt.Clock.Now, call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
+		rec := d.newRecord(call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
 			Direction: "outbound", ANI: callerID, DNIS: out.Dial, StartedAt: now, Target: "number:" + out.Dial, Trunk: out.Trunk.ID})
 		rec.Leg(call.Leg(), inbound.RoleExternal, out.Dial, "")
 		rec.Answered(now)
 		rec.Save()
+		if d.screenMachine(ctx, call, rec, &lc) {
+			// A machine is not a live answer: no agent, never abandoned.
+			outcome = OutcomeMachine
+			rec.Finish(d.opt.Clock.Now())
+			return
+		}
+		if lc.Answered != nil {
+			lc.Answered(callID)
+		}
 		agentID := ""
 		deadline := time.Now().Add(connect)
 		for {

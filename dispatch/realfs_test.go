@@ -3,15 +3,18 @@ package dispatch_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/controller/freeswitch/fsreal"
+	"github.com/ipcc/ipcc/controller/switchtest/sipua"
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/prompts"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/store/storetest"
 	"github.com/ipcc/ipcc/tts"
@@ -23,6 +26,19 @@ import (
 // position announcements, none over them. Needs IPCC_TEST_FREESWITCH_ESL and
 // IPCC_TEST_FREESWITCH_SIP (see docs/testing-real-switches.md).
 func TestRealFreeSWITCHWaitingCallerHearsMusic(t *testing.T) {
+	realWaitingCallerHearsMusic(t, false)
+}
+
+// TestRealFreeSWITCHWaitingCallerHearsLibraryMusic is the same wait with the
+// queue's hold_music naming a prompt of the tenant's library (its file in
+// the library's folder, read by FreeSWITCH on the same host) and the
+// switch's own music set to silence: the music the caller hears can only
+// come from the library.
+func TestRealFreeSWITCHWaitingCallerHearsLibraryMusic(t *testing.T) {
+	realWaitingCallerHearsMusic(t, true)
+}
+
+func realWaitingCallerHearsMusic(t *testing.T, library bool) {
 	sipAddr := os.Getenv("IPCC_TEST_FREESWITCH_SIP")
 	if sipAddr == "" {
 		t.Skip("IPCC_TEST_FREESWITCH_SIP not set: no SIP profile to call into (see docs/testing-real-switches.md)")
@@ -30,7 +46,7 @@ func TestRealFreeSWITCHWaitingCallerHearsMusic(t *testing.T) {
 	fw := fsreal.FromEnv(t)
 	moh := os.Getenv("IPCC_TEST_FREESWITCH_MOH")
 	if moh == "" {
-		moh = fsreal.ToneFile(t)
+		moh = sipua.ToneFile(t)
 	}
 	ctx := context.Background()
 	st := storetest.Open(t, store.SQLite)
@@ -41,15 +57,30 @@ func TestRealFreeSWITCHWaitingCallerHearsMusic(t *testing.T) {
 	if err := st.CreateRoute(ctx, tenant, &dialplan.Route{Name: "Support", DID: did, Enabled: true, Default: &dialplan.Target{Kind: dialplan.KindQueue, Ref: "support"}}); err != nil {
 		t.Fatal(err)
 	}
-	disp := dispatch.New(dispatch.Options{Store: st, Logger: quiet, MusicOnHold: moh, RecordingDir: t.TempDir()})
+	opts := dispatch.Options{Store: st, Logger: quiet, MusicOnHold: moh, RecordingDir: t.TempDir()}
+	q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(time.Second),
+		Announcements: acd.Announcements{Lang: "en", Position: true, PositionInterval: acd.Duration(10 * time.Second)}}
+	if library {
+		lib := libraryWithFile(t, st, "acme-music", moh)
+		opts.Library, opts.MusicOnHold = lib, "silence_stream://-1"
+		q.HoldMusic = "library:acme-music"
+	}
+	disp := dispatch.New(opts)
 	t.Cleanup(func() { _ = disp.Close() })
 	eng, err := disp.Engine(ctx, tenant)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(time.Second),
-		Announcements: acd.Announcements{Lang: "en", Position: true, PositionInterval: acd.Duration(10 * time.Second)}}
-	if err := eng.SetQueue(ctx, q); err != nil {
+	// The queue as the API keeps it: in the store, where each hold reads
+	// its music.
+	row, err := acd.QueueRow(tenant, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateACDQueue(ctx, row); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.ReloadConfig(ctx); err != nil {
 		t.Fatal(err)
 	}
 	dir, err := os.MkdirTemp("", "ipcc-tts-")
@@ -78,7 +109,7 @@ func TestRealFreeSWITCHWaitingCallerHearsMusic(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done; <-watched })
 	waitFor(t, "switch connected", sw.Connected)
 
-	caller := fsreal.DialSIP(t, sipAddr, "13800138799", did)
+	caller := sipua.Dial(t, sipAddr, "13800138799", did)
 	select {
 	case <-caller.Answered():
 	case <-time.After(10 * time.Second):
@@ -117,4 +148,32 @@ func TestRealFreeSWITCHWaitingCallerHearsMusic(t *testing.T) {
 		}
 	}
 	caller.Hangup()
+}
+
+// libraryWithFile makes a prompts library in a folder FreeSWITCH can read
+// holding one uploaded prompt, name, whose file is a copy of src.
+func libraryWithFile(t *testing.T, st *store.Store, name, src string) prompts.Library {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ipcc-prompts-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.MkdirAll(filepath.Join(dir, tenant), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatalf("the music for the library: %v (IPCC_TEST_FREESWITCH_MOH must be a file here)", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, tenant, name+".wav"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreatePrompt(context.Background(), &store.Prompt{TenantID: tenant, Name: name, Kind: store.PromptFile, DurationMS: 5000}); err != nil {
+		t.Fatal(err)
+	}
+	return prompts.Library{Store: st, Dir: dir}
 }

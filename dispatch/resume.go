@@ -47,9 +47,11 @@ func (d *Dispatcher) ResumeConversation(ctx context.Context, c *controller.Call,
 	d.noteSwitch(c.Switch())
 	d.mu.Lock()
 	d.waiting[key] = w
+	d.indexLegLocked(w, c.Switch(), c.Leg().ID())
 	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()
+		d.unindexLegsLocked(w)
 		if d.waiting[key] == w {
 			delete(d.waiting, key)
 			d.forgetHoldsLocked(key)

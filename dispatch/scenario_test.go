@@ -39,6 +39,9 @@ type world struct {
 	ctl  *controller.Controller
 	h    *inbound.Handler
 	stop func() // stops the controller, as a restart of ipcc would
+	// inbound, when set, completes the inbound handler's options (an
+	// Admission of the tenants' quotas).
+	inbound func(st *store.Store, o *inbound.Options)
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -65,6 +68,13 @@ func newWorld(t *testing.T, front sim.Front, opts ...func(*dispatch.Options)) *w
 // driver (nil: none).
 func newWrappedWorld(t *testing.T, front sim.Front, wrap func(controller.Switch) controller.Switch, opts ...func(*dispatch.Options)) *world {
 	t.Helper()
+	return buildWorld(t, front, wrap, nil, opts...)
+}
+
+// buildWorld is newWrappedWorld with in completing the inbound handler's
+// options (nil: nothing).
+func buildWorld(t *testing.T, front sim.Front, wrap func(controller.Switch) controller.Switch, in func(*store.Store, *inbound.Options), opts ...func(*dispatch.Options)) *world {
+	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, store.SQLite)
 	if err := st.CreateTenant(ctx, &store.Tenant{ID: tenant, Name: "Acme", Timezone: "Asia/Shanghai"}); err != nil {
@@ -79,7 +89,7 @@ func newWrappedWorld(t *testing.T, front sim.Front, wrap func(controller.Switch)
 			t.Fatal(err)
 		}
 	}
-	w := &world{t: t, st: st, sw: sw, opts: opts, wrap: wrap}
+	w := &world{t: t, st: st, sw: sw, opts: opts, wrap: wrap, inbound: in}
 	w.start()
 	q := acd.QueueConfig{ID: "support", Name: "Support", Strategy: "longest-idle", RingTimeout: acd.Duration(time.Second), WrapUp: acd.Duration(time.Second),
 		Announcements: acd.Announcements{Lang: "en", Position: true, PositionInterval: acd.Duration(5 * time.Second), AgentWhisper: true, AgentID: true}}
@@ -108,7 +118,11 @@ func (w *world) start() {
 		t.Fatal(err)
 	}
 	cache, _ := tts.NewCache(t.TempDir(), tts.Silent{}, tts.CacheOptions{})
-	h, err := inbound.New(inbound.Options{Store: w.st, Logger: quiet, Queues: disp, Agents: disp, Outbound: disp.Outbound()})
+	io := inbound.Options{Store: w.st, Logger: quiet, Queues: disp, Agents: disp, Outbound: disp.Outbound()}
+	if w.inbound != nil {
+		w.inbound(w.st, &io)
+	}
+	h, err := inbound.New(io)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,7 +165,7 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 	var err error
 	switch cmd.op {
 	case "hold":
-		if err = w.c.Hold(ctx, w.d.opt.MusicOnHold); err == nil {
+		if err = w.holdCaller(ctx, true); err == nil {
 			w.rec.Hold(true)
 		}
 	case "unhold":
@@ -191,7 +191,7 @@ func (cv *conversation) control(ctx context.Context, cmd control) (*dialplan.Tar
 		}
 		_ = cv.agent.Hangup(w.bg(), controller.CauseNormalClearing)
 		w.rec.Hold(false)
-		w.rec.Transferred()
+		w.rec.TransferredTo(string(cmd.target.Kind) + ":" + cmd.target.Ref)
 		w.rec.Save()
 		cmd.reply <- nil
 		return cmd.target, true
@@ -245,7 +245,7 @@ func (cv *conversation) startConsult(ctx context.Context, t *dialplan.Target) er
 	if err := w.c.Unbridge(ctx); err != nil {
 		return err
 	}
-	if err := w.c.Hold(ctx, w.d.opt.MusicOnHold); err == nil {
+	if err := w.holdCaller(ctx, true); err == nil {
 		w.rec.Hold(true)
 	} else if !errors.Is(err, controller.ErrHungUp) {
 		w.c.Note("queue", "caller not put on hold for the consultation (they wait without music): "+err.Error())
@@ -367,7 +367,7 @@ func (cv *conversation) completeConsult(ctx context.Context) error {
 		return err
 	}
 	w.c.Note("queue", "attended transfer completed")
-	w.rec.Transferred()
+	w.rec.TransferredTo(cv.consultTo)
 	w.rec.Save()
 	agent := cv.agent
 	cv.agent, cv.partner, cv.consult, cv.consultTo = nil, cv.consult, nil, ""

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,14 +20,16 @@ import (
 // waiter is one call in a queue. Its run loop, on the call's handler
 // goroutine, is the only code that waits on the call.
 type waiter struct {
-	d      *Dispatcher
-	eng    *acd.Engine
-	c      *controller.Call
-	id     string // the call's id in the ACD and on its record
-	rec    *inbound.Record
-	tenant string
-	queue  string
-	joined time.Time
+	// legKeys are the waiter's entries in the dispatcher's byLeg (d.mu).
+	legKeys []string
+	d       *Dispatcher
+	eng     *acd.Engine
+	c       *controller.Call
+	id      string // the call's id in the ACD and on its record
+	rec     *inbound.Record
+	tenant  string
+	queue   string
+	joined  time.Time
 	// flowVars are the IVR's variables the call brought into the queue
 	// (account, verified, ...): agents' screen pops show them.
 	flowVars map[string]string
@@ -34,11 +37,14 @@ type waiter struct {
 	// prompts when neither the IVR nor the queue names one; staffLang is
 	// the tenant's, for the agent's (read when first needed).
 	callerDefault string
-	staffLang     string
-	log           *slog.Logger
-	effects       *effectQueue[acd.Effect]
-	legs          *effectQueue[legEvent]
-	offers        map[uint64]*controller.Leg
+	// keyPrompt is the announcement during which the caller pressed a
+	// queue key (its call-back confirmation, when the queue has one).
+	keyPrompt *acd.Prompt
+	staffLang string
+	log       *slog.Logger
+	effects   *effectQueue[acd.Effect]
+	legs      *effectQueue[legEvent]
+	offers    map[uint64]*controller.Leg
 	// offeredAt is when each offer started ringing (ring time).
 	offeredAt map[uint64]time.Time
 	// playMu guards playCancel, which stops a running announcement when an
@@ -56,6 +62,10 @@ type waiter struct {
 	// noHold: the switch cannot put this caller on hold (a driver
 	// answered ErrNotSupported).
 	noHold bool
+	// callerLang is the language the IVR left the caller in ("" = none),
+	// for the hold music; holdNotes the hold music notes in the trace.
+	callerLang string
+	holdNotes  map[string]bool
 }
 
 // control is an agent's request on the connected call.
@@ -127,7 +137,7 @@ func (w *waiter) hold(ctx context.Context) {
 	if w.noHold {
 		return
 	}
-	err := w.c.Hold(ctx, w.d.opt.MusicOnHold)
+	err := w.holdCaller(ctx, false)
 	if err != nil && !errors.Is(err, controller.ErrHungUp) {
 		w.c.Note("queue", "music on hold: "+err.Error())
 	}
@@ -292,13 +302,17 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		if w.legs.size() > 0 || w.anyAnswered() {
 			return inbound.QueueResult{}, false // an agent is about to take the call
 		}
-		m := w.promptMedia(e.Prompt)
+		m, perr := w.promptMedia(ctx, e.Prompt)
+		if perr != nil {
+			w.c.Note("queue", "announcement "+string(e.Prompt.Kind)+" not played: "+perr.Error())
+			return inbound.QueueResult{}, false
+		}
 		if err := w.unhold(ctx); err != nil {
 			// Still held: the caller would not hear it.
 			w.c.Note("queue", "announcement "+string(e.Prompt.Kind)+" skipped: the caller is on hold")
 			return inbound.QueueResult{}, false
 		}
-		w.c.Note("queue", "announce "+string(e.Prompt.Kind)+" ("+m.Lang+"): "+m.Value)
+		w.c.Note("queue", "announce "+string(e.Prompt.Kind)+" ("+mediaLang(m)+"): "+describe(m))
 		pctx, cancel := context.WithCancel(ctx)
 		w.playMu.Lock()
 		if w.interrupted {
@@ -313,10 +327,10 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		if e.Prompt.CallbackKey != "" || e.Prompt.VoicemailKey != "" {
 			// The caller may press a key during the announcement or just
 			// after it; an agent answering stops both.
-			key, err = w.c.PlayAndCollect(pctx, controller.Collect{Prompt: []controller.Media{m}, Max: 1,
+			key, err = w.c.PlayAndCollect(pctx, controller.Collect{Prompt: m, Max: 1,
 				Terminator: controller.NoDigit, Reset: controller.NoDigit, FirstDigitTimeout: callerKeyWindow})
 		} else {
-			_, err = w.c.Play(pctx, controller.PlayOptions{Media: []controller.Media{m}})
+			_, err = w.c.Play(pctx, controller.PlayOptions{Media: m})
 		}
 		w.playMu.Lock()
 		w.playCancel = nil
@@ -326,6 +340,7 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 			return w.abandoned(), true
 		}
 		if key != "" && w.callerKey(ctx, e.Prompt, key) {
+			w.keyPrompt = &e.Prompt             // its call-back confirmation, if the queue has its own
 			return inbound.QueueResult{}, false // the engine's answer follows
 		}
 		w.hold(ctx)
@@ -345,6 +360,7 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 		return w.connect(ctx, e)
 	case acd.Overflow:
 		w.c.Note("queue", "overflow: "+overflowText(&e))
+		w.playOverflowPrompt(ctx, e.Prompt)
 		if e.Moved {
 			w.queue = e.Target.Value
 			return inbound.QueueResult{}, false
@@ -354,8 +370,21 @@ func (w *waiter) apply(ctx context.Context, ef acd.Effect) (inbound.QueueResult,
 	case acd.CallbackRequested:
 		w.cancelAll("callback")
 		lang := w.language(e.Lang, false)
+		media := []controller.Media{{Kind: controller.MediaTTS, Lang: lang, Value: callbackConfirmation[lang]}}
+		if kp := w.keyPrompt; kp != nil {
+			p := *kp
+			p.Lang = lang
+			if parts := p.CallbackParts(); parts != nil {
+				if m, err := w.partsMedia(ctx, "callback", lang, parts); err != nil {
+					w.c.Note("queue", "the queue's call-back confirmation not played, the generated one plays: "+err.Error())
+				} else {
+					media = m
+				}
+			}
+		}
 		if w.unhold(ctx) == nil {
-			if _, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{{Kind: controller.MediaTTS, Lang: lang, Value: callbackConfirmation[lang]}}}); err != nil && !errors.Is(err, controller.ErrHungUp) {
+			w.c.Note("queue", "call-back confirmation ("+lang+"): "+describe(media))
+			if _, err := w.c.Play(ctx, controller.PlayOptions{Media: media}); err != nil && !errors.Is(err, controller.ErrHungUp) {
 				w.c.Note("queue", "call-back confirmation not played: "+err.Error())
 			}
 		}
@@ -455,9 +484,16 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) (res inbound.QueueR
 	}
 	if e.AgentPrompt != nil {
 		// The agent hears the queue and how long the caller waited.
-		m := w.promptMedia(*e.AgentPrompt)
-		w.c.Note("queue", "to agent ("+m.Lang+"): "+m.Value)
-		if _, err := leg.Play(ctx, controller.PlayOptions{Media: []controller.Media{m}}); err != nil && errors.Is(err, controller.ErrHungUp) {
+		// With nothing left to whisper (its library prompts are gone) the
+		// call connects at once.
+		var err error
+		if m, perr := w.promptMedia(ctx, *e.AgentPrompt); perr != nil {
+			w.c.Note("queue", "whisper to the agent not played: "+perr.Error())
+		} else {
+			w.c.Note("queue", "to agent ("+mediaLang(m)+"): "+describe(m))
+			_, err = leg.Play(ctx, controller.PlayOptions{Media: m})
+		}
+		if err != nil && errors.Is(err, controller.ErrHungUp) {
 			if w.agentGone(ctx, e, leg, err) {
 				return inbound.QueueResult{}, false
 			}
@@ -507,10 +543,13 @@ func (w *waiter) connect(ctx context.Context, e acd.Connect) (res inbound.QueueR
 	w.c.Note("queue", fmt.Sprintf("connected to agent %s after waiting %s", e.AgentID, e.Waited.Round(time.Second)))
 	if e.CallerPrompt != nil {
 		// 工号播报: the caller hears the agent's number.
-		m := w.promptMedia(*e.CallerPrompt)
-		w.c.Note("queue", "to caller ("+m.Lang+"): "+m.Value)
-		if _, err := w.c.Play(ctx, controller.PlayOptions{Media: []controller.Media{m}}); err != nil && !errors.Is(err, controller.ErrHungUp) {
-			w.c.Note("queue", "agent announcement to the caller not played: "+err.Error())
+		if m, perr := w.promptMedia(ctx, *e.CallerPrompt); perr != nil {
+			w.c.Note("queue", "agent announcement to the caller not played: "+perr.Error())
+		} else {
+			w.c.Note("queue", "to caller ("+mediaLang(m)+"): "+describe(m))
+			if _, err := w.c.Play(ctx, controller.PlayOptions{Media: m}); err != nil && !errors.Is(err, controller.ErrHungUp) {
+				w.c.Note("queue", "agent announcement to the caller not played: "+err.Error())
+			}
 		}
 	}
 	return w.talk(ctx, e, leg, res), true
@@ -559,12 +598,105 @@ func (w *waiter) overflowResult(ctx context.Context, o *acd.Overflow) inbound.Qu
 	return inbound.QueueResult{Next: t, Disposition: "overflow_" + string(o.Reason), Waited: o.Waited}
 }
 
-// promptMedia renders an announcement as TTS in its language (when the
-// engine names none: the route's or tenant's for the caller, the tenant's
-// for the agent).
-func (w *waiter) promptMedia(p acd.Prompt) controller.Media {
+// promptMedia renders an announcement in its language (when the engine
+// names none: the route's or tenant's for the caller, the tenant's for the
+// agent): the generated sentence as TTS, or the queue's parts (library
+// prompts, text, the values as numbers or digits; acd.Prompt.Parts). A
+// library prompt plays what the tenant's library holds for that language,
+// looked up now (a prompt replaced in the library is heard at once), with
+// the flows' resolution (Options.Library, prompts.Library). A library part
+// that cannot be played is left out and the rest plays, the trace saying
+// why; an error when nothing is left to play.
+func (w *waiter) promptMedia(ctx context.Context, p acd.Prompt) ([]controller.Media, error) {
 	p.Lang = w.language(p.Lang, p.Kind == acd.PromptWhisper)
-	return controller.Media{Kind: controller.MediaTTS, Value: p.Render(), Lang: p.Lang}
+	return w.partsMedia(ctx, p.Kind, p.Lang, p.Parts())
+}
+
+// partsMedia turns the parts of an announcement into media in lang.
+func (w *waiter) partsMedia(ctx context.Context, kind acd.PromptKind, lang string, parts []acd.Part) ([]controller.Media, error) {
+	var out []controller.Media
+	var errs []error
+	for _, pt := range parts {
+		switch pt.Kind {
+		case acd.PartLibrary:
+			if w.d.opt.Library == nil {
+				errs = append(errs, fmt.Errorf("library prompt %q cannot be played: no prompts library is wired", pt.Value))
+				continue
+			}
+			m, err := w.d.opt.Library.LibraryMedia(ctx, w.tenant, pt.Value, lang)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("library prompt %q %w", pt.Value, err))
+				continue
+			}
+			out = append(out, m)
+		case acd.PartNumber:
+			out = append(out, controller.Media{Kind: controller.MediaNumber, Value: pt.Value, Lang: lang})
+		case acd.PartDigits:
+			out = append(out, controller.Media{Kind: controller.MediaDigits, Value: pt.Value, Lang: lang})
+		default:
+			out = append(out, controller.Media{Kind: controller.MediaTTS, Value: pt.Value, Lang: lang})
+		}
+	}
+	if len(out) == 0 {
+		if len(errs) == 0 {
+			return nil, errors.New("it has nothing to play")
+		}
+		return nil, errors.Join(errs...)
+	}
+	for _, err := range errs {
+		w.c.Note("queue", "announcement "+string(kind)+": part not played, the rest plays: "+err.Error())
+	}
+	return out, nil
+}
+
+// describe is a played announcement for the trace: the text, or the
+// library prompt and what it resolved to, of each part.
+func describe(ms []controller.Media) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		switch {
+		case m.Library == "" && m.Kind == controller.MediaNumber:
+			parts[i] = "number " + m.Value
+		case m.Library == "" && m.Kind == controller.MediaDigits:
+			parts[i] = "digits " + m.Value
+		case m.Library == "":
+			parts[i] = m.Value
+		case m.Kind == controller.MediaTTS:
+			parts[i] = fmt.Sprintf("library %q: %s", m.Library, m.Value)
+		default:
+			parts[i] = fmt.Sprintf("library %q: file %s", m.Library, m.Value)
+		}
+	}
+	return strings.Join(parts, " + ")
+}
+
+// mediaLang is the language the first of some media is spoken in.
+func mediaLang(ms []controller.Media) string {
+	if len(ms) == 0 {
+		return ""
+	}
+	return ms[0].Lang
+}
+
+// playOverflowPrompt plays the queue's overflow prompt to a caller about
+// to leave for an overflow target.
+func (w *waiter) playOverflowPrompt(ctx context.Context, p *acd.Prompt) {
+	if p == nil || callerGone(w.c) {
+		return
+	}
+	m, err := w.promptMedia(ctx, *p)
+	if err != nil {
+		w.c.Note("queue", "overflow prompt not played: "+err.Error())
+		return
+	}
+	if err := w.unhold(ctx); err != nil {
+		w.c.Note("queue", "overflow prompt not played: the caller is on hold")
+		return
+	}
+	w.c.Note("queue", "overflow prompt ("+mediaLang(m)+"): "+describe(m))
+	if _, err := w.c.Play(ctx, controller.PlayOptions{Media: m}); err != nil && !errors.Is(err, controller.ErrHungUp) {
+		w.c.Note("queue", "overflow prompt not played: "+err.Error())
+	}
 }
 
 // language is lang when it is a prompt language, else the default of the

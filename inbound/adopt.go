@@ -91,6 +91,7 @@ func (cp capture) SaveSurvey(ctx context.Context, r ivrflows.SurveyResult) error
 	score := r.Score
 	cp.k.rec.Update(func(c *store.CallRecord) { c.SurveyScore = &score })
 	cp.k.rec.Save()
+	cp.k.rec.Notify(CallSurveyed, map[string]any{"score": r.Score, "survey": r})
 	return nil
 }
 
@@ -134,6 +135,7 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	h.addReadopted(rec.ID, c)
 	defer h.dropReadopted(rec.ID, c)
 	r := NewRecord(h.opt.Store, h.log, h.now, c, *rec)
+	r.Observe(h.opt.Events)
 	k := &call{c: c, tenant: rec.TenantID, rec: r, log: log}
 	// The trace of the first controller is kept; this one's follows it.
 	r.keepTrace(rec.Trace)
@@ -154,6 +156,18 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	}
 	connected := rec.Disposition == "answered" || rec.AgentID != ""
 	if !connected {
+		// An agent the previous controller was ringing for this caller
+		// when it died: that offer is over (the restored queue offers the
+		// agent again), so their phone is hung up before the caller goes
+		// back to the queue, or it would hold two calls.
+		for _, l := range legs {
+			if l.Role == RoleAgent && l.EndedAt == nil {
+				c.Note("adopt", "agent leg "+l.LegID+" left ringing by the previous controller: hung up")
+				if err := c.HangupSwitchLeg(ctx, l.LegID, controller.CauseOriginatorCancel); err != nil {
+					log.Debug("agent leg left by the previous controller not hung up (gone already?)", "leg", l.LegID, "err", err)
+				}
+			}
+		}
 		h.resume(ctx, k, rec)
 		return
 	}
@@ -191,6 +205,9 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	}
 	end := h.now()
 	r.Finish(end)
+	if h.opt.CallEnded != nil {
+		go h.opt.CallEnded(context.WithoutCancel(ctx), r.Fields())
+	}
 	h.closeRecordings(context.WithoutCancel(ctx), rec.TenantID, rec.ID, end, recordingSettle, log)
 	log.Info("re-adopted call ended")
 }
@@ -291,9 +308,25 @@ func (h *Handler) resume(ctx context.Context, k *call, rec *store.CallRecord) {
 		_ = q.CallEnded(ctx, rec.TenantID, rec.ID)
 	}
 	if !ok {
-		k.c.Note("adopt", "the call had no target yet; it ends")
-		k.setDisposition("failed")
-		k.apologize(ctx)
+		// The previous controller died between the call's arrival and its
+		// routing decision: decide now, as for a new call (the caller
+		// waited through a takeover, not a fault of theirs).
+		if k.tenant == "" {
+			k.c.Note("adopt", "the call had no tenant yet; it ends")
+			k.setDisposition("failed")
+			k.apologize(ctx)
+			return
+		}
+		rt, err := h.cache.routingOf(ctx, k.tenant)
+		if err != nil {
+			k.fail(ctx, "load routing", err)
+			return
+		}
+		k.c.Note("adopt", "the call had no target yet: routed from the start")
+		if k.c.Leg().Answered() {
+			k.markAnswered()
+		}
+		h.decide(ctx, k, rt)
 		return
 	}
 	k.c.Note("adopt", "the caller was not connected yet: back to "+rec.Target)

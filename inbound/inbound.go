@@ -122,6 +122,24 @@ type Options struct {
 	CacheTTL time.Duration
 	// MaxHops bounds chained targets (flow → flow → queue → ...; default 16).
 	MaxHops int
+	// SMS sends the text messages of flows' sms nodes (nil: those nodes
+	// take their error edge).
+	SMS ivrflows.SMS
+	// CallEnded is told of each call's completed record (the SMS rules:
+	// missed call, voicemail, after the call); it runs on its own
+	// goroutine.
+	CallEnded func(ctx context.Context, r store.CallRecord)
+	// Events hears every inbound call's arrival, queue entry, transfer,
+	// survey and end (nil: nobody; webhooks subscribe here).
+	Events CallEvents
+	// Lookup, when set, is asked about the caller before routing decides
+	// (a CRM's pre-routing lookup): it may name the caller, mark them VIP,
+	// choose the language and a preferred agent. It must answer within its
+	// own timeout; a failure routes the call as if it were not set.
+	Lookup CallerLookup
+	// Admission, when set, decides each call against its tenant's quotas
+	// and suspension before routing (docs/tenants.md); nil admits all.
+	Admission Admission
 }
 
 // Handler runs inbound calls; its Handle method is a controller.Handler.
@@ -163,8 +181,10 @@ func New(o Options) (*Handler, error) {
 	if o.StickyDays <= 0 {
 		o.StickyDays = 30
 	}
-	return &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}, live: map[string]*call{},
-		readopted: map[string]*controller.Call{}, readoptedLegs: map[legRef]*readoptedLeg{}}, nil
+	h := &Handler{opt: o, log: o.Logger.With("component", "inbound"), cache: newCache(o.Store, o.CacheTTL, o.Clock.Now), be: ivrflows.StoreBackend{S: o.Store}, live: map[string]*call{},
+		readopted: map[string]*controller.Call{}, readoptedLegs: map[legRef]*readoptedLeg{}}
+	h.cache.skipSuspended = o.Admission == nil
+	return h, nil
 }
 
 // Invalidate makes the next call reload routing (after an edit).
@@ -191,6 +211,8 @@ type call struct {
 	// since is when a caller re-adopted while waiting joined their queue,
 	// for the next Enqueue (see resume).
 	since time.Time
+	// release ends the call's count against its tenant's quota.
+	release func()
 }
 
 // trunkVars name the arrival variables that may carry the trunk or gateway
@@ -218,12 +240,20 @@ func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
 		return
 	} else if !errors.Is(err, store.ErrNotFound) {
 		log.Warn("re-adoption check failed; handling the leg as a new call", "err", err)
+	} else if agent := c.Vars()["ipcc_agent"]; agent != "" {
+		h.orphan(ctx, c, agent, log)
+		return
 	}
 	k := &call{c: c, log: log}
 	k.rec = NewRecord(h.opt.Store, h.log, h.now, c, store.CallRecord{ID: c.ID(), Switch: c.Switch(), Leg: c.Leg().ID(), Direction: "inbound",
 		ANI: c.ANI(), DNIS: c.DNIS(), StartedAt: h.now(), Trunk: trunkOf(c.Vars())})
 	h.track(k)
 	defer h.untrack(k)
+	defer func() {
+		if k.release != nil {
+			k.release() // the call counted against its tenant's quota is over
+		}
+	}()
 	defer h.finish(ctx, k)
 
 	tenant, why, err := h.cache.tenantFor(ctx, c.DNIS(), c.Vars())
@@ -240,21 +270,36 @@ func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
 	k.log = k.log.With("tenant", tenant)
 	k.rec.Leg(c.Leg(), RoleCaller, c.ANI(), "")
 	k.rec.Save()
+	k.rec.Observe(h.opt.Events)
+	k.rec.Notify(CallArrived, map[string]any{"vars": c.Vars()})
 
 	rt, err := h.cache.routingOf(ctx, tenant)
 	if err != nil {
 		k.fail(ctx, "load routing", err)
 		return
 	}
+	var admitted bool
+	if k.release, admitted = h.admit(ctx, k, rt); !admitted {
+		return
+	}
+	h.decide(ctx, k, rt)
+}
+
+// decide runs the tenant's routing for the call and takes it to the
+// target: a new call, or one re-adopted before it had a target.
+func (h *Handler) decide(ctx context.Context, k *call, rt *dialplan.TenantRouting) {
+	c, tenant := k.c, k.tenant
 	// Everything the decision needs is looked up first: Decide never waits.
 	in := dialplan.Inbound{Tenant: tenant, DID: c.DNIS(), ANI: c.ANI(), Switch: c.Switch(), Vars: c.Vars()}
 	in.LastAgent = h.lastAgent(ctx, k, rt)
+	looked := h.lookupCaller(ctx, k, &in)
 	dec := dialplan.Decide(in, rt, h.opt.Clock.Now())
 	for _, line := range dec.Trace {
 		c.Note("route", line)
 	}
 	k.rec.Update(func(r *store.CallRecord) { r.RouteID = dec.RouteID })
 	k.lang, k.prio = dec.Language, dec.Priority
+	k.applyLookup(looked)
 	if dec.Action == dialplan.ActionReject {
 		h.reject(ctx, k, dec)
 		return
@@ -263,6 +308,33 @@ func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
 }
 
 func (h *Handler) now() time.Time { return h.opt.Clock.Now() }
+
+// orphan handles a leg a previous controller originated for an agent (it
+// carries ipcc_agent, set at originate: an offer's ring, an agent's own
+// call, a campaign call) that no record knows: it rang or started just
+// before that controller died, before its record was written, and the
+// switch announces it again to this controller. It is not a new call
+// to route. Still ringing, it is hung up (ORIGINATOR_CANCEL), as the offer
+// it belonged to died with the previous controller: the agent's phone
+// never rings for it and for a new offer at once. Answered, it is left to
+// end by itself, unrecorded (there is no call to attach it to).
+func (h *Handler) orphan(ctx context.Context, c *controller.Call, agent string, log *slog.Logger) {
+	log = log.With("agent", agent, "leg", c.Leg().ID())
+	if !c.Leg().Answered() {
+		c.Note("adopt", "leg for agent "+agent+" left ringing by the previous controller, with no record: hung up")
+		log.Info("unrecorded ring of the previous controller hung up")
+		if err := c.Hangup(ctx, controller.CauseOriginatorCancel); err != nil {
+			log.Debug("unrecorded ring not hung up (gone already?)", "err", err)
+		}
+		return
+	}
+	c.Note("adopt", "answered leg for agent "+agent+" started by the previous controller, with no record: left to end")
+	log.Warn("answered leg of the previous controller with no record: followed until it ends, not recorded")
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+	}
+}
 
 // setDisposition sets the call's disposition; once a person answered, a
 // later abandon (in a second queue after a transfer) does not undo it.
@@ -370,6 +442,9 @@ func (h *Handler) finish(ctx context.Context, k *call) {
 	})
 	k.rec.Finish(now)
 	r := k.rec.Fields()
+	if h.opt.CallEnded != nil {
+		go h.opt.CallEnded(context.WithoutCancel(ctx), r)
+	}
 	k.log.Info("call ended", "disposition", r.Disposition, "cause", r.HangupCause, "by", r.HangupBy)
 }
 

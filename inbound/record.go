@@ -55,6 +55,67 @@ type Record struct {
 	left     bool // Leave: the next controller completes the record
 	// prevTrace is the trace a previous controller stored (re-adopted call).
 	prevTrace []controller.TraceEntry
+	// events hears the call's happenings (nil: nobody); ended once told.
+	events CallEvents
+	ended  bool
+}
+
+// What a CallEvents observer hears.
+const (
+	CallArrived     = "arrived"     // the call reached its tenant, before routing decides
+	CallQueued      = "queued"      // it was handed to a queue (detail: queue)
+	CallTransferred = "transferred" // an agent transferred it (detail: target)
+	CallSurveyed    = "surveyed"    // the caller scored it (detail: score, survey flow)
+	CallEnded       = "ended"       // its record is complete
+)
+
+// CallEvents hears the life of the calls whose records it observes
+// (arrival, queue entry, transfer, survey, end) with the record as it
+// stands: webhook senders subscribe here, the call path does not know
+// them. CallEvent runs on the call's goroutine and may wait briefly (to
+// make the event durable); it must not act on the call.
+type CallEvents interface {
+	CallEvent(what string, rec store.CallRecord, detail map[string]any)
+}
+
+// EndSaver is what a CallEvents observer may also do: write the call's
+// final record itself, in one transaction with what it makes of the end
+// (the webhook sender: the call.ended event), instead of hearing
+// CallEnded after the record was queued. It runs on the call's goroutine
+// and returns once both are written (or it gave up waiting: they are then
+// still written, later, together).
+type EndSaver interface {
+	SaveEnded(rec store.CallRecord)
+}
+
+// Observe makes ev hear this record's call (nil-safe; nil ev: nobody).
+func (r *Record) Observe(ev CallEvents) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.events = ev
+	r.mu.Unlock()
+}
+
+// Notify tells the observer what happened to the call (nil-safe).
+func (r *Record) Notify(what string, detail map[string]any) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	ev := r.events
+	if what == CallEnded {
+		if r.ended {
+			ev = nil
+		}
+		r.ended = true
+	}
+	snap := r.snapshotLocked()
+	r.mu.Unlock()
+	if ev != nil {
+		ev.CallEvent(what, snap, detail)
+	}
 }
 
 // NewRecord starts the record of call c (nil for a record kept without a
@@ -156,6 +217,39 @@ func (r *Record) Save() {
 	}
 }
 
+// saveEnd saves the call's final record and tells the observer the call
+// ended: in one transaction with the observer's rows when it is an
+// EndSaver, else the record is queued and the observer told after.
+func (r *Record) saveEnd() {
+	r.mu.Lock()
+	es, ok := r.events.(EndSaver)
+	ok = ok && !r.ended && r.st != nil
+	r.mu.Unlock()
+	if !ok {
+		r.Save()
+		r.Notify(CallEnded, nil)
+		return
+	}
+	r.saveMu.Lock()
+	defer r.saveMu.Unlock()
+	r.mu.Lock()
+	told := r.ended
+	r.ended = true
+	rec := r.snapshotLocked()
+	r.mu.Unlock()
+	if rec.TenantID == "" {
+		return
+	}
+	if told {
+		// Told meanwhile by another path: only the record is left to save.
+		if err := r.st.QueueCall(rec); err != nil {
+			r.log.Error("call record not saved", "call", rec.ID, "tenant", rec.TenantID, "err", err)
+		}
+		return
+	}
+	es.SaveEnded(rec)
+}
+
 // VisitedNodes adds flow nodes to the IVR path ("flow/node").
 func (r *Record) VisitedNodes(nodes ...string) {
 	if r == nil {
@@ -181,7 +275,14 @@ func (r *Record) Offered(agent string) {
 
 // Transferred counts a transfer: blind, or attended (a completed
 // consultation). Sending the caller into a flow and back is not one.
-func (r *Record) Transferred() { r.Update(func(c *store.CallRecord) { c.Transfers++ }) }
+func (r *Record) Transferred() { r.TransferredTo("") }
+
+// TransferredTo counts a transfer to target ("kind:ref", "" unknown) and
+// tells the observer.
+func (r *Record) TransferredTo(target string) {
+	r.Update(func(c *store.CallRecord) { c.Transfers++ })
+	r.Notify(CallTransferred, map[string]any{"target": target})
+}
 
 // Conferenced counts a conference (three-way) the call took part in.
 func (r *Record) Conferenced() { r.Update(func(c *store.CallRecord) { c.Conferences++ }) }
@@ -443,7 +544,7 @@ func (r *Record) Finish(end time.Time) {
 	for _, id := range order {
 		r.saveLeg(id)
 	}
-	r.Save()
+	r.saveEnd()
 }
 
 // adoptUntrackedLocked adds the legs the call created that nobody
@@ -529,7 +630,7 @@ func (r *Record) Leave() {
 	for _, id := range order {
 		r.saveLeg(id)
 	}
-	r.Save()
+	r.saveEnd()
 }
 
 // DialDisposition names how a dialled extension, agent or number failed:

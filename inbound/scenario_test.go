@@ -79,8 +79,19 @@ func newWorld(t *testing.T, front sim.Front, now time.Time, balanceURL string) *
 	return newWorldOn(t, store.SQLite, front, now, balanceURL)
 }
 
-// newWorldOn is newWorld on a database of the dialect.
-func newWorldOn(t *testing.T, d store.Dialect, front sim.Front, now time.Time, balanceURL string) *world {
+// newWorldOn is newWorld on a database of the dialect; extra changes the
+// inbound handler's options.
+func newWorldOn(t *testing.T, d store.Dialect, front sim.Front, now time.Time, balanceURL string, extra ...func(*store.Store, *inbound.Options)) *world {
+	t.Helper()
+	return newWorldWith(t, d, front, now, balanceURL, func(o *inbound.Options, st *store.Store) {
+		for _, f := range extra {
+			f(st, o)
+		}
+	})
+}
+
+// newWorldWith is newWorldOn with extra handler options (observers, lookup).
+func newWorldWith(t *testing.T, d store.Dialect, front sim.Front, now time.Time, balanceURL string, extra func(*inbound.Options, *store.Store)) *world {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, d)
@@ -138,8 +149,12 @@ func newWorldOn(t *testing.T, d store.Dialect, front sim.Front, now time.Time, b
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := inbound.New(inbound.Options{Store: st, Logger: quiet, Clock: atClock{Clock: clock.Real(), base: now, start: time.Now()}, VoicemailDir: w.vmDir,
-		HTTP: loopback.Client(0)})
+	hopt := inbound.Options{Store: st, Logger: quiet, Clock: atClock{Clock: clock.Real(), base: now, start: time.Now()}, VoicemailDir: w.vmDir,
+		HTTP: loopback.Client(0)}
+	if extra != nil {
+		extra(&hopt, st)
+	}
+	h, err := inbound.New(hopt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/ivrflows"
 	"github.com/ipcc/ipcc/outroute"
+	"github.com/ipcc/ipcc/prompts"
 	"github.com/ipcc/ipcc/recording"
 	"github.com/ipcc/ipcc/store"
 )
@@ -114,7 +115,7 @@ func (h *Handler) interpreter(k *call, vars map[string]any) *ivrflows.Interprete
 	return ivrflows.New(ivrflows.Options{
 		Tenant: k.tenant, Clock: h.opt.Clock, Schedules: scheduleSource{h.opt.Store},
 		Voicemail: cp, Surveys: cp, Flows: h.be, HTTP: h.opt.HTTP, RecordingDir: h.voicemailDir(k.c.Switch()).Switch, Vars: vars,
-		Library: promptLibrary{st: h.opt.Store, dir: h.opt.PromptDir},
+		Library: prompts.Library{Store: h.opt.Store, Dir: h.opt.PromptDir}, SMS: h.opt.SMS,
 	})
 }
 
@@ -201,6 +202,12 @@ func (h *Handler) runFlow(ctx context.Context, k *call, flowID string, vars map[
 			_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
 		}
 	default: // limit, error
+		if ctx.Err() != nil && !done(k.c) {
+			// The controller is stopping (a lease lost, a handover): the
+			// flow ended with it, not the call, which the next controller
+			// re-adopts where it was.
+			return nil
+		}
 		k.setDisposition("failed")
 		k.apologize(ctx)
 	}
@@ -251,6 +258,7 @@ func (h *Handler) queue(ctx context.Context, k *call, queue string) *dialplan.Ta
 		}
 	})
 	k.rec.Save()
+	k.rec.Notify(CallQueued, map[string]any{"queue": queue, "priority": k.prio, "vars": k.ivrVars})
 	if h.opt.Queues == nil {
 		k.c.Note("queue", "no ACD is running; queue "+queue+" cannot take calls")
 		k.setDisposition("failed")

@@ -18,6 +18,11 @@ type cache struct {
 	ttl time.Duration
 	now func() time.Time
 
+	// skipSuspended leaves suspended tenants' routes out of the DID index
+	// (their calls are unallocated) when nothing refuses them with a
+	// prompt (no Options.Admission).
+	skipSuspended bool
+
 	mu       sync.Mutex
 	dids     []store.RouteDID
 	didsAt   time.Time
@@ -60,6 +65,9 @@ func (c *cache) tenantFor(ctx context.Context, did string, vars map[string]strin
 	c.mu.Unlock()
 	best, bestScore, tied := "", -1, false
 	for _, r := range dids {
+		if r.Suspended && c.skipSuspended {
+			continue
+		}
 		score := matchScore(r.DID, did)
 		switch {
 		case score < 0:
