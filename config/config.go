@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -21,6 +22,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/ipcc/ipcc/egress"
+	"github.com/ipcc/ipcc/sites"
 )
 
 // Config is the whole configuration.
@@ -113,6 +115,10 @@ type Media struct {
 	VoicemailDir string `mapstructure:"voicemail_dir"`
 	// DefaultTrunk is the gateway/trunk external numbers are dialled through.
 	DefaultTrunk string `mapstructure:"default_trunk"`
+	// TrunkGateways restricts the switch gateways tenants' trunks may name
+	// (and tenants without routes may dial through): tenant id → allowed
+	// gateways, "*" for every tenant not listed; unset = any gateway.
+	TrunkGateways map[string][]string `mapstructure:"trunk_gateways"`
 	// RecordingDir is where switches write call recordings (relative:
 	// as VoicemailDir; default ./data/recordings).
 	RecordingDir string `mapstructure:"recording_dir"`
@@ -142,8 +148,10 @@ type Webhooks struct {
 	PollInterval time.Duration `mapstructure:"poll_interval"`
 	Timeout      time.Duration `mapstructure:"timeout"`
 	MaxAttempts  int           `mapstructure:"max_attempts"`
-	QueueSize    int           `mapstructure:"queue_size"`
-	Workers      int           `mapstructure:"workers"`
+	// MaxAge is how long a delivery is retried before it is a dead letter.
+	MaxAge    time.Duration `mapstructure:"max_age"`
+	QueueSize int           `mapstructure:"queue_size"`
+	Workers   int           `mapstructure:"workers"`
 }
 
 // Egress is the platform's policy for outbound HTTP made on tenants'
@@ -166,6 +174,11 @@ type Cluster struct {
 	// LeaseTTL is how long a switch lease lasts without renewal (renewed
 	// every third of it): how long a standby waits after the holder died.
 	LeaseTTL time.Duration `mapstructure:"lease_ttl"`
+	// AdvertiseURL is where the other controllers reach this one's API
+	// (http://10.0.0.5:8080): a standby forwards the requests only the
+	// active controller can serve (live state, changes, the WebSocket) to
+	// the active one's advertised URL; without one it answers them 503.
+	AdvertiseURL string `mapstructure:"advertise_url"`
 }
 
 // Switch is one media server ipcc controls.
@@ -197,6 +210,43 @@ type Switch struct {
 	// URL (default the class "moh"); Asterisk a musiconhold.conf class
 	// (default Asterisk's "default").
 	MusicOnHold string `mapstructure:"music_on_hold"`
+	// AMDApp is the FreeSWITCH answering-machine detection application
+	// (default "mod_amd"; docs/outbound.md "Answering machines"); AMDContext
+	// the Asterisk dialplan context of the AMD hop (default "ipcc-amd").
+	AMDApp     string `mapstructure:"amd_app"`
+	AMDContext string `mapstructure:"amd_context"`
+	// Site labels the branch this switch serves (docs/sites.md).
+	Site string `mapstructure:"site"`
+	// Devices are the extensions registered on this switch: exact
+	// (2001), ranges (2000-2999) or prefixes (20*, * for the rest). An
+	// agent whose phone is listed here is rung on this switch; callers on
+	// other switches reach it through their Trunks to this one.
+	Devices []string `mapstructure:"devices"`
+	// Trunks are this switch's inter-switch trunks, one per other switch
+	// whose phones its callers may need.
+	Trunks []SiteTrunk `mapstructure:"trunks"`
+}
+
+// SiteTrunk is an inter-switch trunk: on its switch, Gateway (FreeSWITCH
+// sofia gateway, Asterisk PJSIP endpoint) reaches switch To; Prefix is
+// dialled before the extension.
+type SiteTrunk struct {
+	To      string `mapstructure:"to"`
+	Gateway string `mapstructure:"gateway"`
+	Prefix  string `mapstructure:"prefix"`
+}
+
+// Sites is where the switches' phones live and how they reach each other
+// (package sites), as the switches configure it.
+func (c *Config) Sites() (*sites.Map, error) {
+	sw := make([]sites.Switch, len(c.Switches))
+	for i, s := range c.Switches {
+		sw[i] = sites.Switch{Name: s.Name, Site: s.Site, Devices: s.Devices}
+		for _, t := range s.Trunks {
+			sw[i].Trunks = append(sw[i].Trunks, sites.Trunk{To: t.To, Gateway: t.Gateway, Prefix: t.Prefix})
+		}
+	}
+	return sites.New(sw)
 }
 
 // AsteriskSpool is where Asterisk's ARI writes recordings by default
@@ -283,12 +333,14 @@ var defaults = map[string]any{
 	"retention.backup_dir":              "",
 	"webhooks.poll_interval":            "2s",
 	"webhooks.timeout":                  "10s",
-	"webhooks.max_attempts":             8,
-	"webhooks.queue_size":               100,
+	"webhooks.max_attempts":             40,
+	"webhooks.max_age":                  "24h",
+	"webhooks.queue_size":               200,
 	"webhooks.workers":                  4,
 	"egress.allow":                      []string{},
 	"cluster.controller_id":             "",
 	"cluster.lease_ttl":                 "15s",
+	"cluster.advertise_url":             "",
 }
 
 // SearchPaths are tried in order when no --config is given.
@@ -426,6 +478,8 @@ func (c *Config) TrustedProxies() []string {
 }
 
 // Validate checks values; each problem names its key.
+var gatewayRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
 func (c *Config) Validate() error {
 	var errs []string
 	bad := func(key, format string, args ...any) {
@@ -433,6 +487,13 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		bad("http.addr", "%q is not host:port (e.g. \":8080\")", c.HTTP.Addr)
+	}
+	for tenant, gws := range c.Media.TrunkGateways {
+		for i, g := range gws {
+			if !gatewayRe.MatchString(g) {
+				bad(fmt.Sprintf("media.trunk_gateways.%s[%d]", tenant, i), "%q is not a gateway name (letters, digits, '-', '_', '.')", g)
+			}
+		}
 	}
 	for key, d := range map[string]time.Duration{"http.read_timeout": c.HTTP.ReadTimeout, "http.write_timeout": c.HTTP.WriteTimeout, "http.shutdown_timeout": c.HTTP.ShutdownTimeout} {
 		if d <= 0 {
@@ -514,8 +575,11 @@ func (c *Config) Validate() error {
 	if c.Webhooks.Timeout < time.Second || c.Webhooks.Timeout > 5*time.Minute {
 		bad("webhooks.timeout", "must be between 1s and 5m, got %s", c.Webhooks.Timeout)
 	}
-	if c.Webhooks.MaxAttempts < 1 || c.Webhooks.MaxAttempts > 50 {
-		bad("webhooks.max_attempts", "must be between 1 and 50, got %d", c.Webhooks.MaxAttempts)
+	if c.Webhooks.MaxAttempts < 1 || c.Webhooks.MaxAttempts > 100 {
+		bad("webhooks.max_attempts", "must be between 1 and 100, got %d", c.Webhooks.MaxAttempts)
+	}
+	if c.Webhooks.MaxAge < time.Minute || c.Webhooks.MaxAge > 30*24*time.Hour {
+		bad("webhooks.max_age", "must be between 1m and 720h, got %s", c.Webhooks.MaxAge)
 	}
 	if c.Webhooks.QueueSize < 1 || c.Webhooks.QueueSize > 10000 {
 		bad("webhooks.queue_size", "must be between 1 and 10000, got %d", c.Webhooks.QueueSize)
@@ -531,6 +595,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Cluster.LeaseTTL < 3*time.Second || c.Cluster.LeaseTTL > 5*time.Minute {
 		bad("cluster.lease_ttl", "must be between 3s and 5m, got %s", c.Cluster.LeaseTTL)
+	}
+	if a := c.Cluster.AdvertiseURL; a != "" {
+		u, err := url.Parse(a)
+		switch {
+		case err != nil:
+			bad("cluster.advertise_url", "is not a URL: %v", err)
+		case u.Scheme != "http" && u.Scheme != "https", u.Host == "", u.User != nil, u.RawQuery != "", u.Fragment != "", u.Path != "" && u.Path != "/":
+			bad("cluster.advertise_url", "must be http(s)://host:port of this controller's API, with no path, user or query, got %q", a)
+		}
 	}
 	names := map[string]bool{}
 	for i, s := range c.Switches {
@@ -572,7 +645,19 @@ func (c *Config) Validate() error {
 			bad(key+".music_on_hold", "%q is not a music class%s (no spaces, control characters or {}!)", m,
 				map[bool]string{true: "", false: ", file path or stream URL"}[s.Kind == "asterisk"])
 		}
+		if s.AMDApp != "" && !gatewayRe.MatchString(s.AMDApp) {
+			bad(key+".amd_app", "%q is not an application name", s.AMDApp)
+		}
+		if s.AMDContext != "" && !gatewayRe.MatchString(s.AMDContext) {
+			bad(key+".amd_context", "%q is not a dialplan context", s.AMDContext)
+		}
 		c.checkSwitchDirs(key, s, bad)
+		if s.Site != "" && !nameRe.MatchString(s.Site) {
+			bad(key+".site", "must be 1-63 letters, digits, '-', '_' or '.', got %q", s.Site)
+		}
+	}
+	if _, err := c.Sites(); err != nil {
+		errs = append(errs, err.Error())
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))

@@ -45,6 +45,16 @@ func TestEnvOverridesFile(t *testing.T) {
 	}
 }
 
+func TestTrunkGateways(t *testing.T) {
+	c, err := Load(writeFile(t, "media:\n  trunk_gateways:\n    acme: [gw-acme, gw-backup]\n    '*': [gw-shared]\n"), []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := c.Media.TrunkGateways; len(g) != 2 || len(g["acme"]) != 2 || g["*"][0] != "gw-shared" {
+		t.Fatalf("trunk_gateways: %+v", g)
+	}
+}
+
 func TestSwitchesFromEnvJSON(t *testing.T) {
 	c, err := Load(writeFile(t, ""), []string{`IPCC_SWITCHES=[{"name":"fs1","kind":"freeswitch","esl_addr":"127.0.0.1:8021","esl_password":"ClueCon"},{"name":"a1","kind":"asterisk","ari_url":"http://127.0.0.1:8088","ari_user":"ari","ari_password":"ari"}]`})
 	if err != nil {
@@ -90,9 +100,22 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"retention interval too short", "retention:\n  interval: 5s\n", nil, []string{"retention.interval"}},
 		{"high-water of 100%", "retention:\n  disk_high_water_percent: 100\n", nil, []string{"retention.disk_high_water_percent"}},
 		{"negative high-water from env", "", []string{"IPCC_RETENTION_DISK_HIGH_WATER_PERCENT=-1"}, []string{"retention.disk_high_water_percent"}},
+		{"advertise URL with a path", "cluster:\n  advertise_url: http://10.0.0.5:8080/api\n", nil, []string{"cluster.advertise_url", "no path"}},
+		{"advertise URL not http", "", []string{"IPCC_CLUSTER_ADVERTISE_URL=ftp://10.0.0.5"}, []string{"cluster.advertise_url"}},
 		{"webhook attempts zero", "webhooks:\n  max_attempts: 0\n", nil, []string{"webhooks.max_attempts"}},
 		{"webhook timeout too long", "webhooks:\n  timeout: 1h\n", nil, []string{"webhooks.timeout"}},
 		{"unknown webhooks key", "webhooks:\n  retries: 3\n", nil, []string{"webhooks.retries"}},
+		{"bad trunk gateway", "media:\n  trunk_gateways:\n    acme: [gw-acme, 'bad gw']\n", nil, []string{"media.trunk_gateways.acme[1]", "bad gw"}},
+		{"site trunk missing", twoSitesYAML("", "    trunks: [{to: fs1, gateway: to-fs1}]\n"), nil,
+			[]string{"switches[0].trunks: no trunk to \"ast1\", whose phones (devices) callers arriving on fs1 may be offered"}},
+		{"site trunk to an unknown switch", twoSitesYAML("    trunks: [{to: ast9, gateway: to-ast1}]\n", "    trunks: [{to: fs1, gateway: to-fs1}]\n"), nil,
+			[]string{"switches[0].trunks[0].to: no switch is named \"ast9\""}},
+		{"unknown site trunk key", twoSitesYAML("    trunks: [{to: ast1, gw: to-ast1}]\n", "    trunks: [{to: fs1, gateway: to-fs1}]\n"), nil,
+			[]string{"gw"}},
+		{"bad device pattern", strings.Replace(twoSitesYAML("    trunks: [{to: ast1, gateway: to-ast1}]\n", "    trunks: [{to: fs1, gateway: to-fs1}]\n"), "'1000-1999'", "'1000-199'", 1), nil,
+			[]string{"switches[0].devices[0]", "same number of digits"}},
+		{"bad site name", strings.Replace(twoSitesYAML("    trunks: [{to: ast1, gateway: to-ast1}]\n", "    trunks: [{to: fs1, gateway: to-fs1}]\n"), "site: beijing", "site: 'bei jing'", 1), nil,
+			[]string{"switches[0].site"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,7 +158,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"name", "kind", "esl_addr", "esl_password", "ari_url", "ari_user", "ari_password", "ari_app",
-		"tts_sample_rate", "recording_dir", "recording_read_dir", "voicemail_dir", "voicemail_read_dir", "music_on_hold"} {
+		"tts_sample_rate", "recording_dir", "recording_read_dir", "voicemail_dir", "voicemail_read_dir", "music_on_hold", "amd_app", "amd_context", "trunk_gateways"} {
 		if !strings.Contains(text, k+":") {
 			t.Errorf("example does not document switches[].%s", k)
 		}
@@ -232,5 +255,28 @@ func TestSwitchTTSRateDefault(t *testing.T) {
 	}
 	if c.Switches[0].TTSSampleRate != 8000 || c.Switches[1].TTSSampleRate != 16000 {
 		t.Fatalf("rates %d %d", c.Switches[0].TTSSampleRate, c.Switches[1].TTSSampleRate)
+	}
+}
+
+// twoSitesYAML is a FreeSWITCH (fs1, site beijing, phones 1000-1999) and an
+// Asterisk (ast1, site shanghai, phones 2000-2999) with the trunk lines given.
+func twoSitesYAML(fsTrunks, astTrunks string) string {
+	return "switches:\n" +
+		"  - name: fs1\n    kind: freeswitch\n    esl_addr: 10.0.1.5:8021\n    esl_password: secret\n    site: beijing\n    devices: ['1000-1999']\n" + fsTrunks +
+		"  - name: ast1\n    kind: asterisk\n    ari_url: http://10.0.2.6:8088\n    ari_user: ipcc\n    site: shanghai\n    devices: ['2*']\n" + astTrunks
+}
+
+func TestTwoSites(t *testing.T) {
+	c, err := Load(writeFile(t, twoSitesYAML("    trunks: [{to: ast1, gateway: to-ast1, prefix: '88'}]\n", "    trunks: [{to: fs1, gateway: to-fs1}]\n")), []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Sites()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Route("fs1", "2001")
+	if err != nil || r.Home != "ast1" || r.Trunk.Gateway != "to-ast1" || r.Trunk.Prefix != "88" || m.Site("fs1") != "beijing" {
+		t.Fatalf("%+v %v", r, err)
 	}
 }

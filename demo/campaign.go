@@ -13,7 +13,8 @@ import (
 // PreviewCampaign is the demo's preview campaign (回访预览): members of the
 // operator queue (the desk agent 1005 too) take its leads on the agent
 // desktop, see the customer's data with the number masked, dial or skip
-// them, and enter the disposition and the script's answers.
+// them, enter the disposition and the script's answers, and schedule a
+// call-back of the customer (kept by the agent 30 minutes after it is due).
 const PreviewCampaign = "demo-preview"
 
 // previewLeads are the demo campaign's customers (the simulator's outside
@@ -46,6 +47,7 @@ func AddPreviewCampaign(ctx context.Context, st *store.Store, tenant, queue stri
 	}
 	c := &campaign.Campaign{TenantID: tenant, ID: PreviewCampaign, Name: "回访预览 Preview follow-up", Type: campaign.Preview,
 		Settings: campaign.Settings{QueueID: queue, MaskNumbers: true, Window: window, MaxAttempts: 5, MaxAttemptsPerDay: 5,
+			CallbackGraceMS: 30 * 60 * 1000, // a call-back agreed on a call stays the agent's 30 minutes after it is due
 			Script: []campaign.Question{
 				{ID: "satisfied", Text: "您对目前的套餐满意吗？ Are you satisfied with your plan?", Kind: "yes_no", Required: true},
 				{ID: "interest", Text: "想了解哪种新套餐？ Which new plan interests you?", Kind: "choice", Options: []string{"5G 畅享 199", "宽带 1000M", "暂不需要 None"}},

@@ -349,6 +349,13 @@ type Settings struct {
 	// BlacklistPrompts is the text (or prompt name) played to a
 	// blacklisted caller, by language; DefaultBlacklistPrompts fill gaps.
 	BlacklistPrompts map[string]string `json:"blacklist_prompts,omitempty"`
+	// BusyPrompts is played to a caller refused because the tenant is at
+	// its concurrent-call or calls-per-second quota, and SuspendedPrompts
+	// to one of a suspended tenant, by language (text or prompt name);
+	// DefaultBusyPrompts and DefaultSuspendedPrompts fill gaps
+	// (docs/tenants.md).
+	BusyPrompts      map[string]string `json:"busy_prompts,omitempty"`
+	SuspendedPrompts map[string]string `json:"suspended_prompts,omitempty"`
 	// DefaultTarget takes calls that match no route; without it they are
 	// rejected.
 	DefaultTarget *Target `json:"default_target,omitempty"`
@@ -376,17 +383,36 @@ var DefaultBlacklistPrompts = map[string]string{
 	"en":    "The number you dialed does not exist",
 }
 
+// DefaultBusyPrompts are played to callers over the tenant's call quota
+// when the tenant sets none for the language.
+var DefaultBusyPrompts = map[string]string{
+	"zh-CN": "您好，线路正忙，请稍后再拨。",
+	"en":    "All our lines are busy. Please call again later.",
+}
+
+// DefaultSuspendedPrompts are played to callers of a suspended tenant when
+// the tenant sets none for the language.
+var DefaultSuspendedPrompts = map[string]string{
+	"zh-CN": "您拨打的服务暂停使用，请稍后再拨。",
+	"en":    "This service is temporarily unavailable. Please call again later.",
+}
+
 // Validate checks the settings.
 func (s *Settings) Validate() error {
 	var errs Errors
 	if s.DefaultLanguage != "" && !validLanguage(s.DefaultLanguage) {
 		errs = append(errs, FieldError{Field: "default_language", Message: fmt.Sprintf("%q is not a language tag such as zh-CN or en", s.DefaultLanguage)})
 	}
-	for _, lang := range sortedKeys(s.BlacklistPrompts) {
-		if !validLanguage(lang) {
-			errs = append(errs, FieldError{Field: "blacklist_prompts." + lang, Message: "not a language tag such as zh-CN or en"})
-		} else if t := s.BlacklistPrompts[lang]; strings.TrimSpace(t) == "" || len(t) > 500 {
-			errs = append(errs, FieldError{Field: "blacklist_prompts." + lang, Message: "prompt must be 1-500 characters"})
+	for _, ps := range []struct {
+		field string
+		m     map[string]string
+	}{{"blacklist_prompts", s.BlacklistPrompts}, {"busy_prompts", s.BusyPrompts}, {"suspended_prompts", s.SuspendedPrompts}} {
+		for _, lang := range sortedKeys(ps.m) {
+			if !validLanguage(lang) {
+				errs = append(errs, FieldError{Field: ps.field + "." + lang, Message: "not a language tag such as zh-CN or en"})
+			} else if t := ps.m[lang]; strings.TrimSpace(t) == "" || len(t) > 500 {
+				errs = append(errs, FieldError{Field: ps.field + "." + lang, Message: "prompt must be 1-500 characters"})
+			}
 		}
 	}
 	if s.DefaultTarget != nil {

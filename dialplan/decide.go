@@ -278,23 +278,39 @@ func matchWhitelist(es []WhitelistEntry, x *numberIndex, forms []string, now tim
 // blacklistPrompt picks the tenant's prompt for lang, else the built-in
 // one, else one of the same base language ("zh" for "zh-TW"), else English.
 func blacklistPrompt(s Settings, lang string) string {
+	return pickPrompt(s.BlacklistPrompts, DefaultBlacklistPrompts, lang)
+}
+
+// RefusalPrompt is what a caller refused before routing hears in lang: the
+// tenant's busy prompt (over its call quota) or, suspended, its suspended
+// prompt; chosen as blacklistPrompt chooses.
+func RefusalPrompt(s Settings, suspended bool, lang string) string {
+	if suspended {
+		return pickPrompt(s.SuspendedPrompts, DefaultSuspendedPrompts, lang)
+	}
+	return pickPrompt(s.BusyPrompts, DefaultBusyPrompts, lang)
+}
+
+// pickPrompt picks tenant's prompt for lang, else the default one, else one
+// of the same base language ("zh" for "zh-TW"), else English.
+func pickPrompt(tenant, defaults map[string]string, lang string) string {
 	base, _, _ := strings.Cut(lang, "-")
-	for _, m := range []map[string]string{s.BlacklistPrompts, DefaultBlacklistPrompts} {
+	for _, m := range []map[string]string{tenant, defaults} {
 		if p := m[lang]; p != "" {
 			return p
 		}
 	}
-	for _, m := range []map[string]string{s.BlacklistPrompts, DefaultBlacklistPrompts} {
+	for _, m := range []map[string]string{tenant, defaults} {
 		for _, l := range sortedKeys(m) {
 			if l == base || strings.HasPrefix(l, base+"-") {
 				return m[l]
 			}
 		}
 	}
-	if p := s.BlacklistPrompts["en"]; p != "" {
+	if p := tenant["en"]; p != "" {
 		return p
 	}
-	return DefaultBlacklistPrompts["en"]
+	return defaults["en"]
 }
 
 // matchCallerRule runs the enabled rules of the route and the tenant-wide

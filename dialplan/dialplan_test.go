@@ -255,6 +255,8 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"rule list", (&CallerRule{Name: "x", Match: MatchList, Value: "a b", Target: Target{Kind: KindHangup}}).Validate(), `value: "a b" is not a list name`},
 		{"settings country", (&Settings{CountryCode: "086"}).Validate(), `country_code: "086" is not a country calling code`},
 		{"settings prompt", (&Settings{BlacklistPrompts: map[string]string{"en": " "}}).Validate(), "blacklist_prompts.en: prompt must be 1-500 characters"},
+		{"settings busy prompt", (&Settings{BusyPrompts: map[string]string{"en": ""}}).Validate(), "busy_prompts.en: prompt must be 1-500 characters"},
+		{"settings suspended prompt language", (&Settings{SuspendedPrompts: map[string]string{"english!": "closed"}}).Validate(), "suspended_prompts.english!: not a language tag"},
 		{"settings area table", (&Settings{AreaCodes: map[string]string{"138": "bj"}}).Validate(), `area_codes.138: "bj" is not an area code`},
 	}
 	for _, c := range cases {
@@ -300,5 +302,29 @@ func TestDecideConcurrently(t *testing.T) {
 		if d := <-done; fmt.Sprint(d) != fmt.Sprint(want) {
 			t.Fatalf("%+v != %+v", d, want)
 		}
+	}
+}
+
+func TestRefusalPrompt(t *testing.T) {
+	own := Settings{BusyPrompts: map[string]string{"en": "Acme is busy"}, SuspendedPrompts: map[string]string{"zh-CN": "暂停"}}
+	for _, tc := range []struct {
+		name      string
+		s         Settings
+		suspended bool
+		lang      string
+		want      string
+	}{
+		{"default busy in Chinese", Settings{}, false, "zh-CN", DefaultBusyPrompts["zh-CN"]},
+		{"default suspended in English", Settings{}, true, "en", DefaultSuspendedPrompts["en"]},
+		{"the tenant's busy text wins", own, false, "en", "Acme is busy"},
+		{"a language the tenant did not set takes the default", own, false, "zh-CN", DefaultBusyPrompts["zh-CN"]},
+		{"the tenant's suspended text for a regional variant", own, true, "zh-TW", "暂停"},
+		{"an unknown language falls back to English", Settings{}, true, "fr", DefaultSuspendedPrompts["en"]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := RefusalPrompt(tc.s, tc.suspended, tc.lang); got != tc.want {
+				t.Fatalf("RefusalPrompt = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,7 +83,8 @@ func (r *run) http(n *Node) step {
 		return r.httpError(n, fmt.Sprintf("%s %s: response larger than %d bytes", method, redactURL(req.URL), maxHTTPResponse))
 	}
 	if len(n.Response) == 0 {
-		return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s %s: status %d", method, redactURL(req.URL), resp.StatusCode)}
+		return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s %s: status %d", method, redactURL(req.URL), resp.StatusCode),
+			note: note("http", "method", method, "url", redactURL(req.URL), "status", strconv.Itoa(resp.StatusCode))}
 	}
 	var doc any
 	if err := json.Unmarshal(raw, &doc); err != nil {
@@ -105,7 +107,8 @@ func (r *run) http(n *Node) step {
 		parts = append(parts, fmt.Sprintf("%s=%s", name, truncate(formatValue(v), 40)))
 	}
 	sort.Strings(parts)
-	return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s %s: status %d, %s", method, redactURL(req.URL), resp.StatusCode, strings.Join(parts, " "))}
+	return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s %s: status %d, %s", method, redactURL(req.URL), resp.StatusCode, strings.Join(parts, " ")),
+		note: note("http_values", "method", method, "url", redactURL(req.URL), "status", strconv.Itoa(resp.StatusCode), "values", strings.Join(parts, " "))}
 }
 
 // httpFailed is a request that got no (complete) answer. Whether the
@@ -125,7 +128,7 @@ func (r *run) httpFailed(n *Node, req *http.Request, err error) step {
 
 func (r *run) httpError(n *Node, detail string) step {
 	_ = r.setVar("http_error", detail)
-	return step{edge: "error", to: n.Error, detail: detail}
+	return step{edge: "error", to: n.Error, detail: detail, note: note("http_error", "error", detail)}
 }
 
 // redactURL drops the query and user info, which may carry secrets or

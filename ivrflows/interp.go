@@ -180,6 +180,26 @@ type Transfer struct {
 	Target string `json:"target"`
 }
 
+// Note is a message as a code with its parameters, for a console to say
+// in its own language (docs/flows.md, "Notes"); the English text beside it
+// (an outcome's Reason, a visit's Detail) is what `ipcc flow run` prints.
+type Note struct {
+	Code   string            `json:"code"`
+	Params map[string]string `json:"params,omitempty"`
+}
+
+// note makes a Note of a code and key, value pairs.
+func note(code string, kv ...string) *Note {
+	n := &Note{Code: code}
+	if len(kv) > 0 {
+		n.Params = make(map[string]string, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			n.Params[kv[i]] = kv[i+1]
+		}
+	}
+	return n
+}
+
 // Outcome is how a run ended and what the wiring should do next.
 type Outcome struct {
 	Kind     OutcomeKind `json:"kind"`
@@ -189,6 +209,8 @@ type Outcome struct {
 	Recorded bool        `json:"recorded,omitempty"`
 	Cause    string      `json:"cause,omitempty"`
 	Reason   string      `json:"reason,omitempty"`
+	// ReasonNote is Reason as a code and parameters.
+	ReasonNote *Note `json:"reason_note,omitempty"`
 	// HungUp: the interpreter hung the call up itself.
 	HungUp bool `json:"hung_up,omitempty"`
 }
@@ -202,6 +224,9 @@ type Visit struct {
 	Outcome string    `json:"outcome"`      // edge taken, e.g. "next", "options.2", "error"
 	To      string    `json:"to,omitempty"` // next node
 	Detail  string    `json:"detail,omitempty"`
+	// DetailNote is Detail as a code and parameters (none for a detail
+	// that is the flow's own text: assignments, a condition, a cause).
+	DetailNote *Note `json:"detail_note,omitempty"`
 }
 
 // Result is the record of one run.
@@ -251,6 +276,7 @@ type step struct {
 	edge   string // outcome name for the trace
 	to     string // next node ("" with end set)
 	detail string
+	note   *Note // detail as a code and parameters
 	end    *Outcome
 }
 
@@ -290,7 +316,10 @@ func (in *Interpreter) Run(ctx context.Context, call Call, f *Flow, version int)
 	call.Note("flow", fmt.Sprintf("start flow %q version %d language %s", f.ID, version, r.lang))
 
 	out := r.loop()
-	if out.Kind == OutcomeLimit || out.Kind == OutcomeError {
+	// A flow cut short because ctx ended (the controller is stopping: a
+	// lease lost, a handover) leaves the call up for the controller that
+	// re-adopts it; any other error or limit ends the call.
+	if (out.Kind == OutcomeLimit || out.Kind == OutcomeError) && ctx.Err() == nil {
 		select {
 		case <-call.Done():
 		default:
@@ -338,20 +367,23 @@ func (r *run) loop() Outcome {
 		}
 		visits++
 		if visits > r.flow.maxVisits() {
-			return Outcome{Kind: OutcomeLimit, Node: cur, Reason: fmt.Sprintf("more than %d node visits", r.flow.maxVisits())}
+			return Outcome{Kind: OutcomeLimit, Node: cur, Reason: fmt.Sprintf("more than %d node visits", r.flow.maxVisits()),
+				ReasonNote: note("too_many_visits", "max", strconv.Itoa(r.flow.maxVisits()))}
 		}
 		n := r.flow.Node(cur)
 		if n == nil {
-			return Outcome{Kind: OutcomeError, Node: cur, Reason: fmt.Sprintf("flow %q has no node %q", r.flow.ID, cur)}
+			return Outcome{Kind: OutcomeError, Node: cur, Reason: fmt.Sprintf("flow %q has no node %q", r.flow.ID, cur),
+				ReasonNote: note("no_node", "flow", r.flow.ID, "node", cur)}
 		}
 		at := r.in.opt.Clock.Now()
 		r.node = n.ID
 		st := r.exec(n)
 		st.detail = truncate(st.detail, maxVisitDetail)
 		if st.end == nil && st.to == "" {
-			st.end = &Outcome{Kind: OutcomeError, Node: n.ID, Reason: fmt.Sprintf("node %q (%s) has no %s edge", n.ID, n.Type, st.edge)}
+			st.end = &Outcome{Kind: OutcomeError, Node: n.ID, Reason: fmt.Sprintf("node %q (%s) has no %s edge", n.ID, n.Type, st.edge),
+				ReasonNote: note("no_edge", "node", n.ID, "type", n.Type, "edge", st.edge)}
 		}
-		v := Visit{At: at, Flow: r.flow.ID, Node: n.ID, Type: n.Type, Outcome: st.edge, To: st.to, Detail: st.detail}
+		v := Visit{At: at, Flow: r.flow.ID, Node: n.ID, Type: n.Type, Outcome: st.edge, To: st.to, Detail: st.detail, DetailNote: st.note}
 		r.res.Visits = append(r.res.Visits, v)
 		line := fmt.Sprintf("node %q (%s) -> %s", n.ID, n.Type, st.edge)
 		if st.to != "" {
@@ -381,11 +413,12 @@ func (r *run) failed(node string, err error) Outcome {
 	cause := context.Cause(r.ctx)
 	switch {
 	case errors.Is(cause, errTimeLimit):
-		return Outcome{Kind: OutcomeLimit, Node: node, Reason: fmt.Sprintf("flow time limit %s reached", r.flow.maxDuration())}
+		return Outcome{Kind: OutcomeLimit, Node: node, Reason: fmt.Sprintf("flow time limit %s reached", r.flow.maxDuration()),
+			ReasonNote: note("time_limit", "limit", r.flow.maxDuration().String())}
 	case errors.Is(cause, errCallerGone), errors.Is(err, controller.ErrHungUp), errors.Is(err, controller.ErrTransferred):
 		return Outcome{Kind: OutcomeCallerHangup, Node: node}
 	}
-	return Outcome{Kind: OutcomeError, Node: node, Reason: truncate(err.Error(), 300)}
+	return Outcome{Kind: OutcomeError, Node: node, Reason: truncate(err.Error(), 300), ReasonNote: note("failed", "error", truncate(err.Error(), 300))}
 }
 
 // fatal reports whether err from a call method must end the run (caller
@@ -452,10 +485,11 @@ func (r *run) exec(n *Node) step {
 		o := Outcome{Kind: OutcomeHangup, Cause: string(cause), HungUp: err == nil}
 		if err != nil {
 			o.Reason = truncate(err.Error(), 200)
+			o.ReasonNote = note("hangup_failed", "error", o.Reason)
 		}
 		return step{edge: "hangup", end: &o, detail: string(cause)}
 	}
-	o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("unknown node type %q", n.Type)}
+	o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("unknown node type %q", n.Type), ReasonNote: note("unknown_type", "type", n.Type)}
 	return step{edge: "error", end: &o}
 }
 

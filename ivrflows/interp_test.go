@@ -682,3 +682,30 @@ nodes:
 		t.Fatalf("outcome %+v after %d visits", o, len(r.Result.Visits))
 	}
 }
+
+// The controller stopping (its context ends: a lease lost, a handover)
+// while the caller is in a menu ends the flow without hanging up: the call
+// stays on the switch for the controller that re-adopts it (issue 16).
+func TestControllerStopMidFlowLeavesTheCallUp(t *testing.T) {
+	f := mustFlow(t, collectFlow)
+	clk := clock.NewFake(t0)
+	call := newBlockingCall(clk)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *Result)
+	go func() { done <- New(Options{Clock: clk}).Run(ctx, call, f, 1) }()
+	<-call.waiting
+	cancel()
+	select {
+	case r := <-done:
+		if r.Outcome.HungUp {
+			t.Fatalf("outcome %+v: the stopping controller hung the caller up", r.Outcome)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("flow did not end when its context ended")
+	}
+	select {
+	case c := <-call.hungUp:
+		t.Fatalf("the caller was hung up (%s) as the controller stopped", c)
+	default:
+	}
+}

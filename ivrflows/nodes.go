@@ -33,14 +33,14 @@ func (r *run) play(n *Node) step {
 	if r.fatal(err) {
 		return r.end(n.ID, err)
 	}
-	detail := ""
+	detail, nt := "", (*Note)(nil)
 	if d != "" {
 		r.pending = d
-		detail = "interrupted by " + d
+		detail, nt = "interrupted by "+d, note("interrupted", "digits", d)
 	} else if err != nil {
-		detail = "prompt failed"
+		detail, nt = "prompt failed", note("prompt_failed")
 	}
-	return step{edge: "next", to: n.Next, detail: detail}
+	return step{edge: "next", to: n.Next, detail: detail, note: nt}
 }
 
 // gather prompts and collects, first using a digit that interrupted an
@@ -128,7 +128,8 @@ func (r *run) menu(n *Node) step {
 		if !ok || err != nil {
 			return step{}, false
 		}
-		return step{edge: "options." + digits, to: to, detail: strings.Join(append(tried, digits), ",")}, true
+		keys := strings.Join(append(tried, digits), ",")
+		return step{edge: "options." + digits, to: to, detail: keys, note: note("keys", "keys", keys)}, true
 	})
 }
 
@@ -173,7 +174,7 @@ func (r *run) collect(n *Node) step {
 	if n.Pattern != "" {
 		var err error
 		if re, err = regexp.Compile("^(?:" + n.Pattern + ")$"); err != nil {
-			o := Outcome{Kind: OutcomeError, Reason: "bad pattern: " + err.Error()}
+			o := Outcome{Kind: OutcomeError, Reason: "bad pattern: " + err.Error(), ReasonNote: note("bad_pattern", "error", err.Error())}
 			return step{edge: "error", end: &o}
 		}
 	}
@@ -186,7 +187,7 @@ func (r *run) collect(n *Node) step {
 			return step{}, false
 		}
 		r.vars[n.Variable] = digits
-		return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s=%q", n.Variable, digits)}, true
+		return step{edge: "next", to: n.Next, detail: fmt.Sprintf("%s=%q", n.Variable, digits), note: note("collected", "variable", n.Variable, "digits", digits)}, true
 	})
 }
 
@@ -292,7 +293,7 @@ func (r *run) gatherRetrying(n *Node, c controller.Collect, clean func(string) s
 			return r.end(n.ID, err)
 		}
 	}
-	return step{edge: "fallback", to: n.Fallback, detail: strings.Join(tried, ",")}
+	return step{edge: "fallback", to: n.Fallback, detail: strings.Join(tried, ","), note: note("keys", "keys", strings.Join(tried, ","))}
 }
 
 func (r *run) eval(src string, asBool bool) (any, error) {
@@ -317,8 +318,8 @@ func (r *run) budgetSpent(n *Node) (step, bool) {
 	if r.budget.spent == nil {
 		return step{}, false
 	}
-	o := Outcome{Kind: OutcomeLimit, Reason: r.budget.spent.Error()}
-	return step{edge: "limit", end: &o, detail: r.budget.spent.Error()}, true
+	o := Outcome{Kind: OutcomeLimit, Reason: r.budget.spent.Error(), ReasonNote: note("budget", "error", r.budget.spent.Error())}
+	return step{edge: "limit", end: &o, detail: r.budget.spent.Error(), note: o.ReasonNote}, true
 }
 
 func (r *run) set(n *Node) step {
@@ -360,20 +361,21 @@ func (r *run) branch(n *Node) step {
 
 func (r *run) schedule(n *Node) step {
 	if r.in.opt.Schedules == nil {
-		return step{edge: "branches.closed", to: n.Branches["closed"], detail: "no schedules configured, taken as closed"}
+		return step{edge: "branches.closed", to: n.Branches["closed"], detail: "no schedules configured, taken as closed", note: note("no_schedules")}
 	}
 	b, err := r.in.opt.Schedules.Evaluate(r.ctx, r.in.opt.Tenant, n.Schedule, r.in.opt.Clock.Now())
 	if r.fatal(err) {
 		return r.end(n.ID, err)
 	}
 	if err != nil {
-		return step{edge: "branches.closed", to: n.Branches["closed"], detail: "schedule error, taken as closed: " + truncate(err.Error(), 200)}
+		return step{edge: "branches.closed", to: n.Branches["closed"], detail: "schedule error, taken as closed: " + truncate(err.Error(), 200),
+			note: note("schedule_error", "error", truncate(err.Error(), 200))}
 	}
 	to, ok := n.Branches[b]
 	if !ok {
-		return step{edge: "branches.closed", to: n.Branches["closed"], detail: fmt.Sprintf("unknown schedule branch %q, taken as closed", b)}
+		return step{edge: "branches.closed", to: n.Branches["closed"], detail: fmt.Sprintf("unknown schedule branch %q, taken as closed", b), note: note("unknown_branch", "branch", b)}
 	}
-	return step{edge: "branches." + b, to: to, detail: "schedule " + n.Schedule}
+	return step{edge: "branches." + b, to: to, detail: "schedule " + n.Schedule, note: note("schedule", "schedule", n.Schedule)}
 }
 
 func (r *run) transfer(n *Node) step {
@@ -387,12 +389,13 @@ func (r *run) transfer(n *Node) step {
 		err = fmt.Errorf("transfer target %s has a control character", strconv.QuoteToASCII(target))
 	}
 	if err != nil {
-		o := Outcome{Kind: OutcomeError, Reason: truncate(err.Error(), 200)}
+		o := Outcome{Kind: OutcomeError, Reason: truncate(err.Error(), 200), ReasonNote: note("failed", "error", truncate(err.Error(), 200))}
 		return step{edge: "error", end: &o}
 	}
 	if n.Kind == TransferFlow && r.in.opt.Flows != nil {
 		if r.hops >= maxFlowHops {
-			o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("more than %d transfers between flows without caller input", maxFlowHops)}
+			o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("more than %d transfers between flows without caller input", maxFlowHops),
+				ReasonNote: note("too_many_hops", "max", strconv.Itoa(maxFlowHops))}
 			return step{edge: "error", end: &o}
 		}
 		f, v, err := r.in.opt.Flows.Published(r.ctx, r.in.opt.Tenant, target)
@@ -400,17 +403,18 @@ func (r *run) transfer(n *Node) step {
 			if r.fatal(err) {
 				return r.end(n.ID, err)
 			}
-			o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("load flow %q: %s", target, truncate(err.Error(), 200))}
+			o := Outcome{Kind: OutcomeError, Reason: fmt.Sprintf("load flow %q: %s", target, truncate(err.Error(), 200)),
+				ReasonNote: note("load_flow", "flow", target, "error", truncate(err.Error(), 200))}
 			return step{edge: "error", end: &o}
 		}
 		r.hops++
 		r.flow, r.version = f, v
 		r.vars["flow_id"] = f.ID
 		r.call.Note("flow", fmt.Sprintf("enter flow %q version %d", f.ID, v))
-		return step{edge: "transfer", to: f.Start, detail: fmt.Sprintf("flow %q version %d", f.ID, v)}
+		return step{edge: "transfer", to: f.Start, detail: fmt.Sprintf("flow %q version %d", f.ID, v), note: note("enter_flow", "flow", f.ID, "version", strconv.Itoa(v))}
 	}
 	o := Outcome{Kind: OutcomeTransfer, Transfer: &Transfer{Kind: n.Kind, Target: target}}
-	return step{edge: "transfer", end: &o, detail: n.Kind + " " + target}
+	return step{edge: "transfer", end: &o, detail: n.Kind + " " + target, note: note("transfer", "kind", n.Kind, "target", target)}
 }
 
 func (r *run) voicemail(n *Node) step {
@@ -421,8 +425,8 @@ func (r *run) voicemail(n *Node) step {
 		err = dialplan.ValidMailbox(mailbox)
 	}
 	if err != nil {
-		o := Outcome{Kind: OutcomeError, Reason: truncate(err.Error(), 200)}
-		return step{edge: "error", end: &o, detail: "mailbox " + truncate(mailbox, 80) + " refused"}
+		o := Outcome{Kind: OutcomeError, Reason: truncate(err.Error(), 200), ReasonNote: note("failed", "error", truncate(err.Error(), 200))}
+		return step{edge: "error", end: &o, detail: "mailbox " + truncate(mailbox, 80) + " refused", note: note("mailbox_refused", "mailbox", truncate(mailbox, 80))}
 	}
 	if len(n.Prompt) > 0 {
 		if _, err := r.playPrompt(n.Prompt, false); r.fatal(err) {
@@ -432,7 +436,7 @@ func (r *run) voicemail(n *Node) step {
 	vm := r.in.opt.Voicemail
 	if vm == nil {
 		o := Outcome{Kind: OutcomeVoicemail, Mailbox: mailbox}
-		return step{edge: "voicemail", end: &o, detail: "mailbox " + mailbox + " (handed to the wiring)"}
+		return step{edge: "voicemail", end: &o, detail: "mailbox " + mailbox + " (handed to the wiring)", note: note("voicemail", "mailbox", mailbox)}
 	}
 	maxLen := orDefault(n.MaxLength, 2*time.Minute)
 	beep := n.Beep == nil || *n.Beep
@@ -444,7 +448,7 @@ func (r *run) voicemail(n *Node) step {
 		if r.fatal(err) {
 			return r.end(n.ID, err)
 		}
-		o := Outcome{Kind: OutcomeError, Reason: "record: " + truncate(err.Error(), 200)}
+		o := Outcome{Kind: OutcomeError, Reason: "record: " + truncate(err.Error(), 200), ReasonNote: note("record_failed", "error", truncate(err.Error(), 200))}
 		return step{edge: "error", end: &o}
 	}
 	// Any key (or the maximum length, or hanging up) ends the message.
@@ -459,24 +463,26 @@ func (r *run) voicemail(n *Node) step {
 	dur := min(clk.Since(started), maxLen)
 	msg := VoicemailMessage{Tenant: r.in.opt.Tenant, Mailbox: mailbox, CallID: r.call.ID(), Caller: r.call.ANI(), Path: file, Duration: dur, DurationMS: dur.Milliseconds(), Created: clk.Now()}
 	detail := fmt.Sprintf("mailbox %s, %s recorded to %s", mailbox, dur, file)
+	nt := note("recorded", "mailbox", mailbox, "duration", dur.String(), "file", file)
 	if err := vm.SaveVoicemail(cctx, msg); err != nil {
 		detail += ", not saved: " + truncate(err.Error(), 200)
+		nt = note("recorded_not_saved", "mailbox", mailbox, "duration", dur.String(), "file", file, "error", truncate(err.Error(), 200))
 	}
 	if gone {
 		o := r.failed(n.ID, werr)
 		if o.Kind == OutcomeCallerHangup {
 			o.Mailbox, o.Recorded = mailbox, true
 		}
-		return step{edge: "end", end: &o, detail: detail}
+		return step{edge: "end", end: &o, detail: detail, note: nt}
 	}
 	if n.Next == "" {
 		o := Outcome{Kind: OutcomeVoicemail, Mailbox: mailbox, Recorded: true}
 		if err := r.call.Hangup(r.ctx, controller.CauseNormalClearing); err == nil {
 			o.HungUp = true
 		}
-		return step{edge: "voicemail", end: &o, detail: detail}
+		return step{edge: "voicemail", end: &o, detail: detail, note: nt}
 	}
-	return step{edge: "next", to: n.Next, detail: detail}
+	return step{edge: "next", to: n.Next, detail: detail, note: nt}
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
@@ -515,6 +521,7 @@ func (r *run) survey(n *Node) step {
 		}
 		score, _ := strconv.Atoi(d)
 		detail := fmt.Sprintf("score %d (%s)", score, label)
+		nt := note("score", "score", strconv.Itoa(score), "label", label)
 		agentVar, queueVar := n.AgentVar, n.QueueVar
 		if agentVar == "" {
 			agentVar = "agent_id"
@@ -527,19 +534,21 @@ func (r *run) survey(n *Node) step {
 		r.vars["survey_score"] = score
 		if s := r.in.opt.Surveys; s == nil {
 			detail += ", not stored: no survey store configured"
+			nt = note("score_no_store", "score", strconv.Itoa(score), "label", label)
 		} else if err := s.SaveSurvey(context.WithoutCancel(r.ctx), res); err != nil {
 			detail += ", not stored: " + truncate(err.Error(), 200)
+			nt = note("score_not_stored", "score", strconv.Itoa(score), "label", label, "error", truncate(err.Error(), 200))
 		}
 		if _, err := r.playPrompt(n.ThankYou, false); r.fatal(err) {
 			return r.end(n.ID, err)
 		}
-		return step{edge: "next", to: n.Next, detail: detail}
+		return step{edge: "next", to: n.Next, detail: detail, note: nt}
 	}
 	to, edge := n.Fallback, "fallback"
 	if to == "" {
 		to, edge = n.Next, "next"
 	}
-	return step{edge: edge, to: to, detail: "no rating: " + strings.Join(tried, ",")}
+	return step{edge: edge, to: to, detail: "no rating: " + strings.Join(tried, ","), note: note("no_rating", "keys", strings.Join(tried, ","))}
 }
 
 func (r *run) sms(n *Node) step {
@@ -550,16 +559,16 @@ func (r *run) sms(n *Node) step {
 	}
 	text, terr := render(n.Text, r.vars, nil)
 	if err = errors.Join(err, terr); err != nil {
-		return step{edge: "error", to: n.Error, detail: "sms: " + truncate(err.Error(), 200)}
+		return step{edge: "error", to: n.Error, detail: "sms: " + truncate(err.Error(), 200), note: note("sms_error", "error", truncate(err.Error(), 200))}
 	}
 	if r.in.opt.SMS == nil {
-		return step{edge: "error", to: n.Error, detail: "sms not configured"}
+		return step{edge: "error", to: n.Error, detail: "sms not configured", note: note("sms_off")}
 	}
 	if err := r.in.opt.SMS.SendSMS(r.ctx, r.in.opt.Tenant, to, text); err != nil {
 		if r.fatal(err) {
 			return r.end(n.ID, err)
 		}
-		return step{edge: "error", to: n.Error, detail: "sms to " + to + " failed: " + truncate(err.Error(), 200)}
+		return step{edge: "error", to: n.Error, detail: "sms to " + to + " failed: " + truncate(err.Error(), 200), note: note("sms_failed", "to", to, "error", truncate(err.Error(), 200))}
 	}
-	return step{edge: "next", to: n.Next, detail: fmt.Sprintf("sms to %s: %q", to, truncate(text, 80))}
+	return step{edge: "next", to: n.Next, detail: fmt.Sprintf("sms to %s: %q", to, truncate(text, 80)), note: note("sms_sent", "to", to, "text", truncate(text, 80))}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,6 +27,24 @@ type SimLine struct {
 	AtMS   int64         `json:"at_ms"`
 	Kind   string        `json:"kind"`
 	Detail string        `json:"detail"`
+	// Prompt is the library prompt a play line played, if it was one.
+	Prompt *SimPrompt `json:"prompt,omitempty"`
+}
+
+// SimPrompt is a library prompt as a dry run played it: a TTS prompt's
+// text in the language chosen, or an uploaded prompt's file.
+type SimPrompt struct {
+	// Library is the prompt's name in the tenant's prompts library.
+	Library string `json:"library"`
+	// Kind is tts or file.
+	Kind string `json:"kind"`
+	Lang string `json:"lang,omitempty"`
+	// Text is a TTS prompt's text; File an uploaded prompt's file name.
+	Text string `json:"text,omitempty"`
+	File string `json:"file,omitempty"`
+	// AudioURL plays the prompt through the API (set by the API's
+	// simulate, with the language for a TTS prompt).
+	AudioURL string `json:"audio_url,omitempty"`
 }
 
 // String renders the line as the dry run prints it.
@@ -116,17 +135,20 @@ func (s *SimCall) Vars() map[string]string {
 // inputs that time out runs its whole visit limit at once in a simulation.
 const MaxSimLines = 20000
 
-func (s *SimCall) line(kind, format string, args ...any) {
+func (s *SimCall) line(kind, format string, args ...any) { s.lineP(nil, kind, format, args...) }
+
+// lineP records a line with the library prompt it played (nil: none).
+func (s *SimCall) lineP(p *SimPrompt, kind, format string, args ...any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch n := len(s.lines); {
 	case n > MaxSimLines:
 		return
 	case n == MaxSimLines:
-		kind, format, args = "trace", "more than %d lines: the rest is not kept", []any{MaxSimLines}
+		kind, format, args, p = "trace", "more than %d lines: the rest is not kept", []any{MaxSimLines}, nil
 	}
 	at := s.clk.Now().Sub(s.start)
-	s.lines = append(s.lines, SimLine{At: at, AtMS: at.Milliseconds(), Kind: kind, Detail: fmt.Sprintf(format, args...)})
+	s.lines = append(s.lines, SimLine{At: at, AtMS: at.Milliseconds(), Kind: kind, Detail: fmt.Sprintf(format, args...), Prompt: p})
 }
 
 // Note records a trace line.
@@ -160,8 +182,14 @@ func (s *SimCall) Answer(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// DescribeMedia renders media for people: file names, TTS text, numbers.
+// DescribeMedia renders media for people: file names, TTS text, numbers;
+// a library prompt says its name first.
 func DescribeMedia(m controller.Media) string {
+	if m.Library != "" {
+		lm := m
+		lm.Library = ""
+		return fmt.Sprintf("library %q: %s", m.Library, DescribeMedia(lm))
+	}
 	switch m.Kind {
 	case controller.MediaFile:
 		return "file " + m.Value
@@ -181,7 +209,16 @@ func DescribeMedia(m controller.Media) string {
 
 func (s *SimCall) playAll(media []controller.Media) {
 	for _, m := range media {
-		s.line("play", "%s", DescribeMedia(m))
+		var p *SimPrompt
+		if m.Library != "" {
+			p = &SimPrompt{Library: m.Library, Lang: m.Lang}
+			if m.Kind == controller.MediaTTS {
+				p.Kind, p.Text = "tts", m.Value
+			} else {
+				p.Kind, p.File = "file", path.Base(m.Value)
+			}
+		}
+		s.lineP(p, "play", "%s", DescribeMedia(m))
 		d := s.PromptTime
 		if m.Kind == controller.MediaSilence {
 			ms, _ := strconv.Atoi(m.Value)
@@ -351,8 +388,11 @@ type DryRunOptions struct {
 	Schedules Schedules
 	SMS       SMS
 	Flows     FlowSource
-	HTTP      *http.Client
-	Logger    *slog.Logger
+	// Library resolves prompt items naming the tenant's prompts library
+	// (nil: they are left out and the trace says so).
+	Library Library
+	HTTP    *http.Client
+	Logger  *slog.Logger
 	// Vars are set before the flow's own.
 	Vars map[string]any
 }
@@ -383,7 +423,7 @@ func DryRun(ctx context.Context, f *Flow, o DryRunOptions) (*DryRunResult, error
 	call := NewSimCall("sim-call", o.Caller, o.DID, clk, groups)
 	mem := &MemoryLog{}
 	in := New(Options{Tenant: o.Tenant, Clock: clk, Schedules: o.Schedules, Voicemail: mem, Surveys: mem,
-		SMS: o.SMS, Flows: o.Flows, HTTP: o.HTTP, Logger: o.Logger, Vars: o.Vars})
+		SMS: o.SMS, Flows: o.Flows, Library: o.Library, HTTP: o.HTTP, Logger: o.Logger, Vars: o.Vars})
 	res := in.Run(ctx, call, f, o.Version)
 	return &DryRunResult{Result: res, Lines: call.Lines(), Stored: mem}, nil
 }

@@ -41,6 +41,9 @@ type Trunk struct {
 	CPS float64 `json:"cps,omitempty"`
 	// Disabled trunks are skipped (taken out of service by hand).
 	Disabled bool `json:"disabled,omitempty"`
+	// Blocked (never stored) says why the platform does not let the
+	// tenant use the trunk's gateway (GatewayPolicy): it is skipped.
+	Blocked string `json:"-"`
 }
 
 // Sources of outbound calls a route may be limited to.

@@ -478,3 +478,73 @@ func TestTrunksOfOtherSwitchesSkipped(t *testing.T) {
 		t.Fatalf("tried %v", tried)
 	}
 }
+
+// countingAdmission admits up to max calls per tenant at once.
+type countingAdmission struct {
+	max, used int
+	checks    int
+}
+
+var errFull = errors.New("the tenant's quota of calls is full")
+
+func (a *countingAdmission) AdmitOutbound(context.Context, string) (func(), error) {
+	if a.used >= a.max {
+		return nil, errFull
+	}
+	a.used++
+	return func() { a.used-- }, nil
+}
+
+func (a *countingAdmission) CheckOutbound(context.Context, string) error {
+	a.checks++
+	if a.used >= a.max {
+		return errFull
+	}
+	return nil
+}
+
+// Planned calls take a place under the tenant's quota of calls: over it
+// the call is a capacity refusal (tenant_quota) wrapping the quota's own
+// error, and takes no place under the tenant's outbound cap either;
+// released, the place is free again.
+func TestPlanAdmittedByTenantQuota(t *testing.T) {
+	cfg := &Config{Home: "86", Settings: Settings{MaxConcurrent: 5}, Trunks: map[string]Trunk{"a": {ID: "a", Gateway: "gw"}}, Routes: []Route{{ID: "r", Trunks: []string{"a"}}}}
+	var told []string
+	svc := NewService(fixedSource{cfg}, nil, nil, func(_ context.Context, _ string, _ PlanRequest, r *Refusal) { told = append(told, r.Rule) })
+	adm := &countingAdmission{max: 1}
+	svc.SetAdmission(adm)
+	ctx := context.Background()
+	c1, err := svc.Plan(ctx, "t", PlanRequest{Number: "13812345678"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.CheckAdmission(ctx, "t"); !isRule(err, RuleTenantQuota) || !errors.Is(err, errFull) {
+		t.Fatalf("check with the quota full: %v", err)
+	}
+	_, err = svc.Plan(ctx, "t", PlanRequest{Number: "13812345679"})
+	var ref *Refusal
+	if !errors.As(err, &ref) || ref.Rule != RuleTenantQuota || !ref.Capacity() || !errors.Is(err, errFull) {
+		t.Fatalf("second call over the quota: %v", err)
+	}
+	if svc.Active("t", "") != 1 || adm.used != 1 {
+		t.Fatalf("after the refusal: tenant cap %d, quota %d", svc.Active("t", ""), adm.used)
+	}
+	c1.Release()
+	c1.Release()
+	if svc.Active("t", "") != 0 || adm.used != 0 {
+		t.Fatalf("after release: tenant cap %d, quota %d", svc.Active("t", ""), adm.used)
+	}
+	if err := svc.CheckAdmission(ctx, "t"); err != nil {
+		t.Fatalf("check with room: %v", err)
+	}
+	if _, err := svc.Plan(ctx, "t", PlanRequest{Number: "13812345679"}); err != nil {
+		t.Fatalf("with room again: %v", err)
+	}
+	if fmt.Sprint(told) != "[tenant_quota]" {
+		t.Fatalf("refusals told: %v", told)
+	}
+	// A destination refusal does not reach the quota.
+	if _, err := svc.Plan(ctx, "t", PlanRequest{Number: "+88216012345"}); !isRule(err, RuleBlockedPrefix) || adm.used != 1 {
+		t.Fatalf("blocked number: %v (quota %d)", err, adm.used)
+	}
+}

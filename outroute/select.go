@@ -33,19 +33,24 @@ type Selected struct {
 // 429 (caps) and the rule's name.
 type Refusal struct {
 	// Rule: number, number_type, country, blocked_prefix, no_route,
-	// no_trunk, max_concurrent, max_cps, trunks_busy.
+	// no_trunk, max_concurrent, max_cps, trunks_busy, tenant_quota.
 	Rule   string
 	Detail string
+	// Err is the tenant quota's own refusal (tenant_quota; Unwrap).
+	Err error
 }
 
 func (r *Refusal) Error() string { return "outbound call refused (" + r.Rule + "): " + r.Detail }
+
+// Unwrap is the quota's refusal of a tenant_quota refusal.
+func (r *Refusal) Unwrap() error { return r.Err }
 
 // Capacity tells whether the refusal is a cap that passes (concurrent
 // calls, call rate, busy trunks) rather than a destination that may not
 // be called.
 func (r *Refusal) Capacity() bool {
 	switch r.Rule {
-	case RuleMaxConcurrent, RuleMaxCPS, RuleTrunksBusy:
+	case RuleMaxConcurrent, RuleMaxCPS, RuleTrunksBusy, RuleTenantQuota:
 		return true
 	}
 	return false
@@ -62,6 +67,10 @@ const (
 	RuleMaxConcurrent = "max_concurrent"
 	RuleMaxCPS        = "max_cps"
 	RuleTrunksBusy    = "trunks_busy"
+	// RuleTenantQuota: the tenant's quota of concurrent calls or calls per
+	// second (set by the superadmin, docs/tenants.md) is full, or the
+	// tenant is suspended.
+	RuleTenantQuota = "tenant_quota"
 )
 
 // CheckDestination is the toll-fraud guard's destination rules: the
@@ -162,6 +171,8 @@ func Select(routes []Route, trunks map[string]Trunk, req Request, now time.Time,
 				sel.Skipped = append(sel.Skipped, id+": no such trunk")
 			case t.Disabled:
 				sel.Skipped = append(sel.Skipped, id+": disabled")
+			case t.Blocked != "":
+				sel.Skipped = append(sel.Skipped, id+": "+t.Blocked)
 			default:
 				sel.Trunks = append(sel.Trunks, t)
 			}

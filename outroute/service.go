@@ -48,9 +48,49 @@ type Service struct {
 	refused Refused
 	picker  *Picker
 
-	mu      sync.Mutex
-	tenants map[string]*use // by tenant
-	trunks  map[string]*use // by tenant/trunk
+	mu        sync.Mutex
+	tenants   map[string]*use // by tenant
+	trunks    map[string]*use // by tenant/trunk
+	gateways  *GatewayRules
+	admission Admission
+}
+
+// Admission is the tenants' quotas on calls (quota.Service): every
+// planned call to an external number takes a place under its tenant's
+// concurrent-call and calls-per-second quotas until it is released, or is
+// refused.
+type Admission interface {
+	AdmitOutbound(ctx context.Context, tenant string) (release func(), err error)
+	// CheckOutbound refuses as AdmitOutbound would, taking nothing.
+	CheckOutbound(ctx context.Context, tenant string) error
+}
+
+// SetAdmission makes planned calls count against the tenants' quotas
+// (nil: they do not).
+func (s *Service) SetAdmission(a Admission) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.admission = a
+}
+
+func (s *Service) admissionOf() Admission {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.admission
+}
+
+// CheckAdmission tells whether the tenant's quota has room for one more
+// outbound call now, taking nothing: nil, or a *Refusal (tenant_quota)
+// wrapping the quota's refusal.
+func (s *Service) CheckAdmission(ctx context.Context, tenant string) error {
+	a := s.admissionOf()
+	if a == nil {
+		return nil
+	}
+	if err := a.CheckOutbound(ctx, tenant); err != nil {
+		return &Refusal{Rule: RuleTenantQuota, Detail: err.Error(), Err: err}
+	}
+	return nil
 }
 
 type use struct {
@@ -110,19 +150,34 @@ type Call struct {
 	svc      *Service
 	once     sync.Once
 	trunkKey string
+	// quota gives back the call's place under the tenant's quota.
+	quota func()
 }
 
 func (c *Call) note(format string, a ...any) { c.Notes = append(c.Notes, fmt.Sprintf(format, a...)) }
 
 // Plan routes a call: the number is read and checked by the toll-fraud
-// guard, a route chosen, the caller ID picked and the tenant's caps
-// taken. A refused call returns *Refusal.
+// guard, a route chosen, the caller ID picked, the tenant's caps taken and
+// the call admitted under the tenant's quota (SetAdmission). A refused
+// call returns *Refusal.
 func (s *Service) Plan(ctx context.Context, tenant string, req PlanRequest) (*Call, error) {
 	cfg, err := s.src.OutboundConfig(ctx, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("outbound routing of tenant %s: %w", tenant, err)
 	}
 	c, ref := s.plan(tenant, cfg, req)
+	if ref == nil {
+		if a := s.admissionOf(); a != nil {
+			release, err := a.AdmitOutbound(ctx, tenant)
+			if err != nil {
+				// The tenant's cap taken by plan goes back.
+				s.give("", true, tenant)
+				c, ref = nil, &Refusal{Rule: RuleTenantQuota, Detail: err.Error(), Err: err}
+			} else {
+				c.quota = release
+			}
+		}
+	}
 	if ref != nil {
 		s.log.Warn("outbound call refused", "tenant", tenant, "rule", ref.Rule, "detail", ref.Detail, "source", req.Source, "campaign", req.Campaign, "agent", req.Agent)
 		if s.refused != nil {
@@ -140,14 +195,14 @@ func (s *Service) Check(ctx context.Context, tenant string, req PlanRequest) err
 	if err != nil {
 		return fmt.Errorf("outbound routing of tenant %s: %w", tenant, err)
 	}
-	_, ref := s.route(cfg, req)
+	_, ref := s.route(tenant, cfg, req)
 	if ref != nil {
 		return ref
 	}
 	return nil
 }
 
-func (s *Service) route(cfg *Config, req PlanRequest) (*Call, *Refusal) {
+func (s *Service) route(tenant string, cfg *Config, req PlanRequest) (*Call, *Refusal) {
 	n, err := Classify(req.Number, cfg.Home)
 	if err != nil {
 		return nil, &Refusal{Rule: RuleNumber, Detail: err.Error()}
@@ -160,12 +215,15 @@ func (s *Service) route(cfg *Config, req PlanRequest) (*Call, *Refusal) {
 		if req.DefaultTrunk == "" {
 			return nil, &Refusal{Rule: RuleNoTrunk, Detail: "the tenant has no outbound routes and no default trunk is configured (media.default_trunk)"}
 		}
+		if gp := s.gatewayPolicy(); !gp.Allowed(tenant, req.DefaultTrunk) {
+			return nil, &Refusal{Rule: RuleGateway, Detail: "the tenant has no outbound routes and its default trunk's " + gp.refusal(tenant, req.DefaultTrunk)}
+		}
 		c.Dial = n.National
 		c.Trunks = []Trunk{{ID: req.DefaultTrunk, Gateway: req.DefaultTrunk}}
 		c.note("no outbound routes: default trunk %s, %s", req.DefaultTrunk, c.Dial)
 		return c, nil
 	}
-	sel, ref := Select(cfg.Routes, cfg.Trunks, Request{Number: n, Source: req.Source, Campaign: req.Campaign, Agent: req.Agent, Queues: req.Queues}, s.now(), cfg.Schedules)
+	sel, ref := Select(cfg.Routes, s.gatewayPolicy().allowedTrunks(tenant, cfg.Trunks), Request{Number: n, Source: req.Source, Campaign: req.Campaign, Agent: req.Agent, Queues: req.Queues}, s.now(), cfg.Schedules)
 	if ref != nil {
 		return nil, ref
 	}
@@ -178,7 +236,7 @@ func (s *Service) route(cfg *Config, req PlanRequest) (*Call, *Refusal) {
 }
 
 func (s *Service) plan(tenant string, cfg *Config, req PlanRequest) (*Call, *Refusal) {
-	c, ref := s.route(cfg, req)
+	c, ref := s.route(tenant, cfg, req)
 	if ref != nil {
 		return nil, ref
 	}
@@ -315,7 +373,12 @@ func (c *Call) Release() {
 	if c == nil || c.svc == nil {
 		return
 	}
-	c.once.Do(func() { c.svc.give(c.trunkKey, true, c.Tenant) })
+	c.once.Do(func() {
+		c.svc.give(c.trunkKey, true, c.Tenant)
+		if c.quota != nil {
+			c.quota()
+		}
+	})
 }
 
 // Endpoint is the switch endpoint for trunk t.

@@ -9,7 +9,11 @@ import (
 
 // callCols are the columns the call listings read.
 const callCols = `c.id, c.direction, c.ani, c.dnis, c.started_at, c.answered_at, c.ended_at, c.disposition, c.queue_id, c.agent_id, c.trunk,
- c.ivr_ms, c.wait_ms, c.ring_ms, c.talk_ms, c.hold_ms, c.wrapup_ms, c.transfers, c.survey_score`
+ c.ivr_ms, c.wait_ms, c.ring_ms, c.talk_ms, c.hold_ms, c.wrapup_ms, c.transfers, c.survey_score,
+ COALESCE(cs.business, ''), COALESCE(cs.type, ''), COALESCE(cs.outcome, '')`
+
+// summaryJoin brings each call's service summary (migration 0027).
+const summaryJoin = ` LEFT JOIN call_summaries cs ON cs.tenant_id = c.tenant_id AND cs.call_id = c.id`
 
 type callScan struct {
 	ID          string     `db:"id"`
@@ -31,6 +35,8 @@ type callScan struct {
 	WrapUpMS    int64      `db:"wrapup_ms"`
 	Transfers   int        `db:"transfers"`
 	SurveyScore *int       `db:"survey_score"`
+	// The service summary (服务小结) submitted for the call.
+	Business, SummaryType, Outcome string
 }
 
 // listCalls runs a newest-first listing of calls matching w, emitting each
@@ -39,7 +45,7 @@ func (s *Service) listCalls(ctx context.Context, q Query, w where, emit func(*ca
 	w.add("c.tenant_id = ?", q.Tenant)
 	w.between("c.started_at", q.From, q.To)
 	w.before("c.started_at", "c.id", q.Cursor)
-	sql := `SELECT ` + callCols + ` FROM calls c` + w.String() + ` ORDER BY c.started_at DESC, c.id DESC`
+	sql := `SELECT ` + callCols + ` FROM calls c` + summaryJoin + w.String() + ` ORDER BY c.started_at DESC, c.id DESC`
 	if q.Limit > 0 {
 		sql += " LIMIT " + strconv.Itoa(q.Limit+1)
 	}
@@ -53,7 +59,8 @@ func (s *Service) listCalls(ctx context.Context, q Query, w where, emit func(*ca
 	for rows.Next() {
 		var c callScan
 		if err := rows.Scan(&c.ID, &c.Direction, &c.ANI, &c.DNIS, &c.StartedAt, &c.AnsweredAt, &c.EndedAt, &c.Disposition, &c.QueueID, &c.AgentID, &c.Trunk,
-			&c.IVRMS, &c.WaitMS, &c.RingMS, &c.TalkMS, &c.HoldMS, &c.WrapUpMS, &c.Transfers, &c.SurveyScore); err != nil {
+			&c.IVRMS, &c.WaitMS, &c.RingMS, &c.TalkMS, &c.HoldMS, &c.WrapUpMS, &c.Transfers, &c.SurveyScore,
+			&c.Business, &c.SummaryType, &c.Outcome); err != nil {
 			return "", fmt.Errorf("read call: %w", err)
 		}
 		if q.Limit > 0 && n == q.Limit {
@@ -102,11 +109,16 @@ type CallRow struct {
 	WrapUpMS    int64  `json:"wrapup_ms"`
 	Transfers   int    `json:"transfers"`
 	SurveyScore *int   `json:"survey_score,omitempty"`
+	// The call's service summary: business, type and outcome ("" when
+	// none was submitted).
+	SummaryBusiness string `json:"summary_business"`
+	SummaryType     string `json:"summary_type"`
+	SummaryOutcome  string `json:"summary_outcome"`
 }
 
 // CallHeader is the CSV header of CallRow.
 var CallHeader = []string{"id", "direction", "ani", "dnis", "started_at", "answered_at", "ended_at", "duration_ms", "disposition", "queue", "agent", "agent_name", "agent_work_number", "trunk",
-	"ivr_ms", "wait_ms", "ring_ms", "talk_ms", "hold_ms", "wrapup_ms", "transfers", "survey_score"}
+	"ivr_ms", "wait_ms", "ring_ms", "talk_ms", "hold_ms", "wrapup_ms", "transfers", "survey_score", "summary_business", "summary_type", "summary_outcome"}
 
 // CSV is the row's CSV record (times in the tenant's zone).
 func (r *CallRow) CSV() []string {
@@ -115,7 +127,8 @@ func (r *CallRow) CSV() []string {
 		score = strconv.Itoa(*r.SurveyScore)
 	}
 	return []string{r.ID, r.Direction, r.ANI, r.DNIS, csvTime(&r.StartedAt), csvTime(r.AnsweredAt), csvTime(r.EndedAt), i64(r.DurationMS), r.Disposition,
-		r.Queue, r.Agent, r.AgentName, r.AgentWorkNumber, r.Trunk, i64(r.IVRMS), i64(r.WaitMS), i64(r.RingMS), i64(r.TalkMS), i64(r.HoldMS), i64(r.WrapUpMS), strconv.Itoa(r.Transfers), score}
+		r.Queue, r.Agent, r.AgentName, r.AgentWorkNumber, r.Trunk, i64(r.IVRMS), i64(r.WaitMS), i64(r.RingMS), i64(r.TalkMS), i64(r.HoldMS), i64(r.WrapUpMS), strconv.Itoa(r.Transfers), score,
+		r.SummaryBusiness, r.SummaryType, r.SummaryOutcome}
 }
 
 // Calls is the call detail search: the tenant's calls in the range, newest
@@ -132,7 +145,8 @@ func (s *Service) Calls(ctx context.Context, q Query, emit func(*CallRow) error)
 	next, err = s.listCalls(ctx, q, w, func(c *callScan) error {
 		r := &CallRow{AgentLabel: label(c.AgentID), ID: c.ID, Direction: c.Direction, ANI: c.ANI, DNIS: c.DNIS, StartedAt: c.StartedAt.In(q.Loc), AnsweredAt: inLoc(c.AnsweredAt, q.Loc),
 			EndedAt: inLoc(c.EndedAt, q.Loc), Disposition: c.Disposition, Queue: c.QueueID, Agent: c.AgentID, Trunk: c.Trunk, IVRMS: c.IVRMS,
-			WaitMS: c.WaitMS, RingMS: c.RingMS, TalkMS: c.TalkMS, HoldMS: c.HoldMS, WrapUpMS: c.WrapUpMS, Transfers: c.Transfers, SurveyScore: c.SurveyScore}
+			WaitMS: c.WaitMS, RingMS: c.RingMS, TalkMS: c.TalkMS, HoldMS: c.HoldMS, WrapUpMS: c.WrapUpMS, Transfers: c.Transfers, SurveyScore: c.SurveyScore,
+			SummaryBusiness: c.Business, SummaryType: c.SummaryType, SummaryOutcome: c.Outcome}
 		if c.EndedAt != nil {
 			r.DurationMS = c.EndedAt.Sub(c.StartedAt).Milliseconds()
 		}
