@@ -178,9 +178,13 @@ func TestScheduledCallbackOfLead(t *testing.T) {
 		agentID := e.ids["a/agent"]
 		agent, sup := bearer(e.tok["a/agent"]), bearer(e.tok["a/supervisor"])
 		body := map[string]any{"id": "survey", "name": "Survey", "type": "preview", "settings": map[string]any{
-			"queue_id": "sales", "mask_numbers": true,
+			"queue_id": "sales", "mask_numbers": true, "callback_grace_ms": 45 * 60 * 1000,
 			"window": map[string]any{"name": "always", "timezone": "Asia/Shanghai", "weekly": allWeek()},
 		}}
+		bad := map[string]any{"id": "bad", "name": "Bad", "type": "preview", "settings": map[string]any{"queue_id": "sales", "callback_grace_ms": 5000}}
+		if r := e.do("POST", "/api/v1/campaigns", bad, sup...); r.Status != 400 || !strings.Contains(string(r.Body), "callback_grace_ms") {
+			t.Fatalf("a 5 s grace period: %d %s", r.Status, r.Body)
+		}
 		if r := e.do("POST", "/api/v1/campaigns", body, sup...); r.Status != 201 {
 			t.Fatalf("campaign: %d %s", r.Status, r.Body)
 		}
@@ -221,6 +225,20 @@ func TestScheduledCallbackOfLead(t *testing.T) {
 		if err != nil || got.Number != "+8613812341234" {
 			t.Fatalf("stored %+v %v", got, err)
 		}
+		// The campaign's grace period (45 minutes), not the default 15.
+		if got.OwnerUntil == nil || !got.OwnerUntil.Equal(due.Add(45*time.Minute)) {
+			t.Fatalf("owner until %v, want due + 45 min", got.OwnerUntil)
+		}
+		later := due.Add(time.Hour)
+		if r := e.do("PUT", "/api/v1/callbacks/"+cb.ID+"/assign", map[string]any{"owner": agentID, "due_at": later}, sup...); r.Status != 200 {
+			t.Fatalf("reassign: %d %s", r.Status, r.Body)
+		}
+		if got, err = s.GetCallbackWork(ctx, "a", cb.ID); err != nil || got.OwnerUntil == nil || !got.OwnerUntil.Equal(later.Add(45*time.Minute)) {
+			t.Fatalf("after reassigning: %+v %v", got, err)
+		}
+		if r := e.do("PUT", "/api/v1/callbacks/"+cb.ID+"/assign", map[string]any{"owner": agentID, "due_at": due}, sup...); r.Status != 200 {
+			t.Fatalf("reassign back: %d %s", r.Status, r.Body)
+		}
 		lead, err := s.GetLead(ctx, "a", ann.ID)
 		if err != nil || lead.Status != store.LeadPending || lead.NextAt == nil || !lead.NextAt.Equal(due) || lead.LastOutcome != "callback" {
 			t.Fatalf("lead after %+v %v", lead, err)
@@ -232,6 +250,17 @@ func TestScheduledCallbackOfLead(t *testing.T) {
 		// The campaign does not hand the lead out before it is due.
 		if l, err := s.ClaimLead(ctx, "a", "survey", agentID, store.LeadPreview, time.Now()); err != nil || (l != nil && l.ID == ann.ID) {
 			t.Fatalf("claimed before due: %+v %v", l, err)
+		}
+		// Bo is not the agent's, but the agent just had Bo's campaign call
+		// (a progressive call: the dialer released the lead when it ended):
+		// "call back at…" after the call is theirs to schedule.
+		end := time.Now()
+		if err := s.AddAttempt(ctx, &store.CampaignAttempt{TenantID: "a", CampaignID: "survey", LeadID: bo.ID, Kind: store.AttemptCall, AgentID: agentID,
+			Outcome: "answered", StartedAt: end.Add(-time.Minute), EndedAt: &end}); err != nil {
+			t.Fatal(err)
+		}
+		if r := e.do("POST", "/api/v1/callbacks", map[string]any{"lead_id": bo.ID, "due_at": due}, agent...); r.Status != 200 {
+			t.Fatalf("after the agent's own call of the lead: %d %s", r.Status, r.Body)
 		}
 	})
 }

@@ -110,6 +110,24 @@ func TestCampaignsAPI(t *testing.T) {
 		if r.Status != 200 || rep.Imported != 301 || rep.RejectedCount != 1 {
 			t.Fatalf("import: %d %s", r.Status, r.Body)
 		}
+		// The lead list searched by name or by the digits of the phone.
+		var found []struct {
+			Name  string `json:"name"`
+			Phone string `json:"phone"`
+		}
+		r = e.do("GET", "/api/v1/campaigns/survey/leads?q=138+1234", nil, sup...)
+		r.json(t, &found)
+		if r.Status != 200 || len(found) != 1 || found[0].Name != "Ann" {
+			t.Fatalf("search by phone: %d %s", r.Status, r.Body)
+		}
+		r = e.do("GET", "/api/v1/campaigns/survey/leads?q=filler+29&limit=5", nil, sup...)
+		r.json(t, &found)
+		if r.Status != 200 || len(found) != 5 || found[0].Name != "Filler 29" {
+			t.Fatalf("search by name: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("GET", "/api/v1/campaigns/survey/leads?q="+strings.Repeat("x", 101), nil, sup...); r.Status != 400 || !strings.Contains(string(r.Body), `"field":"q"`) {
+			t.Fatalf("long search: %d %s", r.Status, r.Body)
+		}
 		if r := e.do("POST", "/api/v1/campaigns/survey/leads/import", "x,y\n1,2\n", sup...); r.Status != 400 {
 			t.Fatalf("no phone column: %d %s", r.Status, r.Body)
 		}
@@ -257,6 +275,42 @@ func TestCampaignsAPI(t *testing.T) {
 		}
 		if r := e.do("PUT", lead1, map[string]any{"agent": ""}, bAdmin...); r.Status != 404 {
 			t.Fatalf("tenant b assigns a's lead: %d %s", r.Status, r.Body)
+		}
+		// Chosen leads to one agent: all, or none when one is not the
+		// campaign's.
+		var two []struct {
+			ID int64 `json:"id"`
+		}
+		e.do("GET", "/api/v1/campaigns/survey/leads?status=pending&limit=2", nil, sup...).json(t, &two)
+		if len(two) != 2 {
+			t.Fatalf("two pending leads: %+v", two)
+		}
+		r = e.do("PUT", "/api/v1/campaigns/survey/leads/agent", map[string]any{"leads": []int64{two[0].ID, 999999}, "agent": e.ids["a/agent"]}, sup...)
+		if r.Status != 400 || !strings.Contains(string(r.Body), `"field":"leads[1]"`) || !strings.Contains(string(r.Body), "999999 is not a lead") {
+			t.Fatalf("a stranger among the leads: %d %s", r.Status, r.Body)
+		}
+		if r := e.do("PUT", "/api/v1/campaigns/survey/leads/agent", map[string]any{"leads": []int64{two[0].ID}, "agent": "nobody-here"}, sup...); r.Status != 400 || !strings.Contains(string(r.Body), `"field":"agent"`) {
+			t.Fatalf("an unknown agent: %d %s", r.Status, r.Body)
+		}
+		r = e.do("PUT", "/api/v1/campaigns/survey/leads/agent", map[string]any{"leads": []int64{two[0].ID, two[1].ID}, "agent": e.ids["a/agent"]}, sup...)
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"assigned":2`) {
+			t.Fatalf("assign two: %d %s", r.Status, r.Body)
+		}
+		var mine []struct {
+			ID int64 `json:"id"`
+		}
+		e.do("GET", "/api/v1/campaigns/survey/leads?agent="+e.ids["a/agent"]+"&limit=1000", nil, sup...).json(t, &mine)
+		hits := 0
+		for _, l := range mine {
+			if l.ID == two[0].ID || l.ID == two[1].ID {
+				hits++
+			}
+		}
+		if hits != 2 {
+			t.Fatalf("the two leads are not the agent's: %+v", mine)
+		}
+		if r := e.do("PUT", "/api/v1/campaigns/survey/leads/agent", map[string]any{"leads": []int64{two[0].ID}, "agent": ""}, agent...); r.Status != 403 {
+			t.Fatalf("an agent assigned leads: %d", r.Status)
 		}
 		if r := e.do("POST", "/api/v1/campaigns/survey/leads/assign", map[string]any{"agents": []string{e.ids["b/agent"]}}, sup...); r.Status != 400 {
 			t.Fatalf("assign to another tenant's agent: %d %s", r.Status, r.Body)

@@ -59,6 +59,9 @@ func toAPIError(err error) *Error {
 	if re := refusalError(err); re != nil {
 		return re
 	}
+	if qe := quotaError(err); qe != nil {
+		return qe
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		msg := fmt.Sprint(he.Message)

@@ -3,11 +3,13 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/ipcc/ipcc/acd"
+	"github.com/ipcc/ipcc/prompts"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -49,10 +51,26 @@ func acdInvalid(err error) error {
 }
 
 // checkQueue validates a configuration, including that queue overflow
-// targets exist in the tenant.
+// targets and the library prompts its announcements name exist in the
+// tenant.
 func (s *Server) checkQueue(c echo.Context, tenant string, q *acd.QueueConfig) error {
 	if err := q.Validate(); err != nil {
 		return acdInvalid(err)
+	}
+	if refs := q.LibraryRefs(); len(refs) > 0 {
+		names := make([]string, len(refs))
+		for i, r := range refs {
+			names[i] = r.Name
+		}
+		missing, err := prompts.Missing(c.Request().Context(), s.opt.Store, tenant, names)
+		if err != nil {
+			return err
+		}
+		for _, r := range refs {
+			if slices.Contains(missing, r.Name) {
+				return errInvalid(r.Field, "%s: library prompt %q is not in the tenant's prompts library", r.Field, r.Name)
+			}
+		}
 	}
 	targets := map[string]acd.OverflowTarget{
 		"overflow.queue_full": q.Overflow.QueueFull, "overflow.max_wait": q.Overflow.MaxWait,

@@ -35,7 +35,7 @@ func (s *Server) addTenantRoutes() {
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/tenants", Summary: "List tenants", Tag: "tenants", Roles: rolesSuper, Platform: true, Response: []store.Tenant{}, Handler: s.listTenants})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/tenants", Summary: "Create a tenant", Tag: "tenants", Roles: rolesSuper, Platform: true, Request: tenantRequest{}, Response: store.Tenant{}, Status: http.StatusCreated, ObjectType: "tenant", Handler: s.createTenant})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/tenants/:id", Summary: "Get a tenant", Tag: "tenants", Roles: rolesSuper, Platform: true, Response: store.Tenant{}, Handler: s.getTenant})
-	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/tenants/:id", Summary: "Change a tenant's name, time zone or disabled flag", Tag: "tenants", Roles: rolesSuper, Platform: true, Request: tenantPatch{}, Response: store.Tenant{}, ObjectType: "tenant", Handler: s.patchTenant})
+	s.Add(&Route{Method: http.MethodPatch, Path: "/api/v1/tenants/:id", Summary: "Change a tenant's name, time zone or disabled flag (disabled suspends it: calls refused with a prompt, sessions cut)", Tag: "tenants", Roles: rolesSuper, Platform: true, Request: tenantPatch{}, Response: store.Tenant{}, ObjectType: "tenant", Handler: s.patchTenant})
 	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/tenants/:id", Summary: "Delete a tenant that has no users or API keys left", Tag: "tenants", Roles: rolesSuper, Platform: true, Status: http.StatusNoContent, ObjectType: "tenant", Handler: s.deleteTenant})
 }
 
@@ -111,12 +111,21 @@ func (s *Server) patchTenant(c echo.Context) error {
 		}
 		t.Timezone = *req.Timezone
 	}
+	wasDisabled := t.Disabled
 	if req.Disabled != nil {
 		t.Disabled = *req.Disabled
 	}
 	setAudit(c, t.ID, map[string]any{"name": t.Name, "timezone": t.Timezone, "disabled": t.Disabled})
 	if err := s.opt.Store.UpdateTenant(c.Request().Context(), t); err != nil {
 		return err
+	}
+	switch {
+	case t.Disabled && !wasDisabled:
+		// Suspended: calls are refused with the suspended prompt, streams
+		// and agents cut (docs/tenants.md).
+		s.suspendTenant(context.WithoutCancel(c.Request().Context()), t.ID, actorName(c))
+	case !t.Disabled && wasDisabled && s.opt.Quota != nil:
+		s.opt.Quota.Invalidate(t.ID)
 	}
 	return c.JSON(http.StatusOK, t)
 }

@@ -165,6 +165,8 @@ func acdError(err error) error {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid", Message: fe.Error(), Field: fe.Field}
 	case errors.Is(err, acd.ErrBadState), errors.Is(err, acd.ErrBreakCap):
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
+	case errors.Is(err, acd.ErrSummaryRequired):
+		return &Error{Status: http.StatusConflict, Code: "summary_required", Message: strings.TrimPrefix(err.Error(), "acd: ")}
 	}
 	return err
 }
@@ -236,7 +238,13 @@ func agentLogin(ctx context.Context, x *opCall, req *agentLoginRequest) (any, er
 	if err != nil {
 		return nil, err
 	}
+	x.s.signIns.Lock()
+	if err := x.s.checkAgentSignIn(ctx, e, x.tenant, x.p.ID); err != nil {
+		x.s.signIns.Unlock()
+		return nil, err
+	}
 	err = e.Login(ctx, acd.LoginRequest{AgentID: x.p.ID, Device: req.Device, WorkNumber: req.WorkNumber, NotReady: req.NotReady, Queues: req.Queues})
+	x.s.signIns.Unlock()
 	if errors.Is(err, acd.ErrDeviceInUse) {
 		return nil, x.s.deviceInUse(ctx, x.tenant, err)
 	}

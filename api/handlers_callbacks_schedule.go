@@ -23,8 +23,29 @@ import (
 // CallbackGrace after it is due; then any agent of its queue may take it.
 
 // CallbackGrace is how long after due_at an agent-owned call-back stays
-// with its owner before it falls to the queue.
+// with its owner before it falls to the queue, unless the campaign of its
+// lead sets callback_grace_ms.
 const CallbackGrace = 15 * time.Minute
+
+// callbackGrace is the grace period of a call-back of campaign's lead
+// ("" = no campaign): the campaign's callback_grace_ms, else CallbackGrace.
+func (s *Server) callbackGrace(ctx context.Context, tenant, campaignID string) (time.Duration, error) {
+	if campaignID == "" {
+		return CallbackGrace, nil
+	}
+	row, err := s.opt.Store.GetCampaign(ctx, tenant, campaignID)
+	if errors.Is(err, store.ErrNotFound) {
+		return CallbackGrace, nil // the campaign was deleted since
+	}
+	if err != nil {
+		return 0, err
+	}
+	c, err := campaign.FromRow(row)
+	if err != nil {
+		return 0, err
+	}
+	return c.Settings.CallbackGrace(), nil
+}
 
 // callbackSchedule is the body of POST /api/v1/callbacks and PUT
 // /api/v1/callbacks/:id/assign.
@@ -146,6 +167,7 @@ func (s *Server) checkOutbound(ctx context.Context, tenant, number, agent, campa
 		return err
 	}
 	svc := outroute.NewService(staticSource{cfg}, nil, s.log, nil)
+	svc.SetGatewayRules(s.opt.GatewayRules)
 	src := outroute.SourceClickToDial
 	if campaign != "" {
 		src = outroute.SourceCampaign
@@ -156,6 +178,17 @@ func (s *Server) checkOutbound(ctx context.Context, tenant, number, agent, campa
 		return errInvalid("number", "outbound routing refuses %s (%s): %s", number, ref.Rule, ref.Detail)
 	}
 	return err
+}
+
+// lastCalledBy tells whether the lead's latest call attempt was agent's
+// (the campaign call they just had: the dialer released the lead when it
+// ended, and a progressive or predictive lead is never claimed by them).
+func (s *Server) lastCalledBy(ctx context.Context, tenant string, lead *store.Lead, agent string) (bool, error) {
+	atts, err := s.opt.Store.ListAttempts(ctx, tenant, lead.CampaignID, store.AttemptFilter{LeadID: lead.ID, Kind: store.AttemptCall})
+	if err != nil {
+		return false, err
+	}
+	return len(atts) > 0 && atts[len(atts)-1].AgentID == agent, nil
 }
 
 func callbackSchedulePost(ctx context.Context, x *opCall, req *callbackSchedule) (any, error) {
@@ -175,10 +208,6 @@ func callbackSchedulePost(ctx context.Context, x *opCall, req *callbackSchedule)
 		Note: note, OwnerAgent: agent, CreatedBy: x.p.ID, CallID: strings.TrimSpace(req.CallID)}
 	due := req.DueAt.UTC()
 	cb.DueAt = &due
-	if agent != "" {
-		until := due.Add(CallbackGrace)
-		cb.OwnerUntil = &until
-	}
 	if len(cb.CallID) > 128 {
 		return nil, errInvalid("call_id", "call_id is not a call id")
 	}
@@ -191,7 +220,13 @@ func callbackSchedulePost(ctx context.Context, x *opCall, req *callbackSchedule)
 			return nil, err
 		}
 		if x.p.Role == auth.RoleAgent && lead.ClaimedBy != x.p.ID && lead.AgentID != x.p.ID {
-			return nil, errInvalid("lead_id", "lead %d is not yours", req.LeadID)
+			mine, err := x.s.lastCalledBy(ctx, x.tenant, lead, x.p.ID)
+			if err != nil {
+				return nil, err
+			}
+			if !mine {
+				return nil, errInvalid("lead_id", "lead %d is not yours", req.LeadID)
+			}
 		}
 		cb.Number, cb.LeadID, cb.CampaignID, cb.Caller = lead.Phone, lead.ID, lead.CampaignID, lead.Name
 	} else {
@@ -202,6 +237,14 @@ func callbackSchedulePost(ctx context.Context, x *opCall, req *callbackSchedule)
 	}
 	if err := x.s.checkOutbound(ctx, x.tenant, cb.Number, agent, cb.CampaignID); err != nil {
 		return nil, err
+	}
+	if agent != "" {
+		grace, err := x.s.callbackGrace(ctx, x.tenant, cb.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		until := due.Add(grace)
+		cb.OwnerUntil = &until
 	}
 	if cb.CallID == "" {
 		cb.CallID = "scheduled:" + cb.ID
@@ -256,7 +299,11 @@ func callbackAssign(ctx context.Context, x *opCall, req *callbackSchedule) (any,
 	}
 	var until *time.Time
 	if agent != "" && due != nil {
-		u := due.Add(CallbackGrace)
+		grace, err := x.s.callbackGrace(ctx, x.tenant, cb.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		u := due.Add(grace)
 		until = &u
 	}
 	x.detail = map[string]any{"owner": agent, "queue": queue, "from_owner": cb.OwnerAgent}

@@ -41,6 +41,9 @@ type callView struct {
 	Voicemail  *store.VoicemailMessage `json:"voicemail,omitempty"`
 	Surveys    []store.SurveyResult    `json:"surveys"`
 	Trace      json.RawMessage         `json:"trace,omitempty"`
+	// ServiceSummary is the agent's service summary (服务小结), when one
+	// was submitted.
+	ServiceSummary *serviceSummaryView `json:"service_summary,omitempty"`
 }
 
 func summarize(r store.CallRecord, label func(string) reports.AgentLabel) callSummary {
@@ -131,6 +134,12 @@ func (s *Server) getCall(c echo.Context) error {
 		return err
 	}
 	if v.Surveys, err = callSurveys(ctx, s.opt.Store, rec); err != nil {
+		return err
+	}
+	if cs, err := s.opt.Store.GetCallSummary(ctx, tenant, rec.ID); err == nil {
+		sv := viewSummary(*cs)
+		v.ServiceSummary = &sv
+	} else if !store.IsNotFound(err) {
 		return err
 	}
 	if rec.VoicemailID != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ipcc/ipcc/webhook"
 	"net/http"
 	"slices"
 	"strconv"
@@ -52,6 +53,13 @@ type assignBody struct {
 }
 
 type leadAgentBody struct {
+	Agent string `json:"agent"`
+}
+
+// leadsAgentBody assigns several leads of a campaign to one agent.
+type leadsAgentBody struct {
+	Leads []int64 `json:"leads"`
+	// Agent is a user id; "" assigns the leads to nobody.
 	Agent string `json:"agent"`
 }
 
@@ -129,12 +137,14 @@ func (s *Server) addCampaignRoutes() {
 		"phone, name, agent (column headers), fields (JSON object: custom field → column; default every other column), strict=true (any rejected row imports nothing), dry_run=true. " +
 		"Answers the report: rows, imported, rejected rows with row number and reason; 422 for a strict import with rejected rows",
 		Tag: tag, Roles: rolesSupervisor, Response: campaign.ImportReport{}, ObjectType: "campaign_leads", Handler: s.importLeads})
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/leads", Summary: "List a campaign's leads by id (query: status, agent, after (lead id), limit)",
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/leads", Summary: "List a campaign's leads by id (query: status, agent, q (a name containing it, any case, or a phone containing its digits), after (lead id), limit)",
 		Tag: tag, Roles: rolesSupervisor, Response: []leadView{}, Handler: s.listLeads})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/leads/export", Summary: "Export the leads with their results as CSV (status, attempts, last outcome, disposition, last call and its script answers)",
 		Tag: tag, Roles: rolesSupervisor, Handler: s.exportLeads})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/campaigns/:id/leads/assign", Summary: "Share the campaign's unassigned pending leads among named agents in turn; answers how many each got",
 		Tag: tag, Roles: rolesSupervisor, Request: assignBody{}, Response: map[string]int{}, ObjectType: "campaign_leads", Handler: s.assignLeads})
+	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/campaigns/:id/leads/agent", Summary: "Assign leads of the campaign (ids, 1 to 10000) to a named agent (agent \"\" = to nobody): all of them, or none when one is not a lead of the campaign; answers how many",
+		Tag: tag, Roles: rolesSupervisor, Request: leadsAgentBody{}, Response: map[string]int{}, ObjectType: "campaign_leads", Handler: s.setLeadsAgent})
 	s.Add(&Route{Method: http.MethodPut, Path: "/api/v1/campaigns/:id/leads/:lead/agent", Summary: "Assign one lead to a named agent (agent \"\" = to nobody)",
 		Tag: tag, Roles: rolesSupervisor, Request: leadAgentBody{}, Response: leadView{}, ObjectType: "campaign_leads", Handler: s.setLeadAgent})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/attempts", Summary: "A campaign's attempts (calls and skips with reasons, dispositions, script answers), oldest first (query: lead, kind=call|skip, limit)",
@@ -198,6 +208,18 @@ func campaignError(err error) error {
 	return err
 }
 
+// checkCampaignTrunk refuses a campaign trunk (a gateway, for tenants
+// without outbound routes) the platform does not allow the tenant.
+func (s *Server) checkCampaignTrunk(tenant string, set *campaign.Settings) error {
+	if set.Trunk == "" {
+		return nil
+	}
+	if err := s.opt.GatewayRules.Policy().Check(tenant, "settings.trunk", set.Trunk); err != nil {
+		return routingInvalid(err)
+	}
+	return nil
+}
+
 func (s *Server) listCampaigns(c echo.Context) error {
 	tenant, err := tenantRequired(c)
 	if err != nil {
@@ -221,6 +243,9 @@ func (s *Server) createCampaign(c echo.Context) error {
 	}
 	cp := &campaign.Campaign{TenantID: tenant, ID: strings.TrimSpace(b.ID), Name: strings.TrimSpace(b.Name), Type: b.Type, Settings: b.Settings}
 	setAudit(c, cp.ID, map[string]any{"type": cp.Type})
+	if err := s.checkCampaignTrunk(tenant, &b.Settings); err != nil {
+		return err
+	}
 	if err := campaign.Create(c.Request().Context(), s.opt.Store, cp); err != nil {
 		return campaignError(err)
 	}
@@ -251,6 +276,9 @@ func (s *Server) updateCampaign(c echo.Context) error {
 	if b.ID != "" && b.ID != c.Param("id") {
 		return errInvalid("id", "the id in the body (%s) is not the one in the path", b.ID)
 	}
+	if err := s.checkCampaignTrunk(tenant, &b.Settings); err != nil {
+		return err
+	}
 	cp := &campaign.Campaign{TenantID: tenant, ID: c.Param("id"), Name: strings.TrimSpace(b.Name), Type: b.Type, Settings: b.Settings}
 	if err := campaign.Update(c.Request().Context(), s.opt.Store, cp); err != nil {
 		return campaignError(err)
@@ -279,6 +307,9 @@ func (s *Server) actCampaign(a campaign.Action) echo.HandlerFunc {
 		cp, err := campaign.Act(c.Request().Context(), s.opt.Store, tenant, c.Param("id"), a)
 		if err != nil {
 			return campaignError(err)
+		}
+		if ev, ok := map[campaign.Status]string{campaign.Running: webhook.EventCampaignStarted, campaign.Paused: webhook.EventCampaignPaused, campaign.Finished: webhook.EventCampaignDone}[cp.Status]; ok {
+			s.emit(c.Request().Context(), tenant, ev, "", cp)
 		}
 		return c.JSON(http.StatusOK, cp)
 	}
@@ -395,7 +426,10 @@ func (s *Server) listLeads(c echo.Context) error {
 	if _, err := s.opt.Store.GetCampaign(ctx, tenant, c.Param("id")); err != nil {
 		return err
 	}
-	f := store.LeadFilter{Status: c.QueryParam("status"), AgentID: c.QueryParam("agent")}
+	f := store.LeadFilter{Status: c.QueryParam("status"), AgentID: c.QueryParam("agent"), Search: c.QueryParam("q")}
+	if len(f.Search) > 100 {
+		return errInvalid("q", "search with at most 100 characters")
+	}
 	if v := c.QueryParam("after"); v != "" {
 		if f.AfterID, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return errInvalid("after", "after must be a lead id")
@@ -555,6 +589,43 @@ func (s *Server) setLeadAgent(c echo.Context) error {
 	setAudit(c, c.Param("lead"), map[string]any{"agent": b.Agent, "campaign": l.CampaignID})
 	l.AgentID = b.Agent
 	return c.JSON(http.StatusOK, leadView{Lead: *l, Fields: json.RawMessage(l.Fields)})
+}
+
+func (s *Server) setLeadsAgent(c echo.Context) error {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return err
+	}
+	var b leadsAgentBody
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := s.opt.Store.GetCampaign(ctx, tenant, c.Param("id")); err != nil {
+		return err
+	}
+	if len(b.Leads) == 0 || len(b.Leads) > 10000 {
+		return errInvalid("leads", "name 1 to 10000 leads")
+	}
+	b.Agent = strings.TrimSpace(b.Agent)
+	if b.Agent != "" {
+		if _, err := s.opt.Store.GetUser(ctx, tenant, b.Agent); err != nil {
+			if store.IsNotFound(err) {
+				return errInvalid("agent", "no user %q in this tenant", b.Agent)
+			}
+			return err
+		}
+	}
+	if err := s.opt.Store.SetLeadsAgent(ctx, tenant, c.Param("id"), b.Leads, b.Agent); err != nil {
+		var nl *store.NotALeadError
+		if errors.As(err, &nl) {
+			i := slices.Index(b.Leads, nl.ID)
+			return errInvalid(fmt.Sprintf("leads[%d]", i), "%d is not a lead of this campaign: no lead was assigned", nl.ID)
+		}
+		return err
+	}
+	setAudit(c, c.Param("id"), map[string]any{"agent": b.Agent, "leads": len(b.Leads)})
+	return c.JSON(http.StatusOK, map[string]int{"assigned": len(b.Leads)})
 }
 
 func (s *Server) listAttempts(c echo.Context) error {

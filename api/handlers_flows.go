@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/prompts"
 	"github.com/ipcc/ipcc/store"
 )
 
@@ -190,7 +192,7 @@ func (s *Server) createFlow(c echo.Context) error {
 	}
 	f := &store.Flow{TenantID: tenant, ID: fl.ID, Name: fl.Name, Draft: doc, UpdatedBy: actorName(c)}
 	setAudit(c, fl.ID, map[string]any{"name": fl.Name, "nodes": len(fl.Nodes)})
-	if err := s.opt.Store.CreateFlow(c.Request().Context(), f); err != nil {
+	if err := s.insertFlow(c.Request().Context(), f); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, viewFlow(f, true))
@@ -410,7 +412,8 @@ func (s *Server) simulateFlow(c echo.Context) error {
 		return errInvalid("draft", "%v", err)
 	}
 	opt := ivrflows.DryRunOptions{Tenant: tenant, Caller: req.Caller, DID: req.DID, DTMF: req.DTMF, Version: req.Version,
-		Flows: ivrflows.StoreBackend{S: s.opt.Store}, HTTP: s.opt.FlowHTTP, Logger: s.log, Vars: map[string]any{}}
+		Flows: ivrflows.StoreBackend{S: s.opt.Store}, Library: prompts.Library{Store: s.opt.Store, Dir: s.opt.PromptDir},
+		HTTP: s.opt.FlowHTTP, Logger: s.log, Vars: map[string]any{}}
 	if req.At != "" {
 		if opt.At, err = time.Parse(time.RFC3339, req.At); err != nil {
 			return errInvalid("at", "at must be RFC 3339 such as 2026-10-01T12:30:00+08:00")
@@ -445,6 +448,14 @@ func (s *Server) simulateFlow(c echo.Context) error {
 	}
 	if err != nil {
 		return errInvalid("dtmf", "%v", err)
+	}
+	for _, l := range res.Lines {
+		if p := l.Prompt; p != nil {
+			p.AudioURL = "/api/v1/prompts/" + url.PathEscape(p.Library) + "/audio"
+			if p.Kind == "tts" {
+				p.AudioURL += "?lang=" + url.QueryEscape(p.Lang)
+			}
+		}
 	}
 	return c.JSON(http.StatusOK, res)
 }
@@ -517,7 +528,7 @@ func (s *Server) importFlow(c echo.Context) error {
 	setAudit(c, fl.ID, map[string]any{"name": fl.Name, "nodes": len(fl.Nodes), "import": true})
 	if _, err := s.opt.Store.GetFlow(ctx, tenant, fl.ID); store.IsNotFound(err) {
 		f := &store.Flow{TenantID: tenant, ID: fl.ID, Name: fl.Name, Draft: string(b), UpdatedBy: actorName(c)}
-		if err := s.opt.Store.CreateFlow(ctx, f); err != nil {
+		if err := s.insertFlow(ctx, f); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, viewFlow(f, true))

@@ -67,15 +67,21 @@ func (s *Server) addOutboundRoutes() {
 	add(http.MethodGet, "/api/v1/outbound/settings", "Get the outbound settings: toll-fraud guard (allowed number types and countries, blocked prefixes, concurrent and CPS caps) and default caller-ID pool", rolesSupervisor, nil, outroute.Settings{}, 0, "", s.getOutboundSettings)
 	add(http.MethodPut, "/api/v1/outbound/settings", "Replace the outbound settings", rolesAdmin, outroute.Settings{}, outroute.Settings{}, 0, "outbound_settings", s.putOutboundSettings)
 	add(http.MethodPost, "/api/v1/outbound/decide", "Dry-run the outbound routing of a number: its type, the toll-fraud guard, the route, trunks, dialled number and caller ID", rolesSupervisor, outboundDecideRequest{}, outboundDecision{}, 0, "", s.decideOutbound)
+	s.addPlatformGatewayRoutes()
 }
 
 // refusalError answers an outbound call refused by a rule: 403 for a
 // destination the tenant may not call (or cannot route), 429 for a cap;
-// the rule is named.
+// the rule is named. A refusal by the tenant's quota of calls answers as
+// every quota refusal does: 429 quota_exceeded naming the limit (calls,
+// cps or suspended).
 func refusalError(err error) *Error {
 	var r *outroute.Refusal
 	if !errors.As(err, &r) {
 		return nil
+	}
+	if qe := quotaError(err); qe != nil {
+		return qe
 	}
 	status := http.StatusForbidden
 	if r.Capacity() {
@@ -198,8 +204,11 @@ func (s *Server) outboundIDs(ctx context.Context, tenant, kind string) (map[stri
 }
 
 var trunkDoc = outboundDoc[outroute.Trunk]{kind: store.OutboundTrunk, what: "trunk", id: func(t *outroute.Trunk) *string { return &t.ID },
-	check: func(_ context.Context, s *Server, _ string, t *outroute.Trunk) error {
+	check: func(_ context.Context, s *Server, tenant string, t *outroute.Trunk) error {
 		if err := t.Validate(); err != nil {
+			return routingInvalid(err)
+		}
+		if err := s.opt.GatewayRules.Policy().Check(tenant, "gateway", t.Gateway); err != nil {
 			return routingInvalid(err)
 		}
 		if t.Switch != "" && len(s.opt.Switches) > 0 && !slices.Contains(s.opt.Switches, t.Switch) {
@@ -381,6 +390,7 @@ func (s *Server) decideOutbound(c echo.Context) error {
 	// A private service: the dry run takes no caps and moves no counters
 	// of the live one.
 	svc := outroute.NewService(staticSource{cfg}, nil, s.log, nil)
+	svc.SetGatewayRules(s.opt.GatewayRules)
 	out := outboundDecision{}
 	call, err := svc.Plan(ctx, tenant, outroute.PlanRequest{Number: req.Number, Source: req.Source, Campaign: req.Campaign, Agent: req.Agent,
 		Queues: req.Queues, DefaultTrunk: s.opt.DefaultTrunk})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/ivrflows"
 	"github.com/ipcc/ipcc/prompts"
 	"github.com/ipcc/ipcc/store"
@@ -39,14 +40,14 @@ type promptView struct {
 
 func (s *Server) addPromptRoutes() {
 	const tag = "prompts"
-	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/prompts", Summary: "The tenant's prompts library: name, kind (file or tts), language, duration, size, TTS texts and used_by (the flows whose prompt items reference it, as flow:<id>)", Tag: tag,
+	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/prompts", Summary: "The tenant's prompts library: name, kind (file or tts), language, duration, size, TTS texts and used_by (the flows whose prompt items reference it, as flow:<id>, and the queues whose announcements or hold music name it, as queue:<id>)", Tag: tag,
 		Roles: rolesSupervisor, Response: []promptView{}, Handler: s.listPrompts})
 	s.Add(&Route{Method: http.MethodPost, Path: "/api/v1/prompts", Summary: "Add a prompt. JSON {name, texts: {zh-CN, en}} makes a TTS prompt; an audio upload is the raw body (audio/wav; query name, language) or multipart/form-data (name, language, file). " +
 		"Audio must be PCM WAV at 8000 or 16000 Hz, mono or stereo, at most 32 MiB and 10 minutes; 400 names the problem. Names: 1-64 of a-z, 0-9, _ and -", Tag: tag,
 		Roles: rolesAdmin, Request: promptRequest{}, Response: promptView{}, Status: http.StatusCreated, ObjectType: "prompt", Handler: s.createPrompt})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/prompts/:name/audio", Summary: "Play a prompt (audio/wav): an uploaded file, or a TTS prompt synthesised in lang (zh-CN or en; default zh-CN)", Tag: tag,
 		Roles: rolesSupervisor, Handler: s.promptAudio})
-	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/prompts/:name", Summary: "Delete a prompt; 409 naming the flows that still use it", Tag: tag,
+	s.Add(&Route{Method: http.MethodDelete, Path: "/api/v1/prompts/:name", Summary: "Delete a prompt; 409 naming the flows and queues that still use it", Tag: tag,
 		Roles: rolesAdmin, Status: http.StatusNoContent, ObjectType: "prompt", Handler: s.deletePrompt})
 }
 
@@ -85,7 +86,9 @@ func viewPrompt(p store.Prompt, used []string) promptView {
 }
 
 // promptUses maps each library prompt name to the flows referencing it
-// (a prompt item {"library": NAME} in the draft or the published version).
+// (a prompt item {"library": NAME} in the draft or the published version)
+// and the queues whose announcements or hold music name it ("library:NAME"), as
+// flow:<id> and queue:<id>.
 func (s *Server) promptUses(c echo.Context, tenant string) (map[string][]string, error) {
 	ctx := c.Request().Context()
 	flows, err := s.opt.Store.ListFlows(ctx, tenant)
@@ -93,6 +96,23 @@ func (s *Server) promptUses(c echo.Context, tenant string) (map[string][]string,
 		return nil, err
 	}
 	uses := map[string][]string{}
+	queues, err := s.opt.Store.ListACDQueues(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	for i := range queues {
+		q, err := acd.QueueFromRow(&queues[i])
+		if err != nil {
+			return nil, err
+		}
+		names := map[string]bool{}
+		for _, r := range q.LibraryRefs() {
+			names[r.Name] = true
+		}
+		for n := range names {
+			uses[n] = append(uses[n], "queue:"+q.ID)
+		}
+	}
 	for _, f := range flows {
 		names := map[string]bool{}
 		collectLibrary(f.Draft, names)

@@ -24,6 +24,7 @@ func (s *Server) addRecordingRoutes() {
 	s.addRecordingPolicyRoutes()
 	s.addRetentionRoutes()
 	s.addWebhookRoutes()
+	s.addScreenPopRoutes()
 }
 
 func (s *Server) listRecordings(c echo.Context) error {
@@ -65,6 +66,12 @@ func (s *Server) recordingAudio(c echo.Context) error {
 	p := principalOf(c)
 	if p.Role == auth.RoleAgent && r.AgentID != p.ID {
 		return errNotFound("recording")
+	}
+	if p.Role == auth.RoleQA {
+		// QA users hear the calls of their tasks and calibrations only.
+		if err := s.qaMayHear(c, tenant, r); err != nil {
+			return err
+		}
 	}
 	if r.DeletedAt != nil {
 		msg := "the recording was deleted by retention (" + r.DeletedReason + ") on " + r.DeletedAt.UTC().Format(time.RFC3339)

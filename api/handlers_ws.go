@@ -107,6 +107,9 @@ func (s *Server) events(c echo.Context) error {
 	}
 	ss.conn = conn
 	conn.SetReadLimit(wsReadLimit)
+	// Registered before the hello: a suspension from then on closes it.
+	cut, leave := s.wsJoin(tenant)
+	defer leave()
 	ch, unsubscribe := s.opt.Events.Subscribe(256)
 	defer unsubscribe()
 
@@ -141,6 +144,9 @@ func (s *Server) events(c echo.Context) error {
 		select {
 		case <-ctx.Done():
 			conn.Close(websocket.StatusNormalClosure, "")
+			return nil
+		case <-cut:
+			conn.Close(websocket.StatusPolicyViolation, "tenant suspended")
 			return nil
 		case <-ping.C:
 			// The event stream obeys the credential as commands do: a

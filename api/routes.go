@@ -195,6 +195,7 @@ func (s *Server) audit(r *Route, next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) registerRoutes() {
 	s.addAuthRoutes()
 	s.addTenantRoutes()
+	s.addQuotaRoutes()
 	s.addUserRoutes()
 	s.addAPIKeyRoutes()
 	s.addAuditRoutes()
@@ -212,10 +213,13 @@ func (s *Server) registerRoutes() {
 	s.addVoicemailRoutes()
 	s.addRecordingRoutes()
 	s.addPromptRoutes()
+	s.addSMSRoutes()
 	s.addRecordingGetRoute()
 	s.addReportRoutes()
 	s.addCampaignRoutes()
 	s.addDesktopRoutes()
+	s.addCRMRoutes()
+	s.addQARoutes()
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3 document", Tag: "meta", Handler: s.openAPI})
 	s.Add(&Route{Method: http.MethodGet, Path: "/api/v1/version", Summary: "Version of this controller", Tag: "meta", Response: map[string]string{"version": ""},
 		Handler: func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"version": s.opt.Version}) }})

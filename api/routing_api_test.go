@@ -49,7 +49,7 @@ func (r rtResp) apiErr(t *testing.T) (code, message, field string) {
 	return b.Error.Code, b.Error.Message, b.Error.Field
 }
 
-func newRoutingEnv(t *testing.T, s *store.Store) *rtEnv {
+func newRoutingEnv(t *testing.T, s *store.Store, opts ...func(*api.Options)) *rtEnv {
 	t.Helper()
 	a, err := auth.New(s, auth.Options{Secret: []byte("0123456789abcdef0123456789abcdef"), TokenTTL: time.Hour, BcryptCost: 4})
 	if err != nil {
@@ -58,7 +58,11 @@ func newRoutingEnv(t *testing.T, s *store.Store) *rtEnv {
 	if _, err := a.Bootstrap(context.Background(), "super-secret-pw"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := api.New(api.Options{Store: s, Auth: a, Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	o := api.Options{Store: s, Auth: a, Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, f := range opts {
+		f(&o)
+	}
+	srv, err := api.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

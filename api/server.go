@@ -8,11 +8,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ipcc/ipcc/outroute"
+	"github.com/ipcc/ipcc/webhook"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,7 +25,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ipcc/ipcc/auth"
+	"github.com/ipcc/ipcc/crm"
+	"github.com/ipcc/ipcc/quota"
 	"github.com/ipcc/ipcc/recording"
+	"github.com/ipcc/ipcc/sms"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/tts"
 )
@@ -58,6 +64,13 @@ type Options struct {
 	// DefaultTrunk is media.default_trunk, for the outbound dry-run of a
 	// tenant without routes.
 	DefaultTrunk string
+	// TrunkGateways is the platform's restriction of the gateways tenants'
+	// trunks (and campaigns' trunk setting) may name (nil: any).
+	TrunkGateways outroute.GatewayPolicy
+	// GatewayRules is that restriction live: the configuration's overlaid
+	// by the superadmins' (/api/v1/platform/trunk-gateways). nil: built
+	// from TrunkGateways.
+	GatewayRules *outroute.GatewayRules
 	// Switches are the configured switch names a trunk may name (empty: not
 	// checked).
 	Switches []string
@@ -65,6 +78,9 @@ type Options struct {
 	// disposition); nil makes those routes answer 503 (campaign
 	// administration works without it).
 	Campaigns Campaigns
+	// Webhooks receives the events the API itself causes (campaign
+	// started, paused, finished); nil sends none.
+	Webhooks webhook.Emitter
 	// Retention runs the recording retention job on demand
 	// (POST /api/v1/retention/run); nil makes that route answer 503.
 	Retention *recording.Retention
@@ -80,15 +96,29 @@ type Options struct {
 	// (tenant, object type), so running parts reload what they cache.
 	OnChange func(tenant, objectType string)
 
+	// SMS sends and receives text messages; nil makes the send, settings
+	// and gateway hook routes answer 503 (providers, templates, opt-outs and
+	// the message log are managed without it).
+	SMS *sms.Service
+
 	// PromptDir holds the tenants' uploaded prompts (media.prompt_dir), one
 	// directory per tenant; empty refuses uploads.
 	PromptDir string
 	// TTS synthesises TTS prompts for preview; nil answers 503.
 	TTS *tts.Cache
 
+	// CRM runs work orders (validation, history, escalation rules,
+	// notifications); nil makes one on Store without notifications.
+	CRM *crm.Service
+
 	// UI serves the web console at / (GET and HEAD of every path no API
 	// route takes); nil serves nothing there.
 	UI http.Handler
+
+	// Quota enforces the tenants' quotas (agent sign-ins, flows) and
+	// reports their live usage; nil enforces none (quotas are still
+	// stored and shown).
+	Quota *quota.Service
 
 	// LoginThrottle slows down password guessing (see auth.Throttle); nil
 	// makes one with the defaults.
@@ -108,6 +138,15 @@ type Server struct {
 	reqs    *prometheus.CounterVec
 	latency *prometheus.HistogramVec
 	httpSrv *http.Server
+	// sockets are the open WebSocket streams by tenant (suspension cuts
+	// them).
+	sockets wsSockets
+	// signIns serializes agents' sign-ins, so two agents signing in at once
+	// cannot both take a tenant's last place (checkAgentSignIn).
+	signIns sync.Mutex
+	// newFlows serializes flow creation under a flow quota, so two creates
+	// at once cannot both take a tenant's last place (insertFlow).
+	newFlows sync.Mutex
 }
 
 // New builds the server and registers every route.
@@ -120,6 +159,19 @@ func New(opt Options) (*Server, error) {
 	}
 	if opt.BodyLimit <= 0 {
 		opt.BodyLimit = 1 << 20
+	}
+	if opt.GatewayRules == nil {
+		opt.GatewayRules = outroute.NewGatewayRules(opt.TrunkGateways)
+	}
+	// Endpoints may subscribe by name to the events of the features
+	// present (family.* filters work regardless).
+	if opt.SMS != nil {
+		if err := webhook.RegisterEventTypes(sms.EventTypes...); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+	}
+	if err := webhook.RegisterEventTypes(crm.WebhookEvents...); err != nil { // work orders are always served
+		return nil, fmt.Errorf("api: %w", err)
 	}
 	if opt.LoginThrottle == nil {
 		opt.LoginThrottle = auth.NewThrottle(auth.ThrottleOptions{})
@@ -157,6 +209,7 @@ func New(opt Options) (*Server, error) {
 		// apply their own limits.
 		Skipper: func(c echo.Context) bool {
 			return c.Request().Method == http.MethodPost && (strings.HasSuffix(c.Request().URL.Path, "/leads/import") ||
+				c.Request().URL.Path == "/api/v1/customers/import" || strings.HasSuffix(c.Request().URL.Path, "/attachments") ||
 				c.Request().URL.Path == "/api/v1/prompts" && !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), "application/json"))
 		}}))
 	e.Use(s.recoverPanics)
