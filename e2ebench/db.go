@@ -20,6 +20,13 @@ import (
 // file, or a new schema on the PostgreSQL server. cleanup closes it and,
 // unless Keep, removes it.
 func openDatabase(ctx context.Context, o *Options, db string) (*store.Store, func(), error) {
+	st, _, cleanup, err := openDatabaseURL(ctx, o, db)
+	return st, cleanup, err
+}
+
+// openDatabaseURL is openDatabase, also returning the database's URL (for
+// the failover bench's controller processes).
+func openDatabaseURL(ctx context.Context, o *Options, db string) (*store.Store, string, func(), error) {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "ipcc_e2e_" + hex.EncodeToString(b[:])
@@ -31,7 +38,7 @@ func openDatabase(ctx context.Context, o *Options, db string) (*store.Store, fun
 		if dir == "" {
 			tmp, err := os.MkdirTemp("", "ipcc-e2e-")
 			if err != nil {
-				return nil, nil, err
+				return nil, "", nil, err
 			}
 			dir = tmp
 			drop = func(keep bool) {
@@ -54,25 +61,25 @@ func openDatabase(ctx context.Context, o *Options, db string) (*store.Store, fun
 	case Postgres:
 		u, d, err := postgresSchema(ctx, o.PostgresURL, name)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", nil, err
 		}
 		dbURL, drop = u, d
 	}
 	st, err := store.Open(ctx, dbURL, store.Options{CallWriter: store.CallWriterOptions{Logger: o.Logger}})
 	if err != nil {
 		drop(false)
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	if _, err := st.MigrateUp(ctx); err != nil {
 		st.Close()
 		drop(false)
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	cleanup := func() {
 		st.Close()
 		drop(o.Keep)
 	}
-	return st, cleanup, nil
+	return st, dbURL, cleanup, nil
 }
 
 // postgresSchema creates schema name on the server and returns a URL whose

@@ -68,6 +68,9 @@ type RunResult struct {
 	// took.
 	PlaceLate time.Duration `json:"place_late_ns"`
 	StopTime  time.Duration `json:"stop_ns"`
+	// Peak is the most calls in progress (and the controller process's
+	// goroutines and heap) sampled during the run.
+	Peak Peak `json:"peak"`
 	// Writer is what the store's call-record writer did.
 	Writer WriterFigures `json:"record_writer"`
 	Notes  []string      `json:"notes,omitempty"`
@@ -144,6 +147,12 @@ func WriteRun(w io.Writer, r RunResult) {
 	fmt.Fprintf(w, "  dispositions%s%s\n", counts("", r.Dispositions), counts("; no-answer causes", r.NoAnswerCauses))
 	if r.AgentGoneAtBridge > 0 {
 		fmt.Fprintf(w, "  agents who answered but were gone at the bridge (their caller waited again): %d\n", r.AgentGoneAtBridge)
+	}
+	if r.Peak.Samples > 0 {
+		g, h := r.Peak.PerCall()
+		fmt.Fprintf(w, "  peak: %d calls in progress (%s after the first caller); controller process %d goroutines, %.0f MiB heap in use (before the calls %d, %.0f MiB: %.1f goroutines, %.1f KiB per call)\n",
+			r.Peak.Calls, r.Peak.At.Round(time.Second), r.Peak.Goroutines, float64(r.Peak.HeapBytes)/(1<<20),
+			r.Peak.BaseGoroutines, float64(r.Peak.BaseHeapBytes)/(1<<20), g, h/1024)
 	}
 	fmt.Fprintf(w, "  call-record writer: %d rows in %d transactions, up to %d rows queued, longest transaction %s, %d retries, %d refused, %d saves waited for room\n",
 		r.Writer.Rows, r.Writer.Batches, r.Writer.MaxQueued, r.Writer.MaxWrite.Round(time.Millisecond), r.Writer.Retries, r.Writer.Refused, r.Writer.BackpressureWaits)

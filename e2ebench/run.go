@@ -30,6 +30,10 @@ type Controller interface {
 	// Stop stops gracefully: calls and switch connections end, the
 	// dispatcher closes. The store stays open (the bench owns it).
 	Stop()
+	// Lost is closed when the controller lost its switch lease (another
+	// controller took over); LostErr says why.
+	Lost() <-chan struct{}
+	LostErr() error
 }
 
 // StartFunc starts a controller on st with the switches.
@@ -68,8 +72,9 @@ type Options struct {
 	// queue's ring timeout (default 15s).
 	AnswerAfter, Talk, WrapUp, RingTimeout time.Duration
 	// PressAfter is when a caller presses 1 after the IVR answered
-	// (default 1s); GiveUp when a caller not yet connected hangs up
-	// (default 60s: a call still waiting then is a failed call).
+	// (default 1s); GiveUp when a caller hangs up, connected or not
+	// (default 60s, or a minute more than the call when Talk is 30s or
+	// more: a call still waiting then is a failed call).
 	PressAfter, GiveUp time.Duration
 	// FindLimit raises the rate run after run (RampFrom, +RampStep, up to
 	// RampMax; defaults 10, 10, 200) until a run fails, per database.
@@ -83,6 +88,10 @@ type Options struct {
 	Spawn Spawner
 	// Logger receives the controller's logs (default: discarded).
 	Logger *slog.Logger
+	// AtPeak, when set, is called each time the calls in progress reach a
+	// new high during a run (sampled every PeakInterval); cmd/ipcc uses it
+	// to write a heap profile at the peak.
+	AtPeak func(calls int)
 }
 
 func (o *Options) defaults() {
@@ -106,6 +115,12 @@ func (o *Options) defaults() {
 	def(&o.WrapUp, time.Second)
 	def(&o.RingTimeout, 15*time.Second)
 	def(&o.PressAfter, time.Second)
+	// The simulated caller hangs up GiveUp after dialling whether connected
+	// or not: for long talks (capacity runs) it outlasts the talk by a
+	// minute.
+	if o.Talk >= 30*time.Second {
+		def(&o.GiveUp, o.PressAfter+o.AnswerAfter+o.Talk+time.Minute)
+	}
 	def(&o.GiveUp, 60*time.Second)
 	if o.RampFrom <= 0 {
 		o.RampFrom = 10
@@ -139,6 +154,10 @@ func Run(ctx context.Context, o Options, progress func(RunResult)) (*Report, err
 	o.defaults()
 	if o.Start == nil {
 		return nil, errors.New("e2ebench: no controller to start (Options.Start)")
+	}
+	if o.GiveUp <= o.PressAfter+o.AnswerAfter+o.Talk {
+		return nil, fmt.Errorf("e2ebench: give-up %s would hang up callers before their agent's talk ends (press-after %s + answer-after %s + talk %s): raise it",
+			o.GiveUp, o.PressAfter, o.AnswerAfter, o.Talk)
 	}
 	rep := &Report{Machine: machine(), Switch: o.Switch, LoadBefore: loadAverage()}
 	for _, db := range o.Databases {
@@ -197,24 +216,11 @@ func run(ctx context.Context, o *Options, r *RunResult) error {
 	if err := setUp(ctx, st, r.Agents, o.RingTimeout, o.WrapUp); err != nil {
 		return fmt.Errorf("set up: %w", err)
 	}
-	sp, err := startSim(ctx, o.Spawn)
+	sp, sw, err := simSwitch(ctx, o.Spawn, o.Switch, r.Agents, o.AnswerAfter, o.Talk)
 	if err != nil {
 		return err
 	}
 	defer sp.close()
-	started, err := sp.do(SimRequest{Op: "start", Front: o.Switch}, 10*time.Second)
-	if err != nil {
-		return err
-	}
-	if _, err := sp.do(SimRequest{Op: "phones", First: 0, Count: r.Agents, AnswerAfterMS: o.AnswerAfter.Milliseconds(), TalkMS: o.Talk.Milliseconds()}, 30*time.Second); err != nil {
-		return err
-	}
-	sw := config.Switch{Name: "bench-sim", Kind: o.Switch}
-	if o.Switch == "asterisk" {
-		sw.ARIURL, sw.ARIUser, sw.ARIPassword, sw.ARIApp = started.Addr, "ari", "ari", "ipcc"
-	} else {
-		sw.ESLAddr, sw.ESLPassword = started.Addr, "ClueCon"
-	}
 	ctl, err := o.Start(ctx, st, []config.Switch{sw}, o.Logger)
 	if err != nil {
 		return fmt.Errorf("start the controller: %w", err)
@@ -236,9 +242,11 @@ func run(ctx context.Context, o *Options, r *RunResult) error {
 	}
 	// Subscribed before the agents log in: every state change counts.
 	watch := watchAgents(ctl)
-	if err := logIn(ctx, eng, r.Agents); err != nil {
+	if err := logIn(ctx, eng, r.Agents, 0); err != nil {
 		return err
 	}
+	sampler := startPeakSampler(ctl.LiveCalls, PeakInterval, o.AtPeak)
+	defer sampler.stop()
 	placed, err := sp.do(SimRequest{Op: "place", DID: benchDID, Rate: r.Rate, DurationMS: o.Duration.Milliseconds(),
 		Press: benchKey, PressAfterMS: o.PressAfter.Milliseconds(), GiveUpMS: o.GiveUp.Milliseconds()}, o.Duration+time.Minute)
 	if err != nil {
@@ -254,6 +262,7 @@ func run(ctx context.Context, o *Options, r *RunResult) error {
 	if drained != nil {
 		r.Notes = append(r.Notes, fmt.Sprintf("calls still up %s after the last caller dialled", drainBy))
 	}
+	r.Peak = sampler.stop()
 	stopAt := time.Now()
 	stop()
 	if err := st.FlushCalls(ctx); err != nil {
@@ -327,4 +336,29 @@ func watchAgents(ctl Controller) *agentWatch {
 func (w *agentWatch) stop() {
 	w.cancel()
 	<-w.done
+}
+
+// simSwitch starts the simulator process with one front of kind front and
+// agents phones that answer after answerAfter and hang up after talk, and
+// returns it with the switch configuration that reaches it.
+func simSwitch(ctx context.Context, spawn Spawner, front string, agents int, answerAfter, talk time.Duration) (*simProc, config.Switch, error) {
+	sp, err := startSim(ctx, spawn)
+	if err != nil {
+		return nil, config.Switch{}, err
+	}
+	started, err := sp.do(SimRequest{Op: "start", Front: front}, 10*time.Second)
+	if err == nil {
+		_, err = sp.do(SimRequest{Op: "phones", First: 0, Count: agents, AnswerAfterMS: answerAfter.Milliseconds(), TalkMS: talk.Milliseconds()}, 30*time.Second)
+	}
+	if err != nil {
+		sp.close()
+		return nil, config.Switch{}, err
+	}
+	sw := config.Switch{Name: "bench-sim", Kind: front}
+	if front == "asterisk" {
+		sw.ARIURL, sw.ARIUser, sw.ARIPassword, sw.ARIApp = started.Addr, "ari", "ari", "ipcc"
+	} else {
+		sw.ESLAddr, sw.ESLPassword = started.Addr, "ClueCon"
+	}
+	return sp, sw, nil
 }

@@ -28,23 +28,27 @@ import (
 type SimRequest struct {
 	// Op: "start" starts the simulator with the Front ("freeswitch" or
 	// "asterisk"); "phones" defines Count agent phones numbered from First
-	// that answer after AnswerAfterMS and hang up TalkMS after answering;
-	// "place" places callers to DID at Rate per second for DurationMS, each
-	// pressing Press PressAfterMS after the IVR answered and giving up
-	// GiveUpMS after dialling (answers when all are placed); "stop" closes
-	// it.
-	Op            string  `json:"op"`
-	Front         string  `json:"front,omitempty"`
-	First         int     `json:"first,omitempty"`
-	Count         int     `json:"count,omitempty"`
-	AnswerAfterMS int64   `json:"answer_after_ms,omitempty"`
-	TalkMS        int64   `json:"talk_ms,omitempty"`
-	DID           string  `json:"did,omitempty"`
-	Rate          float64 `json:"rate,omitempty"`
-	DurationMS    int64   `json:"duration_ms,omitempty"`
-	Press         string  `json:"press,omitempty"`
-	PressAfterMS  int64   `json:"press_after_ms,omitempty"`
-	GiveUpMS      int64   `json:"give_up_ms,omitempty"`
+	// (or, with Numbers, those numbers: the mobiles reached through a
+	// trunk) that answer after AnswerAfterMS and hang up TalkMS after
+	// answering; "place" places callers to DID at Rate per second for
+	// DurationMS, each pressing Press PressAfterMS after the IVR answered
+	// and giving up GiveUpMS after dialling (answers when all are placed);
+	// "legs" lists every leg the simulator rang on one of Numbers, and
+	// the legs IDs (Phones); "stop" closes it.
+	Op            string   `json:"op"`
+	Front         string   `json:"front,omitempty"`
+	First         int      `json:"first,omitempty"`
+	Count         int      `json:"count,omitempty"`
+	Numbers       []string `json:"numbers,omitempty"`
+	IDs           []string `json:"ids,omitempty"`
+	AnswerAfterMS int64    `json:"answer_after_ms,omitempty"`
+	TalkMS        int64    `json:"talk_ms,omitempty"`
+	DID           string   `json:"did,omitempty"`
+	Rate          float64  `json:"rate,omitempty"`
+	DurationMS    int64    `json:"duration_ms,omitempty"`
+	Press         string   `json:"press,omitempty"`
+	PressAfterMS  int64    `json:"press_after_ms,omitempty"`
+	GiveUpMS      int64    `json:"give_up_ms,omitempty"`
 }
 
 // SimResult is the simulator process's answer.
@@ -55,7 +59,27 @@ type SimResult struct {
 	Legs       []string `json:"legs,omitempty"`
 	MaxLateMS  int64    `json:"max_late_ms,omitempty"`
 	PlaceError string   `json:"place_error,omitempty"`
-	Err        string   `json:"err,omitempty"`
+	// "legs": the legs rung on the numbers asked about, oldest first.
+	Phones []PhoneLeg `json:"phones,omitempty"`
+	Err    string     `json:"err,omitempty"`
+}
+
+// PhoneLeg is a leg the simulator rang on a phone, as the switch saw it:
+// the truth the bench holds the controller's records against.
+type PhoneLeg struct {
+	ID       string `json:"id"`
+	Endpoint string `json:"endpoint"`
+	// Trunk is the gateway/trunk the leg was dialled through ("" for a
+	// registered phone).
+	Trunk string `json:"trunk,omitempty"`
+	// Peers: the legs it is bridged with now (live legs only).
+	Peers    []string  `json:"peers,omitempty"`
+	State    string    `json:"state"`
+	Cause    string    `json:"cause,omitempty"`
+	HangupBy string    `json:"hangup_by,omitempty"`
+	Created  time.Time `json:"created"`
+	Answered time.Time `json:"answered,omitzero"`
+	Ended    time.Time `json:"ended,omitzero"`
 }
 
 // SimMain is the simulator process: it reads SimRequests from in and
@@ -118,12 +142,20 @@ func doSim(ctx context.Context, s **sim.Sim, front *sim.Front, req SimRequest, r
 			res.Addr = (*s).ESLAddr()
 		}
 	case "phones":
-		for i := 0; i < req.Count; i++ {
-			if err := (*s).DefineEndpoint(sim.EndpointSpec{Number: phoneNumber(req.First + i), Behavior: sim.BehaviorAnswer,
+		numbers := req.Numbers
+		if len(numbers) == 0 {
+			for i := 0; i < req.Count; i++ {
+				numbers = append(numbers, phoneNumber(req.First+i))
+			}
+		}
+		for _, n := range numbers {
+			if err := (*s).DefineEndpoint(sim.EndpointSpec{Number: n, Behavior: sim.BehaviorAnswer,
 				AnswerAfter: ms(req.AnswerAfterMS), HangupAfter: ms(req.TalkMS)}); err != nil {
 				return err
 			}
 		}
+	case "legs":
+		res.Phones = phoneLegs(*s, req.Numbers, req.IDs)
 	case "place":
 		legs, late, err := place(ctx, *s, *front, req)
 		res.Legs, res.MaxLateMS = legs, late.Milliseconds()
@@ -140,6 +172,27 @@ func doSim(ctx context.Context, s **sim.Sim, front *sim.Front, req SimRequest, r
 }
 
 func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// phoneLegs lists the legs rung on numbers, and the legs ids, oldest
+// first.
+func phoneLegs(s *sim.Sim, numbers, ids []string) []PhoneLeg {
+	want, wantID := map[string]bool{}, map[string]bool{}
+	for _, n := range numbers {
+		want[n] = true
+	}
+	for _, id := range ids {
+		wantID[id] = true
+	}
+	var out []PhoneLeg
+	for _, c := range s.Calls() {
+		if !wantID[c.ID] && (c.Inbound || !want[c.Endpoint]) {
+			continue
+		}
+		out = append(out, PhoneLeg{ID: c.ID, Endpoint: c.Endpoint, Trunk: c.Trunk, Peers: c.BridgedWith, State: c.State,
+			Cause: c.Cause, HangupBy: c.HangupBy, Created: c.Created, Answered: c.Answered, Ended: c.Ended})
+	}
+	return out
+}
 
 // phoneNumber is the extension of agent phone i.
 func phoneNumber(i int) string { return fmt.Sprintf("7%05d", i) }

@@ -92,13 +92,45 @@ func setUp(ctx context.Context, st *store.Store, agents int, ringTimeout, wrapUp
 	return nil
 }
 
-// logIn logs every agent in on their simulated phone.
-func logIn(ctx context.Context, eng *acd.Engine, agents int) error {
+// benchTrunk is the PSTN gateway/trunk (media.default_trunk) agents on a
+// mobile number are dialled through.
+const benchTrunk = "pstn"
+
+// mobileNumber is the mobile number (转手机) of agent i.
+func mobileNumber(i int) string { return fmt.Sprintf("139%08d", i) }
+
+// mobileAgents are the agents of agents on a mobile number: the last
+// mobile of them.
+func mobileAgents(agents, mobile int) []int {
+	var out []int
+	for i := max(agents-mobile, 0); i < agents; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// deviceOf is agent i's device: their desk phone, or for the last mobile
+// agents their mobile number, in the form the API stores it ("mobile:139…"
+// is kept as "tel:139…").
+func deviceOf(i, agents, mobile int) (string, error) {
+	if i >= agents-mobile {
+		return acd.CleanDevice("mobile:" + mobileNumber(i))
+	}
+	return phoneNumber(i), nil
+}
+
+// logIn logs every agent in on their simulated phone; the last mobile of
+// them on their mobile number.
+func logIn(ctx context.Context, eng *acd.Engine, agents, mobile int) error {
 	if err := eng.ReloadConfig(ctx); err != nil {
 		return err
 	}
 	for i := 0; i < agents; i++ {
-		if err := eng.Login(ctx, acd.LoginRequest{AgentID: agentID(i), Device: phoneNumber(i)}); err != nil {
+		dev, err := deviceOf(i, agents, mobile)
+		if err != nil {
+			return fmt.Errorf("device of %s: %w", agentID(i), err)
+		}
+		if err := eng.Login(ctx, acd.LoginRequest{AgentID: agentID(i), Device: dev}); err != nil {
 			return fmt.Errorf("log in %s: %w", agentID(i), err)
 		}
 	}

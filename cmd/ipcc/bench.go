@@ -19,7 +19,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Short: "Measure ipcc's performance (see docs/PERFORMANCE.md)",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newBenchSwitchCmd(g), newBenchACDCmd(g), newBenchESLReplayCmd(g), newBenchReportsCmd(g), newBenchE2ECmd(g), newBenchE2ESimCmd(g), newBenchDialerCmd(g))
+	cmd.AddCommand(newBenchSwitchCmd(g), newBenchACDCmd(g), newBenchESLReplayCmd(g), newBenchReportsCmd(g), newBenchE2ECmd(g), newBenchE2ESimCmd(g), newBenchDialerCmd(g), newBenchQACmd(g), newBenchWebhooksCmd(g), newBenchWebhooksChildCmd(g), newBenchFailoverCmd(g), newBenchFailoverCtlCmd(g))
 	return cmd
 }
 
@@ -47,17 +47,11 @@ down with --calls, --rate, --esl-events for a quick run. Run it on a quiet machi
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
+			stopProfile, err := startCPUProfile(cpuProfile)
+			if err != nil {
+				return err
 			}
+			defer stopProfile()
 			progress := func(s switchbench.Section) {
 				if !asJSON {
 					switchbench.WriteSection(out, s)
@@ -122,4 +116,21 @@ func newBenchESLReplayCmd(g *globals) *cobra.Command {
 			return switchbench.ReplayMain(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout())
 		},
 	}
+}
+
+// startCPUProfile writes a CPU profile to path (none when path is empty)
+// until the returned function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

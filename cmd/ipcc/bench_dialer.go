@@ -6,6 +6,9 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,7 +49,11 @@ func newBenchDialerCmd(*globals) *cobra.Command {
 	var (
 		seeds int
 		only  string
-		oo    switchbench.OriginateOptions
+		// frontier: seeds and simulated time per point.
+		frontierSeeds    int
+		frontierCurveSel string
+		frontierDuration time.Duration
+		oo               switchbench.OriginateOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "dialer",
@@ -72,15 +79,45 @@ the event connection): originates offered open loop at --originate-rate for
 (Originate call until the switch's +OK) < 10 ms; then the per-trunk call-rate limiter
 (campaign.CPS) asked before every originate as the dialer asks it, at 10, 50 and
 200 calls/s for 10 s each: the originates the switch accepted per second after the
-first second within ±5 % of the setting.`,
+first second within ±5 % of the setting.
+
+Frontier (--only frontier): the same model with the abandon budget fixed (no
+feedback, no guard) at several values, for the production decision rule with
+learned and with known (true, given) parameters and for two other decision rules
+(marginal, idle): talk-minutes per agent-hour against the abandon rate each budget
+gives, --frontier-seeds × --frontier-duration per point, and by linear
+interpolation the talk time each curve reaches at 1 % and 3 % abandon and the
+abandon rate it needs for 56 and 57.5 talk-minutes; and the production rule
+given the model's true chances (truth) and bench-only oracles that read the
+simulation's future (oracle-agents: when each busy agent will be free;
+oracle-calls: which ringing calls will answer and when; oracle: both), which no
+real pacer can have: what bounds the frontier. --frontier-curves picks curves.
+Informational: it exits 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
 			missed := false
 			switch only {
-			case "", "pacer", "originate":
+			case "", "pacer", "originate", "frontier":
 			default:
-				return fmt.Errorf("bench dialer: --only %q: want pacer or originate", only)
+				return fmt.Errorf("bench dialer: --only %q: want pacer, originate or frontier", only)
+			}
+			if only == "frontier" {
+				fo := o
+				fo.Duration = frontierDuration
+				start := time.Now()
+				var keys []string
+				if frontierCurveSel != "" {
+					keys = strings.Split(frontierCurveSel, ",")
+					for _, k := range keys {
+						if !slices.ContainsFunc(frontierCurves(), func(c frontierCurve) bool { return c.key == k }) {
+							return fmt.Errorf("bench dialer: --frontier-curves: unknown curve %q (want average, known, marginal, idle, truth, oracle-agents, oracle-calls, oracle)", k)
+						}
+					}
+				}
+				curves := runDialerFrontier(fo, frontierSeeds, keys)
+				writeDialerFrontier(out, fo, frontierSeeds, curves, time.Since(start))
+				return nil
 			}
 			if only != "originate" {
 				start := time.Now()
@@ -110,7 +147,10 @@ first second within ±5 % of the setting.`,
 	f.DurationVar(&o.Duration, "duration", o.Duration, "simulated time per run")
 	f.DurationVar(&o.TalkMean, "talk-mean", o.TalkMean, "mean talk time")
 	f.IntVar(&seeds, "seeds", 20, "seeds per scenario")
-	f.StringVar(&only, "only", "", "run only the pacer simulation (pacer) or the originate measurement (originate)")
+	f.StringVar(&only, "only", "", "run only the pacer simulation (pacer), the originate measurement (originate) or the efficiency/abandon frontier of fixed budgets (frontier)")
+	f.IntVar(&frontierSeeds, "frontier-seeds", 4, "frontier: seeds per point")
+	f.StringVar(&frontierCurveSel, "frontier-curves", "", "frontier: the curves to trace, comma-separated (average, known, marginal, idle, truth, oracle-agents, oracle-calls, oracle; default all)")
+	f.DurationVar(&frontierDuration, "frontier-duration", 2*time.Hour, "frontier: simulated time per run")
 	f.Float64Var(&oo.Rate, "originate-rate", 500, "originates per second offered")
 	f.DurationVar(&oo.Duration, "originate-duration", 10*time.Second, "how long originates are offered")
 	return cmd
@@ -188,6 +228,151 @@ func writeDialerBench(w io.Writer, o campaign.SimOptions, seeds int, sums []dial
 			}
 		}
 		fmt.Fprintf(w, "%-52s %9.2f %9.2f %8.2f%% %9.2f%% %8d  %s\n", s.name, s.talkMean, s.talkMin, s.abandonPct, s.maxHourPct, s.dials/max(s.runs, 1), verdict)
+	}
+}
+
+// frontierCurve is one decision rule traced over fixed budgets.
+type frontierCurve struct {
+	// key selects the curve (--frontier-curves).
+	key  string
+	name string
+	// oracle: SimOptions.Oracle (bench only).
+	oracle, oracleCalls, oracleAgents bool
+	rule                              campaign.DecisionRule
+	known                             bool
+	budgets                           []float64
+	points                            []frontierPoint
+}
+
+// frontierPoint is one budget's figures over the seeds.
+type frontierPoint struct {
+	budget, talk, abandonPct float64
+}
+
+func frontierCurves() []frontierCurve {
+	return []frontierCurve{
+		{key: "average", name: "average (production), learned", rule: campaign.RuleAverage, budgets: []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08}},
+		{key: "known", name: "average (production), known parameters", rule: campaign.RuleAverage, known: true, budgets: []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08}},
+		{key: "marginal", name: "marginal, learned", rule: campaign.RuleMarginal, budgets: []float64{0.002, 0.005, 0.01, 0.02, 0.04, 0.08}},
+		{key: "idle", name: "idle (budget in s), learned", rule: campaign.RuleIdle, budgets: []float64{3000, 1500, 800, 400, 200, 100, 50}},
+		{key: "truth", name: "average, true conditional probabilities", rule: campaign.RuleAverage, oracle: true, budgets: []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08}},
+		{key: "oracle-agents", name: "ORACLE (bench only): agents' finish", rule: campaign.RuleAverage, oracle: true, oracleAgents: true, budgets: []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08}},
+		{key: "oracle-calls", name: "ORACLE (bench only): calls' outcomes", rule: campaign.RuleAverage, oracle: true, oracleCalls: true, budgets: []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08}},
+		{key: "oracle", name: "ORACLE (bench only): both", rule: campaign.RuleAverage, oracle: true, oracleCalls: true, oracleAgents: true, budgets: []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08}},
+	}
+}
+
+// runDialerFrontier runs every curve's budgets over the seeds.
+func runDialerFrontier(base campaign.SimOptions, seeds int, keys []string) []frontierCurve {
+	var curves []frontierCurve
+	for _, c := range frontierCurves() {
+		if len(keys) == 0 || slices.Contains(keys, c.key) {
+			curves = append(curves, c)
+		}
+	}
+	var opts []campaign.SimOptions
+	for _, c := range curves {
+		for _, b := range c.budgets {
+			for seed := range seeds {
+				o := base
+				o.Seed, o.FixedBudget = uint64(seed+1), b
+				o.Pacer.Rule, o.Pacer.Known, o.Oracle = c.rule, c.known, c.oracle
+				o.OracleCalls, o.OracleAgents = c.oracleCalls, c.oracleAgents
+				opts = append(opts, o)
+			}
+		}
+	}
+	res := simulateAll(opts)
+	i := 0
+	for ci := range curves {
+		c := &curves[ci]
+		for _, b := range c.budgets {
+			pt := frontierPoint{budget: b}
+			ans, ab := 0, 0
+			for range seeds {
+				r := res[i]
+				i++
+				pt.talk += r.TalkMinPerAgentHour / float64(seeds)
+				ans += r.Answers
+				ab += r.Abandons
+			}
+			if ans > 0 {
+				pt.abandonPct = 100 * float64(ab) / float64(ans)
+			}
+			c.points = append(c.points, pt)
+		}
+	}
+	return curves
+}
+
+// simulateAll runs the simulations on every CPU, results in order.
+func simulateAll(opts []campaign.SimOptions) []campaign.SimResult {
+	res := make([]campaign.SimResult, len(opts))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				res[i] = campaign.Simulate(opts[i])
+			}
+		}()
+	}
+	for i := range opts {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return res
+}
+
+// interpolate is y at x on the piecewise-linear curve through the points
+// (sorted by x here), ok false when x is outside them.
+func interpolate(xs, ys []float64, x float64) (float64, bool) {
+	idx := make([]int, len(xs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return xs[idx[a]] < xs[idx[b]] })
+	for k := 0; k+1 < len(idx); k++ {
+		x0, x1 := xs[idx[k]], xs[idx[k+1]]
+		if x >= x0 && x <= x1 {
+			if x1 == x0 {
+				return ys[idx[k]], true
+			}
+			return ys[idx[k]] + (ys[idx[k+1]]-ys[idx[k]])*(x-x0)/(x1-x0), true
+		}
+	}
+	return 0, false
+}
+
+func writeDialerFrontier(w io.Writer, o campaign.SimOptions, seeds int, curves []frontierCurve, took time.Duration) {
+	fmt.Fprintf(w, "ipcc bench dialer --only frontier — %d agents, answer prob. %.2f, answer U(%v, %v), unanswered end %v, talk exp. mean %v, connect %v, fixed budgets, %v × %d seeds per point (%v wall)\n",
+		o.Agents, o.AnswerProb, o.AnswerMin, o.AnswerMax, o.NoAnswerEnd, o.TalkMean, o.Connect, o.Duration, seeds, took.Round(time.Second))
+	fmt.Fprintf(w, "%-42s %9s %9s %9s\n", "decision rule", "budget", "talk/ah", "abandon")
+	for _, c := range curves {
+		for _, p := range c.points {
+			fmt.Fprintf(w, "%-42s %9.4g %9.2f %8.2f%%\n", c.name, p.budget, p.talk, p.abandonPct)
+		}
+	}
+	fmt.Fprintf(w, "\n%-42s %13s %13s %15s %15s\n", "decision rule (interpolated)", "talk at 1%", "talk at 3%", "abandon for 56", "abandon for 57.5")
+	cell := func(v float64, ok bool, unit string) string {
+		if !ok {
+			return "out of range"
+		}
+		return fmt.Sprintf("%.2f%s", v, unit)
+	}
+	for _, c := range curves {
+		var ab, talk []float64
+		for _, p := range c.points {
+			ab, talk = append(ab, p.abandonPct), append(talk, p.talk)
+		}
+		t1, ok1 := interpolate(ab, talk, 1)
+		t3, ok3 := interpolate(ab, talk, 3)
+		a56, ok56 := interpolate(talk, ab, 56)
+		a575, ok575 := interpolate(talk, ab, 57.5)
+		fmt.Fprintf(w, "%-42s %13s %13s %15s %15s\n", c.name, cell(t1, ok1, ""), cell(t3, ok3, ""), cell(a56, ok56, "%"), cell(a575, ok575, "%"))
 	}
 }
 

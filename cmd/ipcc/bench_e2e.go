@@ -24,7 +24,7 @@ import (
 func newBenchE2ECmd(g *globals) *cobra.Command {
 	var o e2ebench.Options
 	var asJSON, strict bool
-	var logPath, cpuProfile string
+	var logPath, cpuProfile, heapProfile string
 	cmd := &cobra.Command{
 		Use:   "e2e",
 		Short: "Measure whole calls (IVR → queue → agent → record) through a real controller",
@@ -58,17 +58,14 @@ rate at which each database first fails. Run it on a quiet machine.`,
 				_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
 				o.Logger = slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: lvl}))
 			}
-			o.Start = benchController(cfg)
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
+			o.Start = benchController(cfg, "")
+			stopProfile, err := startCPUProfile(cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer stopProfile()
+			if heapProfile != "" {
+				o.AtPeak = heapAtPeak(heapProfile)
 			}
 			gc := tuneGC() // as serve runs
 			if !asJSON {
@@ -111,7 +108,7 @@ rate at which each database first fails. Run it on a quiet machine.`,
 	f.DurationVar(&o.WrapUp, "wrap-up", time.Second, "the queue's wrap-up time")
 	f.DurationVar(&o.RingTimeout, "ring-timeout", 15*time.Second, "the queue's ring timeout")
 	f.DurationVar(&o.PressAfter, "press-after", time.Second, "when a caller presses 1 after the IVR answered")
-	f.DurationVar(&o.GiveUp, "give-up", 60*time.Second, "when a caller who is not connected yet hangs up (a failed call)")
+	f.DurationVar(&o.GiveUp, "give-up", 0, "when a caller hangs up after dialling, connected or not: a caller not connected by then is a failed call (default 60s; with --talk of 30s or more, a minute more than the call); must exceed --press-after + --answer-after + --talk")
 	f.BoolVar(&o.FindLimit, "find-limit", false, "raise the rate run after run until a run fails (per database)")
 	f.Float64Var(&o.RampFrom, "ramp-from", 10, "find-limit: first rate")
 	f.Float64Var(&o.RampStep, "ramp-step", 10, "find-limit: rate increment")
@@ -119,9 +116,37 @@ rate at which each database first fails. Run it on a quiet machine.`,
 	f.BoolVar(&o.Keep, "keep", false, "keep the databases for inspection")
 	f.StringVar(&logPath, "controller-log", "", "write the controller's logs (JSON, at --log-level) to this file (default: discarded)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the controller side) to the file")
+	f.StringVar(&heapProfile, "heapprofile", "", "write a heap profile of this process (the controller side) to the file when the calls in progress peak")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVar(&strict, "strict", false, "exit with an error when a target is missed")
 	return cmd
+}
+
+// heapAtPeak writes a heap profile to path at a new high of calls in
+// progress, at most once per 5 % growth (each write replaces the last).
+func heapAtPeak(path string) func(calls int) {
+	written := 0
+	return func(calls int) {
+		if calls < written+written/20+1 {
+			return
+		}
+		written = calls
+		if err := writeHeapProfile(path); err != nil {
+			fmt.Fprintf(os.Stderr, "bench e2e: heap profile at %d calls: %v\n", calls, err)
+		}
+	}
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // newBenchE2ESimCmd is the simulator process bench e2e starts: not for
@@ -140,9 +165,10 @@ func newBenchE2ESimCmd(g *globals) *cobra.Command {
 }
 
 // benchController starts the call path as serve wires it, on the bench's
-// store and simulated switch. Text prompts (none in the bench's flow) would
-// be rendered as silence.
-func benchController(cfg *config.Config) e2ebench.StartFunc {
+// store and simulated switch, with trunk as media.default_trunk (agents on
+// a mobile number are dialled through it; "" for none). Text prompts (none
+// in the bench's flow) would be rendered as silence.
+func benchController(cfg *config.Config, trunk string) e2ebench.StartFunc {
 	return func(ctx context.Context, st *store.Store, switches []config.Switch, log *slog.Logger) (e2ebench.Controller, error) {
 		dir, err := os.MkdirTemp("", "ipcc-e2e-media-")
 		if err != nil {
@@ -154,7 +180,7 @@ func benchController(cfg *config.Config) e2ebench.StartFunc {
 			return nil, err
 		}
 		c := *cfg
-		c.Media.DefaultTrunk = ""
+		c.Media.DefaultTrunk = trunk
 		recDir, vmDir := filepath.Join(dir, "recordings"), filepath.Join(dir, "voicemail")
 		path, err := newCallPath(callPathDeps{cfg: &c, st: st, log: log, reg: prometheus.NewRegistry(), tts: renderer,
 			recDir: recDir, vmDir: vmDir, media: resolveSwitchMedia(switches, config.Media{RecordingDir: recDir, VoicemailDir: vmDir})})
@@ -194,8 +220,14 @@ func (b *benchPath) Connected() bool {
 
 func (b *benchPath) LiveCalls() int { return len(b.ctl.Calls()) }
 
+func (b *benchPath) Lost() <-chan struct{} { return b.leased.Lost() }
+
+func (b *benchPath) LostErr() error { return b.leased.Err() }
+
 func (b *benchPath) Stop() {
 	b.stop()
+	at := time.Now()
 	b.disp.Close()
+	b.log.Info("stopping: ACD engines closed, their writes done", "took_ms", time.Since(at).Milliseconds())
 	os.RemoveAll(b.dir)
 }

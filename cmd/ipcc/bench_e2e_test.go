@@ -17,6 +17,13 @@ import (
 const e2eSimChild = "IPCC_TEST_E2E_SIM_CHILD"
 
 func TestMain(m *testing.M) {
+	if opts := os.Getenv(failoverCtlChild); opts != "" {
+		if err := failoverCtlChildMain(opts); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(e2eSimChild) == "1" {
 		if err := e2ebench.SimMain(context.Background(), os.Stdin, os.Stdout); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
@@ -46,7 +53,7 @@ func TestBenchE2ETiny(t *testing.T) {
 	defer cancel()
 	var out strings.Builder
 	rep, err := e2ebench.Run(ctx, e2ebench.Options{Databases: []string{e2ebench.SQLite}, Dir: t.TempDir(), Rate: 2, Duration: 3 * time.Second,
-		Talk: time.Second, Start: benchController(cfg), Spawn: e2eSimSpawner}, func(r e2ebench.RunResult) { e2ebench.WriteRun(&out, r) })
+		Talk: time.Second, Start: benchController(cfg, ""), Spawn: e2eSimSpawner}, func(r e2ebench.RunResult) { e2ebench.WriteRun(&out, r) })
 	if err != nil {
 		t.Fatal(err)
 	}

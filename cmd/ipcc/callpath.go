@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -13,7 +14,11 @@ import (
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/dispatch"
 	"github.com/ipcc/ipcc/inbound"
+	"github.com/ipcc/ipcc/outroute"
+	"github.com/ipcc/ipcc/prompts"
+	"github.com/ipcc/ipcc/quota"
 	"github.com/ipcc/ipcc/recording"
+	"github.com/ipcc/ipcc/sms"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/tts"
 )
@@ -23,7 +28,9 @@ import (
 // `bench e2e` wire it with this one function, so the bench measures the
 // path production runs.
 type callPath struct {
-	disp    *dispatch.Dispatcher
+	disp *dispatch.Dispatcher
+	// quota admits calls against the tenants' quotas and suspension.
+	quota   *quota.Service
 	handler *inbound.Handler
 	ctl     *controller.Controller
 	checks  map[string]func(context.Context) error
@@ -59,6 +66,16 @@ type callPathDeps struct {
 	// trunk is the trunk external numbers are dialled through
 	// ("": media.default_trunk).
 	trunk string
+	// sms sends flows' text messages and applies the SMS rules when calls
+	// end (nil: no SMS).
+	sms *sms.Service
+	// events hears inbound calls' lives (webhooks); lookup is the CRM's
+	// pre-routing caller lookup. Both may be nil.
+	events inbound.CallEvents
+	lookup inbound.CallerLookup
+	// gateways is the platform's live gateway restriction (nil: the
+	// configuration's, fixed).
+	gateways *outroute.GatewayRules
 }
 
 // newCallPath builds the dispatcher, the inbound handler and the
@@ -71,17 +88,47 @@ func newCallPath(d callPathDeps) (*callPath, error) {
 		d.trunk = d.cfg.Media.DefaultTrunk
 	}
 	p := &callPath{cfg: d.cfg, st: d.st, reg: d.reg, log: d.log, media: d.media}
-	p.disp = dispatch.New(dispatch.Options{Store: d.st, Logger: d.log, DefaultTrunk: d.trunk, RecordingDir: d.recDir, RecordPolicy: d.policies,
-		SwitchRecordingDirs: d.media.recordings})
+	alerts := &quotaAlerts{st: d.st, log: d.log}
 	var err error
-	p.handler, err = inbound.New(inbound.Options{Store: d.st, Logger: d.log, Queues: p.disp, Agents: p.disp, VoicemailDir: d.vmDir, PromptDir: d.promptDir, DefaultTrunk: d.trunk,
-		Outbound: p.disp.Outbound(), HTTP: d.flowHTTP, SwitchVoicemailDirs: d.media.voicemail})
+	if p.quota, err = quota.New(quota.Options{Store: d.st, Logger: d.log, Registerer: d.reg, Alert: alerts.alert}); err != nil {
+		return nil, err
+	}
+	p.disp = dispatch.New(dispatch.Options{Store: d.st, Logger: d.log, DefaultTrunk: d.trunk, RecordingDir: d.recDir, RecordPolicy: p.quota.RecordPolicy(d.policies),
+		SwitchRecordingDirs: d.media.recordings, Library: prompts.Library{Store: d.st, Dir: d.promptDir}})
+	if d.gateways == nil {
+		d.gateways = outroute.NewGatewayRules(outroute.GatewayPolicy(d.cfg.Media.TrunkGateways))
+	}
+	p.disp.Outbound().SetGatewayRules(d.gateways)
+	// Calls to external numbers (click-to-dial, transfers, campaigns)
+	// count against the tenants' quotas of calls as inbound calls do.
+	p.disp.Outbound().SetAdmission(p.quota)
+	alerts.disp = p.disp
+	if d.reg != nil {
+		if err := d.reg.Register(tenantMetrics(p.disp, p.quota)); err != nil {
+			p.disp.Close()
+			return nil, err
+		}
+	}
+	io := inbound.Options{Admission: p.quota, Store: d.st, Logger: d.log, Queues: p.disp, Agents: p.disp, VoicemailDir: d.vmDir, PromptDir: d.promptDir, DefaultTrunk: d.trunk,
+		Outbound: p.disp.Outbound(), HTTP: d.flowHTTP, SwitchVoicemailDirs: d.media.voicemail, Events: d.events, Lookup: d.lookup}
+	if d.sms != nil {
+		io.SMS, io.CallEnded = d.sms, d.sms.CallEnded
+	}
+	p.handler, err = inbound.New(io)
 	if err != nil {
 		p.disp.Close()
 		return nil, err
 	}
 	p.disp.SetFlowRunner(p.handler)
-	p.ctl, err = controller.New(controller.Options{Logger: d.log, Registerer: d.reg, TTS: d.tts, PromptFormats: d.media.formats, Handler: p.handler.Handle})
+	// Where agents' phones live when there are several switches
+	// (docs/sites.md); checked with the configuration already.
+	placed, err := d.cfg.Sites()
+	if err != nil {
+		p.disp.Close()
+		return nil, fmt.Errorf("sites: %w", err)
+	}
+	p.ctl, err = controller.New(controller.Options{Logger: d.log, Registerer: d.reg, TTS: d.tts, PromptFormats: d.media.formats, Handler: p.handler.Handle,
+		Sites: placed})
 	if err != nil {
 		p.disp.Close()
 		return nil, err
@@ -112,8 +159,10 @@ func (p *callPath) start(ctx context.Context, switches []config.Switch, log *slo
 		p.disp.SetDialer(p.ctl, switches[0].Name)
 	}
 	// Holds the switch reports (a desk phone's hold button) reach the
-	// desktops and the supervisors' long-hold alert as held / unheld.
-	holds, unsubscribe := p.ctl.Subscribe(controller.EventHold, controller.EventUnhold)
+	// desktops and the supervisors' long-hold alert as held / unheld. Two
+	// or more per queue call: at 10,000 calls the default buffer (256)
+	// overflowed now and then (PERFORMANCE.md, capacity).
+	holds, unsubscribe := p.ctl.SubscribeBuffered(8192, controller.EventHold, controller.EventUnhold)
 	p.wg.Add(3)
 	go func() { defer p.wg.Done(); defer unsubscribe(); p.disp.FollowHolds(runCtx, holds) }()
 	go func() { defer p.wg.Done(); _ = p.ctl.Run(runCtx) }()
@@ -126,15 +175,39 @@ func (p *callPath) start(ctx context.Context, switches []config.Switch, log *slo
 // are written when the store closes.
 func (p *callPath) stop() {
 	if p.cancel != nil {
+		// Each phase is timed in the log: a slow stop names what it
+		// waited for (docs/PERFORMANCE.md, capacity).
+		began := time.Now()
+		phase := began
+		timed := func(what string) {
+			now := time.Now()
+			p.log.Info("stopping: "+what, "took_ms", now.Sub(phase).Milliseconds())
+			phase = now
+		}
 		p.cancel()
 		p.wg.Wait()
+		timed("calls, switch connections and hold subscription ended")
 		// Only now, with the switches closed, may a standby take them.
+		// The call records still queued are written first: once a standby
+		// holds the lease, this controller's writes are refused (fenced).
+		flushBy := p.cfg.Database.RecordFlushTimeout
+		if flushBy <= 0 {
+			flushBy = 30 * time.Second
+		}
+		fctx, fcancel := context.WithTimeout(context.Background(), flushBy)
+		if err := p.st.FlushCalls(fctx); err != nil {
+			p.log.Warn("call records not all written before releasing the switch leases", "err", err)
+		}
+		fcancel()
+		timed("call records written")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := p.leased.Release(ctx); err != nil {
 			p.log.Warn("switch leases not released: a standby takes over when they expire", "err", err)
 		}
 		cancel()
+		timed("switch leases released")
 		<-p.recordsWatched
 		p.cancel = nil
+		p.log.Info("call path stopped", "took_ms", time.Since(began).Milliseconds())
 	}
 }

@@ -47,9 +47,20 @@ func (ls *leasedSwitches) Err() error {
 // on Lost.
 func leaseSwitches(cfg *config.Config, st *store.Store, ctl *controller.Controller, switches []config.Switch, media switchMedia, log *slog.Logger, reg prometheus.Registerer, stop func()) (*leasedSwitches, error) {
 	byLease := map[string]controller.Switch{}
+	// The writes that matter (call records, ACD state) are fenced by the
+	// first switch's lease: all switch leases stay in one hand, so a
+	// controller that lost it has lost them all.
+	fenceLease := ""
+	if len(switches) > 0 {
+		fenceLease = cluster.SwitchLease(switches[0].Name)
+	}
 	ls := &leasedSwitches{Checks: map[string]func(context.Context) error{}, lost: make(chan struct{})}
 	member, err := cluster.New(cluster.Options{Store: st, ID: cfg.Cluster.ControllerID, TTL: cfg.Cluster.LeaseTTL, Logger: log, Registerer: reg,
 		OnAcquired: func(l cluster.Lease) {
+			if l.Name == fenceLease {
+				st.SetFence(store.Fence{Lease: l.Name, Instance: l.Instance, Token: l.Token})
+				log.Info("cluster: writes fenced by the lease", "lease", l.Name, "token", l.Token)
+			}
 			sw := byLease[l.Name]
 			if sw == nil {
 				return

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/ipcc/ipcc/auth"
 	"github.com/ipcc/ipcc/controller/sim"
 	"github.com/ipcc/ipcc/dialplan"
@@ -198,6 +200,77 @@ func TestTwoControllersOneDatabase(t *testing.T) {
 			if m := metricsText(t, addrB); !strings.Contains(m, `ipcc_cluster_lease_held{lease="switch:fs1"} 0`) || !strings.Contains(m, `ipcc_cluster_lease_token{lease="switch:fs1"} 1`) {
 				t.Errorf("B's metrics:\n%s", grepLines(m, "ipcc_cluster"))
 			}
+			// B's API: live state and changes are the active controller's
+			// (503, naming it); stored state and sign-in are served (the
+			// request goes on to authentication or validation).
+			for _, tc := range []struct {
+				method, path string
+				want         int
+			}{
+				{"GET", "/api/v1/agent/", http.StatusServiceUnavailable},
+				{"GET", "/api/v1/ws", http.StatusServiceUnavailable},
+				{"POST", "/api/v1/queues", http.StatusServiceUnavailable},
+				{"GET", "/api/v1/calls", http.StatusUnauthorized},
+				{"POST", "/api/v1/auth/login", http.StatusBadRequest},
+			} {
+				req, _ := http.NewRequest(tc.method, "http://"+addrB+tc.path, strings.NewReader("{}"))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if refused := res.StatusCode == http.StatusServiceUnavailable; refused != (tc.want == http.StatusServiceUnavailable) {
+					t.Errorf("standby B: %s %s: %d %s, want %d", tc.method, tc.path, res.StatusCode, body, tc.want)
+				}
+				if tc.want == http.StatusServiceUnavailable && (res.Header.Get("X-IPCC-Active-Controller") != "ctl-a" || !strings.Contains(string(body), `"active_controller":"ctl-a"`)) {
+					t.Errorf("standby B: %s %s does not name the active controller: %v %s", tc.method, tc.path, res.Header, body)
+				}
+			}
+			// Once A advertises its API (cluster.advertise_url), B forwards
+			// those requests to it instead, the WebSocket included.
+			if err := advertise(ctx, st, "ctl-a", "http://"+addrA); err != nil {
+				t.Fatal(err)
+			}
+			res, err := http.Get("http://" + addrB + "/api/v1/agent/state")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusUnauthorized || res.Header.Get("X-IPCC-Active-Controller") != "" {
+				t.Errorf("standby B did not forward GET /api/v1/agent/state to A: %d %v", res.StatusCode, res.Header)
+			}
+			var login struct{ Token string }
+			lr, err := http.Post("http://"+addrB+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"cluster-admin-pw"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = json.NewDecoder(lr.Body).Decode(&login)
+			lr.Body.Close()
+			wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+			conn, _, err := websocket.Dial(wctx, "ws://"+addrB+"/api/v1/ws", &websocket.DialOptions{HTTPHeader: http.Header{
+				"Authorization": {"Bearer " + login.Token}, "X-Ipcc-Tenant": {auth.DefaultTenant}}})
+			if err != nil {
+				t.Errorf("WebSocket through standby B: %v", err)
+			} else {
+				_, hello, err := conn.Read(wctx)
+				if err != nil || !strings.Contains(string(hello), `"type":"hello"`) {
+					t.Errorf("WebSocket through standby B: first message %s, %v", hello, err)
+				}
+				_ = conn.Close(websocket.StatusNormalClosure, "")
+			}
+			wcancel()
+			// A controller that advertises nothing: B answers 503 again.
+			if err := advertise(ctx, st, "ctl-a", ""); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := http.Get("http://" + addrB + "/api/v1/agent/state"); err != nil {
+				t.Error(err)
+			} else if res.Body.Close(); res.StatusCode != http.StatusServiceUnavailable {
+				t.Errorf("standby B without A's URL: %d", res.StatusCode)
+			}
+
 			if m := metricsText(t, addrA); !strings.Contains(m, `ipcc_cluster_lease_held{lease="switch:fs1"} 1`) {
 				t.Errorf("A's metrics:\n%s", grepLines(m, "ipcc_cluster"))
 			}

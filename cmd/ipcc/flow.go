@@ -12,9 +12,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ipcc/ipcc/config"
 	"github.com/ipcc/ipcc/egress"
 	"github.com/ipcc/ipcc/ivrflows"
+	"github.com/ipcc/ipcc/prompts"
 	"github.com/ipcc/ipcc/schedule"
+	"github.com/ipcc/ipcc/store"
 )
 
 func newFlowCmd(g *globals) *cobra.Command {
@@ -133,7 +136,10 @@ the directory of FILE). Schedules are answered by a calendar file
 (open, lunch, holiday, closed); "*" is any other schedule (default *=open).
 HTTP nodes make real requests, through the egress policy of the configuration
 (egress.allow: no loopback, private or metadata address unless allowed there)
-plus the entries of --allow-egress.`,
+plus the entries of --allow-egress. Prompt items naming the prompts library
+({library: NAME}) play the --tenant's prompt from the configured database
+(database.url; a TTS prompt's text in the call's language, an uploaded one's
+file under media.prompt_dir); without a readable database they are left out.`,
 		Example: `  ipcc flow run examples/flows/main.yaml --caller 13800000000 --did 4001 --dtmf "9,2"
   ipcc flow run examples/flows/main.yaml --schedule-file main-hours=examples/flows/schedules/main-hours.yaml --at 2026-10-02T10:00:00+08:00
   ipcc flow run examples/flows/main.yaml --schedule main-hours=closed --dtmf "1,h" --at 2026-10-01T20:30:00+08:00
@@ -216,6 +222,18 @@ func runFlow(cmd *cobra.Command, g *globals, path string, fl flowRunFlags) error
 	if fl.sms {
 		opt.SMS = &ivrflows.MemoryLog{}
 	}
+	if len(ivrflows.LibraryRefs(f)) > 0 {
+		// Library prompts are read from the configured database (the
+		// tenant's prompts library); without it they are left out and
+		// the run says why.
+		st, err := openLibraryStore(cmd.Context(), cfg)
+		if err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: the flow plays library prompts but the prompts library cannot be read: %v; they are left out\n", err)
+		} else {
+			defer st.Close()
+			opt.Library = prompts.Library{Store: st, Dir: cfg.Media.PromptDir}
+		}
+	}
 	res, err := ivrflows.DryRun(cmd.Context(), f, opt)
 	var verrs ivrflows.ValidationErrors
 	if errors.As(err, &verrs) {
@@ -247,6 +265,29 @@ func runFlow(cmd *cobra.Command, g *globals, path string, fl flowRunFlags) error
 	fmt.Fprintf(out, "ended: %s after %d nodes, %s\n", describeEnd(res.Result.Outcome), len(res.Result.Visits),
 		res.Result.Ended.Sub(res.Result.Started))
 	return nil
+}
+
+// openLibraryStore opens the configured database to read the prompts
+// library, without creating or migrating it.
+func openLibraryStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	dialect, _, err := store.ParseURL(cfg.Database.URL)
+	if err != nil {
+		return nil, fmt.Errorf("database.url: %w", err)
+	}
+	if dialect == store.SQLite {
+		path := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(cfg.Database.URL, "sqlite://"), "sqlite:"), "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("database.url: %w", err)
+		}
+	}
+	st, err := store.Open(ctx, cfg.Database.URL, store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("database.url: %w", err)
+	}
+	return st, nil
 }
 
 func validBranch(b string) bool {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ipcc/ipcc/egress"
+	"github.com/ipcc/ipcc/store"
 )
 
 func runFlowCmd(t *testing.T, args ...string) (string, error) {
@@ -116,5 +117,62 @@ func TestFlowSchemaAndFmtCommands(t *testing.T) {
 	out, err = runFlowCmd(t, "fmt", "../../examples/flows/survey.yaml")
 	if err != nil || !strings.HasPrefix(out, "format: 1\nid: survey\n") {
 		t.Fatalf("fmt: %v\n%s", err, out)
+	}
+}
+
+// A dry run plays library prompt items from the configured database's
+// prompts library: the TTS prompt's text in the flow's language, the
+// uploaded prompt's file; with no database they are left out, with a
+// warning.
+func TestFlowRunLibraryPrompts(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	dbURL := "sqlite:" + filepath.Join(dir, "ipcc.db")
+	st, err := store.Open(ctx, dbURL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateTenant(ctx, &store.Tenant{ID: "demo", Name: "Demo", Timezone: "Asia/Shanghai"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*store.Prompt{
+		{TenantID: "demo", Name: "hello", Kind: store.PromptTTS, Texts: `{"zh-CN":"您好","en":"Hello there"}`},
+		{TenantID: "demo", Name: "music", Kind: store.PromptFile},
+	} {
+		if err := st.CreatePrompt(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	flow := filepath.Join(dir, "lib.yaml")
+	if err := os.WriteFile(flow, []byte("id: lib\nstart: p\nlanguage: en\nnodes:\n  - {id: p, type: play, prompt: [{library: hello}, {library: music}], next: bye}\n  - {id: bye, type: hangup}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "ipcc.yaml")
+	write := func(db string) {
+		if err := os.WriteFile(cfg, []byte("database:\n  url: "+db+"\nmedia:\n  prompt_dir: /srv/prompts\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(dbURL)
+	out, err := runFlowCmd(t, "--config", cfg, "run", flow)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{`library "hello": tts(en) "Hello there"`, `library "music": file /srv/prompts/demo/music.wav`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	write("sqlite:" + filepath.Join(dir, "none.db"))
+	out, err = runFlowCmd(t, "--config", cfg, "run", flow)
+	if err != nil || !strings.Contains(out, "the prompts library cannot be read") || !strings.Contains(out, `library prompt "hello" cannot be played`) {
+		t.Fatalf("no database: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "none.db")); err == nil {
+		t.Error("the dry run created a database")
 	}
 }

@@ -53,7 +53,7 @@ func newRoot(g *globals) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (default ./ipcc.yaml, then /etc/ipcc/ipcc.yaml)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "", "log format: json or text (overrides log.format)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (overrides log.level)")
-	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newUserCmd(g), newVersionCmd(g), newSimCmd(g), newFlowCmd(g), newBenchCmd(g), newRetentionCmd(g), newCampaignCmd(g))
+	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newUserCmd(g), newVersionCmd(g), newSimCmd(g), newFlowCmd(g), newBenchCmd(g), newRetentionCmd(g), newCampaignCmd(g), newSMSCmd(g))
 	return root
 }
 

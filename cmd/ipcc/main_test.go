@@ -387,6 +387,25 @@ func TestServeDemoConnectsBothSimulatedSwitches(t *testing.T) {
 	if roles["supervisor with a phone"] != 1 || roles["agent with a work number and a phone"] != 5 {
 		t.Errorf("demo users %+v", users)
 	}
+	// The tenant's usage and its per-tenant metrics (docs/tenants.md): the
+	// demo's agents are signed in.
+	var usage struct {
+		AgentsSignedIn int `json:"agents_signed_in"`
+	}
+	if get("/api/v1/tenants/default/usage", &usage); usage.AgentsSignedIn < 4 {
+		t.Errorf("usage of the demo tenant: %+v", usage)
+	}
+	if res, err := http.Get("http://" + addr + "/metrics"); err != nil {
+		t.Error(err)
+	} else {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, m := range []string{`ipcc_tenant_agents{state="available",tenant="default"}`, `ipcc_tenant_queue_waiting{queue="operator",tenant="default"}`} {
+			if !strings.Contains(string(b), m) {
+				t.Errorf("/metrics has no %s", m)
+			}
+		}
+	}
 	cancel()
 	select {
 	case err := <-done:

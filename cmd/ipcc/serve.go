@@ -22,10 +22,13 @@ import (
 	"github.com/ipcc/ipcc/campaign"
 	"github.com/ipcc/ipcc/cluster"
 	"github.com/ipcc/ipcc/config"
+	"github.com/ipcc/ipcc/crm"
 	"github.com/ipcc/ipcc/demo"
 	"github.com/ipcc/ipcc/egress"
 	"github.com/ipcc/ipcc/examples"
+	"github.com/ipcc/ipcc/outroute"
 	"github.com/ipcc/ipcc/recording"
+	"github.com/ipcc/ipcc/sms"
 	"github.com/ipcc/ipcc/store"
 	"github.com/ipcc/ipcc/supervise"
 	"github.com/ipcc/ipcc/tts"
@@ -66,7 +69,8 @@ func newServeCmd(g *globals) *cobra.Command {
 // reports (nil: slog's default).
 func openStore(ctx context.Context, cfg *config.Config, migrate bool, log *slog.Logger) (*store.Store, []int64, error) {
 	st, err := store.Open(ctx, cfg.Database.URL, store.Options{MaxOpenConns: cfg.Database.MaxOpenConns,
-		CallWriter: store.CallWriterOptions{QueueLimit: cfg.Database.RecordQueueLimit, FlushTimeout: cfg.Database.RecordFlushTimeout, Logger: log}})
+		IdleInTxTimeout: store.IdleInTxTimeout(cfg.Cluster.LeaseTTL),
+		CallWriter:      store.CallWriterOptions{QueueLimit: cfg.Database.RecordQueueLimit, FlushTimeout: cfg.Database.RecordFlushTimeout, Logger: log}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -215,7 +219,21 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	}
 	flowHTTP := outbound.Client(0)
 	hooks, err := webhook.New(webhook.Options{Store: st, Logger: log, Egress: outbound, Timeout: cfg.Webhooks.Timeout, PollInterval: cfg.Webhooks.PollInterval,
-		MaxAttempts: cfg.Webhooks.MaxAttempts, QueueSize: cfg.Webhooks.QueueSize, Workers: cfg.Webhooks.Workers})
+		MaxAttempts: cfg.Webhooks.MaxAttempts, MaxAge: cfg.Webhooks.MaxAge, QueueSize: cfg.Webhooks.QueueSize, Workers: cfg.Webhooks.Workers})
+	if err != nil {
+		return err
+	}
+	// Every part that has something to tell CRMs emits through the outbox
+	// (durable before Emit returns); the dispatcher delivers it.
+	outboxes, err := webhook.NewOutbox(webhook.OutboxOptions{Store: st, Logger: log, Dispatcher: hooks})
+	if err != nil {
+		return err
+	}
+	callEvents := &webhook.CallEvents{Outbox: outboxes}
+	lookup := crm.NewLookup(crm.LookupOptions{Store: st, HTTP: outbound.Client(0), Logger: log})
+	// SMS: tenants' gateways and SMSCs are reached through the egress
+	// policy too; sms.* events go to the webhook outbox.
+	texts, err := sms.New(sms.Options{Store: st, Egress: outbound, Logger: log, Events: smsWebhooks{out: outboxes}})
 	if err != nil {
 		return err
 	}
@@ -223,13 +241,22 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	if demoMode && trunk == "" {
 		trunk = demo.Trunk // the simulated switches' outside line
 	}
+	// The platform's gateway restriction: the configuration's overlaid by
+	// the superadmins' (the API); reloaded now and then below, for changes
+	// made through another controller.
+	gateways := outroute.NewGatewayRules(outroute.GatewayPolicy(cfg.Media.TrunkGateways))
+	if err := gateways.Load(ctx, st); err != nil {
+		return err
+	}
 	path, err := newCallPath(callPathDeps{cfg: cfg, st: st, log: log, reg: reg, tts: renderer, policies: policies, recDir: recDir, vmDir: vmDir, promptDir: promptDir,
-		media: media, flowHTTP: flowHTTP, trunk: trunk})
+		media: media, flowHTTP: flowHTTP, trunk: trunk, sms: texts, events: callEvents, lookup: lookup, gateways: gateways})
 	if err != nil {
 		return err
 	}
 	disp, handler := path.disp, path.handler
 	defer disp.Close()
+	disp.SetObserver(callEvents.Observe)
+	disp.SetCallEvents(callEvents)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -282,7 +309,9 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	// preview ones serve agents through the API (docs/outbound.md).
 	// Only the controller holding the lease of the switch they leave
 	// through dials (the first configured one, as for click-to-dial).
-	dialer := campaign.New(campaign.Options{Store: st, Calls: disp, Logger: log, Active: func() bool {
+	// Campaign calls count against the tenants' quotas of calls
+	// (docs/tenants.md): the dialer dials no more than they leave room for.
+	dialer := campaign.New(campaign.Options{Store: st, Calls: disp, Logger: log, Events: callEvents, Quota: path.quota, Active: func() bool {
 		return len(switches) > 0 && path.leased.member.Holds(cluster.SwitchPrefix+switches[0].Name)
 	}})
 	// Scheduled call-backs: due and overdue notices to the agents' desktops,
@@ -290,11 +319,22 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	callbacks := campaign.NewCallbackScheduler(campaign.CallbackOptions{Store: st, Events: disp, Logger: log, Active: func() bool {
 		return len(switches) > 0 && path.leased.member.Holds(cluster.SwitchPrefix+switches[0].Name)
 	}})
-	wg.Add(4)
+	// Work orders: notifications on the event stream, and the time-triggered
+	// escalations and SLA breaches from the active controller only. The
+	// workorder.* events go to the webhook outbox.
+	crmService := &crm.Service{Store: st, Events: disp, Log: log.With("component", "crm"), Hook: crmWebhooks{out: outboxes, log: log}, SMS: texts}
+	escalator := &crm.Escalator{Service: crmService, Active: func() bool {
+		return len(switches) > 0 && path.leased.member.Holds(cluster.SwitchPrefix+switches[0].Name)
+	}}
+	wg.Add(8)
+	go func() { defer wg.Done(); _ = escalator.Run(runCtx) }()
+	go func() { defer wg.Done(); _ = texts.Run(runCtx) }()
+	go func() { defer wg.Done(); _ = outboxes.Run(runCtx) }()
 	go func() { defer wg.Done(); retention.Schedule(runCtx, cfg.Retention.Interval) }()
 	go func() { defer wg.Done(); _ = hooks.Run(runCtx) }()
 	go func() { defer wg.Done(); _ = dialer.Run(runCtx) }()
 	go func() { defer wg.Done(); _ = callbacks.Run(runCtx) }()
+	go func() { defer wg.Done(); reloadGateways(runCtx, gateways, st, log) }()
 
 	// Monitor legs go on the call's record as they happen (restart-proof).
 	// Calls re-adopted after a restart are found by their record's id too.
@@ -313,27 +353,35 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 		LoginThrottle:   loginThrottle(cfg),
 		Store:           st,
 		Auth:            a,
+		SMS:             texts,
 		Logger:          log,
 		Registry:        reg,
 		ReadyChecks:     path.checks,
 		Version:         version,
 		ACD:             disp,
+		Quota:           path.quota,
 		Supervision:     sup,
 		Events:          disp,
 		AgentCalls:      disp,
 		Campaigns:       dialer,
+		Webhooks:        outboxes,
 		Retention:       retention,
 		MediaRoots:      append([]string{recDir, vmDir}, media.roots...),
 		PromptDir:       promptDir,
 		TTS:             ttsCache,
 		FlowHTTP:        flowHTTP,
-		DefaultTrunk:    cfg.Media.DefaultTrunk,
+		DefaultTrunk:    trunk, // the trunk calls really take (the demo's simulated line), so the API's checks agree
+		TrunkGateways:   outroute.GatewayPolicy(cfg.Media.TrunkGateways),
+		GatewayRules:    gateways,
 		Switches:        switchNames(cfg.Switches),
 		UI:              web.Handler(),
+		CRM:             crmService,
 		OnChange: func(tenant, objectType string) {
 			switch objectType {
 			case "recording_policy":
 				policies.Invalidate(tenant)
+			case "customer", "customer_settings", "workorder", "workorder_type", "call_summary":
+				// Read from the store when used: nothing cached to drop.
 			case "recording", "retention_settings", "retention_run", "webhook", "mailbox",
 				"campaign", "campaign_leads", "campaign_lead", "campaign_attempt", "dnc":
 				// Read from the store when used: nothing cached to drop.
@@ -351,6 +399,16 @@ func serve(ctx context.Context, g *globals, cfg *config.Config, demoMode bool, d
 	})
 	if err != nil {
 		return err
+	}
+	// On a standby, what needs the active controller is forwarded to it
+	// (its cluster.advertise_url), or answered 503 with who is active
+	// (docs/cluster.md).
+	if len(switches) > 0 {
+		if err := advertise(ctx, st, path.leased.member.ID(), cfg.Cluster.AdvertiseURL); err != nil {
+			return err
+		}
+		sb := &standbyAPI{member: path.leased.member, lease: cluster.SwitchLease(switches[0].Name), st: st, log: log}
+		srv.Echo().Use(sb.Middleware)
 	}
 	// A lost switch lease has stopped the calls already; the API follows.
 	apiCtx, stopAPI := context.WithCancel(ctx)
@@ -409,4 +467,23 @@ func switchNames(sw []config.Switch) []string {
 		out = append(out, s.Name)
 	}
 	return out
+}
+
+// gatewayReload is how often a controller rereads the platform's gateway
+// restriction, for changes made through another controller's API.
+const gatewayReload = 30 * time.Second
+
+func reloadGateways(ctx context.Context, r *outroute.GatewayRules, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(gatewayReload)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := r.Load(ctx, st); err != nil && ctx.Err() == nil {
+				log.Warn("reload the platform's gateway restriction", "err", err)
+			}
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ipcc/ipcc/config"
 	"github.com/ipcc/ipcc/controller"
@@ -76,14 +77,20 @@ func promptFormat(sc config.Switch) tts.Format {
 	return tts.Format{SampleRate: rate, Ext: "wav"}
 }
 
+// fallbackBeacon is how often a connected controller refreshes ipcc_seen on
+// each FreeSWITCH, which the branch fallback dialplan of docs/sites.md
+// reads (it falls back after 20 s without a refresh).
+const fallbackBeacon = 5 * time.Second
+
 // buildSwitch makes the driver for one configured switch.
 func buildSwitch(sc config.Switch, dirs config.SwitchDirs, log *slog.Logger) (controller.Switch, error) {
 	switch sc.Kind {
 	case "freeswitch":
-		return freeswitch.New(freeswitch.Config{Name: sc.Name, Addr: sc.ESLAddr, Password: sc.ESLPassword, MusicOnHold: sc.MusicOnHold}, log), nil
+		return freeswitch.New(freeswitch.Config{Name: sc.Name, Addr: sc.ESLAddr, Password: sc.ESLPassword, MusicOnHold: sc.MusicOnHold, AMDApp: sc.AMDApp,
+			Beacon: fallbackBeacon}, log), nil
 	case "asterisk":
 		d, err := asterisk.New(asterisk.Config{Name: sc.Name, URL: sc.ARIURL, User: sc.ARIUser, Password: sc.ARIPassword, App: sc.ARIApp,
-			MusicOnHold: sc.MusicOnHold, RecordingDir: dirs.Recordings}, log)
+			MusicOnHold: sc.MusicOnHold, RecordingDir: dirs.Recordings, AMDContext: sc.AMDContext}, log)
 		if err != nil {
 			return nil, fmt.Errorf("switch %s: %w", sc.Name, err)
 		}
