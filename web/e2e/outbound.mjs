@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runStandalone } from './standalone.mjs'
+import { switchLanguage } from './antd.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const L = {
@@ -41,23 +42,21 @@ function formItem(scope, name) {
   return scope.locator('.ant-form-item').filter({ has: scope.page().locator(`label[title="${name}"]`) })
 }
 
-async function switchLanguage(page, from, to) {
-  const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: to === 'en' ? 'English' : '简体中文' })
-  for (let i = 0; i < 5 && !(await option.count()); i++) {
-    await page.getByRole('combobox', { name: L[from].app.language }).click({ force: true })
-    await page.waitForTimeout(400)
-  }
-  await option.first().click()
-  await page.getByRole('link', { name: L[to].nav.admin }).first().waitFor()
-}
-
 async function pick(page, scope, label, optionText) {
-  await formItem(scope, label).locator('.ant-select').click()
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click()
-  // A multiple select stays open: a click on the drawer's title closes it
-  // (Escape would close the drawer when the dropdown is already closed).
-  await page.locator('.ant-drawer-title').click()
-  await page.locator('.ant-select-dropdown:visible').waitFor({ state: 'hidden' }).catch(() => undefined)
+  const select = formItem(scope, label).locator('.ant-select')
+  // On a busy machine a click during the dropdown's opening animation can
+  // be lost: check the select shows the choice, and try again.
+  for (let i = 0; ; i++) {
+    await select.click()
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click({ timeout: 10_000 }).catch(() => undefined)
+    // A multiple select stays open: a click on the drawer's title closes it
+    // (Escape would close the drawer when the dropdown is already closed).
+    await page.locator('.ant-drawer-title').click()
+    await page.locator('.ant-select-dropdown:visible').waitFor({ state: 'hidden' }).catch(() => undefined)
+    const shown = await select.locator('.ant-select-selection-item').filter({ hasText: optionText }).first().waitFor({ timeout: 5_000 }).then(() => true).catch(() => false)
+    if (shown) return
+    if (i >= 2) throw new Error(`the select ${label} does not show ${optionText}`)
+  }
 }
 
 export async function outboundJourney(h) {

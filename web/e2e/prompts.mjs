@@ -1,8 +1,10 @@
 // Browser journey of the prompts library page (admin console): an admin
 // uploads a file that is not a WAV (the API's error shown), then a good WAV,
 // creates a TTS prompt and previews it in both languages (an <audio> element
-// fed by the audio endpoint with the session's token). Screenshots in both
-// languages go to e2e/screenshots/prompts-*.png.
+// fed by the audio endpoint with the session's token). A queue and a flow
+// then use library prompts: the page lists both uses, and the flow editor's
+// simulation shows the TTS prompt's text and the uploaded file's name and
+// plays each. Screenshots in both languages go to e2e/screenshots/.
 //
 // On its own, it starts `ipcc serve --demo --demo-quiet` itself:
 //   IPCC_BIN=../bin/ipcc node e2e/prompts.mjs
@@ -10,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runStandalone } from './standalone.mjs'
+import { selectByName, switchLanguage } from './antd.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const L = {
@@ -50,15 +53,6 @@ async function signIn(page, base, lang, username, password) {
 
 // switchLanguage picks the console's language in the header (the user's
 // saved language wins over the sign-in page's).
-async function switchLanguage(page, from, to) {
-  const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: to === 'en' ? 'English' : '简体中文' })
-  for (let i = 0; i < 5 && !(await option.count()); i++) {
-    await page.getByRole('combobox', { name: L[from].app.language, exact: true }).click({ force: true })
-    await page.waitForTimeout(400)
-  }
-  await option.first().click()
-  await page.getByRole('link', { name: L[to].nav.admin }).first().waitFor()
-}
 
 export async function promptsJourney(h) {
   const { browser, base, step, assert, api, token, shot, adminPassword, debugPages } = h
@@ -117,6 +111,79 @@ export async function promptsJourney(h) {
     })
     await ctx.close()
   }
+  await step('prompts: a queue and a flow use library prompts; the page lists both uses; the simulation shows and plays them', async () => {
+    const adminToken = await token(base, adminUser, pw)
+    const bad = await api(base, 'POST', '/api/v1/queues', adminToken, { id: 'e2e-lib-q', name: 'E2E library', strategy: 'ring-all', announcements: { entry_prompt: 'library:nosuch' } })
+    assert(bad.status === 400 && bad.body.error?.field === 'announcements.entry_prompt' && /nosuch/.test(bad.body.error?.message), `unknown library prompt: ${bad.status} ${JSON.stringify(bad.body)}`)
+    const q = await api(base, 'POST', '/api/v1/queues', adminToken, { id: 'e2e-lib-q', name: 'E2E library', strategy: 'ring-all', announcements: { entry_prompt: 'library:e2e-greeting', overflow_prompt: 'library:e2e-welcome' } })
+    assert(q.status === 201 || q.status === 409, `queue: ${q.status} ${JSON.stringify(q.body)}`)
+    const doc = { id: 'e2e-lib-flow', name: 'E2E library flow', start: 'hi', language: 'en', nodes: [
+      { id: 'hi', type: 'play', prompt: [{ library: 'e2e-greeting' }, { library: 'e2e-welcome' }], next: 'bye' },
+      { id: 'bye', type: 'hangup' }] }
+    const f = await api(base, 'POST', '/api/v1/flows', adminToken, doc)
+    assert(f.status === 201 || f.status === 409, `flow: ${f.status} ${JSON.stringify(f.body)}`)
+    for (const lang of ['en', 'zh-CN']) {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
+      const page = await ctx.newPage()
+      debugPages.push(page)
+      const T = L[lang].admin.prompts
+      await signIn(page, base, lang, adminUser, pw)
+      await page.goto(`${base}/admin/prompts`)
+      if (lang !== 'en') await switchLanguage(page, 'en', lang)
+      const row = page.locator('tr', { hasText: 'e2e-greeting' }).first()
+      await row.locator('[data-use="queue:e2e-lib-q"]').getByText(T.use_queue.replace('{{id}}', 'e2e-lib-q')).waitFor()
+      await row.locator('[data-use="flow:e2e-lib-flow"]').waitFor()
+      await shot(page, `prompts-used-by.${lang}`)
+      await page.goto(`${base}/admin/flows/e2e-lib-flow`)
+      const F = L[lang].flows
+      await page.getByRole('tab', { name: F.simulate }).click()
+      await page.getByRole('button', { name: F.sim.run }).click()
+      const tts = page.locator('[data-library="e2e-greeting"]')
+      await tts.getByText('“Hello, welcome”').waitFor()
+      await page.locator('[data-library="e2e-welcome"]').getByText('e2e-welcome.wav').waitFor()
+      for (const [key, li] of [['e2e-greeting/en', tts], ['e2e-welcome/en', page.locator('[data-library="e2e-welcome"]')]]) {
+        await li.getByRole('button', { name: F.sim.play }).click()
+        await page.waitForFunction((k) => {
+          const a = document.querySelector(`[data-testid=sim-audio][data-prompt="${k}"]`)
+          return a && a.src.startsWith('blob:') && a.readyState >= 1 && a.duration > 0
+        }, key)
+      }
+      await shot(page, `flow-simulate-library.${lang}`)
+      await ctx.close()
+    }
+    const del = await api(base, 'DELETE', '/api/v1/prompts/e2e-greeting', adminToken)
+    assert(del.status === 409 && /queue:e2e-lib-q/.test(del.body.error?.message) && /flow:e2e-lib-flow/.test(del.body.error?.message), `delete in use: ${del.status} ${JSON.stringify(del.body)}`)
+  })
+  await step("prompts: a queue's hold music picked from the library on the queue page; the prompts page lists the use; deleting it is refused", async () => {
+    const adminToken = await token(base, adminUser, pw)
+    const q = await api(base, 'POST', '/api/v1/queues', adminToken, { id: 'e2e-moh-q', name: 'E2E hold music', strategy: 'ring-all' })
+    assert(q.status === 201 || q.status === 409, `queue: ${q.status} ${JSON.stringify(q.body)}`)
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
+    const page = await ctx.newPage()
+    debugPages.push(page)
+    const E = L.en
+    await signIn(page, base, 'en', adminUser, pw)
+    await page.goto(`${base}/admin/queues`)
+    await page.getByRole('button', { name: `${E.admin.edit} e2e-moh-q` }).click()
+    const drawer = page.locator('.ant-drawer-content')
+    await drawer.getByRole('tab', { name: E.admin.queues.tabs.announcements }).click()
+    await selectByName(page, drawer, E.queueHoldMusic.holdMusic, 'library:e2e-welcome')
+    await selectByName(page, drawer, E.queueHoldMusic.agentHoldMusic, 'library:e2e-greeting')
+    await shot(page, 'admin-queue-hold-music.en')
+    await drawer.getByRole('button', { name: E.admin.save }).click()
+    await drawer.waitFor({ state: 'hidden' })
+    const saved = (await api(base, 'GET', '/api/v1/queues/e2e-moh-q', adminToken)).body
+    assert(saved.hold_music === 'library:e2e-welcome' && saved.agent_hold_music === 'library:e2e-greeting', `saved hold music: ${JSON.stringify(saved)}`)
+    await page.goto(`${base}/admin/prompts`)
+    for (const n of ['e2e-welcome', 'e2e-greeting']) {
+      await page.locator('tr', { hasText: n }).first().locator('[data-use="queue:e2e-moh-q"]').waitFor()
+    }
+    await ctx.close()
+    for (const n of ['e2e-welcome', 'e2e-greeting']) {
+      const del = await api(base, 'DELETE', `/api/v1/prompts/${n}`, adminToken)
+      assert(del.status === 409 && /queue:e2e-moh-q/.test(del.body.error?.message), `delete ${n} used as hold music: ${del.status} ${JSON.stringify(del.body)}`)
+    }
+  })
   await step('prompts: used_by and the in-use refusal through the API', async () => {
     const adminToken = await token(base, adminUser, pw)
     const list = await api(base, 'GET', '/api/v1/prompts', adminToken)

@@ -4,7 +4,8 @@
 //
 //   IPCC_BIN=../bin/ipcc node e2e/run.mjs        (make e2e does this)
 //   IPCC_E2E_JOURNEY=softphone node e2e/run.mjs  (only the named journeys, comma-separated:
-//                                                 main, softphone, groups, campaign, perf)
+//                                                 main, softphone, groups, campaign, perf, sms, crm,
+//                                                 tenants; perf and flows-perf only when named)
 //
 // Screenshots of each screen in both languages go to e2e/screenshots/, the
 // measured figures (screen pop latency, first-load JS, long tasks) to
@@ -22,6 +23,11 @@ import { adminJourneys } from './admin.mjs'
 import { flowJourneys, flowPerf } from './flows.mjs'
 import { outboundJourney } from './outbound.mjs'
 import { promptsJourney } from './prompts.mjs'
+import { smsJourney, startFakeGateway } from './sms.mjs'
+import { campaignsJourney } from './campaigns.mjs'
+import { crmJourney } from './crm.mjs'
+import { webhooksJourney } from './webhooks.mjs'
+import { tenantsJourney } from './tenants.mjs'
 
 const here = new URL('.', import.meta.url).pathname
 const bin = resolve(process.env.IPCC_BIN ?? join(here, '../../bin/ipcc'))
@@ -103,9 +109,11 @@ async function main() {
   const base = `http://127.0.0.1:${port}`
   const ctl = `http://127.0.0.1:${ctlPort}/sim/v1`
   const dir = mkdtempSync(join(tmpdir(), 'ipcc-e2e-'))
+  // The SMS journey's fake gateway: the controller may reach it (only it).
+  const gateway = await startFakeGateway()
   const server = spawn(bin, ['serve', '--demo', '--demo-quiet', '--demo-control', `127.0.0.1:${ctlPort}`, '--log-format', 'text', '--log-level', 'warn'], {
     cwd: dir,
-    env: { ...process.env, IPCC_HTTP_ADDR: `127.0.0.1:${port}`, IPCC_ADMIN_PASSWORD: adminPassword },
+    env: { ...process.env, IPCC_HTTP_ADDR: `127.0.0.1:${port}`, IPCC_ADMIN_PASSWORD: adminPassword, IPCC_EGRESS_ALLOW: `127.0.0.1:${gateway.port}` },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let serverLog = ''
@@ -120,11 +128,12 @@ async function main() {
     const h = { browser, base, ctl, step, api, token, L, shot, waitFor, assert, target, metrics, adminPassword, debugPages }
     const all = {
       main: journeys, softphone: softphoneJourney, groups: groupsJourney, campaign: campaignJourney, perf: perfJourney,
-      flows: () => flowJourneys(h), 'flows-perf': () => flowPerf(h),
+      flows: () => flowJourneys(h), 'flows-perf': () => flowPerf(h), sms: () => smsJourney({ ...h, gateway }), crm: () => crmJourney(h),
+      tenants: () => tenantsJourney(h),
     }
     // main measures the load figures too: perf and flows-perf run only when named.
     // IPCC_E2E_ONLY is the older name of IPCC_E2E_JOURNEY.
-    const chosen = (process.env.IPCC_E2E_JOURNEY ?? process.env.IPCC_E2E_ONLY ?? 'main,softphone,groups,campaign,flows').split(',').map((s) => s.trim()).filter(Boolean)
+    const chosen = (process.env.IPCC_E2E_JOURNEY ?? process.env.IPCC_E2E_ONLY ?? 'main,softphone,groups,campaign,flows,sms,crm,tenants').split(',').map((s) => s.trim()).filter(Boolean)
     for (const name of chosen) {
       assert(all[name], `no journey ${name} (there are: ${Object.keys(all).join(', ')})`)
       console.log(`journey ${name}`)
@@ -135,6 +144,7 @@ async function main() {
     await browser?.close()
     server.kill('SIGTERM')
     await new Promise((r) => server.once('exit', r))
+    await gateway.close()
     if (failed) console.log(`--- ipcc log (last 4000 chars) ---\n${serverLog.slice(-4000)}`)
     rmSync(dir, { recursive: true, force: true })
     writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2))
@@ -393,6 +403,11 @@ async function journeys({ browser, base, ctl }) {
     assert(h.status < 300, `help: ${h.status} ${JSON.stringify(h.body)}`)
     const accept = sup.getByRole('button', { name: E.supervisor.acceptWhisper })
     await accept.waitFor({ timeout: 15_000 })
+    // The agent's desktop (left in Chinese by the step before) says the
+    // caller is held for a consultation, not a plain hold.
+    await agent.getByText(Z.call.consultingTag, { exact: true }).waitFor({ timeout: 15_000 })
+    assert(!(await agent.getByText(Z.call.held, { exact: true }).isVisible()), 'the desktop shows a plain "On hold" during the consultation')
+    await shot(agent, 'agent-consulting.zh-CN')
     await sup.getByRole('button', { name: E.supervisor.acceptBarge }).waitFor()
     await shot(sup, 'supervisor-help-request.en')
     assert((await rings()) === before + 1, `the help request rang the supervisor's phone ${(await rings()) - before} times`)
@@ -408,6 +423,8 @@ async function journeys({ browser, base, ctl }) {
       return r.status === 200 && (r.body.legs ?? []).some((l) => l.role === 'whisper')
     }, 'a whisper leg on the call record', 15_000)
     assert((await rings()) === before + 1, `accepting the help request rang the supervisor's phone again (${(await rings()) - before} rings)`)
+    // The agent's consultation is over: the caller is back with them.
+    await agent.getByText(Z.call.consultingTag, { exact: true }).waitFor({ state: 'detached', timeout: 15_000 })
     const st = (await api(base, 'GET', '/api/v1/agent/state', agentToken)).body
     assert(st?.state === 'on-call' && st.call_id === call2, `the agent is not back on the call: ${JSON.stringify(st)}`)
     await shot(sup, 'supervisor-help-whisper.en')
@@ -444,6 +461,10 @@ async function journeys({ browser, base, ctl }) {
   await outboundJourney({ browser, base, step, assert, api, token, shot, adminPassword, debugPages })
   // The prompts library page (e2e/prompts.mjs).
   await promptsJourney({ browser, base, step, assert, api, token, shot, adminPassword, debugPages })
+  // The campaigns page (e2e/campaigns.mjs).
+  await campaignsJourney({ browser, base, step, assert, api, token, shot, adminPassword, debugPages })
+  // The webhooks page (e2e/webhooks.mjs).
+  await webhooksJourney({ browser, base, step, assert, api, token, shot, adminPassword, debugPages })
 
   await step('login page in both languages', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } })
@@ -472,11 +493,15 @@ async function journeys({ browser, base, ctl }) {
     await page.getByRole('button', { name: `${E.agent.signIn} · ${E.agent.signInAll}` }).waitFor()
     let raw = 0
     let gz = 0
+    const each = []
     for (const u of urls) {
       const b = Buffer.from(await (await fetch(u)).arrayBuffer())
+      const z = gzipSync(b, { level: 9 }).length
       raw += b.length
-      gz += gzipSync(b, { level: 9 }).length
+      gz += z
+      each.push(`${u.split('/').pop()} ${Math.round(z / 1024)} KB`)
     }
+    console.log(`       agent first load files: ${each.join(', ')}`)
     await fresh.close()
     metrics.agentFirstLoad = { files: urls.size, rawKB: Math.round(raw / 1024), gzipKB: Math.round(gz / 1024) }
     console.log(`       agent first load: ${urls.size} JS files, ${metrics.agentFirstLoad.gzipKB} KB gzipped (${metrics.agentFirstLoad.rawKB} KB raw)`)
@@ -694,6 +719,17 @@ async function campaignJourney({ browser, base }) {
       await page.locator('.ant-select-dropdown:visible .ant-select-item-option-content').getByText('有意向 Interested', { exact: true }).click()
       await form.getByLabel(C.note).fill('wants the 199 plan from next month')
       await shot(page, 'agent-campaign-call.en')
+      // "Call back at…": a call-back of this lead, the agent's own for the
+      // campaign's grace period (30 minutes in the demo) after it is due.
+      await scheduleLeadCallback(page, card, E, 'en', 'call about the 199 plan')
+      const cbs = await waitFor(async () => {
+        const x = await api(base, 'GET', '/api/v1/callbacks?owner=me', agentToken)
+        return x.status === 200 && (x.body ?? []).find((c) => c.campaign_id === 'demo-preview' && c.note === 'call about the 199 plan') && x
+      }, 'the scheduled call-back of the lead', 15_000)
+      const cb = cbs.body.find((c) => c.campaign_id === 'demo-preview' && c.note === 'call about the 199 plan')
+      assert(cb.lead_id > 0 && !/13800001\d{3}/.test(JSON.stringify(cb)), `call-back ${JSON.stringify(cb)}: no lead, or the hidden number shows`)
+      const grace = Date.parse(cb.owner_until) - Date.parse(cb.due_at)
+      assert(grace === 30 * 60 * 1000, `grace period ${grace} ms, want the campaign's 30 minutes`)
       await form.getByRole('button', { name: C.save }).click()
       await page.getByText(C.saved).first().waitFor()
       const r = await waitFor(async () => {
@@ -723,14 +759,41 @@ async function campaignJourney({ browser, base }) {
       await zcard.getByRole('button', { name: Z.agent.campaign.next }).click()
       await leadCard.getByText(Z.agent.campaign.masked).waitFor()
       await shot(page, 'agent-campaign-preview.zh-CN')
-      await zcard.getByLabel(Z.agent.campaign.skipReason).fill('演示结束')
-      await zcard.getByRole('button', { name: Z.agent.campaign.skip }).click()
-      await page.getByText(Z.agent.campaign.skipped).first().waitFor()
+      // This customer is called too, and a call-back agreed in Chinese.
+      const name = await leadCard.locator('td').first().innerText()
+      await zcard.getByRole('button', { name: Z.agent.campaign.dial }).click()
+      await zcard.getByText(Z.agent.campaign.onCall.replace('{{name}}', name)).waitFor({ timeout: 30_000 })
+      await scheduleLeadCallback(page, zcard, Z, 'zh-CN', '下周一上午回访')
+      await page.getByRole('button', { name: new RegExp(`^${Z.call.hangup}`) }).click()
+      await waitFor(async () => {
+        const st = (await api(base, 'GET', '/api/v1/agent/state', agentToken)).body
+        return st?.call_id == null || st?.call_id === ''
+      }, 'the Chinese campaign call to end', 20_000)
+      const x = await api(base, 'GET', '/api/v1/callbacks?owner=me', agentToken)
+      assert((x.body ?? []).some((c) => c.note === '下周一上午回访' && c.lead_id > 0), `the Chinese call-back is not listed: ${JSON.stringify(x.body)}`)
     })
   } finally {
     await api(base, 'POST', '/api/v1/agent/logout', agentToken)
     await ctx.close()
   }
+}
+
+// scheduleLeadCallback opens "call back at…" on the campaign card during
+// the call, picks a time two days ahead, keeps the call-back for the agent
+// and schedules it (screenshot of the dialog in lang).
+async function scheduleLeadCallback(page, card, t, lang, note) {
+  const S = t.callbacks.schedule
+  await card.getByRole('button', { name: S.open }).click()
+  const dlg = page.getByRole('dialog', { name: S.title })
+  await dlg.waitFor()
+  const day = new Date(Date.now() + 2 * 86400e3).toISOString().slice(0, 10)
+  await dlg.locator('input[type="datetime-local"]').fill(`${day}T10:00`)
+  await dlg.getByText(S.grace.replace('{{minutes}}', '30')).waitFor() // the demo campaign's callback_grace_ms
+  await dlg.getByLabel(S.note).fill(note)
+  await shot(page, `agent-campaign-callback.${lang}`)
+  await dlg.getByRole('button', { name: S.ok }).click()
+  await page.getByText(S.done).first().waitFor()
+  await dlg.waitFor({ state: 'hidden' })
 }
 
 // The load figures alone (main runs them too): the repeated screen pop and

@@ -133,7 +133,11 @@ async function main() {
 
     browser = await chromium.launch({
       executablePath: browserPath,
-      args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+      args: [
+        '--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
+        // A test switch's self-signed WSS certificate (the kit's 7443): trusted only when asked.
+        ...(process.env.IPCC_TEST_INSECURE_WSS === '1' ? ['--ignore-certificate-errors'] : []),
+      ],
     })
     const ctx = await browser.newContext({ permissions: ['microphone'] })
     // Keep every RTCPeerConnection SIP.js makes, to read its stats.
@@ -157,15 +161,21 @@ async function main() {
     await page.getByRole('button', { name: en.login.submit }).click()
     await page.waitForURL((u) => !u.pathname.startsWith('/login'))
 
-    // The agent signs in (its device, the extension, comes with its state).
-    await page.getByRole('button', { name: `${en.agent.signIn} · ${en.agent.signInAll}` }).click()
-    console.log(`register ${ext}@${sipDomain} over ${wsURL}`)
+    // The softphone registers the agent's extension (its assigned device)
+    // before the agent signs in to the queues, and stays registered after.
+    console.log(`register ${ext}@${sipDomain} over ${wsURL}, before signing in to the queues`)
     await page.getByLabel(en.softphone.password).fill(sipPassword)
     await page.getByRole('button', { name: en.softphone.register }).click()
     await page.getByText(en.softphone.registered, { exact: true }).waitFor({ timeout: 15000 })
     const reg = await esl(`sofia_contact ${ext}@${sipDomain}`)
     assert(/transport=wss?/i.test(reg), `FreeSWITCH has no ws contact for ${ext}: ${reg}`)
-    console.log('ok   registered (FreeSWITCH lists the ws contact)')
+    console.log('ok   registered before sign-in (FreeSWITCH lists the ws contact)')
+    await page.getByRole('button', { name: `${en.agent.signIn} · ${en.agent.signInAll}` }).click()
+    await page.getByRole('button', { name: en.agent.signOut }).first().waitFor({ timeout: 15000 })
+    await page.getByText(en.softphone.registered, { exact: true }).waitFor({ timeout: 15000 })
+    const reg2 = await esl(`sofia_contact ${ext}@${sipDomain}`)
+    assert(/transport=wss?/i.test(reg2), `after sign-in FreeSWITCH has no ws contact for ${ext}: ${reg2}`)
+    console.log('ok   signed in to the queues; still registered')
     await page.screenshot({ path: join(out, 'softphone-registered.png') })
 
     // FreeSWITCH calls the extension; other work may hang up all calls, so retry.

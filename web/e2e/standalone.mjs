@@ -61,6 +61,7 @@ export async function runStandalone(name, journey) {
     await journey({
       browser,
       base,
+      ctl: `http://127.0.0.1:${ctlPort}/sim/v1`,
       adminPassword,
       debugPages,
       api,

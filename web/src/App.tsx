@@ -20,6 +20,8 @@ const AdminConsole = lazy(() => import('./admin/AdminConsole'))
 const Reports = lazy(() => import('./reports/Reports'))
 const FlowsPage = lazy(() => import('./flows/FlowsPage'))
 const FlowEditor = lazy(() => import('./flows/FlowEditor'))
+const WorkOrdersPage = lazy(() => import('./crm/WorkOrdersPage'))
+const QAConsole = lazy(() => import('./qa/QAConsole'))
 
 export const supervisorRoles = ['admin', 'supervisor']
 export const agentRoles = ['admin', 'supervisor', 'qa', 'agent']
@@ -54,7 +56,9 @@ export function App() {
             <Route path="/agent" element={<RequireRole roles={agentRoles}><AgentDesktop /></RequireRole>} />
             <Route path="/supervisor" element={<RequireRole roles={supervisorRoles}><SupervisorConsole /></RequireRole>} />
             <Route path="/admin/*" element={<AdminConsole />} />
+            <Route path="/workorders" element={<RequireRole roles={agentRoles}><WorkOrdersPage /></RequireRole>} />
             <Route path="/reports/*" element={<RequireRole roles={supervisorRoles}><Reports /></RequireRole>} />
+            <Route path="/qa/*" element={<RequireRole roles={agentRoles}><QAConsole /></RequireRole>} />
             <Route path="/admin/flows" element={<RequireRole roles={['admin']}><FlowsPage /></RequireRole>} />
             <Route path="/admin/flows/:id" element={<RequireRole roles={['admin']}><FlowEditor /></RequireRole>} />
             <Route path="*" element={<Navigate to={homeFor(session?.user.role)} replace />} />

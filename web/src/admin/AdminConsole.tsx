@@ -14,8 +14,12 @@ import { BlacklistPage, CallerListsPage, CallerRulesPage, WhitelistPage } from '
 import { APIKeysPage, MailboxesPage, RecordingPoliciesPage, WebhooksPage } from './OpsPages'
 import { AuditPage, DesktopSettingsPage, RetentionPage, RoutingSettingsPage } from './SettingsPages'
 import TenantsPage from './TenantsPage'
+import PlatformGatewaysPage from './PlatformGatewaysPage'
+import ScreenPopsPage from './ScreenPopsPage'
 import PromptsPage from './PromptsPage'
 import CampaignsPage from './CampaignsPage'
+import SmsAdminPage from '../sms/SmsAdminPage'
+import { CustomersPage, SummaryFormsPage, WorkOrderTypesPage } from '../crm/AdminPages'
 import { CallerIdPoolsPage, OutboundRoutesPage, OutboundSettingsPage, OutboundTrunksPage } from './OutboundPages'
 
 type Page = { path: string; key: string; element?: JSX.Element; roles: string[] }
@@ -40,14 +44,20 @@ function pages(role: string): Page[] {
     { path: 'outbound-routes', key: 'outRoutes', element: <OutboundRoutesPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
     { path: 'caller-id-pools', key: 'outPools', element: <CallerIdPoolsPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
     { path: 'outbound-settings', key: 'outSettings', element: <OutboundSettingsPage readOnly={role !== 'admin'} />, roles: ['admin', 'supervisor'] },
+    { path: 'sms', key: 'sms', element: <SmsAdminPage role={role} />, roles: ['admin', 'supervisor'] },
+    { path: 'customers', key: 'customers', element: <CustomersPage />, roles: ['admin', 'supervisor'] },
+    { path: 'workorder-types', key: 'workorderTypes', element: <WorkOrderTypesPage />, roles: ['admin'] },
+    { path: 'summary-forms', key: 'summaryForms', element: <SummaryFormsPage />, roles: ['admin'] },
     { path: 'recording', key: 'recording', element: <RecordingPoliciesPage />, roles: ['admin'] },
     { path: 'retention', key: 'retention', element: <RetentionPage />, roles: ['admin'] },
     { path: 'mailboxes', key: 'mailboxes', element: <MailboxesPage />, roles: ['admin'] },
     { path: 'webhooks', key: 'webhooks', element: <WebhooksPage />, roles: ['admin'] },
+    { path: 'screen-pops', key: 'screenPops', element: <ScreenPopsPage />, roles: ['admin'] },
     { path: 'apikeys', key: 'apikeys', element: <APIKeysPage />, roles: ['admin'] },
     { path: 'desktop', key: 'desktop', element: <DesktopSettingsPage />, roles: ['admin'] },
     { path: 'audit', key: 'audit', element: <AuditPage />, roles: ['admin'] },
     { path: 'tenants', key: 'tenants', element: <TenantsPage />, roles: ['superadmin'] },
+    { path: 'platform-gateways', key: 'platformGateways', element: <PlatformGatewaysPage />, roles: ['superadmin'] },
   ]
 }
 

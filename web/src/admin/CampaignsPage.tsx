@@ -1,20 +1,22 @@
 // Outbound campaigns (docs/outbound.md): the list with type, status and
-// progress; create and edit in a drawer; start, pause and stop; leads CSV
-// import (with the API's report of rejected rows) and export; and the
-// tenant's do-not-call list. Admins edit; supervisors read.
+// progress; create and edit every setting in a drawer (CampaignFields);
+// start, pause and stop; one campaign's leads, pacing and report below the
+// table (CampaignDetail); and the tenant's do-not-call list. Admins edit;
+// supervisors read.
 import { useState } from 'react'
-import { Alert, Button, Card, Form, Input, InputNumber, Popconfirm, Progress, Select, Space, Switch, Table, Tag, Typography, Upload, App as AntApp, type FormInstance } from 'antd'
+import { Alert, Button, Input, Popconfirm, Progress, Space, Table, Tag, Typography, App as AntApp } from 'antd'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
 import { client, unwrap, type Schemas } from '../lib/api'
 import { ResourcePage } from './ResourcePage'
 import { useQueues, useSchedules } from './inputs'
 import { errorMessage } from './errors'
-import { download, postCSV } from './http'
-import { campaignBody, campaignToForm, campaignTypes, complianceProfiles, progressDone, type CampaignForm } from './campaignForms'
+import { ApiError } from '../lib/api'
+import { campaignBody, campaignToForm, progressDone, tabOf, type CampaignForm } from './campaignForms'
+import { CampaignFields } from './CampaignFields'
+import { CampaignDetail } from './CampaignDetail'
 
 type Campaign = Schemas['campaign.Campaign']
-type ImportReport = Schemas['campaign.ImportReport']
 const listKey = ['admin', 'campaigns']
 
 const statusColor: Record<string, string> = { draft: 'default', running: 'green', paused: 'orange', finished: 'blue' }
@@ -71,61 +73,6 @@ function Controls({ c }: { c: Campaign }) {
         </Popconfirm>
       )}
     </>
-  )
-}
-
-function Leads({ c, readOnly }: { c: Campaign; readOnly: boolean }) {
-  const { t } = useTranslation()
-  const qc = useQueryClient()
-  const [report, setReport] = useState<ImportReport | null>(null)
-  const [err, setErr] = useState<string | null>(null)
-  const imp = useMutation({
-    mutationFn: async (f: File) => postCSV<ImportReport>(`/api/v1/campaigns/${encodeURIComponent(c.id!)}/leads/import`, await f.text()),
-    onSuccess: (r) => {
-      setErr(null)
-      setReport(r)
-      qc.invalidateQueries({ queryKey: listKey })
-    },
-    onError: (e) => {
-      setReport(null)
-      setErr(errorMessage(e))
-    },
-  })
-  return (
-    <Card size="small" title={t('admin.campaigns.leads')} style={{ marginTop: 16 }}>
-      <Typography.Paragraph type="secondary">{t('admin.campaigns.leadsHint')}</Typography.Paragraph>
-      <Space wrap>
-        {!readOnly && (
-          <Upload accept=".csv,text/csv" showUploadList={false} beforeUpload={(f) => (imp.mutate(f), false)}>
-            <Button loading={imp.isPending}>{t('admin.campaigns.import')}</Button>
-          </Upload>
-        )}
-        <Button onClick={() => download(`/api/v1/campaigns/${encodeURIComponent(c.id!)}/leads/export`, `${c.id}-leads.csv`).catch((e) => setErr(errorMessage(e)))}>{t('admin.campaigns.export')}</Button>
-      </Space>
-      {err && <Alert type="error" showIcon role="alert" message={err} style={{ marginTop: 12 }} />}
-      {report && (
-        <div style={{ marginTop: 12 }}>
-          <Alert
-            type={report.rejected_count ? 'warning' : 'success'}
-            showIcon
-            message={t('admin.campaigns.importReport', { rows: report.rows ?? 0, imported: report.imported ?? 0, duplicates: report.duplicates ?? 0, rejected: report.rejected_count ?? 0 })}
-          />
-          {!!report.rejected?.length && (
-            <Table
-              size="small"
-              rowKey={(r) => `${r.row}-${r.reason}`}
-              dataSource={report.rejected}
-              pagination={{ pageSize: 10, hideOnSinglePage: true }}
-              columns={[
-                { title: t('admin.campaigns.row'), dataIndex: 'row' },
-                { title: t('admin.campaigns.reason'), dataIndex: 'reason' },
-              ]}
-              style={{ marginTop: 8 }}
-            />
-          )}
-        </div>
-      )}
-    </Card>
   )
 }
 
@@ -218,6 +165,10 @@ export default function CampaignsPage({ readOnly }: { readOnly?: boolean }) {
   const queues = useQueues().data ?? []
   const schedules = useSchedules().data ?? []
   const pools = useQuery({ queryKey: ['admin', 'outbound', 'pools'], queryFn: () => unwrap(client.GET('/api/v1/outbound/caller-id-pools')) }).data ?? []
+  const [tab, setTab] = useState('basics')
+  const [openId, setOpenId] = useState<string | null>(null)
+  const list = useQuery({ queryKey: listKey, queryFn: () => unwrap(client.GET('/api/v1/campaigns')) })
+  const opened = list.data?.find((c) => c.id === openId)
   return (
     <>
       <ResourcePage<Campaign>
@@ -229,7 +180,6 @@ export default function CampaignsPage({ readOnly }: { readOnly?: boolean }) {
         rowLabel={(r) => r.name || r.id || ''}
         searchText={(r) => `${r.id} ${r.name ?? ''} ${r.type ?? ''} ${r.status ?? ''}`}
         readOnly={ro}
-        drawerWidth={640}
         columns={[
           { title: t('admin.campaigns.name'), dataIndex: 'name' },
           { title: t('admin.campaigns.type'), dataIndex: 'type', render: (x?: string) => t(`admin.campaigns.types.${x}`, x ?? '') },
@@ -237,75 +187,28 @@ export default function CampaignsPage({ readOnly }: { readOnly?: boolean }) {
           { title: t('admin.campaigns.status'), dataIndex: 'status', render: (x?: string) => <Tag color={statusColor[x ?? ''] ?? 'default'}>{t(`admin.campaigns.statuses.${x}`, x ?? '')}</Tag> },
           { title: t('admin.campaigns.progress'), key: 'progress', render: (_: unknown, r: Campaign) => <ProgressCell id={r.id!} /> },
         ]}
-        initialValues={{ type: 'progressive', settings: { mask_numbers: false } }}
+        initialValues={campaignToForm({ type: 'progressive', settings: {} }) as Record<string, unknown>}
         toForm={(r) => campaignToForm(r) as Record<string, unknown>}
         create={(v: CampaignForm) => unwrap(client.POST('/api/v1/campaigns', { body: campaignBody(v) }))}
         update={(r, v: CampaignForm) => unwrap(client.PUT('/api/v1/campaigns/{id}', { params: { path: { id: r.id! } }, body: campaignBody({ ...v, id: r.id }, r) }))}
         remove={(r) => unwrap(client.DELETE('/api/v1/campaigns/{id}', { params: { path: { id: r.id! } } }))}
-        rowActions={(r) => (ro ? null : <Controls c={r} />)}
-        below={(r) => <Leads c={r} readOnly={ro} />}
-        renderForm={({ editing, form }) => (
-          <CampaignFields editing={editing} queues={queues} schedules={schedules} pools={pools} form={form} />
+        rowActions={(r) => (
+          <>
+            <Button size="small" type={openId === r.id ? 'primary' : 'default'} ghost={openId === r.id} aria-label={`${t('campaigns.detail.open')} ${r.name || r.id}`} onClick={() => setOpenId(openId === r.id ? null : r.id!)}>
+              {t('campaigns.detail.open')}
+            </Button>
+            {!ro && <Controls c={r} />}
+          </>
         )}
+        onError={(e) => {
+          const k = tabOf(e instanceof ApiError ? e.field : undefined)
+          if (k) setTab(k)
+        }}
+        drawerWidth={820}
+        renderForm={({ editing, form }) => <CampaignFields editing={editing} queues={queues} schedules={schedules} pools={pools} form={form} tab={tab} setTab={setTab} />}
       />
+      {opened && <CampaignDetail key={opened.id} c={opened} readOnly={ro} onClose={() => setOpenId(null)} />}
       <DNCSection readOnly={ro} />
-    </>
-  )
-}
-
-function CampaignFields({ editing, queues, schedules, pools, form }: { editing: Campaign | null; form: FormInstance; queues: { id?: string; name?: string }[]; schedules: { id?: string; name?: string }[]; pools: { id?: string; name?: string }[] }) {
-  const { t } = useTranslation()
-  const type = Form.useWatch('type', form)
-  return (
-    <>
-      <Space size="large" wrap>
-        <Form.Item name="id" label={t('admin.campaigns.id')} extra={t('admin.campaigns.idHint')}>
-          <Input disabled={!!editing} style={{ width: 200 }} />
-        </Form.Item>
-        <Form.Item name="name" label={t('admin.campaigns.name')}>
-          <Input style={{ width: 260 }} />
-        </Form.Item>
-      </Space>
-      <Form.Item name="type" label={t('admin.campaigns.type')} extra={editing && editing.status !== 'draft' ? t('admin.campaigns.typeFixed') : undefined}>
-        <Select disabled={!!editing && editing.status !== 'draft'} options={campaignTypes.map((x) => ({ value: x, label: t(`admin.campaigns.types.${x}`) }))} />
-      </Form.Item>
-      <Form.Item name={['settings', 'queue_id']} label={t('admin.campaigns.queue')}>
-        <Select allowClear showSearch optionFilterProp="label" options={queues.map((q) => ({ value: q.id ?? '', label: `${q.name ?? ''} (${q.id})` }))} />
-      </Form.Item>
-      <Form.Item name={['settings', 'caller_id_pool']} label={t('admin.campaigns.pool')}>
-        <Select allowClear options={pools.map((p) => ({ value: p.id ?? '', label: p.name ? `${p.name} (${p.id})` : p.id }))} />
-      </Form.Item>
-      <Typography.Title level={5}>{t('admin.campaigns.window')}</Typography.Title>
-      <Space size="large" wrap>
-        <Form.Item name={['settings', 'schedule_id']} label={t('admin.campaigns.schedule')} extra={t('admin.campaigns.scheduleHint')}>
-          <Select allowClear style={{ width: 240 }} options={schedules.map((s) => ({ value: s.id ?? '', label: s.name }))} />
-        </Form.Item>
-        <Form.Item name={['settings', 'timezone']} label={t('admin.campaigns.timezone')} extra={t('admin.campaigns.timezoneHint')}>
-          <Input style={{ width: 200 }} placeholder="Asia/Shanghai" />
-        </Form.Item>
-      </Space>
-      <Space size="large" wrap>
-        <Form.Item name={['settings', 'max_attempts']} label={t('admin.campaigns.maxAttempts')} extra={t('admin.campaigns.maxAttemptsHint')}>
-          <InputNumber min={1} />
-        </Form.Item>
-        <Form.Item name={['settings', 'max_attempts_per_day']} label={t('admin.campaigns.maxPerDay')}>
-          <InputNumber min={0} />
-        </Form.Item>
-        <Form.Item name={['settings', 'mask_numbers']} label={t('admin.campaigns.mask')} valuePropName="checked" extra={t('admin.campaigns.maskHint')}>
-          <Switch />
-        </Form.Item>
-      </Space>
-      {type === 'predictive' && (
-        <Space size="large" wrap>
-          <Form.Item name={['settings', 'compliance']} label={t('admin.campaigns.compliance')}>
-            <Select allowClear style={{ width: 200 }} placeholder="cn" options={complianceProfiles.map((x) => ({ value: x, label: t(`admin.campaigns.profiles.${x}`) }))} />
-          </Form.Item>
-          <Form.Item name={['settings', 'abandon_cap_pct']} label={t('admin.campaigns.abandonCap')} extra={t('admin.campaigns.abandonCapHint')}>
-            <InputNumber min={0} max={50} step={0.5} addonAfter="%" />
-          </Form.Item>
-        </Space>
-      )}
-      <Typography.Paragraph type="secondary">{t('admin.campaigns.otherSettings')}</Typography.Paragraph>
     </>
   )
 }

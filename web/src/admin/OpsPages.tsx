@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { Alert, Button, Drawer, Form, Input, Modal, Select, Switch, Table, Tag, Typography, App as AntApp } from 'antd'
+import { Alert, Button, Drawer, Form, Input, InputNumber, Modal, Segmented, Select, Space, Switch, Table, Tag, Typography, App as AntApp } from 'antd'
 import { useQuery } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
 import { client, unwrap, type Schemas } from '../lib/api'
@@ -135,44 +135,121 @@ export function MailboxesPage() {
   )
 }
 
+type Delivery = Schemas['store.WebhookDelivery']
+const deliveryStatuses = ['', 'pending', 'delivered', 'dead'] as const
+
+function statusColor(s?: string) {
+  return s === 'delivered' ? 'green' : s === 'dead' || s === 'failed' ? 'red' : 'blue'
+}
+
 function Deliveries({ hook, onClose }: { hook: Hook | null; onClose: () => void }) {
   const { t } = useTranslation()
   const tz = useTimezone()
+  const { message } = AntApp.useApp()
+  const [status, setStatus] = useState<string>('')
   const q = useQuery({
-    queryKey: ['admin', 'webhooks', hook?.id, 'deliveries'],
-    queryFn: () => unwrap(client.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id: hook!.id! } } })),
+    queryKey: ['admin', 'webhooks', hook?.id, 'deliveries', status],
+    queryFn: () => unwrap(client.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id: hook!.id! }, query: (status ? { status } : {}) as never } })),
     enabled: !!hook,
     refetchInterval: 3000,
   })
+  const stats = useQuery({
+    queryKey: ['admin', 'webhooks', hook?.id, 'stats'],
+    queryFn: () => unwrap(client.GET('/api/v1/webhooks/{id}/stats', { params: { path: { id: hook!.id! } } })),
+    enabled: !!hook,
+    refetchInterval: 3000,
+  })
+  const replay = async (ids: number[]) => {
+    try {
+      const r = await unwrap(client.POST('/api/v1/webhooks/{id}/replay', { params: { path: { id: hook!.id! } }, body: { ids } }))
+      message.success(t('hooks.replayed', { count: r?.replayed ?? 0 }))
+      void q.refetch()
+      void stats.refetch()
+    } catch (e) {
+      message.error(errorMessage(e))
+    }
+  }
+  const st = stats.data
   return (
-    <Drawer open={!!hook} width={900} title={`${t('admin.webhooks.deliveries')}: ${hook?.url ?? ''}`} onClose={onClose}>
-      <Table
+    <Drawer open={!!hook} width={1100} title={`${t('admin.webhooks.deliveries')}: ${hook?.url ?? ''}`} onClose={onClose}>
+      <Space wrap style={{ marginBottom: 12 }}>
+        <Segmented
+          aria-label={t('admin.webhooks.status')}
+          value={status}
+          onChange={(v) => setStatus(String(v))}
+          options={deliveryStatuses.map((s) => ({ value: s, label: s ? t(`hooks.statuses.${s}`) : t('hooks.all') }))}
+        />
+        {st && (
+          <Typography.Text aria-label={t('hooks.summary')}>
+            {t('hooks.counts', { pending: st.pending ?? 0, delivered: st.delivered ?? 0, dead: st.dead ?? 0 })} · {t('hooks.latency', { p50: st.p50_ms ?? 0, p99: st.p99_ms ?? 0 })}
+          </Typography.Text>
+        )}
+        {status === 'dead' && (q.data ?? []).length > 0 && (
+          <Button danger size="small" onClick={() => void replay([])}>
+            {t('hooks.replayAll')}
+          </Button>
+        )}
+      </Space>
+      <Table<Delivery>
         size="small"
         rowKey="id"
         loading={q.isLoading}
         dataSource={q.data ?? []}
+        pagination={{ pageSize: 20 }}
         columns={[
           { title: t('admin.webhooks.at'), dataIndex: 'created_at', render: (v: string) => fmtDateTime(v, tz) },
           { title: t('admin.webhooks.event'), dataIndex: 'event_type' },
-          { title: t('admin.webhooks.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'delivered' ? 'green' : s === 'failed' ? 'red' : 'blue'}>{t(`admin.webhooks.statuses.${s}`, s)}</Tag> },
+          { title: t('hooks.call'), dataIndex: 'call_id', render: (v?: string) => (v ? <Typography.Text code>{v.slice(0, 12)}</Typography.Text> : '') },
+          { title: t('admin.webhooks.status'), dataIndex: 'status', render: (s: string) => <Tag color={statusColor(s)}>{t(`hooks.statuses.${s}`, s)}</Tag> },
           { title: t('admin.webhooks.attempts'), dataIndex: 'attempts' },
-          { title: t('admin.webhooks.httpStatus'), dataIndex: 'last_status' },
+          { title: t('hooks.latencyMs'), dataIndex: 'latency_ms', render: (v: number, d) => (d.status === 'delivered' ? `${v} ms` : '') },
+          { title: t('hooks.attemptMs'), dataIndex: 'attempt_ms', render: (v: number) => (v ? `${v} ms` : '') },
+          { title: t('admin.webhooks.httpStatus'), dataIndex: 'last_status', render: (v: number) => v || '' },
           { title: t('admin.webhooks.error'), dataIndex: 'last_error' },
+          {
+            title: '',
+            key: 'replay',
+            render: (_, d) =>
+              d.status === 'dead' || d.status === 'failed' ? (
+                <Button size="small" onClick={() => void replay([d.id!])}>
+                  {t('hooks.replay')}
+                </Button>
+              ) : null,
+          },
         ]}
       />
     </Drawer>
   )
 }
 
+function useEventOptions() {
+  const q = useQuery({ queryKey: ['admin', 'webhook-events'], queryFn: () => unwrap(client.GET('/api/v1/webhook-events')), staleTime: 300_000 })
+  const types = q.data?.types ?? ['voicemail.new']
+  const families = (q.data?.families ?? []).map((f) => `${f}.*`)
+  return [...['*', ...families].map((v) => ({ value: v, label: v })), ...types.map((v) => ({ value: v, label: v }))]
+}
+
 export function WebhooksPage() {
   const { t } = useTranslation()
   const { message, modal } = AntApp.useApp()
   const [log, setLog] = useState<Hook | null>(null)
+  const [rotating, setRotating] = useState<Hook | null>(null)
+  const [overlap, setOverlap] = useState(24)
+  const eventOptions = useEventOptions()
+  const rotate = async () => {
+    try {
+      const res = await unwrap(client.POST('/api/v1/webhooks/{id}/rotate', { params: { path: { id: rotating!.id! } }, body: { overlap_hours: overlap } }))
+      setRotating(null)
+      modal.info({ title: t('hooks.newSecret', { hours: overlap }), content: <Typography.Text code copyable>{res?.secret}</Typography.Text>, width: 600 })
+    } catch (e) {
+      message.error(errorMessage(e))
+    }
+  }
   return (
     <>
       <ResourcePage<Hook>
         title={t('admin.webhooks.title')}
-        intro={t('admin.webhooks.intro')}
+        intro={t('hooks.intro')}
         queryKey={['admin', 'webhooks']}
         list={() => unwrap(client.GET('/api/v1/webhooks'))}
         rowKey={(h) => h.id ?? ''}
@@ -184,7 +261,7 @@ export function WebhooksPage() {
           { title: t('admin.webhooks.description'), dataIndex: 'description' },
           { title: t('admin.routes.enabled'), dataIndex: 'enabled', render: (e: boolean) => (e ? <Tag color="green">{t('admin.enabled')}</Tag> : <Tag>{t('admin.disabled')}</Tag>) },
         ]}
-        initialValues={{ enabled: true, events: ['voicemail.new'] }}
+        initialValues={{ enabled: true, events: ['call.*'] }}
         create={(v) => unwrap(client.POST('/api/v1/webhooks', { body: { ...v, secret: v.secret || undefined } }))}
         update={(h, v) => unwrap(client.PUT('/api/v1/webhooks/{id}', { params: { path: { id: h.id! } }, body: { ...v, secret: v.secret || undefined } }))}
         remove={(h) => unwrap(client.DELETE('/api/v1/webhooks/{id}', { params: { path: { id: h.id! } } }))}
@@ -196,6 +273,9 @@ export function WebhooksPage() {
           <>
             <Button size="small" onClick={() => setLog(h)}>
               {t('admin.webhooks.deliveries')}
+            </Button>
+            <Button size="small" onClick={() => setRotating(h)}>
+              {t('hooks.rotate')}
             </Button>
             <Button
               size="small"
@@ -218,13 +298,13 @@ export function WebhooksPage() {
             <Form.Item name="url" label={t('admin.webhooks.url')}>
               <Input placeholder="https://crm.example.com/ipcc" />
             </Form.Item>
-            <Form.Item name="events" label={t('admin.webhooks.events')}>
-              <Select mode="multiple" options={[{ value: 'voicemail.new', label: 'voicemail.new' }]} />
+            <Form.Item name="events" label={t('admin.webhooks.events')} extra={t('hooks.eventsHint')}>
+              <Select mode="multiple" options={eventOptions} />
             </Form.Item>
             <Form.Item name="description" label={t('admin.webhooks.description')}>
               <Input />
             </Form.Item>
-            <Form.Item name="secret" label={t('admin.webhooks.secret')} extra={editing ? t('admin.webhooks.secretKeep') : t('admin.webhooks.secretHint')}>
+            <Form.Item name="secret" label={t('admin.webhooks.secret')} extra={editing ? t('hooks.secretKeep') : t('hooks.secretHint')}>
               <Input.Password autoComplete="new-password" />
             </Form.Item>
             <Form.Item name="enabled" label={t('admin.routes.enabled')} valuePropName="checked">
@@ -234,6 +314,13 @@ export function WebhooksPage() {
         )}
       />
       <Deliveries hook={log} onClose={() => setLog(null)} />
+      <Modal open={!!rotating} title={`${t('hooks.rotate')}: ${rotating?.url ?? ''}`} okText={t('hooks.rotate')} onOk={() => void rotate()} onCancel={() => setRotating(null)}>
+        <Typography.Paragraph>{t('hooks.rotateIntro')}</Typography.Paragraph>
+        <Space>
+          <span>{t('hooks.overlap')}</span>
+          <InputNumber aria-label={t('hooks.overlap')} min={0} max={168} value={overlap} onChange={(v) => setOverlap(Number(v ?? 0))} />
+        </Space>
+      </Modal>
     </>
   )
 }

@@ -1,6 +1,6 @@
 // The tenant's prompts library: uploaded audio (checked by the API: PCM WAV,
 // 8/16 kHz, mono/stereo, at most 10 minutes) and TTS prompts with text in
-// zh-CN and en, each playable here, with the flows that use it. Admins add
+// zh-CN and en, each playable here, with the flows and queues that use it. Admins add
 // and delete; supervisors listen. Flows reference a prompt as
 // `- library: NAME` (docs/flows.md).
 import { useCallback, useEffect, useState } from 'react'
@@ -134,7 +134,19 @@ export default function PromptsPage({ readOnly }: { readOnly?: boolean }) {
           {
             title: t('admin.prompts.usedBy'),
             dataIndex: 'used_by',
-            render: (u: string[]) => (u.length ? u.map((x) => <Tag key={x}>{x}</Tag>) : <Typography.Text type="secondary">{t('admin.prompts.unused')}</Typography.Text>),
+            render: (u: string[]) =>
+              u.length ? (
+                u.map((x) => {
+                  const [kind, id] = x.split(':', 2)
+                  return (
+                    <Tag key={x} data-use={x}>
+                      {kind === 'queue' || kind === 'flow' ? t(`admin.prompts.use_${kind}`, { id }) : x}
+                    </Tag>
+                  )
+                })
+              ) : (
+                <Typography.Text type="secondary">{t('admin.prompts.unused')}</Typography.Text>
+              ),
           },
           {
             title: t('admin.actions'),

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { Button, Divider, Form, Input, InputNumber, Select, Space, Switch, Table, Tabs, Typography, Popconfirm, App as AntApp } from 'antd'
+import { AutoComplete, Button, Divider, Form, Input, InputNumber, Select, Space, Switch, Table, Tabs, Typography, Popconfirm, App as AntApp } from 'antd'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
 import { client, unwrap, type Schemas } from '../lib/api'
@@ -34,7 +34,93 @@ function cleanQueue(v: Schemas['acd.QueueConfig']): Schemas['acd.QueueConfig'] {
     const ep = Object.fromEntries(Object.entries(a.entry_prompts).filter(([, x]) => x))
     a.entry_prompts = Object.keys(ep).length ? ep : undefined
   }
+  if (a.overflow_prompts) {
+    const op = Object.fromEntries(Object.entries(a.overflow_prompts).filter(([, x]) => x))
+    a.overflow_prompts = Object.keys(op).length ? op : undefined
+  }
+  const parts = a as Record<string, unknown>
+  for (const f of sentenceFields) {
+    const one = parts[f] as string[] | undefined
+    if (one && !one.length) parts[f] = undefined
+    const per = parts[`${f}s`] as Record<string, string[] | undefined> | undefined
+    if (per) {
+      const kept = Object.fromEntries(Object.entries(per).filter(([, x]) => x && x.length))
+      parts[`${f}s`] = Object.keys(kept).length ? kept : undefined
+    }
+  }
   return { ...v, overflow: o as Schemas['acd.OverflowTargets'], announcements: a, limits: v.limits ?? {} }
+}
+
+// PromptInput takes an announcement's text, or offers the prompts
+// library's entries as library:NAME.
+function PromptInput(props: { value?: string; onChange?: (v: string) => void; id?: string }) {
+  const lib = useQuery({ queryKey: ['admin', 'prompts'], queryFn: () => unwrap(client.GET('/api/v1/prompts')), staleTime: 30_000 })
+  const options = (lib.data ?? []).map((p) => ({ value: `library:${p.name}`, label: `library:${p.name}` }))
+  return (
+    <AutoComplete
+      id={props.id}
+      value={props.value}
+      onChange={props.onChange}
+      options={options}
+      filterOption={(input, o) => !input || String(o?.value ?? '').includes(input)}
+    />
+  )
+}
+
+// HoldMusicInput picks a prompt of the library as hold music
+// (library:NAME); cleared, the switch's music on hold ("").
+export function HoldMusicInput(props: { value?: string; onChange?: (v: string) => void; id?: string; 'aria-label'?: string }) {
+  const { t } = useTranslation()
+  const lib = useQuery({ queryKey: ['admin', 'prompts'], queryFn: () => unwrap(client.GET('/api/v1/prompts')), staleTime: 30_000 })
+  const options = (lib.data ?? []).map((p) => ({ value: `library:${p.name}`, label: `library:${p.name}` }))
+  return (
+    <Select
+      id={props.id}
+      aria-label={props['aria-label']}
+      allowClear
+      showSearch
+      value={props.value || undefined}
+      onChange={(v) => props.onChange?.(v ?? '')}
+      options={options}
+      placeholder={t('queueHoldMusic.switchDefault')}
+    />
+  )
+}
+
+// The generated sentences a queue may replace with parts, and the values
+// each may say (acd.SentencePlaceholders).
+const sentenceFields = ['position_prompt', 'whisper_prompt', 'agent_id_prompt', 'callback_prompt'] as const
+type SentenceField = (typeof sentenceFields)[number]
+const placeholders: Record<SentenceField, string[]> = {
+  position_prompt: ['{position}', '{wait}', '{wait_minutes}', '{callback_key}', '{voicemail_key}'],
+  whisper_prompt: ['{queue}', '{waited}'],
+  agent_id_prompt: ['{agent}'],
+  callback_prompt: [],
+}
+
+// SentenceInput builds an announcement from parts, in order: prompts of
+// the library (library:NAME), the sentence's values ({position}) and
+// typed TTS text. Empty: the generated sentence.
+export function SentenceInput(props: { field: SentenceField; value?: string[]; onChange?: (v: string[]) => void; id?: string }) {
+  const { t } = useTranslation()
+  const lib = useQuery({ queryKey: ['admin', 'prompts'], queryFn: () => unwrap(client.GET('/api/v1/prompts')), staleTime: 30_000 })
+  const options = [
+    { label: t('queueSentences.library'), options: (lib.data ?? []).map((p) => ({ value: `library:${p.name}`, label: `library:${p.name}` })) },
+    ...(placeholders[props.field].length
+      ? [{ label: t('queueSentences.values'), options: placeholders[props.field].map((v) => ({ value: v, label: `${v} ${t(`queueSentences.placeholders.${v.slice(1, -1)}`)}` })) }]
+      : []),
+  ]
+  return (
+    <Select
+      id={props.id}
+      mode="tags"
+      value={props.value ?? []}
+      onChange={props.onChange}
+      options={options}
+      placeholder={t('queueSentences.generated')}
+      tokenSeparators={[]}
+    />
+  )
 }
 
 export default function QueuesPage({ readOnly }: { readOnly?: boolean }) {
@@ -114,11 +200,26 @@ export default function QueuesPage({ readOnly }: { readOnly?: boolean }) {
                   <Form.Item name={['announcements', 'lang']} label={t('admin.queues.lang')}>
                     <Select allowClear options={[{ value: 'zh-CN', label: '简体中文' }, { value: 'en', label: 'English' }]} />
                   </Form.Item>
-                  <Form.Item name={['announcements', 'entry_prompt']} label={t('admin.queues.entryPrompt')}>
-                    <Input />
+                  <Form.Item name={['announcements', 'entry_prompt']} label={t('admin.queues.entryPrompt')} extra={t('admin.queues.promptHelp')}>
+                    <PromptInput />
                   </Form.Item>
                   <Form.Item name={['announcements', 'entry_prompts', 'en']} label={t('admin.queues.entryPromptEn')}>
-                    <Input />
+                    <PromptInput />
+                  </Form.Item>
+                  <Form.Item name={['announcements', 'overflow_prompt']} label={t('admin.queues.overflowPrompt')} extra={t('admin.queues.overflowPromptHelp')}>
+                    <PromptInput />
+                  </Form.Item>
+                  <Form.Item name={['announcements', 'overflow_prompts', 'en']} label={t('admin.queues.overflowPromptEn')}>
+                    <PromptInput />
+                  </Form.Item>
+                  <Divider plain orientation="left">
+                    {t('queueHoldMusic.title')}
+                  </Divider>
+                  <Form.Item name="hold_music" label={t('queueHoldMusic.holdMusic')} extra={t('queueHoldMusic.holdMusicHelp')}>
+                    <HoldMusicInput />
+                  </Form.Item>
+                  <Form.Item name="agent_hold_music" label={t('queueHoldMusic.agentHoldMusic')} extra={t('queueHoldMusic.agentHoldMusicHelp')}>
+                    <HoldMusicInput />
                   </Form.Item>
                   <Space wrap size="large">
                     <Form.Item name={['announcements', 'position']} label={t('admin.queues.position')} valuePropName="checked">
@@ -134,6 +235,29 @@ export default function QueuesPage({ readOnly }: { readOnly?: boolean }) {
                       <Switch />
                     </Form.Item>
                   </Space>
+                  <Divider plain orientation="left">
+                    {t('queueSentences.title')}
+                  </Divider>
+                  <Typography.Paragraph type="secondary">{t('queueSentences.help')}</Typography.Paragraph>
+                  {(
+                    [
+                      ['position_prompt', 'position', true],
+                      ['agent_id_prompt', 'agentId', true],
+                      ['whisper_prompt', 'whisper', false],
+                      ['callback_prompt', 'callback', true],
+                    ] as [SentenceField, string, boolean][]
+                  ).map(([f, key, perLang]) => (
+                    <div key={f}>
+                      <Form.Item name={['announcements', f]} label={t(`queueSentences.${key}`)} extra={t(`queueSentences.${key}Help`)}>
+                        <SentenceInput field={f} />
+                      </Form.Item>
+                      {perLang && (
+                        <Form.Item name={['announcements', `${f}s`, 'en']} label={t(`queueSentences.${key}En`)}>
+                          <SentenceInput field={f} />
+                        </Form.Item>
+                      )}
+                    </div>
+                  ))}
                   <Space wrap size="large">
                     <Form.Item name={['announcements', 'callback_key']} label={t('admin.queues.callbackKey')}>
                       <Input style={{ width: 80 }} maxLength={1} />

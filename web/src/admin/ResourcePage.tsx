@@ -28,6 +28,8 @@ export type ResourcePageProps<T> = {
   update?: (r: T, values: any) => Promise<unknown> // eslint-disable-line @typescript-eslint/no-explicit-any
   remove?: (r: T) => Promise<unknown>
   onSaved?: (result: unknown, editing: T | null) => void
+  // Called with a refused save's error (after it is shown at its field).
+  onError?: (err: unknown) => void
   rowActions?: (r: T) => ReactNode
   toolbar?: ReactNode
   // Below the form of an existing resource (queue members, deliveries).
@@ -77,6 +79,7 @@ export function ResourcePage<T extends object>(p: ResourcePageProps<T>) {
     onError: (e) => {
       applyApiError(form, e, p.alias)
       setBanner(errorMessage(e))
+      p.onError?.(e)
     },
   })
 

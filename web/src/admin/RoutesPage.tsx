@@ -212,7 +212,7 @@ export function SchedulesPage() {
   )
 }
 
-function DayList({ name, title, special }: { name: string; title: string; special?: boolean }) {
+export function DayList({ name, title, special }: { name: string | (string | number)[]; title: string; special?: boolean }) {
   const { t } = useTranslation()
   return (
     <Form.List name={name}>

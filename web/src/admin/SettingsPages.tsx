@@ -100,9 +100,15 @@ export function RoutingSettingsPage() {
       intro={t('admin.routingSettings.intro')}
       queryKey={['admin', 'routing-settings']}
       load={() => unwrap(client.GET('/api/v1/routing/settings'))}
-      toForm={(s) => ({ ...s, area_codes: mapToText(s.area_codes), blacklist_prompts: { 'zh-CN': s.blacklist_prompts?.['zh-CN'], en: s.blacklist_prompts?.en }, extensions: s.extensions ?? {} })}
+      toForm={(s) => ({ ...s, area_codes: mapToText(s.area_codes), blacklist_prompts: { 'zh-CN': s.blacklist_prompts?.['zh-CN'], en: s.blacklist_prompts?.en },
+        busy_prompts: { ...s.busy_prompts }, suspended_prompts: { ...s.suspended_prompts }, extensions: s.extensions ?? {} })}
       save={(v) => {
         const bp = Object.fromEntries(Object.entries(v.blacklist_prompts ?? {}).filter(([, x]) => x)) as Record<string, string>
+        // The quota refusal prompts (docs/tenants.md): only the languages set.
+        const nonEmpty = (m?: Record<string, string | undefined>) => {
+          const o = Object.fromEntries(Object.entries(m ?? {}).filter(([, x]) => x)) as Record<string, string>
+          return Object.keys(o).length ? o : undefined
+        }
         const ext = v.extensions?.lengths?.length || v.extensions?.prefixes?.length ? { lengths: (v.extensions.lengths ?? []).map(Number), prefixes: v.extensions.prefixes ?? [] } : undefined
         const body: Schemas['dialplan.Settings'] = {
           default_language: v.default_language || undefined,
@@ -111,6 +117,8 @@ export function RoutingSettingsPage() {
           default_target: cleanTarget(v.default_target),
           area_codes: textToMap(v.area_codes),
           blacklist_prompts: Object.keys(bp).length ? bp : undefined,
+          busy_prompts: nonEmpty(v.busy_prompts),
+          suspended_prompts: nonEmpty(v.suspended_prompts),
           extensions: ext,
         }
         return unwrap(client.PUT('/api/v1/routing/settings', { body }))
@@ -136,6 +144,13 @@ export function RoutingSettingsPage() {
           <Form.Item name={['blacklist_prompts', 'en']} label={t('admin.routingSettings.blacklistPromptEn')}>
             <Input />
           </Form.Item>
+          {(['busy', 'suspended'] as const).flatMap((kind) =>
+            (['zh-CN', 'en'] as const).map((lang) => (
+              <Form.Item key={kind + lang} name={[`${kind}_prompts`, lang]} label={t(`quota.prompts.${kind}`, { lang })} extra={lang === 'en' ? t(`quota.prompts.${kind}Hint`) : undefined}>
+                <Input placeholder={t(`quota.prompts.${kind}Default`, { lng: lang })} />
+              </Form.Item>
+            )),
+          )}
           <Form.Item name="area_codes" label={t('admin.routingSettings.areaCodes')} extra={t('admin.routingSettings.areaCodesHint')}>
             <Input.TextArea rows={4} placeholder="1380013=010" />
           </Form.Item>

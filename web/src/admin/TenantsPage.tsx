@@ -5,6 +5,7 @@ import { client, unwrap, type Schemas } from '../lib/api'
 import { fmtDateTime } from '../lib/format'
 import { ResourcePage } from './ResourcePage'
 import { errorMessage } from './errors'
+import { QuotaButton, QuotaUsage } from './TenantQuota'
 
 type Tenant = Schemas['store.Tenant']
 
@@ -73,15 +74,19 @@ export default function TenantsPage() {
         { title: t('admin.tenants.created'), dataIndex: 'created_at', render: (v: string) => fmtDateTime(v, 'UTC') },
         { title: t('admin.users.status'), dataIndex: 'disabled', render: (d?: boolean) => (d ? <Tag color="red">{t('admin.disabled')}</Tag> : <Tag color="green">{t('admin.enabled')}</Tag>) },
         { title: t('admin.tenants.usage'), key: 'usage', render: (_: unknown, x) => <Usage tenant={x.id!} /> },
+        { title: t('quota.column'), key: 'quota', render: (_: unknown, x) => <QuotaUsage tenant={x.id!} /> },
       ]}
       initialValues={{ timezone: 'Asia/Shanghai' }}
       create={(v) => unwrap(client.POST('/api/v1/tenants', { body: v }))}
       update={(x, v) => unwrap(client.PATCH('/api/v1/tenants/{id}', { params: { path: { id: x.id! } }, body: { name: v.name, timezone: v.timezone, disabled: !!v.disabled } }))}
       remove={(x) => unwrap(client.DELETE('/api/v1/tenants/{id}', { params: { path: { id: x.id! } } }))}
       rowActions={(x) => (
-        <Button size="small" onClick={() => toggle(x)}>
-          {x.disabled ? t('admin.tenants.enable') : t('admin.tenants.disable')}
-        </Button>
+        <>
+          <Button size="small" onClick={() => toggle(x)}>
+            {x.disabled ? t('admin.tenants.enable') : t('admin.tenants.disable')}
+          </Button>
+          <QuotaButton tenant={x.id!} />
+        </>
       )}
       renderForm={({ editing }) => (
         <>

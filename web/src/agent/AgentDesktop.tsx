@@ -5,6 +5,8 @@ import { StateBar } from './StateBar'
 import { CallPanel } from './CallPanel'
 import { ScreenPop } from './ScreenPop'
 import { DialPad } from './DialPad'
+import { CustomerPanel } from '../crm/CustomerPanel'
+import { useWorkOrderEvents } from '../crm/events'
 
 // Lists with tables and the softphone load after the desktop itself: the
 // state bar, call controls and pop come first.
@@ -13,6 +15,7 @@ const Voicemail = lazy(() => import('./Voicemail'))
 const RecentCalls = lazy(() => import('./RecentCalls'))
 const Softphone = lazy(() => import('./Softphone'))
 const Campaigns = lazy(() => import('./Campaigns'))
+const AgentSms = lazy(() => import('../sms/AgentSms'))
 import { useAgentEvents, useAgentState } from './useAgent'
 import { useCall } from './callStore'
 import { useMe } from '../lib/hooks'
@@ -55,6 +58,7 @@ const Phone = memo(function Phone({ device }: { device?: string }) {
 export function AgentDesktop() {
   const { t } = useTranslation()
   useAgentEvents()
+  useWorkOrderEvents()
   const q = useAgentState()
   const state = q.data
   const { offer } = useCall()
@@ -86,6 +90,12 @@ export function AgentDesktop() {
               </Suspense>
             )}
             <ScreenPop offer={current} />
+            <CustomerPanel offer={current} state={state} />
+            {current?.caller && (
+              <Suspense fallback={null}>
+                <AgentSms call={current.call} caller={current.caller} />
+              </Suspense>
+            )}
             <Phone device={softphoneExtension(st === 'logged-out' ? undefined : state?.device, assigned)} />
           </div>
         </Col>

@@ -197,7 +197,8 @@ export function CallPanel({ state }: { state?: AgentSnapshot }) {
       title={
         <Space>
           <span>{ringing ? t('call.incoming') : onCall ? t('call.connected') : t('call.noCall')}</span>
-          {onCall && flags.held && <Tag color="orange">{t('call.held')}</Tag>}
+          {onCall && flags.consulting && <Tag color="blue">{t('call.consultingTag')}</Tag>}
+          {onCall && flags.held && !flags.consulting && <Tag color="orange">{t('call.held')}</Tag>}
           {onCall && flags.muted && <Tag color="red">{t('call.muted')}</Tag>}
           {onCall && flags.consulting && <Tag color="purple">{t('call.consulting')}</Tag>}
           {onCall && flags.recording === 'on' && <Tag color="red">● {t('call.recording')}</Tag>}

@@ -6,6 +6,7 @@ import { ApiError, client, unwrap, type Schemas } from '../lib/api'
 import { useSession } from '../lib/session'
 import { useEvents } from '../lib/ws'
 import { errorText, live } from '../lib/live'
+import { ScheduleCallback } from './ScheduleCallback'
 
 type Campaign = Schemas['campaign.Campaign']
 type Lead = Schemas['campaign.LeadView']
@@ -143,7 +144,8 @@ function DispositionForm({ work, onSaved }: { work: Work; onSaved: () => void })
 // next customer, see their data — the number masked when the campaign
 // masks numbers —, dial or skip with a reason), the lead of a progressive
 // or predictive call popped with the call (campaign_call), and the result
-// and questionnaire answers entered after either. Nothing shows for an
+// and questionnaire answers entered after either, with "call back at…" (a
+// scheduled call-back of the lead, the campaign's grace period). Nothing shows for an
 // agent whose queues run no campaign.
 export default function Campaigns() {
   const { t } = useTranslation()
@@ -158,6 +160,7 @@ export default function Campaigns() {
   const [noLead, setNoLead] = useState(false)
   const [skipReason, setSkipReason] = useState('')
   const [skipFinal, setSkipFinal] = useState(false)
+  const [callBack, setCallBack] = useState(false)
   const current = campaigns.find((c) => c.id === chosen) ?? campaigns.find((c) => c.type === 'preview') ?? campaigns[0]
   useEffect(() => setNoLead(false), [current?.id])
 
@@ -235,6 +238,14 @@ export default function Campaigns() {
             {work.ended ? t('agent.campaign.ended', { reason: work.ended }) : t('agent.campaign.onCall', { name: work.lead.name || work.lead.phone || '' })}
           </Typography.Text>
           <LeadInfo lead={work.lead} />
+          <Button onClick={() => setCallBack(true)}>{t('callbacks.schedule.open')}</Button>
+          <ScheduleCallback
+            open={callBack}
+            leadId={work.lead.lead_id}
+            callId={work.call}
+            graceMs={campaigns.find((c) => c.id === work.campaign)?.settings?.callback_grace_ms}
+            onClose={() => setCallBack(false)}
+          />
           <DispositionForm work={work} onSaved={() => setWork(null)} />
         </Space>
       ) : lead ? (

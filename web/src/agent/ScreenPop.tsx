@@ -30,6 +30,23 @@ export function ScreenPop({ offer }: { offer: Offer | null }) {
     retryDelay: 300,
   })
   const settings = useQuery({ queryKey: ['desktop', 'settings'], queryFn: () => unwrap(client.GET('/api/v1/desktop/settings')), staleTime: 300_000 })
+  // The queue's (else the tenant's) CRM page, rendered by the server from
+  // what the offer says; 404 when none is set (then the desktop template).
+  const serverPop = useQuery({
+    queryKey: ['agent', 'screen-pop', offer?.call],
+    queryFn: () =>
+      unwrap(
+        client.POST('/api/v1/agent/screen-pop', {
+          body: { call_id: offer!.call, queue: offer!.queue ?? '', caller: offer!.caller ?? '', did: offer!.did ?? '', vars: offer!.vars ?? {} },
+        }),
+      ),
+    enabled: !!offer?.call,
+    retry: false,
+    staleTime: Infinity,
+  })
+  useLayoutEffect(() => {
+    if (serverPop.data?.mode === 'iframe') setCrmInline(true)
+  }, [serverPop.data?.mode])
   if (!offer) {
     // The same layout with no values: the pop then only fills it in (and
     // its styles are ready before the first call).
@@ -47,7 +64,7 @@ export function ScreenPop({ offer }: { offer: Offer | null }) {
   }
   const vars = Object.entries(offer.vars ?? {}).filter(([k]) => !hiddenVars.has(k))
   const p = pop.data
-  const crm = settings.data?.crm_url_template ? fillTemplate(settings.data.crm_url_template, { ...offer, caller: offer.caller ?? p?.caller, did: offer.did ?? p?.did }, { id: me?.id, work_number: me?.work_number }) : ''
+  const crm = serverPop.data?.url ? serverPop.data.url : settings.data?.crm_url_template ? fillTemplate(settings.data.crm_url_template, { ...offer, caller: offer.caller ?? p?.caller, did: offer.did ?? p?.did }, { id: me?.id, work_number: me?.work_number }) : ''
   return (
     <Card
       size="small"
@@ -132,8 +149,8 @@ export function ScreenPop({ offer }: { offer: Offer | null }) {
         <div style={{ marginTop: 12 }}>
           <Space>
             <Typography.Text strong>{t('pop.crm')}</Typography.Text>
-            <Button size="small" href={crm} target="_blank" rel="noopener noreferrer">
-              {t('pop.openCrm')}
+            <Button size="small" type="primary" href={crm} target="_blank" rel="noopener noreferrer" title={serverPop.data?.queue_id ? t('screenpop.crmQueue', { queue: serverPop.data.queue_id }) : undefined}>
+              {t('screenpop.openCrm')}
             </Button>
             <Button size="small" onClick={() => setCrmInline((x) => !x)}>
               {t('pop.showCrm')}

@@ -38,6 +38,15 @@ describe('call store', () => {
     expect(getCall().flags).toEqual({ muted: false, held: false, recording: 'paused' })
   })
 
+  it('a help request consults until the supervisor takes it over', () => {
+    applyEvent(ev({ type: 'offered', call: 'c' }))
+    applyEvent(ev({ type: 'help_requested', call: 'c' }))
+    applyEvent(ev({ type: 'held', call: 'c' }))
+    expect(getCall().flags).toEqual({ consulting: true, held: true })
+    applyEvent(ev({ type: 'help_accepted', call: 'c' }))
+    expect(getCall().flags).toEqual({ consulting: false, held: false })
+  })
+
   it('survives a reload through sessionStorage', () => {
     applyEvent(ev({ type: 'offered', call: 'kept', caller: '139' }))
     expect(JSON.parse(sessionStorage.getItem('ipcc.agent.call')!).offer.caller).toBe('139')

@@ -96,6 +96,14 @@ export function applyEvent(ev: WsEvent) {
     case 'unheld':
       setFlags(ev.call, { held: false })
       break
+    case 'help_requested':
+      // From this or another window, or the API: the agent consults the helper.
+      setFlags(ev.call, { consulting: true })
+      break
+    case 'help_accepted':
+      // The supervisor took over the consultation: the caller is back.
+      setFlags(ev.call, { consulting: false, held: false })
+      break
     case 'muted':
       setFlags(ev.call, { muted: true })
       break

@@ -24,7 +24,7 @@ import { useQuery } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
 import { ApiError, client, unwrap, type Schemas } from '../lib/api'
 import { FlowNodeView, portLabel, type CanvasNode, type NodeData } from './FlowNodeView'
-import { Inspector } from './Inspector'
+import { Inspector, InspectorWarmup } from './Inspector'
 import { SimulatePanel } from './SimulatePanel'
 import { VersionsPanel } from './VersionsPanel'
 import { addNode, autoLayout, connect, edgesOf, errorsOf, nodeTypes, pasteNodes, portsOf, removeNodes, renameNode, typeSpec, type FlowDoc, type FlowNode, type JSONSchema, type Position, type ValidationError } from './model'
@@ -570,6 +570,7 @@ function FlowEditor({ flowId }: { flowId: string }) {
               { key: 'versions', label: t('flows.versions'), children: <VersionsPanel flowId={flowId} publishedVersion={published} onChanged={reload} onMarks={setMarks} /> },
             ]}
           />
+          <InspectorWarmup />
         </Layout.Sider>
       </Layout>
       <span hidden>{i18n.language}</span>
@@ -634,21 +635,54 @@ const FlowCanvas = memo(function FlowCanvas(p: CanvasProps) {
     },
     [onCommit],
   )
-  const onNodeDragStop = useCallback((_: unknown, _n: CanvasNode, ns: CanvasNode[]) => onCommit(ns), [onCommit])
+  // While a node is dragged the canvas draws as little as it can: the
+  // minimap is hidden (display: none, so the browser neither lays it out
+  // nor paints it; no remount), and a selection made by the drag reaches
+  // the editor (which mounts the inspector's form) only when the drag ends.
+  const wrapRef = useRef<HTMLDivElement>(null)
+  const draggingRef = useRef(false)
+  const pendingSel = useRef<OnSelectionChangeParams>()
+  const { onSelectionChange } = p
+  const onNodeDragStart = useCallback(() => {
+    draggingRef.current = true
+    wrapRef.current?.classList.add('flow-canvas-dragging')
+  }, [])
+  const onNodeDragStop = useCallback(
+    (_: unknown, _n: CanvasNode, ns: CanvasNode[]) => {
+      draggingRef.current = false
+      wrapRef.current?.classList.remove('flow-canvas-dragging')
+      onCommit(ns)
+      const sel = pendingSel.current
+      pendingSel.current = undefined
+      // The selection (which re-renders the editor and mounts the
+      // inspector) follows in a task of its own, as a transition React
+      // may interrupt, not in the one that ends the drag.
+      if (sel) setTimeout(() => startTransition(() => onSelectionChange(sel)), 0)
+    },
+    [onCommit, onSelectionChange],
+  )
+  const onSel = useCallback(
+    (sel: OnSelectionChangeParams) => {
+      if (draggingRef.current) pendingSel.current = sel
+      else onSelectionChange(sel)
+    },
+    [onSelectionChange],
+  )
   const { onDeleteNodes } = p
   const onNodesDelete = useCallback((ns: CanvasNode[]) => onDeleteNodes(ns.map((n) => n.id)), [onDeleteNodes])
   return (
-    <div style={{ position: 'absolute', inset: 0 }} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = 'move'))} onDrop={p.onDrop} data-testid="flow-canvas">
+    <div ref={wrapRef} style={{ position: 'absolute', inset: 0 }} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = 'move'))} onDrop={p.onDrop} data-testid="flow-canvas">
       <ReactFlow<CanvasNode, Edge>
         nodes={nodes}
         edges={p.edges}
         nodeTypes={nodeTypesMap}
         onNodesChange={onNodesChange}
+        onNodeDragStart={onNodeDragStart}
         onNodeDragStop={onNodeDragStop}
         onConnect={p.onConnect}
         onNodesDelete={onNodesDelete}
         onEdgesDelete={p.onEdgesDelete}
-        onSelectionChange={p.onSelectionChange}
+        onSelectionChange={onSel}
         deleteKeyCode={deleteKeys}
         multiSelectionKeyCode={multiKeys}
         fitView={p.fitView}

@@ -71,4 +71,7 @@ function FlowNodeViewInner({ data, selected }: NodeProps<CanvasNode>) {
   )
 }
 
-export const FlowNodeView = memo(FlowNodeViewInner)
+// A node's drawing depends on its data and selection only: the position
+// props React Flow passes change on every mouse move of a drag, and the
+// wrapper (not this component) moves the node, so they are not compared.
+export const FlowNodeView = memo(FlowNodeViewInner, (a, b) => a.data === b.data && a.selected === b.selected && a.id === b.id)

@@ -3,7 +3,7 @@
 // the validator's errors at their field.
 import { Button, Form, Input, InputNumber, Select, Space, Switch, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
-import { memo, useState } from 'react'
+import { memo, startTransition, useEffect, useState } from 'react'
 import { errorsOf, keyOrder, setField, typeSpec, type FlowNode, type JSONSchema, type ValidationError } from './model'
 
 type Props = {
@@ -32,6 +32,16 @@ export const Inspector = memo(function Inspector({ nodeIds: allIds, isStart, nod
   const langs = (schema.$defs?.localized?.oneOf?.[1]?.properties && Object.keys(schema.$defs.localized.oneOf[1].properties)) || ['zh-CN', 'en']
   const set = (field: string, v: unknown) => onChange(setField(node, field, v, spec))
   const order = spec?.['x-order'] ?? []
+  // The form is mounted a few fields at a time, one commit each, so that
+  // selecting a node (the first selection mounts every widget: prompt
+  // editors, selects) never holds the page for one long task.
+  const [shown, setShown] = useState(fieldChunk)
+  const total = order.length
+  useEffect(() => {
+    if (shown >= total) return
+    const h = setTimeout(() => startTransition(() => setShown((n) => n + fieldChunk)), 0)
+    return () => clearTimeout(h)
+  }, [shown, total])
   const required = new Set(spec?.required ?? [])
 
   const help = (field: string) => {
@@ -87,6 +97,7 @@ export const Inspector = memo(function Inspector({ nodeIds: allIds, isStart, nod
       )}
       {order
         .filter((f) => f !== 'id')
+        .slice(0, shown)
         .map((f) => {
           const fs = spec?.properties?.[f]
           if (!fs) return null
@@ -108,6 +119,9 @@ export const Inspector = memo(function Inspector({ nodeIds: allIds, isStart, nod
     </Form>
   )
 })
+
+// fieldChunk is how many fields of the inspector mount in one commit.
+const fieldChunk = 4
 
 function RenameInput({ id, taken, onRename }: { id: string; taken: Set<string>; onRename: (to: string) => void }) {
   const { t } = useTranslation()
@@ -255,3 +269,77 @@ function ListEditor({ label, cols, value, targets, onChange }: { label: string; 
     </div>
   )
 }
+
+// InspectorWarmup renders, hidden, one of each widget the inspector's
+// forms are made of (in the inspector's small vertical form, with a field
+// tooltip and an error). Ant Design builds a component's styles (CSS-in-JS)
+// when the first one mounts, and drops them when the last one unmounts; the
+// first selection of a node used to pay for all of them in one task after
+// a drag (55–64 ms). Mounted once the editor is idle and kept mounted, it
+// takes that work off the first selection. Its widgets have no labels, so
+// nothing that looks for the inspector's fields finds them.
+export const InspectorWarmup = memo(function InspectorWarmup() {
+  const [step, setStep] = useState(0)
+  useEffect(() => {
+    if (step >= warmParts.length) return
+    const next = () => startTransition(() => setStep((n) => n + 1))
+    if (typeof window.requestIdleCallback === 'function') {
+      const h = window.requestIdleCallback(next, { timeout: 2000 })
+      return () => window.cancelIdleCallback(h)
+    }
+    const h = window.setTimeout(next, 50)
+    return () => window.clearTimeout(h)
+  }, [step])
+  return (
+    <div className="flow-warmup" hidden aria-hidden="true">
+      <Form layout="vertical" size="small" component={false}>
+        {warmParts.slice(0, step).map((Part, i) => (
+          <Part key={i} />
+        ))}
+      </Form>
+    </div>
+  )
+})
+
+const noop = () => undefined
+const warmParts: (() => JSX.Element)[] = [
+  () => (
+    <Form.Item label="·" required tooltip="·" validateStatus="error" help="·">
+      <Input value="" onChange={noop} />
+    </Form.Item>
+  ),
+  () => (
+    <Form.Item label="·">
+      <Typography.Paragraph type="secondary">·</Typography.Paragraph>
+      <Typography.Paragraph type="success">·</Typography.Paragraph>
+      <Button size="small">·</Button>
+    </Form.Item>
+  ),
+  () => (
+    <Form.Item label="·">
+      <Space.Compact style={{ width: '100%' }}>
+        <Select value="a" options={[{ value: 'a', label: '·' }]} style={{ width: 110 }} />
+        <Button>·</Button>
+      </Space.Compact>
+      <Input size="small" addonBefore="·" value="" onChange={noop} />
+    </Form.Item>
+  ),
+  () => (
+    <Form.Item label="·">
+      <Select allowClear showSearch placeholder="·" options={[]} />
+      <Input value="·" disabled style={{ width: 90 }} />
+    </Form.Item>
+  ),
+  () => (
+    <Form.Item label="·">
+      <InputNumber size="small" value={1} />
+      <InputNumber placeholder="·" value={null} />
+      <Switch checked={false} />
+    </Form.Item>
+  ),
+  () => (
+    <Form.Item label="·">
+      <Input.TextArea rows={1} value="" onChange={noop} />
+    </Form.Item>
+  ),
+]

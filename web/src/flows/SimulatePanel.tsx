@@ -1,11 +1,13 @@
 // Simulate: the same dry run as `ipcc flow run`, on the saved draft. The
 // path lights up on the canvas node by node; prompts are listed with
-// their text (TTS text can be spoken by the browser), then the variables
-// and the outcome.
+// their text (TTS text can be spoken by the browser; a prompt of the
+// prompts library shows its text or file and plays through the API), then
+// the variables and the outcome.
 import { Alert, Button, Descriptions, Form, Input, Select, Slider, Space, Table, Tag, Typography } from 'antd'
 import { memo, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ApiError, client, unwrap, type Schemas } from '../lib/api'
+import { ApiError, client, fetchAudio, unwrap, type Schemas } from '../lib/api'
+import { noteText, outcomeText } from './simNotes'
 
 export type SimResult = Schemas['ivrflows.DryRunResult']
 type Visit = Schemas['ivrflows.Visit']
@@ -85,6 +87,21 @@ export const SimulatePanel = memo(function SimulatePanel({ flowId, flush, onPath
     window.speechSynthesis.speak(u)
   }
 
+  const [audio, setAudio] = useState<{ key: string; url: string }>()
+  const [audioErr, setAudioErr] = useState<string>()
+  const play = async (key: string, path: string) => {
+    setAudioErr(undefined)
+    try {
+      const url = await fetchAudio(path)
+      setAudio((old) => {
+        if (old) URL.revokeObjectURL(old.url)
+        return { key, url }
+      })
+    } catch (e) {
+      setAudioErr((e as Error).message)
+    }
+  }
+
   const outcome = res?.result?.outcome
   const prompts = (res?.lines ?? []).filter((l) => l.kind === 'play')
   return (
@@ -124,19 +141,43 @@ export const SimulatePanel = memo(function SimulatePanel({ flowId, flush, onPath
           <ol className="flow-sim-path" aria-label={t('flows.sim.path')}>
             {visits.map((v, i) => (
               <li key={i} className={i < step ? 'done' : ''}>
-                <code>{v.node}</code> <Tag>{v.type}</Tag> → {v.outcome}
+                <code>{v.node}</code> <Tag>{t(`flows.type.${v.type}`, { defaultValue: v.type })}</Tag> → {v.outcome}
                 {v.to ? ` → ${v.to}` : ''}
-                {v.detail ? <Typography.Text type="secondary"> · {v.detail}</Typography.Text> : null}
+                {v.detail ? (
+                  <Typography.Text type="secondary" title={v.detail_note ? v.detail : undefined}>
+                    {' · '}
+                    {noteText(t, v.detail_note, v.detail)}
+                  </Typography.Text>
+                ) : null}
               </li>
             ))}
           </ol>
           <Typography.Title level={5}>{t('flows.sim.prompts')}</Typography.Title>
+          {audioErr && <Alert type="error" message={audioErr} closable onClose={() => setAudioErr(undefined)} />}
+          {audio && <audio key={audio.key} data-testid="sim-audio" data-prompt={audio.key} src={audio.url} controls autoPlay style={{ width: '100%' }} />}
           <ul className="flow-sim-prompts">
             {prompts.map((l, i) => {
+              const p = l.prompt
+              const at = <Typography.Text type="secondary">{((l.at_ms ?? 0) / 1000).toFixed(1)}s</Typography.Text>
+              if (p) {
+                // A library prompt: its text (TTS, in the language played)
+                // or its file, and the prompt itself to listen to.
+                return (
+                  <li key={i} data-library={p.library}>
+                    {at} <Tag color="blue">{t('flows.sim.library')}</Tag>
+                    <code>{p.library}</code> {p.kind === 'tts' ? <>({p.lang}) “{p.text}”</> : <>{p.file}</>}
+                    {p.audio_url && (
+                      <Button size="small" type="link" onClick={() => void play(`${p.library}/${p.lang ?? ''}`, p.audio_url ?? '')}>
+                        {t('flows.sim.play')}
+                      </Button>
+                    )}
+                  </li>
+                )
+              }
               const m = /^tts\(([^)]+)\) "(.*)"$/.exec(l.detail ?? '')
               return (
                 <li key={i}>
-                  <Typography.Text type="secondary">{((l.at_ms ?? 0) / 1000).toFixed(1)}s</Typography.Text> {l.detail}
+                  {at} {l.detail}
                   {m && (
                     <Button size="small" type="link" onClick={() => speak(m[2], m[1])}>
                       {t('flows.sim.speak')}
@@ -148,12 +189,7 @@ export const SimulatePanel = memo(function SimulatePanel({ flowId, flush, onPath
           </ul>
           <Descriptions size="small" column={1} bordered title={t('flows.sim.outcome')}>
             <Descriptions.Item label={t('flows.sim.outcome')}>
-              <span data-testid="sim-outcome">
-                {outcome?.kind}
-                {outcome?.transfer ? ` ${outcome.transfer.kind} ${outcome.transfer.target}` : ''}
-                {outcome?.node ? ` @ ${outcome.node}` : ''}
-                {outcome?.reason ? ` (${outcome.reason})` : ''}
-              </span>
+              <span data-testid="sim-outcome">{outcomeText(t, outcome)}</span>
             </Descriptions.Item>
             <Descriptions.Item label={t('flows.sim.language')}>{res.result?.language}</Descriptions.Item>
           </Descriptions>

@@ -26,7 +26,7 @@ export function LanguageSelect({ user }: { user?: string }) {
       size="small"
       value={i18n.language as Language}
       style={{ width: 104 }}
-      onChange={(v: Language) => setLanguage(v, user)}
+      onChange={(v: Language) => void setLanguage(v, user)}
       options={[
         { value: 'zh-CN', label: '简体中文' },
         { value: 'en', label: 'English' },
@@ -44,9 +44,11 @@ export function AppLayout() {
   const role = s.user.role
   const items = [
     agentRoles.includes(role) && { key: '/agent', label: <Link to="/agent">{t('nav.agent')}</Link> },
+    agentRoles.includes(role) && { key: '/workorders', label: <Link to="/workorders">{t('crm.nav')}</Link> },
     supervisorRoles.includes(role) && { key: '/supervisor', label: <Link to="/supervisor">{t('nav.supervisor')}</Link> },
     supervisorRoles.includes(role) && { key: '/wallboard', label: <Link to="/wallboard">{t('nav.wallboard')}</Link> },
     supervisorRoles.includes(role) && { key: '/reports', label: <Link to="/reports">{t('nav.reports')}</Link> },
+    agentRoles.includes(role) && { key: '/qa', label: <Link to="/qa">{t('qa.nav')}</Link> },
     (role === 'admin' || role === 'supervisor' || role === 'superadmin') && { key: '/admin', label: <Link to="/admin">{t('nav.admin')}</Link> },
   ].filter(Boolean) as { key: string; label: JSX.Element }[]
   const logout = async () => {

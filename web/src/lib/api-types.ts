@@ -565,6 +565,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/screen-pop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The CRM page for a call offered to you (from the offered event: call_id, queue, caller, did, vars); 404 when none is configured */
+        post: operations["postAgentScreenPop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/state": {
         parameters: {
             query?: never;
@@ -966,6 +983,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/{id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service summary of a call; 404 when none was submitted */
+        get: operations["getCallsIdSummary"];
+        put?: never;
+        /** Submit (or correct) the service summary of a call, checked against its queue's form. Agents: only for calls they answered. Lets a queue's agent whose summary is required leave wrap-up */
+        post: operations["postCallsIdSummary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/campaigns": {
         parameters: {
             query?: never;
@@ -1027,9 +1062,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a campaign's leads by id (query: status, agent, after (lead id), limit) */
+        /** List a campaign's leads by id (query: status, agent, q (a name containing it, any case, or a phone containing its digits), after (lead id), limit) */
         get: operations["getCampaignsIdLeads"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/leads/agent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Assign leads of the campaign (ids, 1 to 10000) to a named agent (agent "" = to nobody): all of them, or none when one is not a lead of the campaign; answers how many */
+        put: operations["putCampaignsIdLeadsAgent"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1201,6 +1253,129 @@ export interface paths {
         put?: never;
         /** Finish a campaign for good */
         post: operations["postCampaignsIdStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's customer custom fields ({name, label, type: text|number|date|select|bool, options, required, max_length}) and mask_numbers (agents see 138****5678) */
+        get: operations["getCustomerSettings"];
+        /** Replace the customer custom fields and number masking; 400 names the bad field definition */
+        put: operations["putCustomerSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search customers: q (name, company or number), tag, limit (default 100, at most 1000), offset */
+        get: operations["getCustomers"];
+        put?: never;
+        /** Create a customer: name, company, numbers (each belongs to one customer; 409 names the owner), tags, fields (validated against the custom fields) */
+        post: operations["postCustomers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All customers as CSV (the import format; numbers masked for agents when mask_numbers is set) */
+        get: operations["getCustomersExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import customers from CSV (text/csv body or multipart field file): header name,company,numbers,tags and custom field names; numbers and tags separated by ';'. All or nothing: a bad row is named (line N) and nothing is imported. At most 20 MiB */
+        post: operations["postCustomersImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer owning a number (query number, e.g. the caller's); 404 when none */
+        get: operations["getCustomersLookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a customer */
+        get: operations["getCustomersId"];
+        /** Replace a customer */
+        put: operations["putCustomersId"];
+        post?: never;
+        /** Delete a customer */
+        delete: operations["deleteCustomersId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's calls (from or to any of their numbers, newest first, at most 200) and work orders (agents: those they may see) */
+        get: operations["getCustomersIdHistory"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1719,6 +1894,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/trunk-gateways": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's restriction of the gateways tenants' trunks may name, tenant by tenant ("*": every tenant not listed), with where each entry comes from (config or api) */
+        get: operations["getPlatformTrunkGateways"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/trunk-gateways/{tenant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the gateways a tenant (or "*": every tenant not listed) may use, replacing the configuration's entry for it; [] allows none. Trunks saved before are skipped when calls are routed */
+        put: operations["putPlatformTrunkGatewaysTenant"];
+        post?: never;
+        /** Remove what the API set for a tenant: the configuration's entry, if any, applies again */
+        delete: operations["deletePlatformTrunkGatewaysTenant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/prompts": {
         parameters: {
             query?: never;
@@ -1726,7 +1936,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's prompts library: name, kind (file or tts), language, duration, size, TTS texts and used_by (the flows whose prompt items reference it, as flow:<id>) */
+        /** The tenant's prompts library: name, kind (file or tts), language, duration, size, TTS texts and used_by (the flows whose prompt items reference it, as flow:<id>, and the queues whose announcements or hold music name it, as queue:<id>) */
         get: operations["getPrompts"];
         put?: never;
         /** Add a prompt. JSON {name, texts: {zh-CN, en}} makes a TTS prompt; an audio upload is the raw body (audio/wav; query name, language) or multipart/form-data (name, language, file). Audio must be PCM WAV at 8000 or 16000 Hz, mono or stereo, at most 32 MiB and 10 minutes; 400 names the problem. Names: 1-64 of a-z, 0-9, _ and - */
@@ -1747,7 +1957,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a prompt; 409 naming the flows that still use it */
+        /** Delete a prompt; 409 naming the flows and queues that still use it */
         delete: operations["deletePromptsName"];
         options?: never;
         head?: never;
@@ -1763,6 +1973,541 @@ export interface paths {
         };
         /** Play a prompt (audio/wav): an uploaded file, or a TTS prompt synthesised in lang (zh-CN or en; default zh-CN) */
         get: operations["getPromptsNameAudio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Appeals (?status=open|upheld|changed); agents see their own */
+        get: operations["getQaAppeals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/appeals/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rule on an appeal: upheld, or changed with new_value (QA lead, admin, supervisor of the queue) */
+        post: operations["postQaAppealsIdDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/calibrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calibration sessions */
+        get: operations["getQaCalibrations"];
+        put?: never;
+        /** Start a calibration session: several QA users score one call (QA lead, admin) */
+        post: operations["postQaCalibrations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/calibrations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A calibration session with the spread of its scores */
+        get: operations["getQaCalibrationsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/calls/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A call's events on the recording's timeline (queue, answer, hold, transfer, barge) for the player */
+        get: operations["getQaCallsIdEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users (id, name, role) and queues to pick from when building tasks, picking calls and reading scores (not for agents) */
+        get: operations["getQaDirectory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users holding the QA lead permission */
+        get: operations["getQaLeads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/leads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Grant or revoke the QA lead permission of a user (admin) */
+        put: operations["putQaLeadsId"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's QA standing: role, QA lead permission, supervised queues */
+        get: operations["getQaMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/phrase-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Keyword and forbidden-phrase rules */
+        get: operations["getQaPhraseRules"];
+        put?: never;
+        /** Create or replace a phrase rule (QA lead, admin) */
+        post: operations["postQaPhraseRules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/phrase-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a phrase rule (QA lead, admin) */
+        delete: operations["deleteQaPhraseRulesId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/picks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a call to QA by hand with a reason (supervisor, QA lead, admin) */
+        post: operations["postQaPicks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/recordings/{id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Speech analytics of a recording (computed on first request): talk per channel, over-talk, silence, talk ratio, hold music, segments */
+        get: operations["getQaRecordingsIdAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/recordings/{id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Analyse a recording again */
+        post: operations["postQaRecordingsIdAnalyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/recordings/{id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A recording's audio for the caller's QA work (QA users: calls of their tasks and calibrations); audited */
+        get: operations["getQaRecordingsIdAudio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/recordings/{id}/peaks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Waveform peaks per channel (10 per second, 0..255) */
+        get: operations["getQaRecordingsIdPeaks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/recordings/{id}/transcribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a recording to the tenant's ASR server and store the words (QA lead, admin) */
+        post: operations["postQaRecordingsIdTranscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/recordings/{id}/transcript": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A recording's transcript with the phrase rules' hits */
+        get: operations["getQaRecordingsIdTranscript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** QA report: scores by agent, queue, item and period, failure rate per item, appeals, throughput, trend; ?since, until, period=day|week|month; format=csv&section=agents|queues|items|trend|throughput */
+        get: operations["getQaReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scores the caller may see (agents: their own submitted ones; supervisors: their queues'); ?agent, status, call, task, calibration, since, until */
+        get: operations["getQaScores"];
+        put?: never;
+        /** Start a score: a draft, or submitted with submit=true; the total is computed by the server */
+        post: operations["postQaScores"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/scores/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A score with its change history */
+        get: operations["getQaScoresId"];
+        /** Edit a draft score, or submit it (submit=true) */
+        put: operations["putQaScoresId"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/scores/{id}/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Appeal one item of one's own score within the appeal window (agents) */
+        post: operations["postQaScoresIdAppeals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** QA settings: appeal window, ASR server */
+        get: operations["getQaSettings"];
+        /** Change the QA settings (QA lead, admin) */
+        put: operations["putQaSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/skills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** QA users' skills (queue ids or "*") used by tasks assigned by skill (not for agents) */
+        get: operations["getQaSkills"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/skills/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a QA user's skills: queue ids or "*" (QA lead, admin) */
+        put: operations["putQaSkillsId"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/supervisors/{id}/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the queues whose QA a supervisor sees (admin; none = all) */
+        put: operations["putQaSupervisorsIdQueues"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sampling tasks with progress (QA users: those with calls assigned to them) */
+        get: operations["getQaTasks"];
+        put?: never;
+        /** Create a sampling task (QA lead, admin): date range, queues, agents, direction, disposition, ratio or count per agent, rules, assignees, deadline, seed */
+        post: operations["postQaTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task with progress */
+        get: operations["getQaTasksId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scoring templates (latest versions) */
+        get: operations["getQaTemplates"];
+        put?: never;
+        /** Create a scoring template (QA lead, admin): weighted sections of items (points, deductions, yes_no, scale), fatal items, auto items from analytics, comment_below */
+        post: operations["postQaTemplates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template (?version=N, default the latest) */
+        get: operations["getQaTemplatesId"];
+        /** Save the next version of a template (scores keep theirs) */
+        put: operations["putQaTemplatesId"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/qa/work": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls to score: the caller's assignments (leads: all); ?task= narrows */
+        get: operations["getQaWork"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2118,6 +2863,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/summaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Service summaries counted by business, type and outcome. Query: from, to (RFC 3339 or date; default the last 24 h), queue; format=csv for CSV */
+        get: operations["getReportsSummaries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/waits": {
         parameters: {
             query?: never;
@@ -2330,6 +3092,305 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/screen-pops": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's CRM screen pop (queue_id "") and the queues' own, with the pre-routing caller lookup */
+        get: operations["getScreenPops"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screen-pops/queues/{queue}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a queue's own screen pop (over the tenant's); no lookup at queue level */
+        put: operations["putScreenPopsQueuesQueue"];
+        post?: never;
+        /** Remove a queue's own screen pop (the tenant's applies) */
+        delete: operations["deleteScreenPopsQueuesQueue"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screen-pops/tenant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the tenant's screen pop and caller lookup (lookup_url, lookup_timeout_ms default 800 at most 5000, lookup_cache_ms 0 = no cache, at most a day) */
+        put: operations["putScreenPopsTenant"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/hooks/{token}/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Inbound messages from an HTTP gateway (read with the provider's inbound mapping); STOP, TD and 退订 opt the sender out */
+        post: operations["postSmsHooksTokenInbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/hooks/{token}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery reports from an HTTP gateway (JSON object, JSON array or form, read with the provider's report mapping). The token in the path names the provider (see report_url); no other credentials */
+        post: operations["postSmsHooksTokenReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages sent and received, newest first (query number, direction in|out, status, call_id, limit ≤ 1000); agents see the messages they sent */
+        get: operations["getSmsMessages"];
+        put?: never;
+        /** Send a message: to and a template with vars (agents must use a template) or text; 409 when the number opted out, 429 at a rate limit, 503 without a provider. The answer's status is sent, queued (retried after a temporary failure) or failed */
+        post: operations["postSmsMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One message with its delivery status */
+        get: operations["getSmsMessagesId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/optouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's opt-out list (numbers that sent STOP, TD or 退订, or were added by hand) */
+        get: operations["getSmsOptouts"];
+        put?: never;
+        /** Add a number to the opt-out list */
+        post: operations["postSmsOptouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/optouts/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a number off the opt-out list */
+        delete: operations["deleteSmsOptoutsNumber"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's SMS providers (kind http or smpp) with secrets masked and the report/inbound URLs their gateway posts to */
+        get: operations["getSmsProviders"];
+        put?: never;
+        /** Add an SMS provider: id, kind (http gateway or smpp), sender_id, is_default, config (see docs/sms.md); the config is checked and 400 names the field */
+        post: operations["postSmsProviders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One SMS provider */
+        get: operations["getSmsProvidersId"];
+        /** Replace an SMS provider's settings; masked secrets (********) keep the stored ones */
+        put: operations["putSmsProvidersId"];
+        post?: never;
+        /** Delete an SMS provider */
+        delete: operations["deleteSmsProvidersId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's SMS rate limits (per_minute, per_day, per_number_per_hour; 0 default, -1 unlimited), template language and rules (missed_call, voicemail, after_call → template) */
+        get: operations["getSmsSettings"];
+        /** Replace the tenant's SMS settings */
+        put: operations["putSmsSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's SMS templates: name, purpose, texts per language (zh-CN, en) and the ${variables} they use */
+        get: operations["getSmsTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/templates/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add the built-in templates (missed call, after hours, survey link, verification code, work-order update, voicemail) the tenant does not have yet; returns the tenant's templates */
+        post: operations["postSmsTemplatesDefaults"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/templates/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or replace a template: purpose (missed_call, after_hours, survey_link, verification_code, workorder_update, voicemail, after_call, custom) and texts {zh-CN, en} with ${variables} */
+        put: operations["putSmsTemplatesName"];
+        post?: never;
+        /** Delete a template */
+        delete: operations["deleteSmsTemplatesName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/summary-forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The queues' wrap-up forms (服务小结): businesses, types, outcomes, custom fields, and required (the agent cannot leave wrap-up before submitting) */
+        get: operations["getSummaryForms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/summary-forms/{queue}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A queue's wrap-up form; 404 when it has none */
+        get: operations["getSummaryFormsQueue"];
+        /** Create or replace a queue's wrap-up form; required is kept on the queue (summary_required) and applies from the next call */
+        put: operations["putSummaryFormsQueue"];
+        post?: never;
+        /** Remove a queue's wrap-up form (and its requirement) */
+        delete: operations["deleteSummaryFormsQueue"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/supervisor/agents/{id}/force": {
         parameters: {
             query?: never;
@@ -2449,8 +3510,42 @@ export interface paths {
         delete: operations["deleteTenantsId"];
         options?: never;
         head?: never;
-        /** Change a tenant's name, time zone or disabled flag */
+        /** Change a tenant's name, time zone or disabled flag (disabled suspends it: calls refused with a prompt, sessions cut) */
         patch: operations["patchTenantsId"];
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a tenant's quota (every limit at once; 0 is unlimited) */
+        put: operations["putTenantsIdQuota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's quota and what it uses now (agents signed in, calls, calls per second, flows, recording storage) */
+        get: operations["getTenantsIdUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users": {
@@ -2594,6 +3689,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhook-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event types and families (for filters such as call.*) an endpoint may subscribe to */
+        get: operations["getWebhookEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -2604,7 +3716,7 @@ export interface paths {
         /** List the tenant's webhook endpoints (secrets are never shown again) */
         get: operations["getWebhooks"];
         put?: never;
-        /** Add an endpoint (url, events: voicemail.new; secret of 16+ characters or omitted to generate one, returned once). Deliveries are signed: X-IPCC-Signature: sha256=HMAC(secret, timestamp + "." + body), X-IPCC-Timestamp */
+        /** Add an endpoint (url; events: types, family.* or *; secret whsec_<base64> or omitted to generate one, returned once). Deliveries follow Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body> (docs/crm.md) */
         post: operations["postWebhooks"];
         delete?: never;
         options?: never;
@@ -2621,10 +3733,10 @@ export interface paths {
         };
         /** One webhook endpoint */
         get: operations["getWebhooksId"];
-        /** Change an endpoint (an omitted secret keeps the current one) */
+        /** Change an endpoint (an omitted secret keeps the current one; to change it without breaking receivers, rotate) */
         put: operations["putWebhooksId"];
         post?: never;
-        /** Remove an endpoint; its pending deliveries are marked failed */
+        /** Remove an endpoint; its pending deliveries become dead letters */
         delete: operations["deleteWebhooksId"];
         options?: never;
         head?: never;
@@ -2638,8 +3750,59 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recent deliveries of an endpoint with their outcome (pending, delivered, failed; attempts, last HTTP status and error), newest first (query: limit) */
+        /** Delivery log of an endpoint, newest first: status (pending, delivered, dead), attempts, last HTTP status and error, latency (enqueue → delivered) and the attempt's round trip (query: status, call_id, limit) */
         get: operations["getWebhooksIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put dead letters back into the outbox (ids, or all of the endpoint's when empty): due now, retried for another 24 h */
+        post: operations["postWebhooksIdReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the signing secret: the new one (given or generated, returned once) signs from now on, the old one also signs for overlap_hours (default 24) so receivers can switch over */
+        post: operations["postWebhooksIdRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries of an endpoint by status, and p50/p99 latency of the last hour's */
+        get: operations["getWebhooksIdStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2657,7 +3820,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Queue a signed ping event to the endpoint (sent within webhooks.poll_interval, retried like any event); follow it in the deliveries */
+        /** Queue a signed ping event to the endpoint (retried like any event); follow it in the deliveries */
         post: operations["postWebhooksIdTest"];
         delete?: never;
         options?: never;
@@ -2731,6 +3894,145 @@ export interface paths {
         post?: never;
         /** Delete a whitelist entry */
         delete: operations["deleteWhitelistId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workorder-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Work-order types: custom fields, statuses, transitions, SLA (resolve_hours), escalations (time rules) and conditions (condition rules) */
+        get: operations["getWorkorderTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workorder-types/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or replace a work-order type; 400 names the bad status, transition, field or rule (conditions are expressions such as priority == "urgent" && type == "complaint") */
+        put: operations["putWorkorderTypesId"];
+        post?: never;
+        /** Delete a work-order type; 409 while work orders use it */
+        delete: operations["deleteWorkorderTypesId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workorders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search work orders, newest first (agents: those assigned to them or their queues, or created by them). Query: status, type, agent (assignee), queue, customer_id, call_id, q (title/description), open=1 (unresolved), breached=1, from, to (created, RFC 3339 or date), limit (default 100, at most 1000), offset. */
+        get: operations["getWorkorders"];
+        put?: never;
+        /** Create a work order (from a call with call_id, or on its own): type, title, description, priority (low, normal, high, urgent), customer_id, assignee_agent or assignee_queue, fields. Condition rules run at once */
+        post: operations["postWorkorders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workorders/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Work-order counts by status, type, assignee and priority with SLA breaches (query as the search); format=csv for CSV */
+        get: operations["getWorkordersReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workorders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A work order with its full history and attachments */
+        get: operations["getWorkordersId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a work order: title, description, status (only the type's transitions), priority, customer_id, assignee_agent, assignee_queue, fields (merged). Each change is a history entry */
+        patch: operations["patchWorkordersId"];
+        trace?: never;
+    };
+    "/api/v1/workorders/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach a file (multipart field file, or the raw body with query name and its Content-Type): at most 5 MiB; PNG, JPEG, GIF, PDF, text, CSV, DOCX, XLSX, WAV or MP3 */
+        post: operations["postWorkordersIdAttachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workorders/{id}/attachments/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an attachment */
+        get: operations["getWorkordersIdAttachmentsFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workorders/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Comment on a work order (1-5000 characters) */
+        post: operations["postWorkordersIdComments"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2891,6 +4193,7 @@ export interface components {
             /** Format: date-time */
             since?: string;
             state?: string;
+            summary_due?: string;
             /**
              * Format: int64
              * @description milliseconds
@@ -2902,20 +4205,40 @@ export interface components {
         };
         "acd.Announcements": {
             agent_id?: boolean;
+            agent_id_prompt?: string[];
+            agent_id_prompts?: {
+                [key: string]: string[];
+            };
             agent_whisper?: boolean;
             callback_key?: string;
+            callback_prompt?: string[];
+            callback_prompts?: {
+                [key: string]: string[];
+            };
             entry_prompt?: string;
             entry_prompts?: {
                 [key: string]: string;
             };
             lang?: string;
+            overflow_prompt?: string;
+            overflow_prompts?: {
+                [key: string]: string;
+            };
             position?: boolean;
             /**
              * Format: int64
              * @description milliseconds
              */
             position_interval_ms?: number;
+            position_prompt?: string[];
+            position_prompts?: {
+                [key: string]: string[];
+            };
             voicemail_key?: string;
+            whisper_prompt?: string[];
+            whisper_prompts?: {
+                [key: string]: string[];
+            };
         };
         "acd.BreakResult": {
             granted?: boolean;
@@ -2940,6 +4263,7 @@ export interface components {
             voicemail?: components["schemas"]["acd.OverflowTarget"];
         };
         "acd.QueueConfig": {
+            agent_hold_music?: string;
             announcements?: components["schemas"]["acd.Announcements"];
             break_cap?: number;
             break_mode?: string;
@@ -2948,6 +4272,7 @@ export interface components {
              * @description milliseconds
              */
             default_handle_time_ms?: number;
+            hold_music?: string;
             id?: string;
             last_agent_first?: boolean;
             limits?: components["schemas"]["acd.QueueLimits"];
@@ -2971,6 +4296,7 @@ export interface components {
              */
             service_level_ms?: number;
             strategy?: string;
+            summary_required?: boolean;
             survey_flow?: string;
             /**
              * Format: int64
@@ -3198,6 +4524,7 @@ export interface components {
             /** @description milliseconds */
             ring_ms?: number;
             route_id?: string;
+            service_summary?: components["schemas"]["api.serviceSummaryView"];
             /** Format: date-time */
             started_at?: string;
             survey_score?: number;
@@ -3262,6 +4589,26 @@ export interface components {
             since?: string;
             state?: string;
             work_number?: string;
+        };
+        "api.commentRequest": {
+            text?: string;
+        };
+        "api.customerHistory": {
+            calls?: components["schemas"]["api.callSummary"][];
+            sms?: components["schemas"]["store.SMSMessage"][];
+            work_orders?: components["schemas"]["api.workOrderView"][];
+        };
+        "api.customerImportResult": {
+            imported?: number;
+        };
+        "api.customerRequest": {
+            company?: string;
+            fields?: {
+                [key: string]: unknown;
+            };
+            name?: string;
+            numbers?: string[];
+            tags?: string[];
         };
         "api.decideRequest": {
             ani?: string;
@@ -3355,6 +4702,9 @@ export interface components {
             queue?: string;
             reason?: string;
         };
+        "api.gatewaysBody": {
+            gateways?: string[];
+        };
         "api.heardRequest": {
             heard?: boolean;
         };
@@ -3391,6 +4741,10 @@ export interface components {
             status?: string;
             /** Format: date-time */
             updated_at?: string;
+        };
+        "api.leadsAgentBody": {
+            agent?: string;
+            leads?: number[];
         };
         "api.legView": {
             agent_id?: string;
@@ -3505,7 +4859,61 @@ export interface components {
             };
             used_by?: string[];
         };
+        "api.qaAppealRequest": {
+            item_id?: string;
+            reason?: string;
+        };
+        "api.qaDirectory": {
+            queues?: string[];
+            users?: components["schemas"]["api.qaPerson"][];
+        };
+        "api.qaEvent": {
+            /** @description milliseconds */
+            at_ms?: number;
+            detail?: string;
+            kind?: string;
+            time?: string;
+        };
+        "api.qaLeadRequest": {
+            lead?: boolean;
+        };
+        "api.qaMe": {
+            id?: string;
+            lead?: boolean;
+            queues?: string[];
+            role?: string;
+        };
+        "api.qaPeaks": {
+            channels?: string[];
+            peaks?: number[][];
+            per_second?: number;
+        };
+        "api.qaPerson": {
+            display_name?: string;
+            id?: string;
+            role?: string;
+            username?: string;
+        };
+        "api.qaPickRequest": {
+            assignee?: string;
+            call_id?: string;
+            reason?: string;
+        };
+        "api.qaQueuesRequest": {
+            queues?: string[];
+        };
+        "api.qaSettings": {
+            appeal_days?: number;
+            asr_key?: string;
+            asr_key_set?: boolean;
+            asr_model?: string;
+            asr_url?: string;
+        };
+        "api.qaSkillsRequest": {
+            skills?: string[];
+        };
         "api.queueView": {
+            agent_hold_music?: string;
             announcements?: components["schemas"]["acd.Announcements"];
             break_cap?: number;
             break_mode?: string;
@@ -3516,6 +4924,7 @@ export interface components {
              * @description milliseconds
              */
             default_handle_time_ms?: number;
+            hold_music?: string;
             id?: string;
             last_agent_first?: boolean;
             limits?: components["schemas"]["acd.QueueLimits"];
@@ -3540,6 +4949,7 @@ export interface components {
              */
             service_level_ms?: number;
             strategy?: string;
+            summary_required?: boolean;
             survey_flow?: string;
             /** Format: date-time */
             updated_at?: string;
@@ -3557,6 +4967,14 @@ export interface components {
             /** Format: date-time */
             to?: string;
         };
+        "api.quotaRequest": {
+            max_agents?: number;
+            max_calls?: number;
+            max_cps?: number;
+            max_flows?: number;
+            max_recording_bytes?: number;
+            max_web_calls?: number;
+        };
         "api.recordModeResponse": {
             mode?: string;
         };
@@ -3566,6 +4984,12 @@ export interface components {
             outbound?: string;
             scope?: string;
             target?: string;
+        };
+        "api.replayRequest": {
+            ids?: number[];
+        };
+        "api.replayResult": {
+            replayed?: number;
         };
         "api.reportPage_AbandonedRow": {
             next_cursor?: string;
@@ -3604,6 +5028,10 @@ export interface components {
             recording_days?: number;
             voicemail_days?: number;
         };
+        "api.rotateRequest": {
+            overlap_hours?: number;
+            secret?: string;
+        };
         "api.routeRequest": {
             branches?: components["schemas"]["dialplan.BranchTargets"];
             default?: components["schemas"]["dialplan.Target"];
@@ -3639,6 +5067,24 @@ export interface components {
             queue?: string;
             vip?: components["schemas"]["dialplan.WhitelistEntry"];
         };
+        "api.screenPopRender": {
+            call_id?: string;
+            caller?: string;
+            did?: string;
+            queue?: string;
+            vars?: {
+                [key: string]: string;
+            };
+        };
+        "api.screenPopRequest": {
+            /** @description milliseconds */
+            lookup_cache_ms?: number;
+            /** @description milliseconds */
+            lookup_timeout_ms?: number;
+            lookup_url?: string;
+            mode?: string;
+            url_template?: string;
+        };
         "api.serviceReport": {
             /** Format: date-time */
             from?: string;
@@ -3647,11 +5093,92 @@ export interface components {
             /** Format: date-time */
             to?: string;
         };
+        "api.serviceSummaryView": {
+            agent_id?: string;
+            business?: string;
+            call_id?: string;
+            fields?: {
+                [key: string]: unknown;
+            };
+            outcome?: string;
+            queue_id?: string;
+            /** Format: date-time */
+            submitted_at?: string;
+            type?: string;
+        };
         "api.skipBody": {
             final?: boolean;
             reason?: string;
             /** @description milliseconds */
             retry_after_ms?: number;
+        };
+        "api.smsHookResult": {
+            accepted?: number;
+            errors?: string[];
+        };
+        "api.smsOptOutBody": {
+            note?: string;
+            number?: string;
+        };
+        "api.smsProviderBody": {
+            /** @description any JSON value */
+            config?: unknown;
+            enabled?: boolean;
+            id?: string;
+            is_default?: boolean;
+            kind?: string;
+            name?: string;
+            sender_id?: string;
+        };
+        "api.smsProviderView": {
+            config?: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at?: string;
+            enabled?: boolean;
+            id?: string;
+            inbound_url?: string;
+            is_default?: boolean;
+            kind?: string;
+            name?: string;
+            report_url?: string;
+            sender_id?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        "api.smsSendBody": {
+            call_id?: string;
+            language?: string;
+            provider?: string;
+            template?: string;
+            text?: string;
+            to?: string;
+            vars?: {
+                [key: string]: string;
+            };
+        };
+        "api.smsTemplateBody": {
+            purpose?: string;
+            texts?: {
+                [key: string]: string;
+            };
+        };
+        "api.smsTemplateView": {
+            /** Format: date-time */
+            created_at?: string;
+            name?: string;
+            purpose?: string;
+            texts?: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            updated_at?: string;
+            variables?: string[];
+        };
+        "api.summaryReport": {
+            groups?: components["schemas"]["store.SummaryCount"][];
+            total?: number;
         };
         "api.takeOverRequest": {
             device?: string;
@@ -3670,6 +5197,20 @@ export interface components {
             id?: string;
             name?: string;
             timezone?: string;
+        };
+        "api.tenantUsage": {
+            agents_signed_in?: number;
+            calls?: number;
+            cps?: number;
+            flows?: number;
+            last_hits?: {
+                [key: string]: string;
+            };
+            quota?: components["schemas"]["store.TenantQuota"];
+            recording_bytes?: number;
+            suspended?: boolean;
+            tenant?: string;
+            web_calls?: number;
         };
         "api.tokenResponse": {
             /** Format: date-time */
@@ -3763,10 +5304,16 @@ export interface components {
             enabled?: boolean;
             events?: string[];
             id?: string;
+            /** Format: date-time */
+            previous_secret_until?: string;
             secret?: string;
             /** Format: date-time */
             updated_at?: string;
             url?: string;
+        };
+        "api.webhookEventTypes": {
+            families?: string[];
+            types?: string[];
         };
         "api.webhookRequest": {
             description?: string;
@@ -3782,6 +5329,104 @@ export interface components {
             name?: string;
             number?: string;
             priority?: number;
+        };
+        "api.workOrderDetail": {
+            assignee_agent?: string;
+            assignee_name?: string;
+            assignee_queue?: string;
+            attachments?: components["schemas"]["store.WorkOrderAttachment"][];
+            call_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            created_by_name?: string;
+            customer_id?: number;
+            description?: string;
+            /** Format: date-time */
+            due_at?: string;
+            fields?: {
+                [key: string]: unknown;
+            };
+            history?: components["schemas"]["api.workOrderEventView"][];
+            id?: number;
+            priority?: string;
+            /** Format: date-time */
+            resolved_at?: string;
+            sla_breached?: boolean;
+            status?: string;
+            title?: string;
+            type?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        "api.workOrderEventView": {
+            actor?: string;
+            actor_name?: string;
+            /** Format: date-time */
+            at?: string;
+            detail?: {
+                [key: string]: unknown;
+            };
+            id?: number;
+            kind?: string;
+            workorder_id?: number;
+        };
+        "api.workOrderReport": {
+            breached?: number;
+            by_agent?: components["schemas"]["store.WorkOrderCount"][];
+            by_priority?: components["schemas"]["store.WorkOrderCount"][];
+            by_status?: components["schemas"]["store.WorkOrderCount"][];
+            by_type?: components["schemas"]["store.WorkOrderCount"][];
+            total?: number;
+        };
+        "api.workOrderTypeView": {
+            conditions?: components["schemas"]["crm.ConditionRule"][];
+            /** Format: date-time */
+            created_at?: string;
+            escalations?: components["schemas"]["crm.TimeRule"][];
+            fields?: components["schemas"]["crm.Field"][];
+            id?: string;
+            initial?: string;
+            name?: string;
+            resolve_hours?: number;
+            sms?: components["schemas"]["crm.SMSNotify"];
+            statuses?: components["schemas"]["crm.Status"][];
+            transitions?: {
+                [key: string]: string[];
+            };
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        "api.workOrderView": {
+            assignee_agent?: string;
+            assignee_queue?: string;
+            call_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            customer_id?: number;
+            description?: string;
+            /** Format: date-time */
+            due_at?: string;
+            fields?: {
+                [key: string]: unknown;
+            };
+            id?: number;
+            priority?: string;
+            /** Format: date-time */
+            resolved_at?: string;
+            sla_breached?: boolean;
+            status?: string;
+            title?: string;
+            type?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        "campaign.AMDSettings": {
+            message?: components["schemas"]["campaign.Message"];
+            on_machine?: string;
+            /** @description milliseconds */
+            timeout_ms?: number;
         };
         "campaign.AbandonFigure": {
             abandons?: number;
@@ -3851,6 +5496,7 @@ export interface components {
             budget?: number;
             busy_agents?: number;
             cap_pct?: number;
+            codes?: string[];
             dial?: number;
             expected_abandons?: number;
             expected_agents?: number;
@@ -3864,6 +5510,7 @@ export interface components {
             mean_answer_delay_ms?: number;
             /** @description milliseconds */
             mean_handle_ms?: number;
+            min_lines_per_agent?: number;
             reason?: string;
             ringing?: number;
             waiting?: number;
@@ -3988,7 +5635,10 @@ export interface components {
             agent_first?: boolean;
             /** @description milliseconds */
             agent_ring_timeout_ms?: number;
+            amd?: components["schemas"]["campaign.AMDSettings"];
             broadcast?: components["schemas"]["campaign.BroadcastSettings"];
+            /** @description milliseconds */
+            callback_grace_ms?: number;
             caller_id?: string;
             caller_id_pool?: string;
             compliance?: string;
@@ -4017,6 +5667,101 @@ export interface components {
             window?: components["schemas"]["schedule.Schedule"];
             /** @description milliseconds */
             wrap_up_ms?: number;
+        };
+        "crm.Change": {
+            assignee_agent?: string;
+            assignee_queue?: string;
+            customer_id?: number;
+            description?: string;
+            fields?: {
+                [key: string]: unknown;
+            };
+            priority?: string;
+            status?: string;
+            title?: string;
+        };
+        "crm.ConditionRule": {
+            action?: string;
+            agent?: string;
+            queue?: string;
+            when?: string;
+        };
+        "crm.CustomerSettings": {
+            fields?: components["schemas"]["crm.Field"][];
+            mask_numbers?: boolean;
+        };
+        "crm.Field": {
+            label?: string;
+            max_length?: number;
+            name?: string;
+            options?: string[];
+            required?: boolean;
+            type?: string;
+        };
+        "crm.NewWorkOrder": {
+            assignee_agent?: string;
+            assignee_queue?: string;
+            call_id?: string;
+            customer_id?: number;
+            description?: string;
+            fields?: {
+                [key: string]: unknown;
+            };
+            priority?: string;
+            title?: string;
+            type?: string;
+        };
+        "crm.Pop": {
+            mode?: string;
+            queue_id?: string;
+            url?: string;
+        };
+        "crm.SMSNotify": {
+            assignee?: boolean;
+            customer?: boolean;
+            on?: string[];
+            template?: string;
+        };
+        "crm.Status": {
+            id?: string;
+            label?: string;
+            resolved?: boolean;
+        };
+        "crm.Summary": {
+            business?: string;
+            fields?: {
+                [key: string]: unknown;
+            };
+            outcome?: string;
+            type?: string;
+        };
+        "crm.SummaryForm": {
+            businesses?: string[];
+            fields?: components["schemas"]["crm.Field"][];
+            outcomes?: string[];
+            queue_id?: string;
+            required?: boolean;
+            types?: string[];
+        };
+        "crm.TimeRule": {
+            action?: string;
+            after_minutes?: number;
+            agent?: string;
+            queue?: string;
+        };
+        "crm.TypeConfig": {
+            conditions?: components["schemas"]["crm.ConditionRule"][];
+            escalations?: components["schemas"]["crm.TimeRule"][];
+            fields?: components["schemas"]["crm.Field"][];
+            id?: string;
+            initial?: string;
+            name?: string;
+            resolve_hours?: number;
+            sms?: components["schemas"]["crm.SMSNotify"];
+            statuses?: components["schemas"]["crm.Status"][];
+            transitions?: {
+                [key: string]: string[];
+            };
         };
         "dialplan.BlacklistEntry": {
             /** Format: date-time */
@@ -4090,11 +5835,17 @@ export interface components {
             blacklist_prompts?: {
                 [key: string]: string;
             };
+            busy_prompts?: {
+                [key: string]: string;
+            };
             country_code?: string;
             default_language?: string;
             default_target?: components["schemas"]["dialplan.Target"];
             extensions?: components["schemas"]["dialplan.ExtensionPlan"];
             outbound_caller_id?: string;
+            suspended_prompts?: {
+                [key: string]: string;
+            };
         };
         "dialplan.Sticky": {
             days?: number;
@@ -4284,6 +6035,12 @@ export interface components {
             required?: boolean;
             shape?: string;
         };
+        "ivrflows.Note": {
+            code?: string;
+            params?: {
+                [key: string]: string;
+            };
+        };
         "ivrflows.Outcome": {
             cause?: string;
             hung_up?: boolean;
@@ -4291,6 +6048,7 @@ export interface components {
             mailbox?: string;
             node?: string;
             reason?: string;
+            reason_note?: components["schemas"]["ivrflows.Note"];
             recorded?: boolean;
             transfer?: components["schemas"]["ivrflows.Transfer"];
         };
@@ -4326,6 +6084,15 @@ export interface components {
             at_ms?: number;
             detail?: string;
             kind?: string;
+            prompt?: components["schemas"]["ivrflows.SimPrompt"];
+        };
+        "ivrflows.SimPrompt": {
+            audio_url?: string;
+            file?: string;
+            kind?: string;
+            lang?: string;
+            library?: string;
+            text?: string;
         };
         "ivrflows.SurveyResult": {
             agent_id?: string;
@@ -4349,6 +6116,7 @@ export interface components {
             /** Format: date-time */
             at?: string;
             detail?: string;
+            detail_note?: components["schemas"]["ivrflows.Note"];
             flow?: string;
             node?: string;
             outcome?: string;
@@ -4364,6 +6132,12 @@ export interface components {
             duration_ms?: number;
             mailbox?: string;
             path?: string;
+            tenant?: string;
+        };
+        "outroute.GatewayEntry": {
+            config?: string[];
+            gateways?: string[];
+            source?: string;
             tenant?: string;
         };
         "outroute.Match": {
@@ -4425,6 +6199,314 @@ export interface components {
             id?: string;
             name?: string;
             switch?: string;
+        };
+        "qa.AnalyticsView": {
+            /** @description milliseconds */
+            agent_talk_ms?: number;
+            /** Format: date-time */
+            analyzed_at?: string;
+            call_id?: string;
+            /** @description milliseconds */
+            caller_talk_ms?: number;
+            channels?: number;
+            /** @description milliseconds */
+            duration_ms?: number;
+            /** @description milliseconds */
+            hold_music_ms?: number;
+            /** @description milliseconds */
+            longest_silence_at_ms?: number;
+            /** @description milliseconds */
+            longest_silence_ms?: number;
+            /** @description milliseconds */
+            mixed_talk_ms?: number;
+            /** @description milliseconds */
+            overtalk_ms?: number;
+            recording_id?: string;
+            sample_rate?: number;
+            segments?: components["schemas"]["qa.Segment"][];
+            /** @description milliseconds */
+            silence_ms?: number;
+            talk_ratio?: number;
+        };
+        "qa.AppealStats": {
+            changed?: number;
+            open?: number;
+            total?: number;
+            upheld?: number;
+        };
+        "qa.AutoRule": {
+            metric?: string;
+            op?: string;
+            value?: number;
+        };
+        "qa.CalibrationInput": {
+            call_id?: string;
+            name?: string;
+            participants?: string[];
+            template_id?: string;
+        };
+        "qa.CalibrationView": {
+            call_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            id?: string;
+            item_spread?: {
+                [key: string]: number;
+            };
+            name?: string;
+            participants?: string[];
+            pending?: string[];
+            recording_id?: string;
+            spread?: number;
+            std_dev?: number;
+            template_id?: string;
+            template_version?: number;
+            totals?: {
+                [key: string]: number;
+            };
+        };
+        "qa.Decision": {
+            new_value?: string;
+            note?: string;
+            outcome?: string;
+        };
+        "qa.Group": {
+            count?: number;
+            failed?: number;
+            key?: string;
+            max?: number;
+            mean?: number;
+            min?: number;
+        };
+        "qa.Hit": {
+            channel?: string;
+            phrase?: string;
+            /** @description milliseconds */
+            start_ms?: number;
+        };
+        "qa.Item": {
+            auto?: components["schemas"]["qa.AutoRule"];
+            fatal?: boolean;
+            id?: string;
+            kind?: string;
+            max?: number;
+            scale?: number;
+            title?: string;
+        };
+        "qa.ItemRow": {
+            count?: number;
+            failed?: number;
+            failure_rate?: number;
+            item_id?: string;
+            mean_points?: number;
+            template_id?: string;
+            title?: string;
+        };
+        "qa.PhraseRule": {
+            channel?: string;
+            id?: string;
+            kind?: string;
+            name?: string;
+            phrases?: string[];
+        };
+        "qa.Pin": {
+            /** @description milliseconds */
+            at_ms?: number;
+            text?: string;
+        };
+        "qa.Report": {
+            agents?: components["schemas"]["qa.Group"][];
+            appeals?: components["schemas"]["qa.AppealStats"];
+            items?: components["schemas"]["qa.ItemRow"][];
+            overall?: components["schemas"]["qa.Group"];
+            queues?: components["schemas"]["qa.Group"][];
+            /** Format: date-time */
+            since?: string;
+            throughput?: components["schemas"]["qa.Throughput"][];
+            trend?: components["schemas"]["qa.Group"][];
+            /** Format: date-time */
+            until?: string;
+        };
+        "qa.Result": {
+            auto?: {
+                [key: string]: string;
+            };
+            fatal?: boolean;
+            items?: {
+                [key: string]: number;
+            };
+            missing?: string[];
+            sections?: {
+                [key: string]: number;
+            };
+            total?: number;
+        };
+        "qa.SampleRule": {
+            kind?: string;
+            metric?: string;
+            op?: string;
+            phrase_rule?: string;
+            value?: number;
+        };
+        "qa.ScoreInput": {
+            answers?: {
+                [key: string]: string;
+            };
+            calibration_id?: string;
+            call_id?: string;
+            comment?: string;
+            id?: string;
+            pins?: components["schemas"]["qa.Pin"][];
+            submit?: boolean;
+            task_id?: string;
+            template_id?: string;
+        };
+        "qa.ScoreView": {
+            agent_id?: string;
+            answers?: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            appeal_until?: string;
+            calibration_id?: string;
+            call_id?: string;
+            comment?: string;
+            /** Format: date-time */
+            created_at?: string;
+            fatal?: boolean;
+            history?: components["schemas"]["store.QAScoreChange"][];
+            id?: string;
+            passed?: boolean;
+            pins?: components["schemas"]["qa.Pin"][];
+            queue_id?: string;
+            recording_id?: string;
+            result?: components["schemas"]["qa.Result"];
+            scorer_id?: string;
+            status?: string;
+            /** Format: date-time */
+            submitted_at?: string;
+            task_id?: string;
+            template_id?: string;
+            template_name?: string;
+            template_version?: number;
+            total?: number;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        "qa.Section": {
+            id?: string;
+            items?: components["schemas"]["qa.Item"][];
+            title?: string;
+            weight?: number;
+        };
+        "qa.Segment": {
+            channel?: string;
+            /** @description milliseconds */
+            end_ms?: number;
+            kind?: string;
+            /** @description milliseconds */
+            start_ms?: number;
+        };
+        "qa.TaskCallView": {
+            agent_id?: string;
+            assignee?: string;
+            call_id?: string;
+            /** Format: date-time */
+            picked_at?: string;
+            picked_by?: string;
+            queue_id?: string;
+            reasons?: string[];
+            recording_id?: string;
+            score_id?: string;
+            /** Format: date-time */
+            started_at?: string;
+            status?: string;
+            task_id?: string;
+        };
+        "qa.TaskSpec": {
+            agents?: string[];
+            assign?: string;
+            assignee_skills?: {
+                [key: string]: string[];
+            };
+            assignees?: string[];
+            count_per_agent?: number;
+            /** Format: date-time */
+            deadline?: string;
+            direction?: string;
+            disposition?: string;
+            name?: string;
+            queues?: string[];
+            ratio?: number;
+            rules?: components["schemas"]["qa.SampleRule"][];
+            seed?: number;
+            /** Format: date-time */
+            since?: string;
+            template_id?: string;
+            /** Format: date-time */
+            until?: string;
+        };
+        "qa.TaskView": {
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            /** Format: date-time */
+            deadline?: string;
+            id?: string;
+            name?: string;
+            overdue?: boolean;
+            per_assignee?: {
+                [key: string]: number[];
+            };
+            picked?: number;
+            scored?: number;
+            seed?: number;
+            spec?: components["schemas"]["qa.TaskSpec"];
+            template_id?: string;
+            unassigned?: number;
+        };
+        "qa.Template": {
+            comment_below?: number;
+            name?: string;
+            pass_score?: number;
+            sections?: components["schemas"]["qa.Section"][];
+        };
+        "qa.TemplateView": {
+            comment_below?: number;
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            id?: string;
+            name?: string;
+            pass_score?: number;
+            sections?: components["schemas"]["qa.Section"][];
+            version?: number;
+        };
+        "qa.Throughput": {
+            drafts?: number;
+            scorer_id?: string;
+            submitted?: number;
+        };
+        "qa.TranscriptHits": {
+            call_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            hits?: {
+                [key: string]: components["schemas"]["qa.Hit"][];
+            };
+            provider?: string;
+            recording_id?: string;
+            text?: string;
+            words?: components["schemas"]["qa.Word"][];
+        };
+        "qa.Word": {
+            channel?: string;
+            /** @description milliseconds */
+            end_ms?: number;
+            /** @description milliseconds */
+            start_ms?: number;
+            word?: string;
         };
         "recording.DiskReport": {
             after_percent?: number;
@@ -4515,6 +6597,9 @@ export interface components {
             ring_ms?: number;
             /** Format: date-time */
             started_at?: string;
+            summary_business?: string;
+            summary_outcome?: string;
+            summary_type?: string;
             survey_score?: number;
             /** @description milliseconds */
             talk_ms?: number;
@@ -4684,6 +6769,21 @@ export interface components {
             open?: string[];
             to?: string;
         };
+        "sms.Rule": {
+            enabled?: boolean;
+            event?: string;
+            template?: string;
+        };
+        "sms.Settings": {
+            agent_numbers?: {
+                [key: string]: string;
+            };
+            language?: string;
+            per_day?: number;
+            per_minute?: number;
+            per_number_per_hour?: number;
+            rules?: components["schemas"]["sms.Rule"][];
+        };
         "store.APIKey": {
             /** Format: date-time */
             created_at?: string;
@@ -4745,12 +6845,35 @@ export interface components {
             count?: number;
             name?: string;
         };
+        "store.Customer": {
+            company?: string;
+            /** Format: date-time */
+            created_at?: string;
+            fields?: {
+                [key: string]: unknown;
+            };
+            id?: number;
+            name?: string;
+            numbers?: string[];
+            tags?: string[];
+            /** Format: date-time */
+            updated_at?: string;
+        };
         "store.DNCEntry": {
             /** Format: date-time */
             added_at?: string;
             number?: string;
             reason?: string;
             scope?: string;
+        };
+        "store.DeliveryStats": {
+            dead?: number;
+            delivered?: number;
+            /** @description milliseconds */
+            p50_ms?: number;
+            /** @description milliseconds */
+            p99_ms?: number;
+            pending?: number;
         };
         "store.Mailbox": {
             /** Format: date-time */
@@ -4761,6 +6884,51 @@ export interface components {
             owner_type?: string;
             /** Format: date-time */
             updated_at?: string;
+        };
+        "store.QAAppealRow": {
+            agent_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            decided_at?: string;
+            decided_by?: string;
+            id?: string;
+            item_id?: string;
+            new_value?: string;
+            note?: string;
+            reason?: string;
+            score_id?: string;
+            status?: string;
+        };
+        "store.QACalibrationRow": {
+            call_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            id?: string;
+            name?: string;
+            template_id?: string;
+            template_version?: number;
+        };
+        "store.QAScoreChange": {
+            action?: string;
+            actor_id?: string;
+            /** Format: date-time */
+            at?: string;
+            id?: string;
+            item_id?: string;
+            new_value?: string;
+            note?: string;
+            old_value?: string;
+            score_id?: string;
+        };
+        "store.QATranscriptRow": {
+            call_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            provider?: string;
+            recording_id?: string;
+            text?: string;
         };
         "store.RecordingPolicy": {
             /** Format: date-time */
@@ -4820,6 +6988,57 @@ export interface components {
             updated_by?: string;
             voicemail_days?: number;
         };
+        "store.SMSMessage": {
+            agent_id?: string;
+            attempts?: number;
+            body?: string;
+            call_id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            direction?: string;
+            /** Format: date-time */
+            done_at?: string;
+            error?: string;
+            id?: string;
+            language?: string;
+            /** Format: date-time */
+            next_attempt_at?: string;
+            number?: string;
+            parts?: number;
+            provider_id?: string;
+            sender?: string;
+            source?: string;
+            status?: string;
+            template?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        "store.SMSOptOut": {
+            /** Format: date-time */
+            created_at?: string;
+            note?: string;
+            number?: string;
+            source?: string;
+        };
+        "store.ScreenPop": {
+            /** @description milliseconds */
+            lookup_cache_ms?: number;
+            /** @description milliseconds */
+            lookup_timeout_ms?: number;
+            lookup_url?: string;
+            mode?: string;
+            queue_id?: string;
+            /** Format: date-time */
+            updated_at?: string;
+            updated_by?: string;
+            url_template?: string;
+        };
+        "store.SummaryCount": {
+            business?: string;
+            count?: number;
+            outcome?: string;
+            type?: string;
+        };
         "store.SurveyResult": {
             agent_id?: string;
             call_id?: string;
@@ -4836,6 +7055,16 @@ export interface components {
             id?: string;
             name?: string;
             timezone?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        "store.TenantQuota": {
+            max_agents?: number;
+            max_calls?: number;
+            max_cps?: number;
+            max_flows?: number;
+            max_recording_bytes?: number;
+            max_web_calls?: number;
             /** Format: date-time */
             updated_at?: string;
         };
@@ -4859,11 +7088,16 @@ export interface components {
             events?: string[];
             id?: string;
             /** Format: date-time */
+            previous_secret_until?: string;
+            /** Format: date-time */
             updated_at?: string;
             url?: string;
         };
         "store.WebhookDelivery": {
+            /** @description milliseconds */
+            attempt_ms?: number;
             attempts?: number;
+            call_id?: string;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */
@@ -4873,10 +7107,28 @@ export interface components {
             id?: number;
             last_error?: string;
             last_status?: number;
+            /** @description milliseconds */
+            latency_ms?: number;
             /** Format: date-time */
             next_attempt_at?: string;
+            replays?: number;
             status?: string;
             webhook_id?: string;
+        };
+        "store.WorkOrderAttachment": {
+            content_type?: string;
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: string;
+            id?: number;
+            name?: string;
+            size_bytes?: number;
+            workorder_id?: number;
+        };
+        "store.WorkOrderCount": {
+            breached?: number;
+            count?: number;
+            key?: string;
         };
     };
     responses: never;
@@ -5847,6 +8099,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["acd.AgentSnapshot"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAgentScreenPop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.screenPopRender"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["crm.Pop"];
                 };
             };
             /** @description Error */
@@ -6879,6 +9164,72 @@ export interface operations {
             };
         };
     };
+    getCallsIdSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.serviceSummaryView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postCallsIdSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["crm.Summary"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.serviceSummaryView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getCampaigns: {
         parameters: {
             query?: never;
@@ -7085,6 +9436,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.leadView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putCampaignsIdLeadsAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.leadsAgentBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: number;
+                    };
                 };
             };
             /** @description Error */
@@ -7404,6 +9792,341 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["campaign.Campaign"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCustomerSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["crm.CustomerSettings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putCustomerSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["crm.CustomerSettings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["crm.CustomerSettings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCustomers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.Customer"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postCustomers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.customerRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.Customer"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCustomersExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postCustomersImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.customerImportResult"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCustomersLookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.Customer"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCustomersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.Customer"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putCustomersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.customerRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.Customer"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteCustomersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCustomersIdHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.customerHistory"];
                 };
             };
             /** @description Error */
@@ -8918,6 +11641,99 @@ export interface operations {
             };
         };
     };
+    getPlatformTrunkGateways: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.GatewayEntry"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putPlatformTrunkGatewaysTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.gatewaysBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["outroute.GatewayEntry"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deletePlatformTrunkGatewaysTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getPrompts: {
         parameters: {
             query?: never;
@@ -9026,6 +11842,1225 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaAppeals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.QAAppealRow"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaAppealsIdDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["qa.Decision"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.QAAppealRow"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaCalibrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.QACalibrationRow"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaCalibrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["qa.CalibrationInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.CalibrationView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaCalibrationsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.CalibrationView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaCallsIdEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.qaEvent"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaDirectory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.qaDirectory"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaLeads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putQaLeadsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.qaLeadRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.qaMe"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaPhraseRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.PhraseRule"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaPhraseRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["qa.PhraseRule"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.PhraseRule"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteQaPhraseRulesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaPicks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.qaPickRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TaskCallView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaRecordingsIdAnalytics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.AnalyticsView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaRecordingsIdAnalyze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.AnalyticsView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaRecordingsIdAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaRecordingsIdPeaks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.qaPeaks"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaRecordingsIdTranscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.QATranscriptRow"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaRecordingsIdTranscript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TranscriptHits"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaReports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.Report"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaScores: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.ScoreView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaScores: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["qa.ScoreInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.ScoreView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaScoresId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.ScoreView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putQaScoresId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["qa.ScoreInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.ScoreView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaScoresIdAppeals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.qaAppealRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.QAAppealRow"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.qaSettings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putQaSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.qaSettings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.qaSettings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaSkills: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string[];
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putQaSkillsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.qaSkillsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.qaSkillsRequest"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putQaSupervisorsIdQueues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.qaQueuesRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TaskView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["qa.TaskSpec"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TaskView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaTasksId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TaskView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TemplateView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postQaTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["qa.Template"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TemplateView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaTemplatesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TemplateView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putQaTemplatesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["qa.Template"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TemplateView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQaWork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["qa.TaskCallView"][];
+                };
             };
             /** @description Error */
             default: {
@@ -9863,6 +13898,35 @@ export interface operations {
             };
         };
     };
+    getReportsSummaries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.summaryReport"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getReportsWaits: {
         parameters: {
             query?: never;
@@ -10481,6 +14545,843 @@ export interface operations {
             };
         };
     };
+    getScreenPops: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.ScreenPop"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putScreenPopsQueuesQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.screenPopRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.ScreenPop"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteScreenPopsQueuesQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putScreenPopsTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.screenPopRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.ScreenPop"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSmsHooksTokenInbound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.smsHookResult"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSmsHooksTokenReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.smsHookResult"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSmsMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.SMSMessage"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSmsMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.smsSendBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.SMSMessage"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSmsMessagesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.SMSMessage"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSmsOptouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.SMSOptOut"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSmsOptouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.smsOptOutBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.SMSOptOut"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSmsOptoutsNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSmsProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.smsProviderView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSmsProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.smsProviderBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.smsProviderView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSmsProvidersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.smsProviderView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putSmsProvidersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.smsProviderBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.smsProviderView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSmsProvidersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSmsSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["sms.Settings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putSmsSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["sms.Settings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["sms.Settings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSmsTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.smsTemplateView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSmsTemplatesDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.smsTemplateView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putSmsTemplatesName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.smsTemplateBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.smsTemplateView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSmsTemplatesName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSummaryForms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["crm.SummaryForm"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSummaryFormsQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["crm.SummaryForm"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putSummaryFormsQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["crm.SummaryForm"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["crm.SummaryForm"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSummaryFormsQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postSupervisorAgentsIdForce: {
         parameters: {
             query?: never;
@@ -10817,6 +15718,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["store.Tenant"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTenantsIdQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.quotaRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.TenantQuota"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantsIdUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.tenantUsage"];
                 };
             };
             /** @description Error */
@@ -11229,6 +16196,35 @@ export interface operations {
             };
         };
     };
+    getWebhookEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.webhookEventTypes"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getWebhooks: {
         parameters: {
             query?: never;
@@ -11404,6 +16400,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["store.WebhookDelivery"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postWebhooksIdReplay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.replayRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.replayResult"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postWebhooksIdRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.rotateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.webhookCreated"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhooksIdStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.DeliveryStats"];
                 };
             };
             /** @description Error */
@@ -11649,6 +16746,352 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWorkorderTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.workOrderTypeView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putWorkorderTypesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["crm.TypeConfig"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.workOrderTypeView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWorkorderTypesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWorkorders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.workOrderView"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postWorkorders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["crm.NewWorkOrder"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.workOrderView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWorkordersReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.workOrderReport"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWorkordersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.workOrderDetail"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchWorkordersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["crm.Change"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.workOrderView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postWorkordersIdAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["store.WorkOrderAttachment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWorkordersIdAttachmentsFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postWorkordersIdComments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.commentRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.workOrderEventView"];
+                };
             };
             /** @description Error */
             default: {

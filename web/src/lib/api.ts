@@ -17,9 +17,16 @@ export class ApiError extends Error {
     public code: string,
     message: string,
     public field?: string,
+    // retryAfter is the Retry-After header in seconds (429 answers), if any.
+    public retryAfter?: number,
   ) {
     super(message)
   }
+}
+
+function retryAfter(r: Response): number | undefined {
+  const v = Number(r.headers.get('Retry-After') ?? '')
+  return Number.isFinite(v) && v > 0 ? v : undefined
 }
 
 const auth: Middleware = {
@@ -48,7 +55,7 @@ export async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
   const r = await p
   if (!r.response.ok || r.error !== undefined) {
     const e = (r.error as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error
-    throw new ApiError(r.response.status, e?.code ?? 'error', e?.message ?? r.response.statusText, e?.field)
+    throw new ApiError(r.response.status, e?.code ?? 'error', e?.message ?? r.response.statusText, e?.field, retryAfter(r.response))
   }
   return r.data as T
 }

@@ -19,6 +19,11 @@ describe('errorText', () => {
     expect(errorText(t, new ApiError(409, 'device_in_use', 'device 1001 is in use by agent x'))).toBe(zh.call.errors.device_in_use)
     expect(errorText(t, new ApiError(409, 'ring_failed', 'USER_NOT_REGISTERED'))).toBe(zh.call.errors.ring_failed.replace('{{message}}', 'USER_NOT_REGISTERED'))
   })
+  it('says how long to wait after too many failed logins, in the UI language', () => {
+    expect(errorText(t, new ApiError(429, 'too_many_attempts', 'too many failed logins: try again in 42 s', undefined, 42))).toBe('失败次数过多，请 42 秒后再试')
+    expect(errorText(i18n.getFixedT('en'), new ApiError(429, 'too_many_attempts', 'x', undefined, 42))).toBe('Too many failed attempts: try again in 42 s')
+    expect(errorText(t, new ApiError(429, 'too_many_attempts', 'x'))).toBe(zh.call.errors.too_many_attempts)
+  })
   it('keeps the API message when its code has no translation (it names what and where)', () => {
     expect(errorText(t, new ApiError(400, 'invalid', 'target is required'))).toBe('target is required')
   })

@@ -24,6 +24,9 @@ export function live(text: (t: TFunction) => string): ReactNode {
 // said in words of ours; the browser's failed request is a network error;
 // any other keeps the API's own message (it names what and where).
 export function errorText(t: TFunction, e: unknown): string {
+  if (e instanceof ApiError && e.retryAfter && i18n.exists(`call.errors.${e.code}_wait`)) return t(`call.errors.${e.code}_wait`, { seconds: e.retryAfter })
+  // A tenant quota's refusal, said plainly (docs/tenants.md).
+  if (e instanceof ApiError && e.code === 'quota_exceeded' && i18n.exists(`quota.refused.${e.field}`)) return t(`quota.refused.${e.field}`, { message: e.message })
   if (e instanceof ApiError && i18n.exists(`call.errors.${e.code}`)) return t(`call.errors.${e.code}`, { message: e.message })
   if (e instanceof TypeError && /fetch|network/i.test(e.message)) return t('call.errors.network')
   return e instanceof Error ? e.message : String(e)

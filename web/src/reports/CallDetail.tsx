@@ -8,6 +8,7 @@ import { client, unwrap, type Schemas } from '../lib/api'
 import { fmtDateTime, fmtDuration } from '../lib/format'
 import { useTimezone } from '../lib/hooks'
 import { AudioButton } from '../agent/AudioButton'
+import { PickButton, useMayPick } from '../qa/PickDialog'
 
 type Leg = Schemas['api.legView']
 type Rec = Schemas['store.RecordingRow']
@@ -23,6 +24,7 @@ export default function CallDetail() {
   const nav = useNavigate()
   const { id = '' } = useParams()
   const { message } = AntApp.useApp()
+  const mayPick = useMayPick()
   const q = useQuery({ queryKey: ['call', id], queryFn: () => unwrap(client.GET('/api/v1/calls/{id}', { params: { path: { id } } })) })
   if (q.isLoading) return <Spin />
   if (q.error) return <Alert type="error" showIcon message={(q.error as Error).message} />
@@ -36,6 +38,7 @@ export default function CallDetail() {
           <Typography.Title level={4} style={{ margin: 0 }}>
             {t('reports.call.title')} <Typography.Text code>{c.id}</Typography.Text>
           </Typography.Title>
+          {mayPick && <PickButton callId={c.id} />}
         </Space>
         <Card>
           <Descriptions

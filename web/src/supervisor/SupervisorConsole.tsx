@@ -74,6 +74,10 @@ export default function SupervisorConsole() {
     }
     if (ev.type === 'held' && ev.agent) holds.set(ev.agent, { since: Date.now(), name: name(ev.agent) })
     if ((ev.type === 'unheld' || (ev.type === 'state' && ev.state !== 'on-call')) && ev.agent) holds.delete(ev.agent)
+    if (ev.type === 'quota_exceeded') {
+      // A tenant limit refused a call, a sign-in, a flow or a recording.
+      setEventAlerts((xs) => [{ key: `quota:${ev.reason}:${ev.at}`, kind: 'quota' as const, limit: ev.reason, message: ev.vars?.message, at: Date.now() }, ...xs].slice(0, 20))
+    }
     if (ev.type === 'no_answer') {
       setEventAlerts((xs) => [{ key: `na:${ev.agent}:${ev.at}`, kind: 'noAnswer' as const, agent: name(ev.agent), at: Date.now() }, ...xs].slice(0, 20))
     }
@@ -135,7 +139,9 @@ export default function SupervisorConsole() {
                           ? t('alerts.wait', { queue: a.queue, wait: fmtDuration(a.value) })
                           : a.kind === 'hold'
                             ? t('alerts.hold', { agent: a.agent, time: fmtDuration(a.value) })
-                            : t('alerts.noAnswer', { agent: a.agent })}
+                            : a.kind === 'quota'
+                              ? t('quota.alert', { limit: a.limit, message: a.message })
+                              : t('alerts.noAnswer', { agent: a.agent })}
                     </Typography.Text>
                   </List.Item>
                 )}

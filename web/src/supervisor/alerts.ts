@@ -1,6 +1,6 @@
 import type { AgentSnapshot, QueueSnapshot } from '../lib/api'
 
-export type Alert = { key: string; kind: 'sl' | 'wait' | 'noAnswer' | 'hold'; queue?: string; agent?: string; value?: number; target?: number; at: number }
+export type Alert = { key: string; kind: 'sl' | 'wait' | 'noAnswer' | 'hold' | 'quota'; queue?: string; agent?: string; value?: number; target?: number; at: number; limit?: string; message?: string }
 
 export const alertRules = { serviceLevelTarget: 0.8, longWaitMs: 60_000, longHoldMs: 60_000 }
 

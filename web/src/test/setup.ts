@@ -1,7 +1,12 @@
 import '@testing-library/jest-dom/vitest'
 import { afterEach } from 'vitest'
 import { cleanup } from '@testing-library/react'
-import '../lib/i18n'
+import { loadLanguage, ready } from '../lib/i18n'
+
+// Tests switch languages synchronously: load both up front.
+await ready
+await loadLanguage('en')
+await loadLanguage('zh-CN')
 
 afterEach(() => cleanup())
 
