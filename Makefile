@@ -39,9 +39,12 @@ gotest:
 webtest: web build
 	cd web && $(NPM) test
 	cd web && IPCC_BIN=../$(BIN) node e2e/run.mjs
+	cd web && IPCC_BIN=../$(BIN) node e2e/qa.mjs
 
+# qa.mjs runs the demo with its simulated callers (run.mjs turns them off).
 e2e: web build
 	cd web && IPCC_BIN=../$(BIN) node e2e/run.mjs
+	cd web && IPCC_BIN=../$(BIN) node e2e/qa.mjs
 
 # The console's speed targets (screen pop, supervisor grid under load, the
 # 300-node flow editor): measured by every e2e run, but only this target fails
