@@ -156,18 +156,7 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	}
 	connected := rec.Disposition == "answered" || rec.AgentID != ""
 	if !connected {
-		// An agent the previous controller was ringing for this caller
-		// when it died: that offer is over (the restored queue offers the
-		// agent again), so their phone is hung up before the caller goes
-		// back to the queue, or it would hold two calls.
-		for _, l := range legs {
-			if l.Role == RoleAgent && l.EndedAt == nil {
-				c.Note("adopt", "agent leg "+l.LegID+" left ringing by the previous controller: hung up")
-				if err := c.HangupSwitchLeg(ctx, l.LegID, controller.CauseOriginatorCancel); err != nil {
-					log.Debug("agent leg left by the previous controller not hung up (gone already?)", "leg", l.LegID, "err", err)
-				}
-			}
-		}
+		h.endLeftRings(ctx, k, rec, legs)
 		h.resume(ctx, k, rec)
 		return
 	}
