@@ -162,7 +162,7 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	}
 	h.track(k) // a flow the agent sends the caller into writes this record
 	defer h.untrack(k)
-	if res, took := h.resumeConversation(ctx, k, rec); took && res.Next != nil && !done(c) && ctx.Err() == nil {
+	if res, took := h.resumeConversation(ctx, k, rec, legs); took && res.Next != nil && !done(c) && ctx.Err() == nil {
 		// Transferred (or sent to the survey): the call goes on like any
 		// other; the queue ended the agent's part of it.
 		k.vars = res.NextVars
