@@ -475,6 +475,16 @@ func TestRingOfThePreviousControllerEndsBeforeTheNextOffer(t *testing.T) {
 				}
 				_ = w.sw.Sim.HangupCall(caller)
 				w.record(caller, nil)
+				if recorded {
+					// The record says the same: the old ring's row ends
+					// before the new one starts, not with the call.
+					legs, _ := w.st.ListCallLegs(ctx, tenant, callID)
+					for _, l := range legs {
+						if l.LegID == ring && (l.EndedAt == nil || l.EndedAt.After(again.Created)) {
+							t.Errorf("the old ring's row ends at %v, after the new ring started (%v)", l.EndedAt, again.Created)
+						}
+					}
+				}
 			})
 		}
 	}

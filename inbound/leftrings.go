@@ -70,6 +70,20 @@ func (h *Handler) endLeftRings(ctx context.Context, k *call, rec *store.CallReco
 			if held {
 				h.legGone(ctx, sw, leg) // nothing to wait for
 			}
+			k.rec.endStoredLeg(leg, h.now(), "")
+			return
+		}
+		k.rec.endStoredLeg(leg, h.now(), string(controller.CauseOriginatorCancel))
+		if l := joinedLeg(c, leg); l != nil && held {
+			// The leg joined the caller's call (it was bridged with the
+			// caller): it has no handler of its own to report its end.
+			go func() {
+				select {
+				case <-l.Done():
+				case <-time.After(10 * time.Second):
+				}
+				h.legGone(ctx, sw, leg)
+			}()
 		}
 	}
 	for _, l := range legs {
@@ -95,4 +109,15 @@ func (h *Handler) endLeftRings(ctx context.Context, k *call, rec *store.CallReco
 			end(l.Leg, agent, "left ringing for agent "+agent+" by the previous controller, unrecorded")
 		}
 	}
+}
+
+// joinedLeg is the leg id of c other than its first (a re-adopted leg that
+// joined the call), or nil.
+func joinedLeg(c *controller.Call, id string) *controller.Leg {
+	for _, l := range c.Legs() {
+		if l.ID() == id && l != c.Leg() {
+			return l
+		}
+	}
+	return nil
 }
