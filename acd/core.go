@@ -17,13 +17,16 @@ type core struct {
 	// those behind them from being offered (ReattachGrace).
 	holdUntil time.Time
 	// held maps a call to the agent restored while ringing for it.
-	held  map[string]*agent
-	clk   clock.Clock
-	log   *slog.Logger
-	loc   *time.Location
-	rng   *rand.Rand
-	sink  Sink
-	store persister
+	held map[string]*agent
+	// legHolds are the legs to agents' phones this engine does not account
+	// for, by leg id (leghold.go).
+	legHolds map[string]*legHold
+	clk      clock.Clock
+	log      *slog.Logger
+	loc      *time.Location
+	rng      *rand.Rand
+	sink     Sink
+	store    persister
 	// schedule runs f on the owner goroutine (set by the Engine); timers
 	// go through it.
 	schedule func(f func())
@@ -62,7 +65,10 @@ type agent struct {
 	// them for this call, whose leg may still be up on the switch; not
 	// offered until the call is taken back (its ring withdrawn) or the
 	// restore's grace ends (see restore).
-	heldFor    string
+	heldFor string
+	// legHolds counts the held legs to this agent's phone (leghold.go):
+	// while any is up the agent is offered nothing.
+	legHolds   int
 	id         string
 	workNumber string
 	device     string
@@ -318,6 +324,9 @@ func (c *core) memberKey(m *member) mkey {
 }
 
 func (c *core) addToSets(a *agent) {
+	if a.heldFor != "" || a.legHolds > 0 {
+		return // held: joins when the hold ends (release, legGone)
+	}
 	for _, m := range a.members {
 		if !m.inSet && !m.off {
 			m.key = c.memberKey(m)
@@ -362,7 +371,7 @@ func (c *core) rekeyQueue(q *queue) {
 	}
 	q.idx = levelIndex{}
 	for _, m := range q.members {
-		if m.a.st.State == Available && !m.off {
+		if m.a.offerable() && !m.off {
 			m.key = c.memberKey(m)
 			q.idx.set(m.cfg.Level, true).insert(m)
 			m.inSet = true

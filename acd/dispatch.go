@@ -350,7 +350,7 @@ func (c *core) dispatchQueue(q *queue) {
 			return
 		}
 		if q.cfg.LastAgentFirst && e.lastAgent != "" {
-			if a := c.agents[e.lastAgent]; a != nil && a.st.State == Available && q.members[a.id] != nil && !q.members[a.id].off {
+			if a := c.agents[e.lastAgent]; a != nil && a.offerable() && q.members[a.id] != nil && !q.members[a.id].off {
 				c.unqueue(e)
 				c.offer(e, []*agent{a}, true)
 				continue
@@ -369,7 +369,7 @@ func (c *core) dispatchQueue(q *queue) {
 // queues: a caller it served last first (where the queue says so), then
 // the highest priority, then the longest waiting.
 func (c *core) dispatchAgent(a *agent) {
-	if a.st.State != Available || a.heldFor != "" {
+	if !a.offerable() {
 		return
 	}
 	var best *entry

@@ -86,7 +86,7 @@ func (c *core) setQueueLogin(agentID, queueID string, in bool, by string) error 
 	c.unset(m)
 	m.off = !in
 	c.counts(a, +1)
-	if in && a.st.State == Available {
+	if in && a.offerable() {
 		m.key = c.memberKey(m)
 		q.idx.set(m.cfg.Level, true).insert(m)
 		m.inSet = true

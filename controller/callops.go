@@ -131,3 +131,10 @@ func (c *Call) Sleep(ctx context.Context, d time.Duration) error {
 func (c *Call) HangupSwitchLeg(ctx context.Context, leg string, cause Cause) error {
 	return c.sw.Hangup(ctx, leg, cause)
 }
+
+// SwitchLegs lists the live legs of the call's switch, to find legs a
+// previous controller left behind for this call (a ring it started but
+// never recorded).
+func (c *Call) SwitchLegs(ctx context.Context) ([]LegInfo, error) {
+	return c.sw.Legs(ctx)
+}

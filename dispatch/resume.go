@@ -6,6 +6,7 @@ import (
 
 	"github.com/ipcc/ipcc/acd"
 	"github.com/ipcc/ipcc/controller"
+	"github.com/ipcc/ipcc/dialplan"
 	"github.com/ipcc/ipcc/inbound"
 )
 
@@ -94,4 +95,34 @@ func (d *Dispatcher) waitEnd(ctx context.Context, c *controller.Call, other *con
 		_ = c.Hangup(context.WithoutCancel(ctx), controller.CauseNormalClearing)
 	case <-ctx.Done():
 	}
+}
+
+var _ inbound.PeerLeftResumer = (*Dispatcher)(nil)
+
+// PeerLeft implements inbound.PeerLeftResumer: the agent of a queue call
+// re-adopted after a restart hung up while no controller watched it. As
+// when an agent hangs up first (talk), the engine ends the agent's part of
+// the call (wrap-up) and the caller goes to the queue's survey flow when
+// it has one, else the call ends at once.
+func (d *Dispatcher) PeerLeft(ctx context.Context, c *controller.Call, r inbound.Resumed) inbound.QueueResult {
+	res := inbound.QueueResult{Agent: r.Agent, Disposition: "answered", Recorded: true}
+	id := r.Record.ID()
+	if id == "" {
+		id = c.ID()
+	}
+	bg := context.WithoutCancel(ctx)
+	if eng, err := d.tenants.Get(ctx, r.Tenant); err == nil {
+		_ = eng.CallEnded(bg, id)
+	} else {
+		c.Note("queue", "agent not freed: "+err.Error())
+	}
+	if flow := d.surveyFlow(r.Tenant, r.Queue); flow != "" {
+		c.Note("queue", "agent hung up during the outage: survey "+flow)
+		res.Next = &dialplan.Target{Kind: dialplan.KindFlow, Ref: flow}
+		res.NextVars = map[string]any{"agent_id": r.Agent, "queue": r.Queue}
+		return res
+	}
+	c.Note("queue", "agent hung up during the outage: the call ends")
+	_ = c.Hangup(bg, controller.CauseNormalClearing)
+	return res
 }

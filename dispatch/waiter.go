@@ -433,7 +433,7 @@ func (w *waiter) offer(ctx context.Context, e acd.Offer) {
 	// The engine times the ring itself and withdraws the offer; the switch
 	// timeout is only a backstop.
 	leg, err := w.c.StartOriginate(ctx, ep, controller.OriginateOptions{CallerIDNum: w.c.ANI(), Timeout: e.RingTimeout + 10*time.Second,
-		Vars: map[string]string{"ipcc_queue": e.QueueID, "ipcc_agent": e.AgentID}})
+		Vars: map[string]string{"ipcc_queue": e.QueueID, "ipcc_agent": e.AgentID, "ipcc_tenant": w.tenant}})
 	if err == nil {
 		w.offers[e.OfferID] = leg
 		w.offeredAt[e.OfferID] = w.d.opt.Clock.Now()

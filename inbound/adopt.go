@@ -156,24 +156,13 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 	}
 	connected := rec.Disposition == "answered" || rec.AgentID != ""
 	if !connected {
-		// An agent the previous controller was ringing for this caller
-		// when it died: that offer is over (the restored queue offers the
-		// agent again), so their phone is hung up before the caller goes
-		// back to the queue, or it would hold two calls.
-		for _, l := range legs {
-			if l.Role == RoleAgent && l.EndedAt == nil {
-				c.Note("adopt", "agent leg "+l.LegID+" left ringing by the previous controller: hung up")
-				if err := c.HangupSwitchLeg(ctx, l.LegID, controller.CauseOriginatorCancel); err != nil {
-					log.Debug("agent leg left by the previous controller not hung up (gone already?)", "leg", l.LegID, "err", err)
-				}
-			}
-		}
+		h.endLeftRings(ctx, k, rec, legs)
 		h.resume(ctx, k, rec)
 		return
 	}
 	h.track(k) // a flow the agent sends the caller into writes this record
 	defer h.untrack(k)
-	if res, took := h.resumeConversation(ctx, k, rec); took && res.Next != nil && !done(c) && ctx.Err() == nil {
+	if res, took := h.resumeConversation(ctx, k, rec, legs); took && res.Next != nil && !done(c) && ctx.Err() == nil {
 		// Transferred (or sent to the survey): the call goes on like any
 		// other; the queue ended the agent's part of it.
 		k.vars = res.NextVars

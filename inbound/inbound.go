@@ -233,6 +233,11 @@ func trunkOf(vars map[string]string) string {
 // Handle runs one inbound call; it returns when the call is over.
 func (h *Handler) Handle(ctx context.Context, c *controller.Call) {
 	log := h.log.With("call", c.ID(), "switch", c.Switch(), "ani", c.ANI(), "did", c.DNIS())
+	if c.Vars()["ipcc_agent"] != "" {
+		// A leg to an agent's phone (re-adopted, or an orphan): an agent
+		// held while it is up may be offered again once it is gone.
+		defer h.legGone(ctx, c.Switch(), c.Leg().ID())
+	}
 	// A leg re-adopted after a controller restart belongs to a call whose
 	// record is open: continue that call rather than route it again.
 	if rec, leg, err := h.opt.Store.OpenCallOfLeg(ctx, c.Switch(), c.Leg().ID()); err == nil {
@@ -320,14 +325,28 @@ func (h *Handler) now() time.Time { return h.opt.Clock.Now() }
 // end by itself, unrecorded (there is no call to attach it to).
 func (h *Handler) orphan(ctx context.Context, c *controller.Call, agent string, log *slog.Logger) {
 	log = log.With("agent", agent, "leg", c.Leg().ID())
+	// The agent is offered nothing while this leg is up (the hold ends
+	// when Handle returns, at the leg's end). The leg names its tenant
+	// when the previous controller set it (offers do).
+	tenant := c.Vars()["ipcc_tenant"]
 	if !c.Leg().Answered() {
+		h.holdForLeg(ctx, tenant, c.Switch(), c.Leg().ID(), agent, 0)
 		c.Note("adopt", "leg for agent "+agent+" left ringing by the previous controller, with no record: hung up")
 		log.Info("unrecorded ring of the previous controller hung up")
 		if err := c.Hangup(ctx, controller.CauseOriginatorCancel); err != nil {
 			log.Debug("unrecorded ring not hung up (gone already?)", "err", err)
 		}
+		// The agent's hold ends with the leg: wait for the switch to
+		// report it gone (the ACD's own bound covers a lost report).
+		select {
+		case <-c.Done():
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+			log.Warn("unrecorded ring of the previous controller not reported gone 5 s after its hang-up")
+		}
 		return
 	}
+	h.holdForLeg(ctx, tenant, c.Switch(), c.Leg().ID(), agent, orphanTalkBound)
 	c.Note("adopt", "answered leg for agent "+agent+" started by the previous controller, with no record: left to end")
 	log.Warn("answered leg of the previous controller with no record: followed until it ends, not recorded")
 	select {

@@ -28,6 +28,65 @@ type Resumed struct {
 	Record    *Record
 }
 
+// PeerLeftResumer is implemented by a Resumer that ends the agent's part
+// of a re-adopted queue call whose agent hung up while no controller
+// watched it, as when an agent hangs up first: the agent goes to wrap-up
+// and the caller to the queue's survey (Next) or is hung up.
+type PeerLeftResumer interface {
+	PeerLeft(ctx context.Context, c *controller.Call, r Resumed) QueueResult
+}
+
+// peerGone reports whether the re-adopted call c is alone: its first leg
+// is bridged with nobody and none of the parties its record names as
+// talking with the caller (agent, extension, external, consulted party)
+// is still up on the switch, which does not list the first leg in a
+// bridge either. False when that cannot be told (no such party recorded
+// as up, the switch's legs not listed): the bridge is then waited for
+// (claimPeer).
+func peerGone(ctx context.Context, c *controller.Call, legs []store.CallLeg) bool {
+	if c.Leg().BridgedWith() != "" {
+		return false
+	}
+	var open []string
+	parties := 0
+	for _, l := range legs {
+		switch l.Role {
+		case RoleAgent, RoleExtension, RoleExternal, RoleConsult:
+		default:
+			continue
+		}
+		if l.LegID == c.Leg().ID() {
+			continue
+		}
+		parties++
+		if l.EndedAt == nil {
+			open = append(open, l.LegID)
+		}
+	}
+	if parties == 0 || len(open) == 0 {
+		return false
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	live, err := c.SwitchLegs(lctx)
+	if err != nil {
+		return false
+	}
+	up := make(map[string]bool, len(live))
+	for _, l := range live {
+		if l.Leg == c.Leg().ID() && l.Bridged != "" {
+			return false // the switch has the caller in a bridge
+		}
+		up[l.Leg] = true
+	}
+	for _, id := range open {
+		if up[id] {
+			return false
+		}
+	}
+	return true
+}
+
 type legRef struct{ sw, leg string }
 
 // readoptedLeg is a re-adopted leg that is not a call's first (an agent,
@@ -118,10 +177,23 @@ func (h *Handler) claimPeer(ctx context.Context, c *controller.Call) *controller
 // resumeConversation hands a connected call re-adopted after a restart to
 // the Resumer, when there is one and the call is an inbound queue call or
 // an agent's own call; ok is false when it did not take it.
-func (h *Handler) resumeConversation(ctx context.Context, k *call, rec *store.CallRecord) (QueueResult, bool) {
+func (h *Handler) resumeConversation(ctx context.Context, k *call, rec *store.CallRecord, legs []store.CallLeg) (QueueResult, bool) {
 	rs, isResumer := h.opt.Queues.(Resumer)
 	if !isResumer || rec.AgentID == "" || (rec.Direction == "inbound" && rec.QueueID == "") {
 		return QueueResult{}, false
+	}
+	if peerGone(ctx, k.c, legs) {
+		// The other party hung up while no controller watched the call:
+		// there is no bridge to wait for. The call ends as if they had
+		// hung up now (see PeerLeft), without keeping the caller alone.
+		k.c.Note("adopt", "the other party left while no controller watched the call")
+		k.log.Info("re-adopted call's other party left during the outage: ending the conversation")
+		r := Resumed{Tenant: rec.TenantID, Queue: rec.QueueID, Agent: rec.AgentID, Direction: rec.Direction, Record: k.rec}
+		if pl, ok := rs.(PeerLeftResumer); ok && rec.Direction == "inbound" {
+			return pl.PeerLeft(ctx, k.c, r), true
+		}
+		_ = k.c.Hangup(ctx, controller.CauseNormalClearing)
+		return QueueResult{}, true
 	}
 	peer := h.claimPeer(ctx, k.c)
 	if peer == nil {

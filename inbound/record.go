@@ -647,3 +647,28 @@ func DialDisposition(err error) string {
 	}
 	return "failed"
 }
+
+// endStoredLeg marks a leg row taken from the store (addStoredLegs) ended
+// at at with cause, when this controller ended that leg without following
+// it (a ring a previous controller left): Finish would otherwise stamp it
+// with the call's own end.
+func (r *Record) endStoredLeg(id string, at time.Time, cause string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	row, ok := r.legs[id]
+	if ok && row.EndedAt == nil {
+		e := at.UTC()
+		row.EndedAt = &e
+		if row.HangupCause == "" {
+			row.HangupCause = cause
+		}
+	} else {
+		ok = false
+	}
+	r.mu.Unlock()
+	if ok {
+		r.saveLeg(id)
+	}
+}
