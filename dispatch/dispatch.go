@@ -116,8 +116,8 @@ type Dispatcher struct {
 	// (SetObserver).
 	observer func(Event)
 	// legHolds are the legs (switch + "/" + leg) that hold an agent in
-	// their tenant's engine, by tenant (leghold.go).
-	legHolds map[string]string
+	// their tenant's engine (leghold.go).
+	legHolds map[string]legHoldEntry
 	// callEvents hears the records of the calls this dispatcher places
 	// (agents' dials, campaign and broadcast calls): SetCallEvents.
 	callEvents inbound.CallEvents
@@ -165,7 +165,7 @@ func New(o Options) *Dispatcher {
 		o.Logger = slog.Default()
 	}
 	d := &Dispatcher{opt: o, log: o.Logger.With("component", "dispatch"), effects: newEffectQueue[acd.Effect](),
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, byLeg: map[string]*waiter{}, holds: map[string]holdState{}, heldSince: map[string]time.Time{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{}, legHolds: map[string]string{},
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]*waiter{}, byLeg: map[string]*waiter{}, holds: map[string]holdState{}, heldSince: map[string]time.Time{}, subs: map[int]*subscriber{}, wrapFrom: map[string]time.Time{}, outbound: map[string]*outCall{}, legHolds: map[string]legHoldEntry{},
 		switches: map[string]bool{}}
 	d.tenants = &acd.Tenants{Options: func(tenant string) acd.Options {
 		opt := acd.Options{Clock: o.Clock, Sink: acd.SinkFunc(d.effects.push), Logger: o.Logger, Location: d.location(tenant)}

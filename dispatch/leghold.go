@@ -10,6 +10,13 @@ import (
 // HoldForLeg keeps agentID of tenant from being offered calls while the
 // leg sw/leg to their phone, which no offer or call of this controller
 // accounts for (a ring or a talk a previous controller left), is up: until
+// legHoldEntry is a leg holding an agent: its tenant, and when the
+// engine's bound has ended the hold for sure.
+type legHoldEntry struct {
+	tenant string
+	until  time.Time
+}
+
 // LegGone reports it ended, or bound passes (0: acd.LegHoldTimeout). It
 // reports whether the agent was held (inbound.LegHolder).
 func (d *Dispatcher) HoldForLeg(ctx context.Context, tenant, sw, leg, agentID string, bound time.Duration) bool {
@@ -22,8 +29,19 @@ func (d *Dispatcher) HoldForLeg(ctx context.Context, tenant, sw, leg, agentID st
 		return false
 	}
 	key := sw + "/" + leg
+	if bound <= 0 {
+		bound = acd.LegHoldTimeout
+	}
+	now := d.opt.Clock.Now()
 	d.mu.Lock()
-	d.legHolds[key] = tenant
+	// A hold whose end was never reported has ended in the engine at its
+	// bound: forget it here too, so the map stays as small as the holds.
+	for k, h := range d.legHolds {
+		if now.After(h.until) {
+			delete(d.legHolds, k)
+		}
+	}
+	d.legHolds[key] = legHoldEntry{tenant: tenant, until: now.Add(bound + time.Second)}
 	d.mu.Unlock()
 	held, err := eng.HoldForLeg(ctx, acd.LegHold{Leg: key, AgentID: agentID, For: bound})
 	if err != nil || !held {
@@ -43,12 +61,13 @@ func (d *Dispatcher) HoldForLeg(ctx context.Context, tenant, sw, leg, agentID st
 func (d *Dispatcher) LegGone(ctx context.Context, sw, leg string) {
 	key := sw + "/" + leg
 	d.mu.Lock()
-	tenant, ok := d.legHolds[key]
+	h, ok := d.legHolds[key]
 	delete(d.legHolds, key)
 	d.mu.Unlock()
 	if !ok {
 		return
 	}
+	tenant := h.tenant
 	eng, err := d.tenants.Get(ctx, tenant)
 	if err == nil {
 		err = eng.LegGone(ctx, key)
