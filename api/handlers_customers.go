@@ -301,6 +301,17 @@ func (s *Server) deleteCustomer(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// answerCustomer answers a customer, numbers masked for those who may not
+// see them.
+func (s *Server) answerCustomer(c echo.Context, tenant string, cu *store.Customer) error {
+	cs, err := s.customerSettings(c, tenant)
+	if err != nil {
+		return err
+	}
+	maskCustomer(cu, s.masker(c, cs))
+	return c.JSON(http.StatusOK, cu)
+}
+
 func (s *Server) getCustomer(c echo.Context) error {
 	tenant, err := tenantRequired(c)
 	if err != nil {
@@ -314,12 +325,7 @@ func (s *Server) getCustomer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.customerSettings(c, tenant)
-	if err != nil {
-		return err
-	}
-	maskCustomer(cu, s.masker(c, cs))
-	return c.JSON(http.StatusOK, cu)
+	return s.answerCustomer(c, tenant, cu)
 }
 
 func (s *Server) lookupCustomer(c echo.Context) error {
@@ -347,12 +353,7 @@ func (s *Server) lookupCustomer(c echo.Context) error {
 		}
 		return err
 	}
-	cs, err := s.customerSettings(c, tenant)
-	if err != nil {
-		return err
-	}
-	maskCustomer(cu, s.masker(c, cs))
-	return c.JSON(http.StatusOK, cu)
+	return s.answerCustomer(c, tenant, cu)
 }
 
 func (s *Server) exportCustomers(c echo.Context) error {
