@@ -83,16 +83,7 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 		oc := d.openOutCall(tenant, agentID)
 		defer oc.close()
 		outcome := d.connectAgent(ctx, call, own, agentID, tenant, lc.AgentDisplay, lc.agentRing(), rec, oc, lc.AbandonMessage)
-		if ctx.Err() != nil && !callDone(call) {
-			rec.Leave() // stopping: the next controller completes the record
-			return outcome
-		}
-		restore()
-		select {
-		case <-call.Done():
-		case <-time.After(5 * time.Second):
-		}
-		rec.Finish(d.opt.Clock.Now())
+		d.afterAgent(ctx, call, rec, restore)
 		return outcome
 	})
 	return nil
@@ -136,6 +127,23 @@ func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, ow
 		_ = rc.finish(context.Background())
 	}
 	return OutcomeAnswered
+}
+
+// afterAgent ends a campaign call once the agent's part is over: the agent
+// is put back (restore), the call given up to 5 s more to end and its
+// record finished. A dispatcher stopping mid-call leaves both to the next
+// controller.
+func (d *Dispatcher) afterAgent(ctx context.Context, call *controller.Call, rec *inbound.Record, restore func()) {
+	if ctx.Err() != nil && !callDone(call) {
+		rec.Leave() // stopping: the next controller completes the record
+		return
+	}
+	restore()
+	select {
+	case <-call.Done():
+	case <-time.After(5 * time.Second):
+	}
+	rec.Finish(d.opt.Clock.Now())
 }
 
 // talkLead carries out the agent's controls on a customer-first call: the
@@ -247,16 +255,7 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 			display = lc.AgentDisplayFor(agentID)
 		}
 		outcome := d.connectAgent(ctx, call, own, agentID, tenant, display, lc.agentRing(), rec, oc, lc.AbandonMessage)
-		if ctx.Err() != nil && !callDone(call) {
-			rec.Leave()
-			return outcome
-		}
-		d.resume(context.Background(), eng, agentID, resume)
-		select {
-		case <-call.Done():
-		case <-time.After(5 * time.Second):
-		}
-		rec.Finish(d.opt.Clock.Now())
+		d.afterAgent(ctx, call, rec, func() { d.resume(context.Background(), eng, agentID, resume) })
 		return outcome
 	})
 	return nil
