@@ -173,6 +173,20 @@ func pathInt(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
+// tenantAndID are the request's tenant and the positive number of its
+// path's id.
+func tenantAndID(c echo.Context) (string, int64, error) {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return "", 0, err
+	}
+	id, err := pathInt(c, "id")
+	if err != nil {
+		return "", 0, err
+	}
+	return tenant, id, nil
+}
+
 func queryLimit(c echo.Context, def, most int) (int, int, error) {
 	limit, offset := def, 0
 	if v := c.QueryParam("limit"); v != "" {
@@ -254,11 +268,7 @@ func (s *Server) createCustomer(c echo.Context) error {
 }
 
 func (s *Server) putCustomer(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathInt(c, "id")
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
 		return err
 	}
@@ -287,11 +297,7 @@ func (s *Server) putCustomer(c echo.Context) error {
 }
 
 func (s *Server) deleteCustomer(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathInt(c, "id")
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
 		return err
 	}
@@ -313,11 +319,7 @@ func (s *Server) answerCustomer(c echo.Context, tenant string, cu *store.Custome
 }
 
 func (s *Server) getCustomer(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathInt(c, "id")
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
 		return err
 	}
@@ -442,11 +444,7 @@ func (s *Server) importCustomers(c echo.Context) error {
 }
 
 func (s *Server) customerHistory(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathInt(c, "id")
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
 		return err
 	}

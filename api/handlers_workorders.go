@@ -179,11 +179,7 @@ func (s *Server) restrictWorkOrders(c echo.Context, tenant string, f *store.Work
 // visibleWorkOrder loads an order of the request's tenant that the caller
 // may see (404 otherwise), with the tenant.
 func (s *Server) visibleWorkOrder(c echo.Context) (string, *store.WorkOrder, error) {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return "", nil, err
-	}
-	id, err := pathInt(c, "id")
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
 		return "", nil, err
 	}
