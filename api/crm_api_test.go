@@ -62,6 +62,16 @@ func TestCustomersAPI(t *testing.T) {
 		if r.Status != 201 || cu.ID == 0 {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
+		// A path id that is not a positive number is refused at the id.
+		for _, path := range []string{"/api/v1/customers/abc", "/api/v1/customers/0/history", "/api/v1/workorders/abc"} {
+			r := e.do("GET", path, nil, sup...)
+			if r.Status != 400 {
+				t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+			}
+			if _, field := r.errCode(t); field != "id" {
+				t.Fatalf("GET %s: field %q", path, field)
+			}
+		}
 		// The caller arrives as +86...; the agent sees the number masked.
 		r = e.do("GET", "/api/v1/customers/lookup?number=%2B8613812345678", nil, agent...)
 		var found store.Customer

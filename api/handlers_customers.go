@@ -173,6 +173,20 @@ func pathInt(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
+// tenantAndID are the request's tenant and the positive number of its
+// path's id.
+func tenantAndID(c echo.Context) (string, int64, error) {
+	tenant, err := tenantRequired(c)
+	if err != nil {
+		return "", 0, err
+	}
+	id, err := pathInt(c, "id")
+	if err != nil {
+		return "", 0, err
+	}
+	return tenant, id, nil
+}
+
 func queryLimit(c echo.Context, def, most int) (int, int, error) {
 	limit, offset := def, 0
 	if v := c.QueryParam("limit"); v != "" {
@@ -254,11 +268,7 @@ func (s *Server) createCustomer(c echo.Context) error {
 }
 
 func (s *Server) putCustomer(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathInt(c, "id")
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
 		return err
 	}
@@ -287,11 +297,7 @@ func (s *Server) putCustomer(c echo.Context) error {
 }
 
 func (s *Server) deleteCustomer(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathInt(c, "id")
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
 		return err
 	}
@@ -301,12 +307,19 @@ func (s *Server) deleteCustomer(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) getCustomer(c echo.Context) error {
-	tenant, err := tenantRequired(c)
+// answerCustomer answers a customer, numbers masked for those who may not
+// see them.
+func (s *Server) answerCustomer(c echo.Context, tenant string, cu *store.Customer) error {
+	cs, err := s.customerSettings(c, tenant)
 	if err != nil {
 		return err
 	}
-	id, err := pathInt(c, "id")
+	maskCustomer(cu, s.masker(c, cs))
+	return c.JSON(http.StatusOK, cu)
+}
+
+func (s *Server) getCustomer(c echo.Context) error {
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
 		return err
 	}
@@ -314,12 +327,7 @@ func (s *Server) getCustomer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.customerSettings(c, tenant)
-	if err != nil {
-		return err
-	}
-	maskCustomer(cu, s.masker(c, cs))
-	return c.JSON(http.StatusOK, cu)
+	return s.answerCustomer(c, tenant, cu)
 }
 
 func (s *Server) lookupCustomer(c echo.Context) error {
@@ -347,12 +355,7 @@ func (s *Server) lookupCustomer(c echo.Context) error {
 		}
 		return err
 	}
-	cs, err := s.customerSettings(c, tenant)
-	if err != nil {
-		return err
-	}
-	maskCustomer(cu, s.masker(c, cs))
-	return c.JSON(http.StatusOK, cu)
+	return s.answerCustomer(c, tenant, cu)
 }
 
 func (s *Server) exportCustomers(c echo.Context) error {
@@ -441,11 +444,7 @@ func (s *Server) importCustomers(c echo.Context) error {
 }
 
 func (s *Server) customerHistory(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathInt(c, "id")
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
 		return err
 	}

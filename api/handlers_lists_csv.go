@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -127,42 +128,85 @@ func matchKind(v string) dialplan.MatchKind {
 	return dialplan.MatchKind(strings.ToLower(v))
 }
 
-func (s *Server) importBlacklist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(c)
-	if err != nil {
-		return err
-	}
-	var entries []dialplan.BlacklistEntry
-	_, err = readImportCSV(body, blacklistCSVColumns, func(rec []string) (string, int, string) {
-		e := dialplan.BlacklistEntry{Number: dialplan.Clean(rec[0]), Kind: matchKind(rec[1]), Reason: rec[2]}
-		exp, msg := parseExpiry(rec[3])
-		if msg != "" {
-			return "", 4, msg
-		}
-		e.ExpiresAt = exp
-		if err := e.Validate(); err != nil {
-			col, msg := fieldColumn(blacklistCSVColumns, err)
-			return "", col, msg
-		}
-		entries = append(entries, e)
-		return string(e.Kind) + " " + e.Number, 0, ""
-	})
-	if err != nil {
-		return err
-	}
-	added, updated, err := s.opt.Store.ImportBlacklist(c.Request().Context(), tenant, entries)
-	if err != nil {
-		return err
-	}
-	setAudit(c, "", map[string]any{"added": added, "updated": updated})
-	return c.JSON(http.StatusOK, importResult{Added: added, Updated: updated})
+// csvList is a number list kept as CSV (the blacklist, the VIP whitelist):
+// its export file, its columns, how an entry is read from a row and written
+// to one, and where the entries are kept.
+type csvList[E any] struct {
+	file    string
+	columns []string
+	// entry reads an entry from a row's cells (one a column), or names the
+	// 1-based column and message of a problem; the entry is validated after.
+	entry func(rec []string) (E, int, string)
+	// key tells two rows for the same entry (kind and number).
+	key   func(E) string
+	cells func(E) []string
+	list  func(ctx context.Context, tenant string) ([]E, error)
+	save  func(ctx context.Context, tenant string, es []E) (added, updated int, err error)
 }
 
-func (s *Server) importWhitelist(c echo.Context) error {
+// listEntry is an entry of a csvList that validates itself.
+type listEntry[E any] interface {
+	*E
+	Validate() error
+}
+
+func (s *Server) blacklistCSV() csvList[dialplan.BlacklistEntry] {
+	return csvList[dialplan.BlacklistEntry]{
+		file:    "blacklist.csv",
+		columns: blacklistCSVColumns,
+		entry: func(rec []string) (dialplan.BlacklistEntry, int, string) {
+			e := dialplan.BlacklistEntry{Number: dialplan.Clean(rec[0]), Kind: matchKind(rec[1]), Reason: rec[2]}
+			var msg string
+			if e.ExpiresAt, msg = parseExpiry(rec[3]); msg != "" {
+				return e, 4, msg
+			}
+			return e, 0, ""
+		},
+		key: func(e dialplan.BlacklistEntry) string { return string(e.Kind) + " " + e.Number },
+		cells: func(e dialplan.BlacklistEntry) []string {
+			return []string{e.Number, string(e.Kind), e.Reason, csvTime(e.ExpiresAt)}
+		},
+		list: s.opt.Store.ListBlacklist,
+		save: s.opt.Store.ImportBlacklist,
+	}
+}
+
+func (s *Server) whitelistCSV() csvList[dialplan.WhitelistEntry] {
+	return csvList[dialplan.WhitelistEntry]{
+		file:    "whitelist.csv",
+		columns: whitelistCSVColumns,
+		entry: func(rec []string) (dialplan.WhitelistEntry, int, string) {
+			e := dialplan.WhitelistEntry{Number: dialplan.Clean(rec[0]), Kind: matchKind(rec[1]), Name: rec[2]}
+			if rec[3] != "" {
+				p, err := strconv.Atoi(rec[3])
+				if err != nil {
+					return e, 4, fmt.Sprintf("priority %q is not a whole number 0-100", rec[3])
+				}
+				e.Priority = p
+			}
+			var msg string
+			if e.ExpiresAt, msg = parseExpiry(rec[4]); msg != "" {
+				return e, 5, msg
+			}
+			return e, 0, ""
+		},
+		key: func(e dialplan.WhitelistEntry) string { return string(e.Kind) + " " + e.Number },
+		cells: func(e dialplan.WhitelistEntry) []string {
+			return []string{e.Number, string(e.Kind), e.Name, strconv.Itoa(e.Priority), csvTime(e.ExpiresAt)}
+		},
+		list: s.opt.Store.ListWhitelist,
+		save: s.opt.Store.ImportWhitelist,
+	}
+}
+
+func (s *Server) importBlacklist(c echo.Context) error { return importCSVList(c, s.blacklistCSV()) }
+func (s *Server) importWhitelist(c echo.Context) error { return importCSVList(c, s.whitelistCSV()) }
+func (s *Server) exportBlacklist(c echo.Context) error { return exportCSVList(c, s.blacklistCSV()) }
+func (s *Server) exportWhitelist(c echo.Context) error { return exportCSVList(c, s.whitelistCSV()) }
+
+// importCSVList imports the request's CSV into the tenant's list l: every
+// row is read and validated before any is stored.
+func importCSVList[E any, P listEntry[E]](c echo.Context, l csvList[E]) error {
 	tenant, err := tenantRequired(c)
 	if err != nil {
 		return err
@@ -171,32 +215,23 @@ func (s *Server) importWhitelist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var entries []dialplan.WhitelistEntry
-	_, err = readImportCSV(body, whitelistCSVColumns, func(rec []string) (string, int, string) {
-		e := dialplan.WhitelistEntry{Number: dialplan.Clean(rec[0]), Kind: matchKind(rec[1]), Name: rec[2]}
-		if rec[3] != "" {
-			p, err := strconv.Atoi(rec[3])
-			if err != nil {
-				return "", 4, fmt.Sprintf("priority %q is not a whole number 0-100", rec[3])
-			}
-			e.Priority = p
-		}
-		exp, msg := parseExpiry(rec[4])
+	var entries []E
+	_, err = readImportCSV(body, l.columns, func(rec []string) (string, int, string) {
+		e, col, msg := l.entry(rec)
 		if msg != "" {
-			return "", 5, msg
+			return "", col, msg
 		}
-		e.ExpiresAt = exp
-		if err := e.Validate(); err != nil {
-			col, msg := fieldColumn(whitelistCSVColumns, err)
+		if err := P(&e).Validate(); err != nil {
+			col, msg := fieldColumn(l.columns, err)
 			return "", col, msg
 		}
 		entries = append(entries, e)
-		return string(e.Kind) + " " + e.Number, 0, ""
+		return l.key(e), 0, ""
 	})
 	if err != nil {
 		return err
 	}
-	added, updated, err := s.opt.Store.ImportWhitelist(c.Request().Context(), tenant, entries)
+	added, updated, err := l.save(c.Request().Context(), tenant, entries)
 	if err != nil {
 		return err
 	}
@@ -226,34 +261,19 @@ func csvTime(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func (s *Server) exportBlacklist(c echo.Context) error {
+// exportCSVList answers the tenant's list l as a CSV file.
+func exportCSVList[E any](c echo.Context, l csvList[E]) error {
 	tenant, err := tenantRequired(c)
 	if err != nil {
 		return err
 	}
-	es, err := s.opt.Store.ListBlacklist(c.Request().Context(), tenant)
+	es, err := l.list(c.Request().Context(), tenant)
 	if err != nil {
 		return err
 	}
 	rows := make([][]string, len(es))
 	for i, e := range es {
-		rows[i] = []string{e.Number, string(e.Kind), e.Reason, csvTime(e.ExpiresAt)}
+		rows[i] = l.cells(e)
 	}
-	return exportCSV(c, "blacklist.csv", blacklistCSVColumns, rows)
-}
-
-func (s *Server) exportWhitelist(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	es, err := s.opt.Store.ListWhitelist(c.Request().Context(), tenant)
-	if err != nil {
-		return err
-	}
-	rows := make([][]string, len(es))
-	for i, e := range es {
-		rows[i] = []string{e.Number, string(e.Kind), e.Name, strconv.Itoa(e.Priority), csvTime(e.ExpiresAt)}
-	}
-	return exportCSV(c, "whitelist.csv", whitelistCSVColumns, rows)
+	return exportCSV(c, l.file, l.columns, rows)
 }

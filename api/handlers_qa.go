@@ -169,6 +169,19 @@ func (s *Server) qaCtx(c echo.Context) (string, *qa.Service, *qa.Actor, error) {
 	return tenant, svc, a, nil
 }
 
+// qaStaffCtx is qaCtx for what QA staff (leads, reviewers, admins) may
+// see: agents are refused.
+func (s *Server) qaStaffCtx(c echo.Context) (string, *qa.Service, error) {
+	tenant, svc, a, err := s.qaCtx(c)
+	if err != nil {
+		return "", nil, err
+	}
+	if a.Role == qa.RoleAgent {
+		return "", nil, errForbidden
+	}
+	return tenant, svc, nil
+}
+
 // qaErr maps the qa package's errors onto API errors.
 func qaErr(err error) error {
 	var ve *qa.ValidationError
@@ -201,12 +214,9 @@ func (s *Server) qaMe(c echo.Context) error {
 }
 
 func (s *Server) qaListTemplates(c echo.Context) error {
-	tenant, svc, a, err := s.qaCtx(c)
+	tenant, svc, err := s.qaStaffCtx(c)
 	if err != nil {
 		return err
-	}
-	if a.Role == qa.RoleAgent {
-		return errForbidden
 	}
 	v, err := svc.ListTemplates(c.Request().Context(), tenant)
 	return qaJSON(c, http.StatusOK, v, err)
@@ -392,12 +402,9 @@ func (s *Server) qaDecide(c echo.Context) error {
 }
 
 func (s *Server) qaListCalibrations(c echo.Context) error {
-	tenant, _, a, err := s.qaCtx(c)
+	tenant, _, err := s.qaStaffCtx(c)
 	if err != nil {
 		return err
-	}
-	if a.Role == qa.RoleAgent {
-		return errForbidden
 	}
 	v, err := s.opt.Store.ListQACalibrations(c.Request().Context(), tenant)
 	return qaJSON(c, http.StatusOK, v, err)
@@ -597,12 +604,9 @@ func (s *Server) qaTranscript(c echo.Context) error {
 }
 
 func (s *Server) qaListPhraseRules(c echo.Context) error {
-	tenant, svc, a, err := s.qaCtx(c)
+	tenant, svc, err := s.qaStaffCtx(c)
 	if err != nil {
 		return err
-	}
-	if a.Role == qa.RoleAgent {
-		return errForbidden
 	}
 	v, err := svc.ListPhraseRules(c.Request().Context(), tenant)
 	return qaJSON(c, http.StatusOK, v, err)
@@ -669,12 +673,9 @@ func (s *Server) readQASettings(c echo.Context, tenant string) (*qaSettings, err
 }
 
 func (s *Server) qaGetSettings(c echo.Context) error {
-	tenant, _, a, err := s.qaCtx(c)
+	tenant, _, err := s.qaStaffCtx(c)
 	if err != nil {
 		return err
-	}
-	if a.Role == qa.RoleAgent {
-		return errForbidden
 	}
 	v, err := s.readQASettings(c, tenant)
 	return qaJSON(c, http.StatusOK, v, err)
@@ -719,12 +720,9 @@ func (s *Server) qaPutSettings(c echo.Context) error {
 }
 
 func (s *Server) qaListLeads(c echo.Context) error {
-	tenant, _, a, err := s.qaCtx(c)
+	tenant, _, err := s.qaStaffCtx(c)
 	if err != nil {
 		return err
-	}
-	if a.Role == qa.RoleAgent {
-		return errForbidden
 	}
 	v, err := s.opt.Store.ListQALeads(c.Request().Context(), tenant)
 	return qaJSON(c, http.StatusOK, v, err)
@@ -844,12 +842,9 @@ func parseHTTPURL(raw string) (string, error) {
 }
 
 func (s *Server) qaDirectory(c echo.Context) error {
-	tenant, _, a, err := s.qaCtx(c)
+	tenant, _, err := s.qaStaffCtx(c)
 	if err != nil {
 		return err
-	}
-	if a.Role == qa.RoleAgent {
-		return errForbidden
 	}
 	ctx := c.Request().Context()
 	users, err := s.opt.Store.ListUsers(ctx, tenant)

@@ -206,11 +206,7 @@ func (s *Server) listSMSProviders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]smsProviderView, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, viewSMSProvider(p))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, views(ps, viewSMSProvider))
 }
 
 func (s *Server) getSMSProvider(c echo.Context) error {
@@ -308,11 +304,7 @@ func (s *Server) listSMSTemplates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]smsTemplateView, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, viewSMSTemplate(t))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, views(ts, viewSMSTemplate))
 }
 
 func (s *Server) putSMSTemplate(c echo.Context) error {

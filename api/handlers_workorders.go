@@ -176,24 +176,25 @@ func (s *Server) restrictWorkOrders(c echo.Context, tenant string, f *store.Work
 	return nil
 }
 
-// visibleWorkOrder loads an order the caller may see (404 otherwise).
-func (s *Server) visibleWorkOrder(c echo.Context, tenant string) (*store.WorkOrder, error) {
-	id, err := pathInt(c, "id")
+// visibleWorkOrder loads an order of the request's tenant that the caller
+// may see (404 otherwise), with the tenant.
+func (s *Server) visibleWorkOrder(c echo.Context) (string, *store.WorkOrder, error) {
+	tenant, id, err := tenantAndID(c)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	w, err := s.opt.Store.GetWorkOrder(c.Request().Context(), tenant, id)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	var f store.WorkOrderFilter
 	if err := s.restrictWorkOrders(c, tenant, &f); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if f.VisibleTo != "" && w.AssigneeAgent != f.VisibleTo && w.CreatedBy != f.VisibleTo && (w.AssigneeQueue == "" || !slices.Contains(f.Queues, w.AssigneeQueue)) {
-		return nil, errNotFound("work order " + c.Param("id"))
+		return "", nil, errNotFound("work order " + c.Param("id"))
 	}
-	return w, nil
+	return tenant, w, nil
 }
 
 func workOrderFilter(c echo.Context) (store.WorkOrderFilter, error) {
@@ -245,11 +246,7 @@ func (s *Server) listWorkOrders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]workOrderView, 0, len(ws))
-	for _, w := range ws {
-		out = append(out, viewWorkOrder(w))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, views(ws, viewWorkOrder))
 }
 
 func (s *Server) createWorkOrder(c echo.Context) error {
@@ -270,11 +267,7 @@ func (s *Server) createWorkOrder(c echo.Context) error {
 }
 
 func (s *Server) getWorkOrder(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	w, err := s.visibleWorkOrder(c, tenant)
+	tenant, w, err := s.visibleWorkOrder(c)
 	if err != nil {
 		return err
 	}
@@ -308,11 +301,7 @@ func viewWOEvent(e store.WorkOrderEvent) workOrderEventView {
 }
 
 func (s *Server) patchWorkOrder(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	w, err := s.visibleWorkOrder(c, tenant)
+	tenant, w, err := s.visibleWorkOrder(c)
 	if err != nil {
 		return err
 	}
@@ -328,11 +317,7 @@ func (s *Server) patchWorkOrder(c echo.Context) error {
 }
 
 func (s *Server) commentWorkOrder(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	w, err := s.visibleWorkOrder(c, tenant)
+	tenant, w, err := s.visibleWorkOrder(c)
 	if err != nil {
 		return err
 	}
@@ -348,11 +333,7 @@ func (s *Server) commentWorkOrder(c echo.Context) error {
 }
 
 func (s *Server) attachWorkOrder(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	w, err := s.visibleWorkOrder(c, tenant)
+	tenant, w, err := s.visibleWorkOrder(c)
 	if err != nil {
 		return err
 	}
@@ -371,11 +352,7 @@ func (s *Server) attachWorkOrder(c echo.Context) error {
 }
 
 func (s *Server) getWorkOrderAttachment(c echo.Context) error {
-	tenant, err := tenantRequired(c)
-	if err != nil {
-		return err
-	}
-	w, err := s.visibleWorkOrder(c, tenant)
+	tenant, w, err := s.visibleWorkOrder(c)
 	if err != nil {
 		return err
 	}

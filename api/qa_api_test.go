@@ -65,6 +65,15 @@ func TestQAAPI(t *testing.T) {
 		if r := e.do("GET", "/api/v1/qa/skills", nil, bearer(tok["a/agent"])...); r.Status != 403 {
 			t.Fatalf("agent read skills: %d", r.Status)
 		}
+		// What QA staff read is refused to agents.
+		for _, path := range []string{"directory", "templates", "calibrations", "phrase-rules", "settings", "leads"} {
+			if r := e.do("GET", "/api/v1/qa/"+path, nil, bearer(tok["a/agent"])...); r.Status != 403 {
+				t.Fatalf("agent read %s: %d", path, r.Status)
+			}
+			if r := e.do("GET", "/api/v1/qa/"+path, nil, bearer(tok["a/qa2"])...); r.Status != 200 {
+				t.Fatalf("QA read %s: %d %s", path, r.Status, r.Body)
+			}
+		}
 
 		tpl := map[string]any{"name": "Basic", "comment_below": 50, "sections": []any{map[string]any{"id": "s", "title": "S", "weight": 1, "items": []any{
 			map[string]any{"id": "greet", "title": "Greeting", "kind": "yes_no", "max": 10},

@@ -37,55 +37,20 @@ type Broadcast struct {
 // pressed). A callee sent to a queue waits there as an inbound caller
 // would, and the call record carries the agent who took them.
 func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadcast) error {
-	d.mu.Lock()
-	dialer, sw := d.opt.Dialer, d.opt.DialSwitch
-	d.mu.Unlock()
-	if dialer == nil || sw == "" {
-		return errors.New("campaign calls need a switch (no switch is configured)")
-	}
-	out, err := d.planLead(ctx, tenant, &b.LeadCall, leadPlan(&b.LeadCall, ""))
+	ld, err := d.leadSwitch()
 	if err != nil {
 		return err
 	}
-	callerID := out.CallerID
-	ring := b.RingTimeout
-	if ring <= 0 {
-		ring = 45 * time.Second
+	if err := ld.route(ctx, tenant, &b.LeadCall, ""); err != nil {
+		return err
 	}
 	wait := b.Wait
 	if wait <= 0 {
 		wait = 5 * time.Second
 	}
-	d.dials.Add(1)
-	go func() {
-		defer d.dials.Done()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		go func() {
-			select {
-			case <-d.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		outcome, callID := OutcomeFailed, ""
-		defer func() {
-			if b.Ended != nil {
-				b.Ended(outcome, callID)
-			}
-		}()
-		defer out.Release()
-		call, err := d.dialOut(ctx, dialer, sw, out, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: b.Vars})
-		if err != nil {
-			outcome = DialOutcome(err)
-			return
-		}
-		callID, outcome = call.ID(), OutcomeAnswered
-		now := d.opt.Clock.Now()
-		rec := d.newRecord(call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
-			Direction: "outbound", ANI: callerID, DNIS: out.Dial, StartedAt: now, Target: "number:" + out.Dial, Trunk: out.Trunk.ID})
-		rec.Leg(call.Leg(), inbound.RoleExternal, out.Dial, "")
-		rec.Answered(now)
+	ld.start(&b.LeadCall, b.Vars, nil, func(ctx context.Context, call *controller.Call) (outcome string) {
+		outcome = OutcomeAnswered
+		rec := ld.record(call, store.CallRecord{TenantID: tenant})
 		rec.Update(func(r *store.CallRecord) { r.Disposition = "broadcast" })
 		rec.Save()
 		defer func() {
@@ -99,7 +64,7 @@ func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadca
 			return
 		}
 		if b.Answered != nil {
-			b.Answered(callID)
+			b.Answered(call.ID())
 		}
 		key := ""
 		for range max(b.Repeat, 0) + 1 {
@@ -143,6 +108,7 @@ func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadca
 				_, _ = call.Leg().Play(ctx, controller.PlayOptions{Media: b.OptOutMessage})
 			}
 		}
-	}()
+		return
+	})
 	return nil
 }

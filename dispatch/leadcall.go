@@ -18,6 +18,15 @@ const OutcomeAbandoned = "abandoned"
 // already answered (customer-first calls), unless the LeadCall says.
 const defaultAgentRing = 10 * time.Second
 
+// agentRing is how long the agent's phone rings for the callee who
+// answered (lc.AgentRingTimeout, default defaultAgentRing).
+func (lc *LeadCall) agentRing() time.Duration {
+	if lc.AgentRingTimeout <= 0 {
+		return defaultAgentRing
+	}
+	return lc.AgentRingTimeout
+}
+
 // DialLeadFirst places a progressive campaign's call customer first: the
 // agent is reserved (not ready, outbound-call), the callee is dialled with
 // the campaign's caller ID through its trunk, and only when they answer is
@@ -28,11 +37,9 @@ const defaultAgentRing = 10 * time.Second
 // are recorded as outbound calls with both legs, under recording policies,
 // and take the agent's controls (hold, hang up, recording).
 func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, lc LeadCall) error {
-	d.mu.Lock()
-	dialer, sw := d.opt.Dialer, d.opt.DialSwitch
-	d.mu.Unlock()
-	if dialer == nil || sw == "" {
-		return errors.New("campaign calls need a switch (no switch is configured)")
+	ld, err := d.leadSwitch()
+	if err != nil {
+		return err
 	}
 	eng, err := d.tenants.Get(ctx, tenant)
 	if err != nil {
@@ -49,85 +56,36 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 	if err != nil {
 		return err
 	}
-	out, err := d.planLead(ctx, tenant, &lc, leadPlan(&lc, agentID))
-	if err != nil {
+	if err := ld.route(ctx, tenant, &lc, agentID); err != nil {
 		return err
 	}
-	callerID := out.CallerID
 	if _, err := eng.NotReady(ctx, agentID, reasonOwnCall); err != nil {
-		out.Release()
+		ld.out.Release()
 		return err
 	}
 	resume := resumeOf(a)
 	restore := func() { d.resume(context.Background(), eng, agentID, resume) }
-	ring := lc.RingTimeout
-	if ring <= 0 {
-		ring = 45 * time.Second
-	}
 	vars := map[string]string{"ipcc_agent": agentID}
 	for k, v := range lc.Vars {
 		vars[k] = v
 	}
-	d.dials.Add(1)
-	go func() {
-		defer d.dials.Done()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		go func() {
-			select {
-			case <-d.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		outcome, callID := OutcomeFailed, ""
-		defer func() {
-			if lc.Ended != nil {
-				lc.Ended(outcome, callID)
-			}
-		}()
-		defer out.Release()
-		call, err := d.dialOut(ctx, dialer, sw, out, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: vars})
-		if err != nil {
-			outcome = DialOutcome(err)
-			restore()
-			return
-		}
-		callID = call.ID()
-		now := d.opt.Clock.Now()
-		rec := d.newRecord(call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
-			Direction: "outbound", ANI: callerID, DNIS: out.Dial, StartedAt: now, AgentID: agentID, Target: "number:" + out.Dial, Trunk: out.Trunk.ID,
-			AgentResume: resume})
-		rec.Leg(call.Leg(), inbound.RoleExternal, out.Dial, "")
-		rec.Answered(now)
+	ld.start(&lc, vars, restore, func(ctx context.Context, call *controller.Call) string {
+		rec := ld.record(call, store.CallRecord{TenantID: tenant, AgentID: agentID, AgentResume: resume})
 		rec.Save()
 		if d.screenMachine(ctx, call, rec, &lc) {
-			outcome = OutcomeMachine
 			restore()
 			rec.Finish(d.opt.Clock.Now())
-			return
+			return OutcomeMachine
 		}
 		if lc.Answered != nil {
-			lc.Answered(callID)
+			lc.Answered(call.ID())
 		}
 		oc := d.openOutCall(tenant, agentID)
 		defer oc.close()
-		agentRing := lc.AgentRingTimeout
-		if agentRing <= 0 {
-			agentRing = defaultAgentRing
-		}
-		outcome = d.connectAgent(ctx, call, own, agentID, tenant, lc.AgentDisplay, agentRing, rec, oc, lc.AbandonMessage)
-		if ctx.Err() != nil && !callDone(call) {
-			rec.Leave() // stopping: the next controller completes the record
-			return
-		}
-		restore()
-		select {
-		case <-call.Done():
-		case <-time.After(5 * time.Second):
-		}
-		rec.Finish(d.opt.Clock.Now())
-	}()
+		outcome := d.connectAgent(ctx, call, own, agentID, tenant, lc.AgentDisplay, lc.agentRing(), rec, oc, lc.AbandonMessage)
+		d.afterAgent(ctx, call, rec, restore)
+		return outcome
+	})
 	return nil
 }
 
@@ -171,6 +129,23 @@ func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, ow
 	return OutcomeAnswered
 }
 
+// afterAgent ends a campaign call once the agent's part is over: the agent
+// is put back (restore), the call given up to 5 s more to end and its
+// record finished. A dispatcher stopping mid-call leaves both to the next
+// controller.
+func (d *Dispatcher) afterAgent(ctx context.Context, call *controller.Call, rec *inbound.Record, restore func()) {
+	if ctx.Err() != nil && !callDone(call) {
+		rec.Leave() // stopping: the next controller completes the record
+		return
+	}
+	restore()
+	select {
+	case <-call.Done():
+	case <-time.After(5 * time.Second):
+	}
+	rec.Finish(d.opt.Clock.Now())
+}
+
 // talkLead carries out the agent's controls on a customer-first call: the
 // callee is the call's own leg, the agent the added leg.
 func (d *Dispatcher) talkLead(ctx context.Context, call *controller.Call, agent *controller.Leg, rec *inbound.Record, rc *recorder, oc *outCall) {
@@ -203,11 +178,9 @@ func (d *Dispatcher) abandonCallee(ctx context.Context, call *controller.Call, r
 // hung up on: OutcomeAbandoned. It returns at once; lc.Ended is told how
 // the call went; the call's record carries the agent who took it.
 func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadCall) error {
-	d.mu.Lock()
-	dialer, sw := d.opt.Dialer, d.opt.DialSwitch
-	d.mu.Unlock()
-	if dialer == nil || sw == "" {
-		return errors.New("campaign calls need a switch (no switch is configured)")
+	ld, err := d.leadSwitch()
+	if err != nil {
+		return err
 	}
 	if lc.Claim == nil {
 		return errors.New("predictive call without an agent claim")
@@ -216,14 +189,8 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 	if err != nil {
 		return err
 	}
-	out, err := d.planLead(ctx, tenant, &lc, leadPlan(&lc, ""))
-	if err != nil {
+	if err := ld.route(ctx, tenant, &lc, ""); err != nil {
 		return err
-	}
-	callerID := out.CallerID
-	ring := lc.RingTimeout
-	if ring <= 0 {
-		ring = 45 * time.Second
 	}
 	connect := lc.Connect
 	if connect <= 0 {
@@ -233,45 +200,16 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 	for k, v := range lc.Vars {
 		vars[k] = v
 	}
-	d.dials.Add(1)
-	go func() {
-		defer d.dials.Done()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		go func() {
-			select {
-			case <-d.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		outcome, callID := OutcomeFailed, ""
-		defer func() {
-			if lc.Ended != nil {
-				lc.Ended(outcome, callID)
-			}
-		}()
-		defer out.Release()
-		call, err := d.dialOut(ctx, dialer, sw, out, controller.OriginateOptions{CallerIDNum: callerID, Timeout: ring, Vars: vars})
-		if err != nil {
-			outcome = DialOutcome(err)
-			return
-		}
-		callID = call.ID()
-		now := d.opt.Clock.Now()
-		rec := d.newRecord(call, store.CallRecord{TenantID: tenant, ID: call.ID(), Switch: call.Switch(), Leg: call.Leg().ID(),
-			Direction: "outbound", ANI: callerID, DNIS: out.Dial, StartedAt: now, Target: "number:" + out.Dial, Trunk: out.Trunk.ID})
-		rec.Leg(call.Leg(), inbound.RoleExternal, out.Dial, "")
-		rec.Answered(now)
+	ld.start(&lc, vars, nil, func(ctx context.Context, call *controller.Call) string {
+		rec := ld.record(call, store.CallRecord{TenantID: tenant})
 		rec.Save()
 		if d.screenMachine(ctx, call, rec, &lc) {
 			// A machine is not a live answer: no agent, never abandoned.
-			outcome = OutcomeMachine
 			rec.Finish(d.opt.Clock.Now())
-			return
+			return OutcomeMachine
 		}
 		if lc.Answered != nil {
-			lc.Answered(callID)
+			lc.Answered(call.ID())
 		}
 		agentID := ""
 		deadline := time.Now().Add(connect)
@@ -289,12 +227,11 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 			}
 		}
 		if agentID == "" {
-			outcome = OutcomeAbandoned
 			if ctx.Err() == nil {
 				d.abandonCallee(ctx, call, rec, lc.AbandonMessage)
 			}
 			rec.Finish(d.opt.Clock.Now())
-			return
+			return OutcomeAbandoned
 		}
 		a, err := eng.Agent(ctx, agentID)
 		var own controller.Endpoint
@@ -305,34 +242,21 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 			_, err = eng.NotReady(ctx, agentID, reasonOwnCall)
 		}
 		if err != nil {
-			outcome = OutcomeAbandoned
 			d.abandonCallee(ctx, call, rec, lc.AbandonMessage)
 			rec.Finish(d.opt.Clock.Now())
-			return
+			return OutcomeAbandoned
 		}
 		resume := resumeOf(a)
 		rec.Update(func(r *store.CallRecord) { r.AgentID, r.AgentResume = agentID, resume })
 		oc := d.openOutCall(tenant, agentID)
 		defer oc.close()
-		agentRing := lc.AgentRingTimeout
-		if agentRing <= 0 {
-			agentRing = defaultAgentRing
-		}
 		display := lc.AgentDisplay
 		if lc.AgentDisplayFor != nil {
 			display = lc.AgentDisplayFor(agentID)
 		}
-		outcome = d.connectAgent(ctx, call, own, agentID, tenant, display, agentRing, rec, oc, lc.AbandonMessage)
-		if ctx.Err() != nil && !callDone(call) {
-			rec.Leave()
-			return
-		}
-		d.resume(context.Background(), eng, agentID, resume)
-		select {
-		case <-call.Done():
-		case <-time.After(5 * time.Second):
-		}
-		rec.Finish(d.opt.Clock.Now())
-	}()
+		outcome := d.connectAgent(ctx, call, own, agentID, tenant, display, lc.agentRing(), rec, oc, lc.AbandonMessage)
+		d.afterAgent(ctx, call, rec, func() { d.resume(context.Background(), eng, agentID, resume) })
+		return outcome
+	})
 	return nil
 }

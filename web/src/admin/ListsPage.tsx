@@ -1,11 +1,12 @@
-import { useState } from 'react'
+import { useState, type ReactNode } from 'react'
 import { Alert, Button, Form, Input, InputNumber, Select, Switch, Tag, Upload, App as AntApp, Space } from 'antd'
+import type { ColumnsType } from 'antd/es/table'
 import { useQueryClient } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
 import { client, unwrap, type Schemas } from '../lib/api'
 import { fmtDateTime } from '../lib/format'
 import { useTimezone } from '../lib/hooks'
-import { ResourcePage } from './ResourcePage'
+import { ResourcePage, type ResourcePageProps } from './ResourcePage'
 import { TimeInput, TargetInput, enumOptions, useRoutes } from './inputs'
 import { routeKinds } from './RoutesPage'
 import { errorMessage } from './errors'
@@ -15,6 +16,7 @@ type Black = Schemas['dialplan.BlacklistEntry']
 type White = Schemas['dialplan.WhitelistEntry']
 type Rule = Schemas['dialplan.CallerRule']
 type List = Schemas['store.CallerList']
+type NumberEntry = { id?: string; number?: string }
 
 // CSVTools imports a CSV file (all rows or none: a bad row is named by the
 // API) and exports the list.
@@ -48,31 +50,43 @@ function CSVTools({ base, file, queryKey }: { base: string; file: string; queryK
   )
 }
 
-export function BlacklistPage({ readOnly }: { readOnly?: boolean }) {
+// NumberListPage is a list of numbers (the blacklist, the VIP whitelist):
+// number, kind and expiry around the list's own columns and form fields,
+// with CSV import and export for those who edit.
+function NumberListPage<T extends NumberEntry>({
+  name,
+  file,
+  readOnly,
+  columns,
+  fields,
+  ...api
+}: {
+  name: 'blacklist' | 'whitelist'
+  file: string
+  readOnly?: boolean
+  // columns and fields are the list's own, between the kind and the expiry.
+  columns: ColumnsType<T>
+  fields: ReactNode
+} & Required<Pick<ResourcePageProps<T>, 'list' | 'searchText' | 'initialValues' | 'create' | 'update' | 'remove'>>) {
   const { t } = useTranslation()
   const tz = useTimezone()
-  const key = ['admin', 'blacklist']
+  const key = ['admin', name]
   return (
-    <ResourcePage<Black>
-      title={t('admin.blacklist.title')}
-      intro={t('admin.blacklist.intro')}
+    <ResourcePage<T>
+      {...api}
+      title={t(`admin.${name}.title`)}
+      intro={t(`admin.${name}.intro`)}
       readOnly={readOnly}
       queryKey={key}
-      list={() => unwrap(client.GET('/api/v1/blacklist'))}
       rowKey={(e) => e.id ?? ''}
       rowLabel={(e) => e.number ?? ''}
-      searchText={(e) => `${e.number} ${e.reason}`}
-      toolbar={!readOnly && <CSVTools base="/api/v1/blacklist" file="blacklist.csv" queryKey={key} />}
+      toolbar={!readOnly && <CSVTools base={`/api/v1/${name}`} file={file} queryKey={key} />}
       columns={[
         { title: t('admin.lists.number'), dataIndex: 'number' },
         { title: t('admin.lists.kind'), dataIndex: 'kind', render: (k: string) => t(`admin.lists.kinds.${k}`) },
-        { title: t('admin.blacklist.reason'), dataIndex: 'reason' },
+        ...columns,
         { title: t('admin.lists.expires'), dataIndex: 'expires_at', render: (v?: string) => (v ? fmtDateTime(v, tz) : t('admin.lists.never')) },
       ]}
-      initialValues={{ kind: 'exact' }}
-      create={(v) => unwrap(client.POST('/api/v1/blacklist', { body: v }))}
-      update={(e, v) => unwrap(client.PUT('/api/v1/blacklist/{id}', { params: { path: { id: e.id! } }, body: v }))}
-      remove={(e) => unwrap(client.DELETE('/api/v1/blacklist/{id}', { params: { path: { id: e.id! } } }))}
       renderForm={() => (
         <>
           <Form.Item name="number" label={t('admin.lists.number')}>
@@ -81,9 +95,7 @@ export function BlacklistPage({ readOnly }: { readOnly?: boolean }) {
           <Form.Item name="kind" label={t('admin.lists.kind')}>
             <Select options={enumOptions(t, 'admin.lists.kinds', ['exact', 'prefix'])} />
           </Form.Item>
-          <Form.Item name="reason" label={t('admin.blacklist.reason')}>
-            <Input />
-          </Form.Item>
+          {fields}
           <Form.Item name="expires_at" label={t('admin.lists.expires')}>
             <TimeInput />
           </Form.Item>
@@ -93,51 +105,56 @@ export function BlacklistPage({ readOnly }: { readOnly?: boolean }) {
   )
 }
 
+export function BlacklistPage({ readOnly }: { readOnly?: boolean }) {
+  const { t } = useTranslation()
+  return (
+    <NumberListPage<Black>
+      name="blacklist"
+      file="blacklist.csv"
+      readOnly={readOnly}
+      list={() => unwrap(client.GET('/api/v1/blacklist'))}
+      searchText={(e) => `${e.number} ${e.reason}`}
+      columns={[{ title: t('admin.blacklist.reason'), dataIndex: 'reason' }]}
+      initialValues={{ kind: 'exact' }}
+      create={(v) => unwrap(client.POST('/api/v1/blacklist', { body: v }))}
+      update={(e, v) => unwrap(client.PUT('/api/v1/blacklist/{id}', { params: { path: { id: e.id! } }, body: v }))}
+      remove={(e) => unwrap(client.DELETE('/api/v1/blacklist/{id}', { params: { path: { id: e.id! } } }))}
+      fields={
+        <Form.Item name="reason" label={t('admin.blacklist.reason')}>
+          <Input />
+        </Form.Item>
+      }
+    />
+  )
+}
+
 export function WhitelistPage({ readOnly }: { readOnly?: boolean }) {
   const { t } = useTranslation()
-  const tz = useTimezone()
-  const key = ['admin', 'whitelist']
   return (
-    <ResourcePage<White>
-      title={t('admin.whitelist.title')}
-      intro={t('admin.whitelist.intro')}
+    <NumberListPage<White>
+      name="whitelist"
+      file="vip.csv"
       readOnly={readOnly}
-      queryKey={key}
       list={() => unwrap(client.GET('/api/v1/whitelist'))}
-      rowKey={(e) => e.id ?? ''}
-      rowLabel={(e) => e.number ?? ''}
       searchText={(e) => `${e.number} ${e.name}`}
-      toolbar={!readOnly && <CSVTools base="/api/v1/whitelist" file="vip.csv" queryKey={key} />}
       columns={[
-        { title: t('admin.lists.number'), dataIndex: 'number' },
-        { title: t('admin.lists.kind'), dataIndex: 'kind', render: (k: string) => t(`admin.lists.kinds.${k}`) },
         { title: t('admin.whitelist.name'), dataIndex: 'name' },
         { title: t('admin.whitelist.priority'), dataIndex: 'priority' },
-        { title: t('admin.lists.expires'), dataIndex: 'expires_at', render: (v?: string) => (v ? fmtDateTime(v, tz) : t('admin.lists.never')) },
       ]}
       initialValues={{ kind: 'exact', priority: 10 }}
       create={(v) => unwrap(client.POST('/api/v1/whitelist', { body: v }))}
       update={(e, v) => unwrap(client.PUT('/api/v1/whitelist/{id}', { params: { path: { id: e.id! } }, body: v }))}
       remove={(e) => unwrap(client.DELETE('/api/v1/whitelist/{id}', { params: { path: { id: e.id! } } }))}
-      renderForm={() => (
+      fields={
         <>
-          <Form.Item name="number" label={t('admin.lists.number')}>
-            <Input />
-          </Form.Item>
-          <Form.Item name="kind" label={t('admin.lists.kind')}>
-            <Select options={enumOptions(t, 'admin.lists.kinds', ['exact', 'prefix'])} />
-          </Form.Item>
           <Form.Item name="name" label={t('admin.whitelist.name')}>
             <Input />
           </Form.Item>
           <Form.Item name="priority" label={t('admin.whitelist.priority')} extra={t('admin.whitelist.priorityHint')}>
             <InputNumber min={0} />
           </Form.Item>
-          <Form.Item name="expires_at" label={t('admin.lists.expires')}>
-            <TimeInput />
-          </Form.Item>
         </>
-      )}
+      }
     />
   )
 }

@@ -5,8 +5,9 @@ import { useEffect, useState } from 'react'
 import { Alert, Button, Card, Descriptions, Form, Input, InputNumber, Select, Space, Switch, Tag, Typography, App as AntApp } from 'antd'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
+import type { TFunction } from 'i18next'
 import { client, unwrap, type Schemas } from '../lib/api'
-import { ResourcePage } from './ResourcePage'
+import { ResourcePage, type ResourcePageProps } from './ResourcePage'
 import { TagsInput, useQueues, useSchedules, useUsers } from './inputs'
 import { applyApiError, errorMessage } from './errors'
 import { outboundSources, routeBody, routeToForm, numberTypes, poolBody, settingsBody, settingsToForm, trunkBody, defaultFailoverCauses, type RouteForm } from './outboundForms'
@@ -15,11 +16,17 @@ type Trunk = Schemas['outroute.Trunk']
 type Route = Schemas['outroute.Route']
 type Pool = Schemas['outroute.Pool']
 
+// outboundKey is the query key of an outbound routing list (its page and
+// the pickers of other pages share it).
+const outboundKey = (section: 'trunks' | 'routes' | 'pools') => ['admin', 'outbound', section]
+const listTrunks = () => unwrap(client.GET('/api/v1/outbound/trunks'))
+const listPools = () => unwrap(client.GET('/api/v1/outbound/caller-id-pools'))
+
 function useTrunks() {
-  return useQuery({ queryKey: ['admin', 'outbound', 'trunks'], queryFn: () => unwrap(client.GET('/api/v1/outbound/trunks')) })
+  return useQuery({ queryKey: outboundKey('trunks'), queryFn: listTrunks })
 }
 function usePools() {
-  return useQuery({ queryKey: ['admin', 'outbound', 'pools'], queryFn: () => unwrap(client.GET('/api/v1/outbound/caller-id-pools')) })
+  return useQuery({ queryKey: outboundKey('pools'), queryFn: listPools })
 }
 function useCampaigns() {
   return useQuery({ queryKey: ['admin', 'campaigns-list'], queryFn: () => unwrap(client.GET('/api/v1/campaigns')) as Promise<{ id?: string; name?: string }[]>, staleTime: 10_000 })
@@ -30,21 +37,48 @@ const EnabledTag = ({ disabled }: { disabled?: boolean }) => {
   return disabled ? <Tag>{t('admin.disabled')}</Tag> : <Tag color="green">{t('admin.enabled')}</Tag>
 }
 const limit = (n?: number) => (n ? String(n) : '∞')
+// The form's enabled switch is the API's disabled field.
+const enabledAlias = (f: string) => (f === 'disabled' ? ['enabled'] : undefined)
+
+// OutboundResourcePage is one of the outbound routing lists (trunks,
+// routes, caller-ID pools): title, intro and query key by section, rows
+// keyed by id. Admins edit; supervisors read.
+function OutboundResourcePage<T extends { id?: string }>({ section, ...p }: { section: 'trunks' | 'routes' | 'pools' } & Omit<ResourcePageProps<T>, 'title' | 'intro' | 'queryKey' | 'rowKey'>) {
+  const { t } = useTranslation()
+  return <ResourcePage<T> {...p} title={t(`admin.outbound.${section}.title`)} intro={t(`admin.outbound.${section}.intro`)} queryKey={outboundKey(section)} rowKey={(r) => r.id ?? ''} />
+}
+
+// idNameColumns are the id and name columns of the outbound routing lists.
+const idNameColumns = (t: TFunction) => [
+  { title: t('admin.outbound.id'), dataIndex: 'id' },
+  { title: t('admin.outbound.name'), dataIndex: 'name' },
+]
+
+// IdNameFields are a trunk's or pool's id (fixed once created) and name.
+function IdNameFields({ editing }: { editing: boolean }) {
+  const { t } = useTranslation()
+  return (
+    <>
+      <Form.Item name="id" label={t('admin.outbound.id')} extra={t('admin.outbound.idHint')}>
+        <Input disabled={editing} />
+      </Form.Item>
+      <Form.Item name="name" label={t('admin.outbound.name')}>
+        <Input />
+      </Form.Item>
+    </>
+  )
+}
 
 export function OutboundTrunksPage({ readOnly }: { readOnly?: boolean }) {
   const { t } = useTranslation()
   return (
-    <ResourcePage<Trunk>
-      title={t('admin.outbound.trunks.title')}
-      intro={t('admin.outbound.trunks.intro')}
-      queryKey={['admin', 'outbound', 'trunks']}
-      list={() => unwrap(client.GET('/api/v1/outbound/trunks'))}
-      rowKey={(r) => r.id ?? ''}
+    <OutboundResourcePage<Trunk>
+      section="trunks"
+      list={listTrunks}
       searchText={(r) => `${r.id} ${r.name ?? ''} ${r.gateway} ${r.switch ?? ''}`}
       readOnly={readOnly}
       columns={[
-        { title: t('admin.outbound.id'), dataIndex: 'id' },
-        { title: t('admin.outbound.name'), dataIndex: 'name' },
+        ...idNameColumns(t),
         { title: t('admin.outbound.trunks.gateway'), dataIndex: 'gateway' },
         { title: t('admin.outbound.trunks.switch'), dataIndex: 'switch' },
         { title: t('admin.outbound.trunks.channels'), dataIndex: 'channels', render: limit },
@@ -56,15 +90,10 @@ export function OutboundTrunksPage({ readOnly }: { readOnly?: boolean }) {
       create={(v) => unwrap(client.POST('/api/v1/outbound/trunks', { body: trunkBody(v) }))}
       update={(r, v) => unwrap(client.PUT('/api/v1/outbound/trunks/{id}', { params: { path: { id: r.id! } }, body: trunkBody({ ...v, id: r.id }) }))}
       remove={(r) => unwrap(client.DELETE('/api/v1/outbound/trunks/{id}', { params: { path: { id: r.id! } } }))}
-      alias={(f) => (f === 'disabled' ? ['enabled'] : undefined)}
+      alias={enabledAlias}
       renderForm={({ editing }) => (
         <>
-          <Form.Item name="id" label={t('admin.outbound.id')} extra={t('admin.outbound.idHint')}>
-            <Input disabled={!!editing} />
-          </Form.Item>
-          <Form.Item name="name" label={t('admin.outbound.name')}>
-            <Input />
-          </Form.Item>
+          <IdNameFields editing={!!editing} />
           <Form.Item name="gateway" label={t('admin.outbound.trunks.gateway')} extra={t('admin.outbound.trunks.gatewayHint')}>
             <Input placeholder="cmcc-sip" />
           </Form.Item>
@@ -98,19 +127,15 @@ export function OutboundRoutesPage({ readOnly }: { readOnly?: boolean }) {
   const campaigns = useCampaigns().data ?? []
   return (
     <>
-      <ResourcePage<Route>
-        title={t('admin.outbound.routes.title')}
-        intro={t('admin.outbound.routes.intro')}
-        queryKey={['admin', 'outbound', 'routes']}
+      <OutboundResourcePage<Route>
+        section="routes"
         list={() => unwrap(client.GET('/api/v1/outbound/routes'))}
-        rowKey={(r) => r.id ?? ''}
         searchText={(r) => `${r.id} ${r.name ?? ''} ${(r.trunks ?? []).join(' ')} ${(r.match?.prefixes ?? []).join(' ')}`}
         readOnly={readOnly}
         drawerWidth={720}
         columns={[
           { title: t('admin.outbound.routes.priority'), dataIndex: 'priority' },
-          { title: t('admin.outbound.id'), dataIndex: 'id' },
-          { title: t('admin.outbound.name'), dataIndex: 'name' },
+          ...idNameColumns(t),
           {
             title: t('admin.outbound.routes.match'),
             key: 'match',
@@ -130,7 +155,7 @@ export function OutboundRoutesPage({ readOnly }: { readOnly?: boolean }) {
         create={(v: RouteForm) => unwrap(client.POST('/api/v1/outbound/routes', { body: routeBody(v) }))}
         update={(r, v: RouteForm) => unwrap(client.PUT('/api/v1/outbound/routes/{id}', { params: { path: { id: r.id! } }, body: routeBody({ ...v, id: r.id }) }))}
         remove={(r) => unwrap(client.DELETE('/api/v1/outbound/routes/{id}', { params: { path: { id: r.id! } } }))}
-        alias={(f) => (f === 'disabled' ? ['enabled'] : undefined)}
+        alias={enabledAlias}
         renderForm={({ editing }) => (
           <>
             <Space size="large" wrap>
@@ -292,17 +317,13 @@ function DryRun() {
 export function CallerIdPoolsPage({ readOnly }: { readOnly?: boolean }) {
   const { t } = useTranslation()
   return (
-    <ResourcePage<Pool>
-      title={t('admin.outbound.pools.title')}
-      intro={t('admin.outbound.pools.intro')}
-      queryKey={['admin', 'outbound', 'pools']}
-      list={() => unwrap(client.GET('/api/v1/outbound/caller-id-pools'))}
-      rowKey={(r) => r.id ?? ''}
+    <OutboundResourcePage<Pool>
+      section="pools"
+      list={listPools}
       searchText={(r) => `${r.id} ${r.name ?? ''} ${(r.numbers ?? []).map((n) => n.number).join(' ')}`}
       readOnly={readOnly}
       columns={[
-        { title: t('admin.outbound.id'), dataIndex: 'id' },
-        { title: t('admin.outbound.name'), dataIndex: 'name' },
+        ...idNameColumns(t),
         { title: t('admin.outbound.pools.numbers'), dataIndex: 'numbers', render: (n?: unknown[]) => n?.length ?? 0 },
         { title: t('admin.outbound.pools.localPresence'), dataIndex: 'local_presence', render: (x?: boolean) => (x === false ? t('admin.no') : t('admin.yes')) },
       ]}
@@ -313,12 +334,7 @@ export function CallerIdPoolsPage({ readOnly }: { readOnly?: boolean }) {
       remove={(r) => unwrap(client.DELETE('/api/v1/outbound/caller-id-pools/{id}', { params: { path: { id: r.id! } } }))}
       renderForm={({ editing, readOnly: ro }) => (
         <>
-          <Form.Item name="id" label={t('admin.outbound.id')} extra={t('admin.outbound.idHint')}>
-            <Input disabled={!!editing} />
-          </Form.Item>
-          <Form.Item name="name" label={t('admin.outbound.name')}>
-            <Input />
-          </Form.Item>
+          <IdNameFields editing={!!editing} />
           <Form.Item name="local_presence" label={t('admin.outbound.pools.localPresence')} valuePropName="checked" extra={t('admin.outbound.pools.localPresenceHint')}>
             <Switch />
           </Form.Item>
