@@ -364,8 +364,12 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
   // elements each style recalculation was for and what invalidated them.
   const invCats = process.env.IPCC_E2E_INVALIDATION ? ['disabled-by-default-devtools.timeline.invalidationTracking'] : []
   await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', ...invCats] })
-  const target = page.locator('.react-flow__node[data-id="m50"] .flow-node-id')
-  const b = await target.boundingBox()
+  // The node dragged is in the middle of the view: m50 at 100% zoom (the
+  // view is centred on it), m52 (column 6 of 15, row 10 of 20) in the fit
+  // view. Each drag grabs the node where the last one left it, and goes
+  // down and back up in turn, so the pointer stays inside the canvas (near
+  // its edge the canvas would pan, which is measured by no one here).
+  const target = page.locator(`.react-flow__node[data-id="${zoom ? 'm50' : 'm52'}"] .flow-node-id`)
   let moves = 0
   const t1 = Date.now()
   // When each press and release happened (page clock), to tell the tasks
@@ -383,11 +387,14 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
     })
   }
   for (let round = 0; round < 3; round++) {
+    const b = await target.boundingBox()
+    const [dx, dy] = round % 2 ? [-200, -2] : [200, 2]
     await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2)
+    if (process.env.IPCC_E2E_MUTATIONS) console.log('  viewport before the drag:', await page.evaluate(() => document.querySelector('.react-flow__viewport').style.transform), JSON.stringify(b), JSON.stringify(await page.locator('.react-flow__pane').boundingBox()))
     marks.push(['down', await page.evaluate(() => (performance.mark('drag-down'), performance.now()))])
     await page.mouse.down()
     for (let i = 1; i <= 60; i++) {
-      await page.mouse.move(b.x + b.width / 2 + Math.sin(i / 6) * 200, b.y + b.height / 2 + i * 2)
+      await page.mouse.move(b.x + b.width / 2 + Math.sin(i / 6) * dx, b.y + b.height / 2 + i * dy)
       moves++
       await page.waitForTimeout(16)
     }
