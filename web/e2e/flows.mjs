@@ -398,11 +398,14 @@ async function perfBigFlow(browser, base, adminTok, adminUser, zoom) {
       moves++
       await page.waitForTimeout(16)
     }
+    // The minimap is hidden while a node is dragged and back after.
+    if (round === 0 && (await page.locator('.react-flow__minimap').isVisible())) throw new Error('the minimap is drawn during a drag')
     marks.push(['up', await page.evaluate(() => (performance.mark('drag-up'), performance.now()))])
     await page.mouse.up()
     await page.waitForTimeout(300)
   }
   const seconds = Math.round((Date.now() - t1) / 100) / 10
+  if (!(await page.locator('.react-flow__minimap').isVisible())) throw new Error('the minimap is not drawn after the drags')
   const traceBuf = await browser.stopTracing()
   if (process.env.IPCC_E2E_MUTATIONS) console.log('  elements added during the drags (count, parent > element):', await page.evaluate(() => JSON.stringify(Object.entries(window.__added).sort((a, b) => b[1] - a[1]).slice(0, 15))), await page.evaluate(() => JSON.stringify(window.__addedNodes)), JSON.stringify(marks.map(([k, t]) => [k, Math.round(t)])))
   const cpu = traceTasks(traceBuf)
