@@ -639,18 +639,24 @@ const FlowCanvas = memo(function FlowCanvas(p: CanvasProps) {
   // minimap is hidden (display: none, so the browser neither lays it out
   // nor paints it; no remount), and a selection made by the drag reaches
   // the editor (which mounts the inspector's form) only when the drag ends.
+  // The minimap is hidden through its own inline style, never a class on
+  // an ancestor: a change of an element's class attribute makes the
+  // browser restyle every descendant that has a class (Ant Design's
+  // [class^="ant-input"] [class*=" ant-input"] rules), which with the
+  // whole flow in view is every node, port, handle and edge — thousands
+  // of elements at the drag's start.
   const wrapRef = useRef<HTMLDivElement>(null)
   const draggingRef = useRef(false)
   const pendingSel = useRef<OnSelectionChangeParams>()
   const { onSelectionChange } = p
   const onNodeDragStart = useCallback(() => {
     draggingRef.current = true
-    wrapRef.current?.classList.add('flow-canvas-dragging')
+    minimapStyle(wrapRef.current)?.setProperty('display', 'none')
   }, [])
   const onNodeDragStop = useCallback(
     (_: unknown, _n: CanvasNode, ns: CanvasNode[]) => {
       draggingRef.current = false
-      wrapRef.current?.classList.remove('flow-canvas-dragging')
+      minimapStyle(wrapRef.current)?.removeProperty('display')
       onCommit(ns)
       const sel = pendingSel.current
       pendingSel.current = undefined
@@ -698,6 +704,7 @@ const FlowCanvas = memo(function FlowCanvas(p: CanvasProps) {
     </div>
   )
 })
+const minimapStyle = (canvas: HTMLElement | null) => canvas?.querySelector<HTMLElement>('.react-flow__minimap')?.style
 const deleteKeys = ['Delete', 'Backspace']
 const multiKeys = ['Shift', 'Meta', 'Control']
 const proOptions = { hideAttribution: true }

@@ -299,7 +299,7 @@ function Settings({ readOnly }: { readOnly: boolean }) {
           {num('per_day')}
           {num('per_number_per_hour')}
           <Form.Item label={t('sms.settings.language')}>
-            <Select style={{ width: 140 }} disabled={readOnly} value={st.language} onChange={(v: string) => setSt({ ...st, language: v })}
+            <Select style={{ width: 200 }} popupMatchSelectWidth={false} disabled={readOnly} value={st.language} onChange={(v: string) => setSt({ ...st, language: v })}
               options={[{ value: '', label: t('sms.settings.languageDefault') }, { value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }]} />
           </Form.Item>
         </Space>
