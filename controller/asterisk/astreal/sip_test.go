@@ -3,6 +3,7 @@ package astreal_test
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,37 @@ func TestRealAsteriskTrunkFailures(t *testing.T) {
 		if e.Cause != controller.CauseNoRouteDestination {
 			t.Errorf("an unreachable trunk: cause %q, want NO_ROUTE_DESTINATION", e.Cause)
 		}
+	}
+}
+
+// TestRealAsteriskRegisteredPhone: an agent's phone registers with the
+// credentials of an endpoint in pjsip.conf (IPCC_TEST_ASTERISK_PHONE=
+// user:password, e.g. 1001:change-me-1001 of docker/conf/asterisk), and
+// ipcc's originate of that extension (PJSIP/1001, the driver's default
+// extension endpoint) rings it there. The phone answers 486 Busy Here and
+// the leg ends USER_BUSY, as an agent's busy phone does in the simulator.
+func TestRealAsteriskRegisteredPhone(t *testing.T) {
+	addr := sipAddr(t)
+	user, pass, ok := strings.Cut(os.Getenv("IPCC_TEST_ASTERISK_PHONE"), ":")
+	if !ok {
+		t.Skip("IPCC_TEST_ASTERISK_PHONE=user:password not set: no PJSIP phone endpoint to register")
+	}
+	w := astreal.FromEnv(t)
+	phone := sipua.NewResponder(t, "486 Busy Here", "200 OK")
+	phone.Register(t, addr, user, pass, time.Minute)
+	sw := w.NewSwitch(t, "ast-phone")
+	watch := switchtest.Watch(t, sw)
+	leg := uuid.NewString()
+	if err := sw.Originate(watch.Ctx, controller.Originate{LegID: leg,
+		Endpoint: controller.Endpoint{Kind: controller.EndpointExtension, Number: user}, Timeout: 10 * time.Second}); err != nil {
+		t.Fatalf("originate extension %s: %v", user, err)
+	}
+	e := watch.Wait("the leg's hang-up", switchtest.Is(controller.EventHungUp, leg))
+	t.Logf("registered phone %s answering 486: %v by %v (%d INVITEs)", user, e.Cause, e.HangupBy, phone.Invites())
+	if phone.Invites() == 0 {
+		t.Errorf("the registered phone %s got no INVITE", user)
+	}
+	if e.Cause != controller.CauseUserBusy {
+		t.Errorf("busy phone: cause %q, want USER_BUSY", e.Cause)
 	}
 }
