@@ -1,7 +1,9 @@
 package astreal_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -115,5 +117,51 @@ func TestRealAsteriskRegisteredPhone(t *testing.T) {
 	}
 	if e.Cause != controller.CauseUserBusy {
 		t.Errorf("busy phone: cause %q, want USER_BUSY", e.Cause)
+	}
+}
+
+// TestRealAsteriskMediaStaysOnAsterisk: two SIP calls into Stasis(ipcc)
+// bridged by ipcc. With direct_media = no on their endpoints (the phones'
+// template of docker/conf/asterisk/pjsip.conf, which the anonymous test
+// endpoint should inherit: docs/testing-real-switches.md) Asterisk keeps
+// the media; with its default it re-INVITEs each caller to send RTP
+// straight to the other's port, past NAT and the published RTP range.
+func TestRealAsteriskMediaStaysOnAsterisk(t *testing.T) {
+	addr := sipAddr(t)
+	w := astreal.FromEnv(t)
+	sw := w.NewSwitch(t, "ast-media")
+	watch := switchtest.Watch(t, sw)
+	dial := func(ani, did string) (*sipua.Caller, string) {
+		c := sipua.Dial(t, addr, ani, did)
+		leg := watch.Wait("the SIP call "+ani, func(e controller.Event) bool {
+			return e.Type == controller.EventCallArrived && e.ANI == ani
+		}).Leg
+		t.Cleanup(func() { _ = sw.Hangup(context.Background(), leg, controller.CauseNormalClearing) })
+		if err := sw.Answer(watch.Ctx, leg); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-c.Answered():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the SIP call %s got no answer", ani)
+		}
+		return c, leg
+	}
+	a, la := dial("13800138781", "4081")
+	b, lb := dial("13800138782", "4082")
+	if err := sw.Bridge(watch.Ctx, la, lb); err != nil {
+		t.Fatal(err)
+	}
+	watch.Wait("bridged", switchtest.Is(controller.EventBridged, la))
+	time.Sleep(2 * time.Second) // a direct-media re-INVITE comes within a few hundred ms
+	for _, c := range []struct {
+		name        string
+		me, partner *sipua.Caller
+	}{{"first caller", a, b}, {"second caller", b, a}} {
+		for _, sdp := range c.me.ReInvites() {
+			if strings.Contains(sdp, fmt.Sprintf("m=audio %d ", c.partner.RTPPort())) {
+				t.Errorf("the %s was re-INVITEd to send RTP straight to the other caller (direct media): %q", c.name, sdp)
+			}
+		}
 	}
 }
