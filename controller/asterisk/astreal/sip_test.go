@@ -19,8 +19,9 @@ import (
 
 // The tests below need an Asterisk built with PJSIP (the kit's is not;
 // docs/testing-real-switches.md says how to add it): IPCC_TEST_ASTERISK_SIP
-// names its UDP transport, whose anonymous endpoint sends calls to the
-// ipcc-test context (Stasis(ipcc)).
+// names its UDP transport, whose anonymous endpoint sends calls to a
+// context that runs Stasis(ipcc) (ipcc-test, or from-trunk of
+// docker/conf/asterisk: "Asterisk with PJSIP" in that document).
 func sipAddr(t *testing.T) string {
 	a := os.Getenv("IPCC_TEST_ASTERISK_SIP")
 	if a == "" {

@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// Responder is a carrier (or, after Register, a phone) that refuses every INVITE with one final
-// status (503 for a congested trunk, say) and answers OPTIONS pings with
-// another, so a test can see what a real switch makes of a carrier's
-// refusal. It listens on 127.0.0.1 over UDP.
+// Responder is a carrier (or, after Register, a phone) that refuses every
+// INVITE with one final status (503 for a congested trunk, say) and
+// answers OPTIONS pings with another, so a test can see what a real switch
+// makes of a carrier's refusal. It listens on 127.0.0.1 over UDP.
 type Responder struct {
 	conn   *net.UDPConn
 	invite string // status line for INVITE, e.g. "503 Service Unavailable"
