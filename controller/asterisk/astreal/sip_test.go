@@ -1,8 +1,11 @@
 package astreal_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,8 +19,9 @@ import (
 
 // The tests below need an Asterisk built with PJSIP (the kit's is not;
 // docs/testing-real-switches.md says how to add it): IPCC_TEST_ASTERISK_SIP
-// names its UDP transport, whose anonymous endpoint sends calls to the
-// ipcc-test context (Stasis(ipcc)).
+// names its UDP transport, whose anonymous endpoint sends calls to a
+// context that runs Stasis(ipcc) (ipcc-test, or from-trunk of
+// docker/conf/asterisk: "Asterisk with PJSIP" in that document).
 func sipAddr(t *testing.T) string {
 	a := os.Getenv("IPCC_TEST_ASTERISK_SIP")
 	if a == "" {
@@ -81,6 +85,84 @@ func TestRealAsteriskTrunkFailures(t *testing.T) {
 		t.Logf("an unreachable trunk %s: %v by %v", down, e.Cause, e.HangupBy)
 		if e.Cause != controller.CauseNoRouteDestination {
 			t.Errorf("an unreachable trunk: cause %q, want NO_ROUTE_DESTINATION", e.Cause)
+		}
+	}
+}
+
+// TestRealAsteriskRegisteredPhone: an agent's phone registers with the
+// credentials of an endpoint in pjsip.conf (IPCC_TEST_ASTERISK_PHONE=
+// user:password, e.g. 1001:change-me-1001 of docker/conf/asterisk), and
+// ipcc's originate of that extension (PJSIP/1001, the driver's default
+// extension endpoint) rings it there. The phone answers 486 Busy Here and
+// the leg ends USER_BUSY, as an agent's busy phone does in the simulator.
+func TestRealAsteriskRegisteredPhone(t *testing.T) {
+	addr := sipAddr(t)
+	user, pass, ok := strings.Cut(os.Getenv("IPCC_TEST_ASTERISK_PHONE"), ":")
+	if !ok {
+		t.Skip("IPCC_TEST_ASTERISK_PHONE=user:password not set: no PJSIP phone endpoint to register")
+	}
+	w := astreal.FromEnv(t)
+	phone := sipua.NewResponder(t, "486 Busy Here", "200 OK")
+	phone.Register(t, addr, user, pass, time.Minute)
+	sw := w.NewSwitch(t, "ast-phone")
+	watch := switchtest.Watch(t, sw)
+	leg := uuid.NewString()
+	if err := sw.Originate(watch.Ctx, controller.Originate{LegID: leg,
+		Endpoint: controller.Endpoint{Kind: controller.EndpointExtension, Number: user}, Timeout: 10 * time.Second}); err != nil {
+		t.Fatalf("originate extension %s: %v", user, err)
+	}
+	e := watch.Wait("the leg's hang-up", switchtest.Is(controller.EventHungUp, leg))
+	t.Logf("registered phone %s answering 486: %v by %v (%d INVITEs)", user, e.Cause, e.HangupBy, phone.Invites())
+	if phone.Invites() == 0 {
+		t.Errorf("the registered phone %s got no INVITE", user)
+	}
+	if e.Cause != controller.CauseUserBusy {
+		t.Errorf("busy phone: cause %q, want USER_BUSY", e.Cause)
+	}
+}
+
+// TestRealAsteriskMediaStaysOnAsterisk: two SIP calls into Stasis(ipcc)
+// bridged by ipcc. With direct_media = no on their endpoints (the phones'
+// template of docker/conf/asterisk/pjsip.conf, which the anonymous test
+// endpoint should inherit: docs/testing-real-switches.md) Asterisk keeps
+// the media; with its default it re-INVITEs each caller to send RTP
+// straight to the other's port, past NAT and the published RTP range.
+func TestRealAsteriskMediaStaysOnAsterisk(t *testing.T) {
+	addr := sipAddr(t)
+	w := astreal.FromEnv(t)
+	sw := w.NewSwitch(t, "ast-media")
+	watch := switchtest.Watch(t, sw)
+	dial := func(ani, did string) (*sipua.Caller, string) {
+		c := sipua.Dial(t, addr, ani, did)
+		leg := watch.Wait("the SIP call "+ani, func(e controller.Event) bool {
+			return e.Type == controller.EventCallArrived && e.ANI == ani
+		}).Leg
+		t.Cleanup(func() { _ = sw.Hangup(context.Background(), leg, controller.CauseNormalClearing) })
+		if err := sw.Answer(watch.Ctx, leg); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-c.Answered():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the SIP call %s got no answer", ani)
+		}
+		return c, leg
+	}
+	a, la := dial("13800138781", "4081")
+	b, lb := dial("13800138782", "4082")
+	if err := sw.Bridge(watch.Ctx, la, lb); err != nil {
+		t.Fatal(err)
+	}
+	watch.Wait("bridged", switchtest.Is(controller.EventBridged, la))
+	time.Sleep(2 * time.Second) // a direct-media re-INVITE comes within a few hundred ms
+	for _, c := range []struct {
+		name        string
+		me, partner *sipua.Caller
+	}{{"first caller", a, b}, {"second caller", b, a}} {
+		for _, sdp := range c.me.ReInvites() {
+			if strings.Contains(sdp, fmt.Sprintf("m=audio %d ", c.partner.RTPPort())) {
+				t.Errorf("the %s was re-INVITEd to send RTP straight to the other caller (direct media): %q", c.name, sdp)
+			}
 		}
 	}
 }

@@ -95,6 +95,9 @@ func (c *Caller) Ended() <-chan struct{} { return c.ended }
 
 func (c *Caller) local() string { return c.sip.LocalAddr().String() }
 
+// RTPPort is the local port the caller receives RTP on (its SDP's m=audio).
+func (c *Caller) RTPPort() int { return c.rtp.LocalAddr().(*net.UDPAddr).Port }
+
 func (c *Caller) sdp(dir string) string {
 	port := c.rtp.LocalAddr().(*net.UDPAddr).Port
 	c.mu.Lock()

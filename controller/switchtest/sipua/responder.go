@@ -8,14 +8,16 @@ import (
 	"testing"
 )
 
-// Responder is a carrier that refuses every INVITE with one final
-// status (503 for a congested trunk, say) and answers OPTIONS pings with
-// another, so a test can see what a real switch makes of a carrier's
-// refusal. It listens on 127.0.0.1 over UDP.
+// Responder is a carrier (or, after Register, a phone) that refuses every
+// INVITE with one final status (503 for a congested trunk, say) and
+// answers OPTIONS pings with another, so a test can see what a real switch
+// makes of a carrier's refusal. It listens on 127.0.0.1 over UDP.
 type Responder struct {
 	conn   *net.UDPConn
 	invite string // status line for INVITE, e.g. "503 Service Unavailable"
 	ping   string // status line for OPTIONS
+
+	responses chan *sipMsg // responses to our own requests (REGISTER)
 
 	mu      sync.Mutex
 	invites int
@@ -28,7 +30,7 @@ func NewResponder(t *testing.T, invite, ping string) *Responder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Responder{conn: conn, invite: invite, ping: ping}
+	r := &Responder{conn: conn, invite: invite, ping: ping, responses: make(chan *sipMsg, 8)}
 	t.Cleanup(func() { conn.Close() })
 	go r.serve()
 	return r
@@ -53,6 +55,10 @@ func (r *Responder) serve() {
 		}
 		m := parseSIP(append([]byte(nil), buf[:n]...))
 		if strings.HasPrefix(m.first, "SIP/2.0 ") {
+			select {
+			case r.responses <- m:
+			default:
+			}
 			continue
 		}
 		var status string
