@@ -151,10 +151,19 @@ func TestAgentBridgedJustBeforeTheOwnerDied(t *testing.T) {
 				if f == sim.FrontAsterisk && !strings.Contains(rec.Trace, "re-adoption time") {
 					t.Errorf("the trace does not say the answer time is the re-adoption's (ARI lists no answer time): %s", rec.Trace)
 				}
+				if f == sim.FrontFreeSWITCH && !strings.Contains(rec.Trace, "the switch's answer time") {
+					t.Errorf("the trace does not say the answer time is the switch's: %s", rec.Trace)
+				}
 				legs, _ := w.st.ListCallLegs(ctx, tenant, id)
 				for _, l := range legs {
 					if l.LegID == bob && (l.AnsweredAt == nil || l.EndedAt == nil || l.HangupCause == "ORIGINATOR_CANCEL") {
 						t.Errorf("bob's leg row: %+v", l)
+					}
+					if l.LegID == bob && l.AnsweredAt != nil && f == sim.FrontFreeSWITCH {
+						// FreeSWITCH lists the answer time: the row has it.
+						if d := l.AnsweredAt.Sub(mustCall(w, bob).Answered).Abs(); d > 10*time.Millisecond {
+							t.Errorf("bob's leg answered at %v in the record, %v on the switch", l.AnsweredAt, mustCall(w, bob).Answered)
+						}
 					}
 				}
 				waitFor(t, "bob is free again", func() bool {
