@@ -171,7 +171,7 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 		// may have bridged the caller with the agent who answered and died
 		// before writing it. The switch is the truth for what is up.
 		if br, ok := h.findBridgedRing(ctx, k, rec, legs); ok {
-			h.takeTalking(ctx, k, rec, legs, br)
+			legs = h.takeTalking(ctx, k, rec, legs, br)
 			connected = true
 		}
 	}

@@ -22,6 +22,10 @@ type TalkTaker interface {
 // re-adopted caller.
 type bridgedRing struct {
 	leg, agent string
+	// endpoint is what the leg dialled and created when it was, as the
+	// switch lists them (for a leg the record has no row of).
+	endpoint string
+	created  time.Time
 	// answered is the switch's answer time of the leg (zero: not listed).
 	answered time.Time
 }
@@ -84,7 +88,7 @@ func (h *Handler) findBridgedRing(ctx context.Context, k *call, rec *store.CallR
 	if agent == "" {
 		return bridgedRing{}, false
 	}
-	return bridgedRing{leg: peerID, agent: agent, answered: peer.Answered}, true
+	return bridgedRing{leg: peerID, agent: agent, endpoint: peer.DNIS, created: peer.Created, answered: peer.Answered}, true
 }
 
 // takeTalking takes back, as a connected call, a re-adopted caller the
@@ -93,8 +97,9 @@ func (h *Handler) findBridgedRing(ctx context.Context, k *call, rec *store.CallR
 // caller, the queue puts the agent on call (TalkTaker), and the record
 // says answered by them — talk time from the agent leg's answer as the
 // previous controller recorded it, else the switch's answer time, else
-// now (the trace says which). rec and legs are updated in place.
-func (h *Handler) takeTalking(ctx context.Context, k *call, rec *store.CallRecord, legs []store.CallLeg, br bridgedRing) {
+// now (the trace says which). rec is updated in place; the legs returned
+// are legs with the agent leg answered (added when it had no row).
+func (h *Handler) takeTalking(ctx context.Context, k *call, rec *store.CallRecord, legs []store.CallLeg, br bridgedRing) []store.CallLeg {
 	c := k.c
 	at, from := br.answered, "the switch's answer time"
 	for i := range legs {
@@ -117,17 +122,32 @@ func (h *Handler) takeTalking(ctx context.Context, k *call, rec *store.CallRecor
 		}
 		waited = w
 	}
-	ringFrom := time.Time{}
+	ringFrom, recorded := time.Time{}, false
 	for i := range legs {
 		if legs[i].LegID == br.leg {
-			ringFrom = legs[i].StartedAt
+			ringFrom, recorded = legs[i].StartedAt, true
 			if legs[i].AnsweredAt == nil {
 				a := at.UTC()
 				legs[i].AnsweredAt = &a
 			}
 		}
 	}
-	k.rec.answerStoredLeg(br.leg, at)
+	if recorded {
+		k.rec.answerStoredLeg(br.leg, at)
+	} else {
+		// Rung and answered before its row was written: the record gets
+		// it now, from what the switch lists.
+		a := at.UTC()
+		row := store.CallLeg{TenantID: rec.TenantID, CallID: rec.ID, LegID: br.leg, Role: RoleAgent, Endpoint: br.endpoint, AgentID: br.agent,
+			StartedAt: br.created.UTC(), AnsweredAt: &a}
+		if br.created.IsZero() {
+			row.StartedAt = a
+		}
+		k.rec.addStoredLegs([]store.CallLeg{row})
+		k.rec.saveLeg(br.leg)
+		legs = append(legs, row)
+		ringFrom = row.StartedAt
+	}
 	k.rec.Update(func(r *store.CallRecord) {
 		r.AgentID, r.Disposition = br.agent, "answered"
 		r.WaitMS += waited.Milliseconds()
@@ -135,9 +155,10 @@ func (h *Handler) takeTalking(ctx context.Context, k *call, rec *store.CallRecor
 			r.RingMS += at.Sub(ringFrom).Milliseconds()
 		}
 	})
-	k.rec.Talking(at)
+	k.rec.talkingFrom(at)
 	k.rec.Save()
 	rec.AgentID, rec.Disposition = br.agent, "answered"
+	return legs
 }
 
 // answerStoredLeg marks a leg row taken from the store (addStoredLegs)
@@ -158,4 +179,15 @@ func (r *Record) answerStoredLeg(id string, at time.Time) {
 	if ok {
 		r.saveLeg(id)
 	}
+}
+
+// talkingFrom sets when the conversation began, replacing what an earlier
+// answered leg of the record may have set (Talking keeps the first).
+func (r *Record) talkingFrom(at time.Time) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.talkFrom = at
+	r.mu.Unlock()
 }
