@@ -92,9 +92,10 @@ const (
 	InOfferCancel           // the caller left or another agent answered first
 	InCallEnd               // the call the agent was on ended; WrapUp says whether wrap-up follows
 	InWrapUpEnd             // wrap-up time over or ended by the agent
+	InTakeBack              // the switch has the agent talking on a call the engine did not connect (taken back after a takeover)
 )
 
-var inputNames = [...]string{"", "login", "logout", "ready", "not-ready", "offer", "answer", "no-answer", "offer-cancel", "call-end", "wrap-up-end"}
+var inputNames = [...]string{"", "login", "logout", "ready", "not-ready", "offer", "answer", "no-answer", "offer-cancel", "call-end", "wrap-up-end", "take-back"}
 
 // String is the input's name.
 func (k InputKind) String() string {
@@ -213,6 +214,15 @@ func next(s Status, in Input) (Status, []Action, error) {
 			return bad()
 		}
 		return afterCall(), []Action{ActStopWrapUp}, nil
+	case InTakeBack:
+		// The previous controller connected the agent and died before
+		// the engine's answer was written: they talk, whatever the
+		// restored state says, unless they were busy elsewhere.
+		switch s.State {
+		case Available, Ringing:
+			return Status{State: OnCall}, nil, nil
+		}
+		return bad()
 	}
 	return bad()
 }

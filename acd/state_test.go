@@ -50,6 +50,10 @@ func TestNextTable(t *testing.T) {
 		{"wrap-up end applies a pending not-ready", Status{State: WrapUp, Pending: PendingNotReady, PendingReason: "break"}, Input{Kind: InWrapUpEnd}, nr("break"), []Action{ActStopWrapUp}, false},
 		{"wrap-up end applies a pending logout", Status{State: WrapUp, Pending: PendingLogout}, Input{Kind: InWrapUpEnd}, st(LoggedOut), []Action{ActStopWrapUp}, false},
 		{"wrap-up end outside wrap-up is refused", st(OnCall), Input{Kind: InWrapUpEnd}, st(OnCall), nil, true},
+		{"take-back of an available agent puts them on call", st(Available), Input{Kind: InTakeBack}, st(OnCall), nil, false},
+		{"take-back of a ringing agent puts them on call", st(Ringing), Input{Kind: InTakeBack}, st(OnCall), nil, false},
+		{"take-back of an agent not ready is refused", nr("lunch"), Input{Kind: InTakeBack}, nr("lunch"), nil, true},
+		{"take-back of an agent on call is refused", st(OnCall), Input{Kind: InTakeBack}, st(OnCall), nil, true},
 		{"unknown input is refused", st(Available), Input{Kind: 99}, st(Available), nil, true},
 	}
 	for _, tc := range tests {

@@ -401,4 +401,7 @@ type LegInfo struct {
 	Vars    map[string]string
 	Inbound bool
 	Created time.Time
+	// Answered is when the leg answered, when the switch says (zero: not
+	// answered, or the switch does not list it — ARI has no such field).
+	Answered time.Time
 }

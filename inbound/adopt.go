@@ -124,6 +124,17 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
+		if l.AnsweredAt == nil {
+			// Stored ringing, found answered by the caller's handler since
+			// (takeTalking): keep the answer it wrote.
+			if rows, err := h.opt.Store.ListCallLegs(sctx, rec.TenantID, rec.ID); err == nil {
+				for _, row := range rows {
+					if row.LegID == l.LegID && row.AnsweredAt != nil {
+						l.AnsweredAt = row.AnsweredAt
+					}
+				}
+			}
+		}
 		if err := h.opt.Store.SaveCallLeg(sctx, &l); err != nil {
 			log.Error("call leg not completed", "err", err)
 		}
@@ -155,8 +166,17 @@ func (h *Handler) adopted(ctx context.Context, c *controller.Call, rec *store.Ca
 		}
 	}
 	connected := rec.Disposition == "answered" || rec.AgentID != ""
+	if !connected && rec.Direction == "inbound" && rec.QueueID != "" {
+		// The record may lag behind the switch: the previous controller
+		// may have bridged the caller with the agent who answered and died
+		// before writing it. The switch is the truth for what is up.
+		if br, ok := h.findBridgedRing(ctx, k, rec, legs); ok {
+			legs = h.takeTalking(ctx, k, rec, legs, br)
+			connected = true
+		}
+	}
 	if !connected {
-		h.endLeftRings(ctx, k, rec, legs)
+		h.endLeftRings(ctx, k, rec, legs, "")
 		h.resume(ctx, k, rec)
 		return
 	}

@@ -53,13 +53,14 @@ func (h *Handler) legGone(ctx context.Context, sw, leg string) {
 // controller died). Each agent is held in the queue before their ring is
 // hung up and offered again only once the switch reports the ring gone
 // (the leg's own handler reports its end: see Handle), so the new offer
-// never overlaps the old ring.
-func (h *Handler) endLeftRings(ctx context.Context, k *call, rec *store.CallRecord, legs []store.CallLeg) {
+// never overlaps the old ring. except is a leg left alone: one the switch
+// has answered and bridged with the caller (see takeTalking), "" if none.
+func (h *Handler) endLeftRings(ctx context.Context, k *call, rec *store.CallRecord, legs []store.CallLeg, except string) {
 	c, log := k.c, k.log
 	sw := c.Switch()
 	done := map[string]bool{}
 	end := func(leg, agent, why string) {
-		if done[leg] {
+		if done[leg] || leg == except {
 			return
 		}
 		done[leg] = true

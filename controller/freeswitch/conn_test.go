@@ -93,6 +93,7 @@ func ownedChannels(s *testServer) {
 		`{"row_count":1,"rows":[{"uuid":"`+ownedLeg+`","direction":"inbound","created_epoch":"1795305557","callstate":"ACTIVE","state":"CS_EXECUTE"}]}`,
 		`{"row_count": 0}`,
 		map[string]string{ownedLeg: `{"Event-Name":"CHANNEL_DATA","Unique-ID":"` + ownedLeg + `","Answer-State":"answered",` +
+			`"Caller-Channel-Answered-Time":"1795305635346843",` +
 			`"Caller-Caller-ID-Number":"15551230001","Caller-Caller-ID-Name":"Customer","Caller-Destination-Number":"ringpark",` +
 			`"variable_ipcc_did":"8008","variable_ipcc_owned":"true","variable_ipcc_queue":"sales a%20b"}`})
 }
@@ -123,6 +124,8 @@ func TestConnectSubscribeResync(t *testing.T) {
 	legs, err := d.Legs(context.Background())
 	if err != nil || len(legs) != 1 || !legs[0].Owned || legs[0].State != controller.LegAnswered || !legs[0].Inbound {
 		t.Errorf("Legs = %+v, %v", legs, err)
+	} else if want := time.UnixMicro(1795305635346843); !legs[0].Answered.Equal(want) {
+		t.Errorf("Legs: answered at %v, want %v (Caller-Channel-Answered-Time)", legs[0].Answered, want)
 	}
 }
 

@@ -223,6 +223,9 @@ func (d *Driver) legInfo(row map[string]string, dump *fsEvent, peer string) cont
 	if dump.get("Answer-State") == "answered" || row["callstate"] == "ACTIVE" || row["callstate"] == "HELD" {
 		li.State = controller.LegAnswered
 	}
+	if us, err := strconv.ParseInt(dump.get("Caller-Channel-Answered-Time"), 10, 64); err == nil && us > 0 {
+		li.Answered = time.UnixMicro(us).UTC()
+	}
 	// The dump's creation time has microseconds; the listing's whole
 	// seconds would leave a caller and the agent leg bridged with it in
 	// any order (re-adopted legs are announced oldest first).
