@@ -13,9 +13,10 @@ import (
 // Hold music from a file (a prompt of the tenant's library). ARI's music
 // on hold (POST /channels/{id}/moh?mohClass=) starts only musiconhold.conf
 // classes, so the driver plays the file itself, as ARI playbacks of its own
-// (POST /channels/{id}/play?media=sound:<path without extension>&
-// playbackId=ipcc-hold-...), one after the other: when PlaybackFinished
-// arrives for the current one, the next is started. Unhold, a hangup, or a
+// (POST /channels/{id}/play?media=sound:<path without extension>,... with
+// the file listed holdRepeat times, &playbackId=ipcc-hold-...), one after
+// the other: when PlaybackFinished arrives for the current one, the next
+// is started. Unhold, a hangup, or a
 // bridge, play, conference or transfer request on the leg ends the loop:
 // the current playback is stopped (DELETE /playbacks/{id}) and none follows.
 // These playbacks are the driver's own: they produce no PlaybackStarted /
@@ -28,12 +29,15 @@ import (
 // (ast_bridge_channel_queue_playfile_sync; BRIDGE_CHANNEL_ACTION_PLAY_FILE
 // suspends that bridge channel while it plays): the held party hears only
 // the file, what they say is not mixed, and the agent hears neither them
-// nor the music (silence), as with FreeSWITCH. Between two playbacks (one
-// round trip after PlaybackFinished) the leg is back in the mix for a
-// moment, so it is also muted inbound (POST /channels/{id}/mute?
-// direction=in, as for class music on hold) and its voice never reaches
-// the agent; the agent may reach the held party for those few
-// milliseconds.
+// nor the music (silence), as with FreeSWITCH. The repeats of the file
+// within one playback play in that one suspension (play_on_channel loops
+// over the media list). Between two playbacks (one round trip after
+// PlaybackFinished, once per holdRepeat rounds of the file) the leg is
+// back in the mix for a moment, so it is also muted inbound (POST
+// /channels/{id}/mute?direction=in, as for class music on hold) and its
+// voice never reaches the agent; the held party may hear the agent for
+// those few milliseconds (muting the leg outbound would silence the file
+// too).
 //
 // A channel's playbacks and most other ARI requests on it (mute, moh,
 // continue, record, joining or leaving a bridge) are commands of its Stasis
@@ -47,8 +51,21 @@ import (
 // the switch's music on hold class (Config.MusicOnHold) plays instead; the
 // log says why.
 
+// holdMedia is the media list of one hold playback: the file holdRepeat
+// times over.
+func holdMedia(uri string) []string {
+	out := make([]string, holdRepeat)
+	for i := range out {
+		out[i] = uri
+	}
+	return out
+}
+
 const (
 	holdPlaybackPrefix = "ipcc-hold-"
+	// holdRepeat: each hold playback lists the file this many times, so
+	// the gaps between playbacks come once per holdRepeat rounds.
+	holdRepeat = 10
 	// holdShortLoop: a hold playback that finishes sooner than this after
 	// it started counts as short; holdShortLoops short ones in a row stop
 	// the loop rather than spin.
@@ -90,7 +107,7 @@ func (d *Driver) holdFile(ctx context.Context, leg, uri string) error {
 	d.mu.Lock()
 	d.st.startHoldPlayback(l, pid, uri)
 	d.mu.Unlock()
-	if _, err := d.cl.Play(ctx, leg, ari.PlayParams{Media: []string{uri}, PlaybackID: pid}); err != nil {
+	if _, err := d.cl.Play(ctx, leg, ari.PlayParams{Media: holdMedia(uri), PlaybackID: pid}); err != nil {
 		d.mu.Lock()
 		if l.holdPB == pid {
 			l.holdPB, l.holdURI = "", ""
@@ -228,7 +245,7 @@ func (d *Driver) runHoldCleanup(ctx context.Context, c cleanup) error {
 		if !current() {
 			return nil
 		}
-		_, err := d.cl.Play(ctx, c.id, ari.PlayParams{Media: []string{c.media}, PlaybackID: c.playback})
+		_, err := d.cl.Play(ctx, c.id, ari.PlayParams{Media: holdMedia(c.media), PlaybackID: c.playback})
 		if err != nil {
 			if s := ari.StatusOf(err); s == http.StatusNotFound || s == http.StatusConflict {
 				return nil // the leg is gone, or left Stasis
