@@ -42,9 +42,10 @@ import (
 // A channel's playbacks and most other ARI requests on it (mute, moh,
 // continue, record, joining or leaving a bridge) are commands of its Stasis
 // control that run one at a time, and a playback's command runs until the
-// playback ends. So the mute is sent before the first playback, and the
-// loop is stopped before any other request on the leg: otherwise a
-// removeChannel would wait (and time out) behind up to a whole file.
+// playback ends (a variable request even waits for its command to run).
+// So the mute is sent before the first playback, and the loop is stopped
+// before any other request on the leg: otherwise a removeChannel or a
+// variable would wait (and time out) behind up to a whole playback.
 //
 // A hold playback that fails (Asterisk cannot open the file), or that ends
 // almost at once several times in a row (an empty file), ends the loop and
@@ -166,6 +167,47 @@ func (d *Driver) unholdBefore(ctx context.Context, op string, legs ...string) er
 		}
 	}
 	return nil
+}
+
+// withoutHoldLoop runs fn, a request Asterisk would run only after the
+// current hold playback (setting a variable, sending DTMF, recording the
+// channel itself), with the leg's hold loop paused: its playback is
+// stopped, and the loop starts again, from the top of the file, once fn
+// returned. The leg stays held (no Unhold).
+func (d *Driver) withoutHoldLoop(ctx context.Context, leg string, fn func() error) error {
+	d.mu.Lock()
+	var uri string
+	if l := d.st.live(leg); l != nil {
+		uri = l.holdURI
+	}
+	d.mu.Unlock()
+	if uri == "" {
+		return fn()
+	}
+	if _, err := d.stopHoldLoop(ctx, leg); err != nil {
+		return d.fail("pause the hold music", leg, err)
+	}
+	err := fn()
+	d.mu.Lock()
+	l := d.st.live(leg)
+	again := l != nil && l.holdOn && l.holdPB == ""
+	pid := newID(holdPlaybackPrefix)
+	if again {
+		d.st.startHoldPlayback(l, pid, uri)
+	}
+	d.mu.Unlock()
+	if again {
+		d.runHoldCleanupNow(ctx, cleanup{op: "hold-play", id: leg, playback: pid, media: uri})
+	}
+	return err
+}
+
+// runHoldCleanupNow runs a hold cleanup in the caller's goroutine, logging
+// a failure.
+func (d *Driver) runHoldCleanupNow(ctx context.Context, c cleanup) {
+	if err := d.runHoldCleanup(context.WithoutCancel(ctx), c); err != nil {
+		d.log.Warn("hold music not resumed", "leg", c.id, "err", err)
+	}
 }
 
 // startHoldPlayback registers pid as the leg's current hold playback.

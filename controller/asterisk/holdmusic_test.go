@@ -43,6 +43,19 @@ func waitUntil(t *testing.T, what string, f func() bool) {
 	}
 }
 
+// drain returns the events seen so far.
+func (r *simRig) drain() []controller.Event {
+	var out []controller.Event
+	for {
+		select {
+		case ev := <-r.events:
+			out = append(out, ev)
+		default:
+			return out
+		}
+	}
+}
+
 // noPlaybackEvents fails on PlaybackStarted/Finished events seen so far:
 // the hold loop's playbacks are the driver's own.
 func (r *simRig) noPlaybackEvents(t *testing.T) {
@@ -57,6 +70,13 @@ func (r *simRig) noPlaybackEvents(t *testing.T) {
 			return
 		}
 	}
+}
+
+func mustVar(t *testing.T, s *sim.Sim, leg, name string) string {
+	t.Helper()
+	info, err := s.Call(leg)
+	must(t, err)
+	return info.Vars[name]
 }
 
 // loops waits until the party hears the hold file n more times.
@@ -99,6 +119,18 @@ func TestSimHoldMusicFileLoopsForAWaitingCaller(t *testing.T) {
 	r.noPlaybackEvents(t)
 	// Holding again with the same file keeps the one loop.
 	must(t, r.d.Hold(ctx, caller, holdFilePath))
+	// A variable (which real Asterisk would set only after the current
+	// playback) pauses the loop around it; the caller stays held.
+	must(t, r.d.SetVar(ctx, caller, "CC_NOTE", "held"))
+	loops(t, r.sim, caller, 2)
+	if v := mustVar(t, r.sim, caller, "CC_NOTE"); v != "held" {
+		t.Fatalf("CC_NOTE = %q", v)
+	}
+	for _, ev := range r.drain() {
+		if ev.Type == controller.EventUnhold || ev.Type == controller.EventPlaybackStarted || ev.Type == controller.EventPlaybackFinished {
+			t.Fatalf("while held: %s", describe(ev))
+		}
+	}
 	must(t, r.d.Unhold(ctx, caller))
 	r.expect(controller.EventUnhold, caller)
 	stopped(t, r.sim, caller)

@@ -359,7 +359,9 @@ func (d *Driver) SendDTMF(ctx context.Context, leg, digits string) error {
 	if digits == "" || strings.Trim(digits, "0123456789*#ABCDabcdwW") != "" {
 		return d.invalid("send dtmf", leg, "digits %q: use 0-9 * # A-D (w = pause)", digits)
 	}
-	err := d.cl.SendDTMF(ctx, leg, digits, int(d.cfg.DTMFBetween/time.Millisecond), int(d.cfg.DTMFDuration/time.Millisecond))
+	err := d.withoutHoldLoop(ctx, leg, func() error {
+		return d.cl.SendDTMF(ctx, leg, digits, int(d.cfg.DTMFBetween/time.Millisecond), int(d.cfg.DTMFDuration/time.Millisecond))
+	})
 	if err != nil {
 		return d.fail("send dtmf", leg, err)
 	}
@@ -374,7 +376,7 @@ func (d *Driver) SetVar(ctx context.Context, leg, name, value string) error {
 	if name == "" {
 		return d.invalid("set var", leg, "variable name is required")
 	}
-	if err := d.cl.SetVar(ctx, leg, name, value); err != nil {
+	if err := d.withoutHoldLoop(ctx, leg, func() error { return d.cl.SetVar(ctx, leg, name, value) }); err != nil {
 		return d.fail("set var "+name, leg, err)
 	}
 	return nil

@@ -87,6 +87,9 @@ func TestRequestRendering(t *testing.T) {
 		{"Hold again with the same file is a no-op", func() error {
 			return h.d.Hold(ctx, "in-1", "/srv/ipcc/prompts/acme/acme-music.wav")
 		}},
+		{"SetVar on a leg looping hold music pauses the loop around it", func() error {
+			return h.d.SetVar(ctx, "in-1", "CC_NOTE", "held")
+		}},
 		{"Unhold stops the loop", func() error { return h.d.Unhold(ctx, "in-1") }},
 		{"JoinConference muted", func() error {
 			return h.d.JoinConference(ctx, "agent-1", "sales-huddle", controller.ConferenceOptions{Muted: true})
