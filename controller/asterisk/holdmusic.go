@@ -16,9 +16,11 @@ import (
 // (POST /channels/{id}/play?media=sound:<path without extension>,... with
 // the file listed holdRepeat times, &playbackId=ipcc-hold-...), one after
 // the other: when PlaybackFinished arrives for the current one, the next
-// is started. Unhold, a hangup, or a
-// bridge, play, conference or transfer request on the leg ends the loop:
-// the current playback is stopped (DELETE /playbacks/{id}) and none follows.
+// is started. Unhold, a hangup, or a bridge, play, conference or transfer
+// request on the leg ends the loop: the current playback is stopped
+// (DELETE /playbacks/{id}) and none follows. Setting a variable, sending
+// DTMF or recording the channel itself pauses the loop around the request
+// (withoutHoldLoop).
 // These playbacks are the driver's own: they produce no PlaybackStarted /
 // PlaybackFinished for the controller, only Hold and Unhold.
 //
@@ -44,8 +46,9 @@ import (
 // control that run one at a time, and a playback's command runs until the
 // playback ends (a variable request even waits for its command to run).
 // So the mute is sent before the first playback, and the loop is stopped
-// before any other request on the leg: otherwise a removeChannel or a
-// variable would wait (and time out) behind up to a whole playback.
+// or paused before any other request on the leg: otherwise a
+// removeChannel or a variable would wait (and time out) behind up to a
+// whole playback.
 //
 // A hold playback that fails (Asterisk cannot open the file), or that ends
 // almost at once several times in a row (an empty file), ends the loop and
