@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func watchHoldPlaybacks(t *testing.T, w *astreal.World) *playbackWatch {
 			}
 		}
 	}()
-	t.Cleanup(func() { cancel(); conn.CloseNow() })
+	t.Cleanup(func() { _ = conn.Close(); cancel() })
 	return p
 }
 
@@ -107,7 +108,17 @@ func (p *playbackWatch) none(d time.Duration) {
 // the held caller out of the bridge answers at once (the driver stops the
 // loop first). Last, what the driver guards against: a removeChannel sent
 // while a playback runs on the channel waits for the playback.
+//
+// Opt-in (IPCC_TEST_ASTERISK_HOLDMUSIC=1 with IPCC_TEST_ASTERISK_ARI): on
+// the kit's Asterisk (master f0c1c1a7) the one run that passed left the
+// ARI sessions of this test's two applications (ipcc-test-holdwatch,
+// subscribed to everything, and ipcc-test-party) stuck in CLOSE-WAIT after
+// the test closed its sockets: a new WebSocket for either application
+// hangs until Asterisk restarts, so the contract suite cannot run after it.
 func TestRealAsteriskHoldMusicFile(t *testing.T) {
+	if os.Getenv("IPCC_TEST_ASTERISK_HOLDMUSIC") == "" {
+		t.Skip("set IPCC_TEST_ASTERISK_HOLDMUSIC=1 (and IPCC_TEST_ASTERISK_ARI) to run against a real Asterisk; restart Asterisk after it (see the comment)")
+	}
 	w := astreal.FromEnv(t)
 	sw := w.NewSwitch(t, "ast-holdfile")
 	d := sw.(*asterisk.Driver)
@@ -178,8 +189,8 @@ func TestRealAsteriskHoldMusicFile(t *testing.T) {
 	if caller.rms < 300 {
 		t.Errorf("the held caller does not hear the music (RMS %.0f)", caller.rms)
 	}
-	if heard.rms > 30 {
-		t.Errorf("the agent hears something while the caller is held (RMS %.0f)", heard.rms)
+	if heard.rms > 30 || heard.dur < 3*time.Second {
+		t.Errorf("the agent hears something while the caller is held (RMS %.0f over %v)", heard.rms, heard.dur)
 	}
 
 	// Out of the bridge while the music plays: the loop ends first, so
@@ -279,6 +290,14 @@ func (h *hearing) stop(t *testing.T) loudness {
 	if err := h.cl.StopRecording(ctx, h.name); err != nil {
 		t.Fatalf("stop recording %s: %v", h.name, err)
 	}
+	// The file is complete (its WAV header written) once the recording
+	// has left the live ones.
+	for i := 0; i < 100; i++ {
+		if _, err := h.cl.LiveRecording(ctx, h.name); ari.StatusOf(err) == http.StatusNotFound {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	_ = h.cl.Hangup(ctx, h.snoop, "normal", 0)
 	data := storedFile(t, h.w, h.name)
 	_ = h.cl.Do(ctx, ari.Request{Method: http.MethodDelete, Path: "/recordings/stored/" + url.PathEscape(h.name)}, nil)
@@ -330,6 +349,9 @@ func wavLoudness(data []byte) (loudness, error) {
 				rate = int(binary.LittleEndian.Uint32(body[4:8]))
 			}
 		case "data":
+			if n == 0 {
+				n = len(body) // a header not written yet
+			}
 			samples := n / 2
 			if samples == 0 {
 				return loudness{}, nil
