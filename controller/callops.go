@@ -49,8 +49,10 @@ func (c *Call) Hold(ctx context.Context, moh string) error { return c.inbound.Ho
 
 // HoldMedia puts the caller on hold hearing m in a loop instead of a
 // music-on-hold class: a file, or TTS rendered to one first (a prompt of
-// the tenant's library as hold music). A driver that plays only classes
-// (Asterisk: musiconhold.conf) answers ErrNotSupported.
+// the tenant's library as hold music). Both drivers loop the file until
+// Unhold (FreeSWITCH: one looping playback; Asterisk: ARI playbacks one
+// after the other); a driver that plays only classes would answer
+// ErrNotSupported.
 func (c *Call) HoldMedia(ctx context.Context, m Media) error {
 	ms, err := c.resolveMedia(ctx, []Media{m})
 	if err != nil {

@@ -61,7 +61,8 @@ type Switch interface {
 	// Transfer hands the leg back to the switch dialplan (blind transfer to an
 	// extension/context); the leg leaves ipcc control.
 	Transfer(ctx context.Context, leg string, t DialplanTarget) error
-	// Hold puts the leg on hold with music-on-hold class moh ("" = default).
+	// Hold puts the leg on hold with music-on-hold class moh ("" = default);
+	// a moh that names a file (a path) is played in a loop instead.
 	Hold(ctx context.Context, leg, moh string) error
 	Unhold(ctx context.Context, leg string) error
 	// JoinConference moves the leg into the named conference room.

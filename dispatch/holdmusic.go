@@ -15,9 +15,10 @@ import (
 // waiting; agent_hold_music, else hold_music, when the agent holds them),
 // else with the switch's music on hold. The queue and the prompt are read
 // at each hold, so a changed setting or a replaced prompt is heard on the
-// next one. Library music that cannot be played (the prompt is gone, the
-// switch plays only classes on hold) is said in the trace and the switch's
-// music plays instead.
+// next one. Both drivers loop the file (Asterisk with ARI playbacks, as
+// its music on hold plays only classes). Library music that cannot be
+// played (the prompt is gone, the driver refuses it) is said in the trace
+// and the switch's music plays instead.
 func (w *waiter) holdCaller(ctx context.Context, agentHold bool) error {
 	if m, ok := w.libraryHoldMusic(ctx, agentHold); ok {
 		err := w.c.HoldMedia(ctx, m)

@@ -37,7 +37,10 @@
 //	                                     then ends with cause 0 (Local channels)
 //	ChannelDtmfReceived                  DTMF
 //	PlaybackStarted / PlaybackFinished   deduplicated by (type, playback id):
-//	                                     unpause and bridge playbacks repeat them
+//	                                     unpause and bridge playbacks repeat them;
+//	                                     none for the hold music loop's own
+//	                                     playbacks (ipcc-hold-*), whose
+//	                                     Finished starts the next one
 //	RecordingStarted / Finished / Failed RecordingStarted / RecordingFinished
 //	                                     (Err set for Failed); a recording of
 //	                                     both parties or of a bridged leg runs
@@ -51,8 +54,9 @@
 // A channel that entered Stasis from the dialplan gets no ChannelDestroyed
 // after StasisEnd (without subscribeAll), so its HungUp is emitted at
 // StasisEnd with the cause of its ChannelHangupRequest. Hold/Unhold are
-// emitted when POST/DELETE /channels/{id}/moh succeed: Asterisk sends no
-// ChannelHold for them.
+// emitted when the hold requests succeed (POST/DELETE /channels/{id}/moh
+// for a class, the first playback of the loop / its DELETE for a file,
+// see holdmusic.go): Asterisk sends no ChannelHold for them.
 //
 // # Reconnect
 //

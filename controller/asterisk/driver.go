@@ -350,6 +350,8 @@ func (d *Driver) runCleanup(c cleanup) {
 			}
 			d.mu.Unlock()
 			err = d.cl.Hangup(rctx, c.id, "", 0)
+		case "hold-play", "hold-class":
+			err = d.runHoldCleanup(rctx, c)
 		}
 		if err != nil && ari.StatusOf(err) != http.StatusNotFound {
 			d.log.Warn("ari cleanup failed", "op", c.op, "id", c.id, "err", err)

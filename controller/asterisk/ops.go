@@ -111,6 +111,9 @@ func (d *Driver) Play(ctx context.Context, leg string, p controller.Playback) er
 	if p.ID == "" {
 		return d.invalid("play", leg, "playback id is required")
 	}
+	if err := d.unholdBefore(ctx, "play", leg); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	ok := d.st.reservePlayback(p.ID, leg)
 	d.mu.Unlock()
@@ -193,6 +196,9 @@ func (d *Driver) Bridge(ctx context.Context, legA, legB string) error {
 	if legA == legB {
 		return d.invalid(op, legA, "cannot bridge a leg with itself")
 	}
+	if err := d.unholdBefore(ctx, op, legA, legB); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	var ba, bb string
 	if l := d.st.live(legA); l != nil {
@@ -246,6 +252,9 @@ func (d *Driver) Bridge(ctx context.Context, legA, legB string) error {
 // Stasis app. Bridges of ours that empty are destroyed when the event says so.
 func (d *Driver) Unbridge(ctx context.Context, leg string) error {
 	if err := d.ready("unbridge", leg); err != nil {
+		return err
+	}
+	if err := d.unholdBefore(ctx, "unbridge", leg); err != nil {
 		return err
 	}
 	d.mu.Lock()

@@ -98,6 +98,9 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 	if t.Extension == "" {
 		return d.invalid("transfer", leg, "extension is required")
 	}
+	if err := d.unholdBefore(ctx, "transfer", leg); err != nil {
+		return err
+	}
 	dpContext := t.Context
 	if dpContext == "" {
 		dpContext = d.cfg.TransferContext
@@ -114,19 +117,22 @@ func (d *Driver) Transfer(ctx context.Context, leg string, t controller.Dialplan
 	return nil
 }
 
-// Hold plays music on hold to the leg (POST /channels/{id}/moh) and
-// mutes what its party says (POST /channels/{id}/mute?direction=in): music
-// on hold is a generator on the channel, which drops what a bridge writes
-// to it, but the party's voice still enters the bridge, so the agent would
-// hear the caller they put on hold. Asterisk sends no ChannelHold for this
-// (nor for Local channels at all), so Hold is emitted here once both
-// requests succeeded.
+// Hold plays music on hold to the leg and mutes what its party says (POST
+// /channels/{id}/mute?direction=in): music on hold is a generator on the
+// channel, which drops what a bridge writes to it, but the party's voice
+// still enters the bridge, so the agent would hear the caller they put on
+// hold. A musiconhold.conf class (or "" for Config.MusicOnHold) is started
+// with POST /channels/{id}/moh; a file (a path, a sound: URI, a sound
+// file's name) is looped with playbacks of the driver's own (see
+// holdmusic.go). Asterisk sends no ChannelHold for either (nor for Local
+// channels at all), so Hold is emitted here once the requests succeeded.
 func (d *Driver) Hold(ctx context.Context, leg, moh string) error {
 	return d.hold(ctx, leg, moh, true)
 }
 
-// Unhold unmutes the leg and stops music on hold (DELETE .../mute,
-// DELETE .../moh) and emits Unhold.
+// Unhold stops the leg's hold music loop (DELETE /playbacks/{id}), unmutes
+// the leg and stops music on hold (DELETE .../mute, DELETE .../moh), and
+// emits Unhold.
 func (d *Driver) Unhold(ctx context.Context, leg string) error {
 	return d.hold(ctx, leg, "", false)
 }
@@ -136,28 +142,34 @@ func (d *Driver) hold(ctx context.Context, leg, moh string, on bool) error {
 	if on {
 		op = "hold"
 	}
-	if on && fileMOH(moh) {
-		// A prompt of the library as hold music: ARI starts only classes
-		// (POST /channels/{id}/moh?mohClass=); the caller of Hold falls
-		// back to the switch's music.
-		return fmt.Errorf("asterisk: hold %s with the file %q: ARI plays only musiconhold.conf classes on hold: %w", leg, moh, controller.ErrNotSupported)
-	}
 	if err := d.ready(op, leg); err != nil {
 		return err
+	}
+	d.mu.Lock()
+	if l := d.st.live(leg); l != nil {
+		l.holdOn = on
+	}
+	d.mu.Unlock()
+	if on && fileMOH(moh) {
+		return d.holdFile(ctx, leg, d.fileURI(moh))
 	}
 	var err error
 	if on {
 		if moh == "" {
 			moh = d.cfg.MusicOnHold
 		}
-		if err = d.cl.StartMOH(ctx, leg, moh); err == nil {
-			if err = d.cl.Mute(ctx, leg, "in", true); err != nil {
-				_ = d.cl.StopMOH(context.WithoutCancel(ctx), leg)
+		if _, err = d.stopHoldLoop(ctx, leg); err == nil {
+			if err = d.cl.StartMOH(ctx, leg, moh); err == nil {
+				if err = d.cl.Mute(ctx, leg, "in", true); err != nil {
+					_ = d.cl.StopMOH(context.WithoutCancel(ctx), leg)
+				}
 			}
 		}
 	} else {
-		if err = d.cl.Mute(ctx, leg, "in", false); err == nil {
-			err = d.cl.StopMOH(ctx, leg)
+		if _, err = d.stopHoldLoop(ctx, leg); err == nil {
+			if err = d.cl.Mute(ctx, leg, "in", false); err == nil {
+				err = d.cl.StopMOH(ctx, leg)
+			}
 		}
 	}
 	if err != nil {
@@ -183,6 +195,9 @@ func (d *Driver) JoinConference(ctx context.Context, leg, room string, opts cont
 	}
 	if !roomRe.MatchString(room) {
 		return d.invalid(op, leg, "room name %q: use letters, digits, '.', '_' or '-'", room)
+	}
+	if err := d.unholdBefore(ctx, op, leg); err != nil {
+		return err
 	}
 	id := confBridgePrefix + room
 	if err := d.createBridge(ctx, &bridge{id: id, kind: bridgeConf, room: room, ours: true}, room); err != nil {
@@ -344,7 +359,9 @@ func (d *Driver) SendDTMF(ctx context.Context, leg, digits string) error {
 	if digits == "" || strings.Trim(digits, "0123456789*#ABCDabcdwW") != "" {
 		return d.invalid("send dtmf", leg, "digits %q: use 0-9 * # A-D (w = pause)", digits)
 	}
-	err := d.cl.SendDTMF(ctx, leg, digits, int(d.cfg.DTMFBetween/time.Millisecond), int(d.cfg.DTMFDuration/time.Millisecond))
+	err := d.withoutHoldLoop(ctx, leg, func() error {
+		return d.cl.SendDTMF(ctx, leg, digits, int(d.cfg.DTMFBetween/time.Millisecond), int(d.cfg.DTMFDuration/time.Millisecond))
+	})
 	if err != nil {
 		return d.fail("send dtmf", leg, err)
 	}
@@ -359,7 +376,7 @@ func (d *Driver) SetVar(ctx context.Context, leg, name, value string) error {
 	if name == "" {
 		return d.invalid("set var", leg, "variable name is required")
 	}
-	if err := d.cl.SetVar(ctx, leg, name, value); err != nil {
+	if err := d.withoutHoldLoop(ctx, leg, func() error { return d.cl.SetVar(ctx, leg, name, value) }); err != nil {
 		return d.fail("set var "+name, leg, err)
 	}
 	return nil
@@ -372,7 +389,7 @@ func allocationFailed(err error) bool {
 	return errors.As(err, &ae) && ae.Status == http.StatusInternalServerError && strings.Contains(ae.Message, "Allocation failed")
 }
 
-// fileMOH says whether a music-on-hold value names a file (a path, a URL,
+// fileMOH says whether a music-on-hold value names a file (a path, a URI,
 // a sound file's name) rather than a musiconhold.conf class.
 func fileMOH(moh string) bool {
 	if strings.Contains(moh, "/") || strings.Contains(moh, ":") {

@@ -71,11 +71,21 @@ func (d *Driver) reconcile(ctx context.Context) error {
 		_, err := d.cl.Playback(rctx, id)
 		if ari.StatusOf(err) == http.StatusNotFound {
 			d.mu.Lock()
+			var cleanups []cleanup
 			if p := d.st.playbacks[id]; p != nil && !p.finished {
 				p.finished = true
-				d.st.send(controller.Event{Type: controller.EventPlaybackFinished, Leg: p.leg, PlaybackID: id}, time.Time{})
+				if p.hold {
+					// Its loop goes on with the next playback.
+					d.st.holdPlaybackDone(p, false, time.Time{})
+					cleanups, d.st.cleanups = d.st.cleanups, nil
+				} else {
+					d.st.send(controller.Event{Type: controller.EventPlaybackFinished, Leg: p.leg, PlaybackID: id}, time.Time{})
+				}
 			}
 			d.mu.Unlock()
+			for _, c := range cleanups {
+				d.runCleanup(c)
+			}
 		} else if err != nil {
 			return err
 		}

@@ -57,7 +57,12 @@ func (d *Driver) Record(ctx context.Context, leg string, r controller.Recording)
 	bridged := l != nil && l.bridge != ""
 	d.mu.Unlock()
 	viaSnoop := r.Stereo || bridged
-	err = d.record(ctx, leg, id, name, format, r, viaSnoop)
+	if viaSnoop {
+		err = d.record(ctx, leg, id, name, format, r, true)
+	} else {
+		// A record request waits behind the channel's playback.
+		err = d.withoutHoldLoop(ctx, leg, func() error { return d.record(ctx, leg, id, name, format, r, false) })
+	}
 	if !viaSnoop && isInBridge(err) {
 		// Our view of the leg's bridges was behind the switch's.
 		err = d.record(ctx, leg, id, name, format, r, true)

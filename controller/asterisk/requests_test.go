@@ -81,6 +81,16 @@ func TestRequestRendering(t *testing.T) {
 		}},
 		{"Hold", func() error { return h.d.Hold(ctx, "in-1", "default") }},
 		{"Unhold", func() error { return h.d.Unhold(ctx, "in-1") }},
+		{"Hold with a file (hold music from the prompts library, looped with playbacks)", func() error {
+			return h.d.Hold(ctx, "in-1", "/srv/ipcc/prompts/acme/acme-music.wav")
+		}},
+		{"Hold again with the same file is a no-op", func() error {
+			return h.d.Hold(ctx, "in-1", "/srv/ipcc/prompts/acme/acme-music.wav")
+		}},
+		{"SetVar on a leg looping hold music pauses the loop around it", func() error {
+			return h.d.SetVar(ctx, "in-1", "CC_NOTE", "held")
+		}},
+		{"Unhold stops the loop", func() error { return h.d.Unhold(ctx, "in-1") }},
 		{"JoinConference muted", func() error {
 			return h.d.JoinConference(ctx, "agent-1", "sales-huddle", controller.ConferenceOptions{Muted: true})
 		}},
@@ -128,7 +138,7 @@ func TestRequestRendering(t *testing.T) {
 	checkSwagger(t, all)
 }
 
-var randomIDs = regexp.MustCompile(`(ipcc-br-|ipcc-snoop-|ipcc-recsnoop-)[0-9a-f]{16}`)
+var randomIDs = regexp.MustCompile(`(ipcc-br-|ipcc-snoop-|ipcc-recsnoop-|ipcc-hold-)[0-9a-f]{16}`)
 
 func idNumberer() func(string) string {
 	seen := map[string]string{}

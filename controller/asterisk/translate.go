@@ -37,6 +37,10 @@ type leg struct {
 	dialCause   int  // the Q.850 cause a Dial failure status stands for (0 = none)
 	confirmed   time.Time
 	bridge      string
+	holdOn      bool   // from a Hold request to the next Unhold request
+	holdPB      string // the current playback of the hold music loop ("" = none)
+	holdURI     string // the media the hold loop plays
+	holdShort   int    // hold playbacks in a row that ended at once
 	ended       bool
 	endedAt     time.Time
 
@@ -65,7 +69,9 @@ type bridge struct {
 type playback struct {
 	id, leg           string
 	started, finished bool
-	at                time.Time
+	hold              bool      // a playback of the hold music loop (holdmusic.go)
+	at                time.Time // last seen
+	startedAt         time.Time // hold playbacks: when PlaybackStarted says it started
 }
 
 type recording struct {
@@ -92,8 +98,11 @@ func (r *recording) settle() {
 // cleanup is REST work the translator asks for (destroying emptied bridges,
 // hanging up orphaned snoop channels); the driver runs it off the event path.
 type cleanup struct {
-	op string // "destroy-bridge" | "hangup"
+	op string // "destroy-bridge" | "hangup" | "hold-play" | "hold-class"
 	id string
+	// hold-play: the playback to start with media; hold-class: why the
+	// loop ended
+	playback, media, why string
 }
 
 // state is the driver's model of its switch, fed by WebSocket events and by
@@ -552,12 +561,19 @@ func targetLeg(uri string) string {
 func (s *state) playbackEvent(e *ari.Event, at time.Time) {
 	p := s.playbacks[e.Playback.ID]
 	if p == nil {
+		if strings.HasPrefix(e.Playback.ID, holdPlaybackPrefix) {
+			return // hold music of a loop this driver no longer runs
+		}
 		l := s.live(targetLeg(e.Playback.TargetURI))
 		if l == nil || l.kind == kindSnoop {
 			return // not a playback on one of our legs
 		}
 		p = &playback{id: e.Playback.ID, leg: l.id}
 		s.playbacks[p.id] = p
+	}
+	if p.hold {
+		s.holdPlaybackEvent(p, e.Type, e.Playback.State, at)
+		return
 	}
 	p.at = s.now()
 	if e.Type == "PlaybackStarted" {

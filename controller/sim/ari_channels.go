@@ -398,6 +398,10 @@ func (a *ariServer) play(chanID, bridgeID, pid string, p params) (int, any) {
 	if old := m.plays[pid]; old != nil {
 		m.finishPlayback(old, "stopped")
 	}
+	if chanID != "" && m.channelBusy(chanID) {
+		m.queuePlayback(pb)
+		return http.StatusCreated, resp
+	}
 	m.startPlayback(pb)
 	return http.StatusCreated, resp
 }

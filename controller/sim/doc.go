@@ -157,7 +157,16 @@
 // music on hold, muted (ARI mute in/out, FreeSWITCH uuid_audio read/write
 // mute, conference mute) or not answered. A FreeSWITCH application playing
 // to a bridged channel (sendmsg execute, uuid_broadcast) suspends the bridge
-// while it runs. CallInfo.Music is the music on hold a party hears now.
+// while it runs; so does an ARI playback on a bridged channel (POST
+// /channels/{id}/play, a bridge play-file action on that channel), playing
+// or paused: the channel hears only the file, nobody hears it, its partner
+// hears no music. The ARI playbacks of a channel run one after the other
+// (each is a command of the channel's Stasis control): a second one stays
+// "queued" until the first finishes or is stopped; stopping a queued one
+// finishes it at once (Asterisk says so when its turn comes); those still
+// queued when the channel hangs up are dropped without events.
+// CallInfo.Music is the music on hold a party hears now, CallInfo.Playing
+// the media item a playback plays to it now.
 // FreeSWITCH eavesdrop: the spy hears the target and its peers; whisper adds
 // target<-spy; barge adds target and peers <- spy. Asterisk snoop channels
 // relay audio: spy in = the target's voice, out = what the target hears;

@@ -48,6 +48,29 @@ func (m *Model) music(c *Channel) string {
 	return ""
 }
 
+// playing is the media item a playback plays to c now ("" = none); of
+// several, the one started last.
+func (m *Model) playing(c *Channel) string {
+	if !c.alive() || c.MuteOut {
+		return ""
+	}
+	var best *Playback
+	for _, p := range m.plays {
+		if p.State != "playing" || p.idx >= len(p.items) || p.items[p.idx].refused != "" {
+			continue
+		}
+		for _, l := range m.playbackListeners(p) {
+			if l == c && (best == nil || p.itemStart.After(best.itemStart)) {
+				best = p
+			}
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.items[best.idx].Value
+}
+
 // mediaFromFS turns a FreeSWITCH playback argument into items. file_string://
 // joins several files with '!'.
 func (m *Model) mediaFromFS(arg string) []mediaItem {

@@ -223,6 +223,7 @@ type Model struct {
 	// recordHearing does nothing while it is unchanged.
 	hearGen, lastGen uint64
 	seq              int
+	playSeq          uint64 // order of queued Asterisk channel playbacks
 	closed           bool
 	timers           map[*time.Timer]struct{}
 	wg               sync.WaitGroup
@@ -402,9 +403,19 @@ func (m *Model) edges() map[string]map[string]bool {
 	// uuid_broadcast) inside the bridge with the partner suspended
 	// (switch_ivr_multi_threaded_bridge, CF_SUSPEND): while it plays,
 	// neither party hears the other.
+	// Asterisk plays a file to a channel in a bridge (POST
+	// /channels/{id}/play) as a bridge action on that channel
+	// (res_stasis_playback.c play_uri: ast_bridge_channel_queue_playfile_sync;
+	// bridge_channel.c BRIDGE_CHANNEL_ACTION_PLAY_FILE suspends the bridge
+	// channel while it runs): the channel hears only the playback, its voice
+	// is not mixed, and the others hear neither (no music for them), paused
+	// or playing.
 	suspended := map[string]bool{}
 	for _, p := range m.plays {
-		if p.Front == FrontFreeSWITCH && p.State == "playing" {
+		if p.Bridge != "" {
+			continue
+		}
+		if p.State == "playing" || p.Front == FrontAsterisk && p.State == "paused" {
 			if c := m.ch(p.Chan); c != nil && c.Bridge != "" {
 				suspended[c.ID] = true
 			}

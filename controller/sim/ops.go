@@ -114,10 +114,11 @@ func (m *Model) hangup(c *Channel, cause, by string) {
 		}
 	}
 	for _, p := range m.plays {
-		if p.Chan == c.ID && p.State == "playing" {
+		if p.Chan == c.ID && (p.State == "playing" || p.State == "paused") {
 			m.finishPlayback(p, "stopped")
 		}
 	}
+	m.startQueued(c.ID) // drops what was queued
 	for _, r := range m.recs {
 		if r.Chan == c.ID && (r.State == "recording" || r.State == "paused") {
 			m.stopRecording(r, "hangup")

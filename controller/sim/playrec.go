@@ -29,6 +29,7 @@ type Playback struct {
 	failed    bool
 	Params    [][2]string // FreeSWITCH {k=v} file parameters, merged into PLAYBACK_* events
 	exec      *execItem   // FreeSWITCH: the application playing it
+	seq       uint64      // Asterisk: order among the channel's queued playbacks
 }
 
 // TargetURI is the ARI target_uri.
@@ -169,6 +170,66 @@ func (m *Model) finishPlayback(p *Playback, how string) {
 	if p.onDone != nil {
 		p.onDone(p)
 	}
+	if p.Front == FrontAsterisk && p.Bridge == "" {
+		m.startQueued(p.Chan)
+	}
+}
+
+// channelBusy reports whether an Asterisk channel has a playback playing,
+// paused or queued: a new one waits for its turn.
+func (m *Model) channelBusy(chanID string) bool {
+	for _, p := range m.plays {
+		if p.Front == FrontAsterisk && p.Bridge == "" && p.Chan == chanID &&
+			(p.State == "playing" || p.State == "paused" || p.State == "queued") {
+			return true
+		}
+	}
+	return false
+}
+
+// queuePlayback keeps p ("queued") until the channel's playbacks before it
+// are over. Asterisk runs POST /channels/{id}/play as a command of the
+// channel's Stasis control (res_stasis_playback.c play_uri, queued with
+// stasis_app_send_command_async) and a command runs only when the one
+// before it returned, which for a playback is when it finished: the
+// playbacks of a channel play one after the other, in the order asked.
+func (m *Model) queuePlayback(p *Playback) {
+	m.playSeq++
+	p.seq = m.playSeq
+	p.State = "queued"
+	m.plays[p.ID] = p
+}
+
+// startQueued starts the channel's next queued playback once nothing plays
+// on it. A channel that hung up or left Stasis drops its queued playbacks
+// without events (Asterisk never runs their commands).
+func (m *Model) startQueued(chanID string) {
+	var next *Playback
+	for _, p := range m.plays {
+		if p.Front != FrontAsterisk || p.Bridge != "" || p.Chan != chanID {
+			continue
+		}
+		switch p.State {
+		case "playing", "paused":
+			return
+		case "queued":
+			if next == nil || p.seq < next.seq {
+				next = p
+			}
+		}
+	}
+	if next == nil {
+		return
+	}
+	if c := m.ch(chanID); c == nil || !c.alive() || c.hanging || c.App == "" {
+		for id, p := range m.plays {
+			if p.Front == FrontAsterisk && p.Bridge == "" && p.Chan == chanID && p.State == "queued" {
+				delete(m.plays, id)
+			}
+		}
+		return
+	}
+	m.startPlayback(next)
 }
 
 // stopChannelPlaybacks stops what plays on c (FreeSWITCH uuid_break). all

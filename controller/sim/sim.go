@@ -323,7 +323,8 @@ type CallInfo struct {
 	BridgedWith  []string          `json:"bridged_with,omitempty"`
 	Conference   string            `json:"conference,omitempty"`
 	Held         bool              `json:"held"`
-	Music        string            `json:"music,omitempty"` // music on hold the party hears now ("" = none)
+	Music        string            `json:"music,omitempty"`   // music on hold the party hears now ("" = none)
+	Playing      string            `json:"playing,omitempty"` // the media item a playback plays to the party now, as Heard names it
 	App          string            `json:"app,omitempty"`
 	AppArgs      []string          `json:"app_args,omitempty"` // Stasis arguments (Asterisk)
 	Spy          *SpyInfo          `json:"spy,omitempty"`
@@ -351,6 +352,7 @@ func (m *Model) info(c *Channel, e map[string]map[string]bool) CallInfo {
 		ci.BridgedWith = append(ci.BridgedWith, p.ID)
 	}
 	ci.Music = m.music(c)
+	ci.Playing = m.playing(c)
 	if c.Spy != nil {
 		ci.Spy = &SpyInfo{Target: c.Spy.Target, Mode: c.Spy.Mode, Spy: c.Spy.SpyDir, Whisper: c.Spy.Whisper}
 	}

@@ -86,6 +86,13 @@ func FromEnv(t *testing.T) *World {
 	return w
 }
 
+// Client is an ARI client of the server itself (not through the proxy),
+// for tests that look at what ipcc asked of it.
+func (w *World) Client() *ari.Client { return w.client }
+
+// Credentials are the server's base URL, user and password.
+func (w *World) Credentials() (base, user, pass string) { return w.base, w.user, w.pass }
+
 // NewSwitch implements switchtest.World: the driver goes through the proxy.
 func (w *World) NewSwitch(t *testing.T, name string) controller.Switch {
 	t.Helper()
