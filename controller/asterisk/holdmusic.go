@@ -95,7 +95,7 @@ func (d *Driver) holdFile(ctx context.Context, leg, uri string) error {
 	l.holdPB, l.holdURI, l.holdShort = "", "", 0
 	d.mu.Unlock()
 	if old != "" {
-		if err := d.cl.StopPlayback(ctx, old); err != nil && ari.StatusOf(err) != http.StatusNotFound {
+		if err := d.stopPlayback(ctx, old); err != nil {
 			return d.fail("hold", leg, err)
 		}
 	}
@@ -146,7 +146,7 @@ func (d *Driver) stopHoldLoop(ctx context.Context, leg string) (bool, error) {
 	}
 	// 404: it ended meanwhile, or its POST is still on the way (the
 	// cleanup that sent it stops it when it sees the loop is over).
-	if err := d.cl.StopPlayback(ctx, pb); err != nil && ari.StatusOf(err) != http.StatusNotFound {
+	if err := d.stopPlayback(ctx, pb); err != nil {
 		return true, err
 	}
 	return true, nil
@@ -309,7 +309,7 @@ func (d *Driver) runHoldCleanup(ctx context.Context, c cleanup) error {
 		}
 		if !current() {
 			// Unhold came while the request was on its way.
-			if err := d.cl.StopPlayback(ctx, c.playback); err != nil && ari.StatusOf(err) != http.StatusNotFound {
+			if err := d.stopPlayback(ctx, c.playback); err != nil {
 				return err
 			}
 		}
@@ -327,4 +327,30 @@ func (d *Driver) runHoldCleanup(ctx context.Context, c cleanup) error {
 		}
 	}
 	return nil
+}
+
+// stopPlayback stops a playback; one that has ended (404) is stopped.
+// Real Asterisk refuses a stop with 500 "Could not stop playback" in the
+// first moments of a playback, before its stream is controllable
+// (res_stasis_playback.c playback_stop), which is exactly when an unhold
+// meets a hold loop that just started its next round (or a caller's key
+// meets a prompt that just started): the stop is tried again for a short
+// while.
+func (d *Driver) stopPlayback(ctx context.Context, id string) error {
+	const retryFor, every = time.Second, 20 * time.Millisecond
+	deadline := time.Now().Add(retryFor)
+	for {
+		err := d.cl.StopPlayback(ctx, id)
+		switch {
+		case err == nil, ari.StatusOf(err) == http.StatusNotFound:
+			return nil
+		case ari.StatusOf(err) != http.StatusInternalServerError || time.Now().After(deadline):
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(every):
+		}
+	}
 }

@@ -257,3 +257,24 @@ func wav16k() []byte {
 	b.Write(data)
 	return b.Bytes()
 }
+
+// An unhold that meets the loop's next playback in its first moments, when
+// Asterisk refuses to stop it (500 "Could not stop playback", seen on the
+// kit's Asterisk), still ends the hold: the stop is tried again until the
+// playback is controllable.
+func TestSimHoldMusicUnholdAtAPlaybacksStart(t *testing.T) {
+	r := startSimWith(t, func(o *sim.Options) { o.PlaybackStopSettle = 100 * time.Millisecond })
+	ctx := context.Background()
+	caller, err := r.sim.PlaceCall(sim.CallSpec{Front: sim.FrontAsterisk, From: "15551230001", To: "5551000"})
+	must(t, err)
+	r.expect(controller.EventCallArrived, caller)
+	must(t, r.d.Answer(ctx, caller))
+	r.expect(controller.EventAnswered, caller)
+	must(t, r.d.Hold(ctx, caller, holdFilePath))
+	r.expect(controller.EventHold, caller)
+	// At once: the first playback is still in its first 100 ms.
+	must(t, r.d.Unhold(ctx, caller))
+	r.expect(controller.EventUnhold, caller)
+	stopped(t, r.sim, caller)
+	r.noPlaybackEvents(t)
+}

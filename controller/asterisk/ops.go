@@ -137,7 +137,7 @@ func (d *Driver) StopPlayback(ctx context.Context, leg, playbackID string) error
 	if err := d.ready("stop playback", leg); err != nil {
 		return err
 	}
-	if err := d.cl.StopPlayback(ctx, playbackID); err != nil && ari.StatusOf(err) != http.StatusNotFound {
+	if err := d.stopPlayback(ctx, playbackID); err != nil {
 		return d.fail("stop playback "+playbackID, leg, err)
 	}
 	return nil

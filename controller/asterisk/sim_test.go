@@ -99,9 +99,19 @@ type simRig struct {
 
 func startSim(t *testing.T) *simRig {
 	t.Helper()
+	return startSimWith(t, nil)
+}
+
+// startSimWith is startSim with the simulator's options changed by tune.
+func startSimWith(t *testing.T, tune func(*sim.Options)) *simRig {
+	t.Helper()
 	dir := t.TempDir()
-	s := sim.New(sim.Options{ESLAddr: "-", ARIApp: "ipcc", MediaDuration: 30 * time.Millisecond,
-		AutoAnswer: 30 * time.Millisecond, RecordingDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	o := sim.Options{ESLAddr: "-", ARIApp: "ipcc", MediaDuration: 30 * time.Millisecond,
+		AutoAnswer: 30 * time.Millisecond, RecordingDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if tune != nil {
+		tune(&o)
+	}
+	s := sim.New(o)
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}

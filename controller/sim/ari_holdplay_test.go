@@ -119,3 +119,25 @@ func TestARIPlaybackToABridgedChannel(t *testing.T) {
 		t.Errorf("the caller heard the file %d times, want 4: %+v", heard, caller.Heard)
 	}
 }
+
+// Real Asterisk refuses to stop a playback in its first moments, before
+// its stream is controllable: DELETE /playbacks/{id} answers 500 "Could
+// not stop playback" (seen on the kit's Asterisk when an unhold met a hold
+// loop's next round). PlaybackStopSettle gives the simulator that window.
+func TestARIPlaybackStopRefusedAtItsStart(t *testing.T) {
+	s := startSim(t, Options{ARIApp: "cc", MediaDuration: time.Second, PlaybackStopSettle: 150 * time.Millisecond})
+	c := dialARI(t, s, "cc", false)
+	id, _ := s.PlaceCall(CallSpec{Front: FrontAsterisk, From: "100", To: "4000"})
+	c.wait("StasisStart", id)
+	c.do("POST", "/channels/"+id+"/answer", nil, "")
+	c.do("POST", "/channels/"+id+"/play", url.Values{"media": {"sound:hello-world"}, "playbackId": {"p1"}}, "")
+	c.waitPlayback("PlaybackStarted", "p1")
+	if st, body, _ := c.do("DELETE", "/playbacks/p1", nil, ""); st != 500 || body["message"] != "Could not stop playback" {
+		t.Fatalf("stop at the start: %d %v, want 500 Could not stop playback", st, body)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if st, body, _ := c.do("DELETE", "/playbacks/p1", nil, ""); st != 204 {
+		t.Fatalf("stop once playing: %d %v, want 204", st, body)
+	}
+	c.waitPlayback("PlaybackFinished", "p1")
+}

@@ -150,6 +150,9 @@ func (a *ariServer) routePlayback(method string, parts []string, p params) (int,
 	case len(parts) == 2 && method == http.MethodGet:
 		return http.StatusOK, playbackJSON(pb)
 	case len(parts) == 2 && method == http.MethodDelete:
+		if settle := m.opts.PlaybackStopSettle; settle > 0 && pb.State == "playing" && pb.idx == 0 && time.Since(pb.itemStart) < settle {
+			return http.StatusInternalServerError, msg("Could not stop playback")
+		}
 		m.finishPlayback(pb, "stopped")
 	case len(parts) == 3 && parts[2] == "control" && method == http.MethodPost:
 		switch op := p.get("operation"); op {

@@ -49,6 +49,13 @@ type Options struct {
 	// more on a loaded one or with SIP phones; the default, 20ms, makes
 	// the race the driver must survive frequent here. Negative = at once.
 	OriginateReturn time.Duration
+	// PlaybackStopSettle is how long after an Asterisk playback starts a
+	// DELETE /playbacks/{id} is refused with 500 "Could not stop
+	// playback": real Asterisk marks a playback playing before its stream
+	// is controllable (res_stasis_playback.c: playback_stop fails until
+	// play_on_channel has set controllable), so a stop sent at the very
+	// start of a playback fails. 0 (default): never refused.
+	PlaybackStopSettle time.Duration
 	// NoHearingHistory stops recording who-hears-whom as it changes, for
 	// benches: recomputing every live party's hearing after each command
 	// took most of the simulator's time at 100 calls/s with a thousand
