@@ -11,6 +11,7 @@ import (
 )
 
 func TestQueuesCRUD(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()
@@ -146,6 +147,7 @@ func TestQueuesCRUD(t *testing.T) {
 }
 
 func TestAgentQueueLoginAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		agent, sup := bearer(e.tok["a/agent"]), bearer(e.tok["a/supervisor"])

@@ -19,6 +19,7 @@ import (
 // An agent drives its desktop over the socket: the same operations as
 // REST, replies carrying the command id, and events still streaming.
 func TestWebSocketAgentCommands(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		agentID := e.ids["a/agent"]
@@ -238,6 +239,7 @@ func TestWebSocketAgentCommands(t *testing.T) {
 
 // Supervisors command agents over their socket; tenants stay apart.
 func TestWebSocketSupervisorCommands(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	agentA, agentB := e.ids["a/agent"], e.ids["b/agent"]
 	if r := e.do("POST", "/api/v1/agent/login", map[string]any{"device": "1001"}, bearer(e.tok["a/agent"])...); r.Status != 200 {
@@ -317,6 +319,7 @@ func TestWebSocketSupervisorCommands(t *testing.T) {
 // The socket's credential is checked for every command: a disabled user
 // stops at once; a fresh token of the same user may replace the old one.
 func TestWebSocketCredentials(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	c := e.dial(e.tok["a/agent"])
 	c.fails("a1", "auth", map[string]any{"token": e.tok["a/supervisor"]}, "forbidden", "token")
@@ -408,6 +411,7 @@ func TestWebSocketEventsStopForADisabledUser(t *testing.T) {
 // A refused supervisor command is audited against its object, as the REST
 // route's row names the path's :id.
 func TestWebSocketForbiddenCommandAuditedAgainstItsObject(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	c := e.dial(e.tok["a/agent"])
 	c.fails("f1", "call-hangup", map[string]any{"call": "call-x"}, "forbidden", "")
@@ -435,6 +439,7 @@ func TestWebSocketForbiddenCommandAuditedAgainstItsObject(t *testing.T) {
 // hello is the first frame even when the client sends at once after the
 // handshake (a bad frame is answered by the reader without any wait).
 func TestWebSocketHelloComesFirst(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	url := "ws" + strings.TrimPrefix(e.http.URL, "http") + "/api/v1/ws?access_token=" + e.tok["a/agent"]
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -458,6 +463,7 @@ func TestWebSocketHelloComesFirst(t *testing.T) {
 // Closing the socket ends the session: reader, executor and event writer
 // stop, and only then is the event subscription released.
 func TestWebSocketSessionEndsWithTheSocket(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	subs := func() int {
 		e.events.mu.Lock()

@@ -97,6 +97,7 @@ func newMediaEnv(t *testing.T, calls api.AgentCalls) *env {
 }
 
 func TestAgentMuteAndAnswerRoutes(t *testing.T) {
+	t.Parallel()
 	d := &mediaDouble{}
 	e := newMediaEnv(t, d)
 	_, tok := e.setup()

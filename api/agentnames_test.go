@@ -12,6 +12,7 @@ import (
 // Supervisors see agents by name and work number, not only by id: in the
 // live snapshot, the reports (JSON and CSV) and the call records.
 func TestAgentsAreShownByNameAndWorkNumber(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e, tok, agent1 := reportEnv(t, s)
 		su := e.login("", "admin", e.suPass)
@@ -69,6 +70,7 @@ func TestAgentsAreShownByNameAndWorkNumber(t *testing.T) {
 
 // The live snapshot names each agent.
 func TestSnapshotNamesAgents(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		adm, id := bearer(e.tok["a/admin"]), e.ids["a/agent"]

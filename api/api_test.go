@@ -133,6 +133,7 @@ func (e *env) setup() (su string, tok map[string]string) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.Open(t, store.SQLite))
 	if r := e.do("GET", "/healthz", nil); r.Status != 200 {
 		t.Fatalf("healthz %d", r.Status)
@@ -148,6 +149,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestMetricsCountRequests(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.Open(t, store.SQLite))
 	e.do("GET", "/api/v1/users", nil)
 	r := e.do("GET", "/metrics", nil)
@@ -157,6 +159,7 @@ func TestMetricsCountRequests(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()
@@ -210,6 +213,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestRoles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.Open(t, store.SQLite))
 	su, tok := e.setup()
 	tests := []struct {
@@ -243,6 +247,7 @@ func TestRoles(t *testing.T) {
 }
 
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()
@@ -287,6 +292,7 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 func TestAPIKeys(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()
@@ -316,6 +322,7 @@ func TestAPIKeys(t *testing.T) {
 }
 
 func TestAuditRows(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()
@@ -361,6 +368,7 @@ func TestAuditRows(t *testing.T) {
 }
 
 func TestBadInputNamesTheField(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.Open(t, store.SQLite))
 	su, tok := e.setup()
 	adm := bearer(tok["a/admin"])
@@ -414,6 +422,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 }
 
 func TestUserLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.Open(t, store.Postgres))
 	_, tok := e.setup()
 	adm := bearer(tok["a/admin"])
@@ -438,6 +447,7 @@ func TestUserLifecycle(t *testing.T) {
 
 // Every route echo serves is in the OpenAPI document.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.Open(t, store.SQLite))
 	r := e.do("GET", "/api/v1/openapi.json", nil)
 	var doc struct {
@@ -491,6 +501,7 @@ func assertDocumented(t *testing.T, e *echo.Echo, paths map[string]map[string]ma
 }
 
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t, store.SQLite)
 	a, _ := auth.New(s, auth.Options{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: 4})
 	srv, err := api.New(api.Options{Store: s, Auth: a, Logger: quiet, ShutdownTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second})

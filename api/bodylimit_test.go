@@ -20,6 +20,7 @@ func (c chunked) Read(p []byte) (int, error) { return c.r.Read(p) }
 // announced its length or came chunked (a chunked one was a 400 "malformed
 // JSON").
 func TestBodyLimitAnswers413ForChunkedBodies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.Open(t, store.SQLite))
 	su, tok := e.setup()
 	big := `{"username":"` + strings.Repeat("x", 5000) + `"}`

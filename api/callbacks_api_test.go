@@ -14,6 +14,7 @@ import (
 // call-back is dialled from their phone and linked to the call that asked),
 // close it or put it back; one agent wins a race; supervisors cancel.
 func TestCallbacksAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		ctx := context.Background()

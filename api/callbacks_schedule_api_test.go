@@ -17,6 +17,7 @@ import (
 // grace period has passed; bad requests get 400s naming the field;
 // supervisors give one to another agent; tenants are isolated.
 func TestScheduledCallbacksAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s, func(o *api.Options) { o.DefaultTrunk = "gw" })
 		ctx := context.Background()
@@ -172,6 +173,7 @@ func TestScheduledCallbacksAPI(t *testing.T) {
 // callback outcome, the campaign will not redial it before due_at, and a
 // masking campaign's number never reaches the agent.
 func TestScheduledCallbackOfLead(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s, func(o *api.Options) { o.DefaultTrunk = "gw" })
 		ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 )
 
 func TestCallsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()
@@ -53,6 +54,7 @@ func TestCallsAPI(t *testing.T) {
 // A call's detail record comes with its legs, recordings, voicemail
 // message and survey rating; listings filter by queue, agent and direction.
 func TestCallDetailAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()

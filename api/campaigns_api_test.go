@@ -60,6 +60,7 @@ func (l *leadCalls) Publish(ev dispatch.Event) {
 // id, skip and dispose — and never see a masking campaign's numbers in
 // any answer or event. Tenants do not see each other's campaigns.
 func TestCampaignsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		calls := &leadCalls{}
 		e := newACDEnv(t, s, func(o *api.Options) {

@@ -40,6 +40,7 @@ func (c *crmEvents) reasons() string {
 // Customers: custom fields validated, masked numbers for agents, lookup by
 // the caller's number, all-or-nothing CSV import naming the bad line.
 func TestCustomersAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		agent, sup, admin := bearer(e.tok["a/agent"]), bearer(e.tok["a/supervisor"]), bearer(e.tok["a/admin"])
@@ -156,6 +157,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // detail and in the calls CSV; a work order created from the call fires its
 // condition rule, keeps its history and is visible to its agent only.
 func TestSummaryAndWorkOrderAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		evs := &crmEvents{}
 		e := newACDEnv(t, s, func(o *api.Options) { o.CRM = &crm.Service{Store: s, Events: evs} })

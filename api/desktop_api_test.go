@@ -20,6 +20,7 @@ import (
 )
 
 func TestDesktopSettings(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	agent, admin := bearer(e.tok["a/agent"]), bearer(e.tok["a/admin"])
 	var got struct {
@@ -68,6 +69,7 @@ func TestDesktopSettings(t *testing.T) {
 }
 
 func TestScreenPopAndOwnCalls(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t, store.SQLite)
 	e := newACDEnv(t, s)
 	ctx := context.Background()
@@ -131,6 +133,7 @@ func TestScreenPopAndOwnCalls(t *testing.T) {
 }
 
 func TestColleaguesAndWallboardKey(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	agent, admin := bearer(e.tok["a/agent"]), bearer(e.tok["a/admin"])
 	if r := e.do("POST", "/api/v1/agent/login", map[string]any{}, agent...); r.Status != 200 {
@@ -179,6 +182,7 @@ func TestColleaguesAndWallboardKey(t *testing.T) {
 }
 
 func TestUIIsServedBehindTheAPI(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t, store.SQLite)
 	a, err := auth.New(s, auth.Options{Secret: []byte("0123456789abcdef0123456789abcdef"), TokenTTL: time.Hour, BcryptCost: 4})
 	if err != nil {
@@ -213,6 +217,7 @@ func TestUIIsServedBehindTheAPI(t *testing.T) {
 }
 
 func TestHoldsAndHelpRequestsReachSupervisors(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	agent := bearer(e.tok["a/agent"])
 	if r := e.do("POST", "/api/v1/agent/login", map[string]any{}, agent...); r.Status != 200 {

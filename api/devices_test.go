@@ -14,6 +14,7 @@ import (
 // grammar (no CR LF, '/', '@', ',', '&', spaces, ...) and kept in its
 // canonical form.
 func TestAdminsAssignDevices(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		adm, id := bearer(e.tok["a/admin"]), e.ids["a/agent"]
@@ -82,6 +83,7 @@ func TestAdminsAssignDevices(t *testing.T) {
 // agent's, never on one with control characters — and not on one another
 // logged-in agent is using (a shared desk phone).
 func TestAgentLoginOnlyOnOwnDevice(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		adm, agent := bearer(e.tok["a/admin"]), bearer(e.tok["a/agent"])
@@ -151,6 +153,7 @@ func TestAgentLoginOnlyOnOwnDevice(t *testing.T) {
 // A supervisor's monitor rings one of their own devices; left out, their
 // only one.
 func TestMonitorRingsTheSupervisorsDevice(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	if err := e.store.SaveCall(context.Background(), &store.CallRecord{TenantID: "a", ID: "call-a", ANI: "13800000001", StartedAt: envT0}); err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ import (
 // Flow documents keep Go duration strings, like their YAML files, and are
 // documented as strings.
 func TestAPIDurationsAreMilliseconds(t *testing.T) {
+	t.Parallel()
 	e := newACDEnv(t, storetest.Open(t, store.SQLite))
 	durType, acdDur, flowDur := reflect.TypeOf(time.Duration(0)), reflect.TypeOf(acd.Duration(0)), reflect.TypeOf(ivrflows.Duration(0))
 	durationName := regexp.MustCompile(`(^|_)(wait|waited|timeout|duration|interval|elapsed|seconds|secs|ms|s|talk|talk_time|hold|ring|wrapup|wrap_up)(_today)?$`)
@@ -94,6 +95,7 @@ func TestAPIDurationsAreMilliseconds(t *testing.T) {
 // simulation) are checked against the schemas the served document gives
 // for them — every field they carry is documented, with its JSON type.
 func TestOpenAPIMatchesResponses(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		ctx := context.Background()

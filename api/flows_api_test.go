@@ -135,6 +135,7 @@ type flowViewT struct {
 }
 
 func TestFlowLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newFlowEnv(t, s)
 		admin, sup, agent := e.tok["a/admin"], e.tok["a/supervisor"], e.tok["a/agent"]
@@ -255,6 +256,7 @@ func TestFlowLifecycle(t *testing.T) {
 }
 
 func TestFlowSimulate(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newFlowEnv(t, s)
 		admin, sup := e.tok["a/admin"], e.tok["a/supervisor"]

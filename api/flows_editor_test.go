@@ -14,6 +14,7 @@ import (
 // flow CRUD: the schema, validating an unsaved document, layout kept with
 // the draft, YAML export and import.
 func TestFlowEditorEndpoints(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newFlowEnv(t, s)
 		admin, sup, agent := e.tok["a/admin"], e.tok["a/supervisor"], e.tok["a/agent"]

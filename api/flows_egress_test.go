@@ -16,6 +16,7 @@ import (
 // service on the controller's own network is not reached and nothing of
 // it comes back, only the neutral error.
 func TestFlowSimulateDoesNotReachInternalServices(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		var hits atomic.Int32
 		internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -17,6 +17,7 @@ import (
 // trunk setting — is refused with an error naming the field and the
 // allowed gateways; the dry run skips a trunk saved before the restriction.
 func TestTrunkGatewayRestriction(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		policy := outroute.GatewayPolicy{"a": {"gw-a"}, "*": {"gw-shared"}}
 		e := newRoutingEnv(t, s, func(o *api.Options) { o.TrunkGateways = policy })
@@ -54,6 +55,7 @@ func TestTrunkGatewayRestriction(t *testing.T) {
 // entries say where they come from, and it survives a new controller on
 // the same database (read back with Load). Only superadmins may.
 func TestPlatformTrunkGatewaysAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newRoutingEnv(t, s, func(o *api.Options) { o.TrunkGateways = outroute.GatewayPolicy{"a": {"gw-a"}} })
 		e.tok["super"] = e.login("", "admin", "super-secret-pw")

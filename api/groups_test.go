@@ -12,6 +12,7 @@ import (
 // checked), shown by the users listing and /me, and put on the agent in
 // the supervisor's live snapshot, where the console filters by it.
 func TestAgentGroups(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		adm, agent, id := bearer(e.tok["a/admin"]), bearer(e.tok["a/agent"]), e.ids["a/agent"]

@@ -3,6 +3,7 @@ package api
 import "testing"
 
 func TestCheckJSONTextNamesThePath(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, doc, field string }{
 		{"clean document", `{"a":"x","b":[1,"y",{"c":null}]}`, "-"},
 		{"escaped backslash before u0000 is text", `{"a":"\\u0000"}`, "-"},

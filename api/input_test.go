@@ -13,6 +13,7 @@ import (
 // both in text, which gave 500s): a JSON field, a query parameter, a path
 // parameter or a header holding one is refused with a 400 naming it.
 func TestNULAndInvalidUTF8AreRefusedNamingTheField(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		su, tok := e.setup()
@@ -52,6 +53,7 @@ func TestNULAndInvalidUTF8AreRefusedNamingTheField(t *testing.T) {
 // A login whose username holds a NUL or invalid UTF-8 fails like any bad
 // login (401) and is audited, with the name made printable.
 func TestLoginWithNULIsAudited(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		su := e.login("", "admin", e.suPass)
@@ -86,6 +88,7 @@ func TestLoginWithNULIsAudited(t *testing.T) {
 // A request id sent by the client that is not plain text is replaced, so
 // the audit row is still written.
 func TestBadRequestIDIsReplaced(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		su := e.login("", "admin", e.suPass)

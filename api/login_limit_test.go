@@ -47,6 +47,7 @@ func (e *env) loginFrom(addr, tenant, user, pw string) resp {
 // accounts is limited on its own. Every attempt is audited with the
 // client's address.
 func TestLoginLimits(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e, clk := newProxiedEnv(t, s, func(now func() time.Time) *auth.Throttle {
 			return auth.NewThrottle(auth.ThrottleOptions{UserFailures: 5, AddressFailures: 12, UserTotalFailures: 50, MaxLockout: 15 * time.Minute, Now: now})
@@ -125,6 +126,7 @@ func TestLoginLimits(t *testing.T) {
 // X-Forwarded-For and X-Real-IP are believed only from a trusted proxy;
 // otherwise the audit row has the peer's own address.
 func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name    string
 		trusted []string

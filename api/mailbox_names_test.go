@@ -11,6 +11,7 @@ import (
 // defining one, listing its messages, a route's or a queue overflow's
 // voicemail target. "../" and friends are refused naming the field.
 func TestMailboxNamesAreStrict(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newRoutingEnv(t, s)
 		for _, bad := range []string{"../x", "..", "a/../b", "a..b", ".hidden", "a\\b", "a b", "x%2F"} {

@@ -8,6 +8,7 @@ import (
 // Audio is served and voicemail deleted only inside the media roots: a
 // path stored in the database cannot make ipcc read or remove other files.
 func TestInMedia(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rec, vm := filepath.Join(dir, "recordings"), filepath.Join(dir, "voicemail")
 	s := &Server{opt: Options{MediaRoots: []string{rec, "", vm}}}

@@ -8,6 +8,7 @@ import (
 // Generic types get $ref names without brackets, slashes or stars, one per
 // instantiation.
 func TestOpenAPITypeNames(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"CallRecord", "CallRecord"},
 		{"reportPage[*github.com/ipcc/ipcc/reports.CallRow]", "reportPage_CallRow"},

@@ -9,6 +9,7 @@ import (
 )
 
 func TestOutboundRoutingAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newRoutingEnv(t, s)
 		// Trunks: validation names the field; agents may not read.

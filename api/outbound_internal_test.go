@@ -9,6 +9,7 @@ import (
 )
 
 func TestRefusalAnswers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		rule   string
 		status int

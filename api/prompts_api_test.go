@@ -64,6 +64,7 @@ func (e *env) raw(method, path, ctype string, body []byte, headers ...string) re
 }
 
 func TestPromptsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()
@@ -189,6 +190,7 @@ func TestPromptsAPI(t *testing.T) {
 // deleting it is refused naming the queue). A simulated flow shows a
 // library prompt's text or file with a URL that plays it.
 func TestPromptsLibraryInQueuesAndSimulate(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()
@@ -287,6 +289,7 @@ func TestPromptsLibraryInQueuesAndSimulate(t *testing.T) {
 // field; a known one is saved, listed in the prompt's used_by, and the
 // prompt cannot be deleted while the queue uses it. Cleared, it can.
 func TestPromptsLibraryAsQueueHoldMusic(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()

@@ -16,6 +16,7 @@ import (
 )
 
 func TestQAAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		su, tok := e.setup()

@@ -20,6 +20,7 @@ import (
 const tinyFlow = `{"id":"%s","name":"F","start":"bye","nodes":[{"id":"bye","type":"hangup"}]}`
 
 func TestTenantQuotaAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		q, err := quota.New(quota.Options{Store: s, Logger: quiet, CacheTTL: time.Nanosecond})
 		if err != nil {

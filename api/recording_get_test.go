@@ -12,6 +12,7 @@ import (
 // docs/calls.md sends readers to GET /api/v1/recordings/{id}: it answers a
 // recording's metadata (it was a 404), to agents for their own calls only.
 func TestGetRecordingByID(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()

@@ -13,6 +13,7 @@ import (
 )
 
 func TestRecordingsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()

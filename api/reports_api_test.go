@@ -61,6 +61,7 @@ func reportEnv(t *testing.T, s *store.Store) (*env, map[string]string, string) {
 const day1 = "from=2026-11-01&to=2026-11-02"
 
 func TestReportsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e, tok, agent1 := reportEnv(t, s)
 

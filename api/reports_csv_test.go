@@ -14,6 +14,7 @@ import (
 // A caller number is whatever the trunk or SIP peer sends: a CSV export
 // must not hand a spreadsheet a formula built from it.
 func TestReportsCSVNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e, tok, _ := reportEnv(t, s)
 		at := time.Date(2026, 11, 5, 1, 0, 0, 0, time.UTC)

@@ -32,6 +32,7 @@ func withRetention(t *testing.T, e *env, root string) {
 }
 
 func TestRetentionAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		su, tok := e.setup()

@@ -159,6 +159,7 @@ var businessHours = map[string]any{
 }
 
 func TestRoutingAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newRoutingEnv(t, s)
 
@@ -321,6 +322,7 @@ func TestRoutingAPI(t *testing.T) {
 }
 
 func TestBlacklistCSV(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newRoutingEnv(t, s)
 		e.must(201, e.req("POST", "/api/v1/blacklist", "a/admin", map[string]any{"number": "13800000000", "reason": "kept"}))
@@ -383,6 +385,7 @@ func TestBlacklistCSV(t *testing.T) {
 // it), plain numbers stay as they are, and importing the export gives back
 // the reasons as entered. A file with a NUL or invalid UTF-8 names the line.
 func TestBlacklistCSVIsFormulaSafe(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newRoutingEnv(t, s)
 		e.must(201, e.req("POST", "/api/v1/blacklist", "a/admin", map[string]any{"number": "+8613800000000", "reason": `=HYPERLINK("http://x.example","click")`}))
@@ -412,6 +415,7 @@ func TestBlacklistCSVIsFormulaSafe(t *testing.T) {
 // The VIP whitelist imports and exports CSV like the blacklist: a bad row
 // names its line and column and imports nothing; an export imports back.
 func TestWhitelistCSV(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newRoutingEnv(t, s)
 		e.must(201, e.req("POST", "/api/v1/whitelist", "a/admin", map[string]any{"number": "13800000000", "name": "kept", "priority": 5}))

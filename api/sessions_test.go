@@ -53,6 +53,7 @@ func newSessionEnv(t *testing.T, s *store.Store) (*env, *movableClock) {
 // A disabled tenant's tokens and API keys stop at once (and do not come
 // back when it is enabled again); its users cannot log in or refresh.
 func TestDisabledTenantStopsTokensAndKeys(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e, _ := newSessionEnv(t, s)
 		su, tok := e.setup()
@@ -94,6 +95,7 @@ func TestDisabledTenantStopsTokensAndKeys(t *testing.T) {
 // A password change, a role change, disabling and "log out everywhere"
 // each end every token the user holds; other users keep theirs.
 func TestTokensAreRevokedPerUser(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e, _ := newSessionEnv(t, s)
 		_, tok := e.setup()
@@ -150,6 +152,7 @@ func TestTokensAreRevokedPerUser(t *testing.T) {
 // Refresh renews a token but never past the session's absolute lifetime
 // (auth.session_max_age) counted from the login.
 func TestSessionMaxAge(t *testing.T) {
+	t.Parallel()
 	e, clk := newSessionEnv(t, storetest.Open(t, store.SQLite))
 	_, tok := e.setup()
 	cur := tok["a/agent"]

@@ -37,6 +37,7 @@ func withSMS(t *testing.T, e *env) {
 // number out; secrets stay masked, tenants stay apart, input errors name
 // the field.
 func TestSMSAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st)
 		withSMS(t, e)

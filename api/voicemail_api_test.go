@@ -14,6 +14,7 @@ import (
 )
 
 func TestVoicemailAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()
@@ -82,6 +83,7 @@ func TestVoicemailAPI(t *testing.T) {
 }
 
 func TestAgentMailboxes(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()

@@ -9,6 +9,7 @@ import (
 )
 
 func TestWebhooksAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		_, tok := e.setup()

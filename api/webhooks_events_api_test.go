@@ -10,6 +10,7 @@ import (
 )
 
 func TestWebhookRotationReplayAndFilters(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		e := newEnv(t, s)
@@ -91,6 +92,7 @@ func TestWebhookRotationReplayAndFilters(t *testing.T) {
 }
 
 func TestScreenPopAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		e := newEnv(t, s)

@@ -13,6 +13,7 @@ import (
 // and an agent's login takes theirs from the record; a login may not
 // announce another number.
 func TestWorkNumbersBelongToTheUser(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		e := newACDEnv(t, s)
 		adm, agent, id := bearer(e.tok["a/admin"]), bearer(e.tok["a/agent"]), e.ids["a/agent"]

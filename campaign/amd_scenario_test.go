@@ -18,6 +18,7 @@ import (
 // machine, retried after the machine rule's delay, the call recorded with
 // disposition machine); a person and an unsure result go to the agent.
 func TestScenarioAMDProgressive(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -88,6 +89,7 @@ func TestScenarioAMDProgressive(t *testing.T) {
 // agent, never count as live answers or abandons (the abandon figure stays
 // at zero with every callee a machine).
 func TestScenarioAMDPredictiveNeverAbandons(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -137,6 +139,7 @@ func TestScenarioAMDPredictiveNeverAbandons(t *testing.T) {
 // time: the next lead is called as soon as the call ends, not after
 // wrap_up_ms (a minute here).
 func TestScenarioDispositionDuringCallEndsAfterCallTime(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sim.FrontFreeSWITCH)
 	ctx := context.Background()
 	w.customers(
@@ -168,6 +171,7 @@ func TestScenarioDispositionDuringCallEndsAfterCallTime(t *testing.T) {
 // before the message (outcome machine, nothing heard) and plays it to
 // people as usual.
 func TestScenarioAMDBroadcast(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

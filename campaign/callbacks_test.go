@@ -38,6 +38,7 @@ func (e *cbEvents) take() []string {
 // when the owner's grace period has passed or the queue owns it, each
 // once; a standby controller sends nothing; Run stops with its context.
 func TestCallbackScheduler(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		from Status
 		a    Action
@@ -41,6 +42,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, country, want, kind, reason string
 	}{
@@ -83,6 +85,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestMaskAndNational(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ e164, national, masked string }{
 		{"+8613812341234", "13812341234", "138****1234"},
 		{"+861012345678", "01012345678", "010****5678"},
@@ -98,6 +101,7 @@ func TestMaskAndNational(t *testing.T) {
 }
 
 func TestCalleeZone(t *testing.T) {
+	t.Parallel()
 	if z := CalleeZone("+8613812345678"); z == nil || z.String() != "Asia/Shanghai" {
 		t.Errorf("China: %v", z)
 	}
@@ -110,6 +114,7 @@ func TestCalleeZone(t *testing.T) {
 }
 
 func TestCheckWindowInCalleeTime(t *testing.T) {
+	t.Parallel()
 	win := &schedule.Schedule{Name: "w", Timezone: "UTC", Weekly: map[string][]string{"monday": {"09:00-21:00"}, "tuesday": {"09:00-21:00"}},
 		Holidays: []schedule.DateRange{{Name: "Day off", From: "2026-12-08"}}}
 	ny, _ := time.LoadLocation("America/New_York")
@@ -134,6 +139,7 @@ func TestCheckWindowInCalleeTime(t *testing.T) {
 }
 
 func TestApplyRetries(t *testing.T) {
+	t.Parallel()
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	at := time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC) // 10:00 Beijing
 	s := &Settings{MaxAttempts: 3, MaxAttemptsPerDay: 2, Retry: map[Outcome]RetryRule{Busy: {Retry: true, DelayMS: 60000}}}
@@ -170,6 +176,7 @@ func TestApplyRetries(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	ok := Campaign{ID: "spring-sale", Name: "Spring", Type: Progressive, Settings: Settings{QueueID: "sales"}}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
@@ -198,6 +205,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestCheckAnswers(t *testing.T) {
+	t.Parallel()
 	s := &Settings{Script: []Question{{ID: "interest", Kind: "choice", Options: []string{"yes", "no"}, Required: true}, {ID: "age", Kind: "number"}}}
 	if err := s.CheckAnswers(map[string]any{"interest": "yes", "age": 42.0}); err != nil {
 		t.Fatal(err)
@@ -210,6 +218,7 @@ func TestCheckAnswers(t *testing.T) {
 }
 
 func TestValidateAMDAndCallbackGrace(t *testing.T) {
+	t.Parallel()
 	base := func(typ Type, s Settings) *Campaign {
 		s.QueueID = "sales"
 		return &Campaign{ID: "c1", Name: "C", Type: typ, Settings: s}

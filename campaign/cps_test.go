@@ -8,6 +8,7 @@ import (
 // The limiter lets through its rate within ±5 % whatever the callers'
 // pace (simulated time).
 func TestCPSRate(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		rate float64
 		step time.Duration

@@ -37,6 +37,7 @@ func (noCalls) Publish(dispatch.Event) {}
 // A lead left "dialing" by an interrupted run is put back on the list when
 // the dialer becomes active (a standby leaves it alone).
 func TestDialerPutsBackLeadsOfAnInterruptedRun(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
 	c := newCampaign(t, st, "spring", nil)
@@ -70,6 +71,7 @@ func TestDialerPutsBackLeadsOfAnInterruptedRun(t *testing.T) {
 
 // Lifecycle through the package: settings change live but the type is fixed once started.
 func TestActAndUpdate(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
 	c := newCampaign(t, st, "prog", nil)

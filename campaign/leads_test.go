@@ -47,6 +47,7 @@ func agentsBobCarol(name string) (string, bool) {
 }
 
 func TestImportReportsRejectedRowsAndImportsTheRest(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		c := newCampaign(t, st, "spring", nil)
@@ -83,6 +84,7 @@ func TestImportReportsRejectedRowsAndImportsTheRest(t *testing.T) {
 }
 
 func TestImportStrictAndDryRunStoreNothing(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
 	c := newCampaign(t, st, "spring", nil)
@@ -100,6 +102,7 @@ func TestImportStrictAndDryRunStoreNothing(t *testing.T) {
 }
 
 func TestImportGBKWithMapping(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
 	c := newCampaign(t, st, "spring", nil)
@@ -123,6 +126,7 @@ func TestImportGBKWithMapping(t *testing.T) {
 }
 
 func TestExportCSV(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
 	c := newCampaign(t, st, "spring", nil)

@@ -28,6 +28,7 @@ func (w *world) outbound(kind, id string, v any) {
 // toll-fraud guard (international calls not allowed): never dialled, its
 // attempt recorded as a skip naming the rule, the lead closed.
 func TestScenarioCampaignOutboundRouting(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -112,6 +113,7 @@ func TestScenarioCampaignOutboundRouting(t *testing.T) {
 // two agents free, the second lead is not dialled; its attempt is a skip
 // naming the cap and the lead waits, its attempts not used up.
 func TestScenarioCampaignTenantCap(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sim.FrontFreeSWITCH)
 	ctx := context.Background()
 	if err := w.st.PutSetting(ctx, tenant, store.OutboundSettingsName, `{"max_concurrent":1}`); err != nil {
@@ -164,6 +166,7 @@ func TestScenarioCampaignTenantCap(t *testing.T) {
 // IVR broadcasts and predictive campaigns leave through outbound routing
 // too: failover past the congested trunk, the pool's local number shown.
 func TestScenarioBroadcastAndPredictiveRouting(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

@@ -19,6 +19,7 @@ func busy(n int, d time.Duration) []time.Duration {
 }
 
 func TestPacerDecide(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		st       PacerState
@@ -50,6 +51,7 @@ func TestPacerDecide(t *testing.T) {
 // both pacers have had an hour of answers (0.4/s), one with none
 // abandoned, the other with 2.9 % abandoned (the cap is 3 %).
 func TestPacerSlowsBeforeBreach(t *testing.T) {
+	t.Parallel()
 	st := PacerState{Free: 8, Busy: busy(42, time.Minute), Leads: -1}
 	calm, hot := NewPacer(PacerConfig{CapPct: 3}), NewPacer(PacerConfig{CapPct: 3})
 	for i := range 1440 {
@@ -80,6 +82,7 @@ func TestPacerSlowsBeforeBreach(t *testing.T) {
 }
 
 func TestPacerExplainKeepsAnHour(t *testing.T) {
+	t.Parallel()
 	p := NewPacer(PacerConfig{})
 	for i := range 200 {
 		p.Decide(PacerState{Now: t0.Add(time.Duration(i) * time.Minute), Free: 1, Leads: -1})
@@ -95,6 +98,7 @@ func TestPacerExplainKeepsAnHour(t *testing.T) {
 
 // The simulation is deterministic for a seed; predictive beats progressive.
 func TestSimulateDeterministic(t *testing.T) {
+	t.Parallel()
 	o := DefaultSim()
 	o.Duration, o.Agents, o.Seed = 20*time.Minute, 10, 7
 	a, b := Simulate(o), Simulate(o)
@@ -137,6 +141,7 @@ func BenchmarkSimulateHour(b *testing.B) {
 // An abandon rate near the cap over the compliance profile's period (read
 // from the stored attempts) slows the pacer down too.
 func TestPacerSlowsOnThePeriodRate(t *testing.T) {
+	t.Parallel()
 	st := PacerState{Now: t0, Free: 8, Busy: busy(42, time.Minute), Leads: -1}
 	p := NewPacer(PacerConfig{CapPct: 3})
 	p.SetPeriodRate(2.8)
@@ -152,6 +157,7 @@ func TestPacerSlowsOnThePeriodRate(t *testing.T) {
 // Every decision rule explains itself, and a larger budget never dials
 // fewer calls.
 func TestPacerRules(t *testing.T) {
+	t.Parallel()
 	st := PacerState{Now: t0, Free: 4, Busy: busy(46, time.Minute), Ringing: busy(10, 4*time.Second), Leads: -1}
 	cases := []struct {
 		rule       DecisionRule
@@ -178,6 +184,7 @@ func TestPacerRules(t *testing.T) {
 
 // A pacer with Known parameters keeps its priors whatever the outcomes.
 func TestPacerKnownLearnsNothing(t *testing.T) {
+	t.Parallel()
 	known, learning := NewPacer(PacerConfig{Known: true, PriorRing: 20 * time.Second}), NewPacer(PacerConfig{PriorRing: 20 * time.Second})
 	for i := range 600 {
 		at := t0.Add(time.Duration(i) * time.Second)
@@ -199,6 +206,7 @@ func TestPacerKnownLearnsNothing(t *testing.T) {
 // The tenant's quota of calls holds the decision down to its room, and
 // the explanation says so; a quota with room to spare changes nothing.
 func TestPacerHeldByTenantQuota(t *testing.T) {
+	t.Parallel()
 	st := PacerState{Now: t0, Free: 10, Leads: -1}
 	free := NewPacer(PacerConfig{}).Decide(st)
 	if free.Dial < 10 || slices.Contains(free.Codes, "quota") {

@@ -9,6 +9,7 @@ import (
 // The bench-only oracle's plan: exact counts for what it knows, the
 // model's true chances (with their variances) for what it does not.
 func TestOraclePlan(t *testing.T) {
+	t.Parallel()
 	o := DefaultSim() // p 0.3, answer U(3 s, 15 s), unanswered end 20 s, talk mean 120 s, connect 2 s
 	now := 100.0
 	// Ringing: dialled 5 s ago, answers in 2 s (at 7 s); dialled 10 s
@@ -78,6 +79,7 @@ func TestOraclePlan(t *testing.T) {
 // call's and agent's future, abandons less for more talk than the same
 // rule with the true chances at the same budget.
 func TestSimulateOracle(t *testing.T) {
+	t.Parallel()
 	o := DefaultSim()
 	o.Duration, o.Seed, o.FixedBudget = 30*time.Minute, 3, 0.01
 	truth := o

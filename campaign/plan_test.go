@@ -7,6 +7,7 @@ import (
 )
 
 func TestPositivePart(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		m, v, want, tol float64
 	}{
@@ -43,6 +44,7 @@ func flatPlan(free, busy int, handle, p, lo, hi float64, k int) *plan {
 }
 
 func TestPlanDeficitAndAbandons(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		pl         *plan
@@ -86,6 +88,7 @@ func TestPlanDeficitAndAbandons(t *testing.T) {
 }
 
 func TestHeadroom(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ allowed, normal, want float64 }{
 		{0.03, 0.027, 1},
 		{0.027, 0.027, 1},
@@ -103,6 +106,7 @@ func TestHeadroom(t *testing.T) {
 // allowed: the abandon rate the next answers may have so that no full
 // guard window goes over the cap.
 func TestPacerAllowed(t *testing.T) {
+	t.Parallel()
 	type ev struct {
 		answers, abandons int
 		over              time.Duration // spread evenly over this, ending now
@@ -148,6 +152,7 @@ func TestPacerAllowed(t *testing.T) {
 // start the answered calls resolve before the unanswered ones, which
 // would make the answer probability look far higher than it is.
 func TestPacerMatureAnswerProb(t *testing.T) {
+	t.Parallel()
 	p := NewPacer(PacerConfig{PriorRing: 20 * time.Second, PriorAnswer: 0.3})
 	// 100 calls dialled at t0; 30 answered after 3–15 s, 70 end at 20 s.
 	for i := range 30 {
@@ -169,6 +174,7 @@ func TestPacerMatureAnswerProb(t *testing.T) {
 // Little's law: the agents still busy count, so a young campaign's first
 // (short) calls do not make the handle time look short.
 func TestPacerMeanHandle(t *testing.T) {
+	t.Parallel()
 	p := NewPacer(PacerConfig{PriorHandle: 120 * time.Second, HandleMemory: 1000 * time.Hour})
 	p.meanHandle(t0, 50)
 	// 50 agents busy for 60 s; 5 short calls of 10 s finished.
@@ -183,6 +189,7 @@ func TestPacerMeanHandle(t *testing.T) {
 }
 
 func TestPlanIdle(t *testing.T) {
+	t.Parallel()
 	cont := math.Sqrt(1.0/12) / math.Sqrt(2*math.Pi) // E[X⁺] of the continuity correction alone
 	cases := []struct {
 		name      string

@@ -53,6 +53,7 @@ func (w *world) calleesUp(prefix string) int {
 // is refused (the pacer dials fewer instead of being turned away), and
 // the explained decisions say the quota held them back and why.
 func TestScenarioPredictiveHeldByTenantQuota(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w, q := quotaWorld(t, f, store.TenantQuota{MaxCalls: 1})
@@ -109,6 +110,7 @@ func TestScenarioPredictiveHeldByTenantQuota(t *testing.T) {
 // agent; under a quota of one concurrent call it places one at a time
 // and none is refused.
 func TestScenarioProgressiveHeldByTenantQuota(t *testing.T) {
+	t.Parallel()
 	w, q := quotaWorld(t, sim.FrontFreeSWITCH, store.TenantQuota{MaxCalls: 1})
 	ctx := context.Background()
 	var csv strings.Builder

@@ -15,6 +15,7 @@ import (
 // The report counts outcomes, attempts per lead, the abandon rate per
 // rolling window and each agent's outbound work, as JSON and CSV.
 func TestBuildReport(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
 		{
 			ctx := context.Background()

@@ -225,6 +225,7 @@ func (w *world) attempts(camp string, lead int64) []store.CampaignAttempt {
 // outcome: answered → done, busy → retried after the busy delay,
 // rejected → exhausted (the campaign does not retry rejections).
 func TestScenarioProgressiveCampaign(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -307,6 +308,7 @@ func TestScenarioProgressiveCampaign(t *testing.T) {
 // calling window (today is a holiday in the callee's zone) is deferred to
 // when the window opens, also recorded.
 func TestScenarioDNCAndWindowClosed(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -373,6 +375,7 @@ func mustZone(t *testing.T, name string) *time.Location {
 // phone shows the campaign, never the number — and enters a disposition
 // with script answers that are stored with the attempt.
 func TestScenarioPreviewMaskedDialAndSkip(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -460,6 +463,7 @@ func TestScenarioPreviewMaskedDialAndSkip(t *testing.T) {
 // abandoned (hung up, the attempt counted, retried per the rule); with
 // agent_first the agent's phone rings before the callee's, as in preview.
 func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -531,6 +535,7 @@ func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
 // hung up on (abandoned, counted by the pacer, retried later). Every
 // pacing decision is kept with its inputs.
 func TestScenarioPredictiveAbandonMessage(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -605,6 +610,7 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 // dnc), 1 transfers the callee to the queue where an agent takes them, a
 // callee who presses nothing just hears the message.
 func TestScenarioIVRBroadcast(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

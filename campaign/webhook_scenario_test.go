@@ -20,6 +20,7 @@ import (
 // once no lead is left to call, finishes on its own and sends
 // campaign.finished.
 func TestScenarioCampaignWebhooks(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			ctx := context.Background()

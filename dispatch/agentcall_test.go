@@ -17,6 +17,7 @@ import (
 // The agent puts the caller on hold and back, then blind-transfers them to
 // another extension; the caller ends up talking to that phone.
 func TestScenarioAgentHoldAndTransfer(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -63,6 +64,7 @@ func TestScenarioAgentHoldAndTransfer(t *testing.T) {
 // all three in a conference, and leaves; caller and colleague go on talking.
 // A second call: consult, then attended transfer.
 func TestScenarioConsultThreeWayAndAttendedTransfer(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -156,6 +158,7 @@ func TestScenarioConsultThreeWayAndAttendedTransfer(t *testing.T) {
 // agent is connected, the agent pauses and resumes it, and its row gets
 // duration, size and checksum when the call ends.
 func TestScenarioQueueRecordsWithPause(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -201,6 +204,7 @@ func TestScenarioQueueRecordsWithPause(t *testing.T) {
 // Click-to-dial: the agent's phone rings, then the customer's; they talk;
 // the agent is not offered queue calls meanwhile and is ready afterwards.
 func TestScenarioClickToDial(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -269,6 +273,7 @@ func (r *endedRecorder) all() []store.CallRecord {
 // The agent sends the caller into an identity-check flow; the caller types
 // a PIN and comes back to the agent.
 func TestScenarioSendCallerIntoFlowAndBack(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

@@ -50,6 +50,7 @@ func (s *switchesDouble) Subscribe(...controller.EventType) (<-chan controller.E
 // rings the agent on the switch of the caller's call, not on the
 // click-to-dial switch.
 func TestRemoteAnswerSupportAcrossSwitches(t *testing.T) {
+	t.Parallel()
 	fsWorld, astWorld := switchtest.NewSimWorld(t, sim.FrontFreeSWITCH), switchtest.NewSimWorld(t, sim.FrontAsterisk)
 	sws := map[string]controller.Switch{
 		"fs1": fsWorld.NewSwitch(t, "fs1"), "fs2": fsWorld.NewSwitch(t, "fs2"), "ast1": astWorld.NewSwitch(t, "ast1"),

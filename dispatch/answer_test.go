@@ -84,6 +84,7 @@ func errorCode(body map[string]any) string {
 // on the talk event and she talks to the caller; on Asterisk the API
 // answers 501 not_supported and the phone keeps ringing.
 func TestScenarioAnswerFromDesktop(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -155,6 +156,7 @@ func TestScenarioAnswerFromDesktop(t *testing.T) {
 // Whether an agent could answer from the desktop follows the device kind
 // and the driver, before any call rings.
 func TestRemoteAnswerSupportByDevice(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -184,6 +186,7 @@ func TestRemoteAnswerSupportByDevice(t *testing.T) {
 // them, they still hear the caller, and the desktop gets muted / unmuted
 // events.
 func TestScenarioAgentMute(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

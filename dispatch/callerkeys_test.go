@@ -16,6 +16,7 @@ import (
 // caller's language), pressing the voicemail key takes them to the
 // queue's mailbox.
 func TestScenarioWaitingCallerPressesAQueueKey(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -76,6 +77,7 @@ func TestScenarioWaitingCallerPressesAQueueKey(t *testing.T) {
 // stops. Holding the offer back until the key window closed let the ring
 // timeout pass and set the agent not ready for a call they never heard.
 func TestScenarioAnOfferStopsTheAnnouncement(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

@@ -35,6 +35,7 @@ func traceErrors(t *testing.T, trace string) []string {
 // how it ended; nothing in the trace is an error (the agent leg was hung up
 // twice, and the second uuid_kill of a gone leg was traced as an error).
 func TestBridgedCallRecordAgentLegCauseAndCleanTrace(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -86,6 +87,7 @@ func (r refusingUnhold) Unhold(ctx context.Context, leg string) error {
 // call recorded as answered). The caller is not connected, the agent's leg
 // is released, the record says failed and the trace says why.
 func TestRefusedUnholdDoesNotConnectIntoSilence(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWrappedWorld(t, f, func(s controller.Switch) controller.Switch { return refusingUnhold{s} })

@@ -91,6 +91,7 @@ func jsonList(s string) []string {
 // extension: the record names the trunk, the agent who answered, the
 // hold time, the transfer, each leg, and the agent's wrap-up.
 func TestCDRAnsweredWithHoldAndTransfer(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -154,6 +155,7 @@ func TestCDRAnsweredWithHoldAndTransfer(t *testing.T) {
 // Callers who give up: while waiting (nobody free) and while an agent's
 // phone rings.
 func TestCDRAbandoned(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -197,6 +199,7 @@ func TestCDRAbandoned(t *testing.T) {
 // answer, the agent may pause it but not stop it, and the record lists it.
 // A policy that forbids recording refuses the agent's request.
 func TestCDRRecordingPolicy(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			always, asked := withPolicy(dispatch.RecordAlways)
@@ -255,6 +258,7 @@ func TestCDRRecordingPolicy(t *testing.T) {
 // answer and the agent cannot stop it; on demand the agent holds the
 // customer and starts, pauses and stops a recording.
 func TestCDRClickToDialOutbound(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		for _, mode := range []string{dispatch.RecordAlways, dispatch.RecordOnDemand} {
 			t.Run(string(f)+"/"+mode, func(t *testing.T) {
@@ -347,6 +351,7 @@ func TestCDRClickToDialOutbound(t *testing.T) {
 // completed when it ends; a caller who was waiting goes back to the queue
 // and keeps their record.
 func TestCDRSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			always, _ := withPolicy(dispatch.RecordAlways)
@@ -512,6 +517,7 @@ func live(w *world, leg string) bool {
 // they had before dialling (kept in the call's record): ready, or their
 // not-ready reason.
 func TestCDRClickToDialSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		notReady string // bob's state before dialling: "" = available

@@ -20,6 +20,7 @@ import (
 // with the agent's own extension shown. A plan of 5-digit extensions
 // starting with 8 makes 80001 internal and keeps 95588 external.
 func TestScenarioClickToDialFollowsTheExtensionPlan(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f, func(o *dispatch.Options) { o.DefaultTrunk = "gw-out" })
@@ -95,6 +96,7 @@ func TestScenarioClickToDialFollowsTheExtensionPlan(t *testing.T) {
 }
 
 func TestExtensionPlan(t *testing.T) {
+	t.Parallel()
 	var def *dialplan.ExtensionPlan
 	for n, want := range map[string]bool{"1001": true, "8001": true, "95588": false, "10086": false, "110": false, "13800138000": false, "+861012345678": false, "10a1": false} {
 		if got := def.IsExtension(n); got != want {

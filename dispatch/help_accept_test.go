@@ -27,6 +27,7 @@ import (
 // agent") or, after the agent ended the consultation, rang the phone a
 // second time.
 func TestScenarioHelpAcceptRingsTheSupervisorOnce(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

@@ -14,6 +14,7 @@ import (
 // supervisor's long-hold alert and the desktop see it; a call held both
 // ways gives one held and one unheld.
 func TestScenarioPhoneHoldIsPublished(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

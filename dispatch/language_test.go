@@ -17,6 +17,7 @@ import (
 // whisper in the queue's language. An agent without a work number is not
 // announced at all (it was their id, a UUID).
 func TestScenarioQueuePromptsInTheCallersLanguage(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

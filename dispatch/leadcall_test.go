@@ -10,6 +10,7 @@ import (
 )
 
 func TestDialOutcome(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		err  error
 		want string

@@ -21,6 +21,7 @@ import (
 // prompt removed from the library after the queue was set is not played
 // (no "library:..." read out as text) and the call's trace says why.
 func TestScenarioQueueAnnouncementsFromThePromptsLibrary(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f, func(o *dispatch.Options) {
@@ -107,6 +108,7 @@ func traceText(t *testing.T, rec store.CallRecord) string {
 // caller hears the agent-ID announcement from the library with the work
 // number said digit by digit. The trace names each part.
 func TestScenarioQueueSentencesFromThePromptsLibrary(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f, func(o *dispatch.Options) {
@@ -200,6 +202,7 @@ func TestScenarioQueueSentencesFromThePromptsLibrary(t *testing.T) {
 // it hears the queue's own confirmation from the library, not the
 // generated one, and the call ends with a call-back request.
 func TestScenarioCallbackConfirmationFromThePromptsLibrary(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f, func(o *dispatch.Options) {

@@ -21,6 +21,7 @@ import (
 // ring or on one nobody answers are the supervisor's problem to fix, told
 // as such (4xx naming the device), never a 500; the call goes on.
 func TestScenarioMonitorWithoutAWorkingPhone(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

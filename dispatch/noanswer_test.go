@@ -7,6 +7,7 @@ import (
 )
 
 func TestAgentsFault(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cause controller.Cause
 		rang  bool

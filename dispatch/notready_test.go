@@ -62,6 +62,7 @@ func notReadyWatch(t *testing.T, d *dispatch.Dispatcher) func() map[string]strin
 // times out, as under load) is ipcc's or the switch's failure, not the
 // agent's: they stay available and the caller reaches them on the next try.
 func TestFailedOriginateDoesNotMakeTheAgentNotReady(t *testing.T) {
+	t.Parallel()
 	slow := &slowOriginates{}
 	slow.fails.Store(1)
 	w := newWrappedWorld(t, sim.FrontFreeSWITCH, func(sw controller.Switch) controller.Switch { slow.Switch = sw; return slow })
@@ -81,6 +82,7 @@ func TestFailedOriginateDoesNotMakeTheAgentNotReady(t *testing.T) {
 // A caller who hangs up while the agent's phone rings leaves the agent
 // available: the phone stopped ringing because ipcc cancelled it.
 func TestCallerLeavingWhilePhoneRingsKeepsAgentReady(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sim.FrontFreeSWITCH)
 	ctx := context.Background()
 	notReady := notReadyWatch(t, w.disp)
@@ -151,6 +153,7 @@ func (s *agentHangsUp) Play(ctx context.Context, leg string, p controller.Playba
 // answered, and the agent is not made not ready (their phone did not
 // refuse the call).
 func TestAgentGoneAtBridgeRequeuesTheCaller(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		for _, whisper := range []bool{false, true} {
 			name := string(f) + "/at the bridge"

@@ -14,6 +14,7 @@ import (
 // The offered event carries what the caller's IVR collected (the agent's
 // screen pop shows it), besides the call's channel variables.
 func TestScenarioOfferCarriesTheIVRVariables(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sim.FrontFreeSWITCH)
 	ctx := context.Background()
 	doc := `{"id":"acct","start":"set","language":"zh-CN","nodes":[

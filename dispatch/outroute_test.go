@@ -41,6 +41,7 @@ func twoTrunks(t *testing.T, st *store.Store) {
 // A Hong Kong number is refused by the toll-fraud guard before the
 // agent's phone rings, and the refusal is audited.
 func TestScenarioOutboundFailoverLocalPresenceAndFraudGuard(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -126,6 +127,7 @@ func TestScenarioOutboundFailoverLocalPresenceAndFraudGuard(t *testing.T) {
 // A consult to an external number fails over the same way; a transfer to
 // a premium number is refused with the rule and the caller stays.
 func TestScenarioOutboundTransfer(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

@@ -108,6 +108,7 @@ func (w *world) upLeg(number string) string {
 // with a caller over the quota cannot transfer or consult out to an
 // external number: the request is refused and the caller stays with them.
 func TestScenarioOutboundCallsCountAgainstTenantQuota(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w, q := quotaWorld(t, f, nil, store.TenantQuota{MaxCalls: 1})
@@ -206,6 +207,7 @@ func TestScenarioOutboundCallsCountAgainstTenantQuota(t *testing.T) {
 // Calls per second: with a quota of 1, a second click-to-dial within the
 // second is refused (field cps); a second later it goes through.
 func TestScenarioClickToDialCallsPerSecond(t *testing.T) {
+	t.Parallel()
 	clk := clock.NewFake(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC))
 	w, q := quotaWorld(t, sim.FrontFreeSWITCH, clk, store.TenantQuota{MaxCPS: 1})
 	ctx := context.Background()

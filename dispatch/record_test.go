@@ -45,6 +45,7 @@ func eventTypes(evs []dispatch.Event) string {
 // file's size and checksum; agent and supervisors see it start and stop.
 // On Asterisk the call is bridged, which Asterisk cannot record directly.
 func TestRecordingRowHasItsFile(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			always, _ := withPolicy(dispatch.RecordAlways)
@@ -89,6 +90,7 @@ func TestRecordingRowHasItsFile(t *testing.T) {
 // A recording the switch refuses is stored as failed, with the switch's
 // reason and no audio, and the agent and supervisors are told.
 func TestRecordingRefusedBySwitchIsFailed(t *testing.T) {
+	t.Parallel()
 	always, _ := withPolicy(dispatch.RecordAlways)
 	w := newWorld(t, sim.FrontAsterisk, always)
 	events := recordingEvents(w)
@@ -128,6 +130,7 @@ func TestRecordingRefusedBySwitchIsFailed(t *testing.T) {
 // path here, where the file is. Read from the wrong place, the missing file
 // makes the recording failed, not a row of size 0.
 func TestRecordingReadThroughTheSwitchMount(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mount  func(spool string) string

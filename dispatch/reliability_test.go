@@ -20,6 +20,7 @@ import (
 // the agent did nothing wrong and stays ready (not not-ready for
 // no-answer), however the hang-up and the end of the ringing leg race.
 func TestCallerLeavesWhileAgentRingsKeepsAgentReady(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -64,6 +65,7 @@ func TestCallerLeavesWhileAgentRingsKeepsAgentReady(t *testing.T) {
 // engine made meanwhile finds the caller gone. It is withdrawn, not
 // counted against the agent.
 func TestCallerLeavesAsAgentIsOfferedKeepsAgentReady(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -158,6 +160,7 @@ func (w *world) heardSince(leg, want string, since time.Time) bool {
 // caller, and each record's wait runs from the queue entry, through the
 // restart.
 func TestQueuePositionSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -227,6 +230,7 @@ func TestQueuePositionSurvivesRestart(t *testing.T) {
 // and hangs up; a supervisor (by the call's record id) listens in and hangs
 // up.
 func TestReadoptedCallsAreControllable(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -338,6 +342,7 @@ func TestReadoptedCallsAreControllable(t *testing.T) {
 // An agent's own call (click-to-dial) re-adopted after a restart takes the
 // agent's controls again: hold, unhold, hang up.
 func TestReadoptedOwnCallIsControllable(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -406,6 +411,7 @@ func TestReadoptedOwnCallIsControllable(t *testing.T) {
 // FreeSWITCH only: on the Asterisk front a ring still outside Stasis ends
 // when the controller's connection goes (the case does not arise there).
 func TestRingOfThePreviousControllerEndsBeforeTheNextOffer(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH} {
 		for _, recorded := range []bool{false, true} {
 			name := string(f) + "/unrecorded"
@@ -545,6 +551,7 @@ func (s *slowHangups) Hangup(ctx context.Context, leg string, cause controller.C
 // one, as a new call would be: the caller reaches the queue and an agent,
 // on the same record, instead of being sent away with an apology.
 func TestReadoptedCallWithoutTargetIsRoutedFromTheStart(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

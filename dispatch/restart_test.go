@@ -22,6 +22,7 @@ import (
 // The waiting caller is answered by the agent once free, who hangs up from
 // the desktop.
 func TestRestartWithCallsUp(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontAsterisk, sim.FrontFreeSWITCH} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

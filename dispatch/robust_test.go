@@ -17,6 +17,7 @@ import (
 // Event subscribers come and go (WebSocket clients disconnecting) while
 // events flow; nothing may panic or block.
 func TestSubscribersComeAndGoUnderTraffic(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sim.FrontFreeSWITCH)
 	ctx := context.Background()
 	stop := make(chan struct{})
@@ -46,6 +47,7 @@ func TestSubscribersComeAndGoUnderTraffic(t *testing.T) {
 // A transfer to a queue that does not exist is refused before anything
 // happens to the call: the caller stays with the agent.
 func TestTransferToMissingTargetLosesNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sim.FrontFreeSWITCH)
 	ctx := context.Background()
 	caller, bob := w.talkToBob(sim.FrontFreeSWITCH, "13800138088")
@@ -70,6 +72,7 @@ func TestTransferToMissingTargetLosesNothing(t *testing.T) {
 // A subscriber that does not read loses events but is told how many before
 // the next one it takes; per-queue logins reach subscribers as events.
 func TestSlowSubscriberIsToldOfLostEvents(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sim.FrontFreeSWITCH)
 	ctx := context.Background()
 	ch, cancel := w.disp.Subscribe(2)

@@ -182,6 +182,7 @@ func (w *world) legOf(number string) string {
 }
 
 func TestScenarioQueueToAgent(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -253,6 +254,7 @@ func mustCall(w *world, id string) sim.CallInfo {
 // When the agent hangs up first, the caller is sent to the queue's survey
 // flow and the rating is stored with the call and the agent.
 func TestScenarioSurveyAfterAgentHangsUp(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
@@ -311,6 +313,7 @@ func TestScenarioSurveyAfterAgentHangsUp(t *testing.T) {
 // A route with sticky routing sends a returning caller straight to the
 // agent who served them last, when that agent is free.
 func TestScenarioStickyAgent(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

@@ -31,6 +31,7 @@ func (f *dueFeed) Publish(ev dispatch.Event) {
 // scheduler tells bob; bob takes it (as POST /api/v1/callbacks/{id}/dial
 // does) and the call-back is dialled from his phone through the switch.
 func TestScenarioScheduledCallbackTakenAndDialled(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

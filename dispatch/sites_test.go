@@ -139,6 +139,7 @@ func (w *world) agentLeg(agent string, notIn ...string) (sim.CallInfo, bool) {
 // ast1 (prefix 88), the caller and the agent talk, the caller hears the
 // agent's work number, and the record keeps both legs on fs1.
 func TestSitesCallerReachesAgentOnOtherSwitch(t *testing.T) {
+	t.Parallel()
 	w := newSitesWorld(t)
 	ctx := context.Background()
 	if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "ann", Device: "2001", WorkNumber: "8001"}); err != nil {
@@ -208,6 +209,7 @@ func TestSitesCallerReachesAgentOnOtherSwitch(t *testing.T) {
 // the other switch through the trunk from the caller's switch — in both
 // directions.
 func TestSitesQueueWithAgentsOnBothSwitches(t *testing.T) {
+	t.Parallel()
 	w := newSitesWorld(t)
 	ctx := context.Background()
 	if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "bob", Device: "1001", WorkNumber: "8002"}); err != nil {
@@ -288,6 +290,7 @@ func TestSitesQueueWithAgentsOnBothSwitches(t *testing.T) {
 // dialer's default switch: ann (phone on ast1) calling bob's extension
 // (on fs1) rings her phone on ast1 and reaches 1001 through ast1's trunk.
 func TestSitesClickToDialFromThePhonesSwitch(t *testing.T) {
+	t.Parallel()
 	w := newSitesWorld(t)
 	ctx := context.Background()
 	if err := w.eng.Login(ctx, acd.LoginRequest{AgentID: "ann", Device: "2001"}); err != nil {
@@ -344,6 +347,7 @@ func twoSites(t *testing.T) *sites.Map {
 // talking to cid's mobile. Each goes on as one call, the agents stay on
 // them, and each record is closed once, naming its agent, with both legs.
 func TestSitesRestartKeepsTrunkAndMobileCalls(t *testing.T) {
+	t.Parallel()
 	w := newSitesWorld(t)
 	ctx := context.Background()
 	if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "13900001111", Behavior: sim.BehaviorAnswer, AnswerAfter: 100 * time.Millisecond}); err != nil {
@@ -438,6 +442,7 @@ func TestSitesRestartKeepsTrunkAndMobileCalls(t *testing.T) {
 // is judged by ast1 alone — not by fs1, from where calls reach her
 // through a trunk and never could be answered remotely.
 func TestSitesRemoteAnswerJudgedByThePhonesSwitch(t *testing.T) {
+	t.Parallel()
 	w := newSitesWorld(t)
 	ctx := context.Background()
 	for agent, dev := range map[string]string{"ann": "2001", "bob": "1001"} {
@@ -460,6 +465,7 @@ func TestSitesRemoteAnswerJudgedByThePhonesSwitch(t *testing.T) {
 // passed the cause back), a trunk that is down is the switch's failure —
 // the agent stays ready and the caller waits until the trunk is back.
 func TestSitesTrunkFailures(t *testing.T) {
+	t.Parallel()
 	w := newSitesWorld(t)
 	ctx := context.Background()
 	if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "2005", Behavior: sim.BehaviorBusy, AnswerAfter: 50 * time.Millisecond, Front: sim.FrontAsterisk}); err != nil {

@@ -22,6 +22,7 @@ import (
 // the caller does not) and barges (both hear them), then hangs the call up —
 // all through the API, asserted from the simulator's who-hears-whom record.
 func TestScenarioSupervisorListenWhisperBargeHangup(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

@@ -12,6 +12,7 @@ import (
 // A supervisor takes over a call (接管): the caller ends up talking to the
 // supervisor's phone and the agent's leg is released.
 func TestScenarioSupervisorTakesOver(t *testing.T) {
+	t.Parallel()
 	for _, f := range []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk} {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)

@@ -20,6 +20,7 @@ import (
 // An agent's desktop gets a screen pop (offered: caller number, queue) and
 // its state changes over /api/v1/ws, and only its own events.
 func TestAgentEventStream(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sim.FrontFreeSWITCH)
 	ctx := context.Background()
 	a, _ := auth.New(w.st, auth.Options{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: 4})

@@ -44,11 +44,12 @@ func (w *world) legRoles(id string) string {
 // Each way an inbound call can end leaves a complete record: the IVR path,
 // the legs, the durations and the references to what the caller left.
 func TestCDRInbound(t *testing.T) {
+	t.Parallel()
 	backend := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")
 		io.WriteString(rw, `{"data":{"balance":250}}`)
 	}))
-	defer backend.Close()
+	t.Cleanup(backend.Close) // after the parallel subtests
 	closed := time.Date(2026, 11, 25, 21, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	tests := []struct {
 		name  string
@@ -128,6 +129,7 @@ func TestCDRInbound(t *testing.T) {
 	}
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
+			t.Parallel() // a world of its own per call
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					w := newWorld(t, f, tt.at, backend.URL)

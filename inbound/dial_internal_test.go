@@ -8,6 +8,7 @@ import (
 )
 
 func TestDialDisposition(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error

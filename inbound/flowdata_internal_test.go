@@ -6,6 +6,7 @@ import (
 )
 
 func TestKeepFlowData(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("长", maxFlowDataValue+10)
 	tests := []struct {
 		name string

@@ -40,6 +40,7 @@ func (e *events) list() []string {
 }
 
 func TestScenarioCallerLookupAndCallEvents(t *testing.T) {
+	t.Parallel()
 	var asked sync.Map
 	crmSrv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		caller := r.URL.Query().Get("tel")

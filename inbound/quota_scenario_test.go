@@ -67,6 +67,7 @@ func (w *world) recordOf(tenantID, callLeg string) *store.CallRecord {
 // and is hung up; a caller of another tenant is connected meanwhile; the
 // hit raised one alert.
 func TestScenarioCallOverQuotaRefused(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w, q, hits := quotaWorld(t, f)
@@ -103,6 +104,7 @@ func TestScenarioCallOverQuotaRefused(t *testing.T) {
 // A suspended tenant's caller hears the suspended prompt (the tenant's
 // own text here); the other tenant's calls go on.
 func TestScenarioSuspendedTenantRefused(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w, _, _ := quotaWorld(t, f)
@@ -135,6 +137,7 @@ func TestScenarioSuspendedTenantRefused(t *testing.T) {
 // Web calls have their own limit within all calls; calls per second refuse
 // the second caller of the same second.
 func TestScenarioWebCallAndRateLimits(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w, q, _ := quotaWorld(t, f)
@@ -174,6 +177,7 @@ func TestScenarioWebCallAndRateLimits(t *testing.T) {
 }
 
 func TestIsWebCall(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		vars map[string]string
 		web  bool

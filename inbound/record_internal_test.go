@@ -9,6 +9,7 @@ import (
 )
 
 func TestTrunkOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		vars map[string]string
@@ -30,6 +31,7 @@ func TestTrunkOf(t *testing.T) {
 }
 
 func TestParseTarget(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want dialplan.Target
@@ -55,6 +57,7 @@ func TestParseTarget(t *testing.T) {
 // Hold periods add up, an open one counts until now, agents offered are
 // listed once in order, and the IVR path keeps every visit.
 func TestRecordAccumulates(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	r := NewRecord(nil, nil, func() time.Time { return now }, nil, store.CallRecord{ID: "c1"})
 	steps := []struct {
@@ -93,6 +96,7 @@ func TestRecordAccumulates(t *testing.T) {
 }
 
 func TestQueuedSince(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
 	// Queue entry 10 s into the call (after the IVR).
 	rec := store.CallRecord{StartedAt: start, IVRMS: 10_000}

@@ -15,6 +15,7 @@ import (
 // not dropped after a deadline (40 calls/s on SQLite left records open).
 // Save does not wait for the database either.
 func TestRecordSurvivesALockedDatabase(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
 	lock, err := st.DB().Conn(ctx)

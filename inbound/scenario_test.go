@@ -256,6 +256,7 @@ var fronts = []sim.Front{sim.FrontFreeSWITCH, sim.FrontAsterisk}
 var openTime = time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
 func TestScenarioMenuReachesTarget(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f, openTime, "http://127.0.0.1:1")
@@ -279,6 +280,7 @@ func TestScenarioMenuReachesTarget(t *testing.T) {
 }
 
 func TestScenarioInvalidKeyThenFallback(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f, openTime, "http://127.0.0.1:1")
@@ -295,6 +297,7 @@ func TestScenarioInvalidKeyThenFallback(t *testing.T) {
 }
 
 func TestScenarioShortcut(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f, openTime, "http://127.0.0.1:1")
@@ -307,6 +310,7 @@ func TestScenarioShortcut(t *testing.T) {
 }
 
 func TestScenarioBlacklistedCaller(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f, openTime, "http://127.0.0.1:1")
@@ -323,6 +327,7 @@ func TestScenarioBlacklistedCaller(t *testing.T) {
 }
 
 func TestScenarioAfterHoursVoicemail(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			// 21:00 on a Wednesday: closed.
@@ -344,6 +349,7 @@ func TestScenarioAfterHoursVoicemail(t *testing.T) {
 }
 
 func TestScenarioHTTPLookupBranchAndSurvey(t *testing.T) {
+	t.Parallel()
 	backend := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("acct") != "123456" {
 			http.Error(rw, "unknown account", 404)

@@ -60,6 +60,7 @@ func withSMS(t *testing.T, g *smsGateway) func(*store.Store, *inbound.Options) {
 // The flow's sms node sends for real through the tenant's provider and
 // takes its next edge; with the caller opted out it takes its error edge.
 func TestScenarioFlowSMSNode(t *testing.T) {
+	t.Parallel()
 	g := &smsGateway{}
 	w := newWorldOn(t, store.SQLite, sim.FrontFreeSWITCH, openTime, "http://127.0.0.1:1", withSMS(t, g))
 	ctx := context.Background()
@@ -94,6 +95,7 @@ func TestScenarioFlowSMSNode(t *testing.T) {
 
 // After hours the caller leaves a voicemail; the voicemail rule texts them.
 func TestScenarioVoicemailRuleSendsSMS(t *testing.T) {
+	t.Parallel()
 	g := &smsGateway{}
 	closed := time.Date(2026, 11, 25, 21, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	w := newWorldOn(t, store.SQLite, sim.FrontFreeSWITCH, closed, "http://127.0.0.1:1", withSMS(t, g))

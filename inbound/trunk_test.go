@@ -12,6 +12,7 @@ import (
 // Asterisk (Stasis(ipcc,${EXTEN},ipcc_trunk=unicom-e1)). Without it the
 // trunk stays empty.
 func TestScenarioTrunkOnRecord(t *testing.T) {
+	t.Parallel()
 	for _, f := range fronts {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f, openTime, "http://127.0.0.1:1")

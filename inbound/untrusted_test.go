@@ -16,6 +16,7 @@ import (
 // PostgreSQL (which refuses NUL and invalid UTF-8 in text), through both
 // wire protocols.
 func TestCallerDataWithNULStillGetsARecord(t *testing.T) {
+	t.Parallel()
 	for _, d := range storetest.Dialects {
 		for _, f := range fronts {
 			t.Run(string(d)+"/"+string(f), func(t *testing.T) {

@@ -9,9 +9,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,14 +41,84 @@ func Run(t *testing.T, f func(t *testing.T, s *store.Store)) {
 }
 
 // Open returns a fresh, migrated store of the dialect, closed and dropped at
-// the end of the test.
+// the end of the test. A SQLite store is a copy of a file migrated once per
+// test binary (migrating takes seconds under the race detector; the copy
+// is the same database). Tests of the migrations themselves use OpenEmpty.
 func Open(t testing.TB, d store.Dialect) *store.Store {
 	t.Helper()
+	if d == store.SQLite {
+		return openMigratedSQLite(t)
+	}
 	s := OpenEmpty(t, d)
 	if _, err := s.MigrateUp(context.Background()); err != nil {
 		t.Fatalf("migrate %s: %v", d, err)
 	}
 	return s
+}
+
+// sqliteTemplate holds the files of a freshly migrated SQLite database
+// (base name to content), built once per test binary.
+var sqliteTemplate struct {
+	once  sync.Once
+	files map[string][]byte
+	err   error
+}
+
+// openMigratedSQLite opens a copy of the migrated template in the test's
+// temporary directory.
+func openMigratedSQLite(t testing.TB) *store.Store {
+	t.Helper()
+	sqliteTemplate.once.Do(func() { sqliteTemplate.files, sqliteTemplate.err = buildSQLiteTemplate() })
+	if sqliteTemplate.err != nil {
+		t.Fatalf("migrate %s: %v", store.SQLite, sqliteTemplate.err)
+	}
+	dir := t.TempDir()
+	for name, b := range sqliteTemplate.files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatalf("copy the migrated SQLite template: %v", err)
+		}
+	}
+	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(dir, "ipcc.db"), store.Options{MaxOpenConns: 4})
+	if err != nil {
+		t.Fatalf("open %s: %v", store.SQLite, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// buildSQLiteTemplate migrates a new SQLite database in a directory of its
+// own, closes it and returns its files (the database and a write-ahead log
+// still holding pages, if any; the shared-memory index is rebuilt on open).
+func buildSQLiteTemplate() (map[string][]byte, error) {
+	dir, err := os.MkdirTemp("", "ipcc-storetest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	s, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "ipcc.db"), store.Options{MaxOpenConns: 4})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.MigrateUp(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.Close(); err != nil {
+		return nil, fmt.Errorf("close: %w", err)
+	}
+	files := map[string][]byte{}
+	for _, name := range []string{"ipcc.db", "ipcc.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) && name != "ipcc.db" {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		files[name] = b
+	}
+	return files, nil
 }
 
 // URL returns a database URL for a fresh, empty database of the dialect,
