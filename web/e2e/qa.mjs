@@ -355,12 +355,19 @@ async function main() {
           await page.getByRole('button', { name: t.my.appeal }).first().click()
           // The item picker's last option (not a closing language dropdown's).
           const item = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasNotText: /^(English|简体中文)$/ }).last()
-          for (let i = 0; !(await item.isVisible()); i++) {
-            if (i >= 3) throw new Error('the appeal item picker does not open')
-            await page.getByRole('combobox', { name: t.my.appealItem }).click()
+          const picker = page.getByRole('combobox', { name: t.my.appealItem })
+          const picked = page.locator('.ant-select').filter({ has: picker }).first().locator('.ant-select-selection-item')
+          // On a busy machine the dropdown can close under the click (its
+          // opening animation): open, click, check the select shows the
+          // choice, and try again (as web/e2e/antd.mjs does for selects
+          // picked by text).
+          for (let i = 0; ; i++) {
+            if (!(await item.isVisible())) await picker.click({ timeout: 5_000 }).catch(() => undefined)
             await item.waitFor({ timeout: 3_000 }).catch(() => undefined)
+            const clicked = await item.click({ timeout: 5_000 }).then(() => true).catch(() => false)
+            if (clicked && await picked.first().waitFor({ timeout: 3_000 }).then(() => true).catch(() => false)) break
+            if (i >= 3) throw new Error('the appeal item picker does not take a choice')
           }
-          await item.click()
           await page.getByLabel(t.my.appealReason).fill('客户在查资料,我已提示稍等')
           await shot(page, `qa-appeal-${lang}`)
           await page.getByRole('button', { name: t.my.appealSend }).click()
