@@ -159,8 +159,7 @@ async function main() {
       if (lang === 'zh-CN') {
         await step(`${lang}: the lead gives qa-one the queue as a skill`, async () => {
           await page.getByRole('link', { name: t.menu.tasks }).click()
-          await page.getByRole('combobox', { name: t.skills.of.replace('{{name}}', 'qa-one') }).click()
-          await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: queue }).first().click()
+          await pick(page, page.getByRole('combobox', { name: t.skills.of.replace('{{name}}', 'qa-one') }), queue)
           await page.keyboard.press('Escape')
           await page.getByRole('row', { name: /qa-one/ }).getByRole('button', { name: t.skills.save }).click()
           await page.getByText(t.skills.saved.replace('{{name}}', 'qa-one')).waitFor()
@@ -174,8 +173,7 @@ async function main() {
         await page.getByRole('button', { name: t.tasks.new }).click()
         const dlg = page.getByRole('dialog')
         await dlg.getByLabel(t.tasks.name).fill(lang === 'en' ? 'Daily sample' : '每日抽检')
-        await dlg.getByLabel(t.tasks.template).click()
-        await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click()
+        await pick(page, dlg.getByLabel(t.tasks.template))
         // Today: the demo has no yesterday.
         const today = new Date().toISOString().slice(0, 10)
         const inputs = dlg.locator('.ant-picker-range input')
@@ -183,10 +181,8 @@ async function main() {
         await inputs.nth(0).fill(today)
         await inputs.nth(1).fill(today)
         await inputs.nth(1).press('Enter')
-        await dlg.getByLabel(t.tasks.queues).click()
-        await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: queue }).first().click()
-        await dlg.getByLabel(t.tasks.assignees).click()
-        await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'qa-one' }).first().click()
+        await pick(page, dlg.getByLabel(t.tasks.queues), queue)
+        await pick(page, dlg.getByLabel(t.tasks.assignees), 'qa-one')
         if (lang === 'zh-CN') await dlg.getByRole('radio', { name: t.tasks.assignSkill }).check()
         await dlg.getByLabel(t.tasks.name).click()
         await shot(page, `qa-task-new-${lang}`)
@@ -245,8 +241,7 @@ async function main() {
         const dlg = page.getByRole('dialog')
         if (i === 1) await dlg.getByLabel(t.pick.call).fill(callId)
         await dlg.getByLabel(t.pick.reason).fill(lang === 'en' ? 'Customer complained about this call' : '客户投诉了这通电话')
-        await dlg.getByLabel(t.pick.assignee).click()
-        await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'qa-lead' }).first().click()
+        await pick(page, dlg.getByLabel(t.pick.assignee), 'qa-lead')
         await shot(page, `qa-pick-${lang}`)
         await dlg.getByRole('button', { name: t.pick.send }).click()
         await page.getByText(t.pick.sent).waitFor()
@@ -419,3 +414,26 @@ async function main() {
 }
 
 main()
+
+// pick chooses the option with text (the first option when text is
+// undefined) in the Ant Design select whose input is `input`, and waits
+// until the select shows it. On a busy machine a dropdown can close under
+// the click (its opening animation): it is opened, clicked and checked
+// again, at most four times. A multiple select that shows the choice
+// already is not clicked again (that would take it back out).
+async function pick(page, input, text) {
+  // The select around the input (a `has` filter would look for the
+  // input's own root, e.g. the dialog, inside the select).
+  const select = input.locator('xpath=ancestor::div[contains(concat(" ", normalize-space(@class), " "), " ant-select ")][1]')
+  const options = page.locator('.ant-select-dropdown:visible .ant-select-item-option')
+  const option = text === undefined ? options.first() : options.filter({ hasText: text }).first()
+  const chosen = select.locator('.ant-select-selection-item').filter(text === undefined ? {} : { hasText: text }).first()
+  for (let i = 0; ; i++) {
+    if (i > 0 && (await chosen.count())) return
+    if (!(await option.isVisible())) await input.click({ timeout: 5_000 }).catch(() => undefined)
+    await option.waitFor({ timeout: 3_000 }).catch(() => undefined)
+    const clicked = await option.click({ timeout: 5_000 }).then(() => true).catch(() => false)
+    if (clicked && await chosen.waitFor({ timeout: 3_000 }).then(() => true).catch(() => false)) return
+    if (i >= 3) throw new Error(`the select does not take ${text ?? 'its first option'}`)
+  }
+}
