@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/ipcc/ipcc/controller"
 	"github.com/ipcc/ipcc/controller/freeswitch"
+	"github.com/ipcc/ipcc/controller/switchtest/sipua"
 )
 
 // amdParty marks the far ends this test creates, so that a failed run's
@@ -132,6 +135,114 @@ func TestAMDVerdictsRealFreeSWITCH(t *testing.T) {
 			case <-call.Done():
 			case <-time.After(10 * time.Second):
 				t.Fatal("the call did not end")
+			}
+		})
+	}
+}
+
+// TestAMDVerdictsRealFreeSWITCHOverSIP is TestAMDVerdictsRealFreeSWITCH with
+// the greeting coming over SIP and RTP (PCMU) instead of a loopback pair: a
+// SIP caller (sipua) calls into IPCC_TEST_FREESWITCH_SIP (the kit: the
+// external profile, 127.0.0.1:5080, context public, which parks for ipcc),
+// ipcc answers it and runs detection on that leg while the caller speaks
+// one of the files in IPCC_TEST_AMD_SOUNDS (the directory of
+// machine-en.wav, human-zh.wav, … made as docs/testing-real-switches.md
+// says). A campaign detects on a callee it dialled; the media path into
+// mod_amd is the same: decoded RTP on the leg's read stream.
+func TestAMDVerdictsRealFreeSWITCHOverSIP(t *testing.T) {
+	addr, sipAddr, sounds := os.Getenv("IPCC_TEST_FREESWITCH_ESL"), os.Getenv("IPCC_TEST_FREESWITCH_SIP"), os.Getenv("IPCC_TEST_AMD_SOUNDS")
+	if addr == "" || sipAddr == "" || sounds == "" || os.Getenv("IPCC_TEST_FREESWITCH_AMD") == "" {
+		t.Skip("set IPCC_TEST_FREESWITCH_ESL, IPCC_TEST_FREESWITCH_SIP, IPCC_TEST_AMD_SOUNDS and IPCC_TEST_FREESWITCH_AMD=1 (mod_amd loaded) to run against a real FreeSWITCH")
+	}
+	pw := os.Getenv("IPCC_TEST_FREESWITCH_PASSWORD")
+	if pw == "" {
+		pw = "ClueCon"
+	}
+	// Calls parked for ipcc reach every driver on the server: this test
+	// takes only its own callers (by ANI) and leaves the others parked.
+	var mu sync.Mutex
+	mine := map[string]chan *controller.Call{}
+	handler := func(ctx context.Context, c *controller.Call) {
+		mu.Lock()
+		ch := mine[c.ANI()]
+		mu.Unlock()
+		if ch == nil {
+			return
+		}
+		ch <- c
+		select {
+		case <-c.Done():
+		case <-ctx.Done():
+		}
+	}
+	drv := freeswitch.New(freeswitch.Config{Name: "fs-amd-sip", Addr: addr, Password: pw, ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second}, nil)
+	ctl, err := controller.New(controller.Options{Handler: handler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ctl.Add(drv); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ctl.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for !drv.Connected() {
+		if ctx.Err() != nil {
+			t.Fatal("ESL never connected")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	for i, g := range []struct {
+		file, want, cause string
+	}{
+		{"machine-en", controller.MachineMachine, ""},
+		{"machine-zh", controller.MachineMachine, ""},
+		{"human-en", controller.MachineHuman, "SILENCE_AFTER_GREETING"},
+		{"human-zh", controller.MachineHuman, "SILENCE_AFTER_GREETING"},
+		{"silent-line", controller.MachineMachine, "INITIAL_SILENCE"},
+	} {
+		t.Run(g.file, func(t *testing.T) {
+			speech, err := sipua.ReadWAV(filepath.Join(sounds, g.file+".wav"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ani := fmt.Sprintf("1390%04d%03d", time.Now().UnixMilli()%10000, i)
+			arrived := make(chan *controller.Call, 1)
+			mu.Lock()
+			mine[ani] = arrived
+			mu.Unlock()
+			caller := sipua.Dial(t, sipAddr, ani, "4078")
+			var call *controller.Call
+			select {
+			case call = <-arrived:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the SIP call did not arrive")
+			}
+			defer func() { _ = call.Hangup(context.WithoutCancel(ctx), controller.CauseNormalClearing) }()
+			if err := call.Leg().Answer(ctx); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-caller.Answered():
+			case <-time.After(10 * time.Second):
+				t.Fatal("the SIP caller got no answer")
+			}
+			caller.Say(speech)
+			began := time.Now()
+			res, cause, err := call.Leg().DetectMachine(ctx, 6*time.Second)
+			t.Logf("mod_amd on a SIP caller saying %s after %v: %q %q %v", g.file, time.Since(began).Round(time.Millisecond), res, cause, err)
+			if err != nil || res != g.want || (g.cause != "" && cause != g.cause) {
+				t.Errorf("DetectMachine = %q %q %v, want %q (cause %q)", res, cause, err, g.want, g.cause)
+			}
+			if err := call.Hangup(ctx, controller.CauseNormalClearing); err != nil {
+				t.Fatalf("hangup: %v", err)
+			}
+			select {
+			case <-caller.Ended():
+			case <-time.After(10 * time.Second):
+				t.Fatal("the SIP caller was not hung up")
 			}
 		})
 	}
