@@ -14,7 +14,7 @@ import (
 // amdEvent is the CUSTOM subclass mod_amd fires when it decided, with the
 // channel's variables (amd_result HUMAN, MACHINE or NOT_SURE; amd_cause
 // such as LONG_GREETING, MAX_WORDS, INITIAL_SILENCE,
-// SILENCE_AFTER_GREETING, TOOLONG).
+// SILENCE_AFTER_GREETING, TOO_LONG).
 const amdEvent = "mod_amd::info"
 
 // DetectMachine starts answering-machine detection on the leg: a sendmsg

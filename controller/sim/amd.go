@@ -23,8 +23,11 @@ import (
 // returns with Stasis(<app>,ipcc-amd,${AMDSTATUS},${AMDCAUSE}). The
 // simulator runs that context: StasisEnd, AMDSTATUS (HUMAN, MACHINE,
 // NOTSURE) and AMDCAUSE set, StasisStart with those arguments.
-// The simulated causes follow the formats of app_amd.c and mod_amd.cpp;
-// no transcript of either from a real server is in ../shared/reference.
+// The simulated causes follow the formats of app_amd.c and mod_amd.cpp,
+// checked on the real-switch kit (docs/outbound.md, "Verified against real
+// switches"): mod_amd's undecided cause is TOO_LONG (with an underscore,
+// unlike Asterisk's TOOLONG-<ms>), and its event comes from
+// amd_fire_event, mod_amd.cpp line 70.
 
 // Scripted answering-machine detection results (EndpointSpec.AMD).
 const (
@@ -59,7 +62,7 @@ func amdOutcome(script string) (fsResult, fsCause, astStatus, astCause string) {
 	case AMDMachine:
 		return "MACHINE", "LONG_GREETING", "MACHINE", "LONGGREETING-1500-1500"
 	case AMDNotSure:
-		return "NOT_SURE", "TOOLONG", "NOTSURE", "TOOLONG-5000"
+		return "NOT_SURE", "TOO_LONG", "NOTSURE", "TOOLONG-5000"
 	}
 	return "HUMAN", "SILENCE_AFTER_GREETING", "HUMAN", "HUMAN-800-800"
 }
@@ -113,7 +116,7 @@ func (a *ariServer) amdHop(c *Channel, app string) {
 // renderAMD is the CUSTOM mod_amd::info event (switch_event_create_subclass
 // with the channel's data, as amd_fire_event does).
 func (s *eslServer) renderAMD(me *mEvent) []*eslEvent {
-	e := s.base("CUSTOM", "mod_amd::info", "mod_amd.cpp", "amd_fire_event", 0, me.At)
+	e := s.base("CUSTOM", "mod_amd::info", "mod_amd.cpp", "amd_fire_event", 70, me.At)
 	s.chanHeaders(e, me.Ch, phaseLive, nil, "", true)
 	return []*eslEvent{e}
 }

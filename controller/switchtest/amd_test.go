@@ -25,7 +25,7 @@ func TestDetectMachineOverSimulator(t *testing.T) {
 			}{
 				{sim.AMDHuman, controller.MachineHuman, map[sim.Front]string{sim.FrontFreeSWITCH: "SILENCE_AFTER_GREETING", sim.FrontAsterisk: "HUMAN-800-800"}[f]},
 				{sim.AMDMachine, controller.MachineMachine, map[sim.Front]string{sim.FrontFreeSWITCH: "LONG_GREETING", sim.FrontAsterisk: "LONGGREETING-1500-1500"}[f]},
-				{sim.AMDNotSure, controller.MachineUnknown, map[sim.Front]string{sim.FrontFreeSWITCH: "TOOLONG", sim.FrontAsterisk: "TOOLONG-5000"}[f]},
+				{sim.AMDNotSure, controller.MachineUnknown, map[sim.Front]string{sim.FrontFreeSWITCH: "TOO_LONG", sim.FrontAsterisk: "TOOLONG-5000"}[f]},
 			} {
 				t.Run(tc.script, func(t *testing.T) {
 					ctx := ctxT(t)

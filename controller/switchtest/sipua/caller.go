@@ -26,7 +26,8 @@ import (
 // calls, such as the sample external profile into "public") and measures
 // the audio it receives, so a test can tell music from silence. It
 // answers in-dialog re-INVITEs (hold: sendonly is answered recvonly) and
-// BYEs, and sends silence itself, 20 ms a packet, as a phone would.
+// BYEs, and sends silence itself, 20 ms a packet, as a phone would, or
+// what a test makes it say (Say).
 type Caller struct {
 	t         *testing.T
 	sip, rtp  *net.UDPConn
@@ -45,6 +46,7 @@ type Caller struct {
 	frames    []Frame
 	reinvites []string // SDP bodies of re-INVITEs received
 	sdpVer    int      // o= session version; a changed offer must bump it
+	talk      []int16  // 8 kHz samples queued by Say, sent before silence
 }
 
 // Frame is one RTP packet received: when, and its level (RMS of the
@@ -314,15 +316,13 @@ func (c *Caller) readRTP() {
 	}
 }
 
-// sendRTP sends PCMU silence every 20 ms to the switch's media address.
+// sendRTP sends PCMU every 20 ms to the switch's media address: what Say
+// queued, else silence.
 func (c *Caller) sendRTP() {
 	pkt := make([]byte, 12+160)
 	pkt[0], pkt[1] = 0x80, 0
 	ssrc := uint32(time.Now().UnixNano())
 	binary.BigEndian.PutUint32(pkt[8:], ssrc)
-	for i := 12; i < len(pkt); i++ {
-		pkt[i] = 0xff // μ-law silence
-	}
 	var seq uint16
 	var ts uint32
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -341,6 +341,7 @@ func (c *Caller) sendRTP() {
 		}
 		seq++
 		ts += 160
+		c.nextPayload(pkt[12:])
 		binary.BigEndian.PutUint16(pkt[2:], seq)
 		binary.BigEndian.PutUint32(pkt[4:], ts)
 		if _, err := c.rtp.WriteToUDP(pkt, peer); err != nil {
