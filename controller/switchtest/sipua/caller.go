@@ -31,6 +31,7 @@ import (
 type Caller struct {
 	t         *testing.T
 	sip, rtp  *net.UDPConn
+	shared    bool // sip belongs to a Phone taking several calls
 	server    *net.UDPAddr
 	from, to  string // user parts
 	callID    string
@@ -457,7 +458,9 @@ func (c *Caller) Hangup() {
 // Close hangs up and releases the sockets.
 func (c *Caller) Close() {
 	c.Hangup()
-	c.sip.Close()
+	if !c.shared {
+		c.sip.Close()
+	}
 	c.rtp.Close()
 }
 
