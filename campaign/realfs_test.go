@@ -321,7 +321,11 @@ func realBusyNoAnswer(t *testing.T, e *realEnv) {
 		if d := l.NextAt.Sub(*at[0].EndedAt); d < tc.delay-5*time.Second || d > tc.delay+5*time.Second {
 			t.Errorf("%s: next try %s after the attempt ended, want %s", tc.phone, d, tc.delay)
 		}
-		t.Logf("%s: %s after %s, next try in %s", tc.phone, tc.outcome, at[0].EndedAt.Sub(at[0].StartedAt).Round(time.Millisecond), l.NextAt.Sub(*at[0].EndedAt).Round(time.Second))
+		t.Logf("%s: %s (reason %q) %s after the attempt started, next try in %s", tc.phone, tc.outcome, at[0].Reason, at[0].EndedAt.Sub(at[0].StartedAt).Round(time.Millisecond), l.NextAt.Sub(*at[0].EndedAt).Round(time.Second))
+		if r := carrier.RingsOf(tc.phone); len(r) == 1 && !r[0].Final.IsZero() {
+			t.Logf("%s: the INVITE was final (%v cancelled) %s after it arrived; attempt started %s before it, ended %s after",
+				tc.phone, r[0].Cancelled, r[0].Final.Sub(r[0].At).Round(time.Millisecond), r[0].At.Sub(at[0].StartedAt).Round(time.Millisecond), at[0].EndedAt.Sub(r[0].Final).Round(time.Millisecond))
+		}
 	}
 	if r := carrier.RingsOf(silent); len(r) != 1 || !r[0].Cancelled {
 		t.Errorf("the unanswered callee's INVITE was not cancelled: %+v", r)

@@ -37,6 +37,9 @@ type Ring struct {
 	Call *Caller
 	// Cancelled: the switch cancelled the INVITE while it rang.
 	Cancelled bool
+	// Final is when the INVITE got its final response (the answer, a
+	// refusal, or 487 after a CANCEL); zero while it rings.
+	Final time.Time
 }
 
 // Phone is a SIP user agent that takes calls over UDP on 127.0.0.1: an
@@ -311,6 +314,9 @@ func (p *Phone) respond(d *inDialog, status, body string, final bool) bool {
 		return false
 	}
 	d.final = final
+	if final {
+		d.ring.Final = time.Now()
+	}
 	p.mu.Unlock()
 	m := d.invite
 	var b strings.Builder
