@@ -329,6 +329,10 @@ func realBusyNoAnswer(t *testing.T, e *realEnv) {
 	}
 	if r := carrier.RingsOf(silent); len(r) != 1 || !r[0].Cancelled {
 		t.Errorf("the unanswered callee's INVITE was not cancelled: %+v", r)
+	} else if rang := r[0].Final.Sub(r[0].At); rang < 4*time.Second || rang > 5200*time.Millisecond {
+		// FreeSWITCH counts originate_timeout in whole seconds and gave
+		// up 0-1 s early before the driver asked for a second more.
+		t.Errorf("the unanswered callee rang %s, want at least the campaign's 4 s (and at most a second more)", rang)
 	}
 	if r := carrier.RingsOf(busy); len(r) != 1 || r[0].Call != nil {
 		t.Errorf("the busy callee's calls %+v", r)
