@@ -257,7 +257,8 @@ func realProgressive(t *testing.T, e *realEnv) {
 		t.Fatalf("the agent's phone rang %+v", agent)
 	}
 	heard := agent[0].Call.Heard(agent[0].At, agent[0].At.Add(time.Minute))
-	t.Logf("the agent heard %s; rang %s after the callee answered", heard, agent[0].At.Sub(rings[0].At.Add(time.Second)).Round(time.Millisecond))
+	t.Logf("the agent heard %s; rang %s after the callee answered, heard the callee %s after answering",
+		heard, agent[0].At.Sub(rings[0].Final).Round(time.Millisecond), agent[0].Call.FirstSound(agent[0].Final).Sub(agent[0].Final).Round(time.Millisecond))
 	if heard.Loud < 25 {
 		t.Errorf("the agent did not hear the callee (%s)", heard)
 	}
@@ -421,7 +422,7 @@ func realAMD(t *testing.T, e *realEnv) {
 	}
 	pr := carrier.RingsOf(person)
 	if len(pr) == 1 {
-		t.Logf("person: the agent rang %s after the callee answered", agent[0].At.Sub(pr[0].At.Add(500*time.Millisecond)).Round(time.Millisecond))
+		t.Logf("person: the agent rang %s after the callee answered", agent[0].At.Sub(pr[0].Final).Round(time.Millisecond))
 	}
 	for _, ev := range w.eventsOf("campaign_call") {
 		if ev.Caller == machine {

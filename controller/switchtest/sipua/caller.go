@@ -406,6 +406,19 @@ func (c *Caller) Heard(from, to time.Time) Audio {
 	return a
 }
 
+// FirstSound is when the first frame with sound arrived after from (zero
+// if none did).
+func (c *Caller) FirstSound(from time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.frames {
+		if !f.At.Before(from) && f.RMS > SoundLevel {
+			return f.At
+		}
+	}
+	return time.Time{}
+}
+
 // Listen waits d and returns what arrived meanwhile.
 func (c *Caller) Listen(d time.Duration) Audio {
 	from := time.Now()
