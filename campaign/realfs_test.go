@@ -201,6 +201,7 @@ func TestRealFreeSWITCHCampaign(t *testing.T) {
 	t.Run("progressive customer first", func(t *testing.T) { realProgressive(t, e) })
 	t.Run("busy and no answer", func(t *testing.T) { realBusyNoAnswer(t, e) })
 	t.Run("answering machine", func(t *testing.T) { realAMD(t, e) })
+	t.Run("predictive answering machines", func(t *testing.T) { realPredictiveAMD(t, e) })
 }
 
 // A progressive campaign dials the callee first through the gateway,
@@ -352,21 +353,7 @@ func realBusyNoAnswer(t *testing.T, e *realEnv) {
 // disposition machine) without the agent's phone ringing; a callee who
 // says "Hello?" goes to the agent.
 func realAMD(t *testing.T, e *realEnv) {
-	if r := e.fw.API(t, "module_exists", "mod_amd"); r != "true" {
-		t.Skipf("mod_amd is not loaded on the server (module_exists: %q; docs/testing-real-switches.md)", r)
-	}
-	dir := os.Getenv("IPCC_TEST_AMD_SOUNDS")
-	if dir == "" {
-		dir = "/opt/ipcc-switches/freeswitch/share/freeswitch/sounds/ipcc-amd"
-	}
-	greeting, err := sipua.ReadWAV(filepath.Join(dir, "machine-en.wav"))
-	if err != nil {
-		t.Skipf("the greetings of docs/testing-real-switches.md (IPCC_TEST_AMD_SOUNDS): %v", err)
-	}
-	hello, err := sipua.ReadWAV(filepath.Join(dir, "human-en.wav"))
-	if err != nil {
-		t.Skipf("the greetings of docs/testing-real-switches.md (IPCC_TEST_AMD_SOUNDS): %v", err)
-	}
+	greeting, hello := amdSounds(t, e, "machine-en.wav"), amdSounds(t, e, "human-en.wav")
 	const camp, machine, person = "camreal-amd", "13800000061", "13800000062"
 	e.hangupLeftovers(t, camp)
 	w := newRealWorld(t, e)
@@ -428,5 +415,89 @@ func realAMD(t *testing.T, e *realEnv) {
 		if ev.Caller == machine {
 			t.Errorf("the desktop was told of the machine: %+v", ev)
 		}
+	}
+}
+
+// amdSounds reads one of the greetings of docs/testing-real-switches.md
+// (IPCC_TEST_AMD_SOUNDS, default the kit's folder); the test skips
+// without them or without mod_amd on the server.
+func amdSounds(t *testing.T, e *realEnv, name string) []int16 {
+	t.Helper()
+	if r := e.fw.API(t, "module_exists", "mod_amd"); r != "true" {
+		t.Skipf("mod_amd is not loaded on the server (module_exists: %q; docs/testing-real-switches.md)", r)
+	}
+	dir := os.Getenv("IPCC_TEST_AMD_SOUNDS")
+	if dir == "" {
+		dir = "/opt/ipcc-switches/freeswitch/share/freeswitch/sounds/ipcc-amd"
+	}
+	b, err := sipua.ReadWAV(filepath.Join(dir, name))
+	if err != nil {
+		t.Skipf("the greetings of docs/testing-real-switches.md (IPCC_TEST_AMD_SOUNDS): %v", err)
+	}
+	return b
+}
+
+// A predictive campaign with detection dials three callees at once for
+// its one agent: two answering machines (English and Mandarin greetings)
+// are hung up on and never reach the agent nor count as abandoned; the
+// person ("喂？") goes to the agent.
+func realPredictiveAMD(t *testing.T, e *realEnv) {
+	en, zh, hello := amdSounds(t, e, "machine-en.wav"), amdSounds(t, e, "machine-zh.wav"), amdSounds(t, e, "human-zh.wav")
+	const camp, m1, m2, person = "camreal-pamd", "13800000071", "13800000072", "13800000073"
+	e.hangupLeftovers(t, camp)
+	w := newRealWorld(t, e)
+	ctx := context.Background()
+	phone := e.agentPhone(t)
+	carrier := e.carrier(t, map[string]sipua.Pickup{
+		m1:     {Ring: 500 * time.Millisecond, Say: en, HangupAfter: 20 * time.Second},
+		m2:     {Ring: 700 * time.Millisecond, Say: zh, HangupAfter: 20 * time.Second},
+		person: {Ring: 900 * time.Millisecond, Say: hello, HangupAfter: 8 * time.Second},
+	})
+	c := w.campaign(&campaign.Campaign{ID: camp, Name: "Real predictive AMD", Type: campaign.Predictive, Settings: campaign.Settings{
+		QueueID: "sales", Window: allDay(), WrapUpMS: 100, RingTimeoutMS: 10000, Compliance: "custom", ConnectMS: 5000, AbandonCapPct: 10,
+		MinLinesPerAgent: 3, AMD: &campaign.AMDSettings{},
+	}}, "phone\n"+m1+"\n"+m2+"\n"+person+"\n")
+	if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
+		t.Fatal(err)
+	}
+	w.login(realAgent, realAgentUser)
+	waitLong(t, 60*time.Second, "every lead was called", func() bool {
+		p := w.progress(c.ID)
+		return p.Outcomes["machine"]+p.Outcomes["answered"]+p.Outcomes["abandoned"] == 3 && p.InFlight == 0
+	})
+	p := w.progress(c.ID)
+	t.Logf("outcomes %v", p.Outcomes)
+	if p.Outcomes["machine"] != 2 || p.Outcomes["answered"] != 1 || p.Outcomes["abandoned"] != 0 {
+		t.Errorf("outcomes %v, want 2 machines and 1 answered", p.Outcomes)
+	}
+	for _, n := range []string{m1, m2} {
+		if l := w.leadByPhone(c.ID, "+86"+n); l.LastOutcome != "machine" || l.Status != store.LeadPending {
+			t.Errorf("machine %s: lead %+v", n, l)
+		}
+	}
+	if l := w.leadByPhone(c.ID, "+86"+person); l.LastOutcome != "answered" || l.Status != store.LeadDone {
+		t.Errorf("person: lead %+v", l)
+	}
+	agent := phone.RingsOf(realAgentUser)
+	if len(agent) != 1 || !strings.Contains(agent[0].From, person) {
+		t.Errorf("the agent's phone rang %+v, want once, for the person", agent)
+	}
+	// The three were dialled together (predictive), not one after another.
+	var first, last time.Time
+	for _, n := range []string{m1, m2, person} {
+		r := carrier.RingsOf(n)
+		if len(r) != 1 {
+			t.Fatalf("%s was called %d times", n, len(r))
+		}
+		if first.IsZero() || r[0].At.Before(first) {
+			first = r[0].At
+		}
+		if r[0].At.After(last) {
+			last = r[0].At
+		}
+	}
+	t.Logf("the three INVITEs within %s", last.Sub(first).Round(time.Millisecond))
+	if last.Sub(first) > 2*time.Second {
+		t.Errorf("the callees were dialled %s apart, want together", last.Sub(first))
 	}
 }
