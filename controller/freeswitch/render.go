@@ -381,7 +381,12 @@ func renderOriginate(o controller.Originate, extFmt, gwFmt string, fixed map[str
 		vars["origination_caller_id_name"] = o.CallerIDName
 	}
 	if o.Timeout > 0 {
-		vars["originate_timeout"] = strconv.Itoa(int(math.Ceil(o.Timeout.Seconds())))
+		// FreeSWITCH counts originate_timeout on whole seconds of its
+		// clock and gives up when the count reaches it: 0-1 s before the
+		// limit (switch_ivr_originate.c). One second more makes the leg
+		// ring at least Timeout, as callers mean it (a campaign's minimum
+		// ring time) and as Asterisk's millisecond count does.
+		vars["originate_timeout"] = strconv.Itoa(int(math.Ceil(o.Timeout.Seconds())) + 1)
 	}
 	delete(vars, "origination_uuid")
 	keys := make([]string, 0, len(vars))

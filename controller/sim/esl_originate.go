@@ -148,7 +148,7 @@ func (s *eslServer) originateCmd(args string) string {
 
 // originateReq maps FreeSWITCH dial strings onto the model.
 func (s *eslServer) originateReq(o *fsOriginate) (origReq, string) {
-	r := origReq{Front: FrontFreeSWITCH, Vars: o.vars, Timeout: 60 * time.Second, Context: "default"}
+	r := origReq{Front: FrontFreeSWITCH, Vars: o.vars, Timeout: 60 * time.Second, WholeSeconds: true, Context: "default"}
 	for _, kv := range o.vars {
 		switch kv[0] {
 		case "origination_uuid":

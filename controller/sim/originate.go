@@ -63,9 +63,14 @@ type origReq struct {
 	Trunk           string // the gateway/trunk of an external number
 	CIDNum, CIDName string
 	Timeout         time.Duration
-	Vars            [][2]string
-	onAnswer        func(c *Channel)
-	done            func(c *Channel, cause string)
+	// WholeSeconds counts Timeout as FreeSWITCH counts originate_timeout:
+	// on the epoch's whole seconds, given up once now_sec - start_sec >=
+	// the limit (switch_ivr_originate.c), so a leg rings between Timeout-1s
+	// and Timeout. Asterisk's ARI timeout is counted in milliseconds.
+	WholeSeconds bool
+	Vars         [][2]string
+	onAnswer     func(c *Channel)
+	done         func(c *Channel, cause string)
 }
 
 // dialStatus maps a cause to the Asterisk Dial dialstatus.
@@ -246,7 +251,12 @@ func (m *Model) originate(r origReq) (*Channel, string) {
 		}
 	}
 	if r.Timeout > 0 && c.State != StateUp && c.alive() {
-		m.schedule(c, r.Timeout, func() {
+		ring := r.Timeout
+		if r.WholeSeconds {
+			now := time.Now()
+			ring = now.Truncate(time.Second).Add(r.Timeout).Sub(now)
+		}
+		m.schedule(c, ring, func() {
 			if c.State != StateUp {
 				fail("NO_ANSWER")
 			}

@@ -74,6 +74,10 @@ func (w *World) hangupParties(t *testing.T) {
 	}
 }
 
+// API runs an API command on the server (outside the driver) and returns
+// its reply: a test's own checks and clean-up (global_getvar, hupall).
+func (w *World) API(t *testing.T, cmd, args string) string { return w.api(t, cmd, args) }
+
 func (w *World) api(t *testing.T, cmd, args string) string {
 	return w.send(t, command.API{Command: cmd, Arguments: args})
 }

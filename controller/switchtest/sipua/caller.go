@@ -31,6 +31,7 @@ import (
 type Caller struct {
 	t         *testing.T
 	sip, rtp  *net.UDPConn
+	shared    bool // sip belongs to a Phone taking several calls
 	server    *net.UDPAddr
 	from, to  string // user parts
 	callID    string
@@ -405,6 +406,19 @@ func (c *Caller) Heard(from, to time.Time) Audio {
 	return a
 }
 
+// FirstSound is when the first frame with sound arrived after from (zero
+// if none did).
+func (c *Caller) FirstSound(from time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.frames {
+		if !f.At.Before(from) && f.RMS > SoundLevel {
+			return f.At
+		}
+	}
+	return time.Time{}
+}
+
 // Listen waits d and returns what arrived meanwhile.
 func (c *Caller) Listen(d time.Duration) Audio {
 	from := time.Now()
@@ -457,7 +471,9 @@ func (c *Caller) Hangup() {
 // Close hangs up and releases the sockets.
 func (c *Caller) Close() {
 	c.Hangup()
-	c.sip.Close()
+	if !c.shared {
+		c.sip.Close()
+	}
 	c.rtp.Close()
 }
 

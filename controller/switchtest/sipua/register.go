@@ -30,6 +30,13 @@ func (r *Responder) Register(t *testing.T, server, user, password string, expire
 }
 
 func (r *Responder) register(server, user, password string, expires time.Duration) error {
+	return register(r.conn, r.responses, server, user, password, expires)
+}
+
+// register sends REGISTER from conn (its address the contact) and reads
+// the answers from responses, where the socket's reader puts them.
+func register(conn *net.UDPConn, responses <-chan *sipMsg, server, user, password string, expires time.Duration) error {
+	addr := conn.LocalAddr().String()
 	srv, err := net.ResolveUDPAddr("udp", server)
 	if err != nil {
 		return fmt.Errorf("SIP server %q: %w", server, err)
@@ -39,12 +46,12 @@ func (r *Responder) register(server, user, password string, expires time.Duratio
 	req := func(cseq int, auth string) string {
 		var b strings.Builder
 		fmt.Fprintf(&b, "REGISTER %s SIP/2.0\r\n", uri)
-		fmt.Fprintf(&b, "Via: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport\r\n", r.Addr(), randHex(6))
+		fmt.Fprintf(&b, "Via: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport\r\n", addr, randHex(6))
 		b.WriteString("Max-Forwards: 70\r\n")
 		fmt.Fprintf(&b, "From: <sip:%s@%s>;tag=%s\r\n", user, server, tag)
 		fmt.Fprintf(&b, "To: <sip:%s@%s>\r\n", user, server)
 		fmt.Fprintf(&b, "Call-ID: %s\r\nCSeq: %d REGISTER\r\n", callID, cseq)
-		fmt.Fprintf(&b, "Contact: <sip:%s@%s>\r\nExpires: %d\r\n", user, r.Addr(), int(expires.Seconds()))
+		fmt.Fprintf(&b, "Contact: <sip:%s@%s>\r\nExpires: %d\r\n", user, addr, int(expires.Seconds()))
 		if auth != "" {
 			fmt.Fprintf(&b, "Authorization: %s\r\n", auth)
 		}
@@ -52,11 +59,11 @@ func (r *Responder) register(server, user, password string, expires time.Duratio
 		return b.String()
 	}
 	send := func(msg string) (*sipMsg, error) {
-		if _, err := r.conn.WriteToUDP([]byte(msg), srv); err != nil {
+		if _, err := conn.WriteToUDP([]byte(msg), srv); err != nil {
 			return nil, fmt.Errorf("REGISTER %s: send: %w", user, err)
 		}
 		select {
-		case m := <-r.responses:
+		case m := <-responses:
 			return m, nil
 		case <-time.After(5 * time.Second):
 			return nil, fmt.Errorf("REGISTER %s: no answer from %s", user, server)
