@@ -185,6 +185,33 @@ func TestTranslateRules(t *testing.T) {
 			t.Fatalf("got %s %+v", g, *got)
 		}
 	})
+	t.Run("an originate's job is forgotten whether its result or the leg's hangup comes first", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		collect(tr)
+		for _, leg := range []string{"leg1", "leg2", "leg3"} {
+			tr.registerOriginate(leg)
+			tr.registerJob("job-"+leg, leg)
+		}
+		done := func(leg string) {
+			job := ev("Event-Name: BACKGROUND_JOB", "Job-UUID: job-"+leg)
+			job.body = []byte("-ERR USER_BUSY\n")
+			tr.handle(job)
+		}
+		hangup := func(leg string) {
+			tr.handle(ev("Event-Name: CHANNEL_HANGUP_COMPLETE", "Unique-ID: "+leg, "Hangup-Cause: USER_BUSY"))
+		}
+		done("leg1")
+		hangup("leg1")
+		hangup("leg2")
+		done("leg2")
+		if _, ok := tr.jobs["job-leg3"]; !ok || len(tr.jobs) != 1 || len(tr.legJobs) != 1 {
+			t.Fatalf("with leg3 outstanding: jobs %v, by leg %v", tr.jobs, tr.legJobs)
+		}
+		hangup("leg3")
+		if len(tr.jobs) != 0 || len(tr.legJobs) != 0 {
+			t.Fatalf("after every leg ended: jobs %v, by leg %v", tr.jobs, tr.legJobs)
+		}
+	})
 	t.Run("a successful originate job says nothing", func(t *testing.T) {
 		tr := newTranslator("fs1", "ipcc_did", nil, nil)
 		got := collect(tr)
