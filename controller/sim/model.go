@@ -205,6 +205,9 @@ type Model struct {
 	// live holds the channels that have not ended: hearing is computed
 	// over them, not over every channel the simulator ever had.
 	liveChans map[string]*Channel
+	// spies holds the channels that spy or spied (Spy set); hangup drops
+	// those that ended or stopped.
+	spies     map[*Channel]struct{}
 	order     []string
 	bridges   map[string]*Bridge
 	confs     map[string]*Conference
@@ -242,6 +245,7 @@ func newModel(o Options) *Model {
 		opts:      o,
 		chans:     map[string]*Channel{},
 		liveChans: map[string]*Channel{},
+		spies:     map[*Channel]struct{}{},
 		bridges:   map[string]*Bridge{},
 		confs:     map[string]*Conference{},
 		plays:     map[string]*Playback{},
