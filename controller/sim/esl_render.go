@@ -321,9 +321,26 @@ func (s *eslServer) chanHeaders(e *eslEvent, c *Channel, p phase, other *Channel
 	}
 	if withVars {
 		for _, k := range c.Vars.keys {
-			e.add("variable_"+k, c.Vars.m[k])
+			e.add(s.varKey(k), c.Vars.m[k])
 		}
 	}
+}
+
+// varKey is "variable_"+k, kept for the names seen (m.mu held, like
+// s.seq): a channel event carries every variable of its channel, and the
+// names repeat from channel to channel.
+func (s *eslServer) varKey(k string) string {
+	if h, ok := s.varKeys[k]; ok {
+		return h
+	}
+	h := "variable_" + k
+	if len(s.varKeys) < 4096 {
+		if s.varKeys == nil {
+			s.varKeys = map[string]string{}
+		}
+		s.varKeys[k] = h
+	}
+	return h
 }
 
 // profile renders a caller profile (Caller-* or Other-Leg-*).

@@ -25,6 +25,7 @@ type eslServer struct {
 	dateSec            int64
 	dateLoc            *time.Location
 	dateLocal, dateGMT string
+	varKeys            map[string]string // see varKey, guarded by m.mu
 
 	mu      sync.Mutex
 	ln      net.Listener
