@@ -377,10 +377,11 @@ func (s *eslServer) profile(e *eslEvent, pre string, c *Channel, full bool) {
 	if full {
 		e.add(k[pkProfileIndex], "1")
 	}
-	e.add(k[pkProfileCreatedTime], usec(c.Created))
-	e.add(k[pkChannelCreatedTime], usec(c.Created))
+	created := usec(c.Created)
+	e.add(k[pkProfileCreatedTime], created)
+	e.add(k[pkChannelCreatedTime], created)
 	e.add(k[pkChannelAnsweredTime], usec(c.Answered))
-	e.add(k[pkChannelProgressTime], usec(c.Created))
+	e.add(k[pkChannelProgressTime], created)
 	e.add(k[pkChannelProgressMediaTime], "0")
 	e.add(k[pkChannelHangupTime], usec(c.Ended))
 	e.add(k[pkChannelTransferTime], "0")
