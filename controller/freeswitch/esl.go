@@ -259,7 +259,7 @@ func (e *eslConn) send(ctx context.Context, cmd string) (string, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = e.c.SetWriteDeadline(dl)
 	}
-	_, err := e.c.Write([]byte(cmd + "\r\n\r\n"))
+	_, err := e.c.Write(append(append(make([]byte, 0, len(cmd)+4), cmd...), "\r\n\r\n"...))
 	_ = e.c.SetWriteDeadline(time.Time{})
 	e.wmu.Unlock()
 	if err != nil {
