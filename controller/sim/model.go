@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strconv"
@@ -349,15 +350,17 @@ func (m *Model) ch(id string) *Channel {
 	return c
 }
 
-// live returns live channels in creation order; m.mu must be held.
+// live returns live channels in creation order; m.mu must be held. It
+// looks at the live channels only (not at every channel the simulator ever
+// had: status, show channels and each heartbeat ask).
 func (m *Model) live(f Front) []*Channel {
 	var out []*Channel
-	for _, id := range m.order {
-		c := m.chans[id]
-		if c != nil && c.alive() && (f == "" || c.Front == f) {
+	for _, c := range m.liveChans {
+		if c.alive() && (f == "" || c.Front == f) {
 			out = append(out, c)
 		}
 	}
+	slices.SortFunc(out, func(a, b *Channel) int { return cmp.Compare(a.seq, b.seq) })
 	return out
 }
 
