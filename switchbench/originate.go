@@ -73,7 +73,10 @@ type OriginateResult struct {
 	// ProbeP99, ProbeMax: oversleep of a 1 ms sleeper in this process
 	// during the open-loop run (CPU starvation on a loaded machine).
 	ProbeP99, ProbeMax time.Duration
-	Limits             []LimitResult
+	// OpenLoopCPU is the CPU time this process (driver, simulator and
+	// probe) used during the open-loop run, 0 when not measured.
+	OpenLoopCPU time.Duration
+	Limits      []LimitResult
 }
 
 // LimitResult is one limiter rate measured through the switch.
@@ -141,6 +144,7 @@ func RunOriginate(ctx context.Context, o OriginateOptions) (OriginateResult, err
 	)
 	total := int(o.Rate * o.Duration.Seconds())
 	probe := startProbe()
+	cpu0 := processCPU()
 	start := time.Now()
 	for i := range total {
 		at := start.Add(time.Duration(float64(i) / o.Rate * float64(time.Second)))
@@ -169,6 +173,9 @@ func RunOriginate(ctx context.Context, o OriginateOptions) (OriginateResult, err
 		}()
 	}
 	wg.Wait()
+	if cpu0 > 0 {
+		res.OpenLoopCPU = processCPU() - cpu0
+	}
 	probe.finish()
 	res.ProbeP99, res.ProbeMax = probe.all.quantile(0.99), probe.max
 	res.Accepted = int(accepted.Load())

@@ -2,19 +2,9 @@ package switchbench
 
 import (
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
-
-// cpuTime is the CPU (user + system) this process has used so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkOriginate: b.N originates, 32 in flight, through the FreeSWITCH
 // driver's one command connection to the simulator over TCP, every leg
@@ -44,7 +34,7 @@ func BenchmarkOriginate(b *testing.B) {
 	)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime(b)
+	cpu0 := processCPU()
 	for range inFlight {
 		wg.Add(1)
 		go func() {
@@ -65,7 +55,7 @@ func BenchmarkOriginate(b *testing.B) {
 	wg.Wait()
 	rig.waitIdle(b)
 	b.StopTimer()
-	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 	if errs > 0 {
 		b.Fatalf("%d of %d originates failed", errs, b.N)
 	}
