@@ -122,12 +122,12 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 		// A leg ipcc marked as its own (before a reconnect or a restart):
 		// keep following it. Resync re-announces it with CallArrived.
 		l = &legState{arrived: true}
-		t.legs[uuid] = l
+		t.legs[strings.Clone(uuid)] = l // not a pointer into the event's body, kept as long as the leg
 	}
 	if l != nil {
 		l.seen = true
-		if n := e.get("Channel-Name"); n != "" {
-			l.name = n
+		if n := e.get("Channel-Name"); n != "" && n != l.name {
+			l.name = strings.Clone(n)
 		}
 	}
 	if l != nil && l.released {
@@ -149,8 +149,8 @@ func (t *translator) translate(e *fsEvent, out []controller.Event) []controller.
 		stale := l != nil && l.released && ownedMark(e, uuid)
 		if (l == nil || l.released) && !stale && uuid != "" && !t.isEnded(uuid) {
 			if did := e.get("variable_" + t.didVar); did != "" {
-				l = &legState{arrived: true, answered: e.get("Answer-State") == "answered", seen: true, name: e.get("Channel-Name")}
-				t.legs[uuid] = l
+				l = &legState{arrived: true, answered: e.get("Answer-State") == "answered", seen: true, name: strings.Clone(e.get("Channel-Name"))}
+				t.legs[strings.Clone(uuid)] = l
 				out = append(out, t.arrival(e, uuid))
 				if t.onAdopt != nil {
 					t.onAdopt(uuid)
@@ -434,7 +434,10 @@ func (t *translator) forget(leg string) {
 	}
 	delete(t.legJobs, leg)
 	delete(t.legs, leg)
-	t.ended[leg] = t.now()
+	// A copy: leg may point into the event it was read from (see
+	// parsePlainEventOwned), and this entry stays 10 minutes — holding
+	// every hung-up leg's last event body (3–6 KB) as long.
+	t.ended[strings.Clone(leg)] = t.now()
 }
 
 // dropJob forgets one job of leg.
