@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ipcc/ipcc/controller"
 )
@@ -438,5 +439,29 @@ func TestOwnedMark(t *testing.T) {
 				t.Errorf("ownedMark = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// A hung-up leg is remembered for minutes: by a copy of its id, not by a
+// pointer into the event it was read from (which would keep the whole
+// event body alive as long).
+func TestEndedLegsDoNotHoldEventBodies(t *testing.T) {
+	tr := newTranslator("fs1", "ipcc_did", nil, nil)
+	collect(tr)
+	tr.registerOriginate("leg1")
+	body := []byte("Event-Name: CHANNEL_HANGUP_COMPLETE\nUnique-ID: leg1\nHangup-Cause: USER_BUSY\nChannel-Name: sofia/gw/1\n\n")
+	e, err := parsePlainEventOwned(body, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.handle(e)
+	if len(tr.ended) != 1 {
+		t.Fatalf("ended: %v", tr.ended)
+	}
+	lo, hi := uintptr(unsafe.Pointer(&body[0])), uintptr(unsafe.Pointer(&body[len(body)-1]))
+	for k := range tr.ended {
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(k))); p >= lo && p <= hi {
+			t.Fatalf("ended leg %q points into the event body", k)
+		}
 	}
 }
