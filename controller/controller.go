@@ -300,7 +300,9 @@ func (c *Controller) dispatch(ctx context.Context, sw Switch, ev Event, log *slo
 	}
 	c.mu.Unlock()
 	if call == nil && peer == nil {
-		log.Debug("event for a leg ipcc does not own", "leg", ev.Leg, "type", ev.Type.String())
+		if log.Enabled(ctx, slog.LevelDebug) { // the arguments cost allocations even when dropped
+			log.Debug("event for a leg ipcc does not own", "leg", ev.Leg, "type", ev.Type.String())
+		}
 		return
 	}
 	if call != nil {

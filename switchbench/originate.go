@@ -73,7 +73,10 @@ type OriginateResult struct {
 	// ProbeP99, ProbeMax: oversleep of a 1 ms sleeper in this process
 	// during the open-loop run (CPU starvation on a loaded machine).
 	ProbeP99, ProbeMax time.Duration
-	Limits             []LimitResult
+	// OpenLoopCPU is the CPU time this process (driver, simulator and
+	// probe) used during the open-loop run, 0 when not measured.
+	OpenLoopCPU time.Duration
+	Limits      []LimitResult
 }
 
 // LimitResult is one limiter rate measured through the switch.
@@ -97,38 +100,12 @@ type LimitResult struct {
 func RunOriginate(ctx context.Context, o OriginateOptions) (OriginateResult, error) {
 	o = o.withDefaults()
 	res := OriginateResult{Offered: o.Rate, Errors: map[string]int{}, CommandConnections: 1, InFlight: 32}
-	s := sim.New(sim.Options{ARIAddr: "-", Logger: discardLogger(), NoHearingHistory: true})
-	if err := s.Start(); err != nil {
-		return res, err
-	}
-	defer s.Close()
-	// The callee is busy at once: legs end quickly, so the switch's
-	// channel count stays flat and what is measured is the originate.
-	const number = "13800138000"
-	if err := s.DefineEndpoint(sim.EndpointSpec{Number: number, Behavior: sim.BehaviorBusy, AnswerAfter: 20 * time.Millisecond}); err != nil {
-		return res, err
-	}
-	fsd := freeswitch.New(freeswitch.Config{Name: "bench-originate", Addr: s.ESLAddr(), Password: "ClueCon", CommandConns: 1}, discardLogger())
-	ctl, err := controller.New(controller.Options{Handler: func(context.Context, *controller.Call) {}, Logger: discardLogger()})
+	rig, err := startOriginateRig(ctx)
 	if err != nil {
 		return res, err
 	}
-	if err := ctl.Add(fsd); err != nil {
-		return res, err
-	}
-	cctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = ctl.Run(cctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	if err := waitConnected(ctx, fsd.Connected); err != nil {
-		return res, err
-	}
-	ep := controller.Endpoint{Kind: controller.EndpointExternal, Number: number, Trunk: "carrier"}
-	originate := func() (time.Duration, error) {
-		t := time.Now()
-		err := fsd.Originate(cctx, controller.Originate{LegID: uuid.NewString(), Endpoint: ep, CallerIDNum: "02150000000", Timeout: 30 * time.Second})
-		return time.Since(t), err
-	}
+	defer rig.close()
+	originate := rig.originate
 
 	// Warm up, then the most per second closed loop.
 	for range 200 {
@@ -167,6 +144,7 @@ func RunOriginate(ctx context.Context, o OriginateOptions) (OriginateResult, err
 	)
 	total := int(o.Rate * o.Duration.Seconds())
 	probe := startProbe()
+	cpu0 := processCPU()
 	start := time.Now()
 	for i := range total {
 		at := start.Add(time.Duration(float64(i) / o.Rate * float64(time.Second)))
@@ -195,6 +173,9 @@ func RunOriginate(ctx context.Context, o OriginateOptions) (OriginateResult, err
 		}()
 	}
 	wg.Wait()
+	if cpu0 > 0 {
+		res.OpenLoopCPU = processCPU() - cpu0
+	}
 	probe.finish()
 	res.ProbeP99, res.ProbeMax = probe.all.quantile(0.99), probe.max
 	res.Accepted = int(accepted.Load())
@@ -216,6 +197,58 @@ func RunOriginate(ctx context.Context, o OriginateOptions) (OriginateResult, err
 		}
 	}
 	return res, nil
+}
+
+// originateRig is the simulator and the FreeSWITCH driver of the originate
+// measurement (and of BenchmarkOriginate), connected and ready.
+type originateRig struct {
+	sim   *sim.Sim
+	fsd   *freeswitch.Driver
+	ctx   context.Context // the controller's: cancelled by close
+	ep    controller.Endpoint
+	close func()
+}
+
+// The callee is busy after 20 ms: legs end quickly, so the switch's
+// channel count stays flat and what is measured is the originate.
+const originateNumber = "13800138000"
+
+func startOriginateRig(ctx context.Context) (*originateRig, error) {
+	s := sim.New(sim.Options{ARIAddr: "-", Logger: discardLogger(), NoHearingHistory: true})
+	if err := s.Start(); err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*originateRig, error) { s.Close(); return nil, err }
+	if err := s.DefineEndpoint(sim.EndpointSpec{Number: originateNumber, Behavior: sim.BehaviorBusy, AnswerAfter: 20 * time.Millisecond}); err != nil {
+		return fail(err)
+	}
+	fsd := freeswitch.New(freeswitch.Config{Name: "bench-originate", Addr: s.ESLAddr(), Password: "ClueCon", CommandConns: 1}, discardLogger())
+	ctl, err := controller.New(controller.Options{Handler: func(context.Context, *controller.Call) {}, Logger: discardLogger()})
+	if err != nil {
+		return fail(err)
+	}
+	if err := ctl.Add(fsd); err != nil {
+		return fail(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = ctl.Run(cctx); close(done) }()
+	r := &originateRig{sim: s, fsd: fsd, ctx: cctx,
+		ep: controller.Endpoint{Kind: controller.EndpointExternal, Number: originateNumber, Trunk: "carrier"}}
+	r.close = func() { cancel(); <-done; s.Close() }
+	if err := waitConnected(ctx, fsd.Connected); err != nil {
+		r.close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// originate sends one originate and returns the time until the switch
+// accepted it (+OK Job-UUID read).
+func (r *originateRig) originate() (time.Duration, error) {
+	t := time.Now()
+	err := r.fsd.Originate(r.ctx, controller.Originate{LegID: uuid.NewString(), Endpoint: r.ep, CallerIDNum: "02150000000", Timeout: 30 * time.Second})
+	return time.Since(t), err
 }
 
 func measureLimiter(ctx context.Context, l Limiter, rate float64, dur time.Duration, originate func() (time.Duration, error)) (LimitResult, error) {

@@ -400,6 +400,10 @@ func writeOriginateBench(w io.Writer, r switchbench.OriginateResult) (missed boo
 	fmt.Fprintf(w, "  %-44s %10s     target < 10 ms   %s\n", "p99 accept latency (Originate → +OK)", r.P99.Round(time.Microsecond), verdict(r.Accepted > 0 && r.P99 < 10*time.Millisecond))
 	fmt.Fprintf(w, "  %-44s %10s / %s\n", "p50 / max accept latency", r.P50.Round(time.Microsecond), r.Max.Round(time.Microsecond))
 	fmt.Fprintf(w, "  %-44s %10s / %s\n", "CPU starvation (1 ms sleeper p99 / max late)", r.ProbeP99.Round(time.Microsecond), r.ProbeMax.Round(time.Microsecond))
+	if r.OpenLoopCPU > 0 && r.Sent > 0 {
+		fmt.Fprintf(w, "  %-44s %10s   (%.0f µs per originate sent)\n", "process CPU during the open loop",
+			r.OpenLoopCPU.Round(time.Millisecond), float64(r.OpenLoopCPU.Microseconds())/float64(r.Sent))
+	}
 	for _, l := range r.Limits {
 		fmt.Fprintf(w, "  %-44s %10.2f/s   target %.0f/s ±5 %% %s   (first second %d, busiest later second %d)\n",
 			fmt.Sprintf("limiter at %.0f/s: accepted after the 1st second", l.Setting), l.Rate, l.Setting, verdict(math.Abs(l.ErrorPct) <= 5), l.BurstFirstSecond, l.MaxSecond)

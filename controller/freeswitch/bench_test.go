@@ -210,3 +210,18 @@ func benchDriver(b *testing.B, headers int) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 }
+
+// BenchmarkParsePlainEvent: one 100-header event body parsed as the reader
+// parses it (no socket).
+func BenchmarkParsePlainEvent(b *testing.B) {
+	frame := benchEvent(1, 100)
+	_, body, _ := strings.Cut(frame, "\n\n")
+	raw := []byte(body)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := parsePlainEvent(raw, time.Time{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

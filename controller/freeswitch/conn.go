@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -196,11 +197,18 @@ func (d *Driver) run(ctx context.Context, op, legs, cmd string) (string, error) 
 	if err == nil {
 		err = replyError(reply)
 	}
+	// Enabled first: the arguments cost allocations even when the record
+	// is dropped, on every command.
+	debug := d.log.Enabled(ctx, slog.LevelDebug)
 	if err != nil {
-		d.log.Debug("freeswitch command failed", "op", op, "leg", legs, "err", err)
+		if debug {
+			d.log.Debug("freeswitch command failed", "op", op, "leg", legs, "err", err)
+		}
 		return reply, fmt.Errorf("freeswitch %s: %s %s: %w", d.cfg.Name, op, legs, err)
 	}
-	d.log.Debug("freeswitch command", "op", op, "leg", legs)
+	if debug {
+		d.log.Debug("freeswitch command", "op", op, "leg", legs)
+	}
 	return reply, nil
 }
 

@@ -2,13 +2,12 @@ package freeswitch
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/textproto"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,15 +43,18 @@ type eslConn struct {
 	done      chan struct{}
 }
 
+// eslMsg is one message read from the switch: the headers the driver acts
+// on and the body.
 type eslMsg struct {
-	h    textproto.MIMEHeader
-	body []byte
+	contentType string
+	replyText   string
+	body        []byte
 }
 
 // reply is the text of a command/reply (Reply-Text) or api/response (body).
 func (m eslMsg) reply() string {
-	if rt := m.h.Get("Reply-Text"); rt != "" || m.h.Get("Content-Type") == "command/reply" {
-		return rt
+	if m.replyText != "" || m.contentType == "command/reply" {
+		return m.replyText
 	}
 	return string(m.body)
 }
@@ -63,25 +65,69 @@ var errClosed = errors.New("connection closed")
 // channels stays far below).
 const maxBody = 64 << 20
 
+// contentTypes are the Content-Type values the switch sends, so that
+// reading one does not allocate.
+var contentTypes = []string{"text/event-plain", "command/reply", "api/response", "auth/request",
+	"text/disconnect-notice", "text/event-json", "text/event-xml", "log/data"}
+
+// readMsg reads one message: "Name: value" header lines up to a blank line,
+// then Content-Length bytes of body. Only Content-Type, Content-Length and
+// Reply-Text are kept (names compared case-insensitively); the lines are
+// read in place from r's buffer, so a message costs its body and its reply
+// text and nothing else (net/textproto's header map was most of what the
+// driver allocated per originate).
 func readMsg(r *bufio.Reader) (eslMsg, error) {
-	tr := textproto.NewReader(r)
-	var h textproto.MIMEHeader
+	var (
+		m       eslMsg
+		n       = -1
+		headers = 0
+	)
 	for {
-		var err error
-		h, err = tr.ReadMIMEHeader()
-		if err != nil && !(errors.Is(err, io.EOF) && len(h) > 0) {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			if errors.Is(err, io.EOF) && len(line) == 0 && headers > 0 {
+				break // the last header block ended with the stream
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				return eslMsg{}, errors.New("header line too long")
+			}
 			return eslMsg{}, err
 		}
-		if len(h) > 0 {
-			break // tolerate stray blank lines between messages
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			if headers == 0 {
+				continue // tolerate stray blank lines between messages
+			}
+			break
+		}
+		headers++
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if !ok || len(k) == 0 {
+			return eslMsg{}, fmt.Errorf("malformed header line %q", line)
+		}
+		v = bytes.TrimSpace(v)
+		switch {
+		case bytes.EqualFold(k, []byte("Content-Type")):
+			m.contentType = ""
+			for _, ct := range contentTypes {
+				if string(v) == ct {
+					m.contentType = ct
+				}
+			}
+			if m.contentType == "" {
+				m.contentType = string(v)
+			}
+		case bytes.EqualFold(k, []byte("Content-Length")):
+			cl, ok := parseLength(v)
+			if !ok {
+				return eslMsg{}, fmt.Errorf("bad Content-Length %q", v)
+			}
+			n = cl
+		case bytes.EqualFold(k, []byte("Reply-Text")):
+			m.replyText = string(v)
 		}
 	}
-	m := eslMsg{h: h}
-	if cl := h.Get("Content-Length"); cl != "" {
-		n, err := strconv.Atoi(cl)
-		if err != nil || n < 0 || n > maxBody {
-			return eslMsg{}, fmt.Errorf("bad Content-Length %q", cl)
-		}
+	if n > 0 {
 		if n <= 1<<20 {
 			m.body = make([]byte, n)
 			if _, err := io.ReadFull(r, m.body); err != nil {
@@ -99,6 +145,21 @@ func readMsg(r *bufio.Reader) (eslMsg, error) {
 		}
 	}
 	return m, nil
+}
+
+// parseLength parses a Content-Length: decimal digits, at most maxBody.
+func parseLength(v []byte) (int, bool) {
+	if len(v) == 0 || len(v) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n <= maxBody
 }
 
 // dialESL connects, waits for auth/request and authenticates, all before
@@ -127,7 +188,7 @@ func dialESL(ctx context.Context, addr, password string, onEvent func(*fsEvent),
 	if err != nil {
 		return fail(fmt.Errorf("waiting for auth/request: %w", err))
 	}
-	if ct := m.h.Get("Content-Type"); ct != "auth/request" {
+	if ct := m.contentType; ct != "auth/request" {
 		return fail(fmt.Errorf("server greeted with %q, not auth/request", ct))
 	}
 	if _, err := c.Write([]byte("auth " + password + "\r\n\r\n")); err != nil {
@@ -154,7 +215,7 @@ func (e *eslConn) readLoop() {
 			e.shut("read: " + err.Error())
 			return
 		}
-		switch m.h.Get("Content-Type") {
+		switch m.contentType {
 		case "text/event-plain":
 			// m.body was allocated for this message alone and is not used
 			// again: the event may point into it.
@@ -198,7 +259,7 @@ func (e *eslConn) send(ctx context.Context, cmd string) (string, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = e.c.SetWriteDeadline(dl)
 	}
-	_, err := e.c.Write([]byte(cmd + "\r\n\r\n"))
+	_, err := e.c.Write(append(append(make([]byte, 0, len(cmd)+4), cmd...), "\r\n\r\n"...))
 	_ = e.c.SetWriteDeadline(time.Time{})
 	e.wmu.Unlock()
 	if err != nil {

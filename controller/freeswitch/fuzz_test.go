@@ -116,7 +116,7 @@ func FuzzReadMsg(f *testing.F) {
 				return
 			}
 			_ = m.reply()
-			if m.h.Get("Content-Type") == "text/event-plain" {
+			if m.contentType == "text/event-plain" {
 				_, _ = parsePlainEvent(m.body, time.Time{})
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -367,18 +368,31 @@ func renderOriginate(o controller.Originate, extFmt, gwFmt string, fixed map[str
 	if err != nil {
 		return "", err
 	}
-	vars := map[string]string{}
+	// The variables in a slice, later ones replacing earlier ones (the
+	// call's, then the driver's, then caller id and timeout), sorted by
+	// name: an originate is rendered hundreds of times a second, and a map,
+	// its key list and a part per variable were most of what it allocated.
+	vars := make([]hdrKV, 0, len(o.Vars)+len(fixed)+3)
+	set := func(k, v string) {
+		for i := range vars {
+			if vars[i].k == k {
+				vars[i].v = v
+				return
+			}
+		}
+		vars = append(vars, hdrKV{k, v})
+	}
 	for k, v := range o.Vars {
-		vars[k] = v
+		set(k, v)
 	}
 	for k, v := range fixed {
-		vars[k] = v
+		set(k, v)
 	}
 	if o.CallerIDNum != "" {
-		vars["origination_caller_id_number"] = o.CallerIDNum
+		set("origination_caller_id_number", o.CallerIDNum)
 	}
 	if o.CallerIDName != "" {
-		vars["origination_caller_id_name"] = o.CallerIDName
+		set("origination_caller_id_name", o.CallerIDName)
 	}
 	if o.Timeout > 0 {
 		// FreeSWITCH counts originate_timeout on whole seconds of its
@@ -386,26 +400,35 @@ func renderOriginate(o controller.Originate, extFmt, gwFmt string, fixed map[str
 		// limit (switch_ivr_originate.c). One second more makes the leg
 		// ring at least Timeout, as callers mean it (a campaign's minimum
 		// ring time) and as Asterisk's millisecond count does.
-		vars["originate_timeout"] = strconv.Itoa(int(math.Ceil(o.Timeout.Seconds())) + 1)
+		set("originate_timeout", strconv.Itoa(int(math.Ceil(o.Timeout.Seconds()))+1))
 	}
-	delete(vars, "origination_uuid")
-	keys := make([]string, 0, len(vars))
-	for k := range vars {
-		if !varNameRe.MatchString(k) {
-			return "", fmt.Errorf("variable name %q: %w", k, errInvalid)
+	vars = slices.DeleteFunc(vars, func(kv hdrKV) bool { return kv.k == "origination_uuid" })
+	slices.SortFunc(vars, func(a, b hdrKV) int { return strings.Compare(a.k, b.k) })
+	size := len("bgapi originate {origination_uuid=") + len(o.LegID) + len("}") + len(dial) + len(" &park()")
+	for _, kv := range vars {
+		if !varNameRe.MatchString(kv.k) {
+			return "", fmt.Errorf("variable name %q: %w", kv.k, errInvalid)
 		}
-		keys = append(keys, k)
+		size += 1 + len(kv.k) + 1 + len(kv.v) + 2
 	}
-	sort.Strings(keys)
-	parts := []string{"origination_uuid=" + o.LegID}
-	for _, k := range keys {
-		q, err := quoteVar(vars[k])
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString("bgapi originate {origination_uuid=")
+	b.WriteString(o.LegID)
+	for _, kv := range vars {
+		q, err := quoteVar(kv.v)
 		if err != nil {
-			return "", fmt.Errorf("variable %s: %w", k, err)
+			return "", fmt.Errorf("variable %s: %w", kv.k, err)
 		}
-		parts = append(parts, k+"="+q)
+		b.WriteByte(',')
+		b.WriteString(kv.k)
+		b.WriteByte('=')
+		b.WriteString(q)
 	}
-	return "bgapi originate {" + strings.Join(parts, ",") + "}" + dial + " &park()", nil
+	b.WriteByte('}')
+	b.WriteString(dial)
+	b.WriteString(" &park()")
+	return b.String(), nil
 }
 
 // subscribedEvents is what the driver listens to: plain events (the only

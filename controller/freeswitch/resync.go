@@ -297,11 +297,11 @@ func (t *translator) resync(l listing) {
 		l := t.legs[leg]
 		if l == nil {
 			l = &legState{}
-			t.legs[leg] = l
+			t.legs[strings.Clone(leg)] = l // not a pointer into the switch's reply
 		}
 		l.arrived, l.released, l.seen = true, false, true
 		if n := s.dump.get("Channel-Name"); n != "" {
-			l.name = n
+			l.name = strings.Clone(n)
 		}
 		ev := t.arrival(s.dump, leg)
 		ev.Time = now

@@ -122,6 +122,7 @@ func (t *translator) registerJob(job, leg string) {
 	defer t.mu.Unlock()
 	if l := t.legs[leg]; l != nil {
 		t.jobs[job] = leg
+		t.legJobs[leg] = append(t.legJobs[leg], job)
 	}
 }
 

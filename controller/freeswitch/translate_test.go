@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ipcc/ipcc/controller"
 )
@@ -183,6 +184,33 @@ func TestTranslateRules(t *testing.T) {
 		tr.handle(ev("Event-Name: CHANNEL_HANGUP_COMPLETE", "Unique-ID: leg1", "Hangup-Cause: NORMAL_CLEARING", "variable_sip_hangup_disposition: recv_bye"))
 		if g := types(*got); g != "answered bridged hung_up" || (*got)[2].Cause != controller.CauseNormalClearing {
 			t.Fatalf("got %s %+v", g, *got)
+		}
+	})
+	t.Run("an originate's job is forgotten whether its result or the leg's hangup comes first", func(t *testing.T) {
+		tr := newTranslator("fs1", "ipcc_did", nil, nil)
+		collect(tr)
+		for _, leg := range []string{"leg1", "leg2", "leg3"} {
+			tr.registerOriginate(leg)
+			tr.registerJob("job-"+leg, leg)
+		}
+		done := func(leg string) {
+			job := ev("Event-Name: BACKGROUND_JOB", "Job-UUID: job-"+leg)
+			job.body = []byte("-ERR USER_BUSY\n")
+			tr.handle(job)
+		}
+		hangup := func(leg string) {
+			tr.handle(ev("Event-Name: CHANNEL_HANGUP_COMPLETE", "Unique-ID: "+leg, "Hangup-Cause: USER_BUSY"))
+		}
+		done("leg1")
+		hangup("leg1")
+		hangup("leg2")
+		done("leg2")
+		if _, ok := tr.jobs["job-leg3"]; !ok || len(tr.jobs) != 1 || len(tr.legJobs) != 1 {
+			t.Fatalf("with leg3 outstanding: jobs %v, by leg %v", tr.jobs, tr.legJobs)
+		}
+		hangup("leg3")
+		if len(tr.jobs) != 0 || len(tr.legJobs) != 0 {
+			t.Fatalf("after every leg ended: jobs %v, by leg %v", tr.jobs, tr.legJobs)
 		}
 	})
 	t.Run("a successful originate job says nothing", func(t *testing.T) {
@@ -411,5 +439,29 @@ func TestOwnedMark(t *testing.T) {
 				t.Errorf("ownedMark = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// A hung-up leg is remembered for minutes: by a copy of its id, not by a
+// pointer into the event it was read from (which would keep the whole
+// event body alive as long).
+func TestEndedLegsDoNotHoldEventBodies(t *testing.T) {
+	tr := newTranslator("fs1", "ipcc_did", nil, nil)
+	collect(tr)
+	tr.registerOriginate("leg1")
+	body := []byte("Event-Name: CHANNEL_HANGUP_COMPLETE\nUnique-ID: leg1\nHangup-Cause: USER_BUSY\nChannel-Name: sofia/gw/1\n\n")
+	e, err := parsePlainEventOwned(body, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.handle(e)
+	if len(tr.ended) != 1 {
+		t.Fatalf("ended: %v", tr.ended)
+	}
+	lo, hi := uintptr(unsafe.Pointer(&body[0])), uintptr(unsafe.Pointer(&body[len(body)-1]))
+	for k := range tr.ended {
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(k))); p >= lo && p <= hi {
+			t.Fatalf("ended leg %q points into the event body", k)
+		}
 	}
 }

@@ -116,7 +116,7 @@ func (a *ariServer) amdHop(c *Channel, app string) {
 // renderAMD is the CUSTOM mod_amd::info event (switch_event_create_subclass
 // with the channel's data, as amd_fire_event does).
 func (s *eslServer) renderAMD(me *mEvent) []*eslEvent {
-	e := s.base("CUSTOM", "mod_amd::info", "mod_amd.cpp", "amd_fire_event", 70, me.At)
+	e := s.fire("CUSTOM", "mod_amd::info", "mod_amd.cpp", "amd_fire_event", 70, me.At)
 	s.chanHeaders(e, me.Ch, phaseLive, nil, "", true)
 	return []*eslEvent{e}
 }

@@ -484,7 +484,7 @@ func (a *ariServer) snoop(t *Channel, id string, p params) (int, any) {
 	c.State = StateUp
 	a.m.hearGen++
 	c.Answered = time.Now()
-	c.Spy = &spy{Target: t.ID, SpyDir: spyDir, Whisper: whisper}
+	a.m.setSpy(c, &spy{Target: t.ID, SpyDir: spyDir, Whisper: whisper})
 	a.m.hearGen++
 	c.App, c.AppArgs = app, p.list("appArgs")
 	a.subscribeChannel(app, c.ID)

@@ -109,6 +109,12 @@ func (a *ariServer) close() {
 // emit is the model sink (m.mu held): route the event to the apps that
 // see it. Events for an app without an open socket are lost, as on Asterisk.
 func (a *ariServer) emit(me *mEvent) {
+	if me.Ch != nil && me.Ch.Front != FrontAsterisk {
+		// render's own first test, made before entering it: its stack
+		// frame is large, and at every FreeSWITCH event it grew the stack
+		// of the goroutine emitting (timers run on fresh goroutines).
+		return
+	}
 	ev := a.render(me)
 	if ev == nil {
 		return

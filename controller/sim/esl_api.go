@@ -18,7 +18,7 @@ const (
 // apiEvent publishes the API event FreeSWITCH fires for every api command
 // (m.mu held).
 func (s *eslServer) apiEvent(cmd, args string) {
-	e := s.base("API", "", "switch_loadable_module.c", "switch_api_execute", 3140, time.Now())
+	e := s.fire("API", "", "switch_loadable_module.c", "switch_api_execute", 3140, time.Now())
 	e.add("API-Command", cmd)
 	if args != "" {
 		e.add("API-Command-Argument", args)
@@ -54,7 +54,7 @@ func (s *eslServer) bgapi(job, line string) {
 	cmd, args, _ := strings.Cut(strings.TrimSpace(line), " ")
 	s.m.mu.Lock()
 	defer s.m.mu.Unlock()
-	e := s.base("BACKGROUND_JOB", "", "mod_event_socket.c", "api_exec", 1580, time.Now())
+	e := s.fire("BACKGROUND_JOB", "", "mod_event_socket.c", "api_exec", 1580, time.Now())
 	e.add("Job-UUID", job)
 	e.add("Job-Command", cmd)
 	if args = strings.TrimSpace(args); args != "" {

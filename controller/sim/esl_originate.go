@@ -56,6 +56,9 @@ func parseOriginate(args string) (*fsOriginate, bool) {
 
 // splitVars splits on commas not escaped with a backslash.
 func splitVars(s string) []string {
+	if !strings.Contains(s, `\,`) {
+		return strings.Split(s, ",") // the usual case: substrings, no copy
+	}
 	var out []string
 	var cur strings.Builder
 	for i := 0; i < len(s); i++ {

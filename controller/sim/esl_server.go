@@ -21,6 +21,11 @@ type eslServer struct {
 	opts     Options
 	coreUUID string
 	seq      uint64 // Event-Sequence, guarded by m.mu
+	// the last second's Event-Date-Local and -GMT (see dates), guarded by m.mu
+	dateSec            int64
+	dateLoc            *time.Location
+	dateLocal, dateGMT string
+	varKeys            map[string]string // see varKey, guarded by m.mu
 
 	mu      sync.Mutex
 	ln      net.Listener
@@ -79,7 +84,7 @@ func (s *eslServer) heartbeats() {
 			return
 		case now := <-t.C:
 			s.m.mu.Lock()
-			hb := s.base("HEARTBEAT", "", "switch_core.c", "send_heartbeat", 95, now)
+			hb := s.fire("HEARTBEAT", "", "switch_core.c", "send_heartbeat", 95, now)
 			up := time.Since(s.m.started)
 			hb.add("Event-Info", "System Ready")
 			hb.add("Up-Time", fmtUptime(up))
@@ -96,7 +101,7 @@ func (s *eslServer) heartbeats() {
 			hb.add("Session-Peak-FiveMin", "0")
 			hb.add("Idle-CPU", "99.000000")
 			s.publish(hb)
-			rs := s.base("RE_SCHEDULE", "", "switch_scheduler.c", "switch_scheduler_execute", 73, now)
+			rs := s.fire("RE_SCHEDULE", "", "switch_scheduler.c", "switch_scheduler_execute", 73, now)
 			rs.add("Task-ID", "1")
 			rs.add("Task-Desc", "heartbeat")
 			rs.add("Task-Group", "core")
@@ -130,6 +135,9 @@ func (s *eslServer) emit(me *mEvent) {
 
 // publish delivers one event to every connection that subscribed (m.mu held).
 func (s *eslServer) publish(e *eslEvent) {
+	if e.skip {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
@@ -137,6 +145,19 @@ func (s *eslServer) publish(e *eslEvent) {
 			c.push(e.frame(f))
 		}
 	}
+}
+
+// anyMayWant reports whether a connection could want an event named name
+// (subclass for CUSTOM) before it is rendered (m.mu held).
+func (s *eslServer) anyMayWant(name, subclass string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.mayWant(name, subclass) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *eslServer) close() {
@@ -257,9 +278,13 @@ func (c *eslConn) writer() {
 		c.queue = nil
 		done := c.closing
 		c.qmu.Unlock()
-		for _, b := range q {
+		// One write (writev) for everything queued: at 500 originates/s a
+		// write and a deadline per frame were a syscall and a timer reset
+		// per event.
+		if len(q) > 0 {
 			c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			if _, err := c.nc.Write(b); err != nil {
+			bufs := net.Buffers(q)
+			if _, err := bufs.WriteTo(c.nc); err != nil {
 				c.abort()
 				return
 			}

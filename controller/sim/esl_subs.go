@@ -217,6 +217,25 @@ func (c *eslConn) wants(e *eslEvent) string {
 	return ""
 }
 
+// mayWant is wants before the event is rendered: from its name alone, so
+// it is true for a connection whose filters or myevents uuid would decide
+// (those need the headers).
+func (c *eslConn) mayWant(name, subclass string) bool {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	switch {
+	case !c.authed:
+		return false
+	case c.myUUID != "", c.all:
+		return true
+	case name == "CUSTOM" && subclass != "":
+		return c.subclasses[subclass]
+	case name == "CUSTOM":
+		return c.allCustom
+	}
+	return c.events[name]
+}
+
 // channelGone runs the myevents end of session: notices and disconnect.
 func (c *eslConn) channelGone(ch *Channel, destroyed bool) {
 	c.qmu.Lock()

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strconv"
@@ -49,7 +50,9 @@ type vars struct {
 	m    map[string]string
 }
 
-func newVars() *vars { return &vars{m: map[string]string{}} }
+// newVars sized for a FreeSWITCH channel's usual variables (about 25 after
+// an originate), so they are not rehashed and copied as they are set.
+func newVars() *vars { return &vars{m: make(map[string]string, 32), keys: make([]string, 0, 32)} }
 
 func (v *vars) set(k, val string) {
 	if _, ok := v.m[k]; !ok {
@@ -205,6 +208,9 @@ type Model struct {
 	// live holds the channels that have not ended: hearing is computed
 	// over them, not over every channel the simulator ever had.
 	liveChans map[string]*Channel
+	// spies holds the channels that spy or spied (Spy set); hangup drops
+	// those that ended or stopped.
+	spies     map[*Channel]struct{}
 	order     []string
 	bridges   map[string]*Bridge
 	confs     map[string]*Conference
@@ -242,6 +248,7 @@ func newModel(o Options) *Model {
 		opts:      o,
 		chans:     map[string]*Channel{},
 		liveChans: map[string]*Channel{},
+		spies:     map[*Channel]struct{}{},
 		bridges:   map[string]*Bridge{},
 		confs:     map[string]*Conference{},
 		plays:     map[string]*Playback{},
@@ -343,15 +350,17 @@ func (m *Model) ch(id string) *Channel {
 	return c
 }
 
-// live returns live channels in creation order; m.mu must be held.
+// live returns live channels in creation order; m.mu must be held. It
+// looks at the live channels only (not at every channel the simulator ever
+// had: status, show channels and each heartbeat ask).
 func (m *Model) live(f Front) []*Channel {
 	var out []*Channel
-	for _, id := range m.order {
-		c := m.chans[id]
-		if c != nil && c.alive() && (f == "" || c.Front == f) {
+	for _, c := range m.liveChans {
+		if c.alive() && (f == "" || c.Front == f) {
 			out = append(out, c)
 		}
 	}
+	slices.SortFunc(out, func(a, b *Channel) int { return cmp.Compare(a.seq, b.seq) })
 	return out
 }
 

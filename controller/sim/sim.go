@@ -455,3 +455,11 @@ func (s *Sim) GlobalVar(name string) string {
 	defer s.model.mu.Unlock()
 	return s.model.globals[name]
 }
+
+// LiveCount is how many legs are up (not yet hung up), on either front.
+func (s *Sim) LiveCount() int {
+	m := s.model
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.liveChans)
+}
