@@ -561,6 +561,8 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
 				t.Fatal(err)
 			}
+			// bob's phone rings 400 ms before he answers (ring_ms below).
+			w.customers(sim.EndpointSpec{Number: "2002", Behavior: sim.BehaviorAnswer, AnswerAfter: 400 * time.Millisecond})
 			w.login("bob", "2002")
 			waitFor(t, "an answered call and an abandoned one", func() bool {
 				p, err := campaign.GetProgress(ctx, w.st, w.dl, tenant, c.ID)
@@ -587,8 +589,8 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 						t.Errorf("answered attempt %+v", a)
 					}
 					// Customer first: ring_ms is bob's phone ringing (it
-					// answers after 50 ms) for the callee who answered.
-					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.RingMS < 40 || rec.RingMS > 2000 || rec.HangupBy == "" || rec.HangupCause == "" {
+					// answers after 400 ms) for the callee who answered.
+					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.RingMS < 300 || rec.RingMS > 3000 || rec.HangupBy == "" || rec.HangupCause == "" {
 						t.Errorf("answered call record: ring %d ms hangup %q by %q (%v)", rec.RingMS, rec.HangupCause, rec.HangupBy, err)
 					}
 				case "abandoned":
