@@ -24,11 +24,11 @@ func TestScenarioAMDProgressive(t *testing.T) {
 			w := newWorld(t, f)
 			ctx := context.Background()
 			w.customers(
-				sim.EndpointSpec{Number: "13800000061", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 600 * time.Millisecond,
+				sim.EndpointSpec{Number: "13800000061", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 2000 * time.Millisecond,
 					AMD: sim.AMDHuman, AMDAfter: 80 * time.Millisecond},
 				sim.EndpointSpec{Number: "13800000062", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond,
 					AMD: sim.AMDMachine, AMDAfter: 80 * time.Millisecond},
-				sim.EndpointSpec{Number: "13800000063", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 600 * time.Millisecond,
+				sim.EndpointSpec{Number: "13800000063", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 2000 * time.Millisecond,
 					AMD: sim.AMDNotSure, AMDAfter: 80 * time.Millisecond},
 			)
 			c := w.campaign(&campaign.Campaign{ID: "amd", Name: "AMD", Type: campaign.Progressive, Settings: campaign.Settings{
@@ -38,6 +38,8 @@ func TestScenarioAMDProgressive(t *testing.T) {
 			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
 				t.Fatal(err)
 			}
+			// bob's phone rings 400 ms before he answers (ring_ms below).
+			w.customers(sim.EndpointSpec{Number: "2002", Behavior: sim.BehaviorAnswer, AnswerAfter: 400 * time.Millisecond})
 			w.login("bob", "2002")
 			waitFor(t, "every lead was tried", func() bool {
 				p, err := campaign.GetProgress(ctx, w.st, w.dl, tenant, c.ID)
@@ -55,12 +57,29 @@ func TestScenarioAMDProgressive(t *testing.T) {
 			if err != nil || rec.Disposition != "machine" || rec.Direction != "outbound" {
 				t.Errorf("machine call record %+v %v", rec, err)
 			}
+			// ipcc hung up on the machine after its message: the record
+			// says so, as for any call ipcc ends. No agent's phone rang.
+			if rec.HangupBy != "controller" || rec.HangupCause != "NORMAL_CLEARING" || rec.RingMS != 0 {
+				t.Errorf("machine call record: hangup %q by %q, ring %d ms", rec.HangupCause, rec.HangupBy, rec.RingMS)
+			}
 			if leg := w.legOf("13800000062"); leg == nil || len(leg.Heard) == 0 {
 				t.Errorf("the machine heard no message: %+v", leg)
 			}
 			for _, n := range []string{"+8613800000061", "+8613800000063"} {
-				if l := w.leadByPhone(c.ID, n); l.Status != store.LeadDone || l.LastOutcome != "answered" {
+				l := w.leadByPhone(c.ID, n)
+				if l.Status != store.LeadDone || l.LastOutcome != "answered" {
 					t.Errorf("lead %s %+v", n, l)
+				}
+				// Customer first: ring_ms is the agent's phone ringing for
+				// the callee who answered (bob answers after 400 ms); the
+				// callee hung up (600 ms after answering).
+				a := w.attempts(c.ID, l.ID)
+				if len(a) != 1 {
+					t.Fatalf("attempts of %s %+v", n, a)
+				}
+				r, err := w.st.GetCall(ctx, tenant, a[0].CallID)
+				if err != nil || r.RingMS < 300 || r.RingMS > 3000 || r.HangupBy != "remote" || r.HangupCause == "" {
+					t.Errorf("call record of %s: ring %d ms, hangup %q by %q (%v)", n, r.RingMS, r.HangupCause, r.HangupBy, err)
 				}
 			}
 			// bob's phone rang for the person and the unsure answer only.
@@ -131,6 +150,18 @@ func TestScenarioAMDPredictiveNeverAbandons(t *testing.T) {
 			if r.Outcomes["machine"] != 4 || r.Outcomes["abandoned"] != 0 {
 				t.Errorf("report outcomes %+v", r.Outcomes)
 			}
+			// Each machine's record says ipcc hung up on it (no message
+			// here: at once after the verdict), with no agent and no ring.
+			list, err := w.st.ListAttempts(ctx, tenant, c.ID, store.AttemptFilter{Kind: store.AttemptCall})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range list {
+				rec, err := w.st.GetCall(ctx, tenant, a.CallID)
+				if err != nil || rec.Disposition != "machine" || rec.HangupBy != "controller" || rec.HangupCause != "NORMAL_CLEARING" || rec.AgentID != "" || rec.RingMS != 0 {
+					t.Errorf("machine call record %s: disposition %q hangup %q by %q agent %q ring %d ms (%v)", a.CallID, rec.Disposition, rec.HangupCause, rec.HangupBy, rec.AgentID, rec.RingMS, err)
+				}
+			}
 		})
 	}
 }
@@ -198,6 +229,18 @@ func TestScenarioAMDBroadcast(t *testing.T) {
 			}
 			if leg := w.legOf("13800000092"); leg == nil || len(leg.Heard) == 0 {
 				t.Errorf("the person heard nothing: %+v", leg)
+			}
+			// Both records say ipcc ended the call: the machine after the
+			// verdict, the person after the message and its key wait.
+			for _, n := range []string{"+8613800000091", "+8613800000092"} {
+				at := w.attempts(c.ID, w.leadByPhone(c.ID, n).ID)
+				if len(at) != 1 {
+					t.Fatalf("attempts of %s %+v", n, at)
+				}
+				rec, err := w.st.GetCall(ctx, tenant, at[0].CallID)
+				if err != nil || rec.HangupBy != "controller" || rec.HangupCause != "NORMAL_CLEARING" {
+					t.Errorf("call record of %s: disposition %q hangup %q by %q (%v)", n, rec.Disposition, rec.HangupCause, rec.HangupBy, err)
+				}
 			}
 		})
 	}

@@ -245,6 +245,11 @@ func realProgressive(t *testing.T, e *realEnv) {
 	if rec.Direction != "outbound" || rec.Trunk != e.gateway || rec.AgentID != realAgent || rec.DNIS != callee || rec.ANI != "02088889999" || rec.EndedAt == nil {
 		t.Errorf("call record %+v", rec)
 	}
+	// Customer first: ring_ms is the agent's phone ringing for the callee;
+	// the record says how the callee's leg ended and who ended it.
+	if rec.RingMS <= 0 || rec.HangupCause == "" || rec.HangupBy == "" {
+		t.Errorf("call record: ring %d ms, hangup %q by %q", rec.RingMS, rec.HangupCause, rec.HangupBy)
+	}
 	// The callee: one INVITE through the gateway, with the campaign's
 	// caller ID in From.
 	rings := carrier.RingsOf(callee)
@@ -398,6 +403,9 @@ func realAMD(t *testing.T, e *realEnv) {
 		t.Error("ipcc did not hang up on the machine")
 	}
 	t.Logf("machine: attempt %s from dial to end (ring 0.5 s); hung up by %s with %s", at[0].EndedAt.Sub(at[0].StartedAt).Round(time.Millisecond), rec.HangupBy, rec.HangupCause)
+	if rec.HangupBy != "controller" || rec.HangupCause == "" || rec.RingMS != 0 {
+		t.Errorf("machine call record: hangup %q by %q, ring %d ms (want ipcc's hang-up, no agent ring)", rec.HangupCause, rec.HangupBy, rec.RingMS)
+	}
 	p := w.leadByPhone(c.ID, "+86"+person)
 	pat := w.attempts(c.ID, p.ID)
 	if p.Status != store.LeadDone || p.LastOutcome != "answered" || len(pat) != 1 || pat[0].AgentID != realAgent {

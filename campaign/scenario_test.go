@@ -496,6 +496,14 @@ func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
 			if leg := w.legOf("13800000021"); leg != nil && len(leg.Heard) == 0 {
 				t.Errorf("the abandoned callee heard no message: %+v", leg)
 			}
+			// The record: carol's phone rang its 300 ms for the callee,
+			// then ipcc hung up on the callee.
+			if at := w.attempts(abandon.ID, l.ID); len(at) != 1 || at[0].CallID == "" {
+				t.Errorf("abandoned attempts %+v", at)
+			} else if rec, err := w.st.GetCall(ctx, tenant, at[0].CallID); err != nil || rec.Disposition != "abandoned" ||
+				rec.RingMS < 250 || rec.RingMS > 3000 || rec.HangupBy != "controller" || rec.HangupCause != "NORMAL_CLEARING" {
+				t.Errorf("abandoned call record: disposition %q ring %d ms hangup %q by %q (%v)", rec.Disposition, rec.RingMS, rec.HangupCause, rec.HangupBy, err)
+			}
 			if _, err := campaign.Act(ctx, w.st, tenant, abandon.ID, campaign.Stop); err != nil {
 				t.Fatal(err)
 			}
@@ -553,6 +561,8 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
 				t.Fatal(err)
 			}
+			// bob's phone rings 400 ms before he answers (ring_ms below).
+			w.customers(sim.EndpointSpec{Number: "2002", Behavior: sim.BehaviorAnswer, AnswerAfter: 400 * time.Millisecond})
 			w.login("bob", "2002")
 			waitFor(t, "an answered call and an abandoned one", func() bool {
 				p, err := campaign.GetProgress(ctx, w.st, w.dl, tenant, c.ID)
@@ -578,9 +588,20 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 					if a.AgentID != "bob" || a.CallID == "" {
 						t.Errorf("answered attempt %+v", a)
 					}
+					// Customer first: ring_ms is bob's phone ringing (it
+					// answers after 400 ms) for the callee who answered.
+					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.RingMS < 300 || rec.RingMS > 3000 || rec.HangupBy == "" || rec.HangupCause == "" {
+						t.Errorf("answered call record: ring %d ms hangup %q by %q (%v)", rec.RingMS, rec.HangupCause, rec.HangupBy, err)
+					}
 				case "abandoned":
 					if a.AgentID != "" || l.Status != store.LeadPending || l.NextAt == nil || time.Until(*l.NextAt) < 50*time.Minute {
 						t.Errorf("abandoned attempt %+v lead %+v", a, l)
+					}
+					// No agent rang; ipcc hung up after the message, or the
+					// callee (after 1.5 s) while it played.
+					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.Disposition != "abandoned" || rec.RingMS != 0 ||
+						(rec.HangupBy != "controller" && rec.HangupBy != "remote") || rec.HangupCause == "" {
+						t.Errorf("abandoned call record: disposition %q ring %d ms hangup %q by %q (%v)", rec.Disposition, rec.RingMS, rec.HangupCause, rec.HangupBy, err)
 					}
 					if leg != nil && len(leg.Heard) > 0 {
 						heard++

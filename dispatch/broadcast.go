@@ -56,6 +56,8 @@ func (d *Dispatcher) DialBroadcast(ctx context.Context, tenant string, b Broadca
 		defer func() {
 			if ctx.Err() == nil {
 				_ = call.Hangup(context.Background(), controller.CauseNormalClearing)
+				d.finishEnded(call, rec)
+				return
 			}
 			rec.Finish(d.opt.Clock.Now())
 		}()

@@ -74,7 +74,7 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 		rec.Save()
 		if d.screenMachine(ctx, call, rec, &lc) {
 			restore()
-			rec.Finish(d.opt.Clock.Now())
+			d.finishEnded(call, rec)
 			return OutcomeMachine
 		}
 		if lc.Answered != nil {
@@ -97,7 +97,12 @@ func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, ow
 	if err == nil {
 		rec.Leg(leg, inbound.RoleAgent, own.Number, agentID)
 		rec.Save()
-		if err = waitLeg(ctx, call, leg, ring+2*time.Second); err != nil {
+		// ring_ms is the agent's phone ringing for the callee who
+		// answered (answered or not), as an inbound caller's is.
+		ringFrom := d.opt.Clock.Now()
+		err = waitLeg(ctx, call, leg, ring+2*time.Second)
+		rec.Update(func(r *store.CallRecord) { r.RingMS = d.opt.Clock.Now().Sub(ringFrom).Milliseconds() })
+		if err != nil {
 			_ = leg.Hangup(context.WithoutCancel(ctx), controller.CauseOriginatorCancel)
 		}
 	}
@@ -139,9 +144,20 @@ func (d *Dispatcher) afterAgent(ctx context.Context, call *controller.Call, rec 
 		return
 	}
 	restore()
+	d.finishEnded(call, rec)
+}
+
+// finishEnded finishes the record of a campaign call that ipcc just hung
+// up on (or whose callee just hung up) once the switch reported the end,
+// waiting up to 5 s: the hangup cause and who hung up come with the
+// switch's hang-up event, not with the reply to the hangup command, and a
+// record finished before it has neither.
+func (d *Dispatcher) finishEnded(call *controller.Call, rec *inbound.Record) {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
 	select {
 	case <-call.Done():
-	case <-time.After(5 * time.Second):
+	case <-t.C:
 	}
 	rec.Finish(d.opt.Clock.Now())
 }
@@ -205,7 +221,7 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 		rec.Save()
 		if d.screenMachine(ctx, call, rec, &lc) {
 			// A machine is not a live answer: no agent, never abandoned.
-			rec.Finish(d.opt.Clock.Now())
+			d.finishEnded(call, rec)
 			return OutcomeMachine
 		}
 		if lc.Answered != nil {
@@ -229,8 +245,10 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 		if agentID == "" {
 			if ctx.Err() == nil {
 				d.abandonCallee(ctx, call, rec, lc.AbandonMessage)
+				d.finishEnded(call, rec)
+			} else {
+				rec.Finish(d.opt.Clock.Now()) // stopping: as the call stands
 			}
-			rec.Finish(d.opt.Clock.Now())
 			return OutcomeAbandoned
 		}
 		a, err := eng.Agent(ctx, agentID)
@@ -243,7 +261,7 @@ func (d *Dispatcher) DialPredictive(ctx context.Context, tenant string, lc LeadC
 		}
 		if err != nil {
 			d.abandonCallee(ctx, call, rec, lc.AbandonMessage)
-			rec.Finish(d.opt.Clock.Now())
+			d.finishEnded(call, rec)
 			return OutcomeAbandoned
 		}
 		resume := resumeOf(a)
