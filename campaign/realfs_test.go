@@ -111,26 +111,7 @@ func newRealWorld(t *testing.T, e *realEnv) *world {
 	}
 	w := &world{t: t, st: st, disp: disp, eng: eng}
 	w.dl = campaign.New(campaign.Options{Store: st, Calls: disp, Logger: quiet, Interval: 200 * time.Millisecond})
-	events, unsub := disp.Subscribe(256)
-	evDone := make(chan struct{})
-	go func() {
-		defer close(evDone)
-		for ev := range events {
-			w.mu.Lock()
-			w.events = append(w.events, ev)
-			w.mu.Unlock()
-		}
-	}()
-	dlDone := make(chan struct{})
-	go func() { defer close(dlDone); _ = w.dl.Run(rctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-dlDone
-		<-ctlDone
-		disp.Close()
-		unsub()
-		<-evDone
-	})
+	w.run(rctx, cancel, ctlDone)
 	return w
 }
 

@@ -112,7 +112,15 @@ func newWorldWith(t *testing.T, front sim.Front, configure func(st *store.Store,
 	o := campaign.Options{Store: st, Calls: disp, Logger: quiet, Interval: 50 * time.Millisecond}
 	configure(st, disp, &o)
 	w.dl = campaign.New(o)
-	events, unsub := disp.Subscribe(256)
+	w.run(rctx, cancel, ctlDone)
+	return w
+}
+
+// run records the dispatcher's events and runs the dialer until the test
+// ends; cleanup stops the dialer, then the controller (ctlDone), then the
+// dispatcher.
+func (w *world) run(rctx context.Context, cancel context.CancelFunc, ctlDone <-chan struct{}) {
+	events, unsub := w.disp.Subscribe(256)
 	evDone := make(chan struct{})
 	go func() {
 		defer close(evDone)
@@ -124,15 +132,14 @@ func newWorldWith(t *testing.T, front sim.Front, configure func(st *store.Store,
 	}()
 	dlDone := make(chan struct{})
 	go func() { defer close(dlDone); _ = w.dl.Run(rctx) }()
-	t.Cleanup(func() {
+	w.t.Cleanup(func() {
 		cancel()
 		<-dlDone
 		<-ctlDone
-		disp.Close()
+		w.disp.Close()
 		unsub()
 		<-evDone
 	})
-	return w
 }
 
 func (w *world) eventsOf(typ string) []dispatch.Event {
