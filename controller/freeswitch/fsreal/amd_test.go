@@ -77,24 +77,7 @@ func TestAMDVerdictsRealFreeSWITCH(t *testing.T) {
 		t.Fatalf("module_exists mod_amd = %q: build and load mod_amd first", r)
 	}
 
-	drv := freeswitch.New(freeswitch.Config{Name: "fs-amd", Addr: addr, Password: pw, ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second}, nil)
-	ctl, err := controller.New(controller.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ctl.Add(drv); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = ctl.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for !drv.Connected() {
-		if ctx.Err() != nil {
-			t.Fatal("ESL never connected")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	ctx, ctl := startAMDController(t, "fs-amd", addr, pw, controller.Options{})
 
 	// A silent callee (the contract suite's answer-N phone: answer, park;
 	// the loopback pair keeps sending silence frames) is INITIAL_SILENCE
@@ -175,24 +158,7 @@ func TestAMDVerdictsRealFreeSWITCHOverSIP(t *testing.T) {
 		case <-ctx.Done():
 		}
 	}
-	drv := freeswitch.New(freeswitch.Config{Name: "fs-amd-sip", Addr: addr, Password: pw, ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second}, nil)
-	ctl, err := controller.New(controller.Options{Handler: handler})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ctl.Add(drv); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = ctl.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for !drv.Connected() {
-		if ctx.Err() != nil {
-			t.Fatal("ESL never connected")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	ctx, _ := startAMDController(t, "fs-amd-sip", addr, pw, controller.Options{Handler: handler})
 
 	for i, g := range []struct {
 		file, want, cause string
@@ -246,4 +212,29 @@ func TestAMDVerdictsRealFreeSWITCHOverSIP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startAMDController runs a controller with one FreeSWITCH driver for two
+// minutes at most (stopped with the test) and waits for its ESL connection.
+func startAMDController(t *testing.T, name, addr, pw string, opts controller.Options) (context.Context, *controller.Controller) {
+	t.Helper()
+	drv := freeswitch.New(freeswitch.Config{Name: name, Addr: addr, Password: pw, ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second}, nil)
+	ctl, err := controller.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ctl.Add(drv); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ctl.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for !drv.Connected() {
+		if ctx.Err() != nil {
+			t.Fatal("ESL never connected")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return ctx, ctl
 }
