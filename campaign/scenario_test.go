@@ -503,6 +503,11 @@ func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
 			} else if rec, err := w.st.GetCall(ctx, tenant, at[0].CallID); err != nil || rec.Disposition != "abandoned" ||
 				rec.RingMS < 250 || rec.RingMS > 3000 || rec.HangupBy != "controller" || rec.HangupCause != "NORMAL_CLEARING" {
 				t.Errorf("abandoned call record: disposition %q ring %d ms hangup %q by %q (%v)", rec.Disposition, rec.RingMS, rec.HangupCause, rec.HangupBy, err)
+			} else if rec.AgentID != "" || rec.AgentsOffered != `["carol"]` || rec.TalkMS != 0 {
+				// carol never talked: the record lists her as offered (her
+				// phone rang), as an inbound call she missed would, and
+				// names no agent; no talk (the callee heard the message).
+				t.Errorf("abandoned call record: agent %q offered %s talk %d ms", rec.AgentID, rec.AgentsOffered, rec.TalkMS)
 			}
 			if _, err := campaign.Act(ctx, w.st, tenant, abandon.ID, campaign.Stop); err != nil {
 				t.Fatal(err)
@@ -593,6 +598,9 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.RingMS < 300 || rec.RingMS > 3000 || rec.HangupBy == "" || rec.HangupCause == "" {
 						t.Errorf("answered call record: ring %d ms hangup %q by %q (%v)", rec.RingMS, rec.HangupCause, rec.HangupBy, err)
 					}
+					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.AgentID != "bob" || rec.AgentsOffered != `["bob"]` {
+						t.Errorf("answered call record: agent %q offered %s (%v)", rec.AgentID, rec.AgentsOffered, err)
+					}
 				case "abandoned":
 					if a.AgentID != "" || l.Status != store.LeadPending || l.NextAt == nil || time.Until(*l.NextAt) < 50*time.Minute {
 						t.Errorf("abandoned attempt %+v lead %+v", a, l)
@@ -602,6 +610,8 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.Disposition != "abandoned" || rec.RingMS != 0 ||
 						(rec.HangupBy != "controller" && rec.HangupBy != "remote") || rec.HangupCause == "" {
 						t.Errorf("abandoned call record: disposition %q ring %d ms hangup %q by %q (%v)", rec.Disposition, rec.RingMS, rec.HangupCause, rec.HangupBy, err)
+					} else if rec.AgentID != "" || rec.AgentsOffered != "[]" {
+						t.Errorf("abandoned call record: agent %q offered %s (no agent rang)", rec.AgentID, rec.AgentsOffered)
 					}
 					if leg != nil && len(leg.Heard) > 0 {
 						heard++
