@@ -693,3 +693,47 @@ func TestScenarioIVRBroadcast(t *testing.T) {
 		})
 	}
 }
+
+// A predictive callee put through to an agent whose phone does not answer
+// is abandoned: the record lists the agent as offered (a missed offer in
+// the agent reports) and names no agent, as customer-first calls do.
+func TestScenarioPredictiveAgentMissesCallee(t *testing.T) {
+	t.Parallel()
+	for _, f := range fronts {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "2009", Behavior: sim.BehaviorRing}); err != nil {
+				t.Fatal(err)
+			}
+			w.customers(sim.EndpointSpec{Number: "13800000051", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond})
+			c := w.campaign(&campaign.Campaign{ID: "pmiss", Name: "PMiss", Type: campaign.Predictive, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), Compliance: "custom", ConnectMS: 300, AbandonCapPct: 10, MinLinesPerAgent: 1, AgentRingTimeoutMS: 300,
+				AbandonMessage: &campaign.Message{Text: "Sorry, we will call you back.", Lang: "en"}}}, "phone\n13800000051\n")
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
+				t.Fatal(err)
+			}
+			w.login("carol", "2009") // her phone never answers
+			waitFor(t, "the callee is abandoned", func() bool {
+				return w.leadByPhone(c.ID, "+8613800000051").LastOutcome == "abandoned"
+			})
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Pause); err != nil {
+				t.Fatal(err)
+			}
+			l := w.leadByPhone(c.ID, "+8613800000051")
+			at := w.attempts(c.ID, l.ID)
+			if len(at) != 1 || at[0].CallID == "" {
+				t.Fatalf("attempts %+v", at)
+			}
+			var rec *store.CallRecord
+			waitFor(t, "the call record is complete", func() bool {
+				r, err := w.st.GetCall(ctx, tenant, at[0].CallID)
+				rec = r
+				return err == nil && r.EndedAt != nil
+			})
+			if rec.Disposition != "abandoned" || rec.RingMS < 250 || rec.AgentID != "" || rec.AgentsOffered != `["carol"]` || rec.TalkMS != 0 {
+				t.Errorf("abandoned call record: disposition %q ring %d ms agent %q offered %s talk %d ms", rec.Disposition, rec.RingMS, rec.AgentID, rec.AgentsOffered, rec.TalkMS)
+			}
+		})
+	}
+}
