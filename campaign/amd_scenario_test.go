@@ -62,6 +62,15 @@ func TestScenarioAMDProgressive(t *testing.T) {
 			if rec.HangupBy != "controller" || rec.HangupCause != "NORMAL_CLEARING" || rec.RingMS != 0 {
 				t.Errorf("machine call record: hangup %q by %q, ring %d ms", rec.HangupCause, rec.HangupBy, rec.RingMS)
 			}
+			// bob was reserved for the lead but never rang nor talked: the
+			// record names no agent (the attempt keeps who was reserved), so
+			// the machine is nobody's call or offer in the agent reports.
+			if rec.AgentID != "" || rec.AgentsOffered != "[]" || rec.TalkMS != 0 {
+				t.Errorf("machine call record: agent %q, offered %s, talk %d ms (want no agent)", rec.AgentID, rec.AgentsOffered, rec.TalkMS)
+			}
+			if at[0].AgentID != "bob" {
+				t.Errorf("machine attempt: agent %q, want the reserved bob", at[0].AgentID)
+			}
 			if leg := w.legOf("13800000062"); leg == nil || len(leg.Heard) == 0 {
 				t.Errorf("the machine heard no message: %+v", leg)
 			}
@@ -80,6 +89,11 @@ func TestScenarioAMDProgressive(t *testing.T) {
 				r, err := w.st.GetCall(ctx, tenant, a[0].CallID)
 				if err != nil || r.RingMS < 300 || r.RingMS > 3000 || r.HangupBy != "remote" || r.HangupCause == "" {
 					t.Errorf("call record of %s: ring %d ms, hangup %q by %q (%v)", n, r.RingMS, r.HangupCause, r.HangupBy, err)
+				}
+				// bob took it: he is the call's agent, and its offer, as on an
+				// inbound call he answered.
+				if r.AgentID != "bob" || r.AgentsOffered != `["bob"]` || r.Disposition != "answered" || r.TalkMS <= 0 {
+					t.Errorf("call record of %s: agent %q offered %s disposition %q talk %d ms", n, r.AgentID, r.AgentsOffered, r.Disposition, r.TalkMS)
 				}
 			}
 			// bob's phone rang for the person and the unsure answer only.

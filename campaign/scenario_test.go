@@ -510,6 +510,11 @@ func TestScenarioProgressiveAbandonedAndAgentFirst(t *testing.T) {
 			} else if rec, err := w.st.GetCall(ctx, tenant, at[0].CallID); err != nil || rec.Disposition != "abandoned" ||
 				rec.RingMS < 250 || rec.RingMS > 3000 || rec.HangupBy != "controller" || rec.HangupCause != "NORMAL_CLEARING" {
 				t.Errorf("abandoned call record: disposition %q ring %d ms hangup %q by %q (%v)", rec.Disposition, rec.RingMS, rec.HangupCause, rec.HangupBy, err)
+			} else if rec.AgentID != "" || rec.AgentsOffered != `["carol"]` || rec.TalkMS != 0 {
+				// carol never talked: the record lists her as offered (her
+				// phone rang), as an inbound call she missed would, and
+				// names no agent; no talk (the callee heard the message).
+				t.Errorf("abandoned call record: agent %q offered %s talk %d ms", rec.AgentID, rec.AgentsOffered, rec.TalkMS)
 			}
 			if _, err := campaign.Act(ctx, w.st, tenant, abandon.ID, campaign.Stop); err != nil {
 				t.Fatal(err)
@@ -600,6 +605,9 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.RingMS < 300 || rec.RingMS > 3000 || rec.HangupBy == "" || rec.HangupCause == "" {
 						t.Errorf("answered call record: ring %d ms hangup %q by %q (%v)", rec.RingMS, rec.HangupCause, rec.HangupBy, err)
 					}
+					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.AgentID != "bob" || rec.AgentsOffered != `["bob"]` {
+						t.Errorf("answered call record: agent %q offered %s (%v)", rec.AgentID, rec.AgentsOffered, err)
+					}
 				case "abandoned":
 					if a.AgentID != "" || l.Status != store.LeadPending || l.NextAt == nil || time.Until(*l.NextAt) < 50*time.Minute {
 						t.Errorf("abandoned attempt %+v lead %+v", a, l)
@@ -609,6 +617,8 @@ func TestScenarioPredictiveAbandonMessage(t *testing.T) {
 					if rec, err := w.st.GetCall(ctx, tenant, a.CallID); err != nil || rec.Disposition != "abandoned" || rec.RingMS != 0 ||
 						(rec.HangupBy != "controller" && rec.HangupBy != "remote") || rec.HangupCause == "" {
 						t.Errorf("abandoned call record: disposition %q ring %d ms hangup %q by %q (%v)", rec.Disposition, rec.RingMS, rec.HangupCause, rec.HangupBy, err)
+					} else if rec.AgentID != "" || rec.AgentsOffered != "[]" {
+						t.Errorf("abandoned call record: agent %q offered %s (no agent rang)", rec.AgentID, rec.AgentsOffered)
 					}
 					if leg != nil && len(leg.Heard) > 0 {
 						heard++
@@ -686,6 +696,50 @@ func TestScenarioIVRBroadcast(t *testing.T) {
 				if leg := w.legOf(n); leg == nil || len(leg.Heard) == 0 {
 					t.Errorf("%s heard nothing: %+v", n, leg)
 				}
+			}
+		})
+	}
+}
+
+// A predictive callee put through to an agent whose phone does not answer
+// is abandoned: the record lists the agent as offered (a missed offer in
+// the agent reports) and names no agent, as customer-first calls do.
+func TestScenarioPredictiveAgentMissesCallee(t *testing.T) {
+	t.Parallel()
+	for _, f := range fronts {
+		t.Run(string(f), func(t *testing.T) {
+			w := newWorld(t, f)
+			ctx := context.Background()
+			if err := w.sw.Sim.DefineEndpoint(sim.EndpointSpec{Number: "2009", Behavior: sim.BehaviorRing}); err != nil {
+				t.Fatal(err)
+			}
+			w.customers(sim.EndpointSpec{Number: "13800000051", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond})
+			c := w.campaign(&campaign.Campaign{ID: "pmiss", Name: "PMiss", Type: campaign.Predictive, Settings: campaign.Settings{
+				QueueID: "sales", Window: allDay(), Compliance: "custom", ConnectMS: 300, AbandonCapPct: 10, MinLinesPerAgent: 1, AgentRingTimeoutMS: 300,
+				AbandonMessage: &campaign.Message{Text: "Sorry, we will call you back.", Lang: "en"}}}, "phone\n13800000051\n")
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Start); err != nil {
+				t.Fatal(err)
+			}
+			w.login("carol", "2009") // her phone never answers
+			waitFor(t, "the callee is abandoned", func() bool {
+				return w.leadByPhone(c.ID, "+8613800000051").LastOutcome == "abandoned"
+			})
+			if _, err := campaign.Act(ctx, w.st, tenant, c.ID, campaign.Pause); err != nil {
+				t.Fatal(err)
+			}
+			l := w.leadByPhone(c.ID, "+8613800000051")
+			at := w.attempts(c.ID, l.ID)
+			if len(at) != 1 || at[0].CallID == "" {
+				t.Fatalf("attempts %+v", at)
+			}
+			var rec *store.CallRecord
+			waitFor(t, "the call record is complete", func() bool {
+				r, err := w.st.GetCall(ctx, tenant, at[0].CallID)
+				rec = r
+				return err == nil && r.EndedAt != nil
+			})
+			if rec.Disposition != "abandoned" || rec.RingMS < 250 || rec.AgentID != "" || rec.AgentsOffered != `["carol"]` || rec.TalkMS != 0 {
+				t.Errorf("abandoned call record: disposition %q ring %d ms agent %q offered %s talk %d ms", rec.Disposition, rec.RingMS, rec.AgentID, rec.AgentsOffered, rec.TalkMS)
 			}
 		})
 	}

@@ -70,10 +70,15 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 		vars[k] = v
 	}
 	ld.start(&lc, vars, restore, func(ctx context.Context, call *controller.Call) string {
+		// While the call lasts the record names the reserved agent, so a
+		// controller restarted meanwhile gives them their state back
+		// (DialEnded); once they are given it back, the record keeps them
+		// only if they took the call (unnameAgent).
 		rec := ld.record(call, store.CallRecord{TenantID: tenant, AgentID: agentID, AgentResume: resume})
 		rec.Save()
 		if d.screenMachine(ctx, call, rec, &lc) {
 			restore()
+			unnameAgent(rec)
 			d.finishEnded(call, rec)
 			return OutcomeMachine
 		}
@@ -95,6 +100,9 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, own controller.Endpoint, agentID, tenant, display string, ring time.Duration, rec *inbound.Record, oc *outCall, abandon []controller.Media) string {
 	leg, err := call.StartOriginate(ctx, own, controller.OriginateOptions{CallerIDNum: display, Timeout: ring})
 	if err == nil {
+		// The agent's phone rings for a callee on the line: an offer, as
+		// an inbound caller's ring is (agents_offered).
+		rec.Offered(agentID)
 		rec.Leg(leg, inbound.RoleAgent, own.Number, agentID)
 		rec.Save()
 		// ring_ms is the agent's phone ringing for the callee who
@@ -144,7 +152,24 @@ func (d *Dispatcher) afterAgent(ctx context.Context, call *controller.Call, rec 
 		return
 	}
 	restore()
+	unnameAgent(rec)
 	d.finishEnded(call, rec)
+}
+
+// unnameAgent leaves the agent out of the record of a campaign call they
+// did not take — a machine they were reserved for, a callee abandoned
+// because their phone did not answer — so that agent_id names, as on
+// inbound calls, only the agent who talked: the reports count agent_id's
+// calls and talk. An agent whose phone rang stays listed in
+// agents_offered (a missed offer); who was reserved stays on the
+// campaign's attempt. Called once the agent has their state back, since
+// until then a restarted controller finds them by the record.
+func unnameAgent(rec *inbound.Record) {
+	rec.Update(func(r *store.CallRecord) {
+		if r.Disposition != "answered" {
+			r.AgentID = ""
+		}
+	})
 }
 
 // finishEnded finishes the record of a campaign call that ipcc just hung

@@ -11,15 +11,21 @@ import (
 type AgentCallsRow struct {
 	Agent string `json:"agent"`
 	AgentLabel
-	// Offered: inbound calls that rang this agent (listed in the call's
-	// agents_offered, or answered by the agent); a call rung twice counts
-	// once. InboundAnswered: of those, answered by this agent.
+	// Offered: calls that rang this agent for a party on the line — inbound
+	// calls, and campaign calls put through to the agent after the callee
+	// answered (listed in the call's agents_offered, or answered by the
+	// agent); a call rung twice counts once. InboundAnswered: of the
+	// inbound ones, answered by this agent.
 	Offered         int64 `json:"offered"`
 	InboundAnswered int64 `json:"inbound_answered"`
-	// ConnectRate = InboundAnswered ÷ Offered.
+	// ConnectRate = offers the agent answered ÷ Offered: InboundAnswered
+	// plus the campaign calls they took after their phone rang (those
+	// count in OutboundConnected).
 	ConnectRate float64 `json:"connect_rate"`
-	// Outbound: click-to-dial calls made; OutboundConnected: answered by the
-	// called party.
+	// Outbound: the agent's outbound calls — click-to-dial calls made and
+	// campaign calls they took (a campaign machine or abandoned callee is
+	// not theirs); OutboundConnected: of those, answered by the called
+	// party.
 	Outbound          int64 `json:"outbound"`
 	OutboundConnected int64 `json:"outbound_connected"`
 	// TalkMS over answered inbound and connected outbound calls; AvgTalkMS
@@ -42,8 +48,9 @@ func (r *AgentCallsRow) CSV() []string {
 
 // AgentCalls computes every agent's call statistics over the calls that
 // started in the range. Calls an agent made are the outbound and the
-// internal ones (click-to-dial to a number or to a colleague's extension). A queue filter narrows the inbound figures only
-// (outbound calls belong to no queue).
+// internal ones (click-to-dial to a number or to a colleague's extension)
+// and the campaign calls they talked on. A queue filter narrows the offers
+// and the inbound figures only (outbound calls belong to no queue).
 func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, error) {
 	label, err := s.agentLabels(ctx, q.Tenant)
 	if err != nil {
@@ -67,37 +74,57 @@ func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, err
 	w.between("c.started_at", q.From, q.To)
 	w.add("c.agent_id <> ''")
 	w.in("c.agent_id", q.Agents)
+	// Offers of outbound calls (campaign calls put through to an agent)
+	// belong to no queue: a queue filter leaves them out, as it narrows
+	// the inbound calls to its queues.
+	offerInQueue := "1 = 1"
+	var qargs []any
 	if len(q.Queues) > 0 {
 		var qw where
 		qw.in("c.queue_id", q.Queues)
+		offerInQueue, qargs = qw.parts[0], qw.args
 		w.add("(c.direction <> 'inbound' OR "+qw.parts[0]+")", qw.args...)
 	}
+	// An outbound call is the agent's when they talked on it: a campaign
+	// machine or abandoned callee is not, even where its record names the
+	// agent who was reserved or rang (records written before the dialler
+	// named only the agent who took the call).
+	took := `c.direction <> 'inbound' AND c.disposition NOT IN ('machine', 'abandoned')`
+	listed := s.sql.contains("c.agents_offered", `'"' || c.agent_id || '"'`)
 	// Offers: the agents listed in agents_offered (the recorder lists each
 	// agent once per call), plus the agent of an inbound call that does not
-	// list them (records without the offer list, direct calls).
-	unlisted := `c.direction = 'inbound' AND NOT (` + s.sql.contains("c.agents_offered", `'"' || c.agent_id || '"'`) + `)`
+	// list them (records without the offer list, direct calls) and of an
+	// older record of a campaign callee abandoned after their phone rang.
+	unlisted := `NOT (` + listed + `) AND (c.direction = 'inbound' OR (c.disposition = 'abandoned' AND c.ring_ms > 0 AND ` + offerInQueue + `))`
+	// Campaign calls the agent took after their phone rang: offers
+	// answered, for the connect rate (inbound answered count the others).
+	tookOffer := took + ` AND ` + listed + ` AND ` + offerInQueue
 	sql := `SELECT c.agent_id,
  SUM(CASE WHEN c.direction = 'inbound' AND c.disposition = 'answered' THEN 1 ELSE 0 END),
  SUM(CASE WHEN c.direction = 'inbound' AND c.disposition = 'answered' THEN c.talk_ms ELSE 0 END),
- SUM(CASE WHEN c.direction <> 'inbound' THEN 1 ELSE 0 END),
- SUM(CASE WHEN c.direction <> 'inbound' AND c.answered_at IS NOT NULL THEN 1 ELSE 0 END),
- SUM(CASE WHEN c.direction <> 'inbound' THEN ` + outTalk + ` ELSE 0 END),
- SUM(CASE WHEN ` + unlisted + ` THEN 1 ELSE 0 END)
+ SUM(CASE WHEN ` + took + ` THEN 1 ELSE 0 END),
+ SUM(CASE WHEN ` + took + ` AND c.answered_at IS NOT NULL THEN 1 ELSE 0 END),
+ SUM(CASE WHEN ` + took + ` THEN ` + outTalk + ` ELSE 0 END),
+ SUM(CASE WHEN ` + unlisted + ` THEN 1 ELSE 0 END),
+ SUM(CASE WHEN ` + tookOffer + ` THEN 1 ELSE 0 END)
  FROM calls c` + w.String() + ` GROUP BY c.agent_id`
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(sql), w.args...)
+	args := append(append(append([]any{}, qargs...), qargs...), w.args...)
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(sql), args...)
 	if err != nil {
 		return nil, fmt.Errorf("reports: agent calls of %s: %w", q.Tenant, err)
 	}
+	offersTaken := map[string]int64{}
 	for rows.Next() {
 		var a string
-		var in, inTalk, out, outConn, outTalkMS, unlistedN int64
-		if err := rows.Scan(&a, &in, &inTalk, &out, &outConn, &outTalkMS, &unlistedN); err != nil {
+		var in, inTalk, out, outConn, outTalkMS, unlistedN, taken int64
+		if err := rows.Scan(&a, &in, &inTalk, &out, &outConn, &outTalkMS, &unlistedN, &taken); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("reports: agent calls of %s: %w", q.Tenant, err)
 		}
 		r := get(a)
 		r.InboundAnswered, r.InboundTalkMS, r.Outbound, r.OutboundConnected, r.OutboundTalkMS = in, inTalk, out, outConn, outTalkMS
 		r.Offered += unlistedN
+		offersTaken[a] = taken
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -107,7 +134,6 @@ func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, err
 	var ow where
 	ow.add("c.tenant_id = ?", q.Tenant)
 	ow.between("c.started_at", q.From, q.To)
-	ow.add("c.direction = 'inbound'")
 	ow.in("c.queue_id", q.Queues)
 	ow.add("c.agents_offered <> '[]'")
 	ow.in("j.value", q.Agents)
@@ -129,7 +155,7 @@ func (s *Service) AgentCalls(ctx context.Context, q Query) ([]AgentCallsRow, err
 	}
 	out := make([]AgentCallsRow, 0, len(byAgent))
 	for _, r := range byAgent {
-		r.ConnectRate = ratio(r.InboundAnswered, r.Offered)
+		r.ConnectRate = ratio(r.InboundAnswered+offersTaken[r.Agent], r.Offered)
 		r.TalkMS = r.InboundTalkMS + r.OutboundTalkMS
 		r.AvgTalkMS = avg(r.TalkMS, r.InboundAnswered+r.OutboundConnected)
 		r.AgentLabel = label(r.Agent)

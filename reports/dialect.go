@@ -37,8 +37,12 @@ func dialectOf(d store.Dialect) dialect {
 	// ("2026-11-22 02:39:56.123456789+00:00"), which its date functions read.
 	return dialect{
 		bucket15: func(col string) string { return "(CAST(strftime('%s', " + col + ") AS INTEGER) / 900)" },
+		// SQLite reads a timestamp to the whole millisecond; julianday
+		// then turns it into a fraction of a day, so the difference is a
+		// whole number of milliseconds give or take a float's error: ROUND,
+		// not the truncating CAST alone (120 s read 119,999 ms).
 		millisBetween: func(a, b string) string {
-			return "CAST((julianday(" + b + ") - julianday(" + a + ")) * 86400000.0 AS INTEGER)"
+			return "CAST(ROUND((julianday(" + b + ") - julianday(" + a + ")) * 86400000.0) AS INTEGER)"
 		},
 		offeredAgents: "json_each(c.agents_offered) AS j",
 		contains:      func(hay, needle string) string { return "instr(" + hay + ", " + needle + ") > 0" },
