@@ -36,7 +36,8 @@ run: web build
 # Most of a journey's time is spent waiting for simulated callers, which
 # leaves the CPU to the Go tests; the console's parts run at nice 5 so that
 # the Go tests, whose simulated phones answer within short ring timeouts, get
-# the CPU first when both want it (the journeys wait with long timeouts). --output-sync prints each part's output in
+# the CPU first when both want it (the journeys wait with long timeouts;
+# chromium, started as root, sets its own processes' priorities). --output-sync prints each part's output in
 # one piece when it ends (each ends with its wall time); -k lets every part
 # finish and report even when one fails (make fails then). The Go tests start
 # once the console is built: the binary embeds web/dist, which the build
