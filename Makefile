@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 
 NPM      ?= npm
 
-.PHONY: build run test gotest web webtest e2e bench-web e2e-softphone lint bench clean
+.PHONY: build run test gotest web webtest vitest e2e e2e-journeys e2e-qa console-bin gotest-after-web bench-web e2e-softphone lint bench clean
 
 # The web console (web/, React + Vite) is built into web/dist and embedded
 # in the binary; `go build` alone works too and then serves a page saying
@@ -29,22 +29,58 @@ run: web build
 # Every test, with the race detector. PostgreSQL tests run against
 # 127.0.0.1:5432 when it is reachable (IPCC_TEST_POSTGRES=1 makes them fail
 # instead of skipping when it is not).
-test: gotest webtest
+#
+# The four parts share nothing but the CPU, so they run at the same time:
+# the Go tests, the console's component tests, the browser journeys and the
+# QA journey (each of the two journeys starts its own server on free ports).
+# Most of a journey's time is spent waiting for simulated callers, which
+# leaves the CPU to the Go tests; the console's parts run at nice 5 so that
+# the Go tests, whose simulated phones answer within short ring timeouts, get
+# the CPU first when both want it (the journeys wait with long timeouts;
+# chromium, started as root, sets its own processes' priorities). --output-sync prints each part's output in
+# one piece when it ends (each ends with its wall time); -k lets every part
+# finish and report even when one fails (make fails then). The Go tests start
+# once the console is built: the binary embeds web/dist, which the build
+# rewrites.
+test:
+	@$(MAKE) --no-print-directory -j4 -k --output-sync=target gotest-after-web vitest e2e-journeys e2e-qa
 
+gotest-after-web: web
+	@$(MAKE) --no-print-directory gotest
+
+# go test starts packages in the order named: the slowest ones first, so
+# that none of them starts last (the rest follow via ./...). As many packages
+# at once as cores (go test's default): with three, at a load of 14-20 (other
+# work on the machine besides make test), scenario tests whose simulated
+# phones must answer within a 1 s ring timeout failed.
+GOTEST_FIRST := ./dispatch ./api ./cmd/ipcc ./store ./campaign ./inbound
 gotest:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	@t0=$$(date +%s); $(GO) test -race -count=1 -timeout 20m $(GOTEST_FIRST) ./...; rc=$$?; \
+	echo "gotest: $$(( $$(date +%s) - t0 )) s"; exit $$rc
 
 # The console's component tests (Vitest) and browser journeys (Playwright
 # driving Debian's chromium against `ipcc serve --demo`).
-webtest: web build
-	cd web && $(NPM) test
-	cd web && IPCC_BIN=../$(BIN) node e2e/run.mjs
-	cd web && IPCC_BIN=../$(BIN) node e2e/qa.mjs
+webtest:
+	@$(MAKE) --no-print-directory -j3 -k --output-sync=target vitest e2e-journeys e2e-qa
 
-# qa.mjs runs the demo with its simulated callers (run.mjs turns them off).
-e2e: web build
-	cd web && IPCC_BIN=../$(BIN) node e2e/run.mjs
-	cd web && IPCC_BIN=../$(BIN) node e2e/qa.mjs
+vitest: web/node_modules/.package-lock.json
+	@t0=$$(date +%s); cd web && nice -n 5 $(NPM) test; rc=$$?; echo "vitest: $$(( $$(date +%s) - t0 )) s"; exit $$rc
+
+# The console first, then the binary that embeds it (under make -j, `web
+# build` as two prerequisites could build the binary before the console).
+console-bin: web
+	@$(MAKE) --no-print-directory build
+
+e2e-journeys: console-bin
+	@t0=$$(date +%s); cd web && IPCC_BIN=../$(BIN) nice -n 5 node e2e/run.mjs; rc=$$?; echo "e2e-journeys: $$(( $$(date +%s) - t0 )) s"; exit $$rc
+
+# qa.mjs runs the demo with its simulated callers (run.mjs turns them off),
+# on a server of its own.
+e2e-qa: console-bin
+	@t0=$$(date +%s); cd web && IPCC_BIN=../$(BIN) nice -n 5 node e2e/qa.mjs; rc=$$?; echo "e2e-qa: $$(( $$(date +%s) - t0 )) s"; exit $$rc
+
+e2e:
+	@$(MAKE) --no-print-directory -j2 -k --output-sync=target e2e-journeys e2e-qa
 
 # The console's speed targets (screen pop, supervisor grid under load, the
 # 300-node flow editor): measured by every e2e run, but only this target fails

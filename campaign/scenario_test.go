@@ -653,14 +653,18 @@ func TestScenarioIVRBroadcast(t *testing.T) {
 		t.Run(string(f), func(t *testing.T) {
 			w := newWorld(t, f)
 			ctx := context.Background()
+			// The keys are pressed 1 s after the answer and the broadcast
+			// waits 2 s for a key after its message: a key pressed before the
+			// message starts is not collected, and under -race on a loaded CPU
+			// the message once started more than 200 ms after the answer.
 			w.customers(
-				sim.EndpointSpec{Number: "13800000051", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, Press: []sim.Press{{After: 200 * time.Millisecond, Digits: "9"}}},
-				sim.EndpointSpec{Number: "13800000052", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 3 * time.Second, Press: []sim.Press{{After: 200 * time.Millisecond, Digits: "1"}}},
+				sim.EndpointSpec{Number: "13800000051", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, Press: []sim.Press{{After: time.Second, Digits: "9"}}},
+				sim.EndpointSpec{Number: "13800000052", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond, HangupAfter: 5 * time.Second, Press: []sim.Press{{After: time.Second, Digits: "1"}}},
 				sim.EndpointSpec{Number: "13800000053", Behavior: sim.BehaviorAnswer, AnswerAfter: 50 * time.Millisecond},
 			)
 			c := w.campaign(&campaign.Campaign{ID: "notice", Name: "Notice", Type: campaign.IVRBroadcast, Settings: campaign.Settings{
 				QueueID: "sales", Window: allDay(), Broadcast: &campaign.BroadcastSettings{
-					Message: campaign.Message{Text: "您的账单已出，按1转人工，按9退订。", Lang: "zh-CN"}, WaitMS: 500,
+					Message: campaign.Message{Text: "您的账单已出，按1转人工，按9退订。", Lang: "zh-CN"}, WaitMS: 2000,
 					Keys: map[string]string{"1": "queue", "9": "optout"}}}}, "phone\n13800000051\n13800000052\n13800000053\n")
 			if err := c.Validate(); err != nil {
 				t.Fatal(err)

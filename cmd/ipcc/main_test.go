@@ -119,7 +119,9 @@ func TestServeStartsAndStops(t *testing.T) {
 		root.SetArgs([]string{"serve", "--log-format", "text"})
 		done <- root.ExecuteContext(ctx)
 	}()
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: a fresh database is migrated under -race on a CPU shared with
+	// the rest of make test; the test is about serving, not start-up speed.
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		res, err := http.Get("http://" + addr + "/readyz")
 		if err == nil {
@@ -183,7 +185,7 @@ func TestServeStartsAndStops(t *testing.T) {
 		done2 <- root.ExecuteContext(ctx2)
 	}()
 	var tok string
-	for deadline := time.Now().Add(20 * time.Second); ; {
+	for deadline := time.Now().Add(60 * time.Second); ; {
 		body := fmt.Sprintf(`{"username":"admin","password":%q}`, pw)
 		res, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(body))
 		if err == nil {
@@ -284,7 +286,7 @@ func TestServeOnPostgres(t *testing.T) {
 		done <- root.ExecuteContext(ctx)
 	}()
 	ok := false
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !ok; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !ok; time.Sleep(50 * time.Millisecond) {
 		res, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"pg-admin-password"}`))
 		if err == nil {
 			res.Body.Close()
@@ -318,7 +320,7 @@ func TestServeDemoConnectsBothSimulatedSwitches(t *testing.T) {
 		done <- root.ExecuteContext(ctx)
 	}()
 	var body map[string]any
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		res, err := http.Get("http://" + addr + "/readyz")
 		if err == nil {
 			body = nil

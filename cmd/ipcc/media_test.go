@@ -93,7 +93,7 @@ func TestServeAsteriskVoicemailPlaysFromTheAPI(t *testing.T) {
 		}
 	})
 	var tok string
-	for deadline := time.Now().Add(20 * time.Second); tok == ""; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); tok == ""; time.Sleep(50 * time.Millisecond) {
 		res, err := http.Get("http://" + addr + "/readyz")
 		if err == nil {
 			res.Body.Close()
@@ -116,15 +116,16 @@ func TestServeAsteriskVoicemailPlaysFromTheAPI(t *testing.T) {
 		t.Fatalf("create route: %d %s", st, b)
 	}
 	// The caller listens to the greeting and the beep, speaks for a moment
-	// and hangs up.
-	if _, err := s.PlaceCall(sim.CallSpec{Front: sim.FrontAsterisk, From: "13800138099", To: "4555", HangupAfter: 3 * time.Second}); err != nil {
+	// and hangs up. 6 s: with 3 s the caller once hung up still before the
+	// recording (abandoned_ivr, no message) in a -race run at load 11.
+	if _, err := s.PlaceCall(sim.CallSpec{Front: sim.FrontAsterisk, From: "13800138099", To: "4555", HangupAfter: 6 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	var msgs []struct {
 		ID   int64  `json:"id"`
 		Path string `json:"path"`
 	}
-	for deadline := time.Now().Add(20 * time.Second); len(msgs) == 0; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); len(msgs) == 0; time.Sleep(100 * time.Millisecond) {
 		apiCall(t, addr, tok, "GET", "/api/v1/voicemail?mailbox=sales", "", &msgs)
 		if time.Now().After(deadline) {
 			t.Fatalf("no voicemail message\n%s", errb.String())

@@ -19,7 +19,12 @@ const openOptions = (page) => page.locator('.ant-select-dropdown:visible .ant-se
 // select in the error.
 export async function selectOption(page, select, optionText, what = optionText) {
   const option = openOptions(page).filter({ hasText: optionText }).first()
+  const chosen = select.locator('.ant-select-selection-item').filter({ hasText: optionText }).first()
   for (let i = 0; ; i++) {
+    // Already shown (a click of the try before took, only slower than its
+    // wait): done. Clicking again would take the option out of a multiple
+    // select.
+    if (await chosen.count()) return
     // Another select's dropdown may still be closing: wait it out, so the
     // option is looked for in this one. (No Escape: it would close a dialog.)
     if ((await page.locator('.ant-select-dropdown:visible').count()) && !(await option.count())) {
@@ -29,13 +34,7 @@ export async function selectOption(page, select, optionText, what = optionText) 
     // outside the viewport until it stops (the click waits for that).
     if (!(await option.count())) await select.click({ timeout: 5_000 }).catch(() => undefined)
     const clicked = await option.click({ timeout: 5_000 }).then(() => true).catch(() => false)
-    const shown = clicked && await select
-      .locator('.ant-select-selection-item')
-      .filter({ hasText: optionText })
-      .first()
-      .waitFor({ timeout: 3_000 })
-      .then(() => true)
-      .catch(() => false)
+    const shown = clicked && await chosen.waitFor({ timeout: 3_000 }).then(() => true).catch(() => false)
     if (shown) return
     if (i >= 3) throw new Error(`the select ${what} does not show ${optionText}`)
   }

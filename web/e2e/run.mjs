@@ -3,13 +3,21 @@
 // Calls are placed through the simulator's control API (--demo-control).
 //
 //   IPCC_BIN=../bin/ipcc node e2e/run.mjs        (make e2e does this)
-//   IPCC_E2E_JOURNEY=softphone node e2e/run.mjs  (only the named journeys, comma-separated:
-//                                                 main, softphone, groups, campaign, perf, sms, crm,
-//                                                 tenants; perf and flows-perf only when named)
+//   IPCC_E2E_JOURNEY=softphone node e2e/run.mjs  (only the named journeys, comma-separated, on one
+//                                                 server: main, softphone, groups, campaign, perf,
+//                                                 flows, sms, crm, tenants; perf and flows-perf only
+//                                                 when named)
+//   IPCC_E2E_SERIAL=1 node e2e/run.mjs           (every journey on one server, one after another)
+//
+// By default main runs on one server and the other journeys, one after
+// another, on a second server at the same time (see defaultLanes). Each line
+// a journey prints starts with its name in brackets; each journey's last line
+// gives its wall time.
 //
 // Screenshots of each screen in both languages go to e2e/screenshots/, the
 // measured figures (screen pop latency, first-load JS, long tasks) to
 // e2e/out/metrics.json and the console (see docs/PERFORMANCE.md).
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -51,12 +59,12 @@ async function step(name, fn) {
   try {
     await fn()
     results.push({ name, ok: true, ms: Date.now() - t0 })
-    console.log(`  ok   ${name} (${Date.now() - t0} ms)`)
+    log(`  ok   ${name} (${Date.now() - t0} ms)`)
   } catch (e) {
     failed++
     for (const [i, p] of debugPages.entries()) await p.screenshot({ path: join(out, `failure-${i}.png`), fullPage: true }).catch(() => undefined)
     results.push({ name, ok: false, error: String(e?.message ?? e) })
-    console.log(`  FAIL ${name}: ${e?.stack ?? e}`)
+    log(`  FAIL ${name}: ${e?.stack ?? e}`)
     throw e
   }
 }
@@ -102,9 +110,56 @@ function target(ok, name, msg) {
   if (!ok && process.env.IPCC_E2E_TARGETS === '1') throw new Error(msg)
 }
 
+// The journeys run in lanes: each lane has its own `ipcc serve --demo` (own
+// database, simulator and ports) and runs its journeys one after another;
+// the lanes run at the same time. Journeys in one lane share the demo's
+// agents and may leave state for the next; journeys in different lanes share
+// nothing but the browser process. main is the longest (it includes the admin
+// console and the reports); the others together take about as long.
+// IPCC_E2E_JOURNEY names journeys to run in one lane (in the order given);
+// IPCC_E2E_SERIAL=1 runs the default journeys in one lane (one server).
+const defaultLanes = [['main'], ['softphone', 'groups', 'campaign', 'flows', 'sms', 'crm', 'tenants']]
+
+// Each log line of a lane names its journey (the lanes' lines interleave),
+// also the lines the journeys' own modules print.
+const lane = new AsyncLocalStorage()
+const rawLog = console.log
+console.log = (...a) => {
+  const j = lane.getStore()?.journey
+  if (j) rawLog(`[${j}]`, ...a)
+  else rawLog(...a)
+}
+const log = (line) => console.log(line)
+
 async function main() {
   assert(existsSync(bin), `no ipcc binary at ${bin} (make build)`)
   assert(browserPath, 'no chromium: apt-get install -y chromium (or set CHROMIUM)')
+  // IPCC_E2E_ONLY is the older name of IPCC_E2E_JOURNEY.
+  const named = process.env.IPCC_E2E_JOURNEY ?? process.env.IPCC_E2E_ONLY
+  const lanes = named ? [named.split(',').map((s) => s.trim()).filter(Boolean)] : process.env.IPCC_E2E_SERIAL === '1' ? [defaultLanes.flat()] : defaultLanes
+  let browser
+  try {
+    browser = await chromium.launch({
+      executablePath: browserPath,
+      args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+    })
+    await Promise.all(lanes.map((journeys) => runLane(browser, journeys)))
+  } finally {
+    await browser?.close()
+    writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2))
+    writeFileSync(join(out, 'metrics.json'), JSON.stringify({ ...metrics, targets }, null, 2))
+  }
+}
+
+// runLane starts a server (and the SMS journey's fake gateway) and runs the
+// journeys on it one after another.
+async function runLane(browser, chosen) {
+  const all = {
+    main: journeys, softphone: softphoneJourney, groups: groupsJourney, campaign: campaignJourney, perf: perfJourney,
+    flows: (h) => flowJourneys(h), 'flows-perf': (h) => flowPerf(h), sms: (h) => smsJourney(h), crm: (h) => crmJourney(h),
+    tenants: (h) => tenantsJourney(h),
+  }
+  for (const name of chosen) assert(all[name], `no journey ${name} (there are: ${Object.keys(all).join(', ')})`)
   const [port, ctlPort] = [await freePort(), await freePort()]
   const base = `http://127.0.0.1:${port}`
   const ctl = `http://127.0.0.1:${ctlPort}/sim/v1`
@@ -118,37 +173,30 @@ async function main() {
   })
   let serverLog = ''
   server.stderr.on('data', (d) => (serverLog += d))
-  let browser
+  const failedBefore = failed
+  let laneFailed = false
   try {
     await waitFor(async () => (await fetch(`${base}/healthz`)).ok && (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', body: JSON.stringify({ tenant: 'default', username: '1005', password }) })).ok, 'ipcc to start and the demo users to exist')
-    browser = await chromium.launch({
-      executablePath: browserPath,
-      args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
-    })
-    const h = { browser, base, ctl, step, api, token, L, shot, waitFor, assert, target, metrics, adminPassword, debugPages }
-    const all = {
-      main: journeys, softphone: softphoneJourney, groups: groupsJourney, campaign: campaignJourney, perf: perfJourney,
-      flows: () => flowJourneys(h), 'flows-perf': () => flowPerf(h), sms: () => smsJourney({ ...h, gateway }), crm: () => crmJourney(h),
-      tenants: () => tenantsJourney(h),
-    }
+    const h = { browser, base, ctl, step, api, token, L, shot, waitFor, assert, target, metrics, adminPassword, debugPages, gateway }
     // main measures the load figures too: perf and flows-perf run only when named.
-    // IPCC_E2E_ONLY is the older name of IPCC_E2E_JOURNEY.
-    const chosen = (process.env.IPCC_E2E_JOURNEY ?? process.env.IPCC_E2E_ONLY ?? 'main,softphone,groups,campaign,flows,sms,crm,tenants').split(',').map((s) => s.trim()).filter(Boolean)
     for (const name of chosen) {
-      assert(all[name], `no journey ${name} (there are: ${Object.keys(all).join(', ')})`)
-      console.log(`journey ${name}`)
-      // A failed journey is reported and the next one still runs.
-      await all[name]({ browser, base, ctl }).catch((e) => console.log(`journey ${name} stopped: ${e?.message ?? e}`))
+      await lane.run({ journey: name }, async () => {
+        log(`journey ${name}`)
+        const t0 = Date.now()
+        // A failed journey is reported and the next one still runs.
+        await all[name](h).catch((e) => {
+          laneFailed = true
+          log(`journey ${name} stopped: ${e?.message ?? e}`)
+        })
+        log(`journey ${name}: ${Math.round((Date.now() - t0) / 1000)} s`)
+      })
     }
   } finally {
-    await browser?.close()
     server.kill('SIGTERM')
     await new Promise((r) => server.once('exit', r))
     await gateway.close()
-    if (failed) console.log(`--- ipcc log (last 4000 chars) ---\n${serverLog.slice(-4000)}`)
+    if (laneFailed || failed > failedBefore) console.log(`--- ipcc log of the lane ${chosen.join(',')} (last 4000 chars) ---\n${serverLog.slice(-4000)}`)
     rmSync(dir, { recursive: true, force: true })
-    writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2))
-    writeFileSync(join(out, 'metrics.json'), JSON.stringify({ ...metrics, targets }, null, 2))
   }
 }
 
