@@ -296,9 +296,14 @@ func (s *Service) Send(ctx context.Context, r Request) (*store.SMSMessage, error
 		return nil, err
 	}
 	now := s.opt.Clock.Now().UTC()
+	// Stored claimed by this send for a lease, as the retry loop claims
+	// due messages: the loop must not send it while this request is at the
+	// gateway, and takes it up only if this controller dies before the
+	// outcome is stored.
+	lease := now.Add(sendLease)
 	m := &store.SMSMessage{TenantID: r.Tenant, Direction: store.SMSOut, ProviderID: p.ID, Sender: p.SenderID, Number: to, Body: text,
 		Template: r.Template, Language: lang, Source: r.Source, CallID: r.CallID, AgentID: r.AgentID, Status: store.SMSQueued,
-		Parts: Parts(text), NextAttemptAt: &now, CreatedAt: now}
+		Parts: Parts(text), NextAttemptAt: &lease, CreatedAt: now}
 	// The limits are checked by the insert itself, so that concurrent
 	// sends (from any controller) cannot together exceed them.
 	if full, err := s.opt.Store.CreateSMSMessageWithin(ctx, m, limits); err != nil {
@@ -598,9 +603,13 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
+// sendLease is how long a message being sent is kept from the retry loop
+// (longer than any gateway request takes).
+const sendLease = 2 * time.Minute
+
 // RetryDue makes the next attempt of every message due now.
 func (s *Service) RetryDue(ctx context.Context) int {
-	due, err := s.opt.Store.ClaimDueSMS(ctx, s.opt.Clock.Now(), 2*time.Minute, 50)
+	due, err := s.opt.Store.ClaimDueSMS(ctx, s.opt.Clock.Now(), sendLease, 50)
 	if err != nil {
 		s.log.Error("sms: due messages", "err", err)
 		return 0

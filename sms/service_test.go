@@ -48,12 +48,17 @@ type fakeGateway struct {
 	bodies []map[string]string
 	fail   []int // HTTP statuses to answer next, in order
 	badSig int
+	// before, when set, runs at the start of every request, unlocked.
+	before func()
 }
 
 func newFakeGateway(t *testing.T) *fakeGateway {
 	g := &fakeGateway{}
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		if g.before != nil {
+			g.before()
+		}
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if r.Header.Get("X-Sign") != "sha256="+sms.Sign("gateway-secret", "hex", []byte(r.Header.Get("X-Ts")+"."+string(b))) {
@@ -212,6 +217,41 @@ func TestHTTPGatewaySendRetryReport(t *testing.T) {
 // Gateway URLs are the tenant's: the egress policy refuses loopback unless
 // the platform allows it, and the message fails at once with the one
 // vague text tenants see.
+// A message being sent is not due for the retry loop: the loop running
+// while the gateway has the request (here: exactly then) must not send it
+// again. It used to: Send stored the message due at once and then sent it,
+// and the loop claimed the same row (the console's SMS journey saw the
+// agent's one message twice at the gateway).
+func TestSendIsNotRetriedWhileItIsBeingSent(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		gw := newFakeGateway(t)
+		clk := clock.NewFake(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+		svc := newService(t, st, clk, &events{})
+		if err := st.CreateSMSProvider(ctx, &store.SMSProvider{TenantID: "t1", ID: "gw", Kind: sms.KindHTTP, SenderID: "ACME", Enabled: true, IsDefault: true, Config: gw.config()}); err != nil {
+			t.Fatal(err)
+		}
+		retried := -1
+		gw.before = func() {
+			if retried < 0 {
+				retried = svc.RetryDue(ctx)
+			}
+		}
+		m, err := svc.Send(ctx, sms.Request{Tenant: "t1", To: "13800000001", Text: "您好"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if retried != 0 || len(gw.bodies) != 1 || m.Status != store.SMSSent {
+			t.Fatalf("the retry loop sent %d messages during the send; the gateway got %d (%v); status %s", retried, len(gw.bodies), gw.bodies, m.Status)
+		}
+		// Nor later: the sent message is done.
+		clk.Advance(time.Hour)
+		if n := svc.RetryDue(ctx); n != 0 || len(gw.bodies) != 1 {
+			t.Fatalf("an hour later the loop sent %d, the gateway has %d", n, len(gw.bodies))
+		}
+	})
+}
+
 func TestHTTPGatewayEgressDenied(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
