@@ -77,7 +77,7 @@ func RunCalls(ctx context.Context, kind string, o CallsOptions) (Section, CallsR
 	sec.Setup = []string{
 		fmt.Sprintf("%d inbound calls at %.0f/s (ramp %s), each lasting %s: all %d up together for %s, then callers hang up at %.0f/s",
 			o.Calls, o.Rate, ramp.Round(time.Second), (ramp + o.Hold).Round(time.Second), o.Calls, o.Hold, o.Rate),
-		fmt.Sprintf("handler: Answer, PlayAndCollect (prompt, 1 digit; the caller presses 1 after 1s), SetVar, Hold, then SetVar every %s until hang-up", o.Tick),
+		fmt.Sprintf("handler: Answer, PlayAndCollect (prompt, 1 digit; the caller presses 1 after 1s and again after 2s), SetVar, Hold, then SetVar every %s until hang-up", o.Tick),
 	}
 	if o.Spawn != nil {
 		sec.Setup = append(sec.Setup, "simulator in a separate process (controller/sim over real TCP sockets, placing the calls itself); round trip = driver method call until the switch reply was read")

@@ -23,7 +23,8 @@ type simHost struct {
 // doSim executes sim-start (start a simulator with one front-end: Front
 // "freeswitch" or "asterisk"; the result's Addr is its ESL address or ARI
 // URL), sim-place (place Calls calls at Rate per second, each pressing 1
-// after PressAfterMS and hanging up after HangupAfterMS; answers once all
+// after PressAfterMS, again a second later, and hanging up after
+// HangupAfterMS; answers once all
 // are placed) and sim-stop.
 func (r *replayer) doSim(req ReplayRequest, res *ReplayResult) error {
 	switch req.Op {
@@ -75,12 +76,20 @@ func (r *replayer) doSim(req ReplayRequest, res *ReplayResult) error {
 func placeCalls(s *sim.Sim, front sim.Front, n int, rate float64, pressAfter, hangupAfter time.Duration) (int64, time.Duration, error) {
 	var placed int64
 	var lag time.Duration
+	// The caller presses again a second later, as a person does when
+	// nothing happens: a key pressed before the collection starts is not
+	// collected, and on a loaded machine the collection can start after
+	// the first press. A key during the hold changes nothing.
+	press := []sim.Press{{After: pressAfter, Digits: "1"}}
+	if again := pressAfter + time.Second; again < hangupAfter {
+		press = append(press, sim.Press{After: again, Digits: "1"})
+	}
 	start := time.Now()
 	for i := 0; i < n; i++ {
 		at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
 		time.Sleep(time.Until(at))
 		_, err := s.PlaceCall(sim.CallSpec{Front: front, From: fmt.Sprintf("1555%07d", i), To: "4000",
-			Press:       []sim.Press{{After: pressAfter, Digits: "1"}},
+			Press:       press,
 			HangupAfter: hangupAfter})
 		if err != nil {
 			return placed, lag, fmt.Errorf("place call %d: %w", i, err)
