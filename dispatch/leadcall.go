@@ -98,6 +98,10 @@ func (d *Dispatcher) DialLeadFirst(ctx context.Context, tenant, agentID string, 
 // and carries out the agent's controls until the call ends; it returns the
 // call's outcome.
 func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, own controller.Endpoint, agentID, tenant, display string, ring time.Duration, rec *inbound.Record, oc *outCall, abandon []controller.Media) string {
+	// ring_ms is the agent's phone ringing for the callee who answered
+	// (answered or not), as an inbound caller's is: from the originate on,
+	// not from after the record is saved (a slow write shortened it).
+	ringFrom := d.opt.Clock.Now()
 	leg, err := call.StartOriginate(ctx, own, controller.OriginateOptions{CallerIDNum: display, Timeout: ring})
 	if err == nil {
 		// The agent's phone rings for a callee on the line: an offer, as
@@ -105,9 +109,6 @@ func (d *Dispatcher) connectAgent(ctx context.Context, call *controller.Call, ow
 		rec.Offered(agentID)
 		rec.Leg(leg, inbound.RoleAgent, own.Number, agentID)
 		rec.Save()
-		// ring_ms is the agent's phone ringing for the callee who
-		// answered (answered or not), as an inbound caller's is.
-		ringFrom := d.opt.Clock.Now()
 		err = waitLeg(ctx, call, leg, ring+2*time.Second)
 		rec.Update(func(r *store.CallRecord) { r.RingMS = d.opt.Clock.Now().Sub(ringFrom).Milliseconds() })
 		if err != nil {

@@ -380,16 +380,25 @@ func (s *Store) EndUnobserved(ctx context.Context, tenant, id string, at time.Ti
 		return false, err
 	}
 	at = at.UTC()
-	res, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE calls SET ended_at = ?, hangup_cause = 'unknown', hangup_by = 'unobserved',
+	// One transaction: a reader never sees the call ended with its legs
+	// still open.
+	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, s.Rebind(`UPDATE calls SET ended_at = ?, hangup_cause = 'unknown', hangup_by = 'unobserved',
 		disposition = CASE WHEN disposition = '' THEN 'ended' ELSE disposition END WHERE tenant_id = ? AND id = ? AND ended_at IS NULL`), at, tenant, id)
+		if err != nil {
+			return fmt.Errorf("store: end call %s: %w", id, err)
+		}
+		n, _ := res.RowsAffected()
+		ok = n > 0
+		if _, err := tx.ExecContext(ctx, s.Rebind(`UPDATE call_legs SET ended_at = ?, hangup_cause = 'unknown' WHERE tenant_id = ? AND call_id = ? AND ended_at IS NULL`), at, tenant, id); err != nil {
+			return fmt.Errorf("store: end legs of call %s: %w", id, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return false, fmt.Errorf("store: end call %s: %w", id, err)
+		return false, err
 	}
-	n, _ := res.RowsAffected()
-	if _, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE call_legs SET ended_at = ?, hangup_cause = 'unknown' WHERE tenant_id = ? AND call_id = ? AND ended_at IS NULL`), at, tenant, id); err != nil {
-		return n > 0, fmt.Errorf("store: end legs of call %s: %w", id, err)
-	}
-	return n > 0, nil
+	return ok, nil
 }
 
 // EndLegUnobserved ends one leg whose end nobody saw (cause "unknown").
