@@ -109,19 +109,33 @@ async function main() {
 
     browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] })
     // The user's saved language wins over the sign-in page's: pick it in the header.
+    // The saved language is applied once the user's profile has loaded,
+    // which on a busy machine can come after the page shows: the header
+    // must show `lang` three checks in a row (1.2 s), switching it back
+    // whenever the other language shows.
     const ensureLang = async (page, lang) => {
-      await page.waitForTimeout(800)
       const other = lang === 'en' ? 'zh-CN' : 'en'
-      if (!(await page.getByRole('combobox', { name: L[other].app.language, exact: true }).count())) return
+      const mine = page.getByRole('combobox', { name: L[lang].app.language, exact: true })
+      const theirs = page.getByRole('combobox', { name: L[other].app.language, exact: true })
       const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: lang === 'en' ? 'English' : '简体中文' })
-      for (let i = 0; i < 5 && !(await option.count()); i++) {
-        await page.getByRole('combobox', { name: L[other].app.language, exact: true }).click({ force: true })
+      let steady = 0
+      for (let i = 0; i < 50 && steady < 3; i++) {
+        if (await theirs.count()) {
+          steady = 0
+          for (let j = 0; j < 5 && !(await option.count()); j++) {
+            await theirs.click({ force: true, timeout: 3_000 }).catch(() => undefined)
+            await page.waitForTimeout(400)
+          }
+          await option.first().click({ timeout: 3_000 }).catch(() => undefined)
+          await mine.waitFor({ timeout: 3_000 }).catch(() => undefined)
+          // Its dropdown must be gone before the page's own selects are used.
+          await page.locator('.ant-select-dropdown:visible').first().waitFor({ state: 'hidden', timeout: 3_000 }).catch(() => undefined)
+        } else if (await mine.count()) {
+          steady++
+        }
         await page.waitForTimeout(400)
       }
-      await option.first().click()
-      await page.getByRole('combobox', { name: L[lang].app.language, exact: true }).waitFor()
-      // Its dropdown must be gone before the page's own selects are used.
-      await page.locator('.ant-select-dropdown:visible').first().waitFor({ state: 'hidden', timeout: 3_000 }).catch(() => undefined)
+      if (steady < 3) throw new Error(`the header does not stay in ${lang}`)
     }
     const signIn = async (page, lang, username, password = pw) => {
       const t = L[lang]
